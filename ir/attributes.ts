@@ -135,3 +135,8 @@ export function describeAttrKind(kind: AttributeKind): string {
       return "a dense tensor";
   }
 }
+
+/** The dense attribute's values as an n-d array (shares storage; do not mutate). */
+export function denseShape(d: DenseAttr): number[] {
+  return d.type.shape as number[];
+}
