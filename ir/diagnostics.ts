@@ -100,15 +100,19 @@ export class DiagnosticEmitter {
 
 /** Thrown when a phase stops on errors; carries the diagnostics to render. */
 export class CompileError extends Error {
-  constructor(readonly diagnostics: readonly Diagnostic[]) {
+  constructor(
+    readonly diagnostics: readonly Diagnostic[],
+    /** Source texts the diagnostics point into, for caret rendering. */
+    readonly sources?: SourceMap,
+  ) {
     super(diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
     this.name = "CompileError";
   }
 }
 
 /** Throws a CompileError if the emitter holds any error. */
-export function throwIfErrors(emitter: DiagnosticEmitter): void {
-  if (emitter.hasErrors()) throw new CompileError(emitter.diagnostics);
+export function throwIfErrors(emitter: DiagnosticEmitter, sources?: SourceMap): void {
+  if (emitter.hasErrors()) throw new CompileError(emitter.diagnostics, sources);
 }
 
 /** A single-diagnostic error, for call sites that stop at the first problem. */

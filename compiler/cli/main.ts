@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// `fhec`: the command-line driver. Each subcommand lives in compiler/cli/commands/.
+import { parseArgs } from "node:util";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { CompileError, renderDiagnostics } from "../../ir/diagnostics.js";
+import { type CommandContext, UsageError } from "./command.js";
+import { commands } from "./commands/index.js";
+
+const VERSION = "0.1.0";
+
+function globalHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `fhec ${VERSION} — compile ONNX models into fully homomorphic encryption circuits
+
+usage: fhec <command> [options]
+
+commands:
+${lines.join("\n")}
+
+Run 'fhec <command> --help' for a command's options.
+`;
+}
+
+export async function runCli(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    ctx.stdout(globalHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    ctx.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    ctx.stderr(`fhec: error: unknown command '${name}' (commands: ${commands.map((c) => c.name).join(", ")})\n`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    ctx.stdout(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
+    return 0;
+  }
+  try {
+    const parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: true, strict: true });
+    return await command.run({ values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals }, ctx);
+  } catch (err) {
+    return reportError(err, command.name, ctx);
+  }
+}
+
+function reportError(err: unknown, command: string, ctx: CommandContext): number {
+  if (err instanceof CompileError) {
+    ctx.stderr(`${renderDiagnostics(err.diagnostics, err.sources)}\n`);
+    return 1;
+  }
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    ctx.stderr(`fhec ${command}: error: ${(err as Error).message}\nRun 'fhec ${command} --help' for usage.\n`);
+    return 2;
+  }
+  const e = err as Error;
+  ctx.stderr(`fhec ${command}: internal error: ${e.message ?? String(err)}\n`);
+  if (process.env["FHEC_DEBUG"]) ctx.stderr(`${e.stack}\n`);
+  else ctx.stderr("Set FHEC_DEBUG=1 for a stack trace, and please report this.\n");
+  return 70;
+}
+
+const processContext: CommandContext = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+};
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  runCli(process.argv.slice(2), processContext).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`fhec: internal error: ${String(err)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}
