@@ -1,0 +1,29 @@
+// Passes by name, for pipelines written as text (`--passes=canonicalize,…`).
+import { canonicalizePass } from "./canonicalize.js";
+import type { Pass } from "./pass.js";
+
+export class PassRegistry {
+  private readonly passes = new Map<string, Pass>();
+
+  register(...passes: Pass[]): this {
+    for (const p of passes) {
+      if (this.passes.has(p.name)) throw new Error(`pass '${p.name}' registered twice`);
+      this.passes.set(p.name, p);
+    }
+    return this;
+  }
+
+  get(name: string): Pass | undefined {
+    return this.passes.get(name);
+  }
+
+  all(): Pass[] {
+    return [...this.passes.values()];
+  }
+}
+
+export function createDefaultPassRegistry(): PassRegistry {
+  return new PassRegistry().register(canonicalizePass);
+}
+
+export const defaultPassRegistry: PassRegistry = createDefaultPassRegistry();
