@@ -3,10 +3,11 @@ import { OpRegistry } from "../registry.js";
 import { arithDialect } from "./arith.js";
 import { fheDialect } from "./fhe.js";
 import { funcDialect } from "./func.js";
+import { onnxDialect } from "./onnx.js";
 import { tfheDialect } from "./tfhe.js";
 
 export function createDefaultRegistry(): OpRegistry {
-  return new OpRegistry().register(...funcDialect, ...arithDialect, ...fheDialect, ...tfheDialect);
+  return new OpRegistry().register(...funcDialect, ...arithDialect, ...fheDialect, ...tfheDialect, ...onnxDialect);
 }
 
 /** The registry with all built-in dialects; read-only by convention. */
