@@ -151,7 +151,8 @@ function verifyOp(op: Operation, def: OpDef, emitter: DiagnosticEmitter): void {
     }
   }
   for (const name of op.attributes.keys()) {
-    if (!(name in def.attributes)) {
+    // Dotted names (`fhec.range`) are discardable annotations owned by passes, not the op.
+    if (!(name in def.attributes) && !name.includes(".")) {
       const known = Object.keys(def.attributes);
       emitter.error("E0207", `unknown attribute '${name}'${known.length ? ` (known: ${known.join(", ")})` : " (the op takes none)"}`, op.loc, { opName: op.name });
       ok = false;
