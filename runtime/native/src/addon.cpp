@@ -1,0 +1,673 @@
+// Node-API bindings of the fhec TFHE runtime. Every entry point validates its arguments and
+// converts C++ exceptions into JS Errors; long operations have *Async variants that run on a
+// libuv worker (which drives the addon's own thread pool) and return promises.
+#include <napi.h>
+
+#include <cstring>
+#include <cmath>
+#include <functional>
+
+#include "chacha.hpp"
+#include "kernels.hpp"
+#include "linear.hpp"
+#include "serialize.hpp"
+#include "tfhe.hpp"
+#include "threadpool.hpp"
+
+using namespace fhec;
+
+namespace {
+
+// ---------------------------------------------------------------- handles
+enum class Kind : uint32_t { SecretKey = 1, SeededKeys = 2, EvalKeys = 3 };
+const char* kind_label(Kind k) {
+  switch (k) {
+    case Kind::SecretKey: return "a secret key";
+    case Kind::SeededKeys: return "seeded evaluation keys";
+    case Kind::EvalKeys: return "evaluation keys";
+  }
+  return "?";
+}
+const napi_type_tag kTags[4] = {
+    {0, 0},
+    {0x6668656373656372ULL, 0x0000000000000001ULL},
+    {0x6668656373656564ULL, 0x0000000000000002ULL},
+    {0x6668656365766b73ULL, 0x0000000000000003ULL},
+};
+
+struct Handle {
+  Kind kind;
+  std::shared_ptr<void> ptr;
+  int64_t bytes;
+};
+
+template <typename T>
+Napi::Value wrap(Napi::Env env, Kind kind, std::shared_ptr<T> obj, int64_t bytes) {
+  auto* h = new Handle{kind, std::static_pointer_cast<void>(obj), bytes};
+  auto ext = Napi::External<Handle>::New(env, h, [](Napi::Env e, Handle* hh) {
+    Napi::MemoryManagement::AdjustExternalMemory(e, -hh->bytes);
+    delete hh;
+  });
+  napi_status st = napi_type_tag_object(env, ext, &kTags[static_cast<uint32_t>(kind)]);
+  if (st != napi_ok) throw Napi::Error::New(env, "internal error: cannot tag native handle");
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  return ext;
+}
+
+template <typename T>
+std::shared_ptr<T> unwrap(const Napi::Value& v, Kind kind, const char* arg) {
+  Napi::Env env = v.Env();
+  bool ok = false;
+  if (v.IsExternal()) napi_check_object_type_tag(env, v, &kTags[static_cast<uint32_t>(kind)], &ok);
+  if (!ok) throw Napi::TypeError::New(env, std::string(arg) + " must be " + kind_label(kind));
+  return std::static_pointer_cast<T>(v.As<Napi::External<Handle>>().Data()->ptr);
+}
+
+// ---------------------------------------------------------------- argument helpers
+Napi::TypedArrayOf<uint64_t> u64_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a BigUint64Array");
+  return v.As<Napi::TypedArrayOf<uint64_t>>();
+}
+Napi::TypedArrayOf<int64_t> i64_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_bigint64_array)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a BigInt64Array");
+  return v.As<Napi::TypedArrayOf<int64_t>>();
+}
+Napi::Uint8Array bytes_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Uint8Array");
+  return v.As<Napi::Uint8Array>();
+}
+size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0)
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a non-negative integer");
+  return static_cast<size_t>(d);
+}
+bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsBoolean()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+const uint64_t* opt_hash(const Napi::CallbackInfo& info, size_t i, uint64_t& storage) {
+  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return nullptr;
+  if (!info[i].IsBigInt()) throw Napi::TypeError::New(info.Env(), "expected parameter hash must be a bigint");
+  bool lossless = true;
+  storage = info[i].As<Napi::BigInt>().Uint64Value(&lossless);
+  return &storage;
+}
+bool opt_seed(const Napi::CallbackInfo& info, size_t i, Seed& seed) {
+  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return false;
+  Napi::Uint8Array a = bytes_arg(info, i, "seed");
+  if (a.ElementLength() != 32) throw Napi::RangeError::New(info.Env(), "seed must be 32 bytes");
+  std::memcpy(seed.data(), a.Data(), 32);
+  return true;
+}
+
+uint32_t u32_field(Napi::Object o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("parameter ") + name + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > 4294967295.0)
+    throw Napi::RangeError::New(o.Env(), std::string("parameter ") + name + " must be a non-negative 32-bit integer");
+  return static_cast<uint32_t>(d);
+}
+double f64_field(Napi::Object o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("parameter ") + name + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+Params params_arg(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsObject()) throw Napi::TypeError::New(info.Env(), "parameters must be an object");
+  Napi::Object o = info[i].As<Napi::Object>();
+  Params p;
+  p.lwe_dimension = u32_field(o, "lweDimension");
+  p.glwe_dimension = u32_field(o, "glweDimension");
+  p.polynomial_size = u32_field(o, "polynomialSize");
+  p.pbs_base_log = u32_field(o, "pbsBaseLog");
+  p.pbs_level = u32_field(o, "pbsLevel");
+  p.ks_base_log = u32_field(o, "ksBaseLog");
+  p.ks_level = u32_field(o, "ksLevel");
+  p.lwe_noise_std = f64_field(o, "lweNoiseStd");
+  p.glwe_noise_std = f64_field(o, "glweNoiseStd");
+  p.validate();
+  return p;
+}
+Napi::Object params_obj(Napi::Env env, const Params& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("lweDimension", p.lwe_dimension);
+  o.Set("glweDimension", p.glwe_dimension);
+  o.Set("polynomialSize", p.polynomial_size);
+  o.Set("pbsBaseLog", p.pbs_base_log);
+  o.Set("pbsLevel", p.pbs_level);
+  o.Set("ksBaseLog", p.ks_base_log);
+  o.Set("ksLevel", p.ks_level);
+  o.Set("lweNoiseStd", p.lwe_noise_std);
+  o.Set("glweNoiseStd", p.glwe_noise_std);
+  return o;
+}
+
+Napi::TypedArrayOf<uint64_t> new_u64(Napi::Env env, const uint64_t* src, size_t n) {
+  auto a = Napi::TypedArrayOf<uint64_t>::New(env, n);
+  if (n) std::memcpy(a.Data(), src, n * 8);
+  return a;
+}
+Napi::Value to_buffer(Napi::Env env, std::vector<uint8_t>&& bytes) {
+  auto* v = new std::vector<uint8_t>(std::move(bytes));
+  return Napi::Buffer<uint8_t>::New(env, v->data(), v->size(),
+                                    [](Napi::Env, uint8_t*, std::vector<uint8_t>* hint) { delete hint; }, v);
+}
+
+size_t count_of(Napi::Env env, size_t words, size_t dim, const char* name) {
+  if (words % (dim + 1) != 0)
+    throw Napi::RangeError::New(env, std::string(name) + " length " + std::to_string(words) +
+                                         " is not a multiple of dimension + 1 = " + std::to_string(dim + 1));
+  return words / (dim + 1);
+}
+
+// ---------------------------------------------------------------- async
+class Task : public Napi::AsyncWorker {
+ public:
+  Task(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done)
+      : Napi::AsyncWorker(env, "fhec-runtime"), work_(std::move(work)), done_(std::move(done)),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      work_();
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    } catch (...) {
+      SetError("unknown native error");
+    }
+  }
+  void OnOK() override {
+    try {
+      deferred_.Resolve(done_(Env()));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::function<void()> work_;
+  std::function<Napi::Value(Napi::Env)> done_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value run_async(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done) {
+  auto* t = new Task(env, std::move(work), std::move(done));
+  Napi::Promise p = t->promise();
+  t->Queue();
+  return p;
+}
+
+// Every binding runs through guard(): std::exception -> JS Error with the same message.
+using Fn = Napi::Value (*)(const Napi::CallbackInfo&);
+template <Fn F>
+Napi::Value guard(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(info.Env(), "fhec runtime: out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+// ---------------------------------------------------------------- system
+Napi::Value KernelInfo(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("active", active_kernels().name);
+  o.Set("avx2", cpu_has_avx2());
+  o.Set("avx512", cpu_has_avx512());
+  o.Set("threads", static_cast<double>(thread_count()));
+  return o;
+}
+Napi::Value SetKernel(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "kernel name must be a string");
+  set_kernels(info[0].As<Napi::String>().Utf8Value().c_str());
+  return Napi::String::New(info.Env(), active_kernels().name);
+}
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  size_t n = size_arg(info, 0, "thread count");
+  if (n > 1024) throw Napi::RangeError::New(info.Env(), "thread count must be at most 1024");
+  set_thread_count(n);
+  return Napi::Number::New(info.Env(), static_cast<double>(thread_count()));
+}
+
+// ---------------------------------------------------------------- randomness
+Napi::Value Chacha20Block(const Napi::CallbackInfo& info) {
+  auto key = bytes_arg(info, 0, "key");
+  size_t counter = size_arg(info, 1, "counter");
+  auto nonce = bytes_arg(info, 2, "nonce");
+  if (key.ElementLength() != 32) throw Napi::RangeError::New(info.Env(), "key must be 32 bytes");
+  if (nonce.ElementLength() != 12) throw Napi::RangeError::New(info.Env(), "nonce must be 12 bytes");
+  if (counter > 0xffffffffu) throw Napi::RangeError::New(info.Env(), "counter must fit in 32 bits");
+  uint32_t st[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
+  auto ld = [](const uint8_t* p) {
+    return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
+  };
+  for (int i = 0; i < 8; i++) st[4 + i] = ld(key.Data() + 4 * i);
+  st[12] = static_cast<uint32_t>(counter);
+  for (int i = 0; i < 3; i++) st[13 + i] = ld(nonce.Data() + 4 * i);
+  auto out = Napi::Uint8Array::New(info.Env(), 64);
+  chacha20_block(st, out.Data());
+  return out;
+}
+Napi::Value CsprngU64(const Napi::CallbackInfo& info) {
+  Seed seed;
+  size_t count = size_arg(info, 0, "count");
+  size_t stream = size_arg(info, 1, "stream");
+  if (count > (size_t(1) << 28)) throw Napi::RangeError::New(info.Env(), "count too large");
+  Csprng rng = opt_seed(info, 2, seed) ? Csprng(seed, stream) : Csprng::from_os(stream);
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), count);
+  rng.fill_u64(out.Data(), count);
+  return out;
+}
+Napi::Value SampleGaussian(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "std must be a number");
+  double std = info[0].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(std) || std < 0 || std >= 0.5) throw Napi::RangeError::New(info.Env(), "std must be in [0, 0.5)");
+  size_t count = size_arg(info, 1, "count");
+  if (count > (size_t(1) << 28)) throw Napi::RangeError::New(info.Env(), "count too large");
+  Seed seed;
+  Csprng rng = opt_seed(info, 2, seed) ? Csprng(seed, 0) : Csprng::from_os();
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), count);
+  for (size_t i = 0; i < count; i++) out[i] = rng.next_torus_gaussian(std);
+  return out;
+}
+
+// ---------------------------------------------------------------- parameters
+Napi::Value ParamsValidate(const Napi::CallbackInfo& info) {
+  params_arg(info, 0);
+  return info.Env().Undefined();
+}
+Napi::Value ParamsHash(const Napi::CallbackInfo& info) {
+  return Napi::BigInt::New(info.Env(), params_arg(info, 0).hash());
+}
+Napi::Value ParamsSerialize(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), serialize_params(params_arg(info, 0)));
+}
+Napi::Value ParamsDeserialize(const Napi::CallbackInfo& info) {
+  auto b = bytes_arg(info, 0, "bytes");
+  return params_obj(info.Env(), deserialize_params(b.Data(), b.ByteLength()));
+}
+
+// ---------------------------------------------------------------- keys
+int64_t sk_bytes(const SecretKey& k) { return int64_t(k.lwe.size() + k.glwe.size()); }
+int64_t sek_bytes(const SeededEvalKeys& k) { return int64_t((k.ksk_bodies.size() + k.bsk_bodies.size()) * 8); }
+int64_t ek_bytes(const EvalKeys& k) { return int64_t((k.ksk.size() + k.bsk.size()) * 8); }
+
+Napi::Value SecretKeyGenerate(const Napi::CallbackInfo& info) {
+  Params p = params_arg(info, 0);
+  Seed seed;
+  bool has = opt_seed(info, 1, seed);
+  auto sk = generate_secret_key(p, has ? &seed : nullptr);
+  return wrap(info.Env(), Kind::SecretKey, sk, sk_bytes(*sk));
+}
+Napi::Value SecretKeyParams(const Napi::CallbackInfo& info) {
+  return params_obj(info.Env(), unwrap<SecretKey>(info[0], Kind::SecretKey, "key")->params);
+}
+Napi::Value SecretKeySerialize(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), serialize_secret_key(*unwrap<SecretKey>(info[0], Kind::SecretKey, "key")));
+}
+Napi::Value SecretKeyDeserialize(const Napi::CallbackInfo& info) {
+  auto b = bytes_arg(info, 0, "bytes");
+  uint64_t hs;
+  auto sk = deserialize_secret_key(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
+  return wrap(info.Env(), Kind::SecretKey, sk, sk_bytes(*sk));
+}
+
+Napi::Value SeededKeysGenerateAsync(const Napi::CallbackInfo& info) {
+  auto sk = unwrap<SecretKey>(info[0], Kind::SecretKey, "secret key");
+  Seed ms, ns;
+  bool hm = opt_seed(info, 1, ms), hn = opt_seed(info, 2, ns);
+  auto result = std::make_shared<std::shared_ptr<SeededEvalKeys>>();
+  return run_async(
+      info.Env(), [=] { *result = generate_seeded_eval_keys(*sk, hm ? &ms : nullptr, hn ? &ns : nullptr); },
+      [=](Napi::Env env) { return wrap(env, Kind::SeededKeys, *result, sek_bytes(**result)); });
+}
+Napi::Value SeededKeysExpandAsync(const Napi::CallbackInfo& info) {
+  auto sek = unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "seeded keys");
+  auto result = std::make_shared<std::shared_ptr<EvalKeys>>();
+  return run_async(
+      info.Env(), [=] { *result = expand_eval_keys(*sek); },
+      [=](Napi::Env env) { return wrap(env, Kind::EvalKeys, *result, ek_bytes(**result)); });
+}
+Napi::Value SeededKeysGenerate(const Napi::CallbackInfo& info) {
+  auto sk = unwrap<SecretKey>(info[0], Kind::SecretKey, "secret key");
+  Seed ms, ns;
+  bool hm = opt_seed(info, 1, ms), hn = opt_seed(info, 2, ns);
+  auto r = generate_seeded_eval_keys(*sk, hm ? &ms : nullptr, hn ? &ns : nullptr);
+  return wrap(info.Env(), Kind::SeededKeys, r, sek_bytes(*r));
+}
+Napi::Value SeededKeysExpand(const Napi::CallbackInfo& info) {
+  auto r = expand_eval_keys(*unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "seeded keys"));
+  return wrap(info.Env(), Kind::EvalKeys, r, ek_bytes(*r));
+}
+Napi::Value SeededKeysInfo(const Napi::CallbackInfo& info) {
+  auto k = unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "seeded keys");
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("params", params_obj(info.Env(), k->params));
+  o.Set("kskBytes", static_cast<double>(k->ksk_bodies.size() * 8));
+  o.Set("bskBytes", static_cast<double>(k->bsk_bodies.size() * 8));
+  o.Set("seedBytes", 32);
+  return o;
+}
+Napi::Value EvalKeysInfo(const Napi::CallbackInfo& info) {
+  auto k = unwrap<EvalKeys>(info[0], Kind::EvalKeys, "evaluation keys");
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("params", params_obj(info.Env(), k->params));
+  o.Set("kskBytes", static_cast<double>(k->ksk.size() * 8));
+  o.Set("bskBytes", static_cast<double>(k->bsk.size() * 8));
+  return o;
+}
+Napi::Value SeededKeysSerialize(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), serialize_seeded_eval_keys(*unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "keys")));
+}
+Napi::Value SeededKeysDeserialize(const Napi::CallbackInfo& info) {
+  auto b = bytes_arg(info, 0, "bytes");
+  uint64_t hs;
+  auto k = deserialize_seeded_eval_keys(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
+  return wrap(info.Env(), Kind::SeededKeys, k, sek_bytes(*k));
+}
+Napi::Value EvalKeysSerialize(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), serialize_eval_keys(*unwrap<EvalKeys>(info[0], Kind::EvalKeys, "keys")));
+}
+Napi::Value EvalKeysDeserialize(const Napi::CallbackInfo& info) {
+  auto b = bytes_arg(info, 0, "bytes");
+  uint64_t hs;
+  auto k = deserialize_eval_keys(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
+  return wrap(info.Env(), Kind::EvalKeys, k, ek_bytes(*k));
+}
+
+// ---------------------------------------------------------------- encryption
+Napi::Value Encrypt(const Napi::CallbackInfo& info) {
+  auto sk = unwrap<SecretKey>(info[0], Kind::SecretKey, "secret key");
+  auto plain = u64_arg(info, 1, "plaintexts");
+  bool big = bool_arg(info, 2, "big");
+  Seed seed;
+  bool hs = opt_seed(info, 3, seed);
+  size_t d = big ? sk->params.big_dimension() : sk->params.lwe_dimension;
+  size_t count = plain.ElementLength();
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), count * (d + 1));
+  std::vector<uint64_t> pl(plain.Data(), plain.Data() + count);
+  lwe_encrypt(*sk, big, pl.data(), count, out.Data(), hs ? &seed : nullptr);
+  return out;
+}
+Napi::Value Phase(const Napi::CallbackInfo& info) {
+  auto sk = unwrap<SecretKey>(info[0], Kind::SecretKey, "secret key");
+  auto ct = u64_arg(info, 1, "ciphertexts");
+  bool big = bool_arg(info, 2, "big");
+  size_t d = big ? sk->params.big_dimension() : sk->params.lwe_dimension;
+  size_t count = count_of(info.Env(), ct.ElementLength(), d, "ciphertexts");
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), count);
+  lwe_phase(*sk, big, ct.Data(), count, out.Data());
+  return out;
+}
+
+// ---------------------------------------------------------------- KS / PBS
+struct TableArgs {
+  std::vector<uint64_t> tables;
+  size_t table_len = 0, table_count = 0;
+  std::vector<uint32_t> index;
+  bool has_index = false;
+};
+TableArgs table_args(const Napi::CallbackInfo& info, size_t i, size_t count) {
+  TableArgs t;
+  auto tab = u64_arg(info, i, "tables");
+  t.table_len = size_arg(info, i + 1, "table length");
+  if (t.table_len == 0 || tab.ElementLength() % t.table_len != 0)
+    throw Napi::RangeError::New(info.Env(), "tables length must be a non-zero multiple of the table length");
+  t.table_count = tab.ElementLength() / t.table_len;
+  t.tables.assign(tab.Data(), tab.Data() + tab.ElementLength());
+  if (info.Length() > i + 2 && !info[i + 2].IsUndefined() && !info[i + 2].IsNull()) {
+    Napi::Value v = info[i + 2];
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+      throw Napi::TypeError::New(info.Env(), "table index must be a Uint32Array");
+    auto idx = v.As<Napi::Uint32Array>();
+    if (idx.ElementLength() != count)
+      throw Napi::RangeError::New(info.Env(), "table index must have one entry per ciphertext");
+    t.index.assign(idx.Data(), idx.Data() + count);
+    t.has_index = true;
+  }
+  return t;
+}
+
+enum class Op { KS, PBS, KSPBS };
+
+Napi::Value server_op(const Napi::CallbackInfo& info, Op op, bool async) {
+  auto ek = unwrap<EvalKeys>(info[0], Kind::EvalKeys, "evaluation keys");
+  auto ct = u64_arg(info, 1, "ciphertexts");
+  const Params& p = ek->params;
+  size_t din = op == Op::PBS ? p.lwe_dimension : p.big_dimension();
+  size_t dout = op == Op::KS ? p.lwe_dimension : p.big_dimension();
+  size_t count = count_of(info.Env(), ct.ElementLength(), din, "ciphertexts");
+  auto in = std::make_shared<std::vector<uint64_t>>(ct.Data(), ct.Data() + ct.ElementLength());
+  auto tabs = std::make_shared<TableArgs>();
+  size_t next = 2;
+  if (op != Op::KS) {
+    *tabs = table_args(info, 2, count);
+    next = 5;
+  }
+  bool parallel = true;
+  if (!async && info.Length() > next && !info[next].IsUndefined()) parallel = bool_arg(info, next, "parallel");
+  auto out = std::make_shared<std::vector<uint64_t>>(count * (dout + 1));
+  auto work = [=] {
+    const uint32_t* idx = tabs->has_index ? tabs->index.data() : nullptr;
+    switch (op) {
+      case Op::KS: keyswitch_batch(*ek, in->data(), count, out->data(), parallel); break;
+      case Op::PBS:
+        bootstrap_batch(*ek, in->data(), count, tabs->tables.data(), tabs->table_len, tabs->table_count, idx,
+                        out->data(), parallel);
+        break;
+      case Op::KSPBS:
+        ks_pbs_batch(*ek, in->data(), count, tabs->tables.data(), tabs->table_len, tabs->table_count, idx,
+                     out->data(), parallel);
+        break;
+    }
+  };
+  auto done = [=](Napi::Env env) -> Napi::Value { return new_u64(env, out->data(), out->size()); };
+  if (async) return run_async(info.Env(), work, done);
+  work();
+  return done(info.Env());
+}
+Napi::Value Keyswitch(const Napi::CallbackInfo& info) { return server_op(info, Op::KS, false); }
+Napi::Value Bootstrap(const Napi::CallbackInfo& info) { return server_op(info, Op::PBS, false); }
+Napi::Value KsPbs(const Napi::CallbackInfo& info) { return server_op(info, Op::KSPBS, false); }
+Napi::Value KeyswitchAsync(const Napi::CallbackInfo& info) { return server_op(info, Op::KS, true); }
+Napi::Value BootstrapAsync(const Napi::CallbackInfo& info) { return server_op(info, Op::PBS, true); }
+Napi::Value KsPbsAsync(const Napi::CallbackInfo& info) { return server_op(info, Op::KSPBS, true); }
+
+// ---------------------------------------------------------------- linear ops
+Napi::Value Add(const Napi::CallbackInfo& info) {
+  auto a = u64_arg(info, 0, "a");
+  auto b = u64_arg(info, 1, "b");
+  bool sub = bool_arg(info, 2, "subtract");
+  if (a.ElementLength() != b.ElementLength()) throw Napi::RangeError::New(info.Env(), "operands differ in size");
+  size_t n = a.ElementLength();
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), n);
+  const uint64_t* x = a.Data();
+  const uint64_t* y = b.Data();
+  uint64_t* o = out.Data();
+  if (sub) {
+    for (size_t i = 0; i < n; i++) o[i] = x[i] - y[i];
+  } else {
+    for (size_t i = 0; i < n; i++) o[i] = x[i] + y[i];
+  }
+  return out;
+}
+Napi::Value Neg(const Napi::CallbackInfo& info) {
+  auto a = u64_arg(info, 0, "a");
+  size_t n = a.ElementLength();
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), n);
+  for (size_t i = 0; i < n; i++) out.Data()[i] = uint64_t(0) - a.Data()[i];
+  return out;
+}
+Napi::Value AddPlain(const Napi::CallbackInfo& info) {
+  auto a = u64_arg(info, 0, "ciphertexts");
+  size_t dim = size_arg(info, 1, "dimension");
+  auto pl = u64_arg(info, 2, "plaintexts");
+  size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
+  if (pl.ElementLength() != count && pl.ElementLength() != 1)
+    throw Napi::RangeError::New(info.Env(), "plaintexts must have 1 or one entry per ciphertext");
+  auto out = new_u64(info.Env(), a.Data(), a.ElementLength());
+  for (size_t i = 0; i < count; i++) out.Data()[i * (dim + 1) + dim] += pl.Data()[pl.ElementLength() == 1 ? 0 : i];
+  return out;
+}
+Napi::Value MulClear(const Napi::CallbackInfo& info) {
+  auto a = u64_arg(info, 0, "ciphertexts");
+  size_t dim = size_arg(info, 1, "dimension");
+  auto w = i64_arg(info, 2, "weights");
+  size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
+  if (w.ElementLength() != count && w.ElementLength() != 1)
+    throw Napi::RangeError::New(info.Env(), "weights must have 1 or one entry per ciphertext");
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), a.ElementLength());
+  for (size_t i = 0; i < count; i++) {
+    uint64_t c = static_cast<uint64_t>(w.Data()[w.ElementLength() == 1 ? 0 : i]);
+    for (size_t j = 0; j <= dim; j++) out.Data()[i * (dim + 1) + j] = a.Data()[i * (dim + 1) + j] * c;
+  }
+  return out;
+}
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  auto a = u64_arg(info, 0, "ciphertexts");
+  size_t dim = size_arg(info, 1, "dimension");
+  size_t rows = size_arg(info, 2, "rows");
+  size_t K = size_arg(info, 3, "inner dimension");
+  auto W = i64_arg(info, 4, "weights");
+  size_t M = size_arg(info, 5, "columns");
+  size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
+  if (rows * K != count) throw Napi::RangeError::New(info.Env(), "ciphertext count must equal rows * inner dimension");
+  if (W.ElementLength() != K * M) throw Napi::RangeError::New(info.Env(), "weights must have inner * columns entries");
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), rows * M * (dim + 1));
+  lwe_matmul(a.Data(), rows, K, dim + 1, W.Data(), M, out.Data());
+  return out;
+}
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  auto a = u64_arg(info, 0, "ciphertexts");
+  size_t dim = size_arg(info, 1, "dimension");
+  if (!info[2].IsArray()) throw Napi::TypeError::New(info.Env(), "conv2d geometry must be an array of 16 numbers");
+  Napi::Array g = info[2].As<Napi::Array>();
+  if (g.Length() != 16) throw Napi::TypeError::New(info.Env(), "conv2d geometry must be an array of 16 numbers");
+  size_t v[16];
+  for (uint32_t i = 0; i < 16; i++) {
+    Napi::Value x = g.Get(i);
+    if (!x.IsNumber()) throw Napi::TypeError::New(info.Env(), "conv2d geometry entries must be numbers");
+    double d = x.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0) || d != std::floor(d) || d > 1e9) throw Napi::RangeError::New(info.Env(), "conv2d geometry entries must be small non-negative integers");
+    v[i] = static_cast<size_t>(d);
+  }
+  Conv2dShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]};
+  s.validate();
+  auto kern = i64_arg(info, 3, "kernel");
+  const uint64_t* bias = nullptr;
+  if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
+    auto b = u64_arg(info, 4, "bias");
+    if (b.ElementLength() != s.out_channels) throw Napi::RangeError::New(info.Env(), "bias must have one entry per output channel");
+    bias = b.Data();
+  }
+  size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
+  if (count != s.batch * s.in_channels * s.in_h * s.in_w)
+    throw Napi::RangeError::New(info.Env(), "ciphertext count does not match the input shape");
+  if (kern.ElementLength() != s.out_channels * (s.in_channels / s.group) * s.kernel_h * s.kernel_w)
+    throw Napi::RangeError::New(info.Env(), "kernel size does not match [M, C/group, kH, kW]");
+  size_t outn = s.batch * s.out_channels * s.out_h() * s.out_w();
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), outn * (dim + 1));
+  lwe_conv2d(a.Data(), dim + 1, s, kern.Data(), bias, out.Data());
+  return out;
+}
+
+// ---------------------------------------------------------------- ciphertext serialization
+Napi::Value CiphertextsSerialize(const Napi::CallbackInfo& info) {
+  if (!info[0].IsBigInt()) throw Napi::TypeError::New(info.Env(), "parameter hash must be a bigint");
+  bool lossless;
+  uint64_t hash = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+  size_t dim = size_arg(info, 1, "dimension");
+  if (!info[2].IsArray()) throw Napi::TypeError::New(info.Env(), "shape must be an array");
+  Napi::Array sh = info[2].As<Napi::Array>();
+  std::vector<uint64_t> shape;
+  size_t count = 1;
+  for (uint32_t i = 0; i < sh.Length(); i++) {
+    Napi::Value x = sh.Get(i);
+    if (!x.IsNumber()) throw Napi::TypeError::New(info.Env(), "shape entries must be numbers");
+    shape.push_back(static_cast<uint64_t>(x.As<Napi::Number>().DoubleValue()));
+    count *= shape.back();
+  }
+  auto data = u64_arg(info, 3, "data");
+  if (data.ElementLength() != count * (dim + 1)) throw Napi::RangeError::New(info.Env(), "data does not match shape");
+  return to_buffer(info.Env(), serialize_ciphertexts(hash, dim, shape, data.Data(), data.ElementLength()));
+}
+Napi::Value CiphertextsDeserialize(const Napi::CallbackInfo& info) {
+  auto b = bytes_arg(info, 0, "bytes");
+  uint64_t hs;
+  CiphertextTensor t = deserialize_ciphertexts(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("paramHash", Napi::BigInt::New(env, t.param_hash));
+  o.Set("dimension", static_cast<double>(t.dimension));
+  Napi::Array sh = Napi::Array::New(env, t.shape.size());
+  for (uint32_t i = 0; i < t.shape.size(); i++) sh.Set(i, static_cast<double>(t.shape[i]));
+  o.Set("shape", sh);
+  o.Set("data", new_u64(env, t.data.data(), t.data.size()));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, guard<fn>, name))
+  EXPORT("kernelInfo", KernelInfo);
+  EXPORT("setKernel", SetKernel);
+  EXPORT("setThreads", SetThreads);
+  EXPORT("chacha20Block", Chacha20Block);
+  EXPORT("csprngU64", CsprngU64);
+  EXPORT("sampleGaussian", SampleGaussian);
+  EXPORT("paramsValidate", ParamsValidate);
+  EXPORT("paramsHash", ParamsHash);
+  EXPORT("paramsSerialize", ParamsSerialize);
+  EXPORT("paramsDeserialize", ParamsDeserialize);
+  EXPORT("secretKeyGenerate", SecretKeyGenerate);
+  EXPORT("secretKeyParams", SecretKeyParams);
+  EXPORT("secretKeySerialize", SecretKeySerialize);
+  EXPORT("secretKeyDeserialize", SecretKeyDeserialize);
+  EXPORT("seededKeysGenerate", SeededKeysGenerate);
+  EXPORT("seededKeysGenerateAsync", SeededKeysGenerateAsync);
+  EXPORT("seededKeysExpand", SeededKeysExpand);
+  EXPORT("seededKeysExpandAsync", SeededKeysExpandAsync);
+  EXPORT("seededKeysInfo", SeededKeysInfo);
+  EXPORT("seededKeysSerialize", SeededKeysSerialize);
+  EXPORT("seededKeysDeserialize", SeededKeysDeserialize);
+  EXPORT("evalKeysInfo", EvalKeysInfo);
+  EXPORT("evalKeysSerialize", EvalKeysSerialize);
+  EXPORT("evalKeysDeserialize", EvalKeysDeserialize);
+  EXPORT("encrypt", Encrypt);
+  EXPORT("phase", Phase);
+  EXPORT("keyswitch", Keyswitch);
+  EXPORT("bootstrap", Bootstrap);
+  EXPORT("ksPbs", KsPbs);
+  EXPORT("keyswitchAsync", KeyswitchAsync);
+  EXPORT("bootstrapAsync", BootstrapAsync);
+  EXPORT("ksPbsAsync", KsPbsAsync);
+  EXPORT("add", Add);
+  EXPORT("neg", Neg);
+  EXPORT("addPlain", AddPlain);
+  EXPORT("mulClear", MulClear);
+  EXPORT("matmul", Matmul);
+  EXPORT("conv2d", Conv2d);
+  EXPORT("ciphertextsSerialize", CiphertextsSerialize);
+  EXPORT("ciphertextsDeserialize", CiphertextsDeserialize);
+#undef EXPORT
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(fhec_runtime, Init)

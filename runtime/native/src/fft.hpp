@@ -1,0 +1,49 @@
+// Negacyclic FFT plan: polynomials of size N (mod X^N + 1) map to N/2 complex points.
+//
+// Forward transform of a real polynomial a: fold c_m = (a_m + i a_{m+N/2}) * psi^m with
+// psi = exp(i pi / N) (the twist by 2N-th roots of unity), then an in-place radix-2 DIF FFT of
+// size N/2. The output order is a fixed permutation ("canonical order", see kernels_impl.hpp)
+// shared by every kernel (scalar, AVX2, AVX-512) so Fourier-domain keys are interchangeable.
+// Products of polynomials are pointwise products of their transforms.
+#pragma once
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+namespace fhec {
+
+template <typename T>
+struct AlignedAllocator {
+  using value_type = T;
+  AlignedAllocator() = default;
+  template <typename U>
+  AlignedAllocator(const AlignedAllocator<U>&) {}
+  T* allocate(size_t n) {
+    size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
+    void* p = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  template <typename U>
+  bool operator==(const AlignedAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const AlignedAllocator<U>&) const { return false; }
+};
+template <typename T>
+using AVec = std::vector<T, AlignedAllocator<T>>;
+
+struct FftPlan {
+  size_t N = 0;     // polynomial size
+  size_t h = 0;     // FFT size N/2
+  AVec<double> twist_re, twist_im;    // psi^m
+  AVec<double> itwist_re, itwist_im;  // conj(psi^m) / h
+  AVec<double> tw_re, tw_im;          // stage twiddles: tw[len + j] = exp(-2 pi i j / (2 len))
+};
+
+/// Cached plan for polynomial size N (power of two, >= 64). Thread safe.
+const FftPlan& get_fft_plan(size_t N);
+
+}  // namespace fhec

@@ -1,0 +1,53 @@
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include "common.hpp"
+#include "fft.hpp"
+
+namespace fhec {
+
+static std::unique_ptr<FftPlan> make_plan(size_t N) {
+  auto p = std::make_unique<FftPlan>();
+  p->N = N;
+  p->h = N / 2;
+  size_t h = p->h;
+  p->twist_re.resize(h);
+  p->twist_im.resize(h);
+  p->itwist_re.resize(h);
+  p->itwist_im.resize(h);
+  p->tw_re.assign(h, 0.0);
+  p->tw_im.assign(h, 0.0);
+  const long double pi = 3.141592653589793238462643383279502884L;
+  for (size_t m = 0; m < h; m++) {
+    long double ang = pi * static_cast<long double>(m) / static_cast<long double>(N);
+    double c = static_cast<double>(std::cos(ang)), s = static_cast<double>(std::sin(ang));
+    p->twist_re[m] = c;
+    p->twist_im[m] = s;
+    p->itwist_re[m] = c / static_cast<double>(h);
+    p->itwist_im[m] = -s / static_cast<double>(h);
+  }
+  for (size_t len = 1; len < h; len <<= 1) {
+    for (size_t j = 0; j < len; j++) {
+      long double ang = -pi * static_cast<long double>(j) / static_cast<long double>(len);
+      p->tw_re[len + j] = static_cast<double>(std::cos(ang));
+      p->tw_im[len + j] = static_cast<double>(std::sin(ang));
+    }
+  }
+  return p;
+}
+
+const FftPlan& get_fft_plan(size_t N) {
+  static std::mutex mu;
+  static std::map<size_t, std::unique_ptr<FftPlan>> cache;
+  if (N < 64 || (N & (N - 1)) != 0) throw RuntimeError("FFT size must be a power of two >= 64");
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(N);
+  if (it != cache.end()) return *it->second;
+  auto plan = make_plan(N);
+  const FftPlan& ref = *plan;
+  cache.emplace(N, std::move(plan));
+  return ref;
+}
+
+}  // namespace fhec

@@ -1,0 +1,76 @@
+// Hot kernels, compiled three times (portable scalar, AVX2+FMA, AVX-512) and selected at run time.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "fft.hpp"
+
+namespace fhec {
+
+struct PbsWorkspace {
+  AVec<uint64_t> acc;    // (k+1) N  accumulator GLWE
+  AVec<uint64_t> rot;    // N  X^a * ACC_c - ACC_c (destroyed by decomposition)
+  AVec<double> digits;   // level * N
+  AVec<double> dec_f;    // (k+1) level * N   Fourier transforms of the decomposition
+  AVec<double> acc_f;    // (k+1) N   Fourier accumulators
+  AVec<uint32_t> ms;     // n   modulus-switched mask
+  void ensure(size_t k, size_t N, size_t level, size_t n) {
+    if (ms.size() < n) ms.resize(n);
+    size_t k1 = k + 1;
+    if (acc.size() < k1 * N) acc.resize(k1 * N);
+    if (rot.size() < N) rot.resize(N);
+    if (digits.size() < level * N) digits.resize(level * N);
+    if (dec_f.size() < k1 * level * N) dec_f.resize(k1 * level * N);
+    if (acc_f.size() < k1 * N) acc_f.resize(k1 * N);
+  }
+};
+
+struct PbsArgs {
+  const FftPlan* plan;
+  uint32_t n, k, N, base_log, level;
+  /// Fourier BSK, per entry i (stride (k+1) level (k+1) N doubles) in chunked layout:
+  /// [N/16 chunks c][row r = component * level + l][output j][8 re | 8 im]; the value for
+  /// Fourier point m = 8c + t of (r, j) is at ((c * R + r) * (k+1) + j) * 16 + t (+8 for im).
+  const double* bsk;
+  const uint64_t* lut;   // test polynomial (N coefficients)
+  const uint64_t* in;    // LWE ciphertext of dimension n (n+1 words)
+  uint64_t* out;         // LWE ciphertext of dimension kN (kN+1 words)
+  PbsWorkspace* ws;
+};
+
+struct KsArgs {
+  const uint64_t* ksk;   // [in_dim][level][out_dim + 1]
+  size_t in_dim, out_dim;
+  uint32_t base_log, level;
+  const uint64_t* in;    // in_dim + 1 words
+  uint64_t* out;         // out_dim + 1 words
+};
+
+struct Kernels {
+  const char* name;
+  void (*fft_forward)(const FftPlan&, double* re, double* im);
+  void (*fft_inverse)(const FftPlan&, double* re, double* im);
+  /// Twist + forward FFT of a torus polynomial read as signed 64-bit integers.
+  void (*torus_to_fourier)(const FftPlan&, const uint64_t* poly, double* re, double* im);
+  /// Inverse FFT (destroys re/im), untwist, round modulo 2^64 and add into out (N words).
+  void (*fourier_to_torus_add)(const FftPlan&, double* re, double* im, uint64_t* out);
+  /// acc += a * b (complex, split re/im arrays of length h).
+  void (*cmac)(double* acc_re, double* acc_im, const double* a_re, const double* a_im,
+               const double* b_re, const double* b_im, size_t h);
+  void (*blind_rotate_extract)(const PbsArgs&);
+  void (*keyswitch)(const KsArgs&);
+};
+
+namespace scalar_k { const Kernels& kernels(); }
+namespace avx2_k { const Kernels& kernels(); }
+namespace avx512_k { const Kernels& kernels(); }
+
+/// Currently selected kernels (auto-detected; FHEC_RUNTIME_KERNEL=scalar|avx2|avx512 or
+/// set_kernels() override).
+const Kernels& active_kernels();
+/// "auto", "scalar", "avx2" or "avx512". Throws if the CPU lacks the requested extension.
+void set_kernels(const char* name);
+bool cpu_has_avx2();
+bool cpu_has_avx512();
+
+}  // namespace fhec

@@ -1,0 +1,2 @@
+#define KNS avx2_k
+#include "kernels_impl.hpp"

@@ -1,0 +1,2 @@
+#define KNS avx512_k
+#include "kernels_impl.hpp"

@@ -1,0 +1,532 @@
+// Kernel implementations. This file is included by kernels_scalar.cpp, kernels_avx2.cpp and
+// kernels_avx512.cpp, each compiled with different target flags and defining KNS (namespace).
+//
+// Canonical Fourier order: a radix-2 DIF FFT (natural input, bit-reversed output) followed, on
+// every 16-point chunk, by the permutation out[t] = std[kChunkSrc[t]]. The AVX-512 code produces
+// that order directly with in-register shuffles in the last three stages; other kernels apply
+// the permutation explicitly.
+#include <cmath>
+#include <cstring>
+
+#include "kernels.hpp"
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#include <immintrin.h>
+#define FHEC_USE_AVX512 1
+#endif
+
+namespace fhec {
+namespace KNS {
+
+// Streams the next bootstrapping-key entry towards L2 while the FFTs compute, one cache line
+// per vector iteration, so the (DRAM-bound) multiply-accumulate finds it in cache.
+struct Prefetcher {
+  const char* p = nullptr;
+  const char* end = nullptr;
+  inline void step() {
+    if (p < end) {
+      __builtin_prefetch(p, 0, 2);
+      p += 64;
+    }
+  }
+};
+
+static const int kChunkSrc[16] = {0, 2, 8, 10, 4, 6, 12, 14, 1, 3, 9, 11, 5, 7, 13, 15};
+
+static inline double round_half_even(double x) {
+#if defined(__SSE4_1__)
+  return std::nearbyint(x);
+#else
+  // Portable rounding (default rounding mode): exact for every finite double.
+  const double magic = 0x1p52;
+  double ax = std::fabs(x);
+  if (ax >= magic) return x;
+  double r = (ax + magic) - magic;
+  return std::copysign(r, x);
+#endif
+}
+
+/// Round x to the nearest integer and reduce modulo 2^64.
+static inline uint64_t f64_to_torus(double x) {
+  double k = round_half_even(x * 0x1p-64);
+  double r = round_half_even(x - k * 0x1p64);  // exact, |r| <= 2^63
+  // |r| == 2^63 converts to INT64_MIN on x86 (the "integer indefinite" value), which is the
+  // right residue modulo 2^64.
+  return static_cast<uint64_t>(static_cast<int64_t>(r));
+}
+
+static inline void dif_stage_generic(double* re, double* im, const double* twr, const double* twi,
+                                     size_t h, size_t len, Prefetcher& pf) {
+  const double* __restrict wr = twr + len;
+  const double* __restrict wi = twi + len;
+  for (size_t blk = 0; blk < h; blk += 2 * len) {
+    double* __restrict ar = re + blk;
+    double* __restrict ai = im + blk;
+    double* __restrict br = re + blk + len;
+    double* __restrict bi = im + blk + len;
+    for (size_t q = 0; q < 2 * len; q += 16) pf.step();
+    for (size_t j = 0; j < len; j++) {
+      double ur = ar[j], ui = ai[j], vr = br[j], vi = bi[j];
+      ar[j] = ur + vr;
+      ai[j] = ui + vi;
+      double dr = ur - vr, di = ui - vi;
+      br[j] = dr * wr[j] - di * wi[j];
+      bi[j] = dr * wi[j] + di * wr[j];
+    }
+  }
+}
+
+static inline void dit_stage_generic(double* re, double* im, const double* twr, const double* twi,
+                                     size_t h, size_t len, Prefetcher& pf) {
+  const double* __restrict wr = twr + len;
+  const double* __restrict wi = twi + len;
+  for (size_t blk = 0; blk < h; blk += 2 * len) {
+    double* __restrict ar = re + blk;
+    double* __restrict ai = im + blk;
+    double* __restrict br = re + blk + len;
+    double* __restrict bi = im + blk + len;
+    for (size_t q = 0; q < 2 * len; q += 16) pf.step();
+    for (size_t j = 0; j < len; j++) {
+      double vr = br[j], vi = bi[j];
+      double tr = vr * wr[j] + vi * wi[j];
+      double ti = vi * wr[j] - vr * wi[j];
+      double ur = ar[j], ui = ai[j];
+      ar[j] = ur + tr;
+      ai[j] = ui + ti;
+      br[j] = ur - tr;
+      bi[j] = ui - ti;
+    }
+  }
+}
+
+#ifdef FHEC_USE_AVX512
+static inline void cmul512(__m512d ar, __m512d ai, __m512d br, __m512d bi, __m512d& cr, __m512d& ci) {
+  cr = _mm512_fmsub_pd(ar, br, _mm512_mul_pd(ai, bi));
+  ci = _mm512_fmadd_pd(ar, bi, _mm512_mul_pd(ai, br));
+}
+// c = a * conj(b)
+static inline void cmulc512(__m512d ar, __m512d ai, __m512d br, __m512d bi, __m512d& cr, __m512d& ci) {
+  cr = _mm512_fmadd_pd(ar, br, _mm512_mul_pd(ai, bi));
+  ci = _mm512_fmsub_pd(ai, br, _mm512_mul_pd(ar, bi));
+}
+
+__attribute__((noinline)) static void dif_stage_512(double* re, double* im, const double* twr, const double* twi, size_t h,
+                          size_t len, Prefetcher& pf) {
+  for (size_t blk = 0; blk < h; blk += 2 * len) {
+    double* ar = re + blk;
+    double* ai = im + blk;
+    double* br = ar + len;
+    double* bi = ai + len;
+    for (size_t j = 0; j < len; j += 8) {
+      pf.step();
+      __m512d ur = _mm512_load_pd(ar + j), ui = _mm512_load_pd(ai + j);
+      __m512d vr = _mm512_load_pd(br + j), vi = _mm512_load_pd(bi + j);
+      __m512d wr = _mm512_loadu_pd(twr + len + j), wi = _mm512_loadu_pd(twi + len + j);
+      _mm512_store_pd(ar + j, _mm512_add_pd(ur, vr));
+      _mm512_store_pd(ai + j, _mm512_add_pd(ui, vi));
+      __m512d cr, ci;
+      cmul512(_mm512_sub_pd(ur, vr), _mm512_sub_pd(ui, vi), wr, wi, cr, ci);
+      _mm512_store_pd(br + j, cr);
+      _mm512_store_pd(bi + j, ci);
+    }
+  }
+}
+
+__attribute__((noinline)) static void dit_stage_512(double* re, double* im, const double* twr, const double* twi, size_t h,
+                          size_t len, Prefetcher& pf) {
+  for (size_t blk = 0; blk < h; blk += 2 * len) {
+    double* ar = re + blk;
+    double* ai = im + blk;
+    double* br = ar + len;
+    double* bi = ai + len;
+    for (size_t j = 0; j < len; j += 8) {
+      pf.step();
+      __m512d wr = _mm512_loadu_pd(twr + len + j), wi = _mm512_loadu_pd(twi + len + j);
+      __m512d tr, ti;
+      cmulc512(_mm512_load_pd(br + j), _mm512_load_pd(bi + j), wr, wi, tr, ti);
+      __m512d ur = _mm512_load_pd(ar + j), ui = _mm512_load_pd(ai + j);
+      _mm512_store_pd(ar + j, _mm512_add_pd(ur, tr));
+      _mm512_store_pd(ai + j, _mm512_add_pd(ui, ti));
+      _mm512_store_pd(br + j, _mm512_sub_pd(ur, tr));
+      _mm512_store_pd(bi + j, _mm512_sub_pd(ui, ti));
+    }
+  }
+}
+
+// Stages len = 4, 2, 1 on 16-point chunks, producing the canonical order.
+__attribute__((noinline)) static void dif_tail_512(double* re, double* im, const double* twr, const double* twi, size_t h,
+                         Prefetcher& pf) {
+  const __m512i iU = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
+  const __m512i iV = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
+  const __m512i iU2 = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13);
+  const __m512i iV2 = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
+  const __m512d w4r = _mm512_broadcast_f64x4(_mm256_loadu_pd(twr + 4));
+  const __m512d w4i = _mm512_broadcast_f64x4(_mm256_loadu_pd(twi + 4));
+  const __m512d w2r = _mm512_setr_pd(twr[2], twr[3], twr[2], twr[3], twr[2], twr[3], twr[2], twr[3]);
+  const __m512d w2i = _mm512_setr_pd(twi[2], twi[3], twi[2], twi[3], twi[2], twi[3], twi[2], twi[3]);
+  for (size_t c = 0; c < h; c += 16) {
+    pf.step();
+    __m512d Ar = _mm512_load_pd(re + c), Br = _mm512_load_pd(re + c + 8);
+    __m512d Ai = _mm512_load_pd(im + c), Bi = _mm512_load_pd(im + c + 8);
+    __m512d Ur = _mm512_permutex2var_pd(Ar, iU, Br), Vr = _mm512_permutex2var_pd(Ar, iV, Br);
+    __m512d Ui = _mm512_permutex2var_pd(Ai, iU, Bi), Vi = _mm512_permutex2var_pd(Ai, iV, Bi);
+    __m512d U1r = _mm512_add_pd(Ur, Vr), U1i = _mm512_add_pd(Ui, Vi);
+    __m512d V1r, V1i;
+    cmul512(_mm512_sub_pd(Ur, Vr), _mm512_sub_pd(Ui, Vi), w4r, w4i, V1r, V1i);
+    __m512d U2r = _mm512_permutex2var_pd(U1r, iU2, V1r), V2r = _mm512_permutex2var_pd(U1r, iV2, V1r);
+    __m512d U2i = _mm512_permutex2var_pd(U1i, iU2, V1i), V2i = _mm512_permutex2var_pd(U1i, iV2, V1i);
+    __m512d P2r = _mm512_add_pd(U2r, V2r), P2i = _mm512_add_pd(U2i, V2i);
+    __m512d Q2r, Q2i;
+    cmul512(_mm512_sub_pd(U2r, V2r), _mm512_sub_pd(U2i, V2i), w2r, w2i, Q2r, Q2i);
+    __m512d Xr = _mm512_unpacklo_pd(P2r, Q2r), Yr = _mm512_unpackhi_pd(P2r, Q2r);
+    __m512d Xi = _mm512_unpacklo_pd(P2i, Q2i), Yi = _mm512_unpackhi_pd(P2i, Q2i);
+    _mm512_store_pd(re + c, _mm512_add_pd(Xr, Yr));
+    _mm512_store_pd(re + c + 8, _mm512_sub_pd(Xr, Yr));
+    _mm512_store_pd(im + c, _mm512_add_pd(Xi, Yi));
+    _mm512_store_pd(im + c + 8, _mm512_sub_pd(Xi, Yi));
+  }
+}
+
+__attribute__((noinline)) static void dit_tail_512(double* re, double* im, const double* twr, const double* twi, size_t h,
+                         Prefetcher& pf) {
+  const __m512i jU = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i jV = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  const __m512i jA = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
+  const __m512i jB = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
+  const __m512d w4r = _mm512_broadcast_f64x4(_mm256_loadu_pd(twr + 4));
+  const __m512d w4i = _mm512_broadcast_f64x4(_mm256_loadu_pd(twi + 4));
+  const __m512d w2r = _mm512_setr_pd(twr[2], twr[3], twr[2], twr[3], twr[2], twr[3], twr[2], twr[3]);
+  const __m512d w2i = _mm512_setr_pd(twi[2], twi[3], twi[2], twi[3], twi[2], twi[3], twi[2], twi[3]);
+  for (size_t c = 0; c < h; c += 16) {
+    pf.step();
+    __m512d X1r = _mm512_load_pd(re + c), Y1r = _mm512_load_pd(re + c + 8);
+    __m512d X1i = _mm512_load_pd(im + c), Y1i = _mm512_load_pd(im + c + 8);
+    __m512d Xr = _mm512_add_pd(X1r, Y1r), Yr = _mm512_sub_pd(X1r, Y1r);
+    __m512d Xi = _mm512_add_pd(X1i, Y1i), Yi = _mm512_sub_pd(X1i, Y1i);
+    __m512d U2r = _mm512_unpacklo_pd(Xr, Yr), V2r = _mm512_unpackhi_pd(Xr, Yr);
+    __m512d U2i = _mm512_unpacklo_pd(Xi, Yi), V2i = _mm512_unpackhi_pd(Xi, Yi);
+    __m512d tr, ti;
+    cmulc512(V2r, V2i, w2r, w2i, tr, ti);
+    __m512d P2r = _mm512_add_pd(U2r, tr), P2i = _mm512_add_pd(U2i, ti);
+    __m512d Q2r = _mm512_sub_pd(U2r, tr), Q2i = _mm512_sub_pd(U2i, ti);
+    __m512d Ur = _mm512_permutex2var_pd(P2r, jU, Q2r), Vr = _mm512_permutex2var_pd(P2r, jV, Q2r);
+    __m512d Ui = _mm512_permutex2var_pd(P2i, jU, Q2i), Vi = _mm512_permutex2var_pd(P2i, jV, Q2i);
+    cmulc512(Vr, Vi, w4r, w4i, tr, ti);
+    __m512d Pr = _mm512_add_pd(Ur, tr), Pi = _mm512_add_pd(Ui, ti);
+    __m512d Qr = _mm512_sub_pd(Ur, tr), Qi = _mm512_sub_pd(Ui, ti);
+    _mm512_store_pd(re + c, _mm512_permutex2var_pd(Pr, jA, Qr));
+    _mm512_store_pd(re + c + 8, _mm512_permutex2var_pd(Pr, jB, Qr));
+    _mm512_store_pd(im + c, _mm512_permutex2var_pd(Pi, jA, Qi));
+    _mm512_store_pd(im + c + 8, _mm512_permutex2var_pd(Pi, jB, Qi));
+  }
+}
+#endif
+
+[[maybe_unused]] static void chunk_permute(double* re, double* im, size_t h, bool inverse) {
+  double tr[16], ti[16];
+  for (size_t c = 0; c < h; c += 16) {
+    for (int t = 0; t < 16; t++) {
+      tr[t] = re[c + t];
+      ti[t] = im[c + t];
+    }
+    for (int t = 0; t < 16; t++) {
+      if (!inverse) {
+        re[c + t] = tr[kChunkSrc[t]];
+        im[c + t] = ti[kChunkSrc[t]];
+      } else {
+        re[c + kChunkSrc[t]] = tr[t];
+        im[c + kChunkSrc[t]] = ti[t];
+      }
+    }
+  }
+}
+
+static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher& pf) {
+  const size_t h = p.h;
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
+#ifdef FHEC_USE_AVX512
+  for (size_t len = h / 2; len >= 8; len >>= 1) dif_stage_512(re, im, twr, twi, h, len, pf);
+  dif_tail_512(re, im, twr, twi, h, pf);
+#else
+  for (size_t len = h / 2; len >= 1; len >>= 1) dif_stage_generic(re, im, twr, twi, h, len, pf);
+  chunk_permute(re, im, h, false);
+#endif
+}
+
+static void fft_inverse_pf(const FftPlan& p, double* re, double* im, Prefetcher& pf) {
+  const size_t h = p.h;
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
+#ifdef FHEC_USE_AVX512
+  dit_tail_512(re, im, twr, twi, h, pf);
+  for (size_t len = 8; len < h; len <<= 1) dit_stage_512(re, im, twr, twi, h, len, pf);
+#else
+  chunk_permute(re, im, h, true);
+  for (size_t len = 1; len < h; len <<= 1) dit_stage_generic(re, im, twr, twi, h, len, pf);
+#endif
+}
+
+static void fft_forward(const FftPlan& p, double* re, double* im) {
+  Prefetcher none;
+  fft_forward_pf(p, re, im, none);
+}
+static void fft_inverse(const FftPlan& p, double* re, double* im) {
+  Prefetcher none;
+  fft_inverse_pf(p, re, im, none);
+}
+
+__attribute__((noinline)) static void twist_in(const FftPlan& p, const double* __restrict lo, const double* __restrict hi,
+                            double* __restrict re, double* __restrict im) {
+  const double* __restrict c = p.twist_re.data();
+  const double* __restrict s = p.twist_im.data();
+  for (size_t m = 0; m < p.h; m++) {
+    re[m] = lo[m] * c[m] - hi[m] * s[m];
+    im[m] = lo[m] * s[m] + hi[m] * c[m];
+  }
+}
+
+static void torus_to_fourier(const FftPlan& p, const uint64_t* poly, double* re, double* im) {
+  const size_t h = p.h;
+  const double* __restrict c = p.twist_re.data();
+  const double* __restrict s = p.twist_im.data();
+  for (size_t m = 0; m < h; m++) {
+    double lo = static_cast<double>(static_cast<int64_t>(poly[m]));
+    double hi = static_cast<double>(static_cast<int64_t>(poly[m + h]));
+    re[m] = lo * c[m] - hi * s[m];
+    im[m] = lo * s[m] + hi * c[m];
+  }
+  fft_forward(p, re, im);
+}
+
+static void fourier_to_torus_add_pf(const FftPlan& p, double* re, double* im, uint64_t* out, Prefetcher& pf) {
+  fft_inverse_pf(p, re, im, pf);
+  const size_t h = p.h;
+  const double* __restrict c = p.itwist_re.data();
+  const double* __restrict s = p.itwist_im.data();
+  uint64_t* __restrict lo = out;
+  uint64_t* __restrict hi = out + h;
+  for (size_t m = 0; m < h; m++) {
+    double zr = re[m] * c[m] - im[m] * s[m];
+    double zi = re[m] * s[m] + im[m] * c[m];
+    lo[m] += f64_to_torus(zr);
+    hi[m] += f64_to_torus(zi);
+  }
+}
+
+__attribute__((noinline)) static void cmac(double* __restrict accr, double* __restrict acci, const double* __restrict ar,
+                 const double* __restrict ai, const double* __restrict br, const double* __restrict bi,
+                 size_t h) {
+  for (size_t m = 0; m < h; m++) {
+    accr[m] += ar[m] * br[m] - ai[m] * bi[m];
+    acci[m] += ar[m] * bi[m] + ai[m] * br[m];
+  }
+}
+
+static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint64_t* out) {
+  Prefetcher none;
+  fourier_to_torus_add_pf(p, re, im, out, none);
+}
+
+// Fourier-domain part of the external product for one BSK entry:
+// accf[j] = sum_r dec[r] * bsk[r][j]. `bsk_i` uses the chunked layout (see kernels.hpp).
+__attribute__((noinline)) static void external_mac(const double* __restrict decf, const double* __restrict bsk_i,
+                                                   double* __restrict accf, size_t R, size_t k1, size_t N) {
+  const size_t h = N / 2;
+#ifdef FHEC_USE_AVX512
+  if (k1 <= 4) {
+    for (size_t c = 0; c < h; c += 8) {
+      const double* b = bsk_i + c * R * k1 * 2;
+      __m512d sr[4], si[4];
+      for (size_t j = 0; j < k1; j++) sr[j] = si[j] = _mm512_setzero_pd();
+      for (size_t r = 0; r < R; r++) {
+        __m512d dr = _mm512_load_pd(decf + r * N + c), di = _mm512_load_pd(decf + r * N + h + c);
+        for (size_t j = 0; j < k1; j++) {
+          __m512d br = _mm512_load_pd(b), bi = _mm512_load_pd(b + 8);
+          sr[j] = _mm512_fmadd_pd(dr, br, _mm512_fnmadd_pd(di, bi, sr[j]));
+          si[j] = _mm512_fmadd_pd(dr, bi, _mm512_fmadd_pd(di, br, si[j]));
+          b += 16;
+        }
+      }
+      for (size_t j = 0; j < k1; j++) {
+        _mm512_store_pd(accf + j * N + c, sr[j]);
+        _mm512_store_pd(accf + j * N + h + c, si[j]);
+      }
+    }
+    return;
+  }
+#endif
+  for (size_t c = 0; c < h; c += 8) {
+    const double* b = bsk_i + c * R * k1 * 2;
+    for (size_t j = 0; j < k1; j++) {
+      double sr[8] = {0, 0, 0, 0, 0, 0, 0, 0}, si[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      for (size_t r = 0; r < R; r++) {
+        const double* dr = decf + r * N + c;
+        const double* di = dr + h;
+        const double* br = b + (r * k1 + j) * 16;
+        const double* bi = br + 8;
+        for (int t = 0; t < 8; t++) {
+          sr[t] += dr[t] * br[t] - di[t] * bi[t];
+          si[t] += dr[t] * bi[t] + di[t] * br[t];
+        }
+      }
+      for (int t = 0; t < 8; t++) {
+        accf[j * N + c + t] = sr[t];
+        accf[j * N + h + c + t] = si[t];
+      }
+    }
+  }
+}
+
+// out = X^t * in (negacyclic), t in [0, 2N)
+static void monomial_mul(uint64_t* __restrict out, const uint64_t* __restrict in, size_t t, size_t N) {
+  bool neg = t >= N;
+  if (neg) t -= N;
+  uint64_t sw = neg ? ~uint64_t(0) : 0;  // conditional negation: (x ^ sw) - sw
+  for (size_t j = 0; j < t; j++) out[j] = ((in[j + N - t] ^ ~sw) - ~sw);
+  for (size_t j = t; j < N; j++) out[j] = ((in[j - t] ^ sw) - sw);
+}
+
+// out = X^t * in - in
+__attribute__((noinline)) static void monomial_mul_minus_one(uint64_t* __restrict out, const uint64_t* __restrict in, size_t t,
+                                   size_t N) {
+  bool neg = t >= N;
+  if (neg) t -= N;
+  uint64_t sw = neg ? ~uint64_t(0) : 0;
+  for (size_t j = 0; j < t; j++) out[j] = ((in[j + N - t] ^ ~sw) - ~sw) - in[j];
+  for (size_t j = t; j < N; j++) out[j] = ((in[j - t] ^ sw) - sw) - in[j];
+}
+
+// Signed balanced gadget decomposition with rounding to the closest multiple of q / B^level.
+// digits[l * N + m] is the level-l digit (l = 0 most significant, weight q / B^(l+1)).
+// `poly` is used as scratch and destroyed. Loops run over coefficients so they vectorize.
+__attribute__((noinline)) static void decompose_poly(uint64_t* __restrict poly, size_t N, uint32_t base_log, uint32_t level,
+                           double* __restrict digits) {
+  const uint32_t total = base_log * level;
+  const uint32_t shift = 64 - total;
+  const uint64_t mask = (uint64_t(1) << base_log) - 1;
+  const uint64_t total_mask = total >= 64 ? ~uint64_t(0) : ((uint64_t(1) << total) - 1);
+  if (shift > 0) {
+    for (size_t m = 0; m < N; m++) {
+      uint64_t x = poly[m];
+      poly[m] = ((x >> shift) + ((x >> (shift - 1)) & 1)) & total_mask;
+    }
+  }
+  for (int l = static_cast<int>(level) - 1; l >= 0; l--) {
+    double* __restrict dl = digits + size_t(l) * N;
+    for (size_t m = 0; m < N; m++) {
+      uint64_t v = poly[m];
+      uint64_t d = v & mask;
+      uint64_t carry = d >> (base_log - 1);  // d >= B/2
+      poly[m] = (v >> base_log) + carry;
+      dl[m] = static_cast<double>(static_cast<int64_t>(d - (carry << base_log)));
+    }
+  }
+}
+
+static inline uint32_t mod_switch(uint64_t x, uint32_t log2_2n) {
+  uint32_t s = 64 - log2_2n;
+  return static_cast<uint32_t>((((x >> (s - 1)) + 1) >> 1) & ((uint64_t(1) << log2_2n) - 1));
+}
+
+static void blind_rotate_extract(const PbsArgs& a) {
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L;
+  const FftPlan& p = *a.plan;
+  PbsWorkspace& ws = *a.ws;
+  uint64_t* acc = ws.acc.data();
+  uint64_t* rot = ws.rot.data();
+  double* dig = ws.digits.data();
+  double* decf = ws.dec_f.data();
+  double* accf = ws.acc_f.data();
+  uint32_t log2_2n = 0;
+  while ((size_t(1) << log2_2n) < 2 * N) log2_2n++;
+  const size_t two_n = 2 * N;
+
+  std::memset(acc, 0, sizeof(uint64_t) * a.k * N);
+  uint32_t b = mod_switch(a.in[a.n], log2_2n);
+  monomial_mul(acc + a.k * N, a.lut, (two_n - b) % two_n, N);
+
+  const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
+  uint32_t* ms = ws.ms.data();
+  for (uint32_t i = 0; i < a.n; i++) ms[i] = mod_switch(a.in[i], log2_2n);
+  uint32_t i = 0;
+  while (i < a.n && ms[i] == 0) i++;
+  Prefetcher pf;
+  pf.p = reinterpret_cast<const char*>(a.bsk + size_t(i) * bsk_stride);
+  pf.end = pf.p + (i < a.n ? bsk_stride * sizeof(double) : 0);
+  while (i < a.n) {
+    uint32_t next = i + 1;
+    while (next < a.n && ms[next] == 0) next++;
+    const uint32_t ai = ms[i];
+    for (size_t c = 0; c < k1; c++) {
+      monomial_mul_minus_one(rot, acc + c * N, ai, N);
+      decompose_poly(rot, N, a.base_log, a.level, dig);
+      for (size_t l = 0; l < L; l++) {
+        double* re = decf + (c * L + l) * N;
+        double* im = re + h;
+        twist_in(p, dig + l * N, dig + l * N + h, re, im);
+        fft_forward_pf(p, re, im, pf);
+      }
+    }
+    // Whatever of entry i was not prefetched yet is fetched by external_mac itself; start
+    // streaming entry `next` during the inverse FFTs and the next forward FFTs.
+    const double* bsk_i = a.bsk + size_t(i) * bsk_stride;
+    pf.p = reinterpret_cast<const char*>(a.bsk + size_t(next) * bsk_stride);
+    pf.end = pf.p + (next < a.n ? bsk_stride * sizeof(double) : 0);
+    external_mac(decf, bsk_i, accf, R, k1, N);
+    for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
+    i = next;
+  }
+  // Sample extraction of coefficient 0.
+  for (size_t c = 0; c < a.k; c++) {
+    const uint64_t* poly = acc + c * N;
+    uint64_t* o = a.out + c * N;
+    o[0] = poly[0];
+    for (size_t m = 1; m < N; m++) o[m] = uint64_t(0) - poly[N - m];
+  }
+  a.out[size_t(a.k) * N] = acc[size_t(a.k) * N];
+}
+
+static void ks_sub_row(uint64_t* __restrict out, const uint64_t* __restrict row, uint64_t d, size_t len) {
+  for (size_t j = 0; j < len; j++) out[j] -= d * row[j];
+}
+
+static void keyswitch(const KsArgs& a) {
+  const size_t len = a.out_dim + 1;
+  std::memset(a.out, 0, sizeof(uint64_t) * a.out_dim);
+  a.out[a.out_dim] = a.in[a.in_dim];
+  const uint32_t total = a.base_log * a.level;
+  const uint32_t shift = 64 - total;
+  const uint64_t mask = (uint64_t(1) << a.base_log) - 1;
+  const uint64_t total_mask = total >= 64 ? ~uint64_t(0) : ((uint64_t(1) << total) - 1);
+  for (size_t i = 0; i < a.in_dim; i++) {
+    uint64_t x = a.in[i];
+    uint64_t v = shift == 0 ? x : ((x >> shift) + ((x >> (shift - 1)) & 1));
+    v &= total_mask;
+    for (int l = static_cast<int>(a.level) - 1; l >= 0; l--) {
+      uint64_t d = v & mask;
+      v >>= a.base_log;
+      uint64_t carry = d >> (a.base_log - 1);
+      d -= carry << a.base_log;  // signed digit as wrapping u64
+      v += carry;
+      if (d != 0) ks_sub_row(a.out, a.ksk + (i * a.level + size_t(l)) * len, d, len);
+    }
+  }
+}
+
+static const Kernels kKernels = {
+#if defined(FHEC_USE_AVX512)
+    "avx512",
+#elif defined(__AVX2__)
+    "avx2",
+#else
+    "scalar",
+#endif
+    fft_forward, fft_inverse, torus_to_fourier, fourier_to_torus_add, cmac, blind_rotate_extract,
+    keyswitch,
+};
+
+const Kernels& kernels() { return kKernels; }
+
+}  // namespace KNS
+}  // namespace fhec

@@ -1,0 +1,2 @@
+#define KNS scalar_k
+#include "kernels_impl.hpp"

@@ -1,0 +1,38 @@
+// TFHE parameters (precision independent) and their canonical hash.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "common.hpp"
+
+namespace fhec {
+
+struct Params {
+  uint32_t lwe_dimension = 0;      // n
+  uint32_t glwe_dimension = 0;     // k
+  uint32_t polynomial_size = 0;    // N
+  uint32_t pbs_base_log = 0;
+  uint32_t pbs_level = 0;
+  uint32_t ks_base_log = 0;
+  uint32_t ks_level = 0;
+  double lwe_noise_std = 0;        // fraction of q
+  double glwe_noise_std = 0;       // fraction of q
+
+  size_t big_dimension() const { return size_t(glwe_dimension) * polynomial_size; }
+  /// Throws RuntimeError naming the offending field.
+  void validate() const;
+  /// FNV-1a 64 over the canonical little-endian encoding (serialized_payload()).
+  uint64_t hash() const;
+  /// 7 x u32 then 2 x f64, little-endian: 44 bytes.
+  std::string payload() const;
+  static constexpr size_t kPayloadBytes = 7 * 4 + 2 * 8;
+  static Params from_payload(const uint8_t* p);
+
+  size_t ksk_rows() const { return big_dimension() * ks_level; }
+  size_t ksk_len() const { return ksk_rows() * (size_t(lwe_dimension) + 1); }
+  size_t bsk_rows() const { return size_t(lwe_dimension) * (glwe_dimension + 1) * pbs_level; }
+  /// Standard-domain (u64) or Fourier-domain (f64: N/2 complex) length per BSK entry is the same.
+  size_t bsk_len() const { return bsk_rows() * (glwe_dimension + 1) * size_t(polynomial_size); }
+};
+
+}  // namespace fhec

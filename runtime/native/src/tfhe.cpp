@@ -1,0 +1,314 @@
+#include "tfhe.hpp"
+
+#include <cstring>
+
+#include "kernels.hpp"
+#include "threadpool.hpp"
+
+namespace fhec {
+
+namespace {
+constexpr uint64_t kKskStream = uint64_t(1) << 60;
+constexpr uint64_t kBskStream = uint64_t(2) << 60;
+
+inline uint64_t gadget(uint32_t base_log, uint32_t level_index) {
+  uint32_t e = 64 - base_log * (level_index + 1);
+  return uint64_t(1) << e;  // e in [0, 63]
+}
+
+/// out += sum_j a_j * S_j exactly (mod 2^64), for torus polynomials a_j and binary S_j given in
+/// the Fourier domain. Uses four 16-bit limbs so every FFT product is an exact integer < 2^53.
+void glwe_mask_product(const FftPlan& plan, const Kernels& K, const uint64_t* masks, size_t k,
+                       const std::vector<AVec<double>>& key_f, uint64_t* out, AVec<uint64_t>& limb,
+                       AVec<uint64_t>& tmp, AVec<double>& f, AVec<double>& acc) {
+  const size_t N = plan.N, h = plan.h;
+  for (int t = 0; t < 4; t++) {
+    std::fill(acc.begin(), acc.begin() + N, 0.0);
+    for (size_t j = 0; j < k; j++) {
+      const uint64_t* a = masks + j * N;
+      for (size_t m = 0; m < N; m++) limb[m] = (a[m] >> (16 * t)) & 0xffff;
+      K.torus_to_fourier(plan, limb.data(), f.data(), f.data() + h);
+      K.cmac(acc.data(), acc.data() + h, f.data(), f.data() + h, key_f[j].data(), key_f[j].data() + h, h);
+    }
+    std::fill(tmp.begin(), tmp.begin() + N, 0);
+    K.fourier_to_torus_add(plan, acc.data(), acc.data() + h, tmp.data());
+    for (size_t m = 0; m < N; m++) out[m] += tmp[m] << (16 * t);
+  }
+}
+}  // namespace
+
+std::shared_ptr<SecretKey> generate_secret_key(const Params& p, const Seed* seed) {
+  p.validate();
+  Csprng rng = seed ? Csprng(*seed, 0) : Csprng::from_os();
+  auto sk = std::make_shared<SecretKey>();
+  sk->params = p;
+  sk->lwe.resize(p.lwe_dimension);
+  sk->glwe.resize(p.big_dimension());
+  for (auto& b : sk->lwe) b = rng.next_bit() ? 1 : 0;
+  for (auto& b : sk->glwe) b = rng.next_bit() ? 1 : 0;
+  return sk;
+}
+
+std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, const Seed* mask_seed,
+                                                          const Seed* noise_seed) {
+  const Params& p = sk.params;
+  p.validate();
+  auto ek = std::make_shared<SeededEvalKeys>();
+  ek->params = p;
+  ek->mask_seed = mask_seed ? *mask_seed : os_seed();
+  const Seed nseed = noise_seed ? *noise_seed : os_seed();
+  const size_t n = p.lwe_dimension, k = p.glwe_dimension, N = p.polynomial_size, kN = p.big_dimension();
+  ek->ksk_bodies.assign(kN * p.ks_level, 0);
+  ek->bsk_bodies.assign(size_t(n) * (k + 1) * p.pbs_level * N, 0);
+
+  // Keyswitching key: row (i, l) encrypts s_big[i] * q / B^(l+1) under the small key.
+  const size_t ks_chunk = 64;
+  parallel_for((kN + ks_chunk - 1) / ks_chunk, [&](size_t chunk) {
+    std::vector<uint64_t> mask(n);
+    for (size_t i = chunk * ks_chunk; i < std::min(kN, (chunk + 1) * ks_chunk); i++) {
+      Csprng mrng(ek->mask_seed, kKskStream | i);
+      Csprng nrng(nseed, kKskStream | i);
+      for (uint32_t l = 0; l < p.ks_level; l++) {
+        mrng.fill_u64(mask.data(), n);
+        uint64_t body = 0;
+        for (size_t j = 0; j < n; j++) body += mask[j] * sk.lwe[j];
+        body += nrng.next_torus_gaussian(p.lwe_noise_std);
+        body += uint64_t(sk.glwe[i]) * gadget(p.ks_base_log, l);
+        ek->ksk_bodies[i * p.ks_level + l] = body;
+      }
+    }
+  });
+
+  // Bootstrapping key: GGSW encryption of s_lwe[i]; row (c, l) is a GLWE encryption of
+  // -s * g_l * S_c (c < k) or s * g_l (c = k), with g_l = q / B^(l+1).
+  const FftPlan& plan = get_fft_plan(N);
+  const Kernels& K = active_kernels();
+  std::vector<AVec<double>> key_f(k, AVec<double>(N));
+  for (size_t j = 0; j < k; j++) {
+    std::vector<uint64_t> s(N);
+    for (size_t m = 0; m < N; m++) s[m] = sk.glwe[j * N + m];
+    K.torus_to_fourier(plan, s.data(), key_f[j].data(), key_f[j].data() + plan.h);
+  }
+  const size_t R = (k + 1) * p.pbs_level;
+  parallel_for(n, [&](size_t i) {
+    Csprng mrng(ek->mask_seed, kBskStream | i);
+    Csprng nrng(nseed, kBskStream | i);
+    AVec<uint64_t> masks(k * N), limb(N), tmp(N);
+    AVec<double> f(N), acc(N);
+    const uint64_t bit = sk.lwe[i];
+    for (size_t r = 0; r < R; r++) {
+      size_t c = r / p.pbs_level;
+      uint32_t l = static_cast<uint32_t>(r % p.pbs_level);
+      mrng.fill_u64(masks.data(), k * N);
+      uint64_t* body = ek->bsk_bodies.data() + (i * R + r) * N;
+      glwe_mask_product(plan, K, masks.data(), k, key_f, body, limb, tmp, f, acc);
+      for (size_t m = 0; m < N; m++) body[m] += nrng.next_torus_gaussian(p.glwe_noise_std);
+      if (bit) {
+        uint64_t g = gadget(p.pbs_base_log, l);
+        if (c < k) {
+          for (size_t m = 0; m < N; m++) body[m] -= g * sk.glwe[c * N + m];
+        } else {
+          body[0] += g;
+        }
+      }
+    }
+  });
+  return ek;
+}
+
+std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek) {
+  const Params& p = sek.params;
+  p.validate();
+  const size_t n = p.lwe_dimension, k = p.glwe_dimension, N = p.polynomial_size, kN = p.big_dimension();
+  auto ek = std::make_shared<EvalKeys>();
+  ek->params = p;
+  ek->ksk.resize(p.ksk_len());
+  ek->bsk.resize(p.bsk_len());
+  const size_t ks_chunk = 64;
+  parallel_for((kN + ks_chunk - 1) / ks_chunk, [&](size_t chunk) {
+    for (size_t i = chunk * ks_chunk; i < std::min(kN, (chunk + 1) * ks_chunk); i++) {
+      Csprng mrng(sek.mask_seed, kKskStream | i);
+      for (uint32_t l = 0; l < p.ks_level; l++) {
+        uint64_t* row = ek->ksk.data() + (i * p.ks_level + l) * (n + 1);
+        mrng.fill_u64(row, n);
+        row[n] = sek.ksk_bodies[i * p.ks_level + l];
+      }
+    }
+  });
+  const FftPlan& plan = get_fft_plan(N);
+  const Kernels& K = active_kernels();
+  const size_t R = (k + 1) * p.pbs_level;
+  const size_t k1 = k + 1, h = plan.h;
+  parallel_for(n, [&](size_t i) {
+    Csprng mrng(sek.mask_seed, kBskStream | i);
+    AVec<uint64_t> masks(k * N);
+    AVec<double> f(N);
+    double* dst = ek->bsk.data() + i * R * k1 * N;
+    // Scatter one transformed polynomial into the chunked layout of blind_rotate_extract.
+    auto put = [&](size_t r, size_t j, const uint64_t* poly) {
+      K.torus_to_fourier(plan, poly, f.data(), f.data() + h);
+      for (size_t c = 0; c < h; c += 8) {
+        double* o = dst + ((c / 8 * R + r) * k1 + j) * 16;
+        for (size_t t = 0; t < 8; t++) {
+          o[t] = f[c + t];
+          o[8 + t] = f[h + c + t];
+        }
+      }
+    };
+    for (size_t r = 0; r < R; r++) {
+      mrng.fill_u64(masks.data(), k * N);
+      for (size_t j = 0; j < k; j++) put(r, j, masks.data() + j * N);
+      put(r, k, sek.bsk_bodies.data() + (i * R + r) * N);
+    }
+  });
+  return ek;
+}
+
+void lwe_encrypt(const SecretKey& sk, bool big, const uint64_t* plain, size_t count, uint64_t* out,
+                 const Seed* seed) {
+  const std::vector<uint8_t>& key = big ? sk.glwe : sk.lwe;
+  const double std = big ? sk.params.glwe_noise_std : sk.params.lwe_noise_std;
+  const size_t d = key.size();
+  Csprng rng = seed ? Csprng(*seed, 0) : Csprng::from_os();
+  for (size_t c = 0; c < count; c++) {
+    uint64_t* ct = out + c * (d + 1);
+    rng.fill_u64(ct, d);
+    uint64_t body = 0;
+    for (size_t j = 0; j < d; j++) body += ct[j] * key[j];
+    ct[d] = body + rng.next_torus_gaussian(std) + plain[c];
+  }
+}
+
+void lwe_phase(const SecretKey& sk, bool big, const uint64_t* ct, size_t count, uint64_t* out) {
+  const std::vector<uint8_t>& key = big ? sk.glwe : sk.lwe;
+  const size_t d = key.size();
+  for (size_t c = 0; c < count; c++) {
+    const uint64_t* x = ct + c * (d + 1);
+    uint64_t acc = 0;
+    for (size_t j = 0; j < d; j++) acc += x[j] * key[j];
+    out[c] = x[d] - acc;
+  }
+}
+
+// Test polynomial for a table of 2^p entries: entry m fills the box [m*box - box/2, m*box + box/2)
+// of rotation amounts (box = N / 2^p). Rotations in [-box/2, 0) wrap negacyclically and read
+// -lut[N - t]; storing -table[0] there makes them decode to table[0].
+void build_test_polynomial(const uint64_t* table, size_t table_len, size_t N, uint64_t* lut) {
+  if (table_len == 0 || (table_len & (table_len - 1)) != 0)
+    throw RuntimeError("lookup table length must be a power of two, got " + std::to_string(table_len));
+  if (table_len * 2 > N)
+    throw RuntimeError("lookup table of " + std::to_string(table_len) + " entries needs polynomialSize >= " +
+                       std::to_string(table_len * 2) + ", got " + std::to_string(N));
+  const size_t box = N / table_len, half = box / 2;
+  for (size_t j = 0; j < N; j++) {
+    size_t idx = (j + half) / box;
+    lut[j] = idx < table_len ? table[idx] : uint64_t(0) - table[0];
+  }
+}
+
+namespace {
+thread_local PbsWorkspace t_ws;
+thread_local AVec<uint64_t> t_small;
+
+void run_batch(size_t count, bool parallel, const std::function<void(size_t)>& fn) {
+  if (parallel && count > 1) {
+    parallel_for(count, fn);
+  } else {
+    for (size_t i = 0; i < count; i++) fn(i);
+  }
+}
+
+void check_tables(const Params& p, size_t table_len, size_t table_count, const uint32_t* table_index,
+                  size_t count) {
+  if (table_count == 0) throw RuntimeError("at least one lookup table is required");
+  if (table_len == 0 || (table_len & (table_len - 1)) != 0)
+    throw RuntimeError("lookup table length must be a power of two, got " + std::to_string(table_len));
+  if (table_len * 2 > p.polynomial_size)
+    throw RuntimeError("lookup table of " + std::to_string(table_len) + " entries needs polynomialSize >= " +
+                       std::to_string(table_len * 2));
+  if (table_index) {
+    for (size_t i = 0; i < count; i++)
+      if (table_index[i] >= table_count)
+        throw RuntimeError("table index " + std::to_string(table_index[i]) + " at position " +
+                           std::to_string(i) + " is out of range (" + std::to_string(table_count) + " tables)");
+  } else if (table_count != 1 && table_count != count) {
+    throw RuntimeError("without a table index, give 1 table or one table per ciphertext");
+  }
+}
+
+std::vector<uint64_t> build_luts(const Params& p, const uint64_t* tables, size_t table_len, size_t table_count) {
+  const size_t N = p.polynomial_size;
+  std::vector<uint64_t> luts(table_count * N);
+  for (size_t t = 0; t < table_count; t++) build_test_polynomial(tables + t * table_len, table_len, N, luts.data() + t * N);
+  return luts;
+}
+
+void pbs_one(const EvalKeys& ek, const Kernels& K, const uint64_t* lut, const uint64_t* in, uint64_t* out) {
+  const Params& p = ek.params;
+  t_ws.ensure(p.glwe_dimension, p.polynomial_size, p.pbs_level, p.lwe_dimension);
+  PbsArgs a;
+  a.plan = &get_fft_plan(p.polynomial_size);
+  a.n = p.lwe_dimension;
+  a.k = p.glwe_dimension;
+  a.N = p.polynomial_size;
+  a.base_log = p.pbs_base_log;
+  a.level = p.pbs_level;
+  a.bsk = ek.bsk.data();
+  a.lut = lut;
+  a.in = in;
+  a.out = out;
+  a.ws = &t_ws;
+  K.blind_rotate_extract(a);
+}
+
+void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* out) {
+  const Params& p = ek.params;
+  KsArgs a;
+  a.ksk = ek.ksk.data();
+  a.in_dim = p.big_dimension();
+  a.out_dim = p.lwe_dimension;
+  a.base_log = p.ks_base_log;
+  a.level = p.ks_level;
+  a.in = in;
+  a.out = out;
+  K.keyswitch(a);
+}
+}  // namespace
+
+void keyswitch_batch(const EvalKeys& ek, const uint64_t* in, size_t count, uint64_t* out, bool parallel) {
+  const Kernels& K = active_kernels();
+  const size_t din = ek.params.big_dimension() + 1, dout = size_t(ek.params.lwe_dimension) + 1;
+  run_batch(count, parallel, [&](size_t i) { ks_one(ek, K, in + i * din, out + i * dout); });
+}
+
+void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const uint64_t* tables,
+                     size_t table_len, size_t table_count, const uint32_t* table_index, uint64_t* out,
+                     bool parallel) {
+  const Params& p = ek.params;
+  check_tables(p, table_len, table_count, table_index, count);
+  const Kernels& K = active_kernels();
+  std::vector<uint64_t> luts = build_luts(p, tables, table_len, table_count);
+  const size_t din = size_t(p.lwe_dimension) + 1, dout = p.big_dimension() + 1, N = p.polynomial_size;
+  run_batch(count, parallel, [&](size_t i) {
+    size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
+    pbs_one(ek, K, luts.data() + t * N, in + i * din, out + i * dout);
+  });
+}
+
+void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const uint64_t* tables,
+                  size_t table_len, size_t table_count, const uint32_t* table_index, uint64_t* out,
+                  bool parallel) {
+  const Params& p = ek.params;
+  check_tables(p, table_len, table_count, table_index, count);
+  const Kernels& K = active_kernels();
+  std::vector<uint64_t> luts = build_luts(p, tables, table_len, table_count);
+  const size_t din = p.big_dimension() + 1, dmid = size_t(p.lwe_dimension) + 1, N = p.polynomial_size;
+  run_batch(count, parallel, [&](size_t i) {
+    size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
+    if (t_small.size() < dmid) t_small.resize(dmid);
+    ks_one(ek, K, in + i * din, t_small.data());
+    pbs_one(ek, K, luts.data() + t * N, t_small.data(), out + i * din);
+  });
+}
+
+}  // namespace fhec

@@ -1,0 +1,63 @@
+// TFHE objects and operations on the 2^64 torus.
+#pragma once
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "chacha.hpp"
+#include "fft.hpp"
+#include "params.hpp"
+
+namespace fhec {
+
+/// Client secret: binary LWE key s (n bits) and binary GLWE key S (k polynomials of N bits).
+/// The "big" LWE key of dimension kN is the concatenation of the GLWE key's coefficients.
+struct SecretKey {
+  Params params;
+  std::vector<uint8_t> lwe;   // n
+  std::vector<uint8_t> glwe;  // k * N
+};
+
+/// Compressed evaluation keys: masks are regenerated from `mask_seed`, only bodies are stored.
+struct SeededEvalKeys {
+  Params params;
+  Seed mask_seed{};
+  std::vector<uint64_t> ksk_bodies;  // [kN][ks_level]
+  std::vector<uint64_t> bsk_bodies;  // [n][(k+1) pbs_level][N]
+};
+
+/// Server evaluation keys: keyswitching key (kN -> n) and bootstrapping key in the Fourier domain.
+struct EvalKeys {
+  Params params;
+  AVec<uint64_t> ksk;  // [kN][ks_level][n+1]
+  AVec<double> bsk;    // [n][(k+1) pbs_level][k+1][re N/2 | im N/2]
+};
+
+std::shared_ptr<SecretKey> generate_secret_key(const Params& p, const Seed* seed);
+/// Seeded key generation. `mask_seed`/`noise_seed` are drawn from the OS unless given (tests).
+std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, const Seed* mask_seed,
+                                                          const Seed* noise_seed);
+std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek);
+
+/// Encrypt torus plaintexts (already encoded) under the big (kN) or small (n) LWE key.
+void lwe_encrypt(const SecretKey& sk, bool big, const uint64_t* plain, size_t count, uint64_t* out,
+                 const Seed* seed);
+/// Phases b - <a, s> of `count` ciphertexts.
+void lwe_phase(const SecretKey& sk, bool big, const uint64_t* ct, size_t count, uint64_t* out);
+
+/// Builds the PBS test polynomial from a table of 2^p torus values (see tfhe.cpp).
+void build_test_polynomial(const uint64_t* table, size_t table_len, size_t N, uint64_t* lut);
+
+/// Keyswitch `count` ciphertexts of dimension kN to dimension n.
+void keyswitch_batch(const EvalKeys& ek, const uint64_t* in, size_t count, uint64_t* out, bool parallel);
+/// PBS of `count` ciphertexts of dimension n to dimension kN. `tables` holds `table_count`
+/// tables of table_len entries; table_index (optional) selects one per ciphertext.
+void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const uint64_t* tables,
+                     size_t table_len, size_t table_count, const uint32_t* table_index, uint64_t* out,
+                     bool parallel);
+/// Atomic pattern: keyswitch then PBS (kN -> n -> kN) for each ciphertext.
+void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const uint64_t* tables,
+                  size_t table_len, size_t table_count, const uint32_t* table_index, uint64_t* out,
+                  bool parallel);
+
+}  // namespace fhec

@@ -1,0 +1,118 @@
+#include "threadpool.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace fhec {
+namespace {
+
+class Pool {
+ public:
+  explicit Pool(size_t threads) { start(threads); }
+  ~Pool() { stop(); }
+
+  void resize(size_t threads) {
+    std::lock_guard<std::mutex> run(run_mu_);
+    stop();
+    start(threads);
+  }
+  size_t size() const { return workers_.size() + 1; }
+
+  void run(size_t count, const std::function<void(size_t)>& fn) {
+    if (count == 0) return;
+    std::lock_guard<std::mutex> run(run_mu_);
+    if (workers_.empty() || count == 1) {
+      for (size_t i = 0; i < count; i++) fn(i);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      job_ = &fn;
+      count_ = count;
+      next_.store(0);
+      error_ = nullptr;
+      active_ = workers_.size();
+      generation_++;
+    }
+    cv_.notify_all();
+    work();
+    std::unique_lock<std::mutex> lk(mu_);
+    done_cv_.wait(lk, [&] { return active_ == 0; });
+    job_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      size_t i = next_.fetch_add(1);
+      if (i >= count_) break;
+      try {
+        (*job_)(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (!error_) error_ = std::current_exception();
+        next_.store(count_);
+      }
+    }
+  }
+  void loop() {
+    size_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait(lk, [&] { return quit_ || generation_ != seen; });
+        if (quit_) return;
+        seen = generation_;
+      }
+      work();
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (--active_ == 0) done_cv_.notify_one();
+      }
+    }
+  }
+  void start(size_t threads) {
+    if (threads == 0) threads = std::max<size_t>(1, std::thread::hardware_concurrency());
+    quit_ = false;
+    for (size_t t = 1; t < threads; t++) workers_.emplace_back([this] { loop(); });
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  std::mutex run_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  std::vector<std::thread> workers_;
+  const std::function<void(size_t)>* job_ = nullptr;
+  size_t count_ = 0;
+  std::atomic<size_t> next_{0};
+  size_t active_ = 0;
+  size_t generation_ = 0;
+  bool quit_ = false;
+  std::exception_ptr error_;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool(0);  // intentionally leaked: workers must outlive static destructors
+  return *p;
+}
+
+}  // namespace
+
+void parallel_for(size_t count, const std::function<void(size_t)>& fn) { pool().run(count, fn); }
+void set_thread_count(size_t n) { pool().resize(n); }
+size_t thread_count() { return pool().size(); }
+
+}  // namespace fhec

@@ -1,0 +1,15 @@
+// Thread pool owned by the addon; parallel_for splits an index range over all workers.
+#pragma once
+#include <cstddef>
+#include <functional>
+
+namespace fhec {
+
+/// Runs fn(i) for i in [0, count) on the pool (the calling thread participates).
+/// Concurrent callers are serialised. Exceptions from fn are rethrown (first one wins).
+void parallel_for(size_t count, const std::function<void(size_t)>& fn);
+/// Number of threads used by parallel_for (including the caller). 0 = hardware concurrency.
+void set_thread_count(size_t n);
+size_t thread_count();
+
+}  // namespace fhec
