@@ -1,0 +1,14 @@
+// Public surface of the clear backend.
+export {
+  type BatchTensor,
+  collectRanges,
+  HANDLERS,
+  OverflowError,
+  type OverflowRecord,
+  simulate,
+  type SimulateOptions,
+  simulateWithStats,
+  type SimulationResult,
+  type SimulationStats,
+} from "./simulate.js";
+export { Rng } from "./rng.js";

@@ -1,0 +1,476 @@
+// The clear backend ("virtual library"): interprets a verified `fhe`-dialect function on exact
+// integers, exactly as the TFHE circuit computes (same tables, same rounding, same overflow
+// behaviour). Batched: one call runs every sample; per-sample shapes come from the IR and a
+// leading batch axis is carried internally. Index plans are computed once per op.
+import { asInts, type DenseAttr } from "../../ir/attributes.js";
+import type { FuncOp, Operation, Value } from "../../ir/core.js";
+import { fail, formatLocation, type Location } from "../../ir/diagnostics.js";
+import { elementOf, type EncryptedIntType, intRange, shapeOf, type Type, typeToString } from "../../ir/types.js";
+import * as nd from "../../ir/tensor.js";
+import { broadcastPlan, concatPlan, conv2dPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "./plans.js";
+import { Rng } from "./rng.js";
+
+/** A batch of tensors: `batch` samples of per-sample `shape`, stored sample after sample. */
+export interface BatchTensor {
+  readonly batch: number;
+  readonly shape: readonly number[];
+  readonly data: Float64Array | Int32Array;
+}
+
+export interface SimulateOptions {
+  /** Throw on the first value outside its encrypted type (default true); otherwise record it. */
+  readonly checkOverflow?: boolean;
+  /** Probability, per table read, of reading a neighbouring entry (idx ± 1, wrapping) instead. */
+  readonly pError?: number;
+  /** Seed for p_error injection and approximate-rounding ties (default 0). */
+  readonly seed?: number;
+  /** Called with the min/max over the whole batch of every argument and op result. */
+  readonly observe?: (value: Value, min: number, max: number) => void;
+}
+
+export interface OverflowRecord {
+  readonly opName: string;
+  readonly loc: Location;
+  /** The first offending value seen, its sample and flat element index. */
+  readonly value: number;
+  readonly sample: number;
+  readonly element: number;
+  /** How many elements (over the batch) overflowed at this op. */
+  readonly count: number;
+}
+
+export interface SimulationStats {
+  /** Table reads performed (elements × samples over all table lookups). */
+  tluReads: number;
+  /** Reads redirected to a neighbouring entry by p_error injection. */
+  tluErrors: number;
+  /** Largest |value| seen per op producing an encrypted result. */
+  readonly maxAbs: Map<Operation, number>;
+  /** Overflows seen (only when checkOverflow is false; otherwise the first one throws). */
+  readonly overflows: OverflowRecord[];
+}
+
+export interface SimulationResult {
+  readonly outputs: BatchTensor[];
+  readonly stats: SimulationStats;
+}
+
+/** An overflow found while simulating: names the op, its location and the offending value. */
+export class OverflowError extends Error {
+  constructor(readonly record: OverflowRecord, type: Type) {
+    const { min, max } = rangeOf(type);
+    super(
+      `overflow in '${record.opName}' at ${formatLocation(record.loc)}: value ${record.value} does not fit ${typeToString(elementOf(type))} ` +
+        `[${min}, ${max}] (sample ${record.sample}, element ${record.element})`,
+    );
+    this.name = "OverflowError";
+  }
+}
+
+/** A value during interpretation: per-sample shape; `batched` false for constants (shared by all samples). */
+export interface Slot {
+  readonly shape: readonly number[];
+  readonly size: number;
+  readonly data: Float64Array;
+  readonly batched: boolean;
+}
+
+export interface Ctx {
+  readonly batch: number;
+  readonly pError: number;
+  readonly rng: Rng;
+  readonly stats: SimulationStats;
+}
+
+export type Handler = (op: Operation, ins: readonly Slot[], ctx: Ctx) => Slot;
+
+function rangeOf(t: Type): { min: number; max: number } {
+  const e = elementOf(t) as EncryptedIntType;
+  return intRange(e.width, e.signed);
+}
+
+function perSample(t: Type): number[] {
+  return shapeOf(t) as number[];
+}
+
+function newSlot(shape: readonly number[], batched: boolean, batch: number): Slot {
+  const size = nd.sizeOf(shape);
+  return { shape: [...shape], size, data: new Float64Array(batched ? size * batch : size), batched };
+}
+
+const stride = (s: Slot): number => (s.batched ? s.size : 0);
+
+// ---- elementwise ----------------------------------------------------------------------------
+
+const enum Bin {
+  Add,
+  Sub,
+  Mul,
+}
+
+function binary(op: Operation, a: Slot, b: Slot, kind: Bin, ctx: Ctx): Slot {
+  const outShape = perSample(op.result.type);
+  const out = newSlot(outShape, a.batched || b.batched, ctx.batch);
+  const ia = broadcastPlan(a.shape, outShape);
+  const ib = broadcastPlan(b.shape, outShape);
+  const n = out.size;
+  const samples = out.batched ? ctx.batch : 1;
+  const sa = stride(a);
+  const sb = stride(b);
+  const A = a.data;
+  const B = b.data;
+  const O = out.data;
+  for (let s = 0; s < samples; s++) {
+    const oa = s * sa;
+    const ob = s * sb;
+    const oo = s * n;
+    for (let i = 0; i < n; i++) {
+      const x = A[oa + (ia ? ia[i]! : i)]!;
+      const y = B[ob + (ib ? ib[i]! : i)]!;
+      O[oo + i] = kind === Bin.Add ? x + y : kind === Bin.Sub ? x - y : x * y;
+    }
+  }
+  return out;
+}
+
+function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: Ctx): Slot {
+  const out = newSlot(perSample(op.result.type), a.batched, ctx.batch);
+  const A = a.data;
+  const O = out.data;
+  for (let i = 0; i < O.length; i++) O[i] = f(A[i]!);
+  return out;
+}
+
+// ---- table lookups --------------------------------------------------------------------------
+
+function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Array | undefined, ctx: Ctx): Slot {
+  const p = (elementOf(op.operands[0]!.type) as EncryptedIntType).width;
+  const m = 2 ** p;
+  const out = newSlot(perSample(op.result.type), x.batched, ctx.batch);
+  const X = x.data;
+  const O = out.data;
+  const n = x.size;
+  const pErr = ctx.pError;
+  for (let j = 0; j < X.length; j++) {
+    const v = X[j]!;
+    let idx = v >= 0 && v < m ? v : ((v % m) + m) % m;
+    if (pErr > 0 && ctx.rng.next() < pErr) {
+      idx = ctx.rng.bit() ? (idx + 1) % m : (idx + m - 1) % m;
+      ctx.stats.tluErrors++;
+    }
+    const base = tableOf ? tableOf[j % n]! * m : 0;
+    O[j] = tables[base + idx]!;
+  }
+  ctx.stats.tluReads += X.length;
+  return out;
+}
+
+// ---- linear algebra --------------------------------------------------------------------------
+
+function matmul(op: Operation, a: Slot, b: Slot, ctx: Ctx): Slot {
+  const plan = matmulPlan(a.shape, b.shape);
+  const out = newSlot(perSample(op.result.type), true, ctx.batch);
+  const { m, n, k, aBase, bBase } = plan;
+  const A = a.data;
+  const B = b.data;
+  const O = out.data;
+  const sa = stride(a);
+  const sb = stride(b);
+  const nb = aBase.length;
+  let o = 0;
+  for (let s = 0; s < ctx.batch; s++) {
+    for (let bi = 0; bi < nb; bi++) {
+      const a0 = s * sa + aBase[bi]!;
+      const b0 = s * sb + bBase[bi]!;
+      for (let r = 0; r < m; r++) {
+        for (let c = 0; c < n; c++) {
+          let acc = 0;
+          for (let t = 0; t < k; t++) acc += A[a0 + r * k + t]! * B[b0 + t * n + c]!;
+          O[o++] = acc;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function conv2d(op: Operation, ins: readonly Slot[], ctx: Ctx): Slot {
+  const [x, w, bias] = ins as [Slot, Slot, Slot | undefined];
+  const outShape = perSample(op.result.type);
+  const plan = conv2dPlan(
+    x.shape,
+    w.shape,
+    asInts(op.attr("strides"))!,
+    asInts(op.attr("pads"))!,
+    asInts(op.attr("dilations"))!,
+    (op.attr("group") as { value: number }).value,
+    outShape,
+  );
+  const out = newSlot(outShape, true, ctx.batch);
+  const { rowPtr, inIdx, wIdx, biasIdx } = plan;
+  const X = x.data;
+  const W = w.data;
+  const O = out.data;
+  const sx = stride(x);
+  const sw = stride(w);
+  const n = out.size;
+  for (let s = 0; s < ctx.batch; s++) {
+    const ox = s * sx;
+    const ow = s * sw;
+    const ob = bias ? s * stride(bias) : 0;
+    for (let r = 0; r < n; r++) {
+      let acc = bias ? bias.data[ob + biasIdx[r]!]! : 0;
+      for (let j = rowPtr[r]!; j < rowPtr[r + 1]!; j++) acc += X[ox + inIdx[j]!]! * W[ow + wIdx[j]!]!;
+      O[s * n + r] = acc;
+    }
+  }
+  return out;
+}
+
+function sum(op: Operation, x: Slot, ctx: Ctx): Slot {
+  const { map, outSize } = reducePlan(x.shape, asInts(op.attr("axes"))!);
+  const out = newSlot(perSample(op.result.type), x.batched, ctx.batch);
+  if (out.size !== outSize) throw new Error("sum: result size mismatch");
+  const samples = x.batched ? ctx.batch : 1;
+  for (let s = 0; s < samples; s++) {
+    const oi = s * x.size;
+    const oo = s * outSize;
+    for (let i = 0; i < x.size; i++) out.data[oo + map[i]!] += x.data[oi + i]!;
+  }
+  return out;
+}
+
+// ---- data movement --------------------------------------------------------------------------
+
+function move(op: Operation, x: Slot, plan: Int32Array, fill: number, ctx: Ctx): Slot {
+  const out = newSlot(perSample(op.result.type), x.batched, ctx.batch);
+  const samples = x.batched ? ctx.batch : 1;
+  const n = out.size;
+  for (let s = 0; s < samples; s++) {
+    const oi = s * x.size;
+    const oo = s * n;
+    for (let i = 0; i < n; i++) {
+      const src = plan[i]!;
+      out.data[oo + i] = src < 0 ? fill : x.data[oi + src]!;
+    }
+  }
+  return out;
+}
+
+function concat(op: Operation, xs: readonly Slot[], ctx: Ctx): Slot {
+  const { part, index } = concatPlan(
+    xs.map((x) => x.shape),
+    (op.attr("axis") as { value: number }).value,
+  );
+  const batched = xs.some((x) => x.batched);
+  const out = newSlot(perSample(op.result.type), batched, ctx.batch);
+  const samples = batched ? ctx.batch : 1;
+  const n = out.size;
+  for (let s = 0; s < samples; s++) {
+    for (let i = 0; i < n; i++) {
+      const x = xs[part[i]!]!;
+      out.data[s * n + i] = x.data[s * stride(x) + index[i]!]!;
+    }
+  }
+  return out;
+}
+
+// ---- rounding and sign casts ------------------------------------------------------------------
+
+function roundOp(op: Operation, x: Slot, ctx: Ctx): Slot {
+  const pin = (elementOf(op.operands[0]!.type) as EncryptedIntType).width;
+  const pout = (elementOf(op.result.type) as EncryptedIntType).width;
+  const d = 2 ** (pin - pout);
+  const half = d / 2;
+  const approximate = (op.attr("method") as { value: string }).value === "approximate";
+  return unary(
+    op,
+    x,
+    (v) => {
+      const fl = Math.floor(v / d);
+      if (approximate && v - fl * d === half) return ctx.rng.bit() ? fl + 1 : fl;
+      return Math.floor((v + half) / d);
+    },
+    ctx,
+  );
+}
+
+function widthOf(v: Value): number {
+  return (elementOf(v.type) as EncryptedIntType).width;
+}
+
+/** One handler per op, keyed by op name. */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  "arith.add": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Add, ctx),
+  "arith.sub": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Sub, ctx),
+  "arith.mul": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Mul, ctx),
+  "arith.neg": (op, [a], ctx) => unary(op, a!, (x) => -x, ctx),
+  "fhe.add_eint": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Add, ctx),
+  "fhe.add_eint_int": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Add, ctx),
+  "fhe.sub_eint": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Sub, ctx),
+  "fhe.sub_eint_int": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Sub, ctx),
+  "fhe.sub_int_eint": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Sub, ctx),
+  "fhe.mul_eint_int": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Mul, ctx),
+  "fhe.neg_eint": (op, [a], ctx) => unary(op, a!, (x) => -x, ctx),
+  "fhe.dot_eint_int": (op, [a, b], ctx) => matmul(op, a!, b!, ctx),
+  "fhe.matmul_eint_int": (op, [a, b], ctx) => matmul(op, a!, b!, ctx),
+  "fhe.matmul_int_eint": (op, [a, b], ctx) => matmul(op, a!, b!, ctx),
+  "fhe.conv2d": (op, ins, ctx) => conv2d(op, ins, ctx),
+  "fhe.sum": (op, [x], ctx) => sum(op, x!, ctx),
+  "fhe.apply_lookup_table": (op, [x], ctx) => lookup(op, x!, (op.attr("table") as DenseAttr).data, undefined, ctx),
+  "fhe.apply_mapped_lookup_table": (op, [x], ctx) =>
+    lookup(op, x!, (op.attr("tables") as DenseAttr).data, (op.attr("map") as DenseAttr).data, ctx),
+  "fhe.round": (op, [x], ctx) => roundOp(op, x!, ctx),
+  "fhe.to_signed": (op, [x], ctx) => {
+    const p = widthOf(op.operands[0]!);
+    const half = 2 ** (p - 1);
+    const m = 2 ** p;
+    return unary(op, x!, (v) => (v >= half ? v - m : v), ctx);
+  },
+  "fhe.to_unsigned": (op, [x], ctx) => {
+    const m = 2 ** widthOf(op.operands[0]!);
+    return unary(op, x!, (v) => (v < 0 ? v + m : v), ctx);
+  },
+  "fhe.reshape": (op, [x]) => ({ ...x!, shape: perSample(op.result.type) }),
+  "fhe.transpose": (op, [x], ctx) => move(op, x!, transposePlan(x!.shape, asInts(op.attr("perm"))!), 0, ctx),
+  "fhe.slice": (op, [x], ctx) =>
+    move(op, x!, slicePlan(x!.shape, asInts(op.attr("starts"))!, asInts(op.attr("ends"))!, asInts(op.attr("steps"))!), 0, ctx),
+  "fhe.pad": (op, [x], ctx) => move(op, x!, padPlan(x!.shape, asInts(op.attr("pads"))!), (op.attr("value") as { value: number }).value, ctx),
+  "fhe.gather": (op, [x], ctx) => {
+    const idx = op.attr("indices") as DenseAttr;
+    const plan = gatherPlan(x!.shape, { shape: idx.type.shape as number[], data: idx.data }, (op.attr("axis") as { value: number }).value);
+    return move(op, x!, plan, 0, ctx);
+  },
+  "fhe.concat": (op, xs, ctx) => concat(op, xs, ctx),
+};
+
+// ---- driver -----------------------------------------------------------------------------------
+
+function bindInput(t: BatchTensor, arg: Value, index: number, batch: number): Slot {
+  const want = perSample(arg.type);
+  const name = arg.nameHint ?? String(index);
+  if (t.shape.length !== want.length || want.some((d, i) => d !== t.shape[i])) {
+    fail("E0701", `input #${index} '${name}' has per-sample shape [${t.shape.join(", ")}], expected ${typeToString(arg.type)}`);
+  }
+  if (t.batch !== batch) fail("E0701", `input #${index} '${name}' has ${t.batch} samples, input #0 has ${batch}`);
+  const size = nd.sizeOf(want);
+  if (t.data.length !== size * batch) fail("E0701", `input #${index} '${name}' holds ${t.data.length} values, expected ${size * batch}`);
+  const data = Float64Array.from(t.data);
+  const e = elementOf(arg.type);
+  if (e.kind === "eint" || e.kind === "int") {
+    const { min, max } = intRange(e.width, e.signed);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (!Number.isInteger(v) || v < min || v > max) {
+        fail("E0701", `input #${index} '${name}' holds ${v} at flat index ${i}, outside ${typeToString(e)} [${min}, ${max}]`);
+      }
+    }
+  }
+  return { shape: want, size, data, batched: true };
+}
+
+function observeSlot(v: Value, s: Slot, observe: NonNullable<SimulateOptions["observe"]>): void {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < s.data.length; i++) {
+    const x = s.data[i]!;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  observe(v, lo, hi);
+}
+
+/** Checks an encrypted result against its type; throws or records. Updates max |value|. */
+function checkRange(op: Operation, s: Slot, ctx: Ctx, throwOnOverflow: boolean): void {
+  const t = op.result.type;
+  const { min, max } = rangeOf(t);
+  let maxAbs = ctx.stats.maxAbs.get(op) ?? 0;
+  let first = -1;
+  let count = 0;
+  const D = s.data;
+  for (let i = 0; i < D.length; i++) {
+    const v = D[i]!;
+    const a = v < 0 ? -v : v;
+    if (a > maxAbs) maxAbs = a;
+    if (v < min || v > max) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  ctx.stats.maxAbs.set(op, maxAbs);
+  if (first < 0) return;
+  const record: OverflowRecord = {
+    opName: op.name,
+    loc: op.loc,
+    value: D[first]!,
+    sample: s.batched ? Math.floor(first / s.size) : 0,
+    element: s.batched ? first % s.size : first,
+    count: s.batched ? count : count * ctx.batch,
+  };
+  if (throwOnOverflow) throw new OverflowError(record, t);
+  ctx.stats.overflows.push(record);
+}
+
+/** Runs `func` on a batch: one BatchTensor per argument (same batch size), returns the results and statistics. */
+export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions = {}): SimulationResult {
+  if (inputs.length !== func.args.length) fail("E0701", `@${func.name} takes ${func.args.length} input(s), got ${inputs.length}`);
+  const batch = inputs[0]?.batch ?? 1;
+  const pError = opts.pError ?? 0;
+  if (!(pError >= 0 && pError <= 1)) fail("E0701", `pError must be in [0, 1], got ${pError}`);
+  const ctx: Ctx = {
+    batch,
+    pError,
+    rng: new Rng(opts.seed ?? 0),
+    stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [] },
+  };
+  const throwOnOverflow = opts.checkOverflow ?? true;
+  const env = new Map<Value, Slot>();
+  func.args.forEach((arg, i) => {
+    const s = bindInput(inputs[i]!, arg, i, batch);
+    env.set(arg, s);
+    if (opts.observe) observeSlot(arg, s, opts.observe);
+  });
+  for (const op of func.body.ops) {
+    const ins = op.operands.map((v) => {
+      const s = env.get(v);
+      if (!s) throw new Error(`clear backend: operand of ${op.name} has no value`);
+      return s;
+    });
+    if (op.name === "func.return") {
+      return { outputs: ins.map((s) => toBatch(s, batch)), stats: ctx.stats };
+    }
+    let out: Slot;
+    if (op.name === "arith.constant") {
+      const d = op.attr("value") as DenseAttr;
+      const shape = perSample(op.result.type);
+      out = { shape, size: d.data.length, data: d.data, batched: false };
+    } else {
+      const handler = HANDLERS[op.name];
+      if (!handler) fail("E0502", `the clear backend has no semantics for '${op.name}'`, op.loc, op.name);
+      out = handler(op, ins, ctx);
+    }
+    if (elementOf(op.result.type).kind === "eint") checkRange(op, out, ctx, throwOnOverflow);
+    env.set(op.result, out);
+    if (opts.observe) observeSlot(op.result, out, opts.observe);
+  }
+  throw new Error(`@${func.name} has no return`);
+}
+
+/** Runs `func` on a batch and returns its results (see simulateWithStats). */
+export function simulate(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions = {}): BatchTensor[] {
+  return simulateWithStats(func, inputs, opts).outputs;
+}
+
+function toBatch(s: Slot, batch: number): BatchTensor {
+  if (s.batched) return { batch, shape: [...s.shape], data: Float64Array.from(s.data) };
+  const data = new Float64Array(s.size * batch);
+  for (let b = 0; b < batch; b++) data.set(s.data, b * s.size);
+  return { batch, shape: [...s.shape], data };
+}
+
+/** Min/max over the batch of every value (arguments and op results), e.g. for calibration. */
+export function collectRanges(func: FuncOp, inputs: readonly BatchTensor[], opts: Omit<SimulateOptions, "observe"> = {}): Map<Value, [number, number]> {
+  const ranges = new Map<Value, [number, number]>();
+  simulateWithStats(func, inputs, { ...opts, observe: (v, lo, hi) => ranges.set(v, [lo, hi]) });
+  return ranges;
+}
