@@ -1,14 +1,13 @@
 // canonicalize: greedy rewriting to a fixed point, capped. Folds ops whose operands are
 // constants (through each op's declared folder), removes dead pure ops, and composes
 // `apply_lookup_table ∘ apply_lookup_table` into one table. Correctness never depends on it.
-import { type DenseAttr, denseAttr } from "../ir/attributes.js";
+import type { DenseAttr } from "../ir/attributes.js";
 import { Builder } from "../ir/builder.js";
 import type { FuncOp, ModuleOp, Operation } from "../ir/core.js";
-import { tableIndex } from "../ir/dialects/fhe.js";
 import { hasTrait } from "../ir/opdef.js";
 import type { OpRegistry } from "../ir/registry.js";
-import { elementOf, type EncryptedIntType, i64, tensor } from "../ir/types.js";
 import type { Pass, PassReport } from "./pass.js";
+import { composeTables } from "./tlu_compose.js";
 
 /** The constant value an op produces, if it is a constant-like op. */
 function constantValue(op: Operation | undefined, registry: OpRegistry): DenseAttr | undefined {
@@ -51,29 +50,6 @@ function rewrite(op: Operation, registry: OpRegistry): Operation[] | undefined {
 
   if (op.name === "fhe.apply_lookup_table") return composeTables(op);
   return undefined;
-}
-
-/** alt(alt(x, t1), t2) → alt(x, t2 ∘ t1). The inner op stays if it has other users. */
-function composeTables(outer: Operation): Operation[] | undefined {
-  const inner = outer.operands[0]!.definingOp;
-  if (!inner || inner.name !== "fhe.apply_lookup_table") return undefined;
-  const t1 = inner.attr("table") as DenseAttr;
-  const t2 = outer.attr("table") as DenseAttr;
-  const mid = elementOf(inner.result.type) as EncryptedIntType;
-  const composed = Array.from(t1.data, (v) => t2.data[tableIndex(v, mid.width)]!);
-  const x = inner.operands[0]!;
-  const fused = Builder.before(outer).create(
-    "fhe.apply_lookup_table",
-    [x],
-    [outer.result.type],
-    { table: denseAttr(tensor([composed.length], i64), composed) },
-    { loc: outer.loc, names: [outer.result.nameHint] },
-  );
-  outer.result.replaceAllUsesWith(fused.result);
-  outer.erase();
-  const revisit = [fused, ...fused.result.uses.map((u) => u.op)];
-  if (inner.result.uses.length === 0) inner.erase();
-  return revisit;
 }
 
 export interface CanonicalizeResult {

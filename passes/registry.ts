@@ -1,5 +1,9 @@
 // Passes by name, for pipelines written as text (`--passes=canonicalize,…`).
+import { bitwidthPass } from "./bitwidth.js";
 import { canonicalizePass } from "./canonicalize.js";
+import { quantizePass } from "./quantize/index.js";
+import { roundingPass } from "./rounding.js";
+import { tluFusionPass } from "./tlu_fusion.js";
 import type { Pass } from "./pass.js";
 
 export class PassRegistry {
@@ -23,7 +27,7 @@ export class PassRegistry {
 }
 
 export function createDefaultPassRegistry(): PassRegistry {
-  return new PassRegistry().register(canonicalizePass);
+  return new PassRegistry().register(canonicalizePass, quantizePass, bitwidthPass, roundingPass, tluFusionPass);
 }
 
 export const defaultPassRegistry: PassRegistry = createDefaultPassRegistry();

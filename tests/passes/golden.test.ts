@@ -1,6 +1,7 @@
 // Golden pass tests: tests/passes/<pass>/<case>.mlir is run through `fhec opt --passes=<pass>
 // --verify-each`, and the output must equal <case>.expected.mlir (UPDATE_GOLDEN=1 regenerates).
-import { readdirSync, statSync } from "node:fs";
+// An optional <case>.pipeline sidecar holds the whole `--passes=` value instead (pass options).
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli } from "../helpers/cli.js";
@@ -15,7 +16,9 @@ for (const pass of passDirs) {
     for (const file of cases) {
       it(file, async () => {
         const input = join(root, pass, file);
-        const r = await cli("opt", input, `--passes=${pass}`, "--verify-each");
+        const sidecar = input.replace(/\.mlir$/, ".pipeline");
+        const pipeline = existsSync(sidecar) ? readFileSync(sidecar, "utf8").trim() : pass;
+        const r = await cli("opt", input, `--passes=${pipeline}`, "--verify-each");
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         expectGolden(r.stdout, input.replace(/\.mlir$/, ".expected.mlir"));
