@@ -171,15 +171,18 @@ function topoSort(nodes: readonly NodeInfo[], producer: ReadonlyMap<string, Node
       if (!next) break;
       cur = next;
     }
-    const cycle: string[] = [];
+    const cycle: NodeInfo[] = [];
     let c: NodeInfo | undefined = cur;
-    const onCycle = new Set<NodeInfo>();
-    while (c && !onCycle.has(c)) {
-      onCycle.add(c);
-      cycle.push(`'${c.name}'`);
+    while (c && !cycle.includes(c)) {
+      cycle.push(c);
       c = c.inputs.map((i) => producer.get(i)).find((p) => p !== undefined && pending.get(p)! > 0);
     }
-    fail("E0500", `the graph has a cycle through node(s) ${cycle.reverse().join(" → ")}`, cur.loc);
+    // Dataflow order, starting at the node that comes first in the file.
+    cycle.reverse();
+    const first = cycle.reduce((best, n, i) => (n.index < cycle[best]!.index ? i : best), 0);
+    const ordered = [...cycle.slice(first), ...cycle.slice(0, first)];
+    const text = [...ordered, ordered[0]!].map((n) => `'${n.name}'`).join(" → ");
+    fail("E0500", `the graph has a cycle through node(s) ${text}`, ordered[0]!.loc);
   }
   return order;
 }

@@ -1135,7 +1135,7 @@ export const ONNX_OPS: readonly OnnxOpDecl[] = [
     okAttrs: "{alpha = 0.25, beta = 0.5}",
   }),
   unary("ThresholdedRelu", "x > alpha ? x : 0.", { attrs: ALPHA(1) }),
-  ...unaryMath.map(([name, what]) => unary(name, `${what}.`)),
+  ...unaryMath.map(([name, what]) => unary(name, `${what[0]!.toUpperCase()}${what.slice(1)}.`)),
   clip,
   cast,
   unary("Identity", "Returns its input.", { operand: onnxTensor }),
