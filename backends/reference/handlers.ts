@@ -3,10 +3,10 @@
 // inference rule on the actual input shapes; they compute in float64 and the interpreter rounds
 // results to their element types.
 import type { Operation } from "../../ir/core.js";
-import { type OnnxAttrs, normAxis, padAmounts, quantAxis, shapeRange, sliceBounds, sliceParams, windowGeometry } from "../../ir/dialects/onnx.js";
+import { type OnnxAttrs, convTransposeGeometry, normAxis, padAmounts, quantAxis, shapeRange, sliceBounds, sliceParams, windowGeometry } from "../../ir/dialects/onnx.js";
 import { type NDArray, broadcastTo, concat, gather, reshape, slice, transpose, unaryOp } from "../../ir/tensor.js";
 import { type ElementType, type TensorType, tensor } from "../../ir/types.js";
-import { conv, erf, forEachLane, map2, mapN, matmul, padND, pool, reduceSumKeep, roundHalfEven } from "./kernels.js";
+import { conv, convTranspose, erf, forEachLane, map2, mapN, matmul, padND, pool, reduceSumKeep, roundHalfEven } from "./kernels.js";
 
 export interface HandlerContext {
   readonly op: Operation;
@@ -199,6 +199,11 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "onnx.Conv": ([x, w, b], ctx) => {
     const kernel = ctx.attrs.ints("kernel_shape") ?? (w!.shape.slice(2) as number[]);
     return [conv(x!, w!, b, geometry(ctx, kernel, false), ctx.attrs.int("group"), shapeOut(ctx))];
+  },
+  "onnx.ConvTranspose": ([x, w, b], ctx) => {
+    const kernel = ctx.attrs.ints("kernel_shape") ?? (w!.shape.slice(2) as number[]);
+    const geom = convTransposeGeometry(ctx.inTypes[0]!.shape.slice(2) as number[], kernel, ctx.attrs);
+    return [convTranspose(x!, w!, b, geom, ctx.attrs.int("group"), shapeOut(ctx))];
   },
   "onnx.AveragePool": ([x], ctx) => [
     pool(x!, geometry(ctx, ctx.attrs.ints("kernel_shape")!, ctx.attrs.int("ceil_mode") !== 0), "avg", ctx.attrs.int("count_include_pad") !== 0, shapeOut(ctx)),

@@ -251,3 +251,50 @@ export function erf(x: number): number {
   const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / frac;
   return Math.sign(x) * (1 - erfc);
 }
+
+/** Grouped transposed convolution, weight [C, M/group, kh, kw], optional bias [M]. */
+export function convTranspose(x: NDArray, w: NDArray, bias: NDArray | undefined, geom: WindowGeometry, group: number, outShape: readonly number[]): NDArray {
+  const { h, w: wd, g } = lift(x.shape, geom);
+  const n = x.shape[0]!;
+  const c = x.shape[1]!;
+  const cg = c / group;
+  const mg = w.shape[1]!;
+  const m = mg * group;
+  const [kh, kw] = g.kernel as [number, number];
+  const [sh, sw] = g.strides as [number, number];
+  const [dh, dw] = g.dilations as [number, number];
+  const [ph, pw] = g.padBegin as [number, number];
+  const [oh, ow] = g.out as [number, number];
+  const out = new Float64Array(n * m * oh * ow);
+  for (let b = 0; b < n; b++) {
+    for (let oc = 0; oc < m; oc++) {
+      const base = (b * m + oc) * oh * ow;
+      if (bias) out.fill(bias.data[oc]!, base, base + oh * ow);
+    }
+    for (let ic = 0; ic < c; ic++) {
+      const grp = Math.floor(ic / cg);
+      const xBase = (b * c + ic) * h * wd;
+      for (let om = 0; om < mg; om++) {
+        const oc = grp * mg + om;
+        const wBase = (ic * mg + om) * kh * kw;
+        const oBase = (b * m + oc) * oh * ow;
+        for (let iy = 0; iy < h; iy++) {
+          for (let ix = 0; ix < wd; ix++) {
+            const xv = x.data[xBase + iy * wd + ix]!;
+            if (xv === 0) continue;
+            for (let ky = 0; ky < kh; ky++) {
+              const oy = iy * sh - ph + ky * dh;
+              if (oy < 0 || oy >= oh) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ox = ix * sw - pw + kx * dw;
+                if (ox < 0 || ox >= ow) continue;
+                out[oBase + oy * ow + ox] = out[oBase + oy * ow + ox]! + xv * w.data[wBase + ky * kw + kx]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { shape: [...outShape], data: out };
+}

@@ -105,6 +105,7 @@ class Importer {
     }
     for (const node of g.nodes) this.visit(node);
     const outs = g.outputs.map((name) => this.materialize(name));
+    (g.graph.output ?? []).forEach((vi, i) => this.checkDeclaredOutput(vi.name ?? "", vi.type, outs[i]!.type as TensorType));
     builder.ret(outs);
     func.resultTypes.push(...outs.map((v) => v.type));
   }
@@ -131,6 +132,21 @@ class Importer {
       return this.opts.batchSize ?? null;
     });
     return tensor(dims, element);
+  }
+
+  /** A graph output's declared element type and static dims must agree with the computed type. */
+  private checkDeclaredOutput(name: string, declared: TypeProto | null | undefined, got: TensorType): void {
+    const tt = declared?.tensorType;
+    if (!tt) return;
+    const where = `graph output '${name}'`;
+    const e = tt.elemType ? elementOfDataType(tt.elemType) : undefined;
+    if (tt.elemType && (!e || typeToString(e) !== typeToString(got.element))) {
+      fail("E0500", `${where} is declared as ${dataTypeName(tt.elemType)} but computes ${typeToString(got)}`);
+    }
+    if (!tt.shape) return;
+    const dims = (tt.shape.dim ?? []).map((d) => (d.dimValue !== null && d.dimValue !== undefined && toNum(d.dimValue) > 0 ? toNum(d.dimValue) : null));
+    const clash = dims.length !== got.shape.length || dims.some((d, i) => d !== null && got.shape[i] !== null && d !== got.shape[i]);
+    if (clash) fail("E0500", `${where} is declared with shape [${dims.map((d) => d ?? "?").join(", ")}] but computes ${typeToString(got)}`);
   }
 
   // ---- values ---------------------------------------------------------------------------------

@@ -536,6 +536,60 @@ const conv: OnnxOpDecl = {
   error: { ins: [T("1x3x5x5"), T("4x2x3x3")], out: T("1x4x3x3"), message: "weight has 2 channels per group, input has 3 channels in 1 group(s)" },
 };
 
+/** Geometry of a ConvTranspose: output size stride·(in−1) + output_padding + (k−1)·d + 1 − pads. */
+export function convTransposeGeometry(spatial: readonly number[], kernel: readonly number[], a: OnnxAttrs): WindowGeometry & { outputPadding: number[] } {
+  const n = spatial.length;
+  const autoPad = a.str("auto_pad");
+  if (autoPad !== "NOTSET" && autoPad !== "VALID") bad(`ConvTranspose auto_pad ${autoPad} is not supported (use explicit pads)`);
+  if (a.has("output_shape")) bad("ConvTranspose output_shape is not supported (use pads and output_padding)");
+  const strides = a.ints("strides") ?? new Array<number>(n).fill(1);
+  const dilations = a.ints("dilations") ?? new Array<number>(n).fill(1);
+  const pads = autoPad === "VALID" ? new Array<number>(2 * n).fill(0) : (a.ints("pads") ?? new Array<number>(2 * n).fill(0));
+  const outputPadding = a.ints("output_padding") ?? new Array<number>(n).fill(0);
+  if (strides.length !== n || dilations.length !== n || outputPadding.length !== n) bad(`strides, dilations and output_padding must have ${n} values`);
+  if (pads.length !== 2 * n) bad(`pads must have ${2 * n} values, got ${pads.length}`);
+  if (strides.some((v) => v < 1) || dilations.some((v) => v < 1)) bad("strides and dilations must be positive");
+  if (outputPadding.some((p, i) => p < 0 || p >= Math.max(strides[i]!, dilations[i]!))) bad("output_padding must be smaller than the stride or the dilation");
+  const out = spatial.map((d, i) => strides[i]! * (d - 1) + outputPadding[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - pads[i]! - pads[i + n]!);
+  if (out.some((o) => o < 1)) bad(`ConvTranspose output size ${dimsToString(out)} is not positive`);
+  return { kernel: [...kernel], strides, dilations, padBegin: pads.slice(0, n), padEnd: pads.slice(n), out, outputPadding };
+}
+
+const convTranspose: OnnxOpDecl = {
+  type: "ConvTranspose",
+  summary: "1-D or 2-D transposed convolution, weight [C, M/group, k...], optional bias [M].",
+  notes: "explicit pads or VALID; no output_shape, no SAME auto_pad",
+  inputs: [x1("X", floatTensor), x1("W", floatTensor), { name: "B", type: floatTensor, arity: "optional" }],
+  outputs: out1(floatTensor),
+  attrs: {
+    ...windowAttrs(true),
+    group: { kind: "int", doc: "number of groups (default 1)", default: I(1) },
+    kernel_shape: { kind: "ints", doc: "spatial kernel shape (default: from W)" },
+    output_padding: { kind: "ints", doc: "extra size at the end of each spatial axis (default 0)" },
+    output_shape: { kind: "ints", doc: "not supported" },
+  },
+  infer: (ins, a) => {
+    const [X, W, B] = ins;
+    const e = sameElements(ins);
+    checkSpatialRank(X!, "ConvTranspose");
+    if (rank(W!) !== rank(X!)) bad(`ConvTranspose weight ${dimsToString(W!.shape)} must have the input's rank ${rank(X!)}`);
+    const w = staticDims(W!.shape, "ConvTranspose weight shape");
+    const spatial = staticDims(X!.shape.slice(2), "ConvTranspose spatial dims");
+    const group = a.int("group");
+    const c = X!.shape[1]!;
+    if (group < 1 || w[0]! % group !== 0) bad(`group ${group} must divide the ${w[0]} input channels of the weight`);
+    if (c !== null && c !== w[0]) bad(`weight has ${w[0]} input channels, input has ${c}`);
+    const m = w[1]! * group;
+    const kernel = a.ints("kernel_shape") ?? w.slice(2);
+    if (kernel.some((k, i) => k !== w[i + 2])) bad(`kernel_shape ${dimsToString(kernel)} differs from the weight's ${dimsToString(w.slice(2))}`);
+    if (B && (rank(B) !== 1 || !dimsCompatible(B.shape[0]!, m))) bad(`bias shape ${dimsToString(B.shape)} should be [${m}]`);
+    const g = convTransposeGeometry(spatial, kernel, a);
+    return [tensor([X!.shape[0]!, m, ...g.out], e)];
+  },
+  ok: { ins: [T("?x2x3x3"), T("2x4x3x3"), T("4")], out: T("?x4x6x6"), attrs: "{strides = [2, 2], pads = [1, 1, 1, 1], output_padding = [1, 1]}" },
+  error: { ins: [T("1x3x3x3"), T("2x4x3x3")], out: T("1x4x5x5"), message: "weight has 2 input channels, input has 3" },
+};
+
 function poolInfer(kind: "avg" | "max"): OnnxInfer {
   return (ins, a) => {
     const X = ins[0]!;
@@ -1105,6 +1159,7 @@ export const ONNX_OPS: readonly OnnxOpDecl[] = [
   gemm,
   matmul,
   conv,
+  convTranspose,
   averagePool,
   maxPool,
   globalAveragePool,

@@ -145,6 +145,10 @@ describe("fhec import", () => {
     };
     await expectImportError(buildModel(bad), "ONNX node 'mm' (MatMul): error[E0500]: cannot multiply shapes [2, 3] and [4, 5]");
   });
+  it("rejects graph outputs declared with another type or shape", async () => {
+    await expectImportError(buildModel({ ...base(), outputs: [{ name: "y", dtype: "int64" }] }), "graph output 'y' is declared as INT64 but computes tensor<?x3xf32>");
+    await expectImportError(buildModel({ ...base(), outputs: [{ name: "y", shape: ["N", 4] }] }), "graph output 'y' is declared with shape [?, 4] but computes tensor<?x3xf32>");
+  });
   it("rejects dynamic non-batch dimensions and unsupported attributes", async () => {
     await expectImportError(buildModel({ ...base(), inputs: [{ name: "x", shape: ["N", "C"] }] }), "graph input 'x' has a dynamic dimension at axis 1 ('C')");
     const spec = base();

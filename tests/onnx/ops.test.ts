@@ -57,6 +57,13 @@ describe("linear ops", () => {
       await run(spec, { x: rand([1, 1, 5, 6], 19), w: rand([2, 1, 2, 3], 20) });
     }
   });
+  it("ConvTranspose 2-D (strides, pads, output_padding, groups, dilations) and 1-D", async () => {
+    const spec = single("ConvTranspose", [x(["N", 2, 3, 3]), x([2, 3, 3, 3], "float", "w"), x([3], "float", "b")], { strides: A.ints([2, 2]), pads: A.ints([1, 0, 1, 1]), output_padding: A.ints([1, 0]) });
+    await run(spec, { x: rand([2, 2, 3, 3], 23), w: rand([2, 3, 3, 3], 24), b: rand([3], 25) });
+    const grouped = single("ConvTranspose", [x([1, 4, 3, 4]), x([4, 1, 2, 2], "float", "w")], { group: A.i(2), dilations: A.ints([2, 1]) });
+    await run(grouped, { x: rand([1, 4, 3, 4], 26), w: rand([4, 1, 2, 2], 27) });
+    await run(single("ConvTranspose", [x([2, 3, 5]), x([3, 2, 3], "float", "w")], { strides: A.ints([3]), auto_pad: A.s("VALID") }), { x: rand([2, 3, 5], 28), w: rand([3, 2, 3], 29) });
+  });
   it("Conv 1-D", async () => {
     await run(single("Conv", [x([2, 3, 9]), x([4, 3, 3], "float", "w")], { pads: A.ints([1, 1]), strides: A.ints([2]) }), { x: rand([2, 3, 9], 21), w: rand([4, 3, 3], 22) });
   });
