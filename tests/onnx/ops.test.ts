@@ -283,6 +283,37 @@ describe("data movement", () => {
     const inits2 = [tensorProto("st", "int64", [1], [0]), tensorProto("en", "int64", [1], [2])];
     await run(single("Slice", [x([4, 3])], {}, { inits: inits2, extraInputs: ["st", "en"] }), { x: rand([4, 3], 88) });
   });
+  it("Slice with INT64_MAX ends (as PyTorch exports x[:, 1:])", async () => {
+    const ends = tensorProto("en", "int64", [1], [0]);
+    const raw = Buffer.alloc(8);
+    raw.writeBigInt64LE(9223372036854775807n);
+    ends.rawData = raw;
+    const inits = [tensorProto("st", "int64", [1], [1]), ends, tensorProto("ax", "int64", [1], [1])];
+    const text = await run(single("Slice", [x(["N", 5])], {}, { inits, extraInputs: ["st", "en", "ax"] }), { x: rand([3, 5], 96) });
+    expect(text).toContain("ends = [9007199254740991]");
+  });
+  it("Constant node forms: value tensor, value_float, value_floats, value_int, value_ints", async () => {
+    const spec: ModelSpec = {
+      opset: 13,
+      inputs: [x([2, 3])],
+      outputs: [y()],
+      nodes: [
+        { op: "Constant", inputs: [], outputs: ["a"], attrs: { value: A.t(tensorProto("", "float", [3], [1, 2, 3], false)) } },
+        { op: "Constant", inputs: [], outputs: ["b"], attrs: { value_float: A.f(0.5) } },
+        { op: "Constant", inputs: [], outputs: ["c"], attrs: { value_floats: A.floats([1, -1, 2]) } },
+        { op: "Constant", inputs: [], outputs: ["d"], attrs: { value_ints: A.ints([3, 2]) } },
+        { op: "Constant", inputs: [], outputs: ["e"], attrs: { value_int: A.i(0) } },
+        { op: "Add", inputs: ["x", "a"], outputs: ["s1"] },
+        { op: "Mul", inputs: ["s1", "b"], outputs: ["s2"] },
+        { op: "Sub", inputs: ["s2", "c"], outputs: ["s3"] },
+        { op: "Reshape", inputs: ["s3", "d"], outputs: ["s4"] },
+        { op: "Gather", inputs: ["s4", "e"], outputs: ["s5"], attrs: { axis: A.i(1) } },
+        { op: "Unsqueeze", inputs: ["s5", "ax"], outputs: ["y"] },
+      ],
+      initializers: [tensorProto("ax", "int64", [1], [1])],
+    };
+    await run(spec, { x: rand([2, 3], 97) });
+  });
   it("Expand", async () => {
     await run(single("Expand", [x([3, 1])], {}, { inits: [tensorProto("s", "int64", [3], [2, 1, 4])], extraInputs: ["s"] }), { x: rand([3, 1], 89) });
   });
