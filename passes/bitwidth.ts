@@ -322,7 +322,7 @@ export function analyzeIntervals(func: FuncOp, opts: BitwidthOptions = {}): Map<
         r = lo <= hi ? { lo, hi } : { lo: cal[0]!, hi: cal[1]! };
       }
     }
-    out.set(op.result, r);
+    out.set(op.result, { lo: r.lo + 0, hi: r.hi + 0 }); // no -0
   }
   return out;
 }
