@@ -49,11 +49,17 @@ export function hexByteWidth(element: ElementType): number | undefined {
 function denseToHex(d: DenseAttr, bytes: number): string {
   const buf = new DataView(new ArrayBuffer(d.data.length * bytes));
   const isFloat = d.type.element.kind === "float";
+  const unsigned = d.type.element.kind === "int" && !d.type.element.signed;
   d.data.forEach((v, i) => {
     const at = i * bytes;
     if (isFloat) {
       if (bytes === 4) buf.setFloat32(at, v, true);
       else buf.setFloat64(at, v, true);
+    } else if (unsigned) {
+      if (bytes === 1) buf.setUint8(at, v);
+      else if (bytes === 2) buf.setUint16(at, v, true);
+      else if (bytes === 4) buf.setUint32(at, v, true);
+      else buf.setBigUint64(at, BigInt(v), true);
     } else if (bytes === 1) buf.setInt8(at, v);
     else if (bytes === 2) buf.setInt16(at, v, true);
     else if (bytes === 4) buf.setInt32(at, v, true);

@@ -518,9 +518,11 @@ function decodeHex(text: string, element: ElementType, n: number): Float64Array 
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float64Array(n);
   const isFloat = element.kind === "float";
+  const unsigned = element.kind === "int" && !element.signed;
   for (let i = 0; i < n; i++) {
     const at = i * bytes;
     if (isFloat) out[i] = bytes === 4 ? view.getFloat32(at, true) : view.getFloat64(at, true);
+    else if (unsigned) out[i] = bytes === 1 ? view.getUint8(at) : bytes === 2 ? view.getUint16(at, true) : bytes === 4 ? view.getUint32(at, true) : Number(view.getBigUint64(at, true));
     else if (bytes === 1) out[i] = view.getInt8(at);
     else if (bytes === 2) out[i] = view.getInt16(at, true);
     else if (bytes === 4) out[i] = view.getInt32(at, true);

@@ -88,3 +88,21 @@ describe("pipelines", () => {
     expect(() => parsePipeline("canon icalize", defaultPassRegistry)).toThrow(/cannot read pipeline element/);
   });
 });
+
+describe("hex dense form of integer tensors", () => {
+  for (const [type, values] of [
+    ["ui8", Array.from({ length: 300 }, (_, i) => (i * 7) % 256)],
+    ["ui16", Array.from({ length: 300 }, (_, i) => (i * 331) % 65536)],
+    ["i16", Array.from({ length: 300 }, (_, i) => ((i * 331) % 65536) - 32768)],
+    ["ui32", Array.from({ length: 300 }, (_, i) => i * 14000000)],
+  ] as const) {
+    it(`round-trips ${type} values exactly`, () => {
+      const text = `module attributes {w = dense<[${values.join(", ")}]> : tensor<300x${type}>} {\n}\n`;
+      const parsed = parseModule(text, "t", defaultRegistry);
+      const printed = printModule(parsed.module!);
+      expect(printed).toContain('dense<"0x');
+      const again = parseModule(printed, "t", defaultRegistry);
+      expect(Array.from((again.module!.attributes.get("w") as { data: Float64Array }).data)).toEqual([...values]);
+    });
+  }
+});
