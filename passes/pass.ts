@@ -1,7 +1,15 @@
 // What a pass is: a named transformation of a module with typed options.
-import type { ModuleOp } from "../ir/core.js";
+import type { ModuleOp, Operation } from "../ir/core.js";
 import type { DiagnosticEmitter } from "../ir/diagnostics.js";
 import type { OpRegistry } from "../ir/registry.js";
+import type { NDArray } from "../ir/tensor.js";
+
+/**
+ * Float semantics of one `onnx.*` op on concrete (batched) operands. Passes that need to evaluate
+ * ONNX ops (quantize builds tables from them) receive it from the driver, which wires in the
+ * reference interpreter: passes never import a backend.
+ */
+export type OnnxEvaluator = (op: Operation, operands: readonly NDArray[]) => NDArray[];
 
 export type PassOptionValue = number | boolean | string;
 
@@ -17,6 +25,7 @@ export interface PassContext {
   readonly registry: OpRegistry;
   /** Warnings and remarks go here; errors are thrown as CompileError. */
   readonly emitter: DiagnosticEmitter;
+  readonly onnxEvaluator?: OnnxEvaluator;
 }
 
 /** What a pass reports back (shown by --print-after and in compile reports). */

@@ -5,7 +5,7 @@ import { CompileError, type Diagnostic, DiagnosticEmitter, fail } from "../ir/di
 import { printModule } from "../ir/printer.js";
 import type { OpRegistry } from "../ir/registry.js";
 import { verifyModule } from "../ir/verifier.js";
-import type { Pass, PassOptionValue, PassReport } from "./pass.js";
+import type { OnnxEvaluator, Pass, PassOptionValue, PassReport } from "./pass.js";
 import type { PassRegistry } from "./registry.js";
 
 export interface PipelineStep {
@@ -88,6 +88,8 @@ export interface RunPipelineOptions {
   /** Receives IR dumps (defaults to nothing). */
   readonly onDump?: (passName: string, ir: string, report: PassReport) => void;
   readonly emitter?: DiagnosticEmitter;
+  /** Float semantics of onnx ops, for passes that evaluate them (quantize). */
+  readonly onnxEvaluator?: OnnxEvaluator;
 }
 
 export interface PipelineResult {
@@ -99,7 +101,8 @@ export function runPipeline(module: ModuleOp, steps: readonly PipelineStep[], op
   const emitter = opts.emitter ?? new DiagnosticEmitter();
   const reports: { pass: string; report: PassReport }[] = [];
   for (const step of steps) {
-    const report = step.pass.run(module, step.options, { registry: opts.registry, emitter });
+    const ctx = { registry: opts.registry, emitter, ...(opts.onnxEvaluator ? { onnxEvaluator: opts.onnxEvaluator } : {}) };
+    const report = step.pass.run(module, step.options, ctx);
     reports.push({ pass: step.pass.name, report });
     if (opts.verifyEach) {
       const v = verifyModule(module, opts.registry);

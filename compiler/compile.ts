@@ -1,0 +1,183 @@
+// The compile driver: ONNX → onnx dialect → calibration → quantize → fusion → bit widths →
+// canonicalize, returning an FheCircuit. Every stage can dump its IR.
+import type { ModuleOp } from "../ir/core.js";
+import { fail } from "../ir/diagnostics.js";
+import { defaultRegistry } from "../ir/dialects/index.js";
+import { printModule } from "../ir/printer.js";
+import type { NDArray } from "../ir/tensor.js";
+import { verifyModule } from "../ir/verifier.js";
+import { CompileError } from "../ir/diagnostics.js";
+import type { PassReport } from "../passes/pass.js";
+import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
+import { defaultPassRegistry } from "../passes/registry.js";
+import type { NBits } from "../passes/quantize/index.js";
+import { annotateCalibration } from "./calibrate.js";
+import { FheCircuit } from "./circuit.js";
+import { onnxEvaluator } from "./evaluate.js";
+import { importOnnx } from "./onnx/index.js";
+
+export type RoundingSpec = number | { readonly bits: number; readonly method?: "exact" | "approximate" } | "auto";
+
+export interface CompileOptions {
+  /** Calibration inputs (first dimension = samples), one array per model input. Needed unless the model is fully QDQ. */
+  readonly calibration?: NDArray | readonly NDArray[];
+  /** Bits per role, or one number for all roles. */
+  readonly nBits?: number | Partial<NBits>;
+  /** Keep at most this many bits before each table (rounding); "auto" searches the smallest width that keeps accuracy. */
+  readonly roundingThresholdBits?: RoundingSpec;
+  /** Probability of a table-lookup error per PBS, used by simulation (and parameter selection later). */
+  readonly pError?: number;
+  readonly symmetricWeights?: boolean;
+  readonly perChannelWeights?: boolean;
+  /** Fuse univariate chains into single tables (default true). */
+  readonly fuseTables?: boolean;
+  /** "calibration": tighter widths from observed integer ranges (may overflow on unseen inputs). */
+  readonly bounds?: "static" | "calibration";
+  /** For roundingThresholdBits "auto": accepted loss of agreement with the unrounded circuit on the calibration set. */
+  readonly autoRoundingTolerance?: number;
+  /** Run the verifier after every pass. */
+  readonly verifyEach?: boolean;
+  /** Dump the IR after every stage ("after-all") or after the named stage. */
+  readonly dumpIr?: string;
+  readonly onDump?: (stage: string, ir: string) => void;
+  readonly onProgress?: (message: string) => void;
+}
+
+/** Defaults measured on the bundled fixtures (see README: accuracy table). */
+export const DEFAULT_N_BITS: NBits = { inputs: 8, weights: 8, activations: 7, outputs: 8 };
+export const DEFAULT_ROUNDING_BITS = 8;
+export const DEFAULT_P_ERROR = 2 ** -40;
+
+function resolveNBits(n: CompileOptions["nBits"]): NBits {
+  if (n === undefined) return DEFAULT_N_BITS;
+  if (typeof n === "number") {
+    if (!Number.isInteger(n) || n < 1 || n > 16) fail("E0600", `nBits must be an integer in 1..16, got ${n}`);
+    return { inputs: n, weights: n, activations: n, outputs: n };
+  }
+  const all = { ...DEFAULT_N_BITS, ...n };
+  for (const [k, v] of Object.entries(all)) {
+    if (!Number.isInteger(v) || v < 1 || v > 16) fail("E0600", `nBits.${k} must be an integer in 1..16, got ${String(v)}`);
+  }
+  return all;
+}
+
+function resolveRounding(r: RoundingSpec | undefined): { bits: number; method: "exact" | "approximate" } {
+  if (r === undefined) return { bits: DEFAULT_ROUNDING_BITS, method: "approximate" };
+  if (r === "auto") return fail("E0600", "internal: auto rounding resolved by the caller");
+  const spec = typeof r === "number" ? { bits: r } : r;
+  if (!Number.isInteger(spec.bits) || spec.bits < 0 || spec.bits > 16) fail("E0600", `roundingThresholdBits must be an integer in 0..16 (0: off), got ${spec.bits}`);
+  const method = spec.method ?? "approximate";
+  if (method !== "exact" && method !== "approximate") fail("E0600", `rounding method must be "exact" or "approximate", got "${String(method)}"`);
+  return { bits: spec.bits, method };
+}
+
+function asList(x: NDArray | readonly NDArray[]): NDArray[] {
+  return Array.isArray(x) ? [...(x as NDArray[])] : [x as NDArray];
+}
+
+/** Compiles an ONNX model (bytes or path) into a circuit. */
+export function compile(model: Uint8Array | string, options: CompileOptions = {}): FheCircuit {
+  if (options.roundingThresholdBits === "auto") return compileAutoRounding(model, options);
+  const pError = options.pError ?? DEFAULT_P_ERROR;
+  if (!(pError >= 0 && pError < 1)) fail("E0600", `pError must be in [0, 1), got ${pError}`);
+  const nBits = resolveNBits(options.nBits);
+  const rounding = resolveRounding(options.roundingThresholdBits);
+  const progress = options.onProgress ?? (() => {});
+  const wantDump = (stage: string) => options.dumpIr === "after-all" || options.dumpIr === stage;
+  const dump = (stage: string, m: ModuleOp) => {
+    if (wantDump(stage) && options.onDump) options.onDump(stage, printModule(m));
+  };
+
+  progress("importing the ONNX model");
+  const module = importOnnx(model, typeof model === "string" ? { file: model } : {});
+  dump("import", module);
+
+  if (options.calibration !== undefined) {
+    progress("calibrating on the float model");
+    annotateCalibration(module.funcs[0]!, asList(options.calibration), onnxEvaluator);
+    dump("calibrate", module);
+  }
+
+  const step = (name: string, opts: Record<string, string | number | boolean> = {}): PipelineStep => {
+    const pass = defaultPassRegistry.get(name);
+    if (!pass) return fail("E0300", `internal: pass '${name}' is not registered`);
+    const resolved: Record<string, string | number | boolean> = {};
+    for (const [k, spec] of Object.entries(pass.options)) resolved[k] = spec.default;
+    return { pass, options: { ...resolved, ...opts } };
+  };
+  const steps: PipelineStep[] = [
+    step("canonicalize"),
+    step("quantize", {
+      "n-bits": nBits.activations,
+      "inputs-bits": nBits.inputs,
+      "weights-bits": nBits.weights,
+      "activations-bits": nBits.activations,
+      "outputs-bits": nBits.outputs,
+      "symmetric-weights": options.symmetricWeights ?? true,
+      "per-channel": options.perChannelWeights ?? true,
+      "rounding-bits": rounding.bits,
+      "rounding-method": rounding.method,
+    }),
+  ];
+  if ((options.fuseTables ?? true) && defaultPassRegistry.get("tlu-fusion")) steps.push(step("tlu-fusion"));
+  steps.push(step("bitwidth", { bounds: options.bounds ?? "static" }), step("canonicalize"));
+
+  progress("quantizing and lowering to the fhe dialect");
+  const reports: { pass: string; report: PassReport }[] = [];
+  const result = runPipeline(module, steps, {
+    registry: defaultRegistry,
+    verifyEach: options.verifyEach ?? false,
+    printAfter: "all",
+    onDump: (pass, ir) => {
+      if (wantDump(pass) && options.onDump) options.onDump(pass, ir);
+    },
+    onnxEvaluator,
+  });
+  reports.push(...result.reports);
+  const verified = verifyModule(module, defaultRegistry);
+  if (verified.hasErrors()) throw new CompileError(verified.diagnostics);
+  return new FheCircuit(module, pError);
+}
+
+/** Fraction of samples where two outputs disagree (argmax for vectors, ±1% of range for scalars). */
+function disagreement(a: NDArray, b: NDArray): number {
+  const n = a.shape[0] ?? 1;
+  const per = a.data.length / n;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of b.data) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  let bad = 0;
+  for (let s = 0; s < n; s++) {
+    if (per > 1) {
+      let ia = 0;
+      let ib = 0;
+      for (let k = 1; k < per; k++) {
+        if (a.data[s * per + k]! > a.data[s * per + ia]!) ia = k;
+        if (b.data[s * per + k]! > b.data[s * per + ib]!) ib = k;
+      }
+      if (ia !== ib) bad++;
+    } else if (Math.abs(a.data[s]! - b.data[s]!) > 0.01 * (hi - lo || 1)) bad++;
+  }
+  return bad / n;
+}
+
+/** roundingThresholdBits "auto": the smallest width whose predictions stay within tolerance of the unrounded circuit. */
+function compileAutoRounding(model: Uint8Array | string, options: CompileOptions): FheCircuit {
+  if (options.calibration === undefined) fail("E0600", 'roundingThresholdBits "auto" needs a calibration set to measure accuracy on');
+  const tolerance = options.autoRoundingTolerance ?? 0.01;
+  const calib = asList(options.calibration);
+  const reference = compile(model, { ...options, roundingThresholdBits: 0 });
+  const expected = reference.predict(calib, { fhe: "disable" })[0]!;
+  const widest = reference.info().maxTluInputPrecision;
+  let best = reference;
+  for (let bits = Math.min(widest - 1, 16); bits >= 1; bits--) {
+    options.onProgress?.(`auto rounding: trying ${bits} bits`);
+    const c = compile(model, { ...options, roundingThresholdBits: bits });
+    if (disagreement(c.predict(calib, { fhe: "disable" })[0]!, expected) > tolerance) break;
+    best = c;
+  }
+  return best;
+}
