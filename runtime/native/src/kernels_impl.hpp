@@ -153,6 +153,80 @@ __attribute__((noinline)) static void dit_stage_512(double* re, double* im, cons
   }
 }
 
+// Two consecutive DIF stages (len = 2q then len = q) fused in registers: identical arithmetic
+// to running them one after the other, half the passes over memory.
+static void dif_stage2_512(double* re, double* im, const double* twr, const double* twi, size_t h, size_t q,
+                           Prefetcher& pf) {
+  const size_t len = 2 * q;
+  for (size_t blk = 0; blk < h; blk += 4 * q) {
+    double* r0 = re + blk; double* i0 = im + blk;
+    for (size_t j = 0; j < q; j += 8) {
+      pf.step();
+      __m512d a0r = _mm512_load_pd(r0 + j), a0i = _mm512_load_pd(i0 + j);
+      __m512d a1r = _mm512_load_pd(r0 + q + j), a1i = _mm512_load_pd(i0 + q + j);
+      __m512d a2r = _mm512_load_pd(r0 + 2 * q + j), a2i = _mm512_load_pd(i0 + 2 * q + j);
+      __m512d a3r = _mm512_load_pd(r0 + 3 * q + j), a3i = _mm512_load_pd(i0 + 3 * q + j);
+      // stage len = 2q: pairs (a0, a2) with w[len + j], (a1, a3) with w[len + q + j]
+      __m512d wAr = _mm512_loadu_pd(twr + len + j), wAi = _mm512_loadu_pd(twi + len + j);
+      __m512d wBr = _mm512_loadu_pd(twr + len + q + j), wBi = _mm512_loadu_pd(twi + len + q + j);
+      __m512d b0r = _mm512_add_pd(a0r, a2r), b0i = _mm512_add_pd(a0i, a2i);
+      __m512d b1r = _mm512_add_pd(a1r, a3r), b1i = _mm512_add_pd(a1i, a3i);
+      __m512d b2r, b2i, b3r, b3i;
+      cmul512(_mm512_sub_pd(a0r, a2r), _mm512_sub_pd(a0i, a2i), wAr, wAi, b2r, b2i);
+      cmul512(_mm512_sub_pd(a1r, a3r), _mm512_sub_pd(a1i, a3i), wBr, wBi, b3r, b3i);
+      // stage len = q: pairs (b0, b1) and (b2, b3) with w[q + j]
+      __m512d wr = _mm512_loadu_pd(twr + q + j), wi = _mm512_loadu_pd(twi + q + j);
+      _mm512_store_pd(r0 + j, _mm512_add_pd(b0r, b1r));
+      _mm512_store_pd(i0 + j, _mm512_add_pd(b0i, b1i));
+      _mm512_store_pd(r0 + 2 * q + j, _mm512_add_pd(b2r, b3r));
+      _mm512_store_pd(i0 + 2 * q + j, _mm512_add_pd(b2i, b3i));
+      __m512d cr, ci;
+      cmul512(_mm512_sub_pd(b0r, b1r), _mm512_sub_pd(b0i, b1i), wr, wi, cr, ci);
+      _mm512_store_pd(r0 + q + j, cr);
+      _mm512_store_pd(i0 + q + j, ci);
+      cmul512(_mm512_sub_pd(b2r, b3r), _mm512_sub_pd(b2i, b3i), wr, wi, cr, ci);
+      _mm512_store_pd(r0 + 3 * q + j, cr);
+      _mm512_store_pd(i0 + 3 * q + j, ci);
+    }
+  }
+}
+
+// Two consecutive DIT stages (len = q then len = 2q) fused in registers.
+static void dit_stage2_512(double* re, double* im, const double* twr, const double* twi, size_t h, size_t q,
+                           Prefetcher& pf) {
+  const size_t len = 2 * q;
+  for (size_t blk = 0; blk < h; blk += 4 * q) {
+    double* r0 = re + blk; double* i0 = im + blk;
+    for (size_t j = 0; j < q; j += 8) {
+      pf.step();
+      __m512d a0r = _mm512_load_pd(r0 + j), a0i = _mm512_load_pd(i0 + j);
+      __m512d a1r = _mm512_load_pd(r0 + q + j), a1i = _mm512_load_pd(i0 + q + j);
+      __m512d a2r = _mm512_load_pd(r0 + 2 * q + j), a2i = _mm512_load_pd(i0 + 2 * q + j);
+      __m512d a3r = _mm512_load_pd(r0 + 3 * q + j), a3i = _mm512_load_pd(i0 + 3 * q + j);
+      __m512d wr = _mm512_loadu_pd(twr + q + j), wi = _mm512_loadu_pd(twi + q + j);
+      __m512d tr, ti;
+      cmulc512(a1r, a1i, wr, wi, tr, ti);
+      __m512d b0r = _mm512_add_pd(a0r, tr), b0i = _mm512_add_pd(a0i, ti);
+      __m512d b1r = _mm512_sub_pd(a0r, tr), b1i = _mm512_sub_pd(a0i, ti);
+      cmulc512(a3r, a3i, wr, wi, tr, ti);
+      __m512d b2r = _mm512_add_pd(a2r, tr), b2i = _mm512_add_pd(a2i, ti);
+      __m512d b3r = _mm512_sub_pd(a2r, tr), b3i = _mm512_sub_pd(a2i, ti);
+      __m512d wAr = _mm512_loadu_pd(twr + len + j), wAi = _mm512_loadu_pd(twi + len + j);
+      __m512d wBr = _mm512_loadu_pd(twr + len + q + j), wBi = _mm512_loadu_pd(twi + len + q + j);
+      cmulc512(b2r, b2i, wAr, wAi, tr, ti);
+      _mm512_store_pd(r0 + j, _mm512_add_pd(b0r, tr));
+      _mm512_store_pd(i0 + j, _mm512_add_pd(b0i, ti));
+      _mm512_store_pd(r0 + 2 * q + j, _mm512_sub_pd(b0r, tr));
+      _mm512_store_pd(i0 + 2 * q + j, _mm512_sub_pd(b0i, ti));
+      cmulc512(b3r, b3i, wBr, wBi, tr, ti);
+      _mm512_store_pd(r0 + q + j, _mm512_add_pd(b1r, tr));
+      _mm512_store_pd(i0 + q + j, _mm512_add_pd(b1i, ti));
+      _mm512_store_pd(r0 + 3 * q + j, _mm512_sub_pd(b1r, tr));
+      _mm512_store_pd(i0 + 3 * q + j, _mm512_sub_pd(b1i, ti));
+    }
+  }
+}
+
 // Stages len = 4, 2, 1 on 16-point chunks, producing the canonical order.
 __attribute__((noinline)) static void dif_tail_512(double* re, double* im, const double* twr, const double* twi, size_t h,
                          Prefetcher& pf) {
@@ -246,7 +320,15 @@ static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher&
   const double* twr = p.tw_re.data();
   const double* twi = p.tw_im.data();
 #ifdef FHEC_USE_AVX512
-  for (size_t len = h / 2; len >= 8; len >>= 1) dif_stage_512(re, im, twr, twi, h, len, pf);
+  size_t len = h / 2;
+  // stages len >= 8; fuse pairs, a single stage first if their number is odd
+  size_t nst = 0;
+  for (size_t l = len; l >= 8; l >>= 1) nst++;
+  if (nst & 1) {
+    dif_stage_512(re, im, twr, twi, h, len, pf);
+    len >>= 1;
+  }
+  for (; len >= 16; len >>= 2) dif_stage2_512(re, im, twr, twi, h, len / 2, pf);
   dif_tail_512(re, im, twr, twi, h, pf);
 #else
   for (size_t len = h / 2; len >= 1; len >>= 1) dif_stage_generic(re, im, twr, twi, h, len, pf);
@@ -260,7 +342,11 @@ static void fft_inverse_pf(const FftPlan& p, double* re, double* im, Prefetcher&
   const double* twi = p.tw_im.data();
 #ifdef FHEC_USE_AVX512
   dit_tail_512(re, im, twr, twi, h, pf);
-  for (size_t len = 8; len < h; len <<= 1) dit_stage_512(re, im, twr, twi, h, len, pf);
+  size_t nst = 0;
+  for (size_t l = 8; l < h; l <<= 1) nst++;
+  size_t len = 8;
+  for (size_t pairs = nst / 2; pairs > 0; pairs--, len <<= 2) dit_stage2_512(re, im, twr, twi, h, len, pf);
+  if (nst & 1) dit_stage_512(re, im, twr, twi, h, len, pf);
 #else
   chunk_permute(re, im, h, true);
   for (size_t len = 1; len < h; len <<= 1) dit_stage_generic(re, im, twr, twi, h, len, pf);

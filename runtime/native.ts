@@ -1,0 +1,113 @@
+// Loads the native TFHE addon (runtime/native/build/Release/fhec_runtime.node) and declares its
+// raw interface. Everything here is internal: use the typed classes exported by runtime/index.ts.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Opaque handle to a native object (type-tagged; the addon rejects handles of the wrong kind). */
+export type NativeHandle = { readonly __native: unique symbol };
+
+/** Parameters as the addon reads them (see TfheParameters). */
+export interface RawParams {
+  lweDimension: number;
+  glweDimension: number;
+  polynomialSize: number;
+  pbsBaseLog: number;
+  pbsLevel: number;
+  ksBaseLog: number;
+  ksLevel: number;
+  lweNoiseStd: number;
+  glweNoiseStd: number;
+}
+
+export interface KeySizes {
+  params: RawParams;
+  kskBytes: number;
+  bskBytes: number;
+}
+
+export interface NativeAddon {
+  kernelInfo(): { active: string; avx2: boolean; avx512: boolean; threads: number };
+  setKernel(name: string): string;
+  setThreads(n: number): number;
+  chacha20Block(key: Uint8Array, counter: number, nonce: Uint8Array): Uint8Array;
+  csprngU64(count: number, stream: number, seed?: Uint8Array): BigUint64Array;
+  sampleGaussian(std: number, count: number, seed?: Uint8Array): BigUint64Array;
+  paramsValidate(p: RawParams): void;
+  paramsHash(p: RawParams): bigint;
+  paramsSerialize(p: RawParams): Uint8Array;
+  paramsDeserialize(bytes: Uint8Array): RawParams;
+  secretKeyGenerate(p: RawParams, seed?: Uint8Array): NativeHandle;
+  secretKeyParams(sk: NativeHandle): RawParams;
+  secretKeySerialize(sk: NativeHandle): Uint8Array;
+  secretKeyDeserialize(bytes: Uint8Array, expectedHash?: bigint): NativeHandle;
+  seededKeysGenerate(sk: NativeHandle, maskSeed?: Uint8Array, noiseSeed?: Uint8Array): NativeHandle;
+  seededKeysGenerateAsync(sk: NativeHandle, maskSeed?: Uint8Array, noiseSeed?: Uint8Array): Promise<NativeHandle>;
+  seededKeysExpand(k: NativeHandle): NativeHandle;
+  seededKeysExpandAsync(k: NativeHandle): Promise<NativeHandle>;
+  seededKeysInfo(k: NativeHandle): KeySizes & { seedBytes: number };
+  seededKeysSerialize(k: NativeHandle): Uint8Array;
+  seededKeysDeserialize(bytes: Uint8Array, expectedHash?: bigint): NativeHandle;
+  evalKeysInfo(k: NativeHandle): KeySizes;
+  evalKeysSerialize(k: NativeHandle): Uint8Array;
+  evalKeysDeserialize(bytes: Uint8Array, expectedHash?: bigint): NativeHandle;
+  encrypt(sk: NativeHandle, plain: BigUint64Array, big: boolean, seed?: Uint8Array): BigUint64Array;
+  phase(sk: NativeHandle, ct: BigUint64Array, big: boolean): BigUint64Array;
+  keyswitch(ek: NativeHandle, ct: BigUint64Array, parallel?: boolean): BigUint64Array;
+  keyswitchAsync(ek: NativeHandle, ct: BigUint64Array): Promise<BigUint64Array>;
+  bootstrap(ek: NativeHandle, ct: BigUint64Array, tables: BigUint64Array, tableLength: number,
+    index?: Uint32Array, parallel?: boolean): BigUint64Array;
+  bootstrapAsync(ek: NativeHandle, ct: BigUint64Array, tables: BigUint64Array, tableLength: number,
+    index?: Uint32Array): Promise<BigUint64Array>;
+  ksPbs(ek: NativeHandle, ct: BigUint64Array, tables: BigUint64Array, tableLength: number,
+    index?: Uint32Array, parallel?: boolean): BigUint64Array;
+  ksPbsAsync(ek: NativeHandle, ct: BigUint64Array, tables: BigUint64Array, tableLength: number,
+    index?: Uint32Array): Promise<BigUint64Array>;
+  add(a: BigUint64Array, b: BigUint64Array, subtract: boolean): BigUint64Array;
+  neg(a: BigUint64Array): BigUint64Array;
+  addPlain(ct: BigUint64Array, dimension: number, plain: BigUint64Array): BigUint64Array;
+  mulClear(ct: BigUint64Array, dimension: number, weights: BigInt64Array): BigUint64Array;
+  matmul(ct: BigUint64Array, dimension: number, rows: number, inner: number, weights: BigInt64Array,
+    cols: number): BigUint64Array;
+  conv2d(ct: BigUint64Array, dimension: number, geometry: number[], kernel: BigInt64Array,
+    bias?: BigUint64Array): BigUint64Array;
+  ciphertextsSerialize(hash: bigint, dimension: number, shape: number[], data: BigUint64Array): Uint8Array;
+  ciphertextsDeserialize(bytes: Uint8Array, expectedHash?: bigint): {
+    paramHash: bigint;
+    dimension: number;
+    shape: number[];
+    data: BigUint64Array;
+  };
+}
+
+const ADDON_RELATIVE = join("runtime", "native", "build", "Release", "fhec_runtime.node");
+
+/** Walks up from this module's directory until runtime/native/build/Release/<addon> exists. */
+function locateAddon(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  let dir = start;
+  for (;;) {
+    const candidate = join(dir, ADDON_RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error(
+    `fhec runtime: native addon not found (looked for ${ADDON_RELATIVE} in the parents of ${start}). ` +
+      "Build it with `npm ci` or `npm run build:native` (needs a C++17 compiler and node-gyp).",
+  );
+}
+
+let cached: NativeAddon | undefined;
+
+/** The loaded addon (loaded once, on first use). */
+export function native(): NativeAddon {
+  if (cached === undefined) {
+    const path = locateAddon();
+    const require = createRequire(import.meta.url);
+    cached = require(path) as NativeAddon;
+  }
+  return cached;
+}

@@ -1,0 +1,182 @@
+// TFHE crypto parameters (precision independent) and the 128-bit security curve.
+import { native, type RawParams } from "./native.js";
+
+/** Slope and intercept of the 128-bit security curve (Concrete, Gaussian noise, binary keys). */
+export const SECURITY_CURVE_128 = { a: -0.025696778711484593, b: 2.675931372549016, minDimension: 450 } as const;
+/** Smallest allowed noise: σ/q ≥ 2^(2−64). */
+export const MIN_LOG2_STD = 2 - 64;
+
+/**
+ * Minimum log2(σ/q) for a binary key of dimension `d` at 128-bit security:
+ * max(a·d + b, 2 − 64).
+ */
+export function minLog2NoiseStd(dimension: number): number {
+  return Math.max(SECURITY_CURVE_128.a * dimension + SECURITY_CURVE_128.b, MIN_LOG2_STD);
+}
+
+/** Minimum σ/q (fraction of q) for a binary key of dimension `d` at 128-bit security. */
+export function minNoiseStd(dimension: number): number {
+  return 2 ** minLog2NoiseStd(dimension);
+}
+
+/** Plain description of a parameter set (what the addon and the serializer read). */
+export interface TfheParameterFields {
+  /** n: dimension of the small LWE key (keyswitch output, PBS input). */
+  lweDimension: number;
+  /** k: number of GLWE mask polynomials. */
+  glweDimension: number;
+  /** N: polynomial size (power of two). */
+  polynomialSize: number;
+  /** log2 of the PBS gadget base B. */
+  pbsBaseLog: number;
+  /** Number of PBS decomposition levels ℓ. */
+  pbsLevel: number;
+  /** log2 of the keyswitch gadget base. */
+  ksBaseLog: number;
+  /** Number of keyswitch decomposition levels. */
+  ksLevel: number;
+  /** Noise standard deviation of LWE (small key) encryptions, as a fraction of q = 2^64. */
+  lweNoiseStd: number;
+  /** Noise standard deviation of GLWE (big key) encryptions, as a fraction of q = 2^64. */
+  glweNoiseStd: number;
+}
+
+export interface KeySecurityReport {
+  /** Key dimension d (n for the LWE key, kN for the GLWE key). */
+  dimension: number;
+  log2Std: number;
+  /** Minimum log2(σ/q) the curve requires at this dimension. */
+  requiredLog2Std: number;
+  secure: boolean;
+  reason?: string;
+}
+
+export interface SecurityReport {
+  secure: boolean;
+  lwe: KeySecurityReport;
+  glwe: KeySecurityReport;
+}
+
+function checkKey(dimension: number, std: number): KeySecurityReport {
+  const log2Std = Math.log2(std);
+  const requiredLog2Std = minLog2NoiseStd(dimension);
+  // Tolerate one ulp-level rounding of the published values.
+  const tolerance = 1e-9;
+  if (dimension < SECURITY_CURVE_128.minDimension) {
+    return { dimension, log2Std, requiredLog2Std, secure: false,
+      reason: `dimension ${dimension} is below ${SECURITY_CURVE_128.minDimension}, where the security curve is not valid` };
+  }
+  if (!(log2Std >= requiredLog2Std - tolerance)) {
+    return { dimension, log2Std, requiredLog2Std, secure: false,
+      reason: `log2(σ/q) = ${log2Std.toFixed(3)} is below the required ${requiredLog2Std.toFixed(3)} for dimension ${dimension}` };
+  }
+  return { dimension, log2Std, requiredLog2Std, secure: true };
+}
+
+/** Checks a parameter set against the 128-bit curve for both keys (d = n and d = kN). */
+export function checkSecurity(p: TfheParameterFields): SecurityReport {
+  const lwe = checkKey(p.lweDimension, p.lweNoiseStd);
+  const glwe = checkKey(p.glweDimension * p.polynomialSize, p.glweNoiseStd);
+  return { secure: lwe.secure && glwe.secure, lwe, glwe };
+}
+
+/**
+ * Precision-independent TFHE parameters. Immutable; validated on construction (structure only —
+ * use {@link checkSecurity} / {@link TfheParameters.assertSecure} for the security level).
+ */
+export class TfheParameters implements TfheParameterFields {
+  readonly lweDimension: number;
+  readonly glweDimension: number;
+  readonly polynomialSize: number;
+  readonly pbsBaseLog: number;
+  readonly pbsLevel: number;
+  readonly ksBaseLog: number;
+  readonly ksLevel: number;
+  readonly lweNoiseStd: number;
+  readonly glweNoiseStd: number;
+  /** Name of a published set, if any ("INSECURE_" prefix marks test-only sets). */
+  readonly name: string | undefined;
+
+  constructor(fields: TfheParameterFields, name?: string) {
+    this.lweDimension = fields.lweDimension;
+    this.glweDimension = fields.glweDimension;
+    this.polynomialSize = fields.polynomialSize;
+    this.pbsBaseLog = fields.pbsBaseLog;
+    this.pbsLevel = fields.pbsLevel;
+    this.ksBaseLog = fields.ksBaseLog;
+    this.ksLevel = fields.ksLevel;
+    this.lweNoiseStd = fields.lweNoiseStd;
+    this.glweNoiseStd = fields.glweNoiseStd;
+    this.name = name;
+    native().paramsValidate(this.raw());
+    Object.freeze(this);
+  }
+
+  /** Dimension of the big LWE key (kN), where ciphertexts live between table lookups. */
+  get bigDimension(): number {
+    return this.glweDimension * this.polynomialSize;
+  }
+
+  /** Largest table precision p a PBS supports with these parameters (2^p ≤ N/2). */
+  get maxPrecision(): number {
+    return Math.log2(this.polynomialSize) - 1;
+  }
+
+  /** Plain fields, as passed to the addon. */
+  raw(): TfheParameterFields {
+    return {
+      lweDimension: this.lweDimension,
+      glweDimension: this.glweDimension,
+      polynomialSize: this.polynomialSize,
+      pbsBaseLog: this.pbsBaseLog,
+      pbsLevel: this.pbsLevel,
+      ksBaseLog: this.ksBaseLog,
+      ksLevel: this.ksLevel,
+      lweNoiseStd: this.lweNoiseStd,
+      glweNoiseStd: this.glweNoiseStd,
+    };
+  }
+
+  /** 64-bit FNV-1a hash of the canonical encoding; stored in every serialized artifact. */
+  hash(): bigint {
+    return native().paramsHash(this.raw());
+  }
+
+  equals(other: TfheParameterFields): boolean {
+    const a = this.raw() as unknown as Record<string, number>;
+    const b = other as unknown as Record<string, number>;
+    return Object.keys(a).every((k) => a[k] === b[k]);
+  }
+
+  security(): SecurityReport {
+    return checkSecurity(this);
+  }
+
+  /** Throws unless both keys meet the 128-bit curve. */
+  assertSecure(): void {
+    const r = this.security();
+    if (!r.secure) {
+      const why = [r.lwe.reason, r.glwe.reason].filter((x) => x !== undefined).join("; ");
+      throw new Error(`parameters${this.name ? ` ${this.name}` : ""} are not 128-bit secure: ${why}`);
+    }
+  }
+
+  serialize(): Uint8Array {
+    return native().paramsSerialize(this.raw());
+  }
+
+  static deserialize(bytes: Uint8Array): TfheParameters {
+    return new TfheParameters(native().paramsDeserialize(bytes));
+  }
+
+  /** Native-facing copy. */
+  toRaw(): RawParams {
+    return this.raw();
+  }
+
+  toString(): string {
+    return `TfheParameters${this.name ? `(${this.name})` : ""}{n=${this.lweDimension}, k=${this.glweDimension}, ` +
+      `N=${this.polynomialSize}, pbs=2^${this.pbsBaseLog}x${this.pbsLevel}, ks=2^${this.ksBaseLog}x${this.ksLevel}, ` +
+      `log2σ_lwe=${Math.log2(this.lweNoiseStd).toFixed(2)}, log2σ_glwe=${Math.log2(this.glweNoiseStd).toFixed(2)}}`;
+  }
+}
