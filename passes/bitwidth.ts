@@ -1,7 +1,7 @@
 // bitwidth: sound interval analysis over the `fhe` IR, then the smallest precision per encrypted
 // value, unified where the verifier requires one shared encrypted type; rewrites every type
 // (function signature included) and re-indexes the tables whose input type changed.
-import { type ArrayAttr, arrayAttr, asInts, type DenseAttr, denseAttr, intsAttr } from "../ir/attributes.js";
+import { type ArrayAttr, arrayAttr, asInts, type DenseAttr, denseAttr, intsAttr, stringAttr } from "../ir/attributes.js";
 import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
@@ -17,7 +17,10 @@ export interface Interval {
 export type BoundsMode = "static" | "calibration";
 
 export interface BitwidthOptions {
-  /** `calibration`: use `fhec.calib_range = [lo, hi]` on defining ops where present (tighter, may overflow). */
+  /**
+   * `calibration`: use `fhec.calib_range = [lo, hi]` on defining ops where present (tighter, may
+   * overflow). Default: what `fhec.bounds` on the function says (set by a calibration run), else static.
+   */
   readonly bounds?: BoundsMode;
   /**
    * Shift k of `fhe.round` ops whose types are not final yet (the rounding pass inserts round ops
@@ -30,6 +33,8 @@ export interface BitwidthOptions {
 export const MAX_TABLE_INPUT_BITS = 24;
 
 export const CALIB_ATTR = "fhec.calib_range";
+/** Set on a function by `bitwidth{bounds=calibration}`, so later analyses use the same bounds. */
+export const BOUNDS_ATTR = "fhec.bounds";
 export const ARG_RANGES_ATTR = "fhec.arg_ranges";
 
 const isEnc = (v: Value): boolean => elementOf(v.type).kind === "eint";
@@ -299,9 +304,17 @@ function argRanges(func: FuncOp): (Interval | undefined)[] {
   });
 }
 
+/** The bounds mode: the option when given, else the one recorded on the function, else static. */
+export function boundsOf(func: FuncOp, opts: BitwidthOptions): BoundsMode {
+  if (opts.bounds) return opts.bounds;
+  const a = func.attributes.get(BOUNDS_ATTR);
+  return a?.kind === "string" && a.value === "calibration" ? "calibration" : "static";
+}
+
 /** Interval of every encrypted value (arguments and op results) of `func`. */
 export function analyzeIntervals(func: FuncOp, opts: BitwidthOptions = {}): Map<Value, Interval> {
   const out = new Map<Value, Interval>();
+  const calibrated = boundsOf(func, opts) === "calibration";
   const given = argRanges(func);
   func.args.forEach((a, i) => {
     if (isEnc(a)) out.set(a, given[i] ?? typeInterval(a.type));
@@ -314,7 +327,7 @@ export function analyzeIntervals(func: FuncOp, opts: BitwidthOptions = {}): Map<
   for (const op of func.body.ops) {
     if (op.results.length !== 1 || !isEnc(op.result)) continue;
     let r = staticInterval(op, iv, opts);
-    if (opts.bounds === "calibration") {
+    if (calibrated) {
       const cal = asInts(op.attr(CALIB_ATTR));
       if (cal && cal.length === 2) {
         const lo = Math.max(r.lo, cal[0]!);
@@ -602,6 +615,8 @@ export function applyBitwidths(func: FuncOp, opts: BitwidthOptions = {}): Bitwid
     });
     func.attributes.set(ARG_RANGES_ATTR, arrayAttr(items) as ArrayAttr);
   }
+  if (opts.bounds === "calibration") func.attributes.set(BOUNDS_ATTR, stringAttr("calibration"));
+  else if (opts.bounds === "static") func.attributes.delete(BOUNDS_ATTR);
   const ret = func.body.terminator;
   if (ret?.name === "func.return") func.resultTypes = ret.operands.map((v) => v.type);
   return { ...makeReport(func, sol), changed };

@@ -183,14 +183,54 @@ function fusedTable(plan: Plan, root: Operation, reach: Interval): Float64Array 
   return table;
 }
 
+/**
+ * mapped(alt(x, t), T) → mapped(x, T ∘ t) and alt(mapped(x, T), t) → mapped(x, t ∘ T): per-channel
+ * tables compose row by row. The inner op stays if it has other users.
+ */
+function composeMapped(outer: Operation): boolean {
+  const inner = outer.operands[0]!.definingOp;
+  if (!inner) return false;
+  const outerMapped = outer.name === "fhe.apply_mapped_lookup_table";
+  const innerMapped = inner.name === "fhe.apply_mapped_lookup_table";
+  if (!(outerMapped || innerMapped) || (outerMapped && innerMapped)) return false;
+  if (!TABLE_OPS_ALL.has(inner.name)) return false;
+  const x = inner.operands[0]!;
+  const pIn = encOf(x).width;
+  const pMid = encOf(inner.result).width;
+  const mapped = outerMapped ? outer : inner;
+  const rowsAttr = mapped.attr("tables") as DenseAttr;
+  const rows = rowsAttr.type.shape[0]!;
+  const data = new Float64Array(rows * 2 ** pIn);
+  if (outerMapped) {
+    const t1 = (inner.attr("table") as DenseAttr).data;
+    for (let r = 0; r < rows; r++) for (let i = 0; i < 2 ** pIn; i++) data[r * 2 ** pIn + i] = rowsAttr.data[r * 2 ** pMid + tableIndex(t1[i]!, pMid)]!;
+  } else {
+    const t2 = (outer.attr("table") as DenseAttr).data;
+    for (let j = 0; j < data.length; j++) data[j] = t2[tableIndex(rowsAttr.data[j]!, pMid)]!;
+  }
+  const op = Builder.before(outer).create(
+    "fhe.apply_mapped_lookup_table",
+    [x],
+    [outer.result.type],
+    { tables: denseAttr(tensor([rows, 2 ** pIn], i64), data), map: mapped.attr("map")! },
+    { loc: outer.loc, names: [outer.result.nameHint] },
+  );
+  outer.result.replaceAllUsesWith(op.result);
+  outer.erase();
+  if (inner.result.uses.length === 0) inner.erase();
+  return true;
+}
+
+const TABLE_OPS_ALL = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table"]);
+
 export function fuseFunc(func: FuncOp): { composed: number; fused: number } {
   // (a) TLU ∘ TLU, to a fixed point.
   let composed = 0;
   for (let changed = true; changed; ) {
     changed = false;
     for (const op of [...func.body.ops]) {
-      if (op.parent !== func.body || op.name !== "fhe.apply_lookup_table") continue;
-      if (composeTables(op)) {
+      if (op.parent !== func.body || !TABLE_OPS_ALL.has(op.name)) continue;
+      if (op.name === "fhe.apply_lookup_table" ? composeTables(op) || composeMapped(op) : composeMapped(op)) {
         composed++;
         changed = true;
       }

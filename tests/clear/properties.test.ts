@@ -207,7 +207,7 @@ describe("tlu-fusion pass", () => {
     let fused = 0;
     let graphs = 0;
     for (let seed = 1; seed <= 80; seed++) {
-      const { module, func } = genGraph(seed + 900, { width: 4, ops: ["tlu", "addc", "subc", "rsubc", "mulc", "neg", "add", "sub", "reshape", "sum"], steps: 6 });
+      const { module, func } = genGraph(seed + 900, { width: 4, ops: ["tlu", "mapped", "addc", "subc", "rsubc", "mulc", "neg", "add", "sub", "reshape", "sum"], steps: 6 });
       // Every value of x0's range appears in some sample (as element 0); other elements at random.
       applyBitwidths(func);
       const attr = func.attributes.get("fhec.arg_ranges");
