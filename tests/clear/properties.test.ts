@@ -1,14 +1,14 @@
 // Property tests on random small fhe graphs: the clear backend against an independent
 // brute-force evaluator, and the bitwidth / rounding / tlu-fusion passes never changing results.
 import { describe, expect, it } from "vitest";
-import { type BatchTensor, OverflowError, simulate } from "../../backends/clear/index.js";
+import { type BatchTensor, collectRanges, OverflowError, simulate } from "../../backends/clear/index.js";
 import type { FuncOp } from "../../ir/core.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { asInts } from "../../ir/attributes.js";
 import { printModule } from "../../ir/printer.js";
 import { elementOf, type EncryptedIntType, shapeOf, type Type } from "../../ir/types.js";
 import { verifyModule } from "../../ir/verifier.js";
-import { analyzeBitwidths, applyBitwidths } from "../../passes/bitwidth.js";
+import { analyzeBitwidths, applyBitwidths, setCalibrationRanges } from "../../passes/bitwidth.js";
 import { roundFunc } from "../../passes/rounding.js";
 import { fuseFunc } from "../../passes/tlu_fusion.js";
 import { BruteOverflow, bruteEval, type T } from "./brute.js";
@@ -129,6 +129,25 @@ describe("bitwidth pass", () => {
     expect(checked).toBeGreaterThan(GRAPHS / 2);
   });
 
+  it("with calibration bounds, reproduces the calibration set exactly and without overflow", () => {
+    let narrower = 0;
+    for (let seed = 301; seed < 301 + 40; seed++) {
+      const { module, func, argRanges } = genGraph(seed);
+      const inputs = randomInputs(func, argRanges, BATCH, seed);
+      const before = bruteAll(func, inputs);
+      if (!before.outs) continue;
+      const totalBits = (f: FuncOp) => analyzeBitwidths(f).values.reduce((n, v) => n + v.type.width, 0);
+      const staticBits = totalBits(cloneModule(module).funcs[0]!);
+      setCalibrationRanges(func, collectRanges(func, inputs));
+      applyBitwidths(func, { bounds: "calibration" });
+      expect(verifyModule(module, defaultRegistry).hasErrors(), printModule(module)).toBe(false);
+      const after = simulate(func, inputs);
+      for (let s = 0; s < BATCH; s++) expect(outputsOf(after, s), `seed ${seed}`).toEqual(before.outs[s]);
+      if (totalBits(func) < staticBits) narrower++;
+    }
+    expect(narrower).toBeGreaterThan(0);
+  });
+
   it("shrinks precisions (the pass does something)", () => {
     const { func } = genGraph(5);
     const r = applyBitwidths(func);
@@ -140,7 +159,7 @@ describe("rounding pass", () => {
   it("exact rounding computes t[clamp(2^k · round(acc / 2^k))] (brute-force reference)", () => {
     for (let seed = 1; seed <= 30; seed++) {
       const g = new Gen(prng(seed + 500));
-      const { module, func, argRanges } = genGraph(seed + 500, { ops: ["matmul", "tlu"], steps: 2 });
+      const { module, func, argRanges } = genGraph(seed + 500, { ops: ["matmul", "conv", "sum", "tlu", "mapped"], steps: g.int(2, 4) });
       applyBitwidths(func);
       const ref = cloneModule(module).funcs[0]!;
       const bits = g.int(2, 4);
