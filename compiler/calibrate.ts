@@ -7,6 +7,7 @@ import { fail } from "../ir/diagnostics.js";
 import type { NDArray } from "../ir/tensor.js";
 import { elementOf, shapeOf, typeToString } from "../ir/types.js";
 import type { OnnxEvaluator } from "../passes/pass.js";
+import { gridStep } from "../passes/quantize/qparams.js";
 
 interface Stats {
   lo: number;
@@ -45,6 +46,17 @@ function elementRanges(a: NDArray): number[] {
   return out;
 }
 
+/** Per element of a sample, the step of a regular grid holding all its values (0: none). */
+function elementSteps(a: NDArray): number[] {
+  const n = a.shape[0]!;
+  const per = a.data.length / n;
+  const column = new Float64Array(n);
+  return Array.from({ length: per }, (_, e) => {
+    for (let s = 0; s < n; s++) column[s] = a.data[s * per + e]!;
+    return gridStep(column) ?? 0;
+  });
+}
+
 /** Checks a batch against an argument's type: rank, static dims, finite values. */
 export function checkInputBatch(a: NDArray, arg: Value, what: string): void {
   const want = shapeOf(arg.type);
@@ -69,6 +81,7 @@ export function annotateCalibration(func: FuncOp, inputs: readonly NDArray[], ev
   func.attributes.set("fhec.input_ranges", arrayAttr(argStats.map((s) => floatsAttr([s.lo, s.hi]))));
   func.attributes.set("fhec.input_integer", arrayAttr(argStats.map((s) => boolAttr(s.integer))));
   func.attributes.set("fhec.input_element_ranges", arrayAttr(inputs.map((a) => floatsAttr(elementRanges(a)))));
+  func.attributes.set("fhec.input_element_steps", arrayAttr(inputs.map((a) => floatsAttr(elementSteps(a)))));
   for (const op of func.body.ops) {
     if (op.name === "func.return") break;
     const ins = op.operands.map((v) => env.get(v)!);

@@ -207,7 +207,12 @@ export class FheCircuit {
       }),
       ops,
       tluCount: report.tluCount,
-      lookupsPerSample: tlus.reduce((s, t) => s + t.elements, 0) + roundOps.reduce((s, o) => s + elements(o.result.type), 0),
+      // Exact rounding costs one small PBS per removed bit; approximate rounding is free.
+      lookupsPerSample:
+        tlus.reduce((s, t) => s + t.elements, 0) +
+        roundOps
+          .filter((o) => (o.attr("method") as { value: string }).value === "exact")
+          .reduce((s, o) => s + elements(o.result.type) * ((elementOf(o.operands[0]!.type) as EncryptedIntType).width - (elementOf(o.result.type) as EncryptedIntType).width), 0),
       maxTluInputPrecision: report.maxTluInputPrecision,
       tlus,
       maxAccumulatorWidth: report.maxAccumulatorWidth,

@@ -7,6 +7,8 @@ import { printModule } from "../ir/printer.js";
 import type { NDArray } from "../ir/tensor.js";
 import { verifyModule } from "../ir/verifier.js";
 import { CompileError } from "../ir/diagnostics.js";
+import { collectRanges } from "../backends/clear/index.js";
+import { applyBitwidths, setCalibrationRanges } from "../passes/bitwidth.js";
 import type { PassReport } from "../passes/pass.js";
 import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
 import { defaultPassRegistry } from "../passes/registry.js";
@@ -119,8 +121,10 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       "rounding-method": rounding.method,
     }),
   ];
-  if ((options.fuseTables ?? true) && defaultPassRegistry.get("tlu-fusion")) steps.push(step("tlu-fusion"));
-  steps.push(step("bitwidth", { bounds: options.bounds ?? "static" }), step("canonicalize"));
+  if (options.fuseTables ?? true) steps.push(step("tlu-fusion"));
+  // Fusion can change what a table reads: round again wherever a table input is still too wide.
+  if (rounding.bits > 0) steps.push(step("rounding", { bits: rounding.bits, method: rounding.method }));
+  steps.push(step("bitwidth"), step("canonicalize"));
 
   progress("quantizing and lowering to the fhe dialect");
   const reports: { pass: string; report: PassReport }[] = [];
@@ -134,9 +138,27 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     onnxEvaluator,
   });
   reports.push(...result.reports);
+  if (options.bounds === "calibration") {
+    if (options.calibration === undefined) fail("E0600", 'bounds "calibration" needs a calibration set');
+    progress("narrowing bit widths to the calibration ranges");
+    narrowToCalibration(module, asList(options.calibration));
+    dump("bitwidth-calibration", module);
+  }
   const verified = verifyModule(module, defaultRegistry);
   if (verified.hasErrors()) throw new CompileError(verified.diagnostics);
   return new FheCircuit(module, pError);
+}
+
+/**
+ * Tighter widths from the integer ranges the calibration set actually reaches. Sound only for
+ * inputs like the calibration data: the simulator reports an overflow otherwise.
+ */
+function narrowToCalibration(module: ModuleOp, calibration: NDArray[]): void {
+  const func = module.funcs[0]!;
+  const probe = new FheCircuit(module, 0);
+  const ranges = collectRanges(func, probe.quantizeInputs(calibration));
+  setCalibrationRanges(func, ranges);
+  applyBitwidths(func, { bounds: "calibration" });
 }
 
 /** Fraction of samples where two outputs disagree (argmax for vectors, ±1% of range for scalars). */

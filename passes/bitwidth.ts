@@ -33,6 +33,8 @@ export interface BitwidthOptions {
 export const MAX_TABLE_INPUT_BITS = 24;
 
 export const CALIB_ATTR = "fhec.calib_range";
+/** A sound bound proven by the op's producer, tighter than interval arithmetic can see. */
+export const PROVEN_ATTR = "fhec.bound";
 /** Set on a function by `bitwidth{bounds=calibration}`, so later analyses use the same bounds. */
 export const BOUNDS_ATTR = "fhec.bounds";
 export const ARG_RANGES_ATTR = "fhec.arg_ranges";
@@ -327,6 +329,9 @@ export function analyzeIntervals(func: FuncOp, opts: BitwidthOptions = {}): Map<
   for (const op of func.body.ops) {
     if (op.results.length !== 1 || !isEnc(op.result)) continue;
     let r = staticInterval(op, iv, opts);
+    // A proven bound from the producer (e.g. max(a, b) lies within a's and b's ranges) is sound too.
+    const proven = asInts(op.attr(PROVEN_ATTR));
+    if (proven && proven.length === 2) r = { lo: Math.max(r.lo, proven[0]!), hi: Math.min(r.hi, proven[1]!) };
     if (calibrated) {
       const cal = asInts(op.attr(CALIB_ATTR));
       if (cal && cal.length === 2) {

@@ -72,8 +72,12 @@ function scaleOutputs(func: FuncOp, index: number, k: number): void {
   if (!entry || entry.kind !== "dict") return;
   const entries = new Map(entry.entries);
   const scale = entries.get("scale");
-  const mul = (a: Attribute): Attribute => (a.kind === "int" || a.kind === "float" ? floatAttr(a.value * 2 ** k) : a);
-  if (scale) entries.set("scale", scale.kind === "array" ? { kind: "array", items: scale.items.map(mul) } : mul(scale));
+  const zeroPoint = entries.get("zero_point");
+  // real = s·(y − z) with y ≈ 2^k·y': the scale grows by 2^k and the zero point shrinks by it.
+  const by = (f: number) => (a: Attribute): Attribute => (a.kind === "int" || a.kind === "float" ? floatAttr(a.value * f) : a);
+  const apply = (a: Attribute, f: number): Attribute => (a.kind === "array" ? { kind: "array", items: a.items.map(by(f)) } : by(f)(a));
+  if (scale) entries.set("scale", apply(scale, 2 ** k));
+  if (zeroPoint) entries.set("zero_point", apply(zeroPoint, 2 ** -k));
   entries.set("rounding_shift", intAttr(k));
   const items = [...outs.items];
   items[index] = dictAttr(entries);

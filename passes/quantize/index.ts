@@ -7,7 +7,7 @@ import type { ModuleOp } from "../../ir/core.js";
 import { ModuleOp as Module } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import { printModule } from "../../ir/printer.js";
-import { applyBitwidths } from "../bitwidth.js";
+import { applyBitwidths, ARG_RANGES_ATTR } from "../bitwidth.js";
 import type { Pass, PassOptionValue, PassReport } from "../pass.js";
 import { GraphQuantizer, type InputSpec, type OutputSpec, type QuantizeConfig } from "./lower.js";
 
@@ -64,6 +64,8 @@ export function quantizeModule(module: ModuleOp, cfg: QuantizeConfig, evaluate: 
   module.funcs.length = 0;
   module.addFunc(q.circuit);
   module.attributes.set(POSTPROCESS_ATTR, stringAttr(printModule(post)));
+  // The client clamps inputs to [qmin, qmax]: the bit-width analysis starts from those intervals.
+  q.circuit.attributes.set(ARG_RANGES_ATTR, arrayAttr(q.inputs.map((s) => intsAttr([s.quantizer.qmin, s.quantizer.qmax]))));
   const report = applyBitwidths(q.circuit);
   return {
     changed: true,

@@ -9,6 +9,7 @@ import { fail, type Location } from "../../ir/diagnostics.js";
 import { onnxAttrs, windowGeometry } from "../../ir/dialects/onnx.js";
 import { type NDArray, sizeOf, stridesOf } from "../../ir/tensor.js";
 import { type ElementType, type TensorType, elementOf, f32, i64, intType, shapeOf, tensor, typeToString } from "../../ir/types.js";
+import { PROVEN_ATTR } from "../bitwidth.js";
 import type { OnnxEvaluator } from "../pass.js";
 import { affineQuantizer, type Quantizer, quantizeWeights, roundHalfEven } from "./qparams.js";
 import { at, type ChainStep, type ConstRepr, type DeferredRepr, type EncRepr, type PostRepr, type Repr, scalarOf, typeForInterval } from "./repr.js";
@@ -175,7 +176,7 @@ export class GraphQuantizer {
       // the first linear op folds the per-feature scales into its weights at no cost.
       const perFeature = t.shape.length === 2 && this.cfg.perFeatureInputs;
       const ranges = perFeature ? this.elementRanges(arg, product(shape)) : [this.range(arg, loc)];
-      const qs = ranges.map((r) => affineQuantizer(r.lo, r.hi, this.cfg.nBits.inputs, r.integer));
+      const qs = ranges.map((r) => affineQuantizer(r.lo, r.hi, this.cfg.nBits.inputs, r.integer, "step" in r ? (r.step as number | undefined) : undefined));
       quantizer = { scale: qs.map((q) => q.scale), zeroPoint: qs.map((q) => q.zeroPoint), qmin: 0, qmax: 2 ** this.cfg.nBits.inputs - 1 };
     }
     const fheArg = this.circuit.body.addArg(tensor(shape, typeForInterval(quantizer.qmin, quantizer.qmax)), name);
@@ -198,18 +199,23 @@ export class GraphQuantizer {
     }
   }
 
-  /** Per-element calibration ranges of an argument (`fhec.input_element_ranges`). */
-  private elementRanges(arg: Value, n: number): { lo: number; hi: number; integer: boolean }[] {
+  /** Per-element calibration ranges (and data grid steps) of an argument. */
+  private elementRanges(arg: Value, n: number): { lo: number; hi: number; integer: boolean; step?: number }[] {
     const index = arg.def?.kind === "arg" ? arg.def.index : 0;
-    const all = this.src.attributes.get("fhec.input_element_ranges");
-    const mine = all?.kind === "array" ? all.items[index] : undefined;
-    const flat = asFloats(mine);
-    if (!flat || flat.length !== 2 * n) {
-      const r = this.range(arg, this.src.loc);
-      return new Array(n).fill(r);
-    }
-    const integer = this.range(arg, this.src.loc).integer;
-    return Array.from({ length: n }, (_, i) => ({ lo: flat[2 * i]!, hi: flat[2 * i + 1]!, integer }));
+    const pick = (name: string) => {
+      const all = this.src.attributes.get(name);
+      return asFloats(all?.kind === "array" ? all.items[index] : undefined);
+    };
+    const flat = pick("fhec.input_element_ranges");
+    const steps = pick("fhec.input_element_steps");
+    const whole = this.range(arg, this.src.loc);
+    if (!flat || flat.length !== 2 * n) return new Array(n).fill(whole);
+    return Array.from({ length: n }, (_, i) => ({
+      lo: flat[2 * i]!,
+      hi: flat[2 * i + 1]!,
+      integer: whole.integer,
+      ...(steps && steps[i]! > 0 ? { step: steps[i]! } : {}),
+    }));
   }
 
   private inputQuantizeLinear(arg: Value): { quantizer: InputQuantizer; codes: Value[] } | undefined {
@@ -535,7 +541,10 @@ export class GraphQuantizer {
 
   /** Runs a chain's steps on a batch of real inputs laid out [D, …]. */
   private runSteps(steps: readonly ChainStep[], x: NDArray): NDArray {
-    let cur = x;
+    // The model computes in its own element type: real inputs are f32 values when the ONNX value is f32.
+    const first = steps[0];
+    const e = first ? elementOf(first.op.operands[first.flowIndex]!.type) : undefined;
+    let cur = e?.kind === "float" && e.width === 32 ? { shape: x.shape, data: x.data.map(Math.fround) } : x;
     for (const s of steps) {
       const operands = s.constants.map((c, i) => (i === s.flowIndex ? cur : c!));
       cur = this.evaluate(s.op, operands)[0]!;
@@ -975,7 +984,8 @@ export class GraphQuantizer {
         const name = isMax ? "fhe.add_eint" : "fhe.sub_eint";
         const sumLo = isMax ? a.lo + relu.lo : a.lo - relu.hi;
         const sumHi = isMax ? a.hi + relu.hi : a.hi - relu.lo;
-        const v = emit(name, a.value, relu.value, sumLo, sumHi);
+        const v = emit(name, a.value, relu.value, Math.max(lo, sumLo), Math.min(hi, sumHi));
+        v.definingOp!.attributes.set(PROVEN_ATTR, ints([Math.max(lo, sumLo), Math.min(hi, sumHi)]));
         this.set(op, this.enc(v, outShape, Float64Array.of(s), Float64Array.of(za), Math.max(lo, sumLo), Math.min(hi, sumHi), false));
       }
     }
@@ -1070,8 +1080,8 @@ export class GraphQuantizer {
     const relu = tabulate(this.builder, this.enc(d, shape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false), (x) => ({ shape: x.shape, data: x.data.map((v) => Math.max(v, 0)) }), "integer", this.cfg.rounding, op.loc, op.name);
     const lo = Math.max(a.lo, b.lo);
     const hi = Math.max(a.hi, b.hi);
-    const v = this.builder.create("fhe.add_eint", [a.value, relu.value], [tensor(shape, typeForInterval(Math.min(lo, a.lo + relu.lo), Math.max(hi, a.hi + relu.hi)))], {}, { loc: op.loc }).result;
-    return { ...a, value: v, lo, hi };
+    const v = this.builder.create("fhe.add_eint", [a.value, relu.value], [tensor(shape, typeForInterval(lo, hi))], { [PROVEN_ATTR]: ints([lo, hi]) }, { loc: op.loc }).result;
+    return { ...a, value: v, lo, hi, fresh: false };
   }
 }
 

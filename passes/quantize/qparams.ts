@@ -25,10 +25,19 @@ export function quantizeScalar(x: number, q: Quantizer): number {
  * range (a constant) still gets a usable scale. Integer-valued data whose range fits the bits
  * is quantized exactly with scale 1 (booleans, counts, one-hot values).
  */
-export function affineQuantizer(lo: number, hi: number, nBits: number, integerValued = false): Quantizer {
+export function affineQuantizer(lo: number, hi: number, nBits: number, integerValued = false, step?: number): Quantizer {
   const levels = 2 ** nBits - 1;
   if (integerValued && Number.isInteger(lo) && Number.isInteger(hi) && hi - lo <= levels) {
     return { scale: 1, zeroPoint: -lo, qmin: 0, qmax: levels };
+  }
+  // Data on a regular grid (e.g. measurements to 0.1) that fits the levels is represented exactly.
+  // The scale is step / j, the finest such grid whose codes still span [lo, hi] within the levels.
+  if (step !== undefined && step > 0 && Math.abs(Math.round(lo / step) * step - lo) < step * 1e-4) {
+    const span = Math.round((hi - lo) / step);
+    const j = Math.max(1, Math.floor(levels / Math.max(1, span)));
+    const scale = step / j;
+    const zeroPoint = -Math.round(lo / scale);
+    if (span > 0 && Math.round(hi / scale) + zeroPoint <= levels) return { scale, zeroPoint, qmin: 0, qmax: levels };
   }
   if (!(hi > lo)) {
     const spread = Math.abs(lo) > 0 ? Math.abs(lo) : 1;
@@ -71,10 +80,14 @@ export function quantizeWeights(
   const scales = new Float64Array(channels);
   const zps = new Float64Array(channels);
   const limit = 2 ** (nBits - 1) - 1;
+  const grid = exactGrids(w, channels, channelOf, limit);
   for (let c = 0; c < channels; c++) {
     const maxAbs = Math.max(Math.abs(lo[c]!), Math.abs(hi[c]!));
     if (allIntegers && maxAbs <= limit) {
       scales[c] = 1;
+    } else if (grid[c]! > 0) {
+      // Weights that are small multiples of one step (one-hot selections, ±c) are kept exactly.
+      scales[c] = grid[c]!;
     } else if (opts.symmetric) {
       scales[c] = maxAbs > 0 ? maxAbs / limit : 1;
     } else {
@@ -86,7 +99,7 @@ export function quantizeWeights(
   const values = new Float64Array(w.length);
   for (let i = 0; i < w.length; i++) {
     const c = channelOf(i);
-    if (opts.symmetric || scales[c] === 1) {
+    if (opts.symmetric || scales[c] === 1 || grid[c]! > 0) {
       values[i] = Math.max(-limit, Math.min(limit, roundHalfEven(w[i]! / scales[c]!)));
     } else {
       const q = Math.max(0, Math.min(2 ** nBits - 1, roundHalfEven(w[i]! / scales[c]!) + zps[c]!));
@@ -94,4 +107,53 @@ export function quantizeWeights(
     }
   }
   return { values, scales };
+}
+
+/**
+ * Per channel, the step m (smallest non-zero |w|) when every weight is an integer multiple of m
+ * no larger than `limit` — such channels quantize without error; 0 otherwise.
+ */
+function exactGrids(w: Float64Array, channels: number, channelOf: (i: number) => number, limit: number): Float64Array {
+  const step = new Float64Array(channels).fill(Infinity);
+  for (let i = 0; i < w.length; i++) {
+    const a = Math.abs(w[i]!);
+    const c = channelOf(i);
+    if (a > 0 && a < step[c]!) step[c] = a;
+  }
+  const ok = new Array<boolean>(channels).fill(true);
+  for (let i = 0; i < w.length; i++) {
+    const c = channelOf(i);
+    const m = step[c]!;
+    if (!Number.isFinite(m)) continue;
+    const r = w[i]! / m;
+    if (Math.abs(r - Math.round(r)) > 1e-9 * Math.max(1, Math.abs(r)) || Math.abs(r) > limit) ok[c] = false;
+  }
+  return step.map((m, c) => (ok[c] && Number.isFinite(m) ? m : 0));
+}
+
+/**
+ * The step of a regular grid holding all values (their smallest gap, when every value is within
+ * 1e-4 of a step multiple), or undefined. Float32 data rounded to decimals (5.9, 3.0) qualifies.
+ */
+export function gridStep(values: ArrayLike<number>): number | undefined {
+  const sorted = Float64Array.from(values).sort();
+  let gap = Infinity;
+  for (let i = 1; i < sorted.length; i++) {
+    const d = sorted[i]! - sorted[i - 1]!;
+    if (d > 1e-6 * Math.max(1, Math.abs(sorted[i]!)) && d < gap) gap = d;
+  }
+  if (!Number.isFinite(gap)) return undefined;
+  // Snap to a decimal step when the gap is one up to float32 noise (0.10000014 → 0.1).
+  const decimal = 10 ** Math.round(Math.log10(gap));
+  for (const cand of [decimal, decimal / 2, decimal * 2, decimal / 4, decimal * 5, decimal / 5]) {
+    if (Math.abs(gap / cand - Math.round(gap / cand)) < 1e-4) {
+      gap = cand;
+      break;
+    }
+  }
+  for (const v of sorted) {
+    const r = v / gap;
+    if (Math.abs(r - Math.round(r)) > 1e-4) return undefined;
+  }
+  return gap;
 }

@@ -1,15 +1,15 @@
 // `fhec reference`: runs an ONNX model in float with fhec's reference interpreter (on the imported
 // IR), or with onnxruntime-node (--ort), or both and compares them (--check).
-import { basename } from "node:path";
 import { runReference } from "../../../backends/reference/interpreter.js";
 import { fail } from "../../../ir/diagnostics.js";
 import type { NDArray } from "../../../ir/tensor.js";
 import { type ElementType, elementOf } from "../../../ir/types.js";
-import { type NpyDtype, readArrays, writeNpy, writeNpz } from "../../data/npy.js";
+import { type NpyDtype, writeNpy, writeNpz } from "../../data/npy.js";
 import { importOnnx } from "../../onnx/index.js";
 import { runOnnxRuntime } from "../../onnx/ort.js";
 import { decodeModel } from "../../onnx/proto.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
+import { bindInputs } from "../inputs.js";
 import { readInputFile, writeFileAtomic } from "../io.js";
 
 function npyDtypeOf(e: ElementType): NpyDtype {
@@ -20,34 +20,6 @@ function npyDtypeOf(e: ElementType): NpyDtype {
     if (e.width === 32 && e.signed) return "int32";
   }
   return "int64";
-}
-
-/** Maps `--input` values (`file`, or `name=file`; .npy or .npz) onto the graph inputs. */
-function bindInputs(specs: readonly string[], names: readonly string[]): Map<string, NDArray> {
-  const out = new Map<string, NDArray>();
-  for (const spec of specs) {
-    const eq = spec.indexOf("=");
-    const named = eq > 0 && !spec.slice(0, eq).includes("/") ? spec.slice(0, eq) : undefined;
-    const path = named !== undefined ? spec.slice(eq + 1) : spec;
-    const arrays = readArrays(readInputFile(path, "input data"), path);
-    if (arrays.has("")) {
-      const target = named ?? (names.length === 1 ? names[0]! : undefined);
-      if (target === undefined) throw new UsageError(`the model has ${names.length} inputs (${names.join(", ")}); name them: --input NAME=${basename(path)}`);
-      if (!names.includes(target)) throw new UsageError(`the model has no input '${target}' (inputs: ${names.join(", ")})`);
-      out.set(target, arrays.get("")!);
-      continue;
-    }
-    if (arrays.size === 1 && names.length === 1 && !arrays.has(names[0]!)) {
-      out.set(names[0]!, [...arrays.values()][0]!);
-      continue;
-    }
-    for (const [key, a] of arrays) {
-      if (names.includes(key)) out.set(key, a);
-    }
-  }
-  const missing = names.filter((n) => !out.has(n));
-  if (missing.length > 0) throw new UsageError(`no data for model input(s) ${missing.map((m) => `'${m}'`).join(", ")}; pass --input FILE.npy or --input NAME=FILE.npy`);
-  return out;
 }
 
 interface Outputs {

@@ -1,0 +1,135 @@
+// `fhec compile`: ONNX model + calibration data → circuit artifact (or IR text with --emit).
+import { readFileSync } from "node:fs";
+import { fail } from "../../../ir/diagnostics.js";
+import type { NDArray } from "../../../ir/tensor.js";
+import { type CompileOptions, compile, type RoundingSpec } from "../../compile.js";
+import { importOnnx } from "../../onnx/index.js";
+import type { NBits } from "../../../passes/quantize/index.js";
+import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
+import { bindInputs } from "../inputs.js";
+import { writeFileAtomic } from "../io.js";
+import { endProgress, progressReporter } from "../progress.js";
+import { printModule } from "../../../ir/printer.js";
+
+/** `8`, or `inputs=8,weights=6,activations=5,outputs=8`. */
+export function parseNBits(text: string): number | Partial<NBits> {
+  if (/^\d+$/.test(text)) return Number(text);
+  const out: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const m = /^(inputs|weights|activations|outputs)=(\d+)$/.exec(part.trim());
+    if (!m) throw new UsageError(`--n-bits: expected N or role=N,… (roles: inputs, weights, activations, outputs), got '${part}'`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out as Partial<NBits>;
+}
+
+/** `8`, `8:exact`, `8:approximate`, `0` (off) or `auto`. */
+export function parseRounding(text: string): RoundingSpec {
+  if (text === "auto") return "auto";
+  const m = /^(\d+)(?::(exact|approximate))?$/.exec(text);
+  if (!m) throw new UsageError(`--rounding-bits: expected N, N:exact, N:approximate or auto, got '${text}'`);
+  return m[2] ? { bits: Number(m[1]), method: m[2] as "exact" | "approximate" } : Number(m[1]);
+}
+
+function parseProbability(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !(v >= 0 && v < 1)) throw new UsageError(`${flag} must be a probability in [0, 1), got '${text}'`);
+  return v;
+}
+
+export const compileCommand: Command = {
+  name: "compile",
+  summary: "Compile an ONNX model into an FHE circuit",
+  help: `usage: fhec compile <model.onnx> --calib x.npy -o circuit.fhe [options]
+
+Quantizes the model from calibration data (or from its own QuantizeLinear/DequantizeLinear nodes),
+lowers it to integer FHE operations and writes the circuit.
+
+options:
+  --calib=FILE            calibration inputs (.npy, NAME=FILE.npy, or .npz; first dim = samples);
+                          not needed for fully QDQ-quantized models
+  -o, --output=FILE       where to write the circuit (or the IR text with --emit)
+  --n-bits=SPEC           bits: N for every role, or inputs=N,weights=N,activations=N,outputs=N
+                          (default inputs=8,weights=8,activations=7,outputs=8)
+  --rounding-bits=SPEC    keep at most N bits before each table: N, N:exact, N:approximate,
+                          0 (off) or auto (default 8:approximate)
+  --p-error=P             probability of a table-lookup error per PBS (default 2^-40)
+  --per-tensor-weights    one scale per weight tensor (default: one per output channel)
+  --bounds=MODE           static (sound, default) or calibration (tighter widths, may overflow)
+  --no-fusion             do not fuse table lookups
+  --emit=DIALECT          write IR text instead of the circuit: onnx (imported) or fhe
+  --dump-ir=STAGE         print the IR to stderr after STAGE (import, calibrate, a pass name) or after-all
+  --verify-each           run the IR verifier after every pass
+`,
+  options: {
+    calib: { type: "string", multiple: true },
+    output: { type: "string", short: "o" },
+    "n-bits": { type: "string" },
+    "rounding-bits": { type: "string" },
+    "p-error": { type: "string" },
+    "per-tensor-weights": { type: "boolean" },
+    bounds: { type: "string" },
+    "no-fusion": { type: "boolean" },
+    emit: { type: "string" },
+    "dump-ir": { type: "string" },
+    "verify-each": { type: "boolean" },
+  },
+  async run(args, ctx) {
+    const modelPath = requiredPositional(args, 0, "ONNX model file");
+    if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}'`);
+    const output = stringOption(args, "output");
+    if (!output) throw new UsageError("missing -o/--output");
+    const emit = stringOption(args, "emit");
+    if (emit !== undefined && emit !== "onnx" && emit !== "fhe") throw new UsageError(`--emit must be onnx or fhe, got '${emit}'`);
+    const bounds = stringOption(args, "bounds");
+    if (bounds !== undefined && bounds !== "static" && bounds !== "calibration") throw new UsageError(`--bounds must be static or calibration, got '${bounds}'`);
+
+    let model: Uint8Array;
+    try {
+      model = readFileSync(modelPath);
+    } catch {
+      return fail("E0400", `cannot read ONNX model '${modelPath}': no such file or not readable`);
+    }
+    if (emit === "onnx") {
+      writeFileAtomic(output, printModule(importOnnx(model, { file: modelPath })));
+      return 0;
+    }
+    const calibSpecs = (args.values["calib"] as string[] | undefined) ?? [];
+    let calibration: NDArray[] | undefined;
+    if (calibSpecs.length > 0) {
+      const names = importOnnx(model, { file: modelPath }).funcs[0]!.args.map((a) => a.nameHint ?? "");
+      const bound = bindInputs(calibSpecs, names);
+      calibration = names.map((n) => bound.get(n)!);
+    }
+    const nBitsText = stringOption(args, "n-bits");
+    const roundingText = stringOption(args, "rounding-bits");
+    const pErrorText = stringOption(args, "p-error");
+    const dumpIr = stringOption(args, "dump-ir");
+    const progress = progressReporter(ctx);
+    const options: CompileOptions = {
+      ...(calibration ? { calibration } : {}),
+      ...(nBitsText ? { nBits: parseNBits(nBitsText) } : {}),
+      ...(roundingText ? { roundingThresholdBits: parseRounding(roundingText) } : {}),
+      ...(pErrorText ? { pError: parseProbability(pErrorText, "--p-error") } : {}),
+      perChannelWeights: !args.values["per-tensor-weights"],
+      fuseTables: !args.values["no-fusion"],
+      ...(bounds ? { bounds: bounds as "static" | "calibration" } : {}),
+      verifyEach: Boolean(args.values["verify-each"]),
+      ...(dumpIr ? { dumpIr, onDump: (stage: string, ir: string) => ctx.stderr(`// ----- IR after ${stage} -----\n${ir}`) } : {}),
+      onProgress: progress,
+    };
+    const circuit = compile(model, options);
+    endProgress(ctx);
+    if (emit === "fhe") {
+      writeFileAtomic(output, printModule(circuit.module));
+      return 0;
+    }
+    writeFileAtomic(output, circuit.serialize());
+    const info = circuit.info();
+    ctx.stderr(
+      `wrote ${output}: ${info.tluCount} table lookup op(s) (${info.lookupsPerSample} PBS per sample), ` +
+        `max table input ${info.maxTluInputPrecision} bits, widest accumulator ${info.maxAccumulatorWidth} bits\n`,
+    );
+    return 0;
+  },
+};

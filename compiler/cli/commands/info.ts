@@ -1,0 +1,39 @@
+// `fhec info`: what a compiled circuit contains.
+import type { CircuitInfo } from "../../circuit.js";
+import { type Command, requiredPositional } from "../command.js";
+import { loadCircuit } from "../circuit_io.js";
+
+function text(info: CircuitInfo): string {
+  const lines: string[] = [];
+  lines.push("inputs:");
+  for (const q of info.inputs) {
+    const scale = q.scale.length === 1 ? `scale ${q.scale[0]!.toPrecision(6)}, zero point ${q.zeroPoint[0]}` : `${q.scale.length} per-feature scales`;
+    lines.push(`  ${q.name} [${q.shape.map((d) => (d < 0 ? "N" : d)).join(", ")}]: codes ${q.qmin}..${q.qmax}, ${scale}, encrypted as ${q.encryptedType}`);
+  }
+  lines.push("outputs:");
+  info.outputs.forEach((o, i) => lines.push(`  #${i} [${o.shape.join(", ")}] ${o.encryptedType}, scale ${o.scale.min.toPrecision(4)}..${o.scale.max.toPrecision(4)}`));
+  lines.push(`table lookups: ${info.tluCount} op(s), ${info.lookupsPerSample} PBS per sample, max input precision ${info.maxTluInputPrecision} bits`);
+  for (const t of info.tlus) lines.push(`  ${t.op} at ${t.location}: ${t.inputPrecision}-bit input, ${t.elements} element(s)`);
+  lines.push(`rounding ops: ${info.roundOps}`);
+  lines.push(`widest accumulator: ${info.maxAccumulatorWidth} bits; widest encrypted value: ${info.maxWidth} bits`);
+  lines.push(`p_error per table lookup: ${info.pError}`);
+  lines.push("ops:");
+  for (const [name, n] of Object.entries(info.ops).sort()) lines.push(`  ${name}: ${n}`);
+  return lines.join("\n") + "\n";
+}
+
+export const infoCommand: Command = {
+  name: "info",
+  summary: "Describe a compiled circuit (ops, table lookups, precisions, quantizers)",
+  help: `usage: fhec info <circuit.fhe> [--json]
+
+options:
+  --json   machine-readable output
+`,
+  options: { json: { type: "boolean" } },
+  async run(args, ctx) {
+    const info = loadCircuit(requiredPositional(args, 0, "circuit file")).info();
+    ctx.stdout(args.values["json"] ? `${JSON.stringify(info, null, 2)}\n` : text(info));
+    return 0;
+  },
+};
