@@ -36,7 +36,7 @@ export function affineQuantizer(lo: number, hi: number, nBits: number, integerVa
     const span = Math.round((hi - lo) / step);
     const j = Math.max(1, Math.floor(levels / Math.max(1, span)));
     const scale = step / j;
-    const zeroPoint = -Math.round(lo / scale);
+    const zeroPoint = -Math.round(lo / scale) + 0;
     if (span > 0 && Math.round(hi / scale) + zeroPoint <= levels) return { scale, zeroPoint, qmin: 0, qmax: levels };
   }
   if (!(hi > lo)) {
@@ -45,7 +45,7 @@ export function affineQuantizer(lo: number, hi: number, nBits: number, integerVa
     hi += spread / 2;
   }
   const scale = (hi - lo) / levels;
-  return { scale, zeroPoint: Math.round(-lo / scale), qmin: 0, qmax: levels };
+  return { scale, zeroPoint: Math.round(-lo / scale) + 0, qmin: 0, qmax: levels };
 }
 
 export interface QuantizedWeights {

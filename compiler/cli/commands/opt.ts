@@ -6,6 +6,7 @@ import { printModule } from "../../../ir/printer.js";
 import { verifyModule } from "../../../ir/verifier.js";
 import { parsePipeline, runPipeline } from "../../../passes/pipeline.js";
 import { defaultPassRegistry } from "../../../passes/registry.js";
+import { onnxEvaluator } from "../../evaluate.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { readTextFile, writeFileAtomic } from "../io.js";
 
@@ -73,6 +74,7 @@ ${passList()}
       verifyEach: Boolean(args.values["verify-each"]),
       printAfter,
       onDump: (pass, ir) => ctx.stderr(`// ----- IR after ${pass} -----\n${ir}`),
+      onnxEvaluator,
     });
     if (result.diagnostics.length > 0) ctx.stderr(`${renderDiagnostics(result.diagnostics, sources)}\n`);
 
