@@ -162,8 +162,10 @@ export class FheCircuit {
     if (fhe === "execute") {
       fail("E0601", "fhe: \"execute\" (encrypted execution) is not supported yet: use \"simulate\" or \"disable\"");
     }
-    const pError = fhe === "simulate" ? this.pError : 0;
-    return simulateWithStats(this.func, qs, { pError, seed: opts.seed ?? 0 }).outputs;
+    // disable: the quantized model exactly (no table errors, approximate-rounding ties round up);
+    // simulate: what FHE may compute (table errors at p_error, ties either way).
+    const simulate = fhe === "simulate";
+    return simulateWithStats(this.func, qs, { pError: simulate ? this.pError : 0, approximateTies: simulate ? "random" : "up", seed: opts.seed ?? 0 }).outputs;
   }
 
   /** Float inputs → float outputs (same shapes as the ONNX model's outputs). */

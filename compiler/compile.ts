@@ -8,6 +8,7 @@ import type { NDArray } from "../ir/tensor.js";
 import { verifyModule } from "../ir/verifier.js";
 import { CompileError } from "../ir/diagnostics.js";
 import { collectRanges } from "../backends/clear/index.js";
+import { runReference } from "../backends/reference/index.js";
 import { applyBitwidths, setCalibrationRanges } from "../passes/bitwidth.js";
 import type { PassReport } from "../passes/pass.js";
 import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
@@ -186,19 +187,22 @@ function disagreement(a: NDArray, b: NDArray): number {
   return bad / n;
 }
 
-/** roundingThresholdBits "auto": the smallest width whose predictions stay within tolerance of the unrounded circuit. */
+/**
+ * roundingThresholdBits "auto": the smallest width (8 down to 2) whose predictions on the
+ * calibration set disagree with the float model at most `tolerance` more often than at 8 bits.
+ */
 function compileAutoRounding(model: Uint8Array | string, options: CompileOptions): FheCircuit {
   if (options.calibration === undefined) fail("E0600", 'roundingThresholdBits "auto" needs a calibration set to measure accuracy on');
   const tolerance = options.autoRoundingTolerance ?? 0.01;
   const calib = asList(options.calibration);
-  const reference = compile(model, { ...options, roundingThresholdBits: 0 });
-  const expected = reference.predict(calib, { fhe: "disable" })[0]!;
-  const widest = reference.info().maxTluInputPrecision;
-  let best = reference;
-  for (let bits = Math.min(widest - 1, 16); bits >= 1; bits--) {
+  const float = runReference(importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!, calib)[0]!;
+  const at = (bits: number) => compile(model, { ...options, roundingThresholdBits: { bits, method: "approximate" } });
+  let best = at(DEFAULT_ROUNDING_BITS);
+  const budget = disagreement(best.predict(calib, { fhe: "disable" })[0]!, float) + tolerance;
+  for (let bits = DEFAULT_ROUNDING_BITS - 1; bits >= 2; bits--) {
     options.onProgress?.(`auto rounding: trying ${bits} bits`);
-    const c = compile(model, { ...options, roundingThresholdBits: bits });
-    if (disagreement(c.predict(calib, { fhe: "disable" })[0]!, expected) > tolerance) break;
+    const c = at(bits);
+    if (disagreement(c.predict(calib, { fhe: "disable" })[0]!, float) > budget) break;
     best = c;
   }
   return best;

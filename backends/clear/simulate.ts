@@ -22,6 +22,11 @@ export interface SimulateOptions {
   readonly checkOverflow?: boolean;
   /** Probability, per table read, of reading a neighbouring entry (idx ± 1, wrapping) instead. */
   readonly pError?: number;
+  /**
+   * Approximate rounding at an exact tie: "random" (as FHE may do; default) or "up" (the exact
+   * semantics, for the clear quantized model).
+   */
+  readonly approximateTies?: "random" | "up";
   /** Seed for p_error injection and approximate-rounding ties (default 0). */
   readonly seed?: number;
   /** Called with the min/max over the whole batch of every argument and op result. */
@@ -79,6 +84,8 @@ export interface Ctx {
   readonly batch: number;
   readonly pError: number;
   readonly rng: Rng;
+  /** Separate stream for approximate-rounding ties, so they do not depend on p_error draws; undefined: ties round up. */
+  readonly tieRng: Rng | undefined;
   readonly stats: SimulationStats;
 }
 
@@ -288,7 +295,7 @@ function roundOp(op: Operation, x: Slot, ctx: Ctx): Slot {
     x,
     (v) => {
       const fl = Math.floor(v / d);
-      if (approximate && v - fl * d === half) return ctx.rng.bit() ? fl + 1 : fl;
+      if (approximate && ctx.tieRng && v - fl * d === half) return ctx.tieRng.bit() ? fl + 1 : fl;
       return Math.floor((v + half) / d);
     },
     ctx,
@@ -421,6 +428,7 @@ export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], 
     batch,
     pError,
     rng: new Rng(opts.seed ?? 0),
+    tieRng: (opts.approximateTies ?? "random") === "random" ? new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0) : undefined,
     stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [] },
   };
   const throwOnOverflow = opts.checkOverflow ?? true;
