@@ -1,0 +1,57 @@
+// Shared helpers for benchmarks over the bundled fixture models.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readNpy } from "../compiler/data/npy.js";
+import type { NDArray } from "../ir/tensor.js";
+
+/** The repository root, whether running from bench/ (sources) or dist/bench/ (compiled). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      readFileSync(join(dir, "package.json"));
+      return dir;
+    } catch {
+      dir = dirname(dir);
+    }
+  }
+  throw new Error("bench: cannot find the repository root");
+}
+
+export interface Fixture {
+  readonly name: string;
+  readonly model: string;
+  readonly calib: NDArray;
+  readonly x: NDArray;
+}
+
+export function fixture(name: string): Fixture {
+  const dir = join(repoRoot(), "tests", "fixtures", "models", name);
+  return { name, model: join(dir, "model.onnx"), calib: readNpy(readFileSync(join(dir, "calib.npy"))), x: readNpy(readFileSync(join(dir, "x_test.npy"))) };
+}
+
+/** Repeats the samples of `x` to `n` samples. */
+export function repeatSamples(x: NDArray, n: number): NDArray {
+  const per = x.data.length / x.shape[0]!;
+  const data = new Float64Array(n * per);
+  for (let s = 0; s < n; s++) data.set(x.data.subarray((s % x.shape[0]!) * per, ((s % x.shape[0]!) + 1) * per), s * per);
+  return { shape: [n, ...x.shape.slice(1)], data };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export function markdownTable(header: string[], rows: (string | number)[][]): string {
+  return [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+export function writeJson(name: string, data: unknown): string {
+  const dir = join(repoRoot(), "bench", "out");
+  const path = join(dir, `${name}.json`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, JSON.stringify(data, null, 2));
+  return path;
+}
