@@ -1,0 +1,9 @@
+// The public API of fhec (package entry point).
+export { compile, type CompileOptions, type RoundingSpec, DEFAULT_N_BITS, DEFAULT_P_ERROR, DEFAULT_ROUNDING_BITS } from "./compile.js";
+export { FheCircuit, type CircuitInfo, type FheMode, type InputQuantizer, type OutputDequantizer, type RunOptions } from "./circuit.js";
+export { importOnnx, type ImportOptions } from "./onnx/index.js";
+export { readNpy, writeNpy, readNpz, writeNpz, readArrays } from "./data/npy.js";
+export { runCli } from "./cli/main.js";
+export { CompileError, renderDiagnostics, type Diagnostic } from "../ir/diagnostics.js";
+export type { NDArray } from "../ir/tensor.js";
+export type { NBits } from "../passes/quantize/index.js";
