@@ -122,6 +122,15 @@ export class TfheParameters implements TfheParameterFields {
     return Math.log2(this.polynomialSize) - 1;
   }
 
+  /**
+   * Bytes per keyswitching-key word in evaluation keys: 4 when the key can be stored rounded to
+   * its top 32 bits without effect (ksBaseLog·ksLevel ≤ 24 and lweNoiseStd ≥ 2^-28: rounding is
+   * public post-processing, adding < 2^-40 of keyswitch variance), else 8. Mirrors the addon.
+   */
+  get keyswitchKeyWordBytes(): 4 | 8 {
+    return this.ksBaseLog * this.ksLevel <= 24 && this.lweNoiseStd >= 2 ** -28 ? 4 : 8;
+  }
+
   /** Plain fields, as passed to the addon. */
   raw(): TfheParameterFields {
     return {

@@ -2,7 +2,8 @@
 import { randomInt } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  ClientKey, CONCRETE_P4, EvaluationKeys, FHEC_P1, lookupTables, noise, runtimeInfo, setKernel, setThreads, torusError,
+  ClientKey, CONCRETE_P4, EvaluationKeys, FHEC_P1, lookupTables, noise, runtimeInfo, setKernel, setThreads,
+  TfheParameters, torusError,
 } from "../../runtime/index.js";
 
 afterAll(() => {
@@ -32,9 +33,8 @@ describe("kernel selection", () => {
     const ct = client.encrypt(msgs, precision);
     const table = [1, 0];
     const results: { ks: BigUint64Array; pbs: BigUint64Array; bsk: Float64Array }[] = [];
-    // Fourier BSK inside the evaluation-key serialization: header 24 + params 44 + ksk (8 + len) + 8
-    const kskWords = params.bigDimension * params.ksLevel * (params.lweDimension + 1);
-    const bskOffset = 24 + 44 + 8 + kskWords * 8 + 8;
+    // The Fourier BSK is the last part of the evaluation-key serialization.
+    const bskBytes = (await seeded.expand()).sizes().bootstrappingKey;
     for (const k of kernels) {
       setKernel(k);
       const server: EvaluationKeys = await seeded.expand(); // Fourier BSK computed by this kernel
@@ -42,7 +42,7 @@ describe("kernel selection", () => {
       const out = server.applyLookupTableSync(ct, lookupTables(table, precision));
       expect(client.decrypt(out, precision), `kernel ${k}`).toEqual(msgs.map((m) => table[m]));
       const bytes = server.serialize();
-      const bsk = new Float64Array(Uint8Array.from(bytes.subarray(bskOffset)).buffer);
+      const bsk = new Float64Array(Uint8Array.from(bytes.subarray(bytes.length - bskBytes)).buffer);
       results.push({ ks: ks.data, pbs: client.phases(out), bsk });
     }
     setKernel("auto");
@@ -127,9 +127,32 @@ describe("evaluation key sizes", () => {
     const f = full.sizes();
     const k1 = p.glweDimension + 1;
     expect(f.bootstrappingKey).toBe(p.lweDimension * k1 * p.pbsLevel * k1 * p.polynomialSize * 8);
-    expect(f.keyswitchingKey).toBe(p.bigDimension * p.ksLevel * (p.lweDimension + 1) * 8);
+    expect(f.keyswitchingKey).toBe(p.bigDimension * p.ksLevel * (p.lweDimension + 1) * p.keyswitchKeyWordBytes);
     expect(s.bootstrappingKey * k1).toBe(f.bootstrappingKey);
     expect(s.keyswitchingKey * (p.lweDimension + 1)).toBe(f.keyswitchingKey);
     expect(seeded.serialize().length).toBeLessThan(s.total + 200);
+  });
+});
+
+describe("keyswitching-key storage", () => {
+  it("32-bit storage is used exactly when the parameters allow it, and both paths keyswitch correctly", async () => {
+    const compact = FHEC_P1; // KS 2^2×5 (10 bits), σ_lwe = 2^-12.8
+    expect(compact.keyswitchKeyWordBytes).toBe(4);
+    // Noise below 2^-28 needs the 64-bit key (insecure noise level, test only).
+    const wide = new TfheParameters({ ...FHEC_P1.raw(), lweNoiseStd: 2 ** -30 }, "INSECURE_WIDE_KSK_TEST");
+    expect(wide.keyswitchKeyWordBytes).toBe(8);
+    for (const p of [compact, wide]) {
+      const client = ClientKey.generate(p);
+      const server = await client.generateEvaluationKeys();
+      const rows = p.bigDimension * p.ksLevel * (p.lweDimension + 1);
+      expect(server.sizes().keyswitchingKey).toBe(rows * p.keyswitchKeyWordBytes);
+      const msgs = Array.from({ length: 64 }, () => randomInt(2));
+      const ks = await server.keyswitch(client.encrypt(msgs, 1));
+      expect(client.decrypt(ks, 1)).toEqual(msgs);
+      const out = await server.applyLookupTable(client.encrypt(msgs, 1), lookupTables([1, 0], 1));
+      expect(client.decrypt(out, 1)).toEqual(msgs.map((m) => 1 - m));
+      const back = EvaluationKeys.deserialize(server.serialize(), p);
+      expect(back.sizes()).toEqual(server.sizes());
+    }
   });
 });

@@ -305,8 +305,10 @@ Napi::Value ParamsDeserialize(const Napi::CallbackInfo& info) {
 
 // ---------------------------------------------------------------- keys
 int64_t sk_bytes(const SecretKey& k) { return int64_t(k.lwe.size() + k.glwe.size()); }
-int64_t sek_bytes(const SeededEvalKeys& k) { return int64_t((k.ksk_bodies.size() + k.bsk_bodies.size()) * 8); }
-int64_t ek_bytes(const EvalKeys& k) { return int64_t((k.ksk.size() + k.bsk.size()) * 8); }
+int64_t sek_bytes(const SeededEvalKeys& k) {
+  return int64_t(k.ksk_bodies.size() * k.params.ksk_word_bytes() + k.bsk_bodies.size() * 8);
+}
+int64_t ek_bytes(const EvalKeys& k) { return int64_t(k.ksk.size() * 8 + k.ksk32.size() * 4 + k.bsk.size() * 8); }
 
 Napi::Value SecretKeyGenerate(const Napi::CallbackInfo& info) {
   Params p = params_arg(info, 0);
@@ -359,7 +361,7 @@ Napi::Value SeededKeysInfo(const Napi::CallbackInfo& info) {
   auto k = unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "seeded keys");
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("params", params_obj(info.Env(), k->params));
-  o.Set("kskBytes", static_cast<double>(k->ksk_bodies.size() * 8));
+  o.Set("kskBytes", static_cast<double>(k->ksk_bodies.size() * k->params.ksk_word_bytes()));
   o.Set("bskBytes", static_cast<double>(k->bsk_bodies.size() * 8));
   o.Set("seedBytes", 32);
   return o;
@@ -368,7 +370,7 @@ Napi::Value EvalKeysInfo(const Napi::CallbackInfo& info) {
   auto k = unwrap<EvalKeys>(info[0], Kind::EvalKeys, "evaluation keys");
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("params", params_obj(info.Env(), k->params));
-  o.Set("kskBytes", static_cast<double>(k->ksk.size() * 8));
+  o.Set("kskBytes", static_cast<double>(k->ksk.size() * 8 + k->ksk32.size() * 4));
   o.Set("bskBytes", static_cast<double>(k->bsk.size() * 8));
   return o;
 }

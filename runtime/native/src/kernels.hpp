@@ -40,6 +40,7 @@ struct PbsArgs {
 
 struct KsArgs {
   const uint64_t* ksk;   // [in_dim][level][out_dim + 1]
+  const uint32_t* ksk32; // same, 32-bit storage (top halves); used instead of ksk when non-null
   size_t in_dim, out_dim;
   uint32_t base_log, level;
   const uint64_t* in;    // in_dim + 1 words

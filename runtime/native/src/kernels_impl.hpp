@@ -577,7 +577,42 @@ static void ks_sub_row(uint64_t* __restrict out, const uint64_t* __restrict row,
   for (size_t j = 0; j < len; j++) out[j] -= d * row[j];
 }
 
+static void ks_sub_row32(uint32_t* __restrict out, const uint32_t* __restrict row, uint32_t d, size_t len) {
+  for (size_t j = 0; j < len; j++) out[j] -= d * row[j];
+}
+
+// Keyswitch with a 32-bit key: arithmetic modulo 2^32 on the top halves, result scaled back.
+static void keyswitch32(const KsArgs& a) {
+  static thread_local AVec<uint32_t> acc;
+  const size_t len = a.out_dim + 1;
+  if (acc.size() < len) acc.resize(len);
+  uint32_t* o = acc.data();
+  std::memset(o, 0, sizeof(uint32_t) * a.out_dim);
+  o[a.out_dim] = static_cast<uint32_t>((a.in[a.in_dim] + (uint64_t(1) << 31)) >> 32);
+  const uint32_t total = a.base_log * a.level;
+  const uint32_t shift = 64 - total;
+  const uint64_t mask = (uint64_t(1) << a.base_log) - 1;
+  const uint64_t total_mask = (uint64_t(1) << total) - 1;  // total <= 24 here
+  for (size_t i = 0; i < a.in_dim; i++) {
+    uint64_t x = a.in[i];
+    uint64_t v = ((x >> shift) + ((x >> (shift - 1)) & 1)) & total_mask;
+    for (int l = static_cast<int>(a.level) - 1; l >= 0; l--) {
+      uint64_t d = v & mask;
+      v >>= a.base_log;
+      uint64_t carry = d >> (a.base_log - 1);
+      d -= carry << a.base_log;
+      v += carry;
+      if (d != 0) ks_sub_row32(o, a.ksk32 + (i * a.level + size_t(l)) * len, static_cast<uint32_t>(d), len);
+    }
+  }
+  for (size_t j = 0; j < len; j++) a.out[j] = uint64_t(o[j]) << 32;
+}
+
 static void keyswitch(const KsArgs& a) {
+  if (a.ksk32) {
+    keyswitch32(a);
+    return;
+  }
   const size_t len = a.out_dim + 1;
   std::memset(a.out, 0, sizeof(uint64_t) * a.out_dim);
   a.out[a.out_dim] = a.in[a.in_dim];

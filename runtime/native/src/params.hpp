@@ -29,6 +29,13 @@ struct Params {
   static Params from_payload(const uint8_t* p);
 
   size_t ksk_rows() const { return big_dimension() * ks_level; }
+  /// The keyswitching key is stored rounded to 32 bits (its top half) when that cannot matter:
+  /// the decomposition keeps at most 24 bits and the LWE noise is at least 2^-28 (so the key is
+  /// still an LWE instance with σ ≥ 16 modulo 2^32). Rounding is a public post-processing of the
+  /// 64-bit key, so security is unchanged; it adds < 2^-40 of variance to the keyswitch output
+  /// and halves the key's memory traffic.
+  bool ksk_compact() const { return ks_base_log * ks_level <= 24 && lwe_noise_std >= 0x1p-28; }
+  size_t ksk_word_bytes() const { return ksk_compact() ? 4 : 8; }
   size_t ksk_len() const { return ksk_rows() * (size_t(lwe_dimension) + 1); }
   size_t bsk_rows() const { return size_t(lwe_dimension) * (glwe_dimension + 1) * pbs_level; }
   /// Standard-domain (u64) or Fourier-domain (f64: N/2 complex) length per BSK entry is the same.

@@ -187,7 +187,11 @@ std::vector<uint8_t> serialize_seeded_eval_keys(const SeededEvalKeys& k) {
   w.bytes(pl.data(), pl.size());
   w.bytes(k.mask_seed.data(), k.mask_seed.size());
   w.u64(k.ksk_bodies.size());
-  w.u64s(k.ksk_bodies.data(), k.ksk_bodies.size());
+  if (k.params.ksk_compact()) {
+    for (uint64_t b : k.ksk_bodies) w.u32(static_cast<uint32_t>(b >> 32));
+  } else {
+    w.u64s(k.ksk_bodies.data(), k.ksk_bodies.size());
+  }
   w.u64(k.bsk_bodies.size());
   w.u64s(k.bsk_bodies.data(), k.bsk_bodies.size());
   return w.out;
@@ -202,9 +206,19 @@ std::shared_ptr<SeededEvalKeys> deserialize_seeded_eval_keys(const uint8_t* data
   const Params& p = k->params;
   std::memcpy(k->mask_seed.data(), r.take(32, "mask seed"), 32);
   size_t ksk_n = p.big_dimension() * p.ks_level;
-  r.counted(ksk_n, 8, "keyswitching key bodies");
+  const size_t kw = p.ksk_word_bytes();
+  r.counted(ksk_n, kw, "keyswitching key bodies");
   k->ksk_bodies.resize(ksk_n);
-  read_u64s(r.take(ksk_n * 8, "keyswitching key bodies"), k->ksk_bodies.data(), ksk_n);
+  const uint8_t* kb = r.take(ksk_n * kw, "keyswitching key bodies");
+  if (kw == 4) {
+    for (size_t i = 0; i < ksk_n; i++) {
+      uint32_t v;
+      std::memcpy(&v, kb + 4 * i, 4);
+      k->ksk_bodies[i] = uint64_t(v) << 32;
+    }
+  } else {
+    read_u64s(kb, k->ksk_bodies.data(), ksk_n);
+  }
   size_t bsk_n = p.bsk_rows() * p.polynomial_size;
   r.counted(bsk_n, 8, "bootstrapping key bodies");
   k->bsk_bodies.resize(bsk_n);
@@ -218,8 +232,13 @@ std::vector<uint8_t> serialize_eval_keys(const EvalKeys& k) {
   w.header("EVKS", k.params.hash());
   std::string pl = k.params.payload();
   w.bytes(pl.data(), pl.size());
-  w.u64(k.ksk.size());
-  w.u64s(k.ksk.data(), k.ksk.size());
+  if (k.params.ksk_compact()) {
+    w.u64(k.ksk32.size());
+    w.bytes(k.ksk32.data(), k.ksk32.size() * 4);
+  } else {
+    w.u64(k.ksk.size());
+    w.u64s(k.ksk.data(), k.ksk.size());
+  }
   w.u64(k.bsk.size());
   w.bytes(k.bsk.data(), k.bsk.size() * 8);
   return w.out;
@@ -231,9 +250,16 @@ std::shared_ptr<EvalKeys> deserialize_eval_keys(const uint8_t* data, size_t len,
   auto k = std::make_shared<EvalKeys>();
   k->params = r.params(h, expected_hash);
   const Params& p = k->params;
-  r.counted(p.ksk_len(), 8, "keyswitching key");
-  k->ksk.resize(p.ksk_len());
-  read_u64s(r.take(p.ksk_len() * 8, "keyswitching key"), k->ksk.data(), p.ksk_len());
+  const size_t kw = p.ksk_word_bytes();
+  r.counted(p.ksk_len(), kw, "keyswitching key");
+  const uint8_t* kb = r.take(p.ksk_len() * kw, "keyswitching key");
+  if (kw == 4) {
+    k->ksk32.resize(p.ksk_len());
+    std::memcpy(k->ksk32.data(), kb, p.ksk_len() * 4);
+  } else {
+    k->ksk.resize(p.ksk_len());
+    read_u64s(kb, k->ksk.data(), p.ksk_len());
+  }
   r.counted(p.bsk_len(), 8, "bootstrapping key");
   k->bsk.resize(p.bsk_len());
   std::memcpy(k->bsk.data(), r.take(p.bsk_len() * 8, "bootstrapping key"), p.bsk_len() * 8);

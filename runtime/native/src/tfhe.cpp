@@ -11,6 +11,8 @@ namespace {
 constexpr uint64_t kKskStream = uint64_t(1) << 60;
 constexpr uint64_t kBskStream = uint64_t(2) << 60;
 
+inline uint64_t round_to_u32(uint64_t x) { return (x + (uint64_t(1) << 31)) >> 32; }
+
 inline uint64_t gadget(uint32_t base_log, uint32_t level_index) {
   uint32_t e = 64 - base_log * (level_index + 1);
   return uint64_t(1) << e;  // e in [0, 63]
@@ -74,7 +76,7 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
         for (size_t j = 0; j < n; j++) body += mask[j] * sk.lwe[j];
         body += nrng.next_torus_gaussian(p.lwe_noise_std);
         body += uint64_t(sk.glwe[i]) * gadget(p.ks_base_log, l);
-        ek->ksk_bodies[i * p.ks_level + l] = body;
+        ek->ksk_bodies[i * p.ks_level + l] = p.ksk_compact() ? round_to_u32(body) << 32 : body;
       }
     }
   });
@@ -122,16 +124,31 @@ std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek) {
   const size_t n = p.lwe_dimension, k = p.glwe_dimension, N = p.polynomial_size, kN = p.big_dimension();
   auto ek = std::make_shared<EvalKeys>();
   ek->params = p;
-  ek->ksk.resize(p.ksk_len());
   ek->bsk.resize(p.bsk_len());
+  const bool compact = p.ksk_compact();
+  if (compact) {
+    ek->ksk32.resize(p.ksk_len());
+  } else {
+    ek->ksk.resize(p.ksk_len());
+  }
   const size_t ks_chunk = 64;
   parallel_for((kN + ks_chunk - 1) / ks_chunk, [&](size_t chunk) {
+    std::vector<uint64_t> mask(n);
     for (size_t i = chunk * ks_chunk; i < std::min(kN, (chunk + 1) * ks_chunk); i++) {
       Csprng mrng(sek.mask_seed, kKskStream | i);
       for (uint32_t l = 0; l < p.ks_level; l++) {
-        uint64_t* row = ek->ksk.data() + (i * p.ks_level + l) * (n + 1);
-        mrng.fill_u64(row, n);
-        row[n] = sek.ksk_bodies[i * p.ks_level + l];
+        const size_t off = (i * p.ks_level + l) * (n + 1);
+        const uint64_t body = sek.ksk_bodies[i * p.ks_level + l];
+        if (compact) {
+          mrng.fill_u64(mask.data(), n);
+          uint32_t* row = ek->ksk32.data() + off;
+          for (size_t j = 0; j < n; j++) row[j] = static_cast<uint32_t>(round_to_u32(mask[j]));
+          row[n] = static_cast<uint32_t>(body >> 32);
+        } else {
+          uint64_t* row = ek->ksk.data() + off;
+          mrng.fill_u64(row, n);
+          row[n] = body;
+        }
       }
     }
   });
@@ -265,6 +282,7 @@ void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* 
   const Params& p = ek.params;
   KsArgs a;
   a.ksk = ek.ksk.data();
+  a.ksk32 = ek.ksk32.empty() ? nullptr : ek.ksk32.data();
   a.in_dim = p.big_dimension();
   a.out_dim = p.lwe_dimension;
   a.base_log = p.ks_base_log;

@@ -22,14 +22,15 @@ struct SecretKey {
 struct SeededEvalKeys {
   Params params;
   Seed mask_seed{};
-  std::vector<uint64_t> ksk_bodies;  // [kN][ks_level]
+  std::vector<uint64_t> ksk_bodies;  // [kN][ks_level] (low 32 bits zero if params.ksk_compact())
   std::vector<uint64_t> bsk_bodies;  // [n][(k+1) pbs_level][N]
 };
 
 /// Server evaluation keys: keyswitching key (kN -> n) and bootstrapping key in the Fourier domain.
 struct EvalKeys {
   Params params;
-  AVec<uint64_t> ksk;  // [kN][ks_level][n+1]
+  AVec<uint64_t> ksk;    // [kN][ks_level][n+1], 64-bit storage (empty if compact)
+  AVec<uint32_t> ksk32;  // same layout, top 32 bits (params.ksk_compact(); empty otherwise)
   AVec<double> bsk;    // [n][(k+1) pbs_level][k+1][re N/2 | im N/2]
 };
 
