@@ -1,6 +1,7 @@
 // Passes by name, for pipelines written as text (`--passes=canonicalize,…`).
 import { bitwidthPass } from "./bitwidth.js";
 import { canonicalizePass } from "./canonicalize.js";
+import { lowerToTfhePass, tfheParamsPass } from "./lower_tfhe.js";
 import { quantizePass } from "./quantize/index.js";
 import { roundingPass } from "./rounding.js";
 import { tluFusionPass } from "./tlu_fusion.js";
@@ -27,7 +28,7 @@ export class PassRegistry {
 }
 
 export function createDefaultPassRegistry(): PassRegistry {
-  return new PassRegistry().register(canonicalizePass, quantizePass, bitwidthPass, roundingPass, tluFusionPass);
+  return new PassRegistry().register(canonicalizePass, quantizePass, bitwidthPass, roundingPass, tluFusionPass, lowerToTfhePass, tfheParamsPass);
 }
 
 export const defaultPassRegistry: PassRegistry = createDefaultPassRegistry();

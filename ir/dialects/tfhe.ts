@@ -82,6 +82,17 @@ export const subLwe = linear(
   widthError("tfhe.sub_lwe", "%a, %b", `${L(4)}, ${L(5)}`),
 );
 
+export const subLweInt = linear(
+  "tfhe.sub_lwe_int",
+  "Subtracts a clear integer message (encoded with the ciphertext's Δ at run time).",
+  [{ name: "lhs", type: lweCiphertexts }, { name: "rhs", type: clearInt }],
+  fn(`%a: tensor<2x${L(4)}>, %c: i5`, `%0 = tfhe.sub_lwe_int %a, %c : (tensor<2x${L(4)}>, i5) -> tensor<2x${L(4)}>`, `tensor<2x${L(4)}>`),
+  {
+    text: fn(`%a: ${L(4)}, %c: i5`, `%0 = tfhe.sub_lwe_int %c, %a : (i5, ${L(4)}) -> ${L(4)}`, L(4)),
+    message: "operand #0 'lhs' must be an LWE ciphertext or tensor of them, got i5",
+  },
+);
+
 export const subIntLwe = linear(
   "tfhe.sub_int_lwe",
   "Subtracts a ciphertext from a clear integer message.",
@@ -305,4 +316,99 @@ export const bootstrap = defineOp({
   },
 });
 
-export const tfheDialect = [addLwe, addLweInt, subLwe, subIntLwe, negLwe, mulLweInt, dotLweInt, matmulLweInt, matmulIntLwe, conv2dLwe, sumLwe, keyswitch, bootstrap];
+export const mappedBootstrap = defineOp({
+  name: "tfhe.mapped_bootstrap",
+  summary: "Programmable bootstrap with one of several 2^p-entry tables per element, chosen by a clear map.",
+  operands: [{ name: "input", type: lweTensor }],
+  results: [{ name: "result", type: lweTensor }],
+  attributes: {
+    tables: { kind: "dense", doc: "[T, 2^p] tables of output messages" },
+    map: { kind: "dense", doc: "table index per input element (input's shape)" },
+    pbs: { kind: "any", doc: '"?" or {base_log, level}' },
+  },
+  traits: ["pure", "tableLookup"],
+  verify: (op, report) => {
+    if (!verifyKeys(op, "small", "big", report)) return;
+    const a = elementOf(op.operands[0]!.type) as LweType;
+    const r = elementOf(op.result.type) as LweType;
+    const tables = op.attr("tables") as DenseAttr;
+    const map = op.attr("map") as DenseAttr;
+    const size = 2 ** a.width;
+    if (tables.type.shape.length !== 2 || tables.type.shape[1] !== size) {
+      return report(`tables must have shape [T, ${size}] for 2^${a.width}-entry tables, got ${dimsToString(tables.type.shape)}`);
+    }
+    const inShape = shapeOf(op.operands[0]!.type);
+    const ms = map.type.shape;
+    if (ms.length !== inShape.length || ms.some((d, i) => d !== inShape[i])) {
+      return report(`map shape ${dimsToString(ms)} should equal input shape ${dimsToString(inShape)}`);
+    }
+    const t = tables.type.shape[0]!;
+    const badIndex = map.data.find((v) => !Number.isInteger(v) || v < 0 || v >= t);
+    if (badIndex !== undefined) return report(`map entry ${badIndex} is not a table index in [0, ${t})`);
+    const lim = 2 ** r.width;
+    const bad = tables.data.find((v) => !Number.isInteger(v) || v < -lim || v >= lim);
+    if (bad !== undefined) return report(`table value ${bad} does not fit a ${r.width}-bit message`);
+    verifyParams(op.attr("pbs"), "pbs", PBS_PARAM_FIELDS, report);
+  },
+  examples: {
+    ok: fn(
+      `%a: tensor<2x${L(1, "small")}>`,
+      `%0 = tfhe.mapped_bootstrap %a {tables = dense<[[0, 1], [3, -2]]> : tensor<2x2xi64>, map = dense<[0, 1]> : tensor<2xi64>, pbs = "?"} : (tensor<2x${L(1, "small")}>) -> tensor<2x${L(3)}>`,
+      `tensor<2x${L(3)}>`,
+    ),
+    error: {
+      text: fn(
+        `%a: tensor<2x${L(1, "small")}>`,
+        `%0 = tfhe.mapped_bootstrap %a {tables = dense<[[0, 1], [3, -2]]> : tensor<2x2xi64>, map = dense<[0, 2]> : tensor<2xi64>, pbs = "?"} : (tensor<2x${L(1, "small")}>) -> tensor<2x${L(3)}>`,
+        `tensor<2x${L(3)}>`,
+      ),
+      message: "map entry 2 is not a table index in [0, 2)",
+    },
+  },
+});
+
+export const reinterpretPrecision = defineOp({
+  name: "tfhe.reinterpret_precision",
+  summary: "Reads the same ciphertexts at another precision (no computation): v·Δ_p = (v / 2^(p−q))·Δ_q.",
+  description:
+    "With q < p the low p−q bits of the message become noise, rounded to the nearest by the next " +
+    "bootstrap or by decryption (approximate rounding; values near a tie may go either way). " +
+    "With q > p the message is multiplied by 2^(q−p). Δ_p = 2^(63−p).",
+  operands: [{ name: "input", type: lweCiphertexts }],
+  results: [{ name: "result", type: lweCiphertexts }],
+  traits: ["pure"],
+  verify: (op, report) => {
+    const a = elementOf(op.operands[0]!.type) as LweType;
+    const r = elementOf(op.result.type) as LweType;
+    if (a.key !== r.key) return report(`reinterpretation keeps the key, got ${typeToString(a)} -> ${typeToString(r)}`);
+    const sa = shapeOf(op.operands[0]!.type);
+    const sr = shapeOf(op.result.type);
+    if (sa.length !== sr.length || sa.some((d, i) => d !== sr[i])) report(`result shape ${dimsToString(sr)} should equal input shape ${dimsToString(sa)}`);
+  },
+  examples: {
+    ok: fn(`%a: tensor<3x${L(9)}>`, `%0 = tfhe.reinterpret_precision %a : (tensor<3x${L(9)}>) -> tensor<3x${L(4)}>`, `tensor<3x${L(4)}>`),
+    error: {
+      text: fn(`%a: ${L(9)}`, `%0 = tfhe.reinterpret_precision %a : (${L(9)}) -> ${L(4, "small")}`, L(4, "small")),
+      message: "reinterpretation keeps the key, got !tfhe.lwe<9, big> -> !tfhe.lwe<4, small>",
+    },
+  },
+});
+
+export const tfheDialect = [
+  addLwe,
+  addLweInt,
+  subLwe,
+  subLweInt,
+  subIntLwe,
+  negLwe,
+  mulLweInt,
+  dotLweInt,
+  matmulLweInt,
+  matmulIntLwe,
+  conv2dLwe,
+  sumLwe,
+  keyswitch,
+  bootstrap,
+  mappedBootstrap,
+  reinterpretPrecision,
+];

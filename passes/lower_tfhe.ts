@@ -1,0 +1,256 @@
+// lower-to-tfhe: rewrites the `fhe` dialect into the `tfhe` dialect (LWE ciphertexts with a
+// per-value encoding) with open crypto parameters (`ks = "?"`, `pbs = "?"`); `tfhe-params`
+// (passes/tfhe_params.ts) fills them in.
+//
+// Encoding contract: a value of type !fhe.eint<p> / !fhe.esint<p> becomes !tfhe.lwe<p, big>, an LWE
+// ciphertext under the big key holding v·Δ_p mod 2^64 with Δ_p = 2^(63−p) (one padding bit;
+// negative values in two's complement on the torus). Signedness is not part of the LWE type: it
+// only matters where a value is looked up (lowering adds the offset) or decrypted (the function
+// records its encrypted signature in `fhec.encrypted_io`).
+//
+//   linear ops            → tfhe.add_lwe / sub_lwe / neg_lwe / add_lwe_int / sub_lwe_int /
+//                            sub_int_lwe / mul_lwe_int / dot_lwe_int / matmul_* / conv2d_lwe / sum_lwe
+//   apply_lookup_table     → [add_lwe_int 2^(p−1) if signed] → keyswitch → bootstrap (table
+//                            rotated by 2^(p−1) for signed inputs, so index j reads T[(j − 2^(p−1)) mod 2^p])
+//   apply_mapped_lookup_table → same with tfhe.mapped_bootstrap
+//   round approximate      → tfhe.reinterpret_precision (free: Δ_q = Δ_p·2^k)
+//   round exact            → one 1-bit bootstrap per removed bit (see lowerExactRound)
+//   to_signed/to_unsigned  → a table lookup re-encoding the value (the padding bit changes)
+//   data movement          → the same fhe.* op on LWE tensors (pad fills trivial encryptions)
+import { type Attribute, arrayAttr, type DenseAttr, denseAttr, dictAttr, stringAttr, typeAttr } from "../ir/attributes.js";
+import { Builder } from "../ir/builder.js";
+import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
+import { fail } from "../ir/diagnostics.js";
+import { tableIndex } from "../ir/dialects/fhe.js";
+import { elementOf, type EncryptedIntType, i64, lwe, tensor, type Type, withElement } from "../ir/types.js";
+import type { Pass, PassReport } from "./pass.js";
+import { tfheParamsPass } from "./tfhe_params.js";
+
+export { tfheParamsPass };
+
+/** Function attribute recording the encrypted (fhe) types of the arguments and results. */
+export const ENCRYPTED_IO_ATTR = "fhec.encrypted_io";
+
+/** Open parameter marker written on keyswitch / bootstrap ops. */
+const OPEN: Attribute = stringAttr("?");
+
+const LINEAR: Readonly<Record<string, string>> = {
+  "fhe.add_eint": "tfhe.add_lwe",
+  "fhe.add_eint_int": "tfhe.add_lwe_int",
+  "fhe.sub_eint": "tfhe.sub_lwe",
+  "fhe.sub_eint_int": "tfhe.sub_lwe_int",
+  "fhe.sub_int_eint": "tfhe.sub_int_lwe",
+  "fhe.mul_eint_int": "tfhe.mul_lwe_int",
+  "fhe.neg_eint": "tfhe.neg_lwe",
+  "fhe.dot_eint_int": "tfhe.dot_lwe_int",
+  "fhe.matmul_eint_int": "tfhe.matmul_lwe_int",
+  "fhe.matmul_int_eint": "tfhe.matmul_int_lwe",
+  "fhe.conv2d": "tfhe.conv2d_lwe",
+  "fhe.sum": "tfhe.sum_lwe",
+};
+
+const MOVES = new Set(["fhe.reshape", "fhe.transpose", "fhe.concat", "fhe.slice", "fhe.pad", "fhe.gather"]);
+
+const isEnc = (t: Type): boolean => elementOf(t).kind === "eint";
+
+/** The LWE type of an encrypted fhe type (big key, same precision and shape). */
+export function lweTypeOf(t: Type): Type {
+  const e = elementOf(t);
+  if (e.kind !== "eint") return t;
+  return withElement(t, lwe(e.width, "big"));
+}
+
+/** Table rotated for a signed p-bit input offset by 2^(p−1): out[j] = table[tableIndex(j − 2^(p−1), p)]. */
+export function signedTable(table: ArrayLike<number>, p: number): Float64Array {
+  const m = 2 ** p;
+  const half = m / 2;
+  const out = new Float64Array(m);
+  for (let j = 0; j < m; j++) out[j] = table[tableIndex(j - half, p)]!;
+  return out;
+}
+
+interface Lowerer {
+  readonly b: Builder;
+  /** Original (fhe) type of a value, whatever it has been rewritten to. */
+  readonly enc: (v: Value) => EncryptedIntType;
+  readonly map: (v: Value) => Value;
+}
+
+function scalarConst(b: Builder, value: number): Value {
+  return b.constant(denseAttr(tensor([], i64), [value]));
+}
+
+function keyswitchOf(b: Builder, x: Value, p: number): Value {
+  return b.create("tfhe.keyswitch", [x], [withElement(x.type, lwe(p, "small"))], { ks: OPEN }).result;
+}
+
+/** x (lwe<p>) plus the signed offset 2^(p−1), so a p-bit two's-complement value reads as an index in [0, 2^p). */
+function offsetSigned(b: Builder, x: Value, p: number): Value {
+  return b.create("tfhe.add_lwe_int", [x, scalarConst(b, 2 ** (p - 1))], [x.type]).result;
+}
+
+function lowerLookup(l: Lowerer, op: Operation): Value {
+  const inE = l.enc(op.operands[0]!);
+  const outE = elementOf(op.result.type) as EncryptedIntType;
+  let x = l.map(op.operands[0]!);
+  const p = inE.width;
+  if (inE.signed) x = offsetSigned(l.b, x, p);
+  const small = keyswitchOf(l.b, x, p);
+  const outT = withElement(op.result.type, lwe(outE.width, "big"));
+  if (op.name === "fhe.apply_lookup_table") {
+    const t = op.attr("table") as DenseAttr;
+    const data = inE.signed ? signedTable(t.data, p) : t.data;
+    return l.b.create("tfhe.bootstrap", [small], [outT], { table: denseAttr(t.type, data), pbs: OPEN }).result;
+  }
+  const tables = op.attr("tables") as DenseAttr;
+  const size = 2 ** p;
+  const rows = tables.type.shape[0]!;
+  const data = new Float64Array(tables.data.length);
+  for (let r = 0; r < rows; r++) {
+    const row = tables.data.subarray(r * size, (r + 1) * size);
+    data.set(inE.signed ? signedTable(row, p) : row, r * size);
+  }
+  return l.b.create("tfhe.mapped_bootstrap", [small], [outT], {
+    tables: denseAttr(tables.type, data),
+    map: op.attr("map")!,
+    pbs: OPEN,
+  }).result;
+}
+
+/** A sign cast as a table lookup: the value is kept, its encoding changes (the padding bit moves). */
+function lowerSignCast(l: Lowerer, op: Operation): Value {
+  const inE = l.enc(op.operands[0]!);
+  const p = inE.width;
+  const m = 2 ** p;
+  // Indexed by the input's p-bit pattern (tableIndex), returns the value read with the other signedness.
+  const table = new Float64Array(m);
+  for (let j = 0; j < m; j++) table[j] = op.name === "fhe.to_signed" ? (j >= m / 2 ? j - m : j) : j;
+  let x = l.map(op.operands[0]!);
+  if (inE.signed) x = offsetSigned(l.b, x, p);
+  const small = keyswitchOf(l.b, x, p);
+  const data = inE.signed ? signedTable(table, p) : table;
+  return l.b.create("tfhe.bootstrap", [small], [lweTypeOf(op.result.type)], {
+    table: denseAttr(tensor([m], i64), data),
+    pbs: OPEN,
+  }).result;
+}
+
+/**
+ * Exact rounding of a P-bit value to q = P − k bits: floor((x + 2^(k−1)) / 2^k), one 1-bit PBS per
+ * removed bit. The work is done at precision P+1 on 2x (the reinterpretation is free), so every
+ * constant is an integer:
+ *   y_0 = 2x + 2^k                                       (x + 2^(k−1), doubled)
+ *   for i in 0..k−1 (bit i of y is bit i+1 of y_i, the lower ones are already zero):
+ *     t   = y_i · 2^(P−i)            the torus then holds bit i of y in the padding bit only: b·2^63
+ *     o   = PBS_1bit(t, [2^i, 2^i])   a constant table returns +2^i, or −2^i when the padding bit is set
+ *     y_{i+1} = y_i + o − 2^i = y_i − 2^(i+1)·b              (bit i cleared)
+ *   result = y_k read at precision q (the k+1 low bits are zero: Δ_q = 2^(k+1)·Δ_{P+1})
+ * Needs the input noise well below Δ_P/4 (the multiplication by 2^P scales it), as a P-bit table would.
+ */
+function lowerExactRound(l: Lowerer, op: Operation): Value {
+  const P = l.enc(op.operands[0]!).width;
+  const q = (elementOf(op.result.type) as EncryptedIntType).width;
+  const k = P - q;
+  const b = l.b;
+  const wide = withElement(op.result.type, lwe(P + 1, "big"));
+  let y = b.create("tfhe.reinterpret_precision", [l.map(op.operands[0]!)], [wide]).result;
+  y = b.create("tfhe.add_lwe_int", [y, scalarConst(b, 2 ** k)], [wide]).result;
+  for (let i = 0; i < k; i++) {
+    const t = b.create("tfhe.mul_lwe_int", [y, scalarConst(b, 2 ** (P - i))], [wide]).result;
+    const bit = b.create("tfhe.reinterpret_precision", [t], [withElement(wide, lwe(1, "big"))]).result;
+    const small = keyswitchOf(b, bit, 1);
+    const o = b.create("tfhe.bootstrap", [small], [wide], {
+      table: denseAttr(tensor([2], i64), [2 ** i, 2 ** i]),
+      pbs: OPEN,
+    }).result;
+    y = b.create("tfhe.add_lwe", [y, o], [wide]).result;
+    y = b.create("tfhe.sub_lwe_int", [y, scalarConst(b, 2 ** i)], [wide]).result;
+  }
+  return b.create("tfhe.reinterpret_precision", [y], [lweTypeOf(op.result.type)]).result;
+}
+
+function lowerOp(l: Lowerer, op: Operation): Value {
+  const linear = LINEAR[op.name];
+  if (linear) return l.b.create(linear, op.operands.map(l.map), [lweTypeOf(op.result.type)], op.attributes).result;
+  switch (op.name) {
+    case "fhe.apply_lookup_table":
+    case "fhe.apply_mapped_lookup_table":
+      return lowerLookup(l, op);
+    case "fhe.round": {
+      const method = (op.attr("method") as { value: string }).value;
+      if (method === "approximate") {
+        return l.b.create("tfhe.reinterpret_precision", [l.map(op.operands[0]!)], [lweTypeOf(op.result.type)]).result;
+      }
+      return lowerExactRound(l, op);
+    }
+    case "fhe.to_signed":
+    case "fhe.to_unsigned":
+      return lowerSignCast(l, op);
+    default:
+      if (MOVES.has(op.name)) return l.b.create(op.name, op.operands.map(l.map), [lweTypeOf(op.result.type)], op.attributes).result;
+      return fail("E0502", `lower-to-tfhe: no lowering for '${op.name}'`, op.loc, op.name);
+  }
+}
+
+/** Lowers one function in place. Returns the number of fhe ops rewritten. */
+export function lowerFunctionToTfhe(func: FuncOp): number {
+  const original = new Map<Value, Type>();
+  const argTypes = func.args.map((a) => a.type);
+  const resultTypes = [...func.resultTypes];
+  for (const a of func.args) {
+    original.set(a, a.type);
+    a.type = lweTypeOf(a.type);
+  }
+  const mapping = new Map<Value, Value>();
+  const map = (v: Value): Value => mapping.get(v) ?? v;
+  const enc = (v: Value): EncryptedIntType => {
+    const e = elementOf(original.get(v) ?? v.type);
+    if (e.kind !== "eint") throw new Error("lower-to-tfhe: expected an encrypted operand");
+    return e;
+  };
+  const dead: Operation[] = [];
+  let count = 0;
+  for (const op of [...func.body.ops]) {
+    if (op.name === "func.return") {
+      op.operands.forEach((v, i) => op.setOperand(i, map(v)));
+      continue;
+    }
+    const encrypted = op.results.some((r) => isEnc(r.type)) || op.operands.some((v) => isEnc(original.get(v) ?? v.type));
+    if (!encrypted) continue; // constants and clear-only ops stay
+    if (op.dialect !== "fhe") fail("E0502", `lower-to-tfhe: '${op.name}' on encrypted values has no tfhe lowering`, op.loc, op.name);
+    const b = Builder.before(op);
+    const out = lowerOp({ b, enc, map }, op);
+    if (op.result.nameHint !== undefined && out.nameHint === undefined) out.nameHint = op.result.nameHint;
+    mapping.set(op.result, out);
+    dead.push(op);
+    count++;
+  }
+  for (let i = dead.length - 1; i >= 0; i--) dead[i]!.erase();
+  func.resultTypes = resultTypes.map(lweTypeOf);
+  if (argTypes.some(isEnc) || resultTypes.some(isEnc)) {
+    func.attributes.set(
+      ENCRYPTED_IO_ATTR,
+      dictAttr([
+        ["inputs", arrayAttr(argTypes.map((t) => typeAttr(t)))],
+        ["outputs", arrayAttr(resultTypes.map((t) => typeAttr(t)))],
+      ]),
+    );
+  }
+  return count;
+}
+
+export function lowerToTfhe(module: ModuleOp): number {
+  let n = 0;
+  for (const f of module.funcs) n += lowerFunctionToTfhe(f);
+  return n;
+}
+
+export const lowerToTfhePass: Pass = {
+  name: "lower-to-tfhe",
+  summary: "Lowers the fhe dialect to tfhe ciphertext ops (per-value encoding Δ_p = 2^(63−p)) with open crypto parameters.",
+  options: {},
+  run(module: ModuleOp): PassReport {
+    const n = lowerToTfhe(module);
+    return { changed: n > 0, details: { lowered: n } };
+  },
+};

@@ -1,0 +1,162 @@
+// tfhe-params: fills the open crypto parameters (`ks = "?"`, `pbs = "?"`) that lower-to-tfhe wrote,
+// from one parameter set: the module attribute `fhec.crypto` (written by the parameter optimizer,
+// passes/params) when present, else the pass options / the set given to `parametrizeTfhe`. The set
+// is (re)written to `fhec.crypto` so the module carries what its keys must be generated for.
+import { type Attribute, type DictAttr, dictAttr, floatAttr, intAttr } from "../ir/attributes.js";
+import type { ModuleOp } from "../ir/core.js";
+import { fail } from "../ir/diagnostics.js";
+import { elementOf, type LweType } from "../ir/types.js";
+import type { Pass, PassOptionSpec, PassReport } from "./pass.js";
+
+/** Module attribute holding the crypto parameter set. */
+export const CRYPTO_ATTR = "fhec.crypto";
+
+/** One TFHE parameter set (the fields of runtime's TfheParameters and of the optimizer's choice). */
+export interface TfheCryptoParams {
+  readonly lweDimension: number;
+  readonly glweDimension: number;
+  readonly polynomialSize: number;
+  readonly pbsBaseLog: number;
+  readonly pbsLevel: number;
+  readonly ksBaseLog: number;
+  readonly ksLevel: number;
+  readonly lweNoiseStd: number;
+  readonly glweNoiseStd: number;
+}
+
+export const CRYPTO_FIELDS = [
+  "lweDimension",
+  "glweDimension",
+  "polynomialSize",
+  "pbsBaseLog",
+  "pbsLevel",
+  "ksBaseLog",
+  "ksLevel",
+  "lweNoiseStd",
+  "glweNoiseStd",
+] as const satisfies readonly (keyof TfheCryptoParams)[];
+
+const INT_FIELDS = new Set<string>(["lweDimension", "glweDimension", "polynomialSize", "pbsBaseLog", "pbsLevel", "ksBaseLog", "ksLevel"]);
+
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Reads `fhec.crypto` (camelCase or snake_case keys); undefined when the module has none. */
+export function readCryptoParams(module: ModuleOp): TfheCryptoParams | undefined {
+  const a = module.attributes.get(CRYPTO_ATTR);
+  if (a === undefined) return undefined;
+  if (a.kind !== "dict") return fail("E0600", `module attribute '${CRYPTO_ATTR}' must be a dictionary of parameters`);
+  const out: Record<string, number> = {};
+  for (const f of CRYPTO_FIELDS) {
+    const v = a.entries.get(f) ?? a.entries.get(snake(f));
+    if (!v || (v.kind !== "int" && v.kind !== "float")) {
+      return fail("E0600", `module attribute '${CRYPTO_ATTR}' lacks a number '${f}'`);
+    }
+    out[f] = v.value;
+  }
+  return checkCryptoParams(out as unknown as TfheCryptoParams);
+}
+
+function checkCryptoParams(p: TfheCryptoParams): TfheCryptoParams {
+  for (const f of CRYPTO_FIELDS) {
+    const v = p[f];
+    const ok = INT_FIELDS.has(f) ? Number.isInteger(v) && v >= 1 : Number.isFinite(v) && v > 0 && v < 1;
+    if (!ok) fail("E0600", `crypto parameter '${f}' = ${v} is invalid`);
+  }
+  if (!Number.isInteger(Math.log2(p.polynomialSize))) fail("E0600", `polynomialSize ${p.polynomialSize} is not a power of two`);
+  return p;
+}
+
+/** `fhec.crypto` dictionary for a set (camelCase keys; existing extra entries are kept). */
+export function cryptoParamsAttr(p: TfheCryptoParams, previous?: Attribute): DictAttr {
+  const entries = new Map<string, Attribute>(previous?.kind === "dict" ? previous.entries : []);
+  for (const f of CRYPTO_FIELDS) {
+    entries.delete(snake(f));
+    entries.set(f, INT_FIELDS.has(f) ? intAttr(p[f]) : floatAttr(p[f]));
+  }
+  return dictAttr(entries);
+}
+
+export interface ParametrizeReport {
+  readonly keyswitches: number;
+  readonly bootstraps: number;
+  /** Widest bootstrap input (bits); 2^p entries must fit N/2. */
+  readonly maxTablePrecision: number;
+}
+
+const PBS_OPS = new Set(["tfhe.bootstrap", "tfhe.mapped_bootstrap"]);
+
+/**
+ * Writes `ks`/`pbs` parameters on every keyswitch/bootstrap op and `fhec.crypto` on the module.
+ * Without `params`, reads `fhec.crypto`. Fails when a table does not fit the polynomial size.
+ */
+export function parametrizeTfhe(module: ModuleOp, params?: TfheCryptoParams): ParametrizeReport {
+  const p = params ? checkCryptoParams(params) : readCryptoParams(module);
+  if (!p) {
+    return fail("E0600", `tfhe-params: no parameter set (the module has no '${CRYPTO_ATTR}' attribute and none was given)`);
+  }
+  const ks = dictAttr([
+    ["base_log", intAttr(p.ksBaseLog)],
+    ["level", intAttr(p.ksLevel)],
+  ]);
+  const pbs = dictAttr([
+    ["base_log", intAttr(p.pbsBaseLog)],
+    ["level", intAttr(p.pbsLevel)],
+  ]);
+  const maxBits = Math.log2(p.polynomialSize) - 1;
+  let keyswitches = 0;
+  let bootstraps = 0;
+  let maxTablePrecision = 0;
+  for (const f of module.funcs) {
+    for (const op of f.body.ops) {
+      if (op.name === "tfhe.keyswitch") {
+        op.attributes.set("ks", ks);
+        keyswitches++;
+      } else if (PBS_OPS.has(op.name)) {
+        const width = (elementOf(op.operands[0]!.type) as LweType).width;
+        if (width > maxBits) {
+          fail(
+            "E0600",
+            `a ${width}-bit table lookup needs a polynomial size N ≥ 2^${width + 1}; the parameter set has N = ${p.polynomialSize}`,
+            op.loc,
+            op.name,
+          );
+        }
+        maxTablePrecision = Math.max(maxTablePrecision, width);
+        op.attributes.set("pbs", pbs);
+        bootstraps++;
+      }
+    }
+  }
+  module.attributes.set(CRYPTO_ATTR, cryptoParamsAttr(p, module.attributes.get(CRYPTO_ATTR)));
+  return { keyswitches, bootstraps, maxTablePrecision };
+}
+
+const options: Record<string, PassOptionSpec> = {};
+for (const f of CRYPTO_FIELDS) {
+  options[kebab(f)] = {
+    type: INT_FIELDS.has(f) ? "int" : "float",
+    default: 0,
+    doc: `${f} (0: take the set from the module's '${CRYPTO_ATTR}')`,
+  };
+}
+
+export const tfheParamsPass: Pass = {
+  name: "tfhe-params",
+  summary: `Fills the open keyswitch/bootstrap parameters of the tfhe dialect from '${CRYPTO_ATTR}' or the options.`,
+  options,
+  run(module: ModuleOp, opts): PassReport {
+    const given = CRYPTO_FIELDS.map((f) => opts[kebab(f)] as number);
+    let params: TfheCryptoParams | undefined;
+    if (given.some((v) => v !== 0)) {
+      const missing = CRYPTO_FIELDS.filter((_, i) => given[i] === 0);
+      if (missing.length > 0) fail("E0301", `tfhe-params: give every parameter or none; missing ${missing.map(kebab).join(", ")}`);
+      params = Object.fromEntries(CRYPTO_FIELDS.map((f, i) => [f, given[i]!])) as unknown as TfheCryptoParams;
+    }
+    const r = parametrizeTfhe(module, params);
+    return {
+      changed: r.keyswitches + r.bootstraps > 0,
+      details: { keyswitches: r.keyswitches, bootstraps: r.bootstraps, "max-table-precision": r.maxTablePrecision, source: params ? "options" : CRYPTO_ATTR },
+    };
+  },
+};
