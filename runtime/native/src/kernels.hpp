@@ -10,7 +10,6 @@ namespace fhec {
 struct PbsWorkspace {
   AVec<uint64_t> acc;    // (k+1) N  accumulator GLWE
   AVec<uint64_t> rot;    // N  X^a * ACC_c - ACC_c (destroyed by decomposition)
-  AVec<double> digits;   // level * N
   AVec<double> dec_f;    // (k+1) level * N   Fourier transforms of the decomposition
   AVec<double> acc_f;    // (k+1) N   Fourier accumulators
   AVec<uint32_t> ms;     // n   modulus-switched mask
@@ -19,7 +18,6 @@ struct PbsWorkspace {
     size_t k1 = k + 1;
     if (acc.size() < k1 * N) acc.resize(k1 * N);
     if (rot.size() < N) rot.resize(N);
-    if (digits.size() < level * N) digits.resize(level * N);
     if (dec_f.size() < k1 * level * N) dec_f.resize(k1 * level * N);
     if (acc_f.size() < k1 * N) acc_f.resize(k1 * N);
   }

@@ -110,7 +110,7 @@ static inline void cmulc512(__m512d ar, __m512d ai, __m512d br, __m512d bi, __m5
   ci = _mm512_fmsub_pd(ai, br, _mm512_mul_pd(ar, bi));
 }
 
-__attribute__((noinline)) static void dif_stage_512(double* re, double* im, const double* twr, const double* twi, size_t h,
+static void dif_stage_512(double* re, double* im, const double* twr, const double* twi, size_t h,
                           size_t len, Prefetcher& pf) {
   for (size_t blk = 0; blk < h; blk += 2 * len) {
     double* ar = re + blk;
@@ -132,7 +132,7 @@ __attribute__((noinline)) static void dif_stage_512(double* re, double* im, cons
   }
 }
 
-__attribute__((noinline)) static void dit_stage_512(double* re, double* im, const double* twr, const double* twi, size_t h,
+static void dit_stage_512(double* re, double* im, const double* twr, const double* twi, size_t h,
                           size_t len, Prefetcher& pf) {
   for (size_t blk = 0; blk < h; blk += 2 * len) {
     double* ar = re + blk;
@@ -228,7 +228,7 @@ static void dit_stage2_512(double* re, double* im, const double* twr, const doub
 }
 
 // Stages len = 4, 2, 1 on 16-point chunks, producing the canonical order.
-__attribute__((noinline)) static void dif_tail_512(double* re, double* im, const double* twr, const double* twi, size_t h,
+static void dif_tail_512(double* re, double* im, const double* twr, const double* twi, size_t h,
                          Prefetcher& pf) {
   const __m512i iU = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
   const __m512i iV = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
@@ -261,7 +261,7 @@ __attribute__((noinline)) static void dif_tail_512(double* re, double* im, const
   }
 }
 
-__attribute__((noinline)) static void dit_tail_512(double* re, double* im, const double* twr, const double* twi, size_t h,
+static void dit_tail_512(double* re, double* im, const double* twr, const double* twi, size_t h,
                          Prefetcher& pf) {
   const __m512i jU = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i jV = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
@@ -362,16 +362,6 @@ static void fft_inverse(const FftPlan& p, double* re, double* im) {
   fft_inverse_pf(p, re, im, none);
 }
 
-__attribute__((noinline)) static void twist_in(const FftPlan& p, const double* __restrict lo, const double* __restrict hi,
-                            double* __restrict re, double* __restrict im) {
-  const double* __restrict c = p.twist_re.data();
-  const double* __restrict s = p.twist_im.data();
-  for (size_t m = 0; m < p.h; m++) {
-    re[m] = lo[m] * c[m] - hi[m] * s[m];
-    im[m] = lo[m] * s[m] + hi[m] * c[m];
-  }
-}
-
 static void torus_to_fourier(const FftPlan& p, const uint64_t* poly, double* re, double* im) {
   const size_t h = p.h;
   const double* __restrict c = p.twist_re.data();
@@ -400,7 +390,7 @@ static void fourier_to_torus_add_pf(const FftPlan& p, double* re, double* im, ui
   }
 }
 
-__attribute__((noinline)) static void cmac(double* __restrict accr, double* __restrict acci, const double* __restrict ar,
+static void cmac(double* __restrict accr, double* __restrict acci, const double* __restrict ar,
                  const double* __restrict ai, const double* __restrict br, const double* __restrict bi,
                  size_t h) {
   for (size_t m = 0; m < h; m++) {
@@ -416,7 +406,7 @@ static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint6
 
 // Fourier-domain part of the external product for one BSK entry:
 // accf[j] = sum_r dec[r] * bsk[r][j]. `bsk_i` uses the chunked layout (see kernels.hpp).
-__attribute__((noinline)) static void external_mac(const double* __restrict decf, const double* __restrict bsk_i,
+static void external_mac(const double* __restrict decf, const double* __restrict bsk_i,
                                                    double* __restrict accf, size_t R, size_t k1, size_t N) {
   const size_t h = N / 2;
 #ifdef FHEC_USE_AVX512
@@ -473,40 +463,51 @@ static void monomial_mul(uint64_t* __restrict out, const uint64_t* __restrict in
   for (size_t j = t; j < N; j++) out[j] = ((in[j - t] ^ sw) - sw);
 }
 
-// out = X^t * in - in
-__attribute__((noinline)) static void monomial_mul_minus_one(uint64_t* __restrict out, const uint64_t* __restrict in, size_t t,
-                                   size_t N) {
-  bool neg = t >= N;
-  if (neg) t -= N;
-  uint64_t sw = neg ? ~uint64_t(0) : 0;
-  for (size_t j = 0; j < t; j++) out[j] = ((in[j + N - t] ^ ~sw) - ~sw) - in[j];
-  for (size_t j = t; j < N; j++) out[j] = ((in[j - t] ^ sw) - sw) - in[j];
-}
-
-// Signed balanced gadget decomposition with rounding to the closest multiple of q / B^level.
-// digits[l * N + m] is the level-l digit (l = 0 most significant, weight q / B^(l+1)).
-// `poly` is used as scratch and destroyed. Loops run over coefficients so they vectorize.
-__attribute__((noinline)) static void decompose_poly(uint64_t* __restrict poly, size_t N, uint32_t base_log, uint32_t level,
-                           double* __restrict digits) {
+// rot = round_to_gadget(X^t * in - in): the rotation of the CMux fused with the rounding step of
+// the decomposition (keeps the top base_log*level bits, rounded to nearest).
+static void rotate_round(uint64_t* __restrict out, const uint64_t* __restrict in, size_t t, size_t N,
+                         uint32_t base_log, uint32_t level) {
   const uint32_t total = base_log * level;
   const uint32_t shift = 64 - total;
-  const uint64_t mask = (uint64_t(1) << base_log) - 1;
   const uint64_t total_mask = total >= 64 ? ~uint64_t(0) : ((uint64_t(1) << total) - 1);
-  if (shift > 0) {
-    for (size_t m = 0; m < N; m++) {
-      uint64_t x = poly[m];
-      poly[m] = ((x >> shift) + ((x >> (shift - 1)) & 1)) & total_mask;
-    }
+  bool neg = t >= N;
+  if (neg) t -= N;
+  const uint64_t sw = neg ? ~uint64_t(0) : 0;
+  if (shift == 0) {
+    for (size_t j = 0; j < t; j++) out[j] = ((in[j + N - t] ^ ~sw) - ~sw) - in[j];
+    for (size_t j = t; j < N; j++) out[j] = ((in[j - t] ^ sw) - sw) - in[j];
+    return;
   }
-  for (int l = static_cast<int>(level) - 1; l >= 0; l--) {
-    double* __restrict dl = digits + size_t(l) * N;
-    for (size_t m = 0; m < N; m++) {
-      uint64_t v = poly[m];
-      uint64_t d = v & mask;
-      uint64_t carry = d >> (base_log - 1);  // d >= B/2
-      poly[m] = (v >> base_log) + carry;
-      dl[m] = static_cast<double>(static_cast<int64_t>(d - (carry << base_log)));
-    }
+  for (size_t j = 0; j < t; j++) {
+    uint64_t x = ((in[j + N - t] ^ ~sw) - ~sw) - in[j];
+    out[j] = ((x >> shift) + ((x >> (shift - 1)) & 1)) & total_mask;
+  }
+  for (size_t j = t; j < N; j++) {
+    uint64_t x = ((in[j - t] ^ sw) - sw) - in[j];
+    out[j] = ((x >> shift) + ((x >> (shift - 1)) & 1)) & total_mask;
+  }
+}
+
+// Extracts the next balanced digit (from the least significant level up) of every coefficient of
+// the rounded polynomial `v` (updated in place) and writes its twisted transform input.
+static void digit_twist(const FftPlan& p, uint64_t* __restrict v, uint32_t base_log, double* __restrict re,
+                        double* __restrict im) {
+  const size_t h = p.h;
+  const uint64_t mask = (uint64_t(1) << base_log) - 1;
+  const double* __restrict c = p.twist_re.data();
+  const double* __restrict s = p.twist_im.data();
+  uint64_t* __restrict lo = v;
+  uint64_t* __restrict hi = v + h;
+  for (size_t m = 0; m < h; m++) {
+    uint64_t a = lo[m], b = hi[m];
+    uint64_t da = a & mask, db = b & mask;
+    uint64_t ca = da >> (base_log - 1), cb = db >> (base_log - 1);
+    lo[m] = (a >> base_log) + ca;
+    hi[m] = (b >> base_log) + cb;
+    double x = static_cast<double>(static_cast<int64_t>(da - (ca << base_log)));
+    double y = static_cast<double>(static_cast<int64_t>(db - (cb << base_log)));
+    re[m] = x * c[m] - y * s[m];
+    im[m] = x * s[m] + y * c[m];
   }
 }
 
@@ -521,7 +522,6 @@ static void blind_rotate_extract(const PbsArgs& a) {
   PbsWorkspace& ws = *a.ws;
   uint64_t* acc = ws.acc.data();
   uint64_t* rot = ws.rot.data();
-  double* dig = ws.digits.data();
   double* decf = ws.dec_f.data();
   double* accf = ws.acc_f.data();
   uint32_t log2_2n = 0;
@@ -545,13 +545,11 @@ static void blind_rotate_extract(const PbsArgs& a) {
     while (next < a.n && ms[next] == 0) next++;
     const uint32_t ai = ms[i];
     for (size_t c = 0; c < k1; c++) {
-      monomial_mul_minus_one(rot, acc + c * N, ai, N);
-      decompose_poly(rot, N, a.base_log, a.level, dig);
-      for (size_t l = 0; l < L; l++) {
+      rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
+      for (size_t l = L; l-- > 0;) {
         double* re = decf + (c * L + l) * N;
-        double* im = re + h;
-        twist_in(p, dig + l * N, dig + l * N + h, re, im);
-        fft_forward_pf(p, re, im, pf);
+        digit_twist(p, rot, a.base_log, re, re + h);
+        fft_forward_pf(p, re, re + h, pf);
       }
     }
     // Whatever of entry i was not prefetched yet is fetched by external_mac itself; start
