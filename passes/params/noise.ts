@@ -1,0 +1,268 @@
+// The TFHE noise and cost model of DESIGN §6 (atomic pattern: Dot(ν) → keyswitch kN→n → PBS n→kN).
+// Variances are normalised by q² (q = 2^64); stds are fractions of q; B = 2^β is a gadget base and
+// ℓ its number of levels. Pure functions: the optimizer, the lowering and the tests share them.
+
+/** q² = 2^128 (exact as a double). */
+export const Q2 = 2 ** 128;
+
+/** A full parameter set as far as noise and cost are concerned. */
+export interface NoiseParameters {
+  /** n: dimension of the small LWE key (keyswitch output, PBS input). */
+  readonly lweDimension: number;
+  /** k: GLWE dimension. */
+  readonly glweDimension: number;
+  /** N: polynomial size. */
+  readonly polynomialSize: number;
+  readonly pbsBaseLog: number;
+  readonly pbsLevel: number;
+  readonly ksBaseLog: number;
+  readonly ksLevel: number;
+  /** σ of small-key encryptions (the keyswitching key), fraction of q. */
+  readonly lweNoiseStd: number;
+  /** σ of big-key encryptions (bootstrapping key, fresh inputs), fraction of q. */
+  readonly glweNoiseStd: number;
+}
+
+// ---- variances ---------------------------------------------------------------------------------
+
+/**
+ * Keyswitch kN → n, the per-input-coefficient part: 1/(24·B^{2ℓ}) − 1/(24q²) + 1/(16q²) + ℓ(B²+2)/12·σ²_ksk.
+ * The full keyswitch variance is `inputDimension` times this (see {@link keyswitchVariance}).
+ */
+export function keyswitchVariancePerCoefficient(baseLog: number, level: number, kskNoiseStd: number): number {
+  const B2 = 2 ** (2 * baseLog);
+  const B2l = 2 ** (2 * baseLog * level);
+  return 1 / (24 * B2l) - 1 / (24 * Q2) + 1 / (16 * Q2) + ((level * (B2 + 2)) / 12) * kskNoiseStd * kskNoiseStd;
+}
+
+/** σ²_KS = kN·[1/(24·B^{2ℓ}) − 1/(24q²) + 1/(16q²) + ℓ(B²+2)/12·σ²_ksk]. */
+export function keyswitchVariance(inputDimension: number, baseLog: number, level: number, kskNoiseStd: number): number {
+  return inputDimension * keyswitchVariancePerCoefficient(baseLog, level, kskNoiseStd);
+}
+
+/** σ²_FFT = 2^(−2.57722494)·2^(2·(64−53))·ℓ·B²·N²·(k+1)/q² (f64 FFT error of one external product). */
+export function fftVariance(glweDimension: number, polynomialSize: number, baseLog: number, level: number): number {
+  const N = polynomialSize;
+  return (2 ** -2.57722494 * 2 ** 22 * level * 2 ** (2 * baseLog) * N * N * (glweDimension + 1)) / Q2;
+}
+
+/**
+ * One external product (CMux) of the blind rotation:
+ * σ²_EP = ℓ(k+1)N(B²+2)/12·σ²_bsk + (q²−B^{2ℓ})/(24B^{2ℓ})·(1+kN/2)/q² + kN/(32q²) + (1−kN)²/(64q²) + σ²_FFT.
+ */
+export function externalProductVariance(glweDimension: number, polynomialSize: number, baseLog: number, level: number, bskNoiseStd: number): number {
+  const k = glweDimension;
+  const N = polynomialSize;
+  const kN = k * N;
+  const B2 = 2 ** (2 * baseLog);
+  const B2l = 2 ** (2 * baseLog * level);
+  const keyTerm = ((level * (k + 1) * N * (B2 + 2)) / 12) * bskNoiseStd * bskNoiseStd;
+  // (q² − B^{2ℓ}) / (24·B^{2ℓ}·q²) written without forming q² − B^{2ℓ} (exact 0 when βℓ = 64).
+  const roundingTerm = (1 / (24 * B2l) - 1 / (24 * Q2)) * (1 + kN / 2);
+  const keyBits = kN / (32 * Q2) + ((1 - kN) * (1 - kN)) / (64 * Q2);
+  return keyTerm + roundingTerm + keyBits + fftVariance(k, N, baseLog, level);
+}
+
+/** σ²_BR = n·σ²_EP: the variance of a fresh PBS output. */
+export function blindRotationVariance(lweDimension: number, glweDimension: number, polynomialSize: number, baseLog: number, level: number, bskNoiseStd: number): number {
+  return lweDimension * externalProductVariance(glweDimension, polynomialSize, baseLog, level, bskNoiseStd);
+}
+
+/** σ²_MS = (1/12 + n/24)/(2N)² + (n/48 − 1/12)/q² (switching a dimension-n ciphertext to modulus 2N). */
+export function modulusSwitchVariance(lweDimension: number, polynomialSize: number): number {
+  const n = lweDimension;
+  const twoN = 2 * polynomialSize;
+  return (1 / 12 + n / 24) / (twoN * twoN) + (n / 48 - 1 / 12) / Q2;
+}
+
+/** The four variance sources of the atomic pattern for one parameter set. */
+export interface NoiseTerms {
+  /** σ²_BR: a PBS output (table results). */
+  readonly bootstrap: number;
+  /** σ²_KS: added by the keyswitch before each PBS. */
+  readonly keyswitch: number;
+  /** σ²_MS: added by the modulus switch at the start of each PBS. */
+  readonly modulusSwitch: number;
+  /** σ²_glwe: a fresh encryption under the big key (function inputs). */
+  readonly fresh: number;
+}
+
+export function noiseTerms(p: NoiseParameters): NoiseTerms {
+  return {
+    bootstrap: blindRotationVariance(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.glweNoiseStd),
+    keyswitch: keyswitchVariance(p.glweDimension * p.polynomialSize, p.ksBaseLog, p.ksLevel, p.lweNoiseStd),
+    modulusSwitch: modulusSwitchVariance(p.lweDimension, p.polynomialSize),
+    fresh: p.glweNoiseStd * p.glweNoiseStd,
+  };
+}
+
+/**
+ * Variance read by the PBS after Dot(ν) → KS → MS when the ν² is made of PBS outputs:
+ * ν²·σ²_BR + σ²_KS + σ²_MS (DESIGN's correctness left-hand side).
+ */
+export function tableInputVariance(p: NoiseParameters, norm2: number): number {
+  const t = noiseTerms(p);
+  return norm2 * t.bootstrap + t.keyswitch + t.modulusSwitch;
+}
+
+// ---- correctness ------------------------------------------------------------------------------
+
+/** Half the width of a p-bit message box with one padding bit, as a fraction of q: 2^(−p−2). */
+export function halfBox(precision: number): number {
+  return 2 ** (-precision - 2);
+}
+
+/** κ = √2·erfc⁻¹(p_error): the number of stds that fit in the half box for that error rate. */
+export function kappa(pError: number): number {
+  if (!(pError > 0 && pError < 1)) throw new RangeError(`p_error must be in (0, 1), got ${pError}`);
+  return Math.SQRT2 * erfcInv(pError);
+}
+
+/** σ_safe = 2^(−p−2)/κ. */
+export function safeStd(precision: number, pError: number): number {
+  return halfBox(precision) / kappa(pError);
+}
+
+/** σ²_safe. */
+export function safeVariance(precision: number, pError: number): number {
+  const s = safeStd(precision, pError);
+  return s * s;
+}
+
+/** P(|N(0, variance)| ≥ 2^(−p−2)) = erfc(2^(−p−2) / (√2·σ)): the chance a p-bit read is wrong. */
+export function errorProbability(precision: number, variance: number): number {
+  if (variance <= 0) return 0;
+  return erfc(halfBox(precision) / (Math.SQRT2 * Math.sqrt(variance)));
+}
+
+/** DESIGN §6: ν²σ²_BR + σ²_KS + σ²_MS ≤ σ²_safe for a p-bit table read at the given p_error. */
+export function meetsCorrectness(p: NoiseParameters, precision: number, norm2: number, pError: number): boolean {
+  return tableInputVariance(p, norm2) <= safeVariance(precision, pError);
+}
+
+/**
+ * Per-PBS bound from a global one: 1 − P = (1 − p)^count  ⇒  p = 1 − (1 − P)^(1/count), computed
+ * with log1p/expm1 so tiny probabilities keep their digits.
+ */
+export function perPbsFromGlobal(globalPError: number, count: number): number {
+  if (!(globalPError > 0 && globalPError < 1)) throw new RangeError(`global p_error must be in (0, 1), got ${globalPError}`);
+  if (!(Number.isFinite(count) && count >= 1)) return globalPError;
+  return -Math.expm1(Math.log1p(-globalPError) / count);
+}
+
+/** The inverse: the global error of `count` independent reads each wrong with probability p. */
+export function globalFromPerPbs(pError: number, count: number): number {
+  return -Math.expm1(count * Math.log1p(-pError));
+}
+
+// ---- cost -------------------------------------------------------------------------------------
+
+/** PBS cost: n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (k+1)²ℓN]. */
+export function pbsCost(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number): number {
+  const k1 = glweDimension + 1;
+  const N = polynomialSize;
+  const fft = N * Math.log2(N) + N;
+  return lweDimension * (k1 * pbsLevel * fft + k1 * fft + k1 * k1 * pbsLevel * N);
+}
+
+/**
+ * Keyswitch cost, DESIGN's "≈ kN·ℓ_KS·(n+1)" counted in the same unit as the PBS term (operations):
+ * for each of the kN·ℓ decomposed digits, one decomposition step, then a scaled add of an
+ * (n+1)-word key ciphertext — (n+1) multiplications and (n+1) additions (minus the first add):
+ * kN·ℓ + kN·ℓ·(n+1) + (kN·ℓ − 1)·(n+1) + 1 ≈ 2·kN·ℓ_KS·(n+1). Counting the multiply-add as two
+ * operations is what reproduces Concrete's reference sets (DESIGN §6) exactly; with one operation
+ * per word the model prefers a smaller n with one or two more keyswitch levels (see
+ * {@link keyswitchWordCost} and tests/params/optimizer.test.ts).
+ */
+export function keyswitchCost(lweDimension: number, glweDimension: number, polynomialSize: number, ksLevel: number): number {
+  const digits = glweDimension * polynomialSize * ksLevel;
+  const words = lweDimension + 1;
+  return digits + digits * words + (digits - 1) * words + 1;
+}
+
+/** The literal DESIGN keyswitch term kN·ℓ_KS·(n+1) (one operation per key word). */
+export function keyswitchWordCost(lweDimension: number, glweDimension: number, polynomialSize: number, ksLevel: number): number {
+  return glweDimension * polynomialSize * ksLevel * (lweDimension + 1);
+}
+
+/** Cost of one table lookup (keyswitch + PBS), DESIGN §6 units. */
+export function tableLookupCost(p: NoiseParameters): number {
+  return pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel);
+}
+
+// ---- erfc and its inverse ---------------------------------------------------------------------
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/**
+ * Complementary error function. |x| < 2: Maclaurin series of erf (terms alternate and shrink fast;
+ * erfc ≥ 0.0046 there, so 1 − erf keeps ~14 significant digits). x ≥ 2: the Laplace continued
+ * fraction erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), evaluated by modified
+ * Lentz, which keeps full relative precision deep in the tail (x ≈ 6 at 2^−60, x ≈ 26 at 1e−300).
+ */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x === Infinity) return 0;
+  if (x === -Infinity) return 2;
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 2) {
+    let term = x; // (−1)^n x^(2n+1) / n!
+    let s = 0;
+    for (let n = 0; n < 100; n++) {
+      const add = term / (2 * n + 1);
+      s += add;
+      if (Math.abs(add) <= 1e-17 * Math.abs(s)) break;
+      term *= (-x * x) / (n + 1);
+    }
+    return 1 - TWO_OVER_SQRT_PI * s;
+  }
+  if (x > 27.3) return 0; // below the smallest subnormal
+  const tiny = 1e-300;
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let i = 1; i < 1000; i++) {
+    const a = i / 2;
+    d = x + a * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = x + a / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 2e-16) break;
+  }
+  return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
+}
+
+/**
+ * erfc⁻¹(y) for y ∈ (0, 2). For y ≤ 1, safeguarded Newton on h(x) = ln erfc(x) − ln y (well
+ * conditioned in the tail, where erfc underflows relative to 1): starts from the asymptotic
+ * x ≈ √(−ln(y·√π·√(−ln y))), keeps a bracket, falls back to bisection when a step leaves it.
+ * Relative accuracy ~1e-14 in y for y down to 1e−300 (2^−60 ≈ 8.7e−19 is well inside).
+ */
+export function erfcInv(y: number): number {
+  if (!(y > 0 && y < 2)) throw new RangeError(`erfcInv: argument must be in (0, 2), got ${y}`);
+  if (y > 1) return -erfcInv(2 - y);
+  if (y === 1) return 0;
+  const target = Math.log(y);
+  let lo = 0; // erfc(lo) > y
+  let hi = 27.3; // erfc(hi) < y for every representable y > 0
+  const t = -Math.log(y);
+  let x = t > 1 ? Math.sqrt(Math.max(t - Math.log(Math.sqrt(Math.PI * t)), 0.01)) : 0.5 * (1 - y) * Math.sqrt(Math.PI);
+  if (!(x > lo && x < hi)) x = 1;
+  for (let i = 0; i < 100; i++) {
+    const e = erfc(x);
+    const h = Math.log(e) - target;
+    if (h > 0) lo = x;
+    else hi = x;
+    if (h === 0) return x;
+    // h'(x) = −(2/√π)·e^{−x²}/erfc(x)
+    const dh = (-TWO_OVER_SQRT_PI * Math.exp(-x * x)) / e;
+    let next = x - h / dh;
+    if (!(next > lo && next < hi) || !Number.isFinite(next)) next = (lo + hi) / 2;
+    if (Math.abs(next - x) <= 1e-15 * Math.max(1, x)) return next;
+    x = next;
+  }
+  return x;
+}

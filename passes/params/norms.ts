@@ -1,0 +1,396 @@
+// Norm (MANP) analysis of an `fhe` function: the squared 2-norm ν² of the noise of every encrypted
+// value, in units of a "unit noise" (a fresh encryption or a PBS output), and the list of noise
+// constraints the crypto parameters must meet (DESIGN §6).
+//
+// Every encrypted element is one LWE ciphertext whose noise is a linear combination of independent
+// sources: fresh encryptions (function inputs, variance σ²_glwe) and PBS outputs (table results,
+// variance σ²_BR). The analysis tracks, per element, Σ c²·(source count) separately for the two
+// kinds (`pbs` and `fresh`), so outputs that only depend on inputs are judged with σ²_glwe and
+// table inputs with the right mix. ν² = pbs + fresh is DESIGN's MANP (inputs and table outputs
+// count 1; dot/matmul/conv2d with weights c give Σ c_i²·ν_i²; add adds; neg keeps; mul by c gives
+// c²ν²; sum adds; data movement keeps; pad's constant is noiseless).
+//
+// Constraints:
+// - `table`: one per table-lookup op (`apply_lookup_table`, `apply_mapped_lookup_table`): the PBS
+//   reads its input at the input's precision p after keyswitch and modulus switch.
+// - `round-bit`: `fhe.round {method = "exact"}` from P to q bits extracts the k = P − q low bits one
+//   at a time, least significant first: bit i is read by a 1-bit PBS after the ciphertext (already
+//   stripped of bits 0..i−1, each subtracted as a PBS output of norm 1) is multiplied by
+//   2^(P−1−i). So constraint i is at precision 1 with ν²_i = (ν²_in + i)·4^(P−1−i) (the i extra
+//   units are PBS outputs); i = 0 is the brief's "ν²·4^(P−1) at precision 1". The rounded result
+//   keeps the ciphertext's scale (Δ_P·2^k = Δ_q): its ν² is ν²_in + k.
+//   `approximate` rounding is free: ν² is kept, and the next table reads the q-bit output.
+// - `output`: every encrypted function result is decrypted by the client at its own width, with
+//   its ν² (no keyswitch or modulus switch before decryption).
+// Each constraint takes the max over the elements of its value (a bound for every element), and
+// `count` is the number of PBS / decryptions it stands for (elements), for global p_error.
+import type { DenseAttr } from "../../ir/attributes.js";
+import { asInts } from "../../ir/attributes.js";
+import type { FuncOp, Operation, Value } from "../../ir/core.js";
+import { fail, formatLocation, type Location } from "../../ir/diagnostics.js";
+import * as nd from "../../ir/tensor.js";
+import { elementOf, intRange, shapeOf } from "../../ir/types.js";
+
+export type ConstraintKind = "table" | "round-bit" | "output";
+
+/** One correctness requirement: a p-bit read of a ciphertext whose noise is ν² unit noises. */
+export interface NoiseConstraint {
+  readonly kind: ConstraintKind;
+  /** Bits read (the table input's width; 1 for an exact-rounding bit; the output's width). */
+  readonly precision: number;
+  /** ν² (max over the value's elements), DESIGN's MANP. */
+  readonly norm2: number;
+  /**
+   * Bound on the part of ν² made of PBS outputs (variance σ²_BR each). Default: `norm2` (every
+   * unit counted as a PBS output, the conservative choice since σ²_BR > σ²_glwe).
+   */
+  readonly pbsNorm2?: number;
+  /** Bound on the part of ν² made of fresh encryptions (variance σ²_glwe each). Default 0. */
+  readonly freshNorm2?: number;
+  /** How many PBS (or decryptions) this stands for; default 1. Used for the global p_error. */
+  readonly count?: number;
+  /** The op that reads (the table op, the round op, `func.return`). */
+  readonly op?: string;
+  readonly loc?: Location;
+  /** Human description ("table input", "bit 2 of exact rounding", "output #0 of @main"). */
+  readonly description?: string;
+}
+
+/** ν² of one encrypted value (max over its elements). */
+export interface ValueNorm {
+  readonly norm2: number;
+  readonly pbsNorm2: number;
+  readonly freshNorm2: number;
+}
+
+export interface NormAnalysis {
+  readonly norms: ReadonlyMap<Value, ValueNorm>;
+  readonly constraints: readonly NoiseConstraint[];
+  /** PBS executed per call (table elements + exact-rounding bits). */
+  readonly pbsCount: number;
+  /** Largest ν² among table and rounding-bit reads (0 when there is none). */
+  readonly maxTableNorm2: number;
+}
+
+/** Per-element noise of a value: `pbs` and `fresh` unit counts (same shape as the value). */
+interface Noise {
+  readonly pbs: nd.NDArray;
+  readonly fresh: nd.NDArray;
+}
+
+const isEnc = (v: Value): boolean => elementOf(v.type).kind === "eint";
+const widthOf = (v: Value): number => (elementOf(v.type) as { width: number }).width;
+const shape = (v: Value): number[] => shapeOf(v.type) as number[];
+
+function map2(x: Noise, f: (a: nd.NDArray) => nd.NDArray): Noise {
+  return { pbs: f(x.pbs), fresh: f(x.fresh) };
+}
+
+function filled(s: readonly number[], value: number): nd.NDArray {
+  return { shape: [...s], data: new Float64Array(nd.sizeOf(s)).fill(value) };
+}
+
+function maxOf(a: nd.NDArray): number {
+  let m = 0;
+  for (const v of a.data) if (v > m) m = v;
+  return m;
+}
+
+function summarize(x: Noise): ValueNorm {
+  let norm2 = 0;
+  for (let i = 0; i < x.pbs.data.length; i++) {
+    const t = x.pbs.data[i]! + x.fresh.data[i]!;
+    if (t > norm2) norm2 = t;
+  }
+  return { norm2, pbsNorm2: maxOf(x.pbs), freshNorm2: maxOf(x.fresh) };
+}
+
+// ---- linear maps on per-element squared norms (all coefficients are squared weights ≥ 0) --------
+
+/** numpy matmul of non-negative arrays (1-D operands promoted and squeezed as in matmulShape). */
+function matmul(a: nd.NDArray, b: nd.NDArray): nd.NDArray {
+  const as = a.shape.length === 1 ? [1, a.shape[0]!] : [...a.shape];
+  const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : [...b.shape];
+  const m = as[as.length - 2]!;
+  const k = as[as.length - 1]!;
+  const n = bs[bs.length - 1]!;
+  const batch = nd.broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
+  if (!batch || bs[bs.length - 2] !== k) throw new Error("norms: matmul shapes do not match");
+  const ia = nd.broadcastIndex(as.slice(0, -2), batch);
+  const ib = nd.broadcastIndex(bs.slice(0, -2), batch);
+  const out = new Float64Array(ia.length * m * n);
+  for (let t = 0; t < ia.length; t++) {
+    const ao = ia[t]! * m * k;
+    const bo = ib[t]! * k * n;
+    const oo = t * m * n;
+    for (let i = 0; i < m; i++) {
+      for (let kk = 0; kk < k; kk++) {
+        const av = a.data[ao + i * k + kk]!;
+        if (av === 0) continue;
+        const brow = bo + kk * n;
+        const orow = oo + i * n;
+        for (let j = 0; j < n; j++) out[orow + j] = out[orow + j]! + av * b.data[brow + j]!;
+      }
+    }
+  }
+  const outShape = [...batch];
+  if (a.shape.length > 1) outShape.push(m);
+  if (b.shape.length > 1) outShape.push(n);
+  return { shape: outShape, data: out };
+}
+
+/** NCHW convolution of non-negative arrays; out-of-range (padded) inputs contribute nothing. */
+function conv2d(x: nd.NDArray, w: nd.NDArray, strides: readonly number[], pads: readonly number[], dil: readonly number[], group: number, outShape: readonly number[]): nd.NDArray {
+  const [B, C, H, W] = x.shape as [number, number, number, number];
+  const [F, Cg, KH, KW] = w.shape as [number, number, number, number];
+  const [, , OH, OW] = outShape as [number, number, number, number];
+  const fg = F / group;
+  const out = new Float64Array(B * F * OH * OW);
+  for (let b = 0; b < B; b++) {
+    for (let f = 0; f < F; f++) {
+      const g = Math.floor(f / fg);
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          let s = 0;
+          for (let c = 0; c < Cg; c++) {
+            const ic = g * Cg + c;
+            for (let ky = 0; ky < KH; ky++) {
+              const iy = oy * strides[0]! - pads[0]! + ky * dil[0]!;
+              if (iy < 0 || iy >= H) continue;
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ox * strides[1]! - pads[1]! + kx * dil[1]!;
+                if (ix < 0 || ix >= W) continue;
+                s += w.data[((f * Cg + c) * KH + ky) * KW + kx]! * x.data[((b * C + ic) * H + iy) * W + ix]!;
+              }
+            }
+          }
+          out[((b * F + f) * OH + oy) * OW + ox] = s;
+        }
+      }
+    }
+  }
+  return { shape: [...outShape], data: out };
+}
+
+/** Data movement shared by encrypted norms and known clear values. */
+function move(op: Operation, inputs: readonly nd.NDArray[], padValue: number): nd.NDArray {
+  const x = inputs[0]!;
+  switch (op.name) {
+    case "fhe.reshape":
+      return nd.reshape(x, shape(op.result));
+    case "fhe.transpose":
+      return nd.transpose(x, asInts(op.attr("perm"))!);
+    case "fhe.concat":
+      return nd.concat(inputs, (op.attr("axis") as { value: number }).value);
+    case "fhe.slice":
+      return nd.slice(x, asInts(op.attr("starts"))!, asInts(op.attr("ends"))!, asInts(op.attr("steps"))!);
+    case "fhe.pad":
+      return nd.padConstant(x, asInts(op.attr("pads"))!, padValue);
+    case "fhe.gather": {
+      const idx = op.attr("indices") as DenseAttr;
+      return nd.gather(x, { shape: idx.type.shape as number[], data: idx.data }, (op.attr("axis") as { value: number }).value);
+    }
+    default:
+      throw new Error(`norms: ${op.name} is not data movement`);
+  }
+}
+
+const DATA_MOVEMENT = new Set(["fhe.reshape", "fhe.transpose", "fhe.concat", "fhe.slice", "fhe.pad", "fhe.gather"]);
+const KEEP = new Set(["fhe.neg_eint", "fhe.to_signed", "fhe.to_unsigned"]);
+
+/**
+ * Squared norm analysis of `func` (a verified `fhe`-dialect function). Clear weights are read
+ * from `arith.constant` (through data movement); a clear operand whose value is not known at
+ * compile time is bounded by its type's range (|c| ≤ 2^(w−1) for a signed w-bit integer).
+ */
+export function analyzeNorms(func: FuncOp): NormAnalysis {
+  const noise = new Map<Value, Noise>();
+  const clear = new Map<Value, nd.NDArray>();
+  const norms = new Map<Value, ValueNorm>();
+  const constraints: NoiseConstraint[] = [];
+  let pbsCount = 0;
+  let maxTableNorm2 = 0;
+
+  const get = (v: Value, op: Operation): Noise => {
+    const x = noise.get(v);
+    if (!x) fail("E0302", `crypto-params: no noise known for an operand of ${op.name}`, op.loc, op.name);
+    return x;
+  };
+  /** c² for a clear operand, elementwise (its own shape). */
+  const squares = (v: Value): nd.NDArray => {
+    const known = clear.get(v);
+    if (known) return nd.unaryOp(known, (c) => c * c);
+    const e = elementOf(v.type);
+    const r = e.kind === "int" ? intRange(e.width, e.signed) : { min: -(2 ** 53), max: 2 ** 53 };
+    const m = Math.max(Math.abs(r.min), Math.abs(r.max));
+    return filled(shape(v), m * m);
+  };
+  const set = (v: Value, x: Noise): void => {
+    noise.set(v, x);
+    norms.set(v, summarize(x));
+  };
+  const where = (op: Operation): string => (op.loc.kind === "unknown" ? "" : ` at ${formatLocation(op.loc)}`);
+
+  for (const a of func.args) if (isEnc(a)) set(a, { pbs: filled(shape(a), 0), fresh: filled(shape(a), 1) });
+
+  for (const op of func.body.ops) {
+    const outShape = op.results.length === 1 ? shape(op.result) : [];
+    switch (op.name) {
+      case "arith.constant": {
+        const d = op.attr("value") as DenseAttr;
+        clear.set(op.result, { shape: d.type.shape as number[], data: d.data });
+        continue;
+      }
+      case "func.return": {
+        op.operands.forEach((v, i) => {
+          if (!isEnc(v)) return;
+          const n = norms.get(v) ?? summarize(get(v, op));
+          constraints.push({
+            kind: "output",
+            precision: widthOf(v),
+            norm2: n.norm2,
+            pbsNorm2: n.pbsNorm2,
+            freshNorm2: n.freshNorm2,
+            count: nd.sizeOf(shape(v)),
+            op: op.name,
+            loc: op.loc,
+            description: `output #${i} of @${func.name}`,
+          });
+        });
+        continue;
+      }
+    }
+    if (DATA_MOVEMENT.has(op.name)) {
+      if (isEnc(op.result)) {
+        const xs = op.operands.map((v) => get(v, op));
+        set(op.result, {
+          pbs: move(op, xs.map((x) => x.pbs), 0),
+          fresh: move(op, xs.map((x) => x.fresh), 0),
+        });
+      } else if (op.operands.every((v) => clear.has(v))) {
+        clear.set(op.result, move(op, op.operands.map((v) => clear.get(v)!), (op.attr("value") as { value: number } | undefined)?.value ?? 0));
+      }
+      continue;
+    }
+    if (op.results.length !== 1 || !isEnc(op.result)) continue; // clear arithmetic: nothing to track
+    const bcast = (x: Noise): Noise => map2(x, (a) => nd.broadcastTo(a, outShape));
+    switch (op.name) {
+      case "fhe.add_eint":
+      case "fhe.sub_eint": {
+        const a = get(op.operands[0]!, op);
+        const b = get(op.operands[1]!, op);
+        set(op.result, bcast({ pbs: nd.binaryOp(a.pbs, b.pbs, (x, y) => x + y), fresh: nd.binaryOp(a.fresh, b.fresh, (x, y) => x + y) }));
+        break;
+      }
+      case "fhe.add_eint_int":
+      case "fhe.sub_eint_int":
+        set(op.result, bcast(get(op.operands[0]!, op)));
+        break;
+      case "fhe.sub_int_eint":
+        set(op.result, bcast(get(op.operands[1]!, op)));
+        break;
+      case "fhe.mul_eint_int": {
+        const c2 = squares(op.operands[1]!);
+        set(op.result, bcast(map2(get(op.operands[0]!, op), (a) => nd.binaryOp(a, c2, (x, y) => x * y))));
+        break;
+      }
+      case "fhe.dot_eint_int": {
+        const c2 = squares(op.operands[1]!);
+        set(op.result, map2(get(op.operands[0]!, op), (a) => {
+          let s = 0;
+          for (let i = 0; i < a.data.length; i++) s += a.data[i]! * c2.data[i]!;
+          return { shape: [], data: Float64Array.of(s) };
+        }));
+        break;
+      }
+      case "fhe.matmul_eint_int": {
+        const c2 = squares(op.operands[1]!);
+        set(op.result, map2(get(op.operands[0]!, op), (a) => matmul(a, c2)));
+        break;
+      }
+      case "fhe.matmul_int_eint": {
+        const c2 = squares(op.operands[0]!);
+        set(op.result, map2(get(op.operands[1]!, op), (b) => matmul(c2, b)));
+        break;
+      }
+      case "fhe.conv2d": {
+        const w2 = squares(op.operands[1]!);
+        const strides = asInts(op.attr("strides"))!;
+        const pads = asInts(op.attr("pads"))!;
+        const dil = asInts(op.attr("dilations"))!;
+        const group = (op.attr("group") as { value: number }).value;
+        set(op.result, map2(get(op.operands[0]!, op), (x) => conv2d(x, w2, strides, pads, dil, group, outShape)));
+        break;
+      }
+      case "fhe.sum": {
+        const x = get(op.operands[0]!, op);
+        const axes0 = asInts(op.attr("axes"))!;
+        const axes = axes0.length === 0 ? x.pbs.shape.map((_, i) => i) : axes0;
+        const keep = (op.attr("keep_dims") as { value: boolean }).value;
+        set(op.result, map2(x, (a) => nd.reduceSum(a, axes, keep)));
+        break;
+      }
+      case "fhe.apply_lookup_table":
+      case "fhe.apply_mapped_lookup_table": {
+        const input = op.operands[0]!;
+        const n = norms.get(input) ?? summarize(get(input, op));
+        const count = nd.sizeOf(shape(input));
+        constraints.push({
+          kind: "table",
+          precision: widthOf(input),
+          norm2: n.norm2,
+          pbsNorm2: n.pbsNorm2,
+          freshNorm2: n.freshNorm2,
+          count,
+          op: op.name,
+          loc: op.loc,
+          description: `${widthOf(input)}-bit table input${where(op)}`,
+        });
+        pbsCount += count;
+        maxTableNorm2 = Math.max(maxTableNorm2, n.norm2);
+        set(op.result, { pbs: filled(outShape, 1), fresh: filled(outShape, 0) });
+        break;
+      }
+      case "fhe.round": {
+        const x = get(op.operands[0]!, op);
+        const method = (op.attr("method") as { value: string }).value;
+        if (method !== "exact") {
+          set(op.result, x);
+          break;
+        }
+        const P = widthOf(op.operands[0]!);
+        const k = P - widthOf(op.result);
+        const n = summarize(x);
+        const count = nd.sizeOf(outShape);
+        for (let i = 0; i < k; i++) {
+          const amp = 4 ** (P - 1 - i);
+          const pbs = (n.pbsNorm2 + i) * amp;
+          const fresh = n.freshNorm2 * amp;
+          const total = (n.norm2 + i) * amp;
+          constraints.push({
+            kind: "round-bit",
+            precision: 1,
+            norm2: total,
+            pbsNorm2: pbs,
+            freshNorm2: fresh,
+            count,
+            op: op.name,
+            loc: op.loc,
+            description: `bit ${i} of the exact rounding ${P} → ${P - k} bits${where(op)} (ν² ${n.norm2} × 4^${P - 1 - i})`,
+          });
+          maxTableNorm2 = Math.max(maxTableNorm2, total);
+        }
+        pbsCount += k * count;
+        set(op.result, { pbs: nd.unaryOp(x.pbs, (v) => v + k), fresh: x.fresh });
+        break;
+      }
+      default:
+        if (KEEP.has(op.name)) {
+          set(op.result, get(op.operands[0]!, op));
+          break;
+        }
+        fail("E0302", `crypto-params: no noise rule for '${op.name}' (expects the fhe dialect)`, op.loc, op.name);
+    }
+  }
+  return { norms, constraints, pbsCount, maxTableNorm2 };
+}

@@ -1,0 +1,397 @@
+// Crypto-parameter optimizer (DESIGN §6): one parameter set for the whole circuit, the cheapest by
+// the cost model that is 128-bit secure (noise stds on the security curve for n and kN) and meets
+// every noise constraint at the per-PBS error bound.
+//
+// Search space: k ∈ 1..6, log₂N ∈ 8..17, n ∈ 450..2047, every PBS and keyswitch decomposition
+// (β, ℓ) with β·ℓ ≤ 64. Pruning, exact with respect to the cost model:
+// - For a given (k, N) and PBS level ℓ, σ²_EP does not depend on n, so only the base β minimising
+//   it matters; levels whose best σ²_EP is no better than a smaller level's are dominated (same
+//   noise, higher cost) and dropped.
+// - The keyswitch noise per input coefficient depends on (n, β_KS, ℓ_KS) only (not on kN), so the
+//   best base per (n, ℓ_KS) and the dominated levels are computed once per n, shared by all (k, N).
+// - Cost grows with n, ℓ_PBS and ℓ_KS, so n is scanned upward and stops as soon as the cheapest
+//   conceivable set at that n costs more than the best found; for each (n, ℓ_PBS) the smallest
+//   sufficient ℓ_KS is taken.
+// The result is the exact optimum of the model over the whole space (not an approximation).
+import { fail } from "../../ir/diagnostics.js";
+import type { NoiseConstraint } from "./norms.js";
+import {
+  errorProbability,
+  externalProductVariance,
+  keyswitchCost,
+  keyswitchVariancePerCoefficient,
+  modulusSwitchVariance,
+  noiseTerms,
+  pbsCost,
+  perPbsFromGlobal,
+  safeVariance,
+} from "./noise.js";
+import { checkSecurity, minNoiseStd } from "./security.js";
+
+/** The chosen set (field names are part of the `fhec info --json` contract). */
+export interface CryptoParameters {
+  /** Precision (bits) of the most demanding constraint, the one that sized the set. */
+  readonly precision: number;
+  readonly lweDimension: number;
+  readonly glweDimension: number;
+  readonly polynomialSize: number;
+  readonly pbsBaseLog: number;
+  readonly pbsLevel: number;
+  readonly ksBaseLog: number;
+  readonly ksLevel: number;
+  /** σ/q of the small LWE key's encryptions (keyswitching key), on the security curve at n. */
+  readonly lweNoiseStd: number;
+  /** σ/q of the GLWE key's encryptions (bootstrapping key, fresh inputs), on the curve at kN. */
+  readonly glweNoiseStd: number;
+  /** ν² of the most demanding constraint. */
+  readonly maxNorm2: number;
+  /** The per-PBS error bound the set was chosen for. */
+  readonly pError: number;
+  /** Cost model value of one table lookup (keyswitch + PBS); 0 for a circuit without any. */
+  readonly cost: number;
+  /** Predicted worst per-PBS (or per-decryption) error probability over all constraints. */
+  readonly pErrorPerPbs: number;
+}
+
+export interface ChooseParametersOptions {
+  readonly constraints: readonly NoiseConstraint[];
+  /** Per-PBS error bound; default 2^−40 (when `globalPError` is not given either). */
+  readonly pError?: number;
+  /**
+   * Bound on the probability that any PBS (or output decryption) of one run fails; turned into
+   * a per-PBS bound by 1 − P = (1 − p)^count over the constraints' counts. With `pError` also
+   * given, the smaller per-PBS bound wins.
+   */
+  readonly globalPError?: number;
+}
+
+export const DEFAULT_P_ERROR = 2 ** -40;
+
+export const SEARCH_SPACE = Object.freeze({
+  glweDimensions: [1, 2, 3, 4, 5, 6],
+  logPolynomialSizes: [8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+  minLweDimension: 450,
+  maxLweDimension: 2047,
+  /** β·ℓ ≤ 64 for every decomposition. */
+  maxDecompositionBits: 64,
+});
+
+/** A constraint reduced to what the search needs. */
+interface Req {
+  /** Reads after keyswitch + modulus switch (tables, rounding bits) or not (decryptions). */
+  readonly pbs: boolean;
+  readonly precision: number;
+  /** σ²_safe at this precision. */
+  readonly safe: number;
+  readonly a: number;
+  readonly f: number;
+  readonly src: NoiseConstraint;
+}
+
+interface Level {
+  readonly level: number;
+  readonly baseLog: number;
+  readonly variance: number;
+}
+
+interface Found {
+  k: number;
+  N: number;
+  n: number;
+  pbs: Level;
+  ks: Level;
+  cost: number;
+}
+
+function validate(c: NoiseConstraint): void {
+  const bad = (what: string) => {
+    throw new RangeError(`noise constraint ${c.description ?? c.kind}: ${what}`);
+  };
+  if (!(Number.isInteger(c.precision) && c.precision >= 1 && c.precision <= 62)) bad(`precision ${c.precision} must be an integer in 1..62`);
+  for (const [k, v] of [["norm2", c.norm2], ["pbsNorm2", c.pbsNorm2], ["freshNorm2", c.freshNorm2]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) bad(`${k} = ${v} must be finite and ≥ 0`);
+  }
+}
+
+const isPbs = (c: NoiseConstraint): boolean => c.kind !== "output";
+
+function toReqs(constraints: readonly NoiseConstraint[], pError: number, linear: boolean): Req[] {
+  return constraints.map((c) => {
+    // Without any PBS in the circuit every unit of noise is a fresh encryption.
+    const a = linear ? 0 : (c.pbsNorm2 ?? c.norm2);
+    const f = linear ? Math.max(c.norm2, c.freshNorm2 ?? 0) : (c.freshNorm2 ?? 0);
+    return { pbs: isPbs(c), precision: c.precision, safe: safeVariance(c.precision, pError), a, f, src: c };
+  });
+}
+
+/** Drops constraints implied by another of the same class and precision (larger a and f). */
+function reduce(reqs: readonly Req[]): Req[] {
+  const groups = new Map<string, Req[]>();
+  for (const r of reqs) {
+    const key = `${r.pbs}:${r.precision}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const out: Req[] = [];
+  for (const g of groups.values()) {
+    g.sort((x, y) => y.a - x.a || y.f - x.f);
+    let maxF = -1;
+    for (const r of g) {
+      if (r.f > maxF) {
+        out.push(r);
+        maxF = r.f;
+      }
+    }
+  }
+  return out;
+}
+
+// ---- decomposition tables ---------------------------------------------------------------------
+
+const pbsLevelsCache = new Map<string, Level[]>();
+
+/** Non-dominated PBS levels for (k, N): best β per ℓ, σ²_EP strictly decreasing with ℓ. */
+function pbsLevels(k: number, N: number): Level[] {
+  const key = `${k}:${N}`;
+  const hit = pbsLevelsCache.get(key);
+  if (hit) return hit;
+  const std = minNoiseStd(k * N);
+  const out: Level[] = [];
+  let bestSoFar = Infinity;
+  for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
+    let best: Level | undefined;
+    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits; baseLog++) {
+      const variance = externalProductVariance(k, N, baseLog, level, std);
+      if (!best || variance < best.variance) best = { level, baseLog, variance };
+    }
+    if (best && best.variance < bestSoFar) {
+      out.push(best);
+      bestSoFar = best.variance;
+    }
+  }
+  pbsLevelsCache.set(key, out);
+  return out;
+}
+
+const ksLevelsCache = new Map<number, Level[]>();
+
+/** Non-dominated keyswitch levels at small dimension n: best β per ℓ, per-coefficient variance. */
+function ksLevels(n: number): Level[] {
+  const hit = ksLevelsCache.get(n);
+  if (hit) return hit;
+  const std = minNoiseStd(n);
+  const out: Level[] = [];
+  let bestSoFar = Infinity;
+  for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
+    let best: Level | undefined;
+    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits; baseLog++) {
+      const variance = keyswitchVariancePerCoefficient(baseLog, level, std);
+      if (!best || variance < best.variance) best = { level, baseLog, variance };
+    }
+    if (best && best.variance < bestSoFar) {
+      out.push(best);
+      bestSoFar = best.variance;
+    }
+  }
+  ksLevelsCache.set(n, out);
+  return out;
+}
+
+// ---- search -----------------------------------------------------------------------------------
+
+interface SearchOptions {
+  /** Restrict to these (k, N) pairs (default: the whole space). */
+  readonly pairs?: readonly (readonly [number, number])[];
+  /** Stop at the first feasible set (feasibility test only). */
+  readonly firstFeasible?: boolean;
+}
+
+function allPairs(): [number, number][] {
+  const out: [number, number][] = [];
+  for (const k of SEARCH_SPACE.glweDimensions) for (const logN of SEARCH_SPACE.logPolynomialSizes) out.push([k, 2 ** logN]);
+  return out;
+}
+
+/** Cheapest (k, N, n, PBS, KS) meeting every requirement; at least one must be a PBS one. */
+function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefined {
+  const tables = reqs.filter((r) => r.pbs);
+  const outs = reqs.filter((r) => !r.pbs);
+  const maxTableBits = Math.max(1, ...tables.map((r) => r.precision));
+  let best: Found | undefined;
+  for (const [k, N] of opts.pairs ?? allPairs()) {
+    const kN = k * N;
+    if (kN < SEARCH_SPACE.minLweDimension) continue; // the curve is not valid for the GLWE key
+    if (N < 2 ** (maxTableBits + 1)) continue; // a PBS reads p bits (plus padding) from 2N slots
+    const fresh = minNoiseStd(kN) ** 2;
+    const levels = pbsLevels(k, N);
+    if (levels.length === 0) continue;
+    // Requirements that do not depend on n or the decompositions.
+    if (outs.some((r) => r.f * fresh > r.safe) || tables.some((r) => r.f * fresh >= r.safe)) continue;
+    for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
+      const floorCost = pbsCost(n, k, N, levels[0]!.level) + keyswitchCost(n, k, N, 1);
+      if (best && floorCost >= best.cost) break;
+      const ms = modulusSwitchVariance(n, N);
+      const ks = ksLevels(n);
+      for (const pbs of levels) {
+        const cPbs = pbsCost(n, k, N, pbs.level);
+        if (best && cPbs + keyswitchCost(n, k, N, 1) >= best.cost) break;
+        const br = n * pbs.variance;
+        let ok = true;
+        for (const r of outs) {
+          if (r.a * br + r.f * fresh > r.safe) {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok) continue;
+        let budget = Infinity;
+        for (const r of tables) budget = Math.min(budget, r.safe - r.a * br - r.f * fresh - ms);
+        if (!(budget > 0)) continue;
+        const perCoefficient = budget / kN;
+        const ksLevel = ks.find((l) => l.variance <= perCoefficient);
+        if (!ksLevel) continue;
+        const cost = cPbs + keyswitchCost(n, k, N, ksLevel.level);
+        if (!best || cost < best.cost) best = { k, N, n, pbs, ks: ksLevel, cost };
+        if (opts.firstFeasible) return best;
+      }
+    }
+  }
+  return best;
+}
+
+function demand(r: Req): number {
+  return (r.a + r.f) * 4 ** r.precision;
+}
+
+function describe(c: NoiseConstraint): string {
+  return c.description ?? `${c.kind} constraint`;
+}
+
+function noSolution(reqs: readonly Req[], pError: number, linear: boolean): never {
+  const sorted = reduce(reqs).sort((x, y) => demand(y) - demand(x) || Number(y.pbs) - Number(x.pbs));
+  let worst = sorted[0]!;
+  if (!linear) {
+    // The most demanding constraint that cannot be met even on its own, if there is one.
+    for (const r of sorted) {
+      if (!(r.pbs ? search([r], { firstFeasible: true }) : search([r, syntheticTable(pError)], { firstFeasible: true }))) {
+        worst = r;
+        break;
+      }
+    }
+  }
+  const c = worst.src;
+  const nu = Math.sqrt(c.norm2);
+  const what = c.kind === "output" ? "decrypting" : "reading";
+  fail(
+    "E0602",
+    `no 128-bit secure crypto parameters meet p_error ${pError.toExponential(2)} per PBS: the most demanding constraint is ${describe(c)}` +
+      ` (${what} ${c.precision} bit${c.precision === 1 ? "" : "s"} with ν² = ${fmt(c.norm2)}, ν ≈ ${fmt(nu)}).` +
+      ` Reduce the precision there: round accumulators before tables (roundingThresholdBits), use fewer bits` +
+      ` (nBits) or smaller weights, or allow a larger p_error.`,
+    c.loc,
+    c.op,
+  );
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) && Math.abs(x) < 1e15 ? String(x) : x.toPrecision(4);
+}
+
+/** A 1-bit table read of a PBS output: gives linear circuits usable keys for the artifact. */
+function syntheticTable(pError: number): Req {
+  const src: NoiseConstraint = { kind: "table", precision: 1, norm2: 1, description: "synthetic 1-bit table (keys for a circuit without tables)" };
+  return { pbs: true, precision: 1, safe: safeVariance(1, pError), a: 1, f: 0, src };
+}
+
+/** The per-PBS bound to use for these options and constraints. */
+export function resolvePError(constraints: readonly NoiseConstraint[], pError?: number, globalPError?: number): number {
+  if (pError !== undefined && !(pError > 0 && pError < 1)) throw new RangeError(`pError must be in (0, 1), got ${pError}`);
+  if (globalPError === undefined) return pError ?? DEFAULT_P_ERROR;
+  const count = constraints.reduce((s, c) => s + (c.count ?? 1), 0);
+  const fromGlobal = perPbsFromGlobal(globalPError, Math.max(1, count));
+  return pError === undefined ? fromGlobal : Math.min(pError, fromGlobal);
+}
+
+/**
+ * The cheapest 128-bit secure parameter set meeting every constraint. Throws `CompileError`
+ * E0602 naming the most demanding constraint when none exists.
+ *
+ * Circuits without any table (no `table`/`round-bit` constraint) only need their outputs to
+ * decrypt: the big key is the smallest kN whose fresh-encryption noise (σ_glwe·ν) passes every
+ * output, and the small key and decompositions are the cheapest ones able to run a 1-bit PBS on
+ * that (k, N), so the artifact is complete; `cost` is 0 (no keyswitch or PBS runs).
+ */
+export function chooseParameters(options: ChooseParametersOptions): CryptoParameters {
+  const { constraints } = options;
+  constraints.forEach(validate);
+  const pError = resolvePError(constraints, options.pError, options.globalPError);
+  const linear = !constraints.some(isPbs);
+  const reqs = toReqs(constraints, pError, linear);
+  let found: Found | undefined;
+  if (!linear) {
+    found = search(reduce(reqs));
+  } else {
+    // Smallest kN meeting the outputs; among equal kN, the cheapest 1-bit PBS.
+    const byDim = new Map<number, [number, number][]>();
+    for (const [k, N] of allPairs()) {
+      if (k * N < SEARCH_SPACE.minLweDimension) continue;
+      const fresh = minNoiseStd(k * N) ** 2;
+      if (reqs.some((r) => r.f * fresh > r.safe)) continue;
+      const list = byDim.get(k * N) ?? [];
+      list.push([k, N]);
+      byDim.set(k * N, list);
+    }
+    for (const dim of [...byDim.keys()].sort((x, y) => x - y)) {
+      const f = search([syntheticTable(pError)], { pairs: byDim.get(dim)! });
+      if (f) {
+        found = { ...f, cost: 0 };
+        break;
+      }
+    }
+  }
+  if (!found) noSolution(reqs, pError, linear);
+
+  const params = {
+    lweDimension: found.n,
+    glweDimension: found.k,
+    polynomialSize: found.N,
+    pbsBaseLog: found.pbs.baseLog,
+    pbsLevel: found.pbs.level,
+    ksBaseLog: found.ks.baseLog,
+    ksLevel: found.ks.level,
+    lweNoiseStd: minNoiseStd(found.n),
+    glweNoiseStd: minNoiseStd(found.k * found.N),
+  };
+  const sec = checkSecurity(params);
+  if (!sec.secure) throw new Error(`internal: optimizer produced an insecure set\n${sec.report}`);
+
+  // The most demanding constraint under the chosen set: the highest predicted error probability.
+  const t = noiseTerms(params);
+  let worst: { p: number; c: NoiseConstraint | undefined } = { p: 0, c: undefined };
+  for (const r of reqs) {
+    const v = r.a * t.bootstrap + r.f * t.fresh + (r.pbs ? t.keyswitch + t.modulusSwitch : 0);
+    const p = errorProbability(r.precision, v);
+    if (!worst.c || p > worst.p) worst = { p, c: r.src };
+  }
+  return {
+    precision: worst.c?.precision ?? 1,
+    ...params,
+    maxNorm2: worst.c?.norm2 ?? 0,
+    pError,
+    cost: found.cost,
+    pErrorPerPbs: worst.p,
+  };
+}
+
+/** Predicted error probability of each constraint under a parameter set (for reports and tests). */
+export function constraintErrorProbabilities(
+  params: Parameters<typeof noiseTerms>[0],
+  constraints: readonly NoiseConstraint[],
+): number[] {
+  const linear = !constraints.some(isPbs);
+  const t = noiseTerms(params);
+  return toReqs(constraints, 0.5, linear).map((r) =>
+    errorProbability(r.precision, r.a * t.bootstrap + r.f * t.fresh + (r.pbs ? t.keyswitch + t.modulusSwitch : 0)),
+  );
+}
