@@ -192,7 +192,7 @@ export const mulEintInt = elementwise({
 
 export const negEint = elementwise({
   name: "fhe.neg_eint",
-  summary: "Negates an encrypted value (modulo 2^p for unsigned values).",
+  summary: "Negates an encrypted value (a result outside the type is an overflow).",
   lhs: "enc",
   examples: {
     ok: `func.func @neg(%a: !fhe.esint<5>) -> !fhe.esint<5> {

@@ -264,10 +264,10 @@ export class GraphQuantizer {
       case "const":
         return this.postConstant(r.value, r.element, loc);
       case "enc":
-        return this.postArg(this.outputEnc(r, v, loc), v.type);
+        return this.postArg(this.outputEnc(r), v.type);
       case "deferred": {
-        if (r.integerCode || !this.postEligible(r)) return this.postArg(this.outputEnc(this.materialize(r, v, loc, "outputs"), v, loc), v.type);
-        let cur = this.postArg(this.outputEnc(r.src, v, loc), v.type);
+        if (r.integerCode || !this.postEligible(r)) return this.postArg(this.outputEnc(this.materialize(r, v, loc, "outputs")), v.type);
+        let cur = this.postArg(this.outputEnc(r.src), v.type);
         for (const s of r.steps) cur = this.clonePost(s.op, s.op.operands.map((o, i) => (i === s.flowIndex ? cur : this.postConstant(s.constants[i]!, elementOf(o.type), s.op.loc))));
         return cur;
       }
@@ -280,7 +280,7 @@ export class GraphQuantizer {
   }
 
   /** An encrypted value as a circuit output (wide accumulators stay wide: the client de-quantizes). */
-  private outputEnc(e: EncRepr, _v: Value, _loc: Location): EncRepr {
+  private outputEnc(e: EncRepr): EncRepr {
     if (!this.fheOutputs.includes(e)) this.fheOutputs.push(e);
     return e;
   }
@@ -362,9 +362,9 @@ export class GraphQuantizer {
       case "Conv":
         return this.lowerConv(op, reprs);
       case "AveragePool":
-        return this.lowerAveragePool(op, reprs);
+        return this.lowerAveragePool(op);
       case "GlobalAveragePool":
-        return this.lowerReduce(op, reprs[0]!, [2, 3], true, true);
+        return this.lowerReduce(op, [2, 3], true, true);
       case "ReduceSum":
       case "ReduceMean": {
         const a = onnxAttrs(op.name, op.attributes);
@@ -372,10 +372,10 @@ export class GraphQuantizer {
         const axes = (a.ints("axes") ?? []).map((x) => (x < 0 ? x + r : x));
         const all = axes.length === 0 ? Array.from({ length: r - 1 }, (_, i) => i + 1) : axes;
         if (all.includes(0)) fail("E0601", "reducing over the batch axis is not supported", loc, op.name);
-        return this.lowerReduce(op, reprs[0]!, all, a.int("keepdims") !== 0, type === "ReduceMean");
+        return this.lowerReduce(op, all, a.int("keepdims") !== 0, type === "ReduceMean");
       }
       case "MaxPool":
-        return this.lowerMaxPool(op, reprs[0]!);
+        return this.lowerMaxPool(op);
       case "Pad":
         return this.lowerPad(op, reprs[0]!);
       default:
@@ -384,12 +384,11 @@ export class GraphQuantizer {
     if (DATA_MOVEMENT.has(type)) return this.lowerDataMovement(op, reprs);
     const live = reprs.filter((r) => r.kind !== "const");
     if (UNIVARIATE.has(type) && live.length === 1) return this.lowerUnivariate(op, reprs);
-    if (live.length === 2 && ["Add", "Sub", "Mul", "Max", "Min"].includes(type)) return this.lowerBivariate(op, type, reprs);
-    if (type === "Max" || type === "Min") return this.lowerVariadicMinMax(op, type, reprs);
+    if (live.length === 2 && ["Add", "Sub", "Mul", "Max", "Min"].includes(type)) return this.lowerBivariate(op, type);
     fail(
       "E0601",
       live.length > 1
-        ? `${type} of ${live.length} encrypted values has no FHE lowering (only Add, Sub, Mul, Max and Min combine two encrypted values)`
+        ? `${type} of ${live.length} encrypted values has no FHE lowering (Add, Sub, Mul, Max and Min combine exactly two encrypted values; chain two-input ops instead)`
         : `${type} on encrypted values is not supported by the quantizer`,
       loc,
       op.name,
@@ -583,7 +582,7 @@ export class GraphQuantizer {
   }
 
   /** Integer weights (minus zero points) and per-output-channel scales for a [K, N]-like matrix. */
-  private weights(w: ConstRepr, outAxis: number, loc: Location, opName: string): { values: Float64Array; scales: Float64Array } {
+  private weights(w: ConstRepr, outAxis: number): { values: Float64Array; scales: Float64Array } {
     const shape = w.value.shape;
     const strides = stridesOf(shape);
     const channels = shape[outAxis]!;
@@ -599,8 +598,7 @@ export class GraphQuantizer {
       }
       return { values, scales };
     }
-    if (q) void opName; // per-axis along another axis: quantized again below from the float value
-    void loc;
+    // A per-axis QDQ weight along another axis is quantized again from its float value below.
     const perChannel = this.cfg.perChannelWeights;
     return quantizeWeights(w.value.data, this.cfg.nBits.weights, {
       symmetric: this.cfg.symmetricWeights,
@@ -636,7 +634,7 @@ export class GraphQuantizer {
       const w = reprs[0] as ConstRepr;
       const x = this.linearInput(op.operands[1]!, op.loc, "uniform");
       if (w.value.shape.length !== 2 || x.shape.length !== 2) fail("E0601", "MatMul of a constant by an encrypted value needs 2-D operands", op.loc, op.name);
-      const { values, scales } = this.weights(w, 0, op.loc, op.name);
+      const { values, scales } = this.weights(w, 0);
       const [m, k] = w.value.shape as [number, number];
       const n = x.shape[1]!;
       const zx = x.zeroPoint[0]!;
@@ -683,7 +681,7 @@ export class GraphQuantizer {
       x.scale.length === 1 && w.quantized
         ? w
         : { kind: "const", element: w.element, value: { shape: [k, n], data: w.value.data.map((v, i) => v * sk(Math.floor(i / n))) } };
-    const { values, scales } = this.weights(folded, 1, op.loc, op.name);
+    const { values, scales } = this.weights(folded, 1);
     const inputScale = folded === w ? x.scale[0]! : 1;
     const colScale = new Float64Array(n);
     for (let j = 0; j < n; j++) colScale[j] = alpha * inputScale * scales[scales.length === 1 ? 0 : j]!;
@@ -718,7 +716,7 @@ export class GraphQuantizer {
     const group = a.int("group");
     const wShape = oneD ? [w.value.shape[0]!, w.value.shape[1]!, 1, w.value.shape[2]!] : [...w.value.shape];
     const f = wShape[0]!;
-    const { values, scales } = this.weights(w, 0, op.loc, op.name);
+    const { values, scales } = this.weights(w, 0);
     const pad2 = oneD ? [0, geom.padBegin[0]!, 0, geom.padEnd[0]!] : [geom.padBegin[0]!, geom.padBegin[1]!, geom.padEnd[0]!, geom.padEnd[1]!];
     const strides = oneD ? [1, geom.strides[0]!] : geom.strides;
     const dil = oneD ? [1, geom.dilations[0]!] : geom.dilations;
@@ -777,8 +775,7 @@ export class GraphQuantizer {
     return { value, shape: out, lo, hi };
   }
 
-  private lowerAveragePool(op: Operation, reprs: Repr[]): void {
-    void reprs;
+  private lowerAveragePool(op: Operation): void {
     const a = onnxAttrs(op.name, op.attributes);
     const x = this.linearInput(op.operands[0]!, op.loc, "uniform");
     if (x.shape.length !== 4) fail("E0601", "AveragePool is supported on 4-D inputs only", op.loc, op.name);
@@ -817,8 +814,7 @@ export class GraphQuantizer {
     this.set(op, this.enc(acc, outShape, scale, Float64Array.of(kk * x.zeroPoint[0]!), lo, hi, false));
   }
 
-  private lowerReduce(op: Operation, r: Repr, axes: number[], keepDims: boolean, mean: boolean): void {
-    void r;
+  private lowerReduce(op: Operation, axes: number[], keepDims: boolean, mean: boolean): void {
     const x = this.linearInput(op.operands[0]!, op.loc, "uniform");
     const set = new Set(axes);
     const count = axes.reduce((acc, ax) => acc * x.shape[ax]!, 1);
@@ -834,7 +830,7 @@ export class GraphQuantizer {
     // A chain with per-element constants cannot move past a permutation: tabulate it first.
     const encs = live.map(({ r, i }) => {
       if (r.kind === "deferred" && live.length === 1 && r.steps.every((s) => s.constants.every((c) => !c || c.data.length <= 1))) return r;
-      return r.kind === "enc" && live.length === 1 ? r : this.linearInputOrSelf(op.operands[i]!, r, op.loc);
+      return r.kind === "enc" ? r : this.linearInput(op.operands[i]!, op.loc, "uniform");
     });
     const iotaOffsets: number[] = [];
     let offset = 0;
@@ -859,11 +855,6 @@ export class GraphQuantizer {
       return;
     }
     this.set(op, this.moveEnc(op, encs as EncRepr[], map, outShape));
-  }
-
-  private linearInputOrSelf(v: Value, r: Repr, loc: Location): EncRepr {
-    if (r.kind === "enc") return r;
-    return this.linearInput(v, loc, "uniform");
   }
 
   /** Emits the element movement `map` (output element → flat index into the concatenated inputs). */
@@ -950,8 +941,7 @@ export class GraphQuantizer {
     return [a, b];
   }
 
-  private lowerBivariate(op: Operation, type: string, reprs: Repr[]): void {
-    void reprs;
+  private lowerBivariate(op: Operation, type: string): void {
     const [av, bv] = [op.operands[0]!, op.operands[1]!];
     const outShape = perSample(op.result.type as TensorType, `result of ${op.name}`, op.loc);
     if (type === "Mul") return this.set(op, this.multiply(op, av, bv, outShape));
@@ -991,12 +981,6 @@ export class GraphQuantizer {
     }
   }
 
-  private lowerVariadicMinMax(op: Operation, type: string, reprs: Repr[]): void {
-    void reprs;
-    void type;
-    fail("E0601", `${op.name.slice(5)} of more than two encrypted values is not supported; chain two-input ${type} ops instead`, op.loc, op.name);
-  }
-
   /** a·b = ((a+b)² − (a−b)²)/4 with two squaring tables; x·x uses one. */
   private multiply(op: Operation, av: Value, bv: Value, outShape: number[]): EncRepr {
     const range = this.range(op.result, op.loc);
@@ -1024,8 +1008,7 @@ export class GraphQuantizer {
     return this.enc(v, outShape, Float64Array.of(out.scale), Float64Array.of(0), lo, hi, false);
   }
 
-  private lowerMaxPool(op: Operation, r: Repr): void {
-    void r;
+  private lowerMaxPool(op: Operation): void {
     const a = onnxAttrs(op.name, op.attributes);
     const x = this.linearInput(op.operands[0]!, op.loc, "uniform");
     if (x.shape.length !== 4) fail("E0601", "MaxPool is supported on 4-D inputs only", op.loc, op.name);
