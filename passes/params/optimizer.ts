@@ -319,8 +319,10 @@ export function resolvePError(constraints: readonly NoiseConstraint[], pError?: 
  *
  * Circuits without any table (no `table`/`round-bit` constraint) only need their outputs to
  * decrypt: the big key is the smallest kN whose fresh-encryption noise (σ_glwe·ν) passes every
- * output, and the small key and decompositions are the cheapest ones able to run a 1-bit PBS on
- * that (k, N), so the artifact is complete; `cost` is 0 (no keyswitch or PBS runs).
+ * output — among the kN whose keys can also run a 1-bit PBS, so the artifact's keys are complete
+ * and usable (this only rules out kN = 512, too noisy for any PBS) — and the small key and
+ * decompositions are the cheapest 1-bit-PBS-capable ones on that (k, N); `cost` is 0 (no
+ * keyswitch or PBS runs).
  */
 export function chooseParameters(options: ChooseParametersOptions): CryptoParameters {
   const { constraints } = options;
