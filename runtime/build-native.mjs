@@ -1,6 +1,6 @@
 // Builds the native TFHE addon with node-gyp (called by `npm run build`, hence by `npm ci`).
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,4 +14,22 @@ const result = spawnSync("npx", ["--no-install", "node-gyp", "rebuild", "--relea
   stdio: "inherit",
   env: { ...process.env, JOBS: process.env.JOBS ?? "max" },
 });
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+// The SIMD kernel objects are compiled with -mavx2 / -mavx512f. If one of them emitted a weak
+// (COMDAT) symbol, e.g. a std::vector member, the linker could pick that copy for generic code
+// and the addon would crash with SIGILL on CPUs without the extension. Refuse such a build.
+const objRoot = join(nativeDir, "build", "Release", "obj.target");
+for (const lib of ["fhec_kernels_avx2", "fhec_kernels_avx512"]) {
+  const dir = join(objRoot, lib, "src");
+  if (!existsSync(dir)) continue;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".o"))) {
+    const nm = spawnSync("nm", ["-C", "--defined-only", join(dir, f)], { encoding: "utf8" });
+    if (nm.status !== 0) continue; // nm unavailable: skip the check
+    const weak = nm.stdout.split("\n").filter((l) => / [WVu] /.test(l));
+    if (weak.length > 0) {
+      console.error(`runtime: ${lib}/${f} defines weak symbols shared with generic code:\n${weak.join("\n")}`);
+      process.exit(1);
+    }
+  }
+}

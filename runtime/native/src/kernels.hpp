@@ -1,4 +1,7 @@
 // Hot kernels, compiled three times (portable scalar, AVX2+FMA, AVX-512) and selected at run time.
+// The kernel translation units must not instantiate any inline/template code shared with the
+// rest of the addon (e.g. std::vector members): the linker could pick the AVX-512 copy for
+// generic callers. They only touch raw pointers; `nm` on their objects shows no weak symbols.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +42,7 @@ struct PbsArgs {
 struct KsArgs {
   const uint64_t* ksk;   // [in_dim][level][out_dim + 1]
   const uint32_t* ksk32; // same, 32-bit storage (top halves); used instead of ksk when non-null
+  uint32_t* scratch32;   // out_dim + 1 words of scratch for the 32-bit path
   size_t in_dim, out_dim;
   uint32_t base_log, level;
   const uint64_t* in;    // in_dim + 1 words

@@ -581,10 +581,8 @@ static void ks_sub_row32(uint32_t* __restrict out, const uint32_t* __restrict ro
 
 // Keyswitch with a 32-bit key: arithmetic modulo 2^32 on the top halves, result scaled back.
 static void keyswitch32(const KsArgs& a) {
-  static thread_local AVec<uint32_t> acc;
   const size_t len = a.out_dim + 1;
-  if (acc.size() < len) acc.resize(len);
-  uint32_t* o = acc.data();
+  uint32_t* o = a.scratch32;
   std::memset(o, 0, sizeof(uint32_t) * a.out_dim);
   o[a.out_dim] = static_cast<uint32_t>((a.in[a.in_dim] + (uint64_t(1) << 31)) >> 32);
   const uint32_t total = a.base_log * a.level;

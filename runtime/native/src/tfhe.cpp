@@ -226,6 +226,7 @@ void build_test_polynomial(const uint64_t* table, size_t table_len, size_t N, ui
 namespace {
 thread_local PbsWorkspace t_ws;
 thread_local AVec<uint64_t> t_small;
+thread_local AVec<uint32_t> t_ks32;
 
 void run_batch(size_t count, bool parallel, const std::function<void(size_t)>& fn) {
   if (parallel && count > 1) {
@@ -283,6 +284,8 @@ void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* 
   KsArgs a;
   a.ksk = ek.ksk.data();
   a.ksk32 = ek.ksk32.empty() ? nullptr : ek.ksk32.data();
+  if (t_ks32.size() < size_t(p.lwe_dimension) + 1) t_ks32.resize(size_t(p.lwe_dimension) + 1);
+  a.scratch32 = t_ks32.data();
   a.in_dim = p.big_dimension();
   a.out_dim = p.lwe_dimension;
   a.base_log = p.ks_base_log;
