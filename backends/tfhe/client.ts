@@ -1,0 +1,75 @@
+// Client side of the tfhe backend: key generation, encryption of integer inputs (the BatchTensor
+// the clear backend takes) and decryption of outputs with each value's precision and signedness.
+import { ClientKey, type KeyGenOptions, type LweCiphertextTensor, type SeededEvaluationKeys } from "../../runtime/index.js";
+import * as nd from "../../ir/tensor.js";
+import { decodeAt, encodeAt } from "./encoding.js";
+import { type EncryptedValueSpec, specRange, type TfheClientSpec } from "./program.js";
+import { type EncryptedBatch, evaluationKeyId } from "./server.js";
+
+/** A batch of integer tensors: `batch` samples of per-sample `shape`, sample after sample. */
+export interface IntBatch {
+  readonly batch: number;
+  readonly shape: readonly number[];
+  readonly data: Float64Array | Int32Array;
+}
+
+export class TfheClient {
+  private constructor(
+    readonly spec: TfheClientSpec,
+    private readonly key: ClientKey,
+    /** sha256 of the seeded evaluation keys generated with this key (matches TfheServer.keyId). */
+    readonly keyId: string,
+  ) {}
+
+  /** New secret key for the circuit's parameters, and the seeded evaluation keys to send to the server. */
+  static async generate(spec: TfheClientSpec, options: KeyGenOptions = {}): Promise<{ client: TfheClient; evaluationKeys: SeededEvaluationKeys }> {
+    const key = ClientKey.generate(spec.params, options);
+    const evaluationKeys = await key.generateSeededEvaluationKeys();
+    return { client: new TfheClient(spec, key, evaluationKeyId(evaluationKeys)), evaluationKeys };
+  }
+
+  /** Encrypts one integer tensor per circuit input (values must fit each input's encrypted type). */
+  encrypt(inputs: readonly IntBatch[]): EncryptedBatch {
+    const specs = this.spec.inputs;
+    if (inputs.length !== specs.length) throw new Error(`the circuit takes ${specs.length} input(s), got ${inputs.length}`);
+    const batch = inputs[0]?.batch ?? 1;
+    const values = inputs.map((x, i) => {
+      const s = specs[i]!;
+      checkBatch(x, s, i, batch);
+      const { min, max } = specRange(s);
+      for (let k = 0; k < x.data.length; k++) {
+        const v = x.data[k]!;
+        if (!Number.isInteger(v) || v < min || v > max) {
+          throw new RangeError(`input #${i} holds ${v} at flat index ${k}, outside the ${s.signed ? "signed" : "unsigned"} ${s.width}-bit range [${min}, ${max}]`);
+        }
+      }
+      return this.key.encryptEncoded(encodeAt(x.data, s.width), [batch, ...s.shape], "big");
+    });
+    return { batch, keyId: this.keyId, values };
+  }
+
+  /** Decrypts the server's outputs to integers (one IntBatch per circuit result). */
+  decrypt(outputs: EncryptedBatch): IntBatch[] {
+    const specs = this.spec.outputs;
+    if (outputs.values.length !== specs.length) throw new Error(`the circuit has ${specs.length} output(s), got ${outputs.values.length}`);
+    if (outputs.keyId !== undefined && outputs.keyId !== this.keyId) throw new Error("these outputs were computed for another client key");
+    return outputs.values.map((t, i) => {
+      const s = specs[i]!;
+      if (t.size !== outputs.batch * nd.sizeOf(s.shape)) throw new Error(`output #${i} holds ${t.size} ciphertexts, expected ${outputs.batch} × [${s.shape.join(", ")}]`);
+      return { batch: outputs.batch, shape: [...s.shape], data: decodeAt(this.key.phases(t), s.width, s.signed) };
+    });
+  }
+
+  /** Decrypts any big-key ciphertexts at precision `width` (debugging / traces). */
+  decryptAt(t: LweCiphertextTensor, width: number, signed: boolean): Float64Array {
+    return decodeAt(this.key.phases(t), width, signed);
+  }
+}
+
+function checkBatch(x: IntBatch, s: EncryptedValueSpec, i: number, batch: number): void {
+  if (x.shape.length !== s.shape.length || x.shape.some((d, k) => d !== s.shape[k])) {
+    throw new Error(`input #${i} has per-sample shape [${x.shape.join(", ")}], expected [${s.shape.join(", ")}]`);
+  }
+  if (x.batch !== batch) throw new Error(`input #${i} has ${x.batch} samples, input #0 has ${batch}`);
+  if (x.data.length !== batch * nd.sizeOf(s.shape)) throw new Error(`input #${i} holds ${x.data.length} values, expected ${batch * nd.sizeOf(s.shape)}`);
+}

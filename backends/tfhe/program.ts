@@ -1,0 +1,191 @@
+// A lowered, parametrized `tfhe` function ready to run: checks the ops, reads the parameter set
+// (`fhec.crypto`) and the encrypted signature (`fhec.encrypted_io`), and counts the PBS per sample.
+import type { Attribute, DenseAttr } from "../../ir/attributes.js";
+import type { FuncOp, ModuleOp, Operation } from "../../ir/core.js";
+import { fail } from "../../ir/diagnostics.js";
+import { elementOf, intRange, isStaticShape, type LweType, shapeOf, type Type, typeToString } from "../../ir/types.js";
+import { TfheParameters } from "../../runtime/index.js";
+
+export const CRYPTO_ATTR = "fhec.crypto";
+export const ENCRYPTED_IO_ATTR = "fhec.encrypted_io";
+
+/** How one encrypted argument or result is encoded: per-sample shape, precision, signedness. */
+export interface EncryptedValueSpec {
+  readonly shape: readonly number[];
+  readonly width: number;
+  readonly signed: boolean;
+}
+
+/** What the client needs (no weights): the parameter set and the encrypted signature. */
+export interface TfheClientSpec {
+  readonly params: TfheParameters;
+  readonly inputs: readonly EncryptedValueSpec[];
+  readonly outputs: readonly EncryptedValueSpec[];
+}
+
+export const SUPPORTED_OPS: ReadonlySet<string> = new Set([
+  "arith.constant",
+  "func.return",
+  "tfhe.add_lwe",
+  "tfhe.add_lwe_int",
+  "tfhe.sub_lwe",
+  "tfhe.sub_lwe_int",
+  "tfhe.sub_int_lwe",
+  "tfhe.neg_lwe",
+  "tfhe.mul_lwe_int",
+  "tfhe.dot_lwe_int",
+  "tfhe.matmul_lwe_int",
+  "tfhe.matmul_int_lwe",
+  "tfhe.conv2d_lwe",
+  "tfhe.sum_lwe",
+  "tfhe.keyswitch",
+  "tfhe.bootstrap",
+  "tfhe.mapped_bootstrap",
+  "tfhe.reinterpret_precision",
+  "fhe.reshape",
+  "fhe.transpose",
+  "fhe.concat",
+  "fhe.slice",
+  "fhe.pad",
+  "fhe.gather",
+]);
+
+const CRYPTO_FIELDS = ["lweDimension", "glweDimension", "polynomialSize", "pbsBaseLog", "pbsLevel", "ksBaseLog", "ksLevel", "lweNoiseStd", "glweNoiseStd"] as const;
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The parameter set recorded in a module's `fhec.crypto` attribute. */
+export function parametersOf(module: ModuleOp): TfheParameters {
+  const a = module.attributes.get(CRYPTO_ATTR);
+  if (!a || a.kind !== "dict") {
+    return fail("E0600", `the tfhe module has no '${CRYPTO_ATTR}' parameter set: run the tfhe-params pass (or the parameter optimizer) first`);
+  }
+  const fields: Record<string, number> = {};
+  for (const f of CRYPTO_FIELDS) {
+    const v = a.entries.get(f) ?? a.entries.get(snake(f));
+    if (!v || (v.kind !== "int" && v.kind !== "float")) return fail("E0600", `'${CRYPTO_ATTR}' lacks the number '${f}'`);
+    fields[f] = v.value;
+  }
+  const name = a.entries.get("name");
+  return new TfheParameters(fields as unknown as ConstructorParameters<typeof TfheParameters>[0], name?.kind === "string" ? name.value : undefined);
+}
+
+function specOf(t: Type, fallback?: Type): EncryptedValueSpec {
+  const e = elementOf(t);
+  const shape = shapeOf(t);
+  if (!isStaticShape(shape)) return fail("E0701", `dynamic shape in ${typeToString(t)}`);
+  if (e.kind === "eint") return { shape, width: e.width, signed: e.signed };
+  if (e.kind === "lwe") {
+    if (fallback) return specOf(fallback);
+    return { shape, width: e.width, signed: false };
+  }
+  return fail("E0701", `the tfhe backend takes and returns encrypted values only, got ${typeToString(t)}`);
+}
+
+function ioTypes(func: FuncOp, which: "inputs" | "outputs"): Type[] | undefined {
+  const a = func.attributes.get(ENCRYPTED_IO_ATTR);
+  if (a?.kind !== "dict") return undefined;
+  const list = a.entries.get(which);
+  if (list?.kind !== "array") return undefined;
+  return list.items.map((x: Attribute) => (x.kind === "type" ? x.type : fail("E0700", `'${ENCRYPTED_IO_ATTR}.${which}' must list types`)));
+}
+
+function paramDict(op: Operation, name: string): { base_log: number; level: number } {
+  const a = op.attr(name);
+  if (!a || a.kind !== "dict") {
+    return fail("E0600", `'${op.name}' has open ${name} parameters ("?"): run the tfhe-params pass first`, op.loc, op.name);
+  }
+  const get = (k: string) => {
+    const v = a.entries.get(k);
+    return v?.kind === "int" ? v.value : NaN;
+  };
+  return { base_log: get("base_log"), level: get("level") };
+}
+
+export interface ProgramOptions {
+  /** Function to run (default: the first). */
+  readonly func?: string;
+  /** TESTS ONLY: accept a parameter set below 128-bit security (e.g. runtime's INSECURE_TEST_* sets). */
+  readonly allowInsecureParameters?: boolean;
+}
+
+/** A verified, parametrized tfhe function. Holds the clear weights: server side only. */
+export class TfheProgram {
+  readonly params: TfheParameters;
+  readonly inputs: readonly EncryptedValueSpec[];
+  readonly outputs: readonly EncryptedValueSpec[];
+  /** Programmable bootstraps per sample (table elements + exact-rounding bits). */
+  readonly pbsPerSample: number;
+
+  private constructor(
+    readonly module: ModuleOp,
+    readonly func: FuncOp,
+    params: TfheParameters,
+  ) {
+    this.params = params;
+    const ins = ioTypes(func, "inputs");
+    const outs = ioTypes(func, "outputs");
+    this.inputs = func.args.map((a, i) => specOf(a.type, ins?.[i]));
+    const ret = func.body.terminator;
+    if (!ret || ret.name !== "func.return") fail("E0700", `@${func.name} has no return`);
+    this.outputs = ret.operands.map((v, i) => specOf(v.type, outs?.[i]));
+    let pbs = 0;
+    const maxBits = params.maxPrecision;
+    for (const op of func.body.ops) {
+      if (!SUPPORTED_OPS.has(op.name)) {
+        fail("E0502", `the tfhe backend cannot run '${op.name}' (lower the function with lower-to-tfhe first)`, op.loc, op.name);
+      }
+      if (op.name === "tfhe.keyswitch") {
+        const ks = paramDict(op, "ks");
+        if (ks.base_log !== params.ksBaseLog || ks.level !== params.ksLevel) {
+          fail("E0600", `keyswitch parameters ${ks.base_log}/${ks.level} differ from the module's set (${params.ksBaseLog}/${params.ksLevel})`, op.loc, op.name);
+        }
+      }
+      if (op.name === "tfhe.bootstrap" || op.name === "tfhe.mapped_bootstrap") {
+        const p = paramDict(op, "pbs");
+        if (p.base_log !== params.pbsBaseLog || p.level !== params.pbsLevel) {
+          fail("E0600", `bootstrap parameters ${p.base_log}/${p.level} differ from the module's set (${params.pbsBaseLog}/${params.pbsLevel})`, op.loc, op.name);
+        }
+        const w = (elementOf(op.operands[0]!.type) as LweType).width;
+        if (w > maxBits) fail("E0600", `a ${w}-bit table needs N ≥ 2^${w + 1}, the parameter set has N = ${params.polynomialSize}`, op.loc, op.name);
+        pbs += (shapeOf(op.result.type) as number[]).reduce((x, y) => x * y, 1);
+      }
+      for (const r of op.results) {
+        const e = elementOf(r.type);
+        if (e.kind === "lwe" && e.width > 62) fail("E0600", `precision ${e.width} is too wide for a 64-bit torus`, op.loc, op.name);
+      }
+    }
+    this.pbsPerSample = pbs;
+  }
+
+  /** Wraps a module that went through lower-to-tfhe and tfhe-params. */
+  static fromModule(module: ModuleOp, options: ProgramOptions = {}): TfheProgram {
+    const func = options.func ? module.func(options.func) : module.funcs[0];
+    if (!func) return fail("E0700", options.func ? `the module has no function @${options.func}` : "the module has no function");
+    const params = parametersOf(module);
+    if (!options.allowInsecureParameters) {
+      const s = params.security();
+      if (!s.secure) {
+        const why = [s.lwe.reason, s.glwe.reason].filter((x) => x !== undefined).join("; ");
+        fail("E0600", `the circuit's parameters ${params.toString()} are not 128-bit secure: ${why}`);
+      }
+    }
+    return new TfheProgram(module, func, params);
+  }
+
+  /** The client's view: parameter set and encrypted signature (no weights). */
+  clientSpec(): TfheClientSpec {
+    return { params: this.params, inputs: this.inputs, outputs: this.outputs };
+  }
+}
+
+/** Range of a spec's integers. */
+export function specRange(s: EncryptedValueSpec): { min: number; max: number } {
+  return intRange(s.width, s.signed);
+}
+
+/** Table attribute data (helper for the executor). */
+export function denseData(op: Operation, name: string): DenseAttr {
+  const a = op.attr(name);
+  if (!a || a.kind !== "dense") return fail("E0700", `'${op.name}' lacks its '${name}' table`, op.loc, op.name);
+  return a;
+}
