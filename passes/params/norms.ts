@@ -13,13 +13,20 @@
 // Constraints:
 // - `table`: one per table-lookup op (`apply_lookup_table`, `apply_mapped_lookup_table`): the PBS
 //   reads its input at the input's precision p after keyswitch and modulus switch.
-// - `round-bit`: `fhe.round {method = "exact"}` from P to q bits extracts the k = P − q low bits one
-//   at a time, least significant first: bit i is read by a 1-bit PBS after the ciphertext (already
-//   stripped of bits 0..i−1, each subtracted as a PBS output of norm 1) is multiplied by
-//   2^(P−1−i). So constraint i is at precision 1 with ν²_i = (ν²_in + i)·4^(P−1−i) (the i extra
-//   units are PBS outputs); i = 0 is the brief's "ν²·4^(P−1) at precision 1". The rounded result
-//   keeps the ciphertext's scale (Δ_P·2^k = Δ_q): its ν² is ν²_in + k.
+// - `round-bit`: `fhe.round {method = "exact"}` from P to q bits removes k = P − q bits, least
+//   significant first, each with a 1-bit PBS. As lowered (passes/lower_tfhe.ts lowerExactRound),
+//   the value is reinterpreted at precision P+1 as y_0 = 2x + 2^k (same ciphertext, same noise),
+//   and bit i is read after multiplying y_i by 2^(P−i), which puts that bit in the padding bit
+//   (b·2^63) with the lower bits already cleared; the 1-bit PBS reads it with the precision-1
+//   tolerance (half box q/8 on the tight side). y_{i+1} = y_i + (PBS output) − 2^i, so before read
+//   i the ciphertext carries ν²_in + i units. Constraint i: precision 1, ν²_i = (ν²_in + i)·4^(P−i)
+//   (the i extra units are PBS outputs). This is the brief's "ν²·4^(P−1) at precision 1" times 4:
+//   the lowering's bit lands one position higher (2^63 instead of 2^62) so that the padding bit,
+//   not a clean message bit, is read — see EXACT_ROUND_EXTRA_SHIFT. The rounded result is y_k
+//   reinterpreted at precision q (Δ_q = 2^(k+1)·Δ_{P+1}): its ν² is ν²_in + k.
 //   `approximate` rounding is free: ν² is kept, and the next table reads the q-bit output.
+// - sign casts (`to_signed`/`to_unsigned`) are lowered to a p-bit table lookup re-encoding the
+//   value (the padding bit changes): a `table` constraint, and a result of ν² = 1.
 // - `output`: every encrypted function result is decrypted by the client at its own width, with
 //   its ν² (no keyswitch or modulus switch before decryption).
 // Each constraint takes the max over the elements of its value (a bound for every element), and
@@ -196,7 +203,15 @@ function move(op: Operation, inputs: readonly nd.NDArray[], padValue: number): n
 }
 
 const DATA_MOVEMENT = new Set(["fhe.reshape", "fhe.transpose", "fhe.concat", "fhe.slice", "fhe.pad", "fhe.gather"]);
-const KEEP = new Set(["fhe.neg_eint", "fhe.to_signed", "fhe.to_unsigned"]);
+const KEEP = new Set(["fhe.neg_eint"]);
+const SIGN_CASTS = new Set(["fhe.to_signed", "fhe.to_unsigned"]);
+
+/**
+ * The exact-rounding bit read multiplies by 2^(P−i+EXACT_ROUND_EXTRA_SHIFT−1) relative to the
+ * ciphertext's own scale: 1 in the current lowering (bit in the padding position, read at the
+ * precision-1 tolerance), 0 for the brief's 2^(P−1−i) variant.
+ */
+export const EXACT_ROUND_EXTRA_SHIFT = 1;
 
 /**
  * Squared norm analysis of `func` (a verified `fhe`-dialect function). Clear weights are read
@@ -331,7 +346,9 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
         break;
       }
       case "fhe.apply_lookup_table":
-      case "fhe.apply_mapped_lookup_table": {
+      case "fhe.apply_mapped_lookup_table":
+      case "fhe.to_signed":
+      case "fhe.to_unsigned": {
         const input = op.operands[0]!;
         const n = norms.get(input) ?? summarize(get(input, op));
         const count = nd.sizeOf(shape(input));
@@ -344,7 +361,7 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
           count,
           op: op.name,
           loc: op.loc,
-          description: `${widthOf(input)}-bit table input${where(op)}`,
+          description: SIGN_CASTS.has(op.name) ? `${widthOf(input)}-bit sign cast (a table lookup)${where(op)}` : `${widthOf(input)}-bit table input${where(op)}`,
         });
         pbsCount += count;
         maxTableNorm2 = Math.max(maxTableNorm2, n.norm2);
@@ -363,7 +380,7 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
         const n = summarize(x);
         const count = nd.sizeOf(outShape);
         for (let i = 0; i < k; i++) {
-          const amp = 4 ** (P - 1 - i);
+          const amp = 4 ** (P - 1 - i + EXACT_ROUND_EXTRA_SHIFT);
           const pbs = (n.pbsNorm2 + i) * amp;
           const fresh = n.freshNorm2 * amp;
           const total = (n.norm2 + i) * amp;
@@ -376,7 +393,7 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
             count,
             op: op.name,
             loc: op.loc,
-            description: `bit ${i} of the exact rounding ${P} → ${P - k} bits${where(op)} (ν² ${n.norm2} × 4^${P - 1 - i})`,
+            description: `bit ${i} of the exact rounding ${P} → ${P - k} bits${where(op)} (ν² (${n.norm2} + ${i}) × 4^${P - 1 - i + EXACT_ROUND_EXTRA_SHIFT})`,
           });
           maxTableNorm2 = Math.max(maxTableNorm2, total);
         }

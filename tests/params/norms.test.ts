@@ -139,12 +139,13 @@ describe("norm analysis", () => {
 }`);
     const a = analyzeNorms(f);
     expect(norm2(a, resultOf(f, 1))).toBe(4);
-    // exact: 3 removed bits, each read at precision 1; bit i sees (4 + i)·4^(6−i).
+    // exact: 3 removed bits, each read by a 1-bit PBS after ×2^(P−i) (the lowering puts bit i in
+    // the padding bit): bit i sees (4 + i)·4^(7−i) at precision 1.
     const bits = a.constraints.filter((c) => c.kind === "round-bit");
     expect(bits.map((c) => [c.precision, c.norm2, c.pbsNorm2, c.freshNorm2, c.count])).toEqual([
-      [1, 4 * 4 ** 6, 0, 4 * 4 ** 6, 2],
-      [1, 5 * 4 ** 5, 1 * 4 ** 5, 4 * 4 ** 5, 2],
-      [1, 6 * 4 ** 4, 2 * 4 ** 4, 4 * 4 ** 4, 2],
+      [1, 4 * 4 ** 7, 0, 4 * 4 ** 7, 2],
+      [1, 5 * 4 ** 6, 1 * 4 ** 6, 4 * 4 ** 6, 2],
+      [1, 6 * 4 ** 5, 2 * 4 ** 5, 4 * 4 ** 5, 2],
     ]);
     expect(bits[0]!.op).toBe("fhe.round");
     // The exactly-rounded result carries the 3 subtracted bit ciphertexts.
@@ -169,9 +170,13 @@ describe("norm analysis", () => {
     const a = analyzeNorms(f);
     // x + x counts the same input twice in ν² (DESIGN's MANP: ν_a² + ν_b²), a sound bound here.
     expect(norm2(a, resultOf(f, 0))).toBe(2);
+    // The sign cast is lowered to a table lookup (the padding bit changes): a constraint, ν² = 1 after.
+    expect(norm2(a, resultOf(f, 1))).toBe(1);
     expect(a.constraints.map((c) => [c.kind, c.op, c.precision, c.norm2])).toEqual([
-      ["table", "fhe.apply_mapped_lookup_table", 2, 2],
+      ["table", "fhe.to_unsigned", 2, 2],
+      ["table", "fhe.apply_mapped_lookup_table", 2, 1],
       ["output", "func.return", 2, 1],
     ]);
+    expect(a.pbsCount).toBe(4);
   });
 });
