@@ -114,6 +114,29 @@ func.func @wide(%x: !fhe.eint<7>) -> !fhe.eint<7> {
     expect(d.message).toMatch(/11-bit table input at big\.mlir:4:\d+ \(reading 11 bits with ν² = 640000/);
   });
 
+  it("feeds lower-to-tfhe and tfhe-params: every keyswitch/bootstrap gets the chosen decompositions", () => {
+    const text = `func.func @main(%x: tensor<3x!fhe.esint<5>>) -> tensor<3x!fhe.eint<3>> {
+  %c = arith.constant {value = dense<[2, -1, 1]> : tensor<3xi3>} : () -> tensor<3xi3>
+  %0 = fhe.mul_eint_int %x, %c : (tensor<3x!fhe.esint<5>>, tensor<3xi3>) -> tensor<3x!fhe.esint<5>>
+  %1 = fhe.round %0 {method = "exact"} : (tensor<3x!fhe.esint<5>>) -> tensor<3x!fhe.esint<3>>
+  %2 = fhe.to_unsigned %1 : (tensor<3x!fhe.esint<3>>) -> tensor<3x!fhe.eint<3>>
+  return %2 : tensor<3x!fhe.eint<3>>
+}`;
+    const m = parse(text);
+    const res = run(m, "crypto-params,lower-to-tfhe,tfhe-params");
+    const p = cryptoParametersFromAttr(m.attributes.get(CRYPTO_ATTR))!;
+    // 2 rounding bits + 1 sign cast (tensor ops), all parametrized.
+    expect(res.reports[2]!.report.details).toMatchObject({ keyswitches: 3, bootstraps: 3 });
+    for (const op of m.funcs[0]!.body.ops) {
+      if (op.name === "tfhe.bootstrap") {
+        const pbs = op.attr("pbs");
+        expect(pbs?.kind === "dict" && pbs.entries.get("level")).toEqual({ kind: "int", value: p.pbsLevel });
+      }
+    }
+    // tfhe-params keeps the optimizer's extra fields.
+    expect(p.pErrorPerPbs).toBeLessThanOrEqual(p.pError);
+  });
+
   it("rejects modules that are not in the fhe dialect", () => {
     const onnx = `func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
   %0 = onnx.Relu %x : (tensor<2xf32>) -> tensor<2xf32>
