@@ -35,6 +35,7 @@ import type { DenseAttr } from "../../ir/attributes.js";
 import { asInts } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail, formatLocation, type Location } from "../../ir/diagnostics.js";
+import { defaultRegistry } from "../../ir/dialects/index.js";
 import * as nd from "../../ir/tensor.js";
 import { elementOf, intRange, shapeOf } from "../../ir/types.js";
 
@@ -287,7 +288,24 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
       }
       continue;
     }
-    if (op.results.length !== 1 || !isEnc(op.result)) continue; // clear arithmetic: nothing to track
+    if (op.results.length !== 1 || !isEnc(op.result)) {
+      // Clear arithmetic (weights not folded yet): evaluate it through the op's own folder.
+      const def = defaultRegistry.get(op.name);
+      if (op.results.length === 1 && def?.fold && op.operands.every((v) => clear.has(v))) {
+        const consts = op.operands.map((v) => {
+          const a = clear.get(v)!;
+          return { kind: "dense", type: { kind: "tensor", shape: a.shape, element: elementOf(v.type) }, data: a.data } as DenseAttr;
+        });
+        const folded = def.fold(op, consts);
+        if (folded?.kind === "constants") {
+          const d = folded.values[0]!;
+          clear.set(op.result, { shape: d.type.shape as number[], data: d.data });
+        } else if (folded?.kind === "values" && clear.has(folded.values[0]!)) {
+          clear.set(op.result, clear.get(folded.values[0]!)!);
+        }
+      }
+      continue;
+    }
     const bcast = (x: Noise): Noise => map2(x, (a) => nd.broadcastTo(a, outShape));
     switch (op.name) {
       case "fhe.add_eint":

@@ -128,6 +128,18 @@ describe("norm analysis", () => {
     expect(analyzeNorms(f).constraints[0]!.norm2).toBe(64); // |c| ≤ 8
   });
 
+  it("clear weights computed by unfolded arith ops are evaluated", () => {
+    const f = parseFunc(`func.func @f(%x: tensor<2x!fhe.eint<8>>) -> !fhe.eint<8> {
+  %a = arith.constant {value = dense<[1, 2]> : tensor<2xi4>} : () -> tensor<2xi4>
+  %b = arith.constant {value = dense<[3, -1]> : tensor<2xi4>} : () -> tensor<2xi4>
+  %w = arith.mul %a, %b : (tensor<2xi4>, tensor<2xi4>) -> tensor<2xi4>
+  %t = fhe.transpose %w {perm = [0]} : (tensor<2xi4>) -> tensor<2xi4>
+  %0 = fhe.dot_eint_int %x, %t : (tensor<2x!fhe.eint<8>>, tensor<2xi4>) -> !fhe.eint<8>
+  return %0 : !fhe.eint<8>
+}`);
+    expect(analyzeNorms(f).constraints[0]!.norm2).toBe(9 + 4);
+  });
+
   it("rounding: approximate keeps ν²; exact adds one constraint per removed bit", () => {
     const f = parseFunc(`func.func @f(%x: tensor<2x!fhe.eint<7>>) -> (tensor<2x!fhe.eint<4>>, tensor<2x!fhe.eint<3>>) {
   %w = arith.constant {value = dense<[2, 1]> : tensor<2xi3>} : () -> tensor<2xi3>
