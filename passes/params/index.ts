@@ -4,3 +4,4 @@ export * from "./norms.js";
 export * from "./optimizer.js";
 export * from "./security.js";
 export { CRYPTO_ATTR, cryptoParamsPass, cryptoParametersFromAttr, cryptoParametersToAttr, selectCryptoParameters, type SelectOptions } from "./pass.js";
+export { explainParameters } from "./report.js";

@@ -145,3 +145,14 @@ func.func @wide(%x: !fhe.eint<7>) -> !fhe.eint<7> {
     expect(() => run(parse(onnx), "crypto-params")).toThrow(/fhe dialect, found 'onnx.Relu'/);
   });
 });
+
+describe("explainParameters", () => {
+  it("summarises the set, its security and the tightest constraints", async () => {
+    const { explainParameters } = await import("../../passes/params/report.js");
+    const { params, constraints } = selectCryptoParameters(parse(MODEL), { pError: 6.3e-5 });
+    const text = explainParameters(params, constraints);
+    expect(text).toContain(`n = ${params.lweDimension}`);
+    expect(text).toContain("SECURE");
+    expect(text).toMatch(/2 constraints; closest to the bound:\n {4}4-bit table input at m\.mlir:4:\d+: 4 bits, ν² = 3, p_error/);
+  });
+});
