@@ -3,7 +3,7 @@
 // every noise constraint at the per-PBS error bound.
 //
 // Search space: k ∈ 1..6, log₂N ∈ 8..17, n ∈ 450..2047, every PBS and keyswitch decomposition
-// (β, ℓ) with β·ℓ ≤ 64. Pruning, exact with respect to the cost model:
+// (β, ℓ) with β·ℓ ≤ 64 — within what the runtime executes (PBS β ≤ 52, kN ≤ 262144). Pruning, exact with respect to the cost model:
 // - For a given (k, N) and PBS level ℓ, σ²_EP does not depend on n, so only the base β minimising
 //   it matters; levels whose best σ²_EP is no better than a smaller level's are dominated (same
 //   noise, higher cost) and dropped.
@@ -74,6 +74,10 @@ export const SEARCH_SPACE = Object.freeze({
   maxLweDimension: 2047,
   /** β·ℓ ≤ 64 for every decomposition. */
   maxDecompositionBits: 64,
+  /** The runtime's f64 FFT takes PBS digits of at most 52 bits (runtime/native params.cpp). */
+  maxPbsBaseLog: 52,
+  /** The runtime's largest big LWE dimension kN (runtime/native params.cpp). */
+  maxBigDimension: 262144,
 });
 
 /** A constraint reduced to what the search needs. */
@@ -161,7 +165,7 @@ function pbsLevels(k: number, N: number): Level[] {
   let bestSoFar = Infinity;
   for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
     let best: Level | undefined;
-    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits; baseLog++) {
+    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits && baseLog <= SEARCH_SPACE.maxPbsBaseLog; baseLog++) {
       const variance = externalProductVariance(k, N, baseLog, level, std);
       if (!best || variance < best.variance) best = { level, baseLog, variance };
     }
@@ -209,7 +213,9 @@ interface SearchOptions {
 
 function allPairs(): [number, number][] {
   const out: [number, number][] = [];
-  for (const k of SEARCH_SPACE.glweDimensions) for (const logN of SEARCH_SPACE.logPolynomialSizes) out.push([k, 2 ** logN]);
+  for (const k of SEARCH_SPACE.glweDimensions) {
+    for (const logN of SEARCH_SPACE.logPolynomialSizes) if (k * 2 ** logN <= SEARCH_SPACE.maxBigDimension) out.push([k, 2 ** logN]);
+  }
   return out;
 }
 
