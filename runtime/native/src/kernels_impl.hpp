@@ -404,32 +404,47 @@ static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint6
   fourier_to_torus_add_pf(p, re, im, out, none);
 }
 
+#ifdef FHEC_USE_AVX512
+// K1 accumulator pairs stay in registers (the output count is a template parameter).
+template <size_t K1>
+static void external_mac_512(const double* __restrict decf, const double* __restrict bsk_i,
+                             double* __restrict accf, size_t R, size_t N) {
+  const size_t h = N / 2;
+  const double* b = bsk_i;
+  for (size_t c = 0; c < h; c += 8) {
+    __m512d sr[K1], si[K1];
+    for (size_t j = 0; j < K1; j++) sr[j] = si[j] = _mm512_setzero_pd();
+    for (size_t r = 0; r < R; r++) {
+      const __m512d dr = _mm512_load_pd(decf + r * N + c), di = _mm512_load_pd(decf + r * N + h + c);
+      for (size_t j = 0; j < K1; j++) {
+        _mm_prefetch(reinterpret_cast<const char*>(b + 128), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(b + 136), _MM_HINT_T0);
+        const __m512d br = _mm512_load_pd(b), bi = _mm512_load_pd(b + 8);
+        sr[j] = _mm512_fmadd_pd(dr, br, _mm512_fnmadd_pd(di, bi, sr[j]));
+        si[j] = _mm512_fmadd_pd(dr, bi, _mm512_fmadd_pd(di, br, si[j]));
+        b += 16;
+      }
+    }
+    for (size_t j = 0; j < K1; j++) {
+      _mm512_store_pd(accf + j * N + c, sr[j]);
+      _mm512_store_pd(accf + j * N + h + c, si[j]);
+    }
+  }
+}
+#endif
+
 // Fourier-domain part of the external product for one BSK entry:
 // accf[j] = sum_r dec[r] * bsk[r][j]. `bsk_i` uses the chunked layout (see kernels.hpp).
 static void external_mac(const double* __restrict decf, const double* __restrict bsk_i,
                                                    double* __restrict accf, size_t R, size_t k1, size_t N) {
   const size_t h = N / 2;
 #ifdef FHEC_USE_AVX512
-  if (k1 <= 4) {
-    for (size_t c = 0; c < h; c += 8) {
-      const double* b = bsk_i + c * R * k1 * 2;
-      __m512d sr[4], si[4];
-      for (size_t j = 0; j < k1; j++) sr[j] = si[j] = _mm512_setzero_pd();
-      for (size_t r = 0; r < R; r++) {
-        __m512d dr = _mm512_load_pd(decf + r * N + c), di = _mm512_load_pd(decf + r * N + h + c);
-        for (size_t j = 0; j < k1; j++) {
-          __m512d br = _mm512_load_pd(b), bi = _mm512_load_pd(b + 8);
-          sr[j] = _mm512_fmadd_pd(dr, br, _mm512_fnmadd_pd(di, bi, sr[j]));
-          si[j] = _mm512_fmadd_pd(dr, bi, _mm512_fmadd_pd(di, br, si[j]));
-          b += 16;
-        }
-      }
-      for (size_t j = 0; j < k1; j++) {
-        _mm512_store_pd(accf + j * N + c, sr[j]);
-        _mm512_store_pd(accf + j * N + h + c, si[j]);
-      }
-    }
-    return;
+  switch (k1) {
+    case 2: external_mac_512<2>(decf, bsk_i, accf, R, N); return;
+    case 3: external_mac_512<3>(decf, bsk_i, accf, R, N); return;
+    case 4: external_mac_512<4>(decf, bsk_i, accf, R, N); return;
+    case 5: external_mac_512<5>(decf, bsk_i, accf, R, N); return;
+    default: break;
   }
 #endif
   for (size_t c = 0; c < h; c += 8) {
@@ -537,12 +552,14 @@ static void blind_rotate_extract(const PbsArgs& a) {
   for (uint32_t i = 0; i < a.n; i++) ms[i] = mod_switch(a.in[i], log2_2n);
   uint32_t i = 0;
   while (i < a.n && ms[i] == 0) i++;
+  // Software prefetch one CMux ahead: while iteration i runs its FFTs, entry `next` streams
+  // towards L2 (one cache line per vector step), so its multiply-accumulate finds it in cache.
   Prefetcher pf;
-  pf.p = reinterpret_cast<const char*>(a.bsk + size_t(i) * bsk_stride);
-  pf.end = pf.p + (i < a.n ? bsk_stride * sizeof(double) : 0);
   while (i < a.n) {
     uint32_t next = i + 1;
     while (next < a.n && ms[next] == 0) next++;
+    pf.p = reinterpret_cast<const char*>(a.bsk + size_t(next) * bsk_stride);
+    pf.end = pf.p + (next < a.n ? bsk_stride * sizeof(double) : 0);
     const uint32_t ai = ms[i];
     for (size_t c = 0; c < k1; c++) {
       rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
@@ -552,12 +569,7 @@ static void blind_rotate_extract(const PbsArgs& a) {
         fft_forward_pf(p, re, re + h, pf);
       }
     }
-    // Whatever of entry i was not prefetched yet is fetched by external_mac itself; start
-    // streaming entry `next` during the inverse FFTs and the next forward FFTs.
-    const double* bsk_i = a.bsk + size_t(i) * bsk_stride;
-    pf.p = reinterpret_cast<const char*>(a.bsk + size_t(next) * bsk_stride);
-    pf.end = pf.p + (next < a.n ? bsk_stride * sizeof(double) : 0);
-    external_mac(decf, bsk_i, accf, R, k1, N);
+    external_mac(decf, a.bsk + size_t(i) * bsk_stride, accf, R, k1, N);
     for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
     i = next;
   }
