@@ -289,12 +289,19 @@ function noSolution(reqs: readonly Req[], pError: number, linear: boolean): neve
   const c = worst.src;
   const nu = Math.sqrt(c.norm2);
   const what = c.kind === "output" ? "decrypting" : "reading";
+  const advice =
+    c.kind === "output"
+      ? "The client decrypts this result at its full width: round wide results too (the rounding pass's outputs option), " +
+        "use fewer bits (nBits) or smaller weights, or allow a larger p_error."
+      : c.kind === "round-bit"
+        ? "Exact rounding reads each removed bit at the accumulator's full precision: use approximate rounding " +
+          '(roundingThresholdBits with method "approximate"), fewer bits (nBits) or smaller weights, or allow a larger p_error.'
+        : "Reduce the precision there: round accumulators before tables (roundingThresholdBits), use fewer bits (nBits) " +
+          "or smaller weights, or allow a larger p_error.";
   fail(
     "E0602",
     `no 128-bit secure crypto parameters meet p_error ${pError.toExponential(2)} per PBS: the most demanding constraint is ${describe(c)}` +
-      ` (${what} ${c.precision} bit${c.precision === 1 ? "" : "s"} with ν² = ${fmt(c.norm2)}, ν ≈ ${fmt(nu)}).` +
-      ` Reduce the precision there: round accumulators before tables (roundingThresholdBits), use fewer bits` +
-      ` (nBits) or smaller weights, or allow a larger p_error.`,
+      ` (${what} ${c.precision} bit${c.precision === 1 ? "" : "s"} with ν² = ${fmt(c.norm2)}, ν ≈ ${fmt(nu)}). ${advice}`,
     c.loc,
     c.op,
   );

@@ -185,7 +185,9 @@ describe("errors", () => {
       table(7, 1, { op: "fhe.apply_lookup_table", description: "7-bit" }),
       { kind: "output", precision: 40, norm2: 1, op: "func.return", description: "output #0 of @main" },
     ];
-    expect(() => chooseParameters({ constraints })).toThrow(/output #0 of @main/);
+    expect(() => chooseParameters({ constraints })).toThrow(/output #0 of @main .*round wide results too/);
+    const bit: NoiseConstraint = { kind: "round-bit", precision: 1, norm2: 1e30, op: "fhe.round", description: "bit 0 of the exact rounding" };
+    expect(() => chooseParameters({ constraints: [bit] })).toThrow(/bit 0 of the exact rounding .*use approximate rounding/);
   });
 
   it("rejects malformed constraints and probabilities", () => {
