@@ -141,11 +141,14 @@ function lowerSignCast(l: Lowerer, op: Operation): Value {
  * constant is an integer:
  *   y_0 = 2x + 2^k                                       (x + 2^(k−1), doubled)
  *   for i in 0..k−1 (bit i of y is bit i+1 of y_i, the lower ones are already zero):
- *     t   = y_i · 2^(P−i)            the torus then holds bit i of y in the padding bit only: b·2^63
+ *     t   = y_i · 2^(P−i) + 2^(P−1)   the torus then holds bit i of y in the padding bit only, b·2^63,
+ *                                    plus 2^61 that centres the read (tolerance ±2^62 around it)
  *     o   = PBS_1bit(t, [2^i, 2^i])   a constant table returns +2^i, or −2^i when the padding bit is set
  *     y_{i+1} = y_i + o − 2^i = y_i − 2^(i+1)·b              (bit i cleared)
  *   result = y_k read at precision q (the k+1 low bits are zero: Δ_q = 2^(k+1)·Δ_{P+1})
- * Needs the input noise well below Δ_P/4 (the multiplication by 2^P scales it), as a P-bit table would.
+ * Noise: step 0 reads the bit of the nearest integer to the noisy x, and each later step halves the
+ * remaining relative error, so the result is exact when |noise| < Δ_P/2 — as for a P-bit table — and
+ * otherwise off by one only when the noisy value crosses a rounding tie.
  */
 function lowerExactRound(l: Lowerer, op: Operation): Value {
   const P = l.enc(op.operands[0]!).width;
@@ -157,7 +160,10 @@ function lowerExactRound(l: Lowerer, op: Operation): Value {
   y = b.create("tfhe.add_lwe_int", [y, scalarConst(b, 2 ** k)], [wide]).result;
   for (let i = 0; i < k; i++) {
     const t = b.create("tfhe.mul_lwe_int", [y, scalarConst(b, 2 ** (P - i))], [wide]).result;
-    const bit = b.create("tfhe.reinterpret_precision", [t], [withElement(wide, lwe(1, "big"))]).result;
+    // +2^61 on the torus centres both sign regions of the constant 1-bit table on b·2^63: the read
+    // tolerates |noise| < 2^62 (a quarter of the torus) instead of [−2^61, 3·2^61).
+    const centred = b.create("tfhe.add_lwe_int", [t, scalarConst(b, 2 ** (P - 1))], [wide]).result;
+    const bit = b.create("tfhe.reinterpret_precision", [centred], [withElement(wide, lwe(1, "big"))]).result;
     const small = keyswitchOf(b, bit, 1);
     const o = b.create("tfhe.bootstrap", [small], [wide], {
       table: denseAttr(tensor([2], i64), [2 ** i, 2 ** i]),
