@@ -1,5 +1,56 @@
 // TFHE crypto parameters (precision independent) and the 128-bit security curve.
+// Pure TypeScript (no addon needed), so the compiler and the parameter optimizer can use it;
+// the addon re-validates everything it receives.
 import { native, type RawParams } from "./native.js";
+
+/** Canonical encoding: 7 × u32 then 2 × f64, little-endian (44 bytes); hashed with FNV-1a 64. */
+function canonicalBytes(p: TfheParameterFields): Uint8Array {
+  const b = new Uint8Array(44);
+  const v = new DataView(b.buffer);
+  const ints = [p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.ksBaseLog, p.ksLevel];
+  ints.forEach((x, i) => v.setUint32(4 * i, x, true));
+  v.setFloat64(28, p.lweNoiseStd, true);
+  v.setFloat64(36, p.glweNoiseStd, true);
+  return b;
+}
+
+function fnv1a64(bytes: Uint8Array): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (const c of bytes) {
+    h ^= BigInt(c);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h;
+}
+
+const isPow2 = (x: number): boolean => x > 0 && (x & (x - 1)) === 0;
+
+/** Structural validation (same rules as the addon); throws naming the offending field. */
+export function validateParameters(p: TfheParameterFields): void {
+  const fail = (m: string): never => {
+    throw new Error(`invalid TFHE parameters: ${m}`);
+  };
+  const int = (name: keyof TfheParameterFields, lo: number, hi: number): number => {
+    const x = p[name];
+    if (typeof x !== "number" || !Number.isInteger(x) || x < lo || x > hi) fail(`${name} must be an integer in [${lo}, ${hi}], got ${String(x)}`);
+    return x;
+  };
+  int("lweDimension", 1, 16384);
+  const k = int("glweDimension", 1, 16);
+  const N = int("polynomialSize", 64, 131072);
+  if (!isPow2(N)) fail(`polynomialSize must be a power of two in [64, 131072], got ${N}`);
+  if (k * N > 262144) fail(`glweDimension * polynomialSize must be at most 262144, got ${k * N}`);
+  const pb = int("pbsBaseLog", 1, 52);
+  const pl = int("pbsLevel", 1, 64);
+  if (pb * pl > 64) fail(`pbsLevel must be >= 1 with pbsBaseLog * pbsLevel <= 64, got level ${pl}`);
+  const kb = int("ksBaseLog", 1, 63);
+  const kl = int("ksLevel", 1, 64);
+  if (kb * kl > 64) fail(`ksLevel must be >= 1 with ksBaseLog * ksLevel <= 64, got level ${kl}`);
+  for (const f of ["lweNoiseStd", "glweNoiseStd"] as const) {
+    const x = p[f];
+    if (typeof x !== "number" || !Number.isFinite(x) || x < 0 || x >= 0.5) fail(`${f} must be a finite fraction of q in [0, 0.5)`);
+  }
+}
 
 /** Slope and intercept of the 128-bit security curve (Concrete, Gaussian noise, binary keys). */
 export const SECURITY_CURVE_128 = { a: -0.025696778711484593, b: 2.675931372549016, minDimension: 450 } as const;
@@ -96,6 +147,7 @@ export class TfheParameters implements TfheParameterFields {
   readonly glweNoiseStd: number;
   /** Name of a published set, if any ("INSECURE_" prefix marks test-only sets). */
   readonly name: string | undefined;
+  private readonly hashValue: bigint;
 
   constructor(fields: TfheParameterFields, name?: string) {
     this.lweDimension = fields.lweDimension;
@@ -108,7 +160,8 @@ export class TfheParameters implements TfheParameterFields {
     this.lweNoiseStd = fields.lweNoiseStd;
     this.glweNoiseStd = fields.glweNoiseStd;
     this.name = name;
-    native().paramsValidate(this.raw());
+    validateParameters(this);
+    this.hashValue = fnv1a64(canonicalBytes(this));
     Object.freeze(this);
   }
 
@@ -148,7 +201,7 @@ export class TfheParameters implements TfheParameterFields {
 
   /** 64-bit FNV-1a hash of the canonical encoding; stored in every serialized artifact. */
   hash(): bigint {
-    return native().paramsHash(this.raw());
+    return this.hashValue;
   }
 
   equals(other: TfheParameterFields): boolean {

@@ -108,3 +108,12 @@ describe("noise formulas", () => {
     expect(noise.pbsCost(CONCRETE_P8)).toBeGreaterThan(noise.pbsCost(CONCRETE_P4));
   });
 });
+
+describe("parameter hash", () => {
+  it("the TypeScript hash equals the addon's for every set", async () => {
+    const { native } = await import("../../runtime/native.js");
+    for (const p of [...Object.values(SECURE_PARAMETER_SETS), INSECURE_TEST_P2, GATE_N630]) {
+      expect(p.hash()).toBe(native().paramsHash(p.raw()));
+    }
+  });
+});

@@ -1,5 +1,7 @@
 // TFHE objects and operations on the 2^64 torus.
 #pragma once
+#include <string.h>
+
 #include <memory>
 #include <optional>
 #include <vector>
@@ -16,6 +18,14 @@ struct SecretKey {
   Params params;
   std::vector<uint8_t> lwe;   // n
   std::vector<uint8_t> glwe;  // k * N
+  SecretKey() = default;
+  SecretKey(const SecretKey&) = delete;
+  SecretKey& operator=(const SecretKey&) = delete;
+  /// Wipes the key bits before the memory is released.
+  ~SecretKey() {
+    explicit_bzero(lwe.data(), lwe.size());
+    explicit_bzero(glwe.data(), glwe.size());
+  }
 };
 
 /// Compressed evaluation keys: masks are regenerated from `mask_seed`, only bodies are stored.
