@@ -10,16 +10,17 @@
 
 namespace fhec {
 
+/// Scratch for blind rotations of up to `batch` ciphertexts at once.
 struct PbsWorkspace {
-  AVec<uint64_t> acc;    // (k+1) N  accumulator GLWE
+  AVec<uint64_t> acc;    // batch x (k+1) N  accumulator GLWEs
   AVec<uint64_t> rot;    // N  X^a * ACC_c - ACC_c (destroyed by decomposition)
   AVec<double> dec_f;    // (k+1) level * N   Fourier transforms of the decomposition
   AVec<double> acc_f;    // (k+1) N   Fourier accumulators
-  AVec<uint32_t> ms;     // n   modulus-switched mask
-  void ensure(size_t k, size_t N, size_t level, size_t n) {
-    if (ms.size() < n) ms.resize(n);
+  AVec<uint32_t> ms;     // batch x n   modulus-switched masks
+  void ensure(size_t k, size_t N, size_t level, size_t n, size_t batch) {
+    if (ms.size() < n * batch) ms.resize(n * batch);
     size_t k1 = k + 1;
-    if (acc.size() < k1 * N) acc.resize(k1 * N);
+    if (acc.size() < batch * k1 * N) acc.resize(batch * k1 * N);
     if (rot.size() < N) rot.resize(N);
     if (dec_f.size() < k1 * level * N) dec_f.resize(k1 * level * N);
     if (acc_f.size() < k1 * N) acc_f.resize(k1 * N);
@@ -33,10 +34,12 @@ struct PbsArgs {
   /// [N/16 chunks c][row r = component * level + l][output j][8 re | 8 im]; the value for
   /// Fourier point m = 8c + t of (r, j) is at ((c * R + r) * (k+1) + j) * 16 + t (+8 for im).
   const double* bsk;
-  const uint64_t* lut;   // test polynomial (N coefficients)
-  const uint64_t* in;    // LWE ciphertext of dimension n (n+1 words)
-  uint64_t* out;         // LWE ciphertext of dimension kN (kN+1 words)
-  PbsWorkspace* ws;
+  /// `count` ciphertexts blind-rotated together: each key entry is read once for all of them.
+  size_t count;
+  const uint64_t* const* luts;  // per ciphertext: test polynomial (N coefficients)
+  const uint64_t* const* ins;   // per ciphertext: LWE ciphertext of dimension n (n+1 words)
+  uint64_t* const* outs;        // per ciphertext: LWE ciphertext of dimension kN (kN+1 words)
+  PbsWorkspace* ws;             // ensured for at least `count`
 };
 
 struct KsArgs {

@@ -532,55 +532,62 @@ static inline uint32_t mod_switch(uint64_t x, uint32_t log2_2n) {
 }
 
 static void blind_rotate_extract(const PbsArgs& a) {
-  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L;
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
   const FftPlan& p = *a.plan;
   PbsWorkspace& ws = *a.ws;
-  uint64_t* acc = ws.acc.data();
   uint64_t* rot = ws.rot.data();
   double* decf = ws.dec_f.data();
   double* accf = ws.acc_f.data();
   uint32_t log2_2n = 0;
   while ((size_t(1) << log2_2n) < 2 * N) log2_2n++;
   const size_t two_n = 2 * N;
-
-  std::memset(acc, 0, sizeof(uint64_t) * a.k * N);
-  uint32_t b = mod_switch(a.in[a.n], log2_2n);
-  monomial_mul(acc + a.k * N, a.lut, (two_n - b) % two_n, N);
-
   const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
-  uint32_t* ms = ws.ms.data();
-  for (uint32_t i = 0; i < a.n; i++) ms[i] = mod_switch(a.in[i], log2_2n);
-  uint32_t i = 0;
-  while (i < a.n && ms[i] == 0) i++;
-  // Software prefetch one CMux ahead: while iteration i runs its FFTs, entry `next` streams
-  // towards L2 (one cache line per vector step), so its multiply-accumulate finds it in cache.
+
+  for (size_t b = 0; b < B; b++) {
+    uint64_t* acc = ws.acc.data() + b * k1 * N;
+    const uint64_t* in = a.ins[b];
+    std::memset(acc, 0, sizeof(uint64_t) * a.k * N);
+    uint32_t body = mod_switch(in[a.n], log2_2n);
+    monomial_mul(acc + a.k * N, a.luts[b], (two_n - body) % two_n, N);
+    uint32_t* ms = ws.ms.data() + b * a.n;
+    for (uint32_t i = 0; i < a.n; i++) ms[i] = mod_switch(in[i], log2_2n);
+  }
+  // Software prefetch one key entry ahead: while the CMuxes of entry i run their FFTs, entry
+  // i+1 streams towards L2 (one cache line per vector step). With several ciphertexts, entry i
+  // is read from DRAM once and reused from cache for all of them.
   Prefetcher pf;
-  while (i < a.n) {
-    uint32_t next = i + 1;
-    while (next < a.n && ms[next] == 0) next++;
-    pf.p = reinterpret_cast<const char*>(a.bsk + size_t(next) * bsk_stride);
-    pf.end = pf.p + (next < a.n ? bsk_stride * sizeof(double) : 0);
-    const uint32_t ai = ms[i];
-    for (size_t c = 0; c < k1; c++) {
-      rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
-      for (size_t l = L; l-- > 0;) {
-        double* re = decf + (c * L + l) * N;
-        digit_twist(p, rot, a.base_log, re, re + h);
-        fft_forward_pf(p, re, re + h, pf);
+  for (uint32_t i = 0; i < a.n; i++) {
+    const double* bsk_i = a.bsk + size_t(i) * bsk_stride;
+    pf.p = reinterpret_cast<const char*>(bsk_i + bsk_stride);
+    pf.end = pf.p + (i + 1 < a.n ? bsk_stride * sizeof(double) : 0);
+    for (size_t b = 0; b < B; b++) {
+      const uint32_t ai = ws.ms[b * a.n + i];
+      if (ai == 0) continue;  // X^0 - 1 = 0: the CMux leaves the accumulator unchanged
+      uint64_t* acc = ws.acc.data() + b * k1 * N;
+      for (size_t c = 0; c < k1; c++) {
+        rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
+        for (size_t l = L; l-- > 0;) {
+          double* re = decf + (c * L + l) * N;
+          digit_twist(p, rot, a.base_log, re, re + h);
+          fft_forward_pf(p, re, re + h, pf);
+        }
       }
+      external_mac(decf, bsk_i, accf, R, k1, N);
+      for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
     }
-    external_mac(decf, a.bsk + size_t(i) * bsk_stride, accf, R, k1, N);
-    for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
-    i = next;
   }
   // Sample extraction of coefficient 0.
-  for (size_t c = 0; c < a.k; c++) {
-    const uint64_t* poly = acc + c * N;
-    uint64_t* o = a.out + c * N;
-    o[0] = poly[0];
-    for (size_t m = 1; m < N; m++) o[m] = uint64_t(0) - poly[N - m];
+  for (size_t b = 0; b < B; b++) {
+    const uint64_t* acc = ws.acc.data() + b * k1 * N;
+    uint64_t* out = a.outs[b];
+    for (size_t c = 0; c < a.k; c++) {
+      const uint64_t* poly = acc + c * N;
+      uint64_t* o = out + c * N;
+      o[0] = poly[0];
+      for (size_t m = 1; m < N; m++) o[m] = uint64_t(0) - poly[N - m];
+    }
+    out[size_t(a.k) * N] = acc[size_t(a.k) * N];
   }
-  a.out[size_t(a.k) * N] = acc[size_t(a.k) * N];
 }
 
 static void ks_sub_row(uint64_t* __restrict out, const uint64_t* __restrict row, uint64_t d, size_t len) {

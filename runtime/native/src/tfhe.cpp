@@ -261,9 +261,14 @@ std::vector<uint64_t> build_luts(const Params& p, const uint64_t* tables, size_t
   return luts;
 }
 
-void pbs_one(const EvalKeys& ek, const Kernels& K, const uint64_t* lut, const uint64_t* in, uint64_t* out) {
+// Ciphertexts blind-rotated together per task: each key entry then comes from DRAM once per
+// group instead of once per ciphertext (the PBS is memory bound on large keys).
+constexpr size_t kMaxGroup = 4;
+
+void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_t* const* luts,
+               const uint64_t* const* ins, uint64_t* const* outs) {
   const Params& p = ek.params;
-  t_ws.ensure(p.glwe_dimension, p.polynomial_size, p.pbs_level, p.lwe_dimension);
+  t_ws.ensure(p.glwe_dimension, p.polynomial_size, p.pbs_level, p.lwe_dimension, count);
   PbsArgs a;
   a.plan = &get_fft_plan(p.polynomial_size);
   a.n = p.lwe_dimension;
@@ -272,11 +277,19 @@ void pbs_one(const EvalKeys& ek, const Kernels& K, const uint64_t* lut, const ui
   a.base_log = p.pbs_base_log;
   a.level = p.pbs_level;
   a.bsk = ek.bsk.data();
-  a.lut = lut;
-  a.in = in;
-  a.out = out;
+  a.count = count;
+  a.luts = luts;
+  a.ins = ins;
+  a.outs = outs;
   a.ws = &t_ws;
   K.blind_rotate_extract(a);
+}
+
+/// Group size: as large as kMaxGroup while still giving every thread work.
+size_t group_size(size_t count, bool parallel) {
+  size_t threads = parallel ? thread_count() : 1;
+  size_t g = (count + threads - 1) / threads;
+  return std::max<size_t>(1, std::min(kMaxGroup, g));
 }
 
 void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* out) {
@@ -310,9 +323,19 @@ void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const
   const Kernels& K = active_kernels();
   std::vector<uint64_t> luts = build_luts(p, tables, table_len, table_count);
   const size_t din = size_t(p.lwe_dimension) + 1, dout = p.big_dimension() + 1, N = p.polynomial_size;
-  run_batch(count, parallel, [&](size_t i) {
-    size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
-    pbs_one(ek, K, luts.data() + t * N, in + i * din, out + i * dout);
+  const size_t G = group_size(count, parallel);
+  run_batch((count + G - 1) / G, parallel, [&](size_t g) {
+    const uint64_t* lp[kMaxGroup];
+    const uint64_t* ip[kMaxGroup];
+    uint64_t* op[kMaxGroup];
+    size_t m = 0;
+    for (size_t i = g * G; i < std::min(count, (g + 1) * G); i++, m++) {
+      size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
+      lp[m] = luts.data() + t * N;
+      ip[m] = in + i * din;
+      op[m] = out + i * dout;
+    }
+    pbs_group(ek, K, m, lp, ip, op);
   });
 }
 
@@ -324,11 +347,21 @@ void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const ui
   const Kernels& K = active_kernels();
   std::vector<uint64_t> luts = build_luts(p, tables, table_len, table_count);
   const size_t din = p.big_dimension() + 1, dmid = size_t(p.lwe_dimension) + 1, N = p.polynomial_size;
-  run_batch(count, parallel, [&](size_t i) {
-    size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
-    if (t_small.size() < dmid) t_small.resize(dmid);
-    ks_one(ek, K, in + i * din, t_small.data());
-    pbs_one(ek, K, luts.data() + t * N, t_small.data(), out + i * din);
+  const size_t G = group_size(count, parallel);
+  run_batch((count + G - 1) / G, parallel, [&](size_t g) {
+    if (t_small.size() < G * dmid) t_small.resize(G * dmid);
+    const uint64_t* lp[kMaxGroup];
+    const uint64_t* ip[kMaxGroup];
+    uint64_t* op[kMaxGroup];
+    size_t m = 0;
+    for (size_t i = g * G; i < std::min(count, (g + 1) * G); i++, m++) {
+      size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
+      ks_one(ek, K, in + i * din, t_small.data() + m * dmid);
+      lp[m] = luts.data() + t * N;
+      ip[m] = t_small.data() + m * dmid;
+      op[m] = out + i * din;
+    }
+    pbs_group(ek, K, m, lp, ip, op);
   });
 }
 
