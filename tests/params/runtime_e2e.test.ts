@@ -32,7 +32,7 @@ describe("optimizer sets on the runtime", () => {
     const params = toRuntime(chosen);
     const client = ClientKey.generate(params);
     const server = await client.generateEvaluationKeys();
-    const count = 200;
+    const count = 64;
     const a = Array.from({ length: count }, () => randomInt(8));
     const b = Array.from({ length: count }, () => randomInt(8));
     // Table values in 0..2 so that f(a) + 2·f(b) ≤ 6 stays clear of the padding bit.
