@@ -11,6 +11,7 @@ import { defaultRegistry } from "../ir/dialects/index.js";
 import { parseModule } from "../ir/parser/index.js";
 import { printModule } from "../ir/printer.js";
 import { lowerToTfhe } from "../passes/lower_tfhe.js";
+import { CRYPTO_ATTR, cryptoParametersToAttr, selectCryptoParameters } from "../passes/params/index.js";
 import { parametrizeTfhe } from "../passes/tfhe_params.js";
 import { parametersForPrecision, runtimeInfo } from "../runtime/index.js";
 import { fixture, markdownTable, repeatSamples, writeJson } from "./fixtures.js";
@@ -19,14 +20,18 @@ interface Config {
   readonly label: string;
   readonly model: string;
   readonly options: CompileOptions;
+  /** "precision": runtime's secure set for the widest table input; "optimizer": passes/params' choice. */
+  readonly params: "precision" | "optimizer";
 }
 
 const CONFIGS: readonly Config[] = [
-  { label: "logreg_demo nBits=3", model: "logreg_demo", options: { nBits: 3 } },
-  { label: "mlp nBits=2 round→3 exact", model: "mlp", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "exact" } } },
-  { label: "mlp nBits=2 round→3 approximate", model: "mlp", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "approximate" } } },
-  { label: "mlp nBits=3 round→4 approximate", model: "mlp", options: { nBits: 3, roundingThresholdBits: { bits: 4, method: "approximate" } } },
-  { label: "cnn_avgpool nBits=2 round→3 approximate", model: "cnn_avgpool", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "approximate" } } },
+  { label: "logreg_demo nBits=3", model: "logreg_demo", options: { nBits: 3 }, params: "precision" },
+  { label: "mlp nBits=2 round→3 exact", model: "mlp", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "exact" } }, params: "precision" },
+  { label: "mlp nBits=2 round→3 exact (optimizer)", model: "mlp", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "exact" } }, params: "optimizer" },
+  { label: "mlp nBits=2 round→3 approximate", model: "mlp", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "approximate" } }, params: "precision" },
+  { label: "mlp nBits=3 round→4 approximate", model: "mlp", options: { nBits: 3, roundingThresholdBits: { bits: 4, method: "approximate" } }, params: "precision" },
+  { label: "qdq_mlp round→4 exact (optimizer)", model: "qdq_mlp", options: { roundingThresholdBits: { bits: 4, method: "exact" } }, params: "optimizer" },
+  { label: "cnn_avgpool nBits=2 round→3 approximate", model: "cnn_avgpool", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "approximate" } }, params: "precision" },
 ];
 
 function arg(args: string[], name: string): string | undefined {
@@ -58,12 +63,19 @@ export async function main(args: string[]): Promise<void> {
     if (only && !cfg.label.includes(only)) continue;
     const f = fixture(cfg.model);
     const circuit = compile(f.model, { ...cfg.options, calibration: f.calib });
-    const params = parametersForPrecision(Math.max(1, circuit.info().maxTluInputPrecision));
     const parsed = parseModule(printModule(circuit.module), "circuit.mlir", defaultRegistry);
     const module = parsed.module!;
-    lowerToTfhe(module);
-    parametrizeTfhe(module, params.raw());
+    if (cfg.params === "optimizer") {
+      // fhe → crypto-params (writes fhec.crypto) → lower-to-tfhe → tfhe-params (reads it).
+      module.attributes.set(CRYPTO_ATTR, cryptoParametersToAttr(selectCryptoParameters(module).params));
+      lowerToTfhe(module);
+      parametrizeTfhe(module);
+    } else {
+      lowerToTfhe(module);
+      parametrizeTfhe(module, parametersForPrecision(Math.max(1, circuit.info().maxTluInputPrecision)).raw());
+    }
     const program = TfheProgram.fromModule(module);
+    const params = program.params;
     let t = performance.now();
     const { client, evaluationKeys } = await TfheClient.generate(program.clientSpec());
     const server = await TfheServer.create(program, evaluationKeys);
@@ -86,7 +98,7 @@ export async function main(args: string[]): Promise<void> {
     const classAgreement = argmaxAgreement(e as Float64Array, g as Float64Array, samples);
     rows.push([
       cfg.label,
-      params.name ?? "?",
+      params.name ?? `n=${params.lweDimension} k=${params.glweDimension} N=${params.polynomialSize} pbs=2^${params.pbsBaseLog}×${params.pbsLevel}`,
       program.pbsPerSample,
       Math.round(keygenMs),
       Math.round(latencyMs),
@@ -94,7 +106,7 @@ export async function main(args: string[]): Promise<void> {
       (100 * valueAgreement).toFixed(1),
       (100 * classAgreement).toFixed(1),
     ]);
-    json.push({ ...cfg, parameters: params.name, pbsPerSample: program.pbsPerSample, keygenMs, latencyMs, batchMsPerSample: batchMs / samples, samples, valueAgreement, classAgreement });
+    json.push({ ...cfg, parameters: params.raw(), pbsPerSample: program.pbsPerSample, keygenMs, latencyMs, batchMsPerSample: batchMs / samples, samples, valueAgreement, classAgreement });
   }
   const info = runtimeInfo();
   console.log(`TFHE execution vs simulation, ${samples} samples per batch (${cpus()[0]?.model ?? "?"}, ${info.threads} threads, kernel ${info.kernel})\n`);

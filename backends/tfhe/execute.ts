@@ -28,7 +28,7 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Receives every big-key ciphertext value the function computes. */
   readonly trace?: (op: Operation, value: TracedValue) => void;
-  /** Ciphertexts per KS+PBS call (default 512); smaller gives finer progress. */
+  /** Ciphertexts per KS+PBS call (default: the whole op, or 512 with onProgress/signal). */
   readonly chunkSize?: number;
 }
 
@@ -259,7 +259,10 @@ async function lookup(ctx: Ctx, op: Operation, x: CtVal): Promise<CtVal> {
   const encoded = encodeAt(denseData(op, mapped ? "tables" : "table").data, width);
   const map = mapped ? (op.attr("map") as DenseAttr).data : undefined;
   const count = ctx.batch * x.size;
-  const chunk = Math.max(1, ctx.opts.chunkSize ?? 512);
+  // One KS+PBS call per op over all elements and samples; split only when someone watches progress
+  // or may abort (chunks of 512 still keep every core busy).
+  const watched = ctx.opts.onProgress !== undefined || ctx.opts.signal !== undefined;
+  const chunk = Math.max(1, ctx.opts.chunkSize ?? (watched ? 512 : count));
   const wOut = ctx.keys.params.bigDimension + 1;
   const out = new BigUint64Array(count * wOut);
   for (let start = 0; start < count; start += chunk) {

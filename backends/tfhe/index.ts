@@ -1,5 +1,22 @@
-// Public surface of the tfhe backend (server: TfheServer with evaluation keys only; client:
-// TfheClient with the secret key; TfheProgram: a lowered, parametrized tfhe module).
+// Public surface of the tfhe backend: runs a `tfhe` function (after passes lower-to-tfhe and
+// tfhe-params) on encrypted batches with the native runtime.
+//
+//   // compile side: fhe module → lowerToTfhe(m) → parametrizeTfhe(m[, params]) (or the passes)
+//   const program = TfheProgram.fromModule(m);                    // checks ops, parameters, security
+//   // client
+//   const { client, evaluationKeys } = await TfheClient.generate(program.clientSpec());
+//   const enc = client.encrypt(quantizedInputs);                  // IntBatch[] (as simulate takes)
+//   // server: evaluation keys only (a ClientKey is rejected by type and at run time)
+//   const server = await TfheServer.create(program, evaluationKeys);
+//   const out = await server.run(enc, { onProgress: (done, total) => … });
+//   // client
+//   const ints = client.decrypt(out);                              // = simulate(fheFunc, inputs)
+//
+// Encoding (per value): !fhe.eint<p>/!fhe.esint<p> ↦ LWE under the big key of v·2^(63−p) mod 2^64.
+// Exactness: linear ops, tables, exact rounding and sign casts reproduce the clear simulation bit
+// for bit (up to the parameter set's p_error). Approximate rounding returns floor or ceil of
+// x/2^k: it equals the simulator's half-up result unless the removed bits lie near the tie (see
+// tests/tfhe/approximate.test.ts for the measured spread).
 export { type IntBatch, TfheClient } from "./client.js";
 export { decodeAt, deltaOf, encodeAt, encodeOne, MAX_ENCODING_BITS } from "./encoding.js";
 export { type ExecuteOptions, executeTfhe, type TracedValue } from "./execute.js";
