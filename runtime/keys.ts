@@ -45,7 +45,7 @@ export class ClientKey {
     checkSeed(options.insecureTestMaskSeed, "insecureTestMaskSeed");
     checkSeed(options.insecureTestNoiseSeed, "insecureTestNoiseSeed");
     const h = await native().seededKeysGenerateAsync(this.handle, options.insecureTestMaskSeed, options.insecureTestNoiseSeed);
-    return SeededEvaluationKeys.fromHandle(h);
+    return SeededEvaluationKeys.fromHandle(h, this.params);
   }
 
   /** Full evaluation keys (generated seeded, then expanded). */

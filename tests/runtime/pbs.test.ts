@@ -33,4 +33,20 @@ describe(`KS + PBS, exhaustive over messages (kernel ${runtimeInfo().kernel})`, 
       expect(out.dimension).toBe(params.bigDimension);
     });
   }
+
+  // Large sets: one random table, every message (keys of 0.4 and 1.3 GiB). p = 8 takes about a
+  // minute on 2 cores, so it runs with FHEC_RUNTIME_SLOW=1; `npm run bench -- pbs` always checks
+  // every message of p = 7 and 8.
+  for (const precision of [7, 8]) {
+    const slow = precision === 8 && process.env.FHEC_RUNTIME_SLOW !== "1";
+    it.skipIf(slow)(`p = ${precision}: decrypt(KS+PBS(encrypt(m))) = table[m] for all m, 1 random table`, async () => {
+      const params = parametersForPrecision(precision);
+      params.assertSecure();
+      const { client, server } = await keys(params);
+      const messages = Array.from({ length: 2 ** precision }, (_, m) => m);
+      const table = randomTable(precision);
+      const out = await server.applyLookupTable(client.encrypt(messages, precision), lookupTables(table, precision));
+      expect(client.decrypt(out, precision)).toEqual(messages.map((m) => table[m]!));
+    });
+  }
 });
