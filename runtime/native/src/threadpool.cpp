@@ -24,8 +24,11 @@ class Pool {
 
   void run(size_t count, const std::function<void(size_t)>& fn) {
     if (count == 0) return;
-    std::lock_guard<std::mutex> run(run_mu_);
-    if (workers_.empty() || count == 1) {
+    // If the pool is busy (another batch, e.g. an async call, holds it), run on the calling
+    // thread instead of waiting: a synchronous call from the JS thread must never block behind
+    // a long asynchronous batch.
+    std::unique_lock<std::mutex> run(run_mu_, std::try_to_lock);
+    if (!run.owns_lock() || workers_.empty() || count == 1) {
       for (size_t i = 0; i < count; i++) fn(i);
       return;
     }

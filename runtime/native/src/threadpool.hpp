@@ -5,8 +5,9 @@
 
 namespace fhec {
 
-/// Runs fn(i) for i in [0, count) on the pool (the calling thread participates).
-/// Concurrent callers are serialised. Exceptions from fn are rethrown (first one wins).
+/// Runs fn(i) for i in [0, count) on the pool (the calling thread participates). If the pool is
+/// already running another batch, fn runs on the calling thread alone (never waits for the pool).
+/// Exceptions from fn are rethrown (first one wins). Must not be nested.
 void parallel_for(size_t count, const std::function<void(size_t)>& fn);
 /// Number of threads used by parallel_for (including the caller). 0 = hardware concurrency.
 void set_thread_count(size_t n);
