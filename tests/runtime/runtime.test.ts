@@ -21,50 +21,51 @@ describe("kernel selection", () => {
     expect(() => setKernel("neon" as never)).toThrow(/unknown kernel/);
   });
 
-  it("scalar and SIMD kernels agree: keyswitch bit for bit, PBS to the same table values", async () => {
-    const kernels: ("scalar" | "avx2" | "avx512")[] = ["scalar"];
-    if (runtimeInfo().avx2) kernels.push("avx2");
-    if (runtimeInfo().avx512) kernels.push("avx512");
-    const params = FHEC_P1;
-    const precision = 1;
-    const client = ClientKey.generate(params);
-    const seeded = await client.generateSeededEvaluationKeys();
-    const msgs = Array.from({ length: 24 }, () => randomInt(2));
-    const ct = client.encrypt(msgs, precision);
-    const table = [1, 0];
-    const results: { ks: BigUint64Array; pbs: BigUint64Array; bsk: Float64Array }[] = [];
-    // The Fourier BSK is the last part of the evaluation-key serialization.
-    const bskBytes = (await seeded.expand()).sizes().bootstrappingKey;
-    for (const k of kernels) {
-      setKernel(k);
-      const server: EvaluationKeys = await seeded.expand(); // Fourier BSK computed by this kernel
-      const ks = server.keyswitchSync(ct);
-      const out = server.applyLookupTableSync(ct, lookupTables(table, precision));
-      expect(client.decrypt(out, precision), `kernel ${k}`).toEqual(msgs.map((m) => table[m]));
-      const bytes = server.serialize();
-      const bsk = new Float64Array(Uint8Array.from(bytes.subarray(bytes.length - bskBytes)).buffer);
-      results.push({ ks: ks.data, pbs: client.phases(out), bsk });
-    }
-    setKernel("auto");
-    const [ref, ...rest] = results;
-    for (const r of rest) {
-      // keyswitch is integer arithmetic: identical
-      expect(r.ks).toEqual(ref!.ks);
-      // The Fourier-domain keys use one canonical point order in every kernel: the transforms of
-      // the same key agree to f64 rounding (FMA contraction differs between kernels).
-      expect(r.bsk.length).toBe(ref!.bsk.length);
-      let maxRel = 0;
-      for (let i = 0; i < r.bsk.length; i++) {
-        const scale = Math.max(Math.abs(ref!.bsk[i]!), 2 ** 60);
-        maxRel = Math.max(maxRel, Math.abs(r.bsk[i]! - ref!.bsk[i]!) / scale);
+  for (const [params, precision] of [[FHEC_P1, 1], [CONCRETE_P4, 4]] as const) {
+    it(`scalar and SIMD kernels agree on ${params.name}: keyswitch bit for bit, PBS to the same table values`, async () => {
+      const kernels: ("scalar" | "avx2" | "avx512")[] = ["scalar"];
+      if (runtimeInfo().avx2) kernels.push("avx2");
+      if (runtimeInfo().avx512) kernels.push("avx512");
+      const client = ClientKey.generate(params);
+      const seeded = await client.generateSeededEvaluationKeys();
+      const msgs = Array.from({ length: 24 }, () => randomInt(2 ** precision));
+      const ct = client.encrypt(msgs, precision);
+      const table = Array.from({ length: 2 ** precision }, () => randomInt(2 ** precision));
+      const results: { ks: BigUint64Array; pbs: BigUint64Array; bsk: Float64Array }[] = [];
+      // The Fourier BSK is the last part of the evaluation-key serialization.
+      const bskBytes = (await seeded.expand()).sizes().bootstrappingKey;
+      for (const k of kernels) {
+        setKernel(k);
+        const server: EvaluationKeys = await seeded.expand(); // Fourier BSK computed by this kernel
+        const ks = server.keyswitchSync(ct);
+        const out = server.applyLookupTableSync(ct, lookupTables(table, precision));
+        expect(client.decrypt(out, precision), `kernel ${k}`).toEqual(msgs.map((m) => table[m]));
+        const bytes = server.serialize();
+        const bsk = new Float64Array(Uint8Array.from(bytes.subarray(bytes.length - bskBytes)).buffer);
+        results.push({ ks: ks.data, pbs: client.phases(out), bsk });
       }
-      expect(maxRel).toBeLessThan(1e-12);
-      // PBS outputs decrypt identically (checked above). Their noise differs by one realisation:
-      // f64 rounding moves some gadget-decomposition digits, so compare at the noise scale.
-      const sigma = Math.sqrt(noise.pbsOutputVariance(params));
-      for (let i = 0; i < r.pbs.length; i++) expect(Math.abs(torusError(r.pbs[i]!, ref!.pbs[i]!))).toBeLessThan(12 * sigma);
-    }
-  });
+      setKernel("auto");
+      const [ref, ...rest] = results;
+      for (const r of rest) {
+        // keyswitch is integer arithmetic: identical
+        expect(r.ks).toEqual(ref!.ks);
+        // The Fourier-domain keys use one canonical point order in every kernel: the transforms
+        // of the same key agree to f64 rounding (FMA contraction differs between kernels).
+        expect(r.bsk.length).toBe(ref!.bsk.length);
+        let maxRel = 0;
+        for (let i = 0; i < r.bsk.length; i++) {
+          const scale = Math.max(Math.abs(ref!.bsk[i]!), 2 ** 60);
+          maxRel = Math.max(maxRel, Math.abs(r.bsk[i]! - ref!.bsk[i]!) / scale);
+        }
+        expect(maxRel).toBeLessThan(1e-12);
+        // PBS outputs decrypt identically (checked above). Their noise differs by one
+        // realisation: f64 rounding moves some gadget-decomposition digits, so compare at the
+        // noise scale.
+        const sigma = Math.sqrt(noise.pbsOutputVariance(params));
+        for (let i = 0; i < r.pbs.length; i++) expect(Math.abs(torusError(r.pbs[i]!, ref!.pbs[i]!))).toBeLessThan(12 * sigma);
+      }
+    });
+  }
 });
 
 describe("threads and async API", () => {
