@@ -80,3 +80,25 @@ describe("execution control", () => {
     expect(Array.from(p.client.decrypt(out)[0]!.data)).toEqual([3, 2, 1, 0, 0, 1, 2, 3, 2, 2]);
   });
 });
+
+describe("tracing", () => {
+  it("hands every big-key intermediate to `trace`, decryptable by the client at its precision", async () => {
+    const text = `module {
+  func.func @main(%x: tensor<3x!fhe.esint<6>>) -> tensor<3x!fhe.esint<6>> {
+    %c = arith.constant {value = dense<[2, -3, 1]> : tensor<3xi3>} : () -> tensor<3xi3>
+    %m = fhe.mul_eint_int %x, %c : (tensor<3x!fhe.esint<6>>, tensor<3xi3>) -> tensor<3x!fhe.esint<6>>
+    %n = fhe.neg_eint %m : (tensor<3x!fhe.esint<6>>) -> tensor<3x!fhe.esint<6>>
+    return %n : tensor<3x!fhe.esint<6>>
+  }
+}`;
+    const p = await parties(programFor(text, INSECURE_TEST_P2));
+    const seen: [string, number[]][] = [];
+    await p.server.run(p.client.encrypt([batchOf(2, [3], [1, 2, 3, -4, 5, -6])]), {
+      trace: (op, v) => seen.push([op.name, Array.from(p.client.decryptAt(v.ciphertexts, v.width, true))]),
+    });
+    expect(seen).toEqual([
+      ["tfhe.mul_lwe_int", [2, -6, 3, -8, -15, -6]],
+      ["tfhe.neg_lwe", [-2, 6, -3, 8, 15, 6]],
+    ]);
+  });
+});
