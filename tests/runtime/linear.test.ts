@@ -127,3 +127,21 @@ describe("linear ops", () => {
     expect(() => ex.reshape([4])).toThrow(/reshape/);
   });
 });
+
+describe("native linear ops reject inconsistent sizes without reading out of bounds", () => {
+  it("matmul, conv2d, ciphertext serialization with overflowing dimensions", async () => {
+    const { native } = await import("../../runtime/native.js");
+    const ct = new BigUint64Array(3 * 2); // 2 ciphertexts of dimension 2
+    const big = 2 ** 32;
+    expect(() => native().matmul(ct, 2, big, big, new BigInt64Array(1), 1)).toThrow(/too large|must equal/);
+    expect(() => native().matmul(ct, 2, 1, 2, new BigInt64Array(3), 1)).toThrow(/weights must have/);
+    const geometry = [2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1];
+    expect(() => native().conv2d(ct, 2, geometry, new BigInt64Array(1))).toThrow(/too large|does not match/);
+    expect(() => native().conv2d(ct, 2, [1, 1, 1, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1], new BigInt64Array(7)))
+      .toThrow(/kernel size/);
+    expect(() => native().conv2d(ct, 2, [1, 1, 1, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1e7], new BigInt64Array(1)))
+      .toThrow(/geometry/);
+    expect(() => native().ciphertextsSerialize(0n, 2, [big, big, big], ct)).toThrow(/too large/);
+    expect(() => native().ciphertextsSerialize(0n, 2, [-1], ct)).toThrow(/non-negative/);
+  });
+});

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 
 #include "chacha.hpp"
 #include "kernels.hpp"
@@ -162,6 +163,14 @@ Napi::Value to_buffer(Napi::Env env, std::vector<uint8_t>&& bytes) {
   auto* v = new std::vector<uint8_t>(std::move(bytes));
   return Napi::Buffer<uint8_t>::New(env, v->data(), v->size(),
                                     [](Napi::Env, uint8_t*, std::vector<uint8_t>* hint) { delete hint; }, v);
+}
+
+/// a * b, throwing a RangeError instead of wrapping around.
+size_t mul_checked(Napi::Env env, size_t a, size_t b, const char* what) {
+  size_t r;
+  if (__builtin_mul_overflow(a, b, &r) || r > (size_t(1) << 48))
+    throw Napi::RangeError::New(env, std::string(what) + " is too large");
+  return r;
 }
 
 size_t count_of(Napi::Env env, size_t words, size_t dim, const char* name) {
@@ -549,9 +558,12 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   auto W = i64_arg(info, 4, "weights");
   size_t M = size_arg(info, 5, "columns");
   size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
-  if (rows * K != count) throw Napi::RangeError::New(info.Env(), "ciphertext count must equal rows * inner dimension");
-  if (W.ElementLength() != K * M) throw Napi::RangeError::New(info.Env(), "weights must have inner * columns entries");
-  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), rows * M * (dim + 1));
+  Napi::Env env = info.Env();
+  if (mul_checked(env, rows, K, "rows * inner") != count)
+    throw Napi::RangeError::New(env, "ciphertext count must equal rows * inner dimension");
+  if (W.ElementLength() != mul_checked(env, K, M, "inner * columns"))
+    throw Napi::RangeError::New(env, "weights must have inner * columns entries");
+  auto out = Napi::TypedArrayOf<uint64_t>::New(env, mul_checked(env, mul_checked(env, rows, M, "output"), dim + 1, "output"));
   lwe_matmul(a.Data(), rows, K, dim + 1, W.Data(), M, out.Data());
   return out;
 }
@@ -566,7 +578,8 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     Napi::Value x = g.Get(i);
     if (!x.IsNumber()) throw Napi::TypeError::New(info.Env(), "conv2d geometry entries must be numbers");
     double d = x.As<Napi::Number>().DoubleValue();
-    if (!(d >= 0) || d != std::floor(d) || d > 1e9) throw Napi::RangeError::New(info.Env(), "conv2d geometry entries must be small non-negative integers");
+    if (!(d >= 0) || d != std::floor(d) || d > 1048576)
+      throw Napi::RangeError::New(info.Env(), "conv2d geometry entries must be integers in [0, 2^20]");
     v[i] = static_cast<size_t>(d);
   }
   Conv2dShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]};
@@ -579,11 +592,18 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     bias = b.Data();
   }
   size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
-  if (count != s.batch * s.in_channels * s.in_h * s.in_w)
-    throw Napi::RangeError::New(info.Env(), "ciphertext count does not match the input shape");
-  if (kern.ElementLength() != s.out_channels * (s.in_channels / s.group) * s.kernel_h * s.kernel_w)
-    throw Napi::RangeError::New(info.Env(), "kernel size does not match [M, C/group, kH, kW]");
-  size_t outn = s.batch * s.out_channels * s.out_h() * s.out_w();
+  Napi::Env env = info.Env();
+  auto prod = [&](std::initializer_list<size_t> xs, const char* what) {
+    size_t r = 1;
+    for (size_t x : xs) r = mul_checked(env, r, x, what);
+    return r;
+  };
+  if (count != prod({s.batch, s.in_channels, s.in_h, s.in_w}, "input shape"))
+    throw Napi::RangeError::New(env, "ciphertext count does not match the input shape");
+  if (kern.ElementLength() != prod({s.out_channels, s.in_channels / s.group, s.kernel_h, s.kernel_w}, "kernel shape"))
+    throw Napi::RangeError::New(env, "kernel size does not match [M, C/group, kH, kW]");
+  size_t outn = prod({s.batch, s.out_channels, s.out_h(), s.out_w()}, "output shape");
+  mul_checked(env, outn, dim + 1, "output");
   auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), outn * (dim + 1));
   lwe_conv2d(a.Data(), dim + 1, s, kern.Data(), bias, out.Data());
   return out;
@@ -599,14 +619,18 @@ Napi::Value CiphertextsSerialize(const Napi::CallbackInfo& info) {
   Napi::Array sh = info[2].As<Napi::Array>();
   std::vector<uint64_t> shape;
   size_t count = 1;
+  if (sh.Length() > 16) throw Napi::RangeError::New(info.Env(), "rank must be at most 16");
   for (uint32_t i = 0; i < sh.Length(); i++) {
     Napi::Value x = sh.Get(i);
     if (!x.IsNumber()) throw Napi::TypeError::New(info.Env(), "shape entries must be numbers");
-    shape.push_back(static_cast<uint64_t>(x.As<Napi::Number>().DoubleValue()));
-    count *= shape.back();
+    double d = x.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0)
+      throw Napi::RangeError::New(info.Env(), "shape entries must be non-negative integers");
+    shape.push_back(static_cast<uint64_t>(d));
+    count = mul_checked(info.Env(), count, shape.back(), "shape");
   }
   auto data = u64_arg(info, 3, "data");
-  if (data.ElementLength() != count * (dim + 1)) throw Napi::RangeError::New(info.Env(), "data does not match shape");
+  if (data.ElementLength() != mul_checked(info.Env(), count, dim + 1, "data")) throw Napi::RangeError::New(info.Env(), "data does not match shape");
   return to_buffer(info.Env(), serialize_ciphertexts(hash, dim, shape, data.Data(), data.ElementLength()));
 }
 Napi::Value CiphertextsDeserialize(const Napi::CallbackInfo& info) {
