@@ -15,15 +15,17 @@
 //   reads its input at the input's precision p after keyswitch and modulus switch.
 // - `round-bit`: `fhe.round {method = "exact"}` from P to q bits removes k = P − q bits, least
 //   significant first, each with a 1-bit PBS. As lowered (passes/lower_tfhe.ts lowerExactRound),
-//   the value is reinterpreted at precision P+1 as y_0 = 2x + 2^k (same ciphertext, same noise),
-//   and bit i is read after multiplying y_i by 2^(P−i), which puts that bit in the padding bit
-//   (b·2^63) with the lower bits already cleared; the 1-bit PBS reads it with the precision-1
-//   tolerance (half box q/8 on the tight side). y_{i+1} = y_i + (PBS output) − 2^i, so before read
-//   i the ciphertext carries ν²_in + i units. Constraint i: precision 1, ν²_i = (ν²_in + i)·4^(P−i)
-//   (the i extra units are PBS outputs). This is the brief's "ν²·4^(P−1) at precision 1" times 4:
-//   the lowering's bit lands one position higher (2^63 instead of 2^62) so that the padding bit,
-//   not a clean message bit, is read — see EXACT_ROUND_EXTRA_SHIFT. The rounded result is y_k
-//   reinterpreted at precision q (Δ_q = 2^(k+1)·Δ_{P+1}): its ν² is ν²_in + k.
+//   the value is reinterpreted at precision P+1 as y_0 = 2x + 2^k (same ciphertext, same noise);
+//   bit i is read after multiplying y_i by 2^(P−i), which puts that bit alone in the padding bit
+//   (b·2^63, lower bits already cleared), plus a constant 2^61 that centres the read: the 1-bit PBS
+//   is right while |noise·2^(P−i)| < 2^62 (a quarter of the torus). y_{i+1} = y_i + (PBS output)
+//   − 2^i, so before read i the ciphertext carries ν²_in + i units. Exactly:
+//     4^(P−i)·(ν²_in + i)·σ² + σ²_KS + σ²_MS ≤ (2^−2/κ)²,
+//   recorded as the brief's equivalent "precision 1, ν²_i = (ν²_in + i)·4^(P−1−i)" (for i = 0:
+//   ν²·4^(P−1) at precision 1): identical on the ciphertext's own noise, and 4× stricter on the
+//   keyswitch and modulus-switch terms (sound, and keeps every constraint a ≥ 1-bit read).
+//   EXACT_ROUND_EXTRA_SHIFT = 1 gives the model of the earlier uncentred read (tolerance q/8).
+//   The rounded result is y_k reinterpreted at precision q (Δ_q = 2^(k+1)·Δ_{P+1}): ν²_in + k.
 //   `approximate` rounding is free: ν² is kept, and the next table reads the q-bit output.
 // - sign casts (`to_signed`/`to_unsigned`) are lowered to a p-bit table lookup re-encoding the
 //   value (the padding bit changes): a `table` constraint, and a result of ν² = 1.
@@ -208,11 +210,11 @@ const KEEP = new Set(["fhe.neg_eint"]);
 const SIGN_CASTS = new Set(["fhe.to_signed", "fhe.to_unsigned"]);
 
 /**
- * The exact-rounding bit read multiplies by 2^(P−i+EXACT_ROUND_EXTRA_SHIFT−1) relative to the
- * ciphertext's own scale: 1 in the current lowering (bit in the padding position, read at the
- * precision-1 tolerance), 0 for the brief's 2^(P−1−i) variant.
+ * Extra factor 4^s on the exact-rounding bit constraints: 0 for the centred read of the current
+ * lowering (tolerance q/4, recorded at precision 1 with 4^(P−1−i)); 1 would model an uncentred
+ * padding-bit read (tolerance q/8 on the tight side).
  */
-export const EXACT_ROUND_EXTRA_SHIFT = 1;
+export const EXACT_ROUND_EXTRA_SHIFT = 0;
 
 /**
  * Squared norm analysis of `func` (a verified `fhe`-dialect function). Clear weights are read

@@ -151,13 +151,13 @@ describe("norm analysis", () => {
 }`);
     const a = analyzeNorms(f);
     expect(norm2(a, resultOf(f, 1))).toBe(4);
-    // exact: 3 removed bits, each read by a 1-bit PBS after ×2^(P−i) (the lowering puts bit i in
-    // the padding bit): bit i sees (4 + i)·4^(7−i) at precision 1.
+    // exact: 3 removed bits, each read by a 1-bit PBS after ×2^(P−i) with a centred padding-bit
+    // read (tolerance q/4), recorded as precision 1 with (4 + i)·4^(P−1−i).
     const bits = a.constraints.filter((c) => c.kind === "round-bit");
     expect(bits.map((c) => [c.precision, c.norm2, c.pbsNorm2, c.freshNorm2, c.count])).toEqual([
-      [1, 4 * 4 ** 7, 0, 4 * 4 ** 7, 2],
-      [1, 5 * 4 ** 6, 1 * 4 ** 6, 4 * 4 ** 6, 2],
-      [1, 6 * 4 ** 5, 2 * 4 ** 5, 4 * 4 ** 5, 2],
+      [1, 4 * 4 ** 6, 0, 4 * 4 ** 6, 2],
+      [1, 5 * 4 ** 5, 1 * 4 ** 5, 4 * 4 ** 5, 2],
+      [1, 6 * 4 ** 4, 2 * 4 ** 4, 4 * 4 ** 4, 2],
     ]);
     expect(bits[0]!.op).toBe("fhe.round");
     // The exactly-rounded result carries the 3 subtracted bit ciphertexts.
