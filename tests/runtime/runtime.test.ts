@@ -2,7 +2,7 @@
 import { randomInt } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  ClientKey, CONCRETE_P4, EvaluationKeys, FHEC_P1, lookupTables, noise, runtimeInfo, setKernel, setThreads,
+  ClientKey, CONCRETE_P4, EvaluationKeys, FHEC_P1, FHEC_P3, lookupTables, noise, runtimeInfo, setKernel, setThreads,
   TfheParameters, torusError,
 } from "../../runtime/index.js";
 
@@ -21,7 +21,7 @@ describe("kernel selection", () => {
     expect(() => setKernel("neon" as never)).toThrow(/unknown kernel/);
   });
 
-  for (const [params, precision] of [[FHEC_P1, 1], [CONCRETE_P4, 4]] as const) {
+  for (const [params, precision] of [[FHEC_P1, 1], [FHEC_P3, 3]] as const) {
     it(`scalar and SIMD kernels agree on ${params.name}: keyswitch bit for bit, PBS to the same table values`, async () => {
       const kernels: ("scalar" | "avx2" | "avx512")[] = ["scalar"];
       if (runtimeInfo().avx2) kernels.push("avx2");
