@@ -132,8 +132,44 @@ static void dif_stage_512(double* re, double* im, const double* twr, const doubl
   }
 }
 
+// Where the last inverse stage puts its results: back into the arrays, or (fused) untwisted,
+// rounded modulo 2^64 and added to a torus polynomial.
+struct StoreSink {
+  double* re;
+  double* im;
+  inline void put(size_t m, __m512d vr, __m512d vi) {
+    _mm512_store_pd(re + m, vr);
+    _mm512_store_pd(im + m, vi);
+  }
+};
+
+// round(x) mod 2^64 for 8 doubles (same result as f64_to_torus).
+static inline __m512i torus512(__m512d x) {
+  const __m512d inv = _mm512_set1_pd(0x1p-64), two64 = _mm512_set1_pd(0x1p64);
+  __m512d k = _mm512_roundscale_pd(_mm512_mul_pd(x, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512d r = _mm512_fnmadd_pd(k, two64, x);  // exact
+  // |r| = 2^63 converts to the integer indefinite 0x8000...0, the right residue.
+  return _mm512_cvt_roundpd_epi64(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+struct TorusAddSink {
+  const double* c;  // conj(psi^m) / h
+  const double* s;
+  uint64_t* lo;     // out[m]
+  uint64_t* hi;     // out[m + h]
+  inline void put(size_t m, __m512d yr, __m512d yi) {
+    __m512d cr = _mm512_load_pd(c + m), ci = _mm512_load_pd(s + m);
+    __m512d zr = _mm512_fmsub_pd(yr, cr, _mm512_mul_pd(yi, ci));
+    __m512d zi = _mm512_fmadd_pd(yr, ci, _mm512_mul_pd(yi, cr));
+    __m512i a = _mm512_loadu_si512(lo + m), b = _mm512_loadu_si512(hi + m);
+    _mm512_storeu_si512(lo + m, _mm512_add_epi64(a, torus512(zr)));
+    _mm512_storeu_si512(hi + m, _mm512_add_epi64(b, torus512(zi)));
+  }
+};
+
+template <class Sink>
 static void dit_stage_512(double* re, double* im, const double* twr, const double* twi, size_t h,
-                          size_t len, Prefetcher& pf) {
+                          size_t len, Prefetcher& pf, Sink sink) {
   for (size_t blk = 0; blk < h; blk += 2 * len) {
     double* ar = re + blk;
     double* ai = im + blk;
@@ -145,10 +181,8 @@ static void dit_stage_512(double* re, double* im, const double* twr, const doubl
       __m512d tr, ti;
       cmulc512(_mm512_load_pd(br + j), _mm512_load_pd(bi + j), wr, wi, tr, ti);
       __m512d ur = _mm512_load_pd(ar + j), ui = _mm512_load_pd(ai + j);
-      _mm512_store_pd(ar + j, _mm512_add_pd(ur, tr));
-      _mm512_store_pd(ai + j, _mm512_add_pd(ui, ti));
-      _mm512_store_pd(br + j, _mm512_sub_pd(ur, tr));
-      _mm512_store_pd(bi + j, _mm512_sub_pd(ui, ti));
+      sink.put(blk + j, _mm512_add_pd(ur, tr), _mm512_add_pd(ui, ti));
+      sink.put(blk + len + j, _mm512_sub_pd(ur, tr), _mm512_sub_pd(ui, ti));
     }
   }
 }
@@ -192,8 +226,9 @@ static void dif_stage2_512(double* re, double* im, const double* twr, const doub
 }
 
 // Two consecutive DIT stages (len = q then len = 2q) fused in registers.
+template <class Sink>
 static void dit_stage2_512(double* re, double* im, const double* twr, const double* twi, size_t h, size_t q,
-                           Prefetcher& pf) {
+                           Prefetcher& pf, Sink sink) {
   const size_t len = 2 * q;
   for (size_t blk = 0; blk < h; blk += 4 * q) {
     double* r0 = re + blk; double* i0 = im + blk;
@@ -214,15 +249,11 @@ static void dit_stage2_512(double* re, double* im, const double* twr, const doub
       __m512d wAr = _mm512_loadu_pd(twr + len + j), wAi = _mm512_loadu_pd(twi + len + j);
       __m512d wBr = _mm512_loadu_pd(twr + len + q + j), wBi = _mm512_loadu_pd(twi + len + q + j);
       cmulc512(b2r, b2i, wAr, wAi, tr, ti);
-      _mm512_store_pd(r0 + j, _mm512_add_pd(b0r, tr));
-      _mm512_store_pd(i0 + j, _mm512_add_pd(b0i, ti));
-      _mm512_store_pd(r0 + 2 * q + j, _mm512_sub_pd(b0r, tr));
-      _mm512_store_pd(i0 + 2 * q + j, _mm512_sub_pd(b0i, ti));
+      sink.put(blk + j, _mm512_add_pd(b0r, tr), _mm512_add_pd(b0i, ti));
+      sink.put(blk + 2 * q + j, _mm512_sub_pd(b0r, tr), _mm512_sub_pd(b0i, ti));
       cmulc512(b3r, b3i, wBr, wBi, tr, ti);
-      _mm512_store_pd(r0 + q + j, _mm512_add_pd(b1r, tr));
-      _mm512_store_pd(i0 + q + j, _mm512_add_pd(b1i, ti));
-      _mm512_store_pd(r0 + 3 * q + j, _mm512_sub_pd(b1r, tr));
-      _mm512_store_pd(i0 + 3 * q + j, _mm512_sub_pd(b1i, ti));
+      sink.put(blk + q + j, _mm512_add_pd(b1r, tr), _mm512_add_pd(b1i, ti));
+      sink.put(blk + 3 * q + j, _mm512_sub_pd(b1r, tr), _mm512_sub_pd(b1i, ti));
     }
   }
 }
@@ -336,18 +367,40 @@ static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher&
 #endif
 }
 
-static void fft_inverse_pf(const FftPlan& p, double* re, double* im, Prefetcher& pf) {
+#ifdef FHEC_USE_AVX512
+// Inverse FFT whose last pass hands its results to `last` (the other passes store in place).
+template <class Sink>
+static void fft_inverse_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Sink last) {
   const size_t h = p.h;
   const double* twr = p.tw_re.data();
   const double* twi = p.tw_im.data();
-#ifdef FHEC_USE_AVX512
+  const StoreSink store{re, im};
   dit_tail_512(re, im, twr, twi, h, pf);
   size_t nst = 0;
   for (size_t l = 8; l < h; l <<= 1) nst++;
+  if (nst == 0) {  // h == 16: the tail was everything; pass the values through the sink
+    for (size_t m = 0; m < h; m += 8) last.put(m, _mm512_load_pd(re + m), _mm512_load_pd(im + m));
+    return;
+  }
   size_t len = 8;
-  for (size_t pairs = nst / 2; pairs > 0; pairs--, len <<= 2) dit_stage2_512(re, im, twr, twi, h, len, pf);
-  if (nst & 1) dit_stage_512(re, im, twr, twi, h, len, pf);
+  for (size_t pairs = nst / 2; pairs > 0; pairs--, len <<= 2) {
+    if (pairs == 1 && !(nst & 1)) {
+      dit_stage2_512(re, im, twr, twi, h, len, pf, last);
+    } else {
+      dit_stage2_512(re, im, twr, twi, h, len, pf, store);
+    }
+  }
+  if (nst & 1) dit_stage_512(re, im, twr, twi, h, len, pf, last);
+}
+#endif
+
+static void fft_inverse_pf(const FftPlan& p, double* re, double* im, Prefetcher& pf) {
+#ifdef FHEC_USE_AVX512
+  fft_inverse_512(p, re, im, pf, StoreSink{re, im});
 #else
+  const size_t h = p.h;
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
   chunk_permute(re, im, h, true);
   for (size_t len = 1; len < h; len <<= 1) dit_stage_generic(re, im, twr, twi, h, len, pf);
 #endif
@@ -376,6 +429,11 @@ static void torus_to_fourier(const FftPlan& p, const uint64_t* poly, double* re,
 }
 
 static void fourier_to_torus_add_pf(const FftPlan& p, double* re, double* im, uint64_t* out, Prefetcher& pf) {
+#ifdef FHEC_USE_AVX512
+  // Untwist, rounding and accumulation fused into the last inverse pass.
+  fft_inverse_512(p, re, im, pf, TorusAddSink{p.itwist_re.data(), p.itwist_im.data(), out, out + p.h});
+  return;
+#endif
   fft_inverse_pf(p, re, im, pf);
   const size_t h = p.h;
   const double* __restrict c = p.itwist_re.data();
