@@ -110,8 +110,43 @@ static inline void cmulc512(__m512d ar, __m512d ai, __m512d br, __m512d bi, __m5
   ci = _mm512_fmsub_pd(ai, br, _mm512_mul_pd(ar, bi));
 }
 
+// Where the first forward stage reads its inputs: from the arrays, or (fused) the next balanced
+// digit of a rounded torus polynomial, twisted on the fly.
+struct LoadSource {
+  const double* re;
+  const double* im;
+  inline void get(size_t m, __m512d& vr, __m512d& vi) {
+    vr = _mm512_load_pd(re + m);
+    vi = _mm512_load_pd(im + m);
+  }
+};
+
+struct DigitTwistSource {
+  uint64_t* lo;       // rounded coefficients m (updated: digit removed)
+  uint64_t* hi;       // rounded coefficients m + h
+  const double* c;    // psi^m
+  const double* s;
+  __m128i base_log;   // shift counts
+  __m128i top;        // base_log - 1
+  __m512i mask;       // B - 1
+  inline __m512d digit(uint64_t* p) {
+    __m512i v = _mm512_loadu_si512(p);
+    __m512i d = _mm512_and_si512(v, mask);
+    __m512i carry = _mm512_srl_epi64(d, top);
+    _mm512_storeu_si512(p, _mm512_add_epi64(_mm512_srl_epi64(v, base_log), carry));
+    return _mm512_cvtepi64_pd(_mm512_sub_epi64(d, _mm512_sll_epi64(carry, base_log)));
+  }
+  inline void get(size_t m, __m512d& vr, __m512d& vi) {
+    __m512d x = digit(lo + m), y = digit(hi + m);
+    __m512d cr = _mm512_load_pd(c + m), ci = _mm512_load_pd(s + m);
+    vr = _mm512_fmsub_pd(x, cr, _mm512_mul_pd(y, ci));
+    vi = _mm512_fmadd_pd(x, ci, _mm512_mul_pd(y, cr));
+  }
+};
+
+template <class Source>
 static void dif_stage_512(double* re, double* im, const double* twr, const double* twi, size_t h,
-                          size_t len, Prefetcher& pf) {
+                          size_t len, Prefetcher& pf, Source src) {
   for (size_t blk = 0; blk < h; blk += 2 * len) {
     double* ar = re + blk;
     double* ai = im + blk;
@@ -119,8 +154,9 @@ static void dif_stage_512(double* re, double* im, const double* twr, const doubl
     double* bi = ai + len;
     for (size_t j = 0; j < len; j += 8) {
       pf.step();
-      __m512d ur = _mm512_load_pd(ar + j), ui = _mm512_load_pd(ai + j);
-      __m512d vr = _mm512_load_pd(br + j), vi = _mm512_load_pd(bi + j);
+      __m512d ur, ui, vr, vi;
+      src.get(blk + j, ur, ui);
+      src.get(blk + len + j, vr, vi);
       __m512d wr = _mm512_loadu_pd(twr + len + j), wi = _mm512_loadu_pd(twi + len + j);
       _mm512_store_pd(ar + j, _mm512_add_pd(ur, vr));
       _mm512_store_pd(ai + j, _mm512_add_pd(ui, vi));
@@ -189,17 +225,19 @@ static void dit_stage_512(double* re, double* im, const double* twr, const doubl
 
 // Two consecutive DIF stages (len = 2q then len = q) fused in registers: identical arithmetic
 // to running them one after the other, half the passes over memory.
+template <class Source>
 static void dif_stage2_512(double* re, double* im, const double* twr, const double* twi, size_t h, size_t q,
-                           Prefetcher& pf) {
+                           Prefetcher& pf, Source src) {
   const size_t len = 2 * q;
   for (size_t blk = 0; blk < h; blk += 4 * q) {
     double* r0 = re + blk; double* i0 = im + blk;
     for (size_t j = 0; j < q; j += 8) {
       pf.step();
-      __m512d a0r = _mm512_load_pd(r0 + j), a0i = _mm512_load_pd(i0 + j);
-      __m512d a1r = _mm512_load_pd(r0 + q + j), a1i = _mm512_load_pd(i0 + q + j);
-      __m512d a2r = _mm512_load_pd(r0 + 2 * q + j), a2i = _mm512_load_pd(i0 + 2 * q + j);
-      __m512d a3r = _mm512_load_pd(r0 + 3 * q + j), a3i = _mm512_load_pd(i0 + 3 * q + j);
+      __m512d a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i;
+      src.get(blk + j, a0r, a0i);
+      src.get(blk + q + j, a1r, a1i);
+      src.get(blk + 2 * q + j, a2r, a2i);
+      src.get(blk + 3 * q + j, a3r, a3i);
       // stage len = 2q: pairs (a0, a2) with w[len + j], (a1, a3) with w[len + q + j]
       __m512d wAr = _mm512_loadu_pd(twr + len + j), wAi = _mm512_loadu_pd(twi + len + j);
       __m512d wBr = _mm512_loadu_pd(twr + len + q + j), wBi = _mm512_loadu_pd(twi + len + q + j);
@@ -346,22 +384,43 @@ static void dit_tail_512(double* re, double* im, const double* twr, const double
   }
 }
 
-static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher& pf) {
+#ifdef FHEC_USE_AVX512
+// Forward FFT whose first pass reads its inputs from `first` (later passes work in place).
+template <class Source>
+static void fft_forward_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Source first) {
   const size_t h = p.h;
   const double* twr = p.tw_re.data();
   const double* twi = p.tw_im.data();
-#ifdef FHEC_USE_AVX512
+  const LoadSource load{re, im};
   size_t len = h / 2;
-  // stages len >= 8; fuse pairs, a single stage first if their number is odd
+  // stages len >= 8; fuse pairs, a single stage first if their number is odd (h >= 32)
   size_t nst = 0;
   for (size_t l = len; l >= 8; l >>= 1) nst++;
+  bool at_first = true;
   if (nst & 1) {
-    dif_stage_512(re, im, twr, twi, h, len, pf);
+    dif_stage_512(re, im, twr, twi, h, len, pf, first);
     len >>= 1;
+    at_first = false;
   }
-  for (; len >= 16; len >>= 2) dif_stage2_512(re, im, twr, twi, h, len / 2, pf);
+  for (; len >= 16; len >>= 2) {
+    if (at_first) {
+      dif_stage2_512(re, im, twr, twi, h, len / 2, pf, first);
+      at_first = false;
+    } else {
+      dif_stage2_512(re, im, twr, twi, h, len / 2, pf, load);
+    }
+  }
   dif_tail_512(re, im, twr, twi, h, pf);
+}
+#endif
+
+static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher& pf) {
+#ifdef FHEC_USE_AVX512
+  fft_forward_512(p, re, im, pf, LoadSource{re, im});
 #else
+  const size_t h = p.h;
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
   for (size_t len = h / 2; len >= 1; len >>= 1) dif_stage_generic(re, im, twr, twi, h, len, pf);
   chunk_permute(re, im, h, false);
 #endif
@@ -563,7 +622,7 @@ static void rotate_round(uint64_t* __restrict out, const uint64_t* __restrict in
 
 // Extracts the next balanced digit (from the least significant level up) of every coefficient of
 // the rounded polynomial `v` (updated in place) and writes its twisted transform input.
-static void digit_twist(const FftPlan& p, uint64_t* __restrict v, uint32_t base_log, double* __restrict re,
+[[maybe_unused]] static void digit_twist(const FftPlan& p, uint64_t* __restrict v, uint32_t base_log, double* __restrict re,
                         double* __restrict im) {
   const size_t h = p.h;
   const uint64_t mask = (uint64_t(1) << base_log) - 1;
@@ -626,8 +685,17 @@ static void blind_rotate_extract(const PbsArgs& a) {
         rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
         for (size_t l = L; l-- > 0;) {
           double* re = decf + (c * L + l) * N;
+#ifdef FHEC_USE_AVX512
+          // digit extraction and twist fused into the first FFT pass
+          DigitTwistSource src{rot, rot + h, p.twist_re.data(), p.twist_im.data(),
+                               _mm_cvtsi32_si128(static_cast<int>(a.base_log)),
+                               _mm_cvtsi32_si128(static_cast<int>(a.base_log - 1)),
+                               _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << a.base_log) - 1))};
+          fft_forward_512(p, re, re + h, pf, src);
+#else
           digit_twist(p, rot, a.base_log, re, re + h);
           fft_forward_pf(p, re, re + h, pf);
+#endif
         }
       }
       external_mac(decf, bsk_i, accf, R, k1, N);
