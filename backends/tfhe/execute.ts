@@ -28,7 +28,7 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Receives every big-key ciphertext value the function computes. */
   readonly trace?: (op: Operation, value: TracedValue) => void;
-  /** Ciphertexts per KS+PBS call (default: the whole op, or 512 with onProgress/signal). */
+  /** Ciphertexts per KS+PBS call (default 1024); smaller gives finer progress. */
   readonly chunkSize?: number;
 }
 
@@ -56,6 +56,19 @@ interface Ctx {
   readonly opts: ExecuteOptions;
   readonly total: number;
   done: number;
+  /** performance.now() of the last return to the event loop. */
+  lastYield: number;
+}
+
+/** Words a synchronous native call or copy loop handles before the event loop gets a turn. */
+const SYNC_WORDS = 1 << 22;
+
+/** Returns to the event loop when the current synchronous stretch exceeds ~15 ms. */
+async function breathe(ctx: Ctx): Promise<void> {
+  if (performance.now() - ctx.lastYield < 15) return;
+  await yieldLoop();
+  ctx.lastYield = performance.now();
+  if (ctx.opts.signal?.aborted) throw new Error("tfhe execution aborted");
 }
 
 const perSample = (v: Value): number[] => shapeOf(v.type) as number[];
@@ -71,12 +84,13 @@ function tensorLike(like: LweCiphertextTensor, count: number, data: BigUint64Arr
 }
 
 /** out[s, i] = src[s, plan[i]] (plan −1: trivial ciphertext with body `fill`). */
-function gather(ctx: Ctx, src: CtVal, plan: Int32Array | undefined, outSize: number, fill = 0n): LweCiphertextTensor {
+async function gather(ctx: Ctx, src: CtVal, plan: Int32Array | undefined, outSize: number, fill = 0n): Promise<LweCiphertextTensor> {
   if (!plan) return src.t;
   const w = src.t.width;
   const S = src.t.data;
   const out = new BigUint64Array(ctx.batch * outSize * w);
   for (let s = 0; s < ctx.batch; s++) {
+    await breathe(ctx);
     for (let i = 0; i < outSize; i++) {
       const j = plan[i]!;
       const o = (s * outSize + i) * w;
@@ -156,7 +170,7 @@ function groupBy(bases: Int32Array): Map<number, number[]> {
 }
 
 /** Encrypted [..., M, K] × clear [..., K, N]. */
-function matmulEncClear(ctx: Ctx, op: Operation, a: CtVal, b: ClearVal): CtVal {
+async function matmulEncClear(ctx: Ctx, op: Operation, a: CtVal, b: ClearVal): Promise<CtVal> {
   const { m, n, k, aBase, bBase } = matmulPlan(a.shape, b.shape);
   const nb = aBase.length;
   const outSize = nb * m * n;
@@ -165,8 +179,18 @@ function matmulEncClear(ctx: Ctx, op: Operation, a: CtVal, b: ClearVal): CtVal {
   const width = widthOf(op.result);
   if (identity) {
     const W = b.data.subarray(bBase[0]!, bBase[0]! + k * n);
-    const res = matmul(a.t.reshape([ctx.batch * nb * m, k]), W, [k, n]);
-    return ctVal(perSample(op.result), width, res.reshape([ctx.batch * outSize]));
+    const rows = ctx.batch * nb * m;
+    const w = a.t.width;
+    const step = Math.max(1, Math.floor(SYNC_WORDS / (k * w)));
+    if (step >= rows) return ctVal(perSample(op.result), width, matmul(a.t.reshape([rows, k]), W, [k, n]).reshape([ctx.batch * outSize]));
+    const out = new BigUint64Array(rows * n * w);
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      const r1 = Math.min(rows, r0 + step);
+      const part = tensorLike(a.t, (r1 - r0) * k, a.t.data.subarray(r0 * k * w, r1 * k * w), [r1 - r0, k]);
+      out.set(matmul(part, W, [k, n]).data, r0 * n * w);
+      await breathe(ctx);
+    }
+    return ctVal(perSample(op.result), width, tensorLike(a.t, rows * n, out));
   }
   const w = a.t.width;
   const out = new BigUint64Array(ctx.batch * outSize * w);
@@ -185,12 +209,13 @@ function matmulEncClear(ctx: Ctx, op: Operation, a: CtVal, b: ClearVal): CtVal {
     }
     const res = matmul(gatherRows(a.t, starts, k, 1), W, [k, n]);
     scatter(out, w, res, (row, col) => dest[row]! + col, starts.length, n);
+    await breathe(ctx);
   }
   return ctVal(perSample(op.result), width, tensorLike(a.t, ctx.batch * outSize, out));
 }
 
 /** Clear [..., M, K] × encrypted [..., K, N]: rows of the transposed ciphertexts times Wᵀ. */
-function matmulClearEnc(ctx: Ctx, op: Operation, a: ClearVal, b: CtVal): CtVal {
+async function matmulClearEnc(ctx: Ctx, op: Operation, a: ClearVal, b: CtVal): Promise<CtVal> {
   const { m, n, k, aBase, bBase } = matmulPlan(a.shape, b.shape);
   const nb = aBase.length;
   const outSize = nb * m * n;
@@ -212,21 +237,38 @@ function matmulClearEnc(ctx: Ctx, op: Operation, a: ClearVal, b: CtVal): CtVal {
     }
     const res = matmul(gatherRows(b.t, starts, k, n), Wt, [k, m]);
     scatter(out, w, res, (row, col) => dest[row]! + col * n, starts.length, m);
+    await breathe(ctx);
   }
   return ctVal(perSample(op.result), widthOf(op.result), tensorLike(b.t, ctx.batch * outSize, out));
 }
 
-function conv(ctx: Ctx, op: Operation, x: CtVal, wv: ClearVal, bias: ClearVal | undefined): CtVal {
+async function conv(ctx: Ctx, op: Operation, x: CtVal, wv: ClearVal, bias: ClearVal | undefined): Promise<CtVal> {
   const [n0, C, H, W] = x.shape as [number, number, number, number];
   const ws = wv.shape as [number, number, number, number];
   const strides = asInts(op.attr("strides"))! as [number, number];
   const pads = asInts(op.attr("pads"))! as [number, number, number, number];
   const dilations = asInts(op.attr("dilations"))! as [number, number];
   const group = (op.attr("group") as { value: number }).value;
-  const res = conv2d(x.t.reshape([ctx.batch * n0, C, H, W]), wv.data, ws, { strides, pads, dilations, group });
   const outShape = perSample(op.result);
   const width = widthOf(op.result);
   const size = nd.sizeOf(outShape);
+  const w = x.t.width;
+  const images = ctx.batch * n0;
+  const perImage = C * H * W;
+  const step = Math.max(1, Math.floor(SYNC_WORDS / (perImage * w)));
+  const outPerImage = size / n0;
+  let res: LweCiphertextTensor;
+  if (step >= images) res = conv2d(x.t.reshape([images, C, H, W]), wv.data, ws, { strides, pads, dilations, group });
+  else {
+    const out = new BigUint64Array(images * outPerImage * w);
+    for (let i0 = 0; i0 < images; i0 += step) {
+      const i1 = Math.min(images, i0 + step);
+      const part = tensorLike(x.t, (i1 - i0) * perImage, x.t.data.subarray(i0 * perImage * w, i1 * perImage * w), [i1 - i0, C, H, W]);
+      out.set(conv2d(part, wv.data, ws, { strides, pads, dilations, group }).data, i0 * outPerImage * w);
+      await breathe(ctx);
+    }
+    res = tensorLike(x.t, images * outPerImage, out);
+  }
   if (bias) {
     const plane = outShape[2]! * outShape[3]!;
     const F = outShape[1]!;
@@ -259,10 +301,10 @@ async function lookup(ctx: Ctx, op: Operation, x: CtVal): Promise<CtVal> {
   const encoded = encodeAt(denseData(op, mapped ? "tables" : "table").data, width);
   const map = mapped ? (op.attr("map") as DenseAttr).data : undefined;
   const count = ctx.batch * x.size;
-  // One KS+PBS call per op over all elements and samples; split only when someone watches progress
-  // or may abort (chunks of 512 still keep every core busy).
-  const watched = ctx.opts.onProgress !== undefined || ctx.opts.signal !== undefined;
-  const chunk = Math.max(1, ctx.opts.chunkSize ?? (watched ? 512 : count));
+  // Every element of every sample goes through the runtime's parallel KS+PBS, in chunks of 1024
+  // ciphertexts (the runtime copies each call's input synchronously; chunks keep the event loop
+  // responsive, allow progress and abort, and still keep every core busy).
+  const chunk = Math.max(1, ctx.opts.chunkSize ?? 1024);
   const wOut = ctx.keys.params.bigDimension + 1;
   const out = new BigUint64Array(count * wOut);
   for (let start = 0; start < count; start += chunk) {
@@ -279,6 +321,7 @@ async function lookup(ctx: Ctx, op: Operation, x: CtVal): Promise<CtVal> {
     out.set(res.data, start * wOut);
     ctx.done += end - start;
     ctx.opts.onProgress?.(ctx.done, ctx.total);
+    ctx.lastYield = performance.now();
   }
   const like = new LweCiphertextTensor([count], ctx.keys.params.bigDimension, x.t.paramHash, out);
   return ctVal(perSample(op.result), width, like);
@@ -321,8 +364,8 @@ async function step(ctx: Ctx, op: Operation, ins: (Val | undefined)[], fusedKs: 
       const a = asCt(ins[0], op);
       const b = asCt(ins[1], op);
       const n = nd.sizeOf(outShape);
-      const ta = gather(ctx, a, broadcastPlan(a.shape, outShape), n).reshape([ctx.batch * n]);
-      const tb = gather(ctx, b, broadcastPlan(b.shape, outShape), n).reshape([ctx.batch * n]);
+      const ta = (await gather(ctx, a, broadcastPlan(a.shape, outShape), n)).reshape([ctx.batch * n]);
+      const tb = (await gather(ctx, b, broadcastPlan(b.shape, outShape), n)).reshape([ctx.batch * n]);
       return ctVal(outShape, widthOf(op.result), op.name === "tfhe.add_lwe" ? add(ta, tb) : sub(ta, tb));
     }
     case "tfhe.add_lwe_int":
@@ -333,7 +376,7 @@ async function step(ctx: Ctx, op: Operation, ins: (Val | undefined)[], fusedKs: 
       const c = asClear(ins[rhsClear ? 1 : 0], op);
       const n = nd.sizeOf(outShape);
       const width = widthOf(op.result);
-      const bx = gather(ctx, x, broadcastPlan(x.shape, outShape), n);
+      const bx = await gather(ctx, x, broadcastPlan(x.shape, outShape), n);
       const t = op.name === "tfhe.sub_int_lwe" ? negate(bx) : new LweCiphertextTensor(bx.shape, bx.dimension, bx.paramHash, bx === x.t ? bx.data.slice() : bx.data);
       const cs = broadcastClear(c, outShape);
       const plains = new BigUint64Array(n);
@@ -345,7 +388,7 @@ async function step(ctx: Ctx, op: Operation, ins: (Val | undefined)[], fusedKs: 
       const x = asCt(ins[0], op);
       const c = asClear(ins[1], op);
       const n = nd.sizeOf(outShape);
-      const bx = gather(ctx, x, broadcastPlan(x.shape, outShape), n).reshape([ctx.batch * n]);
+      const bx = (await gather(ctx, x, broadcastPlan(x.shape, outShape), n)).reshape([ctx.batch * n]);
       let weights: ArrayLike<number>;
       if (c.data.length === 1) weights = c.data;
       else {
@@ -417,7 +460,7 @@ async function step(ctx: Ctx, op: Operation, ins: (Val | undefined)[], fusedKs: 
       const { plan, fill } = movePlan(op, x.shape);
       if (x.kind === "clear") return moveClear(x, plan, fill, outShape);
       const c = asCt(x, op);
-      return ctVal(outShape, c.width, gather(ctx, c, plan, plan.length, encodeOne(fill, c.width)));
+      return ctVal(outShape, c.width, await gather(ctx, c, plan, plan.length, encodeOne(fill, c.width)));
     }
   }
 }
@@ -434,7 +477,7 @@ export async function executeTfhe(
   opts: ExecuteOptions = {},
 ): Promise<LweCiphertextTensor[]> {
   const func = program.func;
-  const ctx: Ctx = { batch, keys, opts, total: program.pbsPerSample * batch, done: 0 };
+  const ctx: Ctx = { batch, keys, opts, total: program.pbsPerSample * batch, done: 0, lastYield: performance.now() };
   const env = new Map<Value, Val>();
   func.args.forEach((arg, i) => {
     const spec = program.inputs[i]!;
@@ -462,7 +505,7 @@ export async function executeTfhe(
     if (out.kind === "ct" && !out.fusedKeyswitch && opts.trace && (elementOf(op.result.type) as LweType).key === "big") {
       opts.trace(op, { shape: out.shape, width: out.width, ciphertexts: out.t.reshape([batch, ...out.shape]) });
     }
-    if (op.name !== "arith.constant") await yieldLoop();
+    if (op.name !== "arith.constant") await breathe(ctx);
   }
   return fail("E0700", `@${func.name} has no return`);
 }
