@@ -84,6 +84,14 @@ describe("threads and async API", () => {
     setThreads(0);
   });
 
+  it("concurrent async batches (pool busy) all complete correctly", async () => {
+    const client = ClientKey.generate(FHEC_P1);
+    const server = await client.generateEvaluationKeys();
+    const batches = Array.from({ length: 4 }, () => Array.from({ length: 12 }, () => randomInt(2)));
+    const outs = await Promise.all(batches.map((b) => server.applyLookupTable(client.encrypt(b, 1), lookupTables([1, 0], 1))));
+    outs.forEach((o, i) => expect(client.decrypt(o, 1)).toEqual(batches[i]!.map((m) => 1 - m)));
+  });
+
   it("async batches do not block the event loop", async () => {
     const client = ClientKey.generate(FHEC_P1);
     const server = await client.generateEvaluationKeys();
