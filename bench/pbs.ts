@@ -3,7 +3,7 @@
 // table lookup exhaustively for every message. Prints a markdown table, writes bench/out/pbs.json.
 import { randomInt } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import {
   ClientKey, CONCRETE_P4, CONCRETE_P5, CONCRETE_P8, FHEC_P1, FHEC_P2, FHEC_P3, FHEC_P6, FHEC_P7, GATE_N630,
@@ -144,23 +144,25 @@ export async function main(args: string[]): Promise<void> {
   const batchArg = arg(args, "--batch") === undefined ? undefined : Number(arg(args, "--batch"));
   const info = runtimeInfo();
   const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} vCPU, kernel ${info.kernel}, ${info.threads} threads`;
-  console.log(`# KS+PBS benchmark\n\nMachine: ${machine}\n`);
+  const load = loadavg()[0]!.toFixed(2);
+  console.log(`# KS+PBS benchmark\n\nMachine: ${machine}; load average at start ${load}\n`);
   const rows: Row[] = [];
   for (const spec of ALL.filter((s) => wanted.includes(s.key))) {
     process.stderr.write(`bench pbs: ${spec.params.name}...\n`);
     rows.push(await benchSet(spec, reps, batchArg));
   }
-  const header = "| set | p | n | k | N | PBS | KS | KS+PBS 1 thread, latency (median ms) | 1 thread, batch of 8 (ms/op) | batch ms/op (all cores) | keygen s | expand s | eval keys MiB | seeded MiB | p_err (model) | exhaustive |";
+  const header = "| set | p | n | k | N | PBS | KS | KS+PBS 1 thread, latency ms: median (min) | 1 thread, batch of 8 (ms/op) | batch ms/op (all cores) | keygen s | expand s | eval keys MiB | seeded MiB | p_err (model) | exhaustive |";
   console.log(header);
   console.log(`|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
   for (const r of rows) {
-    console.log(`| ${r.set} | ${r.precision} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} | ` +
+    console.log(`| ${r.set} | ${r.precision} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} (${r.singleThreadMsMin.toFixed(2)}) | ` +
       `${r.singleThreadBatchedMsPerOp.toFixed(2)} | ` +
       `${r.batchMsPerOp.toFixed(2)} | ${(r.keygenMs / 1000).toFixed(2)} | ${(r.expandMs / 1000).toFixed(2)} | ` +
       `${mib(r.evalKeyBytes)} | ${mib(r.seededEvalKeyBytes)} | ${r.predictedPError.toExponential(1)} | ${r.exhaustiveCheck} |`);
   }
   const outDir = join(process.cwd(), "bench", "out");
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "pbs.json"), JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 2) + "\n");
+  writeFileSync(join(outDir, "pbs.json"),
+    JSON.stringify({ machine, loadAverageAtStart: Number(load), date: new Date().toISOString(), rows }, null, 2) + "\n");
   console.log(`\nwrote ${join("bench", "out", "pbs.json")}`);
 }
