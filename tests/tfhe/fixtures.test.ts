@@ -30,7 +30,7 @@ async function check(name: string, options: CompileOptions, samples: number): Pr
   let ticks = 0;
   const timer = setInterval(() => ticks++, 20);
   const t0 = performance.now();
-  const got = await runEncrypted(p, q, { onProgress: (done, total) => progress.push([done, total]), chunkSize: 128 });
+  const got = await runEncrypted(p, q, { onProgress: (done, total) => progress.push([done, total]), chunkSize: 256 });
   const ms = performance.now() - t0;
   clearInterval(timer);
   got.forEach((g, i) => expect(Array.from(g.data, (v) => v + 0)).toEqual(Array.from(expected[i]!.data, (v) => v + 0)));
