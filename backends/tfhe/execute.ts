@@ -359,6 +359,19 @@ async function step(ctx: Ctx, op: Operation, ins: (Val | undefined)[], fusedKs: 
       const d = op.attr("value") as DenseAttr;
       return { kind: "clear", shape: outShape, data: d.data };
     }
+    case "arith.add":
+    case "arith.sub":
+    case "arith.mul": {
+      // Clear arithmetic on constants that canonicalize did not fold.
+      const a = asClear(ins[0], op);
+      const b = asClear(ins[1], op);
+      const f = op.name === "arith.add" ? (x: number, y: number) => x + y : op.name === "arith.sub" ? (x: number, y: number) => x - y : (x: number, y: number) => x * y;
+      return { kind: "clear", shape: outShape, data: nd.binaryOp(a, b, f).data };
+    }
+    case "arith.neg": {
+      const a = asClear(ins[0], op);
+      return { kind: "clear", shape: outShape, data: nd.unaryOp(a, (x) => -x).data };
+    }
     case "tfhe.add_lwe":
     case "tfhe.sub_lwe": {
       const a = asCt(ins[0], op);

@@ -25,6 +25,10 @@ export interface TfheClientSpec {
 
 export const SUPPORTED_OPS: ReadonlySet<string> = new Set([
   "arith.constant",
+  "arith.add",
+  "arith.sub",
+  "arith.mul",
+  "arith.neg",
   "func.return",
   "tfhe.add_lwe",
   "tfhe.add_lwe_int",

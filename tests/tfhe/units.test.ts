@@ -102,3 +102,22 @@ describe("tracing", () => {
     ]);
   });
 });
+
+describe("clear arithmetic left in the function", () => {
+  it("runs arith ops on constants (not folded) feeding encrypted ops", async () => {
+    const text = `module {
+  func.func @main(%x: tensor<3x!fhe.esint<6>>) -> tensor<3x!fhe.esint<6>> {
+    %a = arith.constant {value = dense<[1, 2, 3]> : tensor<3xi4>} : () -> tensor<3xi4>
+    %b = arith.constant {value = dense<2> : tensor<i4>} : () -> i4
+    %c = arith.mul %a, %b : (tensor<3xi4>, i4) -> tensor<3xi4>
+    %d = arith.neg %c : (tensor<3xi4>) -> tensor<3xi4>
+    %e = arith.sub %d, %b : (tensor<3xi4>, i4) -> tensor<3xi4>
+    %y = fhe.add_eint_int %x, %e : (tensor<3x!fhe.esint<6>>, tensor<3xi4>) -> tensor<3x!fhe.esint<6>>
+    return %y : tensor<3x!fhe.esint<6>>
+  }
+}`;
+    const p = await parties(programFor(text, INSECURE_TEST_P2));
+    const out = await p.server.run(p.client.encrypt([batchOf(1, [3], [10, 11, 12])]));
+    expect(Array.from(p.client.decrypt(out)[0]!.data)).toEqual([6, 5, 4]);
+  });
+});
