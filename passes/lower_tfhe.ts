@@ -13,7 +13,9 @@
 //   apply_lookup_table     → [add_lwe_int 2^(p−1) if signed] → keyswitch → bootstrap (table
 //                            rotated by 2^(p−1) for signed inputs, so index j reads T[(j − 2^(p−1)) mod 2^p])
 //   apply_mapped_lookup_table → same with tfhe.mapped_bootstrap
-//   round approximate      → tfhe.reinterpret_precision (free: Δ_q = Δ_p·2^k)
+//   round approximate      → tfhe.reinterpret_precision (free: Δ_q = Δ_p·2^k) when only tables,
+//                            data movement or the function results read it; otherwise followed by
+//                            an identity lookup so linear ops see an integer again
 //   round exact            → one 1-bit bootstrap per removed bit (see lowerExactRound)
 //   to_signed/to_unsigned  → a table lookup re-encoding the value (the padding bit changes)
 //   data movement          → the same fhe.* op on LWE tensors (pad fills trivial encryptions)
@@ -175,6 +177,37 @@ function lowerExactRound(l: Lowerer, op: Operation): Value {
   return b.create("tfhe.reinterpret_precision", [y], [lweTypeOf(op.result.type)]).result;
 }
 
+/**
+ * Whether every reader of an approximately rounded value rounds it again: a table lookup (the PBS
+ * rounds the phase) or the function result (decryption rounds), possibly through data movement.
+ * Linear ops and exact rounding would see the removed low bits as a fractional error.
+ */
+function readsRoundedOnly(v: Value): boolean {
+  return v.uses.every(({ op }) => {
+    if (op.name === "func.return" || op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table") return true;
+    if (MOVES.has(op.name)) return readsRoundedOnly(op.result);
+    return false;
+  });
+}
+
+/**
+ * Approximate rounding whose result feeds linear ops: one identity lookup at the rounded precision
+ * makes the ciphertext hold an integer again (floor or ceil of x/2^k, like a table reading it).
+ */
+function cleanRounded(l: Lowerer, op: Operation, r: Value): Value {
+  const e = elementOf(op.result.type) as EncryptedIntType;
+  const q = e.width;
+  const m = 2 ** q;
+  const table = new Float64Array(m);
+  for (let j = 0; j < m; j++) table[j] = e.signed && j >= m / 2 ? j - m : j;
+  const x = e.signed ? offsetSigned(l.b, r, q) : r;
+  const small = keyswitchOf(l.b, x, q);
+  return l.b.create("tfhe.bootstrap", [small], [lweTypeOf(op.result.type)], {
+    table: denseAttr(tensor([m], i64), e.signed ? signedTable(table, q) : table),
+    pbs: OPEN,
+  }).result;
+}
+
 function lowerOp(l: Lowerer, op: Operation): Value {
   const linear = LINEAR[op.name];
   if (linear) return l.b.create(linear, op.operands.map(l.map), [lweTypeOf(op.result.type)], op.attributes).result;
@@ -185,7 +218,8 @@ function lowerOp(l: Lowerer, op: Operation): Value {
     case "fhe.round": {
       const method = (op.attr("method") as { value: string }).value;
       if (method === "approximate") {
-        return l.b.create("tfhe.reinterpret_precision", [l.map(op.operands[0]!)], [lweTypeOf(op.result.type)]).result;
+        const r = l.b.create("tfhe.reinterpret_precision", [l.map(op.operands[0]!)], [lweTypeOf(op.result.type)]).result;
+        return readsRoundedOnly(op.result) ? r : cleanRounded(l, op, r);
       }
       return lowerExactRound(l, op);
     }

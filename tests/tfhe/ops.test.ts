@@ -135,6 +135,20 @@ describe("tfhe backend = clear simulation", () => {
     await expectSameAsSimulation(text, [batchOf(8, [3], xs)]);
   });
 
+  it("approximate round read by a linear op (cleaned by an identity lookup) and returned directly", async () => {
+    const text = `module {
+  func.func @main(%x: tensor<6x${S(6)}>) -> (tensor<6x${S(3)}>, tensor<6x${S(3)}>) {
+    %r = fhe.round %x {method = "approximate"} : (tensor<6x${S(6)}>) -> tensor<6x${S(3)}>
+    %c = arith.constant {value = dense<-2> : tensor<i3>} : () -> i3
+    %m = fhe.mul_eint_int %r, %c : (tensor<6x${S(3)}>, i3) -> tensor<6x${S(3)}>
+    %t = fhe.reshape %r : (tensor<6x${S(3)}>) -> tensor<6x${S(3)}>
+    return %m, %t : tensor<6x${S(3)}>, tensor<6x${S(3)}>
+  }
+}`;
+    // Removed bits (x mod 8) in {0, 1, 7}: far from the tie at 4; rounded values in [−1, 1].
+    await expectSameAsSimulation(text, [batchOf(3, [6], [-9, -8, -7, -1, 0, 1, 7, 8, 9, 1, 0, 8, -8, -9, 1, 7, -7, -1])]);
+  });
+
   it("exact round (one PBS per removed bit), signed and unsigned, every input including ties", async () => {
     const text = `module {
   func.func @main(%x: tensor<64x${U(7)}>, %y: tensor<64x${S(7)}>) -> (tensor<64x${U(4)}>, tensor<64x${S(4)}>) {
