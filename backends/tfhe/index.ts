@@ -22,3 +22,4 @@ export { decodeAt, deltaOf, encodeAt, encodeOne, MAX_ENCODING_BITS } from "./enc
 export { type ExecuteOptions, executeTfhe, type TracedValue } from "./execute.js";
 export { type EncryptedValueSpec, parametersOf, type ProgramOptions, SUPPORTED_OPS, type TfheClientSpec, TfheProgram } from "./program.js";
 export { type EncryptedBatch, evaluationKeyId, type ServerKeys, TfheServer } from "./server.js";
+export { BATCH_FORMAT_VERSION, deserializeEncryptedBatch, serializeEncryptedBatch } from "./batch_io.js";
