@@ -17,6 +17,7 @@ import { runReference } from "../backends/reference/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { roundHalfEven } from "../passes/quantize/qparams.js";
+import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
@@ -50,6 +51,30 @@ export interface CircuitInfo {
   readonly maxWidth: number;
   readonly roundOps: number;
   readonly pError: number;
+  /** The TFHE parameter set chosen for the circuit (absent when compiled without parameter selection). */
+  readonly parameters?: CryptoParameters;
+  readonly keySizes?: KeySizes;
+}
+
+/** Evaluation-key sizes in bytes: plain (as the server holds them) and seeded (as the client sends them). */
+export interface KeySizes {
+  readonly bootstrapKey: number;
+  readonly keyswitchKey: number;
+  readonly seededBootstrapKey: number;
+  readonly seededKeyswitchKey: number;
+  readonly total: number;
+  readonly totalSeeded: number;
+}
+
+export function keySizes(p: CryptoParameters): KeySizes {
+  const { lweDimension: n, glweDimension: k, polynomialSize: N, pbsLevel: l, ksLevel: lks } = p;
+  // BSK: n GGSW ciphertexts of (k+1)·ℓ GLWE rows of (k+1)·N words; seeded keeps the bodies only.
+  const bootstrapKey = n * (k + 1) * (k + 1) * l * N * 8;
+  const seededBootstrapKey = n * (k + 1) * l * N * 8 + 32;
+  // KSK: kN·ℓ_KS LWE ciphertexts of n + 1 words; seeded keeps the bodies only.
+  const keyswitchKey = k * N * lks * (n + 1) * 8;
+  const seededKeyswitchKey = k * N * lks * 8 + 32;
+  return { bootstrapKey, keyswitchKey, seededBootstrapKey, seededKeyswitchKey, total: bootstrapKey + keyswitchKey, totalSeeded: seededBootstrapKey + seededKeyswitchKey };
 }
 
 export interface RunOptions {
@@ -91,6 +116,8 @@ export class FheCircuit {
   readonly func: FuncOp;
   readonly inputs: readonly InputQuantizer[];
   readonly outputs: readonly OutputDequantizer[];
+  /** The TFHE parameter set (module attribute `fhec.crypto`), when one was chosen. */
+  readonly parameters: CryptoParameters | undefined;
   private readonly post: FuncOp;
 
   constructor(
@@ -108,6 +135,7 @@ export class FheCircuit {
     const parsed = parseModule(postText.value, "<postprocess>", defaultRegistry);
     if (!parsed.module?.funcs[0]) throw new CompileError(parsed.diagnostics);
     this.post = parsed.module.funcs[0];
+    this.parameters = cryptoParametersFromAttr(module.attributes.get(CRYPTO_ATTR));
   }
 
   // ---- client side --------------------------------------------------------------------------
@@ -221,6 +249,7 @@ export class FheCircuit {
       maxWidth: report.maxWidth,
       roundOps: roundOps.length,
       pError: this.pError,
+      ...(this.parameters ? { parameters: this.parameters, keySizes: keySizes(this.parameters) } : {}),
     };
   }
 

@@ -28,8 +28,14 @@ export interface CompileOptions {
   readonly nBits?: number | Partial<NBits>;
   /** Keep at most this many bits before each table (rounding); "auto" searches the smallest width that keeps accuracy. */
   readonly roundingThresholdBits?: RoundingSpec;
-  /** Probability of a table-lookup error per PBS, used by simulation (and parameter selection later). */
+  /** Probability of a table-lookup error per PBS: bounds parameter selection and drives simulation (default 2^-40). */
   readonly pError?: number;
+  /** Probability that any PBS or decryption of one run fails; overrides pError for parameter selection. */
+  readonly globalPError?: number;
+  /** Round function outputs wider than this many bits before the client decrypts them (default 12, 0: off). */
+  readonly outputRoundingBits?: number;
+  /** Choose the TFHE parameter set (default true; false: quantized circuit only, for simulation). */
+  readonly cryptoParameters?: boolean;
   readonly symmetricWeights?: boolean;
   readonly perChannelWeights?: boolean;
   /** Fuse univariate chains into single tables (default true). */
@@ -50,6 +56,7 @@ export interface CompileOptions {
 export const DEFAULT_N_BITS: NBits = { inputs: 8, weights: 8, activations: 7, outputs: 8 };
 export const DEFAULT_ROUNDING_BITS = 8;
 export const DEFAULT_P_ERROR = 2 ** -40;
+export const DEFAULT_OUTPUT_ROUNDING_BITS = 12;
 
 function resolveNBits(n: CompileOptions["nBits"]): NBits {
   if (n === undefined) return DEFAULT_N_BITS;
@@ -82,7 +89,8 @@ function asList(x: NDArray | readonly NDArray[]): NDArray[] {
 export function compile(model: Uint8Array | string, options: CompileOptions = {}): FheCircuit {
   if (options.roundingThresholdBits === "auto") return compileAutoRounding(model, options);
   const pError = options.pError ?? DEFAULT_P_ERROR;
-  if (!(pError >= 0 && pError < 1)) fail("E0600", `pError must be in [0, 1), got ${pError}`);
+  if (!(pError > 0 && pError < 1)) fail("E0600", `pError must be in (0, 1), got ${pError}`);
+  if (options.globalPError !== undefined && !(options.globalPError > 0 && options.globalPError < 1)) fail("E0600", `globalPError must be in (0, 1), got ${options.globalPError}`);
   const nBits = resolveNBits(options.nBits);
   const rounding = resolveRounding(options.roundingThresholdBits);
   const progress = options.onProgress ?? (() => {});
@@ -124,8 +132,17 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   ];
   if (options.fuseTables ?? true) steps.push(step("tlu-fusion"));
   // Fusion can change what a table reads: round again wherever a table input is still too wide.
-  if (rounding.bits > 0) steps.push(step("rounding", { bits: rounding.bits, method: rounding.method }));
+  // Outputs wider than outputRoundingBits are rounded too: the client decrypts them, and a wide
+  // accumulator with a large norm would need far more precise (slower) parameters.
+  const outputBits = options.outputRoundingBits ?? DEFAULT_OUTPUT_ROUNDING_BITS;
+  if (!Number.isInteger(outputBits) || outputBits < 0 || outputBits > 30) fail("E0600", `outputRoundingBits must be an integer in 0..30 (0: off), got ${outputBits}`);
+  if (rounding.bits > 0 || outputBits > 0) {
+    steps.push(step("rounding", { bits: rounding.bits > 0 ? rounding.bits : 62, method: rounding.method, outputs: outputBits > 0, "output-bits": outputBits }));
+  }
   steps.push(step("bitwidth"), step("canonicalize"));
+  if (options.cryptoParameters ?? true) {
+    steps.push(step("crypto-params", { "p-error": options.globalPError === undefined ? pError : 0, "global-p-error": options.globalPError ?? 0 }));
+  }
 
   progress("quantizing and lowering to the fhe dialect");
   const reports: { pass: string; report: PassReport }[] = [];

@@ -15,8 +15,10 @@ export interface RoundingOptions {
   /** Keep this many bits before each table (0: off). */
   readonly bits: number;
   readonly method: RoundingMethod;
-  /** Also round function results wider than `bits` (scales in `fhec.outputs` are multiplied by 2^k). */
+  /** Also round function results wider than `outputBits` (scales in `fhec.outputs` are multiplied by 2^k). */
   readonly outputs?: boolean;
+  /** Bits kept in rounded function results (default: `bits`). */
+  readonly outputBits?: number;
 }
 
 const encOf = (v: Value): EncryptedIntType => elementOf(v.type) as EncryptedIntType;
@@ -108,14 +110,15 @@ export function roundFunc(func: FuncOp, opts: RoundingOptions): { rounded: numbe
     op.setOperand(0, round.result);
     rounded++;
   }
+  const outBits = opts.outputBits && opts.outputBits > 0 ? opts.outputBits : opts.bits;
   if (opts.outputs) {
     const ret = func.body.terminator!;
     ret.operands.forEach((v, i) => {
       if (elementOf(v.type).kind !== "eint") return;
       const e = encOf(v);
-      if (e.width <= opts.bits) return;
-      const k = chooseShift(e.width, opts.bits, e.signed, intervals.get(v)!);
-      const { round } = insertRound(ret, v, opts.bits, k, opts.method);
+      if (e.width <= outBits) return;
+      const k = chooseShift(e.width, outBits, e.signed, intervals.get(v)!);
+      const { round } = insertRound(ret, v, outBits, k, opts.method);
       shifts.set(round, k);
       ret.setOperand(i, round.result);
       scaleOutputs(func, i, k);
@@ -132,7 +135,8 @@ export const roundingPass: Pass = {
   options: {
     bits: { type: "int", default: 0, doc: "bits kept before each table lookup (0: off)" },
     method: { type: "string", default: "exact", choices: ["exact", "approximate"], doc: "exact or approximate rounding" },
-    outputs: { type: "bool", default: false, doc: "also round function results wider than `bits`" },
+    outputs: { type: "bool", default: false, doc: "also round function results wider than `output-bits`" },
+    "output-bits": { type: "int", default: 0, doc: "bits kept in rounded function results (0: `bits`)" },
   },
   run(module: ModuleOp, options): PassReport {
     let rounded = 0;
@@ -141,6 +145,7 @@ export const roundingPass: Pass = {
         bits: options["bits"] as number,
         method: options["method"] as RoundingMethod,
         outputs: options["outputs"] as boolean,
+        outputBits: options["output-bits"] as number,
       }).rounded;
     }
     return { changed: rounded > 0, details: { rounded } };

@@ -33,7 +33,7 @@ export function parseRounding(text: string): RoundingSpec {
 
 function parseProbability(text: string, flag: string): number {
   const v = Number(text);
-  if (text.trim() === "" || !(v >= 0 && v < 1)) throw new UsageError(`${flag} must be a probability in [0, 1), got '${text}'`);
+  if (text.trim() === "" || !(v > 0 && v < 1)) throw new UsageError(`${flag} must be a probability in (0, 1), got '${text}'`);
   return v;
 }
 
@@ -54,6 +54,9 @@ options:
   --rounding-bits=SPEC    keep at most N bits before each table: N, N:exact, N:approximate,
                           0 (off) or auto (default 8:approximate)
   --p-error=P             probability of a table-lookup error per PBS (default 2^-40)
+  --global-p-error=P      probability that any PBS or decryption of a run fails (instead of --p-error)
+  --output-bits=N         round outputs wider than N bits before decryption (default 12, 0: off)
+  --no-params             skip TFHE parameter selection (a circuit for simulation only)
   --per-tensor-weights    one scale per weight tensor (default: one per output channel)
   --bounds=MODE           static (sound, default) or calibration (tighter widths, may overflow)
   --no-fusion             do not fuse table lookups
@@ -67,6 +70,9 @@ options:
     "n-bits": { type: "string" },
     "rounding-bits": { type: "string" },
     "p-error": { type: "string" },
+    "global-p-error": { type: "string" },
+    "output-bits": { type: "string" },
+    "no-params": { type: "boolean" },
     "per-tensor-weights": { type: "boolean" },
     bounds: { type: "string" },
     "no-fusion": { type: "boolean" },
@@ -104,6 +110,9 @@ options:
     const nBitsText = stringOption(args, "n-bits");
     const roundingText = stringOption(args, "rounding-bits");
     const pErrorText = stringOption(args, "p-error");
+    const globalText = stringOption(args, "global-p-error");
+    const outputBitsText = stringOption(args, "output-bits");
+    if (outputBitsText !== undefined && !/^\d+$/.test(outputBitsText)) throw new UsageError(`--output-bits must be a non-negative integer, got '${outputBitsText}'`);
     const dumpIr = stringOption(args, "dump-ir");
     const progress = progressReporter(ctx);
     const options: CompileOptions = {
@@ -111,6 +120,9 @@ options:
       ...(nBitsText ? { nBits: parseNBits(nBitsText) } : {}),
       ...(roundingText ? { roundingThresholdBits: parseRounding(roundingText) } : {}),
       ...(pErrorText ? { pError: parseProbability(pErrorText, "--p-error") } : {}),
+      ...(globalText ? { globalPError: parseProbability(globalText, "--global-p-error") } : {}),
+      ...(outputBitsText ? { outputRoundingBits: Number(outputBitsText) } : {}),
+      cryptoParameters: !args.values["no-params"],
       perChannelWeights: !args.values["per-tensor-weights"],
       fuseTables: !args.values["no-fusion"],
       ...(bounds ? { bounds: bounds as "static" | "calibration" } : {}),

@@ -17,6 +17,13 @@ function text(info: CircuitInfo): string {
   lines.push(`rounding ops: ${info.roundOps}`);
   lines.push(`widest accumulator: ${info.maxAccumulatorWidth} bits; widest encrypted value: ${info.maxWidth} bits`);
   lines.push(`p_error per table lookup: ${info.pError}`);
+  const p = info.parameters;
+  if (p && info.keySizes) {
+    lines.push(`TFHE parameters (128-bit secure): n = ${p.lweDimension}, k = ${p.glweDimension}, N = ${p.polynomialSize}, PBS 2^${p.pbsBaseLog} × ${p.pbsLevel}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`);
+    lines.push(`  noise std (fraction of q): LWE ${p.lweNoiseStd.toExponential(3)}, GLWE ${p.glweNoiseStd.toExponential(3)}; sized for ${p.precision}-bit reads at ν² = ${p.maxNorm2}`);
+    const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    lines.push(`  evaluation keys: ${mb(info.keySizes.total)} (seeded, as sent by the client: ${mb(info.keySizes.totalSeeded)})`);
+  }
   lines.push("ops:");
   for (const [name, n] of Object.entries(info.ops).sort()) lines.push(`  ${name}: ${n}`);
   return lines.join("\n") + "\n";
