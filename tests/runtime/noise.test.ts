@@ -2,7 +2,7 @@
 import { randomInt } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  addClear, ClientKey, CONCRETE_P4, delta, FHEC_P3, GATE_N630, lookupTables, mulClear, noise, torusError,
+  addClear, ClientKey, CONCRETE_P4, delta, FHEC_P3, GATE_N630, lookupTables, matmul, noise, torusError,
   type EvaluationKeys, type LweCiphertextTensor, type TfheParameters,
 } from "../../runtime/index.js";
 
@@ -56,7 +56,7 @@ for (const params of [CONCRETE_P4, FHEC_P3, GATE_N630] as TfheParameters[]) {
 }
 
 describe("Dot(ν) → KS → PBS follows the model (CONCRETE_P4)", () => {
-  it("noise after ×ν and keyswitch is ν²σ²_BR + σ²_KS and the table lookups succeed", async () => {
+  it("noise after a clear dot product and keyswitch is ν²σ²_BR + σ²_KS; lookups fail no more than predicted", async () => {
     const params = CONCRETE_P4;
     const client = ClientKey.generate(params);
     const server = await client.generateEvaluationKeys();
@@ -64,12 +64,15 @@ describe("Dot(ν) → KS → PBS follows the model (CONCRETE_P4)", () => {
     const d = delta(precision);
     // PBS outputs of a constant-1 table: phase Δ + e with e the bootstrap noise. (A constant-0
     // table would give noiseless zeros: every digit of a zero accumulator is zero.)
-    const inputs = client.encrypt(new Array<number>(SAMPLES).fill(0), precision, { key: "small" });
+    // Two PBS outputs per sample, combined by a clear dot product with weights w (ν = ‖w‖₂).
+    const inputs = client.encrypt(new Array<number>(2 * SAMPLES).fill(0), precision, { key: "small", shape: [SAMPLES, 2] });
     const fresh = await server.bootstrap(inputs, lookupTables(new Array<number>(16).fill(1), precision));
-    const nu = 24;
+    const w = [17, -16];
+    const nu = Math.hypot(...w);
     const msgs = Array.from({ length: SAMPLES }, () => randomInt(16));
-    // y = ν·x + (m − ν): phase m·Δ + ν·e
-    const y = addClear(mulClear(fresh, [nu]), msgs.map((m) => m - nu), precision);
+    // y = w·x + (m − Σw): phase m·Δ + Σ w_i e_i
+    const dotted = matmul(fresh, w, [2, 1]).reshape([SAMPLES]);
+    const y = addClear(dotted, msgs.map((m) => m - (w[0]! + w[1]!)), precision);
     const expected = msgs.map((m) => BigInt(m) * d);
     const measuredDot = variance(client, y, expected);
     const modelDot = nu * nu * noise.pbsOutputVariance(params);
