@@ -1,6 +1,6 @@
 // Unit tests of the tfhe backend's encoding, the parametrization pass and execution control.
 import { describe, expect, it } from "vitest";
-import { decodeAt, deltaOf, encodeAt, encodeOne } from "../../backends/tfhe/index.js";
+import { decodeAt, deltaOf, encodeAt, encodeOne, TfheProgram } from "../../backends/tfhe/index.js";
 import { lowerToTfhe, signedTable } from "../../passes/lower_tfhe.js";
 import { CRYPTO_ATTR, parametrizeTfhe, readCryptoParams } from "../../passes/tfhe_params.js";
 import { delta, encode, INSECURE_TEST_P2 } from "../../runtime/index.js";
@@ -119,5 +119,17 @@ describe("clear arithmetic left in the function", () => {
     const p = await parties(programFor(text, INSECURE_TEST_P2));
     const out = await p.server.run(p.client.encrypt([batchOf(1, [3], [10, 11, 12])]));
     expect(Array.from(p.client.decrypt(out)[0]!.data)).toEqual([6, 5, 4]);
+  });
+});
+
+describe("program checks", () => {
+  it("refuses an unlowered fhe function and reads snake_case fhec.crypto", () => {
+    const m = parse(TEXT);
+    parametrizeTfhe(m, INSECURE_TEST_P2.raw());
+    expect(() => TfheProgram.fromModule(m, { allowInsecureParameters: true })).toThrow(/cannot run 'fhe.apply_lookup_table' \(lower the function with lower-to-tfhe first\)/);
+    const snake = parse(TEXT.replace("module {", `module attributes {fhec.crypto = {lwe_dimension = 64, glwe_dimension = 1, polynomial_size = 256, pbs_base_log = 12, pbs_level = 2, ks_base_log = 4, ks_level = 5, lwe_noise_std = 9.313225746154785e-10, glwe_noise_std = 8.881784197001252e-16}} {`));
+    lowerToTfhe(snake);
+    parametrizeTfhe(snake);
+    expect(TfheProgram.fromModule(snake, { allowInsecureParameters: true }).params.equals(INSECURE_TEST_P2)).toBe(true);
   });
 });
