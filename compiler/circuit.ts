@@ -13,29 +13,16 @@ import type { NDArray } from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../ir/types.js";
 import { verifyModule } from "../ir/verifier.js";
 import { type BatchTensor, simulateWithStats } from "../backends/clear/index.js";
-import { runReference } from "../backends/reference/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
-import { roundHalfEven } from "../passes/quantize/qparams.js";
+import { TfheClient, TfheServer } from "../backends/tfhe/index.js";
+import { lowerCircuit } from "./deploy/program.js";
+import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
-export interface InputQuantizer {
-  readonly name: string;
-  /** ONNX input shape; -1 marks the dynamic batch dimension. */
-  readonly shape: readonly number[];
-  /** One value per tensor, or one per element of a sample (per-feature quantization). */
-  readonly scale: readonly number[];
-  readonly zeroPoint: readonly number[];
-  readonly qmin: number;
-  readonly qmax: number;
-}
-
-export interface OutputDequantizer {
-  readonly scale: readonly number[];
-  readonly zeroPoint: readonly number[];
-}
+export type { InputQuantizer, OutputDequantizer } from "./codec.js";
 
 export interface CircuitInfo {
   readonly inputs: readonly (InputQuantizer & { readonly encryptedType: string })[];
@@ -112,12 +99,18 @@ function readOutputs(func: FuncOp): OutputDequantizer[] {
   });
 }
 
+function asList(xs: NDArray | readonly NDArray[]): NDArray[] {
+  return Array.isArray(xs) ? [...(xs as NDArray[])] : [xs as NDArray];
+}
+
 export class FheCircuit {
   readonly func: FuncOp;
   readonly inputs: readonly InputQuantizer[];
   readonly outputs: readonly OutputDequantizer[];
   /** The TFHE parameter set (module attribute `fhec.crypto`), when one was chosen. */
   readonly parameters: CryptoParameters | undefined;
+  /** The client's post-processing (`onnx`-dialect IR text). */
+  readonly postprocessText: string;
   private readonly post: FuncOp;
 
   constructor(
@@ -132,9 +125,8 @@ export class FheCircuit {
     this.outputs = readOutputs(func);
     const postText = module.attributes.get(POSTPROCESS_ATTR);
     if (postText?.kind !== "string") fail("E0700", `the circuit has no '${POSTPROCESS_ATTR}' attribute`);
-    const parsed = parseModule(postText.value, "<postprocess>", defaultRegistry);
-    if (!parsed.module?.funcs[0]) throw new CompileError(parsed.diagnostics);
-    this.post = parsed.module.funcs[0];
+    this.postprocessText = postText.value;
+    this.post = parsePostprocess(postText.value);
     this.parameters = cryptoParametersFromAttr(module.attributes.get(CRYPTO_ATTR));
   }
 
@@ -142,44 +134,12 @@ export class FheCircuit {
 
   /** Checks and quantizes float inputs (first dimension = samples) into integer codes. */
   quantizeInputs(xs: readonly NDArray[]): BatchTensor[] {
-    if (xs.length !== this.inputs.length) fail("E0701", `the circuit takes ${this.inputs.length} input(s), got ${xs.length}`);
-    const batch = xs[0]!.shape[0] ?? 0;
-    return xs.map((x, i) => {
-      const q = this.inputs[i]!;
-      const want = q.shape;
-      if (x.shape.length !== want.length || want.some((d, k) => d >= 0 && k > 0 && d !== x.shape[k])) {
-        fail("E0701", `input '${q.name}' has shape [${x.shape.join(", ")}], expected [${want.map((d) => (d < 0 ? "N" : d)).join(", ")}]`);
-      }
-      if (x.shape[0] !== batch) fail("E0701", `inputs disagree on the number of samples (${batch} and ${x.shape[0]})`);
-      const data = new Float64Array(x.data.length);
-      const per = batch > 0 ? x.data.length / batch : 1;
-      for (let k = 0; k < data.length; k++) {
-        const v = x.data[k]!;
-        if (!Number.isFinite(v)) fail("E0701", `input '${q.name}' holds ${v} at flat index ${k}: inputs must be finite numbers`);
-        const e = q.scale.length === 1 ? 0 : k % per;
-        data[k] = Math.min(q.qmax, Math.max(q.qmin, roundHalfEven(v / q.scale[e]!) + q.zeroPoint[e]!));
-      }
-      const perSample = shapeOf(this.func.args[i]!.type) as number[];
-      return { batch, shape: perSample, data };
-    });
+    return quantizeInputs(this.inputs, this.func.args.map((a) => shapeOf(a.type) as number[]), xs);
   }
 
   /** De-quantizes decrypted integer outputs, then runs the post-processing. */
   decodeOutputs(outs: readonly BatchTensor[]): NDArray[] {
-    const reals = outs.map((o, i) => {
-      const d = this.outputs[i]!;
-      const per = o.data.length / o.batch;
-      const data = new Float64Array(o.data.length);
-      for (let k = 0; k < data.length; k++) {
-        const e = k % per;
-        const s = d.scale.length === 1 ? d.scale[0]! : d.scale[e]!;
-        const z = d.zeroPoint.length === 1 ? d.zeroPoint[0]! : d.zeroPoint[e]!;
-        data[k] = s * (o.data[k]! - z);
-      }
-      const shape = o.shape[0] === 1 ? [o.batch, ...o.shape.slice(1)] : [o.batch, ...o.shape];
-      return { shape, data };
-    });
-    return runReference(this.post, reals);
+    return postprocess(this.post, dequantizeOutputs(this.outputs, outs));
   }
 
   // ---- running --------------------------------------------------------------------------------
@@ -187,24 +147,47 @@ export class FheCircuit {
   /** Runs the integer circuit in the clear on quantized inputs. */
   runClear(qs: readonly BatchTensor[], opts: RunOptions = {}): BatchTensor[] {
     const fhe = opts.fhe ?? "simulate";
-    if (fhe === "execute") {
-      fail("E0601", "fhe: \"execute\" (encrypted execution) is not supported yet: use \"simulate\" or \"disable\"");
-    }
+    if (fhe === "execute") fail("E0601", 'runClear does not encrypt: use predict(x, { fhe: "execute" })');
     // disable: the quantized model exactly (no table errors, approximate-rounding ties round up);
     // simulate: what FHE may compute (table errors at p_error, ties either way).
     const simulate = fhe === "simulate";
     return simulateWithStats(this.func, qs, { pError: simulate ? this.pError : 0, approximateTies: simulate ? "random" : "up", seed: opts.seed ?? 0 }).outputs;
   }
 
-  /** Float inputs → float outputs (same shapes as the ONNX model's outputs). */
-  predict(xs: NDArray | readonly NDArray[], opts: RunOptions = {}): NDArray[] {
-    const inputs = Array.isArray(xs) ? (xs as NDArray[]) : [xs as NDArray];
-    return this.decodeOutputs(this.runClear(this.quantizeInputs(inputs), opts));
+  /** Float inputs → float outputs in the clear (`disable` or `simulate`), synchronously. */
+  predictClear(xs: NDArray | readonly NDArray[], opts: RunOptions = {}): NDArray[] {
+    return this.decodeOutputs(this.runClear(this.quantizeInputs(asList(xs)), opts));
+  }
+
+  /**
+   * Float inputs → float outputs (same shapes as the ONNX model's outputs). `execute` runs the
+   * whole client/server loop in this process: keys (generated once per circuit object), encryption,
+   * the encrypted computation, decryption.
+   */
+  async predict(xs: NDArray | readonly NDArray[], opts: RunOptions & { readonly onProgress?: (done: number, total: number) => void } = {}): Promise<NDArray[]> {
+    if ((opts.fhe ?? "simulate") !== "execute") return this.predictClear(xs, opts);
+    const codes = this.quantizeInputs(asList(xs));
+    const { client, server } = await this.localSession();
+    const out = await server.run(client.encrypt(codes), opts.onProgress ? { onProgress: opts.onProgress } : {});
+    return this.decodeOutputs(client.decrypt(out));
   }
 
   /** `predict` in simulate mode. */
   simulate(xs: NDArray | readonly NDArray[], seed = 0): NDArray[] {
-    return this.predict(xs, { fhe: "simulate", seed });
+    return this.predictClear(xs, { fhe: "simulate", seed });
+  }
+
+  private session: Promise<{ client: TfheClient; server: TfheServer }> | undefined;
+
+  /** Keys and server for in-process encrypted execution, created on first use. */
+  private localSession(): Promise<{ client: TfheClient; server: TfheServer }> {
+    this.session ??= (async () => {
+      if (!this.parameters) fail("E0600", "the circuit has no TFHE parameter set (compiled with cryptoParameters: false): it can only be simulated");
+      const program = lowerCircuit(this);
+      const { client, evaluationKeys } = await TfheClient.generate(program.clientSpec());
+      return { client, server: await TfheServer.create(program, evaluationKeys) };
+    })();
+    return this.session;
   }
 
   // ---- reporting ----------------------------------------------------------------------------

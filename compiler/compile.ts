@@ -215,11 +215,11 @@ function compileAutoRounding(model: Uint8Array | string, options: CompileOptions
   const float = runReference(importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!, calib)[0]!;
   const at = (bits: number) => compile(model, { ...options, roundingThresholdBits: { bits, method: "approximate" } });
   let best = at(DEFAULT_ROUNDING_BITS);
-  const budget = disagreement(best.predict(calib, { fhe: "disable" })[0]!, float) + tolerance;
+  const budget = disagreement(best.predictClear(calib, { fhe: "disable" })[0]!, float) + tolerance;
   for (let bits = DEFAULT_ROUNDING_BITS - 1; bits >= 2; bits--) {
     options.onProgress?.(`auto rounding: trying ${bits} bits`);
     const c = at(bits);
-    if (disagreement(c.predict(calib, { fhe: "disable" })[0]!, float) > budget) break;
+    if (disagreement(c.predictClear(calib, { fhe: "disable" })[0]!, float) > budget) break;
     best = c;
   }
   return best;

@@ -28,6 +28,19 @@ export class TfheClient {
     return { client: new TfheClient(spec, key, evaluationKeyId(evaluationKeys)), evaluationKeys };
   }
 
+  /** A client for a secret key saved earlier (`serializeKey`), with the key id of its evaluation keys. */
+  static restore(spec: TfheClientSpec, key: ClientKey, keyId: string): TfheClient {
+    if (!key.params.equals(spec.params)) {
+      throw new Error(`this secret key was generated for ${key.params.toString()}, but the circuit needs ${spec.params.toString()}`);
+    }
+    return new TfheClient(spec, key, keyId);
+  }
+
+  /** The secret key's bytes, to keep on the client (never send them anywhere). */
+  serializeKey(): Uint8Array {
+    return this.key.serialize();
+  }
+
   /** Encrypts one integer tensor per circuit input (values must fit each input's encrypted type). */
   encrypt(inputs: readonly IntBatch[]): EncryptedBatch {
     const specs = this.spec.inputs;

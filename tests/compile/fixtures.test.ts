@@ -63,8 +63,8 @@ describe("fixtures compiled with default options", () => {
       const f = loadFixture(name);
       const circuit = compile(f.model, { calibration: f.calib });
       const info = circuit.info();
-      const clear = circuit.predict(f.x, { fhe: "disable" })[0]!;
-      const simulated = circuit.predict(f.x, { fhe: "simulate" })[0]!;
+      const clear = circuit.predictClear(f.x, { fhe: "disable" })[0]!;
+      const simulated = circuit.predictClear(f.x, { fhe: "simulate" })[0]!;
       const float = runReference(importOnnx(f.model).funcs[0]!, [f.x])[0]!;
       // Simulation differs from the clear model only where approximate rounding meets an exact tie
       // (or a simulated table error): the predicted classes / values stay close.

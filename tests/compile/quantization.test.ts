@@ -20,7 +20,7 @@ describe("error shrinks as nBits grows", () => {
     it(name, () => {
       const f = loadFixture(name);
       const float = runReference(importOnnx(f.model).funcs[0]!, [f.x])[0]!;
-      const err = (bits: number) => meanAbsError(compile(f.model, { calibration: f.calib, nBits: bits, roundingThresholdBits: { bits: 10, method: "exact" }, cryptoParameters: false }).predict(f.x, { fhe: "disable" })[0]!, float);
+      const err = (bits: number) => meanAbsError(compile(f.model, { calibration: f.calib, nBits: bits, roundingThresholdBits: { bits: 10, method: "exact" }, cryptoParameters: false }).predictClear(f.x, { fhe: "disable" })[0]!, float);
       const e = [2, 4, 6, 8].map(err);
       // Each step of two bits at least halves the error (quantization error ~ 2^-bits).
       for (let i = 1; i < e.length; i++) expect(e[i]!).toBeLessThan(e[i - 1]! * 0.5);
@@ -32,8 +32,8 @@ describe("the seeds' first example", () => {
   it("logistic regression on 4 features with nBits 3: simulation equals the clear quantized model", () => {
     const f = loadFixture("logreg_demo");
     const circuit = compile(f.model, { calibration: f.calib, nBits: 3 });
-    const clear = circuit.predict(f.x, { fhe: "disable" })[0]!;
-    const simulated = circuit.predict(f.x, { fhe: "simulate" })[0]!;
+    const clear = circuit.predictClear(f.x, { fhe: "disable" })[0]!;
+    const simulated = circuit.predictClear(f.x, { fhe: "simulate" })[0]!;
     expect(Array.from(simulated.data)).toEqual(Array.from(clear.data));
     // Class = argmax of [1 − p, p]; on this split the quantized model is as accurate as float.
     const n = f.y.data.length;
@@ -65,8 +65,8 @@ describe("compile options", () => {
   });
   it("rejects NaN and wrongly shaped inputs at prediction time", () => {
     const circuit = compile(f.model, { calibration: f.calib });
-    expect(() => circuit.predict({ shape: [1, 4], data: Float64Array.of(0, Infinity, 0, 0) })).toThrow(/Infinity at flat index 1/);
-    expect(() => circuit.predict({ shape: [1, 3], data: new Float64Array(3) })).toThrow(/has shape \[1, 3\], expected \[N, 4\]/);
+    expect(() => circuit.predictClear({ shape: [1, 4], data: Float64Array.of(0, Infinity, 0, 0) })).toThrow(/Infinity at flat index 1/);
+    expect(() => circuit.predictClear({ shape: [1, 3], data: new Float64Array(3) })).toThrow(/has shape \[1, 3\], expected \[N, 4\]/);
   });
   it("finds the smallest rounding width that keeps accuracy (\"auto\")", () => {
     const m = loadFixture("mlp");

@@ -10,6 +10,8 @@ import { bindInputs } from "../inputs.js";
 import { writeFileAtomic } from "../io.js";
 import { endProgress, progressReporter } from "../progress.js";
 import { printModule } from "../../../ir/printer.js";
+import { serializeClientSpec } from "../../deploy/artifacts.js";
+import { FheModelServer } from "../../deploy/server.js";
 
 /** `8`, or `inputs=8,weights=6,activations=5,outputs=8`. */
 export function parseNBits(text: string): number | Partial<NBits> {
@@ -48,7 +50,8 @@ lowers it to integer FHE operations and writes the circuit.
 options:
   --calib=FILE            calibration inputs (.npy, NAME=FILE.npy, or .npz; first dim = samples);
                           not needed for fully QDQ-quantized models
-  -o, --output=FILE       where to write the circuit (or the IR text with --emit)
+  -o, --output=FILE       where to write the circuit (server artifact); the client spec goes
+                          beside it (circuit.fhe → circuit.client). With --emit: the IR text
   --n-bits=SPEC           bits: N for every role, or inputs=N,weights=N,activations=N,outputs=N
                           (default inputs=8,weights=8,activations=7,outputs=8)
   --rounding-bits=SPEC    keep at most N bits before each table: N, N:exact, N:approximate,
@@ -137,9 +140,16 @@ options:
       return 0;
     }
     writeFileAtomic(output, circuit.serialize());
+    // The client spec beside the circuit: parameters, quantizers, post-processing, no weights.
+    let clientNote = "";
+    if (circuit.parameters) {
+      const clientPath = output.replace(/\.fhe$/, "") + ".client";
+      writeFileAtomic(clientPath, serializeClientSpec(new FheModelServer(circuit).clientSpec()));
+      clientNote = ` and ${clientPath}`;
+    }
     const info = circuit.info();
     ctx.stderr(
-      `wrote ${output}: ${info.tluCount} table lookup op(s) (${info.lookupsPerSample} PBS per sample), ` +
+      `wrote ${output}${clientNote}: ${info.tluCount} table lookup op(s) (${info.lookupsPerSample} PBS per sample), ` +
         `max table input ${info.maxTluInputPrecision} bits, widest accumulator ${info.maxAccumulatorWidth} bits\n`,
     );
     return 0;

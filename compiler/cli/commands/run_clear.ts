@@ -1,7 +1,9 @@
-// `fhec simulate` and `fhec predict`: run a compiled circuit on float inputs, in the clear.
+// `fhec simulate` and `fhec predict`: run a compiled circuit on float inputs, in the clear or
+// (predict --fhe execute) encrypted in one process.
 import type { FheMode } from "../../circuit.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { circuitInputs, loadCircuit, writeOutputs } from "../circuit_io.js";
+import { progressBar } from "../progress.js";
 
 function summaryLine(shape: readonly number[], data: Float64Array): string {
   const head = Array.from(data.subarray(0, 6), (v) => Number(v.toPrecision(5))).join(", ");
@@ -19,7 +21,7 @@ async function runMode(circuitPath: string, inputs: string[], output: string | u
   if (inputs.length === 0) throw new UsageError("missing --input");
   const circuit = loadCircuit(circuitPath);
   const xs = circuitInputs(circuit, inputs);
-  const outs = circuit.predict(xs, { fhe, seed });
+  const outs = await circuit.predict(xs, { fhe, seed, onProgress: progressBar(ctx, "encrypted run") });
   if (output) writeOutputs(output, outs);
   else outs.forEach((o, i) => ctx.stdout(`output ${i}: ${summaryLine(o.shape, o.data)}\n`));
   return 0;
@@ -56,7 +58,9 @@ export const predictCommand: Command = {
 
   --fhe=disable    the quantized model in the clear (exact integers, no table-lookup errors)
   --fhe=simulate   as disable, with table-lookup errors at the circuit's p_error (default)
-  --fhe=execute    real encrypted execution (not supported yet)
+  --fhe=execute    real encrypted execution in this process: key generation, encryption, the
+                   encrypted computation and decryption (for a client/server split, see
+                   fhec keygen / encrypt / run / decrypt)
 
 options:
   -i, --input=FILE    input data (.npy, NAME=FILE.npy, or .npz); first dimension = samples
