@@ -34,10 +34,12 @@ describe("fhec compile → simulate / predict / info", () => {
     expect(printed.stdout).toMatch(/^output 0: \[20, 2\] = \[/);
   });
 
-  it("refuses encrypted execution until the TFHE backend exists", async () => {
-    const r = await cli("predict", circuitPath, "--input", xPath, "--fhe", "execute");
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('"execute"');
+  it("executes encrypted in one process with --fhe execute, equal to the clear model", async () => {
+    const enc = join(work, "y_fhe.npy");
+    const clear = join(work, "y_clear.npy");
+    expect((await cli("predict", circuitPath, "--input", xPath, "--fhe", "execute", "-o", enc)).code).toBe(0);
+    expect((await cli("predict", circuitPath, "--input", xPath, "--fhe", "disable", "-o", clear)).code).toBe(0);
+    expect(Array.from(readNpy(readFileSync(enc)).data)).toEqual(Array.from(readNpy(readFileSync(clear)).data));
   });
 
   it("describes the circuit, also as JSON", async () => {
