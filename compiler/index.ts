@@ -2,6 +2,9 @@
 export { compile, type CompileOptions, type RoundingSpec, DEFAULT_N_BITS, DEFAULT_P_ERROR, DEFAULT_ROUNDING_BITS } from "./compile.js";
 export { FheCircuit, type CircuitInfo, type FheMode, type InputQuantizer, type OutputDequantizer, type RunOptions } from "./circuit.js";
 export { importOnnx, type ImportOptions } from "./onnx/index.js";
+export { FheModelClient, type GeneratedKeys } from "./deploy/client.js";
+export { FheModelServer } from "./deploy/server.js";
+export { type ClientSpec, deserializeClientSpec, serializeClientSpec } from "./deploy/artifacts.js";
 export { readNpy, writeNpy, readNpz, writeNpz, readArrays } from "./data/npy.js";
 export { runCli } from "./cli/main.js";
 export { CompileError, renderDiagnostics, type Diagnostic } from "../ir/diagnostics.js";
