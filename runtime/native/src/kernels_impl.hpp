@@ -99,6 +99,41 @@ static inline void dit_stage_generic(double* re, double* im, const double* twr, 
   }
 }
 
+// The last two DIF stages (len = 2, 1) and the first two DIT stages written without inner loops,
+// with the exact twiddles 1 and -i, so the compiler vectorizes them across blocks.
+[[maybe_unused]] static void dif_small_stages(double* __restrict re, double* __restrict im, size_t h) {
+  for (size_t b = 0; b < h; b += 4) {
+    double* r = re + b;
+    double* i = im + b;
+    // len = 2: (0, 2) with w = 1, (1, 3) with w = -i
+    double d0r = r[0] - r[2], d0i = i[0] - i[2], d1r = r[1] - r[3], d1i = i[1] - i[3];
+    double s0r = r[0] + r[2], s0i = i[0] + i[2], s1r = r[1] + r[3], s1i = i[1] + i[3];
+    // (d1r + i d1i) * (-i) = d1i - i d1r
+    double e1r = d1i, e1i = -d1r;
+    // len = 1: (0, 1) and (2, 3) with w = 1
+    r[0] = s0r + s1r; i[0] = s0i + s1i;
+    r[1] = s0r - s1r; i[1] = s0i - s1i;
+    r[2] = d0r + e1r; i[2] = d0i + e1i;
+    r[3] = d0r - e1r; i[3] = d0i - e1i;
+  }
+}
+
+[[maybe_unused]] static void dit_small_stages(double* __restrict re, double* __restrict im, size_t h) {
+  for (size_t b = 0; b < h; b += 4) {
+    double* r = re + b;
+    double* i = im + b;
+    // len = 1: (0, 1) and (2, 3) with w = 1
+    double s0r = r[0] + r[1], s0i = i[0] + i[1], t0r = r[0] - r[1], t0i = i[0] - i[1];
+    double s1r = r[2] + r[3], s1i = i[2] + i[3], t1r = r[2] - r[3], t1i = i[2] - i[3];
+    // len = 2: (0, 2) with conj(1), (1, 3) with conj(-i) = i: (t1r + i t1i) * i = -t1i + i t1r
+    double u1r = -t1i, u1i = t1r;
+    r[0] = s0r + s1r; i[0] = s0i + s1i;
+    r[2] = s0r - s1r; i[2] = s0i - s1i;
+    r[1] = t0r + u1r; i[1] = t0i + u1i;
+    r[3] = t0r - u1r; i[3] = t0i - u1i;
+  }
+}
+
 #ifdef FHEC_USE_AVX512
 static inline void cmul512(__m512d ar, __m512d ai, __m512d br, __m512d bi, __m512d& cr, __m512d& ci) {
   cr = _mm512_fmsub_pd(ar, br, _mm512_mul_pd(ai, bi));
@@ -421,7 +456,8 @@ static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher&
   const size_t h = p.h;
   const double* twr = p.tw_re.data();
   const double* twi = p.tw_im.data();
-  for (size_t len = h / 2; len >= 1; len >>= 1) dif_stage_generic(re, im, twr, twi, h, len, pf);
+  for (size_t len = h / 2; len >= 4; len >>= 1) dif_stage_generic(re, im, twr, twi, h, len, pf);
+  dif_small_stages(re, im, h);
   chunk_permute(re, im, h, false);
 #endif
 }
@@ -461,7 +497,8 @@ static void fft_inverse_pf(const FftPlan& p, double* re, double* im, Prefetcher&
   const double* twr = p.tw_re.data();
   const double* twi = p.tw_im.data();
   chunk_permute(re, im, h, true);
-  for (size_t len = 1; len < h; len <<= 1) dit_stage_generic(re, im, twr, twi, h, len, pf);
+  dit_small_stages(re, im, h);
+  for (size_t len = 4; len < h; len <<= 1) dit_stage_generic(re, im, twr, twi, h, len, pf);
 #endif
 }
 
