@@ -46,7 +46,7 @@ export class TfheServer {
    * Checks the keys against the program's parameter set and (for seeded keys, the form a client
    * sends) expands them on the runtime's thread pool.
    */
-  static async create(program: TfheProgram, keys: ServerKeys): Promise<TfheServer> {
+  static async create(program: TfheProgram, keys: ServerKeys, options: { keyId?: string } = {}): Promise<TfheServer> {
     rejectSecret(keys);
     if (!keys.params.equals(program.params)) {
       throw new Error(
@@ -54,8 +54,13 @@ export class TfheServer {
           "generate keys for the circuit's parameter set",
       );
     }
-    if (keys instanceof SeededEvaluationKeys) return new TfheServer(program, await keys.expand(), evaluationKeyId(keys));
-    return new TfheServer(program, keys, undefined);
+    if (keys instanceof SeededEvaluationKeys) {
+      const id = evaluationKeyId(keys);
+      if (options.keyId !== undefined && options.keyId !== id) throw new Error("the given key id is not the id of these evaluation keys");
+      return new TfheServer(program, await keys.expand(), id);
+    }
+    // Expanded keys carry no id of their own: the one recorded when their seeded form arrived may be passed.
+    return new TfheServer(program, keys, options.keyId);
   }
 
   /** PBS the server runs per sample. */

@@ -54,6 +54,10 @@ describe("tfhe server keys", () => {
     const out = await server.run(alice.client.encrypt([x]));
     expect(Array.from(alice.client.decrypt(out)[0]!.data)).toEqual([1, 3, 5, 7]);
     expect(() => bob.client.decrypt(out)).toThrow(/another client key/);
+    // Expanded keys with the id recorded from their seeded form keep the check.
+    const expanded = await TfheServer.create(program, await alice.evaluationKeys.expand(), { keyId: alice.client.keyId });
+    await expect(expanded.run(bob.client.encrypt([x]))).rejects.toThrow(/encrypted under another client key/);
+    await expect(TfheServer.create(program, bob.evaluationKeys, { keyId: alice.client.keyId })).rejects.toThrow(/not the id of these evaluation keys/);
   });
 
   it("ciphertexts of other parameters or of the wrong shape are rejected", async () => {
