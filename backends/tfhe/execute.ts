@@ -503,10 +503,16 @@ export async function executeTfhe(
       fused.add(op);
     }
   }
+  // Ciphertext values are dropped after their last reader (exact rounding makes many of them).
+  const ops = func.body.ops;
+  const lastUse = new Map<Value, number>();
+  ops.forEach((op, i) => op.operands.forEach((v) => lastUse.set(v, i)));
   opts.onProgress?.(0, ctx.total);
-  for (const op of func.body.ops) {
+  for (let index = 0; index < ops.length; index++) {
+    const op = ops[index]!;
     if (opts.signal?.aborted) throw new Error("tfhe execution aborted");
     const ins = op.operands.map((v) => env.get(v));
+    for (const v of op.operands) if (lastUse.get(v) === index && op.name !== "func.return") env.delete(v);
     if (op.name === "func.return") {
       return ins.map((v, i) => {
         const c = asCt(v, op);
