@@ -36,7 +36,7 @@ export async function main(args: string[]): Promise<void> {
     const module = importOnnx(f.model);
     const bytes = readFileSync(f.model);
     const inputName = module.funcs[0]!.args[0]!.nameHint ?? "input";
-    const sim = await timeIt(reps, () => circuit.predict(x, { fhe: "simulate" }));
+    const sim = await timeIt(reps, () => circuit.predictClear(x, { fhe: "simulate" }));
     const ref = await timeIt(reps, () => runReference(module.funcs[0]!, [x]));
     const ort = await timeIt(reps, () => runOnnxRuntime(bytes, new Map([[inputName, x]])));
     const info = circuit.info();
