@@ -30,6 +30,8 @@ export interface ExecuteOptions {
   readonly trace?: (op: Operation, value: TracedValue) => void;
   /** Ciphertexts per KS+PBS call (default 1024); smaller gives finer progress. */
   readonly chunkSize?: number;
+  /** Largest input (in 64-bit words) of one synchronous native linear call (default 2^22). */
+  readonly maxSyncWords?: number;
 }
 
 interface CtVal {
@@ -60,7 +62,7 @@ interface Ctx {
   lastYield: number;
 }
 
-/** Words a synchronous native call or copy loop handles before the event loop gets a turn. */
+/** Default largest input (words) of one synchronous native linear call. */
 const SYNC_WORDS = 1 << 22;
 
 /** Returns to the event loop when the current synchronous stretch exceeds ~15 ms. */
@@ -181,7 +183,7 @@ async function matmulEncClear(ctx: Ctx, op: Operation, a: CtVal, b: ClearVal): P
     const W = b.data.subarray(bBase[0]!, bBase[0]! + k * n);
     const rows = ctx.batch * nb * m;
     const w = a.t.width;
-    const step = Math.max(1, Math.floor(SYNC_WORDS / (k * w)));
+    const step = Math.max(1, Math.floor((ctx.opts.maxSyncWords ?? SYNC_WORDS) / (k * w)));
     if (step >= rows) return ctVal(perSample(op.result), width, matmul(a.t.reshape([rows, k]), W, [k, n]).reshape([ctx.batch * outSize]));
     const out = new BigUint64Array(rows * n * w);
     for (let r0 = 0; r0 < rows; r0 += step) {
@@ -255,7 +257,7 @@ async function conv(ctx: Ctx, op: Operation, x: CtVal, wv: ClearVal, bias: Clear
   const w = x.t.width;
   const images = ctx.batch * n0;
   const perImage = C * H * W;
-  const step = Math.max(1, Math.floor(SYNC_WORDS / (perImage * w)));
+  const step = Math.max(1, Math.floor((ctx.opts.maxSyncWords ?? SYNC_WORDS) / (perImage * w)));
   const outPerImage = size / n0;
   let res: LweCiphertextTensor;
   if (step >= images) res = conv2d(x.t.reshape([images, C, H, W]), wv.data, ws, { strides, pads, dilations, group });

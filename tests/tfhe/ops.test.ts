@@ -3,13 +3,14 @@
 // fast INSECURE_TEST_P2 set (tests only) is far from its error rate; one case reruns on a secure set.
 import { describe, expect, it } from "vitest";
 import type { BatchTensor } from "../../backends/clear/index.js";
+import type { ExecuteOptions } from "../../backends/tfhe/index.js";
 import { CONCRETE_P4, INSECURE_TEST_P2 } from "../../runtime/index.js";
 import { batchOf, parties, programFor, randomInts, runEncrypted, simulateModule } from "./helpers.js";
 
-async function expectSameAsSimulation(text: string, inputs: BatchTensor[], params = INSECURE_TEST_P2): Promise<BatchTensor[]> {
+async function expectSameAsSimulation(text: string, inputs: BatchTensor[], params = INSECURE_TEST_P2, opts: ExecuteOptions = {}): Promise<BatchTensor[]> {
   const expected = simulateModule(text, inputs);
   const p = await parties(programFor(text, params));
-  const got = await runEncrypted(p, inputs);
+  const got = await runEncrypted(p, inputs, opts);
   expect(got.length).toBe(expected.length);
   got.forEach((g, i) => {
     expect(g.shape).toEqual(expected[i]!.shape);
@@ -34,6 +35,22 @@ describe("tfhe backend = clear simulation", () => {
   }
 }`;
     await expectSameAsSimulation(text, [batchOf(3, [1, 4, 5, 5], randomInts(300, -8, 8, 11))]);
+  });
+
+  it("linear ops split into several native calls (tiny maxSyncWords) give the same result", async () => {
+    const text = `module {
+  func.func @main(%x: tensor<2x1x3x3x${S(9)}>, %y: tensor<3x4x${S(9)}>) -> (tensor<2x2x2x2x${S(9)}>, tensor<3x2x${S(9)}>) {
+    %w = arith.constant {value = dense<[[[[1, -1], [2, 0]]], [[[0, 1], [-2, 1]]]]> : tensor<2x1x2x2xi3>} : () -> tensor<2x1x2x2xi3>
+    %b = arith.constant {value = dense<[3, -2]> : tensor<2xi3>} : () -> tensor<2xi3>
+    %c = fhe.conv2d %x, %w, %b {strides = [1, 1], pads = [0, 0, 0, 0], dilations = [1, 1], group = 1} : (tensor<2x1x3x3x${S(9)}>, tensor<2x1x2x2xi3>, tensor<2xi3>) -> tensor<2x2x2x2x${S(9)}>
+    %m = arith.constant {value = dense<[[1, 2], [0, -1], [3, 1], [-2, 2]]> : tensor<4x2xi3>} : () -> tensor<4x2xi3>
+    %r = fhe.matmul_eint_int %y, %m : (tensor<3x4x${S(9)}>, tensor<4x2xi3>) -> tensor<3x2x${S(9)}>
+    return %c, %r : tensor<2x2x2x2x${S(9)}>, tensor<3x2x${S(9)}>
+  }
+}`;
+    const inputs = [batchOf(5, [2, 1, 3, 3], randomInts(90, -9, 9, 41)), batchOf(5, [3, 4], randomInts(60, -9, 9, 42))];
+    // One image (9 ciphertexts) or one row (4 ciphertexts) per native call.
+    await expectSameAsSimulation(text, inputs, INSECURE_TEST_P2, { maxSyncWords: 1 });
   });
 
   it("matmul both ways (with broadcast batch dims), dot and sum", async () => {
