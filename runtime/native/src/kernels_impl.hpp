@@ -13,6 +13,9 @@
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 #define FHEC_USE_AVX512 1
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define FHEC_USE_AVX2 1
 #endif
 
 namespace fhec {
@@ -133,6 +136,122 @@ static inline void dit_stage_generic(double* re, double* im, const double* twr, 
     r[3] = t0r - u1r; i[3] = t0i - u1i;
   }
 }
+
+#ifdef FHEC_USE_AVX2
+// AVX2 radix-2 stages for len >= 4 (4 complex values per vector, split re/im arrays).
+static void dif_stage_256(double* re, double* im, const double* twr, const double* twi, size_t h, size_t len,
+                          Prefetcher& pf) {
+  for (size_t blk = 0; blk < h; blk += 2 * len) {
+    double* ar = re + blk;
+    double* ai = im + blk;
+    double* br = ar + len;
+    double* bi = ai + len;
+    for (size_t j = 0; j < len; j += 4) {
+      if ((j & 7) == 0) pf.step();
+      __m256d ur = _mm256_load_pd(ar + j), ui = _mm256_load_pd(ai + j);
+      __m256d vr = _mm256_load_pd(br + j), vi = _mm256_load_pd(bi + j);
+      __m256d wr = _mm256_loadu_pd(twr + len + j), wi = _mm256_loadu_pd(twi + len + j);
+      _mm256_store_pd(ar + j, _mm256_add_pd(ur, vr));
+      _mm256_store_pd(ai + j, _mm256_add_pd(ui, vi));
+      __m256d dr = _mm256_sub_pd(ur, vr), di = _mm256_sub_pd(ui, vi);
+      _mm256_store_pd(br + j, _mm256_fmsub_pd(dr, wr, _mm256_mul_pd(di, wi)));
+      _mm256_store_pd(bi + j, _mm256_fmadd_pd(dr, wi, _mm256_mul_pd(di, wr)));
+    }
+  }
+}
+
+static void dit_stage_256(double* re, double* im, const double* twr, const double* twi, size_t h, size_t len,
+                          Prefetcher& pf) {
+  for (size_t blk = 0; blk < h; blk += 2 * len) {
+    double* ar = re + blk;
+    double* ai = im + blk;
+    double* br = ar + len;
+    double* bi = ai + len;
+    for (size_t j = 0; j < len; j += 4) {
+      if ((j & 7) == 0) pf.step();
+      __m256d wr = _mm256_loadu_pd(twr + len + j), wi = _mm256_loadu_pd(twi + len + j);
+      __m256d vr = _mm256_load_pd(br + j), vi = _mm256_load_pd(bi + j);
+      __m256d tr = _mm256_fmadd_pd(vr, wr, _mm256_mul_pd(vi, wi));
+      __m256d ti = _mm256_fmsub_pd(vi, wr, _mm256_mul_pd(vr, wi));
+      __m256d ur = _mm256_load_pd(ar + j), ui = _mm256_load_pd(ai + j);
+      _mm256_store_pd(ar + j, _mm256_add_pd(ur, tr));
+      _mm256_store_pd(ai + j, _mm256_add_pd(ui, ti));
+      _mm256_store_pd(br + j, _mm256_sub_pd(ur, tr));
+      _mm256_store_pd(bi + j, _mm256_sub_pd(ui, ti));
+    }
+  }
+}
+
+// AVX2 has no 64-bit integer <-> double conversions; these use the 1.5 * 2^52 magic number.
+static inline __m256d small_i64_to_pd(__m256i v) {  // |v| < 2^51
+  const __m256i mi = _mm256_set1_epi64x(0x4338000000000000LL);
+  const __m256d md = _mm256_set1_pd(6755399441055744.0);
+  return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_add_epi64(v, mi)), md);
+}
+static inline __m256i small_pd_to_i64(__m256d x) {  // x integral, |x| < 2^51
+  const __m256i mi = _mm256_set1_epi64x(0x4338000000000000LL);
+  const __m256d md = _mm256_set1_pd(6755399441055744.0);
+  return _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(x, md)), mi);
+}
+// round(x) mod 2^64 for 4 doubles (same result as f64_to_torus).
+static inline __m256i torus256(__m256d x) {
+  const int nearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  __m256d k = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(0x1p-64)), nearest);
+  __m256d r = _mm256_round_pd(_mm256_fnmadd_pd(k, _mm256_set1_pd(0x1p64), x), nearest);  // |r| <= 2^63
+  __m256d hi = _mm256_round_pd(_mm256_mul_pd(r, _mm256_set1_pd(0x1p-32)), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  __m256d lo = _mm256_fnmadd_pd(hi, _mm256_set1_pd(0x1p32), r);  // exact, in [0, 2^32)
+  return _mm256_add_epi64(_mm256_slli_epi64(small_pd_to_i64(hi), 32), small_pd_to_i64(lo));
+}
+
+static void digit_twist_256(const FftPlan& p, uint64_t* v, uint32_t base_log, double* re, double* im) {
+  const size_t h = p.h;
+  const __m256i mask = _mm256_set1_epi64x(static_cast<long long>((uint64_t(1) << base_log) - 1));
+  const __m128i bl = _mm_cvtsi32_si128(static_cast<int>(base_log));
+  const __m128i top = _mm_cvtsi32_si128(static_cast<int>(base_log - 1));
+  auto digit = [&](uint64_t* q) {
+    __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+    __m256i d = _mm256_and_si256(a, mask);
+    __m256i carry = _mm256_srl_epi64(d, top);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm256_add_epi64(_mm256_srl_epi64(a, bl), carry));
+    return small_i64_to_pd(_mm256_sub_epi64(d, _mm256_sll_epi64(carry, bl)));
+  };
+  for (size_t m = 0; m < h; m += 4) {
+    __m256d x = digit(v + m), y = digit(v + h + m);
+    __m256d c = _mm256_load_pd(p.twist_re.data() + m), s = _mm256_load_pd(p.twist_im.data() + m);
+    _mm256_store_pd(re + m, _mm256_fmsub_pd(x, c, _mm256_mul_pd(y, s)));
+    _mm256_store_pd(im + m, _mm256_fmadd_pd(x, s, _mm256_mul_pd(y, c)));
+  }
+}
+
+// Fourier multiply-accumulate with K1 accumulator pairs in registers.
+template <size_t K1>
+static void external_mac_256(const double* __restrict decf, const double* __restrict bsk_i,
+                             double* __restrict accf, size_t R, size_t N) {
+  const size_t h = N / 2;
+  const double* b = bsk_i;
+  for (size_t c = 0; c < h; c += 8) {
+    for (size_t half = 0; half < 8; half += 4) {
+      __m256d sr[K1], si[K1];
+      for (size_t j = 0; j < K1; j++) sr[j] = si[j] = _mm256_setzero_pd();
+      for (size_t r = 0; r < R; r++) {
+        const __m256d dr = _mm256_load_pd(decf + r * N + c + half);
+        const __m256d di = _mm256_load_pd(decf + r * N + h + c + half);
+        const double* bb = b + r * K1 * 16 + half;
+        for (size_t j = 0; j < K1; j++) {
+          const __m256d br = _mm256_load_pd(bb + j * 16), bi = _mm256_load_pd(bb + j * 16 + 8);
+          sr[j] = _mm256_fmadd_pd(dr, br, _mm256_fnmadd_pd(di, bi, sr[j]));
+          si[j] = _mm256_fmadd_pd(dr, bi, _mm256_fmadd_pd(di, br, si[j]));
+        }
+      }
+      for (size_t j = 0; j < K1; j++) {
+        _mm256_store_pd(accf + j * N + c + half, sr[j]);
+        _mm256_store_pd(accf + j * N + h + c + half, si[j]);
+      }
+    }
+    b += R * K1 * 16;
+  }
+}
+#endif
 
 #ifdef FHEC_USE_AVX512
 static inline void cmul512(__m512d ar, __m512d ai, __m512d br, __m512d bi, __m512d& cr, __m512d& ci) {
@@ -456,7 +575,11 @@ static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher&
   const size_t h = p.h;
   const double* twr = p.tw_re.data();
   const double* twi = p.tw_im.data();
+#ifdef FHEC_USE_AVX2
+  for (size_t len = h / 2; len >= 4; len >>= 1) dif_stage_256(re, im, twr, twi, h, len, pf);
+#else
   for (size_t len = h / 2; len >= 4; len >>= 1) dif_stage_generic(re, im, twr, twi, h, len, pf);
+#endif
   dif_small_stages(re, im, h);
   chunk_permute(re, im, h, false);
 #endif
@@ -498,7 +621,11 @@ static void fft_inverse_pf(const FftPlan& p, double* re, double* im, Prefetcher&
   const double* twi = p.tw_im.data();
   chunk_permute(re, im, h, true);
   dit_small_stages(re, im, h);
+#ifdef FHEC_USE_AVX2
+  for (size_t len = 4; len < h; len <<= 1) dit_stage_256(re, im, twr, twi, h, len, pf);
+#else
   for (size_t len = 4; len < h; len <<= 1) dit_stage_generic(re, im, twr, twi, h, len, pf);
+#endif
 #endif
 }
 
@@ -532,6 +659,19 @@ static void fourier_to_torus_add_pf(const FftPlan& p, double* re, double* im, ui
 #endif
   fft_inverse_pf(p, re, im, pf);
   const size_t h = p.h;
+#ifdef FHEC_USE_AVX2
+  for (size_t m = 0; m < h; m += 4) {
+    __m256d yr = _mm256_load_pd(re + m), yi = _mm256_load_pd(im + m);
+    __m256d c = _mm256_load_pd(p.itwist_re.data() + m), s = _mm256_load_pd(p.itwist_im.data() + m);
+    __m256d zr = _mm256_fmsub_pd(yr, c, _mm256_mul_pd(yi, s));
+    __m256d zi = _mm256_fmadd_pd(yr, s, _mm256_mul_pd(yi, c));
+    __m256i* lo = reinterpret_cast<__m256i*>(out + m);
+    __m256i* hi = reinterpret_cast<__m256i*>(out + h + m);
+    _mm256_storeu_si256(lo, _mm256_add_epi64(_mm256_loadu_si256(lo), torus256(zr)));
+    _mm256_storeu_si256(hi, _mm256_add_epi64(_mm256_loadu_si256(hi), torus256(zi)));
+  }
+  return;
+#endif
   const double* __restrict c = p.itwist_re.data();
   const double* __restrict s = p.itwist_im.data();
   uint64_t* __restrict lo = out;
@@ -598,6 +738,13 @@ static void external_mac(const double* __restrict decf, const double* __restrict
     case 3: external_mac_512<3>(decf, bsk_i, accf, R, N); return;
     case 4: external_mac_512<4>(decf, bsk_i, accf, R, N); return;
     case 5: external_mac_512<5>(decf, bsk_i, accf, R, N); return;
+    default: break;
+  }
+#elif defined(FHEC_USE_AVX2)
+  switch (k1) {
+    case 2: external_mac_256<2>(decf, bsk_i, accf, R, N); return;
+    case 3: external_mac_256<3>(decf, bsk_i, accf, R, N); return;
+    case 4: external_mac_256<4>(decf, bsk_i, accf, R, N); return;
     default: break;
   }
 #endif
@@ -729,6 +876,9 @@ static void blind_rotate_extract(const PbsArgs& a) {
                                _mm_cvtsi32_si128(static_cast<int>(a.base_log - 1)),
                                _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << a.base_log) - 1))};
           fft_forward_512(p, re, re + h, pf, src);
+#elif defined(FHEC_USE_AVX2)
+          digit_twist_256(p, rot, a.base_log, re, re + h);
+          fft_forward_pf(p, re, re + h, pf);
 #else
           digit_twist(p, rot, a.base_log, re, re + h);
           fft_forward_pf(p, re, re + h, pf);
