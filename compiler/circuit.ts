@@ -220,8 +220,10 @@ export class FheCircuit {
       }),
       ops,
       tluCount: report.tluCount,
-      // Exact rounding costs one small PBS per removed bit; approximate rounding is free.
-      lookupsPerSample:
+      // With a parameter set, the lowered program counts exactly (exact-rounding bits, identity
+      // lookups after approximate rounds read by linear ops); otherwise estimate from the fhe IR:
+      // exact rounding costs one small PBS per removed bit, approximate rounding is free.
+      lookupsPerSample: this.parameters ? lowerCircuit(this).pbsPerSample :
         tlus.reduce((s, t) => s + t.elements, 0) +
         roundOps
           .filter((o) => (o.attr("method") as { value: string }).value === "exact")

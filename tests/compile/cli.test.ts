@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { readNpy, writeNpy } from "../../compiler/data/npy.js";
 import { cli } from "../helpers/cli.js";
 import { buildModel } from "../onnx/graph_builder.js";
-import { loadFixture } from "./fixtures.test.js";
+import { loadFixture } from "../helpers/fixtures.js";
 
 const work = mkdtempSync(join(tmpdir(), "fhec-compile-"));
 const f = loadFixture("logreg_demo");

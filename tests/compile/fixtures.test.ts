@@ -2,20 +2,15 @@
 // point of float (R² within 0.02 for regression), every table input at most 8 bits, and
 // simulation (with table-lookup error injection at the default p_error) equal to the clear
 // quantized model. The table printed here is the one quoted in the README.
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
-import { readNpy } from "../../compiler/data/npy.js";
 import { importOnnx } from "../../compiler/onnx/index.js";
 import { runReference } from "../../backends/reference/index.js";
 import type { NDArray } from "../../ir/tensor.js";
+import { fixturesRoot as root, loadFixture } from "../helpers/fixtures.js";
 
-const root = join(import.meta.dirname, "..", "fixtures", "models");
 
-interface Meta {
-  task: "classification" | "regression";
-}
 
 function argmaxAccuracy(out: NDArray, labels: NDArray): number {
   const n = labels.data.length;
@@ -40,19 +35,6 @@ function r2(out: NDArray, y: NDArray): number {
     st += (y.data[i]! - mean) ** 2;
   }
   return 1 - ss / st;
-}
-
-export function loadFixture(name: string) {
-  const dir = join(root, name);
-  const npy = (f: string) => readNpy(readFileSync(join(dir, f)));
-  return {
-    dir,
-    model: join(dir, "model.onnx"),
-    meta: JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as Meta,
-    calib: npy("calib.npy"),
-    x: npy("x_test.npy"),
-    y: npy("y_test.npy"),
-  };
 }
 
 const rows: string[] = [];

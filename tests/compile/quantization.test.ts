@@ -7,7 +7,7 @@ import { runReference } from "../../backends/reference/index.js";
 import { importOnnx } from "../../compiler/onnx/index.js";
 import { CompileError } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { loadFixture } from "./fixtures.test.js";
+import { loadFixture } from "../helpers/fixtures.js";
 
 function meanAbsError(a: NDArray, b: NDArray): number {
   let s = 0;

@@ -10,7 +10,7 @@ import { FheModelClient } from "../../compiler/deploy/client.js";
 import { FheModelServer } from "../../compiler/deploy/server.js";
 import { serializeClientSpec } from "../../compiler/deploy/artifacts.js";
 import { cli } from "../helpers/cli.js";
-import { loadFixture } from "../compile/fixtures.test.js";
+import { loadFixture } from "../helpers/fixtures.js";
 
 const work = mkdtempSync(join(tmpdir(), "fhec-deploy-"));
 const f = loadFixture("logreg_demo");

@@ -1,0 +1,109 @@
+// `npm run bench -- models [--samples N] [--models a,b] [--profile fast|default]`: per fixture
+// model, compile time, key generation time, evaluation-key size, FHE latency per sample on all
+// cores, and accuracy in float, simulation and FHE (plus how many outputs FHE and the clear model
+// agree on). Prints a markdown table, writes bench/out/models.json.
+import { cpus } from "node:os";
+import { runReference } from "../backends/reference/index.js";
+import { type CompileOptions, compile } from "../compiler/compile.js";
+import { serializeClientSpec } from "../compiler/deploy/artifacts.js";
+import { FheModelClient } from "../compiler/deploy/client.js";
+import { FheModelServer } from "../compiler/deploy/server.js";
+import { importOnnx } from "../compiler/onnx/index.js";
+import type { NDArray } from "../ir/tensor.js";
+import { fixture, markdownTable, writeJson } from "./fixtures.js";
+import { readNpy } from "../compiler/data/npy.js";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/** `fast`: 5-bit activations/weights, 6-bit tables, p_error 1e-6 (N = 4096); `default`: compile's defaults. */
+const PROFILES: Record<string, Partial<CompileOptions>> = {
+  fast: { nBits: { inputs: 6, weights: 5, activations: 5, outputs: 6 }, roundingThresholdBits: 6, pError: 1e-6 },
+  default: {},
+};
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function take(x: NDArray, n: number): NDArray {
+  const per = x.data.length / x.shape[0]!;
+  return { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, n * per) };
+}
+
+function accuracy(out: NDArray, labels: Float64Array): number {
+  const n = labels.length;
+  const per = out.data.length / n;
+  let ok = 0;
+  for (let s = 0; s < n; s++) {
+    let best = 0;
+    if (per === 1) best = out.data[s]! > 0.5 ? 1 : 0;
+    else for (let k = 1; k < per; k++) if (out.data[s * per + k]! > out.data[s * per + best]!) best = k;
+    if (best === labels[s]) ok++;
+  }
+  return ok / n;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const samples = Number(arg(args, "samples") ?? 20);
+  const profileName = arg(args, "profile") ?? "fast";
+  const profile = PROFILES[profileName];
+  if (!profile) throw new Error(`unknown profile '${profileName}' (fast, default)`);
+  const models = (arg(args, "models") ?? "logreg_demo,logreg_std,gemm_tree,qdq_mlp,mlp,cnn_avgpool,cnn_maxpool").split(",");
+  const rows: (string | number)[][] = [];
+  const json: Record<string, unknown>[] = [];
+  for (const name of models) {
+    const f = fixture(name);
+    const labels = readNpy(readFileSync(join(dirname(f.model), "y_test.npy"))).data;
+    const n = Math.min(samples, f.x.shape[0]!);
+    const x = take(f.x, n);
+    const y = labels.subarray(0, n);
+    const opts = name === "logreg_demo" ? { ...profile, nBits: 3 } : profile;
+    let t = performance.now();
+    const circuit = compile(f.model, { calibration: f.calib, ...opts });
+    const compileMs = performance.now() - t;
+    const server = new FheModelServer(circuit);
+    const client = FheModelClient.load(serializeClientSpec(server.clientSpec()));
+    t = performance.now();
+    const keys = await client.generateKeys();
+    const keygenMs = performance.now() - t;
+    const request = client.encrypt(x);
+    t = performance.now();
+    const response = await server.run(keys.evaluationKeys, request);
+    const runMs = performance.now() - t;
+    const fhe = client.decrypt(response)[0]!;
+    const clear = circuit.predictClear(x, { fhe: "disable" })[0]!;
+    const simulated = circuit.predictClear(x, { fhe: "simulate" })[0]!;
+    const float = runReference(importOnnx(f.model).funcs[0]!, [x])[0]!;
+    let same = 0;
+    for (let i = 0; i < fhe.data.length; i++) if (fhe.data[i] === clear.data[i]) same++;
+    const p = circuit.info().parameters!;
+    const regression = name === "regressor";
+    const acc = (o: NDArray) => (regression ? "n/a" : accuracy(o, y).toFixed(3));
+    const row = {
+      model: name,
+      samples: n,
+      pbsPerSample: server.pbsPerSample,
+      params: `n=${p.lweDimension} k=${p.glweDimension} N=${p.polynomialSize}`,
+      compileMs: Math.round(compileMs),
+      keygenMs: Math.round(keygenMs),
+      seededKeyMiB: +(keys.evaluationKeys.length / 2 ** 20).toFixed(1),
+      msPerSample: Math.round(runMs / n),
+      floatAccuracy: acc(float),
+      simulatedAccuracy: acc(simulated),
+      fheAccuracy: acc(fhe),
+      outputsEqualToClear: `${same}/${fhe.data.length}`,
+    };
+    console.error(`  ${name}: ${JSON.stringify(row)}`);
+    json.push(row);
+    rows.push(Object.values(row));
+  }
+  console.log(`\nFHE on the fixture models, profile '${profileName}' (${cpus()[0]?.model ?? "?"}, ${cpus().length} cores)\n`);
+  console.log(
+    markdownTable(
+      ["model", "samples", "PBS / sample", "parameters", "compile (ms)", "keygen (ms)", "eval keys, seeded (MiB)", "FHE ms / sample", "float acc", "simulated acc", "FHE acc", "FHE outputs = clear"],
+      rows,
+    ),
+  );
+  console.log(`\nwrote ${writeJson("models", { profile: profileName, options: profile, results: json })}`);
+}
