@@ -131,31 +131,40 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     }),
   ];
   if (options.fuseTables ?? true) steps.push(step("tlu-fusion"));
-  // Fusion can change what a table reads: round again wherever a table input is still too wide.
-  // Outputs wider than outputRoundingBits are rounded too: the client decrypts them, and a wide
-  // accumulator with a large norm would need far more precise (slower) parameters.
   const outputBits = options.outputRoundingBits ?? DEFAULT_OUTPUT_ROUNDING_BITS;
   if (!Number.isInteger(outputBits) || outputBits < 0 || outputBits > 30) fail("E0600", `outputRoundingBits must be an integer in 0..30 (0: off), got ${outputBits}`);
-  if (rounding.bits > 0 || outputBits > 0) {
-    steps.push(step("rounding", { bits: rounding.bits > 0 ? rounding.bits : 62, method: rounding.method, outputs: outputBits > 0, "output-bits": outputBits }));
-  }
-  steps.push(step("bitwidth"), step("canonicalize"));
-  if (options.cryptoParameters ?? true) {
-    steps.push(step("crypto-params", { "p-error": options.globalPError === undefined ? pError : 0, "global-p-error": options.globalPError ?? 0 }));
-  }
 
   progress("quantizing and lowering to the fhe dialect");
   const reports: { pass: string; report: PassReport }[] = [];
-  const result = runPipeline(module, steps, {
-    registry: defaultRegistry,
-    verifyEach: options.verifyEach ?? false,
-    printAfter: "all",
-    onDump: (pass, ir) => {
-      if (wantDump(pass) && options.onDump) options.onDump(pass, ir);
-    },
-    onnxEvaluator,
-  });
-  reports.push(...result.reports);
+  const run = (list: PipelineStep[]) =>
+    reports.push(
+      ...runPipeline(module, list, {
+        registry: defaultRegistry,
+        verifyEach: options.verifyEach ?? false,
+        printAfter: "all",
+        onDump: (pass, ir) => {
+          if (wantDump(pass) && options.onDump) options.onDump(pass, ir);
+        },
+        onnxEvaluator,
+      }).reports,
+    );
+  run(steps);
+
+  // Fusion can change what a table reads: round again wherever a table input is still too wide.
+  // With tables, outputs wider than outputRoundingBits are rounded too: their norm comes from
+  // table outputs, and decrypting a wide, high-norm accumulator would need far slower
+  // parameters. Without tables (linear models) outputs stay exact: fresh encryptions are precise.
+  const hasTables = module.funcs[0]!.body.ops.some((op) => op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table");
+  const roundOutputs = outputBits > 0 && hasTables;
+  const late: PipelineStep[] = [];
+  if (rounding.bits > 0 || roundOutputs) {
+    late.push(step("rounding", { bits: rounding.bits > 0 ? rounding.bits : 62, method: rounding.method, outputs: roundOutputs, "output-bits": outputBits }));
+  }
+  late.push(step("bitwidth"), step("canonicalize"));
+  if (options.cryptoParameters ?? true) {
+    late.push(step("crypto-params", { "p-error": options.globalPError === undefined ? pError : 0, "global-p-error": options.globalPError ?? 0 }));
+  }
+  run(late);
   if (options.bounds === "calibration") {
     if (options.calibration === undefined) fail("E0600", 'bounds "calibration" needs a calibration set');
     progress("narrowing bit widths to the calibration ranges");

@@ -110,3 +110,19 @@ describe("client/server with the API", () => {
     await expect(server.run(keys.secretKey, client.encrypt(f.x))).rejects.toThrow(/holds secret key, not evaluation keys/);
   });
 });
+
+describe("real fixtures in FHE equal the clear quantized model exactly (20 samples)", () => {
+  const take = (x: { shape: number[]; data: Float64Array }, n: number) => ({ shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, (n * x.data.length) / x.shape[0]!) });
+  for (const [name, options] of [
+    ["logreg_std", {}],
+    ["gemm_tree", { nBits: { inputs: 6, weights: 5, activations: 5, outputs: 6 }, roundingThresholdBits: 6, pError: 1e-6 }],
+  ] as const) {
+    it(name, async () => {
+      const fx = loadFixture(name);
+      const x = take(fx.x, 20);
+      const circuit = compile(fx.model, { calibration: fx.calib, ...options });
+      const fhe = (await circuit.predict(x, { fhe: "execute" }))[0]!;
+      expect(Array.from(fhe.data)).toEqual(Array.from(circuit.predictClear(x, { fhe: "disable" })[0]!.data));
+    }, 120_000);
+  }
+});
