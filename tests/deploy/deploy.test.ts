@@ -112,7 +112,7 @@ describe("client/server with the API", () => {
 });
 
 describe("real fixtures in FHE equal the clear quantized model exactly (20 samples)", () => {
-  const take = (x: { shape: number[]; data: Float64Array }, n: number) => ({ shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, (n * x.data.length) / x.shape[0]!) });
+  const take = (x: { shape: readonly number[]; data: Float64Array }, n: number) => ({ shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, (n * x.data.length) / x.shape[0]!) });
   for (const [name, options] of [
     ["logreg_std", {}],
     ["gemm_tree", { nBits: { inputs: 6, weights: 5, activations: 5, outputs: 6 }, roundingThresholdBits: 6, pError: 1e-6 }],
