@@ -64,11 +64,16 @@ describe("CSPRNG streams", () => {
 
   it("stream words are the ChaCha20 keystream (counter in word 12, stream id in words 14-15)", () => {
     const seed = hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
-    const words = randomness.csprngWords(16, 0, seed);
-    const block0 = randomness.chacha20Block(seed, 0, new Uint8Array(12));
-    const block1 = randomness.chacha20Block(seed, 1, new Uint8Array(12));
-    const bytes = new Uint8Array(words.buffer, words.byteOffset, 128);
-    expect(toHex(bytes)).toBe(toHex(block0) + toHex(block1));
+    // 20 blocks: crosses the generator's 4-block-parallel refills and its 8-block buffer.
+    const words = randomness.csprngWords(8 * 20, 0, seed);
+    const blocks = Array.from({ length: 20 }, (_, i) => toHex(randomness.chacha20Block(seed, i, new Uint8Array(12))));
+    const bytes = new Uint8Array(words.buffer, words.byteOffset, 64 * 20);
+    expect(toHex(bytes)).toBe(blocks.join(""));
+    // stream id 2^32 + 5 lands in words 14-15 of the state (nonce words 2-3 of the RFC layout)
+    const nonce = new Uint8Array(12);
+    nonce.set([5, 0, 0, 0, 1, 0, 0, 0], 4);
+    const streamed = randomness.csprngWords(8, 2 ** 32 + 5, seed);
+    expect(toHex(new Uint8Array(streamed.buffer, streamed.byteOffset, 64))).toBe(toHex(randomness.chacha20Block(seed, 0, nonce)));
   });
 
   it("OS-seeded streams differ between calls and look uniform", () => {
