@@ -3,6 +3,7 @@
 // `simulate`: with PBS error injection at the configured p_error), reports what it contains, and
 // saves/loads a versioned artifact.
 import { createHash } from "node:crypto";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { type Attribute, asFloats } from "../ir/attributes.js";
 import type { FuncOp, ModuleOp } from "../ir/core.js";
 import { CompileError, fail } from "../ir/diagnostics.js";
@@ -258,6 +259,23 @@ export class FheCircuit {
     fixed.writeUInt32LE(CIRCUIT_FORMAT_VERSION, 8);
     fixed.writeUInt32LE(header.length, 12);
     return Buffer.concat([fixed, header, ir]);
+  }
+
+  /** Writes the artifact (atomically: a failed write leaves no half-written file). */
+  save(path: string): void {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, this.serialize());
+    renameSync(tmp, path);
+  }
+
+  static load(path: string): FheCircuit {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      return fail("E0400", `cannot read circuit '${path}': ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(e)}`);
+    }
+    return FheCircuit.deserialize(bytes, path);
   }
 
   static deserialize(bytes: Uint8Array, file = "<memory>"): FheCircuit {

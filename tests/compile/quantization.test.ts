@@ -8,6 +8,11 @@ import { importOnnx } from "../../compiler/onnx/index.js";
 import { CompileError } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
 import { loadFixture } from "../helpers/fixtures.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FheCircuit } from "../../compiler/circuit.js";
+import { buildModel } from "../onnx/graph_builder.js";
 
 function meanAbsError(a: NDArray, b: NDArray): number {
   let s = 0;
@@ -74,5 +79,58 @@ describe("compile options", () => {
     const info = auto.info();
     expect(info.maxTluInputPrecision).toBeLessThanOrEqual(8);
     expect(info.maxTluInputPrecision).toBeGreaterThan(1);
+  });
+});
+
+describe("more compile paths", () => {
+  it("saves and loads a circuit", () => {
+    const f = loadFixture("logreg_demo");
+    const c = compile(f.model, { calibration: f.calib, nBits: 3 });
+    const path = join(mkdtempSync(join(tmpdir(), "fhec-save-")), "c.fhe");
+    c.save(path);
+    const back = FheCircuit.load(path);
+    expect(Array.from(back.predictClear(f.x)[0]!.data)).toEqual(Array.from(c.predictClear(f.x)[0]!.data));
+    expect(() => FheCircuit.load(path + ".missing")).toThrow(/cannot read circuit/);
+  });
+
+  it("compiles a fully QDQ model without calibration data, keeping its scales", () => {
+    const f = loadFixture("qdq_mlp");
+    const c = compile(f.model);
+    const float = runReference(importOnnx(f.model).funcs[0]!, [f.x])[0]!;
+    const out = c.predictClear(f.x, { fhe: "disable" })[0]!;
+    const argmax = (a: NDArray, s: number) => (a.data[2 * s + 1]! > a.data[2 * s]! ? 1 : 0);
+    let agree = 0;
+    for (let s = 0; s < f.x.shape[0]!; s++) if (argmax(out, s) === argmax(float, s)) agree++;
+    expect(agree / f.x.shape[0]!).toBeGreaterThanOrEqual(0.97);
+    // The graph's own input quantizer (QuantizeLinear + Clip) is the client's.
+    expect(c.inputs[0]!.qmin).toBeLessThan(0);
+  });
+
+  it("narrows widths to calibration bounds on request", () => {
+    const f = loadFixture("mlp");
+    const wide = compile(f.model, { calibration: f.calib }).info();
+    const narrow = compile(f.model, { calibration: f.calib, bounds: "calibration" }).info();
+    expect(narrow.maxWidth).toBeLessThanOrEqual(wide.maxWidth);
+  });
+
+  it("lowers two encrypted operands: Mul and Max through tables", () => {
+    const model = buildModel({
+      inputs: [{ name: "a", shape: ["N", 3] }, { name: "b", shape: ["N", 3] }],
+      outputs: [{ name: "y" }],
+      nodes: [
+        { op: "Mul", inputs: ["a", "b"], outputs: ["p"], name: "mul" },
+        { op: "Max", inputs: ["p", "a"], outputs: ["y"], name: "max" },
+      ],
+    });
+    const rand = (seed: number) => Float64Array.from({ length: 60 }, (_, i) => Math.sin(seed * 97 + i * 13.1) * 2);
+    const a: NDArray = { shape: [20, 3], data: rand(1) };
+    const b: NDArray = { shape: [20, 3], data: rand(2) };
+    const c = compile(model, { calibration: [a, b], nBits: 8, cryptoParameters: false });
+    const out = c.predictClear([a, b], { fhe: "disable" })[0]!;
+    const want = a.data.map((x, i) => Math.max(x * b.data[i]!, x));
+    const err = Math.max(...Array.from(out.data, (v, i) => Math.abs(v - want[i]!)));
+    expect(err).toBeLessThan(0.15);
+    const ops = c.info().ops;
+    expect(ops["fhe.apply_lookup_table"] ?? 0).toBeGreaterThanOrEqual(3);
   });
 });
