@@ -108,7 +108,7 @@ function paramDict(op: Operation, name: string): { base_log: number; level: numb
 export interface ProgramOptions {
   /** Function to run (default: the first). */
   readonly func?: string;
-  /** TESTS ONLY: accept a parameter set below 128-bit security (e.g. runtime's INSECURE_TEST_* sets). */
+  /** TESTS ONLY: accept a parameter set below 128-bit security (the runtime's test-only sets). */
   readonly allowInsecureParameters?: boolean;
 }
 
