@@ -15,9 +15,14 @@ import { readNpy } from "../compiler/data/npy.js";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-/** `fast`: 5-bit activations/weights, 6-bit tables, p_error 1e-6 (N = 4096); `default`: compile's defaults. */
+/**
+ * `fast`: 5-bit activations/weights, 6-bit tables (approximate rounding), p_error 1e-6 (N = 4096);
+ * `exact`: 3 bits everywhere, exact rounding to 4-bit tables — FHE must equal the clear model
+ * bit for bit (a bounded p_error aside); `default`: compile's defaults (8-bit tables, N = 32768).
+ */
 const PROFILES: Record<string, Partial<CompileOptions>> = {
   fast: { nBits: { inputs: 6, weights: 5, activations: 5, outputs: 6 }, roundingThresholdBits: 6, pError: 1e-6 },
+  exact: { nBits: 3, roundingThresholdBits: { bits: 4, method: "exact" } },
   default: {},
 };
 
@@ -44,12 +49,23 @@ function accuracy(out: NDArray, labels: Float64Array): number {
   return ok / n;
 }
 
+function r2(out: NDArray, y: Float64Array): number {
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  let ss = 0;
+  let st = 0;
+  for (let i = 0; i < y.length; i++) {
+    ss += (out.data[i]! - y[i]!) ** 2;
+    st += (y[i]! - mean) ** 2;
+  }
+  return 1 - ss / st;
+}
+
 export async function main(args: string[]): Promise<void> {
   const samples = Number(arg(args, "samples") ?? 20);
   const profileName = arg(args, "profile") ?? "fast";
   const profile = PROFILES[profileName];
   if (!profile) throw new Error(`unknown profile '${profileName}' (fast, default)`);
-  const models = (arg(args, "models") ?? "logreg_demo,logreg_std,gemm_tree,qdq_mlp,mlp,cnn_avgpool,cnn_maxpool").split(",");
+  const models = (arg(args, "models") ?? "logreg_demo,logreg_std,gemm_tree,qdq_mlp,mlp,regressor,cnn_avgpool,cnn_maxpool").split(",");
   const rows: (string | number)[][] = [];
   const json: Record<string, unknown>[] = [];
   for (const name of models) {
@@ -79,7 +95,7 @@ export async function main(args: string[]): Promise<void> {
     for (let i = 0; i < fhe.data.length; i++) if (fhe.data[i] === clear.data[i]) same++;
     const p = circuit.info().parameters!;
     const regression = name === "regressor";
-    const acc = (o: NDArray) => (regression ? "n/a" : accuracy(o, y).toFixed(3));
+    const acc = (o: NDArray) => (regression ? `R² ${r2(o, y).toFixed(3)}` : accuracy(o, y).toFixed(3));
     const row = {
       model: name,
       samples: n,
