@@ -3,7 +3,6 @@
 // `simulate`: with PBS error injection at the configured p_error), reports what it contains, and
 // saves/loads a versioned artifact.
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { type Attribute, asFloats } from "../ir/attributes.js";
 import type { FuncOp, ModuleOp } from "../ir/core.js";
 import { CompileError, fail } from "../ir/diagnostics.js";
@@ -17,6 +16,8 @@ import { type BatchTensor, simulateWithStats } from "../backends/clear/index.js"
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, TfheServer } from "../backends/tfhe/index.js";
+import { readInputFile, writeFileAtomic } from "./cli/io.js";
+import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
@@ -244,63 +245,31 @@ export class FheCircuit {
   /** The artifact bytes: magic, format version, header length, JSON header, IR text. */
   serialize(): Uint8Array {
     const ir = Buffer.from(printModule(this.module), "utf8");
-    const header = Buffer.from(
-      JSON.stringify({
-        format: "fhec-circuit",
-        version: CIRCUIT_FORMAT_VERSION,
-        pError: this.pError,
-        irBytes: ir.length,
-        irSha256: createHash("sha256").update(ir).digest("hex"),
-      }),
-      "utf8",
-    );
-    const fixed = Buffer.alloc(16);
-    MAGIC.copy(fixed, 0);
-    fixed.writeUInt32LE(CIRCUIT_FORMAT_VERSION, 8);
-    fixed.writeUInt32LE(header.length, 12);
-    return Buffer.concat([fixed, header, ir]);
+    const header = { format: "fhec-circuit", pError: this.pError, irBytes: ir.length, irSha256: createHash("sha256").update(ir).digest("hex") };
+    return packContainer(MAGIC, CIRCUIT_FORMAT_VERSION, header, ir);
   }
 
   /** Writes the artifact (atomically: a failed write leaves no half-written file). */
   save(path: string): void {
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, this.serialize());
-    renameSync(tmp, path);
+    writeFileAtomic(path, this.serialize());
   }
 
   static load(path: string): FheCircuit {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(path);
-    } catch (e) {
-      return fail("E0400", `cannot read circuit '${path}': ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(e)}`);
-    }
-    return FheCircuit.deserialize(bytes, path);
+    return FheCircuit.deserialize(readInputFile(path, "circuit"), path);
   }
 
   static deserialize(bytes: Uint8Array, file = "<memory>"): FheCircuit {
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const { header, payload } = unpackContainer(bytes, MAGIC, CIRCUIT_FORMAT_VERSION, "fhec circuit", file);
+    const ir = Buffer.from(payload);
     const bad = (why: string): never => fail("E0700", `'${file}' is not a valid fhec circuit: ${why}`);
-    if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) bad("wrong magic (not a circuit file)");
-    const version = buf.readUInt32LE(8);
-    if (version !== CIRCUIT_FORMAT_VERSION) bad(`format version ${version}, this fhec reads version ${CIRCUIT_FORMAT_VERSION}`);
-    const headerLen = buf.readUInt32LE(12);
-    if (16 + headerLen > buf.length) bad("truncated header");
-    let header: { irBytes?: unknown; irSha256?: unknown; pError?: unknown };
-    try {
-      header = JSON.parse(buf.subarray(16, 16 + headerLen).toString("utf8")) as typeof header;
-    } catch {
-      return bad("corrupt header");
-    }
-    const ir = buf.subarray(16 + headerLen);
-    if (typeof header.irBytes !== "number" || ir.length !== header.irBytes) bad(`truncated: ${ir.length} of ${String(header.irBytes)} program bytes`);
-    if (createHash("sha256").update(ir).digest("hex") !== header.irSha256) bad("checksum mismatch (the file is corrupted)");
+    if (typeof header["irBytes"] !== "number" || ir.length !== header["irBytes"]) bad(`truncated: ${ir.length} of ${String(header["irBytes"])} program bytes`);
+    if (createHash("sha256").update(ir).digest("hex") !== header["irSha256"]) bad("checksum mismatch (the file is corrupted)");
     const text = ir.toString("utf8");
     const parsed = parseModule(text, file, defaultRegistry);
     if (!parsed.module) throw new CompileError(parsed.diagnostics, new Map([[file, text]]));
     const v = verifyModule(parsed.module, defaultRegistry);
     if (v.hasErrors()) throw new CompileError(v.diagnostics, new Map([[file, text]]));
-    const pError = typeof header.pError === "number" ? header.pError : 0;
+    const pError = typeof header["pError"] === "number" ? header["pError"] : 0;
     return new FheCircuit(parsed.module, pError);
   }
 }

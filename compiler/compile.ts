@@ -10,7 +10,6 @@ import { CompileError } from "../ir/diagnostics.js";
 import { collectRanges } from "../backends/clear/index.js";
 import { runReference } from "../backends/reference/index.js";
 import { applyBitwidths, setCalibrationRanges } from "../passes/bitwidth.js";
-import type { PassReport } from "../passes/pass.js";
 import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
 import { defaultPassRegistry } from "../passes/registry.js";
 import type { NBits } from "../passes/quantize/index.js";
@@ -135,19 +134,16 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (!Number.isInteger(outputBits) || outputBits < 0 || outputBits > 30) fail("E0600", `outputRoundingBits must be an integer in 0..30 (0: off), got ${outputBits}`);
 
   progress("quantizing and lowering to the fhe dialect");
-  const reports: { pass: string; report: PassReport }[] = [];
   const run = (list: PipelineStep[]) =>
-    reports.push(
-      ...runPipeline(module, list, {
-        registry: defaultRegistry,
-        verifyEach: options.verifyEach ?? false,
-        printAfter: "all",
-        onDump: (pass, ir) => {
-          if (wantDump(pass) && options.onDump) options.onDump(pass, ir);
-        },
-        onnxEvaluator,
-      }).reports,
-    );
+    runPipeline(module, list, {
+      registry: defaultRegistry,
+      verifyEach: options.verifyEach ?? false,
+      printAfter: "all",
+      onDump: (pass, ir) => {
+        if (wantDump(pass) && options.onDump) options.onDump(pass, ir);
+      },
+      onnxEvaluator,
+    });
   run(steps);
 
   // Fusion can change what a table reads: round again wherever a table input is still too wide.

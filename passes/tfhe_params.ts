@@ -7,22 +7,13 @@ import type { ModuleOp } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { elementOf, type LweType } from "../ir/types.js";
 import type { Pass, PassOptionSpec, PassReport } from "./pass.js";
+import type { NoiseParameters } from "./params/noise.js";
+import { CRYPTO_ATTR } from "./params/pass.js";
 
-/** Module attribute holding the crypto parameter set. */
-export const CRYPTO_ATTR = "fhec.crypto";
+export { CRYPTO_ATTR } from "./params/pass.js";
 
 /** One TFHE parameter set (the fields of runtime's TfheParameters and of the optimizer's choice). */
-export interface TfheCryptoParams {
-  readonly lweDimension: number;
-  readonly glweDimension: number;
-  readonly polynomialSize: number;
-  readonly pbsBaseLog: number;
-  readonly pbsLevel: number;
-  readonly ksBaseLog: number;
-  readonly ksLevel: number;
-  readonly lweNoiseStd: number;
-  readonly glweNoiseStd: number;
-}
+export type TfheCryptoParams = NoiseParameters;
 
 export const CRYPTO_FIELDS = [
   "lweDimension",

@@ -1,14 +1,10 @@
 // Loading a circuit artifact and its inputs for the run commands.
-import { FheCircuit } from "../circuit.js";
+import type { FheCircuit } from "../circuit.js";
 import type { NDArray } from "../../ir/tensor.js";
 import type { NpyDtype } from "../data/npy.js";
 import { writeNpy, writeNpz } from "../data/npy.js";
 import { bindInputs } from "./inputs.js";
-import { readInputFile, writeFileAtomic } from "./io.js";
-
-export function loadCircuit(path: string): FheCircuit {
-  return FheCircuit.deserialize(readInputFile(path, "circuit"), path);
-}
+import { writeFileAtomic } from "./io.js";
 
 export function circuitInputs(circuit: FheCircuit, specs: readonly string[]): NDArray[] {
   const names = circuit.inputs.map((q) => q.name);

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { fail } from "../../ir/diagnostics.js";
 import { printModule } from "../../ir/printer.js";
 import type { CryptoParameters } from "../../passes/params/index.js";
+import { packContainer, unpackContainer } from "../container.js";
 import { type FheCircuit, type InputQuantizer, type OutputDequantizer } from "../circuit.js";
 
 /** How one encrypted argument or result is encoded. */
@@ -36,34 +37,6 @@ export function circuitId(circuit: FheCircuit): string {
   return createHash("sha256").update(printModule(circuit.module)).digest("hex");
 }
 
-/** A length-prefixed container: 8-byte magic, u32 version, u32 header length, JSON header, payload. */
-function pack(magic: Buffer, version: number, header: unknown, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const h = Buffer.from(JSON.stringify(header), "utf8");
-  const fixed = Buffer.alloc(16);
-  magic.copy(fixed, 0);
-  fixed.writeUInt32LE(version, 8);
-  fixed.writeUInt32LE(h.length, 12);
-  return new Uint8Array(Buffer.concat([fixed, h, payload]));
-}
-
-function unpack(bytes: Uint8Array, magic: Buffer, version: number, what: string, file: string): { header: Record<string, unknown>; payload: Uint8Array } {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bad = (why: string): never => fail("E0700", `'${file}' is not a valid ${what}: ${why}`);
-  if (buf.length < 16 || !buf.subarray(0, 8).equals(magic)) bad(`wrong magic (expected ${JSON.stringify(magic.toString("latin1").replace(/\0/g, ""))})`);
-  const v = buf.readUInt32LE(8);
-  if (v !== version) bad(`format version ${v}, this fhec reads version ${version}`);
-  const len = buf.readUInt32LE(12);
-  if (16 + len > buf.length) bad("truncated header");
-  let header: unknown;
-  try {
-    header = JSON.parse(buf.subarray(16, 16 + len).toString("utf8"));
-  } catch {
-    return bad("corrupt header");
-  }
-  if (typeof header !== "object" || header === null) return bad("corrupt header");
-  return { header: header as Record<string, unknown>, payload: new Uint8Array(buf.subarray(16 + len)) };
-}
-
 export function clientSpecOf(circuit: FheCircuit, encryptedInputs: readonly EncryptedSignature[], encryptedOutputs: readonly EncryptedSignature[]): ClientSpec {
   if (!circuit.parameters) fail("E0600", "the circuit has no TFHE parameter set (it was compiled for simulation only): compile it without --no-params");
   return {
@@ -76,11 +49,11 @@ export function clientSpecOf(circuit: FheCircuit, encryptedInputs: readonly Encr
 }
 
 export function serializeClientSpec(spec: ClientSpec): Uint8Array {
-  return pack(CLIENT_MAGIC, CLIENT_FORMAT_VERSION, { format: "fhec-client", ...spec });
+  return packContainer(CLIENT_MAGIC, CLIENT_FORMAT_VERSION, { format: "fhec-client", ...spec });
 }
 
 export function deserializeClientSpec(bytes: Uint8Array, file = "<memory>"): ClientSpec {
-  const { header } = unpack(bytes, CLIENT_MAGIC, CLIENT_FORMAT_VERSION, "fhec client spec", file);
+  const { header } = unpackContainer(bytes, CLIENT_MAGIC, CLIENT_FORMAT_VERSION, "fhec client spec", file);
   const need = ["circuitId", "parameters", "inputs", "outputs", "postprocess"];
   const missing = need.filter((k) => !(k in header));
   if (missing.length > 0) fail("E0700", `'${file}' is not a valid fhec client spec: missing ${missing.join(", ")}`);
@@ -91,12 +64,12 @@ export type MessageKind = "evaluation-keys" | "inputs" | "outputs" | "secret-key
 
 /** Wraps keys or ciphertexts with the circuit (and key) they belong to. */
 export function packMessage(kind: MessageKind, circuit: string, payload: Uint8Array, keyId?: string): Uint8Array {
-  return pack(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, { kind, circuitId: circuit, ...(keyId ? { keyId } : {}), bytes: payload.length, sha256: createHash("sha256").update(payload).digest("hex") }, payload);
+  return packContainer(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, { kind, circuitId: circuit, ...(keyId ? { keyId } : {}), bytes: payload.length, sha256: createHash("sha256").update(payload).digest("hex") }, payload);
 }
 
 export function unpackMessage(bytes: Uint8Array, kind: MessageKind, circuit: string, file = "<memory>"): { payload: Uint8Array; keyId?: string } {
   const what = kind.replace("-", " ");
-  const { header, payload } = unpack(bytes, MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, `fhec ${what} file`, file);
+  const { header, payload } = unpackContainer(bytes, MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, `fhec ${what} file`, file);
   if (header["kind"] !== kind) fail("E0700", `'${file}' holds ${String(header["kind"]).replace("-", " ")}, not ${what}`);
   if (header["circuitId"] !== circuit) {
     fail("E0700", `'${file}' belongs to another circuit (id ${String(header["circuitId"]).slice(0, 12)}…, this one is ${circuit.slice(0, 12)}…): use the files made for this circuit`);

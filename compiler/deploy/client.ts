@@ -17,18 +17,7 @@ export interface GeneratedKeys {
 }
 
 export function runtimeParameters(spec: ClientSpec): TfheParameters {
-  const p = spec.parameters;
-  return new TfheParameters({
-    lweDimension: p.lweDimension,
-    glweDimension: p.glweDimension,
-    polynomialSize: p.polynomialSize,
-    pbsBaseLog: p.pbsBaseLog,
-    pbsLevel: p.pbsLevel,
-    ksBaseLog: p.ksBaseLog,
-    ksLevel: p.ksLevel,
-    lweNoiseStd: p.lweNoiseStd,
-    glweNoiseStd: p.glweNoiseStd,
-  });
+  return new TfheParameters(spec.parameters);
 }
 
 export class FheModelClient {

@@ -25,24 +25,14 @@ import {
   pbsCost,
   perPbsFromGlobal,
   safeVariance,
+  type NoiseParameters,
 } from "./noise.js";
 import { checkSecurity, minNoiseStd } from "./security.js";
 
 /** The chosen set (field names are part of the `fhec info --json` contract). */
-export interface CryptoParameters {
+export interface CryptoParameters extends NoiseParameters {
   /** Precision (bits) of the most demanding constraint, the one that sized the set. */
   readonly precision: number;
-  readonly lweDimension: number;
-  readonly glweDimension: number;
-  readonly polynomialSize: number;
-  readonly pbsBaseLog: number;
-  readonly pbsLevel: number;
-  readonly ksBaseLog: number;
-  readonly ksLevel: number;
-  /** σ/q of the small LWE key's encryptions (keyswitching key), on the security curve at n. */
-  readonly lweNoiseStd: number;
-  /** σ/q of the GLWE key's encryptions (bootstrapping key, fresh inputs), on the curve at kN. */
-  readonly glweNoiseStd: number;
   /** ν² of the most demanding constraint. */
   readonly maxNorm2: number;
   /** The per-PBS error bound the set was chosen for. */

@@ -1,7 +1,6 @@
 // `fhec info`: what a compiled circuit contains.
-import type { CircuitInfo } from "../../circuit.js";
 import { type Command, requiredPositional } from "../command.js";
-import { loadCircuit } from "../circuit_io.js";
+import { type CircuitInfo, FheCircuit } from "../../circuit.js";
 
 function text(info: CircuitInfo): string {
   const lines: string[] = [];
@@ -39,7 +38,7 @@ options:
 `,
   options: { json: { type: "boolean" } },
   async run(args, ctx) {
-    const info = loadCircuit(requiredPositional(args, 0, "circuit file")).info();
+    const info = FheCircuit.load(requiredPositional(args, 0, "circuit file")).info();
     ctx.stdout(args.values["json"] ? `${JSON.stringify(info, null, 2)}\n` : text(info));
     return 0;
   },

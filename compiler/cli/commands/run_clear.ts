@@ -1,8 +1,8 @@
 // `fhec simulate` and `fhec predict`: run a compiled circuit on float inputs, in the clear or
 // (predict --fhe execute) encrypted in one process.
-import type { FheMode } from "../../circuit.js";
+import { FheCircuit, type FheMode } from "../../circuit.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
-import { circuitInputs, loadCircuit, writeOutputs } from "../circuit_io.js";
+import { circuitInputs, writeOutputs } from "../circuit_io.js";
 import { progressBar } from "../progress.js";
 
 function summaryLine(shape: readonly number[], data: Float64Array): string {
@@ -19,7 +19,7 @@ function parseSeed(text: string | undefined): number {
 
 async function runMode(circuitPath: string, inputs: string[], output: string | undefined, fhe: FheMode, seed: number, ctx: Parameters<Command["run"]>[1]): Promise<number> {
   if (inputs.length === 0) throw new UsageError("missing --input");
-  const circuit = loadCircuit(circuitPath);
+  const circuit = FheCircuit.load(circuitPath);
   const xs = circuitInputs(circuit, inputs);
   const outs = await circuit.predict(xs, { fhe, seed, onProgress: progressBar(ctx, "encrypted run") });
   if (output) writeOutputs(output, outs);
