@@ -2,8 +2,10 @@
 // bits become noise that the next PBS rounds away). Observed, and asserted here, over every signed
 // 8-bit input rounded to 4 bits then read through a 4-bit table:
 //  - every result is floor(x/16) or ceil(x/16) (off by at most one from the exact rounding);
-//  - it equals the simulator's half-up rounding whenever the removed bits are at least 0.375 of a
-//    step away from the tie (low bits ∈ {0, 1, 2, 14, 15} of 16);
+//  - it equals the simulator's half-up rounding when the removed bits are zero (the value sits at
+//    the centre of its box: wrong only with the set's p_error), and almost always when they are at
+//    least 0.375 of a step from the tie (low bits ∈ {1, 2, 14, 15} of 16: rare flips, bounded
+//    here at 20% of those reads — one was seen in a CI run on CONCRETE_P4, x = −62);
 //  - closer to the tie either result occurs (measured: CONCRETE_P4 ≈ 2% at 4/16 and 12/16, ≈ 10–25%
 //    at 5–7 and 9–11, ≈ 47% at the tie 8/16; INSECURE_TEST_P2 similar). The spread is the modulus
 //    switch to 2N (σ ≈ √(n/24)/2N of the torus) plus the keyswitch noise, relative to a 2^-(q+1) box.
@@ -32,6 +34,8 @@ async function characterize(params: TfheParameters, reps: number): Promise<{ nea
   for (let r = 0; r < reps; r++) data.push(...XS);
   const got = (await runEncrypted(p, [batchOf(reps, [N], data)]))[0]!.data;
   let nearTieDiffs = 0;
+  let farReads = 0;
+  let farDiffs = 0;
   for (let i = 0; i < data.length; i++) {
     const x = data[i]!;
     const floor = Math.floor(x / 2 ** K);
@@ -39,9 +43,13 @@ async function characterize(params: TfheParameters, reps: number): Promise<{ nea
     const halfUp = Math.floor((x + 2 ** (K - 1)) / 2 ** K);
     const g = got[i]!;
     expect([floor, floor + 1]).toContain(g);
-    if (low <= 2 || low >= 14) expect(g, `x = ${x}`).toBe(halfUp);
-    else if (g !== halfUp) nearTieDiffs++;
+    if (low === 0) expect(g, `x = ${x}`).toBe(halfUp);
+    else if (low <= 2 || low >= 14) {
+      farReads++;
+      if (g !== halfUp) farDiffs++;
+    } else if (g !== halfUp) nearTieDiffs++;
   }
+  expect(farDiffs).toBeLessThanOrEqual(0.2 * farReads);
   return { nearTieDiffs };
 }
 
