@@ -12,7 +12,8 @@ import { printModule } from "../ir/printer.js";
 import type { NDArray } from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../ir/types.js";
 import { verifyModule } from "../ir/verifier.js";
-import { type BatchTensor, simulateWithStats } from "../backends/clear/index.js";
+import type { PrecisionReport } from "./precision.js";
+import { type BatchTensor, type SimulationResult, simulateWithStats } from "../backends/clear/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, TfheServer } from "../backends/tfhe/index.js";
@@ -111,6 +112,8 @@ export class FheCircuit {
   readonly outputs: readonly OutputDequantizer[];
   /** The TFHE parameter set (module attribute `fhec.crypto`), when one was chosen. */
   readonly parameters: CryptoParameters | undefined;
+  /** How compile chose each table's precision from data (absent after load or with a fixed width). */
+  precision?: PrecisionReport;
   /** The client's post-processing (`onnx`-dialect IR text). */
   readonly postprocessText: string;
   private readonly post: FuncOp;
@@ -148,12 +151,28 @@ export class FheCircuit {
 
   /** Runs the integer circuit in the clear on quantized inputs. */
   runClear(qs: readonly BatchTensor[], opts: RunOptions = {}): BatchTensor[] {
+    return this.runClearWithStats(qs, opts).outputs;
+  }
+
+  /**
+   * `runClear` with the simulation's statistics: table reads, injected errors, and the values that
+   * fell outside their data-fitted table windows (per op; FHE reads those modulo the window too).
+   */
+  runClearWithStats(qs: readonly BatchTensor[], opts: RunOptions = {}): SimulationResult {
     const fhe = opts.fhe ?? "simulate";
     if (fhe === "execute") fail("E0601", 'runClear does not encrypt: use predict(x, { fhe: "execute" })');
     // disable: the quantized model exactly (no table errors, approximate-rounding ties round up);
     // simulate: what FHE may compute (table errors at p_error, ties either way).
     const simulate = fhe === "simulate";
-    return simulateWithStats(this.func, qs, { pError: simulate ? this.pError : 0, approximateTies: simulate ? "random" : "up", seed: opts.seed ?? 0 }).outputs;
+    // With windows, a value outside its window is read modulo the window (as in FHE): what follows
+    // may leave its static type, so overflows are recorded rather than thrown.
+    const windowed = this.func.body.ops.some((op) => op.name === "fhe.rescale");
+    return simulateWithStats(this.func, qs, {
+      pError: simulate ? this.pError : 0,
+      approximateTies: simulate ? "random" : "up",
+      seed: opts.seed ?? 0,
+      checkOverflow: !windowed,
+    });
   }
 
   /** Float inputs → float outputs in the clear (`disable` or `simulate`), synchronously. */

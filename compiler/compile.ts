@@ -15,6 +15,7 @@ import { defaultPassRegistry } from "../passes/registry.js";
 import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
 import { FheCircuit } from "./circuit.js";
+import { choosePrecision, type PrecisionReport } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
 
@@ -25,8 +26,18 @@ export interface CompileOptions {
   readonly calibration?: NDArray | readonly NDArray[];
   /** Bits per role, or one number for all roles. */
   readonly nBits?: number | Partial<NBits>;
-  /** Keep at most this many bits before each table (rounding); "auto" searches the smallest width that keeps accuracy. */
+  /**
+   * Unset (the default, with a calibration set): each table reads a window fitted to the range its
+   * input reaches on the calibration data, at the fewest bits (≤ 8) that keep the calibration
+   * agreement with the float model within `precisionTolerance`. A number (or {bits, method}): keep
+   * the top bits of the static range, at most this many, before each table. "auto": the smallest
+   * uniform static width that keeps accuracy.
+   */
   readonly roundingThresholdBits?: RoundingSpec;
+  /** Data-fitted precision: accepted loss (classification: argmax agreement; regression: mean |error| / output range). */
+  readonly precisionTolerance?: { readonly classification: number; readonly regression: number };
+  /** Data-fitted precision: each window covers the calibrated range widened by this fraction on each side (default 0.125). */
+  readonly windowMargin?: number;
   /** Probability of a table-lookup error per PBS: bounds parameter selection and drives simulation (default 2^-40). */
   readonly pError?: number;
   /** Probability that any PBS or decryption of one run fails; overrides pError for parameter selection. */
@@ -56,6 +67,9 @@ export const DEFAULT_N_BITS: NBits = { inputs: 8, weights: 8, activations: 7, ou
 export const DEFAULT_ROUNDING_BITS = 8;
 export const DEFAULT_P_ERROR = 2 ** -40;
 export const DEFAULT_OUTPUT_ROUNDING_BITS = 12;
+/** Data-fitted precision: tables are first tabulated at this resolution, then narrowed to their windows. */
+export const TABULATION_BITS = 14;
+export const DEFAULT_WINDOW_MARGIN = 0.125;
 
 function resolveNBits(n: CompileOptions["nBits"]): NBits {
   if (n === undefined) return DEFAULT_N_BITS;
@@ -92,6 +106,10 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (options.globalPError !== undefined && !(options.globalPError > 0 && options.globalPError < 1)) fail("E0600", `globalPError must be in (0, 1), got ${options.globalPError}`);
   const nBits = resolveNBits(options.nBits);
   const rounding = resolveRounding(options.roundingThresholdBits);
+  // Precision from data is the default whenever there is data to fit it to.
+  const fromData = options.roundingThresholdBits === undefined && options.calibration !== undefined;
+  const margin = options.windowMargin ?? DEFAULT_WINDOW_MARGIN;
+  if (!(margin >= 0 && margin <= 4)) fail("E0600", `windowMargin must be in [0, 4], got ${margin}`);
   const progress = options.onProgress ?? (() => {});
   const wantDump = (stage: string) => options.dumpIr === "after-all" || options.dumpIr === stage;
   const dump = (stage: string, m: ModuleOp) => {
@@ -125,7 +143,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       "outputs-bits": nBits.outputs,
       "symmetric-weights": options.symmetricWeights ?? true,
       "per-channel": options.perChannelWeights ?? true,
-      "rounding-bits": rounding.bits,
+      "rounding-bits": fromData ? TABULATION_BITS : rounding.bits,
       "rounding-method": rounding.method,
     }),
   ];
@@ -145,6 +163,19 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       onnxEvaluator,
     });
   run(steps);
+  let precision: PrecisionReport | undefined;
+  if (fromData) {
+    progress("choosing each table's precision from the calibration data");
+    const calib = asList(options.calibration!);
+    const float = runReference(importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!, calib)[0]!;
+    precision = choosePrecision(module, calib, float, {
+      maxBits: rounding.bits,
+      margin,
+      ...(options.precisionTolerance ? { tolerance: options.precisionTolerance } : {}),
+      onProgress: progress,
+    });
+    dump("precision", module);
+  }
 
   // Fusion can change what a table reads: round again wherever a table input is still too wide.
   // With tables, outputs wider than outputRoundingBits are rounded too: their norm comes from
@@ -169,7 +200,9 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   }
   const verified = verifyModule(module, defaultRegistry);
   if (verified.hasErrors()) throw new CompileError(verified.diagnostics);
-  return new FheCircuit(module, pError);
+  const circuit = new FheCircuit(module, pError);
+  if (precision) circuit.precision = precision;
+  return circuit;
 }
 
 /**

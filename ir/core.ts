@@ -187,3 +187,29 @@ export class ModuleOp {
 export function* walkOps(module: ModuleOp): Generator<Operation> {
   for (const f of module.funcs) yield* f.body.ops;
 }
+
+/**
+ * A copy of a module with fresh ops and values (attribute objects are shared: passes replace
+ * attributes rather than mutate them). Functions have flat bodies, so one pass per function does.
+ */
+export function cloneModule(module: ModuleOp): ModuleOp {
+  const out = new ModuleOp(module.attributes, module.loc);
+  for (const f of module.funcs) {
+    const g = out.addFunc(new FuncOp(f.name, [...f.resultTypes], f.attributes, f.loc));
+    const map = new Map<Value, Value>();
+    for (const a of f.args) map.set(a, g.body.addArg(a.type, a.nameHint));
+    for (const op of f.body.ops) {
+      const copy = new Operation(
+        op.name,
+        op.operands.map((v) => map.get(v) ?? v),
+        op.results.map((r) => r.type),
+        op.attributes,
+        op.loc,
+        op.results.map((r) => r.nameHint),
+      );
+      op.results.forEach((r, i) => map.set(r, copy.results[i]!));
+      g.body.append(copy);
+    }
+  }
+  return out;
+}

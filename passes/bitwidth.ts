@@ -276,6 +276,9 @@ function staticInterval(op: Operation, iv: (v: Value) => Interval, opts: Bitwidt
       const approximate = (op.attr("method") as { value: string }).value === "approximate";
       return { lo: approximate ? Math.floor(a.lo / 2 ** k) : roundExact(a.lo, k), hi: roundExact(a.hi, k) };
     }
+    case "fhe.rescale":
+      // The window index: the data-mode rounding sized q for the window; outside it reads wrap.
+      return { lo: 0, hi: 2 ** encOf(op.result).width - 1 };
     case "fhe.to_signed":
     case "fhe.to_unsigned":
       return signCastInterval(op, iv(o[0]!));
@@ -368,7 +371,9 @@ class UnionFind {
 }
 
 /** Ops whose encrypted input and output types are independent (or linked by a rule of their own). */
-const UNLINKED = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table", "fhe.round", "fhe.to_signed", "fhe.to_unsigned"]);
+const UNLINKED = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table", "fhe.round", "fhe.rescale", "fhe.to_signed", "fhe.to_unsigned"]);
+/** Ops whose result width has no rule linking it to the input's (tables; windows read modulo 2^(q+1)). */
+const FREE_RESULT = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table", "fhe.rescale"]);
 
 export interface ValueBits {
   readonly value: Value;
@@ -427,7 +432,7 @@ function solve(func: FuncOp, opts: BitwidthOptions): Solution {
     const enc = [...op.operands, ...op.results].filter(isEnc);
     if (enc.length === 0) continue;
     if (UNLINKED.has(op.name)) {
-      if (op.name !== "fhe.apply_lookup_table" && op.name !== "fhe.apply_mapped_lookup_table") {
+      if (!FREE_RESULT.has(op.name)) {
         links.push({ op, a: id.get(op.operands[0]!)!, b: id.get(op.result)! });
       }
       continue;

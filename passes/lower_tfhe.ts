@@ -24,7 +24,7 @@ import { Builder } from "../ir/builder.js";
 import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
-import { elementOf, type EncryptedIntType, i64, lwe, tensor, type Type, withElement } from "../ir/types.js";
+import { elementOf, type EncryptedIntType, i64, lwe, shapeOf, tensor, type Type, withElement } from "../ir/types.js";
 import type { Pass, PassReport } from "./pass.js";
 import { tfheParamsPass } from "./tfhe_params.js";
 
@@ -223,6 +223,8 @@ function lowerOp(l: Lowerer, op: Operation): Value {
       }
       return lowerExactRound(l, op);
     }
+    case "fhe.rescale":
+      return lowerRescale(l, op);
     case "fhe.to_signed":
     case "fhe.to_unsigned":
       return lowerSignCast(l, op);
@@ -230,6 +232,36 @@ function lowerOp(l: Lowerer, op: Operation): Value {
       if (MOVES.has(op.name)) return l.b.create(op.name, op.operands.map(l.map), [lweTypeOf(op.result.type)], op.attributes).result;
       return fail("E0502", `lower-to-tfhe: no lowering for '${op.name}'`, op.loc, op.name);
   }
+}
+
+/** A clear operand: one scalar when every element shares the value, else one per element. */
+function perElementConst(b: Builder, shape: readonly number[], values: readonly number[]): Value {
+  const same = values.every((v) => v === values[0]);
+  return same ? scalarConst(b, values[0]!) : b.constant(denseAttr(tensor([...shape], i64), values));
+}
+
+/**
+ * Window read r = round((x − offset)/2^shift) at q bits: subtract the offset, multiply by 2^j with
+ * j = P − q − shift (the top j bits leave the torus: values outside the window wrap, as the clear
+ * backend models), then read the P-bit encoding at q bits (Δ_q = Δ_P·2^(j+shift), free). Only tables
+ * read the result, and the PBS rounds the removed bits (approximate rounding).
+ */
+function lowerRescale(l: Lowerer, op: Operation): Value {
+  const P = l.enc(op.operands[0]!).width;
+  const q = (elementOf(op.result.type) as EncryptedIntType).width;
+  if (!readsRoundedOnly(op.result)) fail("E0502", "lower-to-tfhe: only table lookups may read an 'fhe.rescale' result", op.loc, op.name);
+  const shape = shapeOf(op.result.type) as number[];
+  const size = shape.reduce((a, d) => a * d, 1);
+  const expand = (a: DenseAttr): number[] => Array.from({ length: size }, (_, e) => (a.data.length === 1 ? a.data[0]! : a.data[e]!));
+  const offsets = expand(op.attr("offset") as DenseAttr);
+  const js = expand(op.attr("shift") as DenseAttr).map((k) => P - q - k);
+  if (js.some((j) => j < 0)) fail("E0502", `lower-to-tfhe: an 'fhe.rescale' window removes more than the ${P - q} bits its ${P}-bit input has above ${q} bits`, op.loc, op.name);
+  const b = l.b;
+  const inT = lweTypeOf(op.operands[0]!.type);
+  let y = l.map(op.operands[0]!);
+  if (offsets.some((o) => o !== 0)) y = b.create("tfhe.sub_lwe_int", [y, perElementConst(b, shape, offsets)], [inT]).result;
+  if (js.some((j) => j !== 0)) y = b.create("tfhe.mul_lwe_int", [y, perElementConst(b, shape, js.map((j) => 2 ** j))], [inT]).result;
+  return b.create("tfhe.reinterpret_precision", [y], [lweTypeOf(op.result.type)]).result;
 }
 
 /** Lowers one function in place. Returns the number of fhe ops rewritten. */

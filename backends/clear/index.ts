@@ -1,6 +1,7 @@
 // Public surface of the clear backend.
 export {
   type BatchTensor,
+  collectElementRanges,
   collectRanges,
   HANDLERS,
   OverflowError,

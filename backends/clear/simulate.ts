@@ -31,6 +31,8 @@ export interface SimulateOptions {
   readonly seed?: number;
   /** Called with the min/max over the whole batch of every argument and op result. */
   readonly observe?: (value: Value, min: number, max: number) => void;
+  /** Called with the per-element min/max over the batch of every encrypted op result. */
+  readonly observeElements?: (value: Value, mins: Float64Array, maxs: Float64Array) => void;
 }
 
 export interface OverflowRecord {
@@ -53,6 +55,8 @@ export interface SimulationStats {
   readonly maxAbs: Map<Operation, number>;
   /** Overflows seen (only when checkOverflow is false; otherwise the first one throws). */
   readonly overflows: OverflowRecord[];
+  /** Elements (over the batch) outside their `fhe.rescale` window, per op: read modulo 2^(q+1). */
+  readonly outOfWindow: Map<Operation, number>;
 }
 
 export interface SimulationResult {
@@ -151,7 +155,7 @@ function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: Ctx): Slot
 // ---- table lookups --------------------------------------------------------------------------
 
 function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Array | undefined, ctx: Ctx): Slot {
-  const p = (elementOf(op.operands[0]!.type) as EncryptedIntType).width;
+  const { width: p, signed } = elementOf(op.operands[0]!.type) as EncryptedIntType;
   const m = 2 ** p;
   const out = newSlot(perSample(op.result.type), x.batched, ctx.batch);
   const X = x.data;
@@ -161,12 +165,16 @@ function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Ar
   for (let j = 0; j < X.length; j++) {
     const v = X[j]!;
     let idx = v >= 0 && v < m ? v : ((v % m) + m) % m;
+    // Outside the table's domain TFHE reads the torus negacyclically: the padding half of the
+    // phase returns the negated entry. u is the phase index the PBS sees (signed inputs are offset).
+    const u = signed ? v + m / 2 : v;
+    const negate = (u < 0 || u >= m) && (Math.floor(u / m) & 1) === 1;
     if (pErr > 0 && ctx.rng.next() < pErr) {
       idx = ctx.rng.bit() ? (idx + 1) % m : (idx + m - 1) % m;
       ctx.stats.tluErrors++;
     }
     const base = tableOf ? tableOf[j % n]! * m : 0;
-    O[j] = tables[base + idx]!;
+    O[j] = negate ? -tables[base + idx]! : tables[base + idx]!;
   }
   ctx.stats.tluReads += X.length;
   return out;
@@ -302,6 +310,39 @@ function roundOp(op: Operation, x: Slot, ctx: Ctx): Slot {
   );
 }
 
+/**
+ * `fhe.rescale`: r = round((x − offset) / 2^shift) (approximate: ties either way, as TFHE may), kept
+ * modulo 2^(q+1) like the torus keeps it. Values outside the q-bit window are counted per op.
+ */
+function rescaleOp(op: Operation, x: Slot, ctx: Ctx): Slot {
+  const q = (elementOf(op.result.type) as EncryptedIntType).width;
+  const offsets = (op.attr("offset") as DenseAttr).data;
+  const shifts = (op.attr("shift") as DenseAttr).data;
+  const m = 2 ** q;
+  const out = newSlot(x.shape, x.batched, ctx.batch);
+  const X = x.data;
+  const O = out.data;
+  let outside = 0;
+  for (let i = 0; i < X.length; i++) {
+    const e = i % x.size;
+    const o = offsets.length === 1 ? offsets[0]! : offsets[e]!;
+    const d = 2 ** (shifts.length === 1 ? shifts[0]! : shifts[e]!);
+    const v = X[i]! - o;
+    const fl = Math.floor(v / d);
+    let r = d > 1 && ctx.tieRng && v - fl * d === d / 2 ? fl + (ctx.tieRng.bit() ? 1 : 0) : Math.floor((v + d / 2) / d);
+    if (r < 0 || r >= m) {
+      outside++;
+      r = ((r % (2 * m)) + 2 * m) % (2 * m);
+    }
+    O[i] = r;
+  }
+  if (outside > 0) {
+    const prev = ctx.stats.outOfWindow.get(op) ?? 0;
+    ctx.stats.outOfWindow.set(op, prev + (x.batched ? outside : outside * ctx.batch));
+  }
+  return out;
+}
+
 function widthOf(v: Value): number {
   return (elementOf(v.type) as EncryptedIntType).width;
 }
@@ -328,6 +369,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   "fhe.apply_mapped_lookup_table": (op, [x], ctx) =>
     lookup(op, x!, (op.attr("tables") as DenseAttr).data, (op.attr("map") as DenseAttr).data, ctx),
   "fhe.round": (op, [x], ctx) => roundOp(op, x!, ctx),
+  "fhe.rescale": (op, [x], ctx) => rescaleOp(op, x!, ctx),
   "fhe.to_signed": (op, [x], ctx) => {
     const p = widthOf(op.operands[0]!);
     const half = 2 ** (p - 1);
@@ -429,7 +471,7 @@ export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], 
     pError,
     rng: new Rng(opts.seed ?? 0),
     tieRng: (opts.approximateTies ?? "random") === "random" ? new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0) : undefined,
-    stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [] },
+    stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [], outOfWindow: new Map() },
   };
   const throwOnOverflow = opts.checkOverflow ?? true;
   const env = new Map<Value, Slot>();
@@ -457,9 +499,11 @@ export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], 
       if (!handler) fail("E0502", `the clear backend has no semantics for '${op.name}'`, op.loc, op.name);
       out = handler(op, ins, ctx);
     }
-    if (elementOf(op.result.type).kind === "eint") checkRange(op, out, ctx, throwOnOverflow);
+    // A window index outside its window is counted in outOfWindow, not as an overflow.
+    if (elementOf(op.result.type).kind === "eint" && op.name !== "fhe.rescale") checkRange(op, out, ctx, throwOnOverflow);
     env.set(op.result, out);
     if (opts.observe) observeSlot(op.result, out, opts.observe);
+    if (opts.observeElements && elementOf(op.result.type).kind === "eint") observeElementsOf(op.result, out, batch, opts.observeElements);
   }
   throw new Error(`@${func.name} has no return`);
 }
@@ -474,6 +518,27 @@ function toBatch(s: Slot, batch: number): BatchTensor {
   const data = new Float64Array(s.size * batch);
   for (let b = 0; b < batch; b++) data.set(s.data, b * s.size);
   return { batch, shape: [...s.shape], data };
+}
+
+function observeElementsOf(v: Value, s: Slot, batch: number, observe: NonNullable<SimulateOptions["observeElements"]>): void {
+  const mins = new Float64Array(s.size).fill(Infinity);
+  const maxs = new Float64Array(s.size).fill(-Infinity);
+  const rows = s.batched ? batch : 1;
+  for (let b = 0; b < rows; b++) {
+    for (let e = 0; e < s.size; e++) {
+      const x = s.data[b * s.size + e]!;
+      if (x < mins[e]!) mins[e] = x;
+      if (x > maxs[e]!) maxs[e] = x;
+    }
+  }
+  observe(v, mins, maxs);
+}
+
+/** Per-element min/max over the batch of every encrypted op result (for data-driven windows). */
+export function collectElementRanges(func: FuncOp, inputs: readonly BatchTensor[]): Map<Value, { mins: Float64Array; maxs: Float64Array }> {
+  const ranges = new Map<Value, { mins: Float64Array; maxs: Float64Array }>();
+  simulateWithStats(func, inputs, { approximateTies: "up", observeElements: (v, mins, maxs) => ranges.set(v, { mins, maxs }) });
+  return ranges;
 }
 
 /** Min/max over the batch of every value (arguments and op results), e.g. for calibration. */

@@ -491,6 +491,53 @@ export const round = defineOp({
   },
 });
 
+/** Element count of a window attribute: 1 (shared by every element) or one per element. */
+function windowAttrOk(a: DenseAttr, elements: number): boolean {
+  return a.data.length === 1 || a.data.length === elements;
+}
+
+export const rescale = defineOp({
+  name: "fhe.rescale",
+  summary: "Reads a window of a value: r = round((x - offset) / 2^shift), an unsigned q-bit table index.",
+  description:
+    "The window [offset - 2^(shift-1), offset + 2^(q+shift) - 2^(shift-1)) is chosen from calibration data " +
+    "(passes/rounding, data mode). `offset` and `shift` hold one entry, or one per element. Rounding is " +
+    "approximate (as `fhe.round`). A value outside the window is read modulo 2^(q+1), as the TFHE torus " +
+    "does, and a table then reads it negacyclically: index r in [2^q, 2^(q+1)) reads -T[r - 2^q]. " +
+    "Only table lookups may read the result.",
+  operands: [{ name: "input", type: encrypted }],
+  results: [{ name: "result", type: encrypted }],
+  attributes: {
+    offset: { kind: "dense", doc: "integer offset subtracted first (one entry, or one per element)" },
+    shift: { kind: "dense", doc: "bits removed, >= 0 (one entry, or one per element)" },
+  },
+  traits: ["pure"],
+  verify: (op, report) => {
+    const r = elementOf(op.result.type) as EncryptedIntType;
+    if (r.signed) return report("the window index is unsigned");
+    if (!sameShape(shapeOf(op.operands[0]!.type), shapeOf(op.result.type))) return report("result shape should equal input shape");
+    const n = numElements(shapeOf(op.result.type));
+    const offset = op.attr("offset") as DenseAttr;
+    const shift = op.attr("shift") as DenseAttr;
+    if (!windowAttrOk(offset, n) || !windowAttrOk(shift, n)) return report(`offset and shift need 1 or ${n} entries`);
+    if (offset.data.some((v) => !Number.isInteger(v))) return report("offsets must be integers");
+    if (shift.data.some((v) => !Number.isInteger(v) || v < 0 || v > 62)) return report("shifts must be integers in 0..62");
+  },
+  examples: {
+    ok: `func.func @window(%x: tensor<4x!fhe.esint<12>>) -> tensor<4x${E(4)}> {
+  %0 = fhe.rescale %x {offset = dense<-40> : tensor<1xi64>, shift = dense<3> : tensor<1xi64>} : (tensor<4x!fhe.esint<12>>) -> tensor<4x${E(4)}>
+  return %0 : tensor<4x${E(4)}>
+}`,
+    error: {
+      text: `func.func @window(%x: tensor<4x!fhe.esint<12>>) -> tensor<4x!fhe.esint<4>> {
+  %0 = fhe.rescale %x {offset = dense<-40> : tensor<1xi64>, shift = dense<3> : tensor<1xi64>} : (tensor<4x!fhe.esint<12>>) -> tensor<4x!fhe.esint<4>>
+  return %0 : tensor<4x!fhe.esint<4>>
+}`,
+      message: "the window index is unsigned",
+    },
+  },
+});
+
 function signCast(name: string, toSigned: boolean): OpDef {
   const from = toSigned ? "!fhe.eint<4>" : "!fhe.esint<4>";
   const to = toSigned ? "!fhe.esint<4>" : "!fhe.eint<4>";
@@ -775,6 +822,7 @@ export const fheDialect = [
   applyLookupTable,
   applyMappedLookupTable,
   round,
+  rescale,
   toSigned,
   toUnsigned,
   reshape,

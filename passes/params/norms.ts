@@ -388,6 +388,18 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
         set(op.result, { pbs: filled(outShape, 1), fresh: filled(outShape, 0) });
         break;
       }
+      case "fhe.rescale": {
+        // Lowered as (x − offset)·2^j, then read at q bits with j = P − q − shift (the window drops
+        // the top j bits): the noise is amplified by 2^j per element.
+        const P = widthOf(op.operands[0]!);
+        const q = widthOf(op.result);
+        const shifts = (op.attr("shift") as DenseAttr).data;
+        const x = bcast(get(op.operands[0]!, op));
+        const amp = (e: number) => 4 ** (P - q - (shifts.length === 1 ? shifts[0]! : shifts[e]!));
+        const scale = (a: nd.NDArray) => ({ shape: a.shape, data: a.data.map((v, e) => v * amp(e)) });
+        set(op.result, { pbs: scale(x.pbs), fresh: scale(x.fresh) });
+        break;
+      }
       case "fhe.round": {
         const x = get(op.operands[0]!, op);
         const method = (op.attr("method") as { value: string }).value;

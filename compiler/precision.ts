@@ -1,0 +1,129 @@
+// Per-table precision chosen from calibration data (the default): every table reads its input
+// through a window fitted to the calibrated range (passes/windows.ts), and its width q is lowered
+// while the circuit's agreement with the float model on the calibration set stays within a
+// tolerance. Uniform descent first (every table one bit less at a time), then table by table,
+// the tables with the most lookups first.
+import { cloneModule, type ModuleOp } from "../ir/core.js";
+import { formatLocation } from "../ir/diagnostics.js";
+import type { NDArray } from "../ir/tensor.js";
+import { shapeOf } from "../ir/types.js";
+import { collectElementRanges } from "../backends/clear/index.js";
+import { applyBitwidths } from "../passes/bitwidth.js";
+import { applyWindows, type ElementRanges, siteBits, windowSites, type WindowReport } from "../passes/windows.js";
+import { FheCircuit } from "./circuit.js";
+
+export interface PrecisionOptions {
+  /** Widest table (bits); also the starting point of the descent. */
+  readonly maxBits: number;
+  /** Accepted loss: classification, fraction of calibration samples whose argmax changes; regression, mean |error| / output range. */
+  readonly tolerance?: { readonly classification: number; readonly regression: number };
+  /** Each window covers the calibrated range widened by this fraction of it on each side. */
+  readonly margin: number;
+  readonly onProgress?: (message: string) => void;
+}
+
+export const DEFAULT_TOLERANCE = { classification: 0.005, regression: 0.01 } as const;
+
+export interface TablePrecision {
+  readonly op: string;
+  readonly location: string;
+  readonly bits: number;
+  readonly previousBits: number;
+  readonly elements: number;
+}
+
+export interface PrecisionReport {
+  readonly tables: readonly TablePrecision[];
+  /** Loss of the chosen circuit and of the unwindowed one, by the metric of `tolerance`. */
+  readonly loss: number;
+  readonly baselineLoss: number;
+  readonly metric: "argmax disagreement" | "mean |error| / range";
+}
+
+/** Loss of outputs `a` against the float outputs `f`: argmax disagreement for vectors, mean |error| / range for scalars. */
+export function lossAgainstFloat(a: NDArray, f: NDArray): { loss: number; classification: boolean } {
+  const n = a.shape[0] ?? 1;
+  const per = a.data.length / n;
+  if (per > 1) {
+    let bad = 0;
+    for (let s = 0; s < n; s++) {
+      let ia = 0;
+      let ib = 0;
+      for (let k = 1; k < per; k++) {
+        if (a.data[s * per + k]! > a.data[s * per + ia]!) ia = k;
+        if (f.data[s * per + k]! > f.data[s * per + ib]!) ib = k;
+      }
+      if (ia !== ib) bad++;
+    }
+    return { loss: bad / n, classification: true };
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of f.data) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  let sum = 0;
+  for (let s = 0; s < n; s++) sum += Math.abs(a.data[s]! - f.data[s]!);
+  return { loss: sum / n / (hi - lo || 1), classification: false };
+}
+
+/**
+ * Chooses and applies the windows in place. `module` is the quantized, fused circuit whose tables
+ * read finely rounded (or unrounded) accumulators; `float` is the float model's first output on
+ * `calibration`.
+ */
+export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[], float: NDArray, opts: PrecisionOptions): PrecisionReport {
+  const func = module.funcs[0]!;
+  applyBitwidths(func);
+  const sites = windowSites(func);
+  const codes = new FheCircuit(module, 0).quantizeInputs(calibration);
+  const ranges = collectElementRanges(func, codes);
+  const rangesPerSite: (ElementRanges | undefined)[] = sites.map((s) => ranges.get(s.source));
+  const evaluate = (bits: readonly number[]): number => {
+    const clone = cloneModule(module);
+    applyWindows(clone.funcs[0]!, bits, rangesPerSite, opts.margin);
+    return lossAgainstFloat(new FheCircuit(clone, 0).predictClear(calibration, { fhe: "disable" })[0]!, float).loss;
+  };
+  const base = lossAgainstFloat(new FheCircuit(module, 0).predictClear(calibration, { fhe: "disable" })[0]!, float);
+  const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE;
+  const budget = base.loss + (base.classification ? tolerance.classification : tolerance.regression) + 1e-12;
+
+  let best = sites.map(() => opts.maxBits);
+  let bestLoss = evaluate(best);
+  for (let b = opts.maxBits - 1; b >= 1; b--) {
+    opts.onProgress?.(`precision from data: every table at ${b} bits`);
+    const cand = sites.map(() => b);
+    const loss = evaluate(cand);
+    if (loss > budget) break;
+    best = cand;
+    bestLoss = loss;
+  }
+  // Table by table, the most lookups first.
+  const elements = sites.map((s) => shapeOf(s.table.result.type).reduce<number>((a, d) => a * (d ?? 1), 1));
+  const order = sites.map((_, i) => i).sort((x, y) => elements[y]! - elements[x]!);
+  for (const i of order) {
+    while (best[i]! > 1) {
+      const cand = [...best];
+      cand[i] = best[i]! - 1;
+      opts.onProgress?.(`precision from data: table ${i + 1}/${sites.length} at ${cand[i]} bits`);
+      const loss = evaluate(cand);
+      if (loss > budget) break;
+      best = cand;
+      bestLoss = loss;
+    }
+  }
+  const reports: WindowReport[] = applyWindows(func, best, rangesPerSite, opts.margin);
+  const byTable = new Map(reports.map((r) => [r.table, r]));
+  const tables = windowSites(func).map((s, i): TablePrecision => {
+    const r = byTable.get(s.table);
+    return {
+      op: s.table.name,
+      location: formatLocation(s.table.loc),
+      bits: siteBits(s),
+      previousBits: r?.previousBits ?? siteBits(s),
+      elements: elements[i]!,
+    };
+  });
+  return { tables, loss: bestLoss, baselineLoss: base.loss, metric: base.classification ? "argmax disagreement" : "mean |error| / range" };
+}

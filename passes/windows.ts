@@ -1,0 +1,170 @@
+// Data-driven table precision: each table reads its input through a window (`fhe.rescale`) fitted to
+// the range the input reaches on calibration data, widened by a margin, instead of the top bits of
+// the worst-case static range. On deep layers the static range is many bits wider than what data
+// ever reaches, so the same q-bit table resolves the data far more finely.
+//
+// A window keeps q bits: r = round((x − offset)/2^shift) ∈ [0, 2^q). Mapped tables get one window
+// per table row (rows are per-channel functions, whose ranges differ); a single table one window.
+// Values outside the window are read modulo 2^(q+1) (negacyclically by the table), identically in
+// the clear backend and in TFHE; the clear backend counts them per op.
+import { type DenseAttr, denseAttr } from "../ir/attributes.js";
+import { Builder } from "../ir/builder.js";
+import type { FuncOp, Operation, Value } from "../ir/core.js";
+import { tableIndex } from "../ir/dialects/fhe.js";
+import { elementOf, type EncryptedIntType, i64, intRange, shapeOf, tensor, withElement } from "../ir/types.js";
+import { analyzeIntervals, applyBitwidths, type Interval, TABLE_OPS } from "./bitwidth.js";
+
+/** Per-element min/max of a value over the calibration set. */
+export interface ElementRanges {
+  readonly mins: Float64Array;
+  readonly maxs: Float64Array;
+}
+
+/** One table of the circuit and the value a window would read. */
+export interface WindowSite {
+  readonly table: Operation;
+  /** The accumulator (before any static `fhe.round` that only this table reads). */
+  readonly source: Value;
+  /** A static approximate rounding between source and table, replaced by the window. */
+  readonly round: Operation | undefined;
+}
+
+const encOf = (v: Value): EncryptedIntType => elementOf(v.type) as EncryptedIntType;
+
+/** Every table lookup with the value its window reads. */
+export function windowSites(func: FuncOp): WindowSite[] {
+  const sites: WindowSite[] = [];
+  for (const op of func.body.ops) {
+    if (!TABLE_OPS.has(op.name)) continue;
+    const x = op.operands[0]!;
+    const def = x.definingOp;
+    const staticRound =
+      def?.name === "fhe.round" && (def.attr("method") as { value: string }).value === "approximate" && x.uses.length === 1 ? def : undefined;
+    sites.push({ table: op, source: staticRound ? staticRound.operands[0]! : x, round: staticRound });
+  }
+  return sites;
+}
+
+/** Bits a table reads today (its input width). */
+export function siteBits(site: WindowSite): number {
+  return encOf(site.table.operands[0]!).width;
+}
+
+interface Window {
+  readonly offset: number;
+  readonly shift: number;
+}
+
+/**
+ * The q-bit window covering [lo, hi] widened by `margin`·(hi − lo) on each side (never past the
+ * static interval), centred. r = floor((x − E)/2^shift) with E = offset − 2^(shift−1): E and every
+ * E + i·2^shift are rounding ties, where approximate rounding may go either way; so the covered
+ * values stay at least half a step inside [E, E + 2^(q+shift)), and a tie can never take a covered
+ * value out of the window. The shift never exceeds P − q (the static rounding's).
+ */
+export function fitWindow(lo: number, hi: number, q: number, margin: number, P: number, stat: Interval): Window {
+  const span = Math.max(hi - lo, 1);
+  const a = Math.max(Math.floor(lo - margin * span), stat.lo);
+  const b = Math.max(Math.min(Math.ceil(hi + margin * span), stat.hi), a);
+  const width = b - a + 1;
+  if (width <= 2 ** q) return { offset: a - Math.floor((2 ** q - width) / 2), shift: 0 }; // no rounding, no ties
+  let shift = 1;
+  while (shift < P - q && width - 1 > 2 ** (q + shift) - 2 ** shift) shift++;
+  const inner = 2 ** (q + shift) - 2 ** shift;
+  const E = a - 2 ** (shift - 1) - Math.floor(Math.max(inner - (width - 1), 0) / 2);
+  return { offset: E + 2 ** (shift - 1), shift };
+}
+
+/** round(v / 2^k), half up, as `fhe.round` computes it. */
+function roundShift(v: number, k: number): number {
+  return k === 0 ? v : Math.floor((v + 2 ** (k - 1)) / 2 ** k);
+}
+
+export interface WindowReport {
+  readonly table: Operation;
+  readonly bits: number;
+  /** Bits the table read before (the static rounding's width). */
+  readonly previousBits: number;
+  readonly windows: number;
+}
+
+/**
+ * Replaces the static rounding (or the direct read) of each chosen table by a data-fitted window
+ * of `bits` bits, resampling the table. `ranges` holds the calibration ranges of the sources.
+ */
+export function applyWindows(
+  func: FuncOp,
+  bitsPerSite: readonly (number | undefined)[],
+  rangesPerSite: readonly (ElementRanges | undefined)[],
+  margin: number,
+): WindowReport[] {
+  const reports: WindowReport[] = [];
+  const staticIntervals = analyzeIntervals(func);
+  windowSites(func).forEach((site, index) => {
+    const q = bitsPerSite[index];
+    const r = rangesPerSite[index];
+    if (q === undefined || !r) return;
+    const src = encOf(site.source);
+    const P = src.width;
+    const previousBits = siteBits(site);
+    if (P <= q && !site.round) return; // already narrow enough: the table reads it directly
+    const op = site.table;
+    const mapped = op.name === "fhe.apply_mapped_lookup_table";
+    const tablesAttr = op.attr(mapped ? "tables" : "table") as DenseAttr;
+    const inE = encOf(op.operands[0]!);
+    const oldSize = 2 ** inE.width;
+    const rows = tablesAttr.data.length / oldSize;
+    const map = mapped ? (op.attr("map") as DenseAttr).data : undefined;
+    const size = r.mins.length;
+    // One window per table row, over the elements that read it.
+    const rowLo = new Float64Array(rows).fill(Infinity);
+    const rowHi = new Float64Array(rows).fill(-Infinity);
+    for (let e = 0; e < size; e++) {
+      const t = map ? map[e]! : 0;
+      rowLo[t] = Math.min(rowLo[t]!, r.mins[e]!);
+      rowHi[t] = Math.max(rowHi[t]!, r.maxs[e]!);
+    }
+    const full = intRange(P, src.signed);
+    const statIv = staticIntervals.get(site.source) ?? { lo: full.min, hi: full.max };
+    const windows: Window[] = [];
+    for (let t = 0; t < rows; t++) {
+      windows.push(Number.isFinite(rowLo[t]!) ? fitWindow(rowLo[t]!, rowHi[t]!, q, margin, P, statIv) : fitWindow(statIv.lo, statIv.hi, q, 0, P, statIv));
+    }
+    // Old table index of a source value: through the static rounding when there was one.
+    const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
+    const oldRange = intRange(inE.width, inE.signed);
+    const newSize = 2 ** q;
+    const tables = new Float64Array(rows * newSize);
+    for (let t = 0; t < rows; t++) {
+      const w = windows[t]!;
+      for (let j = 0; j < newSize; j++) {
+        const x = w.offset + j * 2 ** w.shift;
+        const v = Math.min(Math.max(roundShift(x, k0), oldRange.min), oldRange.max);
+        tables[t * newSize + j] = tablesAttr.data[t * oldSize + tableIndex(v, inE.width)]!;
+      }
+    }
+    const offsets = new Float64Array(size);
+    const shifts = new Float64Array(size);
+    for (let e = 0; e < size; e++) {
+      const w = windows[map ? map[e]! : 0]!;
+      offsets[e] = w.offset;
+      shifts[e] = w.shift;
+    }
+    const uniform = windows.every((w) => w.offset === windows[0]!.offset && w.shift === windows[0]!.shift);
+    const shape = shapeOf(site.source.type) as number[];
+    const attrOf = (data: Float64Array) => (uniform ? denseAttr(tensor([1], i64), [data[0]!]) : denseAttr(tensor([...shape], i64), data));
+    const rescale = Builder.before(op).create(
+      "fhe.rescale",
+      [site.source],
+      [withElement(site.source.type, { kind: "eint", width: q, signed: false })],
+      { offset: attrOf(offsets), shift: attrOf(shifts) },
+      { loc: op.loc },
+    );
+    op.setOperand(0, rescale.result);
+    op.attributes.set(mapped ? "tables" : "table", denseAttr(mapped ? tensor([rows, newSize], i64) : tensor([newSize], i64), tables));
+    if (site.round && site.round.result.uses.length === 0) site.round.erase();
+    reports.push({ table: op, bits: q, previousBits, windows: uniform ? 1 : rows });
+  });
+  applyBitwidths(func);
+  return reports;
+}
