@@ -36,7 +36,14 @@ export interface CircuitInfo {
   readonly tluCount: number;
   readonly lookupsPerSample: number;
   readonly maxTluInputPrecision: number;
-  readonly tlus: readonly { readonly op: string; readonly location: string; readonly inputPrecision: number; readonly elements: number }[];
+  readonly tlus: readonly {
+    readonly op: string;
+    readonly location: string;
+    readonly inputPrecision: number;
+    readonly elements: number;
+    /** How the table reads its input: a window fitted to calibration data, or the static range. */
+    readonly precisionFrom: "data" | "static";
+  }[];
   readonly maxAccumulatorWidth: number;
   readonly maxWidth: number;
   readonly roundOps: number;
@@ -223,6 +230,7 @@ export class FheCircuit {
       location: t.op.loc.kind === "onnx" ? `${t.op.loc.node} (${t.op.loc.opType})` : t.op.loc.kind === "file" ? `${t.op.loc.file}:${t.op.loc.line}` : "?",
       inputPrecision: t.inputPrecision,
       elements: elements(t.op.result.type),
+      precisionFrom: t.op.operands[0]!.definingOp?.name === "fhe.rescale" ? ("data" as const) : ("static" as const),
     }));
     const roundOps = this.func.body.ops.filter((o) => o.name === "fhe.round");
     const typeName = (t: import("../ir/types.js").Type) => {

@@ -127,3 +127,10 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
   });
   return { tables, loss: bestLoss, baselineLoss: base.loss, metric: base.classification ? "argmax disagreement" : "mean |error| / range" };
 }
+
+/** One line for the compile summary: the widths chosen per table and what they cost on the calibration set. */
+export function precisionSummary(r: PrecisionReport): string {
+  if (r.tables.length === 0) return "table precision from data: no tables";
+  const bits = r.tables.map((t) => `${t.bits}`).join(", ");
+  return `table precision from calibration data: ${bits} bit(s) per table (${r.metric} vs float on the calibration set: ${r.loss.toFixed(4)}, ${r.baselineLoss.toFixed(4)} without windows)`;
+}

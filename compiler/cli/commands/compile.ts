@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { fail } from "../../../ir/diagnostics.js";
 import type { NDArray } from "../../../ir/tensor.js";
 import { type CompileOptions, compile, type RoundingSpec } from "../../compile.js";
+import { precisionSummary } from "../../precision.js";
 import { importOnnx } from "../../onnx/index.js";
 import type { NBits } from "../../../passes/quantize/index.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
@@ -54,8 +55,12 @@ options:
                           beside it (circuit.fhe → circuit.client). With --emit: the IR text
   --n-bits=SPEC           bits: N for every role, or inputs=N,weights=N,activations=N,outputs=N
                           (default inputs=8,weights=8,activations=7,outputs=8)
-  --rounding-bits=SPEC    keep at most N bits before each table: N, N:exact, N:approximate,
-                          0 (off) or auto (default 8:approximate)
+  --rounding-bits=SPEC    precision of each table's input. Default (with --calib): each table
+                          reads a window fitted to the range its input reaches on the calibration
+                          data, at the fewest bits (at most 8) that keep agreement with the float
+                          model (0.5 point of accuracy; 1% of the output range for one output).
+                          N, N:exact, N:approximate: keep the top N bits of the static range;
+                          0 (off); auto (smallest uniform static N that keeps accuracy)
   --p-error=P             probability of a table-lookup error per PBS (default 2^-40)
   --global-p-error=P      probability that any PBS or decryption of a run fails (instead of --p-error)
   --output-bits=N         round outputs wider than N bits before decryption (default 12, 0: off)
@@ -152,6 +157,7 @@ options:
       `wrote ${output}${clientNote}: ${info.tluCount} table lookup op(s) (${info.lookupsPerSample} PBS per sample), ` +
         `max table input ${info.maxTluInputPrecision} bits, widest accumulator ${info.maxAccumulatorWidth} bits\n`,
     );
+    if (circuit.precision) ctx.stderr(`${precisionSummary(circuit.precision)}\n`);
     return 0;
   },
 };

@@ -12,7 +12,7 @@ function text(info: CircuitInfo): string {
   lines.push("outputs:");
   info.outputs.forEach((o, i) => lines.push(`  #${i} [${o.shape.join(", ")}] ${o.encryptedType}, scale ${o.scale.min.toPrecision(4)}..${o.scale.max.toPrecision(4)}`));
   lines.push(`table lookups: ${info.tluCount} op(s), ${info.lookupsPerSample} PBS per sample, max input precision ${info.maxTluInputPrecision} bits`);
-  for (const t of info.tlus) lines.push(`  ${t.op} at ${t.location}: ${t.inputPrecision}-bit input, ${t.elements} element(s)`);
+  for (const t of info.tlus) lines.push(`  ${t.op} at ${t.location}: ${t.inputPrecision}-bit input${t.precisionFrom === "data" ? " (window fitted to calibration data)" : ""}, ${t.elements} element(s)`);
   lines.push(`rounding ops: ${info.roundOps}`);
   lines.push(`widest accumulator: ${info.maxAccumulatorWidth} bits; widest encrypted value: ${info.maxWidth} bits`);
   lines.push(`p_error per table lookup: ${info.pError}`);

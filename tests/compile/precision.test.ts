@@ -1,0 +1,54 @@
+// Precision from data, the default with a calibration set: per-table widths are chosen and
+// reported, and the circuit keeps the float model's accuracy.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readNpy } from "../../compiler/data/npy.js";
+import { compile } from "../../compiler/compile.js";
+import { precisionSummary } from "../../compiler/precision.js";
+import { loadFixture } from "../helpers/fixtures.js";
+
+function accuracy(out: Float64Array | number[], labels: ArrayLike<number | bigint>, classes: number): number {
+  let ok = 0;
+  for (let s = 0; s < labels.length; s++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (out[s * classes + k]! > out[s * classes + best]!) best = k;
+    if (best === Number(labels[s])) ok++;
+  }
+  return ok / labels.length;
+}
+
+describe("table precision from calibration data", () => {
+  it("chooses, reports and applies a window per table on the mlp fixture, within 1 point of float accuracy", () => {
+    const f = loadFixture("mlp");
+    const c = compile(f.model, { calibration: f.calib });
+    const report = c.precision!;
+    expect(report.tables.length).toBe(2);
+    for (const t of report.tables) {
+      expect(t.bits).toBeGreaterThanOrEqual(1);
+      expect(t.bits).toBeLessThanOrEqual(8);
+    }
+    // The widths of the report are the circuit's, and info says the windows come from data.
+    const info = c.info();
+    expect(info.tlus.map((t) => t.inputPrecision)).toEqual(report.tables.map((t) => t.bits));
+    expect(info.tlus.every((t) => t.precisionFrom === "data")).toBe(true);
+    expect(precisionSummary(report)).toContain(report.tables.map((t) => t.bits).join(", "));
+    // The search keeps the calibration loss within its tolerance of the unwindowed circuit.
+    expect(report.loss).toBeLessThanOrEqual(report.baselineLoss + 0.005 + 1e-9);
+    const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
+    const simulated = accuracy(c.predictClear(f.x, { fhe: "simulate" })[0]!.data, f.y.data, 10);
+    expect(simulated).toBeGreaterThanOrEqual(float - 0.01);
+  });
+
+  it("a fixed width keeps its meaning: static rounding, no windows", () => {
+    const f = loadFixture("mlp");
+    const c = compile(f.model, { calibration: f.calib, roundingThresholdBits: 6 });
+    expect(c.precision).toBeUndefined();
+    expect(c.info().tlus.every((t) => t.precisionFrom === "static" && t.inputPrecision <= 6)).toBe(true);
+  });
+});
+
+function loadFixtureRef(dir: string): Float64Array {
+  // y_ref.npy: the exporting framework's float outputs on x_test.
+  return Float64Array.from(readNpy(readFileSync(join(dir, "y_ref.npy"))).data);
+}
