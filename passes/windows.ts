@@ -13,6 +13,7 @@ import type { FuncOp, Operation, Value } from "../ir/core.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, i64, intRange, shapeOf, tensor, withElement } from "../ir/types.js";
 import { analyzeIntervals, applyBitwidths, type Interval, TABLE_OPS } from "./bitwidth.js";
+import { chooseShift } from "./rounding.js";
 
 /** Per-element min/max of a value over the calibration set. */
 export interface ElementRanges {
@@ -60,18 +61,22 @@ interface Window {
  * static interval), centred. r = floor((x − E)/2^shift) with E = offset − 2^(shift−1): E and every
  * E + i·2^shift are rounding ties, where approximate rounding may go either way; so the covered
  * values stay at least half a step inside [E, E + 2^(q+shift)), and a tie can never take a covered
- * value out of the window. The shift never exceeds P − q (the static rounding's).
+ * value out of the window. Undefined when that needs a shift above P − q (the range is nearly the
+ * whole static range: the static rounding serves it as well).
  */
-export function fitWindow(lo: number, hi: number, q: number, margin: number, P: number, stat: Interval): Window {
+export function fitWindow(lo: number, hi: number, q: number, margin: number, P: number, stat: Interval): Window | undefined {
   const span = Math.max(hi - lo, 1);
   const a = Math.max(Math.floor(lo - margin * span), stat.lo);
   const b = Math.max(Math.min(Math.ceil(hi + margin * span), stat.hi), a);
   const width = b - a + 1;
   if (width <= 2 ** q) return { offset: a - Math.floor((2 ** q - width) / 2), shift: 0 }; // no rounding, no ties
   let shift = 1;
-  while (shift < P - q && width - 1 > 2 ** (q + shift) - 2 ** shift) shift++;
+  while (width - 1 > 2 ** (q + shift) - 2 ** shift) {
+    shift++;
+    if (shift > P - q) return undefined;
+  }
   const inner = 2 ** (q + shift) - 2 ** shift;
-  const E = a - 2 ** (shift - 1) - Math.floor(Math.max(inner - (width - 1), 0) / 2);
+  const E = a - 2 ** (shift - 1) - Math.floor((inner - (width - 1)) / 2);
   return { offset: E + 2 ** (shift - 1), shift };
 }
 
@@ -100,6 +105,7 @@ export function applyWindows(
 ): WindowReport[] {
   const reports: WindowReport[] = [];
   const staticIntervals = analyzeIntervals(func);
+  const staticRounds = new Map<Operation, number>();
   windowSites(func).forEach((site, index) => {
     const q = bitsPerSite[index];
     const r = rangesPerSite[index];
@@ -107,7 +113,7 @@ export function applyWindows(
     const src = encOf(site.source);
     const P = src.width;
     const previousBits = siteBits(site);
-    if (P <= q && !site.round) return; // already narrow enough: the table reads it directly
+    if (previousBits <= q) return; // already narrow enough: it keeps what it reads today
     const op = site.table;
     const mapped = op.name === "fhe.apply_mapped_lookup_table";
     const tablesAttr = op.attr(mapped ? "tables" : "table") as DenseAttr;
@@ -126,10 +132,19 @@ export function applyWindows(
     }
     const full = intRange(P, src.signed);
     const statIv = staticIntervals.get(site.source) ?? { lo: full.min, hi: full.max };
-    const windows: Window[] = [];
+    const fitted: (Window | undefined)[] = [];
     for (let t = 0; t < rows; t++) {
-      windows.push(Number.isFinite(rowLo[t]!) ? fitWindow(rowLo[t]!, rowHi[t]!, q, margin, P, statIv) : fitWindow(statIv.lo, statIv.hi, q, 0, P, statIv));
+      // A row no element reads keeps any window: its entries are never used.
+      fitted.push(Number.isFinite(rowLo[t]!) ? fitWindow(rowLo[t]!, rowHi[t]!, q, margin, P, statIv) : { offset: 0, shift: 0 });
     }
+    if (fitted.some((w) => w === undefined)) {
+      // The data span nearly the whole static range: round the static range to q bits instead.
+      const { round, shift } = staticRound(site, q, statIv);
+      staticRounds.set(round, shift);
+      reports.push({ table: op, bits: q, previousBits, windows: 0 });
+      return;
+    }
+    const windows = fitted as Window[];
     // Old table index of a source value: through the static rounding when there was one.
     const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
     const oldRange = intRange(inE.width, inE.signed);
@@ -165,6 +180,42 @@ export function applyWindows(
     if (site.round && site.round.result.uses.length === 0) site.round.erase();
     reports.push({ table: op, bits: q, previousBits, windows: uniform ? 1 : rows });
   });
-  applyBitwidths(func);
+  applyBitwidths(func, { roundShift: staticRounds });
   return reports;
+}
+
+/**
+ * Static rounding of a site's source to q bits (the rounding pass's rule: the smallest shift whose
+ * rounded static interval fits q bits), replacing the site's finer rounding; the table is resampled.
+ */
+function staticRound(site: WindowSite, q: number, stat: Interval): { round: Operation; shift: number } {
+  const op = site.table;
+  const src = encOf(site.source);
+  const shift = chooseShift(src.width, q, src.signed, stat);
+  const mapped = op.name === "fhe.apply_mapped_lookup_table";
+  const tablesAttr = op.attr(mapped ? "tables" : "table") as DenseAttr;
+  const inE = encOf(op.operands[0]!);
+  const oldSize = 2 ** inE.width;
+  const rows = tablesAttr.data.length / oldSize;
+  const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
+  const oldRange = intRange(inE.width, inE.signed);
+  const newRange = intRange(q, src.signed);
+  const tables = new Float64Array(rows * 2 ** q);
+  for (let t = 0; t < rows; t++) {
+    for (let j = newRange.min; j <= newRange.max; j++) {
+      const v = Math.min(Math.max(roundShift(j * 2 ** shift, k0), oldRange.min), oldRange.max);
+      tables[t * 2 ** q + tableIndex(j, q)] = tablesAttr.data[t * oldSize + tableIndex(v, inE.width)]!;
+    }
+  }
+  const round = Builder.before(op).create(
+    "fhe.round",
+    [site.source],
+    [withElement(site.source.type, { kind: "eint", width: q, signed: src.signed })],
+    { method: { kind: "string", value: "approximate" } },
+    { loc: op.loc },
+  );
+  op.setOperand(0, round.result);
+  op.attributes.set(mapped ? "tables" : "table", denseAttr(mapped ? tensor([rows, 2 ** q], i64) : tensor([2 ** q], i64), tables));
+  if (site.round && site.round.result.uses.length === 0) site.round.erase();
+  return { round, shift };
 }

@@ -45,7 +45,7 @@ describe("data-fitted windows", () => {
 
   it("a window keeps every covered value at least half a step away from its rounding ties", () => {
     for (const [lo, hi, q, margin] of [[0, 100, 4, 0], [-37, 411, 5, 0.125], [5, 5, 3, 0.5], [-1000, 2000, 6, 0.25]] as const) {
-      const w = fitWindow(lo, hi, q, margin, 20, { lo: -(2 ** 19), hi: 2 ** 19 - 1 });
+      const w = fitWindow(lo, hi, q, margin, 20, { lo: -(2 ** 19), hi: 2 ** 19 - 1 })!;
       const span = Math.max(hi - lo, 1);
       const a = Math.floor(lo - margin * span);
       const b = Math.ceil(hi + margin * span);
