@@ -78,6 +78,13 @@ export interface RunOptions {
   readonly fhe?: FheMode;
   /** Seed for error injection in `simulate` mode (default 0). */
   readonly seed?: number;
+  /**
+   * `simulate` only. "parameters" (default): every read draws from the noise the circuit's TFHE
+   * parameters give there (approximate rounding up or down, table misreads), as FHE does.
+   * "bound": table errors at the `pError` bound and coin flips at exact rounding ties only (the
+   * reference product's conservative simulation). Circuits without parameters always use "bound".
+   */
+  readonly noise?: "parameters" | "bound";
 }
 
 const MAGIC = Buffer.from("FHECIRC\0", "latin1");
@@ -178,6 +185,7 @@ export class FheCircuit {
       pError: simulate ? this.pError : 0,
       approximateTies: simulate ? "random" : "up",
       seed: opts.seed ?? 0,
+      noise: opts.noise ?? "parameters",
       checkOverflow: !windowed,
     });
   }

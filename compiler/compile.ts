@@ -171,6 +171,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     precision = choosePrecision(module, calib, float, {
       maxBits: rounding.bits,
       margin,
+      pError: options.globalPError === undefined ? pError : Math.min(pError, options.globalPError),
       ...(options.precisionTolerance ? { tolerance: options.precisionTolerance } : {}),
       onProgress: progress,
     });

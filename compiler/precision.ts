@@ -3,10 +3,13 @@
 // while the circuit's agreement with the float model on the calibration set stays within a
 // tolerance. Uniform descent first (every table one bit less at a time), then table by table,
 // the tables with the most lookups first.
-import { cloneModule, type ModuleOp } from "../ir/core.js";
+import { denseAttr } from "../ir/attributes.js";
+import { cloneModule, type FuncOp, type ModuleOp } from "../ir/core.js";
 import { formatLocation } from "../ir/diagnostics.js";
 import type { NDArray } from "../ir/tensor.js";
-import { shapeOf } from "../ir/types.js";
+import { elementOf, type EncryptedIntType, f64, shapeOf, tensor } from "../ir/types.js";
+import { erfc, kappa } from "../passes/params/noise.js";
+import { READ_STD_ATTR } from "../passes/params/read_noise.js";
 import { collectElementRanges } from "../backends/clear/index.js";
 import { applyBitwidths } from "../passes/bitwidth.js";
 import { applyWindows, type ElementRanges, siteBits, windowSites, type WindowReport } from "../passes/windows.js";
@@ -19,10 +22,26 @@ export interface PrecisionOptions {
   readonly tolerance?: { readonly classification: number; readonly regression: number };
   /** Each window covers the calibrated range widened by this fraction of it on each side. */
   readonly margin: number;
+  /** The per-read error bound the parameters will be chosen for (sets the noise the search assumes). */
+  readonly pError: number;
   readonly onProgress?: (message: string) => void;
 }
 
 export const DEFAULT_TOLERANCE = { classification: 0.005, regression: 0.01 } as const;
+
+/** Noisy simulations averaged per candidate width. */
+const NOISY_RUNS = 3;
+
+/** `fhec.read_std` on every approximate read: `stepStd` steps of its q-bit result. */
+function markWorstCaseNoise(func: FuncOp, stepStd: number): void {
+  for (const op of func.body.ops) {
+    const approximate = op.name === "fhe.rescale" || (op.name === "fhe.round" && (op.attr("method") as { value: string }).value === "approximate");
+    if (!approximate) continue;
+    const q = (elementOf(op.result.type) as EncryptedIntType).width;
+    const n = (shapeOf(op.result.type) as number[]).reduce((a, d) => a * d, 1);
+    op.attributes.set(READ_STD_ATTR, denseAttr(tensor([n], f64), new Float64Array(n).fill(stepStd * 2 ** -(q + 1))));
+  }
+}
 
 export interface TablePrecision {
   readonly op: string;
@@ -40,22 +59,39 @@ export interface PrecisionReport {
   readonly metric: "argmax disagreement" | "mean |error| / range";
 }
 
-/** Loss of outputs `a` against the float outputs `f`: argmax disagreement for vectors, mean |error| / range for scalars. */
+/**
+ * Loss of outputs `a` against the float outputs `f`. Vectors (classifiers): the larger of the
+ * observed argmax disagreement and its smooth estimate Σ_s Φ(−m_s / (√2·σ)) / n, where m_s is the
+ * float model's top-two margin and σ the RMS output error: with a few hundred calibration samples
+ * the observed count moves in steps of one sample, while the estimate also sees the samples close
+ * to a decision boundary that a slightly larger error would flip. Scalars: mean |error| / range.
+ */
 export function lossAgainstFloat(a: NDArray, f: NDArray): { loss: number; classification: boolean } {
   const n = a.shape[0] ?? 1;
   const per = a.data.length / n;
   if (per > 1) {
     let bad = 0;
+    let sq = 0;
+    const margins: number[] = [];
     for (let s = 0; s < n; s++) {
       let ia = 0;
       let ib = 0;
-      for (let k = 1; k < per; k++) {
+      for (let k = 0; k < per; k++) {
+        const d = a.data[s * per + k]! - f.data[s * per + k]!;
+        sq += d * d;
+        if (k === 0) continue;
         if (a.data[s * per + k]! > a.data[s * per + ia]!) ia = k;
         if (f.data[s * per + k]! > f.data[s * per + ib]!) ib = k;
       }
       if (ia !== ib) bad++;
+      let second = -Infinity;
+      for (let k = 0; k < per; k++) if (k !== ib) second = Math.max(second, f.data[s * per + k]!);
+      margins.push(f.data[s * per + ib]! - second);
     }
-    return { loss: bad / n, classification: true };
+    const sigma = Math.sqrt(sq / (n * per));
+    let expected = 0;
+    if (sigma > 0) for (const m of margins) expected += 0.5 * erfc(m / (2 * sigma));
+    return { loss: Math.max(bad / n, expected / n), classification: true };
   }
   let lo = Infinity;
   let hi = -Infinity;
@@ -80,10 +116,19 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
   const codes = new FheCircuit(module, 0).quantizeInputs(calibration);
   const ranges = collectElementRanges(func, codes);
   const rangesPerSite: (ElementRanges | undefined)[] = sites.map((s) => ranges.get(s.source));
+  // Candidates are judged as FHE will run them: every approximate read drawn with the largest
+  // noise the parameter search may allow there (κσ = half a step at the circuit's p_error), over
+  // a few seeds, so that the widths chosen keep accuracy in FHE and not only in the exact circuit.
+  const stepStd = 0.5 / kappa(opts.pError);
   const evaluate = (bits: readonly number[]): number => {
     const clone = cloneModule(module);
-    applyWindows(clone.funcs[0]!, bits, rangesPerSite, opts.margin);
-    return lossAgainstFloat(new FheCircuit(clone, 0).predictClear(calibration, { fhe: "disable" })[0]!, float).loss;
+    const cf = clone.funcs[0]!;
+    applyWindows(cf, bits, rangesPerSite, opts.margin);
+    markWorstCaseNoise(cf, stepStd);
+    const c = new FheCircuit(clone, 0);
+    let loss = 0;
+    for (let seed = 1; seed <= NOISY_RUNS; seed++) loss += lossAgainstFloat(c.predictClear(calibration, { fhe: "simulate", seed })[0]!, float).loss;
+    return loss / NOISY_RUNS;
   };
   const base = lossAgainstFloat(new FheCircuit(module, 0).predictClear(calibration, { fhe: "disable" })[0]!, float);
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE;

@@ -27,6 +27,14 @@ export interface SimulateOptions {
    * semantics, for the clear quantized model).
    */
   readonly approximateTies?: "random" | "up";
+  /**
+   * Where a read carries `fhec.read_std` (the noise std its parameter set gives there, written after
+   * parameter selection): "parameters" (default) draws the read from that noise — approximate
+   * rounding goes up with probability Φ((f − 1/2)/σ), exact reads land in a neighbouring entry when
+   * the noise passes half a step — instead of the `pError` bound and exact-tie coin flips; "bound"
+   * ignores it. `disable` (pError 0, ties "up") never draws.
+   */
+  readonly noise?: "parameters" | "bound";
   /** Seed for p_error injection and approximate-rounding ties (default 0). */
   readonly seed?: number;
   /** Called with the min/max over the whole batch of every argument and op result. */
@@ -90,6 +98,8 @@ export interface Ctx {
   readonly rng: Rng;
   /** Separate stream for approximate-rounding ties, so they do not depend on p_error draws; undefined: ties round up. */
   readonly tieRng: Rng | undefined;
+  /** Stream for noise draws at reads that carry `fhec.read_std`; undefined: no draws. */
+  readonly noiseRng: Rng | undefined;
   readonly stats: SimulationStats;
 }
 
@@ -152,6 +162,35 @@ function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: Ctx): Slot
   return out;
 }
 
+// ---- noise at reads ---------------------------------------------------------------------------
+
+/** Per-element read noise in steps of the read (σ·2^(q+1)), or undefined when not drawn. */
+function readSigma(op: Operation, q: number, ctx: Ctx): Float64Array | undefined {
+  if (!ctx.noiseRng) return undefined;
+  const a = op.attributes.get("fhec.read_std");
+  if (a?.kind !== "dense") return undefined;
+  const scale = 2 ** (q + 1);
+  return (a as DenseAttr).data.map((s) => s * scale);
+}
+
+/** A standard normal draw (Box–Muller). */
+function gauss(rng: Rng): number {
+  const u = 1 - rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
+
+/**
+ * What a PBS reads at position z (in steps; the integer part is the floor candidate) under
+ * Gaussian noise of `sigma` steps: round(z + noise). Far from the tie the draw cannot matter, so
+ * it is skipped (8σ: below 1e-15).
+ */
+function noisyRound(z: number, sigma: number, rng: Rng): number {
+  const fl = Math.floor(z);
+  const f = z - fl;
+  if (Math.abs(f - 0.5) > 8 * sigma && 8 * sigma < 0.5) return f >= 0.5 ? fl + 1 : fl;
+  return Math.floor(z + 0.5 + sigma * gauss(rng));
+}
+
 // ---- table lookups --------------------------------------------------------------------------
 
 function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Array | undefined, ctx: Ctx): Slot {
@@ -161,9 +200,10 @@ function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Ar
   const X = x.data;
   const O = out.data;
   const n = x.size;
-  const pErr = ctx.pError;
+  const sigma = readSigma(op, p, ctx);
+  const pErr = sigma ? 0 : ctx.pError;
   for (let j = 0; j < X.length; j++) {
-    const v = X[j]!;
+    const v = sigma ? noisyRound(X[j]!, sigma[j % n]!, ctx.noiseRng!) : X[j]!;
     let idx = v >= 0 && v < m ? v : ((v % m) + m) % m;
     // Outside the table's domain TFHE reads the torus negacyclically: the padding half of the
     // phase returns the negated entry. u is the phase index the PBS sees (signed inputs are offset).
@@ -298,6 +338,12 @@ function roundOp(op: Operation, x: Slot, ctx: Ctx): Slot {
   const d = 2 ** (pin - pout);
   const half = d / 2;
   const approximate = (op.attr("method") as { value: string }).value === "approximate";
+  const sigma = approximate ? readSigma(op, pout, ctx) : undefined;
+  if (sigma) {
+    const out = newSlot(x.shape, x.batched, ctx.batch);
+    for (let i = 0; i < x.data.length; i++) out.data[i] = noisyRound(x.data[i]! / d, sigma[i % x.size]!, ctx.noiseRng!);
+    return out;
+  }
   return unary(
     op,
     x,
@@ -323,13 +369,18 @@ function rescaleOp(op: Operation, x: Slot, ctx: Ctx): Slot {
   const X = x.data;
   const O = out.data;
   let outside = 0;
+  const sigma = readSigma(op, q, ctx);
   for (let i = 0; i < X.length; i++) {
     const e = i % x.size;
     const o = offsets.length === 1 ? offsets[0]! : offsets[e]!;
     const d = 2 ** (shifts.length === 1 ? shifts[0]! : shifts[e]!);
     const v = X[i]! - o;
     const fl = Math.floor(v / d);
-    let r = d > 1 && ctx.tieRng && v - fl * d === d / 2 ? fl + (ctx.tieRng.bit() ? 1 : 0) : Math.floor((v + d / 2) / d);
+    let r = sigma
+      ? noisyRound(v / d, sigma[e]!, ctx.noiseRng!)
+      : d > 1 && ctx.tieRng && v - fl * d === d / 2
+        ? fl + (ctx.tieRng.bit() ? 1 : 0)
+        : Math.floor((v + d / 2) / d);
     if (r < 0 || r >= m) {
       outside++;
       r = ((r % (2 * m)) + 2 * m) % (2 * m);
@@ -471,6 +522,8 @@ export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], 
     pError,
     rng: new Rng(opts.seed ?? 0),
     tieRng: (opts.approximateTies ?? "random") === "random" ? new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0) : undefined,
+    noiseRng:
+      (opts.approximateTies ?? "random") === "random" && (opts.noise ?? "parameters") === "parameters" ? new Rng(((opts.seed ?? 0) ^ 0x27d4eb2f) >>> 0) : undefined,
     stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [], outOfWindow: new Map() },
   };
   const throwOnOverflow = opts.checkOverflow ?? true;

@@ -80,6 +80,8 @@ export interface NormAnalysis {
   readonly pbsCount: number;
   /** Largest ν² among table and rounding-bit reads (0 when there is none). */
   readonly maxTableNorm2: number;
+  /** Per-element ν² of every encrypted value, split into PBS-output and fresh units. */
+  readonly elementNorms: ReadonlyMap<Value, { readonly pbs: Float64Array; readonly fresh: Float64Array }>;
 }
 
 /** Per-element noise of a value: `pbs` and `fresh` unit counts (same shape as the value). */
@@ -441,5 +443,7 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
         fail("E0302", `crypto-params: no noise rule for '${op.name}' (expects the fhe dialect)`, op.loc, op.name);
     }
   }
-  return { norms, constraints, pbsCount, maxTableNorm2 };
+  const elementNorms = new Map<Value, { pbs: Float64Array; fresh: Float64Array }>();
+  for (const [v, x] of noise) elementNorms.set(v, { pbs: Float64Array.from(x.pbs.data), fresh: Float64Array.from(x.fresh.data) });
+  return { norms, constraints, pbsCount, maxTableNorm2, elementNorms };
 }

@@ -7,10 +7,12 @@ import { fail } from "../../ir/diagnostics.js";
 import type { Pass, PassReport } from "../pass.js";
 import { analyzeNorms, type NoiseConstraint } from "./norms.js";
 import { chooseParameters, type CryptoParameters } from "./optimizer.js";
+import { annotateReadNoise } from "./read_noise.js";
 
 export { analyzeNorms } from "./norms.js";
 export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from "./norms.js";
 export { chooseParameters, resolvePError, DEFAULT_P_ERROR, type CryptoParameters, type ChooseParametersOptions } from "./optimizer.js";
+export { annotateReadNoise, READ_STD_ATTR } from "./read_noise.js";
 export { checkSecurity, minNoiseStd, SECURITY_CURVE, type SecurityCheck } from "./security.js";
 
 /** Module attribute holding the chosen set. */
@@ -83,6 +85,8 @@ export const cryptoParamsPass: Pass = {
       ...(pError !== undefined ? { pError } : {}),
       ...(globalPError !== undefined ? { globalPError } : {}),
     });
+    // Every read records the noise the chosen set gives there, for simulate to draw from.
+    for (const func of module.funcs) annotateReadNoise(func, params);
     const attr = cryptoParametersToAttr(params);
     const old = module.attributes.get(CRYPTO_ATTR);
     const changed = !old || JSON.stringify(cryptoParametersFromAttr(old)) !== JSON.stringify(params);

@@ -1,0 +1,51 @@
+// Noise at every read, after parameter selection: each op where a PBS reads a value — a table
+// lookup on an exact integer, an approximate `fhe.round`, an `fhe.rescale` window — records the
+// standard deviation (fraction of the torus, per element) of what the PBS sees there:
+//   σ² = ν²_pbs·σ²_BR + ν²_fresh·σ²_fresh + σ²_KS + σ²_MS
+// as attribute `fhec.read_std`. The clear backend's `simulate` draws from it what FHE does
+// (approximate rounding decisions, misread table entries); it survives the circuit's serialization.
+import { denseAttr } from "../../ir/attributes.js";
+import type { FuncOp, Operation, Value } from "../../ir/core.js";
+import { f64, tensor } from "../../ir/types.js";
+import { analyzeNorms } from "./norms.js";
+import { type NoiseParameters, noiseTerms } from "./noise.js";
+
+export const READ_STD_ATTR = "fhec.read_std";
+
+const TABLES = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table"]);
+
+/** Whether a table's input was rounded by the PBS that reads it (its noise is drawn there). */
+function roundedBefore(v: Value): boolean {
+  const def = v.definingOp;
+  if (!def) return false;
+  if (def.name === "fhe.rescale") return true;
+  if (def.name === "fhe.round") return (def.attr("method") as { value: string }).value === "approximate";
+  if (["fhe.reshape", "fhe.transpose", "fhe.slice", "fhe.gather", "fhe.concat", "fhe.pad"].includes(def.name)) return def.operands.some(roundedBefore);
+  return false;
+}
+
+/** The value whose noise a read sees, or undefined when the op reads nothing through a PBS here. */
+function readValue(op: Operation): Value | undefined {
+  if (op.name === "fhe.rescale") return op.result;
+  if (op.name === "fhe.round") return (op.attr("method") as { value: string }).value === "approximate" ? op.result : undefined;
+  if (TABLES.has(op.name)) return roundedBefore(op.operands[0]!) ? undefined : op.operands[0]!;
+  return undefined;
+}
+
+/** Writes `fhec.read_std` on every read of `func` for the parameter set `params`. Returns how many. */
+export function annotateReadNoise(func: FuncOp, params: NoiseParameters): number {
+  const t = noiseTerms(params);
+  const { elementNorms } = analyzeNorms(func);
+  let count = 0;
+  for (const op of func.body.ops) {
+    op.attributes.delete(READ_STD_ATTR);
+    const v = readValue(op);
+    const n = v && elementNorms.get(v);
+    if (!n) continue;
+    const std = new Float64Array(n.pbs.length);
+    for (let e = 0; e < std.length; e++) std[e] = Math.sqrt(n.pbs[e]! * t.bootstrap + n.fresh[e]! * t.fresh + t.keyswitch + t.modulusSwitch);
+    op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));
+    count++;
+  }
+  return count;
+}
