@@ -66,7 +66,8 @@ export interface ComparisonPlan {
   readonly t: number;
 }
 
-const offsetOf = (p: ComparisonPlan): number => p.t * 2 ** p.k - 2 ** (p.k - 1);
+/** The clear offset c, added to x − j before rounding. */
+export const comparisonOffset = (p: ComparisonPlan): number => p.t * 2 ** p.k - 2 ** (p.k - 1);
 
 /**
  * The cheapest plan for an input of type `x` over `reach` and jumps in [jMin, jMax]: the narrowest
@@ -74,11 +75,19 @@ const offsetOf = (p: ComparisonPlan): number => p.t * 2 ** p.k - 2 ** (p.k - 1);
  * approximate rounding (it is free) or the widest table ≤ MAX_COMPARISON_BITS for exact rounding
  * (one PBS per removed bit). Undefined when no plan beats the current table width.
  */
-export function planComparison(x: EncryptedIntType, reach: Interval, jMin: number, jMax: number, method: RoundingMethod): ComparisonPlan | undefined {
+export function planComparison(
+  x: EncryptedIntType,
+  reach: Interval,
+  jMin: number,
+  jMax: number,
+  method: RoundingMethod,
+  atLeast = x.width,
+): ComparisonPlan | undefined {
   const qs = method === "approximate" ? [1, 2] : [2, 1];
-  for (let width = x.width; width <= Math.min(x.width + 3, MAX_TABLE_INPUT_BITS); width++) {
+  const from = Math.max(x.width, atLeast);
+  for (let width = from; width <= Math.min(from + 3, MAX_TABLE_INPUT_BITS); width++) {
     for (const q of qs) {
-      if (q >= x.width) continue;
+      if (q >= x.width || q > MAX_COMPARISON_BITS) continue;
       const k = width - q;
       if (k < 1) continue;
       const d = 2 ** k;
@@ -107,11 +116,16 @@ const encOf = (v: Value): EncryptedIntType => elementOf(v.type) as EncryptedIntT
 interface Candidate {
   readonly op: Operation;
   readonly x: Value;
+  /** x's type and the table attribute before the rewrite. */
+  readonly input: EncryptedIntType;
   readonly key: "table" | "tables";
+  readonly original: DenseAttr;
   /** Per row of the table attribute (undefined for unused rows of a mapped table). */
   readonly steps: (Step | undefined)[];
   /** Row index per element of x (all 0 for a plain table). */
   readonly rowOf: Float64Array;
+  /** Jump per element; constant rows take the first real jump so they do not widen the offsets. */
+  readonly jumps: Float64Array;
   readonly reach: Interval;
 }
 
@@ -119,41 +133,36 @@ interface Candidate {
 function asComparison(op: Operation, intervals: Map<Value, Interval>): Candidate | undefined {
   if (!TABLE_OPS.has(op.name)) return undefined;
   const x = op.operands[0]!;
-  const e = encOf(x);
-  if (e.width <= 1) return undefined;
+  const input = encOf(x);
+  if (input.width <= 1) return undefined;
   const reach = reachable(intervals.get(x)!, x.type);
   if (!reach) return undefined;
   const mapped = op.name === "fhe.apply_mapped_lookup_table";
   const key = mapped ? "tables" : "table";
-  const data = (op.attr(key) as DenseAttr).data;
-  const size = 2 ** e.width;
-  const rows = data.length / size;
+  const original = op.attr(key) as DenseAttr;
+  const size = 2 ** input.width;
+  const rows = original.data.length / size;
   const elements = nd.sizeOf(shapeOf(x.type) as number[]);
   const rowOf = mapped ? (op.attr("map") as DenseAttr).data : new Float64Array(elements);
   const used = new Set(rowOf);
   const steps: (Step | undefined)[] = [];
-  let jumps = 0;
+  let fallback: number | undefined;
   for (let row = 0; row < rows; row++) {
     if (!used.has(row)) {
       steps.push(undefined);
       continue;
     }
-    const s = stepOf((v) => data[row * size + tableIndex(v, e.width)]!, reach);
+    const s = stepOf((v) => original.data[row * size + tableIndex(v, input.width)]!, reach);
     if (!s) return undefined;
-    if (s.a !== s.b) jumps++;
+    if (s.a !== s.b) fallback ??= s.j;
     steps.push(s);
   }
-  return jumps > 0 ? { op, x, key, steps, rowOf, reach } : undefined;
-}
-
-/** Jump per element; constant rows take the first real jump so they do not widen the offsets. */
-function jumpsOf(c: Candidate): Float64Array {
-  const real = c.steps.filter((s): s is Step => s !== undefined && s.a !== s.b);
-  const fallback = real[0]!.j;
-  return c.rowOf.map((row) => {
-    const s = c.steps[row]!;
+  if (fallback === undefined) return undefined;
+  const jumps = rowOf.map((row) => {
+    const s = steps[row]!;
     return s.a === s.b ? fallback : s.j;
   });
+  return { op, x, input, key, original, steps, rowOf, jumps, reach };
 }
 
 function clearIntType(values: Float64Array): IntType {
@@ -192,65 +201,54 @@ function restore(func: FuncOp, s: Snapshot): void {
   func.resultTypes = s.resultTypes;
 }
 
-/** Widest table input among the table ops other than `except`. */
-function otherTableBits(func: FuncOp, except: Operation): Map<Operation, number> {
-  const out = new Map<Operation, number>();
-  for (const op of func.body.ops) if (op !== except && TABLE_OPS.has(op.name)) out.set(op, encOf(op.operands[0]!).width);
-  return out;
-}
-
 /** Checks, for every used row and every reachable x, that the lowered lookup equals the original. */
-function checkExact(c: Candidate, jumps: Float64Array, plan: ComparisonPlan, newRows: Float64Array): void {
-  const oldData = (c.op.attr(c.key) as DenseAttr).data;
-  const p = encOf(c.x).width;
-  const offset = offsetOf(plan);
+function checkExact(c: Candidate, plan: ComparisonPlan, newRows: Float64Array): void {
+  const p = c.input.width;
+  const offset = comparisonOffset(plan);
   const seen = new Set<string>();
   for (let el = 0; el < c.rowOf.length; el++) {
     const row = c.rowOf[el]!;
-    const key = `${row}:${jumps[el]!}`;
+    const key = `${row}:${c.jumps[el]!}`;
     if (seen.has(key)) continue;
     seen.add(key);
     for (let x = c.reach.lo; x <= c.reach.hi; x++) {
-      const r = roundExact(x + offset - jumps[el]!, plan.k);
-      const got = newRows[row * 2 ** plan.q + tableIndex(r, plan.q)];
-      if (got !== oldData[row * 2 ** p + tableIndex(x, p)]) {
+      const r = roundExact(x + offset - c.jumps[el]!, plan.k);
+      if (newRows[row * 2 ** plan.q + tableIndex(r, plan.q)] !== c.original.data[row * 2 ** p + tableIndex(x, p)]) {
         fail("E0302", `internal: comparison lowering of row ${row} differs at x = ${x}`, c.op.loc, c.op.name);
       }
     }
   }
 }
 
+/** Inserts y = x + (c − j), r = round(y), and points the table, now on r, at the step values. */
 function rewrite(c: Candidate, plan: ComparisonPlan, method: RoundingMethod): Operation {
-  const jumps = jumpsOf(c);
-  const offset = offsetOf(plan);
+  const offset = comparisonOffset(plan);
   const size = 2 ** plan.q;
   const rows = new Float64Array(c.steps.length * size);
+  const { min, max } = intRange(plan.q, plan.signed);
   c.steps.forEach((s, row) => {
     if (!s) return; // unused row of a mapped table: zeros fit any result type
-    const { min, max } = intRange(plan.q, plan.signed);
     for (let r = min; r <= max; r++) rows[row * size + tableIndex(r, plan.q)] = r >= plan.t ? s.b : s.a;
   });
-  checkExact(c, jumps, plan, rows);
+  checkExact(c, plan, rows);
   const b = Builder.before(c.op);
-  const xShape = shapeOf(c.x.type) as number[];
-  const uniform = jumps.every((j) => j === jumps[0]);
-  const values = uniform ? Float64Array.of(offset - jumps[0]!) : jumps.map((j) => offset - j);
-  const constType = tensor(uniform ? [] : xShape, clearIntType(values));
-  const cst = b.constant(denseAttr(constType, values));
-  const groupType = withElement(c.x.type, { kind: "eint", width: plan.width, signed: plan.signed });
-  const y = b.create("fhe.add_eint_int", [c.x, cst], [groupType]).result;
+  const uniform = c.jumps.every((j) => j === c.jumps[0]);
+  const values = uniform ? Float64Array.of(offset - c.jumps[0]!) : c.jumps.map((j) => offset - j);
+  const cst = b.constant(denseAttr(tensor(uniform ? [] : (shapeOf(c.x.type) as number[]), clearIntType(values)), values));
+  const y = b.create("fhe.add_eint_int", [c.x, cst], [withElement(c.x.type, { kind: "eint", width: plan.width, signed: plan.signed })]).result;
   const round = b.create("fhe.round", [y], [withElement(c.x.type, { kind: "eint", width: plan.q, signed: plan.signed })], {
     method: stringAttr(method),
   });
   const shape = c.key === "table" ? [size] : [c.steps.length, size];
-  c.op.attributes.set(c.key, denseAttr(tensor(shape, (c.op.attr(c.key) as DenseAttr).type.element), rows));
+  c.op.attributes.set(c.key, denseAttr(tensor(shape, c.original.type.element), rows));
   c.op.setOperand(0, round.result);
   return round;
 }
 
-/** Undoes `rewrite`: the table reads x again and the inserted ops go. */
+/** Undoes `rewrite`'s ops: the table reads x again, with its original attribute. */
 function unrewrite(c: Candidate, round: Operation): void {
   c.op.setOperand(0, c.x);
+  c.op.attributes.set(c.key, c.original);
   const add = round.operands[0]!.definingOp!;
   const cst = add.operands[1]!.definingOp!;
   round.erase();
@@ -258,44 +256,79 @@ function unrewrite(c: Candidate, round: Operation): void {
   cst.erase();
 }
 
-export interface ComparisonReport {
-  readonly lowered: number;
-  /** Table input bits before → after, per lowered op. */
-  readonly changes: { readonly op: Operation; readonly from: number; readonly to: number; readonly removedBits: number }[];
+export interface LoweredComparison {
+  readonly op: Operation;
+  /** Table input bits before and after. */
+  readonly from: number;
+  readonly to: number;
+  /** Bits the inserted round removes. */
+  readonly removedBits: number;
 }
 
-export function lowerComparisons(func: FuncOp, method: RoundingMethod): ComparisonReport {
-  applyBitwidths(func);
-  const shifts = new Map<Operation, number>();
-  const changes: { op: Operation; from: number; to: number; removedBits: number }[] = [];
-  let intervals = analyzeIntervals(func);
-  for (const op of [...func.body.ops]) {
-    const c = asComparison(op, intervals);
-    if (!c) continue;
-    const jumps = jumpsOf(c);
-    const jMin = Math.min(...jumps);
-    const jMax = Math.max(...jumps);
-    const e = encOf(c.x);
-    const plan = planComparison(e, c.reach, jMin, jMax, method);
-    if (!plan) continue;
-    const before = snapshot(func);
-    const others = otherTableBits(func, op);
-    const round = rewrite(c, plan, method);
-    shifts.set(round, plan.k);
-    applyBitwidths(func, { roundShift: shifts });
-    const q = encOf(round.result).width;
-    const widened = [...others].some(([o, bits]) => encOf(o.operands[0]!).width > bits);
-    if (q >= e.width || widened) {
-      // Another table reads from the widened group, or the bound did not hold: keep the original.
-      shifts.delete(round);
-      unrewrite(c, round);
-      restore(func, before);
-      continue;
+/**
+ * Lowers `cands` together (they may read one group: lowering one alone would widen the others'
+ * inputs). Plans assume the group's current width; when the group ends up wider (several offsets
+ * share it), the affected plans are redone at that width. Commits only if no table reads more
+ * bits than before; otherwise restores the function and returns undefined.
+ */
+function lowerTogether(func: FuncOp, cands: readonly Candidate[], method: RoundingMethod): LoweredComparison[] | undefined {
+  const before = snapshot(func);
+  const chosen = new Set(cands.map((c) => c.op));
+  const widths = new Map<Operation, number>();
+  for (const op of func.body.ops) if (TABLE_OPS.has(op.name)) widths.set(op, encOf(op.operands[0]!).width);
+  const atLeast = new Map<Candidate, number>();
+  const done = new Map<Candidate, { round: Operation; plan: ComparisonPlan }>();
+  const undo = () => {
+    for (const [c, { round }] of done) unrewrite(c, round);
+    done.clear();
+    restore(func, before);
+  };
+  for (let iter = 0; iter < 4; iter++) {
+    for (const c of cands) {
+      if (done.has(c)) continue;
+      const plan = planComparison(c.input, c.reach, Math.min(...c.jumps), Math.max(...c.jumps), method, atLeast.get(c));
+      if (!plan) return undo(), undefined;
+      done.set(c, { round: rewrite(c, plan, method), plan });
     }
-    changes.push({ op, from: e.width, to: q, removedBits: encOf(round.operands[0]!).width - q });
-    intervals = analyzeIntervals(func);
+    applyBitwidths(func, { roundShift: new Map([...done.values()].map(({ round, plan }) => [round, plan.k])) });
+    let stable = true;
+    for (const [c, { round, plan }] of [...done]) {
+      if (encOf(round.result).width <= plan.q) continue;
+      stable = false;
+      atLeast.set(c, encOf(round.operands[0]!).width);
+      unrewrite(c, round);
+      done.delete(c);
+    }
+    if (stable) break;
   }
-  return { lowered: changes.length, changes };
+  const lowered: LoweredComparison[] = [];
+  for (const [c, { round }] of done) {
+    const to = encOf(round.result).width;
+    if (to >= c.input.width) return undo(), undefined;
+    lowered.push({ op: c.op, from: c.input.width, to, removedBits: encOf(round.operands[0]!).width - to });
+  }
+  const widened = [...widths].some(([op, bits]) => !chosen.has(op) && encOf(op.operands[0]!).width > bits);
+  if (widened || done.size < cands.length) return undo(), undefined;
+  return lowered;
+}
+
+export function lowerComparisons(func: FuncOp, method: RoundingMethod): LoweredComparison[] {
+  applyBitwidths(func);
+  const find = () => {
+    const intervals = analyzeIntervals(func);
+    return func.body.ops.map((op) => asComparison(op, intervals)).filter((c): c is Candidate => c !== undefined);
+  };
+  const all = find();
+  if (all.length === 0) return [];
+  const together = lowerTogether(func, all, method);
+  if (together) return together;
+  // Some comparison shares its group with another table: lower the others one at a time.
+  const out: LoweredComparison[] = [];
+  for (const op of all.map((c) => c.op)) {
+    const c = find().find((d) => d.op === op);
+    if (c) out.push(...(lowerTogether(func, [c], method) ?? []));
+  }
+  return out;
 }
 
 export const comparisonsPass: Pass = {
@@ -306,7 +339,7 @@ export const comparisonsPass: Pass = {
   },
   run(module: ModuleOp, options): PassReport {
     let lowered = 0;
-    for (const func of module.funcs) lowered += lowerComparisons(func, options["method"] as RoundingMethod).lowered;
+    for (const func of module.funcs) lowered += lowerComparisons(func, options["method"] as RoundingMethod).length;
     return { changed: lowered > 0, details: { lowered } };
   },
 };
