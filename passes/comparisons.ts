@@ -21,7 +21,7 @@
 import { type Attribute, type DenseAttr, denseAttr, stringAttr } from "../ir/attributes.js";
 import { Builder } from "../ir/builder.js";
 import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
-import { fail } from "../ir/diagnostics.js";
+import { CompileError, fail } from "../ir/diagnostics.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import * as nd from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, intRange, type IntType, intType, shapeOf, tensor, type Type, withElement } from "../ir/types.js";
@@ -290,7 +290,13 @@ function lowerTogether(func: FuncOp, cands: readonly Candidate[], method: Roundi
       if (!plan) return undo(), undefined;
       done.set(c, { round: rewrite(c, plan, method), plan });
     }
-    applyBitwidths(func, { roundShift: new Map([...done.values()].map(({ round, plan }) => [round, plan.k])) });
+    try {
+      applyBitwidths(func, { roundShift: new Map([...done.values()].map(({ round, plan }) => [round, plan.k])) });
+    } catch (e) {
+      // The group cannot take the offset (e.g. a sign cast pins its width): keep the original tables.
+      if (e instanceof CompileError) return undo(), undefined;
+      throw e;
+    }
     let stable = true;
     for (const [c, { round, plan }] of [...done]) {
       if (encOf(round.result).width <= plan.q) continue;
