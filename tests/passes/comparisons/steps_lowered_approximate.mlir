@@ -1,5 +1,3 @@
-// Approximate rounding. A plain table (`x < 11 ? 3 : 1`) and a mapped one whose rows jump at 4 and 20 read one input and
-// are lowered together; the table on %z is not a step and stays as it is.
 module {
   func.func @main(%x: tensor<3x!fhe.eint<5>>, %z: tensor<3x!fhe.eint<5>>) -> (tensor<3x!fhe.eint<2>>, tensor<3x!fhe.eint<2>>, tensor<3x!fhe.eint<3>>) {
     %a = fhe.apply_lookup_table %x {table = dense<[3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]> : tensor<32xi64>} : (tensor<3x!fhe.eint<5>>) -> tensor<3x!fhe.eint<2>>
