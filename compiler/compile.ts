@@ -48,6 +48,8 @@ export interface CompileOptions {
   readonly cryptoParameters?: boolean;
   readonly symmetricWeights?: boolean;
   readonly perChannelWeights?: boolean;
+  /** Lower comparisons against constants to a rounding and a 1–2-bit table (default true). */
+  readonly lowerComparisons?: boolean;
   /** Fuse univariate chains into single tables (default true). */
   readonly fuseTables?: boolean;
   /** "calibration": tighter widths from observed integer ranges (may overflow on unseen inputs). */
@@ -184,7 +186,8 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   // parameters. Without tables (linear models) outputs stay exact: fresh encryptions are precise.
   const hasTables = module.funcs[0]!.body.ops.some((op) => op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table");
   const roundOutputs = outputBits > 0 && hasTables;
-  const late: PipelineStep[] = [];
+  // Comparisons against constants become add + round + a 1–2-bit table before rounding sees them.
+  const late: PipelineStep[] = options.lowerComparisons ?? true ? [step("comparisons", { method: rounding.method })] : [];
   if (rounding.bits > 0 || roundOutputs) {
     late.push(step("rounding", { bits: rounding.bits > 0 ? rounding.bits : 62, method: rounding.method, outputs: roundOutputs, "output-bits": outputBits }));
   }

@@ -1,6 +1,7 @@
 // Passes by name, for pipelines written as text (`--passes=canonicalize,…`).
 import { bitwidthPass } from "./bitwidth.js";
 import { canonicalizePass } from "./canonicalize.js";
+import { comparisonsPass } from "./comparisons.js";
 import { cryptoParamsPass } from "./params/pass.js";
 import { lowerToTfhePass, tfheParamsPass } from "./lower_tfhe.js";
 import { quantizePass } from "./quantize/index.js";
@@ -29,7 +30,7 @@ export class PassRegistry {
 }
 
 export function createDefaultPassRegistry(): PassRegistry {
-  return new PassRegistry().register(canonicalizePass, quantizePass, bitwidthPass, roundingPass, tluFusionPass, lowerToTfhePass, tfheParamsPass, cryptoParamsPass);
+  return new PassRegistry().register(canonicalizePass, quantizePass, bitwidthPass, roundingPass, comparisonsPass, tluFusionPass, lowerToTfhePass, tfheParamsPass, cryptoParamsPass);
 }
 
 export const defaultPassRegistry: PassRegistry = createDefaultPassRegistry();
