@@ -150,6 +150,13 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     }),
   ];
   if (options.fuseTables ?? true) steps.push(step("tlu-fusion"));
+  // Comparisons against constants become add + round + a 1–2-bit table before the precision
+  // search or the rounding pass sees them (both leave tables that narrow alone).
+  // Exact by default: approximate rounding would flip decisions for inputs within the noise of a
+  // threshold (a few codes at N = 1024), which costs trees accuracy; exact rounding costs one 1-bit
+  // PBS per removed bit and decides every comparison as the clear circuit does.
+  const comparisonMethod = typeof options.roundingThresholdBits === "object" && options.roundingThresholdBits.method ? options.roundingThresholdBits.method : "exact";
+  if (options.lowerComparisons ?? true) steps.push(step("comparisons", { method: comparisonMethod }));
   const outputBits = options.outputRoundingBits ?? DEFAULT_OUTPUT_ROUNDING_BITS;
   if (!Number.isInteger(outputBits) || outputBits < 0 || outputBits > 30) fail("E0600", `outputRoundingBits must be an integer in 0..30 (0: off), got ${outputBits}`);
 
@@ -186,8 +193,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   // parameters. Without tables (linear models) outputs stay exact: fresh encryptions are precise.
   const hasTables = module.funcs[0]!.body.ops.some((op) => op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table");
   const roundOutputs = outputBits > 0 && hasTables;
-  // Comparisons against constants become add + round + a 1–2-bit table before rounding sees them.
-  const late: PipelineStep[] = options.lowerComparisons ?? true ? [step("comparisons", { method: rounding.method })] : [];
+  const late: PipelineStep[] = [];
   if (rounding.bits > 0 || roundOutputs) {
     late.push(step("rounding", { bits: rounding.bits > 0 ? rounding.bits : 62, method: rounding.method, outputs: roundOutputs, "output-bits": outputBits }));
   }
