@@ -21,6 +21,7 @@ import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
+import { type CostOptions, costSummary, type KeySizes, keyMemoryWarning, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes } from "./cost/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
@@ -43,28 +44,13 @@ export interface CircuitInfo {
   /** The TFHE parameter set chosen for the circuit (absent when compiled without parameter selection). */
   readonly parameters?: CryptoParameters;
   readonly keySizes?: KeySizes;
+  /** Ciphertext bytes of one sample: sent (inputs) and returned (outputs). */
+  readonly sampleBytes?: SampleSizes;
+  /** Estimated time of one sample, from the time model (compiler/cost/time_model.ts). */
+  readonly latency?: LatencyEstimate;
 }
 
-/** Evaluation-key sizes in bytes: plain (as the server holds them) and seeded (as the client sends them). */
-export interface KeySizes {
-  readonly bootstrapKey: number;
-  readonly keyswitchKey: number;
-  readonly seededBootstrapKey: number;
-  readonly seededKeyswitchKey: number;
-  readonly total: number;
-  readonly totalSeeded: number;
-}
-
-export function keySizes(p: CryptoParameters): KeySizes {
-  const { lweDimension: n, glweDimension: k, polynomialSize: N, pbsLevel: l, ksLevel: lks } = p;
-  // BSK: n GGSW ciphertexts of (k+1)·ℓ GLWE rows of (k+1)·N words; seeded keeps the bodies only.
-  const bootstrapKey = n * (k + 1) * (k + 1) * l * N * 8;
-  const seededBootstrapKey = n * (k + 1) * l * N * 8 + 32;
-  // KSK: kN·ℓ_KS LWE ciphertexts of n + 1 words; seeded keeps the bodies only.
-  const keyswitchKey = k * N * lks * (n + 1) * 8;
-  const seededKeyswitchKey = k * N * lks * 8 + 32;
-  return { bootstrapKey, keyswitchKey, seededBootstrapKey, seededKeyswitchKey, total: bootstrapKey + keyswitchKey, totalSeeded: seededBootstrapKey + seededKeyswitchKey };
-}
+export { keySizes, type KeySizes } from "./cost/key_sizes.js";
 
 export interface RunOptions {
   readonly fhe?: FheMode;
@@ -194,7 +180,9 @@ export class FheCircuit {
 
   // ---- reporting ----------------------------------------------------------------------------
 
-  info(): CircuitInfo {
+  /** What the circuit contains and, with a parameter set, what it costs (`opts`: threads, time model). */
+  info(opts: CostOptions = {}): CircuitInfo {
+    const program = this.parameters ? lowerCircuit(this) : undefined;
     const report = analyzeBitwidths(this.func);
     const ops: Record<string, number> = {};
     for (const op of this.func.body.ops) ops[op.name] = (ops[op.name] ?? 0) + 1;
@@ -225,7 +213,7 @@ export class FheCircuit {
       // With a parameter set, the lowered program counts exactly (exact-rounding bits, identity
       // lookups after approximate rounds read by linear ops); otherwise estimate from the fhe IR:
       // exact rounding costs one small PBS per removed bit, approximate rounding is free.
-      lookupsPerSample: this.parameters ? lowerCircuit(this).pbsPerSample :
+      lookupsPerSample: program ? program.pbsPerSample :
         tlus.reduce((s, t) => s + t.elements, 0) +
         roundOps
           .filter((o) => (o.attr("method") as { value: string }).value === "exact")
@@ -236,8 +224,23 @@ export class FheCircuit {
       maxWidth: report.maxWidth,
       roundOps: roundOps.length,
       pError: this.pError,
-      ...(this.parameters ? { parameters: this.parameters, keySizes: keySizes(this.parameters) } : {}),
+      ...(this.parameters && program ? { parameters: this.parameters, ...this.cost(this.parameters, program.func, opts) } : {}),
     };
+  }
+
+  private cost(p: CryptoParameters, func: FuncOp, opts: CostOptions): { keySizes: KeySizes; sampleBytes: SampleSizes; latency: LatencyEstimate } {
+    const values = (ts: readonly import("../ir/types.js").Type[]) => ts.reduce((s, t) => s + (shapeOf(t) as number[]).reduce((a, b) => a * b, 1), 0);
+    return costSummary(p, lookupsPerOp(func), values(func.args.map((a) => a.type)), values(func.body.terminator!.operands.map((v) => v.type)), opts);
+  }
+
+  /**
+   * Warnings about running this circuit on a machine (default: this one): one line when its keys
+   * would not fit in memory, naming the options that shrink them. Empty without a parameter set.
+   */
+  resourceWarnings(machine?: MachineMemory): string[] {
+    if (!this.parameters) return [];
+    const w = keyMemoryWarning(this.parameters, this.parameters.precision, machine);
+    return w ? [w] : [];
   }
 
   // ---- artifact -----------------------------------------------------------------------------

@@ -152,6 +152,7 @@ options:
       `wrote ${output}${clientNote}: ${info.tluCount} table lookup op(s) (${info.lookupsPerSample} PBS per sample), ` +
         `max table input ${info.maxTluInputPrecision} bits, widest accumulator ${info.maxAccumulatorWidth} bits\n`,
     );
+    for (const w of circuit.resourceWarnings()) ctx.stderr(`${w}\n`);
     return 0;
   },
 };
