@@ -15,13 +15,13 @@ import { verifyModule } from "../ir/verifier.js";
 import { type BatchTensor, simulateWithStats } from "../backends/clear/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
-import { TfheClient, TfheServer } from "../backends/tfhe/index.js";
+import { TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
 import { readInputFile, writeFileAtomic } from "./cli/io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
-import { type CostOptions, costSummary, type KeySizes, keyMemoryWarning, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes } from "./cost/index.js";
+import { type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes } from "./cost/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
@@ -224,13 +224,13 @@ export class FheCircuit {
       maxWidth: report.maxWidth,
       roundOps: roundOps.length,
       pError: this.pError,
-      ...(this.parameters && program ? { parameters: this.parameters, ...this.cost(this.parameters, program.func, opts) } : {}),
+      ...(this.parameters && program ? { parameters: this.parameters, ...this.cost(this.parameters, program, opts) } : {}),
     };
   }
 
-  private cost(p: CryptoParameters, func: FuncOp, opts: CostOptions): { keySizes: KeySizes; sampleBytes: SampleSizes; latency: LatencyEstimate } {
-    const values = (ts: readonly import("../ir/types.js").Type[]) => ts.reduce((s, t) => s + (shapeOf(t) as number[]).reduce((a, b) => a * b, 1), 0);
-    return costSummary(p, lookupsPerOp(func), values(func.args.map((a) => a.type)), values(func.body.terminator!.operands.map((v) => v.type)), opts);
+  private cost(p: CryptoParameters, program: TfheProgram, opts: CostOptions): CostSummary {
+    const values = (specs: readonly { readonly shape: readonly number[] }[]) => specs.reduce((s, v) => s + v.shape.reduce((a, b) => a * b, 1), 0);
+    return costSummary(p, lookupsPerOp(program.func), values(program.inputs), values(program.outputs), opts);
   }
 
   /**
