@@ -167,7 +167,11 @@ const SHAPES: readonly Shape[] = [
   [1, 32768, 1000, 15, 2, 4, 5],
 ];
 
-/** The shape with the smallest noise the 128-bit curve allows for each key (the time does not depend on σ). */
+/**
+ * The shape with the smallest noise the 128-bit curve allows for each key. σ does not change the
+ * time, except through the keyswitching key's word size: 4 bytes for every shape here (β·ℓ ≤ 24,
+ * σ ≥ 2^-28), as for the optimizer's sets so far; an 8-byte key would keyswitch more slowly.
+ */
 function shapeParameters([k, N, n, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel]: Shape): TfheParameters {
   const p = new TfheParameters({
     lweDimension: n, glweDimension: k, polynomialSize: N, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel,
