@@ -13,7 +13,10 @@ export interface KeySizes {
   /** Seeded keys as the client sends them: bodies only, masks regenerated from one seed. */
   readonly seededBootstrapKey: number;
   readonly seededKeyswitchKey: number;
-  /** The serialized seeded keys (bodies, seed, framing): the bytes sent once per client. */
+  /**
+   * The serialized seeded keys (bodies, seed, framing): the bytes sent once per client. The
+   * deployment files wrap them in a header of a few hundred bytes (compiler/deploy/artifacts.ts).
+   */
   readonly totalSeeded: number;
   /** Seeded keys as parsed in memory (every body a 64-bit word). */
   readonly seededInMemory: number;
