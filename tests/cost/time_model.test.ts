@@ -5,8 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { calibrate } from "../../bench/pbs.js";
 import { fitLine } from "../../bench/time_fit.js";
-import { estimateLatency, loadTimeModel, lookupTimeMs, parseTimeModel, TIME_MODEL_ENV, type TimeModel } from "../../compiler/cost/index.js";
+import { estimateLatency, loadTimeModel, lookupTimeMs, lookupWork, parseTimeModel, TIME_MODEL_ENV, type TimeModel } from "../../compiler/cost/index.js";
 import { BUILTIN_TIME_MODEL } from "../../compiler/cost/time_model_coefficients.js";
 import { CONCRETE_P4, CONCRETE_P8 } from "../../runtime/index.js";
 
@@ -26,6 +27,24 @@ describe("fitLine", () => {
     const f = fitLine(pts);
     expect(f.intercept).toBe(0);
     expect(f.slope).toBeGreaterThan(0);
+  });
+});
+
+describe("calibrate (bench/pbs.ts)", () => {
+  it("recovers the coefficients of synthetic keyswitch and PBS timings, and predicts the fused lookup", () => {
+    const shapes = [[1, 512, 500, 1, 3], [2, 1024, 800, 1, 3], [1, 2048, 600, 2, 7], [1, 16384, 1000, 2, 5]] as const;
+    const timings = shapes.map(([k, N, n, pbsLevel, ksLevel]) => {
+      const p = { ...CONCRETE_P4.raw(), glweDimension: k, polynomialSize: N, lweDimension: n, pbsLevel, ksLevel };
+      const w = lookupWork(p);
+      const keyswitchMs = 3e-7 * w.keyswitch + 0.01;
+      const pbsMs = 2e-7 * w.pbs + 0.04;
+      return { shape: "", k, N, n, pbsLevel, ksLevel, pbsWork: w.pbs, keyswitchWork: w.keyswitch, reps: 3, keyswitchMs, pbsMs, lookupMs: keyswitchMs + pbsMs, keygenMs: 0 };
+    });
+    const cal = calibrate(timings, "synthetic");
+    expect(cal.model.msPerPbsWork).toBeCloseTo(2e-7, 12);
+    expect(cal.model.msPerKeyswitchWork).toBeCloseTo(3e-7, 12);
+    expect(cal.model.msFixed).toBeCloseTo(0.05, 9);
+    expect(cal.maxLookupRelativeError).toBeLessThan(1e-9);
   });
 });
 
