@@ -21,7 +21,7 @@ import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
-import { type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes } from "./cost/index.js";
+import { type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, keySizes, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes } from "./cost/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
@@ -50,7 +50,7 @@ export interface CircuitInfo {
   readonly latency?: LatencyEstimate;
 }
 
-export { keySizes, type KeySizes } from "./cost/key_sizes.js";
+export { keySizes, type KeySizes } from "./cost/index.js";
 
 export interface RunOptions {
   readonly fhe?: FheMode;
@@ -239,7 +239,8 @@ export class FheCircuit {
    */
   resourceWarnings(machine?: MachineMemory): string[] {
     if (!this.parameters) return [];
-    const w = keyMemoryWarning(this.parameters, this.parameters.precision, machine);
+    const p = this.parameters;
+    const w = keyMemoryWarning(keySizes(p), p.polynomialSize, p.precision, machine);
     return w ? [w] : [];
   }
 

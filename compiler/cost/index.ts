@@ -6,7 +6,7 @@ import { keySizes, type KeySizes, sampleSizes, type SampleSizes } from "./key_si
 import { estimateLatency, type LatencyEstimate } from "./latency.js";
 import { loadTimeModel, type TimeModel } from "./time_model.js";
 
-export { keySizes, type KeySizes, sampleSizes, type SampleSizes } from "./key_sizes.js";
+export { combineKeySizes, keySizes, type KeySizes, sampleSizes, type SampleSizes } from "./key_sizes.js";
 export { estimateLatency, type LatencyEstimate, lookupsPerOp } from "./latency.js";
 export { loadTimeModel, lookupTimeMs, lookupWork, parseTimeModel, TIME_MODEL_ENV, type TimeModel, type TimeModelCoefficients } from "./time_model.js";
 export { keyMemory, type KeyMemory, keyMemoryWarning, type MachineMemory } from "./memory.js";

@@ -40,6 +40,27 @@ export function keySizes(p: TfheParameterFields): KeySizes {
   };
 }
 
+/**
+ * Keys of several parameter sets held together (a partitioned circuit), plus extra keyswitching
+ * keys (conversions between partitions: bytes in memory and serialized seeded). `bytesPerValue`
+ * becomes the largest of the sets'.
+ */
+export function combineKeySizes(parts: readonly KeySizes[], extraKeyswitch: { readonly inMemory: number; readonly seeded: number } = { inMemory: 0, seeded: 0 }): KeySizes {
+  if (parts.length === 0) throw new RangeError("combineKeySizes needs at least one key set");
+  const sum = (f: (k: KeySizes) => number) => parts.reduce((s, k) => s + f(k), 0);
+  return {
+    secretKey: sum((k) => k.secretKey),
+    bootstrapKey: sum((k) => k.bootstrapKey),
+    keyswitchKey: sum((k) => k.keyswitchKey) + extraKeyswitch.inMemory,
+    total: sum((k) => k.total) + extraKeyswitch.inMemory,
+    seededBootstrapKey: sum((k) => k.seededBootstrapKey),
+    seededKeyswitchKey: sum((k) => k.seededKeyswitchKey) + extraKeyswitch.seeded,
+    totalSeeded: sum((k) => k.totalSeeded) + extraKeyswitch.seeded,
+    seededInMemory: sum((k) => k.seededInMemory) + extraKeyswitch.seeded,
+    bytesPerValue: Math.max(...parts.map((k) => k.bytesPerValue)),
+  };
+}
+
 /** Ciphertext bytes per sample, sent (inputs) and returned (outputs), framing excluded. */
 export interface SampleSizes {
   readonly inputBytesPerSample: number;

@@ -1,7 +1,7 @@
 // Estimated latency of one sample: every table op runs its keyswitch + PBS in parallel over the
 // runtime's threads (backends/tfhe/execute.ts), so an op of e lookups takes ≈ ceil(e / threads)
 // lookup times; ops run one after the other. Linear ops are not counted (they are much cheaper).
-import type { FuncOp } from "../../ir/core.js";
+import type { FuncOp, Operation } from "../../ir/core.js";
 import { shapeOf } from "../../ir/types.js";
 import type { NoiseParameters } from "../../passes/params/noise.js";
 import { lookupTimeMs, type TimeModel } from "./time_model.js";
@@ -31,9 +31,12 @@ export function estimateLatency(model: TimeModel, p: NoiseParameters, lookupsPer
   return { singleThreadMs: single, allCoresMs: parallel, threads, msPerLookup: t, model: `${model.source} (${model.machine})` };
 }
 
-/** Table lookups of each keyswitch+PBS op of a lowered program, per sample, in program order. */
-export function lookupsPerOp(func: FuncOp): number[] {
+/**
+ * Table lookups of each keyswitch+PBS op of a lowered program, per sample, in program order
+ * (`select`: only some ops, e.g. one partition's).
+ */
+export function lookupsPerOp(func: FuncOp, select: (op: Operation) => boolean = () => true): number[] {
   return func.body.ops
-    .filter((op) => op.name === "tfhe.bootstrap" || op.name === "tfhe.mapped_bootstrap")
+    .filter((op) => (op.name === "tfhe.bootstrap" || op.name === "tfhe.mapped_bootstrap") && select(op))
     .map((op) => (shapeOf(op.result.type) as number[]).reduce((a, b) => a * b, 1));
 }

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile, type FheCircuit } from "../../compiler/index.js";
-import { keyMemory, lookupTimeMs, type TimeModel } from "../../compiler/cost/index.js";
+import { keyMemory, keySizes, lookupTimeMs, type TimeModel } from "../../compiler/cost/index.js";
 import { ciphertextBytes, evaluationKeySize, seededEvaluationKeySize } from "../../runtime/index.js";
 import { cli } from "../helpers/cli.js";
 import { loadFixture } from "../helpers/fixtures.js";
@@ -54,7 +54,7 @@ describe("circuit cost", () => {
   });
 
   it("warns when the keys exceed the machine's memory, or its free memory, and not otherwise", () => {
-    const peak = keyMemory(circuit.parameters!).peak;
+    const peak = keyMemory(keySizes(circuit.parameters!)).peak;
     expect(peak).toBeGreaterThan(evaluationKeySize(circuit.parameters!).inMemory);
     const small = circuit.resourceWarnings({ totalBytes: GiB, freeBytes: GiB / 2 });
     expect(small).toHaveLength(1);
