@@ -1,14 +1,23 @@
-// `npm run bench -- pbs [--sets a,b] [--reps N] [--batch N]`: KS+PBS latency on one thread,
-// batch throughput on all cores, key generation time and key sizes per parameter set; checks the
-// table lookup exhaustively for every message. Prints a markdown table, writes bench/out/pbs.json.
+// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--sets a,b] [--batch N]`
+//
+// 1. Calibrates the time model of compiler/cost/time_model.ts: times keyswitch, PBS and the fused
+//    KS+PBS on one thread at a spread of (k, N, n, PBS level, KS level) shapes (N = 512…32768,
+//    128-bit secure noise for each key size), fits t ≈ a·pbsCost + b·keyswitchCost + c, prints the
+//    coefficients and the fit error on the fused lookups, writes bench/out/pbs.json (usable as
+//    FHEC_TIME_MODEL=bench/out/pbs.json). `--save` also rewrites the built-in coefficients
+//    (compiler/cost/time_model_coefficients.ts): run it on a quiet machine, rebuild, commit.
+// 2. With `--sets`: per published set, KS+PBS latency on one thread, batch throughput on all
+//    cores, key generation time and key sizes, and an exhaustive check of one table lookup.
 import { randomInt } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import {
-  ClientKey, CONCRETE_P4, CONCRETE_P5, CONCRETE_P8, FHEC_P1, FHEC_P2, FHEC_P3, FHEC_P6, FHEC_P7, GATE_N630,
-  lookupTables, noise, runtimeInfo, type TfheParameters,
+  ClientKey, CONCRETE_P4, CONCRETE_P5, CONCRETE_P8, type EvaluationKeys, FHEC_P1, FHEC_P2, FHEC_P3, FHEC_P6, FHEC_P7, GATE_N630,
+  lookupTables, minNoiseStd, noise, runtimeInfo, TfheParameters,
 } from "../runtime/index.js";
+import { lookupTimeMs, lookupWork, timeOfWork, type TimeModelCoefficients } from "../compiler/cost/time_model.js";
+import { fitLine, type LineFit } from "./time_fit.js";
 
 interface SetSpec {
   key: string;
@@ -135,34 +144,192 @@ async function benchSet(spec: SetSpec, reps: number, batchArg: number | undefine
   };
 }
 
+// ---- time model calibration ----------------------------------------------------------------
+
+/** A timing shape: [k, N, n, PBS base log, PBS level, KS base log, KS level]. */
+type Shape = readonly [number, number, number, number, number, number, number];
+
+// Spread so that PBS work (∝ n·(k+1)·ℓ·N·log N) and keyswitch work (∝ kN·ℓ_KS·n) vary
+// independently; the base logs only keep β·ℓ in range (they do not change the time).
+const SHAPES: readonly Shape[] = [
+  [1, 512, 500, 23, 1, 4, 3],
+  [2, 512, 600, 15, 2, 3, 5],
+  [4, 512, 500, 23, 1, 2, 8],
+  [1, 1024, 700, 23, 1, 3, 5],
+  [2, 1024, 800, 23, 1, 4, 3],
+  [3, 1024, 900, 15, 2, 3, 4],
+  [1, 2048, 780, 23, 1, 3, 5],
+  [1, 2048, 600, 15, 2, 2, 7],
+  [2, 2048, 1000, 15, 2, 3, 6],
+  [1, 1024, 700, 10, 4, 2, 10],
+  [1, 4096, 850, 15, 2, 3, 5],
+  [1, 4096, 800, 7, 5, 2, 10],
+  [1, 8192, 900, 15, 2, 4, 4],
+  [1, 16384, 1000, 15, 2, 4, 5],
+  [1, 32768, 1000, 15, 2, 4, 5],
+];
+
+/**
+ * The shape with the smallest noise the 128-bit curve allows for each key. σ does not change the
+ * time, except through the keyswitching key's word size: 4 bytes for every shape here (β·ℓ ≤ 24,
+ * σ ≥ 2^-28), as for the optimizer's sets so far; an 8-byte key would keyswitch more slowly.
+ */
+function shapeParameters([k, N, n, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel]: Shape): TfheParameters {
+  const p = new TfheParameters({
+    lweDimension: n, glweDimension: k, polynomialSize: N, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel,
+    lweNoiseStd: minNoiseStd(n), glweNoiseStd: minNoiseStd(k * N),
+  }, `timing k=${k} N=${N} n=${n} PBS ${pbsBaseLog}×${pbsLevel} KS ${ksBaseLog}×${ksLevel}`);
+  p.assertSecure();
+  return p;
+}
+
+interface Timing {
+  shape: string;
+  k: number;
+  N: number;
+  n: number;
+  pbsLevel: number;
+  ksLevel: number;
+  pbsWork: number;
+  keyswitchWork: number;
+  reps: number;
+  keyswitchMs: number;
+  pbsMs: number;
+  lookupMs: number;
+  keygenMs: number;
+}
+
+/** Median of `reps` timings of `f` (after one warm-up call), reps bounded by a time budget. */
+function timeMedian(f: () => void, maxReps: number, budgetMs: number): { ms: number; reps: number } {
+  let t = performance.now();
+  f();
+  const first = performance.now() - t;
+  const reps = Math.max(3, Math.min(maxReps, Math.floor(budgetMs / Math.max(first, 1e-3))));
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    t = performance.now();
+    f();
+    times.push(performance.now() - t);
+  }
+  return { ms: median(times), reps };
+}
+
+async function timeShape(params: TfheParameters, maxReps: number): Promise<Timing> {
+  let t = performance.now();
+  const client = ClientKey.generate(params);
+  const server: EvaluationKeys = await (await client.generateSeededEvaluationKeys()).expand();
+  const keygenMs = performance.now() - t;
+  const one = client.encrypt([1], 1);
+  const small = server.keyswitchSync(one, { parallel: false });
+  const tables = lookupTables([0, 1], 1);
+  const budget = 3000;
+  const ks = timeMedian(() => server.keyswitchSync(one, { parallel: false }), maxReps, budget);
+  const pbs = timeMedian(() => server.bootstrapSync(small, tables, { parallel: false }), maxReps, budget);
+  const both = timeMedian(() => server.applyLookupTableSync(one, tables, { parallel: false }), maxReps, budget);
+  const w = lookupWork(params);
+  return {
+    shape: params.name ?? "", k: params.glweDimension, N: params.polynomialSize, n: params.lweDimension,
+    pbsLevel: params.pbsLevel, ksLevel: params.ksLevel, pbsWork: w.pbs, keyswitchWork: w.keyswitch,
+    reps: Math.min(ks.reps, pbs.reps, both.reps), keyswitchMs: ks.ms, pbsMs: pbs.ms, lookupMs: both.ms, keygenMs,
+  };
+}
+
+export interface Calibration {
+  readonly model: TimeModelCoefficients;
+  readonly fit: { readonly pbs: LineFit; readonly keyswitch: LineFit };
+  /** Fused KS+PBS: measured vs the model's prediction. */
+  readonly maxLookupRelativeError: number;
+}
+
+export function calibrate(timings: readonly Timing[], machine: string): Calibration {
+  const pbs = fitLine(timings.map((t) => ({ work: t.pbsWork, ms: t.pbsMs })));
+  const keyswitch = fitLine(timings.map((t) => ({ work: t.keyswitchWork, ms: t.keyswitchMs })));
+  const model = { msPerPbsWork: pbs.slope, msPerKeyswitchWork: keyswitch.slope, msFixed: pbs.intercept + keyswitch.intercept, machine };
+  const maxLookupRelativeError = Math.max(...timings.map((t) => {
+    const predicted = timeOfWork(model, { pbs: t.pbsWork, keyswitch: t.keyswitchWork });
+    return Math.abs(predicted - t.lookupMs) / t.lookupMs;
+  }));
+  return { model, fit: { pbs, keyswitch }, maxLookupRelativeError };
+}
+
+function coefficientsSource(m: TimeModelCoefficients): string {
+  return `// GENERATED by \`npm run bench -- pbs --save\` (bench/pbs.ts): the built-in time model.
+// Rerun that command on the machine to model (quiet, nothing else running), rebuild, commit.
+import type { TimeModelCoefficients } from "./time_model.js";
+
+export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
+  msPerPbsWork: ${m.msPerPbsWork.toExponential(6)},
+  msPerKeyswitchWork: ${m.msPerKeyswitchWork.toExponential(6)},
+  msFixed: ${m.msFixed.toExponential(6)},
+  machine: ${JSON.stringify(m.machine)},
+};
+`;
+}
+
 export async function main(args: string[]): Promise<void> {
-  const wanted = (arg(args, "--sets") ?? ALL.map((s) => s.key).join(",")).split(",");
+  const setsArg = arg(args, "--sets");
+  const wanted = setsArg === undefined ? [] : setsArg.split(",");
   const unknown = wanted.filter((w) => !ALL.some((s) => s.key === w));
   if (unknown.length) throw new Error(`unknown set(s) ${unknown.join(", ")}; known: ${ALL.map((s) => s.key).join(", ")}`);
   const reps = Number(arg(args, "--reps") ?? 20);
   if (!Number.isInteger(reps) || reps < 1) throw new Error("--reps must be a positive integer");
+  const maxN = Number(arg(args, "--max-n") ?? 32768);
+  if (!Number.isInteger(maxN) || maxN < 512) throw new Error("--max-n must be an integer ≥ 512");
   const batchArg = arg(args, "--batch") === undefined ? undefined : Number(arg(args, "--batch"));
   const info = runtimeInfo();
-  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} vCPU, kernel ${info.kernel}, ${info.threads} threads`;
+  const date = new Date().toISOString();
   const load = loadavg()[0]!.toFixed(2);
-  console.log(`# KS+PBS benchmark\n\nMachine: ${machine}; load average at start ${load}\n`);
+  // The load average goes into the model's label: a calibration on a busy machine overestimates.
+  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} vCPU, kernel ${info.kernel}, load ${load}, ${date.slice(0, 10)}`;
+  console.log(`# KS+PBS benchmark\n\nMachine: ${machine}, ${info.threads} threads; load average at start ${load}\n`);
+
+  // 1. Time model.
+  const timings: Timing[] = [];
+  for (const shape of SHAPES.filter((s) => s[1] <= maxN)) {
+    const params = shapeParameters(shape);
+    process.stderr.write(`bench pbs: ${params.name}...\n`);
+    timings.push(await timeShape(params, reps));
+  }
+  const cal = calibrate(timings, machine);
+  const th = "| k | N | n | PBS ℓ | KS ℓ | reps | KS ms | PBS ms | KS+PBS ms | model ms | keygen s |";
+  console.log(`## One thread, per lookup\n\n${th}\n|${th.split("|").slice(1, -1).map(() => "---").join("|")}|`);
+  for (const t of timings) {
+    const model = timeOfWork(cal.model, { pbs: t.pbsWork, keyswitch: t.keyswitchWork });
+    console.log(`| ${t.k} | ${t.N} | ${t.n} | ${t.pbsLevel} | ${t.ksLevel} | ${t.reps} | ${t.keyswitchMs.toFixed(3)} | ${t.pbsMs.toFixed(3)} | ` +
+      `${t.lookupMs.toFixed(3)} | ${model.toFixed(3)} | ${(t.keygenMs / 1000).toFixed(2)} |`);
+  }
+  console.log(`\nFitted: t_lookup ≈ ${cal.model.msPerPbsWork.toExponential(4)}·pbsCost + ${cal.model.msPerKeyswitchWork.toExponential(4)}·keyswitchCost + ${cal.model.msFixed.toFixed(4)} ms` +
+    ` (largest error on the measured KS+PBS: ${(100 * cal.maxLookupRelativeError).toFixed(1)}%)`);
+
+  // 2. Published sets (optional).
   const rows: Row[] = [];
   for (const spec of ALL.filter((s) => wanted.includes(s.key))) {
     process.stderr.write(`bench pbs: ${spec.params.name}...\n`);
     rows.push(await benchSet(spec, reps, batchArg));
   }
-  const header = "| set | p | n | k | N | PBS | KS | KS+PBS 1 thread, latency ms: median (min) | 1 thread, batch of 8 (ms/op) | batch ms/op (all cores) | keygen s | expand s | eval keys MiB | seeded MiB | p_err (model) | exhaustive |";
-  console.log(header);
-  console.log(`|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
-  for (const r of rows) {
-    console.log(`| ${r.set} | ${r.precision} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} (${r.singleThreadMsMin.toFixed(2)}) | ` +
-      `${r.singleThreadBatchedMsPerOp.toFixed(2)} | ` +
-      `${r.batchMsPerOp.toFixed(2)} | ${(r.keygenMs / 1000).toFixed(2)} | ${(r.expandMs / 1000).toFixed(2)} | ` +
-      `${mib(r.evalKeyBytes)} | ${mib(r.seededEvalKeyBytes)} | ${r.predictedPError.toExponential(1)} | ${r.exhaustiveCheck} |`);
+  if (rows.length > 0) {
+    const header = "| set | p | n | k | N | PBS | KS | KS+PBS 1 thread, latency ms: median (min) | model ms | 1 thread, batch of 8 (ms/op) | batch ms/op (all cores) | keygen s | expand s | eval keys MiB | seeded MiB | p_err (model) | exhaustive |";
+    console.log(`\n## Published sets\n\n${header}`);
+    console.log(`|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
+    for (const r of rows) {
+      const spec = ALL.find((s) => (s.params.name ?? s.key) === r.set)!;
+      console.log(`| ${r.set} | ${r.precision} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} (${r.singleThreadMsMin.toFixed(2)}) | ` +
+        `${lookupTimeMs(cal.model, spec.params).toFixed(2)} | ${r.singleThreadBatchedMsPerOp.toFixed(2)} | ` +
+        `${r.batchMsPerOp.toFixed(2)} | ${(r.keygenMs / 1000).toFixed(2)} | ${(r.expandMs / 1000).toFixed(2)} | ` +
+        `${mib(r.evalKeyBytes)} | ${mib(r.seededEvalKeyBytes)} | ${r.predictedPError.toExponential(1)} | ${r.exhaustiveCheck} |`);
+    }
   }
+
   const outDir = join(process.cwd(), "bench", "out");
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "pbs.json"),
-    JSON.stringify({ machine, loadAverageAtStart: Number(load), date: new Date().toISOString(), rows }, null, 2) + "\n");
-  console.log(`\nwrote ${join("bench", "out", "pbs.json")}`);
+  writeFileSync(join(outDir, "pbs.json"), JSON.stringify({
+    machine, threads: info.threads, loadAverageAtStart: Number(load), date,
+    model: cal.model, fit: cal.fit, maxLookupRelativeError: cal.maxLookupRelativeError, timings, rows,
+  }, null, 2) + "\n");
+  console.log(`\nwrote ${join("bench", "out", "pbs.json")} (use it with FHEC_TIME_MODEL=bench/out/pbs.json)`);
+  if (args.includes("--save")) {
+    const file = join(process.cwd(), "compiler", "cost", "time_model_coefficients.ts");
+    writeFileSync(file, coefficientsSource(cal.model));
+    console.log(`wrote ${join("compiler", "cost", "time_model_coefficients.ts")}: run \`npm run build:ts\` and commit it`);
+  }
 }

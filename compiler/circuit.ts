@@ -16,12 +16,13 @@ import type { PrecisionReport } from "./precision.js";
 import { type BatchTensor, type SimulationResult, simulateWithStats } from "../backends/clear/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
-import { TfheClient, TfheServer } from "../backends/tfhe/index.js";
+import { TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
 import { readInputFile, writeFileAtomic } from "./cli/io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
+import { type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, keySizes, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes } from "./cost/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
@@ -51,28 +52,13 @@ export interface CircuitInfo {
   /** The TFHE parameter set chosen for the circuit (absent when compiled without parameter selection). */
   readonly parameters?: CryptoParameters;
   readonly keySizes?: KeySizes;
+  /** Ciphertext bytes of one sample: sent (inputs) and returned (outputs). */
+  readonly sampleBytes?: SampleSizes;
+  /** Estimated time of one sample, from the time model (compiler/cost/time_model.ts). */
+  readonly latency?: LatencyEstimate;
 }
 
-/** Evaluation-key sizes in bytes: plain (as the server holds them) and seeded (as the client sends them). */
-export interface KeySizes {
-  readonly bootstrapKey: number;
-  readonly keyswitchKey: number;
-  readonly seededBootstrapKey: number;
-  readonly seededKeyswitchKey: number;
-  readonly total: number;
-  readonly totalSeeded: number;
-}
-
-export function keySizes(p: CryptoParameters): KeySizes {
-  const { lweDimension: n, glweDimension: k, polynomialSize: N, pbsLevel: l, ksLevel: lks } = p;
-  // BSK: n GGSW ciphertexts of (k+1)·ℓ GLWE rows of (k+1)·N words; seeded keeps the bodies only.
-  const bootstrapKey = n * (k + 1) * (k + 1) * l * N * 8;
-  const seededBootstrapKey = n * (k + 1) * l * N * 8 + 32;
-  // KSK: kN·ℓ_KS LWE ciphertexts of n + 1 words; seeded keeps the bodies only.
-  const keyswitchKey = k * N * lks * (n + 1) * 8;
-  const seededKeyswitchKey = k * N * lks * 8 + 32;
-  return { bootstrapKey, keyswitchKey, seededBootstrapKey, seededKeyswitchKey, total: bootstrapKey + keyswitchKey, totalSeeded: seededBootstrapKey + seededKeyswitchKey };
-}
+export { keySizes, type KeySizes } from "./cost/index.js";
 
 export interface RunOptions {
   readonly fhe?: FheMode;
@@ -228,7 +214,9 @@ export class FheCircuit {
 
   // ---- reporting ----------------------------------------------------------------------------
 
-  info(): CircuitInfo {
+  /** What the circuit contains and, with a parameter set, what it costs (`opts`: threads, time model). */
+  info(opts: CostOptions = {}): CircuitInfo {
+    const program = this.parameters ? lowerCircuit(this) : undefined;
     const report = analyzeBitwidths(this.func);
     const ops: Record<string, number> = {};
     for (const op of this.func.body.ops) ops[op.name] = (ops[op.name] ?? 0) + 1;
@@ -260,7 +248,7 @@ export class FheCircuit {
       // With a parameter set, the lowered program counts exactly (exact-rounding bits, identity
       // lookups after approximate rounds read by linear ops); otherwise estimate from the fhe IR:
       // exact rounding costs one small PBS per removed bit, approximate rounding is free.
-      lookupsPerSample: this.parameters ? lowerCircuit(this).pbsPerSample :
+      lookupsPerSample: program ? program.pbsPerSample :
         tlus.reduce((s, t) => s + t.elements, 0) +
         roundOps
           .filter((o) => (o.attr("method") as { value: string }).value === "exact")
@@ -271,8 +259,24 @@ export class FheCircuit {
       maxWidth: report.maxWidth,
       roundOps: roundOps.length,
       pError: this.pError,
-      ...(this.parameters ? { parameters: this.parameters, keySizes: keySizes(this.parameters) } : {}),
+      ...(this.parameters && program ? { parameters: this.parameters, ...this.cost(this.parameters, program, opts) } : {}),
     };
+  }
+
+  private cost(p: CryptoParameters, program: TfheProgram, opts: CostOptions): CostSummary {
+    const values = (specs: readonly { readonly shape: readonly number[] }[]) => specs.reduce((s, v) => s + v.shape.reduce((a, b) => a * b, 1), 0);
+    return costSummary(p, lookupsPerOp(program.func), values(program.inputs), values(program.outputs), opts);
+  }
+
+  /**
+   * Warnings about running this circuit on a machine (default: this one): one line when its keys
+   * would not fit in memory, naming the options that shrink them. Empty without a parameter set.
+   */
+  resourceWarnings(machine?: MachineMemory): string[] {
+    if (!this.parameters) return [];
+    const p = this.parameters;
+    const w = keyMemoryWarning(keySizes(p), p.polynomialSize, p.precision, machine);
+    return w ? [w] : [];
   }
 
   // ---- artifact -----------------------------------------------------------------------------

@@ -158,6 +158,7 @@ options:
         `max table input ${info.maxTluInputPrecision} bits, widest accumulator ${info.maxAccumulatorWidth} bits\n`,
     );
     if (circuit.precision) ctx.stderr(`${precisionSummary(circuit.precision)}\n`);
+    for (const w of circuit.resourceWarnings()) ctx.stderr(`${w}\n`);
     return 0;
   },
 };

@@ -2,6 +2,40 @@
 import { type Command, requiredPositional } from "../command.js";
 import { type CircuitInfo, FheCircuit } from "../../circuit.js";
 
+/** Binary units: B, KiB, MiB, GiB. */
+export function bytes(b: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (b >= 1024 && i < units.length - 1) {
+    b /= 1024;
+    i++;
+  }
+  return i === 0 ? `${b} B` : `${b.toFixed(1)} ${units[i]}`;
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms.toPrecision(3)} ms` : ms < 120_000 ? `${(ms / 1000).toPrecision(3)} s` : `${(ms / 60_000).toPrecision(3)} min`;
+}
+
+/** Key sizes, bytes per sample and estimated latency of one parameter set. */
+export function costLines(info: Pick<CircuitInfo, "keySizes" | "sampleBytes" | "latency">): string[] {
+  const lines: string[] = [];
+  const k = info.keySizes;
+  if (k) {
+    lines.push(`  secret key (client only): ${bytes(k.secretKey)}`);
+    lines.push(`  evaluation keys sent by the client (seeded): ${bytes(k.totalSeeded)} (bootstrapping ${bytes(k.seededBootstrapKey)}, keyswitching ${bytes(k.seededKeyswitchKey)})`);
+    lines.push(`  evaluation keys held by the server (expanded): ${bytes(k.total)} (bootstrapping ${bytes(k.bootstrapKey)}, keyswitching ${bytes(k.keyswitchKey)})`);
+  }
+  const s = info.sampleBytes;
+  if (s) lines.push(`  per sample: ${bytes(s.inputBytesPerSample)} of ciphertexts sent, ${bytes(s.outputBytesPerSample)} returned`);
+  const l = info.latency;
+  if (l) {
+    lines.push(`  estimated latency per sample: ${duration(l.singleThreadMs)} on 1 thread, ${duration(l.allCoresMs)} on ${l.threads} threads ` +
+      `(${duration(l.msPerLookup)} per table lookup; time model: ${l.model})`);
+  }
+  return lines;
+}
+
 function text(info: CircuitInfo): string {
   const lines: string[] = [];
   lines.push("inputs:");
@@ -20,8 +54,7 @@ function text(info: CircuitInfo): string {
   if (p && info.keySizes) {
     lines.push(`TFHE parameters (128-bit secure): n = ${p.lweDimension}, k = ${p.glweDimension}, N = ${p.polynomialSize}, PBS 2^${p.pbsBaseLog} × ${p.pbsLevel}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`);
     lines.push(`  noise std (fraction of q): LWE ${p.lweNoiseStd.toExponential(3)}, GLWE ${p.glweNoiseStd.toExponential(3)}; sized for ${p.precision}-bit reads at ν² = ${p.maxNorm2}`);
-    const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-    lines.push(`  evaluation keys: ${mb(info.keySizes.total)} (seeded, as sent by the client: ${mb(info.keySizes.totalSeeded)})`);
+    lines.push(...costLines(info));
   }
   lines.push("ops:");
   for (const [name, n] of Object.entries(info.ops).sort()) lines.push(`  ${name}: ${n}`);
@@ -30,8 +63,12 @@ function text(info: CircuitInfo): string {
 
 export const infoCommand: Command = {
   name: "info",
-  summary: "Describe a compiled circuit (ops, table lookups, precisions, quantizers)",
+  summary: "Describe a compiled circuit (ops, table lookups, precisions, quantizers, key sizes, latency)",
   help: `usage: fhec info <circuit.fhe> [--json]
+
+Sizes are exact (the runtime's own layouts). The latency is an estimate from a time model of
+one table lookup (built in, or the calibration file named by FHEC_TIME_MODEL, written by
+\`npm run bench -- pbs\`); linear operations are not counted.
 
 options:
   --json   machine-readable output

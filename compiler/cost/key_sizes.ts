@@ -1,0 +1,73 @@
+// Key and ciphertext sizes of one parameter set, in bytes, from the runtime's own layouts
+// (runtime/sizes.ts): what the client keeps, what it sends, what the server holds.
+import { type TfheParameterFields, ciphertextBytes, evaluationKeySize, secretKeySize, seededEvaluationKeySize } from "../../runtime/index.js";
+
+export interface KeySizes {
+  /** Serialized secret key (stays on the client). */
+  readonly secretKey: number;
+  /** Expanded keys as the server holds them: Fourier bootstrapping key and keyswitching key. */
+  readonly bootstrapKey: number;
+  readonly keyswitchKey: number;
+  /** Expanded keys in server memory (bootstrapKey + keyswitchKey). */
+  readonly total: number;
+  /** Seeded keys as the client sends them: bodies only, masks regenerated from one seed. */
+  readonly seededBootstrapKey: number;
+  readonly seededKeyswitchKey: number;
+  /**
+   * The serialized seeded keys (bodies, seed, framing): the bytes sent once per client. The
+   * deployment files wrap them in a header of a few hundred bytes (compiler/deploy/artifacts.ts).
+   */
+  readonly totalSeeded: number;
+  /** Seeded keys as parsed in memory (every body a 64-bit word). */
+  readonly seededInMemory: number;
+  /** One encrypted value under the big key (how inputs are sent and outputs returned). */
+  readonly bytesPerValue: number;
+}
+
+export function keySizes(p: TfheParameterFields): KeySizes {
+  const expanded = evaluationKeySize(p);
+  const seeded = seededEvaluationKeySize(p);
+  return {
+    secretKey: secretKeySize(p).serialized,
+    bootstrapKey: expanded.bootstrapKey,
+    keyswitchKey: expanded.keyswitchKey,
+    total: expanded.inMemory,
+    seededBootstrapKey: seeded.bootstrapKey,
+    seededKeyswitchKey: seeded.keyswitchKey,
+    totalSeeded: seeded.serialized,
+    seededInMemory: seeded.inMemory,
+    bytesPerValue: ciphertextBytes(p.glweDimension * p.polynomialSize),
+  };
+}
+
+/**
+ * Keys of several parameter sets held together (a partitioned circuit), plus extra keyswitching
+ * keys (conversions between partitions: bytes in memory and serialized seeded). `bytesPerValue`
+ * becomes the largest of the sets'.
+ */
+export function combineKeySizes(parts: readonly KeySizes[], extraKeyswitch: { readonly inMemory: number; readonly seeded: number } = { inMemory: 0, seeded: 0 }): KeySizes {
+  if (parts.length === 0) throw new RangeError("combineKeySizes needs at least one key set");
+  const sum = (f: (k: KeySizes) => number) => parts.reduce((s, k) => s + f(k), 0);
+  return {
+    secretKey: sum((k) => k.secretKey),
+    bootstrapKey: sum((k) => k.bootstrapKey),
+    keyswitchKey: sum((k) => k.keyswitchKey) + extraKeyswitch.inMemory,
+    total: sum((k) => k.total) + extraKeyswitch.inMemory,
+    seededBootstrapKey: sum((k) => k.seededBootstrapKey),
+    seededKeyswitchKey: sum((k) => k.seededKeyswitchKey) + extraKeyswitch.seeded,
+    totalSeeded: sum((k) => k.totalSeeded) + extraKeyswitch.seeded,
+    seededInMemory: sum((k) => k.seededInMemory) + extraKeyswitch.seeded,
+    bytesPerValue: Math.max(...parts.map((k) => k.bytesPerValue)),
+  };
+}
+
+/** Ciphertext bytes per sample, sent (inputs) and returned (outputs), framing excluded. */
+export interface SampleSizes {
+  readonly inputBytesPerSample: number;
+  readonly outputBytesPerSample: number;
+}
+
+export function sampleSizes(p: TfheParameterFields, inputValues: number, outputValues: number): SampleSizes {
+  const v = ciphertextBytes(p.glweDimension * p.polynomialSize);
+  return { inputBytesPerSample: inputValues * v, outputBytesPerSample: outputValues * v };
+}

@@ -1,0 +1,87 @@
+// Exact byte sizes of the runtime's keys and ciphertexts, in memory and serialized, from the
+// parameters alone (no key needed). The layouts are those of native/src/serialize.cpp (framing) and
+// native/src/params.hpp (word counts); tests/runtime/sizes.test.ts pins both to real serializations.
+import { TfheParameters, type TfheParameterFields } from "./parameters.js";
+
+/** Every artifact starts with "FHEC", a 4-byte kind, u32 version, u32 reserved, u64 parameter hash. */
+const HEADER_BYTES = 24;
+/** The embedded parameter set: 7 × u32 then 2 × f64. */
+const PARAMS_BYTES = 7 * 4 + 2 * 8;
+/** Each array is preceded by its u64 element count. */
+const COUNT_BYTES = 8;
+/** Public seed from which seeded keys regenerate their masks. */
+const SEED_BYTES = 32;
+
+function params(p: TfheParameterFields): TfheParameters {
+  return p instanceof TfheParameters ? p : new TfheParameters(p);
+}
+
+/** Secret key: one byte per key bit, the LWE key (n) then the GLWE key (kN). */
+export interface SecretKeySize {
+  readonly serialized: number;
+}
+
+export function secretKeySize(fields: TfheParameterFields): SecretKeySize {
+  const p = params(fields);
+  return { serialized: HEADER_BYTES + PARAMS_BYTES + COUNT_BYTES + p.lweDimension + COUNT_BYTES + p.bigDimension };
+}
+
+/** Sizes of one pair of evaluation keys (keyswitching + bootstrapping). */
+export interface KeyPairSize {
+  /** Keyswitching-key payload bytes. */
+  readonly keyswitchKey: number;
+  /** Bootstrapping-key payload bytes. */
+  readonly bootstrapKey: number;
+  /** Bytes the runtime allocates for the pair (payloads as held in memory). */
+  readonly inMemory: number;
+  /** Bytes of the serialized artifact (payloads, counts, header, parameters, seed). */
+  readonly serialized: number;
+}
+
+/**
+ * Seeded evaluation keys, as the client sends them: the mask seed and the bodies only —
+ * kN·ℓ_KS keyswitching bodies (stored in 4 bytes when the runtime keeps the key rounded to 32 bits,
+ * see TfheParameters.keyswitchKeyWordBytes) and n·(k+1)·ℓ_PBS·N bootstrapping bodies of 8 bytes.
+ * In memory the runtime holds every body as a u64.
+ */
+export function seededEvaluationKeySize(fields: TfheParameterFields): KeyPairSize {
+  const p = params(fields);
+  const kskBodies = p.bigDimension * p.ksLevel;
+  const bskBodies = p.lweDimension * (p.glweDimension + 1) * p.pbsLevel * p.polynomialSize;
+  const keyswitchKey = kskBodies * p.keyswitchKeyWordBytes;
+  const bootstrapKey = bskBodies * 8;
+  return {
+    keyswitchKey,
+    bootstrapKey,
+    inMemory: (kskBodies + bskBodies) * 8 + SEED_BYTES,
+    serialized: HEADER_BYTES + PARAMS_BYTES + SEED_BYTES + COUNT_BYTES + keyswitchKey + COUNT_BYTES + bootstrapKey,
+  };
+}
+
+/**
+ * Expanded evaluation keys, as the server holds them: the keyswitching key of kN·ℓ_KS LWE
+ * ciphertexts of n + 1 words, and the bootstrapping key in the Fourier domain, n·(k+1)·ℓ_PBS
+ * GLWE rows of (k+1) polynomials of N/2 complex f64 (N doubles each).
+ */
+export function evaluationKeySize(fields: TfheParameterFields): KeyPairSize {
+  const p = params(fields);
+  const keyswitchKey = p.bigDimension * p.ksLevel * (p.lweDimension + 1) * p.keyswitchKeyWordBytes;
+  const bootstrapKey = p.lweDimension * (p.glweDimension + 1) * p.pbsLevel * (p.glweDimension + 1) * p.polynomialSize * 8;
+  return {
+    keyswitchKey,
+    bootstrapKey,
+    inMemory: keyswitchKey + bootstrapKey,
+    serialized: HEADER_BYTES + PARAMS_BYTES + COUNT_BYTES + keyswitchKey + COUNT_BYTES + bootstrapKey,
+  };
+}
+
+/** Bytes of one LWE ciphertext of the given dimension (mask of `dimension` words and a body). */
+export function ciphertextBytes(dimension: number): number {
+  return (dimension + 1) * 8;
+}
+
+/** Bytes of a serialized ciphertext tensor: header, dimension, rank, shape, count, then the words. */
+export function ciphertextTensorBytes(dimension: number, shape: readonly number[]): number {
+  const count = shape.reduce((a, b) => a * b, 1);
+  return HEADER_BYTES + 8 + 4 + 8 * shape.length + COUNT_BYTES + count * ciphertextBytes(dimension);
+}

@@ -1,0 +1,87 @@
+// The time model: the fit recovers known coefficients, calibration files override the built-in
+// model (and bad ones are one clear error), and the latency arithmetic follows the executor's
+// parallelism (an op of e lookups on t threads takes ceil(e/t) lookup times).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { calibrate } from "../../bench/pbs.js";
+import { fitLine } from "../../bench/time_fit.js";
+import { estimateLatency, loadTimeModel, lookupTimeMs, lookupWork, parseTimeModel, TIME_MODEL_ENV, type TimeModel } from "../../compiler/cost/index.js";
+import { BUILTIN_TIME_MODEL } from "../../compiler/cost/time_model_coefficients.js";
+import { CONCRETE_P4, CONCRETE_P8 } from "../../runtime/index.js";
+
+const MODEL: TimeModel = { msPerPbsWork: 1e-6, msPerKeyswitchWork: 2e-7, msFixed: 0.05, machine: "test", source: "test" };
+
+describe("fitLine", () => {
+  it("recovers slope and intercept from exact points", () => {
+    const pts = [1e6, 3e6, 1e7, 5e7].map((work) => ({ work, ms: 2e-6 * work + 0.3 }));
+    const f = fitLine(pts);
+    expect(f.slope).toBeCloseTo(2e-6, 12);
+    expect(f.intercept).toBeCloseTo(0.3, 9);
+    expect(f.maxRelativeError).toBeLessThan(1e-9);
+  });
+
+  it("keeps coefficients non-negative (a line through the origin when the intercept would be negative)", () => {
+    const pts = [1e6, 2e6, 4e6].map((work) => ({ work, ms: 1e-6 * work - 0.5 }));
+    const f = fitLine(pts);
+    expect(f.intercept).toBe(0);
+    expect(f.slope).toBeGreaterThan(0);
+  });
+});
+
+describe("calibrate (bench/pbs.ts)", () => {
+  it("recovers the coefficients of synthetic keyswitch and PBS timings, and predicts the fused lookup", () => {
+    const shapes = [[1, 512, 500, 1, 3], [2, 1024, 800, 1, 3], [1, 2048, 600, 2, 7], [1, 16384, 1000, 2, 5]] as const;
+    const timings = shapes.map(([k, N, n, pbsLevel, ksLevel]) => {
+      const p = { ...CONCRETE_P4.raw(), glweDimension: k, polynomialSize: N, lweDimension: n, pbsLevel, ksLevel };
+      const w = lookupWork(p);
+      const keyswitchMs = 3e-7 * w.keyswitch + 0.01;
+      const pbsMs = 2e-7 * w.pbs + 0.04;
+      return { shape: "", k, N, n, pbsLevel, ksLevel, pbsWork: w.pbs, keyswitchWork: w.keyswitch, reps: 3, keyswitchMs, pbsMs, lookupMs: keyswitchMs + pbsMs, keygenMs: 0 };
+    });
+    const cal = calibrate(timings, "synthetic");
+    expect(cal.model.msPerPbsWork).toBeCloseTo(2e-7, 12);
+    expect(cal.model.msPerKeyswitchWork).toBeCloseTo(3e-7, 12);
+    expect(cal.model.msFixed).toBeCloseTo(0.05, 9);
+    expect(cal.maxLookupRelativeError).toBeLessThan(1e-9);
+  });
+});
+
+describe("time model sources", () => {
+  it("has built-in coefficients that give a positive time per lookup, growing with N", () => {
+    expect(BUILTIN_TIME_MODEL.machine).not.toBe("");
+    const t4 = lookupTimeMs(BUILTIN_TIME_MODEL, CONCRETE_P4);
+    expect(t4).toBeGreaterThan(0);
+    expect(lookupTimeMs(BUILTIN_TIME_MODEL, CONCRETE_P8)).toBeGreaterThan(t4);
+  });
+
+  it(`reads a calibration file named by ${TIME_MODEL_ENV} (bench output or bare coefficients)`, () => {
+    const dir = mkdtempSync(join(tmpdir(), "fhec-time-"));
+    const bench = join(dir, "pbs.json");
+    writeFileSync(bench, JSON.stringify({ machine: "m", model: { msPerPbsWork: 1e-6, msPerKeyswitchWork: 1e-7, msFixed: 0.1, machine: "box" } }));
+    const m = loadTimeModel({ [TIME_MODEL_ENV]: bench });
+    expect(m).toMatchObject({ msPerPbsWork: 1e-6, msPerKeyswitchWork: 1e-7, msFixed: 0.1, machine: "box", source: bench });
+    expect(parseTimeModel(JSON.stringify({ msPerPbsWork: 2e-6, msPerKeyswitchWork: 0, msFixed: 0 }), "x").msPerPbsWork).toBe(2e-6);
+    expect(loadTimeModel({}).source).toBe("built-in");
+  });
+
+  it("rejects a missing, malformed or negative calibration with one message", () => {
+    expect(() => loadTimeModel({ [TIME_MODEL_ENV]: "/nonexistent/pbs.json" })).toThrow(/cannot read the time model '\/nonexistent\/pbs.json'/);
+    expect(() => parseTimeModel("{", "f.json")).toThrow(/'f.json' is not valid JSON/);
+    expect(() => parseTimeModel(JSON.stringify({ msPerPbsWork: -1, msPerKeyswitchWork: 0, msFixed: 0 }), "f.json")).toThrow(/'msPerPbsWork' must be a non-negative number/);
+  });
+});
+
+describe("estimateLatency", () => {
+  it("sums ops; each op takes ceil(lookups / threads) lookup times", () => {
+    const t = lookupTimeMs(MODEL, CONCRETE_P4);
+    const l = estimateLatency(MODEL, CONCRETE_P4, [10, 1, 4], 4);
+    expect(l.msPerLookup).toBe(t);
+    expect(l.singleThreadMs).toBeCloseTo(15 * t, 9);
+    expect(l.allCoresMs).toBeCloseTo((3 + 1 + 1) * t, 9);
+    expect(l.threads).toBe(4);
+    expect(estimateLatency(MODEL, CONCRETE_P4, [], 2).singleThreadMs).toBe(0);
+    expect(() => estimateLatency(MODEL, CONCRETE_P4, [1], 0)).toThrow(/threads/);
+  });
+});

@@ -1,0 +1,52 @@
+// The size functions of runtime/sizes.ts against real keys and ciphertexts: serialized lengths and
+// the byte counts the addon reports for the keys it holds, for a keyswitching key stored in 64-bit
+// words and one stored rounded to 32 bits.
+import { describe, expect, it } from "vitest";
+import {
+  ciphertextBytes, ciphertextTensorBytes, ClientKey, evaluationKeySize, INSECURE_TEST_P2, secretKeySize,
+  seededEvaluationKeySize, TfheParameters,
+} from "../../runtime/index.js";
+
+// TESTS ONLY: tiny sets. The second has enough LWE noise for the runtime's 32-bit keyswitching key.
+const SETS = [
+  INSECURE_TEST_P2,
+  new TfheParameters({ ...INSECURE_TEST_P2.raw(), glweDimension: 2, pbsLevel: 3, ksBaseLog: 3, ksLevel: 6, lweNoiseStd: 2 ** -20 }, "INSECURE_TEST_COMPACT_KSK"),
+];
+
+describe("runtime sizes match real serializations", () => {
+  it("covers both keyswitching-key word sizes", () => {
+    expect(SETS.map((p) => p.keyswitchKeyWordBytes).sort()).toEqual([4, 8]);
+  });
+
+  for (const params of SETS) {
+    it(`${params.name}: secret key, seeded and expanded evaluation keys, ciphertexts`, async () => {
+      const client = ClientKey.generate(params);
+      expect(client.serialize().length).toBe(secretKeySize(params).serialized);
+
+      const seeded = await client.generateSeededEvaluationKeys();
+      const s = seededEvaluationKeySize(params);
+      expect(seeded.serialize().length).toBe(s.serialized);
+      const reportedSeeded = seeded.sizes();
+      expect(reportedSeeded.keyswitchingKey).toBe(s.keyswitchKey);
+      expect(reportedSeeded.bootstrappingKey).toBe(s.bootstrapKey);
+
+      const server = await seeded.expand();
+      const e = evaluationKeySize(params);
+      expect(server.serialize().length).toBe(e.serialized);
+      const reported = server.sizes();
+      expect(reported.keyswitchingKey).toBe(e.keyswitchKey);
+      expect(reported.bootstrappingKey).toBe(e.bootstrapKey);
+      expect(reported.total).toBe(e.inMemory);
+
+      for (const shape of [[1], [3, 2], [2, 1, 4]]) {
+        const count = shape.reduce((a, b) => a * b, 1);
+        const big = client.encrypt(Array.from({ length: count }, (_, i) => i % 4), 2, { shape });
+        expect(big.serialize().length).toBe(ciphertextTensorBytes(params.bigDimension, shape));
+        const small = client.encrypt(Array.from({ length: count }, (_, i) => i % 4), 2, { shape, key: "small" });
+        expect(small.serialize().length).toBe(ciphertextTensorBytes(params.lweDimension, shape));
+      }
+      // One more value adds exactly one ciphertext.
+      expect(ciphertextTensorBytes(params.bigDimension, [5]) - ciphertextTensorBytes(params.bigDimension, [4])).toBe(ciphertextBytes(params.bigDimension));
+    });
+  }
+});
