@@ -164,13 +164,17 @@ function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: Ctx): Slot
 
 // ---- noise at reads ---------------------------------------------------------------------------
 
-/** Per-element read noise in steps of the read (σ·2^(q+1)), or undefined when not drawn. */
-function readSigma(op: Operation, q: number, ctx: Ctx): Float64Array | undefined {
+/**
+ * Per-element read noise in steps of the read (σ·2^(q+1)), and where its tie really is
+ * (`fhec.read_offset`, steps: reads go up from f = 1/2 − offset), or undefined when not drawn.
+ */
+function readSigma(op: Operation, q: number, ctx: Ctx): { sigma: Float64Array; offset: number } | undefined {
   if (!ctx.noiseRng) return undefined;
   const a = op.attributes.get("fhec.read_std");
   if (a?.kind !== "dense") return undefined;
   const scale = 2 ** (q + 1);
-  return (a as DenseAttr).data.map((s) => s * scale);
+  const o = op.attributes.get("fhec.read_offset");
+  return { sigma: (a as DenseAttr).data.map((s) => s * scale), offset: o?.kind === "float" || o?.kind === "int" ? o.value : 0 };
 }
 
 /** A standard normal draw (Box–Muller). */
@@ -203,7 +207,7 @@ function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Ar
   const sigma = readSigma(op, p, ctx);
   const pErr = sigma ? 0 : ctx.pError;
   for (let j = 0; j < X.length; j++) {
-    const v = sigma ? noisyRound(X[j]!, sigma[j % n]!, ctx.noiseRng!) : X[j]!;
+    const v = sigma ? noisyRound(X[j]! + sigma.offset, sigma.sigma[j % n]!, ctx.noiseRng!) : X[j]!;
     let idx = v >= 0 && v < m ? v : ((v % m) + m) % m;
     // Outside the table's domain TFHE reads the torus negacyclically: the padding half of the
     // phase returns the negated entry. u is the phase index the PBS sees (signed inputs are offset).
@@ -341,7 +345,7 @@ function roundOp(op: Operation, x: Slot, ctx: Ctx): Slot {
   const sigma = approximate ? readSigma(op, pout, ctx) : undefined;
   if (sigma) {
     const out = newSlot(x.shape, x.batched, ctx.batch);
-    for (let i = 0; i < x.data.length; i++) out.data[i] = noisyRound(x.data[i]! / d, sigma[i % x.size]!, ctx.noiseRng!);
+    for (let i = 0; i < x.data.length; i++) out.data[i] = noisyRound(x.data[i]! / d + sigma.offset, sigma.sigma[i % x.size]!, ctx.noiseRng!);
     return out;
   }
   return unary(
@@ -377,7 +381,7 @@ function rescaleOp(op: Operation, x: Slot, ctx: Ctx): Slot {
     const v = X[i]! - o;
     const fl = Math.floor(v / d);
     let r = sigma
-      ? noisyRound(v / d, sigma[e]!, ctx.noiseRng!)
+      ? noisyRound(v / d + sigma.offset, sigma.sigma[e]!, ctx.noiseRng!)
       : d > 1 && ctx.tieRng && v - fl * d === d / 2
         ? fl + (ctx.tieRng.bit() ? 1 : 0)
         : Math.floor((v + d / 2) / d);

@@ -12,7 +12,7 @@ import { annotateReadNoise } from "./read_noise.js";
 export { analyzeNorms } from "./norms.js";
 export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from "./norms.js";
 export { chooseParameters, resolvePError, DEFAULT_P_ERROR, type CryptoParameters, type ChooseParametersOptions } from "./optimizer.js";
-export { annotateReadNoise, READ_STD_ATTR } from "./read_noise.js";
+export { annotateReadNoise, READ_OFFSET_ATTR, READ_STD_ATTR } from "./read_noise.js";
 export { checkSecurity, minNoiseStd, SECURITY_CURVE, type SecurityCheck } from "./security.js";
 
 /** Module attribute holding the chosen set. */

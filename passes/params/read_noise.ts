@@ -4,13 +4,20 @@
 //   σ² = ν²_pbs·σ²_BR + ν²_fresh·σ²_fresh + σ²_KS + σ²_MS
 // as attribute `fhec.read_std`. The clear backend's `simulate` draws from it what FHE does
 // (approximate rounding decisions, misread table entries); it survives the circuit's serialization.
-import { denseAttr } from "../../ir/attributes.js";
+import { denseAttr, floatAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
-import { f64, tensor } from "../../ir/types.js";
+import { elementOf, f64, tensor } from "../../ir/types.js";
 import { analyzeNorms } from "./norms.js";
 import { type NoiseParameters, noiseTerms } from "./noise.js";
 
 export const READ_STD_ATTR = "fhec.read_std";
+/**
+ * Where the read's rounding tie really is, in steps of the value read: the PBS rounds the phase to
+ * an integer rotation out of 2N (round half up), and a q-bit table gives each entry N/2^q
+ * rotations starting half a box early, so the integer rotation that first reads the upper entry
+ * is half a rotation below the continuous tie: reads go up from f = 1/2 − 2^(q−1)/N.
+ */
+export const READ_OFFSET_ATTR = "fhec.read_offset";
 
 const TABLES = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table"]);
 
@@ -32,19 +39,26 @@ function readValue(op: Operation): Value | undefined {
   return undefined;
 }
 
-/** Writes `fhec.read_std` on every read of `func` for the parameter set `params`. Returns how many. */
+/** Bits of the table index a read produces. */
+function readBits(op: Operation, v: Value): number {
+  return (elementOf(op.name === "fhe.rescale" || op.name === "fhe.round" ? op.result.type : v.type) as { width: number }).width;
+}
+
+/** Writes `fhec.read_std` and `fhec.read_offset` on every read of `func` for `params`. Returns how many. */
 export function annotateReadNoise(func: FuncOp, params: NoiseParameters): number {
   const t = noiseTerms(params);
   const { elementNorms } = analyzeNorms(func);
   let count = 0;
   for (const op of func.body.ops) {
     op.attributes.delete(READ_STD_ATTR);
+    op.attributes.delete(READ_OFFSET_ATTR);
     const v = readValue(op);
     const n = v && elementNorms.get(v);
     if (!n) continue;
     const std = new Float64Array(n.pbs.length);
     for (let e = 0; e < std.length; e++) std[e] = Math.sqrt(n.pbs[e]! * t.bootstrap + n.fresh[e]! * t.fresh + t.keyswitch + t.modulusSwitch);
     op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));
+    op.attributes.set(READ_OFFSET_ATTR, floatAttr(2 ** (readBits(op, v!) - 1) / params.polynomialSize));
     count++;
   }
   return count;

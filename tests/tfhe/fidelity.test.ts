@@ -1,0 +1,70 @@
+// simulate predicts FHE's statistics: approximate rounding goes up with probability
+// Φ((f − 1/2 + δ)/σ) where f is the removed fraction, σ the read noise (in steps) recorded for
+// the chosen parameters and δ = 2^(q−1)/N the offset of the PBS's integer rotations. Real FHE runs on values placed near rounding ties, where that
+// probability is neither 0 nor 1, must agree with the prediction within a 99.9% interval.
+import { describe, expect, it } from "vitest";
+import type { DenseAttr } from "../../ir/attributes.js";
+import { annotateReadNoise, READ_OFFSET_ATTR, READ_STD_ATTR, selectCryptoParameters } from "../../passes/params/pass.js";
+import { erfc } from "../../passes/params/noise.js";
+import { TfheParameters } from "../../runtime/index.js";
+import { simulateWithStats } from "../../backends/clear/index.js";
+import { batchOf, parse, parties, programFor, randomInts, runEncrypted } from "../tfhe/helpers.js";
+
+const E = 64; // elements per sample
+const K = 6; // removed bits: a step is 64 input codes
+const identity = Array.from({ length: 32 }, (_, i) => (i < 16 ? i : i - 32));
+const MODULE = `func.func @main(%x: tensor<${E}x!fhe.esint<11>>) -> tensor<${E}x!fhe.esint<6>> {
+  %r = fhe.round %x {method = "approximate"} : (tensor<${E}x!fhe.esint<11>>) -> tensor<${E}x!fhe.esint<5>>
+  %t = fhe.apply_lookup_table %r {table = dense<[${identity.join(", ")}]> : tensor<32xi64>} : (tensor<${E}x!fhe.esint<5>>) -> tensor<${E}x!fhe.esint<6>>
+  return %t : tensor<${E}x!fhe.esint<6>>
+}`;
+
+const phi = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
+
+describe("simulate predicts FHE's approximate rounding", () => {
+  it("the rate of rounding up near ties agrees with Φ((f − 1/2 + δ)/σ) within a 99.9% interval", async () => {
+    const m = parse(MODULE);
+    const { params } = selectCryptoParameters(m, { pError: 2 ** -40 });
+    annotateReadNoise(m.funcs[0]!, params);
+    const round = m.funcs[0]!.body.ops.find((op) => op.name === "fhe.round")!;
+    const stdSteps = Array.from((round.attr(READ_STD_ATTR) as DenseAttr).data, (s) => s * 2 ** (5 + 1));
+    const delta = (round.attr(READ_OFFSET_ATTR) as { value: number }).value;
+    expect(delta).toBe(2 ** 4 / params.polynomialSize);
+    const { precision: _p, maxNorm2: _m, pError: _e, cost: _c, pErrorPerPbs: _q, ...fields } = params;
+    const rt = new TfheParameters(fields);
+    rt.assertSecure();
+    const party = await parties(programFor(m, rt));
+
+    // Values r·64 + 32 + d: the removed fraction f = (32 + d)/64 sits within ±2.5σ of the tie.
+    const batch = 4;
+    const maxD = Math.max(1, Math.round(2.5 * Math.max(...stdSteps) * 2 ** K));
+    const rs = randomInts(batch * E, -15, 14, 11);
+    const ds = randomInts(batch * E, -maxD, maxD, 12);
+    const xs = rs.map((r, i) => r * 2 ** K + 2 ** (K - 1) + ds[i]!);
+    const out = (await runEncrypted(party, [batchOf(batch, [E], xs)]))[0]!.data;
+
+    let ups = 0;
+    let mean = 0;
+    let variance = 0;
+    let simulatedUps = 0;
+    const seeds = 50;
+    for (let seed = 0; seed < seeds; seed++) {
+      const sim = simulateWithStats(m.funcs[0]!, [batchOf(batch, [E], xs)], { seed }).outputs[0]!.data;
+      for (let i = 0; i < xs.length; i++) simulatedUps += sim[i]! - rs[i]!;
+    }
+    for (let i = 0; i < xs.length; i++) {
+      const up = out[i]! - rs[i]!;
+      expect(up === 0 || up === 1).toBe(true); // never off by more than one step
+      ups += up;
+      const p = phi(((2 ** (K - 1) + ds[i]!) / 2 ** K - 0.5 + delta) / stdSteps[i % E]!);
+      mean += p;
+      variance += p * (1 - p);
+    }
+    if (process.env.FHEC_TEST_VERBOSE) console.log({ ups, mean, variance, simulated: simulatedUps / seeds, maxStdSteps: Math.max(...stdSteps), maxD });
+    // Enough undecided reads for the test to have power.
+    expect(variance).toBeGreaterThan(10);
+    expect(Math.abs(ups - mean)).toBeLessThanOrEqual(3.29 * Math.sqrt(variance) + 0.5);
+    // The simulator's draws follow the same law (over 50 seeds, a far tighter interval).
+    expect(Math.abs(simulatedUps / seeds - mean)).toBeLessThanOrEqual(3.29 * Math.sqrt(variance / seeds) + 0.5);
+  });
+});
