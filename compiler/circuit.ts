@@ -16,7 +16,7 @@ import { type BatchTensor, simulateWithStats } from "../backends/clear/index.js"
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, TfheServer } from "../backends/tfhe/index.js";
-import { readInputFile, writeFileAtomic } from "./cli/io.js";
+import { readSmallFile, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
@@ -251,11 +251,11 @@ export class FheCircuit {
 
   /** Writes the artifact (atomically: a failed write leaves no half-written file). */
   save(path: string): void {
-    writeFileAtomic(path, this.serialize());
+    writeStreamAtomic(path, this.serialize());
   }
 
   static load(path: string): FheCircuit {
-    return FheCircuit.deserialize(readInputFile(path, "circuit"), path);
+    return FheCircuit.deserialize(readSmallFile(path, "circuit"), path);
   }
 
   static deserialize(bytes: Uint8Array, file = "<memory>"): FheCircuit {

@@ -91,6 +91,11 @@ export class ClientKey {
     return native().secretKeySerialize(this.handle);
   }
 
+  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
+  release(): void {
+    native().release(this.handle);
+  }
+
   /** The same bytes as {@link serialize}, chunk by chunk. */
   stream(): ByteStream {
     return nativeStream(() => native().sourceOf("secret-key", this.handle));
@@ -153,6 +158,11 @@ export class SeededEvaluationKeys {
 
   serialize(): Uint8Array {
     return native().seededKeysSerialize(this.handle);
+  }
+
+  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
+  release(): void {
+    native().release(this.handle);
   }
 
   /** The same bytes as {@link serialize}, chunk by chunk. */
@@ -295,6 +305,11 @@ export class EvaluationKeys {
 
   serialize(): Uint8Array {
     return native().evalKeysSerialize(this.handle);
+  }
+
+  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
+  release(): void {
+    native().release(this.handle);
   }
 
   /** The same bytes as {@link serialize}, chunk by chunk. */

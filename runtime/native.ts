@@ -89,6 +89,8 @@ export interface NativeAddon {
   /** The parsed object: a handle for keys, RawParams, or a ciphertext record. */
   parserFinish(parser: NativeHandle): unknown;
   setBufferLimitForTests(bytes: number): void;
+  /** Frees a key's native memory now; later uses of the handle throw. */
+  release(key: NativeHandle): void;
 }
 
 /** A parsed ciphertext tensor as the addon returns it. */

@@ -70,7 +70,9 @@ Handle* unwrap_handle(const Napi::Value& v, Kind kind, const char* arg) {
 }
 template <typename T>
 std::shared_ptr<T> unwrap(const Napi::Value& v, Kind kind, const char* arg) {
-  return std::static_pointer_cast<T>(unwrap_handle(v, kind, arg)->ptr);
+  Handle* h = unwrap_handle(v, kind, arg);
+  if (!h->ptr) throw Napi::Error::New(v.Env(), std::string(arg) + " was released");
+  return std::static_pointer_cast<T>(h->ptr);
 }
 
 // ---------------------------------------------------------------- argument helpers
@@ -770,6 +772,20 @@ Napi::Value ParserFinish(const Napi::CallbackInfo& info) {
   st->words.Reset();
   return ciphertexts_obj(env, t, data);
 }
+/// Frees a key's memory now instead of at garbage collection (work in flight keeps its own reference).
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  for (Kind k : {Kind::SecretKey, Kind::SeededKeys, Kind::EvalKeys}) {
+    bool ok = false;
+    if (info[0].IsExternal()) napi_check_object_type_tag(info.Env(), info[0], &kTags[static_cast<uint32_t>(k)], &ok);
+    if (!ok) continue;
+    Handle* h = info[0].As<Napi::External<Handle>>().Data();
+    h->ptr.reset();
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->bytes);
+    h->bytes = 0;
+    return info.Env().Undefined();
+  }
+  throw Napi::TypeError::New(info.Env(), "release takes a key handle");
+}
 /// TESTS ONLY: lowers the largest buffer the addon creates (0 restores the default).
 Napi::Value SetBufferLimit(const Napi::CallbackInfo& info) {
   size_t n = size_arg(info, 0, "limit");
@@ -826,6 +842,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("parserPush", ParserPush);
   EXPORT("parserFinish", ParserFinish);
   EXPORT("setBufferLimitForTests", SetBufferLimit);
+  EXPORT("release", Release);
 #undef EXPORT
   return exports;
 }
