@@ -16,7 +16,7 @@ import { type BatchTensor, simulateWithStats } from "../backends/clear/index.js"
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, TfheServer } from "../backends/tfhe/index.js";
-import { readSmallFile, writeStreamAtomic } from "./stream_io.js";
+import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
@@ -255,10 +255,11 @@ export class FheCircuit {
   }
 
   static load(path: string): FheCircuit {
-    return FheCircuit.deserialize(readSmallFile(path, "circuit"), path);
+    return FheCircuit.deserialize(openFileChunks(path, "circuit").chunks(), path);
   }
 
-  static deserialize(bytes: Uint8Array, file = "<memory>"): FheCircuit {
+  /** Parses the artifact from bytes or from chunks (a file read piece by piece). */
+  static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, file = "<memory>"): FheCircuit {
     const { header, payload } = unpackContainer(bytes, MAGIC, CIRCUIT_FORMAT_VERSION, "fhec circuit", file);
     const ir = Buffer.from(payload);
     const bad = (why: string): never => fail("E0700", `'${file}' is not a valid fhec circuit: ${why}`);

@@ -196,6 +196,15 @@ export class SeededEvaluationKeys {
   static parser(params?: TfheParameters, totalBytes?: number): NativeParser<NativeHandle, SeededEvaluationKeys> {
     return new NativeParser("seeded-keys", (h: NativeHandle) => SeededEvaluationKeys.fromHandle(h, params), params?.hash(), totalBytes);
   }
+
+  /**
+   * Reads serialized seeded keys and expands them as the chunks arrive, straight into the final
+   * Fourier layout: the result equals `deserialize(bytes).expandSync()` without ever holding
+   * the seeded keys whole. Pushes block while they expand (on all cores).
+   */
+  static expandingParser(params?: TfheParameters, totalBytes?: number): NativeParser<NativeHandle, EvaluationKeys> {
+    return new NativeParser("seeded-keys-expanding", (h: NativeHandle) => EvaluationKeys.fromHandle(h, params), params?.hash(), totalBytes);
+  }
 }
 
 /** A lookup table (or several) ready for the PBS. */

@@ -85,7 +85,7 @@ export function sha256Of(stream: ByteStream): string {
 }
 
 /** Artifact kinds the native runtime reads and writes. */
-export type NativeArtifactKind = "params" | "secret-key" | "seeded-keys" | "eval-keys" | "ciphertexts";
+export type NativeArtifactKind = "params" | "secret-key" | "seeded-keys" | "seeded-keys-expanding" | "eval-keys" | "ciphertexts";
 
 /**
  * Incremental native parser of one artifact kind: `make` turns the finished native result into

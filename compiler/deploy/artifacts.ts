@@ -54,7 +54,7 @@ export function serializeClientSpec(spec: ClientSpec): Uint8Array {
   return packContainer(CLIENT_MAGIC, CLIENT_FORMAT_VERSION, { format: "fhec-client", ...spec });
 }
 
-export function deserializeClientSpec(bytes: Uint8Array, file = "<memory>"): ClientSpec {
+export function deserializeClientSpec(bytes: Uint8Array | Iterable<Uint8Array>, file = "<memory>"): ClientSpec {
   const { header } = unpackContainer(bytes, CLIENT_MAGIC, CLIENT_FORMAT_VERSION, "fhec client spec", file);
   const need = ["circuitId", "parameters", "inputs", "outputs", "postprocess"];
   const missing = need.filter((k) => !(k in header));
@@ -90,7 +90,8 @@ export interface MessageContents<T> {
  * `inner` builds, hashing as it goes. Problems are reported in the order that explains them
  * best: a truncated file, then a checksum mismatch, then the payload's own parse error.
  */
-export function messageParser<T>(kind: MessageKind, circuit: string, file: string, inner: (totalBytes: number) => ChunkSink<T>): ChunkSink<MessageContents<T>> {
+export function messageParser<T>(kind: MessageKind, circuit: string, file: string,
+  inner: (totalBytes: number, keyId: string | undefined) => ChunkSink<T>): ChunkSink<MessageContents<T>> {
   const what = kind.replace("-", " ");
   return containerParser(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, `fhec ${what} file`, file, (header) => {
     if (header["kind"] !== kind) fail("E0700", `'${file}' holds ${String(header["kind"]).replace("-", " ")}, not ${what}`);
@@ -101,7 +102,7 @@ export function messageParser<T>(kind: MessageKind, circuit: string, file: strin
     if (typeof announced !== "number" || !Number.isSafeInteger(announced) || announced < 0) fail("E0700", `'${file}' is not a valid fhec ${what} file: bad payload length`);
     const keyId = typeof header["keyId"] === "string" ? header["keyId"] : undefined;
     const hash = createHash("sha256");
-    const sink = inner(announced);
+    const sink = inner(announced, keyId);
     let seen = 0;
     let failure: unknown;
     return {

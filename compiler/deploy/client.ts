@@ -50,7 +50,7 @@ export class FheModelClient {
     this.post = parsePostprocess(spec.postprocess);
   }
 
-  static load(bytes: Uint8Array, file = "<memory>"): FheModelClient {
+  static load(bytes: ByteSource, file = "<memory>"): FheModelClient {
     return new FheModelClient(deserializeClientSpec(bytes, file));
   }
 

@@ -4,10 +4,15 @@
 import { fail } from "../../ir/diagnostics.js";
 import { type ExecuteOptions, type TfheProgram, TfheServer } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
-import { type ByteStream, collect, parseChunks, SeededEvaluationKeys } from "../../runtime/index.js";
+import { type ByteStream, type ChunkSink, collect, type EvaluationKeys, parseChunks, SeededEvaluationKeys } from "../../runtime/index.js";
 import { FheCircuit } from "../circuit.js";
 import { type ClientSpec, circuitId, clientSpecOf, messageParser, messageStream } from "./artifacts.js";
 import type { ByteSource } from "./client.js";
+
+/** A sink that only lets the message parser hash the bytes (keys this server already holds). */
+function discard(): ChunkSink<undefined> {
+  return { push: () => {}, finish: () => undefined };
+}
 
 function chunksOf(b: ByteSource): Iterable<Uint8Array> {
   return b instanceof Uint8Array ? [b] : b;
@@ -25,7 +30,7 @@ export class FheModelServer {
     this.program = lowerCircuit(circuit);
   }
 
-  static load(bytes: Uint8Array, file = "<memory>"): FheModelServer {
+  static load(bytes: ByteSource, file = "<memory>"): FheModelServer {
     return new FheModelServer(FheCircuit.deserialize(bytes, file));
   }
 
@@ -40,21 +45,18 @@ export class FheModelServer {
   }
 
   /**
-   * Verifies an evaluation-key message (streamed: keys of any size), expands the keys once and
-   * keeps them under their id (the sha256 of the seeded keys, computed while reading). Runs then
-   * refer to the keys by that id. Adding keys already held parses them again but expands nothing.
+   * Verifies an evaluation-key message (streamed: keys of any size) and expands the keys while
+   * reading them, straight into their final layout; keeps them under their id (the sha256 of the
+   * seeded keys, checked while reading). Runs then refer to the keys by that id. Keys already
+   * held are only hashed again, not expanded.
    */
-  async addEvaluationKeys(evaluationKeys: ByteSource, file = "<evaluation keys>", options: { onExpand?: () => void } = {}): Promise<string> {
+  async addEvaluationKeys(evaluationKeys: ByteSource, file = "<evaluation keys>"): Promise<string> {
     const params = this.program.params;
-    const r = parseChunks(messageParser("evaluation-keys", this.circuitId, file, (n) => SeededEvaluationKeys.parser(params, n)), chunksOf(evaluationKeys));
-    // The checksum just verified covers exactly these keys' bytes: it is their id.
-    const seeded = r.value.knownSha256(r.sha256);
+    const r = parseChunks(messageParser("evaluation-keys", this.circuitId, file, (n, claimed): ChunkSink<EvaluationKeys | undefined> =>
+      claimed !== undefined && this.servers.has(claimed) ? discard() : SeededEvaluationKeys.expandingParser(params, n)), chunksOf(evaluationKeys));
+    // The checksum just verified covers exactly the seeded keys' bytes: it is their id.
     if (r.keyId !== undefined && r.keyId !== r.sha256) fail("E0700", `'${file}' is not a valid fhec evaluation keys file: its key id is not the id of the keys it holds`);
-    if (!this.servers.has(r.sha256)) {
-      options.onExpand?.();
-      this.servers.set(r.sha256, await TfheServer.create(this.program, seeded));
-    }
-    seeded.release();
+    if (r.value) this.servers.set(r.sha256, await TfheServer.create(this.program, r.value, { keyId: r.sha256 }));
     return r.sha256;
   }
 

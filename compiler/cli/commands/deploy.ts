@@ -5,7 +5,7 @@ import { FheModelClient } from "../../deploy/client.js";
 import { FheModelServer } from "../../deploy/server.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { bindInputs } from "../inputs.js";
-import { openFileChunks, readInputFile, writeStreamAtomic } from "../io.js";
+import { openFileChunks, writeStreamAtomic } from "../io.js";
 import { writeOutputs } from "../circuit_io.js";
 import { byteProgress, formatBytes, progressBar, reportingChunks, withSpinner } from "../progress.js";
 import type { CommandContext } from "../command.js";
@@ -14,7 +14,7 @@ const SECRET_KEY = "secret.key";
 const EVAL_KEY = "eval.key";
 
 function loadClient(path: string): FheModelClient {
-  return FheModelClient.load(readInputFile(path, "client spec"), path);
+  return FheModelClient.load(openFileChunks(path, "client spec").chunks(), path);
 }
 
 function keysDir(args: Parameters<Command["run"]>[0]): string {
@@ -100,10 +100,9 @@ and returns ciphertexts.
     if (!keysPath) throw new UsageError("missing --eval-keys FILE");
     if (!input) throw new UsageError("missing --input FILE (from fhec encrypt)");
     if (!output) throw new UsageError("missing -o/--output");
-    const server = FheModelServer.load(readInputFile(circuitPath, "circuit"), circuitPath);
-    const keyId = await server.addEvaluationKeys(readChunks(ctx, keysPath, "evaluation keys"), keysPath, {
-      onExpand: () => ctx.stderrIsTTY && ctx.stderr("expanding evaluation keys (bootstrapping key to the Fourier domain)…\n"),
-    });
+    const server = FheModelServer.load(openFileChunks(circuitPath, "circuit").chunks(), circuitPath);
+    // Keys are expanded as they are read (the progress line covers both).
+    const keyId = await server.addEvaluationKeys(readChunks(ctx, keysPath, "and expanding evaluation keys"), keysPath);
     const result = await server.runStream(keyId, readChunks(ctx, input, "encrypted inputs"), {
       inputsFile: input,
       onProgress: progressBar(ctx, "encrypted run"),

@@ -732,6 +732,7 @@ Napi::Value ParserOpen(const Napi::CallbackInfo& info) {
   else if (st->kind == "secret-key") st->parser = secret_key_parser(h);
   else if (st->kind == "seeded-keys") st->parser = seeded_eval_keys_parser(h);
   else if (st->kind == "eval-keys") st->parser = eval_keys_parser(h);
+  else if (st->kind == "seeded-keys-expanding") st->parser = expanding_seeded_keys_parser(h);
   else if (st->kind == "ciphertexts") {
     ParserState* raw = st.get();
     // Ciphertext words go straight into the BigUint64Array the caller receives (no copy).
@@ -763,7 +764,7 @@ Napi::Value ParserFinish(const Napi::CallbackInfo& info) {
     auto k = parsed_seeded_eval_keys(*st->parser);
     return wrap(env, Kind::SeededKeys, k, sek_bytes(*k));
   }
-  if (st->kind == "eval-keys") {
+  if (st->kind == "eval-keys" || st->kind == "seeded-keys-expanding") {
     auto k = parsed_eval_keys(*st->parser);
     return wrap(env, Kind::EvalKeys, k, ek_bytes(*k));
   }

@@ -347,31 +347,44 @@ class SecretKeyParser : public ArtifactParser {
   }
 };
 
+/// Seeded keys; with `expand`, the keys are expanded as they arrive instead: the keyswitching
+/// key once its bodies are in, the bootstrapping key a batch of GGSW entries at a time, straight
+/// into the final Fourier layout. The seeded bodies are then never held whole.
 class SeededKeysParser : public ArtifactParser {
  public:
-  explicit SeededKeysParser(const uint64_t* h)
-      : ArtifactParser("seeded evaluation keys", "SEVK", h), keys(std::make_shared<SeededEvalKeys>()) {
+  SeededKeysParser(const uint64_t* h, bool expand)
+      : ArtifactParser("seeded evaluation keys", "SEVK", h), keys(std::make_shared<SeededEvalKeys>()), expand_(expand) {
     params_field([this](const Params& p) {
       keys->params = p;
       field(32, "mask seed", [this](const uint8_t* d) { std::memcpy(keys->mask_seed.data(), d, 32); });
       const uint64_t ksk_n = p.big_dimension() * p.ks_level;
       const size_t kw = p.ksk_word_bytes();
       counted(ksk_n, "keyswitching key bodies");
-      bulk(ksk_n * kw, "keyswitching key bodies", [this, ksk_n, kw](const uint8_t* d, size_t len, uint64_t off) {
-        if (keys->ksk_bodies.empty()) {
-          check_room(ksk_n * kw - off, "keyswitching key bodies");
-          keys->ksk_bodies.assign(ksk_n, 0);
-        }
-        if (kw == 8) return copy_at(keys->ksk_bodies.data(), d, len, off);
-        // Compact bodies are the top 32 bits of each word (low half zero).
-        uint8_t* w = reinterpret_cast<uint8_t*>(keys->ksk_bodies.data());
-        for (size_t i = 0; i < len; i++) {
-          const uint64_t at = off + i;
-          w[(at / 4) * 8 + 4 + at % 4] = d[i];
-        }
-      });
+      bulk(
+          ksk_n * kw, "keyswitching key bodies",
+          [this, ksk_n, kw](const uint8_t* d, size_t len, uint64_t off) {
+            if (keys->ksk_bodies.empty()) {
+              check_room(ksk_n * kw - off, "keyswitching key bodies");
+              keys->ksk_bodies.assign(ksk_n, 0);
+            }
+            if (kw == 8) return copy_at(keys->ksk_bodies.data(), d, len, off);
+            // Compact bodies are the top 32 bits of each word (low half zero).
+            uint8_t* w = reinterpret_cast<uint8_t*>(keys->ksk_bodies.data());
+            for (size_t i = 0; i < len; i++) {
+              const uint64_t at = off + i;
+              w[(at / 4) * 8 + 4 + at % 4] = d[i];
+            }
+          },
+          [this] {
+            if (!expand_) return;
+            check_room(keys->params.bsk_rows() * keys->params.polynomial_size * 8 + 8, "bootstrapping key bodies");
+            expanded = allocate_eval_keys(keys->params);
+            expand_ksk(keys->mask_seed, keys->ksk_bodies.data(), *expanded);
+            std::vector<uint64_t>().swap(keys->ksk_bodies);
+          });
       const uint64_t bsk_n = p.bsk_rows() * p.polynomial_size;
       counted(bsk_n, "bootstrapping key bodies");
+      if (expand_) return expanding_bsk(p);
       bulk(bsk_n * 8, "bootstrapping key bodies", [this, bsk_n](const uint8_t* d, size_t len, uint64_t off) {
         if (keys->bsk_bodies.empty()) {
           check_room(bsk_n * 8 - off, "bootstrapping key bodies");
@@ -382,6 +395,40 @@ class SeededKeysParser : public ArtifactParser {
     });
   }
   std::shared_ptr<SeededEvalKeys> keys;
+  std::shared_ptr<EvalKeys> expanded;
+
+ private:
+  void expanding_bsk(const Params& p) {
+    const uint64_t entry = uint64_t(p.bsk_rows() / p.lwe_dimension) * p.polynomial_size * 8;  // bytes of one GGSW
+    const uint64_t batch = std::max<uint64_t>(1, std::min<uint64_t>(p.lwe_dimension, (uint64_t(64) << 20) / entry));
+    bulk(
+        p.bsk_rows() * p.polynomial_size * 8, "bootstrapping key bodies",
+        [this, entry, batch](const uint8_t* d, size_t len, uint64_t off) {
+          if (pending_.empty()) pending_.resize(batch * entry / 8);
+          while (len > 0) {
+            const uint64_t at = off - flushed_ * entry;  // offset inside the current batch
+            const size_t n = static_cast<size_t>(std::min<uint64_t>(len, batch * entry - at));
+            copy_at(pending_.data(), d, n, at);
+            d += n;
+            len -= n;
+            off += n;
+            if (at + n == batch * entry) flush(batch);
+          }
+        },
+        [this, entry] {
+          const uint64_t done = keys->params.lwe_dimension - flushed_;
+          if (done > 0) flush(done);
+          std::vector<uint64_t>().swap(pending_);
+          (void)entry;
+        });
+  }
+  void flush(uint64_t count) {
+    expand_bsk_entries(keys->mask_seed, flushed_, count, pending_.data(), *expanded);
+    flushed_ += count;
+  }
+  bool expand_;
+  std::vector<uint64_t> pending_;  // bodies of the GGSW entries not yet expanded
+  uint64_t flushed_ = 0;           // GGSW entries expanded so far
 };
 
 class EvalKeysParser : public ArtifactParser {
@@ -487,7 +534,10 @@ T& finished(ArtifactParser& p, const char* what) {
 
 std::unique_ptr<ArtifactParser> params_parser() { return std::make_unique<ParamsParser>(); }
 std::unique_ptr<ArtifactParser> secret_key_parser(const uint64_t* h) { return std::make_unique<SecretKeyParser>(h); }
-std::unique_ptr<ArtifactParser> seeded_eval_keys_parser(const uint64_t* h) { return std::make_unique<SeededKeysParser>(h); }
+std::unique_ptr<ArtifactParser> seeded_eval_keys_parser(const uint64_t* h) { return std::make_unique<SeededKeysParser>(h, false); }
+std::unique_ptr<ArtifactParser> expanding_seeded_keys_parser(const uint64_t* h) {
+  return std::make_unique<SeededKeysParser>(h, true);
+}
 std::unique_ptr<ArtifactParser> eval_keys_parser(const uint64_t* h) { return std::make_unique<EvalKeysParser>(h); }
 std::unique_ptr<ArtifactParser> ciphertexts_parser(const uint64_t* h, std::function<uint64_t*(size_t)> alloc) {
   return std::make_unique<CiphertextsParser>(h, std::move(alloc));
@@ -496,9 +546,18 @@ std::unique_ptr<ArtifactParser> ciphertexts_parser(const uint64_t* h, std::funct
 Params parsed_params(ArtifactParser& p) { return finished<ParamsParser>(p, "parameters").result; }
 std::shared_ptr<SecretKey> parsed_secret_key(ArtifactParser& p) { return finished<SecretKeyParser>(p, "secret key").key; }
 std::shared_ptr<SeededEvalKeys> parsed_seeded_eval_keys(ArtifactParser& p) {
-  return finished<SeededKeysParser>(p, "seeded keys").keys;
+  auto& q = finished<SeededKeysParser>(p, "seeded keys");
+  if (q.expanded) throw RuntimeError("internal error: these seeded keys were expanded while read");
+  return q.keys;
 }
-std::shared_ptr<EvalKeys> parsed_eval_keys(ArtifactParser& p) { return finished<EvalKeysParser>(p, "evaluation keys").keys; }
+std::shared_ptr<EvalKeys> parsed_eval_keys(ArtifactParser& p) {
+  if (auto* s = dynamic_cast<SeededKeysParser*>(&p)) {
+    p.finish();
+    if (!s->expanded) throw RuntimeError("internal error: seeded keys were parsed without expanding them");
+    return s->expanded;
+  }
+  return finished<EvalKeysParser>(p, "evaluation keys").keys;
+}
 CiphertextTensor parsed_ciphertexts(ArtifactParser& p) {
   auto& q = finished<CiphertextsParser>(p, "ciphertext");
   return std::move(q.t);

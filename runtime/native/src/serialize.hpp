@@ -122,6 +122,8 @@ std::unique_ptr<ArtifactParser> params_parser();
 std::unique_ptr<ArtifactParser> secret_key_parser(const uint64_t* expected_hash);
 std::unique_ptr<ArtifactParser> seeded_eval_keys_parser(const uint64_t* expected_hash);
 std::unique_ptr<ArtifactParser> eval_keys_parser(const uint64_t* expected_hash);
+/// Reads seeded evaluation keys and expands them as they arrive (result: parsed_eval_keys).
+std::unique_ptr<ArtifactParser> expanding_seeded_keys_parser(const uint64_t* expected_hash);
 /// `alloc(words)` returns where the ciphertext words go (default: the tensor's own vector).
 std::unique_ptr<ArtifactParser> ciphertexts_parser(const uint64_t* expected_hash,
                                                    std::function<uint64_t*(size_t)> alloc = nullptr);
