@@ -17,7 +17,7 @@ import { type BatchTensor, type SimulationResult, simulateWithStats } from "../b
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
-import { readInputFile, writeFileAtomic } from "./cli/io.js";
+import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
@@ -290,14 +290,15 @@ export class FheCircuit {
 
   /** Writes the artifact (atomically: a failed write leaves no half-written file). */
   save(path: string): void {
-    writeFileAtomic(path, this.serialize());
+    writeStreamAtomic(path, this.serialize());
   }
 
   static load(path: string): FheCircuit {
-    return FheCircuit.deserialize(readInputFile(path, "circuit"), path);
+    return FheCircuit.deserialize(openFileChunks(path, "circuit").chunks(), path);
   }
 
-  static deserialize(bytes: Uint8Array, file = "<memory>"): FheCircuit {
+  /** Parses the artifact from bytes or from chunks (a file read piece by piece). */
+  static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, file = "<memory>"): FheCircuit {
     const { header, payload } = unpackContainer(bytes, MAGIC, CIRCUIT_FORMAT_VERSION, "fhec circuit", file);
     const ir = Buffer.from(payload);
     const bad = (why: string): never => fail("E0700", `'${file}' is not a valid fhec circuit: ${why}`);

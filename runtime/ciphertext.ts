@@ -1,6 +1,7 @@
 // Tensors of LWE ciphertexts: shape + contiguous u64 words (mask then body per ciphertext).
-import { native } from "./native.js";
+import { native, type RawCiphertexts } from "./native.js";
 import type { TfheParameters } from "./parameters.js";
+import { type ByteStream, nativeStream, NativeParser, parseChunks } from "./stream.js";
 
 /** Which key a ciphertext is encrypted under: the big key (kN, between table lookups) or the small key (n). */
 export type KeyKind = "big" | "small";
@@ -97,12 +98,26 @@ export class LweCiphertextTensor {
     return native().ciphertextsSerialize(this.paramHash, this.dimension, [...this.shape], this.data);
   }
 
+  /** The same bytes as {@link serialize}, chunk by chunk (the words are read in place). */
+  stream(): ByteStream {
+    return nativeStream(() => native().sourceOf("ciphertexts", this.paramHash, this.dimension, [...this.shape], this.data));
+  }
+
   /**
    * Parses a serialized tensor. With `params`, the parameter hash must match and the dimension
    * must be n or kN of those parameters.
    */
-  static deserialize(bytes: Uint8Array, params?: TfheParameters): LweCiphertextTensor {
-    const r = native().ciphertextsDeserialize(bytes, params?.hash());
+  static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): LweCiphertextTensor {
+    if (!(bytes instanceof Uint8Array)) return parseChunks(LweCiphertextTensor.parser(params), bytes);
+    return LweCiphertextTensor.fromRaw(native().ciphertextsDeserialize(bytes, params?.hash()), params);
+  }
+
+  /** An incremental reader (words are written straight into the tensor's array as they arrive). */
+  static parser(params?: TfheParameters, totalBytes?: number): NativeParser<RawCiphertexts, LweCiphertextTensor> {
+    return new NativeParser("ciphertexts", (r: RawCiphertexts) => LweCiphertextTensor.fromRaw(r, params), params?.hash(), totalBytes);
+  }
+
+  private static fromRaw(r: RawCiphertexts, params?: TfheParameters): LweCiphertextTensor {
     const t = new LweCiphertextTensor(r.shape, r.dimension, r.paramHash, r.data);
     if (params) t.keyKind(params);
     return t;

@@ -16,6 +16,10 @@ export {
   type EvaluationKeySizes, type KeyGenOptions, type LookupTables,
 } from "./keys.js";
 export * as noise from "./noise.js";
+export {
+  bytesStream, collect, concatStreams, DEFAULT_CHUNK_BYTES, NativeParser, parseChunks, setBufferLimitForTests, sha256Of,
+  type ByteStream, type ChunkSink,
+} from "./stream.js";
 export { add, addClear, conv2d, dot, matmul, mulClear, negate, sub, type Conv2dOptions } from "./ops.js";
 export * from "./parameter_sets.js";
 export {

@@ -4,6 +4,7 @@ import { LweCiphertextTensor, shapeSize, type KeyKind } from "./ciphertext.js";
 import { checkPrecision, decode, encode, encodeTable } from "./encoding.js";
 import { native, type NativeHandle } from "./native.js";
 import { TfheParameters } from "./parameters.js";
+import { type ByteStream, nativeStream, NativeParser, parseChunks, sha256Of } from "./stream.js";
 
 function paramsOf(raw: ReturnType<ReturnType<typeof native>["secretKeyParams"]>): TfheParameters {
   return new TfheParameters(raw);
@@ -90,10 +91,27 @@ export class ClientKey {
     return native().secretKeySerialize(this.handle);
   }
 
+  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
+  release(): void {
+    native().release(this.handle);
+  }
+
+  /** The same bytes as {@link serialize}, chunk by chunk. */
+  stream(): ByteStream {
+    return nativeStream(() => native().sourceOf("secret-key", this.handle));
+  }
+
   /** Parses a secret key; with `params` the parameter hash must match. */
-  static deserialize(bytes: Uint8Array, params?: TfheParameters): ClientKey {
+  static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): ClientKey {
+    if (!(bytes instanceof Uint8Array)) return parseChunks(ClientKey.parser(params), bytes);
     const h = native().secretKeyDeserialize(bytes, params?.hash());
     return new ClientKey(params ?? paramsOf(native().secretKeyParams(h)), h);
+  }
+
+  /** An incremental reader: push chunks, then finish (see {@link deserialize}). */
+  static parser(params?: TfheParameters, totalBytes?: number): NativeParser<NativeHandle, ClientKey> {
+    return new NativeParser("secret-key", (h: NativeHandle) => new ClientKey(params ?? paramsOf(native().secretKeyParams(h)), h),
+      params?.hash(), totalBytes);
   }
 }
 
@@ -142,8 +160,50 @@ export class SeededEvaluationKeys {
     return native().seededKeysSerialize(this.handle);
   }
 
-  static deserialize(bytes: Uint8Array, params?: TfheParameters): SeededEvaluationKeys {
+  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
+  release(): void {
+    native().release(this.handle);
+  }
+
+  /** The same bytes as {@link serialize}, chunk by chunk. */
+  stream(): ByteStream {
+    return nativeStream(() => native().sourceOf("seeded-keys", this.handle));
+  }
+
+  private digest: string | undefined;
+
+  /**
+   * Hex sha256 of the serialized keys (the key id clients and servers share), computed chunk by
+   * chunk once. The format is canonical: parsed keys re-serialize to the bytes they came from.
+   */
+  sha256(): string {
+    this.digest ??= sha256Of(this.stream());
+    return this.digest;
+  }
+
+  /** @internal Records the sha256 a reader already computed over exactly these keys' bytes. */
+  knownSha256(hex: string): this {
+    this.digest = hex;
+    return this;
+  }
+
+  static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): SeededEvaluationKeys {
+    if (!(bytes instanceof Uint8Array)) return parseChunks(SeededEvaluationKeys.parser(params), bytes);
     return SeededEvaluationKeys.fromHandle(native().seededKeysDeserialize(bytes, params?.hash()), params);
+  }
+
+  /** An incremental reader: push chunks, then finish (see {@link deserialize}). */
+  static parser(params?: TfheParameters, totalBytes?: number): NativeParser<NativeHandle, SeededEvaluationKeys> {
+    return new NativeParser("seeded-keys", (h: NativeHandle) => SeededEvaluationKeys.fromHandle(h, params), params?.hash(), totalBytes);
+  }
+
+  /**
+   * Reads serialized seeded keys and expands them as the chunks arrive, straight into the final
+   * Fourier layout: the result equals `deserialize(bytes).expandSync()` without ever holding
+   * the seeded keys whole. Pushes block while they expand (on all cores).
+   */
+  static expandingParser(params?: TfheParameters, totalBytes?: number): NativeParser<NativeHandle, EvaluationKeys> {
+    return new NativeParser("seeded-keys-expanding", (h: NativeHandle) => EvaluationKeys.fromHandle(h, params), params?.hash(), totalBytes);
   }
 }
 
@@ -256,7 +316,23 @@ export class EvaluationKeys {
     return native().evalKeysSerialize(this.handle);
   }
 
-  static deserialize(bytes: Uint8Array, params?: TfheParameters): EvaluationKeys {
+  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
+  release(): void {
+    native().release(this.handle);
+  }
+
+  /** The same bytes as {@link serialize}, chunk by chunk. */
+  stream(): ByteStream {
+    return nativeStream(() => native().sourceOf("eval-keys", this.handle));
+  }
+
+  static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): EvaluationKeys {
+    if (!(bytes instanceof Uint8Array)) return parseChunks(EvaluationKeys.parser(params), bytes);
     return EvaluationKeys.fromHandle(native().evalKeysDeserialize(bytes, params?.hash()), params);
+  }
+
+  /** An incremental reader: push chunks, then finish (see {@link deserialize}). */
+  static parser(params?: TfheParameters, totalBytes?: number): NativeParser<NativeHandle, EvaluationKeys> {
+    return new NativeParser("eval-keys", (h: NativeHandle) => EvaluationKeys.fromHandle(h, params), params?.hash(), totalBytes);
   }
 }

@@ -79,6 +79,26 @@ export interface NativeAddon {
     shape: number[];
     data: BigUint64Array;
   };
+  /** A chunked serializer: kind "params" takes RawParams, key kinds a handle, "ciphertexts" (hash, dimension, shape, data). */
+  sourceOf(kind: string, ...args: unknown[]): NativeHandle;
+  sourceSize(source: NativeHandle): number;
+  /** Fills `chunk` with the next bytes; returns how many (0 at the end). */
+  sourceRead(source: NativeHandle, chunk: Uint8Array): number;
+  parserOpen(kind: string, expectedHash?: bigint, totalBytes?: number): NativeHandle;
+  parserPush(parser: NativeHandle, chunk: Uint8Array): void;
+  /** The parsed object: a handle for keys, RawParams, or a ciphertext record. */
+  parserFinish(parser: NativeHandle): unknown;
+  setBufferLimitForTests(bytes: number): void;
+  /** Frees a key's native memory now; later uses of the handle throw. */
+  release(key: NativeHandle): void;
+}
+
+/** A parsed ciphertext tensor as the addon returns it. */
+export interface RawCiphertexts {
+  paramHash: bigint;
+  dimension: number;
+  shape: number[];
+  data: BigUint64Array;
 }
 
 const ADDON_RELATIVE = join("runtime", "native", "build", "Release", "fhec_runtime.node");

@@ -1,8 +1,12 @@
-// Binary container for an EncryptedBatch (what travels between client and server): magic,
-// format version, a JSON header (batch, key id, parameter hash, byte length of every tensor), then
-// the runtime's own tensor serializations (each with its magic and parameter hash). Every
-// malformed, truncated or mismatched input is a clear error naming the source and what differs.
-import { LweCiphertextTensor, type TfheParameters } from "../../runtime/index.js";
+// Binary container for an EncryptedBatch (what travels between client and server): the common
+// frame (magic, format version, a JSON header with batch, key id, parameter hash and the byte
+// length of every tensor), then the runtime's own tensor serializations (each with its magic and
+// parameter hash), written and read as streams. Every malformed, truncated or mismatched input is
+// a clear error naming the source and what differs.
+import {
+  type ByteStream, type ChunkSink, collect, concatStreams, LweCiphertextTensor, parseChunks, type TfheParameters,
+} from "../../runtime/index.js";
+import { FrameParser, frameStream } from "../../runtime/framing.js";
 import type { EncryptedBatch } from "./server.js";
 
 const MAGIC = Buffer.from("FHECBTCH", "latin1");
@@ -15,66 +19,91 @@ interface Header {
   readonly sizes: readonly number[];
 }
 
-export function serializeEncryptedBatch(b: EncryptedBatch): Uint8Array {
+/** The batch as a stream: header, then every tensor's own serialization read in place. */
+export function encryptedBatchStream(b: EncryptedBatch): ByteStream {
   if (b.values.length === 0) throw new RangeError("an encrypted batch needs at least one tensor");
-  const parts = b.values.map((t) => Buffer.from(t.serialize()));
   const hash = b.values[0]!.paramHash;
   if (b.values.some((t) => t.paramHash !== hash)) throw new Error("the tensors of a batch must belong to one parameter set");
+  const parts = b.values.map((t) => t.stream());
   const header: Header = {
     batch: b.batch,
     ...(b.keyId !== undefined ? { keyId: b.keyId } : {}),
     paramHash: hash.toString(16),
-    sizes: parts.map((p) => p.length),
+    sizes: parts.map((p) => p.size),
   };
-  const h = Buffer.from(JSON.stringify(header), "utf8");
-  const fixed = Buffer.alloc(16);
-  MAGIC.copy(fixed, 0);
-  fixed.writeUInt32LE(BATCH_FORMAT_VERSION, 8);
-  fixed.writeUInt32LE(h.length, 12);
-  return new Uint8Array(Buffer.concat([fixed, h, ...parts]));
+  return frameStream(MAGIC, BATCH_FORMAT_VERSION, header, concatStreams(parts));
 }
 
-/** Parses a batch; with `params`, every tensor must belong to them (hash and dimension). */
-export function deserializeEncryptedBatch(bytes: Uint8Array, params?: TfheParameters, source = "<memory>"): EncryptedBatch {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function serializeEncryptedBatch(b: EncryptedBatch): Uint8Array {
+  return collect(encryptedBatchStream(b));
+}
+
+/**
+ * An incremental batch reader: each tensor is parsed as its bytes arrive (its words written in
+ * place); with `params`, every tensor must belong to them (hash and dimension).
+ */
+export function encryptedBatchParser(params?: TfheParameters, source = "<memory>"): ChunkSink<EncryptedBatch> {
   const bad = (why: string): never => {
     throw new Error(`'${source}' is not a valid encrypted batch: ${why}`);
   };
-  if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) bad("wrong magic (not an fhec encrypted batch)");
-  const version = buf.readUInt32LE(8);
-  if (version !== BATCH_FORMAT_VERSION) bad(`format version ${version}, this fhec reads version ${BATCH_FORMAT_VERSION}`);
-  const hl = buf.readUInt32LE(12);
-  if (16 + hl > buf.length) bad("truncated header");
-  let header: Partial<Header>;
-  try {
-    header = JSON.parse(buf.subarray(16, 16 + hl).toString("utf8")) as Partial<Header>;
-  } catch {
-    return bad("corrupt header");
-  }
-  const { batch, keyId, paramHash, sizes } = header;
-  if (!Number.isInteger(batch) || (batch as number) < 1) bad("bad batch size");
-  if (keyId !== undefined && (typeof keyId !== "string" || !/^[0-9a-f]{64}$/.test(keyId))) bad("bad key id");
-  if (typeof paramHash !== "string" || !/^[0-9a-f]{1,16}$/.test(paramHash)) bad("bad parameter hash");
-  if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1)) bad("bad tensor table");
-  const hash = BigInt(`0x${paramHash}`);
-  if (params && params.hash() !== hash) {
-    bad(`it was encrypted for parameters 0x${paramHash}, expected ${params.toString()} (0x${params.hash().toString(16)})`);
-  }
-  const total = (sizes as number[]).reduce((a, b) => a + b, 0);
-  if (buf.length !== 16 + hl + total) bad(`${buf.length - 16 - hl} ciphertext bytes, the header announces ${total} (truncated or padded)`);
-  let off = 16 + hl;
-  const values = (sizes as number[]).map((size, i) => {
-    const part = new Uint8Array(buf.buffer, buf.byteOffset + off, size);
-    off += size;
-    let t: LweCiphertextTensor;
-    try {
-      t = LweCiphertextTensor.deserialize(part.slice(), params);
-    } catch (e) {
-      return bad(`tensor #${i}: ${(e as Error).message}`);
+  return new FrameParser({ magic: MAGIC, version: BATCH_FORMAT_VERSION, what: "fhec encrypted batch", bad }, (h) => {
+    const { batch, keyId, paramHash, sizes } = h as Partial<Header>;
+    if (!Number.isInteger(batch) || (batch as number) < 1) bad("bad batch size");
+    if (keyId !== undefined && (typeof keyId !== "string" || !/^[0-9a-f]{64}$/.test(keyId))) bad("bad key id");
+    if (typeof paramHash !== "string" || !/^[0-9a-f]{1,16}$/.test(paramHash)) bad("bad parameter hash");
+    if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) bad("bad tensor table");
+    const hash = BigInt(`0x${paramHash}`);
+    if (params && params.hash() !== hash) {
+      bad(`it was encrypted for parameters 0x${paramHash}, expected ${params.toString()} (0x${params.hash().toString(16)})`);
     }
-    if (t.paramHash !== hash) bad(`tensor #${i} belongs to other parameters than the header says`);
-    if (t.size % (batch as number) !== 0) bad(`tensor #${i} holds ${t.size} ciphertexts, not a multiple of the batch ${batch}`);
-    return t;
+    const table = sizes as number[];
+    const total = table.reduce((a, b) => a + b, 0);
+    const values: LweCiphertextTensor[] = [];
+    let index = 0;
+    let filled = 0; // bytes of tensor #index received
+    let seen = 0;
+    let current: ChunkSink<LweCiphertextTensor> | undefined;
+    const guarded = <R>(f: () => R): R => {
+      try {
+        return f();
+      } catch (e) {
+        return bad(`tensor #${index}: ${(e as Error).message}`);
+      }
+    };
+    const close = (): void => {
+      const t = guarded(() => current!.finish());
+      if (t.paramHash !== hash) bad(`tensor #${index} belongs to other parameters than the header says`);
+      if (t.size % (batch as number) !== 0) bad(`tensor #${index} holds ${t.size} ciphertexts, not a multiple of the batch ${batch}`);
+      values.push(t);
+      current = undefined;
+      index++;
+      filled = 0;
+    };
+    const announced = (): never => bad(`${seen} ciphertext bytes, the header announces ${total} (truncated or padded)`);
+    return {
+      push(chunk: Uint8Array) {
+        seen += chunk.length;
+        if (seen > total) announced();
+        let off = 0;
+        while (off < chunk.length) {
+          const size = table[index]!;
+          current ??= LweCiphertextTensor.parser(params, size);
+          const n = Math.min(chunk.length - off, size - filled);
+          guarded(() => current!.push(chunk.subarray(off, off + n)));
+          off += n;
+          filled += n;
+          if (filled === size) close();
+        }
+      },
+      finish() {
+        if (seen !== total) announced();
+        return keyId !== undefined ? { batch: batch as number, keyId, values } : { batch: batch as number, values };
+      },
+    };
   });
-  return keyId !== undefined ? { batch: batch as number, keyId, values } : { batch: batch as number, values };
+}
+
+/** Parses a batch; with `params`, every tensor must belong to them (hash and dimension). */
+export function deserializeEncryptedBatch(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters, source = "<memory>"): EncryptedBatch {
+  return parseChunks(encryptedBatchParser(params, source), bytes instanceof Uint8Array ? [bytes] : bytes);
 }

@@ -1,6 +1,6 @@
 // Client side of the tfhe backend: key generation, encryption of integer inputs (the BatchTensor
 // the clear backend takes) and decryption of outputs with each value's precision and signedness.
-import { ClientKey, type KeyGenOptions, type LweCiphertextTensor, type SeededEvaluationKeys } from "../../runtime/index.js";
+import { type ByteStream, ClientKey, type KeyGenOptions, type LweCiphertextTensor, type SeededEvaluationKeys } from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { decodeAt, encodeAt } from "./encoding.js";
 import { type EncryptedValueSpec, specRange, type TfheClientSpec } from "./program.js";
@@ -39,6 +39,11 @@ export class TfheClient {
   /** The secret key's bytes, to keep on the client (never send them anywhere). */
   serializeKey(): Uint8Array {
     return this.key.serialize();
+  }
+
+  /** The same bytes as {@link serializeKey}, chunk by chunk. */
+  keyStream(): ByteStream {
+    return this.key.stream();
   }
 
   /** Encrypts one integer tensor per circuit input (values must fit each input's encrypted type). */

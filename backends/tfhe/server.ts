@@ -1,7 +1,6 @@
 // Server side of the tfhe backend: evaluation keys + a program → runs encrypted batches. There is
 // no way to hand it a secret key: the only key types it takes are SeededEvaluationKeys and
 // EvaluationKeys (checked at run time too, against a ClientKey passed through `any`).
-import { createHash } from "node:crypto";
 import { ClientKey, EvaluationKeys, LweCiphertextTensor, SeededEvaluationKeys } from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { executeTfhe, type ExecuteOptions } from "./execute.js";
@@ -19,7 +18,7 @@ export type ServerKeys = SeededEvaluationKeys | EvaluationKeys;
 
 /** Key identifier shared by a client and its evaluation keys: sha256 of the seeded keys' bytes. */
 export function evaluationKeyId(seeded: SeededEvaluationKeys): string {
-  return createHash("sha256").update(seeded.serialize()).digest("hex");
+  return seeded.sha256();
 }
 
 function rejectSecret(keys: unknown): void {

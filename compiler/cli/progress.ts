@@ -41,3 +41,41 @@ export async function withSpinner<T>(ctx: CommandContext, label: string, work: (
     ctx.stderr(`\r${label}: done in ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
   }
 }
+
+export function formatBytes(n: number): string {
+  if (n < 2 ** 10) return `${n} B`;
+  if (n < 2 ** 20) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return `${(n / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/**
+ * `label 1.20 / 2.60 GiB (46%), 3.1 s, ~3.6 s left` on stderr (terminals only, at most 5 redraws a
+ * second); call with (bytes done, bytes total).
+ */
+export function byteProgress(ctx: CommandContext, label: string): (done: number, total: number) => void {
+  if (!ctx.stderrIsTTY) return () => {};
+  const start = Date.now();
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    const end = done >= total;
+    if (!end && now - last < 200) return;
+    last = now;
+    const secs = (now - start) / 1000;
+    const left = done > 0 && !end ? `, ~${((secs * (total - done)) / done).toFixed(1)} s left` : "";
+    const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+    ctx.stderr(`\r\x1b[K${label} ${formatBytes(done)} / ${formatBytes(total)} (${pct}%), ${secs.toFixed(1)} s${left}`);
+    if (end) ctx.stderr("\n");
+  };
+}
+
+/** Passes chunks through, reporting the bytes seen so far. */
+export function* reportingChunks(chunks: Iterable<Uint8Array>, total: number, report: (done: number, total: number) => void): Generator<Uint8Array> {
+  let done = 0;
+  for (const c of chunks) {
+    yield c;
+    done += c.length;
+    report(done, total);
+  }
+}

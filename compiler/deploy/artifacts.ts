@@ -7,7 +7,9 @@ import { createHash } from "node:crypto";
 import { fail } from "../../ir/diagnostics.js";
 import { printModule } from "../../ir/printer.js";
 import type { CryptoParameters } from "../../passes/params/index.js";
-import { packContainer, unpackContainer } from "../container.js";
+import { type ByteStream, bytesStream, type ChunkSink, collect, parseChunks, sha256Of } from "../../runtime/index.js";
+import { collectingSink } from "../../runtime/framing.js";
+import { containerParser, containerStream, packContainer, unpackContainer } from "../container.js";
 import { type FheCircuit, type InputQuantizer, type OutputDequantizer } from "../circuit.js";
 
 /** How one encrypted argument or result is encoded. */
@@ -52,7 +54,7 @@ export function serializeClientSpec(spec: ClientSpec): Uint8Array {
   return packContainer(CLIENT_MAGIC, CLIENT_FORMAT_VERSION, { format: "fhec-client", ...spec });
 }
 
-export function deserializeClientSpec(bytes: Uint8Array, file = "<memory>"): ClientSpec {
+export function deserializeClientSpec(bytes: Uint8Array | Iterable<Uint8Array>, file = "<memory>"): ClientSpec {
   const { header } = unpackContainer(bytes, CLIENT_MAGIC, CLIENT_FORMAT_VERSION, "fhec client spec", file);
   const need = ["circuitId", "parameters", "inputs", "outputs", "postprocess"];
   const missing = need.filter((k) => !(k in header));
@@ -62,20 +64,72 @@ export function deserializeClientSpec(bytes: Uint8Array, file = "<memory>"): Cli
 
 export type MessageKind = "evaluation-keys" | "inputs" | "outputs" | "secret-key";
 
-/** Wraps keys or ciphertexts with the circuit (and key) they belong to. */
-export function packMessage(kind: MessageKind, circuit: string, payload: Uint8Array, keyId?: string): Uint8Array {
-  return packContainer(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, { kind, circuitId: circuit, ...(keyId ? { keyId } : {}), bytes: payload.length, sha256: createHash("sha256").update(payload).digest("hex") }, payload);
+/**
+ * A message as a stream: the envelope (kind, circuit, key id, payload length and sha256) then the
+ * payload. The sha256 is computed by a first pass over the payload unless the caller knows it.
+ */
+export function messageStream(kind: MessageKind, circuit: string, payload: ByteStream, keyId?: string, sha256?: string): ByteStream {
+  const digest = sha256 ?? sha256Of(payload);
+  return containerStream(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, { kind, circuitId: circuit, ...(keyId ? { keyId } : {}), bytes: payload.size, sha256: digest }, payload);
 }
 
-export function unpackMessage(bytes: Uint8Array, kind: MessageKind, circuit: string, file = "<memory>"): { payload: Uint8Array; keyId?: string } {
+/** Wraps keys or ciphertexts with the circuit (and key) they belong to. */
+export function packMessage(kind: MessageKind, circuit: string, payload: Uint8Array, keyId?: string): Uint8Array {
+  return collect(messageStream(kind, circuit, bytesStream(payload), keyId));
+}
+
+export interface MessageContents<T> {
+  readonly value: T;
+  readonly keyId?: string;
+  /** sha256 of the payload, checked against the envelope. */
+  readonly sha256: string;
+}
+
+/**
+ * An incremental message reader: checks the envelope, then streams the payload into the sink
+ * `inner` builds, hashing as it goes. Problems are reported in the order that explains them
+ * best: a truncated file, then a checksum mismatch, then the payload's own parse error.
+ */
+export function messageParser<T>(kind: MessageKind, circuit: string, file: string,
+  inner: (totalBytes: number, keyId: string | undefined) => ChunkSink<T>): ChunkSink<MessageContents<T>> {
   const what = kind.replace("-", " ");
-  const { header, payload } = unpackContainer(bytes, MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, `fhec ${what} file`, file);
-  if (header["kind"] !== kind) fail("E0700", `'${file}' holds ${String(header["kind"]).replace("-", " ")}, not ${what}`);
-  if (header["circuitId"] !== circuit) {
-    fail("E0700", `'${file}' belongs to another circuit (id ${String(header["circuitId"]).slice(0, 12)}…, this one is ${circuit.slice(0, 12)}…): use the files made for this circuit`);
-  }
-  if (header["bytes"] !== payload.length) fail("E0700", `'${file}' is truncated: ${payload.length} of ${String(header["bytes"])} bytes`);
-  if (createHash("sha256").update(payload).digest("hex") !== header["sha256"]) fail("E0700", `'${file}' is corrupted (checksum mismatch)`);
-  const keyId = typeof header["keyId"] === "string" ? header["keyId"] : undefined;
-  return keyId ? { payload, keyId } : { payload };
+  return containerParser(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, `fhec ${what} file`, file, (header) => {
+    if (header["kind"] !== kind) fail("E0700", `'${file}' holds ${String(header["kind"]).replace("-", " ")}, not ${what}`);
+    if (header["circuitId"] !== circuit) {
+      fail("E0700", `'${file}' belongs to another circuit (id ${String(header["circuitId"]).slice(0, 12)}…, this one is ${circuit.slice(0, 12)}…): use the files made for this circuit`);
+    }
+    const announced = header["bytes"];
+    if (typeof announced !== "number" || !Number.isSafeInteger(announced) || announced < 0) fail("E0700", `'${file}' is not a valid fhec ${what} file: bad payload length`);
+    const keyId = typeof header["keyId"] === "string" ? header["keyId"] : undefined;
+    const hash = createHash("sha256");
+    const sink = inner(announced, keyId);
+    let seen = 0;
+    let failure: unknown;
+    return {
+      push(chunk: Uint8Array) {
+        hash.update(chunk);
+        const room = Math.max(0, announced - seen);
+        seen += chunk.length;
+        if (failure !== undefined) return;
+        try {
+          sink.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        } catch (e) {
+          failure = e; // reported at the end unless the file is truncated or corrupted
+        }
+      },
+      finish() {
+        if (seen !== announced) fail("E0700", `'${file}' is truncated: ${seen} of ${announced} bytes`);
+        const sha256 = hash.digest("hex");
+        if (sha256 !== header["sha256"]) fail("E0700", `'${file}' is corrupted (checksum mismatch)`);
+        if (failure !== undefined) throw failure;
+        const value = sink.finish();
+        return keyId ? { value, keyId, sha256 } : { value, sha256 };
+      },
+    };
+  });
+}
+
+export function unpackMessage(bytes: Uint8Array | Iterable<Uint8Array>, kind: MessageKind, circuit: string, file = "<memory>"): { payload: Uint8Array; keyId?: string } {
+  const r = parseChunks(messageParser(kind, circuit, file, () => collectingSink()), bytes instanceof Uint8Array ? [bytes] : bytes);
+  return r.keyId ? { payload: r.value, keyId: r.keyId } : { payload: r.value };
 }

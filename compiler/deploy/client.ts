@@ -4,10 +4,26 @@
 import type { FuncOp } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { ClientKey, TfheParameters } from "../../runtime/index.js";
-import { deserializeEncryptedBatch, serializeEncryptedBatch, TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
+import { type ByteStream, ClientKey, collect, parseChunks, TfheParameters } from "../../runtime/index.js";
+import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
+import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
 import { dequantizeOutputs, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
-import { type ClientSpec, deserializeClientSpec, packMessage, unpackMessage } from "./artifacts.js";
+import { type ClientSpec, deserializeClientSpec, messageParser, messageStream } from "./artifacts.js";
+
+/** Bytes in memory, or chunks (a file read piece by piece) for artifacts of any size. */
+export type ByteSource = Uint8Array | Iterable<Uint8Array>;
+
+function chunksOf(b: ByteSource): Iterable<Uint8Array> {
+  return b instanceof Uint8Array ? [b] : b;
+}
+
+/** Generated keys as streams (write them to disk chunk by chunk). */
+export interface KeyStreams {
+  readonly secretKey: ByteStream;
+  readonly evaluationKeys: ByteStream;
+  /** The key id (sha256 of the seeded evaluation keys). */
+  readonly keyId: string;
+}
 
 export interface GeneratedKeys {
   /** The secret key: keep it on the client. */
@@ -34,26 +50,38 @@ export class FheModelClient {
     this.post = parsePostprocess(spec.postprocess);
   }
 
-  static load(bytes: Uint8Array, file = "<memory>"): FheModelClient {
+  static load(bytes: ByteSource, file = "<memory>"): FheModelClient {
     return new FheModelClient(deserializeClientSpec(bytes, file));
   }
 
   /** A fresh secret key (from the OS CSPRNG) and its seeded evaluation keys. */
   async generateKeys(): Promise<GeneratedKeys> {
+    const s = await this.generateKeyStreams();
+    return { secretKey: collect(s.secretKey), evaluationKeys: collect(s.evaluationKeys) };
+  }
+
+  /**
+   * {@link generateKeys} as streams read from the keys' own memory: nothing holds a serialized
+   * copy, so keys of any size go to disk with one chunk of extra memory.
+   */
+  async generateKeyStreams(): Promise<KeyStreams> {
     const { client, evaluationKeys } = await TfheClient.generate(this.tfheSpec);
     this.client = client;
+    const id = this.spec.circuitId;
     return {
-      secretKey: packMessage("secret-key", this.spec.circuitId, client.serializeKey(), client.keyId),
-      evaluationKeys: packMessage("evaluation-keys", this.spec.circuitId, evaluationKeys.serialize(), client.keyId),
+      secretKey: messageStream("secret-key", id, client.keyStream(), client.keyId),
+      // The key id is the sha256 of these very bytes: the envelope reuses it.
+      evaluationKeys: messageStream("evaluation-keys", id, evaluationKeys.stream(), client.keyId, client.keyId),
+      keyId: client.keyId,
     };
   }
 
   /** Restores a secret key saved by generateKeys. */
-  loadSecretKey(bytes: Uint8Array, file = "<memory>"): void {
-    const { payload, keyId } = unpackMessage(bytes, "secret-key", this.spec.circuitId, file);
-    if (!keyId) fail("E0700", `'${file}' has no key id`);
-    const key = ClientKey.deserialize(payload, this.tfheSpec.params);
-    this.client = TfheClient.restore(this.tfheSpec, key, keyId);
+  loadSecretKey(bytes: ByteSource, file = "<memory>"): void {
+    const params = this.tfheSpec.params;
+    const r = parseChunks(messageParser("secret-key", this.spec.circuitId, file, (n) => ClientKey.parser(params, n)), chunksOf(bytes));
+    if (!r.keyId) fail("E0700", `'${file}' has no key id`);
+    this.client = TfheClient.restore(this.tfheSpec, r.value, r.keyId);
   }
 
   private requireKey(): TfheClient {
@@ -63,17 +91,22 @@ export class FheModelClient {
 
   /** Quantizes and encrypts float inputs (first dimension = samples). */
   encrypt(xs: NDArray | readonly NDArray[]): Uint8Array {
+    return collect(this.encryptStream(xs));
+  }
+
+  /** {@link encrypt} as a stream read from the ciphertexts' own memory. */
+  encryptStream(xs: NDArray | readonly NDArray[]): ByteStream {
     const client = this.requireKey();
     const list = Array.isArray(xs) ? (xs as NDArray[]) : [xs as NDArray];
     const codes = quantizeInputs(this.spec.inputs, this.spec.inputs.map((i) => i.encrypted.shape), list);
-    return packMessage("inputs", this.spec.circuitId, serializeEncryptedBatch(client.encrypt(codes)), client.keyId);
+    return messageStream("inputs", this.spec.circuitId, encryptedBatchStream(client.encrypt(codes)), client.keyId);
   }
 
   /** Decrypts the server's result, de-quantizes and post-processes it. */
-  decrypt(bytes: Uint8Array, file = "<memory>"): NDArray[] {
+  decrypt(bytes: ByteSource, file = "<memory>"): NDArray[] {
     const client = this.requireKey();
-    const { payload } = unpackMessage(bytes, "outputs", this.spec.circuitId, file);
-    const batch = deserializeEncryptedBatch(payload, this.tfheSpec.params, file);
+    const params = this.tfheSpec.params;
+    const { value: batch } = parseChunks(messageParser("outputs", this.spec.circuitId, file, () => encryptedBatchParser(params, file)), chunksOf(bytes));
     return postprocess(this.post, dequantizeOutputs(this.spec.outputs, client.decrypt(batch)));
   }
 }

@@ -5,15 +5,16 @@ import { FheModelClient } from "../../deploy/client.js";
 import { FheModelServer } from "../../deploy/server.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { bindInputs } from "../inputs.js";
-import { readInputFile, writeFileAtomic } from "../io.js";
+import { openFileChunks, writeStreamAtomic } from "../io.js";
 import { writeOutputs } from "../circuit_io.js";
-import { progressBar, withSpinner } from "../progress.js";
+import { byteProgress, formatBytes, progressBar, reportingChunks, withSpinner } from "../progress.js";
+import type { CommandContext } from "../command.js";
 
 const SECRET_KEY = "secret.key";
 const EVAL_KEY = "eval.key";
 
 function loadClient(path: string): FheModelClient {
-  return FheModelClient.load(readInputFile(path, "client spec"), path);
+  return FheModelClient.load(openFileChunks(path, "client spec").chunks(), path);
 }
 
 function keysDir(args: Parameters<Command["run"]>[0]): string {
@@ -24,8 +25,14 @@ function keysDir(args: Parameters<Command["run"]>[0]): string {
 
 function withSecretKey(client: FheModelClient, dir: string): FheModelClient {
   const path = join(dir, SECRET_KEY);
-  client.loadSecretKey(readInputFile(path, "secret key"), path);
+  client.loadSecretKey(openFileChunks(path, "secret key").chunks(), path);
   return client;
+}
+
+/** A file's chunks, with a byte progress line on terminals. */
+function readChunks(ctx: CommandContext, path: string, what: string): Iterable<Uint8Array> {
+  const f = openFileChunks(path, what);
+  return reportingChunks(f.chunks(), f.size, byteProgress(ctx, `reading ${what}`));
 }
 
 export const keygenCommand: Command = {
@@ -42,11 +49,12 @@ send them to the server once). Keys come from the operating system's CSPRNG.
     const out = stringOption(args, "out");
     if (!out) throw new UsageError("missing --out DIR");
     const client = loadClient(specPath);
-    const keys = await withSpinner(ctx, "generating keys", () => client.generateKeys());
     mkdirSync(out, { recursive: true });
-    writeFileAtomic(join(out, SECRET_KEY), keys.secretKey);
-    writeFileAtomic(join(out, EVAL_KEY), keys.evaluationKeys);
-    ctx.stderr(`wrote ${join(out, SECRET_KEY)} (secret: keep it) and ${join(out, EVAL_KEY)} (${(keys.evaluationKeys.length / 2 ** 20).toFixed(1)} MiB, for the server)\n`);
+    // Keys stream to disk from their own memory: peak memory is the keys plus one chunk.
+    const keys = await withSpinner(ctx, "generating keys", () => client.generateKeyStreams());
+    writeStreamAtomic(join(out, SECRET_KEY), keys.secretKey, { mode: 0o600 });
+    writeStreamAtomic(join(out, EVAL_KEY), keys.evaluationKeys, { onProgress: byteProgress(ctx, `writing ${EVAL_KEY}`) });
+    ctx.stderr(`wrote ${join(out, SECRET_KEY)} (secret: keep it) and ${join(out, EVAL_KEY)} (${formatBytes(keys.evaluationKeys.size)}, for the server)\n`);
     return 0;
   },
 };
@@ -62,7 +70,7 @@ options:
   -o, --output=FILE   the encrypted inputs, for fhec run
 `,
   options: { keys: { type: "string" }, input: { type: "string", short: "i", multiple: true }, output: { type: "string", short: "o" } },
-  async run(args) {
+  async run(args, ctx) {
     const client = withSecretKey(loadClient(requiredPositional(args, 0, "client spec (circuit.client)")), keysDir(args));
     const output = stringOption(args, "output");
     if (!output) throw new UsageError("missing -o/--output");
@@ -70,7 +78,7 @@ options:
     if (specs.length === 0) throw new UsageError("missing --input");
     const names = client.spec.inputs.map((i) => i.name);
     const bound = bindInputs(specs, names);
-    writeFileAtomic(output, client.encrypt(names.map((n) => bound.get(n)!)));
+    writeStreamAtomic(output, client.encryptStream(names.map((n) => bound.get(n)!)), { onProgress: byteProgress(ctx, "writing ciphertexts") });
     return 0;
   },
 };
@@ -92,13 +100,14 @@ and returns ciphertexts.
     if (!keysPath) throw new UsageError("missing --eval-keys FILE");
     if (!input) throw new UsageError("missing --input FILE (from fhec encrypt)");
     if (!output) throw new UsageError("missing -o/--output");
-    const server = FheModelServer.load(readInputFile(circuitPath, "circuit"), circuitPath);
-    const result = await server.run(readInputFile(keysPath, "evaluation keys"), readInputFile(input, "encrypted inputs"), {
-      keysFile: keysPath,
+    const server = FheModelServer.load(openFileChunks(circuitPath, "circuit").chunks(), circuitPath);
+    // Keys are expanded as they are read (the progress line covers both).
+    const keyId = await server.addEvaluationKeys(readChunks(ctx, keysPath, "and expanding evaluation keys"), keysPath);
+    const result = await server.runStream(keyId, readChunks(ctx, input, "encrypted inputs"), {
       inputsFile: input,
       onProgress: progressBar(ctx, "encrypted run"),
     });
-    writeFileAtomic(output, result);
+    writeStreamAtomic(output, result, { onProgress: byteProgress(ctx, "writing results") });
     return 0;
   },
 };
@@ -118,7 +127,7 @@ options:
     const client = withSecretKey(loadClient(requiredPositional(args, 0, "client spec (circuit.client)")), keysDir(args));
     const input = stringOption(args, "input");
     if (!input) throw new UsageError("missing --input FILE (from fhec run)");
-    const outs = client.decrypt(readInputFile(input, "encrypted result"), input);
+    const outs = client.decrypt(readChunks(ctx, input, "encrypted result"), input);
     const output = stringOption(args, "output");
     if (output) writeOutputs(output, outs);
     else outs.forEach((o, i) => ctx.stdout(`output ${i}: [${o.shape.join(", ")}] = [${Array.from(o.data.subarray(0, 6), (v) => Number(v.toPrecision(5))).join(", ")}${o.data.length > 6 ? ", …" : ""}]\n`));

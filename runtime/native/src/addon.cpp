@@ -20,31 +20,37 @@ using namespace fhec;
 namespace {
 
 // ---------------------------------------------------------------- handles
-enum class Kind : uint32_t { SecretKey = 1, SeededKeys = 2, EvalKeys = 3 };
+enum class Kind : uint32_t { SecretKey = 1, SeededKeys = 2, EvalKeys = 3, Source = 4, Parser = 5 };
 const char* kind_label(Kind k) {
   switch (k) {
     case Kind::SecretKey: return "a secret key";
     case Kind::SeededKeys: return "seeded evaluation keys";
     case Kind::EvalKeys: return "evaluation keys";
+    case Kind::Source: return "an artifact source";
+    case Kind::Parser: return "an artifact parser";
   }
   return "?";
 }
-const napi_type_tag kTags[4] = {
+const napi_type_tag kTags[6] = {
     {0, 0},
     {0x6668656373656372ULL, 0x0000000000000001ULL},
     {0x6668656373656564ULL, 0x0000000000000002ULL},
     {0x6668656365766b73ULL, 0x0000000000000003ULL},
+    {0x6668656373726365ULL, 0x0000000000000004ULL},
+    {0x6668656370727372ULL, 0x0000000000000005ULL},
 };
 
 struct Handle {
   Kind kind;
   std::shared_ptr<void> ptr;
   int64_t bytes;
+  Napi::ObjectReference ref{};  // a JS object the native one reads from or writes into
 };
 
 template <typename T>
-Napi::Value wrap(Napi::Env env, Kind kind, std::shared_ptr<T> obj, int64_t bytes) {
+Napi::Value wrap(Napi::Env env, Kind kind, std::shared_ptr<T> obj, int64_t bytes, Napi::Object keep = Napi::Object()) {
   auto* h = new Handle{kind, std::static_pointer_cast<void>(obj), bytes};
+  if (!keep.IsEmpty()) h->ref = Napi::Persistent(keep);
   auto ext = Napi::External<Handle>::New(env, h, [](Napi::Env e, Handle* hh) {
     Napi::MemoryManagement::AdjustExternalMemory(e, -hh->bytes);
     delete hh;
@@ -55,13 +61,18 @@ Napi::Value wrap(Napi::Env env, Kind kind, std::shared_ptr<T> obj, int64_t bytes
   return ext;
 }
 
-template <typename T>
-std::shared_ptr<T> unwrap(const Napi::Value& v, Kind kind, const char* arg) {
+Handle* unwrap_handle(const Napi::Value& v, Kind kind, const char* arg) {
   Napi::Env env = v.Env();
   bool ok = false;
   if (v.IsExternal()) napi_check_object_type_tag(env, v, &kTags[static_cast<uint32_t>(kind)], &ok);
   if (!ok) throw Napi::TypeError::New(env, std::string(arg) + " must be " + kind_label(kind));
-  return std::static_pointer_cast<T>(v.As<Napi::External<Handle>>().Data()->ptr);
+  return v.As<Napi::External<Handle>>().Data();
+}
+template <typename T>
+std::shared_ptr<T> unwrap(const Napi::Value& v, Kind kind, const char* arg) {
+  Handle* h = unwrap_handle(v, kind, arg);
+  if (!h->ptr) throw Napi::Error::New(v.Env(), std::string(arg) + " was released");
+  return std::static_pointer_cast<T>(h->ptr);
 }
 
 // ---------------------------------------------------------------- argument helpers
@@ -159,10 +170,32 @@ Napi::TypedArrayOf<uint64_t> new_u64(Napi::Env env, const uint64_t* src, size_t 
   if (n) std::memcpy(a.Data(), src, n * 8);
   return a;
 }
-Napi::Value to_buffer(Napi::Env env, std::vector<uint8_t>&& bytes) {
-  auto* v = new std::vector<uint8_t>(std::move(bytes));
-  return Napi::Buffer<uint8_t>::New(env, v->data(), v->size(),
-                                    [](Napi::Env, uint8_t*, std::vector<uint8_t>* hint) { delete hint; }, v);
+// Largest buffer to_buffer creates: the engine's own limit unless a test lowers it to exercise
+// the failure path without allocating gigabytes.
+uint64_t g_buffer_limit = UINT64_MAX;
+
+/// A new Node buffer holding the whole of `src`. Node owns the memory from the start (no
+/// external buffer whose ownership is ambiguous on failure): any failure is a thrown error.
+Napi::Value to_buffer(Napi::Env env, ByteSource& src) {
+  const uint64_t n = src.size() - src.position();
+  if (n > g_buffer_limit)
+    throw Napi::RangeError::New(env, "cannot create a buffer of " + std::to_string(n) + " bytes (limit " +
+                                         std::to_string(g_buffer_limit) + "): serialize this artifact in chunks");
+  napi_value out;
+  void* data = nullptr;
+  if (napi_create_buffer(env, static_cast<size_t>(n), &data, &out) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value e;
+      napi_get_and_clear_last_exception(env, &e);
+    }
+    throw Napi::RangeError::New(env, "cannot create a buffer of " + std::to_string(n) +
+                                         " bytes: serialize this artifact in chunks");
+  }
+  size_t off = 0;
+  while (off < n) off += src.read(static_cast<uint8_t*>(data) + off, static_cast<size_t>(n) - off);
+  return Napi::Value(env, out);
 }
 
 /// a * b, throwing a RangeError instead of wrapping around.
@@ -305,7 +338,7 @@ Napi::Value ParamsHash(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), params_arg(info, 0).hash());
 }
 Napi::Value ParamsSerialize(const Napi::CallbackInfo& info) {
-  return to_buffer(info.Env(), serialize_params(params_arg(info, 0)));
+  return to_buffer(info.Env(), *params_source(params_arg(info, 0)));
 }
 Napi::Value ParamsDeserialize(const Napi::CallbackInfo& info) {
   auto b = bytes_arg(info, 0, "bytes");
@@ -330,7 +363,7 @@ Napi::Value SecretKeyParams(const Napi::CallbackInfo& info) {
   return params_obj(info.Env(), unwrap<SecretKey>(info[0], Kind::SecretKey, "key")->params);
 }
 Napi::Value SecretKeySerialize(const Napi::CallbackInfo& info) {
-  return to_buffer(info.Env(), serialize_secret_key(*unwrap<SecretKey>(info[0], Kind::SecretKey, "key")));
+  return to_buffer(info.Env(), *secret_key_source(unwrap<SecretKey>(info[0], Kind::SecretKey, "key")));
 }
 Napi::Value SecretKeyDeserialize(const Napi::CallbackInfo& info) {
   auto b = bytes_arg(info, 0, "bytes");
@@ -384,7 +417,7 @@ Napi::Value EvalKeysInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 Napi::Value SeededKeysSerialize(const Napi::CallbackInfo& info) {
-  return to_buffer(info.Env(), serialize_seeded_eval_keys(*unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "keys")));
+  return to_buffer(info.Env(), *seeded_eval_keys_source(unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "keys")));
 }
 Napi::Value SeededKeysDeserialize(const Napi::CallbackInfo& info) {
   auto b = bytes_arg(info, 0, "bytes");
@@ -393,7 +426,7 @@ Napi::Value SeededKeysDeserialize(const Napi::CallbackInfo& info) {
   return wrap(info.Env(), Kind::SeededKeys, k, sek_bytes(*k));
 }
 Napi::Value EvalKeysSerialize(const Napi::CallbackInfo& info) {
-  return to_buffer(info.Env(), serialize_eval_keys(*unwrap<EvalKeys>(info[0], Kind::EvalKeys, "keys")));
+  return to_buffer(info.Env(), *eval_keys_source(unwrap<EvalKeys>(info[0], Kind::EvalKeys, "keys")));
 }
 Napi::Value EvalKeysDeserialize(const Napi::CallbackInfo& info) {
   auto b = bytes_arg(info, 0, "bytes");
@@ -610,13 +643,14 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------- ciphertext serialization
-Napi::Value CiphertextsSerialize(const Napi::CallbackInfo& info) {
-  if (!info[0].IsBigInt()) throw Napi::TypeError::New(info.Env(), "parameter hash must be a bigint");
+/// (hash, dimension, shape, data) arguments as a source viewing the caller's typed array.
+std::unique_ptr<ByteSource> ciphertexts_source_arg(const Napi::CallbackInfo& info, size_t i0) {
+  if (!info[i0].IsBigInt()) throw Napi::TypeError::New(info.Env(), "parameter hash must be a bigint");
   bool lossless;
-  uint64_t hash = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
-  size_t dim = size_arg(info, 1, "dimension");
-  if (!info[2].IsArray()) throw Napi::TypeError::New(info.Env(), "shape must be an array");
-  Napi::Array sh = info[2].As<Napi::Array>();
+  uint64_t hash = info[i0].As<Napi::BigInt>().Uint64Value(&lossless);
+  size_t dim = size_arg(info, i0 + 1, "dimension");
+  if (!info[i0 + 2].IsArray()) throw Napi::TypeError::New(info.Env(), "shape must be an array");
+  Napi::Array sh = info[i0 + 2].As<Napi::Array>();
   std::vector<uint64_t> shape;
   size_t count = 1;
   if (sh.Length() > 16) throw Napi::RangeError::New(info.Env(), "rank must be at most 16");
@@ -629,23 +663,135 @@ Napi::Value CiphertextsSerialize(const Napi::CallbackInfo& info) {
     shape.push_back(static_cast<uint64_t>(d));
     count = mul_checked(info.Env(), count, shape.back(), "shape");
   }
-  auto data = u64_arg(info, 3, "data");
+  auto data = u64_arg(info, i0 + 3, "data");
   if (data.ElementLength() != mul_checked(info.Env(), count, dim + 1, "data")) throw Napi::RangeError::New(info.Env(), "data does not match shape");
-  return to_buffer(info.Env(), serialize_ciphertexts(hash, dim, shape, data.Data(), data.ElementLength()));
+  return ciphertexts_source(hash, dim, shape, data.Data(), data.ElementLength());
 }
-Napi::Value CiphertextsDeserialize(const Napi::CallbackInfo& info) {
-  auto b = bytes_arg(info, 0, "bytes");
-  uint64_t hs;
-  CiphertextTensor t = deserialize_ciphertexts(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
-  Napi::Env env = info.Env();
+Napi::Value CiphertextsSerialize(const Napi::CallbackInfo& info) {
+  return to_buffer(info.Env(), *ciphertexts_source_arg(info, 0));
+}
+Napi::Object ciphertexts_obj(Napi::Env env, const CiphertextTensor& t, Napi::Value data) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("paramHash", Napi::BigInt::New(env, t.param_hash));
   o.Set("dimension", static_cast<double>(t.dimension));
   Napi::Array sh = Napi::Array::New(env, t.shape.size());
   for (uint32_t i = 0; i < t.shape.size(); i++) sh.Set(i, static_cast<double>(t.shape[i]));
   o.Set("shape", sh);
-  o.Set("data", new_u64(env, t.data.data(), t.data.size()));
+  o.Set("data", data);
   return o;
+}
+Napi::Value CiphertextsDeserialize(const Napi::CallbackInfo& info) {
+  auto b = bytes_arg(info, 0, "bytes");
+  uint64_t hs;
+  CiphertextTensor t = deserialize_ciphertexts(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
+  return ciphertexts_obj(info.Env(), t, new_u64(info.Env(), t.data.data(), t.data.size()));
+}
+
+// ---------------------------------------------------------------- chunked artifacts
+// A source emits an artifact's bytes into caller-provided chunks; a parser is fed chunks and
+// builds the object. Neither ever holds a whole serialized artifact.
+Napi::Value wrap_source(Napi::Env env, std::unique_ptr<ByteSource> src, Napi::Object keep = Napi::Object()) {
+  return wrap(env, Kind::Source, std::shared_ptr<ByteSource>(std::move(src)), 0, keep);
+}
+Napi::Value SourceOf(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "artifact kind must be a string");
+  const std::string kind = info[0].As<Napi::String>().Utf8Value();
+  Napi::Env env = info.Env();
+  if (kind == "params") return wrap_source(env, params_source(params_arg(info, 1)));
+  if (kind == "secret-key") return wrap_source(env, secret_key_source(unwrap<SecretKey>(info[1], Kind::SecretKey, "key")));
+  if (kind == "seeded-keys")
+    return wrap_source(env, seeded_eval_keys_source(unwrap<SeededEvalKeys>(info[1], Kind::SeededKeys, "keys")));
+  if (kind == "eval-keys") return wrap_source(env, eval_keys_source(unwrap<EvalKeys>(info[1], Kind::EvalKeys, "keys")));
+  if (kind == "ciphertexts") return wrap_source(env, ciphertexts_source_arg(info, 1), info[4].As<Napi::Object>());
+  throw Napi::TypeError::New(env, "unknown artifact kind '" + kind + "'");
+}
+Napi::Value SourceSize(const Napi::CallbackInfo& info) {
+  auto s = unwrap<ByteSource>(info[0], Kind::Source, "source");
+  return Napi::Number::New(info.Env(), static_cast<double>(s->size()));
+}
+/// Fills `chunk` with the next bytes; returns how many (0 at the end).
+Napi::Value SourceRead(const Napi::CallbackInfo& info) {
+  auto s = unwrap<ByteSource>(info[0], Kind::Source, "source");
+  auto chunk = bytes_arg(info, 1, "chunk");
+  return Napi::Number::New(info.Env(), static_cast<double>(s->read(chunk.Data(), chunk.ByteLength())));
+}
+
+struct ParserState {
+  std::string kind;
+  std::unique_ptr<ArtifactParser> parser;
+  napi_env env = nullptr;  // set during each push (where the ciphertext array is created)
+  Napi::Reference<Napi::TypedArrayOf<uint64_t>> words;
+};
+Napi::Value ParserOpen(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "artifact kind must be a string");
+  auto st = std::make_shared<ParserState>();
+  st->kind = info[0].As<Napi::String>().Utf8Value();
+  uint64_t hs;
+  const uint64_t* h = opt_hash(info, 1, hs);
+  if (st->kind == "params") st->parser = params_parser();
+  else if (st->kind == "secret-key") st->parser = secret_key_parser(h);
+  else if (st->kind == "seeded-keys") st->parser = seeded_eval_keys_parser(h);
+  else if (st->kind == "eval-keys") st->parser = eval_keys_parser(h);
+  else if (st->kind == "seeded-keys-expanding") st->parser = expanding_seeded_keys_parser(h);
+  else if (st->kind == "ciphertexts") {
+    ParserState* raw = st.get();
+    // Ciphertext words go straight into the BigUint64Array the caller receives (no copy).
+    st->parser = ciphertexts_parser(h, [raw](size_t words) {
+      auto a = Napi::TypedArrayOf<uint64_t>::New(Napi::Env(raw->env), words);
+      raw->words = Napi::Persistent(a);
+      return a.Data();
+    });
+  } else throw Napi::TypeError::New(info.Env(), "unknown artifact kind '" + st->kind + "'");
+  if (info.Length() > 2 && !info[2].IsUndefined()) st->parser->set_total(size_arg(info, 2, "total length"));
+  return wrap(info.Env(), Kind::Parser, st, 0);
+}
+Napi::Value ParserPush(const Napi::CallbackInfo& info) {
+  auto st = unwrap<ParserState>(info[0], Kind::Parser, "parser");
+  auto chunk = bytes_arg(info, 1, "chunk");
+  st->env = info.Env();
+  st->parser->push(chunk.Data(), chunk.ByteLength());
+  return info.Env().Undefined();
+}
+Napi::Value ParserFinish(const Napi::CallbackInfo& info) {
+  auto st = unwrap<ParserState>(info[0], Kind::Parser, "parser");
+  Napi::Env env = info.Env();
+  if (st->kind == "params") return params_obj(env, parsed_params(*st->parser));
+  if (st->kind == "secret-key") {
+    auto k = parsed_secret_key(*st->parser);
+    return wrap(env, Kind::SecretKey, k, sk_bytes(*k));
+  }
+  if (st->kind == "seeded-keys") {
+    auto k = parsed_seeded_eval_keys(*st->parser);
+    return wrap(env, Kind::SeededKeys, k, sek_bytes(*k));
+  }
+  if (st->kind == "eval-keys" || st->kind == "seeded-keys-expanding") {
+    auto k = parsed_eval_keys(*st->parser);
+    return wrap(env, Kind::EvalKeys, k, ek_bytes(*k));
+  }
+  CiphertextTensor t = parsed_ciphertexts(*st->parser);
+  Napi::Value data = st->words.IsEmpty() ? Napi::Value(Napi::TypedArrayOf<uint64_t>::New(env, 0)) : Napi::Value(st->words.Value());
+  st->words.Reset();
+  return ciphertexts_obj(env, t, data);
+}
+/// Frees a key's memory now instead of at garbage collection (work in flight keeps its own reference).
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  for (Kind k : {Kind::SecretKey, Kind::SeededKeys, Kind::EvalKeys}) {
+    bool ok = false;
+    if (info[0].IsExternal()) napi_check_object_type_tag(info.Env(), info[0], &kTags[static_cast<uint32_t>(k)], &ok);
+    if (!ok) continue;
+    Handle* h = info[0].As<Napi::External<Handle>>().Data();
+    h->ptr.reset();
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->bytes);
+    h->bytes = 0;
+    return info.Env().Undefined();
+  }
+  throw Napi::TypeError::New(info.Env(), "release takes a key handle");
+}
+/// TESTS ONLY: lowers the largest buffer the addon creates (0 restores the default).
+Napi::Value SetBufferLimit(const Napi::CallbackInfo& info) {
+  size_t n = size_arg(info, 0, "limit");
+  g_buffer_limit = n == 0 ? UINT64_MAX : n;
+  return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -690,6 +836,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("conv2d", Conv2d);
   EXPORT("ciphertextsSerialize", CiphertextsSerialize);
   EXPORT("ciphertextsDeserialize", CiphertextsDeserialize);
+  EXPORT("sourceOf", SourceOf);
+  EXPORT("sourceSize", SourceSize);
+  EXPORT("sourceRead", SourceRead);
+  EXPORT("parserOpen", ParserOpen);
+  EXPORT("parserPush", ParserPush);
+  EXPORT("parserFinish", ParserFinish);
+  EXPORT("setBufferLimitForTests", SetBufferLimit);
+  EXPORT("release", Release);
 #undef EXPORT
   return exports;
 }

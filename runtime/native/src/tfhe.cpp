@@ -118,49 +118,59 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
   return ek;
 }
 
-std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek) {
-  const Params& p = sek.params;
+std::shared_ptr<EvalKeys> allocate_eval_keys(const Params& p) {
   p.validate();
-  const size_t n = p.lwe_dimension, k = p.glwe_dimension, N = p.polynomial_size, kN = p.big_dimension();
   auto ek = std::make_shared<EvalKeys>();
   ek->params = p;
   ek->bsk.resize(p.bsk_len());
-  const bool compact = p.ksk_compact();
-  if (compact) {
+  if (p.ksk_compact()) {
     ek->ksk32.resize(p.ksk_len());
   } else {
     ek->ksk.resize(p.ksk_len());
   }
+  return ek;
+}
+
+void expand_ksk(const Seed& mask_seed, const uint64_t* ksk_bodies, EvalKeys& ek) {
+  const Params& p = ek.params;
+  const size_t n = p.lwe_dimension, kN = p.big_dimension();
+  const bool compact = p.ksk_compact();
   const size_t ks_chunk = 64;
   parallel_for((kN + ks_chunk - 1) / ks_chunk, [&](size_t chunk) {
     std::vector<uint64_t> mask(n);
     for (size_t i = chunk * ks_chunk; i < std::min(kN, (chunk + 1) * ks_chunk); i++) {
-      Csprng mrng(sek.mask_seed, kKskStream | i);
+      Csprng mrng(mask_seed, kKskStream | i);
       for (uint32_t l = 0; l < p.ks_level; l++) {
         const size_t off = (i * p.ks_level + l) * (n + 1);
-        const uint64_t body = sek.ksk_bodies[i * p.ks_level + l];
+        const uint64_t body = ksk_bodies[i * p.ks_level + l];
         if (compact) {
           mrng.fill_u64(mask.data(), n);
-          uint32_t* row = ek->ksk32.data() + off;
+          uint32_t* row = ek.ksk32.data() + off;
           for (size_t j = 0; j < n; j++) row[j] = static_cast<uint32_t>(round_to_u32(mask[j]));
           row[n] = static_cast<uint32_t>(body >> 32);
         } else {
-          uint64_t* row = ek->ksk.data() + off;
+          uint64_t* row = ek.ksk.data() + off;
           mrng.fill_u64(row, n);
           row[n] = body;
         }
       }
     }
   });
+}
+
+void expand_bsk_entries(const Seed& mask_seed, size_t first, size_t count, const uint64_t* bodies, EvalKeys& ek) {
+  const Params& p = ek.params;
+  const size_t k = p.glwe_dimension, N = p.polynomial_size;
   const FftPlan& plan = get_fft_plan(N);
   const Kernels& K = active_kernels();
   const size_t R = (k + 1) * p.pbs_level;
   const size_t k1 = k + 1, h = plan.h;
-  parallel_for(n, [&](size_t i) {
-    Csprng mrng(sek.mask_seed, kBskStream | i);
+  parallel_for(count, [&](size_t e) {
+    const size_t i = first + e;
+    Csprng mrng(mask_seed, kBskStream | i);
     AVec<uint64_t> masks(k * N);
     AVec<double> f(N);
-    double* dst = ek->bsk.data() + i * R * k1 * N;
+    double* dst = ek.bsk.data() + i * R * k1 * N;
     // Scatter one transformed polynomial into the chunked layout of blind_rotate_extract.
     auto put = [&](size_t r, size_t j, const uint64_t* poly) {
       K.torus_to_fourier(plan, poly, f.data(), f.data() + h);
@@ -175,9 +185,15 @@ std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek) {
     for (size_t r = 0; r < R; r++) {
       mrng.fill_u64(masks.data(), k * N);
       for (size_t j = 0; j < k; j++) put(r, j, masks.data() + j * N);
-      put(r, k, sek.bsk_bodies.data() + (i * R + r) * N);
+      put(r, k, bodies + (e * R + r) * N);
     }
   });
+}
+
+std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek) {
+  auto ek = allocate_eval_keys(sek.params);
+  expand_ksk(sek.mask_seed, sek.ksk_bodies.data(), *ek);
+  expand_bsk_entries(sek.mask_seed, 0, sek.params.lwe_dimension, sek.bsk_bodies.data(), *ek);
   return ek;
 }
 

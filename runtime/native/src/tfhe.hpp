@@ -49,6 +49,14 @@ std::shared_ptr<SecretKey> generate_secret_key(const Params& p, const Seed* seed
 std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, const Seed* mask_seed,
                                                           const Seed* noise_seed);
 std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek);
+// The pieces of expand_eval_keys, for expanding while seeded keys are being read:
+/// Evaluation keys of final size, not yet filled.
+std::shared_ptr<EvalKeys> allocate_eval_keys(const Params& p);
+/// Regenerates the keyswitching key's masks next to its bodies ([kN][ks_level] words).
+void expand_ksk(const Seed& mask_seed, const uint64_t* ksk_bodies, EvalKeys& ek);
+/// Fills GGSW entries [first, first + count) of the Fourier bootstrapping key from their bodies
+/// (count x (k+1) pbs_level x N words, entry after entry).
+void expand_bsk_entries(const Seed& mask_seed, size_t first, size_t count, const uint64_t* bodies, EvalKeys& ek);
 
 /// Encrypt torus plaintexts (already encoded) under the big (kN) or small (n) LWE key.
 void lwe_encrypt(const SecretKey& sk, bool big, const uint64_t* plain, size_t count, uint64_t* out,
