@@ -15,6 +15,10 @@ export {
   ClientKey, EvaluationKeys, lookupTables, SeededEvaluationKeys,
   type EvaluationKeySizes, type KeyGenOptions, type LookupTables,
 } from "./keys.js";
+export {
+  ClientKeySet, ConversionKey, EvaluationKeySet, KEY_SET_FORMAT_VERSION, SeededConversionKey, SeededEvaluationKeySet,
+  type ConversionKeySpec,
+} from "./key_set.js";
 export * as noise from "./noise.js";
 export { add, addClear, conv2d, dot, matmul, mulClear, negate, sub, type Conv2dOptions } from "./ops.js";
 export * from "./parameter_sets.js";

@@ -56,6 +56,11 @@ export interface NativeAddon {
   phase(sk: NativeHandle, ct: BigUint64Array, big: boolean): BigUint64Array;
   keyswitch(ek: NativeHandle, ct: BigUint64Array, parallel?: boolean): BigUint64Array;
   keyswitchAsync(ek: NativeHandle, ct: BigUint64Array): Promise<BigUint64Array>;
+  /** Conversion keyswitching key between two secret keys (key sets with several partitions). */
+  conversionKeyGenerate(from: NativeHandle, fromBig: boolean, to: NativeHandle, toBig: boolean, baseLog: number, level: number,
+    maskSeed?: Uint8Array, noiseSeed?: Uint8Array): { maskSeed: Uint8Array; bodies: BigUint64Array; inputDimension: number; outputDimension: number };
+  conversionKeyExpand(inDim: number, outDim: number, baseLog: number, level: number, maskSeed: Uint8Array, bodies: BigUint64Array): BigUint64Array;
+  conversionKeyswitchAsync(ksk: BigUint64Array, inDim: number, outDim: number, baseLog: number, level: number, ct: BigUint64Array): Promise<BigUint64Array>;
   bootstrap(ek: NativeHandle, ct: BigUint64Array, tables: BigUint64Array, tableLength: number,
     index?: Uint32Array, parallel?: boolean): BigUint64Array;
   bootstrapAsync(ek: NativeHandle, ct: BigUint64Array, tables: BigUint64Array, tableLength: number,

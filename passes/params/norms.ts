@@ -64,6 +64,9 @@ export interface NoiseConstraint {
   readonly loc?: Location;
   /** Human description ("table input", "bit 2 of exact rounding", "output #0 of @main"). */
   readonly description?: string;
+  /** The reading operation and the encrypted value it reads (partitioning follows them). */
+  readonly reader?: Operation;
+  readonly value?: Value;
 }
 
 /** ν² of one encrypted value (max over its elements). */
@@ -273,6 +276,8 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
             op: op.name,
             loc: op.loc,
             description: `output #${i} of @${func.name}`,
+            reader: op,
+            value: v,
           });
         });
         continue;
@@ -382,6 +387,8 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
           op: op.name,
           loc: op.loc,
           description: SIGN_CASTS.has(op.name) ? `${widthOf(input)}-bit sign cast (a table lookup)${where(op)}` : `${widthOf(input)}-bit table input${where(op)}`,
+          reader: op,
+          value: input,
         });
         pbsCount += count;
         maxTableNorm2 = Math.max(maxTableNorm2, n.norm2);
@@ -414,6 +421,8 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
             op: op.name,
             loc: op.loc,
             description: `bit ${i} of the exact rounding ${P} → ${P - k} bits${where(op)} (ν² (${n.norm2} + ${i}) × 4^${P - 1 - i + EXACT_ROUND_EXTRA_SHIFT})`,
+            reader: op,
+            value: op.operands[0]!,
           });
           maxTableNorm2 = Math.max(maxTableNorm2, total);
         }
