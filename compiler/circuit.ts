@@ -20,7 +20,7 @@ import { readInputFile, writeFileAtomic } from "./cli/io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
-import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
+import { type ConversionParameters, CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr, partitionsFromModule } from "../passes/params/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
@@ -109,8 +109,10 @@ export class FheCircuit {
   readonly func: FuncOp;
   readonly inputs: readonly InputQuantizer[];
   readonly outputs: readonly OutputDequantizer[];
-  /** The TFHE parameter set (module attribute `fhec.crypto`), when one was chosen. */
+  /** The TFHE parameter set (module attribute `fhec.crypto`), when one was chosen (partition 0's). */
   readonly parameters: CryptoParameters | undefined;
+  /** Partitioned circuits: every partition's set and the conversion keys (undefined for one set). */
+  readonly partitions: { readonly partitions: readonly CryptoParameters[]; readonly conversions: readonly ConversionParameters[] } | undefined;
   /** The client's post-processing (`onnx`-dialect IR text). */
   readonly postprocessText: string;
   private readonly post: FuncOp;
@@ -130,6 +132,8 @@ export class FheCircuit {
     this.postprocessText = postText.value;
     this.post = parsePostprocess(postText.value);
     this.parameters = cryptoParametersFromAttr(module.attributes.get(CRYPTO_ATTR));
+    const parts = partitionsFromModule(module);
+    this.partitions = parts && parts.partitions.length > 1 ? parts : undefined;
   }
 
   // ---- client side --------------------------------------------------------------------------

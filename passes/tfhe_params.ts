@@ -86,6 +86,8 @@ export function parametrizeTfhe(module: ModuleOp, params?: TfheCryptoParams): Pa
     const parts = partitionsFromModule(module);
     if (parts && parts.partitions.length > 1) return parametrizePartitionedTfhe(module, parts.partitions, parts.conversions);
   }
+  // An explicit set overrides the module's: one set for everything, so any partition marks go.
+  if (params) dropPartitions(module);
   const p = params ? checkCryptoParams(params) : readCryptoParams(module);
   if (!p) {
     return fail("E0600", `tfhe-params: no parameter set (the module has no '${CRYPTO_ATTR}' attribute and none was given)`);
@@ -125,6 +127,22 @@ export function parametrizeTfhe(module: ModuleOp, params?: TfheCryptoParams): Pa
   }
   module.attributes.set(CRYPTO_ATTR, cryptoParamsAttr(p, module.attributes.get(CRYPTO_ATTR)));
   return { keyswitches, bootstraps, maxTablePrecision };
+}
+
+/** Removes partition annotations (module sets, op keys, function in/out partitions). */
+function dropPartitions(module: ModuleOp): void {
+  module.attributes.delete(PARTITIONS_ATTR);
+  module.attributes.delete(CONVERSIONS_ATTR);
+  for (const f of module.funcs) {
+    f.attributes.delete("fhec.input_partitions");
+    f.attributes.delete("fhec.output_partitions");
+    for (const op of f.body.ops) {
+      if (op.name === "tfhe.keyswitch") {
+        op.attributes.delete("from");
+        op.attributes.delete("to");
+      } else if (PBS_OPS.has(op.name)) op.attributes.delete("partition");
+    }
+  }
 }
 
 /** A conversion keyswitch's decomposition (big key of `from` → small key of `to`). */

@@ -12,6 +12,8 @@ interface Header {
   readonly batch: number;
   readonly keyId?: string;
   readonly paramHash: string;
+  /** Partitioned circuits: each tensor's parameter hash, when they differ (paramHash = the first's). */
+  readonly paramHashes?: readonly string[];
   readonly sizes: readonly number[];
 }
 
@@ -19,11 +21,12 @@ export function serializeEncryptedBatch(b: EncryptedBatch): Uint8Array {
   if (b.values.length === 0) throw new RangeError("an encrypted batch needs at least one tensor");
   const parts = b.values.map((t) => Buffer.from(t.serialize()));
   const hash = b.values[0]!.paramHash;
-  if (b.values.some((t) => t.paramHash !== hash)) throw new Error("the tensors of a batch must belong to one parameter set");
+  const mixed = b.values.some((t) => t.paramHash !== hash);
   const header: Header = {
     batch: b.batch,
     ...(b.keyId !== undefined ? { keyId: b.keyId } : {}),
     paramHash: hash.toString(16),
+    ...(mixed ? { paramHashes: b.values.map((t) => t.paramHash.toString(16)) } : {}),
     sizes: parts.map((p) => p.length),
   };
   const h = Buffer.from(JSON.stringify(header), "utf8");
@@ -34,8 +37,11 @@ export function serializeEncryptedBatch(b: EncryptedBatch): Uint8Array {
   return new Uint8Array(Buffer.concat([fixed, h, ...parts]));
 }
 
-/** Parses a batch; with `params`, every tensor must belong to them (hash and dimension). */
-export function deserializeEncryptedBatch(bytes: Uint8Array, params?: TfheParameters, source = "<memory>"): EncryptedBatch {
+/**
+ * Parses a batch; with `params`, every tensor must belong to them (hash and dimension) — one set
+ * for all, or one per tensor (partitioned circuits, whose values live under different keys).
+ */
+export function deserializeEncryptedBatch(bytes: Uint8Array, expected?: TfheParameters | readonly TfheParameters[], source = "<memory>"): EncryptedBatch {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bad = (why: string): never => {
     throw new Error(`'${source}' is not a valid encrypted batch: ${why}`);
@@ -51,15 +57,21 @@ export function deserializeEncryptedBatch(bytes: Uint8Array, params?: TfheParame
   } catch {
     return bad("corrupt header");
   }
-  const { batch, keyId, paramHash, sizes } = header;
+  const { batch, keyId, paramHash, sizes, paramHashes } = header;
   if (!Number.isInteger(batch) || (batch as number) < 1) bad("bad batch size");
   if (keyId !== undefined && (typeof keyId !== "string" || !/^[0-9a-f]{64}$/.test(keyId))) bad("bad key id");
   if (typeof paramHash !== "string" || !/^[0-9a-f]{1,16}$/.test(paramHash)) bad("bad parameter hash");
   if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1)) bad("bad tensor table");
-  const hash = BigInt(`0x${paramHash}`);
-  if (params && params.hash() !== hash) {
-    bad(`it was encrypted for parameters 0x${paramHash}, expected ${params.toString()} (0x${params.hash().toString(16)})`);
-  }
+  if (paramHashes !== undefined && (!Array.isArray(paramHashes) || paramHashes.length !== (sizes as number[]).length || paramHashes.some((h) => typeof h !== "string" || !/^[0-9a-f]{1,16}$/.test(h)))) bad("bad parameter hashes");
+  const hashes = (sizes as number[]).map((_, i) => BigInt(`0x${paramHashes?.[i] ?? paramHash}`));
+  const paramsOf = (i: number): TfheParameters | undefined => (Array.isArray(expected) ? expected[i] : (expected as TfheParameters | undefined));
+  if (Array.isArray(expected) && expected.length !== hashes.length) bad(`${hashes.length} tensor(s), expected ${expected.length}`);
+  hashes.forEach((hash, i) => {
+    const params = paramsOf(i);
+    if (params && params.hash() !== hash) {
+      bad(`it was encrypted for parameters 0x${hash.toString(16)}, expected ${params.toString()} (0x${params.hash().toString(16)})`);
+    }
+  });
   const total = (sizes as number[]).reduce((a, b) => a + b, 0);
   if (buf.length !== 16 + hl + total) bad(`${buf.length - 16 - hl} ciphertext bytes, the header announces ${total} (truncated or padded)`);
   let off = 16 + hl;
@@ -68,11 +80,11 @@ export function deserializeEncryptedBatch(bytes: Uint8Array, params?: TfheParame
     off += size;
     let t: LweCiphertextTensor;
     try {
-      t = LweCiphertextTensor.deserialize(part.slice(), params);
+      t = LweCiphertextTensor.deserialize(part.slice(), paramsOf(i));
     } catch (e) {
       return bad(`tensor #${i}: ${(e as Error).message}`);
     }
-    if (t.paramHash !== hash) bad(`tensor #${i} belongs to other parameters than the header says`);
+    if (t.paramHash !== hashes[i]) bad(`tensor #${i} belongs to other parameters than the header says`);
     if (t.size % (batch as number) !== 0) bad(`tensor #${i} holds ${t.size} ciphertexts, not a multiple of the batch ${batch}`);
     return t;
   });

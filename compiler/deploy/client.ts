@@ -4,7 +4,7 @@
 import type { FuncOp } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { ClientKey, TfheParameters } from "../../runtime/index.js";
+import { ClientKeySet, TfheParameters } from "../../runtime/index.js";
 import { deserializeEncryptedBatch, serializeEncryptedBatch, TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { dequantizeOutputs, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
 import { type ClientSpec, deserializeClientSpec, packMessage, unpackMessage } from "./artifacts.js";
@@ -17,7 +17,16 @@ export interface GeneratedKeys {
 }
 
 export function runtimeParameters(spec: ClientSpec): TfheParameters {
-  return new TfheParameters(spec.parameters);
+  return secureParameters(spec.parameters);
+}
+
+/** A runtime set from a spec's fields, refused unless 128-bit secure by the curve. */
+function secureParameters(p: ClientSpec["parameters"]): TfheParameters {
+  const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd } = p;
+  const rt = new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
+  const s = rt.security();
+  if (!s.secure) fail("E0600", `the client spec's parameters ${rt.toString()} are not 128-bit secure: ${[s.lwe.reason, s.glwe.reason].filter(Boolean).join("; ")}`);
+  return rt;
 }
 
 export class FheModelClient {
@@ -26,11 +35,16 @@ export class FheModelClient {
   private client: TfheClient | undefined;
 
   constructor(readonly spec: ClientSpec) {
-    this.tfheSpec = {
+    const base = {
       params: runtimeParameters(spec),
       inputs: spec.inputs.map((i) => i.encrypted),
       outputs: spec.outputs.map((o) => o.encrypted),
     };
+    // Partitioned circuits: every partition's set, each checked against the 128-bit curve here
+    // too (the client never generates keys for a set it was merely told about).
+    this.tfheSpec = spec.partitions && spec.partitions.length > 1
+      ? { ...base, partitions: spec.partitions.map((p) => secureParameters(p)), conversions: (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel })) }
+      : base;
     this.post = parsePostprocess(spec.postprocess);
   }
 
@@ -52,7 +66,7 @@ export class FheModelClient {
   loadSecretKey(bytes: Uint8Array, file = "<memory>"): void {
     const { payload, keyId } = unpackMessage(bytes, "secret-key", this.spec.circuitId, file);
     if (!keyId) fail("E0700", `'${file}' has no key id`);
-    const key = ClientKey.deserialize(payload, this.tfheSpec.params);
+    const key = ClientKeySet.deserialize(payload, this.tfheSpec.partitions ?? [this.tfheSpec.params], this.tfheSpec.conversions ?? []);
     this.client = TfheClient.restore(this.tfheSpec, key, keyId);
   }
 
@@ -73,7 +87,8 @@ export class FheModelClient {
   decrypt(bytes: Uint8Array, file = "<memory>"): NDArray[] {
     const client = this.requireKey();
     const { payload } = unpackMessage(bytes, "outputs", this.spec.circuitId, file);
-    const batch = deserializeEncryptedBatch(payload, this.tfheSpec.params, file);
+    const parts = this.tfheSpec.partitions ?? [this.tfheSpec.params];
+    const batch = deserializeEncryptedBatch(payload, this.tfheSpec.outputs.map((o) => parts[o.partition ?? 0]!), file);
     return postprocess(this.post, dequantizeOutputs(this.spec.outputs, client.decrypt(batch)));
   }
 }

@@ -3,7 +3,7 @@
 // evaluation-key and ciphertext messages, checked to belong to this circuit.
 import { fail } from "../../ir/diagnostics.js";
 import { deserializeEncryptedBatch, type ExecuteOptions, serializeEncryptedBatch, type TfheProgram, TfheServer } from "../../backends/tfhe/index.js";
-import { SeededEvaluationKeys } from "../../runtime/index.js";
+import { SeededEvaluationKeySet } from "../../runtime/index.js";
 import { FheCircuit } from "../circuit.js";
 import { type ClientSpec, circuitId, clientSpecOf, packMessage, unpackMessage } from "./artifacts.js";
 import { lowerCircuit } from "./program.js";
@@ -37,8 +37,9 @@ export class FheModelServer {
     const { payload, keyId } = unpackMessage(evaluationKeys, "evaluation-keys", this.circuitId, file);
     const cached = keyId ? this.servers.get(keyId) : undefined;
     if (cached) return cached;
-    const seeded = SeededEvaluationKeys.deserialize(payload, this.program.params);
-    const server = await TfheServer.create(this.program, seeded);
+    // One partition: the single key's bytes; several: a key set (checked against every partition).
+    const set = SeededEvaluationKeySet.deserialize(payload, this.program.partitions, this.program.conversions);
+    const server = await TfheServer.create(this.program, set.keys.length === 1 && set.conversions.length === 0 ? set.keys[0]! : set);
     if (keyId) this.servers.set(keyId, server);
     return server;
   }
@@ -47,7 +48,7 @@ export class FheModelServer {
   async run(evaluationKeys: Uint8Array, inputs: Uint8Array, options: ExecuteOptions & { readonly keysFile?: string; readonly inputsFile?: string } = {}): Promise<Uint8Array> {
     const server = await this.serverFor(evaluationKeys, options.keysFile ?? "<evaluation keys>");
     const { payload } = unpackMessage(inputs, "inputs", this.circuitId, options.inputsFile ?? "<inputs>");
-    const batch = deserializeEncryptedBatch(payload, this.program.params, options.inputsFile ?? "<inputs>");
+    const batch = deserializeEncryptedBatch(payload, this.program.inputs.map((i) => this.program.partitions[i.partition ?? 0]!), options.inputsFile ?? "<inputs>");
     const out = await server.run(batch, options);
     return packMessage("outputs", this.circuitId, serializeEncryptedBatch(out), out.keyId);
   }

@@ -12,7 +12,9 @@ import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { verifyModule } from "../../ir/verifier.js";
 import { applyBitwidths } from "../../passes/bitwidth.js";
 import { lowerToTfhe } from "../../passes/lower_tfhe.js";
-import { annotatePartitions, keyClasses, PARTITIONS_ATTR, selectPartitionedParameters, writePartitions } from "../../passes/params/index.js";
+import { annotatePartitions, checkSecurity, keyClasses, PARTITIONS_ATTR, partitionsFromModule } from "../../passes/params/index.js";
+import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
+import { defaultPassRegistry } from "../../passes/registry.js";
 import { roundFunc } from "../../passes/rounding.js";
 import { parametrizePartitionedTfhe, parametrizeTfhe } from "../../passes/tfhe_params.js";
 import { INSECURE_TEST_P2, TfheParameters } from "../../runtime/index.js";
@@ -33,39 +35,37 @@ function lowered(m: ModuleOp, insecure: boolean): TfheProgram {
   return TfheProgram.fromModule(parse(printModule(m), "lowered.mlir"), { allowInsecureParameters: insecure });
 }
 
-// 2-bit tables on 16 elements, one 5-bit table read of their sum: two key classes per precision.
-const SMALL = `func.func @main(%x: tensor<16x!fhe.eint<2>>) -> (tensor<16x!fhe.eint<2>>, tensor<1x!fhe.eint<5>>) {
-  %a = fhe.apply_lookup_table %x {table = ${table(2, (i) => 3 - i)}} : (tensor<16x!fhe.eint<2>>) -> tensor<16x!fhe.eint<2>>
-  %b = fhe.apply_lookup_table %a {table = ${table(2, (i) => i % 2)}} : (tensor<16x!fhe.eint<2>>) -> tensor<16x!fhe.eint<5>>
-  %s = fhe.sum %b {axes = [0], keep_dims = true} : (tensor<16x!fhe.eint<5>>) -> tensor<1x!fhe.eint<5>>
+// 2-bit tables on 64 elements, one 5-bit table read of their sum: the optimizer's own choice is
+// two partitions (N = 512 for the 2-bit lookups, a larger N for the 5-bit one).
+const SMALL = `func.func @main(%x: tensor<64x!fhe.eint<2>>) -> (tensor<64x!fhe.eint<2>>, tensor<1x!fhe.eint<5>>) {
+  %a = fhe.apply_lookup_table %x {table = ${table(2, (i) => 3 - i)}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<2>>
+  %b = fhe.apply_lookup_table %a {table = ${table(2, (i) => (i === 0 ? 1 : 0))}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<5>>
+  %s = fhe.sum %b {axes = [0], keep_dims = true} : (tensor<64x!fhe.eint<5>>) -> tensor<1x!fhe.eint<5>>
   %c = fhe.apply_lookup_table %s {table = ${table(5, (i) => 31 - i)}} : (tensor<1x!fhe.eint<5>>) -> tensor<1x!fhe.eint<5>>
-  %r = fhe.apply_lookup_table %a {table = ${table(2, (i) => i)}} : (tensor<16x!fhe.eint<2>>) -> tensor<16x!fhe.eint<2>>
-  return %r, %c : tensor<16x!fhe.eint<2>>, tensor<1x!fhe.eint<5>>
+  %r = fhe.apply_lookup_table %a {table = ${table(2, (i) => i)}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<2>>
+  return %r, %c : tensor<64x!fhe.eint<2>>, tensor<1x!fhe.eint<5>>
 }`;
 
 describe("partitioned execution", () => {
-  it("two secure partitions chosen by the optimizer's joint search, with conversion keys, equal the simulation", async () => {
+  it("a built graph compiled by crypto-params gets two secure partitions and runs encrypted, equal to the simulation", async () => {
     const m = parse(SMALL);
-    const func = m.funcs[0]!;
-    const k = keyClasses(func);
-    // The class read by the 5-bit table (the sum) and the 5-bit table's result go to partition 1.
-    const ops = func.body.ops;
-    const sumClass = k.classOf.get(ops.find((o) => o.name === "fhe.sum")!.result)!;
-    const c5 = k.classOf.get(ops.filter((o) => o.name === "fhe.apply_lookup_table")[2]!.result)!;
-    const forced = Array.from({ length: k.count }, (_, c) => (c === c5 ? 1 : 0));
-    void sumClass;
-    const sel = selectPartitionedParameters(m, { pError: 2 ** -40, forceClassPartition: forced });
-    expect(sel.partitioned.partitions).toHaveLength(2);
-    expect(sel.partitioned.conversions.length).toBeGreaterThanOrEqual(1);
-    writePartitions(m, sel);
+    runPipeline(m, parsePipeline("crypto-params{p-error=1e-12}", defaultPassRegistry), { registry: defaultRegistry });
+    const parts = partitionsFromModule(m);
+    expect(parts?.partitions.length).toBe(2);
+    expect(parts!.conversions.length).toBeGreaterThanOrEqual(1);
+    const sizes = parts!.partitions.map((p) => p.polynomialSize);
+    expect(Math.min(...sizes)).toBeLessThan(Math.max(...sizes));
+    for (const p of parts!.partitions) expect(checkSecurity(p).secure).toBe(true);
+    // The artifact path: printed, parsed back, lowered and parametrized from its own attributes.
     const copy = parse(printModule(m), "annotated.mlir");
     lowerToTfhe(copy);
     parametrizeTfhe(copy);
     const program = lowered(copy, false);
     expect(program.partitions).toHaveLength(2);
+    expect(program.inputs[0]!.partition).toBeDefined();
     const party = await parties(program);
-    const batch = 3;
-    const input = batchOf(batch, [16], randomInts(batch * 16, 0, 3, 5));
+    const batch = 2;
+    const input = batchOf(batch, [64], randomInts(batch * 64, 0, 3, 5));
     const out = await runEncrypted(party, [input]);
     const sim = simulate(parse(SMALL).funcs[0]!, [input]);
     out.forEach((o, i) => expect(Array.from(o.data)).toEqual(Array.from(sim[i]!.data)));
