@@ -4,7 +4,7 @@
 // saves/loads a versioned artifact.
 import { createHash } from "node:crypto";
 import { type Attribute, asFloats } from "../ir/attributes.js";
-import type { FuncOp, ModuleOp } from "../ir/core.js";
+import type { FuncOp, ModuleOp, Operation } from "../ir/core.js";
 import { CompileError, fail } from "../ir/diagnostics.js";
 import { defaultRegistry } from "../ir/dialects/index.js";
 import { parseModule } from "../ir/parser/index.js";
@@ -20,7 +20,7 @@ import { readInputFile, writeFileAtomic } from "./cli/io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
-import { type ConversionParameters, CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr, partitionsFromModule } from "../passes/params/index.js";
+import { type ConstraintEntry, constraintReport, type ConversionParameters, CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr, partitionsFromModule } from "../passes/params/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
@@ -40,9 +40,29 @@ export interface CircuitInfo {
   readonly maxWidth: number;
   readonly roundOps: number;
   readonly pError: number;
-  /** The TFHE parameter set chosen for the circuit (absent when compiled without parameter selection). */
+  /** The TFHE parameter set chosen for the circuit (absent when compiled without parameter selection); partition 0's when there are several. */
   readonly parameters?: CryptoParameters;
+  /** Evaluation keys of the whole circuit: every partition's plus the conversion keys. */
   readonly keySizes?: KeySizes;
+  /** Every partition: its set (the `parameters` field names), key sizes, table reads and PBS per sample. */
+  readonly partitions?: readonly PartitionInfo[];
+  /** Conversion keyswitching keys between partitions (big key of `from` → small key of `to`). */
+  readonly conversions?: readonly (ConversionParameters & { readonly keySizes: { readonly plain: number; readonly seeded: number } })[];
+  /** One entry per noise constraint (table read, exact-rounding bit, decryption), re-checkable with the noise model. */
+  readonly tables?: readonly ConstraintEntry[];
+}
+
+export interface PartitionInfo extends CryptoParameters {
+  readonly keySizes: KeySizes;
+  /** Table-lookup ops (and rounds) whose PBS run on this partition's keys. */
+  readonly tableOps: number;
+  readonly pbsPerSample: number;
+}
+
+/** A conversion key's size: kN_from·ℓ rows of (n_to + 1) words; seeded keeps the bodies and a seed. */
+export function conversionKeySizes(from: CryptoParameters, to: CryptoParameters, ksLevel: number): { plain: number; seeded: number } {
+  const rows = from.glweDimension * from.polynomialSize * ksLevel;
+  return { plain: rows * (to.lweDimension + 1) * 8, seeded: rows * 8 + 32 };
 }
 
 /** Evaluation-key sizes in bytes: plain (as the server holds them) and seeded (as the client sends them). */
@@ -203,9 +223,10 @@ export class FheCircuit {
     const ops: Record<string, number> = {};
     for (const op of this.func.body.ops) ops[op.name] = (ops[op.name] ?? 0) + 1;
     const elements = (t: import("../ir/types.js").Type) => (shapeOf(t) as number[]).reduce((a, b) => a * b, 1);
+    const location = (op: Operation): string => (op.loc.kind === "onnx" ? `${op.loc.node} (${op.loc.opType})` : op.loc.kind === "file" ? `${op.loc.file}:${op.loc.line}` : "?");
     const tlus = report.tlus.map((t) => ({
       op: t.op.name,
-      location: t.op.loc.kind === "onnx" ? `${t.op.loc.node} (${t.op.loc.opType})` : t.op.loc.kind === "file" ? `${t.op.loc.file}:${t.op.loc.line}` : "?",
+      location: location(t.op),
       inputPrecision: t.inputPrecision,
       elements: elements(t.op.result.type),
     }));
@@ -240,8 +261,33 @@ export class FheCircuit {
       maxWidth: report.maxWidth,
       roundOps: roundOps.length,
       pError: this.pError,
-      ...(this.parameters ? { parameters: this.parameters, keySizes: keySizes(this.parameters) } : {}),
+      ...(this.parameters ? this.parameterInfo(this.parameters, location) : {}),
     };
+  }
+
+  /** Partitions, conversion keys, key sizes and the per-constraint table of a parametrized circuit. */
+  private parameterInfo(parameters: CryptoParameters, location: (op: Operation) => string): Pick<CircuitInfo, "parameters" | "keySizes" | "partitions" | "conversions" | "tables"> {
+    const sets = this.partitions?.partitions ?? [parameters];
+    const convs = this.partitions?.conversions ?? [];
+    const tables = constraintReport(this.func, sets, convs, location);
+    const partitions: PartitionInfo[] = sets.map((p, i) => {
+      const reads = tables.filter((t) => t.partition === i && t.kind !== "output");
+      return { ...p, keySizes: keySizes(p), tableOps: new Set(reads.map((t) => `${t.op}@${t.location}`)).size, pbsPerSample: reads.reduce((s, t) => s + t.count, 0) };
+    });
+    const conversions = convs.map((c) => ({ ...c, keySizes: conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksLevel) }));
+    const sum = (f: (k: KeySizes) => number) => partitions.reduce((s, p) => s + f(p.keySizes), 0);
+    const total = {
+      bootstrapKey: sum((k) => k.bootstrapKey),
+      keyswitchKey: sum((k) => k.keyswitchKey) + conversions.reduce((s, c) => s + c.keySizes.plain, 0),
+      seededBootstrapKey: sum((k) => k.seededBootstrapKey),
+      seededKeyswitchKey: sum((k) => k.seededKeyswitchKey) + conversions.reduce((s, c) => s + c.keySizes.seeded, 0),
+    };
+    const all: KeySizes = sets.length === 1 ? keySizes(parameters) : {
+      ...total,
+      total: total.bootstrapKey + total.keyswitchKey,
+      totalSeeded: total.seededBootstrapKey + total.seededKeyswitchKey,
+    };
+    return { parameters, keySizes: all, partitions, conversions, tables };
   }
 
   // ---- artifact -----------------------------------------------------------------------------

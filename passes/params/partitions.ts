@@ -41,6 +41,8 @@ import {
 import { checkSecurity, minNoiseStd } from "./security.js";
 
 export const MAX_PARTITIONS = 3;
+/** A partitioning is kept only when it costs at most this fraction of the single set. */
+export const MIN_GAIN = 0.9;
 
 /** A conversion keyswitching key, big key of `from` → small key of `to`. */
 export interface ConversionParameters {
@@ -373,7 +375,8 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
     const s = solveGrouping(reads, P);
     if (s && (!best || s.ev.cost < best.ev.cost)) best = { cp, ...s };
   }
-  if (!best || (!opts.forceClassPartition && !(best.ev.cost < singleCost * 0.99))) return singleResult;
+  // Partitions add keys (and keygen time) the cost model does not count: they must save ≥ 10%.
+  if (!best || (!opts.forceClassPartition && !(best.ev.cost <= singleCost * MIN_GAIN))) return singleResult;
 
   // Report: per partition, the set and its most demanding read (highest predicted p_error).
   const { cp, sets, ev } = best;
