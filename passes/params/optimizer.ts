@@ -1,4 +1,4 @@
-// Crypto-parameter optimizer (DESIGN §6): one parameter set for the whole circuit, the cheapest by
+// Crypto-parameter optimizer (docs/tfhe.md): one parameter set for the whole circuit, the cheapest by
 // the cost model that is 128-bit secure (noise stds on the security curve for n and kN) and meets
 // every noise constraint at the per-PBS error bound.
 //
