@@ -135,7 +135,25 @@ interface Solved {
  * Exact cheapest set for partition X with the other partitions fixed (`sets[A]` for A ≠ X);
  * `isolated` treats every read into or out of X as X's own (the starting point).
  */
-function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet | undefined)[], isolated: boolean): Solved | undefined {
+function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet | undefined)[], isolated: boolean, memo?: Map<string, Solved | undefined>): Solved | undefined {
+  if (memo) {
+    // The problem depends only on X's reads (by role) and the fixed sets they touch: candidate
+    // groupings that share a group and its neighbours share the answer.
+    const setKey = (s: PSet | undefined) => (s ? `${s.k},${s.N},${s.n},${s.pbs.baseLog},${s.pbs.level},${s.ks.baseLog},${s.ks.level}` : "-");
+    const parts: string[] = [];
+    for (const r of reads) {
+      let role: string;
+      if (r.dst === undefined) role = r.src === X ? "o" : "";
+      else if (r.dst === X) role = r.src === X || isolated ? "s" : `i${setKey(sets[r.src])}`;
+      else role = r.src === X && !isolated ? `x${setKey(sets[r.dst])}` : "";
+      if (role) parts.push(`${role}|${r.precision}|${r.a}|${r.f}|${r.count}|${r.safe}`);
+    }
+    const key = parts.sort().join(";");
+    if (memo.has(key)) return memo.get(key);
+    const out = solvePartition(X, reads, sets, isolated);
+    memo.set(key, out);
+    return out;
+  }
   const own: Read[] = [];
   const convIn = new Map<number, Read[]>();
   const convOut = new Map<number, Read[]>();
@@ -257,11 +275,39 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | un
   return { cost, conversions };
 }
 
+/**
+ * Drops reads implied by another with the same partitions and precision (no larger norm parts);
+ * their counts move to a kept read of the same pair, since costs only depend on the pair.
+ */
+function compact(reads: readonly Read[]): Read[] {
+  const groups = new Map<string, Read[]>();
+  for (const r of reads) {
+    const key = `${r.src}|${r.dst}|${r.precision}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const out: Read[] = [];
+  for (const g of groups.values()) {
+    g.sort((x, y) => y.a - x.a || y.f - x.f);
+    const kept: Read[] = [];
+    let dropped = 0;
+    let maxF = -1;
+    for (const r of g) {
+      if (r.f > maxF) {
+        kept.push({ ...r });
+        maxF = r.f;
+      } else dropped += r.count;
+    }
+    kept[0]!.count += dropped;
+    out.push(...kept);
+  }
+  return out;
+}
+
 /** Coordinate descent on one grouping; undefined when no feasible assignment was found. */
-function solveGrouping(reads: readonly Read[], P: number): { sets: PSet[]; ev: Evaluated } | undefined {
+function solveGrouping(reads: readonly Read[], P: number, memo: Map<string, Solved | undefined>): { sets: PSet[]; ev: Evaluated } | undefined {
   const sets: (PSet | undefined)[] = new Array(P).fill(undefined);
   for (let X = 0; X < P; X++) {
-    const s = solvePartition(X, reads, sets, true);
+    const s = solvePartition(X, reads, sets, true, memo);
     if (!s) return undefined;
     sets[X] = s.set;
   }
@@ -269,7 +315,7 @@ function solveGrouping(reads: readonly Read[], P: number): { sets: PSet[]; ev: E
   for (let round = 0; round < 4; round++) {
     let changed = false;
     for (let X = 0; X < P; X++) {
-      const s = solvePartition(X, reads, sets, false);
+      const s = solvePartition(X, reads, sets, false, memo);
       if (!s) continue;
       const trial = [...sets] as PSet[];
       trial[X] = s.set;
@@ -363,16 +409,18 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
     count: c.count ?? 1,
   });
   let best: { cp: number[]; sets: PSet[]; ev: Evaluated } | undefined;
+  const memo = new Map<string, Solved | undefined>();
   for (const cp of candidates) {
     const P = Math.max(...cp, 0) + 1;
-    const reads: Read[] = classed.map((c) => ({
+    let reads: Read[] = classed.map((c) => ({
       src: cp[c.sourceClass]!,
       dst: c.readerClass === undefined ? undefined : cp[c.readerClass]!,
       ...reqOf(c.constraint),
     }));
+    reads = compact(reads);
     // Every partition must run PBS: one that only holds values would get a BSK for nothing.
     if (new Set(reads.flatMap((r) => (r.dst === undefined ? [] : [r.dst]))).size !== P) continue;
-    const s = solveGrouping(reads, P);
+    const s = solveGrouping(reads, P, memo);
     if (s && (!best || s.ev.cost < best.ev.cost)) best = { cp, ...s };
   }
   // Partitions add keys (and keygen time) the cost model does not count: they must save ≥ 10%.
