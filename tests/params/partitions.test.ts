@@ -72,3 +72,17 @@ describe("partitions", () => {
     expect(errorProbability(c.precision, v)).toBeLessThanOrEqual(2 ** -40 * (1 + 1e-9));
   });
 });
+
+describe("tfhe dialect: partition keys on keyswitches and bootstraps", () => {
+  const L = (p: number, key = "big") => `!tfhe.lwe<${p}, ${key}>`;
+  const mod = (attrs: string) => `func.func @f(%a: tensor<2x${L(2)}>) -> tensor<2x${L(2)}> {
+  %0 = tfhe.keyswitch %a {ks = "?"${attrs}} : (tensor<2x${L(2)}>) -> tensor<2x${L(2, "small")}>
+  %1 = tfhe.bootstrap %0 {table = dense<[0, 1, 1, 0]> : tensor<4xi64>, pbs = "?", partition = 1} : (tensor<2x${L(2, "small")}>) -> tensor<2x${L(2)}>
+  return %1 : tensor<2x${L(2)}>
+}`;
+  it("accepts from/to partition indices and rejects a lone or negative one", () => {
+    expect(() => parse(mod(", from = 0, to = 1"))).not.toThrow();
+    expect(() => parse(mod(", from = 0"))).toThrow(/partition attributes from, to go together/);
+    expect(() => parse(mod(", from = -1, to = 1"))).toThrow(/'from' must be a partition index/);
+  });
+});
