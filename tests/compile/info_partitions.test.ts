@@ -34,7 +34,6 @@ describe("fhec info --json with partitions", () => {
     const info = JSON.parse(r.stdout) as { partitions: Part[]; tables: Entry[]; pError: number };
     // Exact rounding reads 1-bit digits at high norm on the inputs' key, tables read 3 bits: the
     // optimizer splits them, and a table reading a rounded value goes through a conversion key.
-    console.log((await cli("info", path)).stdout);
     expect(info.partitions.length).toBeGreaterThanOrEqual(2);
     expect(info.tables.some((t) => t.keyswitch !== undefined)).toBe(true);
     for (const p of info.partitions) {

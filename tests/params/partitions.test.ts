@@ -16,10 +16,8 @@ const MIXED = `func.func @main(%x: tensor<64x!fhe.eint<3>>, %y: tensor<1x!fhe.ei
 
 describe("partitions", () => {
   it("one 8-bit table among many 3-bit ones: ≥ 2 partitions, cheaper than the best single set", () => {
-    const t0 = performance.now();
     const sel = selectPartitionedParameters(parse(MIXED), { pError: 2 ** -40 });
     const p = sel.partitioned;
-    console.log(`partition search ${(performance.now() - t0).toFixed(0)} ms`, p.partitions.map((x) => [x.precision, x.lweDimension, x.glweDimension, x.polynomialSize]), p.conversions, p.totalCost / p.singleCost);
     expect(p.partitions.length).toBeGreaterThanOrEqual(2);
     expect(p.totalCost).toBeLessThan(p.singleCost);
     expect(p.singleCost).toBe(sel.single.cost * (64 + 64 + 1));
