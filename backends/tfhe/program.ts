@@ -189,12 +189,13 @@ export class TfheProgram {
         const ks = paramDict(op, "ks");
         let want = { base: this.params.ksBaseLog, level: this.params.ksLevel };
         if (multi) {
-          const from = partitions.indexOf(setOf(op, "from"));
+          setOf(op, "from"); // checks the index
           const to = setOf(op, "to");
           want = { base: to.ksBaseLog, level: to.ksLevel };
           const f = (op.attr("from") as { value: number }).value;
           const t = (op.attr("to") as { value: number }).value;
-          if (f !== t && from >= 0) {
+          // Crossing partitions: the conversion key's decomposition, not the target's own.
+          if (f !== t) {
             const c = conversions.find((x) => x.from === f && x.to === t);
             if (!c) fail("E0600", `keyswitch from partition ${f} to ${t} has no conversion key in the module`, op.loc, op.name);
             want = { base: c.baseLog, level: c.level };
