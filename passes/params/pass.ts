@@ -8,7 +8,7 @@ import type { Pass, PassReport } from "../pass.js";
 import { analyzeNorms, type NoiseConstraint } from "./norms.js";
 import { keyClasses, PBS_OPS } from "./classes.js";
 import { chooseParameters, type CryptoParameters, resolvePError } from "./optimizer.js";
-import { type ClassedConstraint, choosePartitions, type ConversionParameters, type PartitionedParameters } from "./partitions.js";
+import { type ClassedConstraint, choosePartitions, type ConversionParameters, MAX_PARTITIONS, type PartitionedParameters } from "./partitions.js";
 
 export { analyzeNorms } from "./norms.js";
 export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from "./norms.js";
@@ -189,13 +189,17 @@ export const cryptoParamsPass: Pass = {
   options: {
     "p-error": { type: "float", default: 0, doc: "per-PBS error bound (0: 2^-40, or derived from global-p-error)" },
     "global-p-error": { type: "float", default: 0, doc: "bound on any PBS/decryption failing in one run (0: off)" },
+    "max-partitions": { type: "int", default: MAX_PARTITIONS, doc: "parameter partitions at most (1: one set for the whole circuit)" },
   },
   run(module: ModuleOp, options): PassReport {
     const pError = probability("p-error", options["p-error"] as number);
     const globalPError = probability("global-p-error", options["global-p-error"] as number);
+    const maxPartitions = options["max-partitions"] as number;
+    if (!(Number.isInteger(maxPartitions) && maxPartitions >= 1)) fail("E0301", `option 'crypto-params.max-partitions' must be an integer ≥ 1, got ${maxPartitions}`);
     const sel = selectPartitionedParameters(module, {
       ...(pError !== undefined ? { pError } : {}),
       ...(globalPError !== undefined ? { globalPError } : {}),
+      maxPartitions,
     });
     const { constraints } = sel;
     const params = sel.partitioned.partitions[0]!;

@@ -2,6 +2,10 @@
 // and every constraint re-checked from the reported numbers.
 import { describe, expect, it } from "vitest";
 import { checkSecurity, errorProbability, keyClasses, type NoiseConstraint, predictedErrors, readVariance, selectPartitionedParameters } from "../../passes/params/index.js";
+import { defaultRegistry } from "../../ir/dialects/index.js";
+import { partitionsFromModule } from "../../passes/params/index.js";
+import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
+import { defaultPassRegistry } from "../../passes/registry.js";
 import { parse } from "../tfhe/helpers.js";
 
 const table = (bits: number, f: (i: number) => number) => `dense<[${Array.from({ length: 2 ** bits }, (_, i) => f(i)).join(", ")}]> : tensor<${2 ** bits}xi64>`;
@@ -31,6 +35,15 @@ describe("partitions", () => {
     // Every constraint meets the bound, re-computed from the reported numbers.
     const probs = predictedErrors(sel.constraints, p.placements, p.partitions, p.conversions);
     for (const q of probs) expect(q).toBeLessThanOrEqual(2 ** -40 * (1 + 1e-9));
+  });
+
+  it("crypto-params{max-partitions=1} keeps one set; the default partitions the same circuit", () => {
+    const one = parse(MIXED);
+    runPipeline(one, parsePipeline("crypto-params{max-partitions=1}", defaultPassRegistry), { registry: defaultRegistry });
+    expect(partitionsFromModule(one)).toBeUndefined();
+    const many = parse(MIXED);
+    runPipeline(many, parsePipeline("crypto-params", defaultPassRegistry), { registry: defaultRegistry });
+    expect(partitionsFromModule(many)?.partitions.length).toBeGreaterThanOrEqual(2);
   });
 
   it("a circuit with one precision keeps exactly the single set", () => {
