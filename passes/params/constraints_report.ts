@@ -37,7 +37,7 @@ const intOf = (op: Operation, name: string): number => {
 };
 
 /** Partition of every encrypted value: arguments as annotated, PBS results their op's, others their input's. */
-function homes(func: FuncOp): Map<Value, number> {
+export function valuePartitions(func: FuncOp): Map<Value, number> {
   const out = new Map<Value, number>();
   const ins = func.attributes.get(INPUT_PARTITIONS_ATTR);
   func.args.forEach((a, i) => out.set(a, ins?.kind === "array" && ins.items[i]?.kind === "int" ? (ins.items[i] as { value: number }).value : 0));
@@ -54,7 +54,7 @@ function homes(func: FuncOp): Map<Value, number> {
 
 /** Each constraint's placement read back from the function's partition annotations. */
 export function placementsOf(func: FuncOp, constraints: readonly NoiseConstraint[]): Placement[] {
-  const home = homes(func);
+  const home = valuePartitions(func);
   return constraints.map((c) => {
     const source = c.value ? (home.get(c.value) ?? 0) : 0;
     if (c.kind === "output") return { source, reader: undefined };

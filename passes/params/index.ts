@@ -10,4 +10,4 @@ export {
 export * from "./partitions.js";
 export * from "./classes.js";
 export { explainParameters } from "./report.js";
-export { constraintReport, placementsOf, type ConstraintEntry } from "./constraints_report.js";
+export { constraintReport, placementsOf, valuePartitions, type ConstraintEntry } from "./constraints_report.js";

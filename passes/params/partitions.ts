@@ -467,18 +467,21 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
   return { partitions, conversions, placements, classPartition: cp, totalCost: ev.cost, singleCost };
 }
 
-/** The variance a constraint reads under placed partitions (the formula above, term by term). */
-export function readVariance(
-  c: NoiseConstraint,
+/**
+ * The variance terms of a read under placed partitions: σ²_BR and σ²_glwe of the value's
+ * partition, the keyswitch into the reader's small key (its own KSK or the conversion key, input
+ * dimension k·N of the value's partition) and the reader's modulus switch (0 for decryptions).
+ * A read sees ν²_pbs·bootstrap + ν²_fresh·fresh + keyswitch + modulusSwitch.
+ */
+export function readTerms(
   placement: Placement,
   partitions: readonly NoiseParameters[],
   conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
-): number {
+): { bootstrap: number; fresh: number; keyswitch: number; modulusSwitch: number } {
   const A = partitions[placement.source]!;
-  const a = c.pbsNorm2 ?? c.norm2;
-  const f = c.freshNorm2 ?? 0;
-  const stored = a * A.lweDimension * externalProductVariance(A.glweDimension, A.polynomialSize, A.pbsBaseLog, A.pbsLevel, A.glweNoiseStd) + f * A.glweNoiseStd ** 2;
-  if (placement.reader === undefined) return stored;
+  const bootstrap = A.lweDimension * externalProductVariance(A.glweDimension, A.polynomialSize, A.pbsBaseLog, A.pbsLevel, A.glweNoiseStd);
+  const fresh = A.glweNoiseStd ** 2;
+  if (placement.reader === undefined) return { bootstrap, fresh, keyswitch: 0, modulusSwitch: 0 };
   const B = partitions[placement.reader]!;
   let ks = { baseLog: B.ksBaseLog, level: B.ksLevel };
   if (placement.reader !== placement.source) {
@@ -486,7 +489,23 @@ export function readVariance(
     if (!conv) throw new Error(`no conversion key from partition ${placement.source} to ${placement.reader}`);
     ks = { baseLog: conv.ksBaseLog, level: conv.ksLevel };
   }
-  return stored + keyswitchVariance(A.glweDimension * A.polynomialSize, ks.baseLog, ks.level, B.lweNoiseStd) + modulusSwitchVariance(B.lweDimension, B.polynomialSize);
+  return {
+    bootstrap,
+    fresh,
+    keyswitch: keyswitchVariance(A.glweDimension * A.polynomialSize, ks.baseLog, ks.level, B.lweNoiseStd),
+    modulusSwitch: modulusSwitchVariance(B.lweDimension, B.polynomialSize),
+  };
+}
+
+/** The variance a constraint reads under placed partitions (see {@link readTerms}). */
+export function readVariance(
+  c: NoiseConstraint,
+  placement: Placement,
+  partitions: readonly NoiseParameters[],
+  conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
+): number {
+  const t = readTerms(placement, partitions, conversions);
+  return (c.pbsNorm2 ?? c.norm2) * t.bootstrap + (c.freshNorm2 ?? 0) * t.fresh + t.keyswitch + t.modulusSwitch;
 }
 
 /** Predicted error probability of every constraint under placed partitions. */

@@ -14,7 +14,7 @@ export { analyzeNorms } from "./norms.js";
 export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from "./norms.js";
 export { chooseParameters, resolvePError, DEFAULT_P_ERROR, type CryptoParameters, type ChooseParametersOptions } from "./optimizer.js";
 export { checkSecurity, minNoiseStd, SECURITY_CURVE, type SecurityCheck } from "./security.js";
-export { choosePartitions, MAX_PARTITIONS, predictedErrors, readVariance, type ClassedConstraint, type ConversionParameters, type PartitionedParameters, type Placement } from "./partitions.js";
+export { choosePartitions, MAX_PARTITIONS, predictedErrors, readTerms, readVariance, type ClassedConstraint, type ConversionParameters, type PartitionedParameters, type Placement } from "./partitions.js";
 export { keyClasses, type KeyClasses } from "./classes.js";
 
 /** Module attribute holding the chosen set (partition 0's when there are several). */
