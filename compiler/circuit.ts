@@ -16,6 +16,7 @@ import { type BatchTensor, simulateWithStats } from "../backends/clear/index.js"
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, TfheServer } from "../backends/tfhe/index.js";
+import { keyswitchKeyWordBytes } from "../runtime/index.js";
 import { readInputFile, writeFileAtomic } from "./cli/io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
@@ -59,10 +60,13 @@ export interface PartitionInfo extends CryptoParameters {
   readonly pbsPerSample: number;
 }
 
-/** A conversion key's size: kN_from·ℓ rows of (n_to + 1) words; seeded keeps the bodies and a seed. */
-export function conversionKeySizes(from: CryptoParameters, to: CryptoParameters, ksLevel: number): { plain: number; seeded: number } {
+/**
+ * A conversion key's size: kN_from·ℓ rows of (n_to + 1) words (4 or 8 bytes, the runtime's rule);
+ * seeded keeps the bodies and a seed.
+ */
+export function conversionKeySizes(from: CryptoParameters, to: CryptoParameters, ksBaseLog: number, ksLevel: number): { plain: number; seeded: number } {
   const rows = from.glweDimension * from.polynomialSize * ksLevel;
-  return { plain: rows * (to.lweDimension + 1) * 8, seeded: rows * 8 + 32 };
+  return { plain: rows * (to.lweDimension + 1) * keyswitchKeyWordBytes(ksBaseLog, ksLevel, to.lweNoiseStd), seeded: rows * 8 + 32 };
 }
 
 /** Evaluation-key sizes in bytes: plain (as the server holds them) and seeded (as the client sends them). */
@@ -274,7 +278,7 @@ export class FheCircuit {
       const reads = tables.filter((t) => t.partition === i && t.kind !== "output");
       return { ...p, keySizes: keySizes(p), tableOps: new Set(reads.map((t) => `${t.op}@${t.location}`)).size, pbsPerSample: reads.reduce((s, t) => s + t.count, 0) };
     });
-    const conversions = convs.map((c) => ({ ...c, keySizes: conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksLevel) }));
+    const conversions = convs.map((c) => ({ ...c, keySizes: conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel) }));
     const sum = (f: (k: KeySizes) => number) => partitions.reduce((s, p) => s + f(p.keySizes), 0);
     const total = {
       bootstrapKey: sum((k) => k.bootstrapKey),

@@ -23,7 +23,7 @@ export * as noise from "./noise.js";
 export { add, addClear, conv2d, dot, matmul, mulClear, negate, sub, type Conv2dOptions } from "./ops.js";
 export * from "./parameter_sets.js";
 export {
-  checkSecurity, minLog2NoiseStd, minNoiseStd, SECURITY_CURVE_128, TfheParameters, validateParameters,
+  checkSecurity, keyswitchKeyWordBytes, minLog2NoiseStd, minNoiseStd, SECURITY_CURVE_128, TfheParameters, validateParameters,
   type KeySecurityReport, type SecurityReport, type TfheParameterFields,
 } from "./parameters.js";
 

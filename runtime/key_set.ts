@@ -142,7 +142,9 @@ export class SeededConversionKey {
 
   expand(): ConversionKey {
     const { baseLog, level } = this.spec;
-    const ksk = native().conversionKeyExpand(this.inputDimension, this.outputDimension, baseLog, level, this.maskSeed, this.bodies);
+    // 32-bit storage under the same rule as the evaluation keys' KSK (decided by the addon).
+    const compact = native().conversionKeyCompact(baseLog, level, this.toParams.lweNoiseStd);
+    const ksk = native().conversionKeyExpand(this.inputDimension, this.outputDimension, baseLog, level, this.maskSeed, this.bodies, compact);
     return new ConversionKey(this.spec, this.fromParams, this.toParams, ksk);
   }
 }
@@ -153,7 +155,7 @@ export class ConversionKey {
     readonly spec: ConversionKeySpec,
     readonly fromParams: TfheParameters,
     readonly toParams: TfheParameters,
-    private readonly ksk: BigUint64Array,
+    private readonly ksk: BigUint64Array | Uint32Array,
   ) {}
 
   /** Big-key ciphertexts of partition `from` → small-key ciphertexts of partition `to`. */

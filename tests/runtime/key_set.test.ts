@@ -2,7 +2,8 @@
 // different geometry, and the set format (seeded as sent, expanded on the server).
 import { describe, expect, it } from "vitest";
 import {
-  ClientKey, ClientKeySet, EvaluationKeys, INSECURE_TEST_P2, lookupTables, SeededEvaluationKeys, SeededEvaluationKeySet, TfheParameters,
+  ClientKey, ClientKeySet, EvaluationKeys, INSECURE_TEST_P2, keyswitchKeyWordBytes, lookupTables, SeededEvaluationKeys, SeededEvaluationKeySet,
+  TfheParameters,
 } from "../../runtime/index.js";
 
 /** Tiny INSECURE sets (test-only) with different geometries. */
@@ -62,6 +63,23 @@ describe("key sets", () => {
     const parsed = SeededEvaluationKeySet.deserialize(b.serialize(), [A]);
     expect(parsed.keys[0]).toBeInstanceOf(SeededEvaluationKeys);
     expect((await parsed.expand()).keys[0]).toBeInstanceOf(EvaluationKeys);
+  });
+
+  it("conversion keys use 32-bit storage exactly when the keyswitching key rule allows it, and both keyswitch correctly", async () => {
+    // Same geometry as B, with a target noise ≥ 2^−28 (still INSECURE: test-only).
+    const C = new TfheParameters({ ...B.raw(), lweNoiseStd: 2 ** -20 }, "INSECURE_TEST_P2_N512_NOISY");
+    const set = ClientKeySet.generate([A, C, B], [{ from: 0, to: 1, baseLog: 4, level: 5 }, { from: 0, to: 2, baseLog: 4, level: 5 }]);
+    const server = await (await set.generateSeededEvaluationKeys()).expand();
+    const rows = A.bigDimension * 5;
+    expect(keyswitchKeyWordBytes(4, 5, C.lweNoiseStd)).toBe(4);
+    expect(keyswitchKeyWordBytes(4, 5, B.lweNoiseStd)).toBe(8);
+    expect(server.conversion(0, 1).bytes).toBe(rows * (C.lweDimension + 1) * 4);
+    expect(server.conversion(0, 2).bytes).toBe(rows * (B.lweDimension + 1) * 8);
+    const values = [0, 1, 2, 3, 3, 0];
+    for (const to of [1, 2]) {
+      const small = await server.conversion(0, to).keyswitch(set.key(0).encrypt(values, 2));
+      expect(set.key(to).decrypt(small, 2)).toEqual(values);
+    }
   });
 
   it("rejects malformed conversion lists", () => {
