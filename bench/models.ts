@@ -1,8 +1,10 @@
-// `npm run bench -- models [--samples N] [--models a,b] [--profile fast|default]`: per fixture
-// model, compile time, key generation time, evaluation-key size, FHE latency per sample on all
+// `npm run bench -- models [--samples N] [--models a,b] [--profile default|fast|exact]`: per fixture
+// model at compile's default options (or a profile), the compile time, key generation time, key
+// sizes (seeded as sent, expanded on the server), FHE latency per sample on 1 thread and on all
 // cores, and accuracy in float, simulation and FHE (plus how many outputs FHE and the clear model
 // agree on). Prints a markdown table, writes bench/out/models.json.
-import { cpus } from "node:os";
+import { availableParallelism, cpus } from "node:os";
+import { setThreads } from "../runtime/index.js";
 import { runReference } from "../backends/reference/index.js";
 import { type CompileOptions, compile } from "../compiler/compile.js";
 import { serializeClientSpec } from "../compiler/deploy/artifacts.js";
@@ -16,9 +18,10 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /**
- * `fast`: 5-bit activations/weights, 6-bit tables (approximate rounding), p_error 1e-6 (N = 4096);
+ * `default`: compile's defaults (per-table precision from the calibration data);
+ * `fast`: 5-bit activations/weights, 6-bit static tables (approximate rounding), p_error 1e-6;
  * `exact`: 3 bits everywhere, exact rounding to 4-bit tables — FHE must equal the clear model
- * bit for bit (a bounded p_error aside); `default`: compile's defaults (8-bit tables, N = 32768).
+ * bit for bit (a bounded p_error aside).
  */
 const PROFILES: Record<string, Partial<CompileOptions>> = {
   fast: { nBits: { inputs: 6, weights: 5, activations: 5, outputs: 6 }, roundingThresholdBits: 6, pError: 1e-6 },
@@ -62,7 +65,7 @@ function r2(out: NDArray, y: Float64Array): number {
 
 export async function main(args: string[]): Promise<void> {
   const samples = Number(arg(args, "samples") ?? 20);
-  const profileName = arg(args, "profile") ?? "fast";
+  const profileName = arg(args, "profile") ?? "default";
   const profile = PROFILES[profileName];
   if (!profile) throw new Error(`unknown profile '${profileName}' (fast, default)`);
   const models = (arg(args, "models") ?? "logreg_demo,logreg_std,gemm_tree,qdq_mlp,mlp,regressor,cnn_avgpool,cnn_maxpool").split(",");
@@ -74,7 +77,7 @@ export async function main(args: string[]): Promise<void> {
     const n = Math.min(samples, f.x.shape[0]!);
     const x = take(f.x, n);
     const y = labels.subarray(0, n);
-    const opts = name === "logreg_demo" ? { ...profile, nBits: 3 } : profile;
+    const opts = profile;
     let t = performance.now();
     const circuit = compile(f.model, { calibration: f.calib, ...opts });
     const compileMs = performance.now() - t;
@@ -84,6 +87,14 @@ export async function main(args: string[]): Promise<void> {
     const keys = await client.generateKeys();
     const keygenMs = performance.now() - t;
     const request = client.encrypt(x);
+    // One sample on one thread, then the whole batch on all cores.
+    const threads = availableParallelism();
+    setThreads(1);
+    const one = client.encrypt(take(x, 1));
+    t = performance.now();
+    await server.run(keys.evaluationKeys, one);
+    const oneThreadMs = performance.now() - t;
+    setThreads(threads);
     t = performance.now();
     const response = await server.run(keys.evaluationKeys, request);
     const runMs = performance.now() - t;
@@ -93,7 +104,9 @@ export async function main(args: string[]): Promise<void> {
     const float = runReference(importOnnx(f.model).funcs[0]!, [x])[0]!;
     let same = 0;
     for (let i = 0; i < fhe.data.length; i++) if (fhe.data[i] === clear.data[i]) same++;
-    const p = circuit.info().parameters!;
+    const info = circuit.info();
+    const p = info.parameters!;
+    const sizes = info.keySizes!;
     const regression = name === "regressor";
     const acc = (o: NDArray) => (regression ? `R² ${r2(o, y).toFixed(3)}` : accuracy(o, y).toFixed(3));
     const row = {
@@ -104,7 +117,9 @@ export async function main(args: string[]): Promise<void> {
       compileMs: Math.round(compileMs),
       keygenMs: Math.round(keygenMs),
       seededKeyMiB: +(keys.evaluationKeys.length / 2 ** 20).toFixed(1),
-      msPerSample: Math.round(runMs / n),
+      expandedKeyMiB: +(sizes.total / 2 ** 20).toFixed(1),
+      msPerSample1Thread: Math.round(oneThreadMs),
+      msPerSampleAllCores: Math.round(runMs / n),
       floatAccuracy: acc(float),
       simulatedAccuracy: acc(simulated),
       fheAccuracy: acc(fhe),
@@ -117,7 +132,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(`\nFHE on the fixture models, profile '${profileName}' (${cpus()[0]?.model ?? "?"}, ${cpus().length} cores)\n`);
   console.log(
     markdownTable(
-      ["model", "samples", "PBS / sample", "parameters", "compile (ms)", "keygen (ms)", "eval keys, seeded (MiB)", "FHE ms / sample", "float acc", "simulated acc", "FHE acc", "FHE outputs = clear"],
+      ["model", "samples", "PBS / sample", "parameters", "compile (ms)", "keygen (ms)", "eval keys sent (MiB)", "eval keys on server (MiB)", "FHE ms / sample, 1 thread", `FHE ms / sample, ${availableParallelism()} threads`, "float acc", "simulated acc", "FHE acc", "FHE outputs = clear"],
       rows,
     ),
   );

@@ -4,7 +4,7 @@
 // saves/loads a versioned artifact.
 import { createHash } from "node:crypto";
 import { type Attribute, asFloats } from "../ir/attributes.js";
-import type { FuncOp, ModuleOp } from "../ir/core.js";
+import type { FuncOp, ModuleOp, Operation } from "../ir/core.js";
 import { CompileError, fail } from "../ir/diagnostics.js";
 import { defaultRegistry } from "../ir/dialects/index.js";
 import { parseModule } from "../ir/parser/index.js";
@@ -17,12 +17,15 @@ import { type BatchTensor, type SimulationResult, simulateWithStats } from "../b
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
+import { keyswitchKeyWordBytes } from "../runtime/index.js";
 import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
 import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
-import { CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr } from "../passes/params/index.js";
-import { type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, keySizes, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes } from "./cost/index.js";
+import { type ConstraintEntry, constraintReport, type ConversionParameters, CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr, partitionsFromModule } from "../passes/params/index.js";
+import {
+  combineKeySizes, type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, keySizes, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes,
+} from "./cost/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
 
@@ -49,13 +52,36 @@ export interface CircuitInfo {
   readonly maxWidth: number;
   readonly roundOps: number;
   readonly pError: number;
-  /** The TFHE parameter set chosen for the circuit (absent when compiled without parameter selection). */
+  /** The TFHE parameter set chosen for the circuit (absent when compiled without parameter selection); partition 0's when there are several. */
   readonly parameters?: CryptoParameters;
+  /** Evaluation keys of the whole circuit: every partition's plus the conversion keys. */
   readonly keySizes?: KeySizes;
   /** Ciphertext bytes of one sample: sent (inputs) and returned (outputs). */
   readonly sampleBytes?: SampleSizes;
   /** Estimated time of one sample, from the time model (compiler/cost/time_model.ts). */
   readonly latency?: LatencyEstimate;
+  /** Every partition: its set (the `parameters` field names), key sizes, table reads and PBS per sample. */
+  readonly partitions?: readonly PartitionInfo[];
+  /** Conversion keyswitching keys between partitions (big key of `from` → small key of `to`). */
+  readonly conversions?: readonly (ConversionParameters & { readonly keySizes: { readonly plain: number; readonly seeded: number } })[];
+  /** One entry per noise constraint (table read, exact-rounding bit, decryption), re-checkable with the noise model. */
+  readonly tables?: readonly ConstraintEntry[];
+}
+
+export interface PartitionInfo extends CryptoParameters {
+  readonly keySizes: KeySizes;
+  /** Table-lookup ops (and rounds) whose PBS run on this partition's keys. */
+  readonly tableOps: number;
+  readonly pbsPerSample: number;
+}
+
+/**
+ * A conversion key's size: kN_from·ℓ rows of (n_to + 1) words (4 or 8 bytes, the runtime's rule);
+ * seeded keeps the bodies and a seed.
+ */
+export function conversionKeySizes(from: CryptoParameters, to: CryptoParameters, ksBaseLog: number, ksLevel: number): { plain: number; seeded: number } {
+  const rows = from.glweDimension * from.polynomialSize * ksLevel;
+  return { plain: rows * (to.lweDimension + 1) * keyswitchKeyWordBytes(ksBaseLog, ksLevel, to.lweNoiseStd), seeded: rows * 8 + 32 };
 }
 
 export { keySizes, type KeySizes } from "./cost/index.js";
@@ -110,10 +136,12 @@ export class FheCircuit {
   readonly func: FuncOp;
   readonly inputs: readonly InputQuantizer[];
   readonly outputs: readonly OutputDequantizer[];
-  /** The TFHE parameter set (module attribute `fhec.crypto`), when one was chosen. */
+  /** The TFHE parameter set (module attribute `fhec.crypto`), when one was chosen (partition 0's). */
   readonly parameters: CryptoParameters | undefined;
   /** How compile chose each table's precision from data (absent after load or with a fixed width). */
   precision?: PrecisionReport;
+  /** Partitioned circuits: every partition's set and the conversion keys (undefined for one set). */
+  readonly partitions: { readonly partitions: readonly CryptoParameters[]; readonly conversions: readonly ConversionParameters[] } | undefined;
   /** The client's post-processing (`onnx`-dialect IR text). */
   readonly postprocessText: string;
   private readonly post: FuncOp;
@@ -133,6 +161,8 @@ export class FheCircuit {
     this.postprocessText = postText.value;
     this.post = parsePostprocess(postText.value);
     this.parameters = cryptoParametersFromAttr(module.attributes.get(CRYPTO_ATTR));
+    const parts = partitionsFromModule(module);
+    this.partitions = parts && parts.partitions.length > 1 ? parts : undefined;
   }
 
   // ---- client side --------------------------------------------------------------------------
@@ -221,9 +251,10 @@ export class FheCircuit {
     const ops: Record<string, number> = {};
     for (const op of this.func.body.ops) ops[op.name] = (ops[op.name] ?? 0) + 1;
     const elements = (t: import("../ir/types.js").Type) => (shapeOf(t) as number[]).reduce((a, b) => a * b, 1);
+    const location = (op: Operation): string => (op.loc.kind === "onnx" ? `${op.loc.node} (${op.loc.opType})` : op.loc.kind === "file" ? `${op.loc.file}:${op.loc.line}` : "?");
     const tlus = report.tlus.map((t) => ({
       op: t.op.name,
-      location: t.op.loc.kind === "onnx" ? `${t.op.loc.node} (${t.op.loc.opType})` : t.op.loc.kind === "file" ? `${t.op.loc.file}:${t.op.loc.line}` : "?",
+      location: location(t.op),
       inputPrecision: t.inputPrecision,
       elements: elements(t.op.result.type),
       precisionFrom: t.op.operands[0]!.definingOp?.name === "fhe.rescale" ? ("data" as const) : ("static" as const),
@@ -259,13 +290,35 @@ export class FheCircuit {
       maxWidth: report.maxWidth,
       roundOps: roundOps.length,
       pError: this.pError,
-      ...(this.parameters && program ? { parameters: this.parameters, ...this.cost(this.parameters, program, opts) } : {}),
+      ...(this.parameters && program ? { ...this.parameterInfo(this.parameters, location), ...this.cost(program, opts) } : {}),
     };
   }
 
-  private cost(p: CryptoParameters, program: TfheProgram, opts: CostOptions): CostSummary {
+  /**
+   * Key sizes, bytes per sample and estimated latency: per partition (its own lookups, on its own
+   * keys), then combined; conversion keys count with the keyswitching keys.
+   */
+  private cost(program: TfheProgram, opts: CostOptions): CostSummary {
     const values = (specs: readonly { readonly shape: readonly number[] }[]) => specs.reduce((s, v) => s + v.shape.reduce((a, b) => a * b, 1), 0);
-    return costSummary(p, lookupsPerOp(program.func), values(program.inputs), values(program.outputs), opts);
+    const sets = this.partitions?.partitions ?? [this.parameters!];
+    if (sets.length === 1) return costSummary(sets[0]!, lookupsPerOp(program.func), values(program.inputs), values(program.outputs), opts);
+    const partOf = (op: Operation): number => {
+      const a = op.attributes.get("partition");
+      return a?.kind === "int" ? a.value : 0;
+    };
+    const parts = sets.map((p, i) => costSummary(p, lookupsPerOp(program.func, (op) => partOf(op) === i), values(program.inputs), values(program.outputs), opts));
+    const convs = (this.partitions?.conversions ?? []).map((c) => conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel));
+    const latency = parts.reduce((acc, p) => ({ ...acc, singleThreadMs: acc.singleThreadMs + p.latency.singleThreadMs, allCoresMs: acc.allCoresMs + p.latency.allCoresMs }), {
+      ...parts[0]!.latency,
+      singleThreadMs: 0,
+      allCoresMs: 0,
+    });
+    return {
+      keySizes: combineKeySizes(parts.map((p) => p.keySizes), { inMemory: convs.reduce((t, c) => t + c.plain, 0), seeded: convs.reduce((t, c) => t + c.seeded, 0) }),
+      // Inputs are encrypted and outputs decrypted under partition 0's sizes (an estimate for several partitions).
+      sampleBytes: parts[0]!.sampleBytes,
+      latency,
+    };
   }
 
   /**
@@ -274,9 +327,23 @@ export class FheCircuit {
    */
   resourceWarnings(machine?: MachineMemory): string[] {
     if (!this.parameters) return [];
-    const p = this.parameters;
-    const w = keyMemoryWarning(keySizes(p), p.polynomialSize, p.precision, machine);
+    const sets = this.partitions?.partitions ?? [this.parameters];
+    const p = sets.reduce((a, b) => (b.polynomialSize > a.polynomialSize ? b : a));
+    const w = keyMemoryWarning(combineKeySizes(sets.map((x) => keySizes(x))), p.polynomialSize, p.precision, machine);
     return w ? [w] : [];
+  }
+
+  /** Partitions, conversion keys, key sizes and the per-constraint table of a parametrized circuit. */
+  private parameterInfo(parameters: CryptoParameters, location: (op: Operation) => string): Pick<CircuitInfo, "parameters" | "partitions" | "conversions" | "tables"> {
+    const sets = this.partitions?.partitions ?? [parameters];
+    const convs = this.partitions?.conversions ?? [];
+    const tables = constraintReport(this.func, sets, convs, location);
+    const partitions: PartitionInfo[] = sets.map((p, i) => {
+      const reads = tables.filter((t) => t.partition === i && t.kind !== "output");
+      return { ...p, keySizes: keySizes(p), tableOps: new Set(reads.map((t) => `${t.op}@${t.location}`)).size, pbsPerSample: reads.reduce((s, t) => s + t.count, 0) };
+    });
+    const conversions = convs.map((c) => ({ ...c, keySizes: conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel) }));
+    return { parameters, partitions, conversions, tables };
   }
 
   // ---- artifact -----------------------------------------------------------------------------

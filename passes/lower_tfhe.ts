@@ -19,19 +19,27 @@
 //   round exact            → one 1-bit bootstrap per removed bit (see lowerExactRound)
 //   to_signed/to_unsigned  → a table lookup re-encoding the value (the padding bit changes)
 //   data movement          → the same fhe.* op on LWE tensors (pad fills trivial encryptions)
-import { type Attribute, arrayAttr, type DenseAttr, denseAttr, dictAttr, stringAttr, typeAttr } from "../ir/attributes.js";
+import { type Attribute, arrayAttr, type DenseAttr, denseAttr, dictAttr, intAttr, stringAttr, typeAttr } from "../ir/attributes.js";
 import { Builder } from "../ir/builder.js";
 import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, i64, lwe, shapeOf, tensor, type Type, withElement } from "../ir/types.js";
 import type { Pass, PassReport } from "./pass.js";
+import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR } from "./params/pass.js";
 import { tfheParamsPass } from "./tfhe_params.js";
 
 export { tfheParamsPass };
 
 /** Function attribute recording the encrypted (fhe) types of the arguments and results. */
 export const ENCRYPTED_IO_ATTR = "fhec.encrypted_io";
+
+/** Function attribute of a partitioned program: the partition whose big key holds each result. */
+export const OUTPUT_PARTITIONS_ATTR = "fhec.output_partitions";
+/** Op attributes of a partitioned program: bootstrap `partition`, keyswitch `from` → `to`. */
+export const BSK_PARTITION_ATTR = "partition";
+export const KS_FROM_ATTR = "from";
+export const KS_TO_ATTR = "to";
 
 /** Open parameter marker written on keyswitch / bootstrap ops. */
 const OPEN: Attribute = stringAttr("?");
@@ -73,22 +81,42 @@ export function signedTable(table: ArrayLike<number>, p: number): Float64Array {
 
 interface Lowerer {
   readonly b: Builder;
+  /** Partitioned module: keyswitches and bootstraps name their keys (absent for one set). */
+  readonly multi: boolean;
+  /** Partition whose big key holds a (lowered) value. */
+  readonly home: (v: Value) => number;
+  /** Partition of the fhe op being lowered (its PBS keys). */
+  readonly part: number;
   /** Original (fhe) type of a value, whatever it has been rewritten to. */
   readonly enc: (v: Value) => EncryptedIntType;
   readonly map: (v: Value) => Value;
+  /** Records the partition of a value created inside a lowering (read by later keyswitches). */
+  readonly setHome: (v: Value, p: number) => void;
 }
 
 function scalarConst(b: Builder, value: number): Value {
   return b.constant(denseAttr(tensor([], i64), [value]));
 }
 
-function keyswitchOf(b: Builder, x: Value, p: number): Value {
-  return b.create("tfhe.keyswitch", [x], [withElement(x.type, lwe(p, "small"))], { ks: OPEN }).result;
+function keyswitchOf(l: Pick<Lowerer, "b" | "multi" | "home" | "part">, x: Value, p: number): Value {
+  const attrs: Record<string, Attribute> = { ks: OPEN };
+  if (l.multi) {
+    attrs[KS_FROM_ATTR] = intAttr(l.home(x));
+    attrs[KS_TO_ATTR] = intAttr(l.part);
+  }
+  return l.b.create("tfhe.keyswitch", [x], [withElement(x.type, lwe(p, "small"))], attrs).result;
+}
+
+/** `pbs = "?"` plus, in a partitioned module, the partition whose BSK runs it. */
+function pbsAttrs(l: Pick<Lowerer, "multi" | "part">, attrs: Record<string, Attribute>): Record<string, Attribute> {
+  return l.multi ? { ...attrs, pbs: OPEN, [BSK_PARTITION_ATTR]: intAttr(l.part) } : { ...attrs, pbs: OPEN };
 }
 
 /** x (lwe<p>) plus the signed offset 2^(p−1), so a p-bit two's-complement value reads as an index in [0, 2^p). */
-function offsetSigned(b: Builder, x: Value, p: number): Value {
-  return b.create("tfhe.add_lwe_int", [x, scalarConst(b, 2 ** (p - 1))], [x.type]).result;
+function offsetSigned(l: Pick<Lowerer, "b" | "home" | "setHome">, x: Value, p: number): Value {
+  const r = l.b.create("tfhe.add_lwe_int", [x, scalarConst(l.b, 2 ** (p - 1))], [x.type]).result;
+  l.setHome(r, l.home(x));
+  return r;
 }
 
 function lowerLookup(l: Lowerer, op: Operation): Value {
@@ -96,13 +124,13 @@ function lowerLookup(l: Lowerer, op: Operation): Value {
   const outE = elementOf(op.result.type) as EncryptedIntType;
   let x = l.map(op.operands[0]!);
   const p = inE.width;
-  if (inE.signed) x = offsetSigned(l.b, x, p);
-  const small = keyswitchOf(l.b, x, p);
+  if (inE.signed) x = offsetSigned(l, x, p);
+  const small = keyswitchOf(l, x, p);
   const outT = withElement(op.result.type, lwe(outE.width, "big"));
   if (op.name === "fhe.apply_lookup_table") {
     const t = op.attr("table") as DenseAttr;
     const data = inE.signed ? signedTable(t.data, p) : t.data;
-    return l.b.create("tfhe.bootstrap", [small], [outT], { table: denseAttr(t.type, data), pbs: OPEN }).result;
+    return l.b.create("tfhe.bootstrap", [small], [outT], pbsAttrs(l, { table: denseAttr(t.type, data) })).result;
   }
   const tables = op.attr("tables") as DenseAttr;
   const size = 2 ** p;
@@ -112,11 +140,10 @@ function lowerLookup(l: Lowerer, op: Operation): Value {
     const row = tables.data.subarray(r * size, (r + 1) * size);
     data.set(inE.signed ? signedTable(row, p) : row, r * size);
   }
-  return l.b.create("tfhe.mapped_bootstrap", [small], [outT], {
+  return l.b.create("tfhe.mapped_bootstrap", [small], [outT], pbsAttrs(l, {
     tables: denseAttr(tables.type, data),
     map: op.attr("map")!,
-    pbs: OPEN,
-  }).result;
+  })).result;
 }
 
 /** A sign cast as a table lookup: the value is kept, its encoding changes (the padding bit moves). */
@@ -128,13 +155,12 @@ function lowerSignCast(l: Lowerer, op: Operation): Value {
   const table = new Float64Array(m);
   for (let j = 0; j < m; j++) table[j] = op.name === "fhe.to_signed" ? (j >= m / 2 ? j - m : j) : j;
   let x = l.map(op.operands[0]!);
-  if (inE.signed) x = offsetSigned(l.b, x, p);
-  const small = keyswitchOf(l.b, x, p);
+  if (inE.signed) x = offsetSigned(l, x, p);
+  const small = keyswitchOf(l, x, p);
   const data = inE.signed ? signedTable(table, p) : table;
-  return l.b.create("tfhe.bootstrap", [small], [lweTypeOf(op.result.type)], {
+  return l.b.create("tfhe.bootstrap", [small], [lweTypeOf(op.result.type)], pbsAttrs(l, {
     table: denseAttr(tensor([m], i64), data),
-    pbs: OPEN,
-  }).result;
+  })).result;
 }
 
 /**
@@ -158,6 +184,9 @@ function lowerExactRound(l: Lowerer, op: Operation): Value {
   const k = P - q;
   const b = l.b;
   const wide = withElement(op.result.type, lwe(P + 1, "big"));
+  // Everything here stays under the input's key: the round's partition is its input's.
+  const home = l.home(l.map(op.operands[0]!));
+  const at = { ...l, home: () => home };
   let y = b.create("tfhe.reinterpret_precision", [l.map(op.operands[0]!)], [wide]).result;
   y = b.create("tfhe.add_lwe_int", [y, scalarConst(b, 2 ** k)], [wide]).result;
   for (let i = 0; i < k; i++) {
@@ -166,11 +195,10 @@ function lowerExactRound(l: Lowerer, op: Operation): Value {
     // tolerates |noise| < 2^62 (a quarter of the torus) instead of [−2^61, 3·2^61).
     const centred = b.create("tfhe.add_lwe_int", [t, scalarConst(b, 2 ** (P - 1))], [wide]).result;
     const bit = b.create("tfhe.reinterpret_precision", [centred], [withElement(wide, lwe(1, "big"))]).result;
-    const small = keyswitchOf(b, bit, 1);
-    const o = b.create("tfhe.bootstrap", [small], [wide], {
+    const small = keyswitchOf(at, bit, 1);
+    const o = b.create("tfhe.bootstrap", [small], [wide], pbsAttrs(l, {
       table: denseAttr(tensor([2], i64), [2 ** i, 2 ** i]),
-      pbs: OPEN,
-    }).result;
+    })).result;
     y = b.create("tfhe.add_lwe", [y, o], [wide]).result;
     y = b.create("tfhe.sub_lwe_int", [y, scalarConst(b, 2 ** i)], [wide]).result;
   }
@@ -200,12 +228,11 @@ function cleanRounded(l: Lowerer, op: Operation, r: Value): Value {
   const m = 2 ** q;
   const table = new Float64Array(m);
   for (let j = 0; j < m; j++) table[j] = e.signed && j >= m / 2 ? j - m : j;
-  const x = e.signed ? offsetSigned(l.b, r, q) : r;
-  const small = keyswitchOf(l.b, x, q);
-  return l.b.create("tfhe.bootstrap", [small], [lweTypeOf(op.result.type)], {
+  const x = e.signed ? offsetSigned(l, r, q) : r;
+  const small = keyswitchOf(l, x, q);
+  return l.b.create("tfhe.bootstrap", [small], [lweTypeOf(op.result.type)], pbsAttrs(l, {
     table: denseAttr(tensor([m], i64), e.signed ? signedTable(table, q) : table),
-    pbs: OPEN,
-  }).result;
+  })).result;
 }
 
 function lowerOp(l: Lowerer, op: Operation): Value {
@@ -219,6 +246,7 @@ function lowerOp(l: Lowerer, op: Operation): Value {
       const method = (op.attr("method") as { value: string }).value;
       if (method === "approximate") {
         const r = l.b.create("tfhe.reinterpret_precision", [l.map(op.operands[0]!)], [lweTypeOf(op.result.type)]).result;
+        l.setHome(r, l.home(l.map(op.operands[0]!)));
         return readsRoundedOnly(op.result) ? r : cleanRounded(l, op, r);
       }
       return lowerExactRound(l, op);
@@ -264,8 +292,20 @@ function lowerRescale(l: Lowerer, op: Operation): Value {
   return b.create("tfhe.reinterpret_precision", [y], [lweTypeOf(op.result.type)]).result;
 }
 
-/** Lowers one function in place. Returns the number of fhe ops rewritten. */
-export function lowerFunctionToTfhe(func: FuncOp): number {
+const intOf = (a: Attribute | undefined): number => (a?.kind === "int" ? a.value : 0);
+
+/**
+ * Lowers one function in place. Returns the number of fhe ops rewritten. `multi` (a partitioned
+ * module): keyswitches record their source and target partitions, bootstraps their partition,
+ * and the function the partitions of its results; a linear op mixing keys is an internal error
+ * (the partitioner merges such values into one key class).
+ */
+export function lowerFunctionToTfhe(func: FuncOp, multi = false): number {
+  const homes = new Map<Value, number>();
+  const inputParts = func.attributes.get(INPUT_PARTITIONS_ATTR);
+  func.args.forEach((a, i) => homes.set(a, inputParts?.kind === "array" ? intOf(inputParts.items[i]) : 0));
+  const home = (v: Value): number => homes.get(v) ?? 0;
+  const setHome = (v: Value, p: number): void => void homes.set(v, p);
   const original = new Map<Value, Type>();
   const argTypes = func.args.map((a) => a.type);
   const resultTypes = [...func.resultTypes];
@@ -291,7 +331,15 @@ export function lowerFunctionToTfhe(func: FuncOp): number {
     if (!encrypted) continue; // constants and clear-only ops stay
     if (op.dialect !== "fhe") fail("E0502", `lower-to-tfhe: '${op.name}' on encrypted values has no tfhe lowering`, op.loc, op.name);
     const b = Builder.before(op);
-    const out = lowerOp({ b, enc, map }, op);
+    const encIn = op.operands.filter((v) => isEnc(original.get(v) ?? v.type)).map(map);
+    const inHomes = new Set(encIn.map(home));
+    if (multi && inHomes.size > 1 && !PBS_RESULT.has(op.name)) {
+      fail("E0600", `lower-to-tfhe: '${op.name}' combines values under different partitions' keys (${[...inHomes].join(", ")})`, op.loc, op.name);
+    }
+    const part = PBS_RESULT.has(op.name) || op.name === "fhe.round" ? intOf(op.attr(PARTITION_ATTR)) : (encIn.length > 0 ? home(encIn[0]!) : 0);
+    const out = lowerOp({ b, enc, map, multi, home, setHome, part }, op);
+    // A table writes under its own partition's big key; everything else under its input's.
+    setHome(out, PBS_RESULT.has(op.name) ? part : encIn.length > 0 ? home(encIn[0]!) : part);
     if (op.result.nameHint !== undefined && out.nameHint === undefined) out.nameHint = op.result.nameHint;
     mapping.set(op.result, out);
     dead.push(op);
@@ -308,12 +356,20 @@ export function lowerFunctionToTfhe(func: FuncOp): number {
       ]),
     );
   }
+  if (multi) {
+    const ret = func.body.terminator!;
+    func.attributes.set(OUTPUT_PARTITIONS_ATTR, arrayAttr(ret.operands.map((v) => intAttr(home(v)))));
+  }
   return count;
 }
 
+/** fhe ops whose result is a PBS output (under the big key of the op's own partition). */
+const PBS_RESULT = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table", "fhe.to_signed", "fhe.to_unsigned"]);
+
 export function lowerToTfhe(module: ModuleOp): number {
+  const multi = module.attributes.has(PARTITIONS_ATTR);
   let n = 0;
-  for (const f of module.funcs) n += lowerFunctionToTfhe(f);
+  for (const f of module.funcs) n += lowerFunctionToTfhe(f, multi);
   return n;
 }
 

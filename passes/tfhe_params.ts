@@ -2,13 +2,13 @@
 // from one parameter set: the module attribute `fhec.crypto` (written by the parameter optimizer,
 // passes/params) when present, else the pass options / the set given to `parametrizeTfhe`. The set
 // is (re)written to `fhec.crypto` so the module carries what its keys must be generated for.
-import { type Attribute, type DictAttr, dictAttr, floatAttr, intAttr } from "../ir/attributes.js";
+import { arrayAttr, type Attribute, type DictAttr, dictAttr, floatAttr, intAttr } from "../ir/attributes.js";
 import type { ModuleOp } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { elementOf, type LweType } from "../ir/types.js";
 import type { Pass, PassOptionSpec, PassReport } from "./pass.js";
 import type { NoiseParameters } from "./params/noise.js";
-import { CRYPTO_ATTR } from "./params/pass.js";
+import { CONVERSIONS_ATTR, CRYPTO_ATTR, PARTITIONS_ATTR, partitionsFromModule } from "./params/pass.js";
 
 export { CRYPTO_ATTR } from "./params/pass.js";
 
@@ -82,6 +82,12 @@ const PBS_OPS = new Set(["tfhe.bootstrap", "tfhe.mapped_bootstrap"]);
  * Without `params`, reads `fhec.crypto`. Fails when a table does not fit the polynomial size.
  */
 export function parametrizeTfhe(module: ModuleOp, params?: TfheCryptoParams): ParametrizeReport {
+  if (!params) {
+    const parts = partitionsFromModule(module);
+    if (parts && parts.partitions.length > 1) return parametrizePartitionedTfhe(module, parts.partitions, parts.conversions);
+  }
+  // An explicit set overrides the module's: one set for everything, so any partition marks go.
+  if (params) dropPartitions(module);
   const p = params ? checkCryptoParams(params) : readCryptoParams(module);
   if (!p) {
     return fail("E0600", `tfhe-params: no parameter set (the module has no '${CRYPTO_ATTR}' attribute and none was given)`);
@@ -120,6 +126,83 @@ export function parametrizeTfhe(module: ModuleOp, params?: TfheCryptoParams): Pa
     }
   }
   module.attributes.set(CRYPTO_ATTR, cryptoParamsAttr(p, module.attributes.get(CRYPTO_ATTR)));
+  return { keyswitches, bootstraps, maxTablePrecision };
+}
+
+/** Removes partition annotations (module sets, op keys, function in/out partitions). */
+function dropPartitions(module: ModuleOp): void {
+  module.attributes.delete(PARTITIONS_ATTR);
+  module.attributes.delete(CONVERSIONS_ATTR);
+  for (const f of module.funcs) {
+    f.attributes.delete("fhec.input_partitions");
+    f.attributes.delete("fhec.output_partitions");
+    for (const op of f.body.ops) {
+      if (op.name === "tfhe.keyswitch") {
+        op.attributes.delete("from");
+        op.attributes.delete("to");
+      } else if (PBS_OPS.has(op.name)) op.attributes.delete("partition");
+    }
+  }
+}
+
+/** A conversion keyswitch's decomposition (big key of `from` → small key of `to`). */
+export interface ConversionDecomposition {
+  readonly from: number;
+  readonly to: number;
+  readonly ksBaseLog: number;
+  readonly ksLevel: number;
+}
+
+const intAttrOf = (a: Attribute | undefined): number | undefined => (a?.kind === "int" ? a.value : undefined);
+
+/**
+ * Partitioned module (after lower-to-tfhe wrote `partition` on bootstraps and `from`/`to` on
+ * keyswitches): each keyswitch gets its partition's KSK decomposition, or the conversion key's
+ * when it crosses partitions; each bootstrap its partition's PBS decomposition, checked against
+ * that partition's N. Writes `fhec.partitions` / `fhec.conversions` (and `fhec.crypto` =
+ * partition 0) so the module carries what its keys must be generated for.
+ */
+export function parametrizePartitionedTfhe(module: ModuleOp, partitions: readonly TfheCryptoParams[], conversions: readonly ConversionDecomposition[]): ParametrizeReport {
+  const sets = partitions.map(checkCryptoParams);
+  const part = (i: number | undefined, op: import("../ir/core.js").Operation, what: string): TfheCryptoParams => {
+    const p = i === undefined ? undefined : sets[i];
+    if (!p) return fail("E0600", `tfhe-params: ${what} names partition ${String(i)}, the module has ${sets.length}`, op.loc, op.name);
+    return p;
+  };
+  let keyswitches = 0;
+  let bootstraps = 0;
+  let maxTablePrecision = 0;
+  for (const f of module.funcs) {
+    for (const op of f.body.ops) {
+      if (op.name === "tfhe.keyswitch") {
+        const from = intAttrOf(op.attr("from"));
+        const to = intAttrOf(op.attr("to"));
+        part(from, op, "keyswitch source");
+        const target = part(to, op, "keyswitch target");
+        let ks = { base: target.ksBaseLog, level: target.ksLevel };
+        if (from !== to) {
+          const c = conversions.find((x) => x.from === from && x.to === to);
+          if (!c) fail("E0600", `tfhe-params: no conversion key from partition ${from} to partition ${to}`, op.loc, op.name);
+          ks = { base: c.ksBaseLog, level: c.ksLevel };
+        }
+        op.attributes.set("ks", dictAttr([["base_log", intAttr(ks.base)], ["level", intAttr(ks.level)]]));
+        keyswitches++;
+      } else if (PBS_OPS.has(op.name)) {
+        const p = part(intAttrOf(op.attr("partition")), op, "bootstrap");
+        const width = (elementOf(op.operands[0]!.type) as LweType).width;
+        if (width > Math.log2(p.polynomialSize) - 1) {
+          fail("E0600", `a ${width}-bit table lookup needs a polynomial size N ≥ 2^${width + 1}; its partition has N = ${p.polynomialSize}`, op.loc, op.name);
+        }
+        maxTablePrecision = Math.max(maxTablePrecision, width);
+        op.attributes.set("pbs", dictAttr([["base_log", intAttr(p.pbsBaseLog)], ["level", intAttr(p.pbsLevel)]]));
+        bootstraps++;
+      }
+    }
+  }
+  module.attributes.set(CRYPTO_ATTR, cryptoParamsAttr(sets[0]!, module.attributes.get(CRYPTO_ATTR)));
+  const previous = module.attributes.get(PARTITIONS_ATTR);
+  module.attributes.set(PARTITIONS_ATTR, arrayAttr(sets.map((p, i) => cryptoParamsAttr(p, previous?.kind === "array" ? previous.items[i] : undefined))));
+  module.attributes.set(CONVERSIONS_ATTR, arrayAttr(conversions.map((c) => dictAttr([["from", intAttr(c.from)], ["to", intAttr(c.to)], ["ksBaseLog", intAttr(c.ksBaseLog)], ["ksLevel", intAttr(c.ksLevel)]]))));
   return { keyswitches, bootstraps, maxTablePrecision };
 }
 

@@ -15,6 +15,10 @@ export {
   ClientKey, EvaluationKeys, lookupTables, SeededEvaluationKeys,
   type EvaluationKeySizes, type KeyGenOptions, type LookupTables,
 } from "./keys.js";
+export {
+  ClientKeySet, ConversionKey, EvaluationKeySet, KEY_SET_FORMAT_VERSION, SeededConversionKey, SeededEvaluationKeySet,
+  type ConversionKeySpec,
+} from "./key_set.js";
 export * as noise from "./noise.js";
 export {
   bytesStream, collect, concatStreams, DEFAULT_CHUNK_BYTES, NativeParser, parseChunks, setBufferLimitForTests, sha256Of,
@@ -27,7 +31,7 @@ export {
   type KeyPairSize, type SecretKeySize,
 } from "./sizes.js";
 export {
-  checkSecurity, minLog2NoiseStd, minNoiseStd, SECURITY_CURVE_128, TfheParameters, validateParameters,
+  checkSecurity, keyswitchKeyWordBytes, minLog2NoiseStd, minNoiseStd, SECURITY_CURVE_128, TfheParameters, validateParameters,
   type KeySecurityReport, type SecurityReport, type TfheParameterFields,
 } from "./parameters.js";
 

@@ -56,6 +56,14 @@ export interface NativeAddon {
   phase(sk: NativeHandle, ct: BigUint64Array, big: boolean): BigUint64Array;
   keyswitch(ek: NativeHandle, ct: BigUint64Array, parallel?: boolean): BigUint64Array;
   keyswitchAsync(ek: NativeHandle, ct: BigUint64Array): Promise<BigUint64Array>;
+  /** Conversion keyswitching key between two secret keys (key sets with several partitions). */
+  conversionKeyCompact(baseLog: number, level: number, noiseStd: number): boolean;
+  conversionKeyGenerate(from: NativeHandle, fromBig: boolean, to: NativeHandle, toBig: boolean, baseLog: number, level: number,
+    maskSeed?: Uint8Array, noiseSeed?: Uint8Array): { maskSeed: Uint8Array; bodies: BigUint64Array; inputDimension: number; outputDimension: number; compact: boolean };
+  /** A Uint32Array of top halves when the key is compact (32-bit storage), else a BigUint64Array. */
+  conversionKeyExpand(inDim: number, outDim: number, baseLog: number, level: number, maskSeed: Uint8Array, bodies: BigUint64Array,
+    compact: boolean): BigUint64Array | Uint32Array;
+  conversionKeyswitchAsync(ksk: BigUint64Array | Uint32Array, inDim: number, outDim: number, baseLog: number, level: number, ct: BigUint64Array): Promise<BigUint64Array>;
   bootstrap(ek: NativeHandle, ct: BigUint64Array, tables: BigUint64Array, tableLength: number,
     index?: Uint32Array, parallel?: boolean): BigUint64Array;
   bootstrapAsync(ek: NativeHandle, ct: BigUint64Array, tables: BigUint64Array, tableLength: number,

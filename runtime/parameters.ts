@@ -52,6 +52,15 @@ export function validateParameters(p: TfheParameterFields): void {
   }
 }
 
+/**
+ * Bytes per word of an expanded keyswitching key (the atomic pattern's, or a conversion key):
+ * 4 when the decomposition keeps ≤ 24 bits and the key noise is ≥ 2^−28 (the addon's rule,
+ * params.hpp ksk_compact_for), else 8.
+ */
+export function keyswitchKeyWordBytes(baseLog: number, level: number, noiseStd: number): 4 | 8 {
+  return baseLog * level <= 24 && noiseStd >= 2 ** -28 ? 4 : 8;
+}
+
 /** Slope and intercept of the 128-bit security curve (Concrete, Gaussian noise, binary keys). */
 export const SECURITY_CURVE_128 = { a: -0.025696778711484593, b: 2.675931372549016, minDimension: 450 } as const;
 /** Smallest allowed noise: σ/q ≥ 2^(2−64). */
@@ -181,7 +190,7 @@ export class TfheParameters implements TfheParameterFields {
    * public post-processing, adding < 2^-40 of keyswitch variance), else 8. Mirrors the addon.
    */
   get keyswitchKeyWordBytes(): 4 | 8 {
-    return this.ksBaseLog * this.ksLevel <= 24 && this.lweNoiseStd >= 2 ** -28 ? 4 : 8;
+    return keyswitchKeyWordBytes(this.ksBaseLog, this.ksLevel, this.lweNoiseStd);
   }
 
   /** Plain fields, as passed to the addon. */

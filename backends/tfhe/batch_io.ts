@@ -16,6 +16,8 @@ interface Header {
   readonly batch: number;
   readonly keyId?: string;
   readonly paramHash: string;
+  /** Partitioned circuits: each tensor's parameter hash, when they differ (paramHash = the first's). */
+  readonly paramHashes?: readonly string[];
   readonly sizes: readonly number[];
 }
 
@@ -23,12 +25,13 @@ interface Header {
 export function encryptedBatchStream(b: EncryptedBatch): ByteStream {
   if (b.values.length === 0) throw new RangeError("an encrypted batch needs at least one tensor");
   const hash = b.values[0]!.paramHash;
-  if (b.values.some((t) => t.paramHash !== hash)) throw new Error("the tensors of a batch must belong to one parameter set");
+  const mixed = b.values.some((t) => t.paramHash !== hash);
   const parts = b.values.map((t) => t.stream());
   const header: Header = {
     batch: b.batch,
     ...(b.keyId !== undefined ? { keyId: b.keyId } : {}),
     paramHash: hash.toString(16),
+    ...(mixed ? { paramHashes: b.values.map((t) => t.paramHash.toString(16)) } : {}),
     sizes: parts.map((p) => p.size),
   };
   return frameStream(MAGIC, BATCH_FORMAT_VERSION, header, concatStreams(parts));
@@ -40,22 +43,34 @@ export function serializeEncryptedBatch(b: EncryptedBatch): Uint8Array {
 
 /**
  * An incremental batch reader: each tensor is parsed as its bytes arrive (its words written in
- * place); with `params`, every tensor must belong to them (hash and dimension).
+ * place); with `expected`, every tensor must belong to them (hash and dimension) — one set for
+ * all, or one per tensor (partitioned circuits, whose values live under different keys).
  */
-export function encryptedBatchParser(params?: TfheParameters, source = "<memory>"): ChunkSink<EncryptedBatch> {
+export function encryptedBatchParser(expected?: TfheParameters | readonly TfheParameters[], source = "<memory>"): ChunkSink<EncryptedBatch> {
   const bad = (why: string): never => {
     throw new Error(`'${source}' is not a valid encrypted batch: ${why}`);
   };
   return new FrameParser({ magic: MAGIC, version: BATCH_FORMAT_VERSION, what: "fhec encrypted batch", bad }, (h) => {
-    const { batch, keyId, paramHash, sizes } = h as Partial<Header>;
+    const { batch, keyId, paramHash, sizes, paramHashes } = h as Partial<Header>;
     if (!Number.isInteger(batch) || (batch as number) < 1) bad("bad batch size");
     if (keyId !== undefined && (typeof keyId !== "string" || !/^[0-9a-f]{64}$/.test(keyId))) bad("bad key id");
     if (typeof paramHash !== "string" || !/^[0-9a-f]{1,16}$/.test(paramHash)) bad("bad parameter hash");
     if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) bad("bad tensor table");
-    const hash = BigInt(`0x${paramHash}`);
-    if (params && params.hash() !== hash) {
-      bad(`it was encrypted for parameters 0x${paramHash}, expected ${params.toString()} (0x${params.hash().toString(16)})`);
+    if (
+      paramHashes !== undefined &&
+      (!Array.isArray(paramHashes) || paramHashes.length !== (sizes as number[]).length || paramHashes.some((x) => typeof x !== "string" || !/^[0-9a-f]{1,16}$/.test(x)))
+    ) {
+      bad("bad parameter hashes");
     }
+    const hashes = (sizes as number[]).map((_, i) => BigInt(`0x${paramHashes?.[i] ?? paramHash}`));
+    const paramsOf = (i: number): TfheParameters | undefined => (Array.isArray(expected) ? expected[i] : (expected as TfheParameters | undefined));
+    if (Array.isArray(expected) && expected.length !== hashes.length) bad(`${hashes.length} tensor(s), expected ${expected.length}`);
+    hashes.forEach((hash, i) => {
+      const params = paramsOf(i);
+      if (params && params.hash() !== hash) {
+        bad(`it was encrypted for parameters 0x${hash.toString(16)}, expected ${params.toString()} (0x${params.hash().toString(16)})`);
+      }
+    });
     const table = sizes as number[];
     const total = table.reduce((a, b) => a + b, 0);
     const values: LweCiphertextTensor[] = [];
@@ -72,7 +87,7 @@ export function encryptedBatchParser(params?: TfheParameters, source = "<memory>
     };
     const close = (): void => {
       const t = guarded(() => current!.finish());
-      if (t.paramHash !== hash) bad(`tensor #${index} belongs to other parameters than the header says`);
+      if (t.paramHash !== hashes[index]) bad(`tensor #${index} belongs to other parameters than the header says`);
       if (t.size % (batch as number) !== 0) bad(`tensor #${index} holds ${t.size} ciphertexts, not a multiple of the batch ${batch}`);
       values.push(t);
       current = undefined;
@@ -87,7 +102,7 @@ export function encryptedBatchParser(params?: TfheParameters, source = "<memory>
         let off = 0;
         while (off < chunk.length) {
           const size = table[index]!;
-          current ??= LweCiphertextTensor.parser(params, size);
+          current ??= LweCiphertextTensor.parser(paramsOf(index), size);
           const n = Math.min(chunk.length - off, size - filled);
           guarded(() => current!.push(chunk.subarray(off, off + n)));
           off += n;
@@ -103,7 +118,11 @@ export function encryptedBatchParser(params?: TfheParameters, source = "<memory>
   });
 }
 
-/** Parses a batch; with `params`, every tensor must belong to them (hash and dimension). */
-export function deserializeEncryptedBatch(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters, source = "<memory>"): EncryptedBatch {
-  return parseChunks(encryptedBatchParser(params, source), bytes instanceof Uint8Array ? [bytes] : bytes);
+/** Parses a batch; with `expected`, every tensor must belong to them (see encryptedBatchParser). */
+export function deserializeEncryptedBatch(
+  bytes: Uint8Array | Iterable<Uint8Array>,
+  expected?: TfheParameters | readonly TfheParameters[],
+  source = "<memory>",
+): EncryptedBatch {
+  return parseChunks(encryptedBatchParser(expected, source), bytes instanceof Uint8Array ? [bytes] : bytes);
 }

@@ -1,6 +1,8 @@
 // Client side of the tfhe backend: key generation, encryption of integer inputs (the BatchTensor
 // the clear backend takes) and decryption of outputs with each value's precision and signedness.
-import { type ByteStream, ClientKey, type KeyGenOptions, type LweCiphertextTensor, type SeededEvaluationKeys } from "../../runtime/index.js";
+import {
+  type ByteStream, bytesStream, ClientKey, ClientKeySet, type KeyGenOptions, type LweCiphertextTensor, type SeededEvaluationKeys, type SeededEvaluationKeySet,
+} from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { decodeAt, encodeAt } from "./encoding.js";
 import { type EncryptedValueSpec, specRange, type TfheClientSpec } from "./program.js";
@@ -16,34 +18,42 @@ export interface IntBatch {
 export class TfheClient {
   private constructor(
     readonly spec: TfheClientSpec,
-    private readonly key: ClientKey,
+    private readonly keys: ClientKeySet,
     /** sha256 of the seeded evaluation keys generated with this key (matches TfheServer.keyId). */
     readonly keyId: string,
   ) {}
 
-  /** New secret key for the circuit's parameters, and the seeded evaluation keys to send to the server. */
-  static async generate(spec: TfheClientSpec, options: KeyGenOptions = {}): Promise<{ client: TfheClient; evaluationKeys: SeededEvaluationKeys }> {
-    const key = ClientKey.generate(spec.params, options);
-    const evaluationKeys = await key.generateSeededEvaluationKeys();
-    return { client: new TfheClient(spec, key, evaluationKeyId(evaluationKeys)), evaluationKeys };
+  /**
+   * New secret keys for the circuit's parameters (one per partition), and the seeded evaluation
+   * keys to send to the server: a single SeededEvaluationKeys for a one-set circuit (as before),
+   * a SeededEvaluationKeySet (every partition's keys plus the conversion keys) otherwise.
+   */
+  static async generate(spec: TfheClientSpec, options: KeyGenOptions = {}): Promise<{ client: TfheClient; evaluationKeys: SeededEvaluationKeys | SeededEvaluationKeySet }> {
+    const keys = ClientKeySet.generate(partitionsOf(spec), spec.conversions ?? [], options);
+    const set = await keys.generateSeededEvaluationKeys();
+    const evaluationKeys = set.keys.length === 1 && set.conversions.length === 0 ? set.keys[0]! : set;
+    return { client: new TfheClient(spec, keys, evaluationKeyId(evaluationKeys)), evaluationKeys };
   }
 
   /** A client for a secret key saved earlier (`serializeKey`), with the key id of its evaluation keys. */
-  static restore(spec: TfheClientSpec, key: ClientKey, keyId: string): TfheClient {
-    if (!key.params.equals(spec.params)) {
-      throw new Error(`this secret key was generated for ${key.params.toString()}, but the circuit needs ${spec.params.toString()}`);
+  static restore(spec: TfheClientSpec, key: ClientKey | ClientKeySet, keyId: string): TfheClient {
+    const set = key instanceof ClientKeySet ? key : ClientKeySet.of([key], spec.conversions ?? []);
+    const want = partitionsOf(spec);
+    if (set.keys.length !== want.length || set.keys.some((k, i) => !k.params.equals(want[i]!))) {
+      const got = set.keys.map((k) => k.params.toString()).join(", ");
+      throw new Error(`this secret key was generated for ${got}, but the circuit needs ${want.map((p) => p.toString()).join(", ")}`);
     }
-    return new TfheClient(spec, key, keyId);
+    return new TfheClient(spec, set, keyId);
   }
 
   /** The secret key's bytes, to keep on the client (never send them anywhere). */
   serializeKey(): Uint8Array {
-    return this.key.serialize();
+    return this.keys.serialize();
   }
 
-  /** The same bytes as {@link serializeKey}, chunk by chunk. */
+  /** The same bytes as {@link serializeKey}, chunk by chunk (a multi-partition set is small: its bytes at once). */
   keyStream(): ByteStream {
-    return this.key.stream();
+    return this.keys.keys.length === 1 && this.keys.conversions.length === 0 ? this.keys.keys[0]!.stream() : bytesStream(this.keys.serialize());
   }
 
   /** Encrypts one integer tensor per circuit input (values must fit each input's encrypted type). */
@@ -61,7 +71,7 @@ export class TfheClient {
           throw new RangeError(`input #${i} holds ${v} at flat index ${k}, outside the ${s.signed ? "signed" : "unsigned"} ${s.width}-bit range [${min}, ${max}]`);
         }
       }
-      return this.key.encryptEncoded(encodeAt(x.data, s.width), [batch, ...s.shape], "big");
+      return this.keys.key(s.partition ?? 0).encryptEncoded(encodeAt(x.data, s.width), [batch, ...s.shape], "big");
     });
     return { batch, keyId: this.keyId, values };
   }
@@ -74,14 +84,20 @@ export class TfheClient {
     return outputs.values.map((t, i) => {
       const s = specs[i]!;
       if (t.size !== outputs.batch * nd.sizeOf(s.shape)) throw new Error(`output #${i} holds ${t.size} ciphertexts, expected ${outputs.batch} × [${s.shape.join(", ")}]`);
-      return { batch: outputs.batch, shape: [...s.shape], data: decodeAt(this.key.phases(t), s.width, s.signed) };
+      return { batch: outputs.batch, shape: [...s.shape], data: decodeAt(this.keys.key(s.partition ?? 0).phases(t), s.width, s.signed) };
     });
   }
 
-  /** Decrypts any big-key ciphertexts at precision `width` (debugging / traces). */
+  /** Decrypts any big-key ciphertexts at precision `width` (debugging / traces), under the key of their parameters. */
   decryptAt(t: LweCiphertextTensor, width: number, signed: boolean): Float64Array {
-    return decodeAt(this.key.phases(t), width, signed);
+    const key = this.keys.keys.find((k) => k.params.hash() === t.paramHash) ?? this.keys.key(0);
+    return decodeAt(key.phases(t), width, signed);
   }
+}
+
+/** Every partition's set of a client spec (one for a one-set circuit). */
+export function partitionsOf(spec: TfheClientSpec): readonly import("../../runtime/index.js").TfheParameters[] {
+  return spec.partitions ?? [spec.params];
 }
 
 function checkBatch(x: IntBatch, s: EncryptedValueSpec, i: number, batch: number): void {

@@ -7,7 +7,7 @@ import type { Operation, Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import * as nd from "../../ir/tensor.js";
 import { elementOf, type LweType, shapeOf } from "../../ir/types.js";
-import { add, conv2d, type EvaluationKeys, type LookupTables, LweCiphertextTensor, matmul, mulClear, negate, sub } from "../../runtime/index.js";
+import { add, conv2d, type EvaluationKeys, EvaluationKeySet, type LookupTables, LweCiphertextTensor, matmul, mulClear, negate, sub } from "../../runtime/index.js";
 import { encodeAt, encodeOne } from "./encoding.js";
 import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, slicePlan, sumPlan, transposePlan } from "./plans.js";
 import { denseData, type TfheProgram } from "./program.js";
@@ -54,7 +54,8 @@ type Val = CtVal | ClearVal;
 
 interface Ctx {
   readonly batch: number;
-  readonly keys: EvaluationKeys;
+  /** One entry per partition (one for a one-set program), plus the conversion keys. */
+  readonly keys: EvaluationKeySet;
   readonly opts: ExecuteOptions;
   readonly total: number;
   done: number;
@@ -295,6 +296,12 @@ function sumOp(ctx: Ctx, op: Operation, x: CtVal): CtVal {
 
 // ---- table lookups ------------------------------------------------------------------------------
 
+/** The evaluation keys of the partition an op names (partition 0 when it names none). */
+function partitionKeys(ctx: Ctx, op: Operation, attr: string): EvaluationKeys {
+  const a = op.attr(attr);
+  return ctx.keys.partition(a?.kind === "int" ? a.value : 0);
+}
+
 async function lookup(ctx: Ctx, op: Operation, x: CtVal): Promise<CtVal> {
   const pIn = (elementOf(op.operands[0]!.type) as LweType).width;
   const width = widthOf(op.result);
@@ -307,7 +314,8 @@ async function lookup(ctx: Ctx, op: Operation, x: CtVal): Promise<CtVal> {
   // ciphertexts (the runtime copies each call's input synchronously; chunks keep the event loop
   // responsive, allow progress and abort, and still keep every core busy).
   const chunk = Math.max(1, ctx.opts.chunkSize ?? 1024);
-  const wOut = ctx.keys.params.bigDimension + 1;
+  const keys = partitionKeys(ctx, op, "partition");
+  const wOut = keys.params.bigDimension + 1;
   const out = new BigUint64Array(count * wOut);
   for (let start = 0; start < count; start += chunk) {
     if (ctx.opts.signal?.aborted) throw new Error("tfhe execution aborted");
@@ -319,13 +327,13 @@ async function lookup(ctx: Ctx, op: Operation, x: CtVal): Promise<CtVal> {
       for (let j = start; j < end; j++) index[j - start] = map[j % x.size]!;
       tables = { encoded, length, index };
     }
-    const res = x.fusedKeyswitch ? await ctx.keys.applyLookupTable(part, tables) : await ctx.keys.bootstrap(part, tables);
+    const res = x.fusedKeyswitch ? await keys.applyLookupTable(part, tables) : await keys.bootstrap(part, tables);
     out.set(res.data, start * wOut);
     ctx.done += end - start;
     ctx.opts.onProgress?.(ctx.done, ctx.total);
     ctx.lastYield = performance.now();
   }
-  const like = new LweCiphertextTensor([count], ctx.keys.params.bigDimension, x.t.paramHash, out);
+  const like = new LweCiphertextTensor([count], keys.params.bigDimension, keys.params.hash(), out);
   return ctVal(perSample(op.result), width, like);
 }
 
@@ -434,7 +442,12 @@ async function step(ctx: Ctx, op: Operation, ins: (Val | undefined)[], fusedKs: 
     case "tfhe.keyswitch": {
       const x = asCt(ins[0], op);
       if (fusedKs.has(op)) return ctVal(outShape, widthOf(op.result), x.t, true);
-      return ctVal(outShape, widthOf(op.result), await ctx.keys.keyswitch(x.t));
+      const from = op.attr("from");
+      const to = op.attr("to");
+      if (from?.kind === "int" && to?.kind === "int" && from.value !== to.value) {
+        return ctVal(outShape, widthOf(op.result), await ctx.keys.conversion(from.value, to.value).keyswitch(x.t));
+      }
+      return ctVal(outShape, widthOf(op.result), await partitionKeys(ctx, op, "to").keyswitch(x.t));
     }
     case "tfhe.bootstrap":
     case "tfhe.mapped_bootstrap": {
@@ -486,12 +499,13 @@ async function step(ctx: Ctx, op: Operation, ins: (Val | undefined)[], fusedKs: 
  */
 export async function executeTfhe(
   program: TfheProgram,
-  keys: EvaluationKeys,
+  evaluationKeys: EvaluationKeys | EvaluationKeySet,
   inputs: readonly LweCiphertextTensor[],
   batch: number,
   opts: ExecuteOptions = {},
 ): Promise<LweCiphertextTensor[]> {
   const func = program.func;
+  const keys = evaluationKeys instanceof EvaluationKeySet ? evaluationKeys : new EvaluationKeySet([evaluationKeys], []);
   const ctx: Ctx = { batch, keys, opts, total: program.pbsPerSample * batch, done: 0, lastYield: performance.now() };
   const env = new Map<Value, Val>();
   func.args.forEach((arg, i) => {
@@ -501,7 +515,11 @@ export async function executeTfhe(
   // A keyswitch read only by bootstraps runs fused with them (one native KS+PBS call).
   const fused = new Set<Operation>();
   for (const op of func.body.ops) {
-    if (op.name === "tfhe.keyswitch" && op.result.uses.length > 0 && op.result.uses.every((u) => u.op.name === "tfhe.bootstrap" || u.op.name === "tfhe.mapped_bootstrap")) {
+    // (Not a conversion keyswitch: its key is not the bootstrap's partition's own.)
+    const from = op.attr("from");
+    const to = op.attr("to");
+    const conversion = from?.kind === "int" && to?.kind === "int" && from.value !== to.value;
+    if (op.name === "tfhe.keyswitch" && !conversion && op.result.uses.length > 0 && op.result.uses.every((u) => u.op.name === "tfhe.bootstrap" || u.op.name === "tfhe.mapped_bootstrap")) {
       fused.add(op);
     }
   }

@@ -4,21 +4,32 @@ import type { Attribute, DenseAttr } from "../../ir/attributes.js";
 import type { FuncOp, ModuleOp, Operation } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import { elementOf, intRange, isStaticShape, type LweType, shapeOf, type Type, typeToString } from "../../ir/types.js";
-import { TfheParameters } from "../../runtime/index.js";
+import { type ConversionKeySpec, TfheParameters } from "../../runtime/index.js";
 
 export const CRYPTO_ATTR = "fhec.crypto";
 export const ENCRYPTED_IO_ATTR = "fhec.encrypted_io";
+/** Partitioned programs (passes/params/pass.ts, passes/lower_tfhe.ts write them). */
+export const PARTITIONS_ATTR = "fhec.partitions";
+export const CONVERSIONS_ATTR = "fhec.conversions";
+export const INPUT_PARTITIONS_ATTR = "fhec.input_partitions";
+export const OUTPUT_PARTITIONS_ATTR = "fhec.output_partitions";
 
 /** How one encrypted argument or result is encoded: per-sample shape, precision, signedness. */
 export interface EncryptedValueSpec {
   readonly shape: readonly number[];
   readonly width: number;
   readonly signed: boolean;
+  /** Partitioned programs: the partition whose big key encrypts the value (default 0). */
+  readonly partition?: number;
 }
 
 /** What the client needs (no weights): the parameter set and the encrypted signature. */
 export interface TfheClientSpec {
+  /** The set of partition 0 (the only one for most circuits). */
   readonly params: TfheParameters;
+  /** Partitioned programs: every partition's set (partitions[0] = params) and the conversion keys. */
+  readonly partitions?: readonly TfheParameters[];
+  readonly conversions?: readonly ConversionKeySpec[];
   readonly inputs: readonly EncryptedValueSpec[];
   readonly outputs: readonly EncryptedValueSpec[];
 }
@@ -63,6 +74,28 @@ export function parametersOf(module: ModuleOp): TfheParameters {
   if (!a || a.kind !== "dict") {
     return fail("E0600", `the tfhe module has no '${CRYPTO_ATTR}' parameter set: run the tfhe-params pass (or the parameter optimizer) first`);
   }
+  return parametersFromDict(a);
+}
+
+/** Every partition's set and the conversion keys (one partition, none, for a one-set module). */
+export function partitionSetsOf(module: ModuleOp): { partitions: TfheParameters[]; conversions: ConversionKeySpec[] } {
+  const a = module.attributes.get(PARTITIONS_ATTR);
+  if (!a) return { partitions: [parametersOf(module)], conversions: [] };
+  if (a.kind !== "array" || a.items.length === 0) return fail("E0600", `'${PARTITIONS_ATTR}' must be a non-empty list of parameter sets`);
+  const partitions = a.items.map(parametersFromDict);
+  const c = module.attributes.get(CONVERSIONS_ATTR);
+  const conversions = c?.kind === "array" ? c.items.map((x) => {
+    const num = (k: string) => {
+      const v = x.kind === "dict" ? x.entries.get(k) : undefined;
+      return v?.kind === "int" ? v.value : fail("E0600", `'${CONVERSIONS_ATTR}' entries need an integer '${k}'`);
+    };
+    return { from: num("from"), to: num("to"), baseLog: num("ksBaseLog"), level: num("ksLevel") };
+  }) : [];
+  return { partitions, conversions };
+}
+
+function parametersFromDict(a: Attribute): TfheParameters {
+  if (a.kind !== "dict") return fail("E0600", "a parameter set must be a dictionary");
   const fields: Record<string, number> = {};
   for (const f of CRYPTO_FIELDS) {
     const v = a.entries.get(f) ?? a.entries.get(snake(f));
@@ -114,7 +147,10 @@ export interface ProgramOptions {
 
 /** A verified, parametrized tfhe function. Holds the clear weights: server side only. */
 export class TfheProgram {
+  /** Partition 0's set (the only one for a one-set program). */
   readonly params: TfheParameters;
+  readonly partitions: readonly TfheParameters[];
+  readonly conversions: readonly ConversionKeySpec[];
   readonly inputs: readonly EncryptedValueSpec[];
   readonly outputs: readonly EncryptedValueSpec[];
   /** Programmable bootstraps per sample (table elements + exact-rounding bits). */
@@ -123,28 +159,55 @@ export class TfheProgram {
   private constructor(
     readonly module: ModuleOp,
     readonly func: FuncOp,
-    params: TfheParameters,
+    partitions: readonly TfheParameters[],
+    conversions: readonly ConversionKeySpec[],
   ) {
-    this.params = params;
+    this.params = partitions[0]!;
+    this.partitions = partitions;
+    this.conversions = conversions;
+    const multi = partitions.length > 1;
     const ins = ioTypes(func, "inputs");
     const outs = ioTypes(func, "outputs");
-    this.inputs = func.args.map((a, i) => specOf(a.type, ins?.[i]));
+    const inParts = partitionList(func, INPUT_PARTITIONS_ATTR, func.args.length, multi);
+    this.inputs = func.args.map((a, i) => withPartition(specOf(a.type, ins?.[i]), inParts?.[i]));
     const ret = func.body.terminator;
     if (!ret || ret.name !== "func.return") fail("E0700", `@${func.name} has no return`);
-    this.outputs = ret.operands.map((v, i) => specOf(v.type, outs?.[i]));
+    const outParts = partitionList(func, OUTPUT_PARTITIONS_ATTR, ret.operands.length, multi);
+    this.outputs = ret.operands.map((v, i) => withPartition(specOf(v.type, outs?.[i]), outParts?.[i]));
+    const setOf = (op: Operation, name: string): TfheParameters => {
+      if (!multi) return partitions[0]!;
+      const v = op.attr(name);
+      const p = v?.kind === "int" ? partitions[v.value] : undefined;
+      return p ?? fail("E0600", `'${op.name}' needs a partition index '${name}' below ${partitions.length}`, op.loc, op.name);
+    };
     let pbs = 0;
-    const maxBits = params.maxPrecision;
     for (const op of func.body.ops) {
       if (!SUPPORTED_OPS.has(op.name)) {
         fail("E0502", `the tfhe backend cannot run '${op.name}' (lower the function with lower-to-tfhe first)`, op.loc, op.name);
       }
       if (op.name === "tfhe.keyswitch") {
         const ks = paramDict(op, "ks");
-        if (ks.base_log !== params.ksBaseLog || ks.level !== params.ksLevel) {
-          fail("E0600", `keyswitch parameters ${ks.base_log}/${ks.level} differ from the module's set (${params.ksBaseLog}/${params.ksLevel})`, op.loc, op.name);
+        let want = { base: this.params.ksBaseLog, level: this.params.ksLevel };
+        if (multi) {
+          setOf(op, "from"); // checks the index
+          const to = setOf(op, "to");
+          want = { base: to.ksBaseLog, level: to.ksLevel };
+          const f = (op.attr("from") as { value: number }).value;
+          const t = (op.attr("to") as { value: number }).value;
+          // Crossing partitions: the conversion key's decomposition, not the target's own.
+          if (f !== t) {
+            const c = conversions.find((x) => x.from === f && x.to === t);
+            if (!c) fail("E0600", `keyswitch from partition ${f} to ${t} has no conversion key in the module`, op.loc, op.name);
+            want = { base: c.baseLog, level: c.level };
+          }
+        }
+        if (ks.base_log !== want.base || ks.level !== want.level) {
+          fail("E0600", `keyswitch parameters ${ks.base_log}/${ks.level} differ from the module's set (${want.base}/${want.level})`, op.loc, op.name);
         }
       }
       if (op.name === "tfhe.bootstrap" || op.name === "tfhe.mapped_bootstrap") {
+        const params = setOf(op, "partition");
+        const maxBits = params.maxPrecision;
         const p = paramDict(op, "pbs");
         if (p.base_log !== params.pbsBaseLog || p.level !== params.pbsLevel) {
           fail("E0600", `bootstrap parameters ${p.base_log}/${p.level} differ from the module's set (${params.pbsBaseLog}/${params.pbsLevel})`, op.loc, op.name);
@@ -165,21 +228,39 @@ export class TfheProgram {
   static fromModule(module: ModuleOp, options: ProgramOptions = {}): TfheProgram {
     const func = options.func ? module.func(options.func) : module.funcs[0];
     if (!func) return fail("E0700", options.func ? `the module has no function @${options.func}` : "the module has no function");
-    const params = parametersOf(module);
+    const { partitions, conversions } = partitionSetsOf(module);
+    // Every partition's set is checked against the curve (conversion keys use the target
+    // partition's small-key noise, so they are as secure as that set).
     if (!options.allowInsecureParameters) {
-      const s = params.security();
-      if (!s.secure) {
-        const why = [s.lwe.reason, s.glwe.reason].filter((x) => x !== undefined).join("; ");
-        fail("E0600", `the circuit's parameters ${params.toString()} are not 128-bit secure: ${why}`);
+      for (const [i, params] of partitions.entries()) {
+        const s = params.security();
+        if (!s.secure) {
+          const why = [s.lwe.reason, s.glwe.reason].filter((x) => x !== undefined).join("; ");
+          fail("E0600", `the circuit's parameters ${partitions.length > 1 ? `(partition ${i}) ` : ""}${params.toString()} are not 128-bit secure: ${why}`);
+        }
       }
     }
-    return new TfheProgram(module, func, params);
+    return new TfheProgram(module, func, partitions, conversions);
   }
 
-  /** The client's view: parameter set and encrypted signature (no weights). */
+  /** The client's view: parameter sets and encrypted signature (no weights). */
   clientSpec(): TfheClientSpec {
-    return { params: this.params, inputs: this.inputs, outputs: this.outputs };
+    const base = { params: this.params, inputs: this.inputs, outputs: this.outputs };
+    return this.partitions.length > 1 ? { ...base, partitions: this.partitions, conversions: this.conversions } : base;
   }
+}
+
+function partitionList(func: FuncOp, attr: string, count: number, multi: boolean): number[] | undefined {
+  if (!multi) return undefined;
+  const a = func.attributes.get(attr);
+  if (a?.kind !== "array" || a.items.length !== count || a.items.some((x) => x.kind !== "int")) {
+    return fail("E0600", `a partitioned program needs '${attr}' with one partition index per value`);
+  }
+  return a.items.map((x) => (x as { value: number }).value);
+}
+
+function withPartition(s: EncryptedValueSpec, partition: number | undefined): EncryptedValueSpec {
+  return partition === undefined ? s : { ...s, partition };
 }
 
 /** Range of a spec's integers. */

@@ -1,7 +1,8 @@
 // Server side of the tfhe backend: evaluation keys + a program → runs encrypted batches. There is
 // no way to hand it a secret key: the only key types it takes are SeededEvaluationKeys and
 // EvaluationKeys (checked at run time too, against a ClientKey passed through `any`).
-import { ClientKey, EvaluationKeys, LweCiphertextTensor, SeededEvaluationKeys } from "../../runtime/index.js";
+import { createHash } from "node:crypto";
+import { ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet } from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { executeTfhe, type ExecuteOptions } from "./execute.js";
 import type { TfheProgram } from "./program.js";
@@ -14,21 +15,24 @@ export interface EncryptedBatch {
   readonly values: readonly LweCiphertextTensor[];
 }
 
-export type ServerKeys = SeededEvaluationKeys | EvaluationKeys;
+export type ServerKeys = SeededEvaluationKeys | EvaluationKeys | SeededEvaluationKeySet | EvaluationKeySet;
 
 /** Key identifier shared by a client and its evaluation keys: sha256 of the seeded keys' bytes. */
-export function evaluationKeyId(seeded: SeededEvaluationKeys): string {
-  return seeded.sha256();
+export function evaluationKeyId(seeded: SeededEvaluationKeys | SeededEvaluationKeySet): string {
+  // One key set: hashed chunk by chunk; a multi-partition set hashes its (set-format) bytes.
+  if (seeded instanceof SeededEvaluationKeys) return seeded.sha256();
+  if (seeded.keys.length === 1 && seeded.conversions.length === 0) return seeded.keys[0]!.sha256();
+  return createHash("sha256").update(seeded.serialize()).digest("hex");
 }
 
 function rejectSecret(keys: unknown): void {
-  if (keys instanceof ClientKey) {
+  if (keys instanceof ClientKey || keys instanceof ClientKeySet) {
     throw new TypeError(
       "the tfhe server never takes a secret key (got a ClientKey): send it the evaluation keys " +
         "(client.generateSeededEvaluationKeys(), or TfheClient.generate(...).evaluationKeys)",
     );
   }
-  if (!(keys instanceof SeededEvaluationKeys || keys instanceof EvaluationKeys)) {
+  if (!(keys instanceof SeededEvaluationKeys || keys instanceof EvaluationKeys || keys instanceof SeededEvaluationKeySet || keys instanceof EvaluationKeySet)) {
     throw new TypeError("the tfhe server needs SeededEvaluationKeys or EvaluationKeys");
   }
 }
@@ -36,7 +40,7 @@ function rejectSecret(keys: unknown): void {
 export class TfheServer {
   private constructor(
     readonly program: TfheProgram,
-    private readonly keys: EvaluationKeys,
+    private readonly keys: EvaluationKeySet,
     /** Set when the server was given seeded keys: inputs carrying another key id are rejected. */
     readonly keyId: string | undefined,
   ) {}
@@ -47,19 +51,30 @@ export class TfheServer {
    */
   static async create(program: TfheProgram, keys: ServerKeys, options: { keyId?: string } = {}): Promise<TfheServer> {
     rejectSecret(keys);
-    if (!keys.params.equals(program.params)) {
+    const got = keys instanceof SeededEvaluationKeys || keys instanceof EvaluationKeys ? [keys.params] : keys.params;
+    const want = program.partitions;
+    if (got.length !== want.length || got.some((p, i) => !p.equals(want[i]!))) {
+      const list = (ps: readonly { toString(): string }[]) => ps.map((p) => p.toString()).join(", ");
       throw new Error(
-        `these evaluation keys were generated for ${keys.params.toString()}, but the circuit needs ${program.params.toString()}: ` +
+        `these evaluation keys were generated for ${list(got)}, but the circuit needs ${list(want)}: ` +
           "generate keys for the circuit's parameter set",
       );
     }
-    if (keys instanceof SeededEvaluationKeys) {
+    if (keys instanceof SeededEvaluationKeySet) {
+      const need = program.conversions;
+      const have = keys.conversions.map((c) => c.spec);
+      if (need.length !== have.length || need.some((c) => !have.some((h) => h.from === c.from && h.to === c.to && h.baseLog === c.baseLog && h.level === c.level))) {
+        throw new Error("these evaluation keys lack conversion keys the circuit needs: generate keys for the circuit");
+      }
+    }
+    if (keys instanceof SeededEvaluationKeys || keys instanceof SeededEvaluationKeySet) {
       const id = evaluationKeyId(keys);
       if (options.keyId !== undefined && options.keyId !== id) throw new Error("the given key id is not the id of these evaluation keys");
-      return new TfheServer(program, await keys.expand(), id);
+      const expanded = keys instanceof SeededEvaluationKeys ? new EvaluationKeySet([await keys.expand()], []) : await keys.expand();
+      return new TfheServer(program, expanded, id);
     }
     // Expanded keys carry no id of their own: the one recorded when their seeded form arrived may be passed.
-    return new TfheServer(program, keys, options.keyId);
+    return new TfheServer(program, keys instanceof EvaluationKeys ? new EvaluationKeySet([keys], []) : keys, options.keyId);
   }
 
   /** PBS the server runs per sample. */
@@ -81,14 +96,14 @@ export class TfheServer {
     if (inputs.values.length !== program.inputs.length) {
       throw new Error(`the circuit takes ${program.inputs.length} encrypted input(s), got ${inputs.values.length}`);
     }
-    const hash = program.params.hash();
     inputs.values.forEach((t, i) => {
       if (!(t instanceof LweCiphertextTensor)) throw new TypeError(`input #${i} is not an LweCiphertextTensor`);
-      if (t.paramHash !== hash) {
-        throw new Error(`input #${i} was encrypted for other parameters (0x${t.paramHash.toString(16)}), the circuit uses ${program.params.toString()}`);
+      const params = program.partitions[program.inputs[i]!.partition ?? 0]!;
+      if (t.paramHash !== params.hash()) {
+        throw new Error(`input #${i} was encrypted for other parameters (0x${t.paramHash.toString(16)}), the circuit uses ${params.toString()}`);
       }
-      if (t.dimension !== program.params.bigDimension) {
-        throw new Error(`input #${i} has LWE dimension ${t.dimension}; inputs must be big-key ciphertexts (dimension ${program.params.bigDimension})`);
+      if (t.dimension !== params.bigDimension) {
+        throw new Error(`input #${i} has LWE dimension ${t.dimension}; inputs must be big-key ciphertexts (dimension ${params.bigDimension})`);
       }
       const want = batch * nd.sizeOf(program.inputs[i]!.shape);
       if (t.size !== want) {

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { fail } from "../../ir/diagnostics.js";
 import { printModule } from "../../ir/printer.js";
-import type { CryptoParameters } from "../../passes/params/index.js";
+import type { ConversionParameters, CryptoParameters } from "../../passes/params/index.js";
 import { type ByteStream, bytesStream, type ChunkSink, collect, parseChunks, sha256Of } from "../../runtime/index.js";
 import { collectingSink } from "../../runtime/framing.js";
 import { containerParser, containerStream, packContainer, unpackContainer } from "../container.js";
@@ -18,12 +18,18 @@ export interface EncryptedSignature {
   readonly shape: readonly number[];
   readonly width: number;
   readonly signed: boolean;
+  /** Partitioned circuits: the partition whose big key encrypts (or decrypts) the value. */
+  readonly partition?: number;
 }
 
 export interface ClientSpec {
   /** sha256 of the circuit's program: binds keys and ciphertexts to one circuit. */
   readonly circuitId: string;
+  /** The set of partition 0 (the only one for a one-set circuit). */
   readonly parameters: CryptoParameters;
+  /** Partitioned circuits: every partition's set and the conversion keys the client generates. */
+  readonly partitions?: readonly CryptoParameters[];
+  readonly conversions?: readonly ConversionParameters[];
   readonly inputs: readonly (InputQuantizer & { readonly encrypted: EncryptedSignature })[];
   readonly outputs: readonly (OutputDequantizer & { readonly encrypted: EncryptedSignature })[];
   /** The client's float post-processing, as `onnx`-dialect IR text. */
@@ -44,6 +50,7 @@ export function clientSpecOf(circuit: FheCircuit, encryptedInputs: readonly Encr
   return {
     circuitId: circuitId(circuit),
     parameters: circuit.parameters,
+    ...(circuit.partitions ? { partitions: circuit.partitions.partitions, conversions: circuit.partitions.conversions } : {}),
     inputs: circuit.inputs.map((q, i) => ({ ...q, encrypted: encryptedInputs[i]! })),
     outputs: circuit.outputs.map((d, i) => ({ ...d, encrypted: encryptedOutputs[i]! })),
     postprocess: circuit.postprocessText,

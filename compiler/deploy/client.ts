@@ -4,7 +4,8 @@
 import type { FuncOp } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { type ByteStream, ClientKey, collect, parseChunks, TfheParameters } from "../../runtime/index.js";
+import { type ByteStream, bytesStream, ClientKey, ClientKeySet, collect, parseChunks, SeededEvaluationKeys, TfheParameters } from "../../runtime/index.js";
+import { collectingSink } from "../../runtime/framing.js";
 import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
 import { dequantizeOutputs, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
@@ -33,7 +34,16 @@ export interface GeneratedKeys {
 }
 
 export function runtimeParameters(spec: ClientSpec): TfheParameters {
-  return new TfheParameters(spec.parameters);
+  return secureParameters(spec.parameters);
+}
+
+/** A runtime set from a spec's fields, refused unless 128-bit secure by the curve. */
+function secureParameters(p: ClientSpec["parameters"]): TfheParameters {
+  const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd } = p;
+  const rt = new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
+  const s = rt.security();
+  if (!s.secure) fail("E0600", `the client spec's parameters ${rt.toString()} are not 128-bit secure: ${[s.lwe.reason, s.glwe.reason].filter(Boolean).join("; ")}`);
+  return rt;
 }
 
 export class FheModelClient {
@@ -42,11 +52,16 @@ export class FheModelClient {
   private client: TfheClient | undefined;
 
   constructor(readonly spec: ClientSpec) {
-    this.tfheSpec = {
+    const base = {
       params: runtimeParameters(spec),
       inputs: spec.inputs.map((i) => i.encrypted),
       outputs: spec.outputs.map((o) => o.encrypted),
     };
+    // Partitioned circuits: every partition's set, each checked against the 128-bit curve here
+    // too (the client never generates keys for a set it was merely told about).
+    this.tfheSpec = spec.partitions && spec.partitions.length > 1
+      ? { ...base, partitions: spec.partitions.map((p) => secureParameters(p)), conversions: (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel })) }
+      : base;
     this.post = parsePostprocess(spec.postprocess);
   }
 
@@ -71,7 +86,13 @@ export class FheModelClient {
     return {
       secretKey: messageStream("secret-key", id, client.keyStream(), client.keyId),
       // The key id is the sha256 of these very bytes: the envelope reuses it.
-      evaluationKeys: messageStream("evaluation-keys", id, evaluationKeys.stream(), client.keyId, client.keyId),
+      evaluationKeys: messageStream(
+        "evaluation-keys",
+        id,
+        evaluationKeys instanceof SeededEvaluationKeys ? evaluationKeys.stream() : bytesStream(evaluationKeys.serialize()),
+        client.keyId,
+        client.keyId,
+      ),
       keyId: client.keyId,
     };
   }
@@ -79,6 +100,13 @@ export class FheModelClient {
   /** Restores a secret key saved by generateKeys. */
   loadSecretKey(bytes: ByteSource, file = "<memory>"): void {
     const params = this.tfheSpec.params;
+    if (this.tfheSpec.partitions && this.tfheSpec.partitions.length > 1) {
+      // Several partitions: a key set (small: secret keys only), parsed whole.
+      const r = parseChunks(messageParser("secret-key", this.spec.circuitId, file, () => collectingSink()), chunksOf(bytes));
+      if (!r.keyId) fail("E0700", `'${file}' has no key id`);
+      this.client = TfheClient.restore(this.tfheSpec, ClientKeySet.deserialize(r.value, this.tfheSpec.partitions, this.tfheSpec.conversions ?? []), r.keyId);
+      return;
+    }
     const r = parseChunks(messageParser("secret-key", this.spec.circuitId, file, (n) => ClientKey.parser(params, n)), chunksOf(bytes));
     if (!r.keyId) fail("E0700", `'${file}' has no key id`);
     this.client = TfheClient.restore(this.tfheSpec, r.value, r.keyId);
@@ -105,8 +133,9 @@ export class FheModelClient {
   /** Decrypts the server's result, de-quantizes and post-processes it. */
   decrypt(bytes: ByteSource, file = "<memory>"): NDArray[] {
     const client = this.requireKey();
-    const params = this.tfheSpec.params;
-    const { value: batch } = parseChunks(messageParser("outputs", this.spec.circuitId, file, () => encryptedBatchParser(params, file)), chunksOf(bytes));
+    const parts = this.tfheSpec.partitions ?? [this.tfheSpec.params];
+    const expected = this.tfheSpec.outputs.map((o) => parts[o.partition ?? 0]!);
+    const { value: batch } = parseChunks(messageParser("outputs", this.spec.circuitId, file, () => encryptedBatchParser(expected, file)), chunksOf(bytes));
     return postprocess(this.post, dequantizeOutputs(this.spec.outputs, client.decrypt(batch)));
   }
 }

@@ -4,7 +4,8 @@
 import { fail } from "../../ir/diagnostics.js";
 import { type ExecuteOptions, type TfheProgram, TfheServer } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
-import { type ByteStream, type ChunkSink, collect, type EvaluationKeys, parseChunks, SeededEvaluationKeys } from "../../runtime/index.js";
+import { type ByteStream, type ChunkSink, collect, type EvaluationKeys, parseChunks, SeededEvaluationKeys, SeededEvaluationKeySet } from "../../runtime/index.js";
+import { collectingSink } from "../../runtime/framing.js";
 import { FheCircuit } from "../circuit.js";
 import { type ClientSpec, circuitId, clientSpecOf, messageParser, messageStream } from "./artifacts.js";
 import type { ByteSource } from "./client.js";
@@ -52,6 +53,17 @@ export class FheModelServer {
    */
   async addEvaluationKeys(evaluationKeys: ByteSource, file = "<evaluation keys>"): Promise<string> {
     const params = this.program.params;
+    if (this.program.partitions.length > 1) {
+      // Several partitions: a key set, read whole, then every partition's keys expanded.
+      const r = parseChunks(messageParser("evaluation-keys", this.circuitId, file, (_n, claimed): ChunkSink<Uint8Array | undefined> =>
+        claimed !== undefined && this.servers.has(claimed) ? discard() : collectingSink()), chunksOf(evaluationKeys));
+      if (r.keyId !== undefined && r.keyId !== r.sha256) fail("E0700", `'${file}' is not a valid fhec evaluation keys file: its key id is not the id of the keys it holds`);
+      if (r.value) {
+        const set = SeededEvaluationKeySet.deserialize(r.value, this.program.partitions, this.program.conversions);
+        this.servers.set(r.sha256, await TfheServer.create(this.program, set, { keyId: r.sha256 }));
+      }
+      return r.sha256;
+    }
     const r = parseChunks(messageParser("evaluation-keys", this.circuitId, file, (n, claimed): ChunkSink<EvaluationKeys | undefined> =>
       claimed !== undefined && this.servers.has(claimed) ? discard() : SeededEvaluationKeys.expandingParser(params, n)), chunksOf(evaluationKeys));
     // The checksum just verified covers exactly the seeded keys' bytes: it is their id.
@@ -84,8 +96,8 @@ export class FheModelServer {
   async runStream(evaluationKeys: string | ByteSource, inputs: ByteSource, options: ExecuteOptions & { readonly keysFile?: string; readonly inputsFile?: string } = {}): Promise<ByteStream> {
     const server = await this.serverFor(evaluationKeys, options.keysFile ?? "<evaluation keys>");
     const file = options.inputsFile ?? "<inputs>";
-    const params = this.program.params;
-    const { value: batch } = parseChunks(messageParser("inputs", this.circuitId, file, () => encryptedBatchParser(params, file)), chunksOf(inputs));
+    const expected = this.program.inputs.map((i) => this.program.partitions[i.partition ?? 0]!);
+    const { value: batch } = parseChunks(messageParser("inputs", this.circuitId, file, () => encryptedBatchParser(expected, file)), chunksOf(inputs));
     const out = await server.run(batch, options);
     return messageStream("outputs", this.circuitId, encryptedBatchStream(out), out.keyId);
   }

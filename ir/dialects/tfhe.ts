@@ -36,6 +36,23 @@ function verifyParams(attr: Attribute | undefined, what: string, fields: readonl
 }
 
 
+/** Partition indices (partitioned programs): non-negative integers, all or none of `names`. */
+function verifyPartitionAttrs(op: Operation, names: readonly string[], report: VerifyReporter): boolean {
+  const present = names.filter((n) => op.attr(n) !== undefined);
+  if (present.length > 0 && present.length < names.length) {
+    report(`partition attributes ${names.join(", ")} go together, got only ${present.join(", ")}`);
+    return false;
+  }
+  for (const n of present) {
+    const v = op.attr(n)!;
+    if (v.kind !== "int" || v.value < 0) {
+      report(`'${n}' must be a partition index (an integer ≥ 0)`);
+      return false;
+    }
+  }
+  return true;
+}
+
 function linear(name: string, summary: string, operands: OpDef["operands"], ok: string, error: { text: string; message: string }): OpDef {
   return defineOp({
     name,
@@ -257,10 +274,15 @@ export const keyswitch = defineOp({
   summary: "Keyswitch from the big key (dimension kN) to the small key (n).",
   operands: [{ name: "input", type: lweCiphertexts }],
   results: [{ name: "result", type: lweCiphertexts }],
-  attributes: { ks: { kind: "any", doc: '"?" or {base_log, level}' } },
+  attributes: {
+    ks: { kind: "any", doc: '"?" or {base_log, level}' },
+    from: { kind: "int", optional: true, doc: "partitioned programs: partition whose big key holds the input" },
+    to: { kind: "int", optional: true, doc: "partitioned programs: partition whose small key receives the result (a conversion key when it differs from `from`)" },
+  },
   traits: ["pure"],
   verify: (op, report) => {
     if (!verifyKeys(op, "big", "small", report)) return;
+    if (!verifyPartitionAttrs(op, ["from", "to"], report)) return;
     const a = elementOf(op.operands[0]!.type) as LweType;
     const r = elementOf(op.result.type) as LweType;
     if (a.width !== r.width) return report(`keyswitch keeps the message precision, got ${a.width} and ${r.width}`);
@@ -283,6 +305,7 @@ export const bootstrap = defineOp({
   attributes: {
     table: { kind: "dense", doc: "1-D table of 2^p output messages" },
     pbs: { kind: "any", doc: '"?" or {base_log, level}' },
+    partition: { kind: "int", optional: true, doc: "partitioned programs: partition whose bootstrapping key runs it" },
   },
   traits: ["pure", "tableLookup"],
   verify: (op, report) => {
@@ -297,6 +320,7 @@ export const bootstrap = defineOp({
     const lim = 2 ** r.width;
     const bad = table.data.find((v) => !Number.isInteger(v) || v < -lim || v >= lim);
     if (bad !== undefined) return report(`table value ${bad} does not fit a ${r.width}-bit message`);
+    if (!verifyPartitionAttrs(op, ["partition"], report)) return;
     verifyParams(op.attr("pbs"), "pbs", PBS_PARAM_FIELDS, report);
   },
   examples: {
@@ -325,6 +349,7 @@ export const mappedBootstrap = defineOp({
     tables: { kind: "dense", doc: "[T, 2^p] tables of output messages" },
     map: { kind: "dense", doc: "table index per input element (input's shape)" },
     pbs: { kind: "any", doc: '"?" or {base_log, level}' },
+    partition: { kind: "int", optional: true, doc: "partitioned programs: partition whose bootstrapping key runs it" },
   },
   traits: ["pure", "tableLookup"],
   verify: (op, report) => {
@@ -348,6 +373,7 @@ export const mappedBootstrap = defineOp({
     const lim = 2 ** r.width;
     const bad = tables.data.find((v) => !Number.isInteger(v) || v < -lim || v >= lim);
     if (bad !== undefined) return report(`table value ${bad} does not fit a ${r.width}-bit message`);
+    if (!verifyPartitionAttrs(op, ["partition"], report)) return;
     verifyParams(op.attr("pbs"), "pbs", PBS_PARAM_FIELDS, report);
   },
   examples: {

@@ -1,4 +1,4 @@
-// The TFHE noise and cost model of DESIGN §6 (atomic pattern: Dot(ν) → keyswitch kN→n → PBS n→kN).
+// The TFHE noise and cost model of docs/tfhe.md (atomic pattern: Dot(ν) → keyswitch kN→n → PBS n→kN).
 // Variances are normalised by q² (q = 2^64); stds are fractions of q; B = 2^β is a gadget base and
 // ℓ its number of levels. Pure functions: the optimizer, the lowering and the tests share them.
 
@@ -98,7 +98,7 @@ export function noiseTerms(p: NoiseParameters): NoiseTerms {
 
 /**
  * Variance read by the PBS after Dot(ν) → KS → MS when the ν² is made of PBS outputs:
- * ν²·σ²_BR + σ²_KS + σ²_MS (DESIGN's correctness left-hand side).
+ * ν²·σ²_BR + σ²_KS + σ²_MS (the correctness left-hand side, docs/tfhe.md).
  */
 export function tableInputVariance(p: NoiseParameters, norm2: number): number {
   const t = noiseTerms(p);
@@ -135,7 +135,7 @@ export function errorProbability(precision: number, variance: number): number {
   return erfc(halfBox(precision) / (Math.SQRT2 * Math.sqrt(variance)));
 }
 
-/** DESIGN §6: ν²σ²_BR + σ²_KS + σ²_MS ≤ σ²_safe for a p-bit table read at the given p_error. */
+/** Correctness (docs/tfhe.md): ν²σ²_BR + σ²_KS + σ²_MS ≤ σ²_safe for a p-bit table read at the given p_error. */
 export function meetsCorrectness(p: NoiseParameters, precision: number, norm2: number, pError: number): boolean {
   return tableInputVariance(p, norm2) <= safeVariance(precision, pError);
 }
@@ -166,11 +166,11 @@ export function pbsCost(lweDimension: number, glweDimension: number, polynomialS
 }
 
 /**
- * Keyswitch cost, DESIGN's "≈ kN·ℓ_KS·(n+1)" counted in the same unit as the PBS term (operations):
+ * Keyswitch cost, the model's "≈ kN·ℓ_KS·(n+1)" counted in the same unit as the PBS term (operations):
  * for each of the kN·ℓ decomposed digits, one decomposition step, then a scaled add of an
  * (n+1)-word key ciphertext — (n+1) multiplications and (n+1) additions (minus the first add):
  * kN·ℓ + kN·ℓ·(n+1) + (kN·ℓ − 1)·(n+1) + 1 ≈ 2·kN·ℓ_KS·(n+1). Counting the multiply-add as two
- * operations is what reproduces Concrete's reference sets (DESIGN §6) exactly; with one operation
+ * operations is what reproduces Concrete's reference sets exactly; with one operation
  * per word the model prefers a smaller n with one or two more keyswitch levels (see
  * {@link keyswitchWordCost} and tests/params/optimizer.test.ts).
  */
@@ -180,12 +180,12 @@ export function keyswitchCost(lweDimension: number, glweDimension: number, polyn
   return digits + digits * words + (digits - 1) * words + 1;
 }
 
-/** The literal DESIGN keyswitch term kN·ℓ_KS·(n+1) (one operation per key word). */
+/** The literal one-word-per-operation keyswitch term kN·ℓ_KS·(n+1) (one operation per key word). */
 export function keyswitchWordCost(lweDimension: number, glweDimension: number, polynomialSize: number, ksLevel: number): number {
   return glweDimension * polynomialSize * ksLevel * (lweDimension + 1);
 }
 
-/** Cost of one table lookup (keyswitch + PBS), DESIGN §6 units. */
+/** Cost of one table lookup (keyswitch + PBS), cost-model units (docs/tfhe.md). */
 export function tableLookupCost(p: NoiseParameters): number {
   return pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel);
 }

@@ -1,12 +1,12 @@
 // Norm (MANP) analysis of an `fhe` function: the squared 2-norm ν² of the noise of every encrypted
 // value, in units of a "unit noise" (a fresh encryption or a PBS output), and the list of noise
-// constraints the crypto parameters must meet (DESIGN §6).
+// constraints the crypto parameters must meet (docs/tfhe.md).
 //
 // Every encrypted element is one LWE ciphertext whose noise is a linear combination of independent
 // sources: fresh encryptions (function inputs, variance σ²_glwe) and PBS outputs (table results,
 // variance σ²_BR). The analysis tracks, per element, Σ c²·(source count) separately for the two
 // kinds (`pbs` and `fresh`), so outputs that only depend on inputs are judged with σ²_glwe and
-// table inputs with the right mix. ν² = pbs + fresh is DESIGN's MANP (inputs and table outputs
+// table inputs with the right mix. ν² = pbs + fresh is the MANP (inputs and table outputs
 // count 1; dot/matmul/conv2d with weights c give Σ c_i²·ν_i²; add adds; neg keeps; mul by c gives
 // c²ν²; sum adds; data movement keeps; pad's constant is noiseless).
 //
@@ -48,7 +48,7 @@ export interface NoiseConstraint {
   readonly kind: ConstraintKind;
   /** Bits read (the table input's width; 1 for an exact-rounding bit; the output's width). */
   readonly precision: number;
-  /** ν² (max over the value's elements), DESIGN's MANP. */
+  /** ν² (max over the value's elements), the MANP. */
   readonly norm2: number;
   /**
    * Bound on the part of ν² made of PBS outputs (variance σ²_BR each). Default: `norm2` (every
@@ -64,6 +64,9 @@ export interface NoiseConstraint {
   readonly loc?: Location;
   /** Human description ("table input", "bit 2 of exact rounding", "output #0 of @main"). */
   readonly description?: string;
+  /** The reading operation and the encrypted value it reads (partitioning follows them). */
+  readonly reader?: Operation;
+  readonly value?: Value;
 }
 
 /** ν² of one encrypted value (max over its elements). */
@@ -275,6 +278,8 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
             op: op.name,
             loc: op.loc,
             description: `output #${i} of @${func.name}`,
+            reader: op,
+            value: v,
           });
         });
         continue;
@@ -384,6 +389,8 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
           op: op.name,
           loc: op.loc,
           description: SIGN_CASTS.has(op.name) ? `${widthOf(input)}-bit sign cast (a table lookup)${where(op)}` : `${widthOf(input)}-bit table input${where(op)}`,
+          reader: op,
+          value: input,
         });
         pbsCount += count;
         maxTableNorm2 = Math.max(maxTableNorm2, n.norm2);
@@ -428,6 +435,8 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
             op: op.name,
             loc: op.loc,
             description: `bit ${i} of the exact rounding ${P} → ${P - k} bits${where(op)} (ν² (${n.norm2} + ${i}) × 4^${P - 1 - i + EXACT_ROUND_EXTRA_SHIFT})`,
+            reader: op,
+            value: op.operands[0]!,
           });
           maxTableNorm2 = Math.max(maxTableNorm2, total);
         }

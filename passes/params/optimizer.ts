@@ -1,4 +1,4 @@
-// Crypto-parameter optimizer (DESIGN §6): one parameter set for the whole circuit, the cheapest by
+// Crypto-parameter optimizer (docs/tfhe.md): one parameter set for the whole circuit, the cheapest by
 // the cost model that is 128-bit secure (noise stds on the security curve for n and kN) and meets
 // every noise constraint at the per-PBS error bound.
 //
@@ -82,7 +82,8 @@ interface Req {
   readonly src: NoiseConstraint;
 }
 
-interface Level {
+/** @internal A gadget decomposition and its variance (shared with the partition optimizer). */
+export interface Level {
   readonly level: number;
   readonly baseLog: number;
   readonly variance: number;
@@ -107,7 +108,7 @@ function validate(c: NoiseConstraint): void {
   }
 }
 
-const isPbs = (c: NoiseConstraint): boolean => c.kind !== "output";
+export const isPbs = (c: NoiseConstraint): boolean => c.kind !== "output";
 
 function toReqs(constraints: readonly NoiseConstraint[], pError: number, linear: boolean): Req[] {
   return constraints.map((c) => {
@@ -146,7 +147,7 @@ function reduce(reqs: readonly Req[]): Req[] {
 const pbsLevelsCache = new Map<string, Level[]>();
 
 /** Non-dominated PBS levels for (k, N): best β per ℓ, σ²_EP strictly decreasing with ℓ. */
-function pbsLevels(k: number, N: number): Level[] {
+export function pbsLevels(k: number, N: number): Level[] {
   const key = `${k}:${N}`;
   const hit = pbsLevelsCache.get(key);
   if (hit) return hit;
@@ -171,7 +172,7 @@ function pbsLevels(k: number, N: number): Level[] {
 const ksLevelsCache = new Map<number, Level[]>();
 
 /** Non-dominated keyswitch levels at small dimension n: best β per ℓ, per-coefficient variance. */
-function ksLevels(n: number): Level[] {
+export function ksLevels(n: number): Level[] {
   const hit = ksLevelsCache.get(n);
   if (hit) return hit;
   const std = minNoiseStd(n);
@@ -201,7 +202,7 @@ interface SearchOptions {
   readonly firstFeasible?: boolean;
 }
 
-function allPairs(): [number, number][] {
+export function allPairs(): [number, number][] {
   const out: [number, number][] = [];
   for (const k of SEARCH_SPACE.glweDimensions) {
     for (const logN of SEARCH_SPACE.logPolynomialSizes) if (k * 2 ** logN <= SEARCH_SPACE.maxBigDimension) out.push([k, 2 ** logN]);

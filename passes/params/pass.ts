@@ -1,12 +1,14 @@
 // crypto-params: norm analysis of every function of an `fhe`-dialect module, then one parameter
 // set for the whole module (the cheapest 128-bit secure set meeting every constraint), recorded
 // as the module attribute `fhec.crypto = {precision = …, lweDimension = …, …}`.
-import { type Attribute, type DictAttr, dictAttr, floatAttr, intAttr } from "../../ir/attributes.js";
-import type { ModuleOp } from "../../ir/core.js";
+import { type Attribute, arrayAttr, type DictAttr, dictAttr, floatAttr, intAttr } from "../../ir/attributes.js";
+import type { FuncOp, ModuleOp } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import type { Pass, PassReport } from "../pass.js";
 import { analyzeNorms, type NoiseConstraint } from "./norms.js";
-import { chooseParameters, type CryptoParameters } from "./optimizer.js";
+import { keyClasses, PBS_OPS } from "./classes.js";
+import { chooseParameters, type CryptoParameters, resolvePError } from "./optimizer.js";
+import { type ClassedConstraint, choosePartitions, type ConversionParameters, MAX_PARTITIONS, type PartitionedParameters } from "./partitions.js";
 import { annotateReadNoise } from "./read_noise.js";
 
 export { analyzeNorms } from "./norms.js";
@@ -14,9 +16,18 @@ export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from ".
 export { chooseParameters, resolvePError, DEFAULT_P_ERROR, type CryptoParameters, type ChooseParametersOptions } from "./optimizer.js";
 export { annotateReadNoise, READ_OFFSET_ATTR, READ_STD_ATTR } from "./read_noise.js";
 export { checkSecurity, minNoiseStd, SECURITY_CURVE, type SecurityCheck } from "./security.js";
+export { choosePartitions, MAX_PARTITIONS, predictedErrors, readTerms, readVariance, type ClassedConstraint, type ConversionParameters, type PartitionedParameters, type Placement } from "./partitions.js";
+export { keyClasses, type KeyClasses } from "./classes.js";
 
-/** Module attribute holding the chosen set. */
+/** Module attribute holding the chosen set (partition 0's when there are several). */
 export const CRYPTO_ATTR = "fhec.crypto";
+/** Module attributes of a partitioned circuit: every partition's set, and the conversion keys. */
+export const PARTITIONS_ATTR = "fhec.partitions";
+export const CONVERSIONS_ATTR = "fhec.conversions";
+/** Op attribute (table ops, sign casts, rounds): the partition whose keys run its PBS. */
+export const PARTITION_ATTR = "fhec.partition";
+/** Function attribute: the partition whose big key encrypts each encrypted argument. */
+export const INPUT_PARTITIONS_ATTR = "fhec.input_partitions";
 
 const INT_FIELDS = ["precision", "lweDimension", "glweDimension", "polynomialSize", "pbsBaseLog", "pbsLevel", "ksBaseLog", "ksLevel"] as const;
 const FLOAT_FIELDS = ["lweNoiseStd", "glweNoiseStd", "maxNorm2", "pError", "cost", "pErrorPerPbs"] as const;
@@ -46,7 +57,7 @@ export interface SelectOptions {
   readonly globalPError?: number;
 }
 
-/** Norm analysis of every function, then one set for the module. */
+/** Norm analysis of every function, then one set for the module (see {@link selectPartitionedParameters}). */
 export function selectCryptoParameters(module: ModuleOp, opts: SelectOptions = {}): { params: CryptoParameters; constraints: NoiseConstraint[] } {
   const constraints: NoiseConstraint[] = [];
   for (const func of module.funcs) {
@@ -65,6 +76,109 @@ export function selectCryptoParameters(module: ModuleOp, opts: SelectOptions = {
   return { params, constraints };
 }
 
+export interface PartitionedSelection {
+  readonly single: CryptoParameters;
+  readonly constraints: NoiseConstraint[];
+  readonly partitioned: PartitionedParameters;
+  /** Partition of each encrypted argument and of each PBS-running op of the function. */
+  readonly argPartitions: number[];
+}
+
+/**
+ * The single set, then partitions when they pay (one-function modules; with several functions
+ * the single set is kept). `forceClassPartition` (tests) imposes a class → partition grouping.
+ */
+export function selectPartitionedParameters(module: ModuleOp, opts: SelectOptions & { readonly forceClassPartition?: readonly number[]; readonly maxPartitions?: number } = {}): PartitionedSelection {
+  const { params: single, constraints } = selectCryptoParameters(module, opts);
+  const func: FuncOp | undefined = module.funcs.length === 1 ? module.funcs[0] : undefined;
+  const classes = func ? keyClasses(func) : undefined;
+  const classed: ClassedConstraint[] = constraints.map((c) => {
+    const src = c.value && classes ? classes.classOf.get(c.value) : undefined;
+    const reader = c.kind === "output" ? undefined : c.kind === "round-bit" ? src : c.reader && classes ? classes.classOf.get(c.reader.result) : undefined;
+    return { constraint: c, sourceClass: src ?? 0, readerClass: c.kind === "output" ? undefined : (reader ?? 0) };
+  });
+  const partitioned = choosePartitions(classed, classes?.count ?? 1, {
+    pError: resolvePError(constraints, opts.pError, opts.globalPError),
+    single,
+    ...(opts.forceClassPartition ? { forceClassPartition: opts.forceClassPartition } : {}),
+    ...(opts.maxPartitions !== undefined ? { maxPartitions: opts.maxPartitions } : {}),
+  });
+  const argPartitions = func && classes ? func.args.map((a) => partitioned.classPartition[classes.classOf.get(a) ?? -1] ?? 0) : [];
+  return { single, constraints, partitioned, argPartitions };
+}
+
+function conversionToAttr(c: ConversionParameters): DictAttr {
+  return dictAttr([
+    ["from", intAttr(c.from)],
+    ["to", intAttr(c.to)],
+    ["ksBaseLog", intAttr(c.ksBaseLog)],
+    ["ksLevel", intAttr(c.ksLevel)],
+    ["count", intAttr(c.count)],
+  ]);
+}
+
+/** Reads `fhec.partitions` (undefined for a one-set module). */
+export function partitionsFromModule(module: ModuleOp): { partitions: CryptoParameters[]; conversions: ConversionParameters[] } | undefined {
+  const a = module.attributes.get(PARTITIONS_ATTR);
+  if (!a || a.kind !== "array") return undefined;
+  const partitions = a.items.map((x) => cryptoParametersFromAttr(x));
+  if (partitions.some((p) => !p)) return undefined;
+  const ps = partitions as CryptoParameters[];
+  const c = module.attributes.get(CONVERSIONS_ATTR);
+  const conversions: ConversionParameters[] = c?.kind === "array"
+    ? c.items.map((x) => {
+        const d = x.kind === "dict" ? x.entries : new Map<string, Attribute>();
+        const num = (k: string) => {
+          const v = d.get(k);
+          return v && (v.kind === "int" || v.kind === "float") ? v.value : NaN;
+        };
+        const from = num("from");
+        const to = num("to");
+        return {
+          from, to, ksBaseLog: num("ksBaseLog"), ksLevel: num("ksLevel"), count: num("count"),
+          inputDimension: ps[from] ? ps[from]!.glweDimension * ps[from]!.polynomialSize : NaN,
+          lweNoiseStd: ps[to]?.lweNoiseStd ?? NaN,
+        };
+      })
+    : [];
+  return { partitions: ps, conversions };
+}
+
+/** Writes the chosen partitions on the module (or removes them for one set). */
+export function writePartitions(module: ModuleOp, sel: PartitionedSelection): void {
+  const { partitioned } = sel;
+  const func = module.funcs[0];
+  const multi = partitioned.partitions.length > 1 && func !== undefined;
+  module.attributes.set(CRYPTO_ATTR, cryptoParametersToAttr(partitioned.partitions[0]!));
+  for (const f of module.funcs) {
+    f.attributes.delete(INPUT_PARTITIONS_ATTR);
+    for (const op of f.body.ops) op.attributes.delete(PARTITION_ATTR);
+  }
+  if (!multi) {
+    module.attributes.delete(PARTITIONS_ATTR);
+    module.attributes.delete(CONVERSIONS_ATTR);
+    return;
+  }
+  module.attributes.set(PARTITIONS_ATTR, arrayAttr(partitioned.partitions.map(cryptoParametersToAttr)));
+  module.attributes.set(CONVERSIONS_ATTR, arrayAttr(partitioned.conversions.map(conversionToAttr)));
+  annotatePartitions(func, partitioned.classPartition);
+}
+
+/**
+ * Writes a key-class → partition assignment on an fhe function: `fhec.partition` on every op
+ * running PBS (a table under its result's partition, a round under its input's key) and the
+ * arguments' partitions on the function. lower-to-tfhe turns them into keyswitch/bootstrap keys.
+ */
+export function annotatePartitions(func: FuncOp, classPartition: readonly number[]): void {
+  const classes = keyClasses(func);
+  const partOf = (v: import("../../ir/core.js").Value) => classPartition[classes.classOf.get(v) ?? -1] ?? 0;
+  func.attributes.set(INPUT_PARTITIONS_ATTR, arrayAttr(func.args.map((a) => intAttr(partOf(a)))));
+  for (const op of func.body.ops) {
+    if (PBS_OPS.has(op.name)) op.attributes.set(PARTITION_ATTR, intAttr(partOf(op.result)));
+    else if (op.name === "fhe.round") op.attributes.set(PARTITION_ATTR, intAttr(partOf(op.operands[0]!)));
+  }
+}
+
 function probability(name: string, v: number): number | undefined {
   if (v === 0) return undefined;
   if (!(v > 0 && v < 1)) fail("E0301", `option 'crypto-params.${name}' must be a probability in (0, 1), got ${v}`);
@@ -77,20 +191,27 @@ export const cryptoParamsPass: Pass = {
   options: {
     "p-error": { type: "float", default: 0, doc: "per-PBS error bound (0: 2^-40, or derived from global-p-error)" },
     "global-p-error": { type: "float", default: 0, doc: "bound on any PBS/decryption failing in one run (0: off)" },
+    "max-partitions": { type: "int", default: MAX_PARTITIONS, doc: "parameter partitions at most (1: one set for the whole circuit)" },
   },
   run(module: ModuleOp, options): PassReport {
     const pError = probability("p-error", options["p-error"] as number);
     const globalPError = probability("global-p-error", options["global-p-error"] as number);
-    const { params, constraints } = selectCryptoParameters(module, {
+    const maxPartitions = options["max-partitions"] as number;
+    if (!(Number.isInteger(maxPartitions) && maxPartitions >= 1)) fail("E0301", `option 'crypto-params.max-partitions' must be an integer ≥ 1, got ${maxPartitions}`);
+    const sel = selectPartitionedParameters(module, {
       ...(pError !== undefined ? { pError } : {}),
       ...(globalPError !== undefined ? { globalPError } : {}),
+      maxPartitions,
     });
-    // Every read records the noise the chosen set gives there, for simulate to draw from.
-    for (const func of module.funcs) annotateReadNoise(func, params);
-    const attr = cryptoParametersToAttr(params);
+    const { constraints } = sel;
+    const params = sel.partitioned.partitions[0]!;
     const old = module.attributes.get(CRYPTO_ATTR);
-    const changed = !old || JSON.stringify(cryptoParametersFromAttr(old)) !== JSON.stringify(params);
-    module.attributes.set(CRYPTO_ATTR, attr);
+    const oldParts = partitionsFromModule(module);
+    const changed = !old || JSON.stringify(cryptoParametersFromAttr(old)) !== JSON.stringify(params) ||
+      JSON.stringify(oldParts?.partitions ?? [params]) !== JSON.stringify(sel.partitioned.partitions);
+    writePartitions(module, sel);
+    // Every read records the noise its partitions give there, for simulate to draw from.
+    for (const func of module.funcs) annotateReadNoise(func, sel.partitioned.partitions, sel.partitioned.conversions);
     return {
       changed,
       details: {
@@ -103,6 +224,10 @@ export const cryptoParamsPass: Pass = {
         pError: params.pError,
         pErrorPerPbs: params.pErrorPerPbs,
         cost: params.cost,
+        partitions: sel.partitioned.partitions.length,
+        conversions: sel.partitioned.conversions.length,
+        totalCost: sel.partitioned.totalCost,
+        singleSetCost: sel.partitioned.singleCost,
       },
     };
   },

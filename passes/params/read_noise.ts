@@ -8,7 +8,10 @@ import { denseAttr, floatAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf, f64, tensor } from "../../ir/types.js";
 import { analyzeNorms } from "./norms.js";
-import { type NoiseParameters, noiseTerms } from "./noise.js";
+import { PARTITION_ATTR } from "./pass.js";
+import { valuePartitions } from "./constraints_report.js";
+import type { NoiseParameters } from "./noise.js";
+import { type ConversionParameters, readTerms } from "./partitions.js";
 
 export const READ_STD_ATTR = "fhec.read_std";
 /**
@@ -44,21 +47,44 @@ function readBits(op: Operation, v: Value): number {
   return (elementOf(op.name === "fhe.rescale" || op.name === "fhe.round" ? op.result.type : v.type) as { width: number }).width;
 }
 
-/** Writes `fhec.read_std` and `fhec.read_offset` on every read of `func` for `params`. Returns how many. */
-export function annotateReadNoise(func: FuncOp, params: NoiseParameters): number {
-  const t = noiseTerms(params);
+/** The partition of the table that reads a rounded value (its first table reader), if any. */
+function readerPartition(op: Operation, v: Value): number | undefined {
+  if (TABLES.has(op.name)) return partitionOf(op);
+  for (const use of v.uses) if (TABLES.has(use.op.name)) return partitionOf(use.op);
+  return undefined;
+}
+
+function partitionOf(op: Operation): number {
+  const a = op.attributes.get(PARTITION_ATTR);
+  return a?.kind === "int" ? a.value : 0;
+}
+
+/**
+ * Writes `fhec.read_std` and `fhec.read_offset` on every read of `func`, for its partitions'
+ * parameter sets (one set: `[params]`, no conversions). Each read sees the noise of its value's
+ * key (partition) and the keyswitch into the reading table's partition. Returns how many reads.
+ */
+export function annotateReadNoise(
+  func: FuncOp,
+  partitions: readonly NoiseParameters[],
+  conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[] = [],
+): number {
   const { elementNorms } = analyzeNorms(func);
+  const homes = partitions.length > 1 ? valuePartitions(func) : undefined;
   let count = 0;
   for (const op of func.body.ops) {
     op.attributes.delete(READ_STD_ATTR);
     op.attributes.delete(READ_OFFSET_ATTR);
     const v = readValue(op);
     const n = v && elementNorms.get(v);
-    if (!n) continue;
+    if (!v || !n) continue;
+    const source = homes?.get(v) ?? 0;
+    const reader = readerPartition(op, v) ?? source;
+    const t = readTerms({ source, reader }, partitions, conversions);
     const std = new Float64Array(n.pbs.length);
     for (let e = 0; e < std.length; e++) std[e] = Math.sqrt(n.pbs[e]! * t.bootstrap + n.fresh[e]! * t.fresh + t.keyswitch + t.modulusSwitch);
     op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));
-    op.attributes.set(READ_OFFSET_ATTR, floatAttr(2 ** (readBits(op, v!) - 1) / params.polynomialSize));
+    op.attributes.set(READ_OFFSET_ATTR, floatAttr(2 ** (readBits(op, v) - 1) / partitions[reader]!.polynomialSize));
     count++;
   }
   return count;

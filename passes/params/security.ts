@@ -1,6 +1,6 @@
 // 128-bit security of binary-key LWE/GLWE with Gaussian noise, through the curve Concrete uses
 // since 2024 (fit of the lattice estimator): log2(σ/q) ≥ max(a·d + b, 2 − 64), valid for d ≥ 450,
-// with d = n for the small LWE key and d = k·N for the GLWE key (DESIGN §6).
+// with d = n for the small LWE key and d = k·N for the GLWE key (docs/tfhe.md).
 
 export const SECURITY_CURVE = Object.freeze({
   bits: 128,

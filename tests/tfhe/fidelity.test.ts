@@ -25,7 +25,7 @@ describe("simulate predicts FHE's approximate rounding", () => {
   it("the rate of rounding up near ties agrees with Φ((f − 1/2 + δ)/σ) within a 99.9% interval", async () => {
     const m = parse(MODULE);
     const { params } = selectCryptoParameters(m, { pError: 2 ** -40 });
-    annotateReadNoise(m.funcs[0]!, params);
+    annotateReadNoise(m.funcs[0]!, [params]);
     const round = m.funcs[0]!.body.ops.find((op) => op.name === "fhe.round")!;
     const stdSteps = Array.from((round.attr(READ_STD_ATTR) as DenseAttr).data, (s) => s * 2 ** (5 + 1));
     const delta = (round.attr(READ_OFFSET_ATTR) as { value: number }).value;

@@ -51,7 +51,18 @@ function text(info: CircuitInfo): string {
   lines.push(`widest accumulator: ${info.maxAccumulatorWidth} bits; widest encrypted value: ${info.maxWidth} bits`);
   lines.push(`p_error per table lookup: ${info.pError}`);
   const p = info.parameters;
-  if (p && info.keySizes) {
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  if (p && info.keySizes && info.partitions && info.partitions.length > 1) {
+    lines.push(`TFHE parameters (128-bit secure): ${info.partitions.length} partitions`);
+    info.partitions.forEach((q, i) => {
+      lines.push(`  partition ${i}: n = ${q.lweDimension}, k = ${q.glweDimension}, N = ${q.polynomialSize}, PBS 2^${q.pbsBaseLog} × ${q.pbsLevel}, keyswitch 2^${q.ksBaseLog} × ${q.ksLevel}`);
+      lines.push(`    ${q.tableOps} table op(s), ${q.pbsPerSample} PBS per sample; sized for ${q.precision}-bit reads at ν² = ${q.maxNorm2}; keys ${mb(q.keySizes.total)} (seeded ${mb(q.keySizes.totalSeeded)})`);
+    });
+    for (const c of info.conversions ?? []) {
+      lines.push(`  conversion ${c.from} → ${c.to}: keyswitch 2^${c.ksBaseLog} × ${c.ksLevel} from dimension ${c.inputDimension}, ${c.count} per sample; key ${mb(c.keySizes.plain)} (seeded ${mb(c.keySizes.seeded)})`);
+    }
+    lines.push(`  evaluation keys: ${mb(info.keySizes.total)} (seeded, as sent by the client: ${mb(info.keySizes.totalSeeded)})`);
+  } else if (p && info.keySizes) {
     lines.push(`TFHE parameters (128-bit secure): n = ${p.lweDimension}, k = ${p.glweDimension}, N = ${p.polynomialSize}, PBS 2^${p.pbsBaseLog} × ${p.pbsLevel}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`);
     lines.push(`  noise std (fraction of q): LWE ${p.lweNoiseStd.toExponential(3)}, GLWE ${p.glweNoiseStd.toExponential(3)}; sized for ${p.precision}-bit reads at ν² = ${p.maxNorm2}`);
     lines.push(...costLines(info));

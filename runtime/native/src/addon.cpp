@@ -9,6 +9,7 @@
 #include <initializer_list>
 
 #include "chacha.hpp"
+#include "conversion.hpp"
 #include "kernels.hpp"
 #include "linear.hpp"
 #include "serialize.hpp"
@@ -794,6 +795,104 @@ Napi::Value SetBufferLimit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---------------------------------------------------------------- conversion keys (partitions)
+// Keys between two secret keys of a key set (partition A's big key -> partition B's small key).
+// Plain typed arrays, no handle: the TypeScript key set owns, serializes and checks them.
+ConversionShape conversion_shape(const Napi::CallbackInfo& info, size_t i) {
+  ConversionShape s;
+  s.in_dim = size_arg(info, i, "input dimension");
+  s.out_dim = size_arg(info, i + 1, "output dimension");
+  s.base_log = static_cast<uint32_t>(size_arg(info, i + 2, "base log"));
+  s.level = static_cast<uint32_t>(size_arg(info, i + 3, "level"));
+  s.validate();
+  return s;
+}
+// (baseLog, level, noiseStd) -> whether a conversion key with this target noise is stored on 32 bits
+Napi::Value ConversionKeyCompact(const Napi::CallbackInfo& info) {
+  const uint32_t b = static_cast<uint32_t>(size_arg(info, 0, "base log"));
+  const uint32_t l = static_cast<uint32_t>(size_arg(info, 1, "level"));
+  if (!info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "noise std must be a number");
+  return Napi::Boolean::New(info.Env(), ksk_compact_for(b, l, info[2].As<Napi::Number>().DoubleValue()));
+}
+// (fromKey, fromBig, toKey, toBig, baseLog, level, maskSeed?, noiseSeed?) -> {maskSeed, bodies}
+Napi::Value ConversionKeyGenerate(const Napi::CallbackInfo& info) {
+  auto from = unwrap<SecretKey>(info[0], Kind::SecretKey, "source key");
+  const bool from_big = bool_arg(info, 1, "fromBig");
+  auto to = unwrap<SecretKey>(info[2], Kind::SecretKey, "target key");
+  const bool to_big = bool_arg(info, 3, "toBig");
+  ConversionShape s;
+  s.in_dim = from_big ? from->glwe.size() : from->lwe.size();
+  s.out_dim = to_big ? to->glwe.size() : to->lwe.size();
+  s.base_log = static_cast<uint32_t>(size_arg(info, 4, "base log"));
+  s.level = static_cast<uint32_t>(size_arg(info, 5, "level"));
+  s.validate();
+  Seed ms, ns;
+  if (!opt_seed(info, 6, ms)) ms = os_seed();
+  if (!opt_seed(info, 7, ns)) ns = os_seed();
+  // The target key's own noise: the key is an encryption under it, secure by its curve point.
+  const double std = to_big ? to->params.glwe_noise_std : to->params.lwe_noise_std;
+  s.compact = ksk_compact_for(s.base_log, s.level, std);
+  std::vector<uint64_t> bodies(s.rows());
+  generate_conversion_key(from_big ? from->glwe.data() : from->lwe.data(), to_big ? to->glwe.data() : to->lwe.data(), s,
+                          std, ms, ns, bodies.data());
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  auto seed = Napi::Uint8Array::New(env, 32);
+  std::memcpy(seed.Data(), ms.data(), 32);
+  o.Set("maskSeed", seed);
+  o.Set("bodies", new_u64(env, bodies.data(), bodies.size()));
+  o.Set("inputDimension", static_cast<double>(s.in_dim));
+  o.Set("outputDimension", static_cast<double>(s.out_dim));
+  o.Set("compact", s.compact);
+  return o;
+}
+// (inDim, outDim, baseLog, level, maskSeed, bodies, compact) -> expanded key [in][level][out + 1]:
+// a BigUint64Array, or a Uint32Array of top halves when compact
+Napi::Value ConversionKeyExpand(const Napi::CallbackInfo& info) {
+  ConversionShape s = conversion_shape(info, 0);
+  Seed ms;
+  if (!opt_seed(info, 4, ms)) throw Napi::TypeError::New(info.Env(), "mask seed is required");
+  auto bodies = u64_arg(info, 5, "bodies");
+  s.compact = bool_arg(info, 6, "compact");
+  if (bodies.ElementLength() != s.rows()) throw Napi::RangeError::New(info.Env(), "bodies length does not match the key shape");
+  const size_t len = mul_checked(info.Env(), s.rows(), s.out_dim + 1, "conversion key");
+  if (s.compact) {
+    auto out = Napi::Uint32Array::New(info.Env(), len);
+    expand_conversion_key(s, ms, bodies.Data(), nullptr, out.Data());
+    return out;
+  }
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), len);
+  expand_conversion_key(s, ms, bodies.Data(), out.Data(), nullptr);
+  return out;
+}
+// (ksk, inDim, outDim, baseLog, level, ciphertexts) -> Promise<ciphertexts under the target key>
+Napi::Value ConversionKeyswitchAsync(const Napi::CallbackInfo& info) {
+  Napi::Value kv = info[0];
+  if (!kv.IsTypedArray()) throw Napi::TypeError::New(info.Env(), "conversion key must be a BigUint64Array or Uint32Array");
+  auto kt = kv.As<Napi::TypedArray>();
+  ConversionShape s = conversion_shape(info, 1);
+  s.compact = kt.TypedArrayType() == napi_uint32_array;
+  if (!s.compact && kt.TypedArrayType() != napi_biguint64_array)
+    throw Napi::TypeError::New(info.Env(), "conversion key must be a BigUint64Array or Uint32Array");
+  if (kt.ElementLength() != s.rows() * (s.out_dim + 1))
+    throw Napi::RangeError::New(info.Env(), "conversion key length does not match its shape");
+  auto ct = u64_arg(info, 5, "ciphertexts");
+  const size_t count = count_of(info.Env(), ct.ElementLength(), s.in_dim, "ciphertexts");
+  // The key is large: read in place, kept alive by a reference released on the main thread
+  // (the Task, which owns both lambdas, is destroyed there).
+  auto keep = std::make_shared<Napi::Reference<Napi::Value>>(Napi::Persistent(info[0]));
+  const uint64_t* key = s.compact ? nullptr : kv.As<Napi::TypedArrayOf<uint64_t>>().Data();
+  const uint32_t* key32 = s.compact ? kv.As<Napi::Uint32Array>().Data() : nullptr;
+  auto in = std::make_shared<std::vector<uint64_t>>(ct.Data(), ct.Data() + ct.ElementLength());
+  auto out = std::make_shared<std::vector<uint64_t>>(count * (s.out_dim + 1));
+  return run_async(
+      info.Env(), [=] { conversion_keyswitch_batch(s, key, key32, in->data(), count, out->data()); },
+      [=](Napi::Env env) -> Napi::Value {
+        (void)keep;
+        return new_u64(env, out->data(), out->size());
+      });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, guard<fn>, name))
   EXPORT("kernelInfo", KernelInfo);
@@ -844,6 +943,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("parserFinish", ParserFinish);
   EXPORT("setBufferLimitForTests", SetBufferLimit);
   EXPORT("release", Release);
+  EXPORT("conversionKeyCompact", ConversionKeyCompact);
+  EXPORT("conversionKeyGenerate", ConversionKeyGenerate);
+  EXPORT("conversionKeyExpand", ConversionKeyExpand);
+  EXPORT("conversionKeyswitchAsync", ConversionKeyswitchAsync);
 #undef EXPORT
   return exports;
 }

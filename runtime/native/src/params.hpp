@@ -7,6 +7,12 @@
 
 namespace fhec {
 
+/// Whether a keyswitching key with this decomposition and noise is stored on 32 bits (see
+/// Params::ksk_compact); shared by the evaluation keys and the conversion keys.
+inline bool ksk_compact_for(uint32_t base_log, uint32_t level, double noise_std) {
+  return base_log * level <= 24 && noise_std >= 0x1p-28;
+}
+
 struct Params {
   uint32_t lwe_dimension = 0;      // n
   uint32_t glwe_dimension = 0;     // k
@@ -34,7 +40,7 @@ struct Params {
   /// still an LWE instance with σ ≥ 16 modulo 2^32). Rounding is a public post-processing of the
   /// 64-bit key, so security is unchanged; it adds < 2^-40 of variance to the keyswitch output
   /// and halves the key's memory traffic.
-  bool ksk_compact() const { return ks_base_log * ks_level <= 24 && lwe_noise_std >= 0x1p-28; }
+  bool ksk_compact() const { return ksk_compact_for(ks_base_log, ks_level, lwe_noise_std); }
   size_t ksk_word_bytes() const { return ksk_compact() ? 4 : 8; }
   size_t ksk_len() const { return ksk_rows() * (size_t(lwe_dimension) + 1); }
   size_t bsk_rows() const { return size_t(lwe_dimension) * (glwe_dimension + 1) * pbs_level; }

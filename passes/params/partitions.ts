@@ -1,0 +1,519 @@
+// Multi-parameter optimization: the circuit's key classes (passes/params/classes.ts) are grouped
+// into partitions, each with its own parameter set (small key n, GLWE key k·N, BSK, KSK), so a few
+// 8-bit tables no longer make every 3-bit lookup pay N = 32768.
+//
+// A noise constraint reads a value that lives under the big key of partition A (the partition of
+// the value's class). A table (or exact-rounding bit) of partition B reads it after a keyswitch
+// to B's small key: A's own keyswitching key when A = B, else a *conversion* key big_A → small_B,
+// whose input dimension is k_A·N_A and whose noise is B's small-key noise:
+//   a·σ²_BR(A) + f·σ²_glwe(A) + k_A N_A·v_KS(β, ℓ, σ_n(B)) + σ²_MS(n_B, N_B) ≤ σ²_safe(p)
+// Decryptions read a·σ²_BR(A) + f·σ²_glwe(A) ≤ σ²_safe(p). The cost minimised is
+//   Σ_PBS count·pbsCost(B) + Σ_own keyswitches count·ksCost(n_B, k_B N_B) + Σ_conversions count·ksCost(n_B, k_A N_A)
+// (the cost model of noise.ts, in its units).
+//
+// Candidates: classes sorted by a difficulty key (bits read plus half the log2 of the norm: the
+// bits of noise headroom a read needs), distinct keys cut into at most MAX_PARTITIONS contiguous
+// groups. Each candidate is solved by coordinate descent: every partition first alone (cross
+// reads treated as its own), then each partition re-optimised exactly (the same exhaustive
+// search as the single-set optimizer) with the others fixed, including the conversion keys into
+// and out of it, until no partition changes. The single set is always a candidate, so the result
+// never costs more than one parameter set.
+import type { NoiseConstraint } from "./norms.js";
+import {
+  type CryptoParameters,
+  type Level,
+  SEARCH_SPACE,
+  allPairs,
+  isPbs,
+  ksLevels,
+  pbsLevels,
+} from "./optimizer.js";
+import {
+  errorProbability,
+  externalProductVariance,
+  keyswitchCost,
+  keyswitchVariance,
+  modulusSwitchVariance,
+  pbsCost,
+  safeVariance,
+  type NoiseParameters,
+} from "./noise.js";
+import { checkSecurity, minNoiseStd } from "./security.js";
+
+export const MAX_PARTITIONS = 3;
+/** A partitioning is kept only when it costs at most this fraction of the single set. */
+export const MIN_GAIN = 0.9;
+
+/** A conversion keyswitching key, big key of `from` → small key of `to`. */
+export interface ConversionParameters {
+  readonly from: number;
+  readonly to: number;
+  readonly ksBaseLog: number;
+  readonly ksLevel: number;
+  /** k·N of the source partition (the keyswitch's input dimension). */
+  readonly inputDimension: number;
+  /** σ of the target partition's small key (the conversion key's noise). */
+  readonly lweNoiseStd: number;
+  /** Keyswitches through this key per run. */
+  readonly count: number;
+}
+
+/** Where one constraint sits: the partition whose big key holds the value, and the reading PBS's. */
+export interface Placement {
+  readonly source: number;
+  /** undefined for decryptions. */
+  readonly reader: number | undefined;
+}
+
+export interface PartitionedParameters {
+  readonly partitions: readonly CryptoParameters[];
+  readonly conversions: readonly ConversionParameters[];
+  /** One per input constraint, same order. */
+  readonly placements: readonly Placement[];
+  /** Partition of each key class. */
+  readonly classPartition: readonly number[];
+  /** Σ count × cost under the chosen partitions, and under the best single set. */
+  readonly totalCost: number;
+  readonly singleCost: number;
+}
+
+/** A constraint with its key classes (source: the value's class; reader: the reading PBS's class). */
+export interface ClassedConstraint {
+  readonly constraint: NoiseConstraint;
+  readonly sourceClass: number;
+  /** undefined for decryptions. */
+  readonly readerClass: number | undefined;
+}
+
+interface Read {
+  src: number;
+  dst: number | undefined;
+  precision: number;
+  safe: number;
+  a: number;
+  f: number;
+  count: number;
+}
+
+interface PSet {
+  k: number;
+  N: number;
+  n: number;
+  pbs: Level;
+  ks: Level;
+}
+
+const kN = (s: PSet): number => s.k * s.N;
+const fresh = (s: PSet): number => minNoiseStd(kN(s)) ** 2;
+const br = (s: PSet): number => s.n * s.pbs.variance;
+
+/** Difficulty key of a read: bits plus half the log2 of the norm (integer, ≥ 0). */
+function readKey(c: NoiseConstraint): number {
+  return Math.ceil(c.precision + 0.5 * Math.log2(Math.max(1, c.norm2)) - 1e-9);
+}
+
+/** Smallest non-dominated keyswitch level at output dimension n meeting a per-coefficient budget. */
+function levelFor(n: number, perCoefficient: number): Level | undefined {
+  if (!(perCoefficient > 0)) return undefined;
+  return ksLevels(n).find((l) => l.variance <= perCoefficient);
+}
+
+/** The conversion level for reads src=A → dst=B under fixed sets (undefined: infeasible). */
+function conversionLevel(reads: readonly Read[], A: PSet, B: PSet): Level | undefined {
+  let budget = Infinity;
+  const ms = modulusSwitchVariance(B.n, B.N);
+  for (const r of reads) budget = Math.min(budget, r.safe - r.a * br(A) - r.f * fresh(A) - ms);
+  return levelFor(B.n, budget / kN(A));
+}
+
+interface Solved {
+  set: PSet;
+  cost: number;
+}
+
+/**
+ * Exact cheapest set for partition X with the other partitions fixed (`sets[A]` for A ≠ X);
+ * `isolated` treats every read into or out of X as X's own (the starting point).
+ */
+function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet | undefined)[], isolated: boolean, memo?: Map<string, Solved | undefined>): Solved | undefined {
+  if (memo) {
+    // The problem depends only on X's reads (by role) and the fixed sets they touch: candidate
+    // groupings that share a group and its neighbours share the answer.
+    const setKey = (s: PSet | undefined) => (s ? `${s.k},${s.N},${s.n},${s.pbs.baseLog},${s.pbs.level},${s.ks.baseLog},${s.ks.level}` : "-");
+    const parts: string[] = [];
+    for (const r of reads) {
+      let role: string;
+      if (r.dst === undefined) role = r.src === X ? "o" : "";
+      else if (r.dst === X) role = r.src === X || isolated ? "s" : `i${setKey(sets[r.src])}`;
+      else role = r.src === X && !isolated ? `x${setKey(sets[r.dst])}` : "";
+      if (role) parts.push(`${role}|${r.precision}|${r.a}|${r.f}|${r.count}|${r.safe}`);
+    }
+    const key = parts.sort().join(";");
+    if (memo.has(key)) return memo.get(key);
+    const out = solvePartition(X, reads, sets, isolated);
+    memo.set(key, out);
+    return out;
+  }
+  const own: Read[] = [];
+  const convIn = new Map<number, Read[]>();
+  const convOut = new Map<number, Read[]>();
+  const outs: Read[] = [];
+  for (const r of reads) {
+    if (r.dst === undefined) {
+      if (r.src === X) outs.push(r);
+    } else if (r.dst === X) {
+      if (r.src === X || isolated) own.push(r);
+      else convIn.set(r.src, [...(convIn.get(r.src) ?? []), r]);
+    } else if (r.src === X && !isolated) {
+      convOut.set(r.dst, [...(convOut.get(r.dst) ?? []), r]);
+    }
+  }
+  const pbsCount = [...own, ...[...convIn.values()].flat()].reduce((s, r) => s + r.count, 0);
+  const ownCount = own.reduce((s, r) => s + r.count, 0);
+  const maxBits = Math.max(1, ...own.map((r) => r.precision), ...[...convIn.values()].flat().map((r) => r.precision));
+  const inFixed = [...convIn].map(([A, rs]) => {
+    const s = sets[A]!;
+    return { s, rs: rs.map((r) => ({ r, v: r.a * br(s) + r.f * fresh(s) })), count: rs.reduce((x, r) => x + r.count, 0) };
+  });
+  const outFixed = [...convOut].map(([B, rs]) => {
+    const s = sets[B]!;
+    return { s, ms: modulusSwitchVariance(s.n, s.N), rs, count: rs.reduce((x, r) => x + r.count, 0) };
+  });
+  let best: Solved | undefined;
+  for (const [k, N] of allPairs()) {
+    const dim = k * N;
+    if (dim < SEARCH_SPACE.minLweDimension || N < 2 ** (maxBits + 1)) continue;
+    const fr = minNoiseStd(dim) ** 2;
+    const levels = pbsLevels(k, N);
+    if (levels.length === 0) continue;
+    if (outs.some((r) => r.f * fr > r.safe) || own.some((r) => r.f * fr >= r.safe)) continue;
+    if (outFixed.some((o) => o.rs.some((r) => r.f * fr + o.ms >= r.safe))) continue;
+    for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
+      if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level) >= best.cost) break;
+      const ms = modulusSwitchVariance(n, N);
+      for (const pbs of levels) {
+        const cP = pbsCount * pbsCost(n, k, N, pbs.level);
+        if (best && pbsCount > 0 && cP >= best.cost) break;
+        const b = n * pbs.variance;
+        if (outs.some((r) => r.a * b + r.f * fr > r.safe)) continue;
+        let cost = cP;
+        // The partition's own keyswitching key.
+        let ks: Level | undefined = ksLevels(n)[0];
+        if (own.length > 0) {
+          let budget = Infinity;
+          for (const r of own) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - ms);
+          ks = levelFor(n, budget / dim);
+          if (!ks) continue;
+          cost += ownCount * keyswitchCost(n, k, N, ks.level);
+        }
+        let ok = true;
+        for (const c of inFixed) {
+          let budget = Infinity;
+          for (const { r, v } of c.rs) budget = Math.min(budget, r.safe - v - ms);
+          const l = levelFor(n, budget / kN(c.s));
+          if (!l) {
+            ok = false;
+            break;
+          }
+          cost += c.count * keyswitchCost(n, c.s.k, c.s.N, l.level);
+        }
+        if (!ok) continue;
+        for (const o of outFixed) {
+          let budget = Infinity;
+          for (const r of o.rs) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - o.ms);
+          const l = levelFor(o.s.n, budget / dim);
+          if (!l) {
+            ok = false;
+            break;
+          }
+          cost += o.count * keyswitchCost(o.s.n, k, N, l.level);
+        }
+        if (!ok) continue;
+        if (!best || cost < best.cost) best = { set: { k, N, n, pbs, ks: ks! }, cost };
+      }
+    }
+  }
+  return best;
+}
+
+interface Evaluated {
+  cost: number;
+  conversions: Map<string, { from: number; to: number; level: Level; count: number }>;
+}
+
+/** Checks every read under fixed sets; total cost, or undefined when a read fails. */
+function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | undefined {
+  let cost = 0;
+  const pairs = new Map<string, Read[]>();
+  for (const r of reads) {
+    const A = sets[r.src]!;
+    if (r.dst === undefined) {
+      if (r.a * br(A) + r.f * fresh(A) > r.safe) return undefined;
+      continue;
+    }
+    const B = sets[r.dst]!;
+    cost += r.count * pbsCost(B.n, B.k, B.N, B.pbs.level);
+    if (r.src === r.dst) {
+      const v = r.a * br(A) + r.f * fresh(A) + keyswitchVariance(kN(A), B.ks.baseLog, B.ks.level, minNoiseStd(B.n)) + modulusSwitchVariance(B.n, B.N);
+      if (v > r.safe) return undefined;
+      cost += r.count * keyswitchCost(B.n, B.k, B.N, B.ks.level);
+    } else {
+      const key = `${r.src}>${r.dst}`;
+      pairs.set(key, [...(pairs.get(key) ?? []), r]);
+    }
+  }
+  const conversions = new Map<string, { from: number; to: number; level: Level; count: number }>();
+  for (const [key, rs] of pairs) {
+    const from = rs[0]!.src;
+    const to = rs[0]!.dst!;
+    const level = conversionLevel(rs, sets[from]!, sets[to]!);
+    if (!level) return undefined;
+    const count = rs.reduce((s, r) => s + r.count, 0);
+    cost += count * keyswitchCost(sets[to]!.n, sets[from]!.k, sets[from]!.N, level.level);
+    conversions.set(key, { from, to, level, count });
+  }
+  return { cost, conversions };
+}
+
+/**
+ * Drops reads implied by another with the same partitions and precision (no larger norm parts);
+ * their counts move to a kept read of the same pair, since costs only depend on the pair.
+ */
+function compact(reads: readonly Read[]): Read[] {
+  const groups = new Map<string, Read[]>();
+  for (const r of reads) {
+    const key = `${r.src}|${r.dst}|${r.precision}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const out: Read[] = [];
+  for (const g of groups.values()) {
+    g.sort((x, y) => y.a - x.a || y.f - x.f);
+    const kept: Read[] = [];
+    let dropped = 0;
+    let maxF = -1;
+    for (const r of g) {
+      if (r.f > maxF) {
+        kept.push({ ...r });
+        maxF = r.f;
+      } else dropped += r.count;
+    }
+    kept[0]!.count += dropped;
+    out.push(...kept);
+  }
+  return out;
+}
+
+/** Coordinate descent on one grouping; undefined when no feasible assignment was found. */
+function solveGrouping(reads: readonly Read[], P: number, memo: Map<string, Solved | undefined>): { sets: PSet[]; ev: Evaluated } | undefined {
+  const sets: (PSet | undefined)[] = new Array(P).fill(undefined);
+  for (let X = 0; X < P; X++) {
+    const s = solvePartition(X, reads, sets, true, memo);
+    if (!s) return undefined;
+    sets[X] = s.set;
+  }
+  let current = evaluate(reads, sets as PSet[]);
+  for (let round = 0; round < 4; round++) {
+    let changed = false;
+    for (let X = 0; X < P; X++) {
+      const s = solvePartition(X, reads, sets, false, memo);
+      if (!s) continue;
+      const trial = [...sets] as PSet[];
+      trial[X] = s.set;
+      const ev = evaluate(reads, trial);
+      if (ev && (!current || ev.cost < current.cost)) {
+        sets[X] = s.set;
+        current = ev;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return current ? { sets: sets as PSet[], ev: current } : undefined;
+}
+
+function toParams(s: PSet): NoiseParameters {
+  return {
+    lweDimension: s.n,
+    glweDimension: s.k,
+    polynomialSize: s.N,
+    pbsBaseLog: s.pbs.baseLog,
+    pbsLevel: s.pbs.level,
+    ksBaseLog: s.ks.baseLog,
+    ksLevel: s.ks.level,
+    lweNoiseStd: minNoiseStd(s.n),
+    glweNoiseStd: minNoiseStd(s.k * s.N),
+  };
+}
+
+export interface PartitionOptions {
+  /** Per-PBS error bound (already resolved). */
+  readonly pError: number;
+  /** The single-set optimum (always a candidate). */
+  readonly single: CryptoParameters;
+  readonly maxPartitions?: number;
+  /** TESTS: force this grouping (class → partition) instead of searching. */
+  readonly forceClassPartition?: readonly number[];
+}
+
+/**
+ * Chooses partitions and their sets. With fewer than two distinct difficulty keys (or a circuit
+ * without table reads) the single set is returned as one partition.
+ */
+export function choosePartitions(classed: readonly ClassedConstraint[], classCount: number, opts: PartitionOptions): PartitionedParameters {
+  const totalPbs = classed.reduce((s, c) => s + (isPbs(c.constraint) ? (c.constraint.count ?? 1) : 0), 0);
+  const singleCost = totalPbs * opts.single.cost;
+  const singleResult: PartitionedParameters = {
+    partitions: [opts.single],
+    conversions: [],
+    placements: classed.map((c) => ({ source: 0, reader: c.readerClass === undefined ? undefined : 0 })),
+    classPartition: new Array(classCount).fill(0),
+    totalCost: singleCost,
+    singleCost,
+  };
+  // Difficulty key of each class: its hardest read (PBS reads it performs, decryptions of it).
+  const key = new Array<number>(classCount).fill(0);
+  for (const c of classed) {
+    const cls = c.readerClass ?? c.sourceClass;
+    key[cls] = Math.max(key[cls]!, readKey(c.constraint));
+  }
+  const candidates: number[][] = [];
+  if (opts.forceClassPartition) {
+    candidates.push([...opts.forceClassPartition]);
+  } else {
+    if (totalPbs === 0) return singleResult;
+    const distinct = [...new Set(key)].sort((x, y) => x - y);
+    const maxP = Math.min(opts.maxPartitions ?? MAX_PARTITIONS, distinct.length);
+    // Cut points between sorted distinct keys: every way into 2..maxP contiguous groups.
+    const cuts = (from: number, left: number): number[][] => {
+      if (left === 0) return [[]];
+      const out: number[][] = [];
+      for (let i = from; i < distinct.length; i++) for (const rest of cuts(i + 1, left - 1)) out.push([i, ...rest]);
+      return out;
+    };
+    // Cut positions between distinct keys; beyond MAX_CUTS, evenly spaced ones (bounded work).
+    const positions = Array.from({ length: distinct.length - 1 }, (_, i) => i + 1);
+    const MAX_CUTS = 5;
+    const allowed = new Set(positions.length <= MAX_CUTS ? positions : Array.from({ length: MAX_CUTS }, (_, i) => positions[Math.round(((i + 1) * positions.length) / (MAX_CUTS + 1)) - 1]!));
+    for (let P = 2; P <= maxP; P++) {
+      for (const cs of cuts(1, P - 1).filter((c) => c.every((x) => allowed.has(x)))) {
+        const groupOf = (kk: number) => cs.filter((c) => distinct.indexOf(kk) >= c).length;
+        candidates.push(key.map(groupOf));
+      }
+    }
+  }
+  const reqOf = (c: NoiseConstraint) => ({
+    precision: c.precision,
+    safe: safeVariance(c.precision, opts.pError),
+    a: c.pbsNorm2 ?? c.norm2,
+    f: c.freshNorm2 ?? 0,
+    count: c.count ?? 1,
+  });
+  let best: { cp: number[]; sets: PSet[]; ev: Evaluated } | undefined;
+  const memo = new Map<string, Solved | undefined>();
+  for (const cp of candidates) {
+    const P = Math.max(...cp, 0) + 1;
+    let reads: Read[] = classed.map((c) => ({
+      src: cp[c.sourceClass]!,
+      dst: c.readerClass === undefined ? undefined : cp[c.readerClass]!,
+      ...reqOf(c.constraint),
+    }));
+    reads = compact(reads);
+    // Every partition must run PBS: one that only holds values would get a BSK for nothing.
+    if (new Set(reads.flatMap((r) => (r.dst === undefined ? [] : [r.dst]))).size !== P) continue;
+    const s = solveGrouping(reads, P, memo);
+    if (s && (!best || s.ev.cost < best.ev.cost)) best = { cp, ...s };
+  }
+  // Partitions add keys (and keygen time) the cost model does not count: they must save ≥ 10%.
+  if (!best || (!opts.forceClassPartition && !(best.ev.cost <= singleCost * MIN_GAIN))) return singleResult;
+
+  // Report: per partition, the set and its most demanding read (highest predicted p_error).
+  const { cp, sets, ev } = best;
+  const placements: Placement[] = classed.map((c) => ({ source: cp[c.sourceClass]!, reader: c.readerClass === undefined ? undefined : cp[c.readerClass]! }));
+  const params = sets.map(toParams);
+  for (const p of params) {
+    const sec = checkSecurity(p);
+    if (!sec.secure) throw new Error(`internal: partition optimizer produced an insecure set\n${sec.report}`);
+  }
+  const conversions: ConversionParameters[] = [...ev.conversions.values()]
+    .sort((x, y) => x.from - y.from || x.to - y.to)
+    .map((c) => ({
+      from: c.from,
+      to: c.to,
+      ksBaseLog: c.level.baseLog,
+      ksLevel: c.level.level,
+      inputDimension: params[c.from]!.glweDimension * params[c.from]!.polynomialSize,
+      lweNoiseStd: params[c.to]!.lweNoiseStd,
+      count: c.count,
+    }));
+  const probabilities = predictedErrors(classed.map((c) => c.constraint), placements, params, conversions);
+  const partitions: CryptoParameters[] = params.map((p, X) => {
+    let worst = { p: 0, c: undefined as NoiseConstraint | undefined };
+    classed.forEach((c, i) => {
+      const pl = placements[i]!;
+      if ((pl.reader ?? pl.source) !== X) return;
+      if (!worst.c || probabilities[i]! > worst.p) worst = { p: probabilities[i]!, c: c.constraint };
+    });
+    const lookups = classed.reduce((s, c, i) => s + (placements[i]!.reader === X ? (c.constraint.count ?? 1) : 0), 0);
+    return {
+      precision: worst.c?.precision ?? 1,
+      ...p,
+      maxNorm2: worst.c?.norm2 ?? 0,
+      pError: opts.pError,
+      // Cost of one lookup on the partition's own keys (keyswitch + PBS), as for a single set.
+      cost: lookups > 0 ? pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel) : 0,
+      pErrorPerPbs: worst.p,
+    };
+  });
+  return { partitions, conversions, placements, classPartition: cp, totalCost: ev.cost, singleCost };
+}
+
+/**
+ * The variance terms of a read under placed partitions: σ²_BR and σ²_glwe of the value's
+ * partition, the keyswitch into the reader's small key (its own KSK or the conversion key, input
+ * dimension k·N of the value's partition) and the reader's modulus switch (0 for decryptions).
+ * A read sees ν²_pbs·bootstrap + ν²_fresh·fresh + keyswitch + modulusSwitch.
+ */
+export function readTerms(
+  placement: Placement,
+  partitions: readonly NoiseParameters[],
+  conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
+): { bootstrap: number; fresh: number; keyswitch: number; modulusSwitch: number } {
+  const A = partitions[placement.source]!;
+  const bootstrap = A.lweDimension * externalProductVariance(A.glweDimension, A.polynomialSize, A.pbsBaseLog, A.pbsLevel, A.glweNoiseStd);
+  const fresh = A.glweNoiseStd ** 2;
+  if (placement.reader === undefined) return { bootstrap, fresh, keyswitch: 0, modulusSwitch: 0 };
+  const B = partitions[placement.reader]!;
+  let ks = { baseLog: B.ksBaseLog, level: B.ksLevel };
+  if (placement.reader !== placement.source) {
+    const conv = conversions.find((x) => x.from === placement.source && x.to === placement.reader);
+    if (!conv) throw new Error(`no conversion key from partition ${placement.source} to ${placement.reader}`);
+    ks = { baseLog: conv.ksBaseLog, level: conv.ksLevel };
+  }
+  return {
+    bootstrap,
+    fresh,
+    keyswitch: keyswitchVariance(A.glweDimension * A.polynomialSize, ks.baseLog, ks.level, B.lweNoiseStd),
+    modulusSwitch: modulusSwitchVariance(B.lweDimension, B.polynomialSize),
+  };
+}
+
+/** The variance a constraint reads under placed partitions (see {@link readTerms}). */
+export function readVariance(
+  c: NoiseConstraint,
+  placement: Placement,
+  partitions: readonly NoiseParameters[],
+  conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
+): number {
+  const t = readTerms(placement, partitions, conversions);
+  return (c.pbsNorm2 ?? c.norm2) * t.bootstrap + (c.freshNorm2 ?? 0) * t.fresh + t.keyswitch + t.modulusSwitch;
+}
+
+/** Predicted error probability of every constraint under placed partitions. */
+export function predictedErrors(
+  constraints: readonly NoiseConstraint[],
+  placements: readonly Placement[],
+  partitions: readonly NoiseParameters[],
+  conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
+): number[] {
+  return constraints.map((c, i) => errorProbability(c.precision, readVariance(c, placements[i]!, partitions, conversions)));
+}

@@ -1,0 +1,132 @@
+// Partitioned circuits run encrypted: optimizer (or a forced grouping) → annotations →
+// lower-to-tfhe → tfhe-params → key set with conversion keys → execution, equal to the simulation.
+import { describe, expect, it } from "vitest";
+import { type BatchTensor, OverflowError, simulate } from "../../backends/clear/index.js";
+import { TfheProgram } from "../../backends/tfhe/index.js";
+import { arrayAttr, intAttr } from "../../ir/attributes.js";
+import type { FuncOp, ModuleOp } from "../../ir/core.js";
+import { CompileError } from "../../ir/diagnostics.js";
+import { defaultRegistry } from "../../ir/dialects/index.js";
+import { printModule } from "../../ir/printer.js";
+import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
+import { verifyModule } from "../../ir/verifier.js";
+import { applyBitwidths } from "../../passes/bitwidth.js";
+import { lowerToTfhe } from "../../passes/lower_tfhe.js";
+import { annotatePartitions, checkSecurity, keyClasses, PARTITIONS_ATTR, partitionsFromModule } from "../../passes/params/index.js";
+import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
+import { defaultPassRegistry } from "../../passes/registry.js";
+import { roundFunc } from "../../passes/rounding.js";
+import { parametrizePartitionedTfhe, parametrizeTfhe } from "../../passes/tfhe_params.js";
+import { INSECURE_TEST_P2, TfheParameters } from "../../runtime/index.js";
+import { Gen, genGraph, prng } from "../clear/gen.js";
+import { batchOf, parse, parties, randomInts, runEncrypted } from "../tfhe/helpers.js";
+
+const table = (bits: number, f: (i: number) => number) => `dense<[${Array.from({ length: 2 ** bits }, (_, i) => f(i)).join(", ")}]> : tensor<${2 ** bits}xi64>`;
+
+/** A second tiny INSECURE set with another geometry (test-only, like INSECURE_TEST_P2). */
+const INSECURE_TEST_P2_N512 = new TfheParameters({
+  lweDimension: 80, glweDimension: 1, polynomialSize: 512, pbsBaseLog: 12, pbsLevel: 2, ksBaseLog: 4, ksLevel: 5,
+  lweNoiseStd: 2 ** -30, glweNoiseStd: 2 ** -50,
+}, "INSECURE_TEST_P2_N512");
+
+function lowered(m: ModuleOp, insecure: boolean): TfheProgram {
+  const v = verifyModule(m, defaultRegistry);
+  if (v.hasErrors()) throw new CompileError(v.diagnostics);
+  return TfheProgram.fromModule(parse(printModule(m), "lowered.mlir"), { allowInsecureParameters: insecure });
+}
+
+// 2-bit tables on 64 elements, one 5-bit table read of their sum: the optimizer's own choice is
+// two partitions (N = 512 for the 2-bit lookups, a larger N for the 5-bit one).
+const SMALL = `func.func @main(%x: tensor<64x!fhe.eint<2>>) -> (tensor<64x!fhe.eint<2>>, tensor<1x!fhe.eint<5>>) {
+  %a = fhe.apply_lookup_table %x {table = ${table(2, (i) => 3 - i)}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<2>>
+  %b = fhe.apply_lookup_table %a {table = ${table(2, (i) => (i === 0 ? 1 : 0))}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<5>>
+  %s = fhe.sum %b {axes = [0], keep_dims = true} : (tensor<64x!fhe.eint<5>>) -> tensor<1x!fhe.eint<5>>
+  %c = fhe.apply_lookup_table %s {table = ${table(5, (i) => 31 - i)}} : (tensor<1x!fhe.eint<5>>) -> tensor<1x!fhe.eint<5>>
+  %r = fhe.apply_lookup_table %a {table = ${table(2, (i) => i)}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<2>>
+  return %r, %c : tensor<64x!fhe.eint<2>>, tensor<1x!fhe.eint<5>>
+}`;
+
+describe("partitioned execution", () => {
+  it("a built graph compiled by crypto-params gets two secure partitions and runs encrypted, equal to the simulation", async () => {
+    const m = parse(SMALL);
+    runPipeline(m, parsePipeline("crypto-params{p-error=1e-12}", defaultPassRegistry), { registry: defaultRegistry });
+    const parts = partitionsFromModule(m);
+    expect(parts?.partitions.length).toBe(2);
+    expect(parts!.conversions.length).toBeGreaterThanOrEqual(1);
+    const sizes = parts!.partitions.map((p) => p.polynomialSize);
+    expect(Math.min(...sizes)).toBeLessThan(Math.max(...sizes));
+    for (const p of parts!.partitions) expect(checkSecurity(p).secure).toBe(true);
+    // The artifact path: printed, parsed back, lowered and parametrized from its own attributes.
+    const copy = parse(printModule(m), "annotated.mlir");
+    lowerToTfhe(copy);
+    parametrizeTfhe(copy);
+    const program = lowered(copy, false);
+    expect(program.partitions).toHaveLength(2);
+    expect(program.inputs[0]!.partition).toBeDefined();
+    const party = await parties(program);
+    const batch = 2;
+    const input = batchOf(batch, [64], randomInts(batch * 64, 0, 3, 5));
+    const out = await runEncrypted(party, [input]);
+    const sim = simulate(parse(SMALL).funcs[0]!, [input]);
+    out.forEach((o, i) => expect(Array.from(o.data)).toEqual(Array.from(sim[i]!.data)));
+  });
+
+  it("random graphs with their key classes spread over two INSECURE test partitions equal the simulation", async () => {
+    let compared = 0;
+    let conversions = 0;
+    for (let seed = 1; seed <= 60 && compared < 12; seed++) {
+      const { module, func, argRanges } = genGraph(seed + 7100, { width: 8, steps: 5 });
+      if (func.body.ops.some((o) => o.name === "fhe.round" && (o.attr("method") as { value: string }).value === "approximate")) continue;
+      applyBitwidths(func);
+      if (widest(func) > 4) roundFunc(func, { bits: 4, method: "exact" });
+      if (widest(func, true) > 4 || verifyModule(module, defaultRegistry).hasErrors()) continue;
+      const classes = keyClasses(func);
+      if (classes.count < 2) continue;
+      const inputs = randomInputs(func, argRanges, 3, seed);
+      let expected: BatchTensor[];
+      try {
+        expected = simulate(func, inputs);
+      } catch (e) {
+        if (e instanceof OverflowError) continue;
+        throw e;
+      }
+      const m = parse(printModule(module), "gen.mlir");
+      annotatePartitions(m.funcs[0]!, Array.from({ length: classes.count }, (_, c) => c % 2));
+      m.attributes.set(PARTITIONS_ATTR, arrayAttr([intAttr(0), intAttr(1)]));
+      lowerToTfhe(m);
+      parametrizePartitionedTfhe(m, [INSECURE_TEST_P2.raw(), INSECURE_TEST_P2_N512.raw()], [
+        { from: 0, to: 1, ksBaseLog: 4, ksLevel: 5 },
+        { from: 1, to: 0, ksBaseLog: 4, ksLevel: 5 },
+      ]);
+      const program = lowered(m, true);
+      conversions += program.func.body.ops.filter((o) => o.name === "tfhe.keyswitch" && (o.attr("from") as { value: number }).value !== (o.attr("to") as { value: number }).value).length;
+      const got = await runEncrypted(await parties(program), inputs);
+      got.forEach((g, i) => {
+        expect(Array.from(g.data, (v) => v + 0), `seed ${seed + 7100} output ${i}\n${printModule(m)}`).toEqual(Array.from(expected[i]!.data, (v) => v + 0));
+      });
+      compared++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(8);
+    expect(conversions).toBeGreaterThan(0);
+  });
+});
+
+function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
+  const g = new Gen(prng(seed));
+  return func.args.map((_, i) => {
+    const shape = shapeOf(func.args[i]!.type) as number[];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const [lo, hi] = ranges[i]!;
+    const data = new Float64Array(n * batch);
+    for (let s = 0; s < batch; s++) for (let j = 0; j < n; j++) data[s * n + j] = s === 0 ? lo : s === 1 ? hi : g.int(lo, hi);
+    return { batch, shape, data };
+  });
+}
+
+const widest = (func: FuncOp, withCasts = false): number =>
+  Math.max(
+    0,
+    ...func.body.ops
+      .filter((o) => o.name.includes("lookup_table") || (withCasts && (o.name === "fhe.to_signed" || o.name === "fhe.to_unsigned")))
+      .map((o) => (elementOf(o.operands[0]!.type) as EncryptedIntType).width),
+  );
