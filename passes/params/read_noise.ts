@@ -79,12 +79,15 @@ export function annotateReadNoise(
     const n = v && elementNorms.get(v);
     if (!v || !n) continue;
     const source = homes?.get(v) ?? 0;
-    const reader = readerPartition(op, v) ?? source;
+    // A rounding that only the function's results read is read by decryption: no keyswitch, no
+    // modulus switch, and the client rounds the phase itself (no rotation offset).
+    const decrypted = op.name === "fhe.round" && v.uses.every((u) => u.op.name === "func.return");
+    const reader = decrypted ? undefined : (readerPartition(op, v) ?? source);
     const t = readTerms({ source, reader }, partitions, conversions);
     const std = new Float64Array(n.pbs.length);
     for (let e = 0; e < std.length; e++) std[e] = Math.sqrt(n.pbs[e]! * t.bootstrap + n.fresh[e]! * t.fresh + t.keyswitch + t.modulusSwitch);
     op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));
-    op.attributes.set(READ_OFFSET_ATTR, floatAttr(2 ** (readBits(op, v) - 1) / partitions[reader]!.polynomialSize));
+    op.attributes.set(READ_OFFSET_ATTR, floatAttr(reader === undefined ? 0 : 2 ** (readBits(op, v) - 1) / partitions[reader]!.polynomialSize));
     count++;
   }
   return count;
