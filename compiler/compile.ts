@@ -44,6 +44,8 @@ export interface CompileOptions {
   readonly globalPError?: number;
   /** Round function outputs wider than this many bits before the client decrypts them (default 12, 0: off). */
   readonly outputRoundingBits?: number;
+  /** At most this many parameter partitions (default 3; 1: one set for the whole circuit). */
+  readonly maxPartitions?: number;
   /** Choose the TFHE parameter set (default true; false: quantized circuit only, for simulation). */
   readonly cryptoParameters?: boolean;
   readonly symmetricWeights?: boolean;
@@ -199,7 +201,13 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   }
   late.push(step("bitwidth"), step("canonicalize"));
   if (options.cryptoParameters ?? true) {
-    late.push(step("crypto-params", { "p-error": options.globalPError === undefined ? pError : 0, "global-p-error": options.globalPError ?? 0 }));
+    late.push(
+      step("crypto-params", {
+        "p-error": options.globalPError === undefined ? pError : 0,
+        "global-p-error": options.globalPError ?? 0,
+        ...(options.maxPartitions !== undefined ? { "max-partitions": options.maxPartitions } : {}),
+      }),
+    );
   }
   run(late);
   if (options.bounds === "calibration") {

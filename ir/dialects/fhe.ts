@@ -525,12 +525,12 @@ export const rescale = defineOp({
   },
   examples: {
     ok: `func.func @window(%x: tensor<4x!fhe.esint<12>>) -> tensor<4x${E(4)}> {
-  %0 = fhe.rescale %x {offset = dense<-40> : tensor<1xi64>, shift = dense<3> : tensor<1xi64>} : (tensor<4x!fhe.esint<12>>) -> tensor<4x${E(4)}>
+  %0 = fhe.rescale %x {offset = dense<[-40]> : tensor<1xi64>, shift = dense<[3]> : tensor<1xi64>} : (tensor<4x!fhe.esint<12>>) -> tensor<4x${E(4)}>
   return %0 : tensor<4x${E(4)}>
 }`,
     error: {
       text: `func.func @window(%x: tensor<4x!fhe.esint<12>>) -> tensor<4x!fhe.esint<4>> {
-  %0 = fhe.rescale %x {offset = dense<-40> : tensor<1xi64>, shift = dense<3> : tensor<1xi64>} : (tensor<4x!fhe.esint<12>>) -> tensor<4x!fhe.esint<4>>
+  %0 = fhe.rescale %x {offset = dense<[-40]> : tensor<1xi64>, shift = dense<[3]> : tensor<1xi64>} : (tensor<4x!fhe.esint<12>>) -> tensor<4x!fhe.esint<4>>
   return %0 : tensor<4x!fhe.esint<4>>
 }`,
       message: "the window index is unsigned",

@@ -93,7 +93,7 @@ describe("gemm_tree (Hummingbird GEMM decision tree on iris)", () => {
   }
 
   it("PBS per sample: approximate rounding is free, exact rounding adds one PBS per removed bit", () => {
-    const approx = compile(f.model, { calibration: f.calib, cryptoParameters: false });
+    const approx = compile(f.model, { calibration: f.calib, roundingThresholdBits: { bits: 8, method: "approximate" }, cryptoParameters: false });
     const exact = compile(f.model, { calibration: f.calib, roundingThresholdBits: { bits: 8, method: "exact" }, cryptoParameters: false });
     expect(approx.info().lookupsPerSample).toBe(13);
     const round = exact.func.body.ops.find((o) => o.name === "fhe.round")!;

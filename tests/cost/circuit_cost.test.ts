@@ -18,7 +18,8 @@ let circuit: FheCircuit;
 
 beforeAll(() => {
   const f = loadFixture("mlp");
-  circuit = compile(f.model, { calibration: [f.calib], roundingThresholdBits: 8 });
+  // One parameter set: this file checks the arithmetic of one set (partitions: tests/params).
+  circuit = compile(f.model, { calibration: [f.calib], roundingThresholdBits: 8, maxPartitions: 1 });
 });
 
 describe("circuit cost", () => {
