@@ -194,9 +194,10 @@ export class FheCircuit {
     // disable: the quantized model exactly (no table errors, approximate-rounding ties round up);
     // simulate: what FHE may compute (table errors at p_error, ties either way).
     const simulate = fhe === "simulate";
-    // With windows, a value outside its window is read modulo the window (as in FHE): what follows
-    // may leave its static type, so overflows are recorded rather than thrown.
-    const windowed = this.func.body.ops.some((op) => op.name === "fhe.rescale");
+    // With windows, a value outside its window is read modulo the window (as in FHE), and a noisy
+    // read may land one step past its type's range (as in FHE): what follows may leave its static
+    // type, so overflows are then recorded rather than thrown.
+    const windowed = simulate || this.func.body.ops.some((op) => op.name === "fhe.rescale");
     return simulateWithStats(this.func, qs, {
       pError: simulate ? this.pError : 0,
       approximateTies: simulate ? "random" : "up",

@@ -104,9 +104,10 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
   const codes = new FheCircuit(module, 0).quantizeInputs(calibration);
   const ranges = collectElementRanges(func, codes);
   const rangesPerSite: (ElementRanges | undefined)[] = sites.map((s) => ranges.get(s.source));
-  // Candidates are judged as FHE will run them: every approximate read drawn with the largest
-  // noise the parameter search may allow there (κσ = half a step at the circuit's p_error), over
-  // a few seeds, so that the widths chosen keep accuracy in FHE and not only in the exact circuit.
+  // Candidates are judged as FHE will run them: every approximate read drawn with noise of half
+  // a step / κ at the circuit's p_error (the parameter search allows up to twice that, one step
+  // / κ, but the reads that do not set a partition's parameters get less), over a few seeds, so
+  // that the widths chosen keep accuracy in FHE and not only in the exact circuit.
   const stepStd = 0.5 / kappa(opts.pError);
   const evaluate = (bits: readonly number[]): number => {
     const clone = cloneModule(module);

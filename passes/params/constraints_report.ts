@@ -6,7 +6,7 @@ import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf } from "../../ir/types.js";
 import { PBS_OPS } from "./classes.js";
 import { errorProbability } from "./noise.js";
-import { analyzeNorms, type NoiseConstraint } from "./norms.js";
+import { analyzeNorms, type NoiseConstraint, noiseBits } from "./norms.js";
 import type { CryptoParameters } from "./optimizer.js";
 import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR } from "./pass.js";
 import { type ConversionParameters, type Placement, readVariance } from "./partitions.js";
@@ -20,6 +20,8 @@ export interface ConstraintEntry {
   readonly partition: number;
   /** Bits read. */
   readonly inputPrecision: number;
+  /** Bits the noise must resolve: inputPrecision, or one less for reads of approximately rounded values. */
+  readonly noisePrecision: number;
   /** ν² split into PBS-output units (σ²_BR of the value's partition) and fresh-encryption units (σ²_glwe). */
   readonly pbsNorm2: number;
   readonly freshNorm2: number;
@@ -78,10 +80,11 @@ export function constraintReport(
       location: c.reader ? location(c.reader) : "?",
       partition: pl.reader ?? pl.source,
       inputPrecision: c.precision,
+      noisePrecision: noiseBits(c),
       pbsNorm2: c.pbsNorm2 ?? c.norm2,
       freshNorm2: c.freshNorm2 ?? 0,
       count: c.count ?? 1,
-      pError: errorProbability(c.precision, readVariance(c, pl, partitions, conversions)),
+      pError: errorProbability(noiseBits(c), readVariance(c, pl, partitions, conversions)),
     };
     if (pl.reader === undefined || pl.reader === pl.source) return entry;
     const conv = conversions.find((x) => x.from === pl.source && x.to === pl.reader)!;

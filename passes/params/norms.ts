@@ -64,6 +64,13 @@ export interface NoiseConstraint {
   readonly loc?: Location;
   /** Human description ("table input", "bit 2 of exact rounding", "output #0 of @main"). */
   readonly description?: string;
+  /**
+   * Bits the noise must resolve, when fewer than `precision`: a table reading an approximately
+   * rounded value (an `fhe.round` or `fhe.rescale` window) already accepts a result one step off
+   * near a tie, so its bound is "never more than one step off" — the noise of a read one bit
+   * narrower (`precision − 1`, at least 1). Default `precision`.
+   */
+  readonly noisePrecision?: number;
   /** The reading operation and the encrypted value it reads (partitioning follows them). */
   readonly reader?: Operation;
   readonly value?: Value;
@@ -94,6 +101,22 @@ interface Noise {
 }
 
 const isEnc = (v: Value): boolean => elementOf(v.type).kind === "eint";
+
+const MOVE_OPS = new Set(["fhe.reshape", "fhe.transpose", "fhe.slice", "fhe.gather", "fhe.concat", "fhe.pad"]);
+
+/** Whether a table input is the result of approximate rounding (through data movement). */
+function readsApproximate(v: Value): boolean {
+  const def = v.definingOp;
+  if (!def) return false;
+  if (def.name === "fhe.rescale") return true;
+  if (def.name === "fhe.round") return (def.attr("method") as { value: string }).value === "approximate";
+  return MOVE_OPS.has(def.name) && def.operands.length > 0 && def.operands.every((o) => !isEnc(o) || readsApproximate(o));
+}
+
+/** Bits the noise of a constraint's read must resolve (see NoiseConstraint.noisePrecision). */
+export function noiseBits(c: Pick<NoiseConstraint, "precision" | "noisePrecision">): number {
+  return c.noisePrecision ?? c.precision;
+}
 const widthOf = (v: Value): number => (elementOf(v.type) as { width: number }).width;
 const shape = (v: Value): number[] => shapeOf(v.type) as number[];
 
@@ -382,6 +405,7 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
         constraints.push({
           kind: "table",
           precision: widthOf(input),
+          ...(readsApproximate(input) ? { noisePrecision: Math.max(1, widthOf(input) - 1) } : {}),
           norm2: n.norm2,
           pbsNorm2: n.pbsNorm2,
           freshNorm2: n.freshNorm2,

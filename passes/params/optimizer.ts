@@ -14,7 +14,7 @@
 //   sufficient ℓ_KS is taken.
 // The result is the exact optimum of the model over the whole space (not an approximation).
 import { fail } from "../../ir/diagnostics.js";
-import type { NoiseConstraint } from "./norms.js";
+import { type NoiseConstraint, noiseBits } from "./norms.js";
 import {
   errorProbability,
   externalProductVariance,
@@ -115,7 +115,7 @@ function toReqs(constraints: readonly NoiseConstraint[], pError: number, linear:
     // Without any PBS in the circuit every unit of noise is a fresh encryption.
     const a = linear ? 0 : (c.pbsNorm2 ?? c.norm2);
     const f = linear ? Math.max(c.norm2, c.freshNorm2 ?? 0) : (c.freshNorm2 ?? 0);
-    return { pbs: isPbs(c), precision: c.precision, safe: safeVariance(c.precision, pError), a, f, src: c };
+    return { pbs: isPbs(c), precision: c.precision, safe: safeVariance(noiseBits(c), pError), a, f, src: c };
   });
 }
 
@@ -123,7 +123,7 @@ function toReqs(constraints: readonly NoiseConstraint[], pError: number, linear:
 function reduce(reqs: readonly Req[]): Req[] {
   const groups = new Map<string, Req[]>();
   for (const r of reqs) {
-    const key = `${r.pbs}:${r.precision}`;
+    const key = `${r.pbs}:${r.precision}:${r.safe}`;
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
@@ -377,7 +377,7 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
   let worst: { p: number; c: NoiseConstraint | undefined } = { p: 0, c: undefined };
   for (const r of reqs) {
     const v = r.a * t.bootstrap + r.f * t.fresh + (r.pbs ? t.keyswitch + t.modulusSwitch : 0);
-    const p = errorProbability(r.precision, v);
+    const p = errorProbability(noiseBits(r.src), v);
     if (!worst.c || p > worst.p) worst = { p, c: r.src };
   }
   return {
@@ -398,6 +398,6 @@ export function constraintErrorProbabilities(
   const linear = !constraints.some(isPbs);
   const t = noiseTerms(params);
   return toReqs(constraints, 0.5, linear).map((r) =>
-    errorProbability(r.precision, r.a * t.bootstrap + r.f * t.fresh + (r.pbs ? t.keyswitch + t.modulusSwitch : 0)),
+    errorProbability(noiseBits(r.src), r.a * t.bootstrap + r.f * t.fresh + (r.pbs ? t.keyswitch + t.modulusSwitch : 0)),
   );
 }

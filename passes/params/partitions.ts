@@ -18,7 +18,7 @@
 // search as the single-set optimizer) with the others fixed, including the conversion keys into
 // and out of it, until no partition changes. The single set is always a candidate, so the result
 // never costs more than one parameter set.
-import type { NoiseConstraint } from "./norms.js";
+import { type NoiseConstraint, noiseBits } from "./norms.js";
 import {
   type CryptoParameters,
   type Level,
@@ -282,7 +282,7 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | un
 function compact(reads: readonly Read[]): Read[] {
   const groups = new Map<string, Read[]>();
   for (const r of reads) {
-    const key = `${r.src}|${r.dst}|${r.precision}`;
+    const key = `${r.src}|${r.dst}|${r.precision}|${r.safe}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const out: Read[] = [];
@@ -403,7 +403,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
   }
   const reqOf = (c: NoiseConstraint) => ({
     precision: c.precision,
-    safe: safeVariance(c.precision, opts.pError),
+    safe: safeVariance(noiseBits(c), opts.pError),
     a: c.pbsNorm2 ?? c.norm2,
     f: c.freshNorm2 ?? 0,
     count: c.count ?? 1,
@@ -515,5 +515,5 @@ export function predictedErrors(
   partitions: readonly NoiseParameters[],
   conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
 ): number[] {
-  return constraints.map((c, i) => errorProbability(c.precision, readVariance(c, placements[i]!, partitions, conversions)));
+  return constraints.map((c, i) => errorProbability(noiseBits(c), readVariance(c, placements[i]!, partitions, conversions)));
 }

@@ -18,7 +18,7 @@ interface Part {
   keySizes: { total: number };
 }
 interface Entry {
-  op: string; location: string; partition: number; inputPrecision: number; pbsNorm2: number; freshNorm2: number; pError: number; kind: string;
+  op: string; location: string; partition: number; inputPrecision: number; noisePrecision: number; pbsNorm2: number; freshNorm2: number; pError: number; kind: string;
   keyswitch?: { from: number; inputDimension: number; ksBaseLog: number; ksLevel: number; lweNoiseStd: number };
 }
 
@@ -56,7 +56,7 @@ describe("fhec info --json with partitions", () => {
         const ks = t.keyswitch ?? { inputDimension: A.glweDimension * A.polynomialSize, ksBaseLog: B.ksBaseLog, ksLevel: B.ksLevel, lweNoiseStd: B.lweNoiseStd };
         v += keyswitchVariance(ks.inputDimension, ks.ksBaseLog, ks.ksLevel, ks.lweNoiseStd) + modulusSwitchVariance(B.lweDimension, B.polynomialSize);
       }
-      const p = errorProbability(t.inputPrecision, v);
+      const p = errorProbability(t.noisePrecision, v);
       expect(Math.abs(p - t.pError)).toBeLessThanOrEqual(1e-12 * Math.max(p, 1e-300) + 1e-300);
       // Every read meets the bound the sets were chosen for.
       expect(t.pError).toBeLessThanOrEqual(B.pError * (1 + 1e-9));
