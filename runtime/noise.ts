@@ -1,4 +1,4 @@
-// Noise model of DESIGN.md §6 (variances normalised by q², q = 2^64; B = 2^β, ℓ levels).
+// Noise model of docs/tfhe.md (variances normalised by q², q = 2^64; B = 2^β, ℓ levels).
 // Pure functions, shared by the runtime tests and the parameter optimizer.
 
 /** q² = 2^128 (exactly representable as a double). */
@@ -109,7 +109,7 @@ export function predictedPError(p: NoiseParams, precision: number, nu: number): 
   return pbsErrorProbability(precision, Math.sqrt(tableLookupInputVariance(p, nu)));
 }
 
-/** Cost per PBS + keyswitch (DESIGN §6 model, arbitrary units). */
+/** Cost per PBS + keyswitch (model of docs/tfhe.md, arbitrary units). */
 export function pbsCost(p: NoiseParams): number {
   const { lweDimension: n, glweDimension: k, polynomialSize: N, pbsLevel: l } = p;
   const logN = Math.log2(N);

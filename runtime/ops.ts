@@ -1,5 +1,5 @@
 // Linear operations on ciphertext tensors with clear integers (server side, no keys needed).
-// Results keep the input's key and parameters; noise grows as the DESIGN §6 MANP rules say.
+// Results keep the input's key and parameters; noise grows as the MANP (docs/tfhe.md) rules say.
 import { LweCiphertextTensor, shapeSize } from "./ciphertext.js";
 import { encode } from "./encoding.js";
 import { native } from "./native.js";

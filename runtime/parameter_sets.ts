@@ -25,7 +25,7 @@ export const CONCRETE_P5 = onCurve("CONCRETE_P5", 783, 1, 2048, 23, 1, 3, 5);
 export const CONCRETE_P8 = onCurve("CONCRETE_P8", 1006, 1, 16384, 15, 2, 4, 5);
 
 /**
- * Sets derived with the DESIGN §6 model (cheapest by the cost model meeting p_error ≤ 2^-40 at
+ * Sets derived with the model of docs/tfhe.md (cheapest by the cost model meeting p_error ≤ 2^-40 at
  * ν = 1; see tests/runtime/parameters.test.ts, which re-checks curve and correctness).
  */
 export const FHEC_P1 = onCurve("FHEC_P1", 604, 3, 512, 18, 1, 2, 5);
@@ -42,7 +42,7 @@ export const FHEC_P7 = onCurve("FHEC_P7", 915, 1, 8192, 22, 1, 3, 6);
 export const GATE_N630 = onCurve("GATE_N630", 630, 1, 1024, 6, 3, 2, 7);
 
 /** The per-PBS error probability each secure set was chosen for (ν = 1). */
-export const DESIGN_P_ERROR: Readonly<Record<string, number>> = Object.freeze({
+export const TARGET_P_ERROR: Readonly<Record<string, number>> = Object.freeze({
   CONCRETE_P4: 6.3e-5,
   CONCRETE_P5: 6.3e-5,
   CONCRETE_P8: 6.3e-5,

@@ -21,7 +21,7 @@
 //   is right while |noise·2^(P−i)| < 2^62 (a quarter of the torus). y_{i+1} = y_i + (PBS output)
 //   − 2^i, so before read i the ciphertext carries ν²_in + i units. Exactly:
 //     4^(P−i)·(ν²_in + i)·σ² + σ²_KS + σ²_MS ≤ (2^−2/κ)²,
-//   recorded as the brief's equivalent "precision 1, ν²_i = (ν²_in + i)·4^(P−1−i)" (for i = 0:
+//   recorded as the equivalent "precision 1, ν²_i = (ν²_in + i)·4^(P−1−i)" (for i = 0:
 //   ν²·4^(P−1) at precision 1): identical on the ciphertext's own noise, and 4× stricter on the
 //   keyswitch and modulus-switch terms (sound, and keeps every constraint a ≥ 1-bit read).
 //   EXACT_ROUND_EXTRA_SHIFT = 1 gives the model of the earlier uncentred read (tolerance q/8).

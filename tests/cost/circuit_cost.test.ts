@@ -1,4 +1,4 @@
-// Cost reporting on a real circuit (the mlp fixture at 8-bit tables, N = 32768, keys of GiB; no
+// Cost reporting on a real circuit (the mlp fixture at 8-bit tables, N ≥ 16384, keys of GiB; no
 // key is generated: everything here is arithmetic): latency per sample follows the lowered
 // program's table ops, bytes per sample its encrypted inputs and outputs, and the memory warning
 // fires on a machine too small for the keys, naming the options that shrink them.
@@ -26,7 +26,7 @@ describe("circuit cost", () => {
   it("reports the runtime's key sizes and ciphertext bytes per sample", () => {
     const info = circuit.info({ timeModel: MODEL, threads: 2 });
     const p = info.parameters!;
-    expect(p.polynomialSize).toBe(32768);
+    expect(p.polynomialSize).toBeGreaterThanOrEqual(16384);
     expect(info.keySizes!.total).toBe(evaluationKeySize(p).inMemory);
     expect(info.keySizes!.totalSeeded).toBe(seededEvaluationKeySize(p).serialized);
     const values = (shapes: readonly (readonly number[])[]) => shapes.reduce((s, sh) => s + sh.filter((d) => d > 0).reduce((a, b) => a * b, 1), 0);

@@ -122,7 +122,7 @@ describe("noise formulas agree with runtime/noise.ts", () => {
         const v = tableInputVariance(s, 1);
         expect(rel(errorProbability(p, v), rt.predictedPError(s, p, 1))).toBeLessThan(1e-9);
       }
-      // runtime's pbsCost uses the literal DESIGN keyswitch term (one operation per key word).
+      // runtime's pbsCost uses the literal keyswitch term of docs/tfhe.md (one operation per key word).
       const design = pbsCost(s.lweDimension, s.glweDimension, s.polynomialSize, s.pbsLevel) + keyswitchWordCost(s.lweDimension, s.glweDimension, s.polynomialSize, s.ksLevel);
       expect(design).toBe(rt.pbsCost(s));
       // The optimizer's keyswitch count is ≈ 2× that term (multiply and add per key word).

@@ -180,7 +180,7 @@ describe("norm analysis", () => {
   return %2 : tensor<2x!fhe.eint<2>>
 }`);
     const a = analyzeNorms(f);
-    // x + x counts the same input twice in ν² (DESIGN's MANP: ν_a² + ν_b²), a sound bound here.
+    // x + x counts the same input twice in ν² (MANP: ν_a² + ν_b²), a sound bound here.
     expect(norm2(a, resultOf(f, 0))).toBe(2);
     // The sign cast is lowered to a table lookup (the padding bit changes): a constraint, ν² = 1 after.
     expect(norm2(a, resultOf(f, 1))).toBe(1);

@@ -1,4 +1,4 @@
-// Measured noise against the DESIGN §6 model (factor 2, ≥ 1000 samples).
+// Measured noise against the model of docs/tfhe.md (factor 2, ≥ 1000 samples).
 import { randomInt } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import * as rt from "../../runtime/index.js";
 import {
-  checkSecurity, CONCRETE_P4, CONCRETE_P5, CONCRETE_P8, DESIGN_P_ERROR, GATE_N630, INSECURE_TEST_P2, minLog2NoiseStd,
+  checkSecurity, CONCRETE_P4, CONCRETE_P5, CONCRETE_P8, TARGET_P_ERROR, GATE_N630, INSECURE_TEST_P2, minLog2NoiseStd,
   noise, parametersForPrecision, SECURE_PARAMETER_SETS, TfheParameters,
 } from "../../runtime/index.js";
 
@@ -62,9 +62,9 @@ describe("published parameter sets", () => {
     expect(() => parametersForPrecision(9)).toThrow(/no parameter set/);
   });
 
-  it("each set meets its design p_error at its precision under the DESIGN §6 model (ν = 1)", () => {
+  it("each set meets its design p_error at its precision under the model of docs/tfhe.md (ν = 1)", () => {
     for (const [prec, p] of Object.entries(SECURE_PARAMETER_SETS)) {
-      const target = DESIGN_P_ERROR[p.name!]!;
+      const target = TARGET_P_ERROR[p.name!]!;
       expect(target).toBeDefined();
       // Concrete's sets are optimised to the bound; allow 2% slack for their rounding of n.
       expect(noise.predictedPError(p, Number(prec), 1)).toBeLessThan(target * 1.02);

@@ -2,7 +2,7 @@
 import { randomInt } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
-  ClientKey, DESIGN_P_ERROR, lookupTables, parametersForPrecision, runtimeInfo, type EvaluationKeys, type LookupTables,
+  ClientKey, TARGET_P_ERROR, lookupTables, parametersForPrecision, runtimeInfo, type EvaluationKeys, type LookupTables,
   type TfheParameters,
 } from "../../runtime/index.js";
 
@@ -21,7 +21,7 @@ async function expectLookups(params: TfheParameters, precision: number, client: 
   messages: number[], tables: LookupTables, got: number[], want: number[]): Promise<void> {
   const misses = got.map((g, i) => (g === want[i] ? -1 : i)).filter((i) => i >= 0);
   if (misses.length === 0) return;
-  const designed = DESIGN_P_ERROR[params.name!]!;
+  const designed = TARGET_P_ERROR[params.name!]!;
   expect(designed > 1e-9 && misses.length <= 1, `${misses.length} wrong lookups (${params.name}, designed p_error ${designed})`)
     .toBe(true);
   const retry = client.encrypt(misses.map((i) => messages[i]!), precision);
