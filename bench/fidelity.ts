@@ -1,0 +1,64 @@
+// `npm run bench -- fidelity [--samples N] [--seeds S] [--models a,b]`: does `simulate` predict
+// FHE? Per fixture at default options: FHE on N test samples; the fraction of output elements
+// where FHE differs from the exact circuit (`disable`) next to the same fraction for `simulate`
+// over S seeds (mean, sd, 95% range), and FHE accuracy next to the simulated accuracy's 95% range.
+// Prints a markdown table, writes bench/out/fidelity.json.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { cpus } from "node:os";
+import { compile } from "../compiler/compile.js";
+import { readNpy } from "../compiler/data/npy.js";
+import { serializeClientSpec } from "../compiler/deploy/artifacts.js";
+import { FheModelClient } from "../compiler/deploy/client.js";
+import { FheModelServer } from "../compiler/deploy/server.js";
+import { fidelityReport } from "../compiler/fidelity.js";
+import type { NDArray } from "../ir/tensor.js";
+import { fixture, markdownTable, writeJson } from "./fixtures.js";
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function take(x: NDArray, n: number): NDArray {
+  const per = x.data.length / x.shape[0]!;
+  return { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, n * per) };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const samples = Number(arg(args, "samples") ?? 100);
+  const seeds = Number(arg(args, "seeds") ?? 20);
+  const models = (arg(args, "models") ?? "mlp,cnn_avgpool").split(",");
+  const rows: (string | number)[][] = [];
+  const json: Record<string, unknown>[] = [];
+  for (const name of models) {
+    const f = fixture(name);
+    const labels = readNpy(readFileSync(join(dirname(f.model), "y_test.npy"))).data;
+    const n = Math.min(samples, f.x.shape[0]!);
+    const x = take(f.x, n);
+    const circuit = compile(f.model, { calibration: f.calib });
+    const server = new FheModelServer(circuit);
+    const client = FheModelClient.load(serializeClientSpec(server.clientSpec()));
+    const keys = await client.generateKeys();
+    const fhe = client.decrypt(await server.run(keys.evaluationKeys, client.encrypt(x)))[0]!;
+    const r = fidelityReport(circuit, x, fhe, { seeds, labels: labels.subarray(0, n) });
+    const fmt = (v: number) => v.toFixed(4);
+    const row = {
+      model: name,
+      samples: n,
+      seeds,
+      fheMismatch: fmt(r.fheMismatch),
+      simulatedMismatch: `${fmt(r.simulatedMismatch.mean)} ± ${fmt(r.simulatedMismatch.sd)} [${fmt(r.simulatedMismatch.low)}, ${fmt(r.simulatedMismatch.high)}]`,
+      mismatchWithin3Sd: Math.abs(r.fheMismatch - r.simulatedMismatch.mean) <= 3 * r.simulatedMismatch.sd ? "yes" : "no",
+      fheAccuracy: r.fheAccuracy!.toFixed(3),
+      simulatedAccuracy: `${r.simulatedAccuracy!.mean.toFixed(3)} [${r.simulatedAccuracy!.low.toFixed(3)}, ${r.simulatedAccuracy!.high.toFixed(3)}]`,
+      accuracyInside95: r.fheAccuracy! >= r.simulatedAccuracy!.low && r.fheAccuracy! <= r.simulatedAccuracy!.high ? "yes" : "no",
+    };
+    console.error(`  ${name}: ${JSON.stringify(row)}`);
+    json.push({ ...row, report: r });
+    rows.push(Object.values(row));
+  }
+  console.log(`\nsimulate vs FHE at default options (${cpus()[0]?.model ?? "?"}, ${cpus().length} cores)\n`);
+  console.log(markdownTable(["model", "samples", "seeds", "FHE ≠ disable (elements)", "simulate ≠ disable: mean ± sd [95%]", "within 3 sd", "FHE acc", "simulated acc [95%]", "inside"], rows));
+  console.log(`\nwrote ${writeJson("fidelity", { results: json })}`);
+}
