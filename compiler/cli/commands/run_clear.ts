@@ -1,6 +1,7 @@
 // `fhec simulate` and `fhec predict`: run a compiled circuit on float inputs, in the clear or
 // (predict --fhe execute) encrypted in one process.
 import { FheCircuit, type FheMode } from "../../circuit.js";
+import { formatLocation } from "../../../ir/diagnostics.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { circuitInputs, writeOutputs } from "../circuit_io.js";
 import { progressBar } from "../progress.js";
@@ -10,6 +11,12 @@ function summaryLine(shape: readonly number[], data: Float64Array): string {
   return `[${shape.join(", ")}] = [${head}${data.length > 6 ? ", …" : ""}]`;
 }
 
+function parseNoise(text: string | undefined): "parameters" | "bound" {
+  if (text === undefined) return "parameters";
+  if (text !== "parameters" && text !== "bound") throw new UsageError(`--noise must be parameters or bound, got '${text}'`);
+  return text;
+}
+
 function parseSeed(text: string | undefined): number {
   if (text === undefined) return 0;
   const v = Number(text);
@@ -17,11 +24,27 @@ function parseSeed(text: string | undefined): number {
   return v;
 }
 
-async function runMode(circuitPath: string, inputs: string[], output: string | undefined, fhe: FheMode, seed: number, ctx: Parameters<Command["run"]>[1]): Promise<number> {
+async function runMode(
+  circuitPath: string,
+  inputs: string[],
+  output: string | undefined,
+  fhe: FheMode,
+  opts: { seed: number; noise: "parameters" | "bound" },
+  ctx: Parameters<Command["run"]>[1],
+): Promise<number> {
   if (inputs.length === 0) throw new UsageError("missing --input");
   const circuit = FheCircuit.load(circuitPath);
   const xs = circuitInputs(circuit, inputs);
-  const outs = await circuit.predict(xs, { fhe, seed, onProgress: progressBar(ctx, "encrypted run") });
+  let outs;
+  if (fhe === "execute") outs = await circuit.predict(xs, { fhe, seed: opts.seed, onProgress: progressBar(ctx, "encrypted run") });
+  else {
+    const r = circuit.runClearWithStats(circuit.quantizeInputs(xs), { fhe, ...opts });
+    // Values outside a table's data-fitted window are read modulo the window, as in FHE: say where.
+    for (const [op, count] of r.stats.outOfWindow) {
+      ctx.stderr(`warning: ${count} value(s) fell outside the calibrated window of the table read at ${formatLocation(op.loc)}; they are read modulo the window (as FHE reads them)\n`);
+    }
+    outs = circuit.decodeOutputs(r.outputs);
+  }
   if (output) writeOutputs(output, outs);
   else outs.forEach((o, i) => ctx.stdout(`output ${i}: ${summaryLine(o.shape, o.data)}\n`));
   return 0;
@@ -29,25 +52,31 @@ async function runMode(circuitPath: string, inputs: string[], output: string | u
 
 export const simulateCommand: Command = {
   name: "simulate",
-  summary: "Run a circuit in simulation (exact integers, with table-lookup errors at p_error)",
+  summary: "Run a circuit in simulation (the integer circuit with the noise of its parameters)",
   help: `usage: fhec simulate <circuit.fhe> --input x.npy [-o y.npy] [--seed N]
 
-Quantizes the inputs, runs the integer circuit in the clear exactly as FHE computes it (table
-lookups fail with the circuit's p_error), de-quantizes and post-processes the outputs.
+Quantizes the inputs, runs the integer circuit in the clear as FHE computes it (every read draws
+the noise the circuit's TFHE parameters give there: approximate rounding near a tie goes either
+way, table reads fail with the parameters' probability), de-quantizes and post-processes the
+outputs. Values outside a table's calibrated window are reported on stderr.
 
 options:
   -i, --input=FILE    input data (.npy, NAME=FILE.npy, or .npz); first dimension = samples
   -o, --output=FILE   .npy (first output) or .npz (all outputs); default: print a summary
-  --seed=N            seed of the simulated table-lookup errors (default 0)
+  --seed=N            seed of the simulated noise draws (default 0)
+  --noise=MODEL       parameters (default: every read draws the noise the circuit's parameters
+                      give there, as FHE does) or bound (table errors at the p_error bound, coin
+                      flips only at exact rounding ties)
 `,
   options: {
     input: { type: "string", short: "i", multiple: true },
     output: { type: "string", short: "o" },
     seed: { type: "string" },
+    noise: { type: "string" },
   },
   async run(args, ctx) {
     const path = requiredPositional(args, 0, "circuit file");
-    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), "simulate", parseSeed(stringOption(args, "seed")), ctx);
+    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), "simulate", { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")) }, ctx);
   },
 };
 
@@ -57,7 +86,7 @@ export const predictCommand: Command = {
   help: `usage: fhec predict <circuit.fhe> --input x.npy [-o y.npy] [--fhe disable|simulate|execute]
 
   --fhe=disable    the quantized model in the clear (exact integers, no table-lookup errors)
-  --fhe=simulate   as disable, with table-lookup errors at the circuit's p_error (default)
+  --fhe=simulate   as FHE computes it: every read draws the noise of the circuit's parameters (default)
   --fhe=execute    real encrypted execution in this process: key generation, encryption, the
                    encrypted computation and decryption (for a client/server split, see
                    fhec keygen / encrypt / run / decrypt)
@@ -65,18 +94,20 @@ export const predictCommand: Command = {
 options:
   -i, --input=FILE    input data (.npy, NAME=FILE.npy, or .npz); first dimension = samples
   -o, --output=FILE   .npy (first output) or .npz (all outputs); default: print a summary
-  --seed=N            seed of the simulated table-lookup errors (default 0)
+  --seed=N            seed of the simulated noise draws (default 0)
+  --noise=MODEL       simulate: parameters (default) or bound, as for fhec simulate
 `,
   options: {
     input: { type: "string", short: "i", multiple: true },
     output: { type: "string", short: "o" },
     fhe: { type: "string" },
     seed: { type: "string" },
+    noise: { type: "string" },
   },
   async run(args, ctx) {
     const path = requiredPositional(args, 0, "circuit file");
     const fhe = stringOption(args, "fhe") ?? "simulate";
     if (fhe !== "disable" && fhe !== "simulate" && fhe !== "execute") throw new UsageError(`--fhe must be disable, simulate or execute, got '${fhe}'`);
-    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), fhe, parseSeed(stringOption(args, "seed")), ctx);
+    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), fhe, { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")) }, ctx);
   },
 };
