@@ -23,7 +23,7 @@ const MODULE = `func.func @main(%x: tensor<${E}x!fhe.esint<11>>) -> tensor<${E}x
 const phi = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
 
 describe("simulate predicts FHE's approximate rounding", () => {
-  it("the rate of rounding up near ties agrees with Φ((f − 1/2 + δ)/σ) within a 99.9% interval", async () => {
+  it("the rate of rounding up near ties agrees with Φ((f − 1/2 + δ)/σ) on average over fresh key sets (99.9%)", async () => {
     const m = parse(MODULE);
     const { params } = selectCryptoParameters(m, { pError: 2 ** -40 });
     annotateReadNoise(m.funcs[0]!, [params]);
