@@ -10,6 +10,9 @@ export interface Spread {
   /** 2.5% and 97.5% quantiles over the seeds. */
   readonly low: number;
   readonly high: number;
+  /** The extremes over the seeds. */
+  readonly min: number;
+  readonly max: number;
 }
 
 export interface FidelityReport {
@@ -31,7 +34,7 @@ function spread(values: readonly number[]): Spread {
   const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1));
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.round(q * (n - 1))))]!;
-  return { mean, sd, low: at(0.025), high: at(0.975) };
+  return { mean, sd, low: at(0.025), high: at(0.975), min: sorted[0]!, max: sorted[n - 1]! };
 }
 
 function mismatch(a: NDArray, b: NDArray): number {

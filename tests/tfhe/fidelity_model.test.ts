@@ -1,8 +1,7 @@
 // simulate predicts FHE at the model level (reduced counts; the full ones are in
-// `npm run bench -- fidelity`): on the mlp fixture at default options, the fraction of output
-// elements where FHE differs from the exact circuit lies within 3 standard deviations of the same
-// fraction for simulate over 20 seeds, and FHE accuracy inside the seeds' accuracy range
-// (widened by one sample: with n samples, accuracy moves in steps of 1/n). Same for a CNN.
+// `npm run bench -- fidelity`): on the mlp fixture and a CNN at default options, the fraction of
+// output elements where FHE differs from the exact circuit, and FHE accuracy, lie within the range
+// of the same quantities over 400 simulate seeds.
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { serializeClientSpec } from "../../compiler/deploy/artifacts.js";
@@ -20,11 +19,15 @@ async function check(name: string, n: number): Promise<void> {
   const client = FheModelClient.load(serializeClientSpec(server.clientSpec()));
   const keys = await client.generateKeys();
   const fhe = client.decrypt(await server.run(keys.evaluationKeys, client.encrypt(x)))[0]!;
-  const r = fidelityReport(circuit, x, fhe, { seeds: 20, labels: f.y.data.subarray(0, n) });
+  // One FHE run is one draw of what simulate draws: if they follow one law, the FHE value falls
+  // outside the range of 400 simulated draws with probability 2/401 (no normality assumed: the
+  // shared keyswitch offset makes these rates far from normal).
+  const r = fidelityReport(circuit, x, fhe, { seeds: 400, labels: f.y.data.subarray(0, n) });
   expect(r.simulatedMismatch.sd).toBeGreaterThan(0); // the spread is not degenerate
-  expect(Math.abs(r.fheMismatch - r.simulatedMismatch.mean)).toBeLessThanOrEqual(3 * r.simulatedMismatch.sd);
-  expect(r.fheAccuracy!).toBeGreaterThanOrEqual(r.simulatedAccuracy!.low - 1 / n - 1e-9);
-  expect(r.fheAccuracy!).toBeLessThanOrEqual(r.simulatedAccuracy!.high + 1 / n + 1e-9);
+  expect(r.fheMismatch).toBeGreaterThanOrEqual(r.simulatedMismatch.min);
+  expect(r.fheMismatch).toBeLessThanOrEqual(r.simulatedMismatch.max);
+  expect(r.fheAccuracy!).toBeGreaterThanOrEqual(r.simulatedAccuracy!.min);
+  expect(r.fheAccuracy!).toBeLessThanOrEqual(r.simulatedAccuracy!.max);
 }
 
 describe("simulate predicts FHE on a real model", () => {
