@@ -12,18 +12,7 @@ import { serializeClientSpec } from "../compiler/deploy/artifacts.js";
 import { FheModelClient } from "../compiler/deploy/client.js";
 import { FheModelServer } from "../compiler/deploy/server.js";
 import { fidelityReport } from "../compiler/fidelity.js";
-import type { NDArray } from "../ir/tensor.js";
-import { fixture, markdownTable, writeJson } from "./fixtures.js";
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function take(x: NDArray, n: number): NDArray {
-  const per = x.data.length / x.shape[0]!;
-  return { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, n * per) };
-}
+import { arg, fixture, markdownTable, take, writeJson } from "./fixtures.js";
 
 export async function main(args: string[]): Promise<void> {
   const samples = Number(arg(args, "samples") ?? 100);

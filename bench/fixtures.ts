@@ -55,3 +55,15 @@ export function writeJson(name: string, data: unknown): string {
   writeFileSync(path, JSON.stringify(data, null, 2));
   return path;
 }
+
+/** The value after `--name` in a bench's arguments. */
+export function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** The first `n` samples of `x`. */
+export function take(x: NDArray, n: number): NDArray {
+  const per = x.data.length / x.shape[0]!;
+  return { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, n * per) };
+}

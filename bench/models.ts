@@ -12,7 +12,8 @@ import { FheModelClient } from "../compiler/deploy/client.js";
 import { FheModelServer } from "../compiler/deploy/server.js";
 import { importOnnx } from "../compiler/onnx/index.js";
 import type { NDArray } from "../ir/tensor.js";
-import { fixture, markdownTable, writeJson } from "./fixtures.js";
+import { arg, fixture, markdownTable, take, writeJson } from "./fixtures.js";
+import { accuracy } from "../compiler/fidelity.js";
 import { readNpy } from "../compiler/data/npy.js";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -28,29 +29,6 @@ const PROFILES: Record<string, Partial<CompileOptions>> = {
   exact: { nBits: 3, roundingThresholdBits: { bits: 4, method: "exact" } },
   default: {},
 };
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function take(x: NDArray, n: number): NDArray {
-  const per = x.data.length / x.shape[0]!;
-  return { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, n * per) };
-}
-
-function accuracy(out: NDArray, labels: Float64Array): number {
-  const n = labels.length;
-  const per = out.data.length / n;
-  let ok = 0;
-  for (let s = 0; s < n; s++) {
-    let best = 0;
-    if (per === 1) best = out.data[s]! > 0.5 ? 1 : 0;
-    else for (let k = 1; k < per; k++) if (out.data[s * per + k]! > out.data[s * per + best]!) best = k;
-    if (best === labels[s]) ok++;
-  }
-  return ok / n;
-}
 
 function r2(out: NDArray, y: Float64Array): number {
   const mean = y.reduce((a, b) => a + b, 0) / y.length;

@@ -43,7 +43,8 @@ function mismatch(a: NDArray, b: NDArray): number {
   return bad / a.data.length;
 }
 
-function accuracy(out: NDArray, labels: ArrayLike<number | bigint>): number {
+/** Fraction of samples whose argmax (a single output: > 0.5) equals the label. */
+export function accuracy(out: NDArray, labels: ArrayLike<number | bigint>): number {
   const n = labels.length;
   const per = out.data.length / n;
   let ok = 0;

@@ -13,6 +13,7 @@ import type { FuncOp, Operation, Value } from "../ir/core.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, i64, intRange, shapeOf, tensor, withElement } from "../ir/types.js";
 import { analyzeIntervals, applyBitwidths, type Interval, TABLE_OPS } from "./bitwidth.js";
+import { roundShift } from "./quantize/tables.js";
 import { chooseShift } from "./rounding.js";
 
 /** Per-element min/max of a value over the calibration set. */
@@ -80,11 +81,6 @@ export function fitWindow(lo: number, hi: number, q: number, margin: number, P: 
   return { offset: E + 2 ** (shift - 1), shift };
 }
 
-/** round(v / 2^k), half up, as `fhe.round` computes it. */
-function roundShift(v: number, k: number): number {
-  return k === 0 ? v : Math.floor((v + 2 ** (k - 1)) / 2 ** k);
-}
-
 export interface WindowReport {
   readonly table: Operation;
   readonly bits: number;
@@ -145,19 +141,7 @@ export function applyWindows(
       return;
     }
     const windows = fitted as Window[];
-    // Old table index of a source value: through the static rounding when there was one.
-    const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
-    const oldRange = intRange(inE.width, inE.signed);
-    const newSize = 2 ** q;
-    const tables = new Float64Array(rows * newSize);
-    for (let t = 0; t < rows; t++) {
-      const w = windows[t]!;
-      for (let j = 0; j < newSize; j++) {
-        const x = w.offset + j * 2 ** w.shift;
-        const v = Math.min(Math.max(roundShift(x, k0), oldRange.min), oldRange.max);
-        tables[t * newSize + j] = tablesAttr.data[t * oldSize + tableIndex(v, inE.width)]!;
-      }
-    }
+    const tables = resample(site, q, (t, j) => windows[t]!.offset + j * 2 ** windows[t]!.shift);
     const offsets = new Float64Array(size);
     const shifts = new Float64Array(size);
     for (let e = 0; e < size; e++) {
@@ -175,9 +159,7 @@ export function applyWindows(
       { offset: attrOf(offsets), shift: attrOf(shifts) },
       { loc: op.loc },
     );
-    op.setOperand(0, rescale.result);
-    op.attributes.set(mapped ? "tables" : "table", denseAttr(mapped ? tensor([rows, newSize], i64) : tensor([newSize], i64), tables));
-    if (site.round && site.round.result.uses.length === 0) site.round.erase();
+    attach(site, rescale, q, tables);
     reports.push({ table: op, bits: q, previousBits, windows: uniform ? 1 : rows });
   });
   applyBitwidths(func, { roundShift: staticRounds });
@@ -192,21 +174,9 @@ function staticRound(site: WindowSite, q: number, stat: Interval): { round: Oper
   const op = site.table;
   const src = encOf(site.source);
   const shift = chooseShift(src.width, q, src.signed, stat);
-  const mapped = op.name === "fhe.apply_mapped_lookup_table";
-  const tablesAttr = op.attr(mapped ? "tables" : "table") as DenseAttr;
-  const inE = encOf(op.operands[0]!);
-  const oldSize = 2 ** inE.width;
-  const rows = tablesAttr.data.length / oldSize;
-  const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
-  const oldRange = intRange(inE.width, inE.signed);
-  const newRange = intRange(q, src.signed);
-  const tables = new Float64Array(rows * 2 ** q);
-  for (let t = 0; t < rows; t++) {
-    for (let j = newRange.min; j <= newRange.max; j++) {
-      const v = Math.min(Math.max(roundShift(j * 2 ** shift, k0), oldRange.min), oldRange.max);
-      tables[t * 2 ** q + tableIndex(j, q)] = tablesAttr.data[t * oldSize + tableIndex(v, inE.width)]!;
-    }
-  }
+  // Entry i holds the q-bit value with that bit pattern (two's complement when signed).
+  const valueOf = (i: number): number => (src.signed && i >= 2 ** (q - 1) ? i - 2 ** q : i);
+  const tables = resample(site, q, (_t, i) => valueOf(i) * 2 ** shift);
   const round = Builder.before(op).create(
     "fhe.round",
     [site.source],
@@ -214,8 +184,39 @@ function staticRound(site: WindowSite, q: number, stat: Interval): { round: Oper
     { method: { kind: "string", value: "approximate" } },
     { loc: op.loc },
   );
-  op.setOperand(0, round.result);
-  op.attributes.set(mapped ? "tables" : "table", denseAttr(mapped ? tensor([rows, 2 ** q], i64) : tensor([2 ** q], i64), tables));
-  if (site.round && site.round.result.uses.length === 0) site.round.erase();
+  attach(site, round, q, tables);
   return { round, shift };
+}
+
+/**
+ * The site's table for a q-bit reader: entry i of row t is the old entry at source value
+ * `sourceAt(t, i)` (through the site's old static rounding, clamped to the old domain).
+ */
+function resample(site: WindowSite, q: number, sourceAt: (row: number, index: number) => number): Float64Array {
+  const op = site.table;
+  const old = op.attr(op.name === "fhe.apply_mapped_lookup_table" ? "tables" : "table") as DenseAttr;
+  const inE = encOf(op.operands[0]!);
+  const oldSize = 2 ** inE.width;
+  const rows = old.data.length / oldSize;
+  const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
+  const oldRange = intRange(inE.width, inE.signed);
+  const size = 2 ** q;
+  const tables = new Float64Array(rows * size);
+  for (let t = 0; t < rows; t++) {
+    for (let i = 0; i < size; i++) {
+      const v = Math.min(Math.max(roundShift(sourceAt(t, i), k0), oldRange.min), oldRange.max);
+      tables[t * size + i] = old.data[t * oldSize + tableIndex(v, inE.width)]!;
+    }
+  }
+  return tables;
+}
+
+/** Makes the site's table read `reader` (q bits) with the resampled `tables`; drops the old rounding. */
+function attach(site: WindowSite, reader: Operation, q: number, tables: Float64Array): void {
+  const op = site.table;
+  const mapped = op.name === "fhe.apply_mapped_lookup_table";
+  const size = 2 ** q;
+  op.setOperand(0, reader.result);
+  op.attributes.set(mapped ? "tables" : "table", denseAttr(mapped ? tensor([tables.length / size, size], i64) : tensor([size], i64), tables));
+  if (site.round && site.round.result.uses.length === 0) site.round.erase();
 }

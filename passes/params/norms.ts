@@ -102,15 +102,13 @@ interface Noise {
 
 const isEnc = (v: Value): boolean => elementOf(v.type).kind === "eint";
 
-const MOVE_OPS = new Set(["fhe.reshape", "fhe.transpose", "fhe.slice", "fhe.gather", "fhe.concat", "fhe.pad"]);
-
 /** Whether a table input is the result of approximate rounding (through data movement). */
 function readsApproximate(v: Value): boolean {
   const def = v.definingOp;
   if (!def) return false;
   if (def.name === "fhe.rescale") return true;
   if (def.name === "fhe.round") return (def.attr("method") as { value: string }).value === "approximate";
-  return MOVE_OPS.has(def.name) && def.operands.length > 0 && def.operands.every((o) => !isEnc(o) || readsApproximate(o));
+  return DATA_MOVEMENT.has(def.name) && def.operands.length > 0 && def.operands.every((o) => !isEnc(o) || readsApproximate(o));
 }
 
 /** Bits the noise of a constraint's read must resolve (see NoiseConstraint.noisePrecision). */
@@ -233,7 +231,7 @@ function move(op: Operation, inputs: readonly nd.NDArray[], padValue: number): n
   }
 }
 
-const DATA_MOVEMENT = new Set(["fhe.reshape", "fhe.transpose", "fhe.concat", "fhe.slice", "fhe.pad", "fhe.gather"]);
+export const DATA_MOVEMENT: ReadonlySet<string> = new Set(["fhe.reshape", "fhe.transpose", "fhe.concat", "fhe.slice", "fhe.pad", "fhe.gather"]);
 const KEEP = new Set(["fhe.neg_eint"]);
 const SIGN_CASTS = new Set(["fhe.to_signed", "fhe.to_unsigned"]);
 

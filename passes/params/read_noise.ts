@@ -7,7 +7,7 @@
 import { denseAttr, floatAttr, stringAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf, f64, tensor } from "../../ir/types.js";
-import { analyzeNorms } from "./norms.js";
+import { analyzeNorms, DATA_MOVEMENT } from "./norms.js";
 import { PARTITION_ATTR } from "./pass.js";
 import { valuePartitions } from "./constraints_report.js";
 import type { NoiseParameters } from "./noise.js";
@@ -39,7 +39,7 @@ function roundedBefore(v: Value): boolean {
   if (!def) return false;
   if (def.name === "fhe.rescale") return true;
   if (def.name === "fhe.round") return (def.attr("method") as { value: string }).value === "approximate";
-  if (["fhe.reshape", "fhe.transpose", "fhe.slice", "fhe.gather", "fhe.concat", "fhe.pad"].includes(def.name)) return def.operands.some(roundedBefore);
+  if (DATA_MOVEMENT.has(def.name)) return def.operands.some(roundedBefore);
   return false;
 }
 
