@@ -2,9 +2,12 @@
 // stated confidence. A read of removed fraction f (in steps) goes up with probability
 // Φ((f − 1/2 + δ + s)/σ) (docs/tfhe.md, "What simulate models"): σ the per-element noise, δ the
 // PBS's rotation offset and s the offset every read through one keyswitching key shares in a key
-// set (s ~ N(0, σ_shared²), drawn once). Given s the reads are independent, so the count is
-// Poisson-binomial; the interval is the union of its central intervals over the shared offsets
-// within ±z·σ_shared, so it holds with probability at least 1 − α − P(|s| > z·σ_shared).
+// set (s ~ N(0, σ_shared²), drawn once). One more part of σ is fixed per key set: the modulus
+// switch's error Σ s_i·r_i has variance h/12 (units of 1/2N) for a small key of weight h, which
+// the model takes at its mean n/2 (h ~ Binomial(n, 1/2)). Given s and h the reads are independent,
+// so the count is Poisson-binomial; the interval is the union of its central intervals over s
+// within ±z·σ_shared and h within ±z·√n/2, so it holds with probability at least
+// 1 − α − P(|s| > z·σ_shared) − P(|h − n/2| > z·√n/2).
 import { erfc } from "../../crypto-model/index.js";
 
 export const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
@@ -15,16 +18,23 @@ export interface RoundingRead {
   readonly sigma: number;
 }
 
-/** The shared part of the reads' noise and the PBS rotation offset, in steps. */
+/** The parts of the reads' noise fixed per key set, and the PBS rotation offset, in steps. */
 export interface SharedNoise {
   readonly offset: number;
   readonly sharedSigma: number;
+  /** The small key's dimension n and the modulus-switch variance one key bit adds, (1/12)/(2N)² in steps². */
+  readonly keyWeight?: { readonly n: number; readonly variancePerBit: number };
 }
 
-/** Probability that a read's result differs from round-half-up (up below the tie, down from it). */
+/**
+ * Probability that a read's result differs from round-half-up: the PBS reads round(z + shift + e),
+ * e ~ N(0, σ²), z = floor + f, so it lands on h with probability Φ((h + ½ − z − shift)/σ) −
+ * Φ((h − ½ − z − shift)/σ) (mostly one neighbour: up below the tie, down from it).
+ */
 export function flipProbability(r: RoundingRead, shift: number): number {
-  const up = normalCdf((r.fraction - 0.5 + shift) / r.sigma);
-  return r.fraction >= 0.5 ? 1 - up : up;
+  const h = r.fraction >= 0.5 ? 1 : 0; // half-up result, relative to the floor
+  const stay = normalCdf((h + 0.5 - r.fraction - shift) / r.sigma) - normalCdf((h - 0.5 - r.fraction - shift) / r.sigma);
+  return 1 - stay;
 }
 
 /** Distribution of the number of successes of independent trials with probabilities ps. */
@@ -55,17 +65,22 @@ export function centralInterval(pmf: Float64Array, alpha: number): [number, numb
  * miss probability given the shared offset, z the range of shared offsets covered (in σ_shared).
  */
 export function flipCountInterval(reads: readonly RoundingRead[], noise: SharedNoise, alpha: number, z: number): { lo: number; hi: number; mean: number } {
-  const grid = noise.sharedSigma > 0 ? 64 : 0;
+  const grid = (points: number, spread: number): number[] =>
+    spread > 0 ? Array.from({ length: points }, (_, g) => (2 * g / (points - 1) - 1) * z * spread) : [0];
+  const shifts = grid(33, noise.sharedSigma);
+  const weights = noise.keyWeight ? grid(9, Math.sqrt(noise.keyWeight.n) / 2) : [0];
   let lo = Infinity;
   let hi = -Infinity;
-  let mean = 0;
-  for (let g = 0; g <= grid; g++) {
-    const s = grid === 0 ? 0 : (2 * g / grid - 1) * z * noise.sharedSigma;
-    const ps = reads.map((r) => flipProbability(r, noise.offset + s));
-    const [l, h] = centralInterval(poissonBinomial(ps), alpha);
-    lo = Math.min(lo, l);
-    hi = Math.max(hi, h);
-    if (g === grid / 2) mean = ps.reduce((a, b) => a + b, 0);
+  for (const dh of weights) {
+    // σ² at key weight n/2 + dh: the model's σ² plus dh bits' modulus-switch variance.
+    const extra = dh * (noise.keyWeight?.variancePerBit ?? 0);
+    const atWeight = reads.map((r) => ({ fraction: r.fraction, sigma: Math.sqrt(Math.max(r.sigma * r.sigma + extra, 1e-12)) }));
+    for (const s of shifts) {
+      const [l, h] = centralInterval(poissonBinomial(atWeight.map((r) => flipProbability(r, noise.offset + s))), alpha);
+      lo = Math.min(lo, l);
+      hi = Math.max(hi, h);
+    }
   }
+  const mean = reads.reduce((a, r) => a + flipProbability(r, noise.offset), 0);
   return { lo, hi, mean };
 }
