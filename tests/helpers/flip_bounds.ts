@@ -1,13 +1,12 @@
 // How many approximate-rounding reads the noise model lets go "the other way", as an interval at a
 // stated confidence. A read of removed fraction f (in steps) goes up with probability
-// Φ((f − 1/2 + δ + s)/σ) (docs/tfhe.md, "What simulate models"): σ the per-element noise, δ the
-// PBS's rotation offset and s the offset every read through one keyswitching key shares in a key
-// set (s ~ N(0, σ_shared²), drawn once). One more part of σ is fixed per key set: the modulus
-// switch's error Σ s_i·r_i has variance h/12 (units of 1/2N) for a small key of weight h, which
-// the model takes at its mean n/2 (h ~ Binomial(n, 1/2)). Given s and h the reads are independent,
-// so the count is Poisson-binomial; the interval is the union of its central intervals over s
-// within ±z·σ_shared and h within ±z·√n/2, so it holds with probability at least
-// 1 − α − P(|s| > z·σ_shared) − P(|h − n/2| > z·√n/2).
+// Φ((f − 1/2 + δ)/σ) (docs/tfhe.md, "What simulate models"): σ the read's noise, δ the PBS's
+// rotation offset. One part of σ is fixed per key set, so the reads of one run are not quite
+// independent: the modulus switch's error Σ s_i·r_i has variance h/12 (units of 1/2N) for a small
+// key of Hamming weight h, which the model takes at its mean n/2 (h ~ Binomial(n, 1/2)); at
+// n = 64 one standard deviation of h moves that variance by 12%. Given h the reads are independent,
+// so the count is Poisson-binomial; the interval is the union of its central intervals over h
+// within ±z·√n/2, so it holds with probability at least 1 − α − P(|h − n/2| > z·√n/2).
 import { erfc } from "../../crypto-model/index.js";
 
 export const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
@@ -18,10 +17,9 @@ export interface RoundingRead {
   readonly sigma: number;
 }
 
-/** The parts of the reads' noise fixed per key set, and the PBS rotation offset, in steps. */
-export interface SharedNoise {
+/** The PBS rotation offset (steps) and the small key's part of the modulus-switch noise. */
+export interface KeySetNoise {
   readonly offset: number;
-  readonly sharedSigma: number;
   /** The small key's dimension n and the modulus-switch variance one key bit adds, (1/12)/(2N)² in steps². */
   readonly keyWeight?: { readonly n: number; readonly variancePerBit: number };
 }
@@ -62,24 +60,19 @@ export function centralInterval(pmf: Float64Array, alpha: number): [number, numb
 
 /**
  * Interval for the number of reads whose result differs from round-half-up: α is the two-sided
- * miss probability given the shared offset, z the range of shared offsets covered (in σ_shared).
+ * miss probability given the key weight, z the range of key weights covered (in standard deviations).
  */
-export function flipCountInterval(reads: readonly RoundingRead[], noise: SharedNoise, alpha: number, z: number): { lo: number; hi: number; mean: number } {
-  const grid = (points: number, spread: number): number[] =>
-    spread > 0 ? Array.from({ length: points }, (_, g) => (2 * g / (points - 1) - 1) * z * spread) : [0];
-  const shifts = grid(33, noise.sharedSigma);
-  const weights = noise.keyWeight ? grid(9, Math.sqrt(noise.keyWeight.n) / 2) : [0];
+export function flipCountInterval(reads: readonly RoundingRead[], noise: KeySetNoise, alpha: number, z: number): { lo: number; hi: number; mean: number } {
+  const weights = noise.keyWeight ? Array.from({ length: 17 }, (_, g) => ((2 * g) / 16 - 1) * z * (Math.sqrt(noise.keyWeight!.n) / 2)) : [0];
   let lo = Infinity;
   let hi = -Infinity;
   for (const dh of weights) {
     // σ² at key weight n/2 + dh: the model's σ² plus dh bits' modulus-switch variance.
     const extra = dh * (noise.keyWeight?.variancePerBit ?? 0);
-    const atWeight = reads.map((r) => ({ fraction: r.fraction, sigma: Math.sqrt(Math.max(r.sigma * r.sigma + extra, 1e-12)) }));
-    for (const s of shifts) {
-      const [l, h] = centralInterval(poissonBinomial(atWeight.map((r) => flipProbability(r, noise.offset + s))), alpha);
-      lo = Math.min(lo, l);
-      hi = Math.max(hi, h);
-    }
+    const ps = reads.map((r) => flipProbability({ fraction: r.fraction, sigma: Math.sqrt(Math.max(r.sigma * r.sigma + extra, 1e-12)) }, noise.offset));
+    const [l, h] = centralInterval(poissonBinomial(ps), alpha);
+    lo = Math.min(lo, l);
+    hi = Math.max(hi, h);
   }
   const mean = reads.reduce((a, r) => a + flipProbability(r, noise.offset), 0);
   return { lo, hi, mean };

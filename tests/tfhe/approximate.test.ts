@@ -3,17 +3,16 @@
 // then read through a 4-bit identity table:
 //  - no result is more than one step from round-half-up (beyond 8σ of the model's noise);
 //  - the number of results that differ from round-half-up is what the noise model predicts: a read
-//    of removed fraction f goes up with probability Φ((f − 1/2 + δ + s)/σ) (σ, δ and the shared
-//    keyswitch offset s as `crypto-params` records them for the set, `fhec.read_std`,
-//    `fhec.read_offset`, `fhec.read_shared_std`). Counted separately away from the tie
-//    (|f − 1/2| ≥ 3/8: rare flips) and near it (frequent flips), each count must fall in the
-//    model's interval (tests/helpers/flip_bounds.ts: 99.99% given the key set's shared offset and
-//    key weight, over both within ±3.89σ: at least 99.97% in all).
+//    of removed fraction f goes up with probability Φ((f − 1/2 + δ)/σ) (σ and δ as `crypto-params`
+//    records them for the set, `fhec.read_std` and `fhec.read_offset`). Counted separately away
+//    from the tie (|f − 1/2| ≥ 3/8: rare flips) and near it (frequent flips), each count must fall
+//    in the model's interval (tests/helpers/flip_bounds.ts: 99.99% given the key set's small-key
+//    weight, over weights within ±3.89σ of n/2: at least 99.98% in all).
 import { describe, expect, it } from "vitest";
 import type { DenseAttr } from "../../ir/attributes.js";
 import { annotateReadNoise, READ_OFFSET_ATTR, READ_STD_ATTR } from "../../passes/params/pass.js";
 import { CONCRETE_P4, INSECURE_TEST_P2, type TfheParameters } from "../../runtime/index.js";
-import { flipCountInterval, type RoundingRead, type SharedNoise } from "../helpers/flip_bounds.js";
+import { flipCountInterval, type RoundingRead, type KeySetNoise } from "../helpers/flip_bounds.js";
 import { batchOf, parse, parties, programFor, runEncrypted } from "./helpers.js";
 
 const P = 8;
@@ -31,20 +30,17 @@ const TEXT = `module {
   }
 }`;
 const ALPHA = 1e-4;
-const Z_SHARED = 3.89; // P(|s| > 3.89σ) = 1e-4, for the shared offset and the key weight alike
+const Z_KEY_WEIGHT = 3.89; // P(|h − n/2| > 3.89·√n/2) ≈ 1e-4
 
 /** The read noise `crypto-params` records at the rounding for this parameter set, in steps of the 4-bit result. */
-function roundingNoise(params: TfheParameters): { sigma: Float64Array } & SharedNoise {
+function roundingNoise(params: TfheParameters): { sigma: Float64Array } & KeySetNoise {
   const m = parse(TEXT);
   annotateReadNoise(m.funcs[0]!, [params.raw()]);
   const round = m.funcs[0]!.body.ops.find((op) => op.name === "fhe.round")!;
   const steps = 2 ** (Q + 1);
-  const shared = (round.attributes.get("fhec.read_shared_std") as { value: number } | undefined)?.value ?? 0;
-  const std = (round.attr(READ_STD_ATTR) as DenseAttr).data;
   return {
-    sigma: Float64Array.from(std, (s) => Math.sqrt(s * s - shared * shared) * steps),
+    sigma: Float64Array.from((round.attr(READ_STD_ATTR) as DenseAttr).data, (s) => s * steps),
     offset: (round.attr(READ_OFFSET_ATTR) as { value: number }).value,
-    sharedSigma: shared * steps,
     keyWeight: { n: params.lweDimension, variancePerBit: (1 / 12 / (2 * params.polynomialSize) ** 2) * steps ** 2 },
   };
 }
@@ -75,9 +71,9 @@ async function characterize(params: TfheParameters, reps: number) {
       if (g !== halfUp) nearFlips++;
     }
   }
-  const farBound = flipCountInterval(far, noise, ALPHA, Z_SHARED);
-  const nearBound = flipCountInterval(near, noise, ALPHA, Z_SHARED);
-  if (process.env.FHEC_TEST_VERBOSE) console.log(params.name, { noise: { sigma: noise.sigma[0], offset: noise.offset, shared: noise.sharedSigma }, farFlips, farBound, nearFlips, nearBound });
+  const farBound = flipCountInterval(far, noise, ALPHA, Z_KEY_WEIGHT);
+  const nearBound = flipCountInterval(near, noise, ALPHA, Z_KEY_WEIGHT);
+  if (process.env.FHEC_TEST_VERBOSE) console.log(params.name, { noise: { sigma: noise.sigma[0], offset: noise.offset }, farFlips, farBound, nearFlips, nearBound });
   expect(farFlips, `flips away from the tie (${far.length} reads)`).toBeGreaterThanOrEqual(farBound.lo);
   expect(farFlips, `flips away from the tie (${far.length} reads)`).toBeLessThanOrEqual(farBound.hi);
   expect(nearFlips, `flips near the tie (${near.length} reads)`).toBeGreaterThanOrEqual(nearBound.lo);
