@@ -12,7 +12,7 @@ import { type ElementType, type TensorType, elementOf, f32, i64, intType, shapeO
 import { PROVEN_ATTR } from "../bitwidth.js";
 import type { OnnxEvaluator } from "../pass.js";
 import { affineQuantizer, type Quantizer, quantizeWeights, roundHalfEven } from "./qparams.js";
-import { at, type ChainStep, type ConstRepr, type DeferredRepr, type EncRepr, type PostRepr, type Repr, scalarOf, typeForInterval } from "./repr.js";
+import { at, bitsOfInterval, type ChainStep, type ConstRepr, type DeferredRepr, type EncRepr, type PostRepr, type Repr, scalarOf, typeForInterval } from "./repr.js";
 import { type RoundingConfig, tabulate } from "./tables.js";
 
 export interface NBits {
@@ -70,10 +70,37 @@ const UNIVARIATE = new Set([
 ]);
 
 /** Ops that only move elements: lowered through an index map computed by evaluating them on indices. */
+/**
+ * Univariate steps monotone in their encrypted operand (in one direction per element, whatever
+ * their constants): a chain of them commutes with MaxPool when it is non-decreasing.
+ * Div is monotone only as x / c (see `monotoneStep`).
+ */
+const MONOTONE_STEPS = new Set(["Add", "BatchNormalization", "Ceil", "Clip", "Div", "Exp", "Floor", "HardSigmoid", "Identity", "Mul", "Neg", "Relu", "Round", "Sigmoid", "Softplus", "Sub", "Tanh"]);
+
+/** Bits of the grid on which a chain's direction is checked (any grid with both ends will do). */
+const MONOTONE_SCAN_BITS = 12;
+
 const DATA_MOVEMENT = new Set(["Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather", "Expand", "Concat"]);
 
 /** Ops allowed only as client-side post-processing (after decryption). */
 const CLEAR_ONLY = new Set(["Softmax", "ArgMax"]);
+
+/**
+ * A chain step that is monotone in its encrypted operand and whose constants are per channel at
+ * most (they broadcast over any spatial size, so the step applies unchanged after pooling).
+ */
+function monotoneStep(s: ChainStep, rank: number): boolean {
+  const type = s.op.name.slice(5);
+  if (!MONOTONE_STEPS.has(type) || (type === "Div" && s.flowIndex !== 0)) return false;
+  if (type === "BatchNormalization") return true; // its parameters are [C] by definition
+  return s.constants.every((c) => {
+    if (!c) return true;
+    const dims = c.shape;
+    if (dims.length > rank) return false;
+    // Aligned to the right of [N, C, H, W]: the spatial dims present must be 1.
+    return dims.every((d, i) => d === 1 || i + (rank - dims.length) < rank - 2);
+  });
+}
 
 function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -177,7 +204,11 @@ export class GraphQuantizer {
       const perFeature = t.shape.length === 2 && this.cfg.perFeatureInputs;
       const ranges = perFeature ? this.elementRanges(arg, product(shape)) : [this.range(arg, loc)];
       const qs = ranges.map((r) => affineQuantizer(r.lo, r.hi, this.cfg.nBits.inputs, r.integer, "step" in r ? (r.step as number | undefined) : undefined));
-      quantizer = { scale: qs.map((q) => q.scale), zeroPoint: qs.map((q) => q.zeroPoint), qmin: 0, qmax: 2 ** this.cfg.nBits.inputs - 1 };
+      // Codes run up to the largest calibrated one, rounded up to a power of two: grid data needing
+      // fewer than nBits keeps fewer bits (values beyond it saturate, like those beyond nBits).
+      const topCode = Math.max(...ranges.map((r, i) => Math.round(r.hi / qs[i]!.scale) + qs[i]!.zeroPoint));
+      const bits = Math.min(this.cfg.nBits.inputs, Math.max(1, Math.ceil(Math.log2(topCode + 1))));
+      quantizer = { scale: qs.map((q) => q.scale), zeroPoint: qs.map((q) => q.zeroPoint), qmin: 0, qmax: 2 ** bits - 1 };
     }
     const fheArg = this.circuit.body.addArg(tensor(shape, typeForInterval(quantizer.qmin, quantizer.qmax)), name);
     this.inputs.push({ name, shape: t.shape, quantizer });
@@ -1009,9 +1040,71 @@ export class GraphQuantizer {
   }
 
   private lowerMaxPool(op: Operation): void {
-    const a = onnxAttrs(op.name, op.attributes);
+    const r = this.reprOf(op.operands[0]!, op.loc);
+    const beforeChain = r.kind === "deferred" ? this.poolBeforeChain(op, r) : undefined;
+    if (beforeChain) return this.set(op, beforeChain);
     const x = this.linearInput(op.operands[0]!, op.loc, "uniform");
     if (x.shape.length !== 4) fail("E0601", "MaxPool is supported on 4-D inputs only", op.loc, op.name);
+    const result = this.maxPoolCodes(op, x);
+    this.set(op, { ...result, scale: x.scale, zeroPoint: x.zeroPoint, fresh: false });
+  }
+
+  /**
+   * MaxPool(f(x)) = f(MaxPool(x)) when the pending univariate chain f (ReLU, a BatchNorm with
+   * positive scales, …) is non-decreasing in every element: pooling the codes of x first leaves one
+   * table of f per pooled output instead of one per input (a 2×2 pool: 4 + 3 tables per output
+   * become 3 + 1). The codes must map to reals by one positive scale and zero point per channel,
+   * so that their order is the order of the reals. Undefined when the rewrite does not apply.
+   */
+  private poolBeforeChain(op: Operation, d: DeferredRepr): DeferredRepr | undefined {
+    const src = d.src;
+    if (src.shape.length !== 4 || d.integerCode) return undefined;
+    if (!d.steps.every((s) => monotoneStep(s, src.shape.length))) return undefined;
+    const [, channels, h, w] = src.shape as [number, number, number, number];
+    const perChannel = (a: Float64Array): Float64Array | undefined => {
+      const out = new Float64Array(channels);
+      for (let c = 0; c < channels; c++) {
+        out[c] = at(a, c * h * w);
+        for (let e = c * h * w; e < (c + 1) * h * w; e++) if (at(a, e) !== out[c]) return undefined;
+      }
+      return out;
+    };
+    const scale = perChannel(src.scale);
+    const zeroPoint = perChannel(src.zeroPoint);
+    if (!scale || !zeroPoint || scale.some((v) => !(v > 0)) || !this.nonDecreasing(d)) return undefined;
+    const pooled = this.maxPoolCodes(op, src);
+    const per = pooled.shape[2]! * pooled.shape[3]!;
+    const expand = (v: Float64Array) => Float64Array.from({ length: channels * per }, (_, e) => v[Math.floor(e / per)]!);
+    const enc = this.enc(pooled.value, pooled.shape, expand(scale), expand(zeroPoint), pooled.lo, pooled.hi, false);
+    return { kind: "deferred", src: enc, steps: d.steps, shape: pooled.shape, integerCode: false };
+  }
+
+  /**
+   * Whether the chain is non-decreasing in every element over the reachable codes of its source.
+   * Each allowed step is monotone in its input (MONOTONE_STEPS), so the composition is monotone per
+   * element and a scan of the codes on the tabulation grid finds its direction.
+   */
+  private nonDecreasing(d: DeferredRepr): boolean {
+    const src = d.src;
+    const per = product(src.shape);
+    const k = Math.max(0, bitsOfInterval(src.lo, src.hi) - MONOTONE_SCAN_BITS);
+    const codes: number[] = [];
+    for (let v = Math.floor(src.lo / 2 ** k) * 2 ** k; v < src.hi; v += 2 ** k) codes.push(v);
+    codes.push(src.hi);
+    const reals = new Float64Array(codes.length * per);
+    codes.forEach((v, t) => {
+      for (let e = 0; e < per; e++) reals[t * per + e] = at(src.scale, e) * (v - at(src.zeroPoint, e));
+    });
+    const y = this.runSteps(d.steps, { shape: [codes.length, ...src.shape.slice(1)], data: reals });
+    for (let t = 1; t < codes.length; t++) {
+      for (let e = 0; e < per; e++) if (y.data[t * per + e]! < y.data[(t - 1) * per + e]!) return false;
+    }
+    return true;
+  }
+
+  /** The max-pooled codes of `x` (one scale and zero point per channel at most): pad, slice, pairwise max tree. */
+  private maxPoolCodes(op: Operation, x: EncRepr): EncRepr {
+    const a = onnxAttrs(op.name, op.attributes);
     const kernel = a.ints("kernel_shape")!;
     const geom = windowGeometry(x.shape.slice(2), kernel, a, a.int("ceil_mode") !== 0);
     const pads = [geom.padBegin[0]!, geom.padBegin[1]!, geom.padEnd[0]!, geom.padEnd[1]!];
@@ -1052,8 +1145,7 @@ export class GraphQuantizer {
       if (level.length % 2 === 1) next.push(level[level.length - 1]!);
       level = next;
     }
-    const result = level[0]!;
-    this.set(op, { ...result, scale: x.scale, zeroPoint: x.zeroPoint, fresh: false });
+    return level[0]!;
   }
 
   private maxOf(op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
