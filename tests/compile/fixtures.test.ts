@@ -89,8 +89,10 @@ for (const [set, root] of [["models", fixturesRoot], ["models_extra", extraFixtu
         const simulated = circuit.predictClear(f.x, { fhe: "simulate" })[0]!;
         const float = runReference(importOnnx(f.model).funcs[0]!, [f.x])[0]!;
         expect(info.maxTluInputPrecision).toBeLessThanOrEqual(8);
+        const keys = info.keySizes ? (info.keySizes.total / 2 ** 20).toFixed(0) : "-";
+        const latency = info.latency ? Math.round(info.latency.allCoresMs) : "-";
         const row = (metric: string, m: (o: NDArray) => number) =>
-          `| ${name} | ${metric} | ${m(float).toFixed(3)} | ${m(clear).toFixed(3)} | ${m(simulated).toFixed(3)} | ${info.tluCount} | ${info.lookupsPerSample} | ${info.maxTluInputPrecision} |`;
+          `| ${name} | ${metric} | ${m(float).toFixed(3)} | ${m(clear).toFixed(3)} | ${m(simulated).toFixed(3)} | ${info.tluCount} | ${info.lookupsPerSample} | ${info.maxTluInputPrecision} | ${keys} | ${latency} |`;
         if (f.meta.task === "classification") {
           rows.push(row("accuracy", (o) => argmaxAccuracy(o, f.y)));
           expect(lossTest(float, simulated, f.y).pValue).toBeGreaterThan(0.001);
@@ -105,7 +107,8 @@ for (const [set, root] of [["models", fixturesRoot], ["models_extra", extraFixtu
 
 describe("fixture accuracy table", () => {
   it("prints the accuracy table", () => {
-    console.log(["| model | metric | float | clear (disable) | simulated | table ops | PBS / sample | max table input bits |", "| --- | --- | --- | --- | --- | --- | --- | --- |", ...rows].join("\n"));
+    const header = "| model | metric | float | clear (disable) | simulated | table ops | PBS / sample | max table input bits | eval keys on server (MiB) | estimated ms / sample, all cores (cost model) |";
+    console.log([header, header.replace(/[^|]+/g, " --- "), ...rows].join("\n"));
     expect(rows.length).toBeGreaterThan(0);
   });
 });
