@@ -111,15 +111,8 @@ export class GraphQuantizer {
       // the first linear op folds the per-feature scales into its weights at no cost.
       const perFeature = t.shape.length === 2 && this.cfg.perFeatureInputs;
       const ranges = perFeature ? this.elementRanges(arg, product(shape)) : [this.range(arg, loc)];
-      const quantize = (bits: number) => ranges.map((r) => affineQuantizer(r.lo, r.hi, bits, r.integer, "step" in r ? (r.step as number | undefined) : undefined));
-      // Codes run up to the largest calibrated one, rounded up to a power of two: data on a grid
-      // or on few integers keeps fewer than nBits bits (values beyond saturate, as beyond nBits).
-      // Features constant on the calibration set fit any width and do not count.
-      const full = quantize(this.cfg.nBits.inputs);
-      const tops = ranges.flatMap((r, i) => (r.hi > r.lo ? [Math.round(r.hi / full[i]!.scale) + full[i]!.zeroPoint] : []));
-      const bits = tops.length === 0 ? this.cfg.nBits.inputs : Math.min(this.cfg.nBits.inputs, Math.max(1, Math.ceil(Math.log2(Math.max(...tops) + 1))));
-      const qs = bits === this.cfg.nBits.inputs ? full : quantize(bits);
-      quantizer = { scale: qs.map((q) => q.scale), zeroPoint: qs.map((q) => q.zeroPoint), qmin: 0, qmax: 2 ** bits - 1 };
+      const qs = ranges.map((r) => affineQuantizer(r.lo, r.hi, this.cfg.nBits.inputs, r.integer, "step" in r ? (r.step as number | undefined) : undefined));
+      quantizer = { scale: qs.map((q) => q.scale), zeroPoint: qs.map((q) => q.zeroPoint), qmin: 0, qmax: 2 ** this.cfg.nBits.inputs - 1 };
     }
     const fheArg = this.circuit.body.addArg(tensor(shape, typeForInterval(quantizer.qmin, quantizer.qmax)), name);
     this.inputs.push({ name, shape: t.shape, quantizer });

@@ -30,13 +30,12 @@ export function affineQuantizer(lo: number, hi: number, nBits: number, integerVa
   if (integerValued && Number.isInteger(lo) && Number.isInteger(hi) && hi - lo <= levels) {
     return { scale: 1, zeroPoint: -lo, qmin: 0, qmax: levels };
   }
-  // Data on a regular grid (e.g. measurements to 0.1) that fits the levels is represented exactly,
-  // one code per grid point: a finer scale would add no information about such data, only bits
-  // to every value computed from it (a comparison against a threshold between two grid points
-  // pays one PBS per bit of its input when rounded exactly).
+  // Data on a regular grid (e.g. measurements to 0.1) that fits the levels is represented exactly.
+  // The scale is step / j, the finest such grid whose codes still span [lo, hi] within the levels.
   if (step !== undefined && step > 0 && Math.abs(Math.round(lo / step) * step - lo) < step * 1e-4) {
     const span = Math.round((hi - lo) / step);
-    const scale = step;
+    const j = Math.max(1, Math.floor(levels / Math.max(1, span)));
+    const scale = step / j;
     const zeroPoint = -Math.round(lo / scale) + 0;
     if (span > 0 && Math.round(hi / scale) + zeroPoint <= levels) return { scale, zeroPoint, qmin: 0, qmax: levels };
   }

