@@ -85,3 +85,15 @@ export function ciphertextTensorBytes(dimension: number, shape: readonly number[
   const count = shape.reduce((a, b) => a * b, 1);
   return HEADER_BYTES + 8 + 4 + 8 * shape.length + COUNT_BYTES + count * ciphertextBytes(dimension);
 }
+
+/** Bytes of a seeded tensor before its shape: header, dimension, rank (runtime/seeded_ciphertext.ts). */
+export const SEEDED_CIPHERTEXT_PREFIX_BYTES = HEADER_BYTES + 8 + 4;
+
+/**
+ * Bytes of a serialized seeded ciphertext tensor (what a client sends): prefix, shape, the mask
+ * seed, count, then one 8-byte body per value — independent of the LWE dimension.
+ */
+export function seededCiphertextTensorBytes(shape: readonly number[]): number {
+  const count = shape.reduce((a, b) => a * b, 1);
+  return SEEDED_CIPHERTEXT_PREFIX_BYTES + 8 * shape.length + SEED_BYTES + COUNT_BYTES + 8 * count;
+}

@@ -2,7 +2,9 @@
 // no way to hand it a secret key: the only key types it takes are SeededEvaluationKeys and
 // EvaluationKeys (checked at run time too, against a ClientKey passed through `any`).
 import { createHash } from "node:crypto";
-import { ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet } from "../../runtime/index.js";
+import {
+  ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet, SeededLweCiphertextTensor,
+} from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { executeTfhe, type ExecuteOptions } from "./execute.js";
 import type { TfheProgram } from "./program.js";
@@ -13,6 +15,13 @@ export interface EncryptedBatch {
   /** Identifies the client key the ciphertexts belong to (sha256 of its seeded evaluation keys). */
   readonly keyId?: string;
   readonly values: readonly LweCiphertextTensor[];
+}
+
+/** Inputs as a client sends them: seeded tensors (bodies only, the default) or full ones. */
+export interface EncryptedInputs {
+  readonly batch: number;
+  readonly keyId?: string;
+  readonly values: readonly (LweCiphertextTensor | SeededLweCiphertextTensor)[];
 }
 
 export type ServerKeys = SeededEvaluationKeys | EvaluationKeys | SeededEvaluationKeySet | EvaluationKeySet;
@@ -82,8 +91,11 @@ export class TfheServer {
     return this.program.pbsPerSample;
   }
 
-  /** Runs the circuit on an encrypted batch; resolves to the encrypted outputs. */
-  async run(inputs: EncryptedBatch, options: ExecuteOptions = {}): Promise<EncryptedBatch> {
+  /**
+   * Runs the circuit on an encrypted batch (seeded inputs are expanded first); resolves to the
+   * encrypted outputs: small-key ciphertexts, one keyswitch after the last operation.
+   */
+  async run(inputs: EncryptedInputs, options: ExecuteOptions = {}): Promise<EncryptedBatch> {
     const { program } = this;
     const batch = inputs.batch;
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
@@ -97,7 +109,7 @@ export class TfheServer {
       throw new Error(`the circuit takes ${program.inputs.length} encrypted input(s), got ${inputs.values.length}`);
     }
     inputs.values.forEach((t, i) => {
-      if (!(t instanceof LweCiphertextTensor)) throw new TypeError(`input #${i} is not an LweCiphertextTensor`);
+      if (!(t instanceof LweCiphertextTensor || t instanceof SeededLweCiphertextTensor)) throw new TypeError(`input #${i} is not a ciphertext tensor`);
       const params = program.partitions[program.inputs[i]!.partition ?? 0]!;
       if (t.paramHash !== params.hash()) {
         throw new Error(`input #${i} was encrypted for other parameters (0x${t.paramHash.toString(16)}), the circuit uses ${params.toString()}`);
@@ -110,7 +122,8 @@ export class TfheServer {
         throw new Error(`input #${i} holds ${t.size} ciphertexts, expected ${batch} sample(s) of shape [${program.inputs[i]!.shape.join(", ")}] = ${want}`);
       }
     });
-    const values = await executeTfhe(program, this.keys, inputs.values, batch, options);
+    const full = inputs.values.map((t) => (t instanceof SeededLweCiphertextTensor ? t.expand() : t));
+    const values = await executeTfhe(program, this.keys, full, batch, options);
     return this.keyId !== undefined ? { batch, keyId: this.keyId, values } : { batch, values };
   }
 }
