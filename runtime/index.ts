@@ -28,7 +28,8 @@ export {
 export { add, addClear, conv2d, dot, matmul, mulClear, negate, sub, type Conv2dOptions } from "./ops.js";
 export * from "./parameter_sets.js";
 export {
-  ciphertextBytes, ciphertextTensorBytes, evaluationKeySize, seededCiphertextTensorBytes, secretKeySize, seededEvaluationKeySize,
+  ciphertextBytes, ciphertextTensorBytes, conversionKeySize, evaluationKeySize, SEEDED_BODY_BYTES, seededCiphertextTensorBytes, seededKeySetBytes,
+  type ConversionKeySize, secretKeySize, seededEvaluationKeySize,
   type KeyPairSize, type SecretKeySize,
 } from "./sizes.js";
 export {
