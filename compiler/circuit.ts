@@ -333,7 +333,10 @@ export class FheCircuit {
     if (!this.parameters) return [];
     const sets = this.partitions?.partitions ?? [this.parameters];
     const p = sets.reduce((a, b) => (b.polynomialSize > a.polynomialSize ? b : a));
-    const w = keyMemoryWarning(combineKeySizes(sets.map((x) => keySizes(x))), p.polynomialSize, p.precision, machine);
+    // The advice names the widest table read (N follows it), not the set's most demanding read,
+    // which can be a decryption.
+    const tableBits = analyzeBitwidths(this.func).maxTluInputPrecision;
+    const w = keyMemoryWarning(combineKeySizes(sets.map((x) => keySizes(x))), p.polynomialSize, tableBits, machine);
     return w ? [w] : [];
   }
 

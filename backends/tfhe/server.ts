@@ -1,9 +1,8 @@
 // Server side of the tfhe backend: evaluation keys + a program → runs encrypted batches. There is
 // no way to hand it a secret key: the only key types it takes are SeededEvaluationKeys and
 // EvaluationKeys (checked at run time too, against a ClientKey passed through `any`).
-import { createHash } from "node:crypto";
 import {
-  ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet, SeededLweCiphertextTensor,
+  ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet, SeededLweCiphertextTensor, sha256Of,
 } from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { executeTfhe, type ExecuteOptions } from "./execute.js";
@@ -28,10 +27,10 @@ export type ServerKeys = SeededEvaluationKeys | EvaluationKeys | SeededEvaluatio
 
 /** Key identifier shared by a client and its evaluation keys: sha256 of the seeded keys' bytes. */
 export function evaluationKeyId(seeded: SeededEvaluationKeys | SeededEvaluationKeySet): string {
-  // One key set: hashed chunk by chunk; a multi-partition set hashes its (set-format) bytes.
+  // Hashed chunk by chunk (a set of one partition is that partition's own bytes).
   if (seeded instanceof SeededEvaluationKeys) return seeded.sha256();
   if (seeded.keys.length === 1 && seeded.conversions.length === 0) return seeded.keys[0]!.sha256();
-  return createHash("sha256").update(seeded.serialize()).digest("hex");
+  return sha256Of(seeded.stream());
 }
 
 function rejectSecret(keys: unknown): void {
@@ -69,7 +68,7 @@ export class TfheServer {
           "generate keys for the circuit's parameter set",
       );
     }
-    if (keys instanceof SeededEvaluationKeySet) {
+    if (keys instanceof SeededEvaluationKeySet || keys instanceof EvaluationKeySet) {
       const need = program.conversions;
       const have = keys.conversions.map((c) => c.spec);
       if (need.length !== have.length || need.some((c) => !have.some((h) => h.from === c.from && h.to === c.to && h.baseLog === c.baseLog && h.level === c.level))) {

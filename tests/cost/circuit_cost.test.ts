@@ -75,7 +75,7 @@ describe("circuit cost", () => {
     expect(text.stdout).toMatch(/secret key \(client only\): [\d.]+ KiB/);
     expect(text.stdout).toMatch(/evaluation keys sent by the client \(seeded\): [\d.]+ GiB/);
     expect(text.stdout).toMatch(/evaluation keys held by the server \(expanded\): [\d.]+ GiB/);
-    expect(text.stdout).toMatch(/per sample: [\d.]+ MiB of ciphertexts sent, [\d.]+ MiB returned/);
+    expect(text.stdout).toMatch(/per sample: [\d.]+ (B|KiB) of ciphertexts sent \(seeded\), [\d.]+ KiB returned/);
     expect(text.stdout).toMatch(/estimated latency per sample: .* on 1 thread, .* on \d+ threads/);
     const json = JSON.parse((await cli("info", path, "--json")).stdout) as { latency: { singleThreadMs: number; allCoresMs: number; threads: number }; keySizes: { total: number } };
     expect(json.latency.threads).toBeGreaterThanOrEqual(1);

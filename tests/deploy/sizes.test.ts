@@ -96,8 +96,9 @@ describe("sizes reported against the files written", () => {
     const info = circuit.info();
     const server = new FheModelServer(circuit);
     const spec = server.clientSpec();
-    expect(spec.inputs[0]!.encrypted.shape).toEqual([64]);
-    expect(spec.outputs[0]!.encrypted.shape).toEqual([10]);
+    // Per-sample shapes (batch dimension 1).
+    expect(spec.inputs[0]!.encrypted.shape).toEqual([1, 64]);
+    expect(spec.outputs[0]!.encrypted.shape).toEqual([1, 10]);
     // Secret keys only: the sizes do not depend on the evaluation keys (not generated here).
     const params = (spec.partitions ?? [spec.parameters]).map((p) => new TfheParameters(p));
     const convs = (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel }));
@@ -109,18 +110,19 @@ describe("sizes reported against the files written", () => {
 
     const request = client.encrypt({ shape: [1, 64], data: Float64Array.from(f.x.data.slice(0, 64)) });
     expect(request.length).toBeLessThanOrEqual(4096);
-    expect(sum(tensorSizes(request))).toBe(seededCiphertextTensorBytes([1, 64]));
+    expect(sum(tensorSizes(request))).toBe(seededCiphertextTensorBytes([1, 1, 64]));
     expect(info.sampleBytes!.inputBytesPerSample).toBe(64 * 8);
 
     // The result the server returns: the program's output under its partition's small key,
     // written by the server's own writer (FheModelServer.runStream: messageStream of encryptedBatchStream).
     const values: LweCiphertextTensor[] = spec.outputs.map((o) => {
       const k = secret.key(o.encrypted.partition ?? 0);
-      return k.encrypt(new Array(10).fill(0), o.encrypted.width, { shape: [1, 10], key: "small" });
+      return k.encrypt(new Array(10).fill(0), Math.min(o.encrypted.width, 16), { shape: [1, 1, 10], key: "small" });
     });
     const result = collect(messageStream("outputs", id, encryptedBatchStream({ batch: 1, keyId, values }), keyId));
     expect(result.length).toBeLessThanOrEqual(128 * 1024);
-    expect(sum(tensorSizes(result))).toBe(ciphertextTensorBytes(values[0]!.dimension, [1, 10]));
+    expect(sum(tensorSizes(result))).toBe(ciphertextTensorBytes(values[0]!.dimension, [1, 1, 10]));
+    expect(values[0]!.dimension).toBe(params[spec.outputs[0]!.encrypted.partition ?? 0]!.lweDimension);
     expect(info.sampleBytes!.outputBytesPerSample).toBe(10 * (values[0]!.dimension + 1) * 8);
     expect(client.decrypt(result)[0]!.shape).toEqual([1, 10]);
   }, 600_000);

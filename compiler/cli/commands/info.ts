@@ -27,7 +27,7 @@ export function costLines(info: Pick<CircuitInfo, "keySizes" | "sampleBytes" | "
     lines.push(`  evaluation keys held by the server (expanded): ${bytes(k.total)} (bootstrapping ${bytes(k.bootstrapKey)}, keyswitching ${bytes(k.keyswitchKey)})`);
   }
   const s = info.sampleBytes;
-  if (s) lines.push(`  per sample: ${bytes(s.inputBytesPerSample)} of ciphertexts sent, ${bytes(s.outputBytesPerSample)} returned`);
+  if (s) lines.push(`  per sample: ${bytes(s.inputBytesPerSample)} of ciphertexts sent (seeded), ${bytes(s.outputBytesPerSample)} returned`);
   const l = info.latency;
   if (l) {
     lines.push(`  estimated latency per sample: ${duration(l.singleThreadMs)} on 1 thread, ${duration(l.allCoresMs)} on ${l.threads} threads ` +
