@@ -1,7 +1,8 @@
 // Exact byte sizes of the runtime's keys and ciphertexts, in memory and serialized, from the
 // parameters alone (no key needed). The layouts are those of native/src/serialize.cpp (framing) and
 // native/src/params.hpp (word counts); tests/runtime/sizes.test.ts pins both to real serializations.
-import { keyswitchKeyWordBytes, TfheParameters, type TfheParameterFields } from "./parameters.js";
+import { keyswitchKeyWordBytes } from "../crypto-model/index.js";
+import { TfheParameters, type TfheParameterFields } from "./parameters.js";
 
 /** Every artifact starts with "FHEC", a 4-byte kind, u32 version, u32 reserved, u64 parameter hash. */
 const HEADER_BYTES = 24;

@@ -5,7 +5,7 @@
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf } from "../../ir/types.js";
 import { PBS_OPS } from "./classes.js";
-import { errorProbability } from "./noise.js";
+import { errorProbability } from "../../crypto-model/index.js";
 import { compactsOutputs } from "./compact_outputs.js";
 import { analyzeNorms, type NoiseConstraint, noiseBits } from "./norms.js";
 import type { CryptoParameters } from "./optimizer.js";

@@ -10,7 +10,7 @@
 // Decryptions read a·σ²_BR(A) + f·σ²_glwe(A) + k_A N_A·v_KS(A's own key) ≤ σ²_safe(p): every
 // output is keyswitched to A's small key before it returns (compact outputs). The cost minimised is
 //   Σ_PBS count·pbsCost(B) + Σ_own keyswitches count·ksCost(n_B, k_B N_B) + Σ_conversions count·ksCost(n_B, k_A N_A)
-// (the cost model of noise.ts, in its units).
+// (the cost model of crypto-model/noise.ts, in its units).
 //
 // Candidates: classes sorted by a difficulty key (bits read plus half the log2 of the norm: the
 // bits of noise headroom a read needs), distinct keys cut into at most MAX_PARTITIONS contiguous
@@ -38,8 +38,8 @@ import {
   pbsCost,
   safeVariance,
   type NoiseParameters,
-} from "./noise.js";
-import { checkSecurity, minNoiseStd } from "./security.js";
+} from "../../crypto-model/index.js";
+import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { compactsOutputs } from "./compact_outputs.js";
 
 export const MAX_PARTITIONS = 3;
