@@ -8,7 +8,10 @@ import * as nd from "../../ir/tensor.js";
 import { executeTfhe, type ExecuteOptions } from "./execute.js";
 import type { TfheProgram } from "./program.js";
 
-/** Encrypted inputs or outputs of a batch: one big-key tensor [batch, ...shape] per value. */
+/**
+ * Encrypted inputs or outputs of a batch: one tensor [batch, ...shape] per value, under the big
+ * key (inputs) or, for compacted outputs, the small key of the value's partition.
+ */
 export interface EncryptedBatch {
   readonly batch: number;
   /** Identifies the client key the ciphertexts belong to (sha256 of its seeded evaluation keys). */
