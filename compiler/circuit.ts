@@ -17,7 +17,7 @@ import { type BatchTensor, type SimulationResult, simulateWithStats } from "../b
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
-import { keyswitchKeyWordBytes } from "../runtime/index.js";
+import { conversionKeySize, seededKeySetBytes } from "../runtime/index.js";
 import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
@@ -25,6 +25,7 @@ import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePo
 import { type ConstraintEntry, constraintReport, type ConversionParameters, CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr, partitionsFromModule } from "../passes/params/index.js";
 import {
   combineKeySizes, type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, keySizes, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes,
+  sampleSizes,
 } from "./cost/index.js";
 
 export type FheMode = "disable" | "simulate" | "execute";
@@ -75,13 +76,10 @@ export interface PartitionInfo extends CryptoParameters {
   readonly pbsPerSample: number;
 }
 
-/**
- * A conversion key's size: kN_from·ℓ rows of (n_to + 1) words (4 or 8 bytes, the runtime's rule);
- * seeded keeps the bodies and a seed.
- */
+/** A conversion key's size: expanded (`plain`) and in the seeded key set (runtime/sizes.ts). */
 export function conversionKeySizes(from: CryptoParameters, to: CryptoParameters, ksBaseLog: number, ksLevel: number): { plain: number; seeded: number } {
-  const rows = from.glweDimension * from.polynomialSize * ksLevel;
-  return { plain: rows * (to.lweDimension + 1) * keyswitchKeyWordBytes(ksBaseLog, ksLevel, to.lweNoiseStd), seeded: rows * 8 + 32 };
+  const c = conversionKeySize(from, to, ksBaseLog, ksLevel);
+  return { plain: c.inMemory, seeded: c.seeded };
 }
 
 export { keySizes, type KeySizes } from "./cost/index.js";
@@ -299,25 +297,30 @@ export class FheCircuit {
    * Key sizes, bytes per sample and estimated latency: per partition (its own lookups, on its own
    * keys), then combined; conversion keys count with the keyswitching keys.
    */
-  private cost(program: TfheProgram, opts: CostOptions): CostSummary {
-    const values = (specs: readonly { readonly shape: readonly number[] }[]) => specs.reduce((s, v) => s + v.shape.reduce((a, b) => a * b, 1), 0);
+  private cost(program: TfheProgram, opts: CostOptions): CostSummary & { readonly sampleBytes: SampleSizes } {
+    const values = (spec: { readonly shape: readonly number[] }) => spec.shape.reduce((a, b) => a * b, 1);
+    // Inputs travel seeded; each output returns at the dimension of its key (compacted or not).
+    const dims = program.outputDimensions();
+    const sampleBytes = sampleSizes(program.inputs.reduce((t, i) => t + values(i), 0), program.outputs.map((o, i) => ({ values: values(o), dimension: dims[i]! })));
     const sets = this.partitions?.partitions ?? [this.parameters!];
-    if (sets.length === 1) return costSummary(sets[0]!, lookupsPerOp(program.func), values(program.inputs), values(program.outputs), opts);
+    if (sets.length === 1) return { ...costSummary(sets[0]!, lookupsPerOp(program.func), opts), sampleBytes };
     const partOf = (op: Operation): number => {
       const a = op.attributes.get("partition");
       return a?.kind === "int" ? a.value : 0;
     };
-    const parts = sets.map((p, i) => costSummary(p, lookupsPerOp(program.func, (op) => partOf(op) === i), values(program.inputs), values(program.outputs), opts));
-    const convs = (this.partitions?.conversions ?? []).map((c) => conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel));
+    const parts = sets.map((p, i) => costSummary(p, lookupsPerOp(program.func, (op) => partOf(op) === i), opts));
+    const conversions = this.partitions?.conversions ?? [];
+    const convs = conversions.map((c) => conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel));
     const latency = parts.reduce((acc, p) => ({ ...acc, singleThreadMs: acc.singleThreadMs + p.latency.singleThreadMs, allCoresMs: acc.allCoresMs + p.latency.allCoresMs }), {
       ...parts[0]!.latency,
       singleThreadMs: 0,
       allCoresMs: 0,
     });
+    // The seeded set's bytes beyond the partitions' own keys: conversion keys and set framing.
+    const seededExtra = seededKeySetBytes(sets, conversions) - parts.reduce((t, p) => t + p.keySizes.totalSeeded, 0);
     return {
-      keySizes: combineKeySizes(parts.map((p) => p.keySizes), { inMemory: convs.reduce((t, c) => t + c.plain, 0), seeded: convs.reduce((t, c) => t + c.seeded, 0) }),
-      // Inputs are encrypted and outputs decrypted under partition 0's sizes (an estimate for several partitions).
-      sampleBytes: parts[0]!.sampleBytes,
+      keySizes: combineKeySizes(parts.map((p) => p.keySizes), { inMemory: convs.reduce((t, c) => t + c.plain, 0), seeded: seededExtra }),
+      sampleBytes,
       latency,
     };
   }
@@ -330,7 +333,10 @@ export class FheCircuit {
     if (!this.parameters) return [];
     const sets = this.partitions?.partitions ?? [this.parameters];
     const p = sets.reduce((a, b) => (b.polynomialSize > a.polynomialSize ? b : a));
-    const w = keyMemoryWarning(combineKeySizes(sets.map((x) => keySizes(x))), p.polynomialSize, p.precision, machine);
+    // The advice names the widest table read (N follows it), not the set's most demanding read,
+    // which can be a decryption.
+    const tableBits = analyzeBitwidths(this.func).maxTluInputPrecision;
+    const w = keyMemoryWarning(combineKeySizes(sets.map((x) => keySizes(x))), p.polynomialSize, tableBits, machine);
     return w ? [w] : [];
   }
 

@@ -19,6 +19,8 @@
 //   round exact            → one 1-bit bootstrap per removed bit (see lowerExactRound)
 //   to_signed/to_unsigned  → a table lookup re-encoding the value (the padding bit changes)
 //   data movement          → the same fhe.* op on LWE tensors (pad fills trivial encryptions)
+//   func.return            → in a circuit that runs PBS, a keyswitch to the small key of each
+//                            encrypted result's partition (compact outputs, params/compact_outputs.ts)
 import { type Attribute, arrayAttr, type DenseAttr, denseAttr, dictAttr, intAttr, stringAttr, typeAttr } from "../ir/attributes.js";
 import { Builder } from "../ir/builder.js";
 import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
@@ -28,6 +30,7 @@ import { elementOf, type EncryptedIntType, i64, lwe, shapeOf, tensor, type Type,
 import type { Pass, PassReport } from "./pass.js";
 import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR } from "./params/pass.js";
 import { tfheParamsPass } from "./tfhe_params.js";
+import { runsPbs } from "./params/compact_outputs.js";
 
 export { tfheParamsPass };
 
@@ -322,9 +325,20 @@ export function lowerFunctionToTfhe(func: FuncOp, multi = false): number {
   };
   const dead: Operation[] = [];
   let count = 0;
+  const compact = runsPbs(func);
   for (const op of [...func.body.ops]) {
     if (op.name === "func.return") {
-      op.operands.forEach((v, i) => op.setOperand(i, map(v)));
+      // Compact outputs (params/compact_outputs.ts): every encrypted result goes back under its
+      // partition's small key (one keyswitch with the partition's own key), n + 1 words per
+      // value instead of kN + 1.
+      const b = Builder.before(op);
+      op.operands.forEach((v, i) => {
+        const x = map(v);
+        if (!compact || elementOf(x.type).kind !== "lwe") return op.setOperand(i, x);
+        const small = keyswitchOf({ b, multi, home, part: home(x) }, x, (elementOf(x.type) as { width: number }).width);
+        setHome(small, home(x));
+        op.setOperand(i, small);
+      });
       continue;
     }
     const encrypted = op.results.some((r) => isEnc(r.type)) || op.operands.some((v) => isEnc(original.get(v) ?? v.type));
@@ -346,7 +360,7 @@ export function lowerFunctionToTfhe(func: FuncOp, multi = false): number {
     count++;
   }
   for (let i = dead.length - 1; i >= 0; i--) dead[i]!.erase();
-  func.resultTypes = resultTypes.map(lweTypeOf);
+  func.resultTypes = resultTypes.map((t) => (compact && isEnc(t) ? withElement(t, lwe((elementOf(t) as EncryptedIntType).width, "small")) : lweTypeOf(t)));
   if (argTypes.some(isEnc) || resultTypes.some(isEnc)) {
     func.attributes.set(
       ENCRYPTED_IO_ATTR,

@@ -10,6 +10,7 @@
 import { native } from "./native.js";
 
 export { LweCiphertextTensor, shapeSize, type KeyKind } from "./ciphertext.js";
+export { SeededLweCiphertextTensor } from "./seeded_ciphertext.js";
 export { checkPrecision, decode, delta, encode, encodeTable, torusError } from "./encoding.js";
 export {
   ClientKey, EvaluationKeys, lookupTables, SeededEvaluationKeys,
@@ -27,7 +28,8 @@ export {
 export { add, addClear, conv2d, dot, matmul, mulClear, negate, sub, type Conv2dOptions } from "./ops.js";
 export * from "./parameter_sets.js";
 export {
-  ciphertextBytes, ciphertextTensorBytes, evaluationKeySize, secretKeySize, seededEvaluationKeySize,
+  ciphertextBytes, ciphertextTensorBytes, conversionKeySize, evaluationKeySize, SEEDED_BODY_BYTES, seededCiphertextTensorBytes, seededKeySetBytes,
+  type ConversionKeySize, secretKeySize, seededEvaluationKeySize,
   type KeyPairSize, type SecretKeySize,
 } from "./sizes.js";
 export { TfheParameters } from "./parameters.js";

@@ -3,15 +3,17 @@
 // ciphertext from partition A's big key to partition B's small key. A set with one partition and
 // no conversion is exactly today's single key: it serializes to the single key's own bytes.
 //
-// Set format (little-endian): magic "FHECKSET", u32 version, u32 kind (1 secret, 2 seeded
+// Set format (little-endian; written and read as streams by key_set_format.ts): magic "FHECKSET", u32 version, u32 kind (1 secret, 2 seeded
 // evaluation), u32 partitions, u32 conversions, then per partition u64 parameter hash, u64 length
 // and the partition key's own serialization (which carries its own magic and hash), then per
 // conversion u32 from, to, baseLog, level, inputDimension, outputDimension, u64 source and target
 // parameter hashes, the 32-byte public mask seed and the inputDimension·level u64 bodies.
 import { LweCiphertextTensor } from "./ciphertext.js";
 import { ClientKey, EvaluationKeys, type KeyGenOptions, SeededEvaluationKeys } from "./keys.js";
+import { type ConversionEntry, isKeySet, KeySetParser, keySetStream, KIND_SECRET, KIND_SEEDED } from "./key_set_format.js";
 import { native } from "./native.js";
 import type { TfheParameters } from "./parameters.js";
+import { type ByteStream, type ChunkSink, collect, parseChunks } from "./stream.js";
 
 /** A conversion keyswitch: big key of partition `from` → small key of partition `to`. */
 export interface ConversionKeySpec {
@@ -21,10 +23,7 @@ export interface ConversionKeySpec {
   readonly level: number;
 }
 
-const MAGIC = "FHECKSET";
-export const KEY_SET_FORMAT_VERSION = 1;
-const KIND_SECRET = 1;
-const KIND_SEEDED = 2;
+export { KEY_SET_FORMAT_VERSION } from "./key_set_format.js";
 
 function checkSpecs(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[]): void {
   if (params.length === 0) throw new RangeError("a key set needs at least one partition");
@@ -104,18 +103,18 @@ export class ClientKeySet {
   /** Secret bytes (keep private). One partition: the single key's own format. */
   serialize(): Uint8Array {
     if (this.keys.length === 1 && this.conversions.length === 0) return this.keys[0]!.serialize();
-    return writeSet(KIND_SECRET, this.keys.map((k) => [k.params.hash(), k.serialize()]), []);
+    return collect(keySetStream(KIND_SECRET, this.keys.map((k) => [k.params.hash(), k.stream()]), []));
   }
 
   /** Parses a secret key set; `params`/`conversions` are what the circuit expects (checked). */
   static deserialize(bytes: Uint8Array, params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = []): ClientKeySet {
     checkSpecs(params, conversions);
-    if (!isSet(bytes)) {
+    if (!isKeySet(bytes)) {
       if (params.length !== 1) throw new Error(`this secret key holds one partition, the circuit has ${params.length}`);
       return new ClientKeySet([ClientKey.deserialize(bytes, params[0])], conversions);
     }
-    const r = readSet(bytes, KIND_SECRET, params);
-    return new ClientKeySet(r.parts.map((b, i) => ClientKey.deserialize(b, params[i])), conversions);
+    const r = parseChunks(new KeySetParser(KIND_SECRET, params, (i, n) => ClientKey.parser(params[i], n)), [bytes]);
+    return new ClientKeySet(r.parts, conversions);
   }
 }
 
@@ -184,32 +183,45 @@ export class SeededEvaluationKeySet {
     return this.keys.map((k) => k.params);
   }
 
+  /** The serialized set, chunk by chunk (one partition without conversions: the single key's own bytes). */
+  stream(): ByteStream {
+    if (this.keys.length === 1 && this.conversions.length === 0) return this.keys[0]!.stream();
+    const convs: ConversionEntry[] = this.conversions.map((c) => ({
+      spec: c.spec, fromHash: c.fromParams.hash(), toHash: c.toParams.hash(), inputDimension: c.inputDimension,
+      outputDimension: c.outputDimension, maskSeed: c.maskSeed, bodies: c.bodies,
+    }));
+    return keySetStream(KIND_SEEDED, this.keys.map((k) => [k.params.hash(), k.stream()]), convs);
+  }
+
   serialize(): Uint8Array {
-    if (this.keys.length === 1 && this.conversions.length === 0) return this.keys[0]!.serialize();
-    return writeSet(KIND_SEEDED, this.keys.map((k) => [k.params.hash(), k.serialize()]), this.conversions);
+    return collect(this.stream());
   }
 
   /** Parses the set and checks it against the partitions and conversions the circuit expects. */
   static deserialize(bytes: Uint8Array, params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = []): SeededEvaluationKeySet {
     checkSpecs(params, conversions);
-    if (!isSet(bytes)) {
+    if (!isKeySet(bytes)) {
       if (params.length !== 1 || conversions.length > 0) throw new Error(`these evaluation keys hold one partition, the circuit has ${params.length}`);
       return new SeededEvaluationKeySet([SeededEvaluationKeys.deserialize(bytes, params[0])], []);
     }
-    const r = readSet(bytes, KIND_SEEDED, params);
-    const keys = r.parts.map((b, i) => SeededEvaluationKeys.deserialize(b, params[i]));
-    if (r.conversions.length !== conversions.length) throw new Error(`the key set holds ${r.conversions.length} conversion key(s), the circuit needs ${conversions.length}`);
-    const convs = r.conversions.map((c, j) => {
-      const want = conversions[j]!;
-      if (c.spec.from !== want.from || c.spec.to !== want.to || c.spec.baseLog !== want.baseLog || c.spec.level !== want.level) {
-        throw new Error(`conversion key #${j} is ${c.spec.from} → ${c.spec.to} (2^${c.spec.baseLog}×${c.spec.level}), the circuit needs ${want.from} → ${want.to} (2^${want.baseLog}×${want.level})`);
-      }
-      const from = params[c.spec.from]!;
-      const to = params[c.spec.to]!;
-      if (c.fromHash !== from.hash() || c.toHash !== to.hash()) throw new Error(`conversion key #${j} was made for other parameters`);
-      return new SeededConversionKey(c.spec, from, to, c.maskSeed, c.bodies);
-    });
-    return new SeededEvaluationKeySet(keys, convs);
+    const r = parseChunks(new KeySetParser(KIND_SEEDED, params, (i, n) => SeededEvaluationKeys.parser(params[i], n)), [bytes]);
+    return new SeededEvaluationKeySet(r.parts, checkConversions(r.conversions, params, conversions));
+  }
+
+  /**
+   * Reads a serialized set (several partitions) and expands every partition's keys while its
+   * chunks arrive, straight into their final layout: the set is never held whole.
+   */
+  static expandingParser(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[]): ChunkSink<EvaluationKeySet> {
+    checkSpecs(params, conversions);
+    const inner = new KeySetParser(KIND_SEEDED, params, (i, n) => SeededEvaluationKeys.expandingParser(params[i], n));
+    return {
+      push: (c) => inner.push(c),
+      finish: () => {
+        const r = inner.finish();
+        return new EvaluationKeySet(r.parts, checkConversions(r.conversions, params, conversions).map((c) => c.expand()));
+      },
+    };
   }
 
   async expand(): Promise<EvaluationKeySet> {
@@ -243,90 +255,17 @@ export class EvaluationKeySet {
   }
 }
 
-// ---- format ----------------------------------------------------------------------------------
-
-function isSet(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).toString("latin1") === MAGIC;
-}
-
-function writeSet(kind: number, parts: readonly [bigint, Uint8Array][], conversions: readonly SeededConversionKey[]): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const head = Buffer.alloc(24);
-  head.write(MAGIC, 0, "latin1");
-  head.writeUInt32LE(KEY_SET_FORMAT_VERSION, 8);
-  head.writeUInt32LE(kind, 12);
-  head.writeUInt32LE(parts.length, 16);
-  head.writeUInt32LE(conversions.length, 20);
-  chunks.push(head);
-  for (const [hash, b] of parts) {
-    const h = Buffer.alloc(16);
-    h.writeBigUInt64LE(hash, 0);
-    h.writeBigUInt64LE(BigInt(b.length), 8);
-    chunks.push(h, b);
-  }
-  for (const c of conversions) {
-    const h = Buffer.alloc(24 + 16 + 32);
-    [c.spec.from, c.spec.to, c.spec.baseLog, c.spec.level, c.inputDimension, c.outputDimension].forEach((v, i) => h.writeUInt32LE(v, 4 * i));
-    h.writeBigUInt64LE(c.fromParams.hash(), 24);
-    h.writeBigUInt64LE(c.toParams.hash(), 32);
-    h.set(c.maskSeed, 40);
-    chunks.push(h, new Uint8Array(c.bodies.buffer, c.bodies.byteOffset, c.bodies.byteLength));
-  }
-  return Buffer.concat(chunks);
-}
-
-interface ReadConversion {
-  spec: ConversionKeySpec;
-  fromHash: bigint;
-  toHash: bigint;
-  maskSeed: Uint8Array;
-  bodies: BigUint64Array;
-}
-
-function readSet(bytes: Uint8Array, kind: number, params: readonly TfheParameters[]): { parts: Uint8Array[]; conversions: ReadConversion[] } {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bad = (why: string): never => {
-    throw new Error(`invalid key set: ${why}`);
-  };
-  if (b.length < 24) bad("truncated header");
-  const version = b.readUInt32LE(8);
-  if (version !== KEY_SET_FORMAT_VERSION) bad(`format version ${version}, this build reads ${KEY_SET_FORMAT_VERSION}`);
-  if (b.readUInt32LE(12) !== kind) bad(kind === KIND_SECRET ? "it holds evaluation keys, not secret keys" : "it holds secret keys, not evaluation keys");
-  const count = b.readUInt32LE(16);
-  const nconv = b.readUInt32LE(20);
-  if (count !== params.length) bad(`${count} partition(s), the circuit has ${params.length}`);
-  let off = 24;
-  const need = (n: number) => {
-    if (off + n > b.length) bad("truncated");
-  };
-  const parts: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    need(16);
-    const hash = b.readBigUInt64LE(off);
-    const len = Number(b.readBigUInt64LE(off + 8));
-    off += 16;
-    if (hash !== params[i]!.hash()) bad(`partition ${i} was made for other parameters than the circuit's ${params[i]!.toString()}`);
-    need(len);
-    parts.push(Uint8Array.prototype.slice.call(b, off, off + len));
-    off += len;
-  }
-  const conversions: ReadConversion[] = [];
-  for (let j = 0; j < nconv; j++) {
-    need(72);
-    const [from, to, baseLog, level, inDim, outDim] = [0, 1, 2, 3, 4, 5].map((i) => b.readUInt32LE(off + 4 * i)) as [number, number, number, number, number, number];
-    const fromHash = b.readBigUInt64LE(off + 24);
-    const toHash = b.readBigUInt64LE(off + 32);
-    const maskSeed = Uint8Array.prototype.slice.call(b, off + 40, off + 72);
-    off += 72;
-    if (from >= count || to >= count) bad(`conversion #${j} names partition ${Math.max(from, to)} of ${count}`);
-    if (inDim !== params[from]!.bigDimension || outDim !== params[to]!.lweDimension) bad(`conversion #${j} has dimensions ${inDim} → ${outDim}`);
-    const words = inDim * level;
-    need(words * 8);
-    const bodies = new BigUint64Array(words);
-    new Uint8Array(bodies.buffer).set(b.subarray(off, off + words * 8));
-    off += words * 8;
-    conversions.push({ spec: { from, to, baseLog, level }, fromHash, toHash, maskSeed, bodies });
-  }
-  if (off !== b.length) bad(`${b.length - off} trailing bytes`);
-  return { parts, conversions };
+/** The conversion keys read from a set, checked against those the circuit expects (order, shape, parameters). */
+function checkConversions(read: readonly ConversionEntry[], params: readonly TfheParameters[], want: readonly ConversionKeySpec[]): SeededConversionKey[] {
+  if (read.length !== want.length) throw new Error(`the key set holds ${read.length} conversion key(s), the circuit needs ${want.length}`);
+  return read.map((c, j) => {
+    const w = want[j]!;
+    if (c.spec.from !== w.from || c.spec.to !== w.to || c.spec.baseLog !== w.baseLog || c.spec.level !== w.level) {
+      throw new Error(`conversion key #${j} is ${c.spec.from} → ${c.spec.to} (2^${c.spec.baseLog}×${c.spec.level}), the circuit needs ${w.from} → ${w.to} (2^${w.baseLog}×${w.level})`);
+    }
+    const from = params[c.spec.from]!;
+    const to = params[c.spec.to]!;
+    if (c.fromHash !== from.hash() || c.toHash !== to.hash()) throw new Error(`conversion key #${j} was made for other parameters`);
+    return new SeededConversionKey(c.spec, from, to, c.maskSeed, c.bodies);
+  });
 }

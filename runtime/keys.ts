@@ -3,6 +3,7 @@
 import { LweCiphertextTensor, shapeSize, type KeyKind } from "./ciphertext.js";
 import { checkPrecision, decode, encode, encodeTable } from "./encoding.js";
 import { native, type NativeHandle } from "./native.js";
+import { SeededLweCiphertextTensor } from "./seeded_ciphertext.js";
 import { TfheParameters } from "./parameters.js";
 import { type ByteStream, nativeStream, NativeParser, parseChunks, sha256Of } from "./stream.js";
 
@@ -73,6 +74,21 @@ export class ClientKey {
     const data = native().encrypt(this.handle, plaintexts, big);
     const dim = big ? this.params.bigDimension : this.params.lweDimension;
     return new LweCiphertextTensor(shape, dim, this.params.hash(), data);
+  }
+
+  /**
+   * Seeded encryption of already-encoded torus values: value i's mask is the CSPRNG stream i of a
+   * fresh public seed, so only bodies are stored (8 bytes per value); `expand()` restores the
+   * ciphertexts {@link encryptEncoded} would give for the same masks and noise.
+   */
+  encryptSeeded(plaintexts: BigUint64Array, shape: readonly number[], key: KeyKind = "big",
+    options: { insecureTestMaskSeed?: Uint8Array; insecureTestNoiseSeed?: Uint8Array } = {}): SeededLweCiphertextTensor {
+    checkSeed(options.insecureTestMaskSeed, "insecureTestMaskSeed");
+    checkSeed(options.insecureTestNoiseSeed, "insecureTestNoiseSeed");
+    const big = key === "big";
+    const { seed, bodies } = native().encryptSeeded(this.handle, plaintexts, big, options.insecureTestMaskSeed, options.insecureTestNoiseSeed);
+    const dim = big ? this.params.bigDimension : this.params.lweDimension;
+    return new SeededLweCiphertextTensor(shape, dim, this.params.hash(), seed, bodies);
   }
 
   /** Raw phases b − ⟨a, s⟩ (message + noise on the torus). */

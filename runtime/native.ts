@@ -46,6 +46,10 @@ export interface NativeAddon {
   evalKeysDeserialize(bytes: Uint8Array, expectedHash?: bigint): NativeHandle;
   encrypt(sk: NativeHandle, plain: BigUint64Array, big: boolean, seed?: Uint8Array): BigUint64Array;
   phase(sk: NativeHandle, ct: BigUint64Array, big: boolean): BigUint64Array;
+  /** Seeded encryption: the bodies and the (public) mask seed, drawn from the OS unless given. */
+  encryptSeeded(sk: NativeHandle, plain: BigUint64Array, big: boolean, maskSeed?: Uint8Array, noiseSeed?: Uint8Array): { seed: Uint8Array; bodies: BigUint64Array };
+  /** Full ciphertexts (masks regenerated) of seeded bodies. */
+  expandSeeded(seed: Uint8Array, dimension: number, bodies: BigUint64Array): BigUint64Array;
   keyswitch(ek: NativeHandle, ct: BigUint64Array, parallel?: boolean): BigUint64Array;
   keyswitchAsync(ek: NativeHandle, ct: BigUint64Array): Promise<BigUint64Array>;
   /** Conversion keyswitching key between two secret keys (key sets with several partitions). */

@@ -1,6 +1,7 @@
 // Exact byte sizes of the runtime's keys and ciphertexts, in memory and serialized, from the
 // parameters alone (no key needed). The layouts are those of native/src/serialize.cpp (framing) and
 // native/src/params.hpp (word counts); tests/runtime/sizes.test.ts pins both to real serializations.
+import { keyswitchKeyWordBytes } from "../crypto-model/index.js";
 import { TfheParameters, type TfheParameterFields } from "./parameters.js";
 
 /** Every artifact starts with "FHEC", a 4-byte kind, u32 version, u32 reserved, u64 parameter hash. */
@@ -84,4 +85,53 @@ export function ciphertextBytes(dimension: number): number {
 export function ciphertextTensorBytes(dimension: number, shape: readonly number[]): number {
   const count = shape.reduce((a, b) => a * b, 1);
   return HEADER_BYTES + 8 + 4 + 8 * shape.length + COUNT_BYTES + count * ciphertextBytes(dimension);
+}
+
+/** Bytes one value costs in a seeded tensor: its body (the mask comes from the tensor's seed). */
+export const SEEDED_BODY_BYTES = 8;
+
+/** Bytes of a seeded tensor before its shape: header, dimension, rank (runtime/seeded_ciphertext.ts). */
+export const SEEDED_CIPHERTEXT_PREFIX_BYTES = HEADER_BYTES + 8 + 4;
+
+/**
+ * Bytes of a serialized seeded ciphertext tensor (what a client sends): prefix, shape, the mask
+ * seed, count, then one 8-byte body per value — independent of the LWE dimension.
+ */
+export function seededCiphertextTensorBytes(shape: readonly number[]): number {
+  const count = shape.reduce((a, b) => a * b, 1);
+  return SEEDED_CIPHERTEXT_PREFIX_BYTES + 8 * shape.length + SEED_BYTES + COUNT_BYTES + SEEDED_BODY_BYTES * count;
+}
+
+/** A conversion keyswitching key (big key of `from` → small key of `to`, runtime/key_set.ts). */
+export interface ConversionKeySize {
+  /** Bytes of its entry in a serialized seeded key set: header, seed, bodies. */
+  readonly seeded: number;
+  /** Bytes the server holds once expanded. */
+  readonly inMemory: number;
+}
+
+/** The fixed part of a conversion key's entry in a key set: six u32, two u64 hashes, the seed. */
+const CONVERSION_HEADER_BYTES = 6 * 4 + 2 * 8 + SEED_BYTES;
+/** A key set's header (magic, version, kind, counts) and each partition's (hash, length). */
+const KEY_SET_HEADER_BYTES = 8 + 4 * 4;
+const KEY_SET_PART_BYTES = 16;
+
+export function conversionKeySize(from: TfheParameterFields, to: TfheParameterFields, ksBaseLog: number, ksLevel: number): ConversionKeySize {
+  const rows = from.glweDimension * from.polynomialSize * ksLevel;
+  return {
+    seeded: CONVERSION_HEADER_BYTES + rows * 8,
+    inMemory: rows * (to.lweDimension + 1) * keyswitchKeyWordBytes(ksBaseLog, ksLevel, to.lweNoiseStd),
+  };
+}
+
+/**
+ * Bytes of a serialized seeded key set (what `fhec keygen` writes inside eval.key's envelope): a
+ * single partition without conversions is the single key's own serialization; otherwise the set
+ * framing, every partition's seeded keys and every conversion key.
+ */
+export function seededKeySetBytes(partitions: readonly TfheParameterFields[], conversions: readonly { from: number; to: number; ksBaseLog: number; ksLevel: number }[]): number {
+  const keys = partitions.reduce((t, p) => t + seededEvaluationKeySize(p).serialized, 0);
+  if (partitions.length === 1 && conversions.length === 0) return keys;
+  const convs = conversions.reduce((t, c) => t + conversionKeySize(partitions[c.from]!, partitions[c.to]!, c.ksBaseLog, c.ksLevel).seeded, 0);
+  return KEY_SET_HEADER_BYTES + KEY_SET_PART_BYTES * partitions.length + keys + convs;
 }

@@ -1,16 +1,20 @@
 // Binary container for an EncryptedBatch (what travels between client and server): the common
-// frame (magic, format version, a JSON header with batch, key id, parameter hash and the byte
-// length of every tensor), then the runtime's own tensor serializations (each with its magic and
-// parameter hash), written and read as streams. Every malformed, truncated or mismatched input is
+// frame (magic, format version, a JSON header with batch, key id, parameter hash, the byte
+// length and the form of every tensor), then the runtime's own tensor serializations (each with
+// its magic and parameter hash), written and read as streams. A tensor is "full" (ciphertexts
+// with their masks: outputs) or "seeded" (bodies and a mask seed: inputs, expanded on reading). Every malformed, truncated or mismatched input is
 // a clear error naming the source and what differs.
 import {
-  type ByteStream, type ChunkSink, collect, concatStreams, LweCiphertextTensor, parseChunks, type TfheParameters,
+  type ByteStream, type ChunkSink, collect, concatStreams, LweCiphertextTensor, parseChunks, SeededLweCiphertextTensor, type TfheParameters,
 } from "../../runtime/index.js";
 import { FrameParser, frameStream } from "../../runtime/framing.js";
-import type { EncryptedBatch } from "./server.js";
+import type { EncryptedBatch, EncryptedInputs } from "./server.js";
 
 const MAGIC = Buffer.from("FHECBTCH", "latin1");
-export const BATCH_FORMAT_VERSION = 1;
+export const BATCH_FORMAT_VERSION = 2;
+
+/** How a tensor travels: whole ciphertexts, or seeded bodies whose masks the reader regenerates. */
+export type TensorForm = "full" | "seeded";
 
 interface Header {
   readonly batch: number;
@@ -19,10 +23,11 @@ interface Header {
   /** Partitioned circuits: each tensor's parameter hash, when they differ (paramHash = the first's). */
   readonly paramHashes?: readonly string[];
   readonly sizes: readonly number[];
+  readonly forms: readonly TensorForm[];
 }
 
 /** The batch as a stream: header, then every tensor's own serialization read in place. */
-export function encryptedBatchStream(b: EncryptedBatch): ByteStream {
+export function encryptedBatchStream(b: EncryptedBatch | EncryptedInputs): ByteStream {
   if (b.values.length === 0) throw new RangeError("an encrypted batch needs at least one tensor");
   const hash = b.values[0]!.paramHash;
   const mixed = b.values.some((t) => t.paramHash !== hash);
@@ -33,17 +38,18 @@ export function encryptedBatchStream(b: EncryptedBatch): ByteStream {
     paramHash: hash.toString(16),
     ...(mixed ? { paramHashes: b.values.map((t) => t.paramHash.toString(16)) } : {}),
     sizes: parts.map((p) => p.size),
+    forms: b.values.map((t) => (t instanceof SeededLweCiphertextTensor ? "seeded" : "full")),
   };
   return frameStream(MAGIC, BATCH_FORMAT_VERSION, header, concatStreams(parts));
 }
 
-export function serializeEncryptedBatch(b: EncryptedBatch): Uint8Array {
+export function serializeEncryptedBatch(b: EncryptedBatch | EncryptedInputs): Uint8Array {
   return collect(encryptedBatchStream(b));
 }
 
 /**
  * An incremental batch reader: each tensor is parsed as its bytes arrive (its words written in
- * place); with `expected`, every tensor must belong to them (hash and dimension) — one set for
+ * place; seeded tensors are expanded as soon as their bodies are in); with `expected`, every tensor must belong to them (hash and dimension) — one set for
  * all, or one per tensor (partitioned circuits, whose values live under different keys).
  */
 export function encryptedBatchParser(expected?: TfheParameters | readonly TfheParameters[], source = "<memory>"): ChunkSink<EncryptedBatch> {
@@ -51,11 +57,12 @@ export function encryptedBatchParser(expected?: TfheParameters | readonly TfhePa
     throw new Error(`'${source}' is not a valid encrypted batch: ${why}`);
   };
   return new FrameParser({ magic: MAGIC, version: BATCH_FORMAT_VERSION, what: "fhec encrypted batch", bad }, (h) => {
-    const { batch, keyId, paramHash, sizes, paramHashes } = h as Partial<Header>;
+    const { batch, keyId, paramHash, sizes, paramHashes, forms } = h as Partial<Header>;
     if (!Number.isInteger(batch) || (batch as number) < 1) bad("bad batch size");
     if (keyId !== undefined && (typeof keyId !== "string" || !/^[0-9a-f]{64}$/.test(keyId))) bad("bad key id");
     if (typeof paramHash !== "string" || !/^[0-9a-f]{1,16}$/.test(paramHash)) bad("bad parameter hash");
     if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) bad("bad tensor table");
+    if (!Array.isArray(forms) || forms.length !== (sizes as number[]).length || forms.some((f) => f !== "full" && f !== "seeded")) bad("bad tensor forms");
     if (
       paramHashes !== undefined &&
       (!Array.isArray(paramHashes) || paramHashes.length !== (sizes as number[]).length || paramHashes.some((x) => typeof x !== "string" || !/^[0-9a-f]{1,16}$/.test(x)))
@@ -77,7 +84,7 @@ export function encryptedBatchParser(expected?: TfheParameters | readonly TfhePa
     let index = 0;
     let filled = 0; // bytes of tensor #index received
     let seen = 0;
-    let current: ChunkSink<LweCiphertextTensor> | undefined;
+    let current: ChunkSink<LweCiphertextTensor | SeededLweCiphertextTensor> | undefined;
     const guarded = <R>(f: () => R): R => {
       try {
         return f();
@@ -86,7 +93,8 @@ export function encryptedBatchParser(expected?: TfheParameters | readonly TfhePa
       }
     };
     const close = (): void => {
-      const t = guarded(() => current!.finish());
+      const read = guarded(() => current!.finish());
+      const t = read instanceof SeededLweCiphertextTensor ? guarded(() => read.expand()) : read;
       if (t.paramHash !== hashes[index]) bad(`tensor #${index} belongs to other parameters than the header says`);
       if (t.size % (batch as number) !== 0) bad(`tensor #${index} holds ${t.size} ciphertexts, not a multiple of the batch ${batch}`);
       values.push(t);
@@ -102,7 +110,7 @@ export function encryptedBatchParser(expected?: TfheParameters | readonly TfhePa
         let off = 0;
         while (off < chunk.length) {
           const size = table[index]!;
-          current ??= LweCiphertextTensor.parser(paramsOf(index), size);
+          current ??= forms![index] === "seeded" ? SeededLweCiphertextTensor.parser(paramsOf(index), size) : LweCiphertextTensor.parser(paramsOf(index), size);
           const n = Math.min(chunk.length - off, size - filled);
           guarded(() => current!.push(chunk.subarray(off, off + n)));
           off += n;

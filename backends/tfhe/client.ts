@@ -6,7 +6,7 @@ import {
 import * as nd from "../../ir/tensor.js";
 import { decodeAt, encodeAt } from "./encoding.js";
 import { type EncryptedValueSpec, specRange, type TfheClientSpec } from "./program.js";
-import { type EncryptedBatch, evaluationKeyId } from "./server.js";
+import { type EncryptedBatch, type EncryptedInputs, evaluationKeyId } from "./server.js";
 
 /** A batch of integer tensors: `batch` samples of per-sample `shape`, sample after sample. */
 export interface IntBatch {
@@ -56,8 +56,12 @@ export class TfheClient {
     return this.keys.keys.length === 1 && this.keys.conversions.length === 0 ? this.keys.keys[0]!.stream() : bytesStream(this.keys.serialize());
   }
 
-  /** Encrypts one integer tensor per circuit input (values must fit each input's encrypted type). */
-  encrypt(inputs: readonly IntBatch[]): EncryptedBatch {
+  /**
+   * Encrypts one integer tensor per circuit input (values must fit each input's encrypted type).
+   * Seeded by default: 8 bytes per value on the wire; `seeded: false` gives full ciphertexts.
+   */
+  encrypt(inputs: readonly IntBatch[], options: { seeded?: boolean } = {}): EncryptedInputs {
+    const seeded = options.seeded ?? true;
     const specs = this.spec.inputs;
     if (inputs.length !== specs.length) throw new Error(`the circuit takes ${specs.length} input(s), got ${inputs.length}`);
     const batch = inputs[0]?.batch ?? 1;
@@ -71,7 +75,9 @@ export class TfheClient {
           throw new RangeError(`input #${i} holds ${v} at flat index ${k}, outside the ${s.signed ? "signed" : "unsigned"} ${s.width}-bit range [${min}, ${max}]`);
         }
       }
-      return this.keys.key(s.partition ?? 0).encryptEncoded(encodeAt(x.data, s.width), [batch, ...s.shape], "big");
+      const key = this.keys.key(s.partition ?? 0);
+      const plain = encodeAt(x.data, s.width);
+      return seeded ? key.encryptSeeded(plain, [batch, ...s.shape], "big") : key.encryptEncoded(plain, [batch, ...s.shape], "big");
     });
     return { batch, keyId: this.keyId, values };
   }

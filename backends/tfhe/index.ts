@@ -21,5 +21,5 @@ export { type IntBatch, TfheClient } from "./client.js";
 export { decodeAt, deltaOf, encodeAt, encodeOne, MAX_ENCODING_BITS } from "./encoding.js";
 export { type ExecuteOptions, executeTfhe, type TracedValue } from "./execute.js";
 export { type EncryptedValueSpec, parametersOf, type ProgramOptions, SUPPORTED_OPS, type TfheClientSpec, TfheProgram } from "./program.js";
-export { type EncryptedBatch, evaluationKeyId, type ServerKeys, TfheServer } from "./server.js";
+export { type EncryptedBatch, type EncryptedInputs, evaluationKeyId, type ServerKeys, TfheServer } from "./server.js";
 export { BATCH_FORMAT_VERSION, deserializeEncryptedBatch, serializeEncryptedBatch } from "./batch_io.js";

@@ -243,6 +243,15 @@ export class TfheProgram {
     return new TfheProgram(module, func, partitions, conversions);
   }
 
+  /** LWE dimension of each result as it returns: n of its partition when compacted, else kN. */
+  outputDimensions(): number[] {
+    const ret = this.func.body.terminator!;
+    return ret.operands.map((v, i) => {
+      const p = this.partitions[this.outputs[i]!.partition ?? 0]!;
+      return (elementOf(v.type) as LweType).key === "small" ? p.lweDimension : p.bigDimension;
+    });
+  }
+
   /** The client's view: parameter sets and encrypted signature (no weights). */
   clientSpec(): TfheClientSpec {
     const base = { params: this.params, inputs: this.inputs, outputs: this.outputs };

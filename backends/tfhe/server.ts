@@ -1,13 +1,17 @@
 // Server side of the tfhe backend: evaluation keys + a program → runs encrypted batches. There is
 // no way to hand it a secret key: the only key types it takes are SeededEvaluationKeys and
 // EvaluationKeys (checked at run time too, against a ClientKey passed through `any`).
-import { createHash } from "node:crypto";
-import { ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet } from "../../runtime/index.js";
+import {
+  ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet, SeededLweCiphertextTensor, sha256Of,
+} from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { executeTfhe, type ExecuteOptions } from "./execute.js";
 import type { TfheProgram } from "./program.js";
 
-/** Encrypted inputs or outputs of a batch: one big-key tensor [batch, ...shape] per value. */
+/**
+ * Encrypted inputs or outputs of a batch: one tensor [batch, ...shape] per value, under the big
+ * key (inputs) or, for compacted outputs, the small key of the value's partition.
+ */
 export interface EncryptedBatch {
   readonly batch: number;
   /** Identifies the client key the ciphertexts belong to (sha256 of its seeded evaluation keys). */
@@ -15,14 +19,21 @@ export interface EncryptedBatch {
   readonly values: readonly LweCiphertextTensor[];
 }
 
+/** Inputs as a client sends them: seeded tensors (bodies only, the default) or full ones. */
+export interface EncryptedInputs {
+  readonly batch: number;
+  readonly keyId?: string;
+  readonly values: readonly (LweCiphertextTensor | SeededLweCiphertextTensor)[];
+}
+
 export type ServerKeys = SeededEvaluationKeys | EvaluationKeys | SeededEvaluationKeySet | EvaluationKeySet;
 
 /** Key identifier shared by a client and its evaluation keys: sha256 of the seeded keys' bytes. */
 export function evaluationKeyId(seeded: SeededEvaluationKeys | SeededEvaluationKeySet): string {
-  // One key set: hashed chunk by chunk; a multi-partition set hashes its (set-format) bytes.
+  // Hashed chunk by chunk (a set of one partition is that partition's own bytes).
   if (seeded instanceof SeededEvaluationKeys) return seeded.sha256();
   if (seeded.keys.length === 1 && seeded.conversions.length === 0) return seeded.keys[0]!.sha256();
-  return createHash("sha256").update(seeded.serialize()).digest("hex");
+  return sha256Of(seeded.stream());
 }
 
 function rejectSecret(keys: unknown): void {
@@ -60,7 +71,7 @@ export class TfheServer {
           "generate keys for the circuit's parameter set",
       );
     }
-    if (keys instanceof SeededEvaluationKeySet) {
+    if (keys instanceof SeededEvaluationKeySet || keys instanceof EvaluationKeySet) {
       const need = program.conversions;
       const have = keys.conversions.map((c) => c.spec);
       if (need.length !== have.length || need.some((c) => !have.some((h) => h.from === c.from && h.to === c.to && h.baseLog === c.baseLog && h.level === c.level))) {
@@ -82,8 +93,11 @@ export class TfheServer {
     return this.program.pbsPerSample;
   }
 
-  /** Runs the circuit on an encrypted batch; resolves to the encrypted outputs. */
-  async run(inputs: EncryptedBatch, options: ExecuteOptions = {}): Promise<EncryptedBatch> {
+  /**
+   * Runs the circuit on an encrypted batch (seeded inputs are expanded first); resolves to the
+   * encrypted outputs: small-key ciphertexts, one keyswitch after the last operation.
+   */
+  async run(inputs: EncryptedInputs, options: ExecuteOptions = {}): Promise<EncryptedBatch> {
     const { program } = this;
     const batch = inputs.batch;
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
@@ -97,7 +111,7 @@ export class TfheServer {
       throw new Error(`the circuit takes ${program.inputs.length} encrypted input(s), got ${inputs.values.length}`);
     }
     inputs.values.forEach((t, i) => {
-      if (!(t instanceof LweCiphertextTensor)) throw new TypeError(`input #${i} is not an LweCiphertextTensor`);
+      if (!(t instanceof LweCiphertextTensor || t instanceof SeededLweCiphertextTensor)) throw new TypeError(`input #${i} is not a ciphertext tensor`);
       const params = program.partitions[program.inputs[i]!.partition ?? 0]!;
       if (t.paramHash !== params.hash()) {
         throw new Error(`input #${i} was encrypted for other parameters (0x${t.paramHash.toString(16)}), the circuit uses ${params.toString()}`);
@@ -110,7 +124,8 @@ export class TfheServer {
         throw new Error(`input #${i} holds ${t.size} ciphertexts, expected ${batch} sample(s) of shape [${program.inputs[i]!.shape.join(", ")}] = ${want}`);
       }
     });
-    const values = await executeTfhe(program, this.keys, inputs.values, batch, options);
+    const full = inputs.values.map((t) => (t instanceof SeededLweCiphertextTensor ? t.expand() : t));
+    const values = await executeTfhe(program, this.keys, full, batch, options);
     return this.keyId !== undefined ? { batch, keyId: this.keyId, values } : { batch, values };
   }
 }

@@ -2,7 +2,7 @@
 // Everything takes one parameter set and counts, so it can be called per partition.
 import { availableParallelism } from "node:os";
 import type { NoiseParameters } from "../../crypto-model/index.js";
-import { keySizes, type KeySizes, sampleSizes, type SampleSizes } from "./key_sizes.js";
+import { keySizes, type KeySizes } from "./key_sizes.js";
 import { estimateLatency, type LatencyEstimate } from "./latency.js";
 import { loadTimeModel, type TimeModel } from "./time_model.js";
 
@@ -20,15 +20,13 @@ export interface CostOptions {
 
 export interface CostSummary {
   readonly keySizes: KeySizes;
-  readonly sampleBytes: SampleSizes;
   readonly latency: LatencyEstimate;
 }
 
-/** Sizes and latency of one parameter set running `lookupsPerOp` lookups per sample. */
-export function costSummary(p: NoiseParameters, lookupsPerOp: readonly number[], inputValues: number, outputValues: number, opts: CostOptions = {}): CostSummary {
+/** Key sizes and latency of one parameter set running `lookupsPerOp` lookups per sample. */
+export function costSummary(p: NoiseParameters, lookupsPerOp: readonly number[], opts: CostOptions = {}): CostSummary {
   return {
     keySizes: keySizes(p),
-    sampleBytes: sampleSizes(p, inputValues, outputValues),
     latency: estimateLatency(opts.timeModel ?? loadTimeModel(), p, lookupsPerOp, opts.threads ?? availableParallelism()),
   };
 }

@@ -1,6 +1,6 @@
 // Key and ciphertext sizes of one parameter set, in bytes, from the runtime's own layouts
 // (runtime/sizes.ts): what the client keeps, what it sends, what the server holds.
-import { type TfheParameterFields, ciphertextBytes, evaluationKeySize, secretKeySize, seededEvaluationKeySize } from "../../runtime/index.js";
+import { type TfheParameterFields, ciphertextBytes, evaluationKeySize, SEEDED_BODY_BYTES, secretKeySize, seededEvaluationKeySize } from "../../runtime/index.js";
 
 export interface KeySizes {
   /** Serialized secret key (stays on the client). */
@@ -20,8 +20,6 @@ export interface KeySizes {
   readonly totalSeeded: number;
   /** Seeded keys as parsed in memory (every body a 64-bit word). */
   readonly seededInMemory: number;
-  /** One encrypted value under the big key (how inputs are sent and outputs returned). */
-  readonly bytesPerValue: number;
 }
 
 export function keySizes(p: TfheParameterFields): KeySizes {
@@ -36,14 +34,13 @@ export function keySizes(p: TfheParameterFields): KeySizes {
     seededKeyswitchKey: seeded.keyswitchKey,
     totalSeeded: seeded.serialized,
     seededInMemory: seeded.inMemory,
-    bytesPerValue: ciphertextBytes(p.glweDimension * p.polynomialSize),
   };
 }
 
 /**
  * Keys of several parameter sets held together (a partitioned circuit), plus extra keyswitching
- * keys (conversions between partitions: bytes in memory and serialized seeded). `bytesPerValue`
- * becomes the largest of the sets'.
+ * keys (conversions between partitions: bytes in memory, and serialized seeded bytes including
+ * the key set's own framing, see runtime seededKeySetBytes).
  */
 export function combineKeySizes(parts: readonly KeySizes[], extraKeyswitch: { readonly inMemory: number; readonly seeded: number } = { inMemory: 0, seeded: 0 }): KeySizes {
   if (parts.length === 0) throw new RangeError("combineKeySizes needs at least one key set");
@@ -57,17 +54,22 @@ export function combineKeySizes(parts: readonly KeySizes[], extraKeyswitch: { re
     seededKeyswitchKey: sum((k) => k.seededKeyswitchKey) + extraKeyswitch.seeded,
     totalSeeded: sum((k) => k.totalSeeded) + extraKeyswitch.seeded,
     seededInMemory: sum((k) => k.seededInMemory) + extraKeyswitch.seeded,
-    bytesPerValue: Math.max(...parts.map((k) => k.bytesPerValue)),
   };
 }
 
-/** Ciphertext bytes per sample, sent (inputs) and returned (outputs), framing excluded. */
+/**
+ * Ciphertext bytes per sample, framing excluded: sent (inputs, seeded: one 8-byte body per value)
+ * and returned (outputs: one ciphertext per value, of the dimension its key has when it returns —
+ * n after the keyswitch that compacts it, kN for a circuit without PBS).
+ */
 export interface SampleSizes {
   readonly inputBytesPerSample: number;
   readonly outputBytesPerSample: number;
 }
 
-export function sampleSizes(p: TfheParameterFields, inputValues: number, outputValues: number): SampleSizes {
-  const v = ciphertextBytes(p.glweDimension * p.polynomialSize);
-  return { inputBytesPerSample: inputValues * v, outputBytesPerSample: outputValues * v };
+export function sampleSizes(inputValues: number, outputs: readonly { readonly values: number; readonly dimension: number }[]): SampleSizes {
+  return {
+    inputBytesPerSample: inputValues * SEEDED_BODY_BYTES,
+    outputBytesPerSample: outputs.reduce((t, o) => t + o.values * ciphertextBytes(o.dimension), 0),
+  };
 }

@@ -4,7 +4,7 @@
 import type { FuncOp } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { type ByteStream, bytesStream, ClientKey, ClientKeySet, collect, parseChunks, SeededEvaluationKeys, TfheParameters } from "../../runtime/index.js";
+import { type ByteStream, ClientKey, ClientKeySet, collect, parseChunks, TfheParameters } from "../../runtime/index.js";
 import { collectingSink } from "../../runtime/framing.js";
 import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
@@ -89,7 +89,7 @@ export class FheModelClient {
       evaluationKeys: messageStream(
         "evaluation-keys",
         id,
-        evaluationKeys instanceof SeededEvaluationKeys ? evaluationKeys.stream() : bytesStream(evaluationKeys.serialize()),
+        evaluationKeys.stream(),
         client.keyId,
         client.keyId,
       ),

@@ -4,8 +4,7 @@
 import { fail } from "../../ir/diagnostics.js";
 import { type ExecuteOptions, type TfheProgram, TfheServer } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
-import { type ByteStream, type ChunkSink, collect, type EvaluationKeys, parseChunks, SeededEvaluationKeys, SeededEvaluationKeySet } from "../../runtime/index.js";
-import { collectingSink } from "../../runtime/framing.js";
+import { type ByteStream, type ChunkSink, collect, type EvaluationKeys, type EvaluationKeySet, parseChunks, SeededEvaluationKeys, SeededEvaluationKeySet } from "../../runtime/index.js";
 import { FheCircuit } from "../circuit.js";
 import { type ClientSpec, circuitId, clientSpecOf, messageParser, messageStream } from "./artifacts.js";
 import type { ByteSource } from "./client.js";
@@ -52,20 +51,12 @@ export class FheModelServer {
    * held are only hashed again, not expanded.
    */
   async addEvaluationKeys(evaluationKeys: ByteSource, file = "<evaluation keys>"): Promise<string> {
-    const params = this.program.params;
-    if (this.program.partitions.length > 1) {
-      // Several partitions: a key set, read whole, then every partition's keys expanded.
-      const r = parseChunks(messageParser("evaluation-keys", this.circuitId, file, (_n, claimed): ChunkSink<Uint8Array | undefined> =>
-        claimed !== undefined && this.servers.has(claimed) ? discard() : collectingSink()), chunksOf(evaluationKeys));
-      if (r.keyId !== undefined && r.keyId !== r.sha256) fail("E0700", `'${file}' is not a valid fhec evaluation keys file: its key id is not the id of the keys it holds`);
-      if (r.value) {
-        const set = SeededEvaluationKeySet.deserialize(r.value, this.program.partitions, this.program.conversions);
-        this.servers.set(r.sha256, await TfheServer.create(this.program, set, { keyId: r.sha256 }));
-      }
-      return r.sha256;
-    }
-    const r = parseChunks(messageParser("evaluation-keys", this.circuitId, file, (n, claimed): ChunkSink<EvaluationKeys | undefined> =>
-      claimed !== undefined && this.servers.has(claimed) ? discard() : SeededEvaluationKeys.expandingParser(params, n)), chunksOf(evaluationKeys));
+    const { params, partitions, conversions } = this.program;
+    // One partition: its seeded keys; several: a key set, each partition expanded as it arrives.
+    const expanding = (n: number): ChunkSink<EvaluationKeys | EvaluationKeySet> =>
+      partitions.length > 1 ? SeededEvaluationKeySet.expandingParser(partitions, conversions) : SeededEvaluationKeys.expandingParser(params, n);
+    const r = parseChunks(messageParser("evaluation-keys", this.circuitId, file, (n, claimed): ChunkSink<EvaluationKeys | EvaluationKeySet | undefined> =>
+      claimed !== undefined && this.servers.has(claimed) ? discard() : expanding(n)), chunksOf(evaluationKeys));
     // The checksum just verified covers exactly the seeded keys' bytes: it is their id.
     if (r.keyId !== undefined && r.keyId !== r.sha256) fail("E0700", `'${file}' is not a valid fhec evaluation keys file: its key id is not the id of the keys it holds`);
     if (r.value) this.servers.set(r.sha256, await TfheServer.create(this.program, r.value, { keyId: r.sha256 }));

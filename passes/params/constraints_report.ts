@@ -6,6 +6,7 @@ import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf } from "../../ir/types.js";
 import { PBS_OPS } from "./classes.js";
 import { errorProbability } from "../../crypto-model/index.js";
+import { compactsOutputs } from "./compact_outputs.js";
 import { analyzeNorms, type NoiseConstraint, noiseBits } from "./norms.js";
 import type { CryptoParameters } from "./optimizer.js";
 import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR } from "./pass.js";
@@ -29,7 +30,10 @@ export interface ConstraintEntry {
   readonly count: number;
   /** Predicted error probability of one such read under the chosen sets. */
   readonly pError: number;
-  /** Present when the value arrives through a conversion keyswitch (big key of `from` → small key of `partition`). */
+  /**
+   * Present when the value arrives through a conversion keyswitch (big key of `from` → small key
+   * of `partition`), and on a decryption of a compacted output (its partition's own keyswitch).
+   */
   readonly keyswitch?: { readonly from: number; readonly inputDimension: number; readonly ksBaseLog: number; readonly ksLevel: number; readonly lweNoiseStd: number };
 }
 
@@ -72,6 +76,7 @@ export function constraintReport(
 ): ConstraintEntry[] {
   const { constraints } = analyzeNorms(func);
   const placements = placementsOf(func, constraints);
+  const compact = compactsOutputs(constraints);
   return constraints.map((c, i) => {
     const pl = placements[i]!;
     const entry: ConstraintEntry = {
@@ -84,9 +89,15 @@ export function constraintReport(
       pbsNorm2: c.pbsNorm2 ?? c.norm2,
       freshNorm2: c.freshNorm2 ?? 0,
       count: c.count ?? 1,
-      pError: errorProbability(noiseBits(c), readVariance(c, pl, partitions, conversions)),
+      pError: errorProbability(noiseBits(c), readVariance(c, pl, partitions, conversions, compact)),
     };
-    if (pl.reader === undefined || pl.reader === pl.source) return entry;
+    if (pl.reader === undefined) {
+      if (!compact) return entry;
+      // A compacted output: the keyswitch to its own partition's small key, before decryption.
+      const A = partitions[pl.source]!;
+      return { ...entry, keyswitch: { from: pl.source, inputDimension: A.glweDimension * A.polynomialSize, ksBaseLog: A.ksBaseLog, ksLevel: A.ksLevel, lweNoiseStd: A.lweNoiseStd } };
+    }
+    if (pl.reader === pl.source) return entry;
     const conv = conversions.find((x) => x.from === pl.source && x.to === pl.reader)!;
     const A = partitions[pl.source]!;
     return {

@@ -30,7 +30,7 @@
 // - sign casts (`to_signed`/`to_unsigned`) are lowered to a p-bit table lookup re-encoding the
 //   value (the padding bit changes): a `table` constraint, and a result of ν² = 1.
 // - `output`: every encrypted function result is decrypted by the client at its own width, with
-//   its ν² (no keyswitch or modulus switch before decryption).
+//   its ν², after the keyswitch to the small key that compacts every output (no modulus switch).
 // Each constraint takes the max over the elements of its value (a bound for every element), and
 // `count` is the number of PBS / decryptions it stands for (elements), for global p_error.
 import type { DenseAttr } from "../../ir/attributes.js";

@@ -72,7 +72,10 @@ export const SEARCH_SPACE = Object.freeze({
 
 /** A constraint reduced to what the search needs. */
 interface Req {
-  /** Reads after keyswitch + modulus switch (tables, rounding bits) or not (decryptions). */
+  /**
+   * Reads after keyswitch + modulus switch (tables, rounding bits), or decryptions: after the
+   * keyswitch to the small key that compacts every output, without modulus switch.
+   */
   readonly pbs: boolean;
   readonly precision: number;
   /** σ²_safe at this precision. */
@@ -109,6 +112,14 @@ function validate(c: NoiseConstraint): void {
 }
 
 export const isPbs = (c: NoiseConstraint): boolean => c.kind !== "output";
+
+/**
+ * What a requirement reads under one set: a table after keyswitch and modulus switch, an output
+ * after the keyswitch that compacts it (none in a circuit without PBS: compact_outputs.ts).
+ */
+function readVarianceOf(r: Req, t: ReturnType<typeof noiseTerms>, linear: boolean): number {
+  return r.a * t.bootstrap + r.f * t.fresh + (r.pbs || !linear ? t.keyswitch : 0) + (r.pbs ? t.modulusSwitch : 0);
+}
 
 function toReqs(constraints: readonly NoiseConstraint[], pError: number, linear: boolean): Req[] {
   return constraints.map((c) => {
@@ -224,7 +235,7 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
     const levels = pbsLevels(k, N);
     if (levels.length === 0) continue;
     // Requirements that do not depend on n or the decompositions.
-    if (outs.some((r) => r.f * fresh > r.safe) || tables.some((r) => r.f * fresh >= r.safe)) continue;
+    if (outs.some((r) => r.f * fresh >= r.safe) || tables.some((r) => r.f * fresh >= r.safe)) continue;
     for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
       const floorCost = pbsCost(n, k, N, levels[0]!.level) + keyswitchCost(n, k, N, 1);
       if (best && floorCost >= best.cost) break;
@@ -234,16 +245,10 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
         const cPbs = pbsCost(n, k, N, pbs.level);
         if (best && cPbs + keyswitchCost(n, k, N, 1) >= best.cost) break;
         const br = n * pbs.variance;
-        let ok = true;
-        for (const r of outs) {
-          if (r.a * br + r.f * fresh > r.safe) {
-            ok = false;
-            break;
-          }
-        }
-        if (!ok) continue;
+        // One keyswitching key serves the tables (then a modulus switch) and the outputs.
         let budget = Infinity;
         for (const r of tables) budget = Math.min(budget, r.safe - r.a * br - r.f * fresh - ms);
+        for (const r of outs) budget = Math.min(budget, r.safe - r.a * br - r.f * fresh);
         if (!(budget > 0)) continue;
         const perCoefficient = budget / kN;
         const ksLevel = ks.find((l) => l.variance <= perCoefficient);
@@ -326,7 +331,7 @@ export function resolvePError(constraints: readonly NoiseConstraint[], pError?: 
  * output — among the kN whose keys can also run a 1-bit PBS, so the artifact's keys are complete
  * and usable (this only rules out kN = 512, too noisy for any PBS) — and the small key and
  * decompositions are the cheapest 1-bit-PBS-capable ones on that (k, N); `cost` is 0 (no
- * keyswitch or PBS runs).
+ * keyswitch or PBS runs, and the outputs stay under the big key: compact_outputs.ts).
  */
 export function chooseParameters(options: ChooseParametersOptions): CryptoParameters {
   const { constraints } = options;
@@ -376,8 +381,7 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
   const t = noiseTerms(params);
   let worst: { p: number; c: NoiseConstraint | undefined } = { p: 0, c: undefined };
   for (const r of reqs) {
-    const v = r.a * t.bootstrap + r.f * t.fresh + (r.pbs ? t.keyswitch + t.modulusSwitch : 0);
-    const p = errorProbability(noiseBits(r.src), v);
+    const p = errorProbability(noiseBits(r.src), readVarianceOf(r, t, linear));
     if (!worst.c || p > worst.p) worst = { p, c: r.src };
   }
   return {
@@ -397,7 +401,5 @@ export function constraintErrorProbabilities(
 ): number[] {
   const linear = !constraints.some(isPbs);
   const t = noiseTerms(params);
-  return toReqs(constraints, 0.5, linear).map((r) =>
-    errorProbability(noiseBits(r.src), r.a * t.bootstrap + r.f * t.fresh + (r.pbs ? t.keyswitch + t.modulusSwitch : 0)),
-  );
+  return toReqs(constraints, 0.5, linear).map((r) => errorProbability(noiseBits(r.src), readVarianceOf(r, t, linear)));
 }

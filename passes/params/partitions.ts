@@ -7,7 +7,8 @@
 // to B's small key: A's own keyswitching key when A = B, else a *conversion* key big_A → small_B,
 // whose input dimension is k_A·N_A and whose noise is B's small-key noise:
 //   a·σ²_BR(A) + f·σ²_glwe(A) + k_A N_A·v_KS(β, ℓ, σ_n(B)) + σ²_MS(n_B, N_B) ≤ σ²_safe(p)
-// Decryptions read a·σ²_BR(A) + f·σ²_glwe(A) ≤ σ²_safe(p). The cost minimised is
+// Decryptions read a·σ²_BR(A) + f·σ²_glwe(A) + k_A N_A·v_KS(A's own key) ≤ σ²_safe(p): every
+// output is keyswitched to A's small key before it returns (compact outputs). The cost minimised is
 //   Σ_PBS count·pbsCost(B) + Σ_own keyswitches count·ksCost(n_B, k_B N_B) + Σ_conversions count·ksCost(n_B, k_A N_A)
 // (the cost model of crypto-model/noise.ts, in its units).
 //
@@ -39,6 +40,7 @@ import {
   type NoiseParameters,
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
+import { compactsOutputs } from "./compact_outputs.js";
 
 export const MAX_PARTITIONS = 3;
 /** A partitioning is kept only when it costs at most this fraction of the single set. */
@@ -186,7 +188,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
     const fr = minNoiseStd(dim) ** 2;
     const levels = pbsLevels(k, N);
     if (levels.length === 0) continue;
-    if (outs.some((r) => r.f * fr > r.safe) || own.some((r) => r.f * fr >= r.safe)) continue;
+    if (outs.some((r) => r.f * fr >= r.safe) || own.some((r) => r.f * fr >= r.safe)) continue;
     if (outFixed.some((o) => o.rs.some((r) => r.f * fr + o.ms >= r.safe))) continue;
     for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
       if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level) >= best.cost) break;
@@ -195,13 +197,14 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
         const cP = pbsCount * pbsCost(n, k, N, pbs.level);
         if (best && pbsCount > 0 && cP >= best.cost) break;
         const b = n * pbs.variance;
-        if (outs.some((r) => r.a * b + r.f * fr > r.safe)) continue;
         let cost = cP;
-        // The partition's own keyswitching key.
+        // The partition's own keyswitching key: its tables' reads (then a modulus switch) and
+        // its outputs' compaction.
         let ks: Level | undefined = ksLevels(n)[0];
-        if (own.length > 0) {
+        if (own.length > 0 || outs.length > 0) {
           let budget = Infinity;
           for (const r of own) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - ms);
+          for (const r of outs) budget = Math.min(budget, r.safe - r.a * b - r.f * fr);
           ks = levelFor(n, budget / dim);
           if (!ks) continue;
           cost += ownCount * keyswitchCost(n, k, N, ks.level);
@@ -248,7 +251,7 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | un
   for (const r of reads) {
     const A = sets[r.src]!;
     if (r.dst === undefined) {
-      if (r.a * br(A) + r.f * fresh(A) > r.safe) return undefined;
+      if (r.a * br(A) + r.f * fresh(A) + keyswitchVariance(kN(A), A.ks.baseLog, A.ks.level, minNoiseStd(A.n)) > r.safe) return undefined;
       continue;
     }
     const B = sets[r.dst]!;
@@ -470,18 +473,24 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
 /**
  * The variance terms of a read under placed partitions: σ²_BR and σ²_glwe of the value's
  * partition, the keyswitch into the reader's small key (its own KSK or the conversion key, input
- * dimension k·N of the value's partition) and the reader's modulus switch (0 for decryptions).
+ * dimension k·N of the value's partition; for a decryption the value's partition's own KSK,
+ * which compacts the outputs of a circuit that runs PBS: `compactOutputs`, see
+ * compact_outputs.ts) and the reader's modulus switch (0 for decryptions).
  * A read sees ν²_pbs·bootstrap + ν²_fresh·fresh + keyswitch + modulusSwitch.
  */
 export function readTerms(
   placement: Placement,
   partitions: readonly NoiseParameters[],
   conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
+  compactOutputs = true,
 ): { bootstrap: number; fresh: number; keyswitch: number; modulusSwitch: number } {
   const A = partitions[placement.source]!;
   const bootstrap = A.lweDimension * externalProductVariance(A.glweDimension, A.polynomialSize, A.pbsBaseLog, A.pbsLevel, A.glweNoiseStd);
   const fresh = A.glweNoiseStd ** 2;
-  if (placement.reader === undefined) return { bootstrap, fresh, keyswitch: 0, modulusSwitch: 0 };
+  if (placement.reader === undefined) {
+    if (!compactOutputs) return { bootstrap, fresh, keyswitch: 0, modulusSwitch: 0 };
+    return { bootstrap, fresh, keyswitch: keyswitchVariance(A.glweDimension * A.polynomialSize, A.ksBaseLog, A.ksLevel, A.lweNoiseStd), modulusSwitch: 0 };
+  }
   const B = partitions[placement.reader]!;
   let ks = { baseLog: B.ksBaseLog, level: B.ksLevel };
   if (placement.reader !== placement.source) {
@@ -503,8 +512,9 @@ export function readVariance(
   placement: Placement,
   partitions: readonly NoiseParameters[],
   conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
+  compactOutputs = true,
 ): number {
-  const t = readTerms(placement, partitions, conversions);
+  const t = readTerms(placement, partitions, conversions, compactOutputs);
   return (c.pbsNorm2 ?? c.norm2) * t.bootstrap + (c.freshNorm2 ?? 0) * t.fresh + t.keyswitch + t.modulusSwitch;
 }
 
@@ -515,5 +525,6 @@ export function predictedErrors(
   partitions: readonly NoiseParameters[],
   conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[],
 ): number[] {
-  return constraints.map((c, i) => errorProbability(noiseBits(c), readVariance(c, placements[i]!, partitions, conversions)));
+  const compact = compactsOutputs(constraints);
+  return constraints.map((c, i) => errorProbability(noiseBits(c), readVariance(c, placements[i]!, partitions, conversions, compact)));
 }

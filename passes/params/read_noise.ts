@@ -1,7 +1,7 @@
 // Noise at every read, after parameter selection: each op where a PBS reads a value — a table
 // lookup on an exact integer, an approximate `fhe.round`, an `fhe.rescale` window — records the
 // standard deviation (fraction of the torus, per element) of what the PBS sees there:
-//   σ² = ν²_pbs·σ²_BR + ν²_fresh·σ²_fresh + σ²_KS + σ²_MS
+//   σ² = ν²_pbs·σ²_BR + ν²_fresh·σ²_fresh + σ²_KS + σ²_MS   (σ²_MS = 0 for a read by decryption)
 // as attribute `fhec.read_std`. The clear backend's `simulate` draws from it what FHE does
 // (approximate rounding decisions, misread table entries); it survives the circuit's serialization.
 // Every draw is independent: the runtime's keyswitch digits are zero-mean, so no part of the
@@ -14,6 +14,7 @@ import { PARTITION_ATTR } from "./pass.js";
 import { valuePartitions } from "./constraints_report.js";
 import type { NoiseParameters } from "../../crypto-model/index.js";
 import { type ConversionParameters, readTerms } from "./partitions.js";
+import { compactsOutputs } from "./compact_outputs.js";
 
 export const READ_STD_ATTR = "fhec.read_std";
 /**
@@ -70,7 +71,8 @@ export function annotateReadNoise(
   partitions: readonly NoiseParameters[],
   conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[] = [],
 ): number {
-  const { elementNorms } = analyzeNorms(func);
+  const { elementNorms, constraints } = analyzeNorms(func);
+  const compact = compactsOutputs(constraints);
   const homes = partitions.length > 1 ? valuePartitions(func) : undefined;
   let count = 0;
   for (const op of func.body.ops) {
@@ -80,11 +82,12 @@ export function annotateReadNoise(
     const n = v && elementNorms.get(v);
     if (!v || !n) continue;
     const source = homes?.get(v) ?? 0;
-    // A rounding that only the function's results read is read by decryption: no keyswitch, no
-    // modulus switch, and the client rounds the phase itself (no rotation offset).
+    // A rounding that only the function's results read is read by decryption: after the
+    // keyswitch that compacts the outputs, no modulus switch, and the client rounds the phase
+    // itself (no rotation offset).
     const decrypted = op.name === "fhe.round" && v.uses.every((u) => u.op.name === "func.return");
     const reader = decrypted ? undefined : (readerPartition(op, v) ?? source);
-    const t = readTerms({ source, reader }, partitions, conversions);
+    const t = readTerms({ source, reader }, partitions, conversions, compact);
     const std = new Float64Array(n.pbs.length);
     for (let e = 0; e < std.length; e++) std[e] = Math.sqrt(n.pbs[e]! * t.bootstrap + n.fresh[e]! * t.fresh + t.keyswitch + t.modulusSwitch);
     op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));

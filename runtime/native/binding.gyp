@@ -32,6 +32,7 @@
         "src/dispatch.cpp",
         "src/threadpool.cpp",
         "src/tfhe.cpp",
+        "src/seeded_lwe.cpp",
         "src/conversion.cpp",
         "src/serialize.cpp",
         "src/linear.cpp"

@@ -46,13 +46,18 @@ describe("fhec info --json with partitions", () => {
     expect(info.tables.length).toBeGreaterThan(0);
     const kinds = new Set(info.tables.map((t) => t.kind));
     expect(kinds.has("round-bit") && kinds.has("output")).toBe(true);
+    // The circuit runs PBS: every output returns compacted (a keyswitch before decryption).
+    expect(info.tables.filter((t) => t.kind === "output").every((t) => t.keyswitch !== undefined)).toBe(true);
     for (const t of info.tables) {
       // The value's partition: the conversion's source, else the reading partition itself.
       const A = info.partitions[t.keyswitch?.from ?? t.partition]!;
       const B = info.partitions[t.partition]!;
       const br = A.lweDimension * externalProductVariance(A.glweDimension, A.polynomialSize, A.pbsBaseLog, A.pbsLevel, A.glweNoiseStd);
       let v = t.pbsNorm2 * br + t.freshNorm2 * A.glweNoiseStd ** 2;
-      if (t.kind !== "output") {
+      if (t.kind === "output" && t.keyswitch) {
+        // A compacted output: its partition's own keyswitch, no modulus switch.
+        v += keyswitchVariance(t.keyswitch.inputDimension, t.keyswitch.ksBaseLog, t.keyswitch.ksLevel, t.keyswitch.lweNoiseStd);
+      } else if (t.kind !== "output") {
         const ks = t.keyswitch ?? { inputDimension: A.glweDimension * A.polynomialSize, ksBaseLog: B.ksBaseLog, ksLevel: B.ksLevel, lweNoiseStd: B.lweNoiseStd };
         v += keyswitchVariance(ks.inputDimension, ks.ksBaseLog, ks.ksLevel, ks.lweNoiseStd) + modulusSwitchVariance(B.lweDimension, B.polynomialSize);
       }

@@ -30,9 +30,9 @@ describe("circuit cost", () => {
     expect(info.keySizes!.total).toBe(evaluationKeySize(p).inMemory);
     expect(info.keySizes!.totalSeeded).toBe(seededEvaluationKeySize(p).serialized);
     const values = (shapes: readonly (readonly number[])[]) => shapes.reduce((s, sh) => s + sh.filter((d) => d > 0).reduce((a, b) => a * b, 1), 0);
-    const ct = ciphertextBytes(p.glweDimension * p.polynomialSize);
-    expect(info.sampleBytes!.inputBytesPerSample).toBe(values(info.inputs.map((i) => i.shape)) * ct);
-    expect(info.sampleBytes!.outputBytesPerSample).toBe(values(info.outputs.map((o) => o.shape)) * ct);
+    // Inputs travel seeded (one 8-byte body per value); outputs return compacted under the small key.
+    expect(info.sampleBytes!.inputBytesPerSample).toBe(values(info.inputs.map((i) => i.shape)) * 8);
+    expect(info.sampleBytes!.outputBytesPerSample).toBe(values(info.outputs.map((o) => o.shape)) * ciphertextBytes(p.lweDimension));
   });
 
   it("estimates latency from the lowered program's table ops", () => {
@@ -75,7 +75,7 @@ describe("circuit cost", () => {
     expect(text.stdout).toMatch(/secret key \(client only\): [\d.]+ KiB/);
     expect(text.stdout).toMatch(/evaluation keys sent by the client \(seeded\): [\d.]+ GiB/);
     expect(text.stdout).toMatch(/evaluation keys held by the server \(expanded\): [\d.]+ GiB/);
-    expect(text.stdout).toMatch(/per sample: [\d.]+ MiB of ciphertexts sent, [\d.]+ MiB returned/);
+    expect(text.stdout).toMatch(/per sample: [\d.]+ (B|KiB) of ciphertexts sent \(seeded\), [\d.]+ KiB returned/);
     expect(text.stdout).toMatch(/estimated latency per sample: .* on 1 thread, .* on \d+ threads/);
     const json = JSON.parse((await cli("info", path, "--json")).stdout) as { latency: { singleThreadMs: number; allCoresMs: number; threads: number }; keySizes: { total: number } };
     expect(json.latency.threads).toBeGreaterThanOrEqual(1);

@@ -11,7 +11,6 @@ describe("keySizes", () => {
     expect(k.total).toBe(k.bootstrapKey + k.keyswitchKey);
     expect(k.totalSeeded).toBe(seededEvaluationKeySize(CONCRETE_P4).serialized);
     expect(k.secretKey).toBe(secretKeySize(CONCRETE_P4).serialized);
-    expect(k.bytesPerValue).toBe((CONCRETE_P4.bigDimension + 1) * 8);
   });
 
   it("combines partitions and conversion keys", () => {
@@ -22,7 +21,6 @@ describe("keySizes", () => {
     expect(c.total).toBe(a.total + b.total + 1000);
     expect(c.keyswitchKey).toBe(a.keyswitchKey + b.keyswitchKey + 1000);
     expect(c.totalSeeded).toBe(a.totalSeeded + b.totalSeeded + 100);
-    expect(c.bytesPerValue).toBe(Math.max(a.bytesPerValue, b.bytesPerValue));
     expect(keyMemory(c).peak).toBeGreaterThan(keyMemory(a).peak + keyMemory(b).peak - 1);
     expect(() => combineKeySizes([])).toThrow(RangeError);
   });

@@ -88,3 +88,37 @@ describe("key sets", () => {
     expect(() => ClientKeySet.generate([A, B], [{ from: 0, to: 1, baseLog: 40, level: 2 }])).toThrow(/invalid decomposition/);
   });
 });
+
+describe("key sets as streams", () => {
+  it.each([1, 7, 65536])("a seeded set read in %i-byte chunks expands to the keys of the whole-buffer path, and streams its own bytes", async (n) => {
+    const set = ClientKeySet.generate([A, B], conversions);
+    const seeded = await set.generateSeededEvaluationKeys();
+    const bytes = seeded.serialize();
+    // The stream is the serialization, in chunks of at most n bytes.
+    const parts = [...seeded.stream().chunks(n)];
+    expect(parts.every((c) => c.length <= n)).toBe(true);
+    expect(Buffer.concat(parts).equals(Buffer.from(bytes))).toBe(true);
+    const parser = SeededEvaluationKeySet.expandingParser([A, B], conversions);
+    for (let off = 0; off < bytes.length; off += n) parser.push(bytes.subarray(off, Math.min(bytes.length, off + n)));
+    const streamed = parser.finish();
+    const whole = await SeededEvaluationKeySet.deserialize(bytes, [A, B], conversions).expand();
+    streamed.keys.forEach((k, i) => expect(Buffer.from(k.serialize()).equals(Buffer.from(whole.keys[i]!.serialize()))).toBe(true));
+    // Conversion keys: same size, and they keyswitch a ciphertext identically.
+    const ct = set.key(0).encrypt([1, 2, 3], 2);
+    expect(streamed.conversion(0, 1).bytes).toBe(whole.conversion(0, 1).bytes);
+    expect((await streamed.conversion(0, 1).keyswitch(ct)).data).toEqual((await whole.conversion(0, 1).keyswitch(ct)).data);
+  });
+
+  it("a streamed set is refused when truncated, padded, or made for other partitions", async () => {
+    const seeded = await ClientKeySet.generate([A, B], conversions).generateSeededEvaluationKeys();
+    const bytes = seeded.serialize();
+    const feed = (b: Uint8Array, params = [A, B]) => {
+      const p = SeededEvaluationKeySet.expandingParser(params, conversions);
+      for (let off = 0; off < b.length; off += 7) p.push(b.subarray(off, Math.min(b.length, off + 7)));
+      return p.finish();
+    };
+    expect(() => feed(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
+    expect(() => feed(Buffer.concat([bytes, Buffer.alloc(1)]))).toThrow(/trailing/);
+    expect(() => feed(bytes, [B, A])).toThrow(/partition 0 was made for other parameters/);
+  });
+});

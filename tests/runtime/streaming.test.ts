@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   type ByteStream, type ChunkSink, ClientKey, EvaluationKeys, INSECURE_TEST_P2, lookupTables, LweCiphertextTensor,
-  SeededEvaluationKeys, setBufferLimitForTests,
+  SeededEvaluationKeys, SeededLweCiphertextTensor, setBufferLimitForTests,
 } from "../../runtime/index.js";
 
 const params = INSECURE_TEST_P2;
@@ -15,12 +15,14 @@ let client: ClientKey;
 let seeded: SeededEvaluationKeys;
 let server: EvaluationKeys;
 let ct: LweCiphertextTensor;
+let seededCt: SeededLweCiphertextTensor;
 
 beforeAll(async () => {
   client = ClientKey.generate(params);
   seeded = await client.generateSeededEvaluationKeys();
   server = await seeded.expand();
   ct = client.encrypt([0, 1, 2, 3, 3, 2], 2, { shape: [2, 3] });
+  seededCt = client.encryptSeeded(ct.data.slice(0, 6), [2, 3]);
 });
 
 function* chunked(bytes: Uint8Array, n: number): Generator<Uint8Array> {
@@ -60,6 +62,7 @@ const kinds: Kind[] = [
   { name: "seeded evaluation keys", bytes: () => seeded.serialize(), stream: () => seeded.stream(), parser: () => SeededEvaluationKeys.parser(params) },
   { name: "evaluation keys", bytes: () => server.serialize(), stream: () => server.stream(), parser: () => EvaluationKeys.parser(params) },
   { name: "ciphertext tensor", bytes: () => ct.serialize(), stream: () => ct.stream(), parser: () => LweCiphertextTensor.parser(params) },
+  { name: "seeded ciphertext tensor", bytes: () => seededCt.serialize(), stream: () => seededCt.stream(), parser: () => SeededLweCiphertextTensor.parser(params) },
 ];
 
 describe.each(kinds)("streaming the $name", (k) => {

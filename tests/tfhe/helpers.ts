@@ -1,7 +1,7 @@
 // Shared helpers for the tfhe backend tests: lower an fhe module (text or circuit) to a runnable
 // tfhe program for a parameter set, and run it encrypted next to the clear simulation.
 import { type BatchTensor, simulate } from "../../backends/clear/index.js";
-import { type EncryptedBatch, type ExecuteOptions, TfheClient, TfheProgram, TfheServer } from "../../backends/tfhe/index.js";
+import { type EncryptedInputs, type ExecuteOptions, TfheClient, TfheProgram, TfheServer } from "../../backends/tfhe/index.js";
 import type { ModuleOp } from "../../ir/core.js";
 import { CompileError } from "../../ir/diagnostics.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
@@ -50,7 +50,7 @@ export async function parties(program: TfheProgram): Promise<Party> {
 }
 
 export async function runEncrypted(p: Party, inputs: readonly BatchTensor[], opts: ExecuteOptions = {}): Promise<BatchTensor[]> {
-  const enc: EncryptedBatch = p.client.encrypt(inputs);
+  const enc: EncryptedInputs = p.client.encrypt(inputs);
   const out = await p.server.run(enc, opts);
   return p.client.decrypt(out);
 }

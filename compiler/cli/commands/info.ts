@@ -17,6 +17,11 @@ function duration(ms: number): string {
   return ms < 1000 ? `${ms.toPrecision(3)} ms` : ms < 120_000 ? `${(ms / 1000).toPrecision(3)} s` : `${(ms / 60_000).toPrecision(3)} min`;
 }
 
+/** Ciphertext bytes of one sample: inputs as sent (seeded), outputs as returned. */
+function sampleLine(s: NonNullable<CircuitInfo["sampleBytes"]>): string {
+  return `  per sample: ${bytes(s.inputBytesPerSample)} of ciphertexts sent (seeded), ${bytes(s.outputBytesPerSample)} returned`;
+}
+
 /** Key sizes, bytes per sample and estimated latency of one parameter set. */
 export function costLines(info: Pick<CircuitInfo, "keySizes" | "sampleBytes" | "latency">): string[] {
   const lines: string[] = [];
@@ -26,8 +31,7 @@ export function costLines(info: Pick<CircuitInfo, "keySizes" | "sampleBytes" | "
     lines.push(`  evaluation keys sent by the client (seeded): ${bytes(k.totalSeeded)} (bootstrapping ${bytes(k.seededBootstrapKey)}, keyswitching ${bytes(k.seededKeyswitchKey)})`);
     lines.push(`  evaluation keys held by the server (expanded): ${bytes(k.total)} (bootstrapping ${bytes(k.bootstrapKey)}, keyswitching ${bytes(k.keyswitchKey)})`);
   }
-  const s = info.sampleBytes;
-  if (s) lines.push(`  per sample: ${bytes(s.inputBytesPerSample)} of ciphertexts sent, ${bytes(s.outputBytesPerSample)} returned`);
+  if (info.sampleBytes) lines.push(sampleLine(info.sampleBytes));
   const l = info.latency;
   if (l) {
     lines.push(`  estimated latency per sample: ${duration(l.singleThreadMs)} on 1 thread, ${duration(l.allCoresMs)} on ${l.threads} threads ` +
@@ -62,6 +66,7 @@ function text(info: CircuitInfo): string {
       lines.push(`  conversion ${c.from} → ${c.to}: keyswitch 2^${c.ksBaseLog} × ${c.ksLevel} from dimension ${c.inputDimension}, ${c.count} per sample; key ${mb(c.keySizes.plain)} (seeded ${mb(c.keySizes.seeded)})`);
     }
     lines.push(`  evaluation keys: ${mb(info.keySizes.total)} (seeded, as sent by the client: ${mb(info.keySizes.totalSeeded)})`);
+    if (info.sampleBytes) lines.push(sampleLine(info.sampleBytes));
   } else if (p && info.keySizes) {
     lines.push(`TFHE parameters (128-bit secure): n = ${p.lweDimension}, k = ${p.glweDimension}, N = ${p.polynomialSize}, PBS 2^${p.pbsBaseLog} × ${p.pbsLevel}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`);
     lines.push(`  noise std (fraction of q): LWE ${p.lweNoiseStd.toExponential(3)}, GLWE ${p.glweNoiseStd.toExponential(3)}; sized for ${p.precision}-bit reads at ν² = ${p.maxNorm2}`);

@@ -12,6 +12,7 @@
 #include "conversion.hpp"
 #include "kernels.hpp"
 #include "linear.hpp"
+#include "seeded_lwe.hpp"
 #include "serialize.hpp"
 #include "tfhe.hpp"
 #include "threadpool.hpp"
@@ -448,6 +449,37 @@ Napi::Value Encrypt(const Napi::CallbackInfo& info) {
   auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), count * (d + 1));
   std::vector<uint64_t> pl(plain.Data(), plain.Data() + count);
   lwe_encrypt(*sk, big, pl.data(), count, out.Data(), hs ? &seed : nullptr);
+  return out;
+}
+// Seeded encryption (seeded_lwe.hpp): { seed, bodies }; the mask seed is drawn from the OS
+// unless a test gives it.
+Napi::Value EncryptSeeded(const Napi::CallbackInfo& info) {
+  auto sk = unwrap<SecretKey>(info[0], Kind::SecretKey, "secret key");
+  auto plain = u64_arg(info, 1, "plaintexts");
+  bool big = bool_arg(info, 2, "big");
+  Seed mask_seed, noise_seed;
+  if (!opt_seed(info, 3, mask_seed)) mask_seed = os_seed();
+  bool hn = opt_seed(info, 4, noise_seed);
+  size_t count = plain.ElementLength();
+  std::vector<uint64_t> pl(plain.Data(), plain.Data() + count);
+  auto bodies = Napi::TypedArrayOf<uint64_t>::New(info.Env(), count);
+  lwe_encrypt_seeded(*sk, big, pl.data(), count, mask_seed, hn ? &noise_seed : nullptr, bodies.Data());
+  auto out = Napi::Object::New(info.Env());
+  auto seed = Napi::Uint8Array::New(info.Env(), 32);
+  std::memcpy(seed.Data(), mask_seed.data(), 32);
+  out.Set("seed", seed);
+  out.Set("bodies", bodies);
+  return out;
+}
+Napi::Value ExpandSeeded(const Napi::CallbackInfo& info) {
+  Seed seed;
+  if (!opt_seed(info, 0, seed)) throw Napi::TypeError::New(info.Env(), "seed must be a 32-byte Uint8Array");
+  size_t d = size_arg(info, 1, "dimension");
+  if (d < 1) throw Napi::RangeError::New(info.Env(), "dimension must be positive");
+  auto bodies = u64_arg(info, 2, "bodies");
+  size_t count = bodies.ElementLength();
+  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), mul_checked(info.Env(), count, d + 1, "expanded ciphertexts"));
+  lwe_expand_seeded(seed, d, bodies.Data(), count, out.Data());
   return out;
 }
 Napi::Value Phase(const Napi::CallbackInfo& info) {
@@ -921,6 +953,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("evalKeysDeserialize", EvalKeysDeserialize);
   EXPORT("encrypt", Encrypt);
   EXPORT("phase", Phase);
+  EXPORT("encryptSeeded", EncryptSeeded);
+  EXPORT("expandSeeded", ExpandSeeded);
   EXPORT("keyswitch", Keyswitch);
   EXPORT("bootstrap", Bootstrap);
   EXPORT("ksPbs", KsPbs);
