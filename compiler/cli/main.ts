@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CompileError, renderDiagnostics } from "../../ir/diagnostics.js";
+import { InvalidDataError } from "../../runtime/errors.js";
 import { type CommandContext, UsageError } from "./command.js";
 import { commands } from "./commands/index.js";
 
@@ -53,6 +54,11 @@ export async function runCli(argv: readonly string[], ctx: CommandContext): Prom
 function reportError(err: unknown, command: string, ctx: CommandContext): number {
   if (err instanceof CompileError) {
     ctx.stderr(`${renderDiagnostics(err.diagnostics, err.sources)}\n`);
+    return 1;
+  }
+  // The data given was at fault (tampered or mismatched files, insecure parameters): not a bug.
+  if (err instanceof InvalidDataError) {
+    ctx.stderr(`fhec ${command}: error: ${err.message}\n`);
     return 1;
   }
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

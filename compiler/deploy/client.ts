@@ -4,7 +4,7 @@
 import type { FuncOp } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { type ByteStream, bytesStream, ClientKey, ClientKeySet, collect, parseChunks, SeededEvaluationKeys, TfheParameters } from "../../runtime/index.js";
+import { asInvalidData, assertSecureParameters, type ByteStream, bytesStream, ClientKey, ClientKeySet, collect, parseChunks, SeededEvaluationKeys, TfheParameters } from "../../runtime/index.js";
 import { collectingSink } from "../../runtime/framing.js";
 import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
@@ -34,16 +34,17 @@ export interface GeneratedKeys {
 }
 
 export function runtimeParameters(spec: ClientSpec): TfheParameters {
-  return secureParameters(spec.parameters);
+  return secureParameters(spec.parameters, "the client spec's parameters");
 }
 
-/** A runtime set from a spec's fields, refused unless 128-bit secure by the curve. */
-function secureParameters(p: ClientSpec["parameters"]): TfheParameters {
+/** A runtime set from a spec's fields, refused unless 128-bit secure by the curve (before any key exists). */
+function secureParameters(p: ClientSpec["parameters"], what: string): TfheParameters {
   const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd } = p;
-  const rt = new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
-  const s = rt.security();
-  if (!s.secure) fail("E0600", `the client spec's parameters ${rt.toString()} are not 128-bit secure: ${[s.lwe.reason, s.glwe.reason].filter(Boolean).join("; ")}`);
-  return rt;
+  return asInvalidData(() => {
+    const rt = new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
+    assertSecureParameters(rt, what);
+    return rt;
+  });
 }
 
 export class FheModelClient {
@@ -60,7 +61,7 @@ export class FheModelClient {
     // Partitioned circuits: every partition's set, each checked against the 128-bit curve here
     // too (the client never generates keys for a set it was merely told about).
     this.tfheSpec = spec.partitions && spec.partitions.length > 1
-      ? { ...base, partitions: spec.partitions.map((p) => secureParameters(p)), conversions: (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel })) }
+      ? { ...base, partitions: spec.partitions.map((p, i) => secureParameters(p, `the client spec's partition ${i} parameters`)), conversions: (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel })) }
       : base;
     this.post = parsePostprocess(spec.postprocess);
   }
