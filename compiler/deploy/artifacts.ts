@@ -150,6 +150,23 @@ export function messageParser<T>(kind: MessageKind, circuit: string, file: strin
   });
 }
 
+/**
+ * The key id a message file announces, read from its envelope alone (the first chunk): binds the
+ * files of one key set without reading gigabytes of keys.
+ */
+export function messageKeyId(firstChunk: Uint8Array, kind: MessageKind, circuit: string, file: string): string | undefined {
+  let keyId: string | undefined;
+  let seen = false;
+  const parser = messageParser(kind, circuit, file, (_n, id) => {
+    keyId = id;
+    seen = true;
+    return { push: () => {}, finish: () => undefined };
+  });
+  parser.push(firstChunk);
+  if (!seen) fail("E0700", `'${file}' is not a valid fhec ${kind.replace("-", " ")} file: truncated header`);
+  return keyId;
+}
+
 export function unpackMessage(bytes: Uint8Array | Iterable<Uint8Array>, kind: MessageKind, circuit: string, file = "<memory>"): { payload: Uint8Array; keyId?: string } {
   const r = parseChunks(messageParser(kind, circuit, file, () => collectingSink()), bytes instanceof Uint8Array ? [bytes] : bytes);
   return r.keyId ? { payload: r.value, keyId: r.keyId } : { payload: r.value };

@@ -8,7 +8,7 @@ import { asInvalidData, assertSecureParameters, type ByteStream, bytesStream, Cl
 import { collectingSink } from "../../runtime/framing.js";
 import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
-import { dequantizeOutputs, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
+import { dequantizeOutputs, outputSignature, type OutputSignature, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
 import { type ClientSpec, deserializeClientSpec, messageParser, messageStream } from "./artifacts.js";
 
 /** Bytes in memory, or chunks (a file read piece by piece) for artifacts of any size. */
@@ -113,6 +113,11 @@ export class FheModelClient {
     this.client = TfheClient.restore(this.tfheSpec, r.value, r.keyId);
   }
 
+  /** The id of the loaded (or generated) key: its evaluation keys' sha256. */
+  get keyId(): string {
+    return this.requireKey().keyId;
+  }
+
   private requireKey(): TfheClient {
     if (!this.client) fail("E0701", "no secret key: generate keys or load the secret key first");
     return this.client;
@@ -129,6 +134,11 @@ export class FheModelClient {
     const list = Array.isArray(xs) ? (xs as NDArray[]) : [xs as NDArray];
     const codes = quantizeInputs(this.spec.inputs, this.spec.inputs.map((i) => i.encrypted.shape), list);
     return messageStream("inputs", this.spec.circuitId, encryptedBatchStream(client.encrypt(codes)), client.keyId);
+  }
+
+  /** The model's outputs as the user sees them (ONNX names, element types). */
+  outputSignature(): OutputSignature[] {
+    return outputSignature(this.post);
   }
 
   /** Decrypts the server's result, de-quantizes and post-processes it. */
