@@ -11,6 +11,7 @@ import { decodeModel } from "../../onnx/proto.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { bindInputs } from "../inputs.js";
 import { readInputFile, writeFileAtomic } from "../io.js";
+import { checkOutputPaths } from "../output_paths.js";
 
 interface Outputs {
   readonly names: string[];
@@ -73,6 +74,8 @@ options:
     const tolerance = tolText === undefined ? 1e-4 : Number(tolText);
     if (!(tolerance >= 0)) throw new UsageError(`--tolerance must be a non-negative number, got '${tolText}'`);
 
+    const outPath = stringOption(args, "output");
+    if (outPath) checkOutputPaths([outPath], [modelPath, ...inputSpecs]);
     const bytes = readInputFile(modelPath, "ONNX model");
     const module = importOnnx(bytes, { file: modelPath });
     const func = module.funcs[0]!;
