@@ -21,7 +21,7 @@ import { conversionKeySize, seededKeySetBytes } from "../runtime/index.js";
 import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
-import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
+import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, outputSignature, type OutputSignature, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { type ConstraintEntry, constraintReport, type ConversionParameters, CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr, partitionsFromModule } from "../passes/params/index.js";
 import {
   combineKeySizes, type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, keySizes, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes,
@@ -174,6 +174,11 @@ export class FheCircuit {
   decodeOutputs(outs: readonly BatchTensor[]): NDArray[] {
     return postprocess(this.post, dequantizeOutputs(this.outputs, outs));
   }
+  /** The model's outputs as the user sees them (ONNX names, element types). */
+  outputSignature(): OutputSignature[] {
+    return outputSignature(this.post);
+  }
+
 
   // ---- running --------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import { CompileError, fail } from "../ir/diagnostics.js";
 import { defaultRegistry } from "../ir/dialects/index.js";
 import { parseModule } from "../ir/parser/index.js";
 import type { NDArray } from "../ir/tensor.js";
+import { type ElementType, elementOf } from "../ir/types.js";
 import { runReference } from "../backends/reference/index.js";
 import { roundHalfEven } from "../passes/quantize/qparams.js";
 
@@ -78,6 +79,18 @@ export function parsePostprocess(text: string): FuncOp {
   const parsed = parseModule(text, "<postprocess>", defaultRegistry);
   if (!parsed.module?.funcs[0]) throw new CompileError(parsed.diagnostics);
   return parsed.module.funcs[0];
+}
+
+/** A model output as the user sees it: its ONNX name and element type. */
+export interface OutputSignature {
+  readonly name: string;
+  readonly element: ElementType;
+}
+
+/** Names (the ONNX output names the importer kept) and element types of the post-processed outputs. */
+export function outputSignature(func: FuncOp): OutputSignature[] {
+  const returned = func.body.terminator?.operands ?? [];
+  return func.resultTypes.map((t, i) => ({ name: returned[i]?.nameHint ?? `out${i}`, element: elementOf(t) }));
 }
 
 export function postprocess(func: FuncOp, reals: readonly NDArray[]): NDArray[] {

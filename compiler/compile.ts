@@ -110,6 +110,11 @@ function asList(x: NDArray | readonly NDArray[]): NDArray[] {
 }
 
 /** Compiles an ONNX model (bytes or path) into a circuit. */
+/** Stages `dumpIr` accepts: import, calibrate, every registered pass, or after-all. */
+export function dumpStages(): string[] {
+  return ["import", "calibrate", ...defaultPassRegistry.all().map((p) => p.name), "after-all"];
+}
+
 export function compile(model: Uint8Array | string, options: CompileOptions = {}): FheCircuit {
   if (options.roundingThresholdBits === "auto") return compileAutoRounding(model, options);
   const pError = options.pError ?? DEFAULT_P_ERROR;
@@ -122,6 +127,9 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   const margin = options.windowMargin ?? DEFAULT_WINDOW_MARGIN;
   if (!(margin >= 0 && margin <= 4)) fail("E0600", `windowMargin must be in [0, 4], got ${margin}`);
   const progress = options.onProgress ?? (() => {});
+  if (options.dumpIr !== undefined && !dumpStages().includes(options.dumpIr)) {
+    fail("E0301", `unknown IR dump stage '${options.dumpIr}' (stages: ${dumpStages().join(", ")})`);
+  }
   const wantDump = (stage: string) => options.dumpIr === "after-all" || options.dumpIr === stage;
   const dump = (stage: string, m: ModuleOp) => {
     if (wantDump(stage) && options.onDump) options.onDump(stage, printModule(m));

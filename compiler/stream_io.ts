@@ -1,7 +1,7 @@
 // Files as streams of chunks: artifacts of any size are read and written a few MiB at a time
 // (no 2 GiB readFileSync limit, no whole-file Buffer), and writes are atomic (a temporary file in
 // the same directory renamed into place, so a failed write never leaves a half-written output).
-import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fail } from "../ir/diagnostics.js";
 import { type ByteStream, DEFAULT_CHUNK_BYTES } from "../runtime/index.js";
@@ -9,12 +9,29 @@ import { type ByteStream, DEFAULT_CHUNK_BYTES } from "../runtime/index.js";
 /** Called with (bytes done, bytes total) while a stream is copied. */
 export type ByteProgress = (done: number, total: number) => void;
 
-function ioError(err: unknown): string {
+/** What an errno means for the user, and what to do about it. */
+export function ioError(err: unknown, writing = false): string {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EISDIR") return "is a directory";
-  if (code === "EACCES") return "permission denied";
-  return code ?? String(err);
+  switch (code) {
+    case "ENOENT":
+      return writing ? "its directory does not exist (create it first)" : "no such file (check the path)";
+    case "EISDIR":
+      return writing ? "it is a directory (give a file name)" : "it is a directory, not a file";
+    case "ENOTDIR":
+      return "a component of the path is not a directory";
+    case "EACCES":
+    case "EPERM":
+      return writing ? "permission denied (choose a directory you can write to)" : "permission denied (check the file's permissions)";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EROFS":
+      return "the file system is read-only";
+    case "EMFILE":
+    case "ENFILE":
+      return "too many open files";
+    default:
+      return code ?? String(err);
+  }
 }
 
 /** A file opened for reading in chunks; `size` is known before any byte is read. */
@@ -76,42 +93,131 @@ export function readSmallFile(path: string, what = "input"): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Temporary files are `.NAME.PID.tmp` beside their target. */
+const TMP_PATTERN = /^\.(.+)\.(\d+)\.tmp$/;
+
+function tmpPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temporary files a killed writer left beside `path` (its process is gone); a live
+ * writer's are kept. Called before every write to the same target.
+ */
+export function removeStaleTemporaries(path: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return; // the directory's own problems are reported by the write
+  }
+  for (const name of names) {
+    const m = TMP_PATTERN.exec(name);
+    if (!m || m[1] !== basename(path) || processAlive(Number(m[2]))) continue;
+    try {
+      unlinkSync(join(dirname(path), name));
+    } catch {
+      // another run removed it first
+    }
+  }
+}
+
+/** One file of an artifact set. */
+export interface ArtifactFile {
+  readonly path: string;
+  readonly data: ByteStream | Uint8Array | string;
+  readonly onProgress?: ByteProgress;
+  /** File mode (0o600 for secrets); default 0o666 less the umask. */
+  readonly mode?: number;
+  /** Zero every chunk once written (the chunks are fresh arrays holding secret bytes). */
+  readonly wipeChunks?: boolean;
+}
+
+function writeTemporary(fd: number, f: ArtifactFile): void {
+  const { data } = f;
+  if (typeof data === "string" || data instanceof Uint8Array) {
+    const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+    return;
+  }
+  let done = 0;
+  for (const c of data.chunks()) {
+    for (let off = 0; off < c.length;) off += writeSync(fd, c, off, c.length - off);
+    done += c.length;
+    if (f.wipeChunks) c.fill(0);
+    f.onProgress?.(done, data.size);
+  }
+  if (done !== data.size) throw new Error(`internal error: stream announced ${data.size} bytes but produced ${done}`);
+}
+
+function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // some file systems cannot sync a directory; the files themselves are synced
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Writes the files of one artifact set (a circuit and its client spec, a secret key and its
+ * evaluation keys) as a unit: every file goes to a temporary beside its target and is synced to
+ * disk; only when all are complete are they renamed into place, one after the other. A failure
+ * before that leaves every target as it was and no temporary behind.
+ */
+export function writeArtifactSet(files: readonly ArtifactFile[]): void {
+  const written: string[] = [];
+  let current = "";
+  try {
+    for (const f of files) {
+      current = f.path;
+      removeStaleTemporaries(f.path);
+      const tmp = tmpPathFor(f.path);
+      const fd = openSync(tmp, "w", f.mode ?? 0o666);
+      written.push(tmp);
+      try {
+        writeTemporary(fd, f);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    for (const f of files) {
+      current = f.path;
+      renameSync(tmpPathFor(f.path), f.path);
+    }
+    for (const dir of new Set(files.map((f) => dirname(f.path)))) fsyncDirectory(dir);
+  } catch (err) {
+    for (const tmp of written) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // renamed already, or never created
+      }
+    }
+    // Only the file system's own errors become "cannot write"; errors of the stream pass through.
+    if (typeof (err as NodeJS.ErrnoException).syscall !== "string") throw err;
+    return fail("E0400", `cannot write '${current}': ${ioError(err, true)}`);
+  }
+}
+
 /**
  * Writes a stream to `path` chunk by chunk through a temporary file, then renames it into place.
  * Memory stays one chunk whatever the size.
  */
 export function writeStreamAtomic(path: string, data: ByteStream | Uint8Array | string,
-  options: { onProgress?: ByteProgress; mode?: number } = {}): void {
-  const { onProgress, mode = 0o666 } = options;
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, "w", mode);
-    if (typeof data === "string" || data instanceof Uint8Array) {
-      const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
-    } else {
-      let done = 0;
-      for (const c of data.chunks()) {
-        for (let off = 0; off < c.length;) off += writeSync(fd, c, off, c.length - off);
-        done += c.length;
-        onProgress?.(done, data.size);
-      }
-      if (done !== data.size) throw new Error(`internal error: stream announced ${data.size} bytes but produced ${done}`);
-    }
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temporary file may not exist
-    }
-    // Only the file system's own errors become "cannot write"; errors of the stream pass through.
-    if (typeof (err as NodeJS.ErrnoException).syscall !== "string") throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    return fail("E0400", `cannot write '${path}': ${code === "ENOENT" ? "directory does not exist" : code ?? String(err)}`);
-  }
+  options: { onProgress?: ByteProgress; mode?: number; wipeChunks?: boolean } = {}): void {
+  writeArtifactSet([{ path, data, ...options }]);
 }

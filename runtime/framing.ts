@@ -78,11 +78,14 @@ export class FrameParser<T> implements ChunkSink<T> {
   }
 }
 
-/** A sink that keeps the (small) payload in memory. */
+/**
+ * A sink that keeps the (small) payload in memory, as a copy: the caller may reuse or wipe its
+ * chunks once pushed.
+ */
 export function collectingSink(): ChunkSink<Uint8Array> {
   const parts: Uint8Array[] = [];
   return {
-    push: (c) => void parts.push(c),
+    push: (c) => void parts.push(Uint8Array.from(c)),
     finish: () => new Uint8Array(Buffer.concat(parts)),
   };
 }

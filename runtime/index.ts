@@ -9,6 +9,7 @@
 //   client.decrypt(out, 4);
 import { native } from "./native.js";
 
+export { asInvalidData, InvalidDataError } from "./errors.js";
 export { LweCiphertextTensor, shapeSize, type KeyKind } from "./ciphertext.js";
 export { SeededLweCiphertextTensor } from "./seeded_ciphertext.js";
 export { checkPrecision, decode, delta, encode, encodeTable, torusError } from "./encoding.js";

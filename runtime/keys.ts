@@ -4,11 +4,37 @@ import { LweCiphertextTensor, shapeSize, type KeyKind } from "./ciphertext.js";
 import { checkPrecision, decode, encode, encodeTable } from "./encoding.js";
 import { native, type NativeHandle } from "./native.js";
 import { SeededLweCiphertextTensor } from "./seeded_ciphertext.js";
+import { asInvalidData, InvalidDataError } from "./errors.js";
 import { TfheParameters } from "./parameters.js";
+import { assertSecureParameters } from "../crypto-model/index.js";
 import { type ByteStream, nativeStream, NativeParser, parseChunks, sha256Of } from "./stream.js";
 
+/**
+ * The parameter set a key read from bytes announces, when the caller expects none in particular:
+ * refused unless 128-bit secure (bytes can never carry a test-only set).
+ */
 function paramsOf(raw: ReturnType<ReturnType<typeof native>["secretKeyParams"]>): TfheParameters {
-  return new TfheParameters(raw);
+  const p = asInvalidData(() => new TfheParameters(raw));
+  try {
+    assertSecureParameters(p, `the parameters ${p.toString()} these keys were made for`);
+  } catch (e) {
+    throw new InvalidDataError((e as Error).message);
+  }
+  return p;
+}
+
+/**
+ * Key generation refuses any set below the 128-bit curve. The only exception is a set its author
+ * named INSECURE_* in code (the unit tests' tiny sets): no byte format carries a name, so a set
+ * received from anyone else (a client spec, serialized keys) is always checked.
+ */
+function assertGeneratable(params: TfheParameters): void {
+  if (params.name?.startsWith("INSECURE_")) return;
+  try {
+    params.assertSecure();
+  } catch (e) {
+    throw new InvalidDataError(`refusing to generate keys: ${(e as Error).message}`);
+  }
 }
 
 function checkSeed(seed: Uint8Array | undefined, what: string): void {
@@ -38,6 +64,7 @@ export class ClientKey {
   /** Generates a fresh secret key from the OS CSPRNG. */
   static generate(params: TfheParameters, options: KeyGenOptions = {}): ClientKey {
     checkSeed(options.insecureTestSeed, "insecureTestSeed");
+    assertGeneratable(params);
     return new ClientKey(params, native().secretKeyGenerate(params.raw(), options.insecureTestSeed));
   }
 
@@ -120,7 +147,7 @@ export class ClientKey {
   /** Parses a secret key; with `params` the parameter hash must match. */
   static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): ClientKey {
     if (!(bytes instanceof Uint8Array)) return parseChunks(ClientKey.parser(params), bytes);
-    const h = native().secretKeyDeserialize(bytes, params?.hash());
+    const h = asInvalidData(() => native().secretKeyDeserialize(bytes, params?.hash()));
     return new ClientKey(params ?? paramsOf(native().secretKeyParams(h)), h);
   }
 
@@ -205,7 +232,7 @@ export class SeededEvaluationKeys {
 
   static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): SeededEvaluationKeys {
     if (!(bytes instanceof Uint8Array)) return parseChunks(SeededEvaluationKeys.parser(params), bytes);
-    return SeededEvaluationKeys.fromHandle(native().seededKeysDeserialize(bytes, params?.hash()), params);
+    return SeededEvaluationKeys.fromHandle(asInvalidData(() => native().seededKeysDeserialize(bytes, params?.hash())), params);
   }
 
   /** An incremental reader: push chunks, then finish (see {@link deserialize}). */
@@ -344,7 +371,7 @@ export class EvaluationKeys {
 
   static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): EvaluationKeys {
     if (!(bytes instanceof Uint8Array)) return parseChunks(EvaluationKeys.parser(params), bytes);
-    return EvaluationKeys.fromHandle(native().evalKeysDeserialize(bytes, params?.hash()), params);
+    return EvaluationKeys.fromHandle(asInvalidData(() => native().evalKeysDeserialize(bytes, params?.hash())), params);
   }
 
   /** An incremental reader: push chunks, then finish (see {@link deserialize}). */

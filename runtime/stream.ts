@@ -3,6 +3,7 @@
 // a ChunkParser is fed chunks of any size and builds the object as they arrive. Together they
 // carry keys and ciphertexts of any size (tens of GiB) to and from files, hashes and sockets.
 import { createHash } from "node:crypto";
+import { asInvalidData } from "./errors.js";
 import { native, type NativeHandle } from "./native.js";
 
 /** Chunk size of every stream unless a caller asks otherwise: large enough to amortise calls, small next to any key. */
@@ -99,12 +100,14 @@ export class NativeParser<R, T> implements ChunkSink<T> {
     this.handle = native().parserOpen(kind, expectedHash, totalBytes);
   }
 
+  // The bytes are untrusted: whatever the addon rejects in them is the data's fault.
   push(chunk: Uint8Array): void {
-    native().parserPush(this.handle, chunk);
+    asInvalidData(() => native().parserPush(this.handle, chunk));
   }
 
   finish(): T {
-    return this.make(native().parserFinish(this.handle) as R);
+    const raw = asInvalidData(() => native().parserFinish(this.handle) as R);
+    return this.make(raw);
   }
 }
 

@@ -5,7 +5,7 @@
 // with their masks: outputs) or "seeded" (bodies and a mask seed: inputs, expanded on reading). Every malformed, truncated or mismatched input is
 // a clear error naming the source and what differs.
 import {
-  type ByteStream, type ChunkSink, collect, concatStreams, LweCiphertextTensor, parseChunks, SeededLweCiphertextTensor, type TfheParameters,
+  type ByteStream, type ChunkSink, collect, concatStreams, InvalidDataError, LweCiphertextTensor, parseChunks, SeededLweCiphertextTensor, type TfheParameters,
 } from "../../runtime/index.js";
 import { FrameParser, frameStream } from "../../runtime/framing.js";
 import type { EncryptedBatch, EncryptedInputs } from "./server.js";
@@ -18,7 +18,7 @@ export type TensorForm = "full" | "seeded";
 
 interface Header {
   readonly batch: number;
-  readonly keyId?: string;
+  readonly keyId: string;
   readonly paramHash: string;
   /** Partitioned circuits: each tensor's parameter hash, when they differ (paramHash = the first's). */
   readonly paramHashes?: readonly string[];
@@ -34,7 +34,7 @@ export function encryptedBatchStream(b: EncryptedBatch | EncryptedInputs): ByteS
   const parts = b.values.map((t) => t.stream());
   const header: Header = {
     batch: b.batch,
-    ...(b.keyId !== undefined ? { keyId: b.keyId } : {}),
+    keyId: b.keyId,
     paramHash: hash.toString(16),
     ...(mixed ? { paramHashes: b.values.map((t) => t.paramHash.toString(16)) } : {}),
     sizes: parts.map((p) => p.size),
@@ -54,12 +54,14 @@ export function serializeEncryptedBatch(b: EncryptedBatch | EncryptedInputs): Ui
  */
 export function encryptedBatchParser(expected?: TfheParameters | readonly TfheParameters[], source = "<memory>"): ChunkSink<EncryptedBatch> {
   const bad = (why: string): never => {
-    throw new Error(`'${source}' is not a valid encrypted batch: ${why}`);
+    throw new InvalidDataError(`'${source}' is not a valid encrypted batch: ${why}`);
   };
   return new FrameParser({ magic: MAGIC, version: BATCH_FORMAT_VERSION, what: "fhec encrypted batch", bad }, (h) => {
     const { batch, keyId, paramHash, sizes, paramHashes, forms } = h as Partial<Header>;
     if (!Number.isInteger(batch) || (batch as number) < 1) bad("bad batch size");
-    if (keyId !== undefined && (typeof keyId !== "string" || !/^[0-9a-f]{64}$/.test(keyId))) bad("bad key id");
+    // Key binding is mandatory: a batch that names no key is never run or decrypted.
+    if (keyId === undefined) bad("no key id (ciphertexts must name the client key they were encrypted under)");
+    if (typeof keyId !== "string" || !/^[0-9a-f]{64}$/.test(keyId)) bad("bad key id");
     if (typeof paramHash !== "string" || !/^[0-9a-f]{1,16}$/.test(paramHash)) bad("bad parameter hash");
     if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) bad("bad tensor table");
     if (!Array.isArray(forms) || forms.length !== (sizes as number[]).length || forms.some((f) => f !== "full" && f !== "seeded")) bad("bad tensor forms");
@@ -120,7 +122,7 @@ export function encryptedBatchParser(expected?: TfheParameters | readonly TfhePa
       },
       finish() {
         if (seen !== total) announced();
-        return keyId !== undefined ? { batch: batch as number, keyId, values } : { batch: batch as number, values };
+        return { batch: batch as number, keyId: keyId as string, values };
       },
     };
   });

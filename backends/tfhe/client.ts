@@ -1,7 +1,7 @@
 // Client side of the tfhe backend: key generation, encryption of integer inputs (the BatchTensor
 // the clear backend takes) and decryption of outputs with each value's precision and signedness.
 import {
-  type ByteStream, bytesStream, ClientKey, ClientKeySet, type KeyGenOptions, type LweCiphertextTensor, type SeededEvaluationKeys, type SeededEvaluationKeySet,
+  type ByteStream, bytesStream, ClientKey, ClientKeySet, InvalidDataError, type KeyGenOptions, type LweCiphertextTensor, type SeededEvaluationKeys, type SeededEvaluationKeySet,
 } from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { decodeAt, encodeAt } from "./encoding.js";
@@ -41,7 +41,7 @@ export class TfheClient {
     const want = partitionsOf(spec);
     if (set.keys.length !== want.length || set.keys.some((k, i) => !k.params.equals(want[i]!))) {
       const got = set.keys.map((k) => k.params.toString()).join(", ");
-      throw new Error(`this secret key was generated for ${got}, but the circuit needs ${want.map((p) => p.toString()).join(", ")}`);
+      throw new InvalidDataError(`this secret key was generated for ${got}, but the circuit needs ${want.map((p) => p.toString()).join(", ")}`);
     }
     return new TfheClient(spec, set, keyId);
   }
@@ -85,11 +85,13 @@ export class TfheClient {
   /** Decrypts the server's outputs to integers (one IntBatch per circuit result). */
   decrypt(outputs: EncryptedBatch): IntBatch[] {
     const specs = this.spec.outputs;
-    if (outputs.values.length !== specs.length) throw new Error(`the circuit has ${specs.length} output(s), got ${outputs.values.length}`);
-    if (outputs.keyId !== undefined && outputs.keyId !== this.keyId) throw new Error("these outputs were computed for another client key");
+    if (outputs.values.length !== specs.length) throw new InvalidDataError(`the circuit has ${specs.length} output(s), got ${outputs.values.length}`);
+    if (outputs.keyId !== this.keyId) {
+      throw new InvalidDataError(`these outputs were computed with the evaluation keys of another client key (key id ${String(outputs.keyId).slice(0, 16)}…, this key's is ${this.keyId.slice(0, 16)}…): decrypt with the secret key that made those evaluation keys`);
+    }
     return outputs.values.map((t, i) => {
       const s = specs[i]!;
-      if (t.size !== outputs.batch * nd.sizeOf(s.shape)) throw new Error(`output #${i} holds ${t.size} ciphertexts, expected ${outputs.batch} × [${s.shape.join(", ")}]`);
+      if (t.size !== outputs.batch * nd.sizeOf(s.shape)) throw new InvalidDataError(`output #${i} holds ${t.size} ciphertexts, expected ${outputs.batch} × [${s.shape.join(", ")}]`);
       return { batch: outputs.batch, shape: [...s.shape], data: decodeAt(this.keys.key(s.partition ?? 0).phases(t), s.width, s.signed) };
     });
   }

@@ -4,7 +4,7 @@ import type { Attribute, DenseAttr } from "../../ir/attributes.js";
 import type { FuncOp, ModuleOp, Operation } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import { elementOf, intRange, isStaticShape, type LweType, shapeOf, type Type, typeToString } from "../../ir/types.js";
-import { type ConversionKeySpec, TfheParameters } from "../../runtime/index.js";
+import { assertSecureParameters, type ConversionKeySpec, TfheParameters } from "../../runtime/index.js";
 
 export const CRYPTO_ATTR = "fhec.crypto";
 export const ENCRYPTED_IO_ATTR = "fhec.encrypted_io";
@@ -228,18 +228,20 @@ export class TfheProgram {
   static fromModule(module: ModuleOp, options: ProgramOptions = {}): TfheProgram {
     const func = options.func ? module.func(options.func) : module.funcs[0];
     if (!func) return fail("E0700", options.func ? `the module has no function @${options.func}` : "the module has no function");
-    const { partitions, conversions } = partitionSetsOf(module);
+    const { partitions: declared, conversions } = partitionSetsOf(module);
     // Every partition's set is checked against the curve (conversion keys use the target
-    // partition's small-key noise, so they are as secure as that set).
-    if (!options.allowInsecureParameters) {
-      for (const [i, params] of partitions.entries()) {
-        const s = params.security();
-        if (!s.secure) {
-          const why = [s.lwe.reason, s.glwe.reason].filter((x) => x !== undefined).join("; ");
-          fail("E0600", `the circuit's parameters ${partitions.length > 1 ? `(partition ${i}) ` : ""}${params.toString()} are not 128-bit secure: ${why}`);
-        }
+    // partition's small-key noise, so they are as secure as that set). The test-only opt-in
+    // names an insecure set INSECURE_*, the runtime's mark for sets it may generate keys for.
+    const partitions = declared.map((params, i) => {
+      if (params.security().secure) return params;
+      if (options.allowInsecureParameters) return params.name?.startsWith("INSECURE_") ? params : new TfheParameters(params.raw(), `INSECURE_${params.name ?? "TEST"}`);
+      try {
+        assertSecureParameters(params, `the circuit's parameters ${declared.length > 1 ? `(partition ${i}) ` : ""}${params.toString()}`);
+      } catch (e) {
+        fail("E0600", (e as Error).message);
       }
-    }
+      return params;
+    });
     return new TfheProgram(module, func, partitions, conversions);
   }
 

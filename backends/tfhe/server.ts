@@ -2,7 +2,8 @@
 // no way to hand it a secret key: the only key types it takes are SeededEvaluationKeys and
 // EvaluationKeys (checked at run time too, against a ClientKey passed through `any`).
 import {
-  ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet, SeededLweCiphertextTensor, sha256Of,
+  ClientKey, ClientKeySet, EvaluationKeys, EvaluationKeySet, InvalidDataError, LweCiphertextTensor, SeededEvaluationKeys, SeededEvaluationKeySet,
+  SeededLweCiphertextTensor, sha256Of,
 } from "../../runtime/index.js";
 import * as nd from "../../ir/tensor.js";
 import { executeTfhe, type ExecuteOptions } from "./execute.js";
@@ -14,15 +15,19 @@ import type { TfheProgram } from "./program.js";
  */
 export interface EncryptedBatch {
   readonly batch: number;
-  /** Identifies the client key the ciphertexts belong to (sha256 of its seeded evaluation keys). */
-  readonly keyId?: string;
+  /**
+   * Identifies the client key the ciphertexts belong to (sha256 of its seeded evaluation keys).
+   * Mandatory: a server runs only ciphertexts bound to the keys it holds.
+   */
+  readonly keyId: string;
   readonly values: readonly LweCiphertextTensor[];
 }
 
 /** Inputs as a client sends them: seeded tensors (bodies only, the default) or full ones. */
 export interface EncryptedInputs {
   readonly batch: number;
-  readonly keyId?: string;
+  /** Mandatory, as for {@link EncryptedBatch}. */
+  readonly keyId: string;
   readonly values: readonly (LweCiphertextTensor | SeededLweCiphertextTensor)[];
 }
 
@@ -52,8 +57,8 @@ export class TfheServer {
   private constructor(
     readonly program: TfheProgram,
     private readonly keys: EvaluationKeySet,
-    /** Set when the server was given seeded keys: inputs carrying another key id are rejected. */
-    readonly keyId: string | undefined,
+    /** The id of the keys held: inputs bound to another key id (or to none) are refused. */
+    readonly keyId: string,
   ) {}
 
   /**
@@ -66,7 +71,7 @@ export class TfheServer {
     const want = program.partitions;
     if (got.length !== want.length || got.some((p, i) => !p.equals(want[i]!))) {
       const list = (ps: readonly { toString(): string }[]) => ps.map((p) => p.toString()).join(", ");
-      throw new Error(
+      throw new InvalidDataError(
         `these evaluation keys were generated for ${list(got)}, but the circuit needs ${list(want)}: ` +
           "generate keys for the circuit's parameter set",
       );
@@ -75,16 +80,17 @@ export class TfheServer {
       const need = program.conversions;
       const have = keys.conversions.map((c) => c.spec);
       if (need.length !== have.length || need.some((c) => !have.some((h) => h.from === c.from && h.to === c.to && h.baseLog === c.baseLog && h.level === c.level))) {
-        throw new Error("these evaluation keys lack conversion keys the circuit needs: generate keys for the circuit");
+        throw new InvalidDataError("these evaluation keys lack conversion keys the circuit needs: generate keys for the circuit");
       }
     }
     if (keys instanceof SeededEvaluationKeys || keys instanceof SeededEvaluationKeySet) {
       const id = evaluationKeyId(keys);
-      if (options.keyId !== undefined && options.keyId !== id) throw new Error("the given key id is not the id of these evaluation keys");
+      if (options.keyId !== undefined && options.keyId !== id) throw new InvalidDataError("the given key id is not the id of these evaluation keys");
       const expanded = keys instanceof SeededEvaluationKeys ? new EvaluationKeySet([await keys.expand()], []) : await keys.expand();
       return new TfheServer(program, expanded, id);
     }
-    // Expanded keys carry no id of their own: the one recorded when their seeded form arrived may be passed.
+    // Expanded keys carry no id of their own: the one recorded when their seeded form arrived must be passed.
+    if (options.keyId === undefined) throw new TypeError("expanded evaluation keys need options.keyId (the id of their seeded form, evaluationKeyId(seeded)) to bind ciphertexts to them");
     return new TfheServer(program, keys instanceof EvaluationKeys ? new EvaluationKeySet([keys], []) : keys, options.keyId);
   }
 
@@ -101,31 +107,34 @@ export class TfheServer {
     const { program } = this;
     const batch = inputs.batch;
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
-    if (this.keyId !== undefined && inputs.keyId !== undefined && inputs.keyId !== this.keyId) {
-      throw new Error(
+    if (typeof inputs.keyId !== "string") {
+      throw new InvalidDataError("the inputs carry no key id: ciphertexts must be bound to the client key whose evaluation keys the server holds");
+    }
+    if (inputs.keyId !== this.keyId) {
+      throw new InvalidDataError(
         `the inputs were encrypted under another client key (key id ${inputs.keyId.slice(0, 16)}…) than the server's evaluation keys ` +
           `(key id ${this.keyId.slice(0, 16)}…): encrypt with the key whose evaluation keys the server holds`,
       );
     }
     if (inputs.values.length !== program.inputs.length) {
-      throw new Error(`the circuit takes ${program.inputs.length} encrypted input(s), got ${inputs.values.length}`);
+      throw new InvalidDataError(`the circuit takes ${program.inputs.length} encrypted input(s), got ${inputs.values.length}`);
     }
     inputs.values.forEach((t, i) => {
       if (!(t instanceof LweCiphertextTensor || t instanceof SeededLweCiphertextTensor)) throw new TypeError(`input #${i} is not a ciphertext tensor`);
       const params = program.partitions[program.inputs[i]!.partition ?? 0]!;
       if (t.paramHash !== params.hash()) {
-        throw new Error(`input #${i} was encrypted for other parameters (0x${t.paramHash.toString(16)}), the circuit uses ${params.toString()}`);
+        throw new InvalidDataError(`input #${i} was encrypted for other parameters (0x${t.paramHash.toString(16)}), the circuit uses ${params.toString()}`);
       }
       if (t.dimension !== params.bigDimension) {
-        throw new Error(`input #${i} has LWE dimension ${t.dimension}; inputs must be big-key ciphertexts (dimension ${params.bigDimension})`);
+        throw new InvalidDataError(`input #${i} has LWE dimension ${t.dimension}; inputs must be big-key ciphertexts (dimension ${params.bigDimension})`);
       }
       const want = batch * nd.sizeOf(program.inputs[i]!.shape);
       if (t.size !== want) {
-        throw new Error(`input #${i} holds ${t.size} ciphertexts, expected ${batch} sample(s) of shape [${program.inputs[i]!.shape.join(", ")}] = ${want}`);
+        throw new InvalidDataError(`input #${i} holds ${t.size} ciphertexts, expected ${batch} sample(s) of shape [${program.inputs[i]!.shape.join(", ")}] = ${want}`);
       }
     });
     const full = inputs.values.map((t) => (t instanceof SeededLweCiphertextTensor ? t.expand() : t));
     const values = await executeTfhe(program, this.keys, full, batch, options);
-    return this.keyId !== undefined ? { batch, keyId: this.keyId, values } : { batch, values };
+    return { batch, keyId: this.keyId, values };
   }
 }

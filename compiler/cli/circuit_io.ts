@@ -1,8 +1,8 @@
 // Loading a circuit artifact and its inputs for the run commands.
 import type { FheCircuit } from "../circuit.js";
 import type { NDArray } from "../../ir/tensor.js";
-import type { NpyDtype } from "../data/npy.js";
-import { writeNpy, writeNpz } from "../data/npy.js";
+import { type NpyDtype, npyDtypeOf, writeNpy, writeNpz } from "../data/npy.js";
+import type { OutputSignature } from "../codec.js";
 import { bindInputs } from "./inputs.js";
 import { writeFileAtomic } from "./io.js";
 
@@ -12,11 +12,16 @@ export function circuitInputs(circuit: FheCircuit, specs: readonly string[]): ND
   return names.map((n) => bound.get(n)!);
 }
 
-/** `.npz`: every output (out0, out1, …); otherwise the first output as `.npy`. */
-export function writeOutputs(path: string, outputs: readonly NDArray[], dtype: NpyDtype = "float32"): void {
+/**
+ * `.npz`: every output under its ONNX name and dtype (labels stay int64); otherwise the first
+ * output as `.npy`. Without a signature: out0, out1, … in float32.
+ */
+export function writeOutputs(path: string, outputs: readonly NDArray[], signature?: readonly OutputSignature[]): void {
+  const nameOf = (i: number) => signature?.[i]?.name ?? `out${i}`;
+  const dtypeOf = (i: number): NpyDtype => (signature?.[i] ? npyDtypeOf(signature[i]!.element) : "float32");
   if (path.endsWith(".npz")) {
-    writeFileAtomic(path, writeNpz(new Map(outputs.map((a, i) => [`out${i}`, { array: a, dtype }]))));
+    writeFileAtomic(path, writeNpz(new Map(outputs.map((a, i) => [nameOf(i), { array: a, dtype: dtypeOf(i) }]))));
   } else {
-    writeFileAtomic(path, writeNpy(outputs[0]!, dtype));
+    writeFileAtomic(path, writeNpy(outputs[0]!, dtypeOf(0)));
   }
 }

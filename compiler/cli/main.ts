@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CompileError, renderDiagnostics } from "../../ir/diagnostics.js";
+import { InvalidDataError } from "../../runtime/errors.js";
 import { type CommandContext, UsageError } from "./command.js";
 import { commands } from "./commands/index.js";
 
@@ -25,6 +26,8 @@ Run 'fhec <command> --help' for a command's options.
 
 export async function runCli(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const [name, ...rest] = argv;
+  // `fhec help CMD` is `fhec CMD --help`.
+  if (name === "help" && rest.length > 0) return runCli([rest[0]!, "--help"], ctx);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     ctx.stdout(globalHelp());
     return name === undefined ? 2 : 0;
@@ -43,16 +46,43 @@ export async function runCli(argv: readonly string[], ctx: CommandContext): Prom
     return 0;
   }
   try {
-    const parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: joinNegativeValues(rest, command), options: command.options, allowPositionals: true, strict: true });
     return await command.run({ values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals }, ctx);
   } catch (err) {
     return reportError(err, command.name, ctx);
   }
 }
 
+/**
+ * `--opt -3` → `--opt=-3` for options that take a value: a negative number is the option's value
+ * (which the command then judges with its own message), not an unknown flag.
+ */
+function joinNegativeValues(args: readonly string[], command: { options: Record<string, { type: string; short?: string }> }): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const long = a.startsWith("--") ? a.slice(2) : undefined;
+    const short = /^-[A-Za-z]$/.test(a) ? Object.keys(command.options).find((k) => command.options[k]!.short === a.slice(1)) : undefined;
+    const option = long ?? short;
+    if (option !== undefined && command.options[option]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${option}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 function reportError(err: unknown, command: string, ctx: CommandContext): number {
   if (err instanceof CompileError) {
     ctx.stderr(`${renderDiagnostics(err.diagnostics, err.sources)}\n`);
+    return 1;
+  }
+  // The data given was at fault (tampered or mismatched files, insecure parameters): not a bug.
+  if (err instanceof InvalidDataError) {
+    ctx.stderr(`fhec ${command}: error: ${err.message}\n`);
     return 1;
   }
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

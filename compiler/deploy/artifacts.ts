@@ -9,6 +9,8 @@ import { printModule } from "../../ir/printer.js";
 import type { ConversionParameters, CryptoParameters } from "../../passes/params/index.js";
 import { type ByteStream, bytesStream, type ChunkSink, collect, parseChunks, sha256Of } from "../../runtime/index.js";
 import { collectingSink } from "../../runtime/framing.js";
+import { InvalidDataError } from "../../runtime/errors.js";
+import { validateClientSpec } from "./client_spec_schema.js";
 import { containerParser, containerStream, packContainer, unpackContainer } from "../container.js";
 import { type FheCircuit, type InputQuantizer, type OutputDequantizer } from "../circuit.js";
 
@@ -38,7 +40,8 @@ export interface ClientSpec {
 
 const CLIENT_MAGIC = Buffer.from("FHECCLNT", "latin1");
 const MESSAGE_MAGIC = Buffer.from("FHECMSG\0", "latin1");
-export const CLIENT_FORMAT_VERSION = 1;
+/** 2: the header carries the sha256 of its own fields (version 1 had no integrity check). */
+export const CLIENT_FORMAT_VERSION = 2;
 export const MESSAGE_FORMAT_VERSION = 1;
 
 export function circuitId(circuit: FheCircuit): string {
@@ -57,16 +60,27 @@ export function clientSpecOf(circuit: FheCircuit, encryptedInputs: readonly Encr
   };
 }
 
-export function serializeClientSpec(spec: ClientSpec): Uint8Array {
-  return packContainer(CLIENT_MAGIC, CLIENT_FORMAT_VERSION, { format: "fhec-client", ...spec });
+/** sha256 of a spec header's fields, as the JSON text they serialize to (key order included). */
+function specDigest(fields: Record<string, unknown>): string {
+  return createHash("sha256").update(JSON.stringify(fields)).digest("hex");
 }
 
+export function serializeClientSpec(spec: ClientSpec): Uint8Array {
+  const fields = { format: "fhec-client", ...spec };
+  return packContainer(CLIENT_MAGIC, CLIENT_FORMAT_VERSION, { ...fields, sha256: specDigest(fields) });
+}
+
+/**
+ * Reads a client spec: the checksum first (a flipped digit is corruption, not a different model),
+ * then every field (client_spec_schema.ts), each problem one clear error.
+ */
 export function deserializeClientSpec(bytes: Uint8Array | Iterable<Uint8Array>, file = "<memory>"): ClientSpec {
   const { header } = unpackContainer(bytes, CLIENT_MAGIC, CLIENT_FORMAT_VERSION, "fhec client spec", file);
-  const need = ["circuitId", "parameters", "inputs", "outputs", "postprocess"];
-  const missing = need.filter((k) => !(k in header));
-  if (missing.length > 0) fail("E0700", `'${file}' is not a valid fhec client spec: missing ${missing.join(", ")}`);
-  return header as unknown as ClientSpec;
+  const { sha256, ...fields } = header;
+  if (typeof sha256 !== "string") throw new InvalidDataError(`'${file}' is not a valid fhec client spec: no checksum`);
+  if (specDigest(fields) !== sha256) throw new InvalidDataError(`'${file}' is corrupted (client spec checksum mismatch): use the .client file written with the circuit`);
+  if (fields["format"] !== "fhec-client") throw new InvalidDataError(`'${file}' is not a valid fhec client spec: format ${JSON.stringify(fields["format"])}`);
+  return validateClientSpec(fields, file);
 }
 
 export type MessageKind = "evaluation-keys" | "inputs" | "outputs" | "secret-key";
@@ -134,6 +148,23 @@ export function messageParser<T>(kind: MessageKind, circuit: string, file: strin
       },
     };
   });
+}
+
+/**
+ * The key id a message file announces, read from its envelope alone (the first chunk): binds the
+ * files of one key set without reading gigabytes of keys.
+ */
+export function messageKeyId(firstChunk: Uint8Array, kind: MessageKind, circuit: string, file: string): string | undefined {
+  let keyId: string | undefined;
+  let seen = false;
+  const parser = messageParser(kind, circuit, file, (_n, id) => {
+    keyId = id;
+    seen = true;
+    return { push: () => {}, finish: () => undefined };
+  });
+  parser.push(firstChunk);
+  if (!seen) fail("E0700", `'${file}' is not a valid fhec ${kind.replace("-", " ")} file: truncated header`);
+  return keyId;
 }
 
 export function unpackMessage(bytes: Uint8Array | Iterable<Uint8Array>, kind: MessageKind, circuit: string, file = "<memory>"): { payload: Uint8Array; keyId?: string } {

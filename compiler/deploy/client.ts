@@ -4,11 +4,11 @@
 import type { FuncOp } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { type ByteStream, ClientKey, ClientKeySet, collect, parseChunks, TfheParameters } from "../../runtime/index.js";
+import { asInvalidData, assertSecureParameters, type ByteStream, ClientKey, ClientKeySet, collect, parseChunks, TfheParameters } from "../../runtime/index.js";
 import { collectingSink } from "../../runtime/framing.js";
 import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
-import { dequantizeOutputs, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
+import { dequantizeOutputs, outputSignature, type OutputSignature, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
 import { type ClientSpec, deserializeClientSpec, messageParser, messageStream } from "./artifacts.js";
 
 /** Bytes in memory, or chunks (a file read piece by piece) for artifacts of any size. */
@@ -34,16 +34,17 @@ export interface GeneratedKeys {
 }
 
 export function runtimeParameters(spec: ClientSpec): TfheParameters {
-  return secureParameters(spec.parameters);
+  return secureParameters(spec.parameters, "the client spec's parameters");
 }
 
-/** A runtime set from a spec's fields, refused unless 128-bit secure by the curve. */
-function secureParameters(p: ClientSpec["parameters"]): TfheParameters {
+/** A runtime set from a spec's fields, refused unless 128-bit secure by the curve (before any key exists). */
+function secureParameters(p: ClientSpec["parameters"], what: string): TfheParameters {
   const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd } = p;
-  const rt = new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
-  const s = rt.security();
-  if (!s.secure) fail("E0600", `the client spec's parameters ${rt.toString()} are not 128-bit secure: ${[s.lwe.reason, s.glwe.reason].filter(Boolean).join("; ")}`);
-  return rt;
+  return asInvalidData(() => {
+    const rt = new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
+    assertSecureParameters(rt, what);
+    return rt;
+  });
 }
 
 export class FheModelClient {
@@ -60,7 +61,7 @@ export class FheModelClient {
     // Partitioned circuits: every partition's set, each checked against the 128-bit curve here
     // too (the client never generates keys for a set it was merely told about).
     this.tfheSpec = spec.partitions && spec.partitions.length > 1
-      ? { ...base, partitions: spec.partitions.map((p) => secureParameters(p)), conversions: (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel })) }
+      ? { ...base, partitions: spec.partitions.map((p, i) => secureParameters(p, `the client spec's partition ${i} parameters`)), conversions: (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel })) }
       : base;
     this.post = parsePostprocess(spec.postprocess);
   }
@@ -112,6 +113,11 @@ export class FheModelClient {
     this.client = TfheClient.restore(this.tfheSpec, r.value, r.keyId);
   }
 
+  /** The id of the loaded (or generated) key: its evaluation keys' sha256. */
+  get keyId(): string {
+    return this.requireKey().keyId;
+  }
+
   private requireKey(): TfheClient {
     if (!this.client) fail("E0701", "no secret key: generate keys or load the secret key first");
     return this.client;
@@ -128,6 +134,11 @@ export class FheModelClient {
     const list = Array.isArray(xs) ? (xs as NDArray[]) : [xs as NDArray];
     const codes = quantizeInputs(this.spec.inputs, this.spec.inputs.map((i) => i.encrypted.shape), list);
     return messageStream("inputs", this.spec.circuitId, encryptedBatchStream(client.encrypt(codes)), client.keyId);
+  }
+
+  /** The model's outputs as the user sees them (ONNX names, element types). */
+  outputSignature(): OutputSignature[] {
+    return outputSignature(this.post);
   }
 
   /** Decrypts the server's result, de-quantizes and post-processes it. */

@@ -23,7 +23,15 @@ export interface ImportOptions {
   readonly funcName?: string;
   /** Replace the dynamic batch dimension by this size (default: keep it as `?`). */
   readonly batchSize?: number;
+  /**
+   * Most elements a constant computed at import may have (ConstantOfShape, folded shape
+   * arithmetic): larger ones are refused, naming the node, before anything is allocated.
+   */
+  readonly maxFoldedElements?: number;
 }
+
+/** Default cap on a folded constant: 2^26 elements (512 MiB as float64). */
+export const DEFAULT_MAX_FOLDED_ELEMENTS = 2 ** 26;
 
 /** A dynamic entry of a shape tensor: "dim `axis` of value `source`". */
 interface SymDim {
@@ -268,10 +276,20 @@ class Importer {
       this.known.set(out, { shape: r.shape, element: outTypes[0]!.element, data, syms, loc: node.loc });
       return true;
     }
+    this.checkFoldSize(node, outTypes[0]!.shape);
     const r = this.evaluate(node, p, knowns);
     if (!r) return false;
     this.known.set(out, r);
     return true;
+  }
+
+  /** Refuses a constant of more elements than the cap, before it is computed. */
+  private checkFoldSize(node: NodeInfo, shape: readonly (number | null)[]): void {
+    const cap = this.opts.maxFoldedElements ?? DEFAULT_MAX_FOLDED_ELEMENTS;
+    const elements = shape.reduce<number>((a, d) => a * Math.max(0, d ?? 1), 1);
+    if (elements > cap) {
+      fail("E0502", `node '${node.name}' (${node.opType}) makes a constant of ${elements} elements [${shape.join(", ")}], more than the ${cap} fhec computes at import (ImportOptions.maxFoldedElements)`, node.loc);
+    }
   }
 
   private evaluate(node: NodeInfo, p: Prepared, ins: readonly Known[]): Known | undefined {
@@ -323,6 +341,9 @@ class Importer {
       if (!spec) {
         if (IGNORED_ATTRS[node.opType]?.includes(name)) continue;
         fail("E0502", `attribute '${name}' of ${node.opType} is not supported (node '${node.name}', opset ${this.g.opset})`, node.loc);
+      }
+      if ((v.kind === "float" || v.kind === "floats") && [v.value].flat().some((x) => !Number.isFinite(x))) {
+        fail("E0500", `attribute '${name}' of node '${node.name}' (${node.opType}) is ${JSON.stringify(v.value).replace(/null/g, "NaN/Inf")}: it must be finite`, node.loc);
       }
       attrs.set(name, this.convertAttr(node, name, spec.kind, v));
     }
@@ -402,9 +423,16 @@ class Importer {
         if (tm && tm.kind === "int" && tm.value !== 0) fail("E0502", "BatchNormalization with training_mode=1 is not supported (export the model in eval mode)", node.loc);
         break;
       }
+      case "Gemm":
+        for (const flag of ["transA", "transB"]) {
+          const f = raw.get(flag);
+          if (f && !(f.kind === "int" && (f.value === 0 || f.value === 1))) fail("E0500", `attribute '${flag}' of Gemm node '${node.name}' must be 0 or 1, got ${JSON.stringify(f.kind === "other" ? f.type : f.value)}`, node.loc);
+        }
+        break;
       case "ConstantOfShape": {
         const t = this.knownOrFail(node, operands[0]!, "shape");
         if (isPartial(t)) fail("E0502", "ConstantOfShape with a shape that depends on the dynamic batch size is not supported", node.loc);
+        this.checkFoldSize(node, [...t.data]);
         attrs.set("shape", intsAttr([...t.data]));
         operands = [];
         break;

@@ -151,6 +151,9 @@ export function readTensor(t: TensorProto, what: string, loc: Location): TensorV
     if (values.length !== n) fail("E0500", `${what} has ${values.length} values for dims [${dims.join(", ")}] (${n} elements)`, loc);
     data = Float64Array.from(values, (v) => (dt === DT.BOOL ? (v ? 1 : 0) : v));
   }
+  // A NaN or infinite weight has no quantization: reject it here, where the tensor is named.
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) fail("E0500", `${what} holds ${data[bad]} at element ${bad}: weights and constants must be finite numbers`, loc);
   return { name, dims, element, data };
 }
 

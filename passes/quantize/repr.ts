@@ -74,6 +74,8 @@ export function at(a: Float64Array, i: number): number {
 
 /** The smallest encrypted integer type holding [lo, hi]. */
 export function typeForInterval(lo: number, hi: number): EncryptedIntType {
+  // Every bound comes from finite data; a non-finite one is a bug upstream, not a width to search.
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new RangeError(`internal error: no integer type holds the interval [${lo}, ${hi}]`);
   if (lo >= 0) {
     let w = 1;
     while (2 ** w - 1 < hi) w++;

@@ -27,7 +27,7 @@ describe.skipIf(!enough)("an artifact over 4 GiB", () => {
     const dir = mkdtempSync(join(tmpdir(), "fhec-large-"));
     try {
       const path = join(dir, "x.ct");
-      const stream = encryptedBatchStream({ batch: count, values: [ct] });
+      const stream = encryptedBatchStream({ batch: count, keyId: "0".repeat(64), values: [ct] });
       writeStreamAtomic(path, stream);
       expect(statSync(path).size).toBe(stream.size);
       expect(stream.size).toBeGreaterThan(2 ** 32);

@@ -65,7 +65,7 @@ describe("tfhe server keys", () => {
     const { client, evaluationKeys } = await TfheClient.generate(program.clientSpec());
     const server = await TfheServer.create(program, evaluationKeys);
     const foreign = ClientKey.generate(OTHER_INSECURE).encrypt([0, 1, 2, 3], 2);
-    await expect(server.run({ batch: 1, values: [foreign] })).rejects.toThrow(/encrypted for other parameters/);
+    await expect(server.run({ batch: 1, keyId: server.keyId, values: [foreign] })).rejects.toThrow(/encrypted for other parameters/);
     const good = client.encrypt([batchOf(1, [4], [0, 1, 2, 3])]);
     await expect(server.run({ ...good, batch: 2 })).rejects.toThrow(/holds 4 ciphertexts, expected 2 sample/);
     expect(() => client.encrypt([batchOf(1, [4], [0, 1, 2, 4])])).toThrow(/outside the unsigned 2-bit range/);

@@ -2,13 +2,15 @@
 import { readFileSync } from "node:fs";
 import { fail } from "../../../ir/diagnostics.js";
 import type { NDArray } from "../../../ir/tensor.js";
-import { type CompileOptions, compile, type RoundingSpec } from "../../compile.js";
+import { type CompileOptions, compile, dumpStages, type RoundingSpec } from "../../compile.js";
 import { precisionSummary } from "../../precision.js";
 import { importOnnx } from "../../onnx/index.js";
 import type { NBits } from "../../../passes/quantize/index.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { bindInputs } from "../inputs.js";
 import { writeFileAtomic } from "../io.js";
+import { writeArtifactSet } from "../../stream_io.js";
+import { checkOutputPaths } from "../output_paths.js";
 import { endProgress, progressReporter } from "../progress.js";
 import { printModule } from "../../../ir/printer.js";
 import { serializeClientSpec } from "../../deploy/artifacts.js";
@@ -17,6 +19,7 @@ import { FheModelServer } from "../../deploy/server.js";
 /** `8`, or `inputs=8,weights=6,activations=5,outputs=8`. */
 export function parseNBits(text: string): number | Partial<NBits> {
   if (/^\d+$/.test(text)) return Number(text);
+  if (/^-\d+$/.test(text.trim())) throw new UsageError(`--n-bits must be a positive number of bits, got '${text}'`);
   const out: Record<string, number> = {};
   for (const part of text.split(",")) {
     const m = /^(inputs|weights|activations|outputs)=(\d+)$/.exec(part.trim());
@@ -98,6 +101,13 @@ options:
     const bounds = stringOption(args, "bounds");
     if (bounds !== undefined && bounds !== "static" && bounds !== "calibration") throw new UsageError(`--bounds must be static or calibration, got '${bounds}'`);
 
+    const dumpIr = stringOption(args, "dump-ir");
+    if (dumpIr !== undefined && !dumpStages().includes(dumpIr)) throw new UsageError(`--dump-ir: unknown stage '${dumpIr}' (stages: ${dumpStages().join(", ")})`);
+    const calibSpecs = (args.values["calib"] as string[] | undefined) ?? [];
+    // The circuit and its client spec are one artifact set: both paths checked before any work.
+    const clientPath = output.replace(/\.fhe$/, "") + ".client";
+    checkOutputPaths(emit === undefined ? [output, clientPath] : [output], [modelPath, ...calibSpecs]);
+
     let model: Uint8Array;
     try {
       model = readFileSync(modelPath);
@@ -108,7 +118,6 @@ options:
       writeFileAtomic(output, printModule(importOnnx(model, { file: modelPath })));
       return 0;
     }
-    const calibSpecs = (args.values["calib"] as string[] | undefined) ?? [];
     let calibration: NDArray[] | undefined;
     if (calibSpecs.length > 0) {
       const names = importOnnx(model, { file: modelPath }).funcs[0]!.args.map((a) => a.nameHint ?? "");
@@ -121,7 +130,6 @@ options:
     const globalText = stringOption(args, "global-p-error");
     const outputBitsText = stringOption(args, "output-bits");
     if (outputBitsText !== undefined && !/^\d+$/.test(outputBitsText)) throw new UsageError(`--output-bits must be a non-negative integer, got '${outputBitsText}'`);
-    const dumpIr = stringOption(args, "dump-ir");
     const progress = progressReporter(ctx);
     const options: CompileOptions = {
       ...(calibration ? { calibration } : {}),
@@ -144,14 +152,11 @@ options:
       writeFileAtomic(output, printModule(circuit.module));
       return 0;
     }
-    writeFileAtomic(output, circuit.serialize());
-    // The client spec beside the circuit: parameters, quantizers, post-processing, no weights.
-    let clientNote = "";
-    if (circuit.parameters) {
-      const clientPath = output.replace(/\.fhe$/, "") + ".client";
-      writeFileAtomic(clientPath, serializeClientSpec(new FheModelServer(circuit).clientSpec()));
-      clientNote = ` and ${clientPath}`;
-    }
+    // The client spec beside the circuit (parameters, quantizers, post-processing, no weights),
+    // written with it as a unit: never a new circuit beside an old spec.
+    const clientSpec = circuit.parameters ? serializeClientSpec(new FheModelServer(circuit).clientSpec()) : undefined;
+    writeArtifactSet([{ path: output, data: circuit.serialize() }, ...(clientSpec ? [{ path: clientPath, data: clientSpec }] : [])]);
+    const clientNote = clientSpec ? ` and ${clientPath}` : "";
     const info = circuit.info();
     ctx.stderr(
       `wrote ${output}${clientNote}: ${info.tluCount} table lookup op(s) (${info.lookupsPerSample} PBS per sample), ` +

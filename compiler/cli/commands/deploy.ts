@@ -1,7 +1,11 @@
 // The client/server commands: keygen, encrypt (client), run (server), decrypt (client).
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { fail } from "../../../ir/diagnostics.js";
+import { ioError, writeArtifactSet } from "../../stream_io.js";
+import { checkOutputPaths } from "../output_paths.js";
 import { join } from "node:path";
 import { FheModelClient } from "../../deploy/client.js";
+import { messageKeyId } from "../../deploy/artifacts.js";
 import { FheModelServer } from "../../deploy/server.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { bindInputs } from "../inputs.js";
@@ -25,8 +29,26 @@ function keysDir(args: Parameters<Command["run"]>[0]): string {
 
 function withSecretKey(client: FheModelClient, dir: string): FheModelClient {
   const path = join(dir, SECRET_KEY);
-  client.loadSecretKey(openFileChunks(path, "secret key").chunks(), path);
+  client.loadSecretKey(wipedAfterUse(openFileChunks(path, "secret key").chunks()), path);
+  // The key directory is one set: an eval.key beside it must be the one made with this key
+  // (a keygen killed between its two renames, or files copied from two runs, would mix them).
+  const evalPath = join(dir, EVAL_KEY);
+  if (existsSync(evalPath)) {
+    const first = openFileChunks(evalPath, "evaluation keys").chunks(64 * 1024)[Symbol.iterator]().next();
+    const id = first.done ? undefined : messageKeyId(first.value, "evaluation-keys", client.spec.circuitId, evalPath);
+    if (id !== client.keyId) {
+      fail("E0700", `'${dir}' holds a ${SECRET_KEY} and an ${EVAL_KEY} of different key generations: run fhec keygen --force to make a consistent set`);
+    }
+  }
   return client;
+}
+
+/** The chunks, each zeroed once the reader is done with it (they hold secret-key bytes). */
+function* wipedAfterUse(chunks: Iterable<Uint8Array>): Iterable<Uint8Array> {
+  for (const c of chunks) {
+    yield c;
+    c.fill(0);
+  }
 }
 
 /** A file's chunks, with a byte progress line on terminals. */
@@ -38,22 +60,38 @@ function readChunks(ctx: CommandContext, path: string, what: string): Iterable<U
 export const keygenCommand: Command = {
   name: "keygen",
   summary: "Client: generate the secret key and the evaluation keys for a circuit",
-  help: `usage: fhec keygen <circuit.client> --out DIR
+  help: `usage: fhec keygen <circuit.client> --out DIR [--force]
 
-Writes DIR/${SECRET_KEY} (keep it on the client) and DIR/${EVAL_KEY} (seeded evaluation keys:
-send them to the server once). Keys come from the operating system's CSPRNG.
+Writes DIR/${SECRET_KEY} (keep it on the client; mode 0600) and DIR/${EVAL_KEY} (seeded evaluation
+keys: send them to the server once), as one set. Keys come from the operating system's CSPRNG.
+
+options:
+  --out=DIR           the directory to write the keys to (created if needed)
+  --force             replace keys already in DIR (everything encrypted under them is lost)
 `,
-  options: { out: { type: "string" } },
+  options: { out: { type: "string" }, force: { type: "boolean" } },
   async run(args, ctx) {
     const specPath = requiredPositional(args, 0, "client spec (circuit.client)");
     const out = stringOption(args, "out");
     if (!out) throw new UsageError("missing --out DIR");
+    const existing = [SECRET_KEY, EVAL_KEY].filter((f) => existsSync(join(out, f)));
+    if (existing.length > 0 && !args.values["force"]) {
+      fail("E0400", `'${out}' already holds keys (${existing.join(", ")}): anything encrypted under them would be lost. Use another directory, or --force to replace them`);
+    }
     const client = loadClient(specPath);
-    mkdirSync(out, { recursive: true });
-    // Keys stream to disk from their own memory: peak memory is the keys plus one chunk.
+    try {
+      mkdirSync(out, { recursive: true });
+    } catch (err) {
+      fail("E0400", `cannot create the key directory '${out}': ${ioError(err, true)}`);
+    }
+    checkOutputPaths([join(out, SECRET_KEY), join(out, EVAL_KEY)], [specPath]);
+    // Keys stream to disk from their own memory: peak memory is the keys plus one chunk. The two
+    // files are one set (their envelopes share the key id, checked when the client loads them).
     const keys = await withSpinner(ctx, "generating keys", () => client.generateKeyStreams());
-    writeStreamAtomic(join(out, SECRET_KEY), keys.secretKey, { mode: 0o600 });
-    writeStreamAtomic(join(out, EVAL_KEY), keys.evaluationKeys, { onProgress: byteProgress(ctx, `writing ${EVAL_KEY}`) });
+    writeArtifactSet([
+      { path: join(out, SECRET_KEY), data: keys.secretKey, mode: 0o600, wipeChunks: true },
+      { path: join(out, EVAL_KEY), data: keys.evaluationKeys, onProgress: byteProgress(ctx, `writing ${EVAL_KEY}`) },
+    ]);
     ctx.stderr(`wrote ${join(out, SECRET_KEY)} (secret: keep it) and ${join(out, EVAL_KEY)} (${formatBytes(keys.evaluationKeys.size)}, for the server)\n`);
     return 0;
   },
@@ -71,11 +109,14 @@ options:
 `,
   options: { keys: { type: "string" }, input: { type: "string", short: "i", multiple: true }, output: { type: "string", short: "o" } },
   async run(args, ctx) {
-    const client = withSecretKey(loadClient(requiredPositional(args, 0, "client spec (circuit.client)")), keysDir(args));
+    const specPath = requiredPositional(args, 0, "client spec (circuit.client)");
     const output = stringOption(args, "output");
     if (!output) throw new UsageError("missing -o/--output");
     const specs = (args.values["input"] as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("missing --input");
+    const dir = keysDir(args);
+    checkOutputPaths([output], [specPath, join(dir, SECRET_KEY), join(dir, EVAL_KEY), ...specs]);
+    const client = withSecretKey(loadClient(specPath), dir);
     const names = client.spec.inputs.map((i) => i.name);
     const bound = bindInputs(specs, names);
     writeStreamAtomic(output, client.encryptStream(names.map((n) => bound.get(n)!)), { onProgress: byteProgress(ctx, "writing ciphertexts") });
@@ -90,6 +131,11 @@ export const runCommand: Command = {
 
 The server never sees a secret key or a clear value: it takes evaluation keys and ciphertexts,
 and returns ciphertexts.
+
+options:
+  --eval-keys=FILE    the client's evaluation keys (DIR/${EVAL_KEY} from fhec keygen)
+  -i, --input=FILE    the encrypted inputs (from fhec encrypt)
+  -o, --output=FILE   the encrypted results, for fhec decrypt
 `,
   options: { "eval-keys": { type: "string" }, input: { type: "string", short: "i" }, output: { type: "string", short: "o" } },
   async run(args, ctx) {
@@ -100,6 +146,7 @@ and returns ciphertexts.
     if (!keysPath) throw new UsageError("missing --eval-keys FILE");
     if (!input) throw new UsageError("missing --input FILE (from fhec encrypt)");
     if (!output) throw new UsageError("missing -o/--output");
+    checkOutputPaths([output], [circuitPath, keysPath, input]);
     const server = FheModelServer.load(openFileChunks(circuitPath, "circuit").chunks(), circuitPath);
     // Keys are expanded as they are read (the progress line covers both).
     const keyId = await server.addEvaluationKeys(readChunks(ctx, keysPath, "and expanding evaluation keys"), keysPath);
@@ -124,12 +171,15 @@ options:
 `,
   options: { keys: { type: "string" }, input: { type: "string", short: "i" }, output: { type: "string", short: "o" } },
   async run(args, ctx) {
-    const client = withSecretKey(loadClient(requiredPositional(args, 0, "client spec (circuit.client)")), keysDir(args));
+    const specPath = requiredPositional(args, 0, "client spec (circuit.client)");
     const input = stringOption(args, "input");
     if (!input) throw new UsageError("missing --input FILE (from fhec run)");
-    const outs = client.decrypt(readChunks(ctx, input, "encrypted result"), input);
+    const dir = keysDir(args);
     const output = stringOption(args, "output");
-    if (output) writeOutputs(output, outs);
+    if (output) checkOutputPaths([output], [specPath, join(dir, SECRET_KEY), join(dir, EVAL_KEY), input]);
+    const client = withSecretKey(loadClient(specPath), dir);
+    const outs = client.decrypt(readChunks(ctx, input, "encrypted result"), input);
+    if (output) writeOutputs(output, outs, client.outputSignature());
     else outs.forEach((o, i) => ctx.stdout(`output ${i}: [${o.shape.join(", ")}] = [${Array.from(o.data.subarray(0, 6), (v) => Number(v.toPrecision(5))).join(", ")}${o.data.length > 6 ? ", …" : ""}]\n`));
     return 0;
   },

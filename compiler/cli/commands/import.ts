@@ -5,6 +5,7 @@ import { renderOnnxOpList } from "../../docs/onnx_ops.js";
 import { printModule } from "../../../ir/printer.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { readInputFile, writeFileAtomic } from "../io.js";
+import { checkOutputPaths } from "../output_paths.js";
 
 export const importCommand: Command = {
   name: "import",
@@ -36,6 +37,8 @@ options:
     }
     const input = requiredPositional(args, 0, "ONNX model file");
     if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}'`);
+    const output = stringOption(args, "output");
+    if (output) checkOutputPaths([output], [input]);
     const batchText = stringOption(args, "batch-size");
     let batchSize: number | undefined;
     if (batchText !== undefined) {

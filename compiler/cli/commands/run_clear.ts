@@ -4,6 +4,7 @@ import { FheCircuit, type FheMode } from "../../circuit.js";
 import { formatLocation } from "../../../ir/diagnostics.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { circuitInputs, writeOutputs } from "../circuit_io.js";
+import { checkOutputPaths } from "../output_paths.js";
 import { progressBar } from "../progress.js";
 
 function summaryLine(shape: readonly number[], data: Float64Array): string {
@@ -33,6 +34,7 @@ async function runMode(
   ctx: Parameters<Command["run"]>[1],
 ): Promise<number> {
   if (inputs.length === 0) throw new UsageError("missing --input");
+  if (output) checkOutputPaths([output], [circuitPath, ...inputs]);
   const circuit = FheCircuit.load(circuitPath);
   const xs = circuitInputs(circuit, inputs);
   let outs;
@@ -45,7 +47,7 @@ async function runMode(
     }
     outs = circuit.decodeOutputs(r.outputs);
   }
-  if (output) writeOutputs(output, outs);
+  if (output) writeOutputs(output, outs, circuit.outputSignature());
   else outs.forEach((o, i) => ctx.stdout(`output ${i}: ${summaryLine(o.shape, o.data)}\n`));
   return 0;
 }

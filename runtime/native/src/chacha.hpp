@@ -26,8 +26,21 @@ Seed os_seed();
 class Csprng {
  public:
   Csprng(const Seed& key, uint64_t stream);
+  Csprng(const Csprng&) = default;
+  Csprng& operator=(const Csprng&) = default;
+  /// The state is the key of every later output (noise, secret bits): wiped when freed.
+  ~Csprng() {
+    wipe(state_, sizeof state_);
+    wipe(buf_, sizeof buf_);
+    wipe(&spare_, sizeof spare_);
+  }
   /// Seeded from the operating system.
-  static Csprng from_os(uint64_t stream = 0) { return Csprng(os_seed(), stream); }
+  static Csprng from_os(uint64_t stream = 0) {
+    Seed s = os_seed();
+    Csprng c(s, stream);
+    wipe(s.data(), s.size());
+    return c;
+  }
 
   uint64_t next_u64() {
     if (pos_ + 8 > kBuf) refill();

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string.h>  // explicit_bzero
 
 namespace fhec {
 
@@ -11,5 +12,10 @@ namespace fhec {
 struct RuntimeError : std::runtime_error {
   explicit RuntimeError(const std::string& msg) : std::runtime_error(msg) {}
 };
+
+/// Zeroes memory that held secret material (explicit_bzero: never optimised away).
+inline void wipe(void* p, size_t n) {
+  if (p && n) explicit_bzero(p, n);
+}
 
 }  // namespace fhec

@@ -53,8 +53,9 @@ static inline double round_half_even(double x) {
 static inline uint64_t f64_to_torus(double x) {
   double k = round_half_even(x * 0x1p-64);
   double r = round_half_even(x - k * 0x1p64);  // exact, |r| <= 2^63
-  // |r| == 2^63 converts to INT64_MIN on x86 (the "integer indefinite" value), which is the
-  // right residue modulo 2^64.
+  // r = ±2^63 is outside int64_t (converting it is undefined behaviour in C++); both are the
+  // residue 2^63 modulo 2^64.
+  if (std::fabs(r) >= 0x1p63) return uint64_t(1) << 63;
   return static_cast<uint64_t>(static_cast<int64_t>(r));
 }
 

@@ -58,7 +58,17 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
   auto ek = std::make_shared<SeededEvalKeys>();
   ek->params = p;
   ek->mask_seed = mask_seed ? *mask_seed : os_seed();
-  const Seed nseed = noise_seed ? *noise_seed : os_seed();
+  // The noise seed and the Fourier-domain GLWE key are as secret as the key: wiped on every exit.
+  Seed nseed = noise_seed ? *noise_seed : os_seed();
+  std::vector<AVec<double>> key_f;
+  struct WipeOnExit {
+    Seed& seed;
+    std::vector<AVec<double>>& keys;
+    ~WipeOnExit() {
+      wipe(seed.data(), seed.size());
+      for (auto& f : keys) wipe(f.data(), f.size() * sizeof(double));
+    }
+  } wipe_on_exit{nseed, key_f};
   const size_t n = p.lwe_dimension, k = p.glwe_dimension, N = p.polynomial_size, kN = p.big_dimension();
   ek->ksk_bodies.assign(kN * p.ks_level, 0);
   ek->bsk_bodies.assign(size_t(n) * (k + 1) * p.pbs_level * N, 0);
@@ -85,11 +95,14 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
   // -s * g_l * S_c (c < k) or s * g_l (c = k), with g_l = q / B^(l+1).
   const FftPlan& plan = get_fft_plan(N);
   const Kernels& K = active_kernels();
-  std::vector<AVec<double>> key_f(k, AVec<double>(N));
-  for (size_t j = 0; j < k; j++) {
+  key_f.assign(k, AVec<double>(N));
+  {
     std::vector<uint64_t> s(N);
-    for (size_t m = 0; m < N; m++) s[m] = sk.glwe[j * N + m];
-    K.torus_to_fourier(plan, s.data(), key_f[j].data(), key_f[j].data() + plan.h);
+    for (size_t j = 0; j < k; j++) {
+      for (size_t m = 0; m < N; m++) s[m] = sk.glwe[j * N + m];
+      K.torus_to_fourier(plan, s.data(), key_f[j].data(), key_f[j].data() + plan.h);
+    }
+    wipe(s.data(), s.size() * sizeof(uint64_t));
   }
   const size_t R = (k + 1) * p.pbs_level;
   parallel_for(n, [&](size_t i) {
@@ -114,6 +127,11 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
         }
       }
     }
+    // The products of masks with the key are intermediates of the secret: wiped.
+    wipe(f.data(), f.size() * sizeof(double));
+    wipe(acc.data(), acc.size() * sizeof(double));
+    wipe(tmp.data(), tmp.size() * sizeof(uint64_t));
+    wipe(limb.data(), limb.size() * sizeof(uint64_t));
   });
   return ek;
 }

@@ -12,15 +12,21 @@ namespace {
 
 class Pool {
  public:
-  explicit Pool(size_t threads) { start(threads); }
+  explicit Pool(size_t threads) {
+    target_.store(effective(threads));
+    start(target_.load());
+  }
   ~Pool() { stop(); }
 
+  /// Never waits for a running batch (an async call may hold the pool for minutes, and this is
+  /// called from the JS thread): an idle pool is resized now, a busy one when its batch ends.
   void resize(size_t threads) {
-    std::lock_guard<std::mutex> run(run_mu_);
-    stop();
-    start(threads);
+    target_.store(effective(threads));
+    std::unique_lock<std::mutex> run(run_mu_, std::try_to_lock);
+    if (run.owns_lock()) apply_target();
   }
-  size_t size() const { return workers_.size() + 1; }
+  /// The size requested last (what every batch from now on uses); safe from any thread.
+  size_t size() const { return target_.load(); }
 
   void run(size_t count, const std::function<void(size_t)>& fn) {
     if (count == 0) return;
@@ -28,6 +34,7 @@ class Pool {
     // thread instead of waiting: a synchronous call from the JS thread must never block behind
     // a long asynchronous batch.
     std::unique_lock<std::mutex> run(run_mu_, std::try_to_lock);
+    if (run.owns_lock()) apply_target();
     if (!run.owns_lock() || workers_.empty() || count == 1) {
       for (size_t i = 0; i < count; i++) fn(i);
       return;
@@ -79,8 +86,17 @@ class Pool {
       }
     }
   }
+  static size_t effective(size_t threads) {
+    return threads == 0 ? std::max<size_t>(1, std::thread::hardware_concurrency()) : threads;
+  }
+  /// Called with run_mu_ held: brings the workers to the requested size.
+  void apply_target() {
+    const size_t want = target_.load();
+    if (want == workers_.size() + 1) return;
+    stop();
+    start(want);
+  }
   void start(size_t threads) {
-    if (threads == 0) threads = std::max<size_t>(1, std::thread::hardware_concurrency());
     quit_ = false;
     for (size_t t = 1; t < threads; t++) workers_.emplace_back([this] { loop(); });
   }
@@ -97,7 +113,8 @@ class Pool {
   std::mutex run_mu_;
   std::mutex mu_;
   std::condition_variable cv_, done_cv_;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;  // only touched with run_mu_ held
+  std::atomic<size_t> target_{1};
   const std::function<void(size_t)>* job_ = nullptr;
   size_t count_ = 0;
   std::atomic<size_t> next_{0};
