@@ -14,6 +14,7 @@ import { elementOf, type EncryptedIntType, shapeOf } from "../ir/types.js";
 import { verifyModule } from "../ir/verifier.js";
 import type { PrecisionReport } from "./precision.js";
 import { type BatchTensor, type SimulationResult, simulateWithStats } from "../backends/clear/index.js";
+import { type BackendChoice, resolveBackend, simulateLlvm } from "../backends/llvm/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
@@ -95,6 +96,12 @@ export interface RunOptions {
    * reference product's conservative simulation). Circuits without parameters always use "bound".
    */
   readonly noise?: "parameters" | "bound";
+  /**
+   * `disable`/`simulate` only: the clear backend (TypeScript), the LLVM backend (the same circuit
+   * as native code, bit-identical; needs the optional llvm-bindings package), or `auto` (default):
+   * LLVM when it is available and the batch is large enough to repay compiling the circuit.
+   */
+  readonly backend?: BackendChoice;
 }
 
 const MAGIC = Buffer.from("FHECIRC\0", "latin1");
@@ -201,13 +208,15 @@ export class FheCircuit {
     // read may land one step past its type's range (as in FHE): what follows may leave its static
     // type, so overflows are then recorded rather than thrown.
     const windowed = simulate || this.func.body.ops.some((op) => op.name === "fhe.rescale");
-    return simulateWithStats(this.func, qs, {
+    const run = {
       pError: simulate ? this.pError : 0,
-      approximateTies: simulate ? "random" : "up",
+      approximateTies: simulate ? ("random" as const) : ("up" as const),
       seed: opts.seed ?? 0,
       noise: opts.noise ?? "parameters",
       checkOverflow: !windowed,
-    });
+    };
+    const backend = resolveBackend(opts.backend ?? "auto", this.func, qs[0]?.batch ?? 1, run);
+    return backend === "llvm" ? simulateLlvm(this.func, qs, run) : simulateWithStats(this.func, qs, run);
   }
 
   /** Float inputs → float outputs in the clear (`disable` or `simulate`), synchronously. */

@@ -71,6 +71,7 @@ export const DIAGNOSTIC_CODES = {
   // runtime and artifacts
   E0700: "invalid artifact",
   E0701: "invalid input data",
+  E0702: "backend unavailable",
 } as const;
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 

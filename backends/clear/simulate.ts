@@ -105,7 +105,7 @@ export interface Ctx {
 
 export type Handler = (op: Operation, ins: readonly Slot[], ctx: Ctx) => Slot;
 
-function rangeOf(t: Type): { min: number; max: number } {
+export function rangeOf(t: Type): { min: number; max: number } {
   const e = elementOf(t) as EncryptedIntType;
   return intRange(e.width, e.signed);
 }
@@ -168,7 +168,7 @@ function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: Ctx): Slot
  * Per-element read noise in steps of the read (σ·2^(q+1)), and where its tie really is
  * (`fhec.read_offset`, steps: reads go up from f = 1/2 − offset), or undefined when not drawn.
  */
-function readSigma(op: Operation, q: number, ctx: Ctx): { sigma: Float64Array; offset: number } | undefined {
+export function readSigma(op: Operation, q: number, ctx: Ctx): { sigma: Float64Array; offset: number } | undefined {
   if (!ctx.noiseRng) return undefined;
   const a = op.attributes.get("fhec.read_std");
   if (a?.kind !== "dense") return undefined;
@@ -182,7 +182,7 @@ function readSigma(op: Operation, q: number, ctx: Ctx): { sigma: Float64Array; o
 }
 
 /** A standard normal draw (Box–Muller). */
-function gauss(rng: Rng): number {
+export function gauss(rng: Rng): number {
   const u = 1 - rng.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 }
@@ -454,7 +454,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
 
 // ---- driver -----------------------------------------------------------------------------------
 
-function bindInput(t: BatchTensor, arg: Value, index: number, batch: number): Slot {
+export function bindInput(t: BatchTensor, arg: Value, index: number, batch: number): Slot {
   const want = perSample(arg.type);
   const name = arg.nameHint ?? String(index);
   if (t.shape.length !== want.length || want.some((d, i) => d !== t.shape[i])) {
@@ -519,13 +519,17 @@ function checkRange(op: Operation, s: Slot, ctx: Ctx, throwOnOverflow: boolean):
   ctx.stats.overflows.push(record);
 }
 
-/** Runs `func` on a batch: one BatchTensor per argument (same batch size), returns the results and statistics. */
-export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions = {}): SimulationResult {
+/**
+ * Checks the run's shape (input count, pError) and sets up its state: the batch size and the three
+ * seeded streams (p_error reads, rounding ties, read noise), shared with the LLVM backend so that
+ * both draw the same numbers in the same order.
+ */
+export function newCtx(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions): Ctx {
   if (inputs.length !== func.args.length) fail("E0701", `@${func.name} takes ${func.args.length} input(s), got ${inputs.length}`);
   const batch = inputs[0]?.batch ?? 1;
   const pError = opts.pError ?? 0;
   if (!(pError >= 0 && pError <= 1)) fail("E0701", `pError must be in [0, 1], got ${pError}`);
-  const ctx: Ctx = {
+  return {
     batch,
     pError,
     rng: new Rng(opts.seed ?? 0),
@@ -534,6 +538,12 @@ export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], 
       (opts.approximateTies ?? "random") === "random" && (opts.noise ?? "parameters") === "parameters" ? new Rng(((opts.seed ?? 0) ^ 0x27d4eb2f) >>> 0) : undefined,
     stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [], outOfWindow: new Map() },
   };
+}
+
+/** Runs `func` on a batch: one BatchTensor per argument (same batch size), returns the results and statistics. */
+export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions = {}): SimulationResult {
+  const ctx = newCtx(func, inputs, opts);
+  const batch = ctx.batch;
   const throwOnOverflow = opts.checkOverflow ?? true;
   const env = new Map<Value, Slot>();
   func.args.forEach((arg, i) => {
@@ -574,7 +584,7 @@ export function simulate(func: FuncOp, inputs: readonly BatchTensor[], opts: Sim
   return simulateWithStats(func, inputs, opts).outputs;
 }
 
-function toBatch(s: Slot, batch: number): BatchTensor {
+export function toBatch(s: Slot, batch: number): BatchTensor {
   if (s.batched) return { batch, shape: [...s.shape], data: Float64Array.from(s.data) };
   const data = new Float64Array(s.size * batch);
   for (let b = 0; b < batch; b++) data.set(s.data, b * s.size);

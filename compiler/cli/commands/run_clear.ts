@@ -2,6 +2,7 @@
 // (predict --fhe execute) encrypted in one process.
 import { FheCircuit, type FheMode } from "../../circuit.js";
 import { formatLocation } from "../../../ir/diagnostics.js";
+import { BACKEND_CHOICES, type BackendChoice } from "../../../backends/llvm/index.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { circuitInputs, writeOutputs } from "../circuit_io.js";
 import { checkOutputPaths } from "../output_paths.js";
@@ -18,6 +19,12 @@ function parseNoise(text: string | undefined): "parameters" | "bound" {
   return text;
 }
 
+function parseBackend(text: string | undefined): BackendChoice | undefined {
+  if (text === undefined) return undefined;
+  if (!(BACKEND_CHOICES as readonly string[]).includes(text)) throw new UsageError(`--backend must be ${BACKEND_CHOICES.join(", ")}, got '${text}'`);
+  return text as BackendChoice;
+}
+
 function parseSeed(text: string | undefined): number {
   if (text === undefined) return 0;
   const v = Number(text);
@@ -30,17 +37,18 @@ async function runMode(
   inputs: string[],
   output: string | undefined,
   fhe: FheMode,
-  opts: { seed: number; noise: "parameters" | "bound" },
+  opts: { seed: number; noise: "parameters" | "bound"; backend: BackendChoice | undefined },
   ctx: Parameters<Command["run"]>[1],
 ): Promise<number> {
   if (inputs.length === 0) throw new UsageError("missing --input");
+  if (fhe === "execute" && opts.backend !== undefined) throw new UsageError("--backend applies to --fhe disable and simulate");
   if (output) checkOutputPaths([output], [circuitPath, ...inputs]);
   const circuit = FheCircuit.load(circuitPath);
   const xs = circuitInputs(circuit, inputs);
   let outs;
   if (fhe === "execute") outs = await circuit.predict(xs, { fhe, seed: opts.seed, onProgress: progressBar(ctx, "encrypted run") });
   else {
-    const r = circuit.runClearWithStats(circuit.quantizeInputs(xs), { fhe, ...opts });
+    const r = circuit.runClearWithStats(circuit.quantizeInputs(xs), { fhe, seed: opts.seed, noise: opts.noise, ...(opts.backend ? { backend: opts.backend } : {}) });
     // Values outside a table's data-fitted window are read modulo the window, as in FHE: say where.
     for (const [op, count] of r.stats.outOfWindow) {
       ctx.stderr(`warning: ${count} value(s) fell outside the calibrated window of the table read at ${formatLocation(op.loc)}; they are read modulo the window (as FHE reads them)\n`);
@@ -55,7 +63,7 @@ async function runMode(
 export const simulateCommand: Command = {
   name: "simulate",
   summary: "Run a circuit in simulation (the integer circuit with the noise of its parameters)",
-  help: `usage: fhec simulate <circuit.fhe> --input x.npy [-o y.npy] [--seed N]
+  help: `usage: fhec simulate <circuit.fhe> --input x.npy [-o y.npy] [--seed N] [--backend clear|llvm|auto]
 
 Quantizes the inputs, runs the integer circuit in the clear as FHE computes it (every read draws
 the noise the circuit's TFHE parameters give there: approximate rounding near a tie goes either
@@ -69,16 +77,20 @@ options:
   --noise=MODEL       parameters (default: every read draws the noise the circuit's parameters
                       give there, as FHE does) or bound (table errors at the p_error bound, coin
                       flips only at exact rounding ties)
+  --backend=NAME      clear (TypeScript), llvm (native code, bit-identical; needs the optional
+                      LLVM backend, see README) or auto (default: llvm when available and the
+                      batch is large enough to repay compiling the circuit)
 `,
   options: {
     input: { type: "string", short: "i", multiple: true },
     output: { type: "string", short: "o" },
     seed: { type: "string" },
     noise: { type: "string" },
+    backend: { type: "string" },
   },
   async run(args, ctx) {
     const path = requiredPositional(args, 0, "circuit file");
-    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), "simulate", { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")) }, ctx);
+    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), "simulate", { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")), backend: parseBackend(stringOption(args, "backend")) }, ctx);
   },
 };
 
@@ -98,6 +110,9 @@ options:
   -o, --output=FILE   .npy (first output) or .npz (all outputs); default: print a summary
   --seed=N            seed of the simulated noise draws (default 0)
   --noise=MODEL       simulate: parameters (default) or bound, as for fhec simulate
+  --backend=NAME      disable/simulate: clear (TypeScript), llvm (native code, bit-identical; needs the optional
+                      LLVM backend, see README) or auto (default: llvm when available and the
+                      batch is large enough to repay compiling the circuit)
 `,
   options: {
     input: { type: "string", short: "i", multiple: true },
@@ -105,11 +120,12 @@ options:
     fhe: { type: "string" },
     seed: { type: "string" },
     noise: { type: "string" },
+    backend: { type: "string" },
   },
   async run(args, ctx) {
     const path = requiredPositional(args, 0, "circuit file");
     const fhe = stringOption(args, "fhe") ?? "simulate";
     if (fhe !== "disable" && fhe !== "simulate" && fhe !== "execute") throw new UsageError(`--fhe must be disable, simulate or execute, got '${fhe}'`);
-    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), fhe, { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")) }, ctx);
+    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), fhe, { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")), backend: parseBackend(stringOption(args, "backend")) }, ctx);
   },
 };

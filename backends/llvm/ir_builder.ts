@@ -1,0 +1,133 @@
+// A thin layer over llvm-bindings' IRBuilder for the kernel code: typed constants, f64/i32 loads
+// and stores at element indices, and counted loops that carry values (phi nodes), so that the
+// op emitters read like the clear backend's loops they mirror.
+import type { LlvmBindings, LlvmBlock, LlvmBuilder, LlvmFunction, LlvmModule, LlvmPhi, LlvmType, LlvmValue } from "./llvm_api.js";
+
+export class KernelBuilder {
+  readonly ctx: unknown;
+  readonly b: LlvmBuilder;
+  readonly f64: LlvmType;
+  readonly i64: LlvmType;
+  readonly i32: LlvmType;
+  readonly i8p: LlvmType;
+  readonly f64p: LlvmType;
+  readonly i32p: LlvmType;
+  private readonly floorFn: LlvmFunction;
+  private readonly fabsFn: LlvmFunction;
+  fn!: LlvmFunction;
+
+  constructor(
+    readonly llvm: LlvmBindings,
+    readonly module: LlvmModule,
+    ctx: unknown,
+  ) {
+    this.ctx = ctx;
+    this.b = new llvm.IRBuilder(ctx);
+    this.f64 = llvm.Type.getDoubleTy(ctx);
+    this.i64 = llvm.Type.getInt64Ty(ctx);
+    this.i32 = llvm.Type.getInt32Ty(ctx);
+    this.i8p = llvm.Type.getInt8PtrTy(ctx);
+    this.f64p = llvm.Type.getDoublePtrTy(ctx);
+    this.i32p = llvm.Type.getInt32PtrTy(ctx);
+    this.floorFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.floor, [this.f64]);
+    this.fabsFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.fabs, [this.f64]);
+  }
+
+  block(name: string): LlvmBlock {
+    return this.llvm.BasicBlock.Create(this.ctx, name, this.fn);
+  }
+
+  int(v: number): LlvmValue {
+    return this.llvm.ConstantInt.get(this.i64, v, true);
+  }
+
+  num(v: number): LlvmValue {
+    return this.llvm.ConstantFP.get(this.f64, v);
+  }
+
+  // ---- arithmetic (f64 mirrors the clear backend's JS numbers; i64 is for indices) -----------
+
+  add = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateAdd(a, c);
+  mul = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateMul(a, c);
+  fadd = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFAdd(a, c);
+  fsub = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFSub(a, c);
+  fmul = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFMul(a, c);
+  fdiv = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFDiv(a, c);
+  /** JS `%` on numbers (the sign of the dividend), which LLVM's frem is. */
+  frem = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFRem(a, c);
+  fneg = (a: LlvmValue): LlvmValue => this.b.CreateFNeg(a);
+  floor = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.floorFn, [a]);
+  fabs = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.fabsFn, [a]);
+  select = (c: LlvmValue, a: LlvmValue, d: LlvmValue): LlvmValue => this.b.CreateSelect(c, a, d);
+  not = (a: LlvmValue): LlvmValue => this.b.CreateXor(a, this.llvm.ConstantInt.getTrue(this.ctx));
+  and = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateAnd(a, c);
+  or = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateOr(a, c);
+  // Ordered comparisons, as JS compares numbers (false with NaN).
+  lt = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFCmpOLT(a, c);
+  gt = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFCmpOGT(a, c);
+  ge = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFCmpOGE(a, c);
+  eq = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFCmpOEQ(a, c);
+  toInt = (a: LlvmValue): LlvmValue => this.b.CreateFPToSI(a, this.i64);
+  toNum = (a: LlvmValue): LlvmValue => this.b.CreateSIToFP(a, this.f64);
+
+  // ---- memory ------------------------------------------------------------------------------
+
+  /** A typed pointer `byteOff` bytes into the arena (`byteOff` an i64 value or a number). */
+  at(arena: LlvmValue, byteOff: LlvmValue | number, type: "f64" | "i32"): LlvmValue {
+    const off = typeof byteOff === "number" ? this.int(byteOff) : byteOff;
+    const p = this.b.CreateInBoundsGEP(this.llvm.Type.getInt8Ty(this.ctx), arena, [off]);
+    return this.b.CreateBitCast(p, type === "f64" ? this.f64p : this.i32p);
+  }
+
+  /** `base + idx` elements of f64 (`idx` an i64). */
+  elt(base: LlvmValue, idx: LlvmValue): LlvmValue {
+    return this.b.CreateInBoundsGEP(this.f64, base, [idx]);
+  }
+
+  load(base: LlvmValue, idx: LlvmValue): LlvmValue {
+    return this.b.CreateLoad(this.f64, this.elt(base, idx));
+  }
+
+  store(base: LlvmValue, idx: LlvmValue, v: LlvmValue): void {
+    this.b.CreateStore(v, this.elt(base, idx));
+  }
+
+  /** An i32 plan entry, widened to an i64 index. */
+  loadIndex(base: LlvmValue, idx: LlvmValue): LlvmValue {
+    return this.b.CreateSExt(this.b.CreateLoad(this.i32, this.b.CreateInBoundsGEP(this.i32, base, [idx])), this.i64);
+  }
+
+  // ---- control flow --------------------------------------------------------------------------
+
+  /**
+   * for (i = from; i < to; i++), carrying `init` values through the iterations: `body` gets the
+   * index and the current values and returns the next ones; the loop returns the final values.
+   */
+  loop(to: LlvmValue | number, body: (i: LlvmValue, vals: LlvmValue[]) => LlvmValue[] | void, init: LlvmValue[] = [], from: LlvmValue | number = 0): LlvmValue[] {
+    const pre = this.b.GetInsertBlock();
+    const head = this.block("loop");
+    const bodyB = this.block("body");
+    const exit = this.block("done");
+    const start = typeof from === "number" ? this.int(from) : from;
+    const end = typeof to === "number" ? this.int(to) : to;
+    this.b.CreateBr(head);
+    this.b.SetInsertPoint(head);
+    const i = this.b.CreatePHI(this.i64, 2);
+    i.addIncoming(start, pre);
+    const phis: LlvmPhi[] = init.map((v) => {
+      const p = this.b.CreatePHI(v.getType(), 2);
+      p.addIncoming(v, pre);
+      return p;
+    });
+    this.b.CreateCondBr(this.b.CreateICmpSLT(i, end), bodyB, exit);
+    this.b.SetInsertPoint(bodyB);
+    const next = body(i, phis) ?? [];
+    const latch = this.b.GetInsertBlock();
+    const i1 = this.b.CreateAdd(i, this.int(1));
+    this.b.CreateBr(head);
+    i.addIncoming(i1, latch);
+    phis.forEach((p, k) => p.addIncoming(next[k]!, latch));
+    this.b.SetInsertPoint(exit);
+    return phis;
+  }
+}

@@ -1,0 +1,71 @@
+// Builds the LLVM module of a kernel plan: `fhec_kernel(i8* arena)` runs the stage named in the
+// arena's control words over the samples named there; one stage per function, dispatched by a
+// switch. The N-API entry that lets Node call it is added by napi_entry.ts.
+import type { LlvmBindings, LlvmModule, LlvmValue } from "./llvm_api.js";
+import { KernelBuilder } from "./ir_builder.js";
+import { OpEmitter, type StageEnv } from "./emit_ops.js";
+import { addNapiEntry } from "./napi_entry.js";
+import { CONTROL, type KernelPlan } from "./plan.js";
+
+export const KERNEL_SYMBOL = "fhec_kernel";
+
+export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmModule {
+  const ctx = new llvm.LLVMContext();
+  const module = new llvm.Module(`fhec_${plan.func.name}`, ctx);
+  const k = new KernelBuilder(llvm, module, ctx);
+  const ext = llvm.GlobalValue.LinkageTypes.ExternalLinkage;
+  const internal = llvm.GlobalValue.LinkageTypes.InternalLinkage;
+  const stageType = llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.i8p], false);
+
+  // Slot starts, in f64 elements per sample of capacity (prefix sums of the slot sizes).
+  const starts: number[] = [];
+  let total = 0;
+  for (const sz of plan.slotSizes) {
+    starts.push(total);
+    total += sz;
+  }
+
+  const stageFns = plan.stages.map((stage, i) => {
+    const fn = llvm.Function.Create(stageType, internal, `stage${i}`, module);
+    k.fn = fn;
+    k.b.SetInsertPoint(k.block("entry"));
+    const arena = fn.getArg(0);
+    const word = (off: number): LlvmValue => k.toInt(k.load(k.at(arena, off, "f64"), k.int(0)));
+    const cap = word(CONTROL.capacity);
+    const slotPtr = (slot: number): LlvmValue => k.at(arena, k.add(k.int(plan.staticBytes), k.mul(k.int(starts[slot]! * 8), cap)), "f64");
+    const env: StageEnv = {
+      arena,
+      ns: word(CONTROL.samples),
+      s0: word(CONTROL.firstSample),
+      slots: plan.slotSizes.map((_, s) => slotPtr(s)),
+      draws: slotPtr(plan.drawSlot),
+    };
+    const emitter = new OpEmitter(k, env);
+    for (const step of stage.steps) emitter.emit(step);
+    if (stage.counts) emitter.emitCount(stage.counts);
+    k.b.CreateRetVoid();
+    return fn;
+  });
+
+  // fhec_kernel: switch on the stage word.
+  const kernel = llvm.Function.Create(stageType, ext, KERNEL_SYMBOL, module);
+  k.fn = kernel;
+  k.b.SetInsertPoint(k.block("entry"));
+  const arena = kernel.getArg(0);
+  const stage = k.toInt(k.load(k.at(arena, CONTROL.stage, "f64"), k.int(0)));
+  const done = k.block("done");
+  const sw = k.b.CreateSwitch(stage, done, stageFns.length);
+  stageFns.forEach((fn, i) => {
+    const bb = k.block(`case${i}`);
+    sw.addCase(k.int(i), bb);
+    k.b.SetInsertPoint(bb);
+    k.b.CreateCall(fn, [arena]);
+    k.b.CreateBr(done);
+  });
+  k.b.SetInsertPoint(done);
+  k.b.CreateRetVoid();
+
+  addNapiEntry(llvm, module, ctx, kernel);
+  if (llvm.verifyModule(module)) throw new Error("LLVM backend: the generated module does not verify (a code generator bug)");
+  return module;
+}

@@ -1,0 +1,296 @@
+// Lowers a verified `fhe` function to a kernel plan: every value gets a place in one arena (a
+// single ArrayBuffer the generated code receives), constants are folded with the clear backend's
+// own handlers, and every op becomes a step the code generator emits. The plan is independent of
+// the batch size: batched values live in "slots" of `capacity` samples, a number the code reads
+// from the arena at run time.
+import { asInts, type DenseAttr } from "../../ir/attributes.js";
+import type { FuncOp, Operation, Value } from "../../ir/core.js";
+import { fail } from "../../ir/diagnostics.js";
+import * as nd from "../../ir/tensor.js";
+import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
+import { broadcastPlan, concatPlan, conv2dPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../clear/plans.js";
+import { HANDLERS, rangeOf } from "../clear/simulate.js";
+import { Rng } from "../clear/rng.js";
+
+/** Which random draws a run makes; the generated code differs per mode (see `modeKey`). */
+export interface DrawMode {
+  /** Exact ties of approximate rounding go either way (simulate), else up (disable). */
+  readonly randomTies: boolean;
+  /** Reads carrying `fhec.read_std` draw their noise (simulate with noise "parameters"). */
+  readonly readNoise: boolean;
+  /** Table reads without read noise are redirected at p_error (simulate, pError > 0). */
+  readonly tableErrors: boolean;
+}
+
+export const modeKey = (m: DrawMode): string => `${+m.randomTies}${+m.readNoise}${+m.tableErrors}`;
+
+/** A value: a slot (batched, `size` per sample) or constant data at a byte offset (shared by all samples). */
+export type Operand = { readonly slot: number; readonly size: number } | { readonly constOff: number; readonly size: number };
+
+/** Where a random op's draws come from: none; a count-then-apply pair of stages; or per-read shifts. */
+export type Draws = "none" | "ties" | "noise" | "errors";
+
+export type Step =
+  | { kind: "binary"; bin: "add" | "sub" | "mul"; a: Operand; b: Operand; out: number; n: number; ia?: number; ib?: number }
+  | { kind: "neg" | "toSigned" | "toUnsigned"; x: Operand; out: number; n: number; m: number }
+  | { kind: "matmul"; a: Operand; b: Operand; out: number; m: number; n: number; k: number; nb: number; aBase: number; bBase: number }
+  | { kind: "conv"; x: Operand; w: Operand; bias?: Operand; out: number; n: number; rowPtr: number; inIdx: number; wIdx: number; biasIdx: number }
+  | { kind: "sum"; x: Operand; out: number; inSize: number; outSize: number; map: number }
+  | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
+  | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
+  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; shift?: number; param: number; sigma: number }
+  | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number }
+  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
+  | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
+
+export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
+
+/** A stage runs `steps`; a random step with counted draws is split: `count` ends one stage, the apply part begins the next. */
+export interface Stage {
+  readonly steps: readonly Step[];
+  /** The step whose draws this stage counts last (the caller then supplies that many). */
+  readonly counts?: RandomStep;
+}
+
+/** Byte offsets of the control words at the start of the arena (f64 each). */
+export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, drawCount: 32, params: 40 } as const;
+
+export interface KernelPlan {
+  readonly func: FuncOp;
+  readonly mode: DrawMode;
+  readonly stages: readonly Stage[];
+  /** Per-sample size (f64 elements) of every slot, including draw buffers. */
+  readonly slotSizes: readonly number[];
+  /** Bytes before the slots: control words, constants, index plans, statistics. */
+  readonly staticBytes: number;
+  /** Data to write at those offsets once (constants, plans, initial statistics). */
+  readonly statics: readonly { readonly off: number; readonly data: Float64Array | Int32Array }[];
+  readonly args: readonly number[];
+  readonly results: readonly Operand[];
+  readonly checks: readonly Extract<Step, { kind: "check" }>[];
+  readonly rescales: readonly Extract<Step, { kind: "rescale" }>[];
+  readonly randomSteps: readonly RandomStep[];
+  /** The slot that receives counted draws (noise or tie bits), sized for the largest random op. */
+  readonly drawSlot: number;
+  /** Elements per sample of table reads (for stats.tluReads). */
+  readonly tableReadsPerSample: number;
+}
+
+class Statics {
+  bytes: number;
+  readonly items: { off: number; data: Float64Array | Int32Array }[] = [];
+  constructor(start: number) {
+    this.bytes = start;
+  }
+  put(data: Float64Array | Int32Array): number {
+    const off = Math.ceil(this.bytes / 8) * 8;
+    this.items.push({ off, data });
+    this.bytes = off + data.byteLength;
+    return off;
+  }
+  f64(xs: ArrayLike<number>): number {
+    return this.put(Float64Array.from(xs));
+  }
+  i32(xs: ArrayLike<number>): number {
+    return this.put(Int32Array.from(xs));
+  }
+}
+
+const perSample = (v: Value): number[] => shapeOf(v.type) as number[];
+const widthOf = (v: Value): number => (elementOf(v.type) as EncryptedIntType).width;
+
+/** Lowers `func` for one draw mode. Ops the plan cannot run natively are refused (E0502). */
+export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
+  let params = 0;
+  const paramOf = (): number => CONTROL.params + 8 * params++;
+  // Control words and per-op parameters first; their count is known only at the end, so reserve
+  // one word per op (an upper bound) before the constants.
+  const st = new Statics(CONTROL.params + 8 * func.body.ops.length);
+  const slotSizes: number[] = [];
+  const newSlot = (size: number): number => slotSizes.push(size) - 1;
+  const env = new Map<Value, Operand>();
+  const steps: (Step | { split: RandomStep })[] = [];
+  const checks: Extract<Step, { kind: "check" }>[] = [];
+  const rescales: Extract<Step, { kind: "rescale" }>[] = [];
+  const randomSteps: RandomStep[] = [];
+  let tableReadsPerSample = 0;
+  let maxDrawn = 0;
+  const args = func.args.map((a) => {
+    const slot = newSlot(nd.sizeOf(perSample(a)));
+    env.set(a, { slot, size: slotSizes[slot]! });
+    return slot;
+  });
+  const foldCtx = {
+    batch: 1, pError: 0, rng: new Rng(0), tieRng: undefined, noiseRng: undefined, sharedDraws: new Map<string, number>(),
+    stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [], outOfWindow: new Map() },
+  };
+  const constData = new Map<Value, Float64Array>();
+  let results: Operand[] = [];
+
+  const random = (s: RandomStep): void => {
+    randomSteps.push(s);
+    if (s.draws === "ties" || s.draws === "noise") {
+      maxDrawn = Math.max(maxDrawn, s.n);
+      steps.push({ split: s });
+    } else steps.push(s);
+  };
+  const drawsOf = (op: Operation, approximate: boolean): Draws => {
+    if (mode.readNoise && op.attributes.get("fhec.read_std")?.kind === "dense") return "noise";
+    return approximate && mode.randomTies ? "ties" : "none";
+  };
+
+  for (const op of func.body.ops) {
+    if (op.name === "func.return") {
+      results = op.operands.map((v) => env.get(v)!);
+      break;
+    }
+    const ins = op.operands.map((v) => env.get(v)!);
+    if (op.name === "arith.constant" || ins.every((o) => "constOff" in o)) {
+      // Shared by every sample: computed once here, by the clear backend itself.
+      const data =
+        op.name === "arith.constant"
+          ? Float64Array.from((op.attr("value") as DenseAttr).data)
+          : (() => {
+              const h = HANDLERS[op.name];
+              if (!h) return fail("E0502", `the LLVM backend has no semantics for '${op.name}'`, op.loc, op.name);
+              const slots = op.operands.map((v) => ({ shape: perSample(v), size: constData.get(v)!.length, data: constData.get(v)!, batched: false }));
+              return Float64Array.from(h(op, slots, foldCtx).data);
+            })();
+      constData.set(op.result, data);
+      env.set(op.result, { constOff: st.f64(data), size: data.length });
+      continue;
+    }
+    const outShape = perSample(op.result);
+    const n = nd.sizeOf(outShape);
+    const shapeIn = (i: number) => perSample(op.operands[i]!);
+    let out: Operand;
+    if (op.name === "fhe.reshape") {
+      out = { ...ins[0]!, size: n };
+    } else {
+      const slot = newSlot(n);
+      out = { slot, size: n };
+      const x = ins[0]!;
+      switch (op.name) {
+        case "arith.add": case "fhe.add_eint": case "fhe.add_eint_int":
+        case "arith.sub": case "fhe.sub_eint": case "fhe.sub_eint_int": case "fhe.sub_int_eint":
+        case "arith.mul": case "fhe.mul_eint_int": {
+          const bin = op.name.includes("add") ? "add" : op.name.includes("sub") ? "sub" : "mul";
+          const ia = broadcastPlan(shapeIn(0), outShape);
+          const ib = broadcastPlan(shapeIn(1), outShape);
+          steps.push({ kind: "binary", bin, a: x, b: ins[1]!, out: slot, n, ...(ia ? { ia: st.i32(ia) } : {}), ...(ib ? { ib: st.i32(ib) } : {}) });
+          break;
+        }
+        case "arith.neg": case "fhe.neg_eint":
+          steps.push({ kind: "neg", x, out: slot, n, m: 0 });
+          break;
+        case "fhe.to_signed": case "fhe.to_unsigned":
+          steps.push({ kind: op.name === "fhe.to_signed" ? "toSigned" : "toUnsigned", x, out: slot, n, m: 2 ** widthOf(op.operands[0]!) });
+          break;
+        case "fhe.dot_eint_int": case "fhe.matmul_eint_int": case "fhe.matmul_int_eint": {
+          const p = matmulPlan(shapeIn(0), shapeIn(1));
+          steps.push({ kind: "matmul", a: x, b: ins[1]!, out: slot, m: p.m, n: p.n, k: p.k, nb: p.aBase.length, aBase: st.i32(p.aBase), bBase: st.i32(p.bBase) });
+          break;
+        }
+        case "fhe.conv2d": {
+          const p = conv2dPlan(shapeIn(0), shapeIn(1), asInts(op.attr("strides"))!, asInts(op.attr("pads"))!, asInts(op.attr("dilations"))!, (op.attr("group") as { value: number }).value, outShape);
+          steps.push({ kind: "conv", x, w: ins[1]!, ...(ins[2] ? { bias: ins[2] } : {}), out: slot, n, rowPtr: st.i32(p.rowPtr), inIdx: st.i32(p.inIdx), wIdx: st.i32(p.wIdx), biasIdx: st.i32(p.biasIdx) });
+          break;
+        }
+        case "fhe.sum": {
+          const p = reducePlan(shapeIn(0), asInts(op.attr("axes"))!);
+          if (p.outSize !== n) throw new Error("sum: result size mismatch");
+          steps.push({ kind: "sum", x, out: slot, inSize: x.size, outSize: n, map: st.i32(p.map) });
+          break;
+        }
+        case "fhe.transpose": case "fhe.slice": case "fhe.pad": case "fhe.gather": {
+          const s = shapeIn(0);
+          const plan =
+            op.name === "fhe.transpose" ? transposePlan(s, asInts(op.attr("perm"))!)
+            : op.name === "fhe.slice" ? slicePlan(s, asInts(op.attr("starts"))!, asInts(op.attr("ends"))!, asInts(op.attr("steps"))!)
+            : op.name === "fhe.pad" ? padPlan(s, asInts(op.attr("pads"))!)
+            : (() => {
+                const idx = op.attr("indices") as DenseAttr;
+                return gatherPlan(s, { shape: idx.type.shape as number[], data: idx.data }, (op.attr("axis") as { value: number }).value);
+              })();
+          const fill = op.name === "fhe.pad" ? (op.attr("value") as { value: number }).value : 0;
+          steps.push({ kind: "move", x, out: slot, n, plan: st.i32(plan), fill });
+          break;
+        }
+        case "fhe.concat": {
+          const { part, index } = concatPlan(op.operands.map((v) => perSample(v)), (op.attr("axis") as { value: number }).value);
+          const parts = ins.map((xp, p) => {
+            const outIdx: number[] = [];
+            const srcIdx: number[] = [];
+            for (let i = 0; i < n; i++) if (part[i] === p) (outIdx.push(i), srcIdx.push(index[i]!));
+            return { x: xp, count: outIdx.length, outIdx: st.i32(outIdx), srcIdx: st.i32(srcIdx) };
+          });
+          steps.push({ kind: "concat", parts, out: slot, n });
+          break;
+        }
+        case "fhe.apply_lookup_table": case "fhe.apply_mapped_lookup_table": {
+          const { width: p, signed } = elementOf(op.operands[0]!.type) as EncryptedIntType;
+          const mapped = op.name === "fhe.apply_mapped_lookup_table";
+          const tableData = (op.attr(mapped ? "tables" : "table") as DenseAttr).data;
+          const tables = st.f64(tableData);
+          const tableOf = mapped ? st.f64((op.attr("map") as DenseAttr).data) : undefined;
+          const noise = drawsOf(op, false) === "noise";
+          const draws: Draws = noise ? "noise" : mode.tableErrors ? "errors" : "none";
+          tableReadsPerSample += x.size;
+          random({
+            kind: "lookup", op, x, out: slot, n, m: 2 ** p, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), draws,
+            ...(draws === "errors" ? { shift: newSlot(n) } : {}), param: paramOf(), sigma: noise ? st.f64(new Float64Array(n)) : 0,
+          });
+          break;
+        }
+        case "fhe.round": {
+          const d = 2 ** (widthOf(op.operands[0]!) - widthOf(op.result));
+          const approximate = (op.attr("method") as { value: string }).value === "approximate";
+          const draws = drawsOf(op, approximate);
+          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.f64(new Float64Array(n)) : 0 });
+          break;
+        }
+        case "fhe.rescale": {
+          const offsets = (op.attr("offset") as DenseAttr).data;
+          const shifts = (op.attr("shift") as DenseAttr).data;
+          const perElement = offsets.length !== 1 || shifts.length !== 1;
+          const at = (a: ArrayLike<number>, e: number) => (a.length === 1 ? a[0]! : a[e]!);
+          const draws = drawsOf(op, true);
+          const s: Extract<Step, { kind: "rescale" }> = {
+            kind: "rescale", op, x, out: slot, n, m: 2 ** widthOf(op.result),
+            offsets: st.f64(Array.from({ length: n }, (_, e) => at(offsets, e))),
+            ds: st.f64(Array.from({ length: n }, (_, e) => 2 ** at(shifts, e))),
+            perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.f64(new Float64Array(n)) : 0, outside: st.f64([0]),
+          };
+          rescales.push(s);
+          random(s);
+          break;
+        }
+        default:
+          fail("E0502", `the LLVM backend has no semantics for '${op.name}'`, op.loc, op.name);
+      }
+    }
+    env.set(op.result, out);
+    // A window index outside its window is counted in outOfWindow, not as an overflow (as in the clear backend).
+    if (elementOf(op.result.type).kind === "eint" && op.name !== "fhe.rescale") {
+      if (!("slot" in out)) throw new Error(`LLVM backend: encrypted result of ${op.name} is not batched`);
+      const { min, max } = rangeOf(op.result.type);
+      const c: Extract<Step, { kind: "check" }> = { kind: "check", op, slot: out.slot, n, min, max, stat: st.f64([0, 0, -1, 0]) };
+      checks.push(c);
+      steps.push(c);
+    }
+  }
+
+  const drawSlot = newSlot(Math.max(maxDrawn, 1));
+  const stages: Stage[] = [];
+  let current: Step[] = [];
+  for (const s of steps) {
+    if ("split" in s) {
+      stages.push({ steps: current, counts: s.split });
+      current = [s.split];
+    } else current.push(s);
+  }
+  stages.push({ steps: current });
+  return {
+    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, args, results, checks, rescales, randomSteps, drawSlot, tableReadsPerSample,
+  };
+}
