@@ -4,7 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { importOnnx } from "../../compiler/onnx/index.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { arr, checkAgainstOrt, rand } from "./check.js";
+import { runReference } from "../../backends/reference/interpreter.js";
+import { defaultRegistry } from "../../ir/dialects/index.js";
+import { verifyModule } from "../../ir/verifier.js";
+import { expandMlOps } from "../../passes/quantize/lower_ml.js";
+import { arr, checkAgainstOrt, expectClose, rand } from "./check.js";
 import { A, type AttrValue, buildModel, type DType, type ModelSpec, tensorProto } from "./graph_builder.js";
 
 const ML = "ai.onnx.ml";
@@ -25,7 +29,21 @@ const classifierOuts = [
   { name: "label", dtype: "int64" as DType },
   { name: "probabilities", dtype: "float" as DType },
 ];
-const run = (spec: ModelSpec, x: NDArray) => checkAgainstOrt(spec, { x });
+/**
+ * onnxruntime agreement, then the compiler's expansion into `onnx` ops (what gets quantized)
+ * computes the same outputs as the `onnx_ml` op in the reference interpreter.
+ */
+async function run(spec: ModelSpec, x: NDArray): Promise<void> {
+  await checkAgainstOrt(spec, { x });
+  const bytes = buildModel(spec);
+  const want = runReference(importOnnx(bytes).funcs[0]!, [x]);
+  const module = importOnnx(bytes);
+  expandMlOps(module.funcs[0]!);
+  expect(verifyModule(module, defaultRegistry).diagnostics).toEqual([]);
+  for (const op of module.funcs[0]!.body.ops) if (op.name.startsWith("onnx_ml.")) expect(op.name).toBe("onnx_ml.Normalizer");
+  const got = runReference(module.funcs[0]!, [x]);
+  got.forEach((g, i) => expectClose(g, want[i]!, 1e-5, 1e-6, `expanded output ${i}`));
+}
 const X = rand([24, 3], 11, -2, 2);
 
 describe("LinearClassifier", () => {
@@ -240,7 +258,7 @@ describe("ai.onnx.ml errors", () => {
     expect(importOf(spec)).toThrow(/ai\.onnx\.ml opset 5 is not supported; fhec imports ai\.onnx\.ml opsets 1 to 3/);
   });
   it("a tree pointing at a missing child is refused at import", () => {
-    const attrs = { ...forest(MODE_SETS[0]!, { outputs: 1, classifier: false }), n_targets: A.i(1) };
+    const attrs: Record<string, AttrValue> = { ...forest(MODE_SETS[0]!, { outputs: 1, classifier: false }), n_targets: A.i(1) };
     attrs["nodes_truenodeids"] = A.ints([1, 3, 5, 0, 0, 0, 0, 9, 0, 0]);
     expect(importOf(mlModel("TreeEnsembleRegressor", 3, attrs, [{ name: "variable", dtype: "float" }]))).toThrow(/tree 1 node 0: true child 9 does not exist/);
   });
