@@ -21,7 +21,7 @@ import { keyswitchKeyWordBytes } from "../runtime/index.js";
 import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
-import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
+import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, type OutputLayout, outputLayout, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { type ConstraintEntry, constraintReport, type ConversionParameters, CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr, partitionsFromModule } from "../passes/params/index.js";
 import {
   combineKeySizes, type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, keySizes, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes,
@@ -170,6 +170,11 @@ export class FheCircuit {
   /** Checks and quantizes float inputs (first dimension = samples) into integer codes. */
   quantizeInputs(xs: readonly NDArray[]): BatchTensor[] {
     return quantizeInputs(this.inputs, this.func.args.map((a) => shapeOf(a.type) as number[]), xs);
+  }
+
+  /** The outputs' ONNX names and element types (for .npz files). */
+  get outputLayout(): OutputLayout {
+    return outputLayout(this.post);
   }
 
   /** De-quantizes decrypted integer outputs, then runs the post-processing. */

@@ -1,6 +1,7 @@
 // The compile driver: ONNX → onnx dialect → calibration → quantize → fusion → bit widths →
 // canonicalize, returning an FheCircuit. Every stage can dump its IR.
 import type { ModuleOp } from "../ir/core.js";
+import { elementOf } from "../ir/types.js";
 import { fail } from "../ir/diagnostics.js";
 import { defaultRegistry } from "../ir/dialects/index.js";
 import { printModule } from "../ir/printer.js";
@@ -18,6 +19,7 @@ import { FheCircuit } from "./circuit.js";
 import { choosePrecision, type PrecisionReport } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
+import { expandMlOps } from "../passes/quantize/lower_ml.js";
 
 export type RoundingSpec = number | { readonly bits: number; readonly method?: "exact" | "approximate" } | "auto";
 
@@ -123,6 +125,8 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   progress("importing the ONNX model");
   const module = importOnnx(model, typeof model === "string" ? { file: model } : {});
   dump("import", module);
+  // ai.onnx.ml ops become onnx ops before calibration, so every value they produce gets a range.
+  if (module.funcs.some((f) => expandMlOps(f) > 0)) dump("ml-expand", module);
 
   if (options.calibration !== undefined) {
     progress("calibrating on the float model");
@@ -178,8 +182,12 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (fromData) {
     progress("choosing each table's precision from the calibration data");
     const calib = asList(options.calibration!);
-    const float = runReference(importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!, calib)[0]!;
+    const floatFunc = importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!;
+    // Judge the scores, not the label: a classifier's probabilities show every change.
+    const output = Math.max(0, floatFunc.resultTypes.findIndex((t) => elementOf(t).kind === "float"));
+    const float = runReference(floatFunc, calib)[output]!;
     precision = choosePrecision(module, calib, float, {
+      output,
       maxBits: rounding.bits,
       margin,
       pError: options.globalPError === undefined ? pError : Math.min(pError, options.globalPError),

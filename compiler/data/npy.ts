@@ -2,9 +2,21 @@
 // and `.npz` archives (zip of .npy members, stored or deflated).
 import { fail } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
+import type { ElementType } from "../../ir/types.js";
 import { readZip, writeZip } from "./zip.js";
 
 export type NpyDtype = "float32" | "float64" | "int64" | "int32" | "int8" | "uint8" | "bool";
+
+/** The .npy element type that holds values of an IR element type. */
+export function npyDtypeOf(e: ElementType): NpyDtype {
+  if (e.kind === "float") return e.width === 64 ? "float64" : "float32";
+  if (e.kind === "int") {
+    if (e.width === 1) return "bool";
+    if (e.width === 8) return e.signed ? "int8" : "uint8";
+    if (e.width === 32 && e.signed) return "int32";
+  }
+  return "int64";
+}
 
 export interface NpyArray extends NDArray {
   readonly dtype: NpyDtype;

@@ -8,7 +8,7 @@ import { type ByteStream, bytesStream, ClientKey, ClientKeySet, collect, parseCh
 import { collectingSink } from "../../runtime/framing.js";
 import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
-import { dequantizeOutputs, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
+import { dequantizeOutputs, type OutputLayout, outputLayout, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
 import { type ClientSpec, deserializeClientSpec, messageParser, messageStream } from "./artifacts.js";
 
 /** Bytes in memory, or chunks (a file read piece by piece) for artifacts of any size. */
@@ -128,6 +128,11 @@ export class FheModelClient {
     const list = Array.isArray(xs) ? (xs as NDArray[]) : [xs as NDArray];
     const codes = quantizeInputs(this.spec.inputs, this.spec.inputs.map((i) => i.encrypted.shape), list);
     return messageStream("inputs", this.spec.circuitId, encryptedBatchStream(client.encrypt(codes)), client.keyId);
+  }
+
+  /** The outputs' ONNX names and element types (for .npz files). */
+  get outputLayout(): OutputLayout {
+    return outputLayout(this.post);
   }
 
   /** Decrypts the server's result, de-quantizes and post-processes it. */

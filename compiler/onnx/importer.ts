@@ -11,6 +11,7 @@ import { CompileError, fail, type Location } from "../../ir/diagnostics.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { inferOnnx, onnxAttrs, onnxDecl, type OnnxOpDecl, ONNX_OPS, shapeRange } from "../../ir/dialects/onnx.js";
 import { ONNX_ML_OPS, onnxMlDecl } from "../../ir/dialects/onnx_ml.js";
+import { OUTPUT_NAMES_ATTR } from "../../ir/dialects/onnx_decls.js";
 import { type Dim, type ElementType, type TensorType, type Type, i64, tensor, typeToString } from "../../ir/types.js";
 import { verifyModule } from "../../ir/verifier.js";
 import { evaluateOnnxOp } from "../../backends/reference/interpreter.js";
@@ -109,6 +110,8 @@ class Importer {
     (g.graph.output ?? []).forEach((vi, i) => this.checkDeclaredOutput(vi.name ?? "", vi.type, outs[i]!.type as TensorType));
     builder.ret(outs);
     func.resultTypes.push(...outs.map((v) => v.type));
+    // The ONNX output names, for outputs written by name (.npz) after compilation.
+    func.attributes.set(OUTPUT_NAMES_ATTR, { kind: "array", items: g.outputs.map((n) => stringAttr(n)) });
   }
 
   private uniqueName(name: string): string {

@@ -5,6 +5,9 @@ import type { Attribute } from "../attributes.js";
 import { OnnxAttrs, type OnnxOpDecl, onnxDecl } from "./onnx.js";
 import { onnxMlDecl } from "./onnx_ml.js";
 
+/** Function attribute: the ONNX graph's output names, in order (set by the importer, kept on the client's post-processing). */
+export const OUTPUT_NAMES_ATTR = "onnx.output_names";
+
 /** The dialect prefix of an ONNX domain: "" / "ai.onnx" → onnx, "ai.onnx.ml" → onnx_ml. */
 export function dialectOfDomain(domain: string | null | undefined): "onnx" | "onnx_ml" | undefined {
   if (!domain || domain === "ai.onnx") return "onnx";

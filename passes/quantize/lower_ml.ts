@@ -7,7 +7,7 @@
 //     trailing, so they run on the client after decryption;
 //   - Binarizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, LabelEncoder → comparisons,
 //     selections and data movement.
-// Normalizer stays as it is: it runs on the client (after decryption) like Softmax.
+// Normalizer stays as it is: it runs on the client (after decryption) like Softmax (client_tail.ts).
 // The expanded graph computes what the reference interpreter computes on the `onnx_ml` op (the
 // tests compare both), except where onnxruntime's own binary quirks are reproduced by the chosen
 // matrices rather than by ops.
@@ -22,9 +22,6 @@ import { parseTreeEnsemble, type TreeEnsemble } from "../../ir/dialects/tree_ens
 import { type ElementType, elementOf, f32, i64, shapeOf, tensor } from "../../ir/types.js";
 import type { Pass, PassReport } from "../pass.js";
 import { gemmTrees } from "./trees.js";
-
-/** `onnx_ml` ops that stay: evaluated by the client after decryption. */
-export const CLIENT_SIDE_ML_OPS = new Set(["onnx_ml.Normalizer"]);
 
 /** Creates `onnx.*` ops before an anchor, with result types from the dialect's inference rule. */
 class OnnxWriter {
@@ -147,7 +144,10 @@ function reachedLeaves(x: Value, ens: TreeEnsemble, w: OnnxWriter) {
   const picked = w.op("MatMul", [x, w.constant([f, j], select, el, "select")], {}, "features");
   const c = w.castTo(w.op("LessOrEqual", [picked, w.constant([j], g.thresholds, el, "thresholds")], {}, "decisions"), el, "decided");
   const agree = w.op("MatMul", [c, w.constant([j, l], g.paths, el, "paths")], {}, "agreement");
-  const reached = w.castTo(w.op("Equal", [agree, w.constant([l], g.targets, el, "depths")], {}, "on_path"), el, "reached");
+  // The agreement never exceeds the leaf's target (each decision adds at most 1), so "reached" is
+  // agreement ≥ target: a step, which the comparisons pass lowers to a 1–2-bit table like the
+  // threshold comparisons (an equality would be a bump, read by a wider table).
+  const reached = w.castTo(w.op("GreaterOrEqual", [agree, w.constant([l], g.targets, el, "depths")], {}, "on_path"), el, "reached");
   return { g, reached };
 }
 

@@ -3,7 +3,7 @@
 // never one wide table per node.
 //
 //   c = [x[f_j] ≤ t_j]  for every distinct (feature, threshold) pair j   (MatMul one-hot, LessOrEqual)
-//   reached_ℓ = [Σ_j W[j, ℓ] c_j = D_ℓ]  for every leaf ℓ                 (MatMul, Equal)
+//   reached_ℓ = [Σ_j W[j, ℓ] c_j ≥ D_ℓ]  for every leaf ℓ (never above D_ℓ) (MatMul, GreaterOrEqual)
 //   outputs = reached · E                                                (MatMul)
 //
 // Every node mode is a ≤ comparison on the input's float type: x < t is x ≤ pred(t), the largest

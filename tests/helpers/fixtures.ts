@@ -7,6 +7,8 @@ export const fixturesRoot = join(import.meta.dirname, "..", "fixtures", "models"
 
 interface Meta {
   task: "classification" | "regression";
+  /** The output y_ref.npy holds (a classifier's probabilities). */
+  output_name: string;
 }
 
 export function loadFixture(name: string) {

@@ -129,7 +129,7 @@ options:
     if (!input) throw new UsageError("missing --input FILE (from fhec run)");
     const outs = client.decrypt(readChunks(ctx, input, "encrypted result"), input);
     const output = stringOption(args, "output");
-    if (output) writeOutputs(output, outs);
+    if (output) writeOutputs(output, outs, client.outputLayout);
     else outs.forEach((o, i) => ctx.stdout(`output ${i}: [${o.shape.join(", ")}] = [${Array.from(o.data.subarray(0, 6), (v) => Number(v.toPrecision(5))).join(", ")}${o.data.length > 6 ? ", …" : ""}]\n`));
     return 0;
   },

@@ -3,24 +3,14 @@
 import { runReference } from "../../../backends/reference/interpreter.js";
 import { fail } from "../../../ir/diagnostics.js";
 import type { NDArray } from "../../../ir/tensor.js";
-import { type ElementType, elementOf } from "../../../ir/types.js";
-import { type NpyDtype, writeNpy, writeNpz } from "../../data/npy.js";
+import { elementOf } from "../../../ir/types.js";
+import { type NpyDtype, npyDtypeOf, writeNpy, writeNpz } from "../../data/npy.js";
 import { importOnnx } from "../../onnx/index.js";
 import { runOnnxRuntime } from "../../onnx/ort.js";
 import { decodeModel } from "../../onnx/proto.js";
 import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
 import { bindInputs } from "../inputs.js";
 import { readInputFile, writeFileAtomic } from "../io.js";
-
-function npyDtypeOf(e: ElementType): NpyDtype {
-  if (e.kind === "float") return e.width === 64 ? "float64" : "float32";
-  if (e.kind === "int") {
-    if (e.width === 1) return "bool";
-    if (e.width === 8) return e.signed ? "int8" : "uint8";
-    if (e.width === 32 && e.signed) return "int32";
-  }
-  return "int64";
-}
 
 interface Outputs {
   readonly names: string[];

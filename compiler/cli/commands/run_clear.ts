@@ -45,7 +45,7 @@ async function runMode(
     }
     outs = circuit.decodeOutputs(r.outputs);
   }
-  if (output) writeOutputs(output, outs);
+  if (output) writeOutputs(output, outs, circuit.outputLayout);
   else outs.forEach((o, i) => ctx.stdout(`output ${i}: ${summaryLine(o.shape, o.data)}\n`));
   return 0;
 }
