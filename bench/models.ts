@@ -1,4 +1,5 @@
 // `npm run bench -- models [--samples N] [--models a,b] [--profile default|fast|exact]`: per fixture
+// (the bundled ones, then the scikit-learn ones; --models picks some)
 // model at compile's default options (or a profile), the compile time, key generation time, key
 // sizes (seeded as sent, expanded on the server), FHE latency per sample on 1 thread and on all
 // cores, and accuracy in float, simulation and FHE (plus how many outputs FHE and the clear model
@@ -17,6 +18,9 @@ import { accuracy } from "../compiler/fidelity.js";
 import { readNpy } from "../compiler/data/npy.js";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+
+/** The scikit-learn fixtures (examples/fixtures/make_sklearn_fixtures.py). */
+const SKLEARN_MODELS = ["sk_logreg_multi", "sk_scaler_logreg", "sk_decision_tree", "sk_rf_regressor", "sk_gbt"];
 
 /**
  * `default`: compile's defaults (per-table precision from the calibration data);
@@ -46,12 +50,13 @@ export async function main(args: string[]): Promise<void> {
   const profileName = arg(args, "profile") ?? "default";
   const profile = PROFILES[profileName];
   if (!profile) throw new Error(`unknown profile '${profileName}' (fast, default)`);
-  const models = (arg(args, "models") ?? "logreg_demo,logreg_std,gemm_tree,qdq_mlp,mlp,regressor,cnn_avgpool,cnn_maxpool").split(",");
+  const models = (arg(args, "models") ?? "logreg_demo,logreg_std,gemm_tree,qdq_mlp,mlp,regressor,cnn_avgpool,cnn_maxpool," + SKLEARN_MODELS.join(",")).split(",");
   const rows: (string | number)[][] = [];
   const json: Record<string, unknown>[] = [];
   for (const name of models) {
     const f = fixture(name);
     const labels = readNpy(readFileSync(join(dirname(f.model), "y_test.npy"))).data;
+    const meta = JSON.parse(readFileSync(join(dirname(f.model), "meta.json"), "utf8")) as { task: string; output_name: string };
     const n = Math.min(samples, f.x.shape[0]!);
     const x = take(f.x, n);
     const y = labels.subarray(0, n);
@@ -80,16 +85,18 @@ export async function main(args: string[]): Promise<void> {
     t = performance.now();
     const response = await server.run(keys.evaluationKeys, request);
     const runMs = performance.now() - t;
-    const fhe = client.decrypt(response)[0]!;
-    const clear = circuit.predictClear(x, { fhe: "disable" })[0]!;
-    const simulated = circuit.predictClear(x, { fhe: "simulate" })[0]!;
-    const float = runReference(importOnnx(f.model).funcs[0]!, [x])[0]!;
+    // Accuracy reads the output meta.json names: a classifier's probabilities (its first output is the label).
+    const at = Math.max(0, circuit.outputLayout.names.indexOf(meta.output_name));
+    const fhe = client.decrypt(response)[at]!;
+    const clear = circuit.predictClear(x, { fhe: "disable" })[at]!;
+    const simulated = circuit.predictClear(x, { fhe: "simulate" })[at]!;
+    const float = runReference(importOnnx(f.model).funcs[0]!, [x])[at]!;
     let same = 0;
     for (let i = 0; i < fhe.data.length; i++) if (fhe.data[i] === clear.data[i]) same++;
     const info = circuit.info();
     const p = info.parameters!;
     const sizes = info.keySizes!;
-    const regression = name === "regressor";
+    const regression = meta.task === "regression";
     const acc = (o: NDArray) => (regression ? `R² ${r2(o, y).toFixed(3)}` : accuracy(o, y).toFixed(3));
     const row = {
       model: name,

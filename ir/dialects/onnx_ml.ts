@@ -163,7 +163,7 @@ export const NORMS = ["MAX", "L1", "L2"] as const;
 const normalizer: OnnxOpDecl = {
   type: "Normalizer",
   summary: "Divides each row by its norm: MAX (largest value), L1 (sum of |x|) or L2 (Euclidean).",
-  notes: "runs on the client when its input is decrypted (after Softmax, a post transform, …); on encrypted values it is not supported",
+  notes: "compiled as a client-side step after decryption, like Softmax; ops after it run on the client too",
   inputs: [x1("X")],
   outputs: [{ name: "Y", type: numericTensor }],
   attrs: { norm: { kind: "string", doc: "MAX, L1 or L2", default: S("MAX") } },
@@ -252,7 +252,7 @@ const arrayFeatureExtractor: OnnxOpDecl = {
 const labelEncoder: OnnxOpDecl = {
   type: "LabelEncoder",
   summary: "Maps each value found in keys to the value at the same position (default_* otherwise).",
-  notes: "numeric keys and values (int64 or float), ai.onnx.ml opset 2–3",
+  notes: "numeric keys and values (int64 or float), ai.onnx.ml opset 2–3; compiled on the client side (after a label), not on encrypted values",
   inputs: [x1("X")],
   outputs: [{ name: "Y", type: numericTensor }],
   attrs: {
