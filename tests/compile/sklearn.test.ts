@@ -80,6 +80,35 @@ describe("label and probabilities", () => {
   }, 120_000);
 });
 
+describe("preprocessing ops compile", () => {
+  it("OneHotEncoder → Reshape → LinearRegressor: one-hot comparisons and a matmul", async () => {
+    const { buildModel, A, tensorProto } = await import("../onnx/graph_builder.js");
+    const w = [1, 2, 3, 4, 5, 6];
+    const bytes = buildModel({
+      opset: 17,
+      mlOpset: 1,
+      inputs: [{ name: "x", dtype: "float", shape: ["N", 2] }],
+      outputs: [{ name: "y", dtype: "float" }],
+      initializers: [tensorProto("shape", "int64", [2], [-1, 6])],
+      nodes: [
+        { op: "OneHotEncoder", domain: "ai.onnx.ml", inputs: ["x"], outputs: ["h"], attrs: { cats_int64s: A.ints([0, 1, 2]) } },
+        { op: "Reshape", inputs: ["h", "shape"], outputs: ["r"] },
+        { op: "LinearRegressor", domain: "ai.onnx.ml", inputs: ["r"], outputs: ["y"], attrs: { coefficients: A.floats(w), intercepts: A.floats([0.5]) } },
+      ],
+    });
+    const x = { shape: [6, 2], data: Float64Array.from([0, 1, 2, 0, 1, 2, 2, 2, 0, 0, 1, 1]) };
+    const circuit = compile(bytes, { calibration: x });
+    const y = circuit.predictClear(x, { fhe: "disable" })[0]!;
+    for (const t of circuit.info().tlus) expect(t.inputPrecision).toBeLessThanOrEqual(2);
+    // Two weights are active per row, each within half a weight step (max |w| / 127) of its value.
+    const tolerance = Math.max(...w) / 127 + 0.01;
+    for (let s = 0; s < 6; s++) {
+      const want = w[x.data[2 * s]!]! + w[3 + x.data[2 * s + 1]!]! + 0.5;
+      expect(Math.abs(y.data[s]! - want)).toBeLessThanOrEqual(tolerance);
+    }
+  });
+});
+
 describe("errors", () => {
   it("fhec import of an unsupported ai.onnx.ml op: one line, exit 1", async () => {
     const dir = mkdtempSync(join(tmpdir(), "fhec-sk-"));
