@@ -19,7 +19,7 @@ import { inferOnnx, onnxDecl } from "../../ir/dialects/onnx.js";
 import { attrsOf } from "../../ir/dialects/onnx_decls.js";
 import { classLabels, labelEncoderMap, linearParams, type PostTransform, perFeature, postTransform } from "../../ir/dialects/onnx_ml.js";
 import { parseTreeEnsemble, type TreeEnsemble } from "../../ir/dialects/tree_ensemble.js";
-import { type ElementType, elementOf, f32, i64, shapeOf, tensor } from "../../ir/types.js";
+import { type ElementType, elementOf, f32, i64, shapeOf, tensor, typeEquals } from "../../ir/types.js";
 import type { Pass, PassReport } from "../pass.js";
 import { gemmTrees } from "./trees.js";
 
@@ -328,11 +328,9 @@ export function expandMlOps(func: FuncOp): number {
     const values = expand(op, w);
     op.results.forEach((r, i) => {
       const v = values[i]!;
-      // Keep the declared element type (e.g. ArgMax's i64 for an i64 label).
+      // Keep the declared element type (a double-input tree still returns f32 scores).
       const want = elementOf(r.type);
-      const got = elementOf(v.type);
-      const same = want.kind === got.kind && (want.kind !== "int" && want.kind !== "float" ? true : (want as { width: number }).width === (got as { width: number }).width);
-      r.replaceAllUsesWith(same ? v : w.castTo(v, want, "cast"));
+      r.replaceAllUsesWith(typeEquals(elementOf(v.type), want) ? v : w.castTo(v, want, "cast"));
     });
     op.erase();
     count++;
