@@ -182,10 +182,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (fromData) {
     progress("choosing each table's precision from the calibration data");
     const calib = asList(options.calibration!);
-    const floatFunc = importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!;
-    // Judge the scores, not the label: a classifier's probabilities show every change.
-    const output = Math.max(0, floatFunc.resultTypes.findIndex((t) => elementOf(t).kind === "float"));
-    const float = runReference(floatFunc, calib)[output]!;
+    const { output, float } = floatScores(model, calib);
     precision = choosePrecision(module, calib, float, {
       output,
       maxBits: rounding.bits,
@@ -269,6 +266,16 @@ function disagreement(a: NDArray, b: NDArray): number {
 }
 
 /**
+ * The float model's output that accuracy is judged on, on `calib`: the first float output, so a
+ * classifier is judged on its probabilities (every change shows), not on its label.
+ */
+function floatScores(model: Uint8Array | string, calib: readonly NDArray[]): { output: number; float: NDArray } {
+  const func = importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!;
+  const output = Math.max(0, func.resultTypes.findIndex((t) => elementOf(t).kind === "float"));
+  return { output, float: runReference(func, calib)[output]! };
+}
+
+/**
  * roundingThresholdBits "auto": the smallest width (8 down to 2) whose predictions on the
  * calibration set disagree with the float model at most `tolerance` more often than at 8 bits.
  */
@@ -276,14 +283,14 @@ function compileAutoRounding(model: Uint8Array | string, options: CompileOptions
   if (options.calibration === undefined) fail("E0600", 'roundingThresholdBits "auto" needs a calibration set to measure accuracy on');
   const tolerance = options.autoRoundingTolerance ?? 0.01;
   const calib = asList(options.calibration);
-  const float = runReference(importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!, calib)[0]!;
+  const { output, float } = floatScores(model, calib);
   const at = (bits: number) => compile(model, { ...options, roundingThresholdBits: { bits, method: "approximate" } });
   let best = at(DEFAULT_ROUNDING_BITS);
-  const budget = disagreement(best.predictClear(calib, { fhe: "disable" })[0]!, float) + tolerance;
+  const budget = disagreement(best.predictClear(calib, { fhe: "disable" })[output]!, float) + tolerance;
   for (let bits = DEFAULT_ROUNDING_BITS - 1; bits >= 2; bits--) {
     options.onProgress?.(`auto rounding: trying ${bits} bits`);
     const c = at(bits);
-    if (disagreement(c.predictClear(calib, { fhe: "disable" })[0]!, float) > budget) break;
+    if (disagreement(c.predictClear(calib, { fhe: "disable" })[output]!, float) > budget) break;
     best = c;
   }
   return best;
