@@ -18,7 +18,6 @@ export const INPUTS_ATTR = "fhec.inputs";
 export const OUTPUTS_ATTR = "fhec.outputs";
 export const POSTPROCESS_ATTR = "fhec.postprocess";
 
-
 export function quantizeConfigFromOptions(o: Readonly<Record<string, PassOptionValue>>): QuantizeConfig {
   const n = o["n-bits"] as number;
   const role = (k: string) => ((o[k] as number) > 0 ? (o[k] as number) : n);
