@@ -26,6 +26,8 @@ export interface Fixture {
   readonly x: NDArray;
   readonly y: NDArray;
   readonly task: "classification" | "regression";
+  /** The output accuracy is judged on (a classifier's probabilities, not its label). */
+  readonly outputName: string;
 }
 
 /**
@@ -51,8 +53,8 @@ export function fixture(name: string): Fixture {
   if (!set) throw new Error(`bench: no fixture '${name}' in tests/fixtures/{${Object.values(FIXTURE_SETS).join(",")}}`);
   const dir = join(setDir(set), name);
   const npy = (f: string) => readNpy(readFileSync(join(dir, f)));
-  const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { task: Fixture["task"] };
-  return { name, model: join(dir, "model.onnx"), calib: npy("calib.npy"), x: npy("x_test.npy"), y: npy("y_test.npy"), task: meta.task };
+  const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { task: Fixture["task"]; output_name?: string };
+  return { name, model: join(dir, "model.onnx"), calib: npy("calib.npy"), x: npy("x_test.npy"), y: npy("y_test.npy"), task: meta.task, outputName: meta.output_name ?? "" };
 }
 
 /** Repeats the samples of `x` to `n` samples. */

@@ -16,6 +16,8 @@ import type { NDArray } from "../ir/tensor.js";
 import { arg, FIXTURE_SETS, type FixtureSet, fixture, fixtureNames, markdownTable, take, writeJson } from "./fixtures.js";
 import { accuracy } from "../compiler/fidelity.js";
 
+/** The scikit-learn fixtures (examples/fixtures/make_sklearn_fixtures.py). */
+
 /**
  * `default`: compile's defaults (per-table precision from the calibration data);
  * `fast`: 5-bit activations/weights, 6-bit static tables (approximate rounding), p_error 1e-6;
@@ -52,6 +54,7 @@ export async function main(args: string[]): Promise<void> {
   for (const name of models) {
     const f = fixture(name);
     const labels = f.y.data;
+    const meta = { task: f.task, output_name: f.outputName };
     const n = Math.min(samples, f.x.shape[0]!);
     const x = take(f.x, n);
     const y = labels.subarray(0, n);
@@ -80,16 +83,18 @@ export async function main(args: string[]): Promise<void> {
     t = performance.now();
     const response = await server.run(keys.evaluationKeys, request);
     const runMs = performance.now() - t;
-    const fhe = client.decrypt(response)[0]!;
-    const clear = circuit.predictClear(x, { fhe: "disable" })[0]!;
-    const simulated = circuit.predictClear(x, { fhe: "simulate" })[0]!;
-    const float = runReference(importOnnx(f.model).funcs[0]!, [x])[0]!;
+    // Accuracy reads the output meta.json names: a classifier's probabilities (its first output is the label).
+    const at = Math.max(0, circuit.outputLayout.names.indexOf(meta.output_name));
+    const fhe = client.decrypt(response)[at]!;
+    const clear = circuit.predictClear(x, { fhe: "disable" })[at]!;
+    const simulated = circuit.predictClear(x, { fhe: "simulate" })[at]!;
+    const float = runReference(importOnnx(f.model).funcs[0]!, [x])[at]!;
     let same = 0;
     for (let i = 0; i < fhe.data.length; i++) if (fhe.data[i] === clear.data[i]) same++;
     const info = circuit.info();
     const p = info.parameters!;
     const sizes = info.keySizes!;
-    const regression = f.task === "regression";
+    const regression = meta.task === "regression";
     const acc = (o: NDArray) => (regression ? `R² ${r2(o, y).toFixed(3)}` : accuracy(o, y).toFixed(3));
     const row = {
       model: name,

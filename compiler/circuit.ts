@@ -22,7 +22,7 @@ import { conversionKeySize, seededKeySetBytes } from "../runtime/index.js";
 import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
-import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, outputSignature, type OutputSignature, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
+import { dequantizeOutputs, type InputQuantizer, type OutputDequantizer, type OutputLayout, outputLayout, parsePostprocess, postprocess, quantizeInputs } from "./codec.js";
 import { type ConstraintEntry, constraintReport, type ConversionParameters, CRYPTO_ATTR, type CryptoParameters, cryptoParametersFromAttr, partitionsFromModule } from "../passes/params/index.js";
 import {
   combineKeySizes, type CostOptions, type CostSummary, costSummary, type KeySizes, keyMemoryWarning, keySizes, type LatencyEstimate, lookupsPerOp, type MachineMemory, type SampleSizes,
@@ -177,15 +177,15 @@ export class FheCircuit {
     return quantizeInputs(this.inputs, this.func.args.map((a) => shapeOf(a.type) as number[]), xs);
   }
 
+  /** The outputs' ONNX names and element types (for .npz files). */
+  get outputLayout(): OutputLayout {
+    return outputLayout(this.post);
+  }
+
   /** De-quantizes decrypted integer outputs, then runs the post-processing. */
   decodeOutputs(outs: readonly BatchTensor[]): NDArray[] {
     return postprocess(this.post, dequantizeOutputs(this.outputs, outs));
   }
-  /** The model's outputs as the user sees them (ONNX names, element types). */
-  outputSignature(): OutputSignature[] {
-    return outputSignature(this.post);
-  }
-
 
   // ---- running --------------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ import { CompileError, fail } from "../ir/diagnostics.js";
 import { defaultRegistry } from "../ir/dialects/index.js";
 import { parseModule } from "../ir/parser/index.js";
 import type { NDArray } from "../ir/tensor.js";
-import { type ElementType, elementOf } from "../ir/types.js";
+import { elementOf } from "../ir/types.js";
+import { OUTPUT_NAMES_ATTR } from "../ir/dialects/onnx_decls.js";
+import { type NpyDtype, npyDtypeOf } from "./data/npy.js";
 import { runReference } from "../backends/reference/index.js";
 import { roundHalfEven } from "../passes/quantize/qparams.js";
 
@@ -81,16 +83,19 @@ export function parsePostprocess(text: string): FuncOp {
   return parsed.module.funcs[0];
 }
 
-/** A model output as the user sees it: its ONNX name and element type. */
-export interface OutputSignature {
-  readonly name: string;
-  readonly element: ElementType;
+/** Names and .npy element types of the model's outputs (the ONNX names; out0, out1, … without them). */
+export interface OutputLayout {
+  readonly names: readonly string[];
+  readonly dtypes: readonly NpyDtype[];
 }
 
-/** Names (the ONNX output names the importer kept) and element types of the post-processed outputs. */
-export function outputSignature(func: FuncOp): OutputSignature[] {
-  const returned = func.body.terminator?.operands ?? [];
-  return func.resultTypes.map((t, i) => ({ name: returned[i]?.nameHint ?? `out${i}`, element: elementOf(t) }));
+export function outputLayout(post: FuncOp): OutputLayout {
+  const attr = post.attributes.get(OUTPUT_NAMES_ATTR);
+  const named = attr?.kind === "array" ? attr.items.map((a) => (a.kind === "string" ? a.value : "")) : [];
+  return {
+    names: post.resultTypes.map((_, i) => named[i] || `out${i}`),
+    dtypes: post.resultTypes.map((t) => npyDtypeOf(elementOf(t))),
+  };
 }
 
 export function postprocess(func: FuncOp, reals: readonly NDArray[]): NDArray[] {

@@ -1,6 +1,7 @@
 // The compile driver: ONNX → onnx dialect → calibration → quantize → fusion → bit widths →
 // canonicalize, returning an FheCircuit. Every stage can dump its IR.
 import { cloneModule, type ModuleOp } from "../ir/core.js";
+import { elementOf } from "../ir/types.js";
 import { fail } from "../ir/diagnostics.js";
 import { defaultRegistry } from "../ir/dialects/index.js";
 import { printModule } from "../ir/printer.js";
@@ -18,6 +19,7 @@ import { FheCircuit } from "./circuit.js";
 import { choosePrecision, type PrecisionReport } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
+import { expandMlOps } from "../passes/quantize/lower_ml.js";
 
 export type RoundingSpec = number | { readonly bits: number; readonly method?: "exact" | "approximate" } | "auto";
 
@@ -138,6 +140,8 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   progress("importing the ONNX model");
   let module = importOnnx(model, typeof model === "string" ? { file: model } : {});
   dump("import", module);
+  // ai.onnx.ml ops become onnx ops before calibration, so every value they produce gets a range.
+  if (module.funcs.some((f) => expandMlOps(f) > 0)) dump("ml-expand", module);
 
   if (options.calibration !== undefined) {
     progress("calibrating on the float model");
@@ -193,8 +197,9 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (fromData) {
     progress("choosing each table's precision from the calibration data");
     const calib = asList(options.calibration!);
-    const float = runReference(importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!, calib)[0]!;
+    const { output, float } = floatScores(model, calib);
     precision = choosePrecision(module, calib, float, {
+      output,
       maxBits: rounding.bits,
       margin,
       pError: options.globalPError === undefined ? pError : Math.min(pError, options.globalPError),
@@ -291,6 +296,16 @@ function disagreement(a: NDArray, b: NDArray): number {
 }
 
 /**
+ * The float model's output that accuracy is judged on, on `calib`: the first float output, so a
+ * classifier is judged on its probabilities (every change shows), not on its label.
+ */
+function floatScores(model: Uint8Array | string, calib: readonly NDArray[]): { output: number; float: NDArray } {
+  const func = importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!;
+  const output = Math.max(0, func.resultTypes.findIndex((t) => elementOf(t).kind === "float"));
+  return { output, float: runReference(func, calib)[output]! };
+}
+
+/**
  * roundingThresholdBits "auto": the smallest width (8 down to 2) whose predictions on the
  * calibration set disagree with the float model at most `tolerance` more often than at 8 bits.
  */
@@ -298,14 +313,14 @@ function compileAutoRounding(model: Uint8Array | string, options: CompileOptions
   if (options.calibration === undefined) fail("E0600", 'roundingThresholdBits "auto" needs a calibration set to measure accuracy on');
   const tolerance = options.autoRoundingTolerance ?? 0.01;
   const calib = asList(options.calibration);
-  const float = runReference(importOnnx(model, typeof model === "string" ? { file: model } : {}).funcs[0]!, calib)[0]!;
+  const { output, float } = floatScores(model, calib);
   const at = (bits: number) => compile(model, { ...options, roundingThresholdBits: { bits, method: "approximate" } });
   let best = at(DEFAULT_ROUNDING_BITS);
-  const budget = disagreement(best.predictClear(calib, { fhe: "disable" })[0]!, float) + tolerance;
+  const budget = disagreement(best.predictClear(calib, { fhe: "disable" })[output]!, float) + tolerance;
   for (let bits = DEFAULT_ROUNDING_BITS - 1; bits >= 2; bits--) {
     options.onProgress?.(`auto rounding: trying ${bits} bits`);
     const c = at(bits);
-    if (disagreement(c.predictClear(calib, { fhe: "disable" })[0]!, float) > budget) break;
+    if (disagreement(c.predictClear(calib, { fhe: "disable" })[output]!, float) > budget) break;
     best = c;
   }
   return best;

@@ -24,6 +24,8 @@ export interface PrecisionOptions {
   readonly margin: number;
   /** The per-read error bound the parameters will be chosen for (sets the noise the search assumes). */
   readonly pError: number;
+  /** Which model output the loss reads (default 0; compile picks the first float output, e.g. a classifier's probabilities rather than its label). */
+  readonly output?: number;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -94,11 +96,12 @@ export function lossAgainstFloat(a: NDArray, f: NDArray): { loss: number; classi
 
 /**
  * Chooses and applies the windows in place. `module` is the quantized, fused circuit whose tables
- * read finely rounded (or unrounded) accumulators; `float` is the float model's first output on
- * `calibration`.
+ * read finely rounded (or unrounded) accumulators; `float` is the float model's output number
+ * `opts.output` (default 0) on `calibration`.
  */
 export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[], float: NDArray, opts: PrecisionOptions): PrecisionReport {
   const func = module.funcs[0]!;
+  const output = opts.output ?? 0;
   applyBitwidths(func);
   const sites = windowSites(func);
   const codes = new FheCircuit(module, 0).quantizeInputs(calibration);
@@ -116,10 +119,10 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
     markWorstCaseNoise(cf, stepStd);
     const c = new FheCircuit(clone, 0);
     let loss = 0;
-    for (let seed = 1; seed <= NOISY_RUNS; seed++) loss += lossAgainstFloat(c.predictClear(calibration, { fhe: "simulate", seed })[0]!, float).loss;
+    for (let seed = 1; seed <= NOISY_RUNS; seed++) loss += lossAgainstFloat(c.predictClear(calibration, { fhe: "simulate", seed })[output]!, float).loss;
     return loss / NOISY_RUNS;
   };
-  const base = lossAgainstFloat(new FheCircuit(module, 0).predictClear(calibration, { fhe: "disable" })[0]!, float);
+  const base = lossAgainstFloat(new FheCircuit(module, 0).predictClear(calibration, { fhe: "disable" })[output]!, float);
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE;
   const budget = base.loss + (base.classification ? tolerance.classification : tolerance.regression) + 1e-12;
 

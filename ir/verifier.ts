@@ -129,10 +129,10 @@ function checkValues(
 function verifyOp(op: Operation, def: OpDef, emitter: DiagnosticEmitter): void {
   let ok = checkValues(op, op.operands, def.operands, "operand", emitter);
   ok = checkValues(op, op.results, def.results, "result", emitter) && ok;
-  if (op.dialect !== "onnx" && op.dialect !== "func") {
+  if (op.dialect !== "onnx" && op.dialect !== "onnx_ml" && op.dialect !== "func") {
     for (const v of [...op.operands, ...op.results]) {
       if (shapeOf(v.type).some((d) => d === null)) {
-        emitter.error("E0208", `dynamic dimension in ${typeToString(v.type)}: only the onnx dialect allows '?'`, op.loc, { opName: op.name });
+        emitter.error("E0208", `dynamic dimension in ${typeToString(v.type)}: only the onnx and onnx_ml dialects allow '?'`, op.loc, { opName: op.name });
         ok = false;
         break;
       }

@@ -5,6 +5,7 @@ import { comparisonsPass } from "./comparisons.js";
 import { cryptoParamsPass } from "./params/pass.js";
 import { lowerToTfhePass, tfheParamsPass } from "./lower_tfhe.js";
 import { quantizePass } from "./quantize/index.js";
+import { mlExpandPass } from "./quantize/lower_ml.js";
 import { roundingPass } from "./rounding.js";
 import { tluFusionPass } from "./tlu_fusion.js";
 import type { Pass } from "./pass.js";
@@ -30,7 +31,7 @@ export class PassRegistry {
 }
 
 export function createDefaultPassRegistry(): PassRegistry {
-  return new PassRegistry().register(canonicalizePass, quantizePass, bitwidthPass, roundingPass, comparisonsPass, tluFusionPass, lowerToTfhePass, tfheParamsPass, cryptoParamsPass);
+  return new PassRegistry().register(canonicalizePass, mlExpandPass, quantizePass, bitwidthPass, roundingPass, comparisonsPass, tluFusionPass, lowerToTfhePass, tfheParamsPass, cryptoParamsPass);
 }
 
 export const defaultPassRegistry: PassRegistry = createDefaultPassRegistry();

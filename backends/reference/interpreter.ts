@@ -5,12 +5,15 @@
 import type { Attribute, DenseAttr } from "../../ir/attributes.js";
 import { type FuncOp, type ModuleOp, Operation, type Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
-import { inferOnnx, onnxAttrs, onnxDecl } from "../../ir/dialects/onnx.js";
+import { inferOnnx, OnnxShapeError } from "../../ir/dialects/onnx.js";
+import { attrsOf, declOf } from "../../ir/dialects/onnx_decls.js";
 import type { NDArray } from "../../ir/tensor.js";
 import { type ElementType, type TensorType, type Type, elementOf, shapeOf, tensor, typeToString } from "../../ir/types.js";
-import { HANDLERS, ReferenceError, storeAs } from "./handlers.js";
+import { HANDLERS as ONNX_HANDLERS, type Handler, ReferenceError, storeAs } from "./handlers.js";
+import { ML_HANDLERS } from "./ml_handlers.js";
 
-export { HANDLERS } from "./handlers.js";
+/** Every op with reference semantics: the `onnx` and `onnx_ml` dialects. */
+export const HANDLERS: Readonly<Record<string, Handler>> = { ...ONNX_HANDLERS, ...ML_HANDLERS };
 
 function dims(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
@@ -54,16 +57,16 @@ export function runReference(func: FuncOp, inputs: readonly NDArray[]): NDArray[
       continue;
     }
     const handler = HANDLERS[op.name];
-    const decl = op.name.startsWith("onnx.") ? onnxDecl(op.name.slice(5)) : undefined;
+    const decl = declOf(op.name);
     if (!handler || !decl) fail("E0502", `the reference interpreter has no semantics for '${op.name}'`, op.loc, op.name);
     const inTypes: TensorType[] = ins.map((a, i) => tensor(a.shape, elementOf(op.operands[i]!.type)));
     const outTypes = inferOnnx(decl, inTypes, op.attributes);
     if (typeof outTypes === "string") fail("E0701", outTypes, op.loc, op.name);
     let outs: NDArray[];
     try {
-      outs = handler(ins, { op, attrs: onnxAttrs(op.name, op.attributes), inTypes, outTypes });
+      outs = handler(ins, { op, attrs: attrsOf(op.name, op.attributes), inTypes, outTypes });
     } catch (e) {
-      if (e instanceof ReferenceError) fail("E0701", e.message, op.loc, op.name);
+      if (e instanceof ReferenceError || e instanceof OnnxShapeError) fail("E0701", e.message, op.loc, op.name);
       throw e;
     }
     op.results.forEach((r, i) => {
@@ -95,7 +98,7 @@ export function evaluateOnnxOp(
   inputs: readonly NDArray[],
   elements: readonly ElementType[],
 ): { arrays: NDArray[]; types: TensorType[] } | string {
-  const decl = onnxDecl(opName.replace(/^onnx\./, ""));
+  const decl = declOf(opName);
   const handler = HANDLERS[opName];
   if (!decl || !handler) return `no reference semantics for '${opName}'`;
   const inTypes = inputs.map((a, i) => tensor(a.shape, elements[i]!));
@@ -103,7 +106,7 @@ export function evaluateOnnxOp(
   if (typeof outTypes === "string") return outTypes;
   const op = new Operation(opName, [], outTypes, attributes);
   try {
-    const outs = handler(inputs, { op, attrs: onnxAttrs(opName, attributes), inTypes, outTypes });
+    const outs = handler(inputs, { op, attrs: attrsOf(opName, attributes), inTypes, outTypes });
     return { arrays: outs.map((o, i) => storeAs(outTypes[i]!.element, { shape: [...o.shape], data: Float64Array.from(o.data) })), types: outTypes };
   } catch (e) {
     if (e instanceof ReferenceError) return e.message;

@@ -7,7 +7,7 @@ import { readZip, writeZip } from "./zip.js";
 
 export type NpyDtype = "float32" | "float64" | "int64" | "int32" | "int8" | "uint8" | "bool";
 
-/** The .npy dtype that holds an IR element type exactly (ONNX int64 labels stay int64). */
+/** The .npy element type that holds values of an IR element type. */
 export function npyDtypeOf(e: ElementType): NpyDtype {
   if (e.kind === "float") return e.width === 64 ? "float64" : "float32";
   if (e.kind === "int") {

@@ -8,7 +8,7 @@ import { asInvalidData, assertSecureParameters, type ByteStream, ClientKey, Clie
 import { collectingSink } from "../../runtime/framing.js";
 import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
-import { dequantizeOutputs, outputSignature, type OutputSignature, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
+import { dequantizeOutputs, type OutputLayout, outputLayout, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
 import { type ClientSpec, deserializeClientSpec, messageParser, messageStream } from "./artifacts.js";
 
 /** Bytes in memory, or chunks (a file read piece by piece) for artifacts of any size. */
@@ -136,9 +136,9 @@ export class FheModelClient {
     return messageStream("inputs", this.spec.circuitId, encryptedBatchStream(client.encrypt(codes)), client.keyId);
   }
 
-  /** The model's outputs as the user sees them (ONNX names, element types). */
-  outputSignature(): OutputSignature[] {
-    return outputSignature(this.post);
+  /** The outputs' ONNX names and element types (for .npz files). */
+  get outputLayout(): OutputLayout {
+    return outputLayout(this.post);
   }
 
   /** Decrypts the server's result, de-quantizes and post-processes it. */

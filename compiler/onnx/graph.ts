@@ -2,6 +2,8 @@
 // untouched): unique names, one producer per value, known inputs, declared graph outputs, no
 // cycles, supported opset domains. Produces the nodes in topological order.
 import { fail, type Location } from "../../ir/diagnostics.js";
+import { dialectOfDomain } from "../../ir/dialects/onnx_decls.js";
+import { ML_OPSETS } from "../../ir/dialects/onnx_ml.js";
 import { type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto, toNum } from "./proto.js";
 
 export const MIN_OPSET = 11;
@@ -13,6 +15,8 @@ export interface NodeInfo {
   /** The node's name, or `<OpType>_<index>` when the file leaves it empty. */
   readonly name: string;
   readonly opType: string;
+  /** `onnx` (default domain) or `onnx_ml` (`ai.onnx.ml`): the dialect of its IR op. */
+  readonly dialect: "onnx" | "onnx_ml";
   /** Inputs as written ("" marks an omitted optional input). */
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
@@ -22,6 +26,8 @@ export interface NodeInfo {
 export interface GraphIndex {
   readonly graph: GraphProto;
   readonly opset: number;
+  /** The `ai.onnx.ml` opset, when the model imports that domain. */
+  readonly mlOpset?: number;
   /** Nodes in a topological order (stable: file order where possible). */
   readonly nodes: readonly NodeInfo[];
   readonly producer: ReadonlyMap<string, NodeInfo>;
@@ -49,8 +55,20 @@ export function defaultOpset(model: ModelProto, file: string): number {
   return v;
 }
 
+/** The model's `ai.onnx.ml` opset (undefined when not imported), checked against ML_OPSETS. */
+function mlOpset(model: ModelProto, file: string): number | undefined {
+  const ml = (model.opsetImport ?? []).find((o) => o.domain === "ai.onnx.ml");
+  if (!ml) return undefined;
+  const v = toNum(ml.version);
+  if (v < ML_OPSETS.min || v > ML_OPSETS.max) {
+    fail("E0502", `${file}: ai.onnx.ml opset ${v} is not supported; fhec imports ai.onnx.ml opsets ${ML_OPSETS.min} to ${ML_OPSETS.max} (skl2onnx: target_opset={'': 17, 'ai.onnx.ml': 3})`);
+  }
+  return v;
+}
+
 export function indexGraph(model: ModelProto, file: string): GraphIndex {
   const opset = defaultOpset(model, file);
+  const ml = mlOpset(model, file);
   const graph = model.graph;
   if (!graph) return fail("E0500", `${file}: the model has no graph`);
   const fileLoc: Location = { kind: "unknown" };
@@ -93,10 +111,12 @@ export function indexGraph(model: ModelProto, file: string): GraphIndex {
       if (nodeNames.has(proto.name)) fail("E0500", `duplicate node name '${proto.name}'`, loc);
       nodeNames.add(proto.name);
     }
-    if (!isDefaultDomain(proto.domain)) {
-      fail("E0502", `node '${name}' (${opType}) is in opset domain '${proto.domain}'; fhec supports only the default ONNX domain ('ai.onnx')`, loc);
+    const dialect = dialectOfDomain(proto.domain);
+    if (!dialect) {
+      fail("E0502", `node '${name}' (${opType}) is in opset domain '${proto.domain}'; fhec supports the default ONNX domain ('ai.onnx') and 'ai.onnx.ml'`, loc);
     }
-    const info: NodeInfo = { index, proto, name, opType, inputs: [...(proto.input ?? [])], outputs: [...(proto.output ?? [])], loc };
+    if (dialect === "onnx_ml" && ml === undefined) fail("E0500", `node '${name}' (${opType}) is in domain 'ai.onnx.ml', which the model does not import`, loc);
+    const info: NodeInfo = { index, proto, name, opType, dialect, inputs: [...(proto.input ?? [])], outputs: [...(proto.output ?? [])], loc };
     for (const out of info.outputs) {
       if (!out) continue;
       const prev = producer.get(out);
@@ -132,7 +152,7 @@ export function indexGraph(model: ModelProto, file: string): GraphIndex {
   }
   if (outputs.length === 0) fail("E0500", where("the graph has no outputs"), fileLoc);
 
-  return { graph, opset, nodes: topoSort(nodes, producer), producer, initializers, inputs, outputs, useCount };
+  return { graph, opset, ...(ml !== undefined ? { mlOpset: ml } : {}), nodes: topoSort(nodes, producer), producer, initializers, inputs, outputs, useCount };
 }
 
 /** Kahn's algorithm, taking ready nodes in file order; a leftover node lies on (or after) a cycle. */

@@ -10,6 +10,8 @@ import { ModuleOp, type Value } from "../../ir/core.js";
 import { CompileError, fail, type Location } from "../../ir/diagnostics.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { inferOnnx, onnxAttrs, onnxDecl, type OnnxOpDecl, ONNX_OPS, shapeRange } from "../../ir/dialects/onnx.js";
+import { ONNX_ML_OPS, onnxMlDecl } from "../../ir/dialects/onnx_ml.js";
+import { OUTPUT_NAMES_ATTR } from "../../ir/dialects/onnx_decls.js";
 import { type Dim, type ElementType, type TensorType, type Type, i64, tensor, typeToString } from "../../ir/types.js";
 import { verifyModule } from "../../ir/verifier.js";
 import { evaluateOnnxOp } from "../../backends/reference/interpreter.js";
@@ -116,6 +118,8 @@ class Importer {
     (g.graph.output ?? []).forEach((vi, i) => this.checkDeclaredOutput(vi.name ?? "", vi.type, outs[i]!.type as TensorType));
     builder.ret(outs);
     func.resultTypes.push(...outs.map((v) => v.type));
+    // The ONNX output names, for outputs written by name (.npz) after compilation.
+    func.attributes.set(OUTPUT_NAMES_ATTR, { kind: "array", items: g.outputs.map((n) => stringAttr(n)) });
   }
 
   private uniqueName(name: string): string {
@@ -188,23 +192,43 @@ class Importer {
 
   // ---- nodes ----------------------------------------------------------------------------------
 
-  private visit(node: NodeInfo): void {
-    const decl = onnxDecl(node.opType);
-    if (!decl) {
-      fail(
+  /** The node's declaration in its dialect (`onnx` or `onnx_ml`), or a clear error. */
+  private declOf(node: NodeInfo): OnnxOpDecl {
+    if (node.dialect === "onnx_ml") {
+      const decl = onnxMlDecl(node.opType);
+      if (decl) return decl;
+      if (node.opType === "ZipMap") {
+        fail(
+          "E0501",
+          `ZipMap (node '${node.name}') returns a sequence of maps, which FHE cannot produce; export the model with the converter's zipmap=False option (skl2onnx: options={id(model): {'zipmap': False}}) to get the probability tensor`,
+          node.loc,
+        );
+      }
+      return fail(
         "E0501",
-        `unsupported ONNX operator '${node.opType}' (node '${node.name}', opset ${this.g.opset}); see \`fhec import --list-ops\` for the ${ONNX_OPS.length} supported operators`,
+        `unsupported ai.onnx.ml operator '${node.opType}' (node '${node.name}', ai.onnx.ml opset ${this.g.mlOpset}); see \`fhec import --list-ops\` for the ${ONNX_ML_OPS.length} supported ai.onnx.ml operators`,
         node.loc,
       );
     }
+    const decl = onnxDecl(node.opType);
+    if (decl) return decl;
+    return fail(
+      "E0501",
+      `unsupported ONNX operator '${node.opType}' (node '${node.name}', opset ${this.g.opset}); see \`fhec import --list-ops\` for the ${ONNX_OPS.length} supported operators`,
+      node.loc,
+    );
+  }
+
+  private visit(node: NodeInfo): void {
+    const decl = this.declOf(node);
     this.checkExtraOutputs(node, decl);
-    if (node.opType === "Constant") {
+    if (node.dialect === "onnx" && node.opType === "Constant") {
       const value = this.constantNodeValue(node);
       this.known.set(node.outputs[0]!, { shape: value.dims, element: value.element, data: value.data, loc: node.loc });
       return;
     }
     const prepared = this.prepare(node);
-    if (this.tryFold(node, decl, prepared)) return;
+    if (node.dialect === "onnx" && this.tryFold(node, decl, prepared)) return;
     this.emit(node, prepared);
   }
 
@@ -222,14 +246,14 @@ class Importer {
     const operands = p.operands.map((n) => this.materialize(n));
     const types = this.inferTypes(node, operands.map((v) => v.type), p.attrs);
     const names = types.map((_, i) => this.uniqueName(node.outputs[i]!));
-    const op = this.builder.create(`onnx.${node.opType}`, operands, types, p.attrs, { loc: node.loc, names });
+    const op = this.builder.create(`${node.dialect}.${node.opType}`, operands, types, p.attrs, { loc: node.loc, names });
     op.results.forEach((r, i) => this.ssa.set(node.outputs[i]!, r));
   }
 
   private inferTypes(node: NodeInfo, types: readonly Type[], attrs: ReadonlyMap<string, Attribute>): TensorType[] {
-    const decl = onnxDecl(node.opType)!;
+    const decl = this.declOf(node);
     const r = inferOnnx(decl, types, attrs);
-    if (typeof r === "string") fail("E0500", `${r} (operands: ${types.map(typeToString).join(", ") || "none"})`, node.loc, `onnx.${node.opType}`);
+    if (typeof r === "string") fail("E0500", `${r} (operands: ${types.map(typeToString).join(", ") || "none"})`, node.loc, `${node.dialect}.${node.opType}`);
     return r;
   }
 
@@ -332,7 +356,7 @@ class Importer {
 
   /** Converts the node's attributes to the dialect's and moves constant parameter inputs into attributes. */
   private prepare(node: NodeInfo): Prepared {
-    const decl = onnxDecl(node.opType)!;
+    const decl = this.declOf(node);
     const attrs = new Map<string, Attribute>();
     const raw = new Map<string, OnnxAttrValue>();
     for (const a of node.proto.attribute ?? []) raw.set(a.name ?? "", readAttribute(a as AttributeProto));
@@ -355,7 +379,8 @@ class Importer {
       if (n !== undefined) attrs.set(name, intsAttr(this.constInts(node, n, what)));
     };
     const opset = this.g.opset;
-    switch (node.opType) {
+    // Parameters passed as inputs exist in the default domain only.
+    switch (node.dialect === "onnx" ? node.opType : "") {
       case "Reshape": {
         attrs.set("shape", intsAttr(this.reshapeTarget(node, attrs)));
         operands = [operands[0]!];
@@ -483,6 +508,8 @@ class Importer {
         return v.kind === "string" ? stringAttr(v.value) : wrong();
       case "ints":
         return v.kind === "ints" ? intsAttr(v.value) : wrong();
+      case "array":
+        return v.kind === "strings" ? { kind: "array", items: v.value.map(stringAttr) } : wrong();
       case "floats":
         return v.kind === "floats" ? { kind: "array", items: v.value.map(floatAttr) } : wrong();
       case "type": {

@@ -4,10 +4,11 @@ import { arithDialect } from "./arith.js";
 import { fheDialect } from "./fhe.js";
 import { funcDialect } from "./func.js";
 import { onnxDialect } from "./onnx.js";
+import { onnxMlDialect } from "./onnx_ml.js";
 import { tfheDialect } from "./tfhe.js";
 
 export function createDefaultRegistry(): OpRegistry {
-  return new OpRegistry().register(...funcDialect, ...arithDialect, ...fheDialect, ...tfheDialect, ...onnxDialect);
+  return new OpRegistry().register(...funcDialect, ...arithDialect, ...fheDialect, ...tfheDialect, ...onnxDialect, ...onnxMlDialect);
 }
 
 /** The registry with all built-in dialects; read-only by convention. */

@@ -63,7 +63,7 @@ export class OnnxShapeError extends Error {
   }
 }
 
-function bad(message: string): never {
+export function bad(message: string): never {
   throw new OnnxShapeError(message);
 }
 
@@ -110,6 +110,13 @@ export class OnnxAttrs {
     return asInts(this.get(name));
   }
 
+  /** An array of strings (e.g. the `ai.onnx.ml` tree node modes). */
+  strs(name: string): string[] | undefined {
+    const a = this.get(name);
+    if (a?.kind !== "array") return undefined;
+    return a.items.map((x) => (x.kind === "string" ? x.value : bad(`attribute '${name}' must be an array of strings`)));
+  }
+
   floats(name: string): number[] | undefined {
     return asFloats(this.get(name));
   }
@@ -132,7 +139,8 @@ export type OnnxInfer = (ins: readonly TensorType[], a: OnnxAttrs) => TensorType
 
 export interface OnnxExample {
   readonly ins: readonly string[];
-  readonly out: string;
+  /** One result type, or several for multi-output ops. */
+  readonly out: string | readonly string[];
   readonly attrs?: string;
 }
 
@@ -150,10 +158,10 @@ export interface OnnxOpDecl {
   readonly error: OnnxExample & { readonly message: string };
 }
 
-const x1 = (name = "X", type = numericTensor, doc?: string): OperandSpec => ({ name, type, ...(doc ? { doc } : {}) });
-const out1 = (type: TypeConstraint = onnxTensor): ResultSpec[] => [{ name: "output", type }];
+export const x1 = (name = "X", type = numericTensor, doc?: string): OperandSpec => ({ name, type, ...(doc ? { doc } : {}) });
+export const out1 = (type: TypeConstraint = onnxTensor): ResultSpec[] => [{ name: "output", type }];
 
-const rank = (t: TensorType) => t.shape.length;
+export const rank = (t: TensorType) => t.shape.length;
 
 function sameElements(ins: readonly TensorType[], what = "operands"): ElementType {
   const first = ins[0]!.element;
@@ -403,7 +411,7 @@ function checkQuantParams(ins: readonly TensorType[]): void {
 
 // ---- the op table -------------------------------------------------------------------------
 
-const T = (shape: string, e = "f32") => `tensor<${shape ? shape + "x" : ""}${e}>`;
+export const T = (shape: string, e = "f32") => `tensor<${shape ? shape + "x" : ""}${e}>`;
 
 function unary(
   type: string,
@@ -1257,14 +1265,18 @@ function exampleFunc(name: string, ex: OnnxExample): string {
   const operands = ex.ins.map((_, i) => `%${String.fromCharCode(97 + i)}`).join(", ");
   const head = ex.ins.length === 0 ? name : `${name} ${operands}`;
   const attrs = ex.attrs ? ` ${ex.attrs}` : "";
-  return `func.func @${name.slice(5).toLowerCase()}(${args}) -> ${ex.out} {
-  %0 = ${head}${attrs} : (${ex.ins.join(", ")}) -> ${ex.out}
-  return %0 : ${ex.out}
+  const outs = typeof ex.out === "string" ? [ex.out] : ex.out;
+  const results = outs.length === 1 ? outs[0]! : `(${outs.join(", ")})`;
+  const lhs = outs.map((_, i) => `%${i}`).join(", ");
+  return `func.func @${name.slice(name.indexOf(".") + 1).toLowerCase()}(${args}) -> ${results} {
+  ${lhs} = ${head}${attrs} : (${ex.ins.join(", ")}) -> ${results}
+  return ${lhs} : ${outs.join(", ")}
 }`;
 }
 
-function toOpDef(d: OnnxOpDecl): OpDef {
-  const name = `onnx.${d.type}`;
+/** The IR op of a declaration: `onnx.Gemm`, or `onnx_ml.TreeEnsembleClassifier` with that dialect. */
+export function toOpDef(d: OnnxOpDecl, dialect = "onnx"): OpDef {
+  const name = `${dialect}.${d.type}`;
   const attributes: Record<string, AttrSpec> = {};
   for (const [k, v] of Object.entries(d.attrs)) attributes[k] = { kind: v.kind, doc: v.doc, optional: !v.required };
   return defineOp({
@@ -1287,4 +1299,4 @@ function toOpDef(d: OnnxOpDecl): OpDef {
   });
 }
 
-export const onnxDialect: OpDef[] = ONNX_OPS.map(toOpDef);
+export const onnxDialect: OpDef[] = ONNX_OPS.map((d) => toOpDef(d));

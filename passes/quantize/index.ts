@@ -6,6 +6,7 @@ import { type Attribute, arrayAttr, dictAttr, floatsAttr, intAttr, intsAttr, str
 import type { ModuleOp } from "../../ir/core.js";
 import { ModuleOp as Module } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
+import { OUTPUT_NAMES_ATTR } from "../../ir/dialects/onnx_decls.js";
 import { printModule } from "../../ir/printer.js";
 import { applyBitwidths, ARG_RANGES_ATTR } from "../bitwidth.js";
 import type { Pass, PassOptionValue, PassReport } from "../pass.js";
@@ -59,6 +60,9 @@ export function quantizeModule(module: ModuleOp, cfg: QuantizeConfig, evaluate: 
   const q = new GraphQuantizer(src, cfg, evaluate).run();
   q.circuit.attributes.set(INPUTS_ATTR, arrayAttr(q.inputs.map(inputAttr)));
   q.circuit.attributes.set(OUTPUTS_ATTR, arrayAttr(q.outputs.map(outputAttr)));
+  // The client writes outputs under the model's own names.
+  const names = src.attributes.get(OUTPUT_NAMES_ATTR);
+  if (names) q.postprocess.attributes.set(OUTPUT_NAMES_ATTR, names);
   const post = new Module();
   post.addFunc(q.postprocess);
   module.funcs.length = 0;

@@ -19,6 +19,7 @@ import { lowerUnivariate } from "./lower_univariate.js";
 import { lowerAveragePool, lowerConv, lowerGemm, lowerMatMul, lowerReduce } from "./lower_linear.js";
 import { lowerDataMovement, lowerPad } from "./lower_movement.js";
 import { lowerBivariate, lowerMaxPool } from "./lower_bivariate.js";
+import { CLIENT_ONLY_OPS, isClientSideConcat } from "./client_tail.js";
 
 export type { InputQuantizer, InputSpec, NBits, OutputSpec, QuantizeConfig, QuantizedGraph } from "./graph_spec.js";
 
@@ -33,8 +34,6 @@ const UNIVARIATE = new Set([
 /** Ops that only move elements: lowered through an index map computed by evaluating them on indices. */
 const DATA_MOVEMENT = new Set(["Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather", "Expand", "Concat"]);
 
-/** Ops allowed only as client-side post-processing (after decryption). */
-const CLEAR_ONLY = new Set(["Softmax", "ArgMax"]);
 
 export class GraphQuantizer {
   readonly reprs = new Map<Value, Repr>();
@@ -283,7 +282,9 @@ export class GraphQuantizer {
     }
     const reprs = op.operands.map((v) => this.reprOf(v, loc));
     if (reprs.every((r) => r.kind === "const")) return this.foldConstant(op, reprs as ConstRepr[]);
-    if (reprs.some((r) => r.kind === "post") || CLEAR_ONLY.has(type)) return this.lowerPost(op, reprs);
+    if (reprs.some((r) => r.kind === "post") || CLIENT_ONLY_OPS.has(op.name)) return this.lowerPost(op, reprs);
+    // Trailing chains joined by a Concat that only the client reads: the client computes them exactly.
+    if (isClientSideConcat(op) && reprs.every((r) => r.kind === "enc" || r.kind === "const" || (r.kind === "deferred" && !r.integerCode && this.postEligible(r)))) return this.lowerPost(op, reprs);
 
     switch (type) {
       case "Identity":
@@ -359,7 +360,7 @@ export class GraphQuantizer {
     if (weighty && !DATA_MOVEMENT.has(op.name.slice(5))) {
       fail(
         "E0601",
-        `${op.name.slice(5)} uses the result of a client-side op (Softmax/ArgMax) together with constant weights; ` +
+        `${op.name.slice(5)} uses the result of a client-side op (Softmax, ArgMax, Normalizer) together with constant weights; ` +
           "only scalar constants may run on the client (the weights stay on the server)",
         op.loc,
         op.name,

@@ -90,9 +90,11 @@ for (const [set, root] of SETS) {
         const f = loadFixture(name, root);
         const circuit = compile(f.model, { calibration: f.calib });
         const info = circuit.info();
-        const clear = circuit.predictClear(f.x, { fhe: "disable" })[0]!;
-        const simulated = circuit.predictClear(f.x, { fhe: "simulate" })[0]!;
-        const float = runReference(importOnnx(f.model).funcs[0]!, [f.x])[0]!;
+        // The output meta.json names (a classifier's probabilities, not its label).
+        const at = Math.max(0, circuit.outputLayout.names.indexOf(f.meta.output_name));
+        const clear = circuit.predictClear(f.x, { fhe: "disable" })[at]!;
+        const simulated = circuit.predictClear(f.x, { fhe: "simulate" })[at]!;
+        const float = runReference(importOnnx(f.model).funcs[0]!, [f.x])[at]!;
         expect(info.maxTluInputPrecision).toBeLessThanOrEqual(8);
         const keys = info.keySizes ? (info.keySizes.total / 2 ** 20).toFixed(0) : "-";
         const latency = info.latency ? Math.round(info.latency.allCoresMs) : "-";

@@ -10,6 +10,8 @@ export const extraFixturesRoot = join(import.meta.dirname, "..", "fixtures", "mo
 
 interface Meta {
   task: "classification" | "regression";
+  /** The output y_ref.npy holds (a classifier's probabilities). */
+  output_name: string;
 }
 
 /** The fixture folders (those holding a model.onnx) under `root`, sorted. */

@@ -88,7 +88,7 @@ describe("fhec import", () => {
   it("rejects a node in another opset domain and a model without the default domain", async () => {
     const spec = base();
     spec.nodes[0]!.domain = "com.microsoft";
-    await expectImportError(buildModel(spec), "node 'relu' (Relu) is in opset domain 'com.microsoft'; fhec supports only the default ONNX domain");
+    await expectImportError(buildModel(spec), "node 'relu' (Relu) is in opset domain 'com.microsoft'; fhec supports the default ONNX domain ('ai.onnx') and 'ai.onnx.ml'");
     await expectImportError(buildModel({ ...base(), domain: "ai.onnx.ml" }), "the model imports no opset for the default ONNX domain");
   });
   it("rejects opsets outside 11–21", async () => {

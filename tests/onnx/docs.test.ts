@@ -1,7 +1,7 @@
 // README.md's supported-operator section is generated from the registry; UPDATE_GOLDEN=1 rewrites it.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { readSection, renderOnnxOpList, renderOnnxOpsMarkdown, replaceSection } from "../../compiler/docs/onnx_ops.js";
+import { ML_MARKERS, readSection, renderOnnxMlOpsMarkdown, renderOnnxOpList, renderOnnxOpsMarkdown, replaceSection } from "../../compiler/docs/onnx_ops.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 
 const readmePath = new URL("../../README.md", import.meta.url).pathname;
@@ -12,6 +12,23 @@ describe("generated ONNX operator docs", () => {
     const generated = renderOnnxOpsMarkdown();
     if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(readmePath, replaceSection(readme, generated));
     else expect(readSection(readme)).toBe(generated);
+  });
+  it("README's ai.onnx.ml list (scikit-learn section) equals the generated list", () => {
+    const readme = readFileSync(readmePath, "utf8");
+    const generated = renderOnnxMlOpsMarkdown();
+    if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(readmePath, replaceSection(readme, generated, ML_MARKERS));
+    else expect(readSection(readme, ML_MARKERS)).toBe(generated);
+  });
+  it("lists every onnx_ml op of the registry, in the table and in --list-ops", () => {
+    const md = renderOnnxMlOpsMarkdown();
+    const list = renderOnnxOpList();
+    const ops = defaultRegistry.dialect("onnx_ml");
+    expect(ops.length).toBeGreaterThanOrEqual(11);
+    for (const def of ops) {
+      const type = def.name.slice(8);
+      expect(md).toContain(`| \`${type}\` |`);
+      expect(list).toMatch(new RegExp(`^  ${type} `, "m"));
+    }
   });
   it("lists every onnx op of the registry, in the table and in --list-ops", () => {
     const md = renderOnnxOpsMarkdown();

@@ -26,6 +26,7 @@ export const A = {
   s: (v: string): AttrValue => ({ type: AT.STRING, s: Buffer.from(v, "utf8") }),
   ints: (v: number[]): AttrValue => ({ type: AT.INTS, ints: v }),
   floats: (v: number[]): AttrValue => ({ type: AT.FLOATS, floats: v }),
+  strings: (v: string[]): AttrValue => ({ type: AT.STRINGS, strings: v.map((x) => Buffer.from(x, "utf8")) }),
   t: (t: onnxProto.onnx.ITensorProto): AttrValue => ({ type: AT.TENSOR, t }),
 };
 
@@ -83,6 +84,8 @@ export interface ValueSpec {
 
 export interface ModelSpec {
   opset?: number;
+  /** Also import the `ai.onnx.ml` domain at this opset. */
+  mlOpset?: number;
   domain?: string;
   inputs: ValueSpec[];
   outputs: ValueSpec[];
@@ -107,7 +110,7 @@ export function modelProto(spec: ModelSpec): onnxProto.onnx.IModelProto {
   return {
     irVersion: spec.irVersion ?? 8,
     producerName: "fhec-tests",
-    opsetImport: [{ domain: spec.domain ?? "", version: spec.opset ?? 17 }],
+    opsetImport: [{ domain: spec.domain ?? "", version: spec.opset ?? 17 }, ...(spec.mlOpset !== undefined ? [{ domain: "ai.onnx.ml", version: spec.mlOpset }] : [])],
     graph: {
       name: "test",
       node: spec.nodes.map((n, k) => ({

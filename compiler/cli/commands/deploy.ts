@@ -179,7 +179,7 @@ options:
     if (output) checkOutputPaths([output], [specPath, join(dir, SECRET_KEY), join(dir, EVAL_KEY), input]);
     const client = withSecretKey(loadClient(specPath), dir);
     const outs = client.decrypt(readChunks(ctx, input, "encrypted result"), input);
-    if (output) writeOutputs(output, outs, client.outputSignature());
+    if (output) writeOutputs(output, outs, client.outputLayout);
     else outs.forEach((o, i) => ctx.stdout(`output ${i}: [${o.shape.join(", ")}] = [${Array.from(o.data.subarray(0, 6), (v) => Number(v.toPrecision(5))).join(", ")}${o.data.length > 6 ? ", …" : ""}]\n`));
     return 0;
   },

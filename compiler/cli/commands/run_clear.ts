@@ -55,7 +55,7 @@ async function runMode(
     }
     outs = circuit.decodeOutputs(r.outputs);
   }
-  if (output) writeOutputs(output, outs, circuit.outputSignature());
+  if (output) writeOutputs(output, outs, circuit.outputLayout);
   else outs.forEach((o, i) => ctx.stdout(`output ${i}: ${summaryLine(o.shape, o.data)}\n`));
   return 0;
 }
