@@ -34,7 +34,9 @@
         "src/tfhe.cpp",
         "src/conversion.cpp",
         "src/serialize.cpp",
-        "src/linear.cpp"
+        "src/linear.cpp",
+        "src/multibit.cpp",
+        "src/bench_kernels.cpp"
       ],
       "libraries": ["-lpthread"]
     }

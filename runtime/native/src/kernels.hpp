@@ -40,6 +40,12 @@ struct PbsArgs {
   const uint64_t* const* ins;   // per ciphertext: LWE ciphertext of dimension n (n+1 words)
   uint64_t* const* outs;        // per ciphertext: LWE ciphertext of dimension kN (kN+1 words)
   PbsWorkspace* ws;             // ensured for at least `count`
+  // Multi-bit PBS only (see multibit.hpp): the BSK holds (n / grouping)(2^grouping - 1) GGSW
+  // entries, group-major; Fourier point m is zeta^point_exponent[m]; root[u] = zeta^u, u < 2N.
+  uint32_t grouping = 1;
+  const uint32_t* point_exponent = nullptr;
+  const double* root_re = nullptr;
+  const double* root_im = nullptr;
 };
 
 struct KsArgs {
@@ -64,6 +70,9 @@ struct Kernels {
   void (*cmac)(double* acc_re, double* acc_im, const double* a_re, const double* a_im,
                const double* b_re, const double* b_im, size_t h);
   void (*blind_rotate_extract)(const PbsArgs&);
+  void (*blind_rotate_extract_multibit)(const PbsArgs&);
+  /// Runs `iters` rounds of independent vector FMAs; returns the flops done (peak measurement).
+  double (*fma_burst)(uint64_t iters);
   void (*keyswitch)(const KsArgs&);
 };
 

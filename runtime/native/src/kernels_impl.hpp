@@ -832,19 +832,42 @@ static inline uint32_t mod_switch(uint64_t x, uint32_t log2_2n) {
   return static_cast<uint32_t>((((x >> (s - 1)) + 1) >> 1) & ((uint64_t(1) << log2_2n) - 1));
 }
 
-static void blind_rotate_extract(const PbsArgs& a) {
-  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
-  const FftPlan& p = *a.plan;
-  PbsWorkspace& ws = *a.ws;
-  uint64_t* rot = ws.rot.data();
-  double* decf = ws.dec_f.data();
-  double* accf = ws.acc_f.data();
-  uint32_t log2_2n = 0;
-  while ((size_t(1) << log2_2n) < 2 * N) log2_2n++;
-  const size_t two_n = 2 * N;
-  const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
+// Decomposes the rounded polynomial `rot` (destroyed) into `level` balanced digits and writes
+// their forward transforms to decf[l * N ...] (l = 0 is the most significant level).
+static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log, size_t level, double* decf,
+                              Prefetcher& pf) {
+  const size_t N = p.N, h = p.h;
+  for (size_t l = level; l-- > 0;) {
+    double* re = decf + l * N;
+#ifdef FHEC_USE_AVX512
+    // digit extraction and twist fused into the first FFT pass
+    DigitTwistSource src{rot, rot + h, p.twist_re.data(), p.twist_im.data(),
+                         _mm_cvtsi32_si128(static_cast<int>(base_log)),
+                         _mm_cvtsi32_si128(static_cast<int>(base_log - 1)),
+                         _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << base_log) - 1))};
+    fft_forward_512(p, re, re + h, pf, src);
+#elif defined(FHEC_USE_AVX2)
+    digit_twist_256(p, rot, base_log, re, re + h);
+    fft_forward_pf(p, re, re + h, pf);
+#else
+    digit_twist(p, rot, base_log, re, re + h);
+    fft_forward_pf(p, re, re + h, pf);
+#endif
+  }
+}
 
-  for (size_t b = 0; b < B; b++) {
+static uint32_t log2_two_n(size_t N) {
+  uint32_t r = 0;
+  while ((size_t(1) << r) < 2 * N) r++;
+  return r;
+}
+
+// Accumulators X^(-b) * LUT and modulus-switched masks of every ciphertext of the group.
+static void init_accumulators(const PbsArgs& a) {
+  const size_t N = a.N, k1 = size_t(a.k) + 1, two_n = 2 * N;
+  const uint32_t log2_2n = log2_two_n(N);
+  PbsWorkspace& ws = *a.ws;
+  for (size_t b = 0; b < a.count; b++) {
     uint64_t* acc = ws.acc.data() + b * k1 * N;
     const uint64_t* in = a.ins[b];
     std::memset(acc, 0, sizeof(uint64_t) * a.k * N);
@@ -853,6 +876,34 @@ static void blind_rotate_extract(const PbsArgs& a) {
     uint32_t* ms = ws.ms.data() + b * a.n;
     for (uint32_t i = 0; i < a.n; i++) ms[i] = mod_switch(in[i], log2_2n);
   }
+}
+
+// Sample extraction of coefficient 0 of every accumulator.
+static void extract_samples(const PbsArgs& a) {
+  const size_t N = a.N, k1 = size_t(a.k) + 1;
+  for (size_t b = 0; b < a.count; b++) {
+    const uint64_t* acc = a.ws->acc.data() + b * k1 * N;
+    uint64_t* out = a.outs[b];
+    for (size_t c = 0; c < a.k; c++) {
+      const uint64_t* poly = acc + c * N;
+      uint64_t* o = out + c * N;
+      o[0] = poly[0];
+      for (size_t m = 1; m < N; m++) o[m] = uint64_t(0) - poly[N - m];
+    }
+    out[size_t(a.k) * N] = acc[size_t(a.k) * N];
+  }
+}
+
+static void blind_rotate_extract(const PbsArgs& a) {
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
+  const FftPlan& p = *a.plan;
+  PbsWorkspace& ws = *a.ws;
+  uint64_t* rot = ws.rot.data();
+  double* decf = ws.dec_f.data();
+  double* accf = ws.acc_f.data();
+  const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
+
+  init_accumulators(a);
   // Software prefetch one key entry ahead: while the CMuxes of entry i run their FFTs, entry
   // i+1 streams towards L2 (one cache line per vector step). With several ciphertexts, entry i
   // is read from DRAM once and reused from cache for all of them.
@@ -867,41 +918,16 @@ static void blind_rotate_extract(const PbsArgs& a) {
       uint64_t* acc = ws.acc.data() + b * k1 * N;
       for (size_t c = 0; c < k1; c++) {
         rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
-        for (size_t l = L; l-- > 0;) {
-          double* re = decf + (c * L + l) * N;
-#ifdef FHEC_USE_AVX512
-          // digit extraction and twist fused into the first FFT pass
-          DigitTwistSource src{rot, rot + h, p.twist_re.data(), p.twist_im.data(),
-                               _mm_cvtsi32_si128(static_cast<int>(a.base_log)),
-                               _mm_cvtsi32_si128(static_cast<int>(a.base_log - 1)),
-                               _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << a.base_log) - 1))};
-          fft_forward_512(p, re, re + h, pf, src);
-#elif defined(FHEC_USE_AVX2)
-          digit_twist_256(p, rot, a.base_log, re, re + h);
-          fft_forward_pf(p, re, re + h, pf);
-#else
-          digit_twist(p, rot, a.base_log, re, re + h);
-          fft_forward_pf(p, re, re + h, pf);
-#endif
-        }
+        decompose_forward(p, rot, a.base_log, L, decf + c * L * N, pf);
       }
       external_mac(decf, bsk_i, accf, R, k1, N);
       for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
     }
   }
-  // Sample extraction of coefficient 0.
-  for (size_t b = 0; b < B; b++) {
-    const uint64_t* acc = ws.acc.data() + b * k1 * N;
-    uint64_t* out = a.outs[b];
-    for (size_t c = 0; c < a.k; c++) {
-      const uint64_t* poly = acc + c * N;
-      uint64_t* o = out + c * N;
-      o[0] = poly[0];
-      for (size_t m = 1; m < N; m++) o[m] = uint64_t(0) - poly[N - m];
-    }
-    out[size_t(a.k) * N] = acc[size_t(a.k) * N];
-  }
+  extract_samples(a);
 }
+
+#include "multibit_impl.hpp"
 
 static void ks_sub_row(uint64_t* __restrict out, const uint64_t* __restrict row, uint64_t d, size_t len) {
   for (size_t j = 0; j < len; j++) out[j] -= d * row[j];
@@ -972,7 +998,7 @@ static const Kernels kKernels = {
     "scalar",
 #endif
     fft_forward, fft_inverse, torus_to_fourier, fourier_to_torus_add, cmac, blind_rotate_extract,
-    keyswitch,
+    blind_rotate_extract_multibit, fma_burst, keyswitch,
 };
 
 const Kernels& kernels() { return kKernels; }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernels.hpp"
+#include "multibit.hpp"
 #include "threadpool.hpp"
 
 namespace fhec {
@@ -61,7 +62,7 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
   const Seed nseed = noise_seed ? *noise_seed : os_seed();
   const size_t n = p.lwe_dimension, k = p.glwe_dimension, N = p.polynomial_size, kN = p.big_dimension();
   ek->ksk_bodies.assign(kN * p.ks_level, 0);
-  ek->bsk_bodies.assign(size_t(n) * (k + 1) * p.pbs_level * N, 0);
+  ek->bsk_bodies.assign(p.bsk_rows() * N, 0);
 
   // Keyswitching key: row (i, l) encrypts s_big[i] * q / B^(l+1) under the small key.
   const size_t ks_chunk = 64;
@@ -81,8 +82,9 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
     }
   });
 
-  // Bootstrapping key: GGSW encryption of s_lwe[i]; row (c, l) is a GLWE encryption of
-  // -s * g_l * S_c (c < k) or s * g_l (c = k), with g_l = q / B^(l+1).
+  // Bootstrapping key: GGSW encryption i of a key bit s (s_lwe[i], or for multi-bit keys the
+  // indicator of one bit pattern of a group, see ggsw_message); row (c, l) is a GLWE encryption
+  // of -s * g_l * S_c (c < k) or s * g_l (c = k), with g_l = q / B^(l+1).
   const FftPlan& plan = get_fft_plan(N);
   const Kernels& K = active_kernels();
   std::vector<AVec<double>> key_f(k, AVec<double>(N));
@@ -92,12 +94,12 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
     K.torus_to_fourier(plan, s.data(), key_f[j].data(), key_f[j].data() + plan.h);
   }
   const size_t R = (k + 1) * p.pbs_level;
-  parallel_for(n, [&](size_t i) {
+  parallel_for(p.ggsw_count(), [&](size_t i) {
     Csprng mrng(ek->mask_seed, kBskStream | i);
     Csprng nrng(nseed, kBskStream | i);
     AVec<uint64_t> masks(k * N), limb(N), tmp(N);
     AVec<double> f(N), acc(N);
-    const uint64_t bit = sk.lwe[i];
+    const uint64_t bit = ggsw_message(p, sk.lwe.data(), i);
     for (size_t r = 0; r < R; r++) {
       size_t c = r / p.pbs_level;
       uint32_t l = static_cast<uint32_t>(r % p.pbs_level);
@@ -193,7 +195,7 @@ void expand_bsk_entries(const Seed& mask_seed, size_t first, size_t count, const
 std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek) {
   auto ek = allocate_eval_keys(sek.params);
   expand_ksk(sek.mask_seed, sek.ksk_bodies.data(), *ek);
-  expand_bsk_entries(sek.mask_seed, 0, sek.params.lwe_dimension, sek.bsk_bodies.data(), *ek);
+  expand_bsk_entries(sek.mask_seed, 0, sek.params.ggsw_count(), sek.bsk_bodies.data(), *ek);
   return ek;
 }
 
@@ -298,7 +300,12 @@ void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_
   a.ins = ins;
   a.outs = outs;
   a.ws = &t_ws;
-  K.blind_rotate_extract(a);
+  if (p.pbs_grouping_factor > 1) {
+    set_multibit_args(p, a);
+    K.blind_rotate_extract_multibit(a);
+  } else {
+    K.blind_rotate_extract(a);
+  }
 }
 
 /// Group size: as large as kMaxGroup while still giving every thread work.
