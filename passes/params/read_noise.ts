@@ -10,7 +10,7 @@ import { elementOf, f64, tensor } from "../../ir/types.js";
 import { analyzeNorms, DATA_MOVEMENT } from "./norms.js";
 import { PARTITION_ATTR } from "./pass.js";
 import { valuePartitions } from "./constraints_report.js";
-import type { NoiseParameters } from "./noise.js";
+import type { NoiseParameters } from "../../crypto-model/index.js";
 import { type ConversionParameters, readTerms } from "./partitions.js";
 
 export const READ_STD_ATTR = "fhec.read_std";

@@ -88,7 +88,7 @@ describe("Dot(ν) → KS → PBS follows the model (CONCRETE_P4)", () => {
     const out = await server.applyLookupTable(y, lookupTables(table, precision));
     const got = client.decrypt(out, precision);
     const errors = got.filter((g, i) => g !== table[msgs[i]!]).length;
-    const pErr = noise.predictedPError(params, precision, nu);
+    const pErr = noise.predictedPError(params, precision, nu * nu);
     // Poisson(mean SAMPLES·pErr): allow mean + 6 sd + 2
     const mean = SAMPLES * pErr;
     expect(errors).toBeLessThanOrEqual(Math.ceil(mean + 6 * Math.sqrt(mean) + 2));

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { DenseAttr } from "../../ir/attributes.js";
 import { annotateReadNoise, READ_OFFSET_ATTR, READ_STD_ATTR, selectCryptoParameters } from "../../passes/params/pass.js";
-import { erfc } from "../../passes/params/noise.js";
+import { erfc } from "../../crypto-model/index.js";
 import { TfheParameters } from "../../runtime/index.js";
 import { simulateWithStats } from "../../backends/clear/index.js";
 import { batchOf, parse, parties, programFor, randomInts, runEncrypted } from "../tfhe/helpers.js";
