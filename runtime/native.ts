@@ -89,6 +89,8 @@ export interface NativeAddon {
   /** The parsed object: a handle for keys, RawParams, or a ciphertext record. */
   parserFinish(parser: NativeHandle): unknown;
   setBufferLimitForTests(bytes: number): void;
+  /** Bench probe: median µs of one forward / inverse FFT of size N (one thread), and peak FMA GFLOP/s. */
+  benchKernels(polynomialSize: number, reps: number): { forwardUs: number; inverseUs: number; fmaGflops: number };
   /** Frees a key's native memory now; later uses of the handle throw. */
   release(key: NativeHandle): void;
 }
