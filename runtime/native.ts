@@ -23,6 +23,7 @@ export interface NativeAddon {
   kernelInfo(): { active: string; avx2: boolean; avx512: boolean; threads: number };
   setKernel(name: string): string;
   setThreads(n: number): number;
+  setSharedPbs(mode: string): void;
   chacha20Block(key: Uint8Array, counter: number, nonce: Uint8Array): Uint8Array;
   csprngU64(count: number, stream: number, seed?: Uint8Array): BigUint64Array;
   sampleGaussian(std: number, count: number, seed?: Uint8Array): BigUint64Array;

@@ -36,7 +36,8 @@
         "src/serialize.cpp",
         "src/linear.cpp",
         "src/multibit.cpp",
-        "src/bench_kernels.cpp"
+        "src/bench_kernels.cpp",
+        "src/pbs_split.cpp"
       ],
       "libraries": ["-lpthread"]
     }

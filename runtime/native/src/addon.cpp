@@ -9,6 +9,7 @@
 #include <initializer_list>
 
 #include "bench_kernels.hpp"
+#include "pbs_split.hpp"
 #include "chacha.hpp"
 #include "conversion.hpp"
 #include "kernels.hpp"
@@ -906,6 +907,11 @@ Napi::Value BenchKernels(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value SetSharedPbs(const Napi::CallbackInfo& info) {
+  set_shared_pbs_mode(info[0].As<Napi::String>().Utf8Value());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, guard<fn>, name))
   EXPORT("kernelInfo", KernelInfo);
@@ -957,6 +963,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("setBufferLimitForTests", SetBufferLimit);
   EXPORT("release", Release);
   EXPORT("benchKernels", BenchKernels);
+  EXPORT("setSharedPbs", SetSharedPbs);
   EXPORT("conversionKeyCompact", ConversionKeyCompact);
   EXPORT("conversionKeyGenerate", ConversionKeyGenerate);
   EXPORT("conversionKeyExpand", ConversionKeyExpand);

@@ -48,6 +48,14 @@ struct PbsArgs {
   const double* root_im = nullptr;
 };
 
+/// Runs the tasks of one phase of a blind rotation on every participating thread (pbs_split.cpp):
+/// returns once `count` calls task(arg, i), i < count, have all finished.
+struct PbsTaskRunner {
+  void (*run)(void* ctx, size_t count, void (*task)(void* arg, size_t i), void* arg);
+  void* ctx;
+  uint64_t* rots;  // (k+1) x N words: one rotation scratch per GLWE column
+};
+
 struct KsArgs {
   const uint64_t* ksk;   // [in_dim][level][out_dim + 1]
   const uint32_t* ksk32; // same, 32-bit storage (top halves); used instead of ksk when non-null
@@ -71,6 +79,8 @@ struct Kernels {
                const double* b_re, const double* b_im, size_t h);
   void (*blind_rotate_extract)(const PbsArgs&);
   void (*blind_rotate_extract_multibit)(const PbsArgs&);
+  /// Classic blind rotation of one ciphertext (count = 1) as phases of independent tasks.
+  void (*blind_rotate_extract_tasks)(const PbsArgs&, const PbsTaskRunner&);
   /// Runs `iters` rounds of independent vector FMAs; returns the flops done (peak measurement).
   double (*fma_burst)(uint64_t iters);
   void (*keyswitch)(const KsArgs&);

@@ -226,10 +226,10 @@ static void digit_twist_256(const FftPlan& p, uint64_t* v, uint32_t base_log, do
 // Fourier multiply-accumulate with K1 accumulator pairs in registers.
 template <size_t K1>
 static void external_mac_256(const double* __restrict decf, const double* __restrict bsk_i,
-                             double* __restrict accf, size_t R, size_t N) {
+                             double* __restrict accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
-  const double* b = bsk_i;
-  for (size_t c = 0; c < h; c += 8) {
+  const double* b = bsk_i + c0 * R * K1 * 2;
+  for (size_t c = c0; c < c1; c += 8) {
     for (size_t half = 0; half < 8; half += 4) {
       __m256d sr[K1], si[K1];
       for (size_t j = 0; j < K1; j++) sr[j] = si[j] = _mm256_setzero_pd();
@@ -702,10 +702,10 @@ static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint6
 // K1 accumulator pairs stay in registers (the output count is a template parameter).
 template <size_t K1>
 static void external_mac_512(const double* __restrict decf, const double* __restrict bsk_i,
-                             double* __restrict accf, size_t R, size_t N) {
+                             double* __restrict accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
-  const double* b = bsk_i;
-  for (size_t c = 0; c < h; c += 8) {
+  const double* b = bsk_i + c0 * R * K1 * 2;
+  for (size_t c = c0; c < c1; c += 8) {
     __m512d sr[K1], si[K1];
     for (size_t j = 0; j < K1; j++) sr[j] = si[j] = _mm512_setzero_pd();
     for (size_t r = 0; r < R; r++) {
@@ -729,26 +729,28 @@ static void external_mac_512(const double* __restrict decf, const double* __rest
 
 // Fourier-domain part of the external product for one BSK entry:
 // accf[j] = sum_r dec[r] * bsk[r][j]. `bsk_i` uses the chunked layout (see kernels.hpp).
+// Fourier points [c0, c1) only (multiples of 8): lets two threads share one external product.
 static void external_mac(const double* __restrict decf, const double* __restrict bsk_i,
-                                                   double* __restrict accf, size_t R, size_t k1, size_t N) {
+                                                   double* __restrict accf, size_t R, size_t k1, size_t N,
+                                                   size_t c0, size_t c1) {
   const size_t h = N / 2;
 #ifdef FHEC_USE_AVX512
   switch (k1) {
-    case 2: external_mac_512<2>(decf, bsk_i, accf, R, N); return;
-    case 3: external_mac_512<3>(decf, bsk_i, accf, R, N); return;
-    case 4: external_mac_512<4>(decf, bsk_i, accf, R, N); return;
-    case 5: external_mac_512<5>(decf, bsk_i, accf, R, N); return;
+    case 2: external_mac_512<2>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 3: external_mac_512<3>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 4: external_mac_512<4>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 5: external_mac_512<5>(decf, bsk_i, accf, R, N, c0, c1); return;
     default: break;
   }
 #elif defined(FHEC_USE_AVX2)
   switch (k1) {
-    case 2: external_mac_256<2>(decf, bsk_i, accf, R, N); return;
-    case 3: external_mac_256<3>(decf, bsk_i, accf, R, N); return;
-    case 4: external_mac_256<4>(decf, bsk_i, accf, R, N); return;
+    case 2: external_mac_256<2>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 3: external_mac_256<3>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 4: external_mac_256<4>(decf, bsk_i, accf, R, N, c0, c1); return;
     default: break;
   }
 #endif
-  for (size_t c = 0; c < h; c += 8) {
+  for (size_t c = c0; c < c1; c += 8) {
     const double* b = bsk_i + c * R * k1 * 2;
     for (size_t j = 0; j < k1; j++) {
       double sr[8] = {0, 0, 0, 0, 0, 0, 0, 0}, si[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -920,9 +922,67 @@ static void blind_rotate_extract(const PbsArgs& a) {
         rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
         decompose_forward(p, rot, a.base_log, L, decf + c * L * N, pf);
       }
-      external_mac(decf, bsk_i, accf, R, k1, N);
+      external_mac(decf, bsk_i, accf, R, k1, N, 0, h);
       for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
     }
+  }
+  extract_samples(a);
+}
+
+// The classic blind rotation of one ciphertext cut into tasks that several threads can share:
+// per CMux, k+1 forward tasks (one GLWE column each), then slices of the Fourier points for the
+// products, then k+1 inverse tasks. Each value is computed by the same code as in
+// blind_rotate_extract, so the result is bit-identical whoever runs which task.
+struct CmuxTasks {
+  const PbsArgs* a;
+  const uint64_t* rots_base;
+  uint64_t* rots;
+  const double* bsk_i;
+  uint32_t ai;
+  size_t slice;  // Fourier points per product task (multiple of 8)
+};
+
+static void cmux_forward_task(void* arg, size_t c) {
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const size_t N = a.N, L = a.level;
+  Prefetcher none;
+  uint64_t* rot = t.rots + c * N;
+  rotate_round(rot, a.ws->acc.data() + c * N, t.ai, N, a.base_log, a.level);
+  decompose_forward(*a.plan, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N, none);
+}
+
+static void cmux_product_task(void* arg, size_t s) {
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1;
+  const size_t c0 = s * t.slice, c1 = c0 + t.slice < h ? c0 + t.slice : h;
+  external_mac(a.ws->dec_f.data(), t.bsk_i, a.ws->acc_f.data(), k1 * a.level, k1, N, c0, c1);
+}
+
+static void cmux_inverse_task(void* arg, size_t j) {
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const size_t N = a.N, h = N / 2;
+  Prefetcher none;
+  double* accf = a.ws->acc_f.data();
+  fourier_to_torus_add_pf(*a.plan, accf + j * N, accf + j * N + h, a.ws->acc.data() + j * N, none);
+}
+
+static void blind_rotate_extract_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
+  const size_t bsk_stride = R * k1 * N;
+  init_accumulators(a);
+  CmuxTasks t{&a, r.rots, r.rots, nullptr, 0, 0};
+  const size_t slices = 4;
+  t.slice = ((h / 8 + slices - 1) / slices) * 8;
+  for (uint32_t i = 0; i < a.n; i++) {
+    t.ai = a.ws->ms[i];
+    if (t.ai == 0) continue;
+    t.bsk_i = a.bsk + size_t(i) * bsk_stride;
+    r.run(r.ctx, k1, cmux_forward_task, &t);
+    r.run(r.ctx, slices, cmux_product_task, &t);
+    r.run(r.ctx, k1, cmux_inverse_task, &t);
   }
   extract_samples(a);
 }
@@ -998,7 +1058,7 @@ static const Kernels kKernels = {
     "scalar",
 #endif
     fft_forward, fft_inverse, torus_to_fourier, fourier_to_torus_add, cmac, blind_rotate_extract,
-    blind_rotate_extract_multibit, fma_burst, keyswitch,
+    blind_rotate_extract_multibit, blind_rotate_extract_tasks, fma_burst, keyswitch,
 };
 
 const Kernels& kernels() { return kKernels; }

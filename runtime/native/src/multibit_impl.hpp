@@ -65,6 +65,61 @@ static void multibit_mac(const PbsArgs& a, const double* __restrict decf, const 
   }
 }
 
+#ifdef FHEC_USE_AVX512
+// The same for AVX-512, K1 accumulator pairs in registers. The weights come from g gathers per
+// chunk (z_b = zeta^(e a_b), one per mask bit of the group) and the subset products of the z_b:
+// pattern j's monomial is the product of the z_b of its bits.
+template <size_t K1>
+static void multibit_mac_512(const PbsArgs& a, const double* __restrict decf, const double* group_bsk,
+                             const uint32_t* ms, size_t g, double* __restrict accf) {
+  const size_t N = a.N, h = N / 2, R = K1 * a.level, patterns = (size_t(1) << g) - 1;
+  const size_t stride = R * K1 * N;
+  const __m512i mask = _mm512_set1_epi64(static_cast<long long>(2 * N - 1));
+  const __m512d one = _mm512_set1_pd(1.0);
+  __m512i abits[4];
+  for (size_t b = 0; b < g; b++) abits[b] = _mm512_set1_epi64(ms[b]);
+  for (size_t c = 0; c < h; c += 8) {
+    __m512d ar[K1], ai[K1];
+    for (size_t col = 0; col < K1; col++) ar[col] = ai[col] = _mm512_setzero_pd();
+    const __m512i e = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.point_exponent + c)));
+    __m512d zr[16], zi[16];  // zeta^(e t_j) for every pattern j (index 0 unused)
+    for (size_t b = 0; b < g; b++) {
+      const __m512i u = _mm512_and_si512(_mm512_mullo_epi64(e, abits[b]), mask);
+      zr[size_t(1) << b] = _mm512_i64gather_pd(u, a.root_re, 8);
+      zi[size_t(1) << b] = _mm512_i64gather_pd(u, a.root_im, 8);
+    }
+    for (size_t j = 3; j <= patterns; j++) {
+      const size_t low = j & (~j + 1);
+      if (low == j) continue;  // single bit: gathered above
+      cmul512(zr[j - low], zi[j - low], zr[low], zi[low], zr[j], zi[j]);
+    }
+    for (size_t j = 1; j <= patterns; j++) {
+      const double* b = group_bsk + (j - 1) * stride + c * R * K1 * 2;
+      __m512d sr[K1], si[K1];
+      for (size_t col = 0; col < K1; col++) sr[col] = si[col] = _mm512_setzero_pd();
+      for (size_t r = 0; r < R; r++) {
+        const __m512d dr = _mm512_load_pd(decf + r * N + c), di = _mm512_load_pd(decf + r * N + h + c);
+        for (size_t col = 0; col < K1; col++) {
+          const __m512d br = _mm512_load_pd(b), bi = _mm512_load_pd(b + 8);
+          sr[col] = _mm512_fmadd_pd(dr, br, _mm512_fnmadd_pd(di, bi, sr[col]));
+          si[col] = _mm512_fmadd_pd(dr, bi, _mm512_fmadd_pd(di, br, si[col]));
+          b += 16;
+        }
+      }
+      const __m512d wr = _mm512_sub_pd(zr[j], one), wi = zi[j];
+      for (size_t col = 0; col < K1; col++) {
+        ar[col] = _mm512_fmadd_pd(wr, sr[col], _mm512_fnmadd_pd(wi, si[col], ar[col]));
+        ai[col] = _mm512_fmadd_pd(wr, si[col], _mm512_fmadd_pd(wi, sr[col], ai[col]));
+      }
+    }
+    for (size_t col = 0; col < K1; col++) {
+      _mm512_store_pd(accf + col * N + c, ar[col]);
+      _mm512_store_pd(accf + col * N + h + c, ai[col]);
+    }
+  }
+}
+#endif
+
 static void blind_rotate_extract_multibit(const PbsArgs& a) {
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
   const size_t g = a.grouping, patterns = (size_t(1) << g) - 1, groups = a.n / g;
@@ -99,6 +154,13 @@ static void blind_rotate_extract_multibit(const PbsArgs& a) {
         round_to_gadget(rot, acc + c * N, N, a.base_log, a.level);
         decompose_forward(p, rot, a.base_log, L, decf + c * L * N, pf);
       }
+#ifdef FHEC_USE_AVX512
+      if (k1 == 2) {
+        multibit_mac_512<2>(a, decf, group_bsk, ms, g, accf);
+      } else if (k1 == 3) {
+        multibit_mac_512<3>(a, decf, group_bsk, ms, g, accf);
+      } else
+#endif
       switch (k1) {
         case 2: multibit_mac<2>(a, decf, group_bsk, t, patterns, accf); break;
         case 3: multibit_mac<3>(a, decf, group_bsk, t, patterns, accf); break;

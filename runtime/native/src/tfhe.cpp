@@ -4,6 +4,7 @@
 
 #include "kernels.hpp"
 #include "multibit.hpp"
+#include "pbs_split.hpp"
 #include "threadpool.hpp"
 
 namespace fhec {
@@ -283,8 +284,9 @@ std::vector<uint64_t> build_luts(const Params& p, const uint64_t* tables, size_t
 // group instead of once per ciphertext (the PBS is memory bound on large keys).
 constexpr size_t kMaxGroup = 4;
 
+/// `split`: a lone ciphertext may use two threads (the caller asked for parallel work).
 void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_t* const* luts,
-               const uint64_t* const* ins, uint64_t* const* outs) {
+               const uint64_t* const* ins, uint64_t* const* outs, bool split) {
   const Params& p = ek.params;
   t_ws.ensure(p.glwe_dimension, p.polynomial_size, p.pbs_level, p.lwe_dimension, count);
   PbsArgs a;
@@ -303,7 +305,8 @@ void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_
   if (p.pbs_grouping_factor > 1) {
     set_multibit_args(p, a);
     K.blind_rotate_extract_multibit(a);
-  } else {
+  } else if (!(split && count == 1 && p.polynomial_size >= kSplitMinPolynomialSize && thread_count() >= 2 &&
+               share_lone_pbs() && blind_rotate_split(K, a))) {
     K.blind_rotate_extract(a);
   }
 }
@@ -358,7 +361,7 @@ void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const
       ip[m] = in + i * din;
       op[m] = out + i * dout;
     }
-    pbs_group(ek, K, m, lp, ip, op);
+    pbs_group(ek, K, m, lp, ip, op, parallel && count == 1);
   });
 }
 
@@ -384,7 +387,7 @@ void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const ui
       ip[m] = t_small.data() + m * dmid;
       op[m] = out + i * din;
     }
-    pbs_group(ek, K, m, lp, ip, op);
+    pbs_group(ek, K, m, lp, ip, op, parallel && count == 1);
   });
 }
 
