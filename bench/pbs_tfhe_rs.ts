@@ -5,7 +5,7 @@ import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { freemem, loadavg } from "node:os";
 import {
-  ClientKey, evaluationKeySize, lookupTables, noise, runtimeInfo, seededEvaluationKeySize,
+  ClientKey, evaluationKeySize, lookupTables, noise, runtimeInfo, seededEvaluationKeySize, setSharedPbs,
 } from "../runtime/index.js";
 import { native } from "../runtime/native.js";
 import { blindRotationBoundMs, type MachineSpeed, TFHE_RS_SHAPES, type TfheRsShape } from "./tfhe_rs_sets.js";
@@ -23,6 +23,8 @@ export interface TfheRsRow {
   singleThreadMsMedian: number;
   /** PBS alone, one thread, median. */
   pbsOnlyMsMedian: number;
+  /** KS + PBS of a lone ciphertext on two threads (shared blind rotation, N ≥ 8192), median. */
+  twoThreadMsMedian?: number;
   publishedMs: number;
   /** fhec / tfhe-rs. */
   ratio: number;
@@ -105,6 +107,8 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
   const reps = Math.max(3, Math.min(maxReps, Math.floor(budgetMs / 2 / Math.max(first, 1e-3))));
   const both: number[] = [];
   const pbs: number[] = [];
+  const two: number[] = [];
+  const shared = params.polynomialSize >= 8192 && params.pbsGroupingFactor === 1 && runtimeInfo().threads >= 2;
   for (let i = 0; i < reps; i++) {
     t = performance.now();
     server.applyLookupTableSync(one, tables, { parallel: false });
@@ -112,6 +116,13 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
     t = performance.now();
     server.bootstrapSync(small, tables, { parallel: false });
     pbs.push(performance.now() - t);
+    if (shared) {
+      setSharedPbs("always");
+      t = performance.now();
+      server.applyLookupTableSync(one, tables, { parallel: true });
+      two.push(performance.now() - t);
+      setSharedPbs("auto");
+    }
   }
   const evalKeyBytes = server.sizes().total;
   server.release();
@@ -122,6 +133,7 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
     set: s.set, precision, n: params.lweDimension, k: params.glweDimension, N: params.polynomialSize,
     pbs: `2^${params.pbsBaseLog}×${params.pbsLevel}`, ks: `2^${params.ksBaseLog}×${params.ksLevel}`,
     groupingFactor: params.pbsGroupingFactor, singleThreadMsMedian: single, pbsOnlyMsMedian: pbsOnly,
+    ...(two.length ? { twoThreadMsMedian: median(two) } : {}),
     publishedMs: s.publishedMs, ratio: single / s.publishedMs, boundMs, shareOfBound: boundMs / pbsOnly,
     samples: reps, loadAverage: loadavg()[0]!, keygenMs, evalKeyBytes,
     predictedPError: noise.predictedPError(params, precision, 1), check: `${right}/4 lookups right`,
@@ -159,13 +171,14 @@ export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: numbe
 export function printTfheRs(result: { rows: TfheRsRow[]; skipped: TfheRsSkipped[]; cpu: string; speed: MachineSpeed }): void {
   const { rows, skipped, cpu, speed } = result;
   console.log(`\n## fhec at tfhe-rs's shapes (one thread)\n\nCPU: ${cpu}; ${runtimeInfo().kernel} kernels; FMA peak ${speed.fmaGflops.toFixed(1)} GFLOP/s per core (measured)\n`);
-  const header = "| tfhe-rs set | p | g | n | k | N | PBS | KS | fhec KS+PBS ms (median) | tfhe-rs published ms | ratio | fhec PBS ms | PBS bound ms | share of bound | vs fhec classic | reps | load | check |";
+  const header = "| tfhe-rs set | p | g | n | k | N | PBS | KS | fhec KS+PBS ms (median) | tfhe-rs published ms | ratio | fhec PBS ms | PBS bound ms | share of bound | vs fhec classic | 2 threads / 1 (lone) | reps | load | check |";
   console.log(header);
   console.log(`|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
   for (const r of rows) {
     console.log(`| ${r.set} | ${r.precision} | ${r.groupingFactor} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} | ` +
       `${r.publishedMs} | ${r.ratio.toFixed(2)} | ${r.pbsOnlyMsMedian.toFixed(2)} | ${r.boundMs.toFixed(2)} | ${(100 * r.shareOfBound).toFixed(0)}% | ` +
-      `${r.vsClassic === undefined ? "" : r.vsClassic.toFixed(2)} | ${r.samples} | ${r.loadAverage.toFixed(1)} | ${r.check} |`);
+      `${r.vsClassic === undefined ? "" : r.vsClassic.toFixed(2)} | ` +
+      `${r.twoThreadMsMedian === undefined ? "" : (r.twoThreadMsMedian / r.singleThreadMsMedian).toFixed(2)} | ${r.samples} | ${r.loadAverage.toFixed(1)} | ${r.check} |`);
   }
   for (const s of skipped) console.log(`| ${s.set} | skipped: ${s.skipped} |`);
   console.log("\nratio = fhec / tfhe-rs. tfhe-rs's classic figures are one PBS per core; its multi-bit figures use 11–13 threads per PBS, " +

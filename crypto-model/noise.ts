@@ -198,12 +198,18 @@ export function globalFromPerPbs(pError: number, count: number): number {
 
 // ---- cost -------------------------------------------------------------------------------------
 
-/** PBS cost: n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (k+1)²ℓN]. */
-export function pbsCost(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number): number {
+/**
+ * PBS cost: n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (k+1)²ℓN]. Multi-bit (grouping factor
+ * g ≥ 2): n/g external products, each multiplying 2^g − 1 key entries and weighting them by their
+ * monomial: (n/g)·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (2^g − 1)((k+1)²ℓN + (k+1)N)].
+ */
+export function pbsCost(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number, groupingFactor = 1): number {
   const k1 = glweDimension + 1;
   const N = polynomialSize;
   const fft = N * Math.log2(N) + N;
-  return lweDimension * (k1 * pbsLevel * fft + k1 * fft + k1 * k1 * pbsLevel * N);
+  if (groupingFactor === 1) return lweDimension * (k1 * pbsLevel * fft + k1 * fft + k1 * k1 * pbsLevel * N);
+  const entries = 2 ** groupingFactor - 1;
+  return (lweDimension / groupingFactor) * (k1 * pbsLevel * fft + k1 * fft + entries * (k1 * k1 * pbsLevel * N + k1 * N));
 }
 
 /**
@@ -228,5 +234,5 @@ export function keyswitchWordCost(lweDimension: number, glweDimension: number, p
 
 /** Cost of one table lookup (keyswitch + PBS), cost-model units (docs/tfhe.md). */
 export function tableLookupCost(p: NoiseParameters): number {
-  return pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel);
+  return pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, p.pbsGroupingFactor ?? 1) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel);
 }
