@@ -6,7 +6,6 @@ export { FheModelClient, type GeneratedKeys } from "./deploy/client.js";
 export { FheModelServer } from "./deploy/server.js";
 export { type ClientSpec, deserializeClientSpec, serializeClientSpec } from "./deploy/artifacts.js";
 export { readNpy, writeNpy, readNpz, writeNpz, readArrays } from "./data/npy.js";
-export { runCli } from "./cli/main.js";
 export { CompileError, renderDiagnostics, type Diagnostic } from "../ir/diagnostics.js";
 export type { NDArray } from "../ir/tensor.js";
 export type { NBits } from "../passes/quantize/index.js";
