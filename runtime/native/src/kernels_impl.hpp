@@ -935,7 +935,6 @@ static void blind_rotate_extract(const PbsArgs& a) {
 // blind_rotate_extract, so the result is bit-identical whoever runs which task.
 struct CmuxTasks {
   const PbsArgs* a;
-  const uint64_t* rots_base;
   uint64_t* rots;
   const double* bsk_i;
   uint32_t ai;
@@ -973,7 +972,7 @@ static void blind_rotate_extract_tasks(const PbsArgs& a, const PbsTaskRunner& r)
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
   const size_t bsk_stride = R * k1 * N;
   init_accumulators(a);
-  CmuxTasks t{&a, r.rots, r.rots, nullptr, 0, 0};
+  CmuxTasks t{&a, r.rots, nullptr, 0, 0};
   const size_t slices = 4;
   t.slice = ((h / 8 + slices - 1) / slices) * 8;
   for (uint32_t i = 0; i < a.n; i++) {
