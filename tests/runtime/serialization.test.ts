@@ -126,10 +126,10 @@ describe.each(formats)("fuzzing the $name deserializer", (f) => {
     expectCleanError(() => f.parse(c), /unknown artifact kind/);
   });
 
-  it("rejects an unsupported format version", () => {
+  it("rejects an unsupported format version (1: parameters without the grouping factor)", () => {
     const b = Uint8Array.from(f.bytes());
-    b[8] = 2;
-    expectCleanError(() => f.parse(b), /unsupported format version 2/);
+    b[8] = 1;
+    expectCleanError(() => f.parse(b), /unsupported format version 1 \(this runtime reads version 2\)/);
     b[8] = 0;
     b[11] = 0x80;
     expectCleanError(() => f.parse(b), /unsupported format version/);
