@@ -97,9 +97,10 @@ export class TfheParameters implements TfheParameterFields {
       pbsLevel: this.pbsLevel,
       ksBaseLog: this.ksBaseLog,
       ksLevel: this.ksLevel,
-      pbsGroupingFactor: this.pbsGroupingFactor,
       lweNoiseStd: this.lweNoiseStd,
       glweNoiseStd: this.glweNoiseStd,
+      // Classic sets keep exactly their historical fields; multi-bit ones name the factor.
+      ...(this.pbsGroupingFactor > 1 ? { pbsGroupingFactor: this.pbsGroupingFactor } : {}),
     };
   }
 
@@ -109,7 +110,7 @@ export class TfheParameters implements TfheParameterFields {
   }
 
   equals(other: TfheParameterFields): boolean {
-    const a = this.raw() as unknown as Record<string, number>;
+    const a = { ...this.raw(), pbsGroupingFactor: this.pbsGroupingFactor } as unknown as Record<string, number>;
     const b = { ...other, pbsGroupingFactor: groupingFactor(other) } as unknown as Record<string, number>;
     return Object.keys(a).every((k) => a[k] === b[k]);
   }

@@ -39,8 +39,11 @@ export function runtimeParameters(spec: ClientSpec): TfheParameters {
 
 /** A runtime set from a spec's fields, refused unless 128-bit secure by the curve. */
 function secureParameters(p: ClientSpec["parameters"]): TfheParameters {
-  const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd } = p;
-  const rt = new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
+  const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd, pbsGroupingFactor } = p;
+  const rt = new TfheParameters({
+    lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd,
+    ...(pbsGroupingFactor !== undefined ? { pbsGroupingFactor } : {}),
+  });
   const s = rt.security();
   if (!s.secure) fail("E0600", `the client spec's parameters ${rt.toString()} are not 128-bit secure: ${[s.lwe.reason, s.glwe.reason].filter(Boolean).join("; ")}`);
   return rt;
