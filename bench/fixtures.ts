@@ -1,5 +1,5 @@
 // Shared helpers for benchmarks over the bundled fixture models.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readNpy } from "../compiler/data/npy.js";
@@ -24,11 +24,35 @@ export interface Fixture {
   readonly model: string;
   readonly calib: NDArray;
   readonly x: NDArray;
+  readonly y: NDArray;
+  readonly task: "classification" | "regression";
 }
 
+/**
+ * The fixture sets under tests/fixtures/: `main`, the models the compiler was developed on, and
+ * `extra`, new models of the same classes (examples/fixtures/make_extra_fixtures.py).
+ */
+export const FIXTURE_SETS = { main: "models", extra: "models_extra" } as const;
+export type FixtureSet = keyof typeof FIXTURE_SETS;
+
+function setDir(set: FixtureSet): string {
+  return join(repoRoot(), "tests", "fixtures", FIXTURE_SETS[set]);
+}
+
+/** The fixture names of a set (`all`: every set), in directory order. */
+export function fixtureNames(set: FixtureSet | "all"): string[] {
+  const sets = set === "all" ? (Object.keys(FIXTURE_SETS) as FixtureSet[]) : [set];
+  return sets.flatMap((s) => (existsSync(setDir(s)) ? readdirSync(setDir(s)).filter((d) => existsSync(join(setDir(s), d, "model.onnx"))).sort() : []));
+}
+
+/** A fixture by name, from whichever set holds it. */
 export function fixture(name: string): Fixture {
-  const dir = join(repoRoot(), "tests", "fixtures", "models", name);
-  return { name, model: join(dir, "model.onnx"), calib: readNpy(readFileSync(join(dir, "calib.npy"))), x: readNpy(readFileSync(join(dir, "x_test.npy"))) };
+  const set = (Object.keys(FIXTURE_SETS) as FixtureSet[]).find((s) => existsSync(join(setDir(s), name, "model.onnx")));
+  if (!set) throw new Error(`bench: no fixture '${name}' in tests/fixtures/{${Object.values(FIXTURE_SETS).join(",")}}`);
+  const dir = join(setDir(set), name);
+  const npy = (f: string) => readNpy(readFileSync(join(dir, f)));
+  const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { task: Fixture["task"] };
+  return { name, model: join(dir, "model.onnx"), calib: npy("calib.npy"), x: npy("x_test.npy"), y: npy("y_test.npy"), task: meta.task };
 }
 
 /** Repeats the samples of `x` to `n` samples. */

@@ -1,5 +1,6 @@
-// `npm run bench -- models [--samples N] [--models a,b] [--profile default|fast|exact]`: per fixture
-// model at compile's default options (or a profile), the compile time, key generation time, key
+// `npm run bench -- models [--samples N] [--set main|extra|all] [--models a,b] [--profile default|fast|exact]`:
+// per fixture model (`--set`: the bundled set, the extra set of new models, or both; default all)
+// at compile's default options (or a profile), the compile time, key generation time, key
 // sizes (seeded as sent, expanded on the server), FHE latency per sample on 1 thread and on all
 // cores, and accuracy in float, simulation and FHE (plus how many outputs FHE and the clear model
 // agree on). Prints a markdown table, writes bench/out/models.json.
@@ -12,11 +13,8 @@ import { FheModelClient } from "../compiler/deploy/client.js";
 import { FheModelServer } from "../compiler/deploy/server.js";
 import { importOnnx } from "../compiler/onnx/index.js";
 import type { NDArray } from "../ir/tensor.js";
-import { arg, fixture, markdownTable, take, writeJson } from "./fixtures.js";
+import { arg, FIXTURE_SETS, type FixtureSet, fixture, fixtureNames, markdownTable, take, writeJson } from "./fixtures.js";
 import { accuracy } from "../compiler/fidelity.js";
-import { readNpy } from "../compiler/data/npy.js";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 
 /**
  * `default`: compile's defaults (per-table precision from the calibration data);
@@ -46,12 +44,14 @@ export async function main(args: string[]): Promise<void> {
   const profileName = arg(args, "profile") ?? "default";
   const profile = PROFILES[profileName];
   if (!profile) throw new Error(`unknown profile '${profileName}' (fast, default)`);
-  const models = (arg(args, "models") ?? "logreg_demo,logreg_std,gemm_tree,qdq_mlp,mlp,regressor,cnn_avgpool,cnn_maxpool").split(",");
+  const set = arg(args, "set") ?? "all";
+  if (set !== "all" && !(set in FIXTURE_SETS)) throw new Error(`unknown fixture set '${set}' (${Object.keys(FIXTURE_SETS).join(", ")}, all)`);
+  const models = arg(args, "models")?.split(",") ?? fixtureNames(set as FixtureSet | "all");
   const rows: (string | number)[][] = [];
   const json: Record<string, unknown>[] = [];
   for (const name of models) {
     const f = fixture(name);
-    const labels = readNpy(readFileSync(join(dirname(f.model), "y_test.npy"))).data;
+    const labels = f.y.data;
     const n = Math.min(samples, f.x.shape[0]!);
     const x = take(f.x, n);
     const y = labels.subarray(0, n);
@@ -89,7 +89,7 @@ export async function main(args: string[]): Promise<void> {
     const info = circuit.info();
     const p = info.parameters!;
     const sizes = info.keySizes!;
-    const regression = name === "regressor";
+    const regression = f.task === "regression";
     const acc = (o: NDArray) => (regression ? `R² ${r2(o, y).toFixed(3)}` : accuracy(o, y).toFixed(3));
     const row = {
       model: name,

@@ -1,6 +1,6 @@
 // The compile driver: ONNX → onnx dialect → calibration → quantize → fusion → bit widths →
 // canonicalize, returning an FheCircuit. Every stage can dump its IR.
-import type { ModuleOp } from "../ir/core.js";
+import { cloneModule, type ModuleOp } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { defaultRegistry } from "../ir/dialects/index.js";
 import { printModule } from "../ir/printer.js";
@@ -46,6 +46,12 @@ export interface CompileOptions {
   readonly outputRoundingBits?: number;
   /** At most this many parameter partitions (default 3; 1: one set for the whole circuit). */
   readonly maxPartitions?: number;
+  /**
+   * Budget for the evaluation keys as the server holds them (bytes, default 1 GiB). Each partition
+   * brings its own keys: when the cheapest partitioning exceeds the budget, fewer partitions are
+   * tried (the fastest that fits is kept; if none fits, the one with the smallest keys).
+   */
+  readonly maxKeyBytes?: number;
   /** Choose the TFHE parameter set (default true; false: quantized circuit only, for simulation). */
   readonly cryptoParameters?: boolean;
   readonly symmetricWeights?: boolean;
@@ -74,6 +80,7 @@ export const DEFAULT_OUTPUT_ROUNDING_BITS = 12;
 /** Data-fitted precision: tables are first tabulated at this resolution, then narrowed to their windows. */
 export const TABULATION_BITS = 14;
 export const DEFAULT_WINDOW_MARGIN = 0.125;
+export const DEFAULT_MAX_KEY_BYTES = 2 ** 30;
 
 function resolveNBits(n: CompileOptions["nBits"]): NBits {
   if (n === undefined) return DEFAULT_N_BITS;
@@ -121,7 +128,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   };
 
   progress("importing the ONNX model");
-  const module = importOnnx(model, typeof model === "string" ? { file: model } : {});
+  let module = importOnnx(model, typeof model === "string" ? { file: model } : {});
   dump("import", module);
 
   if (options.calibration !== undefined) {
@@ -163,8 +170,8 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (!Number.isInteger(outputBits) || outputBits < 0 || outputBits > 30) fail("E0600", `outputRoundingBits must be an integer in 0..30 (0: off), got ${outputBits}`);
 
   progress("quantizing and lowering to the fhe dialect");
-  const run = (list: PipelineStep[]) =>
-    runPipeline(module, list, {
+  const run = (list: PipelineStep[], on: ModuleOp = module) =>
+    runPipeline(on, list, {
       registry: defaultRegistry,
       verifyEach: options.verifyEach ?? false,
       printAfter: "all",
@@ -200,16 +207,31 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     late.push(step("rounding", { bits: rounding.bits > 0 ? rounding.bits : 62, method: rounding.method, outputs: roundOutputs, "output-bits": outputBits }));
   }
   late.push(step("bitwidth"), step("canonicalize"));
+  run(late);
+  const maxKeyBytes = options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES;
+  if (!(maxKeyBytes > 0)) fail("E0600", `maxKeyBytes must be positive, got ${maxKeyBytes}`);
   if (options.cryptoParameters ?? true) {
-    late.push(
+    const cryptoParams = (maxPartitions: number | undefined) =>
       step("crypto-params", {
         "p-error": options.globalPError === undefined ? pError : 0,
         "global-p-error": options.globalPError ?? 0,
-        ...(options.maxPartitions !== undefined ? { "max-partitions": options.maxPartitions } : {}),
-      }),
-    );
+        ...(maxPartitions !== undefined ? { "max-partitions": maxPartitions } : {}),
+      });
+    const unparametrized = cloneModule(module);
+    run([cryptoParams(options.maxPartitions)]);
+    const keyBytes = (m: ModuleOp) => new FheCircuit(m, pError).info().keySizes?.total ?? 0;
+    const partitions = (m: ModuleOp) => new FheCircuit(m, pError).info().partitions?.length ?? 1;
+    // Fewer partitions, fewer keys: retry under the budget, fastest first (see maxKeyBytes).
+    let smallest = { module, bytes: keyBytes(module) };
+    for (let p = partitions(module) - 1; p >= 1 && smallest.bytes > maxKeyBytes; p--) {
+      progress(`evaluation keys over ${(maxKeyBytes / 2 ** 20).toFixed(0)} MiB: trying ${p} partition(s)`);
+      const candidate = cloneModule(unparametrized);
+      run([cryptoParams(p)], candidate);
+      const bytes = keyBytes(candidate);
+      if (bytes < smallest.bytes) smallest = { module: candidate, bytes };
+    }
+    module = smallest.module;
   }
-  run(late);
   if (options.bounds === "calibration") {
     if (options.calibration === undefined) fail("E0600", 'bounds "calibration" needs a calibration set');
     progress("narrowing bit widths to the calibration ranges");

@@ -1,12 +1,14 @@
 // Ops on two encrypted values: Add/Sub after aligning quantizers, Max/Min as a + relu(b − a),
-// Mul through two squaring tables, and MaxPool as a pairwise maximum tree.
+// Mul through two squaring tables, and MaxPool as a pairwise maximum tree (on the codes before a
+// pending non-decreasing chain when there is one).
 import { type Operation, type Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import { onnxAttrs, windowGeometry } from "../../ir/dialects/onnx.js";
 import { type TensorType, tensor } from "../../ir/types.js";
 import { PROVEN_ATTR } from "../bitwidth.js";
 import { affineQuantizer, type Quantizer } from "./qparams.js";
-import { type EncRepr, typeForInterval } from "./repr.js";
+import { at, type DeferredRepr, type EncRepr, typeForInterval } from "./repr.js";
+import { poolableChain } from "./monotone_chain.js";
 import { tabulate } from "./tables.js";
 import type { GraphQuantizer } from "./lower.js";
 import { ints, perSample } from "./lower_util.js";
@@ -94,9 +96,47 @@ export function multiply(gq: GraphQuantizer, op: Operation, av: Value, bv: Value
 }
 
 export function lowerMaxPool(gq: GraphQuantizer, op: Operation): void {
-  const a = onnxAttrs(op.name, op.attributes);
+  const r = gq.reprOf(op.operands[0]!, op.loc);
+  const beforeChain = r.kind === "deferred" ? poolBeforeChain(gq, op, r) : undefined;
+  if (beforeChain) return gq.set(op, beforeChain);
   const x = gq.linearInput(op.operands[0]!, op.loc, "uniform");
   if (x.shape.length !== 4) fail("E0601", "MaxPool is supported on 4-D inputs only", op.loc, op.name);
+  const result = maxPoolCodes(gq, op, x);
+  gq.set(op, { ...result, scale: x.scale, zeroPoint: x.zeroPoint, fresh: false });
+}
+
+/**
+ * MaxPool(f(x)) = f(MaxPool(x)) when the pending chain f (ReLU, a BatchNorm with positive scales,
+ * …) is non-decreasing in every element: pooling the codes of x first leaves one table of f per
+ * pooled output instead of one per input (a 2×2 pool: 3 + 1 tables per output instead of
+ * 4 + 3 + 1). The codes must map to reals by one positive scale and zero point per channel, so
+ * that their order is the order of the reals. Undefined when the rewrite does not apply.
+ */
+function poolBeforeChain(gq: GraphQuantizer, op: Operation, d: DeferredRepr): DeferredRepr | undefined {
+  const src = d.src;
+  if (!poolableChain(d, (steps, x) => gq.runSteps(steps, x))) return undefined;
+  const [, channels, h, w] = src.shape as [number, number, number, number];
+  const perChannel = (a: Float64Array): Float64Array | undefined => {
+    const out = new Float64Array(channels);
+    for (let c = 0; c < channels; c++) {
+      out[c] = at(a, c * h * w);
+      for (let e = c * h * w; e < (c + 1) * h * w; e++) if (at(a, e) !== out[c]) return undefined;
+    }
+    return out;
+  };
+  const scale = perChannel(src.scale);
+  const zeroPoint = perChannel(src.zeroPoint);
+  if (!scale || !zeroPoint || scale.some((v) => !(v > 0))) return undefined;
+  const pooled = maxPoolCodes(gq, op, src);
+  const per = pooled.shape[2]! * pooled.shape[3]!;
+  const expand = (v: Float64Array) => Float64Array.from({ length: channels * per }, (_, e) => v[Math.floor(e / per)]!);
+  const enc = gq.enc(pooled.value, pooled.shape, expand(scale), expand(zeroPoint), pooled.lo, pooled.hi, false);
+  return { kind: "deferred", src: enc, steps: d.steps, shape: pooled.shape, integerCode: false };
+}
+
+/** The max-pooled codes of `x` (one scale and zero point per channel at most): pad, slice, pairwise max tree. */
+function maxPoolCodes(gq: GraphQuantizer, op: Operation, x: EncRepr): EncRepr {
+  const a = onnxAttrs(op.name, op.attributes);
   const kernel = a.ints("kernel_shape")!;
   const geom = windowGeometry(x.shape.slice(2), kernel, a, a.int("ceil_mode") !== 0);
   const pads = [geom.padBegin[0]!, geom.padBegin[1]!, geom.padEnd[0]!, geom.padEnd[1]!];
@@ -137,8 +177,7 @@ export function lowerMaxPool(gq: GraphQuantizer, op: Operation): void {
     if (level.length % 2 === 1) next.push(level[level.length - 1]!);
     level = next;
   }
-  const result = level[0]!;
-  gq.set(op, { ...result, scale: x.scale, zeroPoint: x.zeroPoint, fresh: false });
+  return level[0]!;
 }
 
 export function maxOf(gq: GraphQuantizer, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {

@@ -62,6 +62,11 @@ export interface GenOptions {
   readonly steps?: number;
   /** Ops to choose from (default: all). */
   readonly ops?: readonly string[];
+  /**
+   * Probability that a `round` is approximate instead of exact (default 0: every round exact, and
+   * the seeds' graphs stay what they were before this option existed).
+   */
+  readonly approximateRounding?: number;
 }
 
 export const ALL_OPS = [
@@ -238,7 +243,8 @@ export function genGraph(seed: number, opts: GenOptions = {}): GenGraph {
       case "round": {
         if (x.width < 4) continue;
         const k = g.int(1, 2);
-        const op = b.create("fhe.round", [x.v], [encT(x.shape, x.width - k, x.signed)], { method: stringAttr("exact") });
+        const method = opts.approximateRounding && g.bool(opts.approximateRounding) ? "approximate" : "exact";
+        const op = b.create("fhe.round", [x.v], [encT(x.shape, x.width - k, x.signed)], { method: stringAttr(method) });
         made = add(op.result, x.shape, x.width - k, x.signed);
         break;
       }

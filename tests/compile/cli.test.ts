@@ -8,6 +8,8 @@ import { readNpy, writeNpy } from "../../compiler/data/npy.js";
 import { cli } from "../helpers/cli.js";
 import { buildModel } from "../onnx/graph_builder.js";
 import { loadFixture } from "../helpers/fixtures.js";
+import { expectWithinSimulation } from "../helpers/simulation_range.js";
+import { FheCircuit } from "../../compiler/circuit.js";
 
 const work = mkdtempSync(join(tmpdir(), "fhec-compile-"));
 const f = loadFixture("logreg_demo");
@@ -41,6 +43,19 @@ describe("fhec compile → simulate / predict / info", () => {
     expect((await cli("predict", circuitPath, "--input", xPath, "--fhe", "disable", "-o", clear)).code).toBe(0);
     expect(Array.from(readNpy(readFileSync(enc)).data)).toEqual(Array.from(readNpy(readFileSync(clear)).data));
   });
+
+  it("on a model with tables and approximate rounding (mlp, 4 samples), --fhe execute is within simulate's range of the clear model", async () => {
+    const m = loadFixture("mlp");
+    const samples = 4;
+    const x = { shape: [samples, ...m.x.shape.slice(1)], data: m.x.data.slice(0, (samples * m.x.data.length) / m.x.shape[0]!) };
+    const mlpPath = join(work, "mlp.fhe");
+    const xMlp = join(work, "mlp_x.npy");
+    writeFileSync(xMlp, writeNpy(x));
+    expect((await cli("compile", m.model, "--calib", join(m.dir, "calib.npy"), "--rounding-bits", "4:approximate", "-o", mlpPath)).code).toBe(0);
+    const enc = join(work, "mlp_fhe.npy");
+    expect((await cli("predict", mlpPath, "--input", xMlp, "--fhe", "execute", "-o", enc)).code).toBe(0);
+    expectWithinSimulation(FheCircuit.load(mlpPath), x, [readNpy(readFileSync(enc))]);
+  }, 300_000);
 
   it("describes the circuit, also as JSON", async () => {
     const text = await cli("info", circuitPath);

@@ -9,8 +9,10 @@ import { readNpy, writeNpy } from "../../compiler/data/npy.js";
 import { FheModelClient } from "../../compiler/deploy/client.js";
 import { FheModelServer } from "../../compiler/deploy/server.js";
 import { serializeClientSpec } from "../../compiler/deploy/artifacts.js";
+import { FheCircuit } from "../../compiler/circuit.js";
 import { cli } from "../helpers/cli.js";
 import { loadFixture } from "../helpers/fixtures.js";
+import { expectWithinSimulation } from "../helpers/simulation_range.js";
 
 const work = mkdtempSync(join(tmpdir(), "fhec-deploy-"));
 const f = loadFixture("logreg_demo");
@@ -109,6 +111,44 @@ describe("client/server with the API", () => {
     // The secret key is not an evaluation key: the server refuses it.
     await expect(server.run(keys.secretKey, client.encrypt(f.x))).rejects.toThrow(/holds secret key, not evaluation keys/);
   });
+});
+
+// The same flows on a model with tables and approximate rounding, where FHE may legitimately differ
+// from the exact circuit near ties: the decrypted outputs must be a plausible draw of simulate
+// (tests/helpers/simulation_range.ts), and the CLI's clear modes must equal the API's bit for bit.
+describe("client/server on a model with tables and approximate rounding (mlp, 4-bit approximate rounding, 4 samples)", () => {
+  const m = loadFixture("mlp");
+  const samples = 4;
+  const x = { shape: [samples, ...m.x.shape.slice(1)], data: m.x.data.slice(0, (samples * m.x.data.length) / m.x.shape[0]!) };
+  const options = { calibration: m.calib, roundingThresholdBits: { bits: 4, method: "approximate" } } as const;
+
+  it("CLI keygen → encrypt → run → decrypt is within simulate's range; fhec simulate and predict --fhe disable equal the API", async () => {
+    writeFileSync(p("mlp_x.npy"), writeNpy(x));
+    await ok("compile", m.model, "--calib", join(m.dir, "calib.npy"), "--rounding-bits", "4:approximate", "-o", p("mlp.fhe"));
+    const circuit = FheCircuit.load(p("mlp.fhe"));
+    expect(circuit.info().tluCount).toBeGreaterThan(0);
+    expect(circuit.func.body.ops.some((op) => op.name === "fhe.round" && (op.attr("method") as { value: string }).value === "approximate")).toBe(true);
+    await ok("keygen", p("mlp.client"), "--out", p("keys_mlp"));
+    await ok("encrypt", p("mlp.client"), "--keys", p("keys_mlp"), "--input", p("mlp_x.npy"), "-o", p("mlp_x.ct"));
+    await ok("run", p("mlp.fhe"), "--eval-keys", join(p("keys_mlp"), "eval.key"), "--input", p("mlp_x.ct"), "-o", p("mlp_y.ct"));
+    await ok("decrypt", p("mlp.client"), "--keys", p("keys_mlp"), "--input", p("mlp_y.ct"), "-o", p("mlp_y.npy"));
+    expectWithinSimulation(circuit, x, [readNpy(readFileSync(p("mlp_y.npy")))]);
+    // The clear modes are deterministic (simulate: seed 0 by default), so the CLI equals the API exactly.
+    await ok("predict", p("mlp.fhe"), "--input", p("mlp_x.npy"), "--fhe", "disable", "-o", p("mlp_clear.npy"));
+    expect(Array.from(readNpy(readFileSync(p("mlp_clear.npy"))).data)).toEqual(Array.from(circuit.predictClear(x, { fhe: "disable" })[0]!.data));
+    await ok("simulate", p("mlp.fhe"), "--input", p("mlp_x.npy"), "-o", p("mlp_sim.npy"));
+    expect(Array.from(readNpy(readFileSync(p("mlp_sim.npy"))).data)).toEqual(Array.from(circuit.predictClear(x, { fhe: "simulate" })[0]!.data));
+  }, 300_000);
+
+  it("API: predict --fhe execute and FheModelClient/FheModelServer (the demo's flows) are within simulate's range", async () => {
+    const circuit = compile(m.model, options);
+    expectWithinSimulation(circuit, x, await circuit.predict(x, { fhe: "execute" }));
+    const server = new FheModelServer(circuit);
+    const client = FheModelClient.load(serializeClientSpec(server.clientSpec()));
+    const keys = await client.generateKeys();
+    const deployed = FheModelServer.load(circuit.serialize());
+    expectWithinSimulation(circuit, x, client.decrypt(await deployed.run(keys.evaluationKeys, client.encrypt(x))));
+  }, 300_000);
 });
 
 describe("real fixtures in FHE equal the clear quantized model exactly (20 samples)", () => {

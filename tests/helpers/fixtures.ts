@@ -1,16 +1,24 @@
-// The bundled real-model fixtures (tests/fixtures/models/<name>/), for tests.
-import { readFileSync } from "node:fs";
+// The bundled real-model fixtures, for tests: the set the compiler was developed on
+// (tests/fixtures/models/<name>/) and a second set of new models of the same classes
+// (tests/fixtures/models_extra/<name>/, made by examples/fixtures/make_extra_fixtures.py).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readNpy } from "../../compiler/data/npy.js";
 
 export const fixturesRoot = join(import.meta.dirname, "..", "fixtures", "models");
+export const extraFixturesRoot = join(import.meta.dirname, "..", "fixtures", "models_extra");
 
 interface Meta {
   task: "classification" | "regression";
 }
 
-export function loadFixture(name: string) {
-  const dir = join(fixturesRoot, name);
+/** The fixture folders (those holding a model.onnx) under `root`, sorted. */
+export function fixtureNames(root: string): string[] {
+  return existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, "model.onnx"))).sort() : [];
+}
+
+export function loadFixture(name: string, root = fixturesRoot) {
+  const dir = join(root, name);
   const npy = (f: string) => readNpy(readFileSync(join(dir, f)));
   return {
     dir,
@@ -21,4 +29,3 @@ export function loadFixture(name: string) {
     y: npy("y_test.npy"),
   };
 }
-

@@ -1,6 +1,6 @@
-// Every exported model under tests/fixtures/models/ must import, print, re-parse and verify, and
+// Every exported model under tests/fixtures/models/ and tests/fixtures/models_extra/ must import, print, re-parse and verify, and
 // its reference output on x_test.npy must match onnxruntime-node and y_ref.npy within 1e-4.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runReference } from "../../backends/reference/interpreter.js";
@@ -10,14 +10,15 @@ import { runOnnxRuntime } from "../../compiler/onnx/ort.js";
 import { walkOps } from "../../ir/core.js";
 import { expectClose, roundTrip } from "./check.js";
 
-const root = new URL("../fixtures/models/", import.meta.url).pathname;
-const fixtures = existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, "model.onnx"))) : [];
+import { extraFixturesRoot, fixtureNames, fixturesRoot } from "../helpers/fixtures.js";
+
+const fixtures = [fixturesRoot, extraFixturesRoot].flatMap((root) => fixtureNames(root).map((name) => ({ root, name })));
 
 describe("exported fixture models", () => {
   it("has fixtures to check", () => {
     expect(fixtures.length).toBeGreaterThan(0);
   });
-  for (const name of fixtures) {
+  for (const { root, name } of fixtures) {
     it(name, async () => {
       const dir = join(root, name);
       const bytes = readFileSync(join(dir, "model.onnx"));
