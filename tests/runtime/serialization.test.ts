@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 const HEADER = 24;
-const PARAMETERS = 44;
+const PARAMETERS = 48; // 8 × u32 (the PBS grouping factor last) then 2 × f64
 type Range = readonly [number, number];
 const u64At = (b: Uint8Array, off: number): number => Number(new DataView(b.buffer, b.byteOffset + off, 8).getBigUint64(0, true));
 
