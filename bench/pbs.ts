@@ -1,4 +1,4 @@
-// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--sets a,b] [--batch N]`
+// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--sets a,b|tfhe-rs] [--batch N] [--budget-ms MS]`
 //
 // 1. Calibrates the time model of compiler/cost/time_model.ts: times keyswitch, PBS and the fused
 //    KS+PBS on one thread at a spread of (k, N, n, PBS level, KS level) shapes (N = 512…32768,
@@ -8,8 +8,12 @@
 //    (compiler/cost/time_model_coefficients.ts): run it on a quiet machine, rebuild, commit.
 // 2. With `--sets`: per published set, KS+PBS latency on one thread, batch throughput on all
 //    cores, key generation time and key sizes, and an exhaustive check of one table lookup.
+// 3. With `--sets tfhe-rs`: KS+PBS and PBS alone at tfhe-rs's own shapes (bench/tfhe_rs_sets.ts),
+//    next to tfhe-rs's published latency, with each PBS's share of this machine's lower bound
+//    (bench/pbs_tfhe_rs.ts). Alone, it skips the calibration and keeps the model already in
+//    bench/out/pbs.json.
 import { randomInt } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import {
@@ -18,6 +22,7 @@ import {
 } from "../runtime/index.js";
 import { lookupTimeMs, lookupWork, timeOfWork, type TimeModelCoefficients } from "../compiler/cost/time_model.js";
 import { fitLine, type LineFit } from "./time_fit.js";
+import { benchTfheRs, cpuModel, printTfheRs, type TfheRsRow, type TfheRsSkipped } from "./pbs_tfhe_rs.js";
 
 interface SetSpec {
   key: string;
@@ -269,8 +274,9 @@ export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
 export async function main(args: string[]): Promise<void> {
   const setsArg = arg(args, "--sets");
   const wanted = setsArg === undefined ? [] : setsArg.split(",");
-  const unknown = wanted.filter((w) => !ALL.some((s) => s.key === w));
-  if (unknown.length) throw new Error(`unknown set(s) ${unknown.join(", ")}; known: ${ALL.map((s) => s.key).join(", ")}`);
+  const unknown = wanted.filter((w) => w !== TFHE_RS && !ALL.some((s) => s.key === w));
+  if (unknown.length) throw new Error(`unknown set(s) ${unknown.join(", ")}; known: ${[...ALL.map((s) => s.key), TFHE_RS].join(", ")}`);
+  const tfheRsOnly = wanted.length > 0 && wanted.every((w) => w === TFHE_RS);
   const reps = Number(arg(args, "--reps") ?? 20);
   if (!Number.isInteger(reps) || reps < 1) throw new Error("--reps must be a positive integer");
   const maxN = Number(arg(args, "--max-n") ?? 32768);
@@ -280,17 +286,69 @@ export async function main(args: string[]): Promise<void> {
   const date = new Date().toISOString();
   const load = loadavg()[0]!.toFixed(2);
   // The load average goes into the model's label: a calibration on a busy machine overestimates.
-  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} vCPU, kernel ${info.kernel}, load ${load}, ${date.slice(0, 10)}`;
+  const machine = `${cpuModel()}, ${cpus().length} vCPU, kernel ${info.kernel}, load ${load}, ${date.slice(0, 10)}`;
   console.log(`# KS+PBS benchmark\n\nMachine: ${machine}, ${info.threads} threads; load average at start ${load}\n`);
 
-  // 1. Time model.
+  // 1. Time model (not when only the tfhe-rs comparison is asked for).
   const timings: Timing[] = [];
-  for (const shape of SHAPES.filter((s) => s[1] <= maxN)) {
+  for (const shape of tfheRsOnly ? [] : SHAPES.filter((s) => s[1] <= maxN)) {
     const params = shapeParameters(shape);
     process.stderr.write(`bench pbs: ${params.name}...\n`);
     timings.push(await timeShape(params, reps));
   }
-  const cal = calibrate(timings, machine);
+  const cal = timings.length > 0 ? calibrate(timings, machine) : undefined;
+  if (cal) printCalibration(timings, cal);
+
+  // 2. Published sets (optional).
+  const rows: Row[] = [];
+  for (const spec of ALL.filter((s) => wanted.includes(s.key))) {
+    process.stderr.write(`bench pbs: ${spec.params.name}...\n`);
+    rows.push(await benchSet(spec, reps, batchArg));
+  }
+  if (rows.length > 0) printSets(rows, cal);
+
+  // 3. tfhe-rs's shapes (optional).
+  let tfheRs: { rows: TfheRsRow[]; skipped: TfheRsSkipped[] } | undefined;
+  if (wanted.includes(TFHE_RS)) {
+    const r = await benchTfheRs(reps, Number(arg(args, "--budget-ms") ?? 20000), tfheRsOnly ? Number(arg(args, "--max-n") ?? 65536) : maxN);
+    printTfheRs(r);
+    tfheRs = r;
+  }
+
+  const outDir = join(process.cwd(), "bench", "out");
+  mkdirSync(outDir, { recursive: true });
+  const outFile = join(outDir, "pbs.json");
+  // Without a calibration, the model already in the file (if any) stays.
+  const previous = cal ? {} : readPrevious(outFile);
+  const calibration = cal ? { model: cal.model, fit: cal.fit, maxLookupRelativeError: cal.maxLookupRelativeError, timings } : previous;
+  writeFileSync(outFile, JSON.stringify({
+    ...calibration, machine, threads: info.threads, loadAverageAtStart: Number(load), date,
+    rows: [...rows, ...(tfheRs?.rows ?? [])], ...(tfheRs ? { skipped: tfheRs.skipped } : {}),
+  }, null, 2) + "\n");
+  console.log(`\nwrote ${join("bench", "out", "pbs.json")}${cal ? " (use it with FHEC_TIME_MODEL=bench/out/pbs.json)" : ""}`);
+  if (args.includes("--save")) {
+    if (!cal) throw new Error("--save needs a calibration: run without `--sets tfhe-rs` alone");
+    const file = join(process.cwd(), "compiler", "cost", "time_model_coefficients.ts");
+    writeFileSync(file, coefficientsSource(cal.model));
+    console.log(`wrote ${join("compiler", "cost", "time_model_coefficients.ts")}: run \`npm run build:ts\` and commit it`);
+  }
+}
+
+const TFHE_RS = "tfhe-rs";
+
+/** The calibration fields of an earlier bench/out/pbs.json, if there is one. */
+function readPrevious(file: string): Record<string, unknown> {
+  try {
+    const old = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    const keep: Record<string, unknown> = {};
+    for (const k of ["model", "fit", "maxLookupRelativeError", "timings"]) if (k in old) keep[k] = old[k];
+    return keep;
+  } catch {
+    return {};
+  }
+}
+
+function printCalibration(timings: readonly Timing[], cal: Calibration): void {
   const th = "| k | N | n | PBS ℓ | KS ℓ | reps | KS ms | PBS ms | KS+PBS ms | model ms | keygen s |";
   console.log(`## One thread, per lookup\n\n${th}\n|${th.split("|").slice(1, -1).map(() => "---").join("|")}|`);
   for (const t of timings) {
@@ -300,36 +358,19 @@ export async function main(args: string[]): Promise<void> {
   }
   console.log(`\nFitted: t_lookup ≈ ${cal.model.msPerPbsWork.toExponential(4)}·pbsCost + ${cal.model.msPerKeyswitchWork.toExponential(4)}·keyswitchCost + ${cal.model.msFixed.toFixed(4)} ms` +
     ` (largest error on the measured KS+PBS: ${(100 * cal.maxLookupRelativeError).toFixed(1)}%)`);
+}
 
-  // 2. Published sets (optional).
-  const rows: Row[] = [];
-  for (const spec of ALL.filter((s) => wanted.includes(s.key))) {
-    process.stderr.write(`bench pbs: ${spec.params.name}...\n`);
-    rows.push(await benchSet(spec, reps, batchArg));
-  }
-  if (rows.length > 0) {
+function printSets(rows: readonly Row[], cal: Calibration | undefined): void {
+  {
     const header = "| set | p | n | k | N | PBS | KS | KS+PBS 1 thread, latency ms: median (min) | model ms | 1 thread, batch of 8 (ms/op) | batch ms/op (all cores) | keygen s | expand s | eval keys MiB | seeded MiB | p_err (model) | exhaustive |";
     console.log(`\n## Published sets\n\n${header}`);
     console.log(`|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
     for (const r of rows) {
       const spec = ALL.find((s) => (s.params.name ?? s.key) === r.set)!;
       console.log(`| ${r.set} | ${r.precision} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} (${r.singleThreadMsMin.toFixed(2)}) | ` +
-        `${lookupTimeMs(cal.model, spec.params).toFixed(2)} | ${r.singleThreadBatchedMsPerOp.toFixed(2)} | ` +
+        `${cal ? lookupTimeMs(cal.model, spec.params).toFixed(2) : "—"} | ${r.singleThreadBatchedMsPerOp.toFixed(2)} | ` +
         `${r.batchMsPerOp.toFixed(2)} | ${(r.keygenMs / 1000).toFixed(2)} | ${(r.expandMs / 1000).toFixed(2)} | ` +
         `${mib(r.evalKeyBytes)} | ${mib(r.seededEvalKeyBytes)} | ${r.predictedPError.toExponential(1)} | ${r.exhaustiveCheck} |`);
     }
-  }
-
-  const outDir = join(process.cwd(), "bench", "out");
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "pbs.json"), JSON.stringify({
-    machine, threads: info.threads, loadAverageAtStart: Number(load), date,
-    model: cal.model, fit: cal.fit, maxLookupRelativeError: cal.maxLookupRelativeError, timings, rows,
-  }, null, 2) + "\n");
-  console.log(`\nwrote ${join("bench", "out", "pbs.json")} (use it with FHEC_TIME_MODEL=bench/out/pbs.json)`);
-  if (args.includes("--save")) {
-    const file = join(process.cwd(), "compiler", "cost", "time_model_coefficients.ts");
-    writeFileSync(file, coefficientsSource(cal.model));
-    console.log(`wrote ${join("compiler", "cost", "time_model_coefficients.ts")}: run \`npm run build:ts\` and commit it`);
   }
 }

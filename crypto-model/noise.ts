@@ -35,26 +35,62 @@ export function fftVariance(glweDimension: number, polynomialSize: number, baseL
   return (2 ** -2.57722494 * 2 ** 22 * level * 2 ** (2 * baseLog) * N * N * (glweDimension + 1)) / Q2;
 }
 
-/**
- * One external product (CMux) of the blind rotation:
- * σ²_EP = ℓ(k+1)N(B²+2)/12·σ²_bsk + (q²−B^{2ℓ})/(24B^{2ℓ})·(1+kN/2)/q² + kN/(32q²) + (1−kN)²/(64q²) + σ²_FFT.
- */
-export function externalProductVariance(glweDimension: number, polynomialSize: number, baseLog: number, level: number, bskNoiseStd: number): number {
+/** The three parts of one external product's variance (docs/tfhe.md). */
+interface ExternalProductTerms {
+  /** ℓ(k+1)N(B²+2)/12·σ²_bsk: the key's noise times the decomposed digits. */
+  readonly key: number;
+  /** (q²−B^{2ℓ})/(24B^{2ℓ})·(1+kN/2)/q²: the decomposition's rounding times a key-bit message. */
+  readonly rounding: number;
+  /** kN/(32q²) + (1−kN)²/(64q²) + σ²_FFT: the rest (binary-key and f64 FFT error). */
+  readonly rest: number;
+}
+
+function externalProductTerms(glweDimension: number, polynomialSize: number, baseLog: number, level: number, bskNoiseStd: number): ExternalProductTerms {
   const k = glweDimension;
   const N = polynomialSize;
   const kN = k * N;
   const B2 = 2 ** (2 * baseLog);
   const B2l = 2 ** (2 * baseLog * level);
-  const keyTerm = ((level * (k + 1) * N * (B2 + 2)) / 12) * bskNoiseStd * bskNoiseStd;
-  // (q² − B^{2ℓ}) / (24·B^{2ℓ}·q²) written without forming q² − B^{2ℓ} (exact 0 when βℓ = 64).
-  const roundingTerm = (1 / (24 * B2l) - 1 / (24 * Q2)) * (1 + kN / 2);
-  const keyBits = kN / (32 * Q2) + ((1 - kN) * (1 - kN)) / (64 * Q2);
-  return keyTerm + roundingTerm + keyBits + fftVariance(k, N, baseLog, level);
+  return {
+    key: ((level * (k + 1) * N * (B2 + 2)) / 12) * bskNoiseStd * bskNoiseStd,
+    // (q² − B^{2ℓ}) / (24·B^{2ℓ}·q²) written without forming q² − B^{2ℓ} (exact 0 when βℓ = 64).
+    rounding: (1 / (24 * B2l) - 1 / (24 * Q2)) * (1 + kN / 2),
+    rest: kN / (32 * Q2) + ((1 - kN) * (1 - kN)) / (64 * Q2) + fftVariance(k, N, baseLog, level),
+  };
+}
+
+/**
+ * One external product (CMux) of the blind rotation:
+ * σ²_EP = ℓ(k+1)N(B²+2)/12·σ²_bsk + (q²−B^{2ℓ})/(24B^{2ℓ})·(1+kN/2)/q² + kN/(32q²) + (1−kN)²/(64q²) + σ²_FFT.
+ */
+export function externalProductVariance(glweDimension: number, polynomialSize: number, baseLog: number, level: number, bskNoiseStd: number): number {
+  const t = externalProductTerms(glweDimension, polynomialSize, baseLog, level, bskNoiseStd);
+  return t.key + t.rounding + t.rest;
 }
 
 /** σ²_BR = n·σ²_EP: the variance of a fresh PBS output. */
 export function blindRotationVariance(lweDimension: number, glweDimension: number, polynomialSize: number, baseLog: number, level: number, bskNoiseStd: number): number {
   return lweDimension * externalProductVariance(glweDimension, polynomialSize, baseLog, level, bskNoiseStd);
+}
+
+/**
+ * Multi-bit blind rotation, grouping factor g ≥ 2: n/g external products, each with the
+ * Fourier-domain sum Σ_{j≠0} (X^{t_j} − 1)·GGSW(f_j) of the group's 2^g − 1 key entries.
+ * - key noise: each (X^t − 1)·E has two non-zero coefficients, so each of the 2^g − 1 entries
+ *   adds twice a classic CMux's key term (the FFT error, driven by the key's size, likewise);
+ * - rounding: the decomposition error is multiplied by the group's message X^{t*} − 1, non-zero
+ *   (norm² 2) for 1 − 2^−g of the key patterns, where the classic CMux's message s ∈ {0, 1} gives
+ *   a factor 1/2: 4(1 − 2^−g) times the classic term.
+ * σ²_BR = (n/g)·[2(2^g − 1)·(key + σ²_FFT) + 4(1 − 2^−g)·rounding + binary-key terms].
+ */
+export function multiBitBlindRotationVariance(lweDimension: number, glweDimension: number, polynomialSize: number, baseLog: number, level: number,
+  bskNoiseStd: number, groupingFactor: number): number {
+  if (groupingFactor === 1) return blindRotationVariance(lweDimension, glweDimension, polynomialSize, baseLog, level, bskNoiseStd);
+  const t = externalProductTerms(glweDimension, polynomialSize, baseLog, level, bskNoiseStd);
+  const g = groupingFactor;
+  const fft = fftVariance(glweDimension, polynomialSize, baseLog, level);
+  const perGroup = 2 * (2 ** g - 1) * (t.key + fft) + 4 * (1 - 2 ** -g) * t.rounding + (t.rest - fft);
+  return (lweDimension / g) * perGroup;
 }
 
 /** σ²_MS = (1/12 + n/24)/(2N)² + (n/48 − 1/12)/q² (switching a dimension-n ciphertext to modulus 2N). */
@@ -78,7 +114,8 @@ export interface NoiseTerms {
 
 export function noiseTerms(p: NoiseParameters): NoiseTerms {
   return {
-    bootstrap: blindRotationVariance(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.glweNoiseStd),
+    bootstrap: multiBitBlindRotationVariance(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.glweNoiseStd,
+      p.pbsGroupingFactor ?? 1),
     keyswitch: keyswitchVariance(p.glweDimension * p.polynomialSize, p.ksBaseLog, p.ksLevel, p.lweNoiseStd),
     modulusSwitch: modulusSwitchVariance(p.lweDimension, p.polynomialSize),
     fresh: p.glweNoiseStd * p.glweNoiseStd,
@@ -161,12 +198,18 @@ export function globalFromPerPbs(pError: number, count: number): number {
 
 // ---- cost -------------------------------------------------------------------------------------
 
-/** PBS cost: n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (k+1)²ℓN]. */
-export function pbsCost(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number): number {
+/**
+ * PBS cost: n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (k+1)²ℓN]. Multi-bit (grouping factor
+ * g ≥ 2): n/g external products, each multiplying 2^g − 1 key entries and weighting them by their
+ * monomial: (n/g)·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (2^g − 1)((k+1)²ℓN + (k+1)N)].
+ */
+export function pbsCost(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number, groupingFactor = 1): number {
   const k1 = glweDimension + 1;
   const N = polynomialSize;
   const fft = N * Math.log2(N) + N;
-  return lweDimension * (k1 * pbsLevel * fft + k1 * fft + k1 * k1 * pbsLevel * N);
+  if (groupingFactor === 1) return lweDimension * (k1 * pbsLevel * fft + k1 * fft + k1 * k1 * pbsLevel * N);
+  const entries = 2 ** groupingFactor - 1;
+  return (lweDimension / groupingFactor) * (k1 * pbsLevel * fft + k1 * fft + entries * (k1 * k1 * pbsLevel * N + k1 * N));
 }
 
 /**
@@ -191,5 +234,5 @@ export function keyswitchWordCost(lweDimension: number, glweDimension: number, p
 
 /** Cost of one table lookup (keyswitch + PBS), cost-model units (docs/tfhe.md). */
 export function tableLookupCost(p: NoiseParameters): number {
-  return pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel);
+  return pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, p.pbsGroupingFactor ?? 1) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel);
 }

@@ -18,6 +18,12 @@ export interface TfheParameterFields {
   readonly ksBaseLog: number;
   /** Number of keyswitch decomposition levels. */
   readonly ksLevel: number;
+  /**
+   * Mask bits the blind rotation consumes per step: 1 (absent) is the classic PBS; 2..4 is the
+   * multi-bit PBS, whose bootstrapping key holds 2^g − 1 GGSWs per group of g key bits (n must be
+   * a multiple of g). It changes the key, the noise and the cost, not the ciphertexts.
+   */
+  readonly pbsGroupingFactor?: number;
   /** σ of small-key (LWE) encryptions, i.e. of the keyswitching key, as a fraction of q = 2^64. */
   readonly lweNoiseStd: number;
   /** σ of big-key (GLWE) encryptions: bootstrapping key and fresh inputs, fraction of q. */
@@ -26,7 +32,7 @@ export interface TfheParameterFields {
 
 /** Field names in canonical order (the order of the serialized encoding). */
 export const PARAMETER_INTEGER_FIELDS = [
-  "lweDimension", "glweDimension", "polynomialSize", "pbsBaseLog", "pbsLevel", "ksBaseLog", "ksLevel",
+  "lweDimension", "glweDimension", "polynomialSize", "pbsBaseLog", "pbsLevel", "ksBaseLog", "ksLevel", "pbsGroupingFactor",
 ] as const;
 export const PARAMETER_NOISE_FIELDS = ["lweNoiseStd", "glweNoiseStd"] as const;
 
@@ -39,6 +45,7 @@ export const PARAMETER_LIMITS = Object.freeze({
   pbsLevel: [1, 64],
   ksBaseLog: [1, 63],
   ksLevel: [1, 64],
+  pbsGroupingFactor: [1, 4],
   /** k·N, the big key's dimension. */
   maxBigDimension: 262144,
   /** β·ℓ of either decomposition cannot keep more than the 64 bits of the torus. */
@@ -70,6 +77,10 @@ export function validateParameters(p: TfheParameterFields): void {
   const kb = int("ksBaseLog");
   const kl = int("ksLevel");
   if (kb * kl > PARAMETER_LIMITS.maxDecompositionBits) fail(`ksBaseLog * ksLevel must be at most 64, got ${kb} * ${kl}`);
+  if (record.pbsGroupingFactor !== undefined) {
+    const g = int("pbsGroupingFactor");
+    if (p.lweDimension % g !== 0) fail(`lweDimension must be a multiple of pbsGroupingFactor, got ${p.lweDimension} and ${g}`);
+  }
   for (const f of PARAMETER_NOISE_FIELDS) {
     const x = record[f];
     if (typeof x !== "number" || !Number.isFinite(x) || x < 0 || x >= 0.5) fail(`${f} must be a finite fraction of q in [0, 0.5), got ${String(x)}`);
@@ -84,4 +95,15 @@ export function validateParameters(p: TfheParameterFields): void {
  */
 export function keyswitchKeyWordBytes(baseLog: number, level: number, noiseStd: number): 4 | 8 {
   return baseLog * level <= 24 && noiseStd >= 2 ** -28 ? 4 : 8;
+}
+
+/** The grouping factor g of the blind rotation (1 for the classic PBS). */
+export function groupingFactor(p: TfheParameterFields): number {
+  return p.pbsGroupingFactor ?? 1;
+}
+
+/** GGSW encryptions in the bootstrapping key: n (classic), or (n/g)·(2^g − 1) (multi-bit). */
+export function bootstrapKeyGgswCount(p: TfheParameterFields): number {
+  const g = groupingFactor(p);
+  return g === 1 ? p.lweDimension : (p.lweDimension / g) * (2 ** g - 1);
 }

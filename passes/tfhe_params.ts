@@ -45,6 +45,12 @@ export function readCryptoParams(module: ModuleOp): TfheCryptoParams | undefined
     }
     out[f] = v.value;
   }
+  // Optional: a multi-bit PBS set names its grouping factor (absent = 1, the classic PBS).
+  const g = a.entries.get("pbsGroupingFactor") ?? a.entries.get(snake("pbsGroupingFactor"));
+  if (g !== undefined) {
+    if (g.kind !== "int") return fail("E0600", `module attribute '${CRYPTO_ATTR}' has a non-integer 'pbsGroupingFactor'`);
+    if (g.value !== 1) out.pbsGroupingFactor = g.value;
+  }
   return checkCryptoParams(out as unknown as TfheCryptoParams);
 }
 
@@ -55,6 +61,10 @@ function checkCryptoParams(p: TfheCryptoParams): TfheCryptoParams {
     if (!ok) fail("E0600", `crypto parameter '${f}' = ${v} is invalid`);
   }
   if (!Number.isInteger(Math.log2(p.polynomialSize))) fail("E0600", `polynomialSize ${p.polynomialSize} is not a power of two`);
+  const g = p.pbsGroupingFactor;
+  if (g !== undefined && !(Number.isInteger(g) && g >= 1 && g <= 4 && p.lweDimension % g === 0)) {
+    fail("E0600", `crypto parameter 'pbsGroupingFactor' = ${g} is invalid (an integer 1..4 dividing lweDimension)`);
+  }
   return p;
 }
 
@@ -65,6 +75,9 @@ export function cryptoParamsAttr(p: TfheCryptoParams, previous?: Attribute): Dic
     entries.delete(snake(f));
     entries.set(f, INT_FIELDS.has(f) ? intAttr(p[f]) : floatAttr(p[f]));
   }
+  entries.delete(snake("pbsGroupingFactor"));
+  if ((p.pbsGroupingFactor ?? 1) > 1) entries.set("pbsGroupingFactor", intAttr(p.pbsGroupingFactor!));
+  else entries.delete("pbsGroupingFactor");
   return dictAttr(entries);
 }
 

@@ -66,6 +66,15 @@ export function setThreads(count: number): number {
   return native().setThreads(count);
 }
 
+/**
+ * Whether a lone PBS at N ≥ 8192 shares its blind rotation with a second thread: "auto" (the
+ * default) does so when a core looks idle (1-minute load average below the CPU count − ½), "always"
+ * and "never" force it (tests, benchmarks). The result is bit-identical either way.
+ */
+export function setSharedPbs(mode: "auto" | "always" | "never"): void {
+  native().setSharedPbs(mode);
+}
+
 /** Known-answer and statistical hooks into the native generator (used by the test suite). */
 export const randomness = {
   /** RFC 8439 ChaCha20 block function: 32-byte key, 32-bit counter, 12-byte nonce → 64 bytes. */

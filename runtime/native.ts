@@ -23,6 +23,7 @@ export interface NativeAddon {
   kernelInfo(): { active: string; avx2: boolean; avx512: boolean; threads: number };
   setKernel(name: string): string;
   setThreads(n: number): number;
+  setSharedPbs(mode: string): void;
   chacha20Block(key: Uint8Array, counter: number, nonce: Uint8Array): Uint8Array;
   csprngU64(count: number, stream: number, seed?: Uint8Array): BigUint64Array;
   sampleGaussian(std: number, count: number, seed?: Uint8Array): BigUint64Array;
@@ -93,6 +94,8 @@ export interface NativeAddon {
   /** The parsed object: a handle for keys, RawParams, or a ciphertext record. */
   parserFinish(parser: NativeHandle): unknown;
   setBufferLimitForTests(bytes: number): void;
+  /** Bench probe: median µs of one forward / inverse FFT of size N (one thread), and peak FMA GFLOP/s. */
+  benchKernels(polynomialSize: number, reps: number): { forwardUs: number; inverseUs: number; fmaGflops: number };
   /** Frees a key's native memory now; later uses of the handle throw. */
   release(key: NativeHandle): void;
 }

@@ -2,20 +2,23 @@
 // serializable. The rules and the security curve themselves live in crypto-model/; the addon
 // re-validates everything it receives.
 import {
-  assertSecureParameters, checkSecurity, keyswitchKeyWordBytes, type SecurityCheck, type TfheParameterFields, validateParameters,
+  assertSecureParameters, checkSecurity, groupingFactor, keyswitchKeyWordBytes, type SecurityCheck, type TfheParameterFields, validateParameters,
 } from "../crypto-model/index.js";
 import { native, type RawParams } from "./native.js";
 
 export type { TfheParameterFields } from "../crypto-model/index.js";
 
-/** Canonical encoding: 7 × u32 then 2 × f64, little-endian (44 bytes); hashed with FNV-1a 64. */
+/**
+ * Canonical encoding: 8 × u32 (the PBS grouping factor last) then 2 × f64, little-endian (48 bytes);
+ * hashed with FNV-1a 64. The addon's Params::payload is the same.
+ */
 function canonicalBytes(p: TfheParameterFields): Uint8Array {
-  const b = new Uint8Array(44);
+  const b = new Uint8Array(48);
   const v = new DataView(b.buffer);
-  const ints = [p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.ksBaseLog, p.ksLevel];
+  const ints = [p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.ksBaseLog, p.ksLevel, groupingFactor(p)];
   ints.forEach((x, i) => v.setUint32(4 * i, x, true));
-  v.setFloat64(28, p.lweNoiseStd, true);
-  v.setFloat64(36, p.glweNoiseStd, true);
+  v.setFloat64(32, p.lweNoiseStd, true);
+  v.setFloat64(40, p.glweNoiseStd, true);
   return b;
 }
 
@@ -40,6 +43,8 @@ export class TfheParameters implements TfheParameterFields {
   readonly pbsLevel: number;
   readonly ksBaseLog: number;
   readonly ksLevel: number;
+  /** 1: classic PBS; 2..4: multi-bit PBS (see TfheParameterFields). */
+  readonly pbsGroupingFactor: number;
   readonly lweNoiseStd: number;
   readonly glweNoiseStd: number;
   /** Name of a published set, if any ("INSECURE_" prefix marks test-only sets). */
@@ -54,6 +59,7 @@ export class TfheParameters implements TfheParameterFields {
     this.pbsLevel = fields.pbsLevel;
     this.ksBaseLog = fields.ksBaseLog;
     this.ksLevel = fields.ksLevel;
+    this.pbsGroupingFactor = groupingFactor(fields);
     this.lweNoiseStd = fields.lweNoiseStd;
     this.glweNoiseStd = fields.glweNoiseStd;
     this.name = name;
@@ -93,6 +99,8 @@ export class TfheParameters implements TfheParameterFields {
       ksLevel: this.ksLevel,
       lweNoiseStd: this.lweNoiseStd,
       glweNoiseStd: this.glweNoiseStd,
+      // Classic sets keep exactly their historical fields; multi-bit ones name the factor.
+      ...(this.pbsGroupingFactor > 1 ? { pbsGroupingFactor: this.pbsGroupingFactor } : {}),
     };
   }
 
@@ -102,8 +110,8 @@ export class TfheParameters implements TfheParameterFields {
   }
 
   equals(other: TfheParameterFields): boolean {
-    const a = this.raw() as unknown as Record<string, number>;
-    const b = other as unknown as Record<string, number>;
+    const a = { ...this.raw(), pbsGroupingFactor: this.pbsGroupingFactor } as unknown as Record<string, number>;
+    const b = { ...other, pbsGroupingFactor: groupingFactor(other) } as unknown as Record<string, number>;
     return Object.keys(a).every((k) => a[k] === b[k]);
   }
 
@@ -132,6 +140,7 @@ export class TfheParameters implements TfheParameterFields {
   toString(): string {
     return `TfheParameters${this.name ? `(${this.name})` : ""}{n=${this.lweDimension}, k=${this.glweDimension}, ` +
       `N=${this.polynomialSize}, pbs=2^${this.pbsBaseLog}x${this.pbsLevel}, ks=2^${this.ksBaseLog}x${this.ksLevel}, ` +
+      (this.pbsGroupingFactor > 1 ? `multi-bit g=${this.pbsGroupingFactor}, ` : "") +
       `log2σ_lwe=${Math.log2(this.lweNoiseStd).toFixed(2)}, log2σ_glwe=${Math.log2(this.glweNoiseStd).toFixed(2)}}`;
   }
 }

@@ -1,13 +1,13 @@
 // Exact byte sizes of the runtime's keys and ciphertexts, in memory and serialized, from the
 // parameters alone (no key needed). The layouts are those of native/src/serialize.cpp (framing) and
 // native/src/params.hpp (word counts); tests/runtime/sizes.test.ts pins both to real serializations.
-import { keyswitchKeyWordBytes } from "../crypto-model/index.js";
+import { bootstrapKeyGgswCount, keyswitchKeyWordBytes } from "../crypto-model/index.js";
 import { TfheParameters, type TfheParameterFields } from "./parameters.js";
 
 /** Every artifact starts with "FHEC", a 4-byte kind, u32 version, u32 reserved, u64 parameter hash. */
 const HEADER_BYTES = 24;
-/** The embedded parameter set: 7 × u32 then 2 × f64. */
-const PARAMS_BYTES = 7 * 4 + 2 * 8;
+/** The embedded parameter set: 8 × u32 then 2 × f64. */
+const PARAMS_BYTES = 8 * 4 + 2 * 8;
 /** Each array is preceded by its u64 element count. */
 const COUNT_BYTES = 8;
 /** Public seed from which seeded keys regenerate their masks. */
@@ -42,13 +42,13 @@ export interface KeyPairSize {
 /**
  * Seeded evaluation keys, as the client sends them: the mask seed and the bodies only —
  * kN·ℓ_KS keyswitching bodies (stored in 4 bytes when the runtime keeps the key rounded to 32 bits,
- * see TfheParameters.keyswitchKeyWordBytes) and n·(k+1)·ℓ_PBS·N bootstrapping bodies of 8 bytes.
+ * see TfheParameters.keyswitchKeyWordBytes) and G·(k+1)·ℓ_PBS·N bootstrapping bodies of 8 bytes (G GGSWs: n, or (n/g)(2^g − 1) multi-bit).
  * In memory the runtime holds every body as a u64.
  */
 export function seededEvaluationKeySize(fields: TfheParameterFields): KeyPairSize {
   const p = params(fields);
   const kskBodies = p.bigDimension * p.ksLevel;
-  const bskBodies = p.lweDimension * (p.glweDimension + 1) * p.pbsLevel * p.polynomialSize;
+  const bskBodies = bootstrapKeyGgswCount(p) * (p.glweDimension + 1) * p.pbsLevel * p.polynomialSize;
   const keyswitchKey = kskBodies * p.keyswitchKeyWordBytes;
   const bootstrapKey = bskBodies * 8;
   return {
@@ -61,13 +61,13 @@ export function seededEvaluationKeySize(fields: TfheParameterFields): KeyPairSiz
 
 /**
  * Expanded evaluation keys, as the server holds them: the keyswitching key of kN·ℓ_KS LWE
- * ciphertexts of n + 1 words, and the bootstrapping key in the Fourier domain, n·(k+1)·ℓ_PBS
+ * ciphertexts of n + 1 words, and the bootstrapping key in the Fourier domain, G·(k+1)·ℓ_PBS
  * GLWE rows of (k+1) polynomials of N/2 complex f64 (N doubles each).
  */
 export function evaluationKeySize(fields: TfheParameterFields): KeyPairSize {
   const p = params(fields);
   const keyswitchKey = p.bigDimension * p.ksLevel * (p.lweDimension + 1) * p.keyswitchKeyWordBytes;
-  const bootstrapKey = p.lweDimension * (p.glweDimension + 1) * p.pbsLevel * (p.glweDimension + 1) * p.polynomialSize * 8;
+  const bootstrapKey = bootstrapKeyGgswCount(p) * (p.glweDimension + 1) * p.pbsLevel * (p.glweDimension + 1) * p.polynomialSize * 8;
   return {
     keyswitchKey,
     bootstrapKey,

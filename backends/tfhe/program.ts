@@ -102,6 +102,9 @@ function parametersFromDict(a: Attribute): TfheParameters {
     if (!v || (v.kind !== "int" && v.kind !== "float")) return fail("E0600", `'${CRYPTO_ATTR}' lacks the number '${f}'`);
     fields[f] = v.value;
   }
+  // Optional (absent = 1, the classic PBS); TfheParameters validates it.
+  const g = a.entries.get("pbsGroupingFactor") ?? a.entries.get(snake("pbsGroupingFactor"));
+  if (g !== undefined) fields.pbsGroupingFactor = g.kind === "int" ? g.value : fail("E0600", `'${CRYPTO_ATTR}' has a non-integer 'pbsGroupingFactor'`);
   const name = a.entries.get("name");
   return new TfheParameters(fields as unknown as ConstructorParameters<typeof TfheParameters>[0], name?.kind === "string" ? name.value : undefined);
 }

@@ -29,7 +29,7 @@ export const TIME_MODEL_ENV = "FHEC_TIME_MODEL";
 /** The work terms of one table lookup, in the cost model's units. */
 export function lookupWork(p: NoiseParameters): { pbs: number; keyswitch: number } {
   return {
-    pbs: pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel),
+    pbs: pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, p.pbsGroupingFactor ?? 1),
     keyswitch: keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel),
   };
 }

@@ -39,9 +39,12 @@ export function runtimeParameters(spec: ClientSpec): TfheParameters {
 
 /** A runtime set from a spec's fields, refused unless 128-bit secure by the curve (before any key exists). */
 function secureParameters(p: ClientSpec["parameters"], what: string): TfheParameters {
-  const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd } = p;
+  const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd, pbsGroupingFactor } = p;
   return asInvalidData(() => {
-    const rt = new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
+    const rt = new TfheParameters({
+      lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd,
+      ...(pbsGroupingFactor !== undefined ? { pbsGroupingFactor } : {}),
+    });
     assertSecureParameters(rt, what);
     return rt;
   });

@@ -62,7 +62,11 @@ function product(xs: readonly number[]): number {
 function checkParameters(c: Checker, v: unknown, path: string): void {
   const p = c.object(v, path);
   // Types only: the structural rules and the security curve are applied by the runtime's one check.
-  for (const f of PARAMETER_INTEGER_FIELDS) c.int(p[f], `${path}.${f}`, 0, 2 ** 32 - 1);
+  for (const f of PARAMETER_INTEGER_FIELDS) {
+    // The grouping factor is optional (classic PBS when absent).
+    if (f === "pbsGroupingFactor" && p[f] === undefined) continue;
+    c.int(p[f], `${path}.${f}`, 0, 2 ** 32 - 1);
+  }
   for (const f of PARAMETER_NOISE_FIELDS) c.finite(p[f], `${path}.${f}`);
 }
 

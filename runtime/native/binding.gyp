@@ -35,7 +35,10 @@
         "src/seeded_lwe.cpp",
         "src/conversion.cpp",
         "src/serialize.cpp",
-        "src/linear.cpp"
+        "src/linear.cpp",
+        "src/multibit.cpp",
+        "src/bench_kernels.cpp",
+        "src/pbs_split.cpp"
       ],
       "libraries": ["-lpthread"]
     }

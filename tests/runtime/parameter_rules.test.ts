@@ -18,6 +18,9 @@ const variants: Array<[keyof TfheParameterFields, number]> = [
   ["ksLevel", 0], ["ksLevel", 16], ["ksLevel", 17], ["ksLevel", 2 ** 31],
   ["lweNoiseStd", 0], ["lweNoiseStd", 0.49], ["lweNoiseStd", 0.5], ["lweNoiseStd", Number.NaN], ["lweNoiseStd", -1e-9],
   ["glweNoiseStd", Number.POSITIVE_INFINITY], ["glweNoiseStd", 2 ** -60],
+  // Multi-bit: g in 1..4 and a divisor of n (CONCRETE_P4's n = 801 = 3 · 267).
+  ["pbsGroupingFactor", 0], ["pbsGroupingFactor", 1], ["pbsGroupingFactor", 2], ["pbsGroupingFactor", 3],
+  ["pbsGroupingFactor", 4], ["pbsGroupingFactor", 5], ["pbsGroupingFactor", 2 ** 31],
 ];
 
 function accepts(check: () => unknown): boolean {

@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 const HEADER = 24;
-const PARAMETERS = 44;
+const PARAMETERS = 48; // 8 × u32 (the PBS grouping factor last) then 2 × f64
 type Range = readonly [number, number];
 const u64At = (b: Uint8Array, off: number): number => Number(new DataView(b.buffer, b.byteOffset + off, 8).getBigUint64(0, true));
 
@@ -213,10 +213,10 @@ describe.each(fuzzCases)("fuzzing the $name deserializer ($set)", (f) => {
     expectCleanError(() => f.parse(b), /unknown artifact kind/);
   });
 
-  it("rejects an unsupported format version", () => {
+  it("rejects an unsupported format version (1: parameters without the grouping factor)", () => {
     const b = f.bytes(suite());
-    b[8] = 2;
-    expectCleanError(() => f.parse(b), /unsupported format version 2/);
+    b[8] = 1;
+    expectCleanError(() => f.parse(b), /unsupported format version 1 \(this runtime reads version 2\)/);
     b[8] = 0;
     b[11] = 0x80;
     expectCleanError(() => f.parse(b), /unsupported format version/);

@@ -50,6 +50,17 @@ describe("tfhe-params", () => {
     expect(m.attributes.get(CRYPTO_ATTR)?.kind).toBe("dict");
   });
 
+  it("keeps a multi-bit set's grouping factor in fhec.crypto (and a classic set without one)", () => {
+    const m = parse(TEXT);
+    lowerToTfhe(m);
+    const multiBit = { ...INSECURE_TEST_P2.raw(), pbsGroupingFactor: 4 };
+    parametrizeTfhe(m, multiBit);
+    expect(readCryptoParams(m)).toEqual(multiBit);
+    parametrizeTfhe(m, INSECURE_TEST_P2.raw());
+    expect(readCryptoParams(m)).toEqual(INSECURE_TEST_P2.raw());
+    expect(() => parametrizeTfhe(m, { ...INSECURE_TEST_P2.raw(), pbsGroupingFactor: 3 })).toThrow(/pbsGroupingFactor' = 3 is invalid/);
+  });
+
   it("rejects malformed sets", () => {
     const m = parse(TEXT);
     lowerToTfhe(m);

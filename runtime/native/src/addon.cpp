@@ -8,6 +8,8 @@
 #include <functional>
 #include <initializer_list>
 
+#include "bench_kernels.hpp"
+#include "pbs_split.hpp"
 #include "chacha.hpp"
 #include "conversion.hpp"
 #include "kernels.hpp"
@@ -148,6 +150,7 @@ Params params_arg(const Napi::CallbackInfo& info, size_t i) {
   p.pbs_level = u32_field(o, "pbsLevel");
   p.ks_base_log = u32_field(o, "ksBaseLog");
   p.ks_level = u32_field(o, "ksLevel");
+  if (!o.Get("pbsGroupingFactor").IsUndefined()) p.pbs_grouping_factor = u32_field(o, "pbsGroupingFactor");
   p.lwe_noise_std = f64_field(o, "lweNoiseStd");
   p.glwe_noise_std = f64_field(o, "glweNoiseStd");
   p.validate();
@@ -162,6 +165,7 @@ Napi::Object params_obj(Napi::Env env, const Params& p) {
   o.Set("pbsLevel", p.pbs_level);
   o.Set("ksBaseLog", p.ks_base_log);
   o.Set("ksLevel", p.ks_level);
+  o.Set("pbsGroupingFactor", p.pbs_grouping_factor);
   o.Set("lweNoiseStd", p.lwe_noise_std);
   o.Set("glweNoiseStd", p.glwe_noise_std);
   return o;
@@ -925,6 +929,21 @@ Napi::Value ConversionKeyswitchAsync(const Napi::CallbackInfo& info) {
       });
 }
 
+Napi::Value BenchKernels(const Napi::CallbackInfo& info) {
+  KernelTimings t = measure_kernels(static_cast<size_t>(info[0].As<Napi::Number>().Uint32Value()),
+                                    static_cast<size_t>(info[1].As<Napi::Number>().Uint32Value()));
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("forwardUs", t.forward_us);
+  o.Set("inverseUs", t.inverse_us);
+  o.Set("fmaGflops", t.fma_gflops);
+  return o;
+}
+
+Napi::Value SetSharedPbs(const Napi::CallbackInfo& info) {
+  set_shared_pbs_mode(info[0].As<Napi::String>().Utf8Value());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, guard<fn>, name))
   EXPORT("kernelInfo", KernelInfo);
@@ -977,6 +996,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("parserFinish", ParserFinish);
   EXPORT("setBufferLimitForTests", SetBufferLimit);
   EXPORT("release", Release);
+  EXPORT("benchKernels", BenchKernels);
+  EXPORT("setSharedPbs", SetSharedPbs);
   EXPORT("conversionKeyCompact", ConversionKeyCompact);
   EXPORT("conversionKeyGenerate", ConversionKeyGenerate);
   EXPORT("conversionKeyExpand", ConversionKeyExpand);

@@ -40,6 +40,20 @@ struct PbsArgs {
   const uint64_t* const* ins;   // per ciphertext: LWE ciphertext of dimension n (n+1 words)
   uint64_t* const* outs;        // per ciphertext: LWE ciphertext of dimension kN (kN+1 words)
   PbsWorkspace* ws;             // ensured for at least `count`
+  // Multi-bit PBS only (see multibit.hpp): the BSK holds (n / grouping)(2^grouping - 1) GGSW
+  // entries, group-major; Fourier point m is zeta^point_exponent[m]; root[u] = zeta^u, u < 2N.
+  uint32_t grouping = 1;
+  const uint32_t* point_exponent = nullptr;
+  const double* root_re = nullptr;
+  const double* root_im = nullptr;
+};
+
+/// Runs the tasks of one phase of a blind rotation on every participating thread (pbs_split.cpp):
+/// returns once `count` calls task(arg, i), i < count, have all finished.
+struct PbsTaskRunner {
+  void (*run)(void* ctx, size_t count, void (*task)(void* arg, size_t i), void* arg);
+  void* ctx;
+  uint64_t* rots;  // (k+1) x N words: one rotation scratch per GLWE column
 };
 
 struct KsArgs {
@@ -64,6 +78,11 @@ struct Kernels {
   void (*cmac)(double* acc_re, double* acc_im, const double* a_re, const double* a_im,
                const double* b_re, const double* b_im, size_t h);
   void (*blind_rotate_extract)(const PbsArgs&);
+  void (*blind_rotate_extract_multibit)(const PbsArgs&);
+  /// Classic blind rotation of one ciphertext (count = 1) as phases of independent tasks.
+  void (*blind_rotate_extract_tasks)(const PbsArgs&, const PbsTaskRunner&);
+  /// Runs `iters` rounds of independent vector FMAs; returns the flops done (peak measurement).
+  double (*fma_burst)(uint64_t iters);
   void (*keyswitch)(const KsArgs&);
 };
 

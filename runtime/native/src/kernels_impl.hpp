@@ -227,10 +227,10 @@ static void digit_twist_256(const FftPlan& p, uint64_t* v, uint32_t base_log, do
 // Fourier multiply-accumulate with K1 accumulator pairs in registers.
 template <size_t K1>
 static void external_mac_256(const double* __restrict decf, const double* __restrict bsk_i,
-                             double* __restrict accf, size_t R, size_t N) {
+                             double* __restrict accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
-  const double* b = bsk_i;
-  for (size_t c = 0; c < h; c += 8) {
+  const double* b = bsk_i + c0 * R * K1 * 2;
+  for (size_t c = c0; c < c1; c += 8) {
     for (size_t half = 0; half < 8; half += 4) {
       __m256d sr[K1], si[K1];
       for (size_t j = 0; j < K1; j++) sr[j] = si[j] = _mm256_setzero_pd();
@@ -703,10 +703,10 @@ static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint6
 // K1 accumulator pairs stay in registers (the output count is a template parameter).
 template <size_t K1>
 static void external_mac_512(const double* __restrict decf, const double* __restrict bsk_i,
-                             double* __restrict accf, size_t R, size_t N) {
+                             double* __restrict accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
-  const double* b = bsk_i;
-  for (size_t c = 0; c < h; c += 8) {
+  const double* b = bsk_i + c0 * R * K1 * 2;
+  for (size_t c = c0; c < c1; c += 8) {
     __m512d sr[K1], si[K1];
     for (size_t j = 0; j < K1; j++) sr[j] = si[j] = _mm512_setzero_pd();
     for (size_t r = 0; r < R; r++) {
@@ -730,26 +730,28 @@ static void external_mac_512(const double* __restrict decf, const double* __rest
 
 // Fourier-domain part of the external product for one BSK entry:
 // accf[j] = sum_r dec[r] * bsk[r][j]. `bsk_i` uses the chunked layout (see kernels.hpp).
+// Fourier points [c0, c1) only (multiples of 8): lets two threads share one external product.
 static void external_mac(const double* __restrict decf, const double* __restrict bsk_i,
-                                                   double* __restrict accf, size_t R, size_t k1, size_t N) {
+                                                   double* __restrict accf, size_t R, size_t k1, size_t N,
+                                                   size_t c0, size_t c1) {
   const size_t h = N / 2;
 #ifdef FHEC_USE_AVX512
   switch (k1) {
-    case 2: external_mac_512<2>(decf, bsk_i, accf, R, N); return;
-    case 3: external_mac_512<3>(decf, bsk_i, accf, R, N); return;
-    case 4: external_mac_512<4>(decf, bsk_i, accf, R, N); return;
-    case 5: external_mac_512<5>(decf, bsk_i, accf, R, N); return;
+    case 2: external_mac_512<2>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 3: external_mac_512<3>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 4: external_mac_512<4>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 5: external_mac_512<5>(decf, bsk_i, accf, R, N, c0, c1); return;
     default: break;
   }
 #elif defined(FHEC_USE_AVX2)
   switch (k1) {
-    case 2: external_mac_256<2>(decf, bsk_i, accf, R, N); return;
-    case 3: external_mac_256<3>(decf, bsk_i, accf, R, N); return;
-    case 4: external_mac_256<4>(decf, bsk_i, accf, R, N); return;
+    case 2: external_mac_256<2>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 3: external_mac_256<3>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 4: external_mac_256<4>(decf, bsk_i, accf, R, N, c0, c1); return;
     default: break;
   }
 #endif
-  for (size_t c = 0; c < h; c += 8) {
+  for (size_t c = c0; c < c1; c += 8) {
     const double* b = bsk_i + c * R * k1 * 2;
     for (size_t j = 0; j < k1; j++) {
       double sr[8] = {0, 0, 0, 0, 0, 0, 0, 0}, si[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -833,19 +835,42 @@ static inline uint32_t mod_switch(uint64_t x, uint32_t log2_2n) {
   return static_cast<uint32_t>((((x >> (s - 1)) + 1) >> 1) & ((uint64_t(1) << log2_2n) - 1));
 }
 
-static void blind_rotate_extract(const PbsArgs& a) {
-  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
-  const FftPlan& p = *a.plan;
-  PbsWorkspace& ws = *a.ws;
-  uint64_t* rot = ws.rot.data();
-  double* decf = ws.dec_f.data();
-  double* accf = ws.acc_f.data();
-  uint32_t log2_2n = 0;
-  while ((size_t(1) << log2_2n) < 2 * N) log2_2n++;
-  const size_t two_n = 2 * N;
-  const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
+// Decomposes the rounded polynomial `rot` (destroyed) into `level` balanced digits and writes
+// their forward transforms to decf[l * N ...] (l = 0 is the most significant level).
+static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log, size_t level, double* decf,
+                              Prefetcher& pf) {
+  const size_t N = p.N, h = p.h;
+  for (size_t l = level; l-- > 0;) {
+    double* re = decf + l * N;
+#ifdef FHEC_USE_AVX512
+    // digit extraction and twist fused into the first FFT pass
+    DigitTwistSource src{rot, rot + h, p.twist_re.data(), p.twist_im.data(),
+                         _mm_cvtsi32_si128(static_cast<int>(base_log)),
+                         _mm_cvtsi32_si128(static_cast<int>(base_log - 1)),
+                         _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << base_log) - 1))};
+    fft_forward_512(p, re, re + h, pf, src);
+#elif defined(FHEC_USE_AVX2)
+    digit_twist_256(p, rot, base_log, re, re + h);
+    fft_forward_pf(p, re, re + h, pf);
+#else
+    digit_twist(p, rot, base_log, re, re + h);
+    fft_forward_pf(p, re, re + h, pf);
+#endif
+  }
+}
 
-  for (size_t b = 0; b < B; b++) {
+static uint32_t log2_two_n(size_t N) {
+  uint32_t r = 0;
+  while ((size_t(1) << r) < 2 * N) r++;
+  return r;
+}
+
+// Accumulators X^(-b) * LUT and modulus-switched masks of every ciphertext of the group.
+static void init_accumulators(const PbsArgs& a) {
+  const size_t N = a.N, k1 = size_t(a.k) + 1, two_n = 2 * N;
+  const uint32_t log2_2n = log2_two_n(N);
+  PbsWorkspace& ws = *a.ws;
+  for (size_t b = 0; b < a.count; b++) {
     uint64_t* acc = ws.acc.data() + b * k1 * N;
     const uint64_t* in = a.ins[b];
     std::memset(acc, 0, sizeof(uint64_t) * a.k * N);
@@ -854,6 +879,34 @@ static void blind_rotate_extract(const PbsArgs& a) {
     uint32_t* ms = ws.ms.data() + b * a.n;
     for (uint32_t i = 0; i < a.n; i++) ms[i] = mod_switch(in[i], log2_2n);
   }
+}
+
+// Sample extraction of coefficient 0 of every accumulator.
+static void extract_samples(const PbsArgs& a) {
+  const size_t N = a.N, k1 = size_t(a.k) + 1;
+  for (size_t b = 0; b < a.count; b++) {
+    const uint64_t* acc = a.ws->acc.data() + b * k1 * N;
+    uint64_t* out = a.outs[b];
+    for (size_t c = 0; c < a.k; c++) {
+      const uint64_t* poly = acc + c * N;
+      uint64_t* o = out + c * N;
+      o[0] = poly[0];
+      for (size_t m = 1; m < N; m++) o[m] = uint64_t(0) - poly[N - m];
+    }
+    out[size_t(a.k) * N] = acc[size_t(a.k) * N];
+  }
+}
+
+static void blind_rotate_extract(const PbsArgs& a) {
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
+  const FftPlan& p = *a.plan;
+  PbsWorkspace& ws = *a.ws;
+  uint64_t* rot = ws.rot.data();
+  double* decf = ws.dec_f.data();
+  double* accf = ws.acc_f.data();
+  const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
+
+  init_accumulators(a);
   // Software prefetch one key entry ahead: while the CMuxes of entry i run their FFTs, entry
   // i+1 streams towards L2 (one cache line per vector step). With several ciphertexts, entry i
   // is read from DRAM once and reused from cache for all of them.
@@ -868,41 +921,73 @@ static void blind_rotate_extract(const PbsArgs& a) {
       uint64_t* acc = ws.acc.data() + b * k1 * N;
       for (size_t c = 0; c < k1; c++) {
         rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
-        for (size_t l = L; l-- > 0;) {
-          double* re = decf + (c * L + l) * N;
-#ifdef FHEC_USE_AVX512
-          // digit extraction and twist fused into the first FFT pass
-          DigitTwistSource src{rot, rot + h, p.twist_re.data(), p.twist_im.data(),
-                               _mm_cvtsi32_si128(static_cast<int>(a.base_log)),
-                               _mm_cvtsi32_si128(static_cast<int>(a.base_log - 1)),
-                               _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << a.base_log) - 1))};
-          fft_forward_512(p, re, re + h, pf, src);
-#elif defined(FHEC_USE_AVX2)
-          digit_twist_256(p, rot, a.base_log, re, re + h);
-          fft_forward_pf(p, re, re + h, pf);
-#else
-          digit_twist(p, rot, a.base_log, re, re + h);
-          fft_forward_pf(p, re, re + h, pf);
-#endif
-        }
+        decompose_forward(p, rot, a.base_log, L, decf + c * L * N, pf);
       }
-      external_mac(decf, bsk_i, accf, R, k1, N);
+      external_mac(decf, bsk_i, accf, R, k1, N, 0, h);
       for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
     }
   }
-  // Sample extraction of coefficient 0.
-  for (size_t b = 0; b < B; b++) {
-    const uint64_t* acc = ws.acc.data() + b * k1 * N;
-    uint64_t* out = a.outs[b];
-    for (size_t c = 0; c < a.k; c++) {
-      const uint64_t* poly = acc + c * N;
-      uint64_t* o = out + c * N;
-      o[0] = poly[0];
-      for (size_t m = 1; m < N; m++) o[m] = uint64_t(0) - poly[N - m];
-    }
-    out[size_t(a.k) * N] = acc[size_t(a.k) * N];
-  }
+  extract_samples(a);
 }
+
+// The classic blind rotation of one ciphertext cut into tasks that several threads can share:
+// per CMux, k+1 forward tasks (one GLWE column each), then slices of the Fourier points for the
+// products, then k+1 inverse tasks. Each value is computed by the same code as in
+// blind_rotate_extract, so the result is bit-identical whoever runs which task.
+struct CmuxTasks {
+  const PbsArgs* a;
+  uint64_t* rots;
+  const double* bsk_i;
+  uint32_t ai;
+  size_t slice;  // Fourier points per product task (multiple of 8)
+};
+
+static void cmux_forward_task(void* arg, size_t c) {
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const size_t N = a.N, L = a.level;
+  Prefetcher none;
+  uint64_t* rot = t.rots + c * N;
+  rotate_round(rot, a.ws->acc.data() + c * N, t.ai, N, a.base_log, a.level);
+  decompose_forward(*a.plan, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N, none);
+}
+
+static void cmux_product_task(void* arg, size_t s) {
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1;
+  const size_t c0 = s * t.slice, c1 = c0 + t.slice < h ? c0 + t.slice : h;
+  external_mac(a.ws->dec_f.data(), t.bsk_i, a.ws->acc_f.data(), k1 * a.level, k1, N, c0, c1);
+}
+
+static void cmux_inverse_task(void* arg, size_t j) {
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const size_t N = a.N, h = N / 2;
+  Prefetcher none;
+  double* accf = a.ws->acc_f.data();
+  fourier_to_torus_add_pf(*a.plan, accf + j * N, accf + j * N + h, a.ws->acc.data() + j * N, none);
+}
+
+static void blind_rotate_extract_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
+  const size_t bsk_stride = R * k1 * N;
+  init_accumulators(a);
+  CmuxTasks t{&a, r.rots, nullptr, 0, 0};
+  const size_t slices = 4;
+  t.slice = ((h / 8 + slices - 1) / slices) * 8;
+  for (uint32_t i = 0; i < a.n; i++) {
+    t.ai = a.ws->ms[i];
+    if (t.ai == 0) continue;
+    t.bsk_i = a.bsk + size_t(i) * bsk_stride;
+    r.run(r.ctx, k1, cmux_forward_task, &t);
+    r.run(r.ctx, slices, cmux_product_task, &t);
+    r.run(r.ctx, k1, cmux_inverse_task, &t);
+  }
+  extract_samples(a);
+}
+
+#include "multibit_impl.hpp"
 
 // Keyswitch digits are balanced, in [−B/2, B/2], and zero-mean: a digit of exactly B/2 becomes
 // −B/2 (with a carry) when a fair coin says so. With digits in [−B/2, B/2) the mean would be −1/2,
@@ -985,7 +1070,7 @@ static const Kernels kKernels = {
     "scalar",
 #endif
     fft_forward, fft_inverse, torus_to_fourier, fourier_to_torus_add, cmac, blind_rotate_extract,
-    keyswitch,
+    blind_rotate_extract_multibit, blind_rotate_extract_tasks, fma_burst, keyswitch,
 };
 
 const Kernels& kernels() { return kKernels; }

@@ -30,6 +30,11 @@ void Params::validate() const {
     fail("ksLevel must be in [1, 64], got " + std::to_string(ks_level));
   if (ks_base_log * ks_level > 64)
     fail("ksBaseLog * ksLevel must be at most 64, got " + std::to_string(ks_base_log) + " * " + std::to_string(ks_level));
+  if (pbs_grouping_factor < 1 || pbs_grouping_factor > 4)
+    fail("pbsGroupingFactor must be in [1, 4], got " + std::to_string(pbs_grouping_factor));
+  if (lwe_dimension % pbs_grouping_factor != 0)
+    fail("lweDimension must be a multiple of pbsGroupingFactor, got " + std::to_string(lwe_dimension) + " and " +
+         std::to_string(pbs_grouping_factor));
   if (!std::isfinite(lwe_noise_std) || lwe_noise_std < 0 || lwe_noise_std >= 0.5)
     fail("lweNoiseStd must be a finite fraction of q in [0, 0.5)");
   if (!std::isfinite(glwe_noise_std) || glwe_noise_std < 0 || glwe_noise_std >= 0.5)
@@ -56,6 +61,7 @@ std::string Params::payload() const {
   put32(s, pbs_level);
   put32(s, ks_base_log);
   put32(s, ks_level);
+  put32(s, pbs_grouping_factor);
   uint64_t a, b;
   std::memcpy(&a, &lwe_noise_std, 8);
   std::memcpy(&b, &glwe_noise_std, 8);
@@ -73,7 +79,8 @@ Params Params::from_payload(const uint8_t* p) {
   r.pbs_level = get32(p + 16);
   r.ks_base_log = get32(p + 20);
   r.ks_level = get32(p + 24);
-  uint64_t a = get64(p + 28), b = get64(p + 36);
+  r.pbs_grouping_factor = get32(p + 28);
+  uint64_t a = get64(p + 32), b = get64(p + 40);
   std::memcpy(&r.lwe_noise_std, &a, 8);
   std::memcpy(&r.glwe_noise_std, &b, 8);
   return r;

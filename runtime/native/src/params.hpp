@@ -21,6 +21,8 @@ struct Params {
   uint32_t pbs_level = 0;
   uint32_t ks_base_log = 0;
   uint32_t ks_level = 0;
+  /// Mask bits blind-rotated together (1: classic PBS; 2..4: multi-bit PBS, see multibit.hpp).
+  uint32_t pbs_grouping_factor = 1;
   double lwe_noise_std = 0;        // fraction of q
   double glwe_noise_std = 0;       // fraction of q
 
@@ -29,9 +31,9 @@ struct Params {
   void validate() const;
   /// FNV-1a 64 over the canonical little-endian encoding (serialized_payload()).
   uint64_t hash() const;
-  /// 7 x u32 then 2 x f64, little-endian: 44 bytes.
+  /// 8 x u32 (the grouping factor last) then 2 x f64, little-endian: 48 bytes.
   std::string payload() const;
-  static constexpr size_t kPayloadBytes = 7 * 4 + 2 * 8;
+  static constexpr size_t kPayloadBytes = 8 * 4 + 2 * 8;
   static Params from_payload(const uint8_t* p);
 
   size_t ksk_rows() const { return big_dimension() * ks_level; }
@@ -43,7 +45,13 @@ struct Params {
   bool ksk_compact() const { return ksk_compact_for(ks_base_log, ks_level, lwe_noise_std); }
   size_t ksk_word_bytes() const { return ksk_compact() ? 4 : 8; }
   size_t ksk_len() const { return ksk_rows() * (size_t(lwe_dimension) + 1); }
-  size_t bsk_rows() const { return size_t(lwe_dimension) * (glwe_dimension + 1) * pbs_level; }
+  /// GGSW encryptions in the bootstrapping key: one per key bit (classic), or 2^g - 1 per group
+  /// of g key bits (multi-bit: one per non-zero bit pattern of the group).
+  size_t ggsw_count() const {
+    return pbs_grouping_factor <= 1 ? size_t(lwe_dimension)
+                                    : size_t(lwe_dimension / pbs_grouping_factor) * ((size_t(1) << pbs_grouping_factor) - 1);
+  }
+  size_t bsk_rows() const { return ggsw_count() * (glwe_dimension + 1) * pbs_level; }
   /// Standard-domain (u64) or Fourier-domain (f64: N/2 complex) length per BSK entry is the same.
   size_t bsk_len() const { return bsk_rows() * (glwe_dimension + 1) * size_t(polynomial_size); }
 };

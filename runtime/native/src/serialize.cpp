@@ -399,8 +399,8 @@ class SeededKeysParser : public ArtifactParser {
 
  private:
   void expanding_bsk(const Params& p) {
-    const uint64_t entry = uint64_t(p.bsk_rows() / p.lwe_dimension) * p.polynomial_size * 8;  // bytes of one GGSW
-    const uint64_t batch = std::max<uint64_t>(1, std::min<uint64_t>(p.lwe_dimension, (uint64_t(64) << 20) / entry));
+    const uint64_t entry = uint64_t(p.bsk_rows() / p.ggsw_count()) * p.polynomial_size * 8;  // bytes of one GGSW
+    const uint64_t batch = std::max<uint64_t>(1, std::min<uint64_t>(p.ggsw_count(), (uint64_t(64) << 20) / entry));
     bulk(
         p.bsk_rows() * p.polynomial_size * 8, "bootstrapping key bodies",
         [this, entry, batch](const uint8_t* d, size_t len, uint64_t off) {
@@ -416,7 +416,7 @@ class SeededKeysParser : public ArtifactParser {
           }
         },
         [this, entry] {
-          const uint64_t done = keys->params.lwe_dimension - flushed_;
+          const uint64_t done = keys->params.ggsw_count() - flushed_;
           if (done > 0) flush(done);
           std::vector<uint64_t>().swap(pending_);
           (void)entry;

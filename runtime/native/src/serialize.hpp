@@ -17,7 +17,7 @@
 
 namespace fhec {
 
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: parameters carry the PBS grouping factor
 
 struct CiphertextTensor {
   uint64_t param_hash = 0;

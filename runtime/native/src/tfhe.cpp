@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "kernels.hpp"
+#include "multibit.hpp"
+#include "pbs_split.hpp"
 #include "threadpool.hpp"
 
 namespace fhec {
@@ -71,7 +73,7 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
   } wipe_on_exit{nseed, key_f};
   const size_t n = p.lwe_dimension, k = p.glwe_dimension, N = p.polynomial_size, kN = p.big_dimension();
   ek->ksk_bodies.assign(kN * p.ks_level, 0);
-  ek->bsk_bodies.assign(size_t(n) * (k + 1) * p.pbs_level * N, 0);
+  ek->bsk_bodies.assign(p.bsk_rows() * N, 0);
 
   // Keyswitching key: row (i, l) encrypts s_big[i] * q / B^(l+1) under the small key.
   const size_t ks_chunk = 64;
@@ -91,8 +93,9 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
     }
   });
 
-  // Bootstrapping key: GGSW encryption of s_lwe[i]; row (c, l) is a GLWE encryption of
-  // -s * g_l * S_c (c < k) or s * g_l (c = k), with g_l = q / B^(l+1).
+  // Bootstrapping key: GGSW encryption i of a key bit s (s_lwe[i], or for multi-bit keys the
+  // indicator of one bit pattern of a group, see ggsw_message); row (c, l) is a GLWE encryption
+  // of -s * g_l * S_c (c < k) or s * g_l (c = k), with g_l = q / B^(l+1).
   const FftPlan& plan = get_fft_plan(N);
   const Kernels& K = active_kernels();
   key_f.assign(k, AVec<double>(N));
@@ -105,12 +108,12 @@ std::shared_ptr<SeededEvalKeys> generate_seeded_eval_keys(const SecretKey& sk, c
     wipe(s.data(), s.size() * sizeof(uint64_t));
   }
   const size_t R = (k + 1) * p.pbs_level;
-  parallel_for(n, [&](size_t i) {
+  parallel_for(p.ggsw_count(), [&](size_t i) {
     Csprng mrng(ek->mask_seed, kBskStream | i);
     Csprng nrng(nseed, kBskStream | i);
     AVec<uint64_t> masks(k * N), limb(N), tmp(N);
     AVec<double> f(N), acc(N);
-    const uint64_t bit = sk.lwe[i];
+    const uint64_t bit = ggsw_message(p, sk.lwe.data(), i);
     for (size_t r = 0; r < R; r++) {
       size_t c = r / p.pbs_level;
       uint32_t l = static_cast<uint32_t>(r % p.pbs_level);
@@ -211,7 +214,7 @@ void expand_bsk_entries(const Seed& mask_seed, size_t first, size_t count, const
 std::shared_ptr<EvalKeys> expand_eval_keys(const SeededEvalKeys& sek) {
   auto ek = allocate_eval_keys(sek.params);
   expand_ksk(sek.mask_seed, sek.ksk_bodies.data(), *ek);
-  expand_bsk_entries(sek.mask_seed, 0, sek.params.lwe_dimension, sek.bsk_bodies.data(), *ek);
+  expand_bsk_entries(sek.mask_seed, 0, sek.params.ggsw_count(), sek.bsk_bodies.data(), *ek);
   return ek;
 }
 
@@ -299,8 +302,9 @@ std::vector<uint64_t> build_luts(const Params& p, const uint64_t* tables, size_t
 // group instead of once per ciphertext (the PBS is memory bound on large keys).
 constexpr size_t kMaxGroup = 4;
 
+/// `split`: a lone ciphertext may use two threads (the caller asked for parallel work).
 void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_t* const* luts,
-               const uint64_t* const* ins, uint64_t* const* outs) {
+               const uint64_t* const* ins, uint64_t* const* outs, bool split) {
   const Params& p = ek.params;
   t_ws.ensure(p.glwe_dimension, p.polynomial_size, p.pbs_level, p.lwe_dimension, count);
   PbsArgs a;
@@ -316,7 +320,13 @@ void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_
   a.ins = ins;
   a.outs = outs;
   a.ws = &t_ws;
-  K.blind_rotate_extract(a);
+  if (p.pbs_grouping_factor > 1) {
+    set_multibit_args(p, a);
+    K.blind_rotate_extract_multibit(a);
+  } else if (!(split && count == 1 && p.polynomial_size >= kSplitMinPolynomialSize && thread_count() >= 2 &&
+               share_lone_pbs() && blind_rotate_split(K, a))) {
+    K.blind_rotate_extract(a);
+  }
 }
 
 /// Group size: as large as kMaxGroup while still giving every thread work.
@@ -369,7 +379,7 @@ void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const
       ip[m] = in + i * din;
       op[m] = out + i * dout;
     }
-    pbs_group(ek, K, m, lp, ip, op);
+    pbs_group(ek, K, m, lp, ip, op, parallel && count == 1);
   });
 }
 
@@ -395,7 +405,7 @@ void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const ui
       ip[m] = t_small.data() + m * dmid;
       op[m] = out + i * din;
     }
-    pbs_group(ek, K, m, lp, ip, op);
+    pbs_group(ek, K, m, lp, ip, op, parallel && count == 1);
   });
 }
 

@@ -1,0 +1,186 @@
+// `npm run bench -- pbs --sets tfhe-rs`: fhec's KS-PBS and PBS at tfhe-rs's own shapes
+// (bench/tfhe_rs_sets.ts), one thread, next to tfhe-rs's published latency, with each PBS as a
+// share of this machine's lower bound (standalone FFT speed and FMA peak, measured here).
+import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { freemem, loadavg } from "node:os";
+import {
+  ClientKey, evaluationKeySize, lookupTables, noise, runtimeInfo, seededEvaluationKeySize, setSharedPbs,
+} from "../runtime/index.js";
+import { native } from "../runtime/native.js";
+import { blindRotationBoundMs, type MachineSpeed, TFHE_RS_SHAPES, type TfheRsShape } from "./tfhe_rs_sets.js";
+
+export interface TfheRsRow {
+  set: string;
+  precision: number;
+  n: number;
+  k: number;
+  N: number;
+  pbs: string;
+  ks: string;
+  groupingFactor: number;
+  /** KS + PBS, one thread, median. */
+  singleThreadMsMedian: number;
+  /** PBS alone, one thread, median. */
+  pbsOnlyMsMedian: number;
+  /** KS + PBS of a lone ciphertext on two threads (shared blind rotation, N ≥ 8192), median. */
+  twoThreadMsMedian?: number;
+  publishedMs: number;
+  /** fhec / tfhe-rs. */
+  ratio: number;
+  /** Lower bound of the blind rotation on this machine. */
+  boundMs: number;
+  /** bound / measured PBS. */
+  shareOfBound: number;
+  /** Multi-bit rows: this KS-PBS / fhec's classic KS-PBS at the same precision. */
+  vsClassic?: number;
+  samples: number;
+  loadAverage: number;
+  keygenMs: number;
+  evalKeyBytes: number;
+  predictedPError: number;
+  check: string;
+}
+
+export interface TfheRsSkipped {
+  set: string;
+  skipped: string;
+}
+
+/** The CPU as /proc/cpuinfo names it. */
+export function cpuModel(): string {
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
+    if (line) return line.split(":").slice(1).join(":").trim();
+  } catch {
+    // not Linux
+  }
+  return "unknown CPU";
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Measures this machine's FFT speed per size (cached) and its FMA peak. */
+export function measureMachine(): MachineSpeed {
+  const cache = new Map<number, { forward: number; inverse: number }>();
+  let peak = 0;
+  const probe = (N: number): { forward: number; inverse: number } => {
+    let r = cache.get(N);
+    if (r === undefined) {
+      const m = native().benchKernels(N, 31);
+      r = { forward: m.forwardUs, inverse: m.inverseUs };
+      peak = Math.max(peak, m.fmaGflops);
+      cache.set(N, r);
+    }
+    return r;
+  };
+  probe(1024);
+  return { fftUs: probe, get fmaGflops() { return peak; } };
+}
+
+/** Bytes the shape needs at its peak: seeded bodies and the expanded keys side by side. */
+function peakBytes(s: TfheRsShape): number {
+  return seededEvaluationKeySize(s.params).inMemory + evaluationKeySize(s.params).inMemory;
+}
+
+async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, budgetMs: number): Promise<TfheRsRow> {
+  const { params, precision } = s;
+  let t = performance.now();
+  const client = ClientKey.generate(params);
+  const server = await (await client.generateSeededEvaluationKeys()).expand();
+  const keygenMs = performance.now() - t;
+  const size = 2 ** precision;
+  const table = Array.from({ length: size }, () => randomInt(size));
+  const tables = lookupTables(table, precision);
+  const msgs = Array.from({ length: 4 }, () => randomInt(size));
+  const got = client.decrypt(server.applyLookupTableSync(client.encrypt(msgs, precision), tables, { parallel: false }), precision);
+  const right = got.filter((g, i) => g === table[msgs[i]!]).length;
+  const one = client.encrypt([msgs[0]!], precision);
+  const small = server.keyswitchSync(one, { parallel: false });
+  // Interleaved: KS+PBS then PBS alone, alternating, so both see the same machine load.
+  t = performance.now();
+  server.applyLookupTableSync(one, tables, { parallel: false });
+  const first = performance.now() - t;
+  const reps = Math.max(3, Math.min(maxReps, Math.floor(budgetMs / 2 / Math.max(first, 1e-3))));
+  const both: number[] = [];
+  const pbs: number[] = [];
+  const two: number[] = [];
+  const shared = params.polynomialSize >= 8192 && params.pbsGroupingFactor === 1 && runtimeInfo().threads >= 2;
+  for (let i = 0; i < reps; i++) {
+    t = performance.now();
+    server.applyLookupTableSync(one, tables, { parallel: false });
+    both.push(performance.now() - t);
+    t = performance.now();
+    server.bootstrapSync(small, tables, { parallel: false });
+    pbs.push(performance.now() - t);
+    if (shared) {
+      setSharedPbs("always");
+      t = performance.now();
+      server.applyLookupTableSync(one, tables, { parallel: true });
+      two.push(performance.now() - t);
+      setSharedPbs("auto");
+    }
+  }
+  const evalKeyBytes = server.sizes().total;
+  server.release();
+  const boundMs = blindRotationBoundMs(params, speed);
+  const single = median(both);
+  const pbsOnly = median(pbs);
+  return {
+    set: s.set, precision, n: params.lweDimension, k: params.glweDimension, N: params.polynomialSize,
+    pbs: `2^${params.pbsBaseLog}×${params.pbsLevel}`, ks: `2^${params.ksBaseLog}×${params.ksLevel}`,
+    groupingFactor: params.pbsGroupingFactor, singleThreadMsMedian: single, pbsOnlyMsMedian: pbsOnly,
+    ...(two.length ? { twoThreadMsMedian: median(two) } : {}),
+    publishedMs: s.publishedMs, ratio: single / s.publishedMs, boundMs, shareOfBound: boundMs / pbsOnly,
+    samples: reps, loadAverage: loadavg()[0]!, keygenMs, evalKeyBytes,
+    predictedPError: noise.predictedPError(params, precision, 1), check: `${right}/4 lookups right`,
+  };
+}
+
+export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: number): Promise<{ rows: TfheRsRow[]; skipped: TfheRsSkipped[]; cpu: string; speed: MachineSpeed }> {
+  const speed = measureMachine();
+  const rows: TfheRsRow[] = [];
+  const skipped: TfheRsSkipped[] = [];
+  for (const s of TFHE_RS_SHAPES) {
+    if (s.params.polynomialSize > maxN) {
+      skipped.push({ set: s.set, skipped: `N = ${s.params.polynomialSize} above --max-n ${maxN}` });
+      continue;
+    }
+    const need = peakBytes(s);
+    // Leave a quarter of the free memory to the rest of the machine.
+    if (need > 0.75 * freemem()) {
+      const why = `needs ${(need / 2 ** 30).toFixed(1)} GiB of keys, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`;
+      process.stderr.write(`bench pbs: ${s.set} skipped (${why})\n`);
+      skipped.push({ set: s.set, skipped: why });
+      continue;
+    }
+    process.stderr.write(`bench pbs: tfhe-rs ${s.set}...\n`);
+    rows.push(await benchShape(s, maxReps, speed, budgetMs));
+  }
+  for (const r of rows) {
+    const classic = TFHE_RS_SHAPES.find((s) => s.set === r.set)?.classicOf;
+    const c = rows.find((x) => x.set === classic);
+    if (c) r.vsClassic = r.singleThreadMsMedian / c.singleThreadMsMedian;
+  }
+  return { rows, skipped, cpu: cpuModel(), speed };
+}
+
+export function printTfheRs(result: { rows: TfheRsRow[]; skipped: TfheRsSkipped[]; cpu: string; speed: MachineSpeed }): void {
+  const { rows, skipped, cpu, speed } = result;
+  console.log(`\n## fhec at tfhe-rs's shapes (one thread)\n\nCPU: ${cpu}; ${runtimeInfo().kernel} kernels; FMA peak ${speed.fmaGflops.toFixed(1)} GFLOP/s per core (measured)\n`);
+  const header = "| tfhe-rs set | p | g | n | k | N | PBS | KS | fhec KS+PBS ms (median) | tfhe-rs published ms | ratio | fhec PBS ms | PBS bound ms | share of bound | vs fhec classic | 2 threads / 1 (lone) | reps | load | check |";
+  console.log(header);
+  console.log(`|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
+  for (const r of rows) {
+    console.log(`| ${r.set} | ${r.precision} | ${r.groupingFactor} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} | ` +
+      `${r.publishedMs} | ${r.ratio.toFixed(2)} | ${r.pbsOnlyMsMedian.toFixed(2)} | ${r.boundMs.toFixed(2)} | ${(100 * r.shareOfBound).toFixed(0)}% | ` +
+      `${r.vsClassic === undefined ? "" : r.vsClassic.toFixed(2)} | ` +
+      `${r.twoThreadMsMedian === undefined ? "" : (r.twoThreadMsMedian / r.singleThreadMsMedian).toFixed(2)} | ${r.samples} | ${r.loadAverage.toFixed(1)} | ${r.check} |`);
+  }
+  for (const s of skipped) console.log(`| ${s.set} | skipped: ${s.skipped} |`);
+  console.log("\nratio = fhec / tfhe-rs. tfhe-rs's classic figures are one PBS per core; its multi-bit figures use 11–13 threads per PBS, " +
+    "fhec's here one. Share of bound = (FFTs at the standalone FFT's speed + products at FMA peak) / measured PBS.");
+}

@@ -1,0 +1,209 @@
+// Multi-bit blind rotation (see multibit.hpp), included by kernels_impl.hpp inside the kernel
+// namespace: compiled once per instruction set like the classic PBS.
+
+// rot = round_to_gadget(in): keeps the top base_log * level bits of each coefficient, rounded.
+static void round_to_gadget(uint64_t* __restrict out, const uint64_t* __restrict in, size_t N, uint32_t base_log,
+                            uint32_t level) {
+  const uint32_t total = base_log * level;
+  if (total >= 64) {
+    std::memcpy(out, in, N * sizeof(uint64_t));
+    return;
+  }
+  const uint32_t shift = 64 - total;
+  const uint64_t total_mask = (uint64_t(1) << total) - 1;
+  for (size_t j = 0; j < N; j++) out[j] = ((in[j] >> shift) + ((in[j] >> (shift - 1)) & 1)) & total_mask;
+}
+
+// accf[col] = sum_j w_j * sum_r decf[r] * bsk_j[r][col] over the Fourier points, with
+// w_j = zeta^(e_m t_j) - 1 the transform of X^(t_j) - 1 at point m. K1 = k + 1 (0: any).
+template <size_t K1>
+static void multibit_mac(const PbsArgs& a, const double* __restrict decf, const double* group_bsk,
+                         const uint32_t* t, size_t patterns, double* __restrict accf) {
+  const size_t N = a.N, h = N / 2, k1 = K1 ? K1 : size_t(a.k) + 1, R = k1 * a.level;
+  const size_t stride = R * k1 * N;  // doubles per GGSW entry
+  const uint64_t mask = 2 * N - 1;
+  constexpr size_t KM = K1 ? K1 : 17;
+  for (size_t c = 0; c < h; c += 8) {
+    double ar[KM][8], ai[KM][8];
+    for (size_t col = 0; col < k1; col++)
+      for (int q = 0; q < 8; q++) ar[col][q] = ai[col][q] = 0.0;
+    const uint32_t* e = a.point_exponent + c;
+    for (size_t j = 0; j < patterns; j++) {
+      const double* b = group_bsk + j * stride + c * R * k1 * 2;
+      double sr[KM][8], si[KM][8];
+      for (size_t col = 0; col < k1; col++)
+        for (int q = 0; q < 8; q++) sr[col][q] = si[col][q] = 0.0;
+      for (size_t r = 0; r < R; r++) {
+        const double* dr = decf + r * N + c;
+        const double* di = dr + h;
+        for (size_t col = 0; col < k1; col++) {
+          const double* br = b + (r * k1 + col) * 16;
+          const double* bi = br + 8;
+          for (int q = 0; q < 8; q++) {
+            sr[col][q] += dr[q] * br[q] - di[q] * bi[q];
+            si[col][q] += dr[q] * bi[q] + di[q] * br[q];
+          }
+        }
+      }
+      double wr[8], wi[8];
+      for (int q = 0; q < 8; q++) {
+        const uint64_t u = (uint64_t(e[q]) * t[j]) & mask;
+        wr[q] = a.root_re[u] - 1.0;
+        wi[q] = a.root_im[u];
+      }
+      for (size_t col = 0; col < k1; col++)
+        for (int q = 0; q < 8; q++) {
+          ar[col][q] += wr[q] * sr[col][q] - wi[q] * si[col][q];
+          ai[col][q] += wr[q] * si[col][q] + wi[q] * sr[col][q];
+        }
+    }
+    for (size_t col = 0; col < k1; col++)
+      for (int q = 0; q < 8; q++) {
+        accf[col * N + c + q] = ar[col][q];
+        accf[col * N + h + c + q] = ai[col][q];
+      }
+  }
+}
+
+#ifdef FHEC_USE_AVX512
+// The same for AVX-512, K1 accumulator pairs in registers. The weights come from g gathers per
+// chunk (z_b = zeta^(e a_b), one per mask bit of the group) and the subset products of the z_b:
+// pattern j's monomial is the product of the z_b of its bits.
+template <size_t K1>
+static void multibit_mac_512(const PbsArgs& a, const double* __restrict decf, const double* group_bsk,
+                             const uint32_t* ms, size_t g, double* __restrict accf) {
+  const size_t N = a.N, h = N / 2, R = K1 * a.level, patterns = (size_t(1) << g) - 1;
+  const size_t stride = R * K1 * N;
+  const __m512i mask = _mm512_set1_epi64(static_cast<long long>(2 * N - 1));
+  const __m512d one = _mm512_set1_pd(1.0);
+  __m512i abits[4];
+  for (size_t b = 0; b < g; b++) abits[b] = _mm512_set1_epi64(ms[b]);
+  for (size_t c = 0; c < h; c += 8) {
+    __m512d ar[K1], ai[K1];
+    for (size_t col = 0; col < K1; col++) ar[col] = ai[col] = _mm512_setzero_pd();
+    const __m512i e = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.point_exponent + c)));
+    __m512d zr[16], zi[16];  // zeta^(e t_j) for every pattern j (index 0 unused)
+    for (size_t b = 0; b < g; b++) {
+      const __m512i u = _mm512_and_si512(_mm512_mullo_epi64(e, abits[b]), mask);
+      zr[size_t(1) << b] = _mm512_i64gather_pd(u, a.root_re, 8);
+      zi[size_t(1) << b] = _mm512_i64gather_pd(u, a.root_im, 8);
+    }
+    for (size_t j = 3; j <= patterns; j++) {
+      const size_t low = j & (~j + 1);
+      if (low == j) continue;  // single bit: gathered above
+      cmul512(zr[j - low], zi[j - low], zr[low], zi[low], zr[j], zi[j]);
+    }
+    for (size_t j = 1; j <= patterns; j++) {
+      const double* b = group_bsk + (j - 1) * stride + c * R * K1 * 2;
+      __m512d sr[K1], si[K1];
+      for (size_t col = 0; col < K1; col++) sr[col] = si[col] = _mm512_setzero_pd();
+      for (size_t r = 0; r < R; r++) {
+        const __m512d dr = _mm512_load_pd(decf + r * N + c), di = _mm512_load_pd(decf + r * N + h + c);
+        for (size_t col = 0; col < K1; col++) {
+          const __m512d br = _mm512_load_pd(b), bi = _mm512_load_pd(b + 8);
+          sr[col] = _mm512_fmadd_pd(dr, br, _mm512_fnmadd_pd(di, bi, sr[col]));
+          si[col] = _mm512_fmadd_pd(dr, bi, _mm512_fmadd_pd(di, br, si[col]));
+          b += 16;
+        }
+      }
+      const __m512d wr = _mm512_sub_pd(zr[j], one), wi = zi[j];
+      for (size_t col = 0; col < K1; col++) {
+        ar[col] = _mm512_fmadd_pd(wr, sr[col], _mm512_fnmadd_pd(wi, si[col], ar[col]));
+        ai[col] = _mm512_fmadd_pd(wr, si[col], _mm512_fmadd_pd(wi, sr[col], ai[col]));
+      }
+    }
+    for (size_t col = 0; col < K1; col++) {
+      _mm512_store_pd(accf + col * N + c, ar[col]);
+      _mm512_store_pd(accf + col * N + h + c, ai[col]);
+    }
+  }
+}
+#endif
+
+static void blind_rotate_extract_multibit(const PbsArgs& a) {
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
+  const size_t g = a.grouping, patterns = (size_t(1) << g) - 1, groups = a.n / g;
+  const size_t two_n_mask = 2 * N - 1;
+  const FftPlan& p = *a.plan;
+  PbsWorkspace& ws = *a.ws;
+  uint64_t* rot = ws.rot.data();
+  double* decf = ws.dec_f.data();
+  double* accf = ws.acc_f.data();
+  const size_t group_stride = patterns * R * k1 * N;  // doubles per group of GGSW entries
+
+  init_accumulators(a);
+  Prefetcher pf;
+  uint32_t t[15];
+  for (size_t grp = 0; grp < groups; grp++) {
+    const double* group_bsk = a.bsk + grp * group_stride;
+    pf.p = reinterpret_cast<const char*>(group_bsk + group_stride);
+    pf.end = pf.p + (grp + 1 < groups ? group_stride * sizeof(double) : 0);
+    for (size_t b = 0; b < B; b++) {
+      const uint32_t* ms = ws.ms.data() + b * a.n + grp * g;
+      bool any = false;
+      for (size_t j = 1; j <= patterns; j++) {
+        uint64_t s = 0;
+        for (size_t bit = 0; bit < g; bit++)
+          if ((j >> bit) & 1) s += ms[bit];
+        t[j - 1] = static_cast<uint32_t>(s & two_n_mask);
+      }
+      for (size_t bit = 0; bit < g; bit++) any |= ms[bit] != 0;
+      if (!any) continue;  // every monomial is X^0: the group leaves the accumulator unchanged
+      uint64_t* acc = ws.acc.data() + b * k1 * N;
+      for (size_t c = 0; c < k1; c++) {
+        round_to_gadget(rot, acc + c * N, N, a.base_log, a.level);
+        decompose_forward(p, rot, a.base_log, L, decf + c * L * N, pf);
+      }
+#ifdef FHEC_USE_AVX512
+      if (k1 == 2) {
+        multibit_mac_512<2>(a, decf, group_bsk, ms, g, accf);
+      } else if (k1 == 3) {
+        multibit_mac_512<3>(a, decf, group_bsk, ms, g, accf);
+      } else
+#endif
+      switch (k1) {
+        case 2: multibit_mac<2>(a, decf, group_bsk, t, patterns, accf); break;
+        case 3: multibit_mac<3>(a, decf, group_bsk, t, patterns, accf); break;
+        default: multibit_mac<0>(a, decf, group_bsk, t, patterns, accf); break;
+      }
+      for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
+    }
+  }
+  extract_samples(a);
+}
+
+// Peak FMA throughput probe: 12 independent accumulator chains of the widest vector type.
+static double fma_burst(uint64_t iters) {
+#if defined(FHEC_USE_AVX512)
+  constexpr int W = 8;
+  __m512d acc[12];
+  const __m512d x = _mm512_set1_pd(0.999999), y = _mm512_set1_pd(1e-9);
+  for (int i = 0; i < 12; i++) acc[i] = _mm512_set1_pd(double(i));
+  for (uint64_t it = 0; it < iters; it++)
+    for (int i = 0; i < 12; i++) acc[i] = _mm512_fmadd_pd(acc[i], x, y);
+  __m512d s = acc[0];
+  for (int i = 1; i < 12; i++) s = _mm512_add_pd(s, acc[i]);
+  volatile double sink = _mm512_reduce_add_pd(s);
+#elif defined(FHEC_USE_AVX2)
+  constexpr int W = 4;
+  __m256d acc[12];
+  const __m256d x = _mm256_set1_pd(0.999999), y = _mm256_set1_pd(1e-9);
+  for (int i = 0; i < 12; i++) acc[i] = _mm256_set1_pd(double(i));
+  for (uint64_t it = 0; it < iters; it++)
+    for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_pd(acc[i], x, y);
+  __m256d s = acc[0];
+  for (int i = 1; i < 12; i++) s = _mm256_add_pd(s, acc[i]);
+  double tmp[4];
+  _mm256_storeu_pd(tmp, s);
+  volatile double sink = tmp[0] + tmp[1] + tmp[2] + tmp[3];
+#else
+  constexpr int W = 1;
+  double acc[12];
+  for (int i = 0; i < 12; i++) acc[i] = double(i);
+  for (uint64_t it = 0; it < iters; it++)
+    for (int i = 0; i < 12; i++) acc[i] = acc[i] * 0.999999 + 1e-9;
+  volatile double sink = acc[0] + acc[11];
+#endif
+  (void)sink;
+  return 2.0 * W * 12 * static_cast<double>(iters);
+}

@@ -1,0 +1,30 @@
+// A lone large PBS on two threads: the calling thread and a dedicated helper thread share the
+// tasks of one blind rotation (Kernels::blind_rotate_extract_tasks). Tasks are claimed, not
+// assigned: when the helper is not scheduled (a busy machine), the caller runs every task itself
+// and loses only the bookkeeping, never waits for a descheduled partner to start.
+#pragma once
+#include <string>
+
+#include "kernels.hpp"
+
+namespace fhec {
+
+/// Smallest polynomial size worth sharing: below it, the per-phase handoffs cost more than the
+/// second thread saves.
+constexpr size_t kSplitMinPolynomialSize = 8192;
+
+/// Whether a second core is likely idle: the 1-minute load average (which counts this PBS's own
+/// thread) is below the number of online CPUs minus 1/2 (re-read at most once a second). On an oversubscribed machine the helper would
+/// be descheduled while holding tasks and the shared PBS would be slower than a lone thread.
+bool spare_core_available();
+
+/// "auto" (default: share when spare_core_available()), "always" or "never" (tests, benches).
+void set_shared_pbs_mode(const std::string& mode);
+/// Whether a lone large PBS should use the helper thread now.
+bool share_lone_pbs();
+
+/// Runs the classic blind rotation of a.count == 1 ciphertext on two threads. Returns false (and
+/// does nothing) when the helper is busy with another PBS: the caller then runs it alone.
+bool blind_rotate_split(const Kernels& K, const PbsArgs& a);
+
+}  // namespace fhec

@@ -1,0 +1,47 @@
+// A lone PBS at N ≥ 8192 may share its blind rotation with a helper thread (runtime/native
+// pbs_split.cpp). Every value is computed by the same kernels either way, so the output must be
+// bit-identical to the one-thread PBS — for any split of the tasks between the threads.
+import { afterAll, describe, expect, it } from "vitest";
+import { ClientKey, lookupTables, setSharedPbs, TfheParameters } from "../../runtime/index.js";
+
+// TESTS ONLY: a small n keeps the keys tiny at N = 8192 (the shared path's threshold).
+function insecureLargeN(k: number, level: number): TfheParameters {
+  return new TfheParameters({
+    lweDimension: 64, glweDimension: k, polynomialSize: 8192, pbsBaseLog: level === 1 ? 22 : 15, pbsLevel: level,
+    ksBaseLog: 4, ksLevel: 5, lweNoiseStd: 2 ** -30, glweNoiseStd: 2 ** -50,
+  }, `INSECURE_TEST_SHARED_PBS_K${k}_L${level}`);
+}
+
+function bytes(x: { serialize(): Uint8Array }): number[] {
+  return Array.from(x.serialize());
+}
+
+describe("shared lone PBS", () => {
+  afterAll(() => setSharedPbs("auto"));
+
+  for (const [k, level] of [[1, 2], [2, 1]] as const) {
+    it(`k = ${k}, ℓ = ${level}: two-thread KS+PBS and PBS equal the one-thread results bit for bit`, async () => {
+      const client = ClientKey.generate(insecureLargeN(k, level));
+      const server = await (await client.generateSeededEvaluationKeys()).expand();
+      const p = 6;
+      const table = Array.from({ length: 64 }, (_, i) => (5 * i + 11) % 64);
+      const tables = lookupTables(table, p);
+      const one = client.encrypt([37], p);
+      setSharedPbs("never");
+      const alone = server.applyLookupTableSync(one, tables, { parallel: true });
+      const small = server.keyswitchSync(one, { parallel: false });
+      const aloneBs = server.bootstrapSync(small, tables, { parallel: true });
+      setSharedPbs("always");
+      for (let rep = 0; rep < 3; rep++) {
+        expect(bytes(server.applyLookupTableSync(one, tables, { parallel: true }))).toEqual(bytes(alone));
+        expect(bytes(server.bootstrapSync(small, tables, { parallel: true }))).toEqual(bytes(aloneBs));
+      }
+      expect(bytes(await server.applyLookupTable(one, tables))).toEqual(bytes(alone));
+      expect(client.decrypt(alone, p)).toEqual([table[37]]);
+    });
+  }
+
+  it("refuses an unknown mode", () => {
+    expect(() => setSharedPbs("sometimes" as "auto")).toThrow(/auto, always or never/);
+  });
+});
