@@ -112,6 +112,11 @@ export class FheModelClient {
     this.client = TfheClient.restore(this.tfheSpec, r.value, r.keyId);
   }
 
+  /** Id of the key in use: the sha256 of its evaluation keys, as the server names them. */
+  get keyId(): string {
+    return this.requireKey().keyId;
+  }
+
   private requireKey(): TfheClient {
     if (!this.client) fail("E0701", "no secret key: generate keys or load the secret key first");
     return this.client;
