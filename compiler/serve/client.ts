@@ -11,9 +11,12 @@ import { FheModelClient } from "../deploy/client.js";
 export type Resendable = Uint8Array | { chunks(): Iterable<Uint8Array> };
 
 export interface FheHttpClientOptions {
-  /** Retries of a request answered 503 (busy), each after the server's Retry-After. Default 20. */
+  /**
+   * Retries of a request answered 503 (busy), each after the server's Retry-After, or cut by a
+   * connection reset, at once. Default 20.
+   */
   readonly retries?: number;
-  /** Called before each retry (for progress lines and tests). */
+  /** Called before each retry with the status (0: connection reset) and the wait in seconds. */
   readonly onRetry?: (status: number, waitSeconds: number) => void;
 }
 
@@ -24,6 +27,9 @@ export class FheHttpError extends Error {
     this.name = "FheHttpError";
   }
 }
+
+/** Socket errors after which the same request may simply be sent again. */
+const TRANSIENT = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
 
 async function* streamed(body: Resendable): AsyncGenerator<Uint8Array> {
   if (body instanceof Uint8Array) yield body;
@@ -63,6 +69,12 @@ export class FheHttpClient {
         } as RequestInit);
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        // A connection reset mid-request (a reused connection the server closed, a restart):
+        // every request here can be repeated, so try again.
+        if (TRANSIENT.has(cause?.code ?? "") && attempt < this.retries) {
+          this.onRetry?.(0, 0);
+          continue;
+        }
         return fail("E0400", `cannot reach the fhec server at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
       }
       if (res.ok) return res;

@@ -67,7 +67,9 @@ export class FheHttpServer {
       "/metrics": { GET: (_q, res, _u, o) => this.getMetrics(res, o) },
     };
     // Uploads of GiB of keys take longer than Node's default 5-minute request timeout.
-    this.http = createServer({ requestTimeout: 0 }, (req, res) => void this.handle(req, res));
+    // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s), so a
+    // client never writes a request into a connection the server is closing.
+    this.http = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000, headersTimeout: 66_000 }, (req, res) => void this.handle(req, res));
   }
 
   /** Starts listening; resolves to the bound address (port 0 picks a free port). */
@@ -127,11 +129,29 @@ export class FheHttpServer {
     }
     const body = JSON.stringify({ code: e.code, message: e.message });
     const headers: Record<string, string | number> = { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), ...e.headers };
-    // An unread request body (refused before or while reading it) is not drained: close instead.
-    if (!req.readableEnded) headers["Connection"] = "close";
+    if (!req.readableEnded) {
+      // A body refused before or while it was read: a client still sending it would see a broken
+      // pipe instead of this answer if the connection closed now. Discard the rest (up to the body
+      // limit), unless the body is itself too large: then close.
+      if (e.status === 413) headers["Connection"] = "close";
+      else this.discard(req, outcome);
+    }
     res.writeHead(e.status, headers);
     res.end(body);
     outcome.bytesOut += Buffer.byteLength(body);
+  }
+
+  /** Reads and drops the rest of a refused body; a body past the limit ends the connection. */
+  private discard(req: IncomingMessage, outcome: Outcome): void {
+    req.on("data", (chunk: Buffer) => {
+      outcome.bytesIn += chunk.length;
+      if (outcome.bytesIn > this.options.maxBodyBytes) req.destroy();
+    });
+    req.on("error", () => {}); // a client that gives up mid-body is not the server's error
+    // A body iterator left mid-way holds a 'readable' listener, which would keep the stream paused
+    // whatever resume() says: drop it so the 'data' listener drains the rest.
+    req.removeAllListeners("readable");
+    req.resume();
   }
 
   /** The request body as chunks, refused with 413 past the limit (announced or actual). */

@@ -18,7 +18,7 @@ const SPEC = "circuit.client";
 function server(args: ParsedArgs, ctx: CommandContext): FheHttpClient {
   const url = stringOption(args, "server");
   if (!url) throw new UsageError("missing --server URL (http://host:port of fhec serve)");
-  return new FheHttpClient(url, { onRetry: (_s, wait) => ctx.stderr(`server busy: retrying in ${wait} s\n`) });
+  return new FheHttpClient(url, { onRetry: (status, wait) => ctx.stderr(status === 503 ? `server busy: retrying in ${wait} s\n` : "connection reset: retrying\n") });
 }
 
 async function keygen(args: ParsedArgs, ctx: CommandContext): Promise<number> {
