@@ -3,8 +3,8 @@
 // the native runtime from source, and `npx fhec` runs compile → keygen → predict --fhe execute →
 // serve on the bundled logistic regression. Skipped, with a message, only when the registry is
 // unreachable and the cache lacks a dependency.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -16,25 +16,32 @@ const work = mkdtempSync(join(tmpdir(), "fhec-pack-"));
 const app = join(work, "app");
 const NETWORK = /ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|ENETUNREACH|network/i;
 
-function run(cmd: string, args: string[], cwd: string, timeoutMs = 600_000): { status: number | null; out: string } {
+/** Runs a command without blocking the test worker (a blocked worker misses vitest's heartbeats). */
+function run(cmd: string, args: string[], cwd: string, timeoutMs = 600_000): Promise<{ status: number | null; out: string }> {
   // Keep the repo's npm settings out of the install: it must work with a user's defaults.
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("npm_")) delete env[k];
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env, timeout: timeoutMs });
-  return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    child.on("error", (e) => (out += String(e)));
+    child.on("close", (status) => resolve({ status, out }));
+  });
 }
 
 describe("the packed package", () => {
   it("installs from the tarball and runs compile, keygen, predict --fhe execute and serve with npx fhec", async (ctx) => {
     // dist/ is fresh (tests/setup/build_dist.ts): pack it as is.
-    const pack = run("npm", ["pack", "--ignore-scripts", "--pack-destination", work], root);
+    const pack = await run("npm", ["pack", "--ignore-scripts", "--pack-destination", work], root);
     expect(pack.status, pack.out).toBe(0);
     const tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
-    run("mkdir", ["-p", app], work);
+    mkdirSync(app);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "fhec-install-check", private: true }));
     const install = (mode: string) => run("npm", ["install", tarball, mode, "--no-audit", "--no-fund", "--loglevel=error"], app);
-    let r = install("--offline");
-    if (r.status !== 0) r = install("--prefer-offline");
+    let r = await install("--offline");
+    if (r.status !== 0) r = await install("--prefer-offline");
     if (r.status !== 0 && NETWORK.test(r.out)) {
       console.warn(`skipped: the npm registry is unreachable and the npm cache lacks a dependency of fhec:\n${r.out.slice(-500)}`);
       ctx.skip();
@@ -49,7 +56,7 @@ describe("the packed package", () => {
       ["keygen", "lr.client", "--out", "keys"],
       ["predict", "lr.fhe", "--input", join(M, "x_test.npy"), "--fhe", "execute", "-o", "y.npy"],
     ]) {
-      const s = fhec(...step);
+      const s = await fhec(...step);
       expect(s.status, `fhec ${step[0]}: ${s.out}`).toBe(0);
     }
     // The installed package's encrypted prediction equals the repo's clear quantized model.
@@ -57,7 +64,7 @@ describe("the packed package", () => {
     expect((await cli("predict", join(app, "lr.fhe"), "--input", join(M, "x_test.npy"), "--fhe", "disable", "-o", clear)).code).toBe(0);
     expect(Array.from(readNpy(readFileSync(join(app, "y.npy"))).data)).toEqual(Array.from(readNpy(readFileSync(clear)).data));
 
-    const ort = fhec("reference", join(M, "model.onnx"), "--input", join(M, "x_test.npy"), "--ort");
+    const ort = await fhec("reference", join(M, "model.onnx"), "--input", join(M, "x_test.npy"), "--ort");
     expect(ort.status).toBe(1);
     expect(ort.out).toContain("npm install onnxruntime-node");
 
