@@ -8,7 +8,6 @@ export { FheHttpClient, FheHttpError, type FheHttpClientOptions, type Resendable
 export { FheHttpServer, type HttpServerOptions } from "./serve/http_server.js";
 export { type ClientSpec, deserializeClientSpec, serializeClientSpec } from "./deploy/artifacts.js";
 export { readNpy, writeNpy, readNpz, writeNpz, readArrays } from "./data/npy.js";
-export { runCli } from "./cli/main.js";
 export { CompileError, renderDiagnostics, type Diagnostic } from "../ir/diagnostics.js";
 export type { NDArray } from "../ir/tensor.js";
 export type { NBits } from "../passes/quantize/index.js";

@@ -8,7 +8,7 @@ import { cloneModule, type FuncOp, type ModuleOp } from "../ir/core.js";
 import { formatLocation } from "../ir/diagnostics.js";
 import type { NDArray } from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, f64, shapeOf, tensor } from "../ir/types.js";
-import { kappa } from "../passes/params/noise.js";
+import { kappa } from "../crypto-model/index.js";
 import { READ_STD_ATTR } from "../passes/params/read_noise.js";
 import { collectElementRanges } from "../backends/clear/index.js";
 import { applyBitwidths } from "../passes/bitwidth.js";

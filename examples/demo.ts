@@ -1,4 +1,4 @@
-// `npm run demo`: the reference product's first example, end to end, on bundled data.
+// `npm run demo`: fhec end to end on a bundled logistic regression (compile, predict in the clear and in FHE, client/server split).
 // A logistic regression with 4 features (trained outside, exported to ONNX by
 // examples/fixtures/make_fixtures.py from a make_classification set, 80/20 split) is compiled with
 // 3-bit quantization, predicted in the clear and in FHE, then deployed with a client/server split

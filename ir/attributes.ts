@@ -114,29 +114,3 @@ export function attrEquals(a: Attribute, b: Attribute): boolean {
     }
   }
 }
-
-export function describeAttrKind(kind: AttributeKind): string {
-  switch (kind) {
-    case "int":
-      return "an integer";
-    case "float":
-      return "a float";
-    case "bool":
-      return "a boolean";
-    case "string":
-      return "a string";
-    case "array":
-      return "an array";
-    case "dict":
-      return "a dictionary";
-    case "type":
-      return "a type";
-    case "dense":
-      return "a dense tensor";
-  }
-}
-
-/** The dense attribute's values as an n-d array (shares storage; do not mutate). */
-export function denseShape(d: DenseAttr): number[] {
-  return d.type.shape as number[];
-}

@@ -1,6 +1,6 @@
 // Reusable type constraints for op declarations, and shape/precision checks shared by verifiers.
 import type { Operation } from "./core.js";
-import { constraint, type TypeConstraint, type VerifyReporter } from "./opdef.js";
+import { constraint, type VerifyReporter } from "./opdef.js";
 import {
   type Dim,
   type Type,
@@ -21,12 +21,7 @@ export const clearInt = constraint(
 export const clearIntTensor = constraint("a tensor of clear integers", (t) => isTensor(t) && (t.element.kind === "int" || t.element.kind === "index"));
 export const lweCiphertexts = constraint("an LWE ciphertext or tensor of them", (t) => elementOf(t).kind === "lwe");
 export const lweTensor = constraint("a tensor of LWE ciphertexts", (t) => isTensor(t) && t.element.kind === "lwe");
-export const floatOrTensor = constraint("a float or tensor of floats", (t) => elementOf(t).kind === "float");
 export const numericTensor = constraint("a tensor", (t) => isTensor(t));
-
-export function oneOf(...cs: TypeConstraint[]): TypeConstraint {
-  return constraint(cs.map((c) => c.description).join(" or "), (t) => cs.some((c) => c.check(t)));
-}
 
 /** Broadcast two possibly-dynamic shapes (numpy rules); undefined when incompatible. */
 export function broadcastDims(a: readonly Dim[], b: readonly Dim[]): Dim[] | undefined {

@@ -112,11 +112,6 @@ export class CompileError extends Error {
   }
 }
 
-/** Throws a CompileError if the emitter holds any error. */
-export function throwIfErrors(emitter: DiagnosticEmitter, sources?: SourceMap): void {
-  if (emitter.hasErrors()) throw new CompileError(emitter.diagnostics, sources);
-}
-
 /** A single-diagnostic error, for call sites that stop at the first problem. */
 export function fail(code: DiagnosticCode, message: string, loc: Location = unknownLoc, opName?: string): never {
   throw new CompileError([{ code, severity: "error", message, loc, ...(opName ? { opName } : {}) }]);

@@ -57,7 +57,6 @@ export const i32 = intType(32);
 export const i64 = intType(64);
 export const f32: FloatType = { kind: "float", width: 32 };
 export const f64: FloatType = { kind: "float", width: 64 };
-export const indexType: IndexType = { kind: "index" };
 export const lwe = (width: number, key: LweKey = "big"): LweType => ({ kind: "lwe", width, key });
 export const tensor = (shape: readonly Dim[], element: ElementType): TensorType => ({
   kind: "tensor",
@@ -79,15 +78,6 @@ export function isTensor(t: Type): t is TensorType {
   return t.kind === "tensor";
 }
 
-export function isEncrypted(t: Type): boolean {
-  const e = elementOf(t);
-  return e.kind === "eint" || e.kind === "lwe";
-}
-
-export function isClearInt(t: Type): boolean {
-  return elementOf(t).kind === "int" || elementOf(t).kind === "index";
-}
-
 export function isFloat(t: Type): boolean {
   return elementOf(t).kind === "float";
 }
@@ -104,20 +94,6 @@ export function numElements(shape: readonly Dim[]): number {
 
 export function isStaticShape(shape: readonly Dim[]): shape is readonly number[] {
   return shape.every((d) => d !== null);
-}
-
-/** Width in bits of the element type (index counts as 64). Float widths are their storage width. */
-export function bitWidthOf(t: Type): number {
-  const e = elementOf(t);
-  switch (e.kind) {
-    case "eint":
-    case "int":
-    case "lwe":
-    case "float":
-      return e.width;
-    case "index":
-      return 64;
-  }
 }
 
 export function withElement(t: Type, element: ElementType): Type {
@@ -149,10 +125,6 @@ export function typeEquals(a: Type, b: Type): boolean {
       );
     }
   }
-}
-
-export function shapesEqual(a: readonly Dim[], b: readonly Dim[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 export function typeToString(t: Type): string {

@@ -7,7 +7,7 @@ import type { ModuleOp } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { elementOf, type LweType } from "../ir/types.js";
 import type { Pass, PassOptionSpec, PassReport } from "./pass.js";
-import type { NoiseParameters } from "./params/noise.js";
+import type { NoiseParameters } from "../crypto-model/index.js";
 import { CONVERSIONS_ATTR, CRYPTO_ATTR, PARTITIONS_ATTR, partitionsFromModule } from "./params/pass.js";
 
 export { CRYPTO_ATTR } from "./params/pass.js";

@@ -19,7 +19,7 @@ export {
   ClientKeySet, ConversionKey, EvaluationKeySet, KEY_SET_FORMAT_VERSION, SeededConversionKey, SeededEvaluationKeySet,
   type ConversionKeySpec,
 } from "./key_set.js";
-export * as noise from "./noise.js";
+export * as noise from "../crypto-model/noise.js";
 export {
   bytesStream, collect, concatStreams, DEFAULT_CHUNK_BYTES, NativeParser, parseChunks, setBufferLimitForTests, sha256Of,
   type ByteStream, type ChunkSink,
@@ -30,10 +30,11 @@ export {
   ciphertextBytes, ciphertextTensorBytes, evaluationKeySize, secretKeySize, seededEvaluationKeySize,
   type KeyPairSize, type SecretKeySize,
 } from "./sizes.js";
+export { TfheParameters } from "./parameters.js";
 export {
-  checkSecurity, keyswitchKeyWordBytes, minLog2NoiseStd, minNoiseStd, SECURITY_CURVE_128, TfheParameters, validateParameters,
-  type KeySecurityReport, type SecurityReport, type TfheParameterFields,
-} from "./parameters.js";
+  assertSecureParameters, checkSecurity, keyswitchKeyWordBytes, minLog2Std, minNoiseStd, SECURITY_CURVE, validateParameters,
+  type KeyCheck, type SecurityCheck, type TfheParameterFields,
+} from "../crypto-model/index.js";
 
 /** Kernel selection and CPU features of the loaded addon. */
 export interface RuntimeInfo {

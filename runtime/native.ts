@@ -1,5 +1,6 @@
 // Loads the native TFHE addon (runtime/native/build/Release/fhec_runtime.node) and declares its
 // raw interface. Everything here is internal: use the typed classes exported by runtime/index.ts.
+import type { TfheParameterFields } from "../crypto-model/index.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -9,17 +10,8 @@ import { fileURLToPath } from "node:url";
 export type NativeHandle = { readonly __native: unique symbol };
 
 /** Parameters as the addon reads them (see TfheParameters). */
-export interface RawParams {
-  lweDimension: number;
-  glweDimension: number;
-  polynomialSize: number;
-  pbsBaseLog: number;
-  pbsLevel: number;
-  ksBaseLog: number;
-  ksLevel: number;
-  lweNoiseStd: number;
-  glweNoiseStd: number;
-}
+/** The addon takes the plain parameter fields (mutable copy). */
+export type RawParams = { -readonly [K in keyof TfheParameterFields]: TfheParameterFields[K] };
 
 export interface KeySizes {
   params: RawParams;

@@ -1,6 +1,7 @@
 // Published and derived TFHE parameter sets. Noise stds sit exactly on the 128-bit security
 // curve: σ/q = max(2^(a·d+b), 2^(2−64)) with d = n (LWE key) and d = kN (GLWE key).
-import { minNoiseStd, TfheParameters } from "./parameters.js";
+import { minNoiseStd } from "../crypto-model/index.js";
+import { TfheParameters } from "./parameters.js";
 
 function onCurve(name: string, n: number, k: number, N: number, pbsBaseLog: number, pbsLevel: number,
   ksBaseLog: number, ksLevel: number): TfheParameters {

@@ -100,8 +100,6 @@ export interface Ctx {
   readonly tieRng: Rng | undefined;
   /** Stream for noise draws at reads that carry `fhec.read_std`; undefined: no draws. */
   readonly noiseRng: Rng | undefined;
-  /** One standard normal per keyswitching key (`fhec.read_key`), drawn at its first read. */
-  readonly sharedDraws: Map<string, number>;
   readonly stats: SimulationStats;
 }
 
@@ -179,20 +177,8 @@ function readSigma(op: Operation, q: number, ctx: Ctx): { sigma: Float64Array; o
     const x = op.attributes.get(name);
     return x?.kind === "float" || x?.kind === "int" ? x.value : 0;
   };
-  // The part shared by every read through one keyswitching key is drawn once per key (per run):
-  // it shifts those reads together; the rest is drawn per element.
-  const shared = num("fhec.read_shared_std");
-  const key = op.attributes.get("fhec.read_key");
-  let offset = num("fhec.read_offset");
-  if (shared > 0 && key?.kind === "string") {
-    let g = ctx.sharedDraws.get(key.value);
-    if (g === undefined) {
-      g = gauss(ctx.noiseRng);
-      ctx.sharedDraws.set(key.value, g);
-    }
-    offset += g * shared * scale;
-  }
-  return { sigma: (a as DenseAttr).data.map((s) => Math.sqrt(Math.max(s * s - shared * shared, 0)) * scale), offset };
+  const offset = num("fhec.read_offset");
+  return { sigma: (a as DenseAttr).data.map((s) => s * scale), offset };
 }
 
 /** A standard normal draw (Box–Muller). */
@@ -546,7 +532,6 @@ export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], 
     tieRng: (opts.approximateTies ?? "random") === "random" ? new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0) : undefined,
     noiseRng:
       (opts.approximateTies ?? "random") === "random" && (opts.noise ?? "parameters") === "parameters" ? new Rng(((opts.seed ?? 0) ^ 0x27d4eb2f) >>> 0) : undefined,
-    sharedDraws: new Map(),
     stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [], outOfWindow: new Map() },
   };
   const throwOnOverflow = opts.checkOverflow ?? true;

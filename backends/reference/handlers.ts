@@ -5,7 +5,7 @@
 import type { Operation } from "../../ir/core.js";
 import { type OnnxAttrs, convTransposeGeometry, normAxis, padAmounts, quantAxis, shapeRange, sliceBounds, sliceParams, windowGeometry } from "../../ir/dialects/onnx.js";
 import { type NDArray, broadcastTo, concat, gather, reshape, slice, transpose, unaryOp } from "../../ir/tensor.js";
-import { type ElementType, type TensorType, tensor } from "../../ir/types.js";
+import { type ElementType, type TensorType } from "../../ir/types.js";
 import { conv, convTranspose, erf, forEachLane, map2, mapN, matmul, padND, pool, reduceSumKeep, roundHalfEven } from "./kernels.js";
 
 export interface HandlerContext {
@@ -347,8 +347,4 @@ export function storeAs(e: ElementType, a: NDArray): NDArray {
     }
   }
   return a;
-}
-
-export function concreteType(t: TensorType, shape: readonly number[]): TensorType {
-  return tensor(shape, t.element);
 }

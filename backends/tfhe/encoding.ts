@@ -54,8 +54,3 @@ export function decodeAt(phases: BigUint64Array, width: number, signed: boolean)
   }
   return out;
 }
-
-/** Encodes table entries (any sign) with the output's Δ, `tables` rows of 2^p entries. */
-export function encodeTables(entries: ArrayLike<number>, outputWidth: number): BigUint64Array {
-  return encodeAt(entries, outputWidth);
-}

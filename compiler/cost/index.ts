@@ -1,7 +1,7 @@
 // What a parameter set costs: key and ciphertext sizes, estimated latency, memory warnings.
 // Everything takes one parameter set and counts, so it can be called per partition.
 import { availableParallelism } from "node:os";
-import type { NoiseParameters } from "../../passes/params/noise.js";
+import type { NoiseParameters } from "../../crypto-model/index.js";
 import { keySizes, type KeySizes, sampleSizes, type SampleSizes } from "./key_sizes.js";
 import { estimateLatency, type LatencyEstimate } from "./latency.js";
 import { loadTimeModel, type TimeModel } from "./time_model.js";

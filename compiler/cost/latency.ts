@@ -3,7 +3,7 @@
 // lookup times; ops run one after the other. Linear ops are not counted (they are much cheaper).
 import type { FuncOp, Operation } from "../../ir/core.js";
 import { shapeOf } from "../../ir/types.js";
-import type { NoiseParameters } from "../../passes/params/noise.js";
+import type { NoiseParameters } from "../../crypto-model/index.js";
 import { lookupTimeMs, type TimeModel } from "./time_model.js";
 
 export interface LatencyEstimate {

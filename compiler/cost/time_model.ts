@@ -1,11 +1,11 @@
 // Time of one table lookup (keyswitch kN → n then PBS n → kN) on this kind of machine, from the
-// work terms of the cost model (passes/params/noise.ts): t ≈ a·pbsCost + b·keyswitchCost + c.
+// work terms of the cost model (crypto-model/noise.ts): t ≈ a·pbsCost + b·keyswitchCost + c.
 // The coefficients come from `npm run bench -- pbs` (bench/pbs.ts fits them); the built-in ones
 // are in ./time_model_coefficients.ts, and FHEC_TIME_MODEL=file.json replaces them with a
 // calibration of the machine at hand (bench/out/pbs.json, or a bare {msPerPbsWork, …} object).
 import { readFileSync } from "node:fs";
 import { fail } from "../../ir/diagnostics.js";
-import { keyswitchCost, type NoiseParameters, pbsCost } from "../../passes/params/noise.js";
+import { keyswitchCost, type NoiseParameters, pbsCost } from "../../crypto-model/index.js";
 import { BUILTIN_TIME_MODEL } from "./time_model_coefficients.js";
 
 export interface TimeModelCoefficients {

@@ -64,18 +64,6 @@ export function dataTypeName(dt: number): string {
   return (DT as unknown as Record<number, string>)[dt] ?? `data type ${dt}`;
 }
 
-/** ONNX data type of an element type (for the ONNX Runtime bridge and Cast). */
-export function dataTypeOfElement(e: ElementType): number {
-  if (e.kind === "float") return e.width === 64 ? DT.DOUBLE : DT.FLOAT;
-  if (e.kind === "int") {
-    if (e.width === 1) return DT.BOOL;
-    const table: Record<number, [number, number]> = { 8: [DT.INT8, DT.UINT8], 16: [DT.INT16, DT.UINT16], 32: [DT.INT32, DT.UINT32], 64: [DT.INT64, DT.UINT64] };
-    const pair = table[e.width];
-    if (pair) return e.signed ? pair[0] : pair[1];
-  }
-  throw new Error(`no ONNX data type for ${e.kind}`);
-}
-
 export interface TensorValue {
   readonly name: string;
   readonly dims: number[];

@@ -5,7 +5,7 @@
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf } from "../../ir/types.js";
 import { PBS_OPS } from "./classes.js";
-import { errorProbability } from "./noise.js";
+import { errorProbability } from "../../crypto-model/index.js";
 import { analyzeNorms, type NoiseConstraint, noiseBits } from "./norms.js";
 import type { CryptoParameters } from "./optimizer.js";
 import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR } from "./pass.js";

@@ -1,8 +1,7 @@
 // Crypto-parameter selection: norm (MANP) analysis, security curve, noise/cost model, optimizer, pass.
-export * from "./noise.js";
 export * from "./norms.js";
 export * from "./optimizer.js";
-export * from "./security.js";
+export * from "../../crypto-model/index.js";
 export {
   CONVERSIONS_ATTR, CRYPTO_ATTR, cryptoParamsPass, cryptoParametersFromAttr, cryptoParametersToAttr, INPUT_PARTITIONS_ATTR, PARTITION_ATTR,
   PARTITIONS_ATTR, partitionsFromModule, selectCryptoParameters, writePartitions, annotatePartitions, selectPartitionedParameters, type PartitionedSelection, type SelectOptions,

@@ -26,8 +26,8 @@ import {
   perPbsFromGlobal,
   safeVariance,
   type NoiseParameters,
-} from "./noise.js";
-import { checkSecurity, minNoiseStd } from "./security.js";
+} from "../../crypto-model/index.js";
+import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 
 /** The chosen set (field names are part of the `fhec info --json` contract). */
 export interface CryptoParameters extends NoiseParameters {

@@ -9,7 +9,7 @@
 //   a·σ²_BR(A) + f·σ²_glwe(A) + k_A N_A·v_KS(β, ℓ, σ_n(B)) + σ²_MS(n_B, N_B) ≤ σ²_safe(p)
 // Decryptions read a·σ²_BR(A) + f·σ²_glwe(A) ≤ σ²_safe(p). The cost minimised is
 //   Σ_PBS count·pbsCost(B) + Σ_own keyswitches count·ksCost(n_B, k_B N_B) + Σ_conversions count·ksCost(n_B, k_A N_A)
-// (the cost model of noise.ts, in its units).
+// (the cost model of crypto-model/noise.ts, in its units).
 //
 // Candidates: classes sorted by a difficulty key (bits read plus half the log2 of the norm: the
 // bits of noise headroom a read needs), distinct keys cut into at most MAX_PARTITIONS contiguous
@@ -37,8 +37,8 @@ import {
   pbsCost,
   safeVariance,
   type NoiseParameters,
-} from "./noise.js";
-import { checkSecurity, minNoiseStd } from "./security.js";
+} from "../../crypto-model/index.js";
+import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 
 export const MAX_PARTITIONS = 3;
 /** A partitioning is kept only when it costs at most this fraction of the single set. */

@@ -15,7 +15,7 @@ export { analyzeNorms } from "./norms.js";
 export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from "./norms.js";
 export { chooseParameters, resolvePError, DEFAULT_P_ERROR, type CryptoParameters, type ChooseParametersOptions } from "./optimizer.js";
 export { annotateReadNoise, READ_OFFSET_ATTR, READ_STD_ATTR } from "./read_noise.js";
-export { checkSecurity, minNoiseStd, SECURITY_CURVE, type SecurityCheck } from "./security.js";
+export { checkSecurity, minNoiseStd, SECURITY_CURVE, type SecurityCheck } from "../../crypto-model/index.js";
 export { choosePartitions, MAX_PARTITIONS, predictedErrors, readTerms, readVariance, type ClassedConstraint, type ConversionParameters, type PartitionedParameters, type Placement } from "./partitions.js";
 export { keyClasses, type KeyClasses } from "./classes.js";
 

@@ -4,13 +4,15 @@
 //   σ² = ν²_pbs·σ²_BR + ν²_fresh·σ²_fresh + σ²_KS + σ²_MS
 // as attribute `fhec.read_std`. The clear backend's `simulate` draws from it what FHE does
 // (approximate rounding decisions, misread table entries); it survives the circuit's serialization.
-import { denseAttr, floatAttr, stringAttr } from "../../ir/attributes.js";
+// Every draw is independent: the runtime's keyswitch digits are zero-mean, so no part of the
+// noise is shared by all reads through one key (tests/runtime/noise.test.ts checks this).
+import { denseAttr, floatAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf, f64, tensor } from "../../ir/types.js";
 import { analyzeNorms, DATA_MOVEMENT } from "./norms.js";
 import { PARTITION_ATTR } from "./pass.js";
 import { valuePartitions } from "./constraints_report.js";
-import type { NoiseParameters } from "./noise.js";
+import type { NoiseParameters } from "../../crypto-model/index.js";
 import { type ConversionParameters, readTerms } from "./partitions.js";
 
 export const READ_STD_ATTR = "fhec.read_std";
@@ -21,16 +23,6 @@ export const READ_STD_ATTR = "fhec.read_std";
  * is half a rotation below the continuous tie: reads go up from f = 1/2 − 2^(q−1)/N.
  */
 export const READ_OFFSET_ATTR = "fhec.read_offset";
-/**
- * The part of a read's noise every read through the same keyswitching key shares in one key
- * set: the runtime's balanced digits lie in [−B/2, B/2), mean −1/2, so a key's own noise
- * e_{i,l} adds the same −½·Σ e_{i,l} to every keyswitch through it — variance
- * D·ℓ·σ²_ksk/4 (D the input dimension), included in `fhec.read_std`. `fhec.read_key` names the
- * key ("source>reader" partitions) so that simulate draws it once per key set.
- */
-export const READ_SHARED_STD_ATTR = "fhec.read_shared_std";
-export const READ_KEY_ATTR = "fhec.read_key";
-
 const TABLES = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table"]);
 
 /** Whether a table's input was rounded by the PBS that reads it (its noise is drawn there). */
@@ -84,8 +76,6 @@ export function annotateReadNoise(
   for (const op of func.body.ops) {
     op.attributes.delete(READ_STD_ATTR);
     op.attributes.delete(READ_OFFSET_ATTR);
-    op.attributes.delete(READ_SHARED_STD_ATTR);
-    op.attributes.delete(READ_KEY_ATTR);
     const v = readValue(op);
     const n = v && elementNorms.get(v);
     if (!v || !n) continue;
@@ -99,13 +89,6 @@ export function annotateReadNoise(
     for (let e = 0; e < std.length; e++) std[e] = Math.sqrt(n.pbs[e]! * t.bootstrap + n.fresh[e]! * t.fresh + t.keyswitch + t.modulusSwitch);
     op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));
     op.attributes.set(READ_OFFSET_ATTR, floatAttr(reader === undefined ? 0 : 2 ** (readBits(op, v) - 1) / partitions[reader]!.polynomialSize));
-    if (reader !== undefined) {
-      const A = partitions[source]!;
-      const B = partitions[reader]!;
-      const level = reader === source ? B.ksLevel : (conversions.find((c) => c.from === source && c.to === reader)?.ksLevel ?? B.ksLevel);
-      op.attributes.set(READ_SHARED_STD_ATTR, floatAttr(Math.sqrt((A.glweDimension * A.polynomialSize * level * B.lweNoiseStd ** 2) / 4)));
-      op.attributes.set(READ_KEY_ATTR, stringAttr(`${source}>${reader}`));
-    }
     count++;
   }
   return count;

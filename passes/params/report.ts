@@ -1,9 +1,9 @@
 // A readable account of a chosen parameter set: the set, its security, the noise budget and the
 // constraints closest to their bound (for compile reports and `fhec info`).
 import type { NoiseConstraint } from "./norms.js";
-import { noiseTerms } from "./noise.js";
+import { noiseTerms } from "../../crypto-model/index.js";
 import { constraintErrorProbabilities, type CryptoParameters } from "./optimizer.js";
-import { checkSecurity } from "./security.js";
+import { checkSecurity } from "../../crypto-model/index.js";
 
 const log2 = (x: number): string => (x > 0 ? Math.log2(x).toFixed(2) : "-inf");
 

@@ -2,7 +2,7 @@
 // optimality against a brute force, errors, global p_error and circuits without tables.
 import { describe, expect, it } from "vitest";
 import { CompileError } from "../../ir/diagnostics.js";
-import * as rt from "../../runtime/noise.js";
+import * as rt from "../../crypto-model/index.js";
 import {
   errorProbability,
   externalProductVariance,
@@ -15,10 +15,10 @@ import {
   perPbsFromGlobal,
   safeVariance,
   tableLookupCost,
-} from "../../passes/params/noise.js";
+} from "../../crypto-model/index.js";
 import type { NoiseConstraint } from "../../passes/params/norms.js";
 import { chooseParameters, constraintErrorProbabilities, type CryptoParameters, DEFAULT_P_ERROR } from "../../passes/params/optimizer.js";
-import { checkSecurity, minNoiseStd } from "../../passes/params/security.js";
+import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 
 /** mulberry32: a deterministic PRNG for the property tests (not crypto). */
 function prng(seed: number): () => number {
@@ -72,7 +72,7 @@ describe("Concrete's reference sets (p_error 6.3e-5, ν = 1)", () => {
   }
 
   it("with the literal kN·ℓ_KS·(n+1) keyswitch term, the model would prefer smaller n and more KS levels", () => {
-    // Documented difference (see noise.ts keyswitchCost): the chosen p = 4 set vs the
+    // Documented difference (see crypto-model/noise.ts keyswitchCost): the chosen p = 4 set vs the
     // cheapest feasible set under one operation per key word at the same (k, N).
     const r = chooseParameters({ constraints: [table(4, 1)], pError: 6.3e-5 });
     const design = (n: number, pl: number, kl: number) => pbsCost(n, 2, 1024, pl) + keyswitchWordCost(n, 2, 1024, kl);
@@ -110,7 +110,7 @@ describe("every choice is secure and correct", () => {
       assertValid(r, constraints);
       // Each table constraint also passes the runtime's correctness check (ν² counted as PBS outputs).
       for (const c of constraints) {
-        if (c.kind !== "output" && !c.freshNorm2) expect(rt.meetsCorrectness(r, c.precision, Math.sqrt(c.norm2), pError * (1 + 1e-9))).toBe(true);
+        if (c.kind !== "output" && !c.freshNorm2) expect(rt.meetsCorrectness(r, c.precision, c.norm2, pError * (1 + 1e-9))).toBe(true);
       }
       checked++;
     }

@@ -7,7 +7,7 @@ import { parseModule } from "../../ir/parser/index.js";
 import { printModule } from "../../ir/printer.js";
 import { chooseParameters } from "../../passes/params/optimizer.js";
 import { CRYPTO_ATTR, cryptoParametersFromAttr, selectCryptoParameters } from "../../passes/params/pass.js";
-import { perPbsFromGlobal } from "../../passes/params/noise.js";
+import { perPbsFromGlobal } from "../../crypto-model/index.js";
 import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
 import { defaultPassRegistry } from "../../passes/registry.js";
 import { readCryptoParams } from "../../passes/tfhe_params.js";

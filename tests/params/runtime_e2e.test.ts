@@ -3,7 +3,7 @@
 import { randomInt } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { chooseParameters } from "../../passes/params/optimizer.js";
-import { safeStd } from "../../passes/params/noise.js";
+import { safeStd } from "../../crypto-model/index.js";
 import { add, checkSecurity, ClientKey, delta, lookupTables, mulClear, TfheParameters, torusError } from "../../runtime/index.js";
 
 function toRuntime(p: ReturnType<typeof chooseParameters>): TfheParameters {

@@ -2,8 +2,8 @@
 import { randomInt } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  addClear, ClientKey, CONCRETE_P4, delta, FHEC_P3, GATE_N630, lookupTables, matmul, noise, torusError,
-  type EvaluationKeys, type LweCiphertextTensor, type TfheParameters,
+  addClear, ClientKey, CONCRETE_P4, delta, FHEC_P3, GATE_N630, lookupTables, matmul, minNoiseStd, noise, TfheParameters, torusError,
+  type EvaluationKeys, type LweCiphertextTensor,
 } from "../../runtime/index.js";
 
 const SAMPLES = 1000;
@@ -88,9 +88,45 @@ describe("Dot(ν) → KS → PBS follows the model (CONCRETE_P4)", () => {
     const out = await server.applyLookupTable(y, lookupTables(table, precision));
     const got = client.decrypt(out, precision);
     const errors = got.filter((g, i) => g !== table[msgs[i]!]).length;
-    const pErr = noise.predictedPError(params, precision, nu);
+    const pErr = noise.predictedPError(params, precision, nu * nu);
     // Poisson(mean SAMPLES·pErr): allow mean + 6 sd + 2
     const mean = SAMPLES * pErr;
     expect(errors).toBeLessThanOrEqual(Math.ceil(mean + 6 * Math.sqrt(mean) + 2));
   });
+});
+
+describe("keyswitch digits are zero-mean: no error shared by every keyswitch through one key", () => {
+  // Balanced digits in [−B/2, B/2) have mean −1/2, so a key's own noise e would add −½·Σe to every
+  // keyswitch through it: an offset of variance D·ℓ·σ²_ksk/4, fixed per key. A small n (large key
+  // noise, still on the 128-bit curve) makes that offset large next to the per-sample noise.
+  const KEYS = 4;
+  const M = 400;
+  // A 32-bit key (β·ℓ ≤ 24) and a 64-bit one: both keyswitch kernels.
+  for (const [ksBaseLog, ksLevel] of [[2, 6], [2, 13]] as const) {
+    it(`per-key mean error is consistent with 0 (χ² over ${KEYS} keys, 99.9%), ks 2^${ksBaseLog}×${ksLevel}`, async () => {
+      const n = 500;
+      const params = new TfheParameters({
+        lweDimension: n, glweDimension: 1, polynomialSize: 512, pbsBaseLog: 23, pbsLevel: 1, ksBaseLog, ksLevel,
+        lweNoiseStd: minNoiseStd(n), glweNoiseStd: minNoiseStd(512),
+      });
+      params.assertSecure();
+      const D = params.bigDimension;
+      const perSample = params.glweNoiseStd ** 2 + noise.keyswitchOutputVariance(params);
+      const sharedByOldRule = (D * ksLevel * params.lweNoiseStd ** 2) / 4;
+      // The test has power: the old rule's offset would be ≥ 5 standard errors of the mean per key.
+      expect(sharedByOldRule / (perSample / M)).toBeGreaterThan(25);
+      let chi2 = 0;
+      for (let k = 0; k < KEYS; k++) {
+        const client = ClientKey.generate(params);
+        const server = await client.generateEvaluationKeys();
+        const ks = await server.keyswitch(client.encrypt(new Array<number>(M).fill(0), 2));
+        const errors = Array.from(client.phases(ks), (ph) => torusError(ph, 0n));
+        const mean = errors.reduce((a, b) => a + b, 0) / M;
+        const sd = Math.sqrt(errors.reduce((a, b) => a + (b - mean) ** 2, 0) / (M - 1));
+        chi2 += (mean / (sd / Math.sqrt(M))) ** 2;
+      }
+      // χ²(4 degrees of freedom) exceeds 18.47 with probability 0.001.
+      expect(chi2).toBeLessThan(18.47);
+    });
+  }
 });

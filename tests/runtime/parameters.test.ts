@@ -2,15 +2,15 @@
 import { describe, expect, it } from "vitest";
 import * as rt from "../../runtime/index.js";
 import {
-  checkSecurity, CONCRETE_P4, CONCRETE_P5, CONCRETE_P8, TARGET_P_ERROR, GATE_N630, INSECURE_TEST_P2, minLog2NoiseStd,
+  checkSecurity, CONCRETE_P4, CONCRETE_P5, CONCRETE_P8, TARGET_P_ERROR, GATE_N630, INSECURE_TEST_P2, minLog2Std,
   noise, parametersForPrecision, SECURE_PARAMETER_SETS, TfheParameters,
 } from "../../runtime/index.js";
 
 describe("128-bit security curve", () => {
   it("σ/q = max(2^(a·d+b), 2^(2−64))", () => {
-    expect(minLog2NoiseStd(801)).toBeCloseTo(-0.025696778711484593 * 801 + 2.675931372549016, 12);
-    expect(minLog2NoiseStd(2048)).toBeCloseTo(-49.9508, 3);
-    expect(minLog2NoiseStd(16384)).toBe(-62);
+    expect(minLog2Std(801)).toBeCloseTo(-0.025696778711484593 * 801 + 2.675931372549016, 12);
+    expect(minLog2Std(2048)).toBeCloseTo(-49.9508, 3);
+    expect(minLog2Std(16384)).toBe(-62);
   });
 
   it("Concrete's reference sets have the published geometry and sit exactly on the curve", () => {
@@ -105,7 +105,7 @@ describe("noise formulas", () => {
     expect(noise.modulusSwitchVariance(900, 1024)).toBeGreaterThan(noise.modulusSwitchVariance(800, 1024));
     expect(noise.blindRotationVariance(900, 1, 2048, 23, 1, 2 ** -50))
       .toBeGreaterThan(noise.blindRotationVariance(800, 1, 2048, 23, 1, 2 ** -50));
-    expect(noise.pbsCost(CONCRETE_P8)).toBeGreaterThan(noise.pbsCost(CONCRETE_P4));
+    expect(noise.tableLookupCost(CONCRETE_P8)).toBeGreaterThan(noise.tableLookupCost(CONCRETE_P4));
   });
 });
 

@@ -20,8 +20,7 @@ async function check(name: string, n: number): Promise<void> {
   const keys = await client.generateKeys();
   const fhe = client.decrypt(await server.run(keys.evaluationKeys, client.encrypt(x)))[0]!;
   // One FHE run is one draw of what simulate draws: if they follow one law, the FHE value falls
-  // outside the range of 400 simulated draws with probability 2/401 (no normality assumed: the
-  // shared keyswitch offset makes these rates far from normal).
+  // outside the range of 400 simulated draws with probability 2/401 (no normality assumed).
   const r = fidelityReport(circuit, x, fhe, { seeds: 400, labels: f.y.data.subarray(0, n) });
   expect(r.simulatedMismatch.sd).toBeGreaterThan(0); // the spread is not degenerate
   expect(r.fheMismatch).toBeGreaterThanOrEqual(r.simulatedMismatch.min);

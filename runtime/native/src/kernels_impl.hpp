@@ -903,6 +903,18 @@ static void blind_rotate_extract(const PbsArgs& a) {
   }
 }
 
+// Keyswitch digits are balanced, in [−B/2, B/2], and zero-mean: a digit of exactly B/2 becomes
+// −B/2 (with a carry) when a fair coin says so. With digits in [−B/2, B/2) the mean would be −1/2,
+// and each key's own noise e would add the same −½·Σe to every keyswitch through that key: an
+// offset shared by all reads, which breaks per-read error statistics. The coin is the parity of
+// the rest of the value for the lower digits (the carry then leaves it even), and for the top
+// digit, whose carry wraps away, the lowest bit of the input coefficient (discarded by the
+// rounding, independent of the kept bits).
+static inline uint64_t ks_carry(uint64_t d, uint64_t coin, uint32_t base_log) {
+  const uint64_t half = uint64_t(1) << (base_log - 1);
+  return (d > half || (d == half && (coin & 1))) ? 1 : 0;
+}
+
 static void ks_sub_row(uint64_t* __restrict out, const uint64_t* __restrict row, uint64_t d, size_t len) {
   for (size_t j = 0; j < len; j++) out[j] -= d * row[j];
 }
@@ -927,7 +939,7 @@ static void keyswitch32(const KsArgs& a) {
     for (int l = static_cast<int>(a.level) - 1; l >= 0; l--) {
       uint64_t d = v & mask;
       v >>= a.base_log;
-      uint64_t carry = d >> (a.base_log - 1);
+      uint64_t carry = ks_carry(d, l == 0 ? x : v, a.base_log);
       d -= carry << a.base_log;
       v += carry;
       if (d != 0) ks_sub_row32(o, a.ksk32 + (i * a.level + size_t(l)) * len, static_cast<uint32_t>(d), len);
@@ -955,7 +967,7 @@ static void keyswitch(const KsArgs& a) {
     for (int l = static_cast<int>(a.level) - 1; l >= 0; l--) {
       uint64_t d = v & mask;
       v >>= a.base_log;
-      uint64_t carry = d >> (a.base_log - 1);
+      uint64_t carry = ks_carry(d, l == 0 ? x : v, a.base_log);
       d -= carry << a.base_log;  // signed digit as wrapping u64
       v += carry;
       if (d != 0) ks_sub_row(a.out, a.ksk + (i * a.level + size_t(l)) * len, d, len);

@@ -19,12 +19,17 @@ void Params::validate() const {
     fail("glweDimension * polynomialSize must be at most 262144, got " + std::to_string(big_dimension()));
   if (pbs_base_log < 1 || pbs_base_log > 52)
     fail("pbsBaseLog must be in [1, 52], got " + std::to_string(pbs_base_log));
-  if (pbs_level < 1 || pbs_base_log * pbs_level > 64)
-    fail("pbsLevel must be >= 1 with pbsBaseLog * pbsLevel <= 64, got level " + std::to_string(pbs_level));
+  // Levels are bounded first so that base * level cannot wrap (same rules as crypto-model/parameters.ts).
+  if (pbs_level < 1 || pbs_level > 64)
+    fail("pbsLevel must be in [1, 64], got " + std::to_string(pbs_level));
+  if (pbs_base_log * pbs_level > 64)
+    fail("pbsBaseLog * pbsLevel must be at most 64, got " + std::to_string(pbs_base_log) + " * " + std::to_string(pbs_level));
   if (ks_base_log < 1 || ks_base_log > 63)
     fail("ksBaseLog must be in [1, 63], got " + std::to_string(ks_base_log));
-  if (ks_level < 1 || ks_base_log * ks_level > 64)
-    fail("ksLevel must be >= 1 with ksBaseLog * ksLevel <= 64, got level " + std::to_string(ks_level));
+  if (ks_level < 1 || ks_level > 64)
+    fail("ksLevel must be in [1, 64], got " + std::to_string(ks_level));
+  if (ks_base_log * ks_level > 64)
+    fail("ksBaseLog * ksLevel must be at most 64, got " + std::to_string(ks_base_log) + " * " + std::to_string(ks_level));
   if (!std::isfinite(lwe_noise_std) || lwe_noise_std < 0 || lwe_noise_std >= 0.5)
     fail("lweNoiseStd must be a finite fraction of q in [0, 0.5)");
   if (!std::isfinite(glwe_noise_std) || glwe_noise_std < 0 || glwe_noise_std >= 0.5)

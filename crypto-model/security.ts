@@ -1,6 +1,7 @@
 // 128-bit security of binary-key LWE/GLWE with Gaussian noise, through the curve Concrete uses
 // since 2024 (fit of the lattice estimator): log2(σ/q) ≥ max(a·d + b, 2 − 64), valid for d ≥ 450,
 // with d = n for the small LWE key and d = k·N for the GLWE key (docs/tfhe.md).
+import type { TfheParameterFields } from "./parameters.js";
 
 export const SECURITY_CURVE = Object.freeze({
   bits: 128,
@@ -26,13 +27,7 @@ export function minNoiseStd(dimension: number): number {
 }
 
 /** The fields of a parameter set that security depends on. */
-export interface SecurityFields {
-  readonly lweDimension: number;
-  readonly glweDimension: number;
-  readonly polynomialSize: number;
-  readonly lweNoiseStd: number;
-  readonly glweNoiseStd: number;
-}
+export type SecurityFields = Pick<TfheParameterFields, "lweDimension" | "glweDimension" | "polynomialSize" | "lweNoiseStd" | "glweNoiseStd">;
 
 export interface KeyCheck {
   readonly key: "lwe" | "glwe";
@@ -99,4 +94,17 @@ export function checkSecurity(p: SecurityFields): SecurityCheck {
     line(glwe),
   ].join("\n");
   return { secure, bits: SECURITY_CURVE.bits, lwe, glwe, report };
+}
+
+/**
+ * Throws a one-line error unless both keys meet the 128-bit curve. Every party that receives a
+ * parameter set (the optimizer's output, a client spec, serialized keys) calls this before use.
+ * @param what names the parameter set in the message, e.g. "the client spec's partition 1".
+ */
+export function assertSecureParameters(p: SecurityFields, what = "parameters"): void {
+  const r = checkSecurity(p);
+  if (!r.secure) {
+    const why = [r.lwe.reason, r.glwe.reason].filter((x) => x !== undefined).join("; ");
+    throw new Error(`${what} are not ${SECURITY_CURVE.bits}-bit secure: ${why}`);
+  }
 }

@@ -1,0 +1,153 @@
+// Ops on two encrypted values: Add/Sub after aligning quantizers, Max/Min as a + relu(b − a),
+// Mul through two squaring tables, and MaxPool as a pairwise maximum tree.
+import { type Operation, type Value } from "../../ir/core.js";
+import { fail } from "../../ir/diagnostics.js";
+import { onnxAttrs, windowGeometry } from "../../ir/dialects/onnx.js";
+import { type TensorType, tensor } from "../../ir/types.js";
+import { PROVEN_ATTR } from "../bitwidth.js";
+import { affineQuantizer, type Quantizer } from "./qparams.js";
+import { type EncRepr, typeForInterval } from "./repr.js";
+import { tabulate } from "./tables.js";
+import type { GraphQuantizer } from "./lower.js";
+import { ints, perSample } from "./lower_util.js";
+
+/** Requantizes both operands onto one scale and zero point (table lookups where they differ). */
+export function aligned(gq: GraphQuantizer, op: Operation, av: Value, bv: Value): [EncRepr, EncRepr] {
+  let a = gq.linearInput(av, op.loc, "uniform");
+  let b = gq.linearInput(bv, op.loc, "uniform");
+  if (a.scale[0] === b.scale[0] && a.zeroPoint[0] === b.zeroPoint[0]) return [a, b];
+  // Common quantizer covering both ranges, at the finer of the two steps' coarser bound.
+  const ra = { lo: a.scale[0]! * (a.lo - a.zeroPoint[0]!), hi: a.scale[0]! * (a.hi - a.zeroPoint[0]!) };
+  const rb = { lo: b.scale[0]! * (b.lo - b.zeroPoint[0]!), hi: b.scale[0]! * (b.hi - b.zeroPoint[0]!) };
+  const q = affineQuantizer(Math.min(ra.lo, rb.lo, 0), Math.max(ra.hi, rb.hi, 0), gq.cfg.nBits.activations);
+  const requant = (e: EncRepr) => (e.scale[0] === q.scale && e.zeroPoint[0] === q.zeroPoint ? e : tabulate(gq.builder, e, (x) => x, q, gq.cfg.rounding, op.loc, op.name));
+  a = requant(a);
+  b = requant(b);
+  return [a, b];
+}
+
+export function lowerBivariate(gq: GraphQuantizer, op: Operation, type: string): void {
+  const [av, bv] = [op.operands[0]!, op.operands[1]!];
+  const outShape = perSample(op.result.type as TensorType, `result of ${op.name}`, op.loc);
+  if (type === "Mul") return gq.set(op, multiply(gq, op, av, bv, outShape));
+  const [a, b] = aligned(gq, op, av, bv);
+  const s = a.scale[0]!;
+  const za = a.zeroPoint[0]!;
+  const zb = b.zeroPoint[0]!;
+  const emit = (name: string, x: Value, y: Value, lo: number, hi: number) => gq.builder.create(name, [x, y], [tensor(outShape, typeForInterval(lo, hi))], {}, { loc: op.loc, names: [op.result.nameHint] }).result;
+  switch (type) {
+    case "Add": {
+      const v = emit("fhe.add_eint", a.value, b.value, a.lo + b.lo, a.hi + b.hi);
+      gq.set(op, gq.enc(v, outShape, Float64Array.of(s), Float64Array.of(za + zb), a.lo + b.lo, a.hi + b.hi, false));
+      return;
+    }
+    case "Sub": {
+      const v = emit("fhe.sub_eint", a.value, b.value, a.lo - b.hi, a.hi - b.lo);
+      gq.set(op, gq.enc(v, outShape, Float64Array.of(s), Float64Array.of(za - zb), a.lo - b.hi, a.hi - b.lo, false));
+      return;
+    }
+    default: {
+      // max(a, b) = a + relu(b − a); min(a, b) = a − relu(a − b). Same scale and zero point.
+      const isMax = type === "Max";
+      const dLo = isMax ? b.lo - a.hi : a.lo - b.hi;
+      const dHi = isMax ? b.hi - a.lo : a.hi - b.lo;
+      const d = gq.builder.create("fhe.sub_eint", isMax ? [b.value, a.value] : [a.value, b.value], [tensor(outShape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
+      const diff: EncRepr = gq.enc(d, outShape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false);
+      const relu = tabulate(gq.builder, diff, (x) => ({ shape: x.shape, data: x.data.map((v) => Math.max(v, 0)) }), "integer", gq.cfg.rounding, op.loc, op.name);
+      const lo = isMax ? Math.max(a.lo, b.lo) : Math.min(a.lo, b.lo);
+      const hi = isMax ? Math.max(a.hi, b.hi) : Math.min(a.hi, b.hi);
+      const name = isMax ? "fhe.add_eint" : "fhe.sub_eint";
+      const sumLo = isMax ? a.lo + relu.lo : a.lo - relu.hi;
+      const sumHi = isMax ? a.hi + relu.hi : a.hi - relu.lo;
+      const v = emit(name, a.value, relu.value, Math.max(lo, sumLo), Math.min(hi, sumHi));
+      v.definingOp!.attributes.set(PROVEN_ATTR, ints([Math.max(lo, sumLo), Math.min(hi, sumHi)]));
+      gq.set(op, gq.enc(v, outShape, Float64Array.of(s), Float64Array.of(za), Math.max(lo, sumLo), Math.min(hi, sumHi), false));
+    }
+  }
+}
+
+/** a·b = ((a+b)² − (a−b)²)/4 with two squaring tables; x·x uses one. */
+export function multiply(gq: GraphQuantizer, op: Operation, av: Value, bv: Value, outShape: number[]): EncRepr {
+  const range = gq.range(op.result, op.loc);
+  const out = affineQuantizer(Math.min(range.lo, 0), Math.max(range.hi, 0), gq.cfg.nBits.activations);
+  const sq: Quantizer = { ...out, zeroPoint: 0, qmin: -(2 ** 40), qmax: 2 ** 40 };
+  if (av === bv) {
+    const a = gq.linearInput(av, op.loc, "uniform");
+    return tabulate(gq.builder, a, (x) => ({ shape: x.shape, data: x.data.map((v) => v * v) }), out, gq.cfg.rounding, op.loc, op.name, op.result.nameHint);
+  }
+  const [a, b] = aligned(gq, op, av, bv);
+  const s = a.scale[0]!;
+  const z = a.zeroPoint[0]!;
+  const sumLo = a.lo + b.lo;
+  const sumHi = a.hi + b.hi;
+  const sum = gq.builder.create("fhe.add_eint", [a.value, b.value], [tensor(outShape, typeForInterval(sumLo, sumHi))], {}, { loc: op.loc }).result;
+  const dLo = a.lo - b.hi;
+  const dHi = a.hi - b.lo;
+  const diff = gq.builder.create("fhe.sub_eint", [a.value, b.value], [tensor(outShape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
+  // real(a)+real(b) = s·(sum − 2z); real(a)−real(b) = s·diff.
+  const u = tabulate(gq.builder, gq.enc(sum, outShape, Float64Array.of(s), Float64Array.of(2 * z), sumLo, sumHi, false), (x) => ({ shape: x.shape, data: x.data.map((v) => (v * v) / 4) }), sq, gq.cfg.rounding, op.loc, op.name);
+  const d = tabulate(gq.builder, gq.enc(diff, outShape, Float64Array.of(s), Float64Array.of(0), dLo, dHi, false), (x) => ({ shape: x.shape, data: x.data.map((v) => (v * v) / 4) }), sq, gq.cfg.rounding, op.loc, op.name);
+  const lo = u.lo - d.hi;
+  const hi = u.hi - d.lo;
+  const v = gq.builder.create("fhe.sub_eint", [u.value, d.value], [tensor(outShape, typeForInterval(lo, hi))], {}, { loc: op.loc, names: [op.result.nameHint] }).result;
+  return gq.enc(v, outShape, Float64Array.of(out.scale), Float64Array.of(0), lo, hi, false);
+}
+
+export function lowerMaxPool(gq: GraphQuantizer, op: Operation): void {
+  const a = onnxAttrs(op.name, op.attributes);
+  const x = gq.linearInput(op.operands[0]!, op.loc, "uniform");
+  if (x.shape.length !== 4) fail("E0601", "MaxPool is supported on 4-D inputs only", op.loc, op.name);
+  const kernel = a.ints("kernel_shape")!;
+  const geom = windowGeometry(x.shape.slice(2), kernel, a, a.int("ceil_mode") !== 0);
+  const pads = [geom.padBegin[0]!, geom.padBegin[1]!, geom.padEnd[0]!, geom.padEnd[1]!];
+  const [oh, ow] = geom.out as [number, number];
+  // Pad with the smallest code so padding never wins; extra end padding covers ceil_mode windows.
+  const needH = (oh - 1) * geom.strides[0]! + geom.dilations[0]! * (kernel[0]! - 1) + 1;
+  const needW = (ow - 1) * geom.strides[1]! + geom.dilations[1]! * (kernel[1]! - 1) + 1;
+  const h = x.shape[2]! + pads[0]!;
+  const w = x.shape[3]! + pads[1]!;
+  const endH = Math.max(0, needH - h);
+  const endW = Math.max(0, needW - w);
+  let xv = x.value;
+  if (pads[0]! + pads[1]! + endH + endW > 0) {
+    xv = gq.builder.create(
+      "fhe.pad",
+      [xv],
+      [tensor([x.shape[0]!, x.shape[1]!, h + endH, w + endW], typeForInterval(x.lo, x.hi))],
+      { pads: ints([0, 0, pads[0]!, pads[1]!, 0, 0, endH, endW]), value: { kind: "int", value: x.lo } },
+      { loc: op.loc },
+    ).result;
+  }
+  const padded: EncRepr = { ...x, value: xv, shape: [x.shape[0]!, x.shape[1]!, h + endH, w + endW] };
+  const outShape = [x.shape[0]!, x.shape[1]!, oh, ow];
+  const windows: EncRepr[] = [];
+  for (let i = 0; i < kernel[0]!; i++) {
+    for (let j = 0; j < kernel[1]!; j++) {
+      const starts = [0, 0, i * geom.dilations[0]!, j * geom.dilations[1]!];
+      const ends = [outShape[0]!, outShape[1]!, starts[2]! + (oh - 1) * geom.strides[0]! + 1, starts[3]! + (ow - 1) * geom.strides[1]! + 1];
+      const v = gq.builder.create("fhe.slice", [padded.value], [tensor(outShape, typeForInterval(x.lo, x.hi))], { starts: ints(starts), ends: ints(ends), steps: ints([1, 1, geom.strides[0]!, geom.strides[1]!]) }, { loc: op.loc }).result;
+      windows.push({ ...x, value: v, shape: outShape });
+    }
+  }
+  // Pairwise maximum tree: max(a, b) = a + relu(b − a).
+  let level = windows;
+  while (level.length > 1) {
+    const next: EncRepr[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(maxOf(gq, op, level[i]!, level[i + 1]!, outShape));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+  }
+  const result = level[0]!;
+  gq.set(op, { ...result, scale: x.scale, zeroPoint: x.zeroPoint, fresh: false });
+}
+
+export function maxOf(gq: GraphQuantizer, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
+  const dLo = b.lo - a.hi;
+  const dHi = b.hi - a.lo;
+  const d = gq.builder.create("fhe.sub_eint", [b.value, a.value], [tensor(shape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
+  const relu = tabulate(gq.builder, gq.enc(d, shape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false), (x) => ({ shape: x.shape, data: x.data.map((v) => Math.max(v, 0)) }), "integer", gq.cfg.rounding, op.loc, op.name);
+  const lo = Math.max(a.lo, b.lo);
+  const hi = Math.max(a.hi, b.hi);
+  const v = gq.builder.create("fhe.add_eint", [a.value, relu.value], [tensor(shape, typeForInterval(lo, hi))], { [PROVEN_ATTR]: ints([lo, hi]) }, { loc: op.loc }).result;
+  return { ...a, value: v, lo, hi, fresh: false };
+}

@@ -1,0 +1,66 @@
+// The layering of docs/architecture.md, checked on every source file's imports: a new import that
+// goes against the flow fails here, naming the file and the import.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve, dirname } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const LAYERS = ["compiler", "passes", "backends", "runtime", "crypto-model", "ir"] as const;
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (name === "node_modules" || name === "build") continue;
+    if (statSync(p).isDirectory()) out.push(...sources(p));
+    else if (name.endsWith(".ts") && !name.endsWith(".d.ts")) out.push(p);
+  }
+  return out;
+}
+
+/** Repository-relative targets of every relative import (static, dynamic and re-exports). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)["'](\.[^"']+)["']/g)].map((m) => m[1]!);
+  return specs.map((s) => relative(ROOT, resolve(dirname(file), s)));
+}
+
+/** Which top-level areas each area may import (besides itself). */
+function allowed(from: string): (to: string) => boolean {
+  const inside = (prefix: string) => (to: string) => to === prefix || to.startsWith(`${prefix}/`);
+  const any = (...prefixes: string[]) => (to: string) => prefixes.some((p) => inside(p)(to));
+  if (from.startsWith("crypto-model/")) return any("crypto-model");
+  if (from.startsWith("ir/")) return any("ir");
+  if (from.startsWith("runtime/")) return any("runtime", "crypto-model");
+  if (from.startsWith("passes/")) return any("passes", "ir", "crypto-model");
+  if (from.startsWith("backends/tfhe/")) return any("backends", "ir", "crypto-model", "runtime");
+  if (from.startsWith("backends/")) return any("backends", "ir", "crypto-model");
+  if (from.startsWith("compiler/cli/")) return () => true;
+  // The library: anything below it, never the CLI.
+  if (from.startsWith("compiler/")) return (to) => !inside("compiler/cli")(to);
+  return () => true;
+}
+
+describe("import rules", () => {
+  const files = LAYERS.flatMap((l) => sources(join(ROOT, l))).map((f) => ({ abs: f, rel: relative(ROOT, f) }));
+
+  it("finds the sources", () => {
+    expect(files.some((f) => f.rel === "compiler/compile.ts")).toBe(true);
+    expect(files.some((f) => f.rel === "crypto-model/noise.ts")).toBe(true);
+  });
+
+  it("every import flows compiler → passes → ir, backends → ir, backends/tfhe → runtime, all → crypto-model", () => {
+    const violations: string[] = [];
+    for (const f of files) {
+      const ok = allowed(f.rel);
+      for (const target of importsOf(f.abs)) if (!ok(target)) violations.push(`${f.rel} imports ${target}`);
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("the checker itself catches a forbidden import", () => {
+    expect(allowed("passes/x.ts")("runtime/index.js")).toBe(false);
+    expect(allowed("compiler/circuit.ts")("compiler/cli/io.js")).toBe(false);
+    expect(allowed("backends/clear/x.ts")("runtime/index.js")).toBe(false);
+  });
+});
