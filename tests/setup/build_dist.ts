@@ -2,12 +2,13 @@
 // tarball) use the compiled dist/. Rebuild it once, before any test file runs, when a source file
 // is newer than it, so those tests never run stale code.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..", "..");
-const SOURCE_DIRS = ["compiler", "ir", "passes", "backends", "runtime", "bench", "examples"];
+/** The directories tsconfig.build.json compiles. */
+const SOURCE_DIRS = (JSON.parse(readFileSync(join(root, "tsconfig.build.json"), "utf8")) as { include: string[] }).include;
 
 function newestSource(dir: string): number {
   let newest = 0;
