@@ -1,7 +1,7 @@
 // `npm run bench -- NAME [args]`: runs bench/NAME.ts (compiled to dist/bench/NAME.js), which
 // exports `main(args)`; prints a markdown table and writes bench/out/NAME.json.
 const [name, ...args] = process.argv.slice(2);
-const known = ["pbs", "models", "models_fhe", "simulate", "compile", "artifacts", "fidelity", "fuzz"];
+const known = ["pbs", "models", "models_fhe", "simulate", "compile", "artifacts", "fidelity", "fuzz", "serve"];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join("|")}> [options]`);
   process.exit(2);

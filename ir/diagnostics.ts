@@ -71,7 +71,9 @@ export const DIAGNOSTIC_CODES = {
   // runtime and artifacts
   E0700: "invalid artifact",
   E0701: "invalid input data",
-  E0702: "backend unavailable",
+  E0702: "artifact of another circuit or key",
+  E0703: "unknown evaluation keys",
+  E0704: "backend unavailable",
 } as const;
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 

@@ -1,6 +1,8 @@
-// Builds the native TFHE addon with node-gyp (called by `npm run build`, hence by `npm ci`).
+// Builds the native TFHE addon with node-gyp: the package's install step (so `npm ci` in the repo
+// and `npm install fhec-*.tgz` anywhere both build it from source), and `npm run build:native`.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,7 +11,19 @@ if (!existsSync(join(nativeDir, "binding.gyp"))) {
   console.log("runtime: no native sources yet, skipping addon build");
   process.exit(0);
 }
-const result = spawnSync("npx", ["--no-install", "node-gyp", "rebuild", "--release"], {
+// node-gyp is a dependency: resolve it wherever the installer put it (hoisted or nested).
+let nodeGyp;
+try {
+  nodeGyp = createRequire(import.meta.url).resolve("node-gyp/bin/node-gyp.js");
+} catch {
+  console.error("fhec: cannot build the native runtime: node-gyp is not installed (it is a dependency of fhec: reinstall)");
+  process.exit(1);
+}
+// Node's own headers, when this Node ships them, so that node-gyp needs no download.
+const nodeDir = join(dirname(process.execPath), "..");
+const localHeaders = existsSync(join(nodeDir, "include", "node", "node_api.h")) ? [`--nodedir=${nodeDir}`] : [];
+console.log("fhec: building the native TFHE runtime (C++17, about a minute)");
+const result = spawnSync(process.execPath, [nodeGyp, "rebuild", "--release", ...localHeaders], {
   cwd: nativeDir,
   stdio: "inherit",
   env: { ...process.env, JOBS: process.env.JOBS ?? "max" },

@@ -78,9 +78,9 @@ export function resetLlvmStatus(): void {
   cached = undefined;
 }
 
-/** The toolchain, or a user error (E0702) that says why it is missing and how to enable it. */
+/** The toolchain, or a user error (E0704) that says why it is missing and how to enable it. */
 export function requireLlvm(): LlvmToolchain {
   const s = llvmStatus();
-  if (!s.ok) fail("E0702", `the LLVM backend is unavailable: ${s.reason}; to enable it, ${ENABLE_HINT}`);
+  if (!s.ok) fail("E0704", `the LLVM backend is unavailable: ${s.reason}; to enable it, ${ENABLE_HINT}`);
   return s.toolchain;
 }

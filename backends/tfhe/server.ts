@@ -94,6 +94,11 @@ export class TfheServer {
     return new TfheServer(program, keys instanceof EvaluationKeys ? new EvaluationKeySet([keys], []) : keys, options.keyId);
   }
 
+  /** Bytes the expanded evaluation keys occupy in memory (what a key cache accounts for). */
+  get keyBytes(): number {
+    return this.keys.keys.reduce((n, k) => n + k.sizes().total, 0) + this.keys.conversions.reduce((n, c) => n + c.bytes, 0);
+  }
+
   /** PBS the server runs per sample. */
   get pbsPerSample(): number {
     return this.program.pbsPerSample;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `fhec`: the command-line driver. Each subcommand lives in compiler/cli/commands/.
 import { parseArgs } from "node:util";
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CompileError, renderDiagnostics } from "../../ir/diagnostics.js";
 import { InvalidDataError } from "../../runtime/errors.js";
@@ -16,9 +16,14 @@ function globalHelp(): string {
   return `fhec ${VERSION} — compile ONNX models into fully homomorphic encryption circuits
 
 usage: fhec <command> [options]
+       fhec <model.onnx> [compile options]     (the same as fhec compile <model.onnx> ...)
 
 commands:
 ${lines.join("\n")}
+
+options:
+  -h, --help     this help ('fhec <command> --help' for a command's options)
+  -V, --version  print the version
 
 Run 'fhec <command> --help' for a command's options.
 `;
@@ -36,6 +41,8 @@ export async function runCli(argv: readonly string[], ctx: CommandContext): Prom
     ctx.stdout(`${VERSION}\n`);
     return 0;
   }
+  // `fhec model.onnx -o circuit.fhe` is `fhec compile model.onnx -o circuit.fhe`.
+  if (!commands.some((c) => c.name === name) && isModelPath(name)) return runCli(["compile", name, ...rest], ctx);
   const command = commands.find((c) => c.name === name);
   if (!command) {
     ctx.stderr(`fhec: error: unknown command '${name}' (commands: ${commands.map((c) => c.name).join(", ")})\n`);
@@ -73,6 +80,17 @@ function joinNegativeValues(args: readonly string[], command: { options: Record<
     }
   }
   return out;
+}
+
+/** A first argument that names a model rather than a command: a .onnx path, or an existing file. */
+function isModelPath(arg: string): boolean {
+  if (arg.startsWith("-")) return false;
+  if (arg.toLowerCase().endsWith(".onnx")) return true;
+  try {
+    return statSync(arg).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function reportError(err: unknown, command: string, ctx: CommandContext): number {

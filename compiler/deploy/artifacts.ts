@@ -117,7 +117,7 @@ export function messageParser<T>(kind: MessageKind, circuit: string, file: strin
   return containerParser(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, `fhec ${what} file`, file, (header) => {
     if (header["kind"] !== kind) fail("E0700", `'${file}' holds ${String(header["kind"]).replace("-", " ")}, not ${what}`);
     if (header["circuitId"] !== circuit) {
-      fail("E0700", `'${file}' belongs to another circuit (id ${String(header["circuitId"]).slice(0, 12)}…, this one is ${circuit.slice(0, 12)}…): use the files made for this circuit`);
+      fail("E0702", `'${file}' belongs to another circuit (id ${String(header["circuitId"]).slice(0, 12)}…, this one is ${circuit.slice(0, 12)}…): use the files made for this circuit`);
     }
     const announced = header["bytes"];
     if (typeof announced !== "number" || !Number.isSafeInteger(announced) || announced < 0) fail("E0700", `'${file}' is not a valid fhec ${what} file: bad payload length`);

@@ -116,7 +116,7 @@ export class FheModelClient {
     this.client = TfheClient.restore(this.tfheSpec, r.value, r.keyId);
   }
 
-  /** The id of the loaded (or generated) key: its evaluation keys' sha256. */
+  /** Id of the key in use: the sha256 of its evaluation keys, as the server names them. */
   get keyId(): string {
     return this.requireKey().keyId;
   }

@@ -12,6 +12,11 @@ async function loadOrt(): Promise<Ort> {
     const mod = (await import("onnxruntime-node")) as Ort & { default?: Ort };
     return mod.default ?? mod;
   } catch (e) {
+    // An optional peer dependency: fhec installs without it (it is large, and its install step
+    // downloads from outside the npm registry).
+    if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") {
+      return fail("E0502", "--ort needs onnxruntime-node, an optional dependency that is not installed: run 'npm install onnxruntime-node' (add '--onnxruntime-node-install=skip' to keep its installer offline) next to fhec");
+    }
     return fail("E0502", `onnxruntime-node cannot be loaded (${(e as Error).message}); reinstall it with 'npm install onnxruntime-node'`);
   }
 }

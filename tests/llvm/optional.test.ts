@@ -83,7 +83,7 @@ describe("fhec without llvm-bindings", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/E0702.*LLVM backend is unavailable.*llvm-14-dev.*npm install/);
+    expect(r.stderr).toMatch(/E0704.*LLVM backend is unavailable.*llvm-14-dev.*npm install/);
   });
 
   it("rejects an unknown backend as a usage error", async () => {

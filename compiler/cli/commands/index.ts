@@ -6,6 +6,8 @@ import { importCommand } from "./import.js";
 import { infoCommand } from "./info.js";
 import { optCommand } from "./opt.js";
 import { referenceCommand } from "./reference.js";
+import { remoteCommand } from "./remote.js";
+import { serveCommand } from "./serve.js";
 import { predictCommand, simulateCommand } from "./run_clear.js";
 
 export const commands: readonly Command[] = [
@@ -17,6 +19,8 @@ export const commands: readonly Command[] = [
   encryptCommand,
   runCommand,
   decryptCommand,
+  serveCommand,
+  remoteCommand,
   importCommand,
   referenceCommand,
   optCommand,
