@@ -303,7 +303,7 @@ const intOf = (a: Attribute | undefined): number => (a?.kind === "int" ? a.value
  * and the function the partitions of its results; a linear op mixing keys is an internal error
  * (the partitioner merges such values into one key class).
  */
-export function lowerFunctionToTfhe(func: FuncOp, multi = false): number {
+export function lowerFunctionToTfhe(func: FuncOp, multi = false, compactOutputs = true): number {
   const homes = new Map<Value, number>();
   const inputParts = func.attributes.get(INPUT_PARTITIONS_ATTR);
   func.args.forEach((a, i) => homes.set(a, inputParts?.kind === "array" ? intOf(inputParts.items[i]) : 0));
@@ -325,7 +325,7 @@ export function lowerFunctionToTfhe(func: FuncOp, multi = false): number {
   };
   const dead: Operation[] = [];
   let count = 0;
-  const compact = runsPbs(func);
+  const compact = compactOutputs && runsPbs(func);
   for (const op of [...func.body.ops]) {
     if (op.name === "func.return") {
       // Compact outputs (params/compact_outputs.ts): every encrypted result goes back under its
@@ -380,10 +380,15 @@ export function lowerFunctionToTfhe(func: FuncOp, multi = false): number {
 /** fhe ops whose result is a PBS output (under the big key of the op's own partition). */
 const PBS_RESULT = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table", "fhe.to_signed", "fhe.to_unsigned"]);
 
-export function lowerToTfhe(module: ModuleOp): number {
+/**
+ * `compactOutputs: false` keeps big-key results: for parameter sets chosen by hand for the tables
+ * only, whose keyswitching key was not sized for the outputs' decryption (the optimizer's sets
+ * are, see params/compact_outputs.ts).
+ */
+export function lowerToTfhe(module: ModuleOp, options: { readonly compactOutputs?: boolean } = {}): number {
   const multi = module.attributes.has(PARTITIONS_ATTR);
   let n = 0;
-  for (const f of module.funcs) n += lowerFunctionToTfhe(f, multi);
+  for (const f of module.funcs) n += lowerFunctionToTfhe(f, multi, options.compactOutputs ?? true);
   return n;
 }
 

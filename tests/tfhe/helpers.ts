@@ -28,7 +28,9 @@ export function cloneModule(m: ModuleOp): ModuleOp {
 /** fhe module → lower-to-tfhe → tfhe-params(params) → verified TfheProgram (the input is not modified). */
 export function programFor(fhe: ModuleOp | string, params: TfheParameters): TfheProgram {
   const m = typeof fhe === "string" ? parse(fhe) : cloneModule(fhe);
-  lowerToTfhe(m);
+  // A hand-picked set is sized for the tables only: results stay under the big key (compacting
+  // them is sound only under sets the optimizer chose counting that keyswitch).
+  lowerToTfhe(m, { compactOutputs: false });
   parametrizeTfhe(m, params.raw());
   const v = verifyModule(m, defaultRegistry);
   if (v.hasErrors()) throw new CompileError(v.diagnostics);

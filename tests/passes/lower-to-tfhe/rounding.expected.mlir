@@ -1,5 +1,5 @@
 module {
-  func.func @main(%x: tensor<2x!tfhe.lwe<6, big>>, %y: tensor<2x!tfhe.lwe<5, big>>) -> (tensor<2x!tfhe.lwe<4, big>>, tensor<2x!tfhe.lwe<3, big>>) attributes {fhec.encrypted_io = {inputs = [tensor<2x!fhe.esint<6>>, tensor<2x!fhe.eint<5>>], outputs = [tensor<2x!fhe.esint<4>>, tensor<2x!fhe.eint<3>>]}} {
+  func.func @main(%x: tensor<2x!tfhe.lwe<6, big>>, %y: tensor<2x!tfhe.lwe<5, big>>) -> (tensor<2x!tfhe.lwe<4, small>>, tensor<2x!tfhe.lwe<3, small>>) attributes {fhec.encrypted_io = {inputs = [tensor<2x!fhe.esint<6>>, tensor<2x!fhe.eint<5>>], outputs = [tensor<2x!fhe.esint<4>>, tensor<2x!fhe.eint<3>>]}} {
     %a = tfhe.reinterpret_precision %x : (tensor<2x!tfhe.lwe<6, big>>) -> tensor<2x!tfhe.lwe<3, big>>
     %0 = arith.constant {value = dense<4> : tensor<i64>} : () -> i64
     %1 = tfhe.add_lwe_int %a, %0 : (tensor<2x!tfhe.lwe<3, big>>, i64) -> tensor<2x!tfhe.lwe<3, big>>
@@ -29,6 +29,8 @@ module {
     %24 = arith.constant {value = dense<2> : tensor<i64>} : () -> i64
     %25 = tfhe.sub_lwe_int %23, %24 : (tensor<2x!tfhe.lwe<6, big>>, i64) -> tensor<2x!tfhe.lwe<6, big>>
     %e = tfhe.reinterpret_precision %25 : (tensor<2x!tfhe.lwe<6, big>>) -> tensor<2x!tfhe.lwe<3, big>>
-    return %t, %e : tensor<2x!tfhe.lwe<4, big>>, tensor<2x!tfhe.lwe<3, big>>
+    %26 = tfhe.keyswitch %t {ks = "?"} : (tensor<2x!tfhe.lwe<4, big>>) -> tensor<2x!tfhe.lwe<4, small>>
+    %27 = tfhe.keyswitch %e {ks = "?"} : (tensor<2x!tfhe.lwe<3, big>>) -> tensor<2x!tfhe.lwe<3, small>>
+    return %26, %27 : tensor<2x!tfhe.lwe<4, small>>, tensor<2x!tfhe.lwe<3, small>>
   }
 }
