@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { deserializeEncryptedBatch, type EncryptedBatch } from "../../backends/tfhe/index.js";
-import { InvalidDataError, INSECURE_TEST_P2, collect } from "../../runtime/index.js";
+import { InvalidDataError, INSECURE_TEST_P2, collect, SeededLweCiphertextTensor } from "../../runtime/index.js";
+import { BATCH_FORMAT_VERSION } from "../../backends/tfhe/batch_io.js";
 import { frameStream } from "../../runtime/framing.js";
 import { cli } from "../helpers/cli.js";
 import { loadFixture } from "../helpers/fixtures.js";
@@ -24,7 +25,8 @@ describe("a ciphertext without key binding is refused", () => {
     const enc = p.client.encrypt([batchOf(1, [3], [1, -2, 3])]);
     const t = enc.values[0]!;
     // The batch frame written by hand, as an attacker would, minus the key id.
-    const forged = collect(frameStream(Buffer.from("FHECBTCH", "latin1"), 1, { batch: 1, paramHash: t.paramHash.toString(16), sizes: [t.stream().size] }, t.stream()));
+    const form = t instanceof SeededLweCiphertextTensor ? "seeded" : "full";
+    const forged = collect(frameStream(Buffer.from("FHECBTCH", "latin1"), BATCH_FORMAT_VERSION, { batch: 1, paramHash: t.paramHash.toString(16), sizes: [t.stream().size], forms: [form] }, t.stream()));
     expect(() => deserializeEncryptedBatch(forged, p.program.params, "forged.ct")).toThrow(InvalidDataError);
     expect(() => deserializeEncryptedBatch(forged, p.program.params, "forged.ct")).toThrow(/'forged\.ct' is not a valid encrypted batch: no key id/);
   });

@@ -92,12 +92,18 @@ describe("fhec serve with the logistic regression", () => {
     }));
     // Each client posts its keys once, then predicts (FheHttpClient.predict skips the upload).
     for (const { client, keys } of clients) expect(await http.uploadKeys(keys.evaluationKeys)).toBe(client.keyId);
-    const x = take(lr.x, 5);
+    // The 5 samples repeated 80 times: each request keeps the one worker busy long enough that
+    // 20 concurrent requests overflow the queue of 2 even on an idle machine.
+    const five = take(lr.x, 5);
+    const copies = 80;
+    const x = { shape: [5 * copies, ...five.shape.slice(1)], data: new Float64Array(five.data.length * copies) };
+    for (let c = 0; c < copies; c++) x.data.set(five.data, c * five.data.length);
     const results = await Promise.all(Array.from({ length: 20 }, (_, k) => {
       const { client, keys } = clients[k % 2]!;
       return http.predict(client, client.keyId, keys.evaluationKeys, x);
     }));
-    for (const r of results) expect(Array.from(r[0]!.data)).toEqual(expected);
+    const expectedAll = Array.from({ length: copies }, () => expected).flat();
+    for (const r of results) expect(Array.from(r[0]!.data)).toEqual(expectedAll);
     expect(busy).toBeGreaterThan(0);
     const metrics = await (await fetch(`${lrServer.url}/metrics`)).text();
     expect(metrics).toMatch(/fhec_requests_total\{route="\/predict",status="503"\} [1-9]/);
