@@ -47,7 +47,7 @@ export class TfheParameters implements TfheParameterFields {
   readonly pbsGroupingFactor: number;
   readonly lweNoiseStd: number;
   readonly glweNoiseStd: number;
-  /** Name of a published set, if any ("INSECURE_" prefix marks test-only sets). */
+  /** Name of a published set, if any (see isTestOnly). */
   readonly name: string | undefined;
   private readonly hashValue: bigint;
 
@@ -66,6 +66,15 @@ export class TfheParameters implements TfheParameterFields {
     validateParameters(this);
     this.hashValue = fnv1a64(canonicalBytes(this));
     Object.freeze(this);
+  }
+
+  /**
+   * Whether the author named this set INSECURE_* in code: the mark of the unit tests' tiny sets,
+   * the only sets below the curve the runtime generates keys for. No byte format carries a name,
+   * so a set read from anyone else never has it.
+   */
+  get isTestOnly(): boolean {
+    return this.name?.startsWith("INSECURE_") ?? false;
   }
 
   /** Dimension of the big LWE key (kN), where ciphertexts live between table lookups. */

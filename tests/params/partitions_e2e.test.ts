@@ -17,22 +17,17 @@ import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
 import { defaultPassRegistry } from "../../passes/registry.js";
 import { roundFunc } from "../../passes/rounding.js";
 import { parametrizePartitionedTfhe, parametrizeTfhe } from "../../passes/tfhe_params.js";
-import { INSECURE_TEST_P2, TfheParameters } from "../../runtime/index.js";
+import { TfheParameters } from "../../runtime/index.js";
+import { INSECURE_TEST_P2, INSECURE_TEST_P2_N512 } from "../helpers/insecure_parameters.js";
 import { Gen, genGraph, prng } from "../clear/gen.js";
 import { batchOf, parse, parties, randomInts, runEncrypted } from "../tfhe/helpers.js";
 
 const table = (bits: number, f: (i: number) => number) => `dense<[${Array.from({ length: 2 ** bits }, (_, i) => f(i)).join(", ")}]> : tensor<${2 ** bits}xi64>`;
 
-/** A second tiny INSECURE set with another geometry (test-only, like INSECURE_TEST_P2). */
-const INSECURE_TEST_P2_N512 = new TfheParameters({
-  lweDimension: 80, glweDimension: 1, polynomialSize: 512, pbsBaseLog: 12, pbsLevel: 2, ksBaseLog: 4, ksLevel: 5,
-  lweNoiseStd: 2 ** -30, glweNoiseStd: 2 ** -50,
-}, "INSECURE_TEST_P2_N512");
-
-function lowered(m: ModuleOp, insecure: boolean): TfheProgram {
+function lowered(m: ModuleOp, insecureTestSets: readonly TfheParameters[] = []): TfheProgram {
   const v = verifyModule(m, defaultRegistry);
   if (v.hasErrors()) throw new CompileError(v.diagnostics);
-  return TfheProgram.fromModule(parse(printModule(m), "lowered.mlir"), { allowInsecureParameters: insecure });
+  return TfheProgram.fromModule(parse(printModule(m), "lowered.mlir"), { insecureTestSets });
 }
 
 // 2-bit tables on 64 elements, one 5-bit table read of their sum: the optimizer's own choice is
@@ -60,7 +55,7 @@ describe("partitioned execution", () => {
     const copy = parse(printModule(m), "annotated.mlir");
     lowerToTfhe(copy);
     parametrizeTfhe(copy);
-    const program = lowered(copy, false);
+    const program = lowered(copy);
     expect(program.partitions).toHaveLength(2);
     expect(program.inputs[0]!.partition).toBeDefined();
     const party = await parties(program);
@@ -98,7 +93,7 @@ describe("partitioned execution", () => {
         { from: 0, to: 1, ksBaseLog: 4, ksLevel: 5 },
         { from: 1, to: 0, ksBaseLog: 4, ksLevel: 5 },
       ]);
-      const program = lowered(m, true);
+      const program = lowered(m, [INSECURE_TEST_P2, INSECURE_TEST_P2_N512]);
       conversions += program.func.body.ops.filter((o) => o.name === "tfhe.keyswitch" && (o.attr("from") as { value: number }).value !== (o.attr("to") as { value: number }).value).length;
       const got = await runEncrypted(await parties(program), inputs);
       got.forEach((g, i) => {

@@ -20,7 +20,7 @@ import { verifyModule } from "../../ir/verifier.js";
 import { applyBitwidths } from "../../passes/bitwidth.js";
 import { annotateReadNoise } from "../../passes/params/pass.js";
 import { roundFunc } from "../../passes/rounding.js";
-import { INSECURE_TEST_P2 } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 import { Gen, genGraph, prng } from "../clear/gen.js";
 import { parties, programFor, runEncrypted } from "./helpers.js";
 
