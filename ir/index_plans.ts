@@ -1,4 +1,4 @@
-// Index plans shared by the backends: for data movement and batched matmul, everything that
+// Index plans shared by the backends: for data movement, batched matmul and sums, everything that
 // depends only on per-sample shapes and attributes, computed once per op and applied to every
 // sample (as flat source indices, −1 where an output element takes a constant).
 import * as nd from "./tensor.js";
@@ -91,4 +91,26 @@ export function matmulPlan(a: readonly number[], b: readonly number[]): MatmulPl
 export function broadcastPlan(shape: readonly number[], outShape: readonly number[]): Int32Array | undefined {
   if (shape.length === outShape.length && shape.every((d, i) => d === outShape[i])) return undefined;
   return nd.broadcastIndex(shape, outShape);
+}
+
+/** Sum over axes: the output element each input element adds into. */
+export function reducePlan(shape: readonly number[], axes: readonly number[]): { map: Int32Array; outSize: number } {
+  const r = shape.length;
+  const all = axes.length === 0 ? shape.map((_, i) => i) : axes.map((a) => (a < 0 ? a + r : a));
+  const set = new Set(all);
+  const kept = shape.map((d, i) => (set.has(i) ? 1 : d));
+  const outStrides = nd.stridesOf(kept);
+  const n = nd.sizeOf(shape);
+  const map = new Int32Array(n);
+  const idx = new Array<number>(r).fill(0);
+  for (let flat = 0; flat < n; flat++) {
+    let dst = 0;
+    for (let i = 0; i < r; i++) if (!set.has(i)) dst += idx[i]! * outStrides[i]!;
+    map[flat] = dst;
+    for (let i = r - 1; i >= 0; i--) {
+      if (++idx[i]! < shape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return { map, outSize: nd.sizeOf(kept) };
 }

@@ -7,7 +7,8 @@ import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail, formatLocation, type Location } from "../../ir/diagnostics.js";
 import { elementOf, type EncryptedIntType, intRange, shapeOf, type Type, typeToString } from "../../ir/types.js";
 import * as nd from "../../ir/tensor.js";
-import { broadcastPlan, concatPlan, conv2dPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "./plans.js";
+import { applyLinearPlan, conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
+import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
 import { Rng } from "./rng.js";
 
 /** A batch of tensors: `batch` samples of per-sample `shape`, stored sample after sample. */
@@ -259,33 +260,11 @@ function matmul(op: Operation, a: Slot, b: Slot, ctx: Ctx): Slot {
 
 function conv2d(op: Operation, ins: readonly Slot[], ctx: Ctx): Slot {
   const [x, w, bias] = ins as [Slot, Slot, Slot | undefined];
-  const outShape = perSample(op.result.type);
-  const plan = conv2dPlan(
-    x.shape,
-    w.shape,
-    asInts(op.attr("strides"))!,
-    asInts(op.attr("pads"))!,
-    asInts(op.attr("dilations"))!,
-    (op.attr("group") as { value: number }).value,
-    outShape,
-  );
-  const out = newSlot(outShape, true, ctx.batch);
-  const { rowPtr, inIdx, wIdx, biasIdx } = plan;
-  const X = x.data;
-  const W = w.data;
-  const O = out.data;
-  const sx = stride(x);
-  const sw = stride(w);
-  const n = out.size;
+  const plan = conv2dPlan(x.shape, w.shape, conv2dAttrs(op));
+  const out = newSlot(perSample(op.result.type), true, ctx.batch);
   for (let s = 0; s < ctx.batch; s++) {
-    const ox = s * sx;
-    const ow = s * sw;
-    const ob = bias ? s * stride(bias) : 0;
-    for (let r = 0; r < n; r++) {
-      let acc = bias ? bias.data[ob + biasIdx[r]!]! : 0;
-      for (let j = rowPtr[r]!; j < rowPtr[r + 1]!; j++) acc += X[ox + inIdx[j]!]! * W[ow + wIdx[j]!]!;
-      O[s * n + r] = acc;
-    }
+    const b = bias?.data.subarray(s * stride(bias));
+    applyLinearPlan(plan, x.data.subarray(s * stride(x)), w.data.subarray(s * stride(w)), b, out.data, s * out.size);
   }
   return out;
 }

@@ -8,7 +8,8 @@ import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import * as nd from "../../ir/tensor.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
-import { broadcastPlan, concatPlan, conv2dPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../clear/plans.js";
+import { conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
+import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
 import { HANDLERS, rangeOf } from "../clear/simulate.js";
 import { Rng } from "../clear/rng.js";
 
@@ -192,7 +193,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           break;
         }
         case "fhe.conv2d": {
-          const p = conv2dPlan(shapeIn(0), shapeIn(1), asInts(op.attr("strides"))!, asInts(op.attr("pads"))!, asInts(op.attr("dilations"))!, (op.attr("group") as { value: number }).value, outShape);
+          const p = conv2dPlan(shapeIn(0), shapeIn(1), conv2dAttrs(op));
           steps.push({ kind: "conv", x, w: ins[1]!, ...(ins[2] ? { bias: ins[2] } : {}), out: slot, n, rowPtr: st.i32(p.rowPtr), inIdx: st.i32(p.inIdx), wIdx: st.i32(p.wIdx), biasIdx: st.i32(p.biasIdx) });
           break;
         }
