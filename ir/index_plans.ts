@@ -93,24 +93,8 @@ export function broadcastPlan(shape: readonly number[], outShape: readonly numbe
   return nd.broadcastIndex(shape, outShape);
 }
 
-/** Sum over axes: the output element each input element adds into. */
+/** `fhe.sum` over `axes` (none: every axis): the output element each input element adds into. */
 export function reducePlan(shape: readonly number[], axes: readonly number[]): { map: Int32Array; outSize: number } {
-  const r = shape.length;
-  const all = axes.length === 0 ? shape.map((_, i) => i) : axes.map((a) => (a < 0 ? a + r : a));
-  const set = new Set(all);
-  const kept = shape.map((d, i) => (set.has(i) ? 1 : d));
-  const outStrides = nd.stridesOf(kept);
-  const n = nd.sizeOf(shape);
-  const map = new Int32Array(n);
-  const idx = new Array<number>(r).fill(0);
-  for (let flat = 0; flat < n; flat++) {
-    let dst = 0;
-    for (let i = 0; i < r; i++) if (!set.has(i)) dst += idx[i]! * outStrides[i]!;
-    map[flat] = dst;
-    for (let i = r - 1; i >= 0; i--) {
-      if (++idx[i]! < shape[i]!) break;
-      idx[i] = 0;
-    }
-  }
-  return { map, outSize: nd.sizeOf(kept) };
+  const { map, keptShape } = nd.reduceIndex(shape, axes.length === 0 ? shape.map((_, i) => i) : axes);
+  return { map, outSize: nd.sizeOf(keptShape) };
 }

@@ -130,25 +130,6 @@ export function pool(x: NDArray, geom: WindowGeometry, kind: "avg" | "max", coun
   return { shape: [...outShape], data: out };
 }
 
-/** Sum (and count) over the given axes, keeping them as size 1. */
-export function reduceSumKeep(x: NDArray, axes: ReadonlySet<number>): NDArray {
-  const r = x.shape.length;
-  const kept = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
-  const out = new Float64Array(sizeOf(kept));
-  const outStrides = stridesOf(kept);
-  const idx = new Array<number>(r).fill(0);
-  for (let flat = 0; flat < x.data.length; flat++) {
-    let dst = 0;
-    for (let i = 0; i < r; i++) if (!axes.has(i)) dst += idx[i]! * outStrides[i]!;
-    out[dst] = out[dst]! + x.data[flat]!;
-    for (let i = r - 1; i >= 0; i--) {
-      if (++idx[i]! < x.shape[i]!) break;
-      idx[i] = 0;
-    }
-  }
-  return { shape: kept, data: out };
-}
-
 /** Visits every 1-D lane along `axis`: calls f(offset, stride, length) for each lane. */
 export function forEachLane(shape: readonly number[], axis: number, f: (offset: number, stride: number, length: number) => void): void {
   const outer = sizeOf(shape.slice(0, axis));
