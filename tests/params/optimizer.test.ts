@@ -18,18 +18,7 @@ import {
 import type { NoiseConstraint } from "../../passes/params/norms.js";
 import { chooseParameters, constraintErrorProbabilities, type CryptoParameters, DEFAULT_P_ERROR } from "../../passes/params/optimizer.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
-
-/** mulberry32: a deterministic PRNG for the property tests (not crypto). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../clear/gen.js";
 
 const table = (precision: number, norm2: number, extra: Partial<NoiseConstraint> = {}): NoiseConstraint => ({ kind: "table", precision, norm2, ...extra });
 
