@@ -11,18 +11,13 @@ import { fileURLToPath } from "node:url";
 import { openFileChunks, writeStreamAtomic } from "../compiler/stream_io.js";
 import { ClientKey, LweCiphertextTensor, parseChunks, SeededEvaluationKeys, type TfheParameters } from "../runtime/index.js";
 import * as sets from "../runtime/parameter_sets.js";
-import { markdownTable, writeJson } from "./fixtures.js";
+import { arg, markdownTable, writeJson } from "./fixtures.js";
 
 interface Row {
   case: string;
   bytes: number;
   seconds: number;
   peakRssBytes: number;
-}
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
 }
 
 function paramsNamed(name: string): TfheParameters {

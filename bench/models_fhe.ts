@@ -14,7 +14,7 @@ import { lowerToTfhe } from "../passes/lower_tfhe.js";
 import { CRYPTO_ATTR, cryptoParametersToAttr, selectCryptoParameters } from "../passes/params/index.js";
 import { parametrizeTfhe } from "../passes/tfhe_params.js";
 import { parametersForPrecision, runtimeInfo } from "../runtime/index.js";
-import { fixture, markdownTable, repeatSamples, writeJson } from "./fixtures.js";
+import { arg, fixture, markdownTable, repeatSamples, writeJson } from "./fixtures.js";
 
 interface Config {
   readonly label: string;
@@ -33,11 +33,6 @@ const CONFIGS: readonly Config[] = [
   { label: "qdq_mlp round→4 exact (optimizer)", model: "qdq_mlp", options: { roundingThresholdBits: { bits: 4, method: "exact" } }, params: "optimizer" },
   { label: "cnn_avgpool nBits=2 round→3 approximate", model: "cnn_avgpool", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "approximate" } }, params: "precision" },
 ];
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 function argmaxAgreement(a: Float64Array, b: Float64Array, samples: number): number {
   const per = a.length / samples;
