@@ -13,6 +13,7 @@ import { READ_STD_ATTR } from "../passes/params/read_noise.js";
 import { collectElementRanges } from "../backends/clear/index.js";
 import { applyBitwidths } from "../passes/bitwidth.js";
 import { applyWindows, type ElementRanges, siteBits, windowSites, type WindowReport } from "../passes/windows.js";
+import { argmaxDisagreement } from "./argmax.js";
 import { FheCircuit } from "./circuit.js";
 
 export interface PrecisionOptions {
@@ -70,19 +71,7 @@ export interface PrecisionReport {
 export function lossAgainstFloat(a: NDArray, f: NDArray): { loss: number; classification: boolean } {
   const n = a.shape[0] ?? 1;
   const per = a.data.length / n;
-  if (per > 1) {
-    let bad = 0;
-    for (let s = 0; s < n; s++) {
-      let ia = 0;
-      let ib = 0;
-      for (let k = 1; k < per; k++) {
-        if (a.data[s * per + k]! > a.data[s * per + ia]!) ia = k;
-        if (f.data[s * per + k]! > f.data[s * per + ib]!) ib = k;
-      }
-      if (ia !== ib) bad++;
-    }
-    return { loss: bad / n, classification: true };
-  }
+  if (per > 1) return { loss: argmaxDisagreement(a.data, f.data, n), classification: true };
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of f.data) {
