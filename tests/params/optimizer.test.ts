@@ -19,6 +19,7 @@ import type { NoiseConstraint } from "../../passes/params/norms.js";
 import { chooseParameters, constraintErrorProbabilities, type CryptoParameters, DEFAULT_P_ERROR } from "../../passes/params/optimizer.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { prng } from "../clear/gen.js";
+import { firstDiagnosticOf } from "../helpers/compile_error.js";
 
 const table = (precision: number, norm2: number, extra: Partial<NoiseConstraint> = {}): NoiseConstraint => ({ kind: "table", precision, norm2, ...extra });
 
@@ -176,14 +177,7 @@ describe("errors", () => {
       table(3, 2, { op: "fhe.apply_lookup_table", description: "3-bit table input" }),
       table(20, 1e6, { op: "fhe.apply_lookup_table", loc, description: "20-bit table input at model.mlir:12:8" }),
     ];
-    let err: unknown;
-    try {
-      chooseParameters({ constraints });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(CompileError);
-    const d = (err as CompileError).diagnostics[0]!;
+    const d = firstDiagnosticOf(() => chooseParameters({ constraints }));
     expect(d.code).toBe("E0602");
     expect(d.opName).toBe("fhe.apply_lookup_table");
     expect(d.loc).toEqual(loc);
