@@ -14,7 +14,7 @@ import { lowerToTfhe } from "../passes/lower_tfhe.js";
 import { CRYPTO_ATTR, cryptoParametersToAttr, selectCryptoParameters } from "../passes/params/index.js";
 import { parametrizeTfhe } from "../passes/tfhe_params.js";
 import { parametersForPrecision, runtimeInfo } from "../runtime/index.js";
-import { argmaxDisagreement } from "../compiler/argmax.js";
+import { argmaxDisagreement } from "../compiler/output_agreement.js";
 import { arg, fixture, markdownTable, repeatSamples, writeJson } from "./fixtures.js";
 
 interface Config {

@@ -15,7 +15,7 @@ import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
 import { defaultPassRegistry } from "../passes/registry.js";
 import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
-import { argmaxDisagreement } from "./argmax.js";
+import { argmaxDisagreement, valueSpan } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
 import { choosePrecision, type PrecisionReport } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
@@ -275,14 +275,9 @@ function narrowToCalibration(module: ModuleOp, calibration: NDArray[]): void {
 function disagreement(a: NDArray, b: NDArray): number {
   const n = a.shape[0] ?? 1;
   if (a.data.length > n) return argmaxDisagreement(a.data, b.data, n);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of b.data) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
+  const span = valueSpan(b.data);
   let bad = 0;
-  for (let s = 0; s < n; s++) if (Math.abs(a.data[s]! - b.data[s]!) > 0.01 * (hi - lo || 1)) bad++;
+  for (let s = 0; s < n; s++) if (Math.abs(a.data[s]! - b.data[s]!) > 0.01 * span) bad++;
   return bad / n;
 }
 

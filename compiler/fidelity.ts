@@ -2,7 +2,7 @@
 // differ from the exact circuit (`disable`), in FHE and over many simulation seeds, and the
 // accuracy interval the seeds span. Used by `npm run bench -- fidelity` and the fidelity tests.
 import type { NDArray } from "../ir/tensor.js";
-import { argmaxPerSample } from "./argmax.js";
+import { argmaxPerSample } from "./output_agreement.js";
 import type { FheCircuit } from "./circuit.js";
 
 export interface Spread {

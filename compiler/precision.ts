@@ -13,7 +13,7 @@ import { READ_STD_ATTR } from "../passes/params/read_noise.js";
 import { collectElementRanges } from "../backends/clear/index.js";
 import { applyBitwidths } from "../passes/bitwidth.js";
 import { applyWindows, type ElementRanges, siteBits, windowSites, type WindowReport } from "../passes/windows.js";
-import { argmaxDisagreement } from "./argmax.js";
+import { argmaxDisagreement, valueSpan } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
 
 export interface PrecisionOptions {
@@ -72,15 +72,9 @@ export function lossAgainstFloat(a: NDArray, f: NDArray): { loss: number; classi
   const n = a.shape[0] ?? 1;
   const per = a.data.length / n;
   if (per > 1) return { loss: argmaxDisagreement(a.data, f.data, n), classification: true };
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of f.data) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
   let sum = 0;
   for (let s = 0; s < n; s++) sum += Math.abs(a.data[s]! - f.data[s]!);
-  return { loss: sum / n / (hi - lo || 1), classification: false };
+  return { loss: sum / n / valueSpan(f.data), classification: false };
 }
 
 /**
