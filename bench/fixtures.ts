@@ -66,6 +66,11 @@ export function repeatSamples(x: NDArray, n: number): NDArray {
   return { shape: [n, ...x.shape.slice(1)], data };
 }
 
+/** How many timed runs fit in `budgetMs` after a first run of `firstMs`: at least 3, at most `maxReps`. */
+export function repsWithin(budgetMs: number, firstMs: number, maxReps: number): number {
+  return Math.max(3, Math.min(maxReps, Math.floor(budgetMs / Math.max(firstMs, 1e-3))));
+}
+
 /** The median (the mean of the two middle values for an even count). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

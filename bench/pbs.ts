@@ -21,7 +21,7 @@ import {
   lookupTables, minNoiseStd, noise, runtimeInfo, TfheParameters,
 } from "../runtime/index.js";
 import { lookupTimeMs, lookupWork, timeOfWork, type TimeModelCoefficients } from "../compiler/cost/time_model.js";
-import { arg, median, type ParameterColumns, parameterColumns } from "./fixtures.js";
+import { arg, median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
 import { fitLine, type LineFit } from "./time_fit.js";
 import { benchTfheRs, cpuModel, printTfheRs, type TfheRsRow, type TfheRsSkipped } from "./pbs_tfhe_rs.js";
 
@@ -187,7 +187,7 @@ function timeMedian(f: () => void, maxReps: number, budgetMs: number): { ms: num
   let t = performance.now();
   f();
   const first = performance.now() - t;
-  const reps = Math.max(3, Math.min(maxReps, Math.floor(budgetMs / Math.max(first, 1e-3))));
+  const reps = repsWithin(budgetMs, first, maxReps);
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     t = performance.now();

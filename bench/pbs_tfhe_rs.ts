@@ -8,7 +8,7 @@ import {
   ClientKey, evaluationKeySize, lookupTables, noise, runtimeInfo, seededEvaluationKeySize, setSharedPbs,
 } from "../runtime/index.js";
 import { native } from "../runtime/native.js";
-import { median, type ParameterColumns, parameterColumns } from "./fixtures.js";
+import { median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
 import { blindRotationBoundMs, type MachineSpeed, TFHE_RS_SHAPES, type TfheRsShape } from "./tfhe_rs_sets.js";
 
 export interface TfheRsRow extends ParameterColumns {
@@ -93,7 +93,8 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
   t = performance.now();
   server.applyLookupTableSync(one, tables, { parallel: false });
   const first = performance.now() - t;
-  const reps = Math.max(3, Math.min(maxReps, Math.floor(budgetMs / 2 / Math.max(first, 1e-3))));
+  // Each repetition times KS+PBS and PBS alone: the first run sizes one of the two halves.
+  const reps = repsWithin(budgetMs / 2, first, maxReps);
   const both: number[] = [];
   const pbs: number[] = [];
   const two: number[] = [];
