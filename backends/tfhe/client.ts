@@ -29,7 +29,7 @@ export class TfheClient {
    * a SeededEvaluationKeySet (every partition's keys plus the conversion keys) otherwise.
    */
   static async generate(spec: TfheClientSpec, options: KeyGenOptions = {}): Promise<{ client: TfheClient; evaluationKeys: SeededEvaluationKeys | SeededEvaluationKeySet }> {
-    const keys = ClientKeySet.generate(partitionsOf(spec), spec.conversions ?? [], options);
+    const keys = ClientKeySet.generate(partitionsOf(spec), spec.conversions ?? [], options, spec.outputKey);
     const set = await keys.generateSeededEvaluationKeys();
     const evaluationKeys = set.keys.length === 1 && set.conversions.length === 0 ? set.keys[0]! : set;
     return { client: new TfheClient(spec, keys, evaluationKeyId(evaluationKeys)), evaluationKeys };
@@ -37,7 +37,7 @@ export class TfheClient {
 
   /** A client for a secret key saved earlier (`serializeKey`), with the key id of its evaluation keys. */
   static restore(spec: TfheClientSpec, key: ClientKey | ClientKeySet, keyId: string): TfheClient {
-    const set = key instanceof ClientKeySet ? key : ClientKeySet.of([key], spec.conversions ?? []);
+    const set = key instanceof ClientKeySet ? key : ClientKeySet.of([key], spec.conversions ?? [], spec.outputKey);
     const want = partitionsOf(spec);
     if (set.keys.length !== want.length || set.keys.some((k, i) => !k.params.equals(want[i]!))) {
       const got = set.keys.map((k) => k.params.toString()).join(", ");
