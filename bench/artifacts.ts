@@ -7,7 +7,7 @@
 // - keygen-partitions: `fhec keygen` of a two-partition key set (mlp, 8-bit tables, compiled with
 //   the key budget raised so both partitions stay: N = 16384 each), under /usr/bin/time -v.
 // - cli-32768: the CLI loop at N = 32768: `fhec compile` mlp with --rounding-bits 8 --p-error P
-//   (default 1e-21, the largest decade that gives N = 32768), then keygen, encrypt of one
+//   (default 1e-22, the largest decade that gives N = 32768), then keygen, encrypt of one
 //   sample, run and decrypt, each under /usr/bin/time -v; the decrypted output is compared with
 //   the clear quantized circuit's.
 // Keygen rows carry the bound key generation is held to (keygenPeakBound: 1.25 × the largest
@@ -100,18 +100,19 @@ function timedCliRun(label: string, args: string[]): Row {
 
 function bound(circuit: FheCircuit): number {
   const parts = circuit.partitions?.partitions ?? [circuit.parameters!];
-  return keygenPeakBound(combineKeySizes(parts.map((p) => keySizes(p))));
+  return keygenPeakBound(combineKeySizes(parts.map((p, i) => keySizes(p, i === circuit.partitions?.outputKey))));
 }
 
 /** `fhec keygen` of a two-partition key set (mlp with 8-bit tables, keys over the default budget kept). */
 function keygenPartitions(dir: string): Row[] {
   const f = fixture("mlp");
   const circuit = compile(f.model, { calibration: f.calib, roundingThresholdBits: 8, maxKeyBytes: 64 * 2 ** 30 });
-  const parts = circuit.partitions?.partitions ?? [];
-  if (parts.length < 2) throw new Error(`bench artifacts: the mlp circuit was expected to keep two partitions, got ${parts.length || 1}`);
+  const outputKey = circuit.partitions?.outputKey;
+  const parts = (circuit.partitions?.partitions ?? []).filter((_, i) => i !== outputKey);
+  if (parts.length < 2) throw new Error(`bench artifacts: the mlp circuit was expected to keep two partitions with keys, got ${parts.length || 1}`);
   const p = (name: string) => join(dir, name);
   writeFileSync(p("parts.client"), serializeClientSpec(FheModelServer.clientSpecOf(circuit)));
-  const row = timedCli(`fhec keygen, ${parts.length} partitions (N = ${parts.map((x) => x.polynomialSize).join(", ")}) + ${circuit.partitions!.conversions.length} conversion`,
+  const row = timedCli(`fhec keygen, ${parts.length} partitions (N = ${parts.map((x) => x.polynomialSize).join(", ")}) + ${circuit.partitions!.conversions.length} conversion key(s)${outputKey !== undefined ? " + an output key" : ""}`,
     ["keygen", p("parts.client"), "--out", p("parts-keys")]);
   const out = { ...row, bytes: statSync(p("parts-keys/eval.key")).size, boundBytes: bound(circuit) };
   rmSync(p("parts-keys"), { recursive: true, force: true });
@@ -171,7 +172,7 @@ export async function main(args: string[]): Promise<void> {
   const cases = (arg(args, "cases") ?? CASES.join(",")).split(",");
   const unknown = cases.filter((c) => !(CASES as readonly string[]).includes(c));
   if (unknown.length > 0) throw new Error(`bench artifacts: unknown case(s) ${unknown.join(", ")} (known: ${CASES.join(", ")})`);
-  const pError = arg(args, "p-error") ?? "1e-21";
+  const pError = arg(args, "p-error") ?? "1e-22";
   const dir = mkdtempSync(join(tmpdir(), "fhec-bench-artifacts-"));
   const mainJs = join(fileURLToPath(new URL(".", import.meta.url)), "main.js");
   const rows: Row[] = [];

@@ -72,6 +72,8 @@ export interface CircuitInfo {
 
 export interface PartitionInfo extends CryptoParameters {
   readonly keySizes: KeySizes;
+  /** The output key: a small key that only receives the results (no evaluation keys, no tables). */
+  readonly outputKey?: true;
   /** Table-lookup ops (and rounds) whose PBS run on this partition's keys. */
   readonly tableOps: number;
   readonly pbsPerSample: number;
@@ -146,7 +148,7 @@ export class FheCircuit {
   /** How compile chose each table's precision from data (absent after load or with a fixed width). */
   precision?: PrecisionReport;
   /** Partitioned circuits: every partition's set and the conversion keys (undefined for one set). */
-  readonly partitions: { readonly partitions: readonly CryptoParameters[]; readonly conversions: readonly ConversionParameters[] } | undefined;
+  readonly partitions: { readonly partitions: readonly CryptoParameters[]; readonly conversions: readonly ConversionParameters[]; readonly outputKey?: number } | undefined;
   /** The client's post-processing (`onnx`-dialect IR text). */
   readonly postprocessText: string;
   private readonly post: FuncOp;
@@ -322,7 +324,11 @@ export class FheCircuit {
       const a = op.attributes.get("partition");
       return a?.kind === "int" ? a.value : 0;
     };
-    const parts = sets.map((p, i) => costSummary(p, lookupsPerOp(program.func, (op) => partOf(op) === i), opts));
+    const outputKey = this.partitions?.outputKey;
+    const parts = sets.map((p, i) => {
+      const c = costSummary(p, lookupsPerOp(program.func, (op) => partOf(op) === i), opts);
+      return i === outputKey ? { ...c, keySizes: keySizes(p, true) } : c;
+    });
     const conversions = this.partitions?.conversions ?? [];
     const convs = conversions.map((c) => conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel));
     const latency = parts.reduce((acc, p) => ({ ...acc, singleThreadMs: acc.singleThreadMs + p.latency.singleThreadMs, allCoresMs: acc.allCoresMs + p.latency.allCoresMs }), {
@@ -331,7 +337,7 @@ export class FheCircuit {
       allCoresMs: 0,
     });
     // The seeded set's bytes beyond the partitions' own keys: conversion keys and set framing.
-    const seededExtra = seededKeySetBytes(sets, conversions) - parts.reduce((t, p) => t + p.keySizes.totalSeeded, 0);
+    const seededExtra = seededKeySetBytes(sets, conversions, outputKey) - parts.reduce((t, p) => t + p.keySizes.totalSeeded, 0);
     return {
       keySizes: combineKeySizes(parts.map((p) => p.keySizes), { inMemory: convs.reduce((t, c) => t + c.plain, 0), seeded: seededExtra }),
       sampleBytes,
@@ -350,7 +356,7 @@ export class FheCircuit {
     // The advice names the widest table read (N follows it), not the set's most demanding read,
     // which can be a decryption.
     const tableBits = analyzeBitwidths(this.func).maxTluInputPrecision;
-    const w = keyMemoryWarning(combineKeySizes(sets.map((x) => keySizes(x))), p.polynomialSize, tableBits, machine);
+    const w = keyMemoryWarning(combineKeySizes(sets.map((x, i) => keySizes(x, i === this.partitions?.outputKey))), p.polynomialSize, tableBits, machine);
     return w ? [w] : [];
   }
 
@@ -358,10 +364,14 @@ export class FheCircuit {
   private parameterInfo(parameters: CryptoParameters, location: (op: Operation) => string): Pick<CircuitInfo, "parameters" | "partitions" | "conversions" | "tables"> {
     const sets = this.partitions?.partitions ?? [parameters];
     const convs = this.partitions?.conversions ?? [];
-    const tables = constraintReport(this.func, sets, convs, location);
+    const outputKey = this.partitions?.outputKey;
+    const tables = constraintReport(this.func, sets, convs, location, outputKey);
     const partitions: PartitionInfo[] = sets.map((p, i) => {
       const reads = tables.filter((t) => t.partition === i && t.kind !== "output");
-      return { ...p, keySizes: keySizes(p), tableOps: new Set(reads.map((t) => `${t.op}@${t.location}`)).size, pbsPerSample: reads.reduce((s, t) => s + t.count, 0) };
+      return {
+        ...p, keySizes: keySizes(p, i === outputKey), tableOps: new Set(reads.map((t) => `${t.op}@${t.location}`)).size, pbsPerSample: reads.reduce((s, t) => s + t.count, 0),
+        ...(i === outputKey ? { outputKey: true } : {}),
+      };
     });
     const conversions = convs.map((c) => ({ ...c, keySizes: conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel) }));
     return { parameters, partitions, conversions, tables };

@@ -28,7 +28,8 @@ import { fail } from "../ir/diagnostics.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, i64, lwe, shapeOf, tensor, type Type, withElement } from "../ir/types.js";
 import type { Pass, PassReport } from "./pass.js";
-import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR } from "./params/pass.js";
+import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR, partitionsFromModule } from "./params/pass.js";
+import { outputTarget } from "./params/output_key.js";
 import { tfheParamsPass } from "./tfhe_params.js";
 import { runsPbs } from "./params/compact_outputs.js";
 
@@ -303,7 +304,7 @@ const intOf = (a: Attribute | undefined): number => (a?.kind === "int" ? a.value
  * and the function the partitions of its results; a linear op mixing keys is an internal error
  * (the partitioner merges such values into one key class).
  */
-export function lowerFunctionToTfhe(func: FuncOp, multi = false, compactOutputs = true): number {
+export function lowerFunctionToTfhe(func: FuncOp, multi = false, compactOutputs = true, outputTargetOf: (source: number) => number = (p) => p): number {
   const homes = new Map<Value, number>();
   const inputParts = func.attributes.get(INPUT_PARTITIONS_ATTR);
   func.args.forEach((a, i) => homes.set(a, inputParts?.kind === "array" ? intOf(inputParts.items[i]) : 0));
@@ -328,15 +329,16 @@ export function lowerFunctionToTfhe(func: FuncOp, multi = false, compactOutputs 
   const compact = compactOutputs && runsPbs(func);
   for (const op of [...func.body.ops]) {
     if (op.name === "func.return") {
-      // Compact outputs (params/compact_outputs.ts): every encrypted result goes back under its
-      // partition's small key (one keyswitch with the partition's own key), n + 1 words per
-      // value instead of kN + 1.
+      // Compact outputs (params/compact_outputs.ts): every encrypted result goes back under a
+      // small key, n + 1 words per value instead of kN + 1: its partition's own, or the output
+      // key through a conversion key (params/output_key.ts).
       const b = Builder.before(op);
       op.operands.forEach((v, i) => {
         const x = map(v);
         if (!compact || elementOf(x.type).kind !== "lwe") return op.setOperand(i, x);
-        const small = keyswitchOf({ b, multi, home, part: home(x) }, x, (elementOf(x.type) as { width: number }).width);
-        setHome(small, home(x));
+        const target = outputTargetOf(home(x));
+        const small = keyswitchOf({ b, multi, home, part: target }, x, (elementOf(x.type) as { width: number }).width);
+        setHome(small, target);
         op.setOperand(i, small);
       });
       continue;
@@ -387,8 +389,10 @@ const PBS_RESULT = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_t
  */
 export function lowerToTfhe(module: ModuleOp, options: { readonly compactOutputs?: boolean } = {}): number {
   const multi = module.attributes.has(PARTITIONS_ATTR);
+  const parts = partitionsFromModule(module);
+  const outputTargetOf = (source: number) => outputTarget(source, parts?.conversions ?? [], parts?.outputKey) ?? source;
   let n = 0;
-  for (const f of module.funcs) n += lowerFunctionToTfhe(f, multi, options.compactOutputs ?? true);
+  for (const f of module.funcs) n += lowerFunctionToTfhe(f, multi, options.compactOutputs ?? true, outputTargetOf);
   return n;
 }
 

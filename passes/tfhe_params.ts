@@ -8,7 +8,7 @@ import { fail } from "../ir/diagnostics.js";
 import { elementOf, type LweType } from "../ir/types.js";
 import type { Pass, PassOptionSpec, PassReport } from "./pass.js";
 import type { NoiseParameters } from "../crypto-model/index.js";
-import { CONVERSIONS_ATTR, CRYPTO_ATTR, PARTITIONS_ATTR, partitionsFromModule } from "./params/pass.js";
+import { CONVERSIONS_ATTR, CRYPTO_ATTR, OUTPUT_KEY_ATTR, PARTITIONS_ATTR, partitionsFromModule } from "./params/pass.js";
 
 export { CRYPTO_ATTR } from "./params/pass.js";
 
@@ -146,6 +146,7 @@ export function parametrizeTfhe(module: ModuleOp, params?: TfheCryptoParams): Pa
 function dropPartitions(module: ModuleOp): void {
   module.attributes.delete(PARTITIONS_ATTR);
   module.attributes.delete(CONVERSIONS_ATTR);
+  module.attributes.delete(OUTPUT_KEY_ATTR);
   for (const f of module.funcs) {
     f.attributes.delete("fhec.input_partitions");
     f.attributes.delete("fhec.output_partitions");

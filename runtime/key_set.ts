@@ -32,11 +32,22 @@ export interface SeededKeyGenOptions {
   insecureTestNoiseSeed?: Uint8Array;
 }
 
-function checkSpecs(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[]): void {
+/**
+ * The partitions that hold evaluation keys: all but the output key, a small key that only receives
+ * the circuit's results through conversion keys (always the last, when there is one).
+ */
+function evaluated(params: readonly TfheParameters[], outputKey: number | undefined): readonly TfheParameters[] {
+  if (outputKey === undefined) return params;
+  if (outputKey !== params.length - 1 || params.length < 2) throw new RangeError(`the output key must be the last of ${params.length} keys, got index ${outputKey}`);
+  return params.slice(0, outputKey);
+}
+
+function checkSpecs(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[], outputKey?: number): void {
   if (params.length === 0) throw new RangeError("a key set needs at least one partition");
+  const sources = evaluated(params, outputKey).length;
   const seen = new Set<string>();
   for (const c of conversions) {
-    const ok = [c.from, c.to].every((i) => Number.isInteger(i) && i >= 0 && i < params.length);
+    const ok = [c.from, c.to].every((i) => Number.isInteger(i) && i >= 0 && i < params.length) && c.from < sources;
     if (!ok || c.from === c.to) throw new RangeError(`conversion ${c.from} → ${c.to} does not join two partitions of ${params.length}`);
     if (!(Number.isInteger(c.baseLog) && Number.isInteger(c.level) && c.baseLog >= 1 && c.level >= 1 && c.baseLog * c.level <= 64)) {
       throw new RangeError(`conversion ${c.from} → ${c.to}: invalid decomposition 2^${c.baseLog}×${c.level}`);
@@ -61,19 +72,21 @@ export class ClientKeySet {
   private constructor(
     readonly keys: readonly ClientKey[],
     readonly conversions: readonly ConversionKeySpec[],
+    /** Index of the output key (no evaluation keys of its own), if the set has one. */
+    readonly outputKey?: number,
   ) {}
 
-  static generate(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = [], options: KeyGenOptions = {}): ClientKeySet {
-    checkSpecs(params, conversions);
+  static generate(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = [], options: KeyGenOptions = {}, outputKey?: number): ClientKeySet {
+    checkSpecs(params, conversions, outputKey);
     const seed = options.insecureTestSeed;
     // Partition 0 uses the caller's seed itself: a one-partition set is the single key of today.
     const keys = params.map((p, i) => ClientKey.generate(p, i === 0 || !seed ? (seed ? { insecureTestSeed: seed } : {}) : { insecureTestSeed: subSeed(seed, i)! }));
-    return new ClientKeySet(keys, conversions);
+    return new ClientKeySet(keys, conversions, outputKey);
   }
 
-  static of(keys: readonly ClientKey[], conversions: readonly ConversionKeySpec[] = []): ClientKeySet {
-    checkSpecs(keys.map((k) => k.params), conversions);
-    return new ClientKeySet([...keys], conversions);
+  static of(keys: readonly ClientKey[], conversions: readonly ConversionKeySpec[] = [], outputKey?: number): ClientKeySet {
+    checkSpecs(keys.map((k) => k.params), conversions, outputKey);
+    return new ClientKeySet([...keys], conversions, outputKey);
   }
 
   get params(): readonly TfheParameters[] {
@@ -105,7 +118,7 @@ export class ClientKeySet {
    * of them); returns their count.
    */
   async writeSeededEvaluationKeys(write: (chunk: Uint8Array) => void, options: SeededKeyGenOptions = {}): Promise<number> {
-    const writer = new KeySetWriter(KIND_SEEDED, this.keys.length, this.conversions.length, write);
+    const writer = new KeySetWriter(KIND_SEEDED, evaluated(this.params, this.outputKey).length, this.conversions.length, write);
     for await (const piece of this.seededPieces(options)) {
       if (piece instanceof SeededConversionKey) {
         writer.conversion(conversionEntry(piece));
@@ -118,19 +131,23 @@ export class ClientKeySet {
       }
     }
     const n = writer.finish();
-    const want = ClientKeySet.seededEvaluationKeyBytes(this.params, this.conversions);
+    const want = ClientKeySet.seededEvaluationKeyBytes(this.params, this.conversions, this.outputKey);
     if (n !== want) throw new Error(`internal error: the seeded key set is ${n} bytes, its size says ${want}`);
     return n;
   }
 
-  /** Bytes of the serialized seeded evaluation keys of a set of these partitions and conversions (known before any key exists). */
-  static seededEvaluationKeyBytes(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[]): number {
-    return seededKeySetBytes(params, conversions.map((c) => ({ from: c.from, to: c.to, ksBaseLog: c.baseLog, ksLevel: c.level })));
+  /**
+   * Bytes of the serialized seeded evaluation keys of a set of these partitions, conversions and
+   * output key (known before any key exists).
+   */
+  static seededEvaluationKeyBytes(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[], outputKey?: number): number {
+    return seededKeySetBytes(params, conversions.map((c) => ({ from: c.from, to: c.to, ksBaseLog: c.baseLog, ksLevel: c.level })), outputKey);
   }
 
-  /** The seeded keys one piece at a time, in set order: every partition's, then every conversion key. */
+  /** The seeded keys one piece at a time, in set order: every partition's (the output key has none), then every conversion key. */
   private async *seededPieces(options: SeededKeyGenOptions): AsyncGenerator<SeededEvaluationKeys | SeededConversionKey> {
     for (const [i, k] of this.keys.entries()) {
+      if (i === this.outputKey) continue;
       const o: SeededKeyGenOptions = {};
       const m = i === 0 ? options.insecureTestMaskSeed : subSeed(options.insecureTestMaskSeed, i);
       const n = i === 0 ? options.insecureTestNoiseSeed : subSeed(options.insecureTestNoiseSeed, i);
@@ -154,14 +171,14 @@ export class ClientKeySet {
   }
 
   /** Parses a secret key set; `params`/`conversions` are what the circuit expects (checked). */
-  static deserialize(bytes: Uint8Array, params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = []): ClientKeySet {
-    checkSpecs(params, conversions);
+  static deserialize(bytes: Uint8Array, params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = [], outputKey?: number): ClientKeySet {
+    checkSpecs(params, conversions, outputKey);
     if (!isKeySet(bytes)) {
       if (params.length !== 1) throw new Error(`this secret key holds one partition, the circuit has ${params.length}`);
       return new ClientKeySet([ClientKey.deserialize(bytes, params[0])], conversions);
     }
     const r = parseChunks(new KeySetParser(KIND_SECRET, params, (i, n) => ClientKey.parser(params[i], n)), [bytes]);
-    return new ClientKeySet(r.parts, conversions);
+    return new ClientKeySet(r.parts, conversions, outputKey);
   }
 }
 
@@ -241,13 +258,14 @@ export class SeededEvaluationKeySet {
   }
 
   /** Parses the set and checks it against the partitions and conversions the circuit expects. */
-  static deserialize(bytes: Uint8Array, params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = []): SeededEvaluationKeySet {
-    checkSpecs(params, conversions);
+  static deserialize(bytes: Uint8Array, params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = [], outputKey?: number): SeededEvaluationKeySet {
+    checkSpecs(params, conversions, outputKey);
+    const own = evaluated(params, outputKey);
     if (!isKeySet(bytes)) {
       if (params.length !== 1 || conversions.length > 0) throw new Error(`these evaluation keys hold one partition, the circuit has ${params.length}`);
       return new SeededEvaluationKeySet([SeededEvaluationKeys.deserialize(bytes, params[0])], []);
     }
-    const r = parseChunks(new KeySetParser(KIND_SEEDED, params, (i, n) => SeededEvaluationKeys.parser(params[i], n)), [bytes]);
+    const r = parseChunks(new KeySetParser(KIND_SEEDED, own, (i, n) => SeededEvaluationKeys.parser(params[i], n), params), [bytes]);
     return new SeededEvaluationKeySet(r.parts, checkConversions(r.conversions, params, conversions));
   }
 
@@ -255,9 +273,9 @@ export class SeededEvaluationKeySet {
    * Reads a serialized set (several partitions) and expands every partition's keys while its
    * chunks arrive, straight into their final layout: the set is never held whole.
    */
-  static expandingParser(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[]): ChunkSink<EvaluationKeySet> {
-    checkSpecs(params, conversions);
-    const inner = new KeySetParser(KIND_SEEDED, params, (i, n) => SeededEvaluationKeys.expandingParser(params[i], n));
+  static expandingParser(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[], outputKey?: number): ChunkSink<EvaluationKeySet> {
+    checkSpecs(params, conversions, outputKey);
+    const inner = new KeySetParser(KIND_SEEDED, evaluated(params, outputKey), (i, n) => SeededEvaluationKeys.expandingParser(params[i], n), params);
     return {
       push: (c) => inner.push(c),
       finish: () => {

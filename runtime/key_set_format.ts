@@ -141,8 +141,11 @@ export class KeySetParser<P> implements ChunkSink<{ parts: P[]; conversions: Con
 
   constructor(
     private readonly kind: number,
+    /** The keys stored in the set, in order. */
     private readonly params: readonly TfheParameters[],
     private readonly part: (index: number, length: number) => ChunkSink<P>,
+    /** Every key a conversion may name (the stored ones plus an output key, which has no evaluation keys). */
+    private readonly targets: readonly TfheParameters[] = params,
   ) {}
 
   private bad(why: string): never {
@@ -205,8 +208,8 @@ export class KeySetParser<P> implements ChunkSink<{ parts: P[]; conversions: Con
     }
     const j = this.conversions.length;
     const [from, to, baseLog, level, inDim, outDim] = [0, 1, 2, 3, 4, 5].map((i) => b.readUInt32LE(4 * i)) as [number, number, number, number, number, number];
-    if (from >= this.partCount || to >= this.partCount) this.bad(`conversion #${j} names partition ${Math.max(from, to)} of ${this.partCount}`);
-    if (inDim !== this.params[from]!.bigDimension || outDim !== this.params[to]!.lweDimension) this.bad(`conversion #${j} has dimensions ${inDim} → ${outDim}`);
+    if (from >= this.partCount || to >= this.targets.length) this.bad(`conversion #${j} names partition ${from >= this.partCount ? from : to} of ${this.partCount}`);
+    if (inDim !== this.params[from]!.bigDimension || outDim !== this.targets[to]!.lweDimension) this.bad(`conversion #${j} has dimensions ${inDim} → ${outDim}`);
     if (!(level >= 1 && level <= 64)) this.bad(`conversion #${j} has ${level} levels`);
     this.conv = {
       spec: { from, to, baseLog, level }, fromHash: b.readBigUInt64LE(24), toHash: b.readBigUInt64LE(32),

@@ -127,11 +127,13 @@ export function conversionKeySize(from: TfheParameterFields, to: TfheParameterFi
 /**
  * Bytes of a serialized seeded key set (what `fhec keygen` writes inside eval.key's envelope): a
  * single partition without conversions is the single key's own serialization; otherwise the set
- * framing, every partition's seeded keys and every conversion key.
+ * framing, every partition's seeded keys and every conversion key. The output key (`outputKey`,
+ * the last partition when present) holds no evaluation keys: only conversion keys lead to it.
  */
-export function seededKeySetBytes(partitions: readonly TfheParameterFields[], conversions: readonly { from: number; to: number; ksBaseLog: number; ksLevel: number }[]): number {
-  const keys = partitions.reduce((t, p) => t + seededEvaluationKeySize(p).serialized, 0);
+export function seededKeySetBytes(partitions: readonly TfheParameterFields[], conversions: readonly { from: number; to: number; ksBaseLog: number; ksLevel: number }[], outputKey?: number): number {
+  const stored = outputKey === undefined ? partitions : partitions.slice(0, outputKey);
+  const keys = stored.reduce((t, p) => t + seededEvaluationKeySize(p).serialized, 0);
   if (partitions.length === 1 && conversions.length === 0) return keys;
   const convs = conversions.reduce((t, c) => t + conversionKeySize(partitions[c.from]!, partitions[c.to]!, c.ksBaseLog, c.ksLevel).seeded, 0);
-  return KEY_SET_HEADER_BYTES + KEY_SET_PART_BYTES * partitions.length + keys + convs;
+  return KEY_SET_HEADER_BYTES + KEY_SET_PART_BYTES * stored.length + keys + convs;
 }

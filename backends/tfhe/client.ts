@@ -30,7 +30,7 @@ export class TfheClient {
    * a SeededEvaluationKeySet (every partition's keys plus the conversion keys) otherwise.
    */
   static async generate(spec: TfheClientSpec, options: KeyGenOptions = {}): Promise<{ client: TfheClient; evaluationKeys: SeededEvaluationKeys | SeededEvaluationKeySet }> {
-    const keys = ClientKeySet.generate(partitionsOf(spec), spec.conversions ?? [], options);
+    const keys = ClientKeySet.generate(partitionsOf(spec), spec.conversions ?? [], options, spec.outputKey);
     const set = await keys.generateSeededEvaluationKeys();
     const evaluationKeys = set.keys.length === 1 && set.conversions.length === 0 ? set.keys[0]! : set;
     return { client: new TfheClient(spec, keys, evaluationKeyId(evaluationKeys)), evaluationKeys };
@@ -43,7 +43,7 @@ export class TfheClient {
    * computes it from the keys; {@link seededKeyBytes} says their count in advance.
    */
   static async generateWriting(spec: TfheClientSpec, write: (chunk: Uint8Array) => void, options: KeyGenOptions = {}): Promise<TfheClient> {
-    const keys = ClientKeySet.generate(partitionsOf(spec), spec.conversions ?? [], options);
+    const keys = ClientKeySet.generate(partitionsOf(spec), spec.conversions ?? [], options, spec.outputKey);
     const hash = createHash("sha256");
     await keys.writeSeededEvaluationKeys((chunk) => {
       hash.update(chunk);
@@ -54,12 +54,12 @@ export class TfheClient {
 
   /** Bytes of the seeded evaluation keys {@link generateWriting} writes for `spec`. */
   static seededKeyBytes(spec: TfheClientSpec): number {
-    return ClientKeySet.seededEvaluationKeyBytes(partitionsOf(spec), spec.conversions ?? []);
+    return ClientKeySet.seededEvaluationKeyBytes(partitionsOf(spec), spec.conversions ?? [], spec.outputKey);
   }
 
   /** A client for a secret key saved earlier (`serializeKey`), with the key id of its evaluation keys. */
   static restore(spec: TfheClientSpec, key: ClientKey | ClientKeySet, keyId: string): TfheClient {
-    const set = key instanceof ClientKeySet ? key : ClientKeySet.of([key], spec.conversions ?? []);
+    const set = key instanceof ClientKeySet ? key : ClientKeySet.of([key], spec.conversions ?? [], spec.outputKey);
     const want = partitionsOf(spec);
     if (set.keys.length !== want.length || set.keys.some((k, i) => !k.params.equals(want[i]!))) {
       const got = set.keys.map((k) => k.params.toString()).join(", ");

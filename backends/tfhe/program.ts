@@ -13,6 +13,8 @@ export const PARTITIONS_ATTR = "fhec.partitions";
 export const CONVERSIONS_ATTR = "fhec.conversions";
 export const INPUT_PARTITIONS_ATTR = "fhec.input_partitions";
 export const OUTPUT_PARTITIONS_ATTR = "fhec.output_partitions";
+/** Index of the output key among the partitions (passes/params/output_key.ts writes it). */
+export const OUTPUT_KEY_ATTR = "fhec.output_key";
 
 /** How one encrypted argument or result is encoded: per-sample shape, precision, signedness. */
 export interface EncryptedValueSpec {
@@ -30,6 +32,8 @@ export interface TfheClientSpec {
   /** Partitioned programs: every partition's set (partitions[0] = params) and the conversion keys. */
   readonly partitions?: readonly TfheParameters[];
   readonly conversions?: readonly ConversionKeySpec[];
+  /** The partition that only receives the results (no evaluation keys), when there is one: the last. */
+  readonly outputKey?: number;
   readonly inputs: readonly EncryptedValueSpec[];
   readonly outputs: readonly EncryptedValueSpec[];
 }
@@ -78,7 +82,7 @@ export function parametersOf(module: ModuleOp): TfheParameters {
 }
 
 /** Every partition's set and the conversion keys (one partition, none, for a one-set module). */
-export function partitionSetsOf(module: ModuleOp): { partitions: TfheParameters[]; conversions: ConversionKeySpec[] } {
+export function partitionSetsOf(module: ModuleOp): { partitions: TfheParameters[]; conversions: ConversionKeySpec[]; outputKey?: number } {
   const a = module.attributes.get(PARTITIONS_ATTR);
   if (!a) return { partitions: [parametersOf(module)], conversions: [] };
   if (a.kind !== "array" || a.items.length === 0) return fail("E0600", `'${PARTITIONS_ATTR}' must be a non-empty list of parameter sets`);
@@ -91,7 +95,12 @@ export function partitionSetsOf(module: ModuleOp): { partitions: TfheParameters[
     };
     return { from: num("from"), to: num("to"), baseLog: num("ksBaseLog"), level: num("ksLevel") };
   }) : [];
-  return { partitions, conversions };
+  const k = module.attributes.get(OUTPUT_KEY_ATTR);
+  if (k === undefined) return { partitions, conversions };
+  if (k.kind !== "int" || k.value !== partitions.length - 1 || partitions.length < 2) {
+    return fail("E0600", `'${OUTPUT_KEY_ATTR}' must name the last of the ${partitions.length} partitions`);
+  }
+  return { partitions, conversions, outputKey: k.value };
 }
 
 function parametersFromDict(a: Attribute): TfheParameters {
@@ -154,6 +163,8 @@ export class TfheProgram {
   readonly params: TfheParameters;
   readonly partitions: readonly TfheParameters[];
   readonly conversions: readonly ConversionKeySpec[];
+  /** The output key's index (see {@link TfheClientSpec.outputKey}). */
+  readonly outputKey: number | undefined;
   readonly inputs: readonly EncryptedValueSpec[];
   readonly outputs: readonly EncryptedValueSpec[];
   /** Programmable bootstraps per sample (table elements + exact-rounding bits). */
@@ -164,10 +175,12 @@ export class TfheProgram {
     readonly func: FuncOp,
     partitions: readonly TfheParameters[],
     conversions: readonly ConversionKeySpec[],
+    outputKey: number | undefined,
   ) {
     this.params = partitions[0]!;
     this.partitions = partitions;
     this.conversions = conversions;
+    this.outputKey = outputKey;
     const multi = partitions.length > 1;
     const ins = ioTypes(func, "inputs");
     const outs = ioTypes(func, "outputs");
@@ -231,7 +244,7 @@ export class TfheProgram {
   static fromModule(module: ModuleOp, options: ProgramOptions = {}): TfheProgram {
     const func = options.func ? module.func(options.func) : module.funcs[0];
     if (!func) return fail("E0700", options.func ? `the module has no function @${options.func}` : "the module has no function");
-    const { partitions: declared, conversions } = partitionSetsOf(module);
+    const { partitions: declared, conversions, outputKey } = partitionSetsOf(module);
     // Every partition's set is checked against the curve (conversion keys use the target
     // partition's small-key noise, so they are as secure as that set). The test-only opt-in
     // names an insecure set INSECURE_*, the runtime's mark for sets it may generate keys for.
@@ -245,7 +258,7 @@ export class TfheProgram {
       }
       return params;
     });
-    return new TfheProgram(module, func, partitions, conversions);
+    return new TfheProgram(module, func, partitions, conversions, outputKey);
   }
 
   /** LWE dimension of each result as it returns: n of its partition when compacted, else kN. */
@@ -260,7 +273,13 @@ export class TfheProgram {
   /** The client's view: parameter sets and encrypted signature (no weights). */
   clientSpec(): TfheClientSpec {
     const base = { params: this.params, inputs: this.inputs, outputs: this.outputs };
-    return this.partitions.length > 1 ? { ...base, partitions: this.partitions, conversions: this.conversions } : base;
+    if (this.partitions.length === 1) return base;
+    return { ...base, partitions: this.partitions, conversions: this.conversions, ...(this.outputKey !== undefined ? { outputKey: this.outputKey } : {}) };
+  }
+
+  /** The partitions whose evaluation keys the server holds (all but the output key). */
+  evaluatedPartitions(): readonly TfheParameters[] {
+    return this.outputKey === undefined ? this.partitions : this.partitions.slice(0, this.outputKey);
   }
 }
 

@@ -68,7 +68,7 @@ export class TfheServer {
   static async create(program: TfheProgram, keys: ServerKeys, options: { keyId?: string } = {}): Promise<TfheServer> {
     rejectSecret(keys);
     const got = keys instanceof SeededEvaluationKeys || keys instanceof EvaluationKeys ? [keys.params] : keys.params;
-    const want = program.partitions;
+    const want = program.evaluatedPartitions();
     if (got.length !== want.length || got.some((p, i) => !p.equals(want[i]!))) {
       const list = (ps: readonly { toString(): string }[]) => ps.map((p) => p.toString()).join(", ");
       throw new InvalidDataError(

@@ -28,7 +28,12 @@ export interface KeySizes {
   readonly largestSeededInMemory: number;
 }
 
-export function keySizes(p: TfheParameterFields): KeySizes {
+/** `outputKey`: a key that only receives results (passes/params/output_key.ts): its secret key, no evaluation keys. */
+export function keySizes(p: TfheParameterFields, outputKey = false): KeySizes {
+  if (outputKey) {
+    const none = { bootstrapKey: 0, keyswitchKey: 0, total: 0, seededBootstrapKey: 0, seededKeyswitchKey: 0, totalSeeded: 0, seededInMemory: 0, largestSeeded: 0, largestSeededInMemory: 0 };
+    return { secretKey: secretKeySize(p).serialized, ...none };
+  }
   const expanded = evaluationKeySize(p);
   const seeded = seededEvaluationKeySize(p);
   return {

@@ -33,6 +33,8 @@ export interface ClientSpec {
   /** Partitioned circuits: every partition's set and the conversion keys the client generates. */
   readonly partitions?: readonly CryptoParameters[];
   readonly conversions?: readonly ConversionParameters[];
+  /** The partition that only receives the results (the last), when the circuit has an output key. */
+  readonly outputKey?: number;
   readonly inputs: readonly (InputQuantizer & { readonly encrypted: EncryptedSignature })[];
   readonly outputs: readonly (OutputDequantizer & { readonly encrypted: EncryptedSignature })[];
   /** The client's float post-processing, as `onnx`-dialect IR text. */
@@ -55,6 +57,7 @@ export function clientSpecOf(circuit: FheCircuit, encryptedInputs: readonly Encr
     circuitId: circuitId(circuit),
     parameters: circuit.parameters,
     ...(circuit.partitions ? { partitions: circuit.partitions.partitions, conversions: circuit.partitions.conversions } : {}),
+    ...(circuit.partitions?.outputKey !== undefined ? { outputKey: circuit.partitions.outputKey } : {}),
     inputs: circuit.inputs.map((q, i) => ({ ...q, encrypted: encryptedInputs[i]! })),
     outputs: circuit.outputs.map((d, i) => ({ ...d, encrypted: encryptedOutputs[i]! })),
     postprocess: circuit.postprocessText,

@@ -65,7 +65,12 @@ export class FheModelClient {
     // Partitioned circuits: every partition's set, each checked against the 128-bit curve here
     // too (the client never generates keys for a set it was merely told about).
     this.tfheSpec = spec.partitions && spec.partitions.length > 1
-      ? { ...base, partitions: spec.partitions.map((p, i) => secureParameters(p, `the client spec's partition ${i} parameters`)), conversions: (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel })) }
+      ? {
+          ...base,
+          partitions: spec.partitions.map((p, i) => secureParameters(p, `the client spec's partition ${i} parameters`)),
+          conversions: (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel })),
+          ...(spec.outputKey !== undefined ? { outputKey: spec.outputKey } : {}),
+        }
       : base;
     this.post = parsePostprocess(spec.postprocess);
   }
@@ -139,7 +144,7 @@ export class FheModelClient {
       // Several partitions: a key set (small: secret keys only), parsed whole.
       const r = parseChunks(messageParser("secret-key", this.spec.circuitId, file, () => collectingSink()), chunksOf(bytes));
       if (!r.keyId) fail("E0700", `'${file}' has no key id`);
-      this.client = TfheClient.restore(this.tfheSpec, ClientKeySet.deserialize(r.value, this.tfheSpec.partitions, this.tfheSpec.conversions ?? []), r.keyId);
+      this.client = TfheClient.restore(this.tfheSpec, ClientKeySet.deserialize(r.value, this.tfheSpec.partitions, this.tfheSpec.conversions ?? [], this.tfheSpec.outputKey), r.keyId);
       return;
     }
     const r = parseChunks(messageParser("secret-key", this.spec.circuitId, file, (n) => ClientKey.parser(params, n)), chunksOf(bytes));

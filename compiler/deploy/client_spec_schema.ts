@@ -114,6 +114,13 @@ export function validateClientSpec(header: Record<string, unknown>, file: string
       c.int(k["ksLevel"], `${path}.ksLevel`, 1, 64);
     });
   }
+  if (header["outputKey"] !== undefined) {
+    // The output key is the last partition and receives results only: no key may leave it.
+    const k = c.int(header["outputKey"], "outputKey", partitions - 1, partitions - 1);
+    if (partitions < 2) c.bad("outputKey", "needs at least one partition besides the output key");
+    const cs = (header["conversions"] ?? []) as { from: number }[];
+    if (cs.some((x) => x.from === k)) c.bad("conversions", "a conversion key cannot leave the output key");
+  }
   c.array(header["inputs"], "inputs", 1, 1024).forEach((v, i) => {
     const path = `inputs[${i}]`;
     const q = c.object(v, path);

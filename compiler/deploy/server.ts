@@ -145,8 +145,8 @@ export class FheModelServer {
     };
     const expand = async (): Promise<{ id: string; server: TfheServer }> => {
       // One partition: its seeded keys; several: a key set, each partition expanded as it arrives.
-      const { params, partitions, conversions } = this.program;
-      late.use(partitions.length > 1 ? SeededEvaluationKeySet.expandingParser(partitions, conversions) : SeededEvaluationKeys.expandingParser(params, bytes));
+      const { params, partitions, conversions, outputKey } = this.program;
+      late.use(partitions.length > 1 ? SeededEvaluationKeySet.expandingParser(partitions, conversions, outputKey) : SeededEvaluationKeys.expandingParser(params, bytes));
       const r = await finish();
       return { id: r.sha256, server: await TfheServer.create(this.program, r.value!, { keyId: r.sha256 }) };
     };

@@ -11,6 +11,7 @@ import { analyzeNorms, type NoiseConstraint, noiseBits } from "./norms.js";
 import type { CryptoParameters } from "./optimizer.js";
 import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR } from "./pass.js";
 import { type ConversionParameters, type Placement, readVariance } from "./partitions.js";
+import { outputTarget } from "./output_key.js";
 
 export interface ConstraintEntry {
   /** "table", "round-bit" or "output". */
@@ -32,7 +33,8 @@ export interface ConstraintEntry {
   readonly pError: number;
   /**
    * Present when the value arrives through a conversion keyswitch (big key of `from` → small key
-   * of `partition`), and on a decryption of a compacted output (its partition's own keyswitch).
+   * of `partition`), and on a decryption of a compacted output (its partition's own keyswitch, or
+   * the conversion into the output key, then `partition`).
    */
   readonly keyswitch?: { readonly from: number; readonly inputDimension: number; readonly ksBaseLog: number; readonly ksLevel: number; readonly lweNoiseStd: number };
 }
@@ -59,11 +61,19 @@ export function valuePartitions(func: FuncOp): Map<Value, number> {
 }
 
 /** Each constraint's placement read back from the function's partition annotations. */
-export function placementsOf(func: FuncOp, constraints: readonly NoiseConstraint[]): Placement[] {
+export function placementsOf(
+  func: FuncOp,
+  constraints: readonly NoiseConstraint[],
+  conversions: readonly Pick<ConversionParameters, "from" | "to">[] = [],
+  outputKey?: number,
+): Placement[] {
   const home = valuePartitions(func);
   return constraints.map((c) => {
     const source = c.value ? (home.get(c.value) ?? 0) : 0;
-    if (c.kind === "output") return { source, reader: undefined };
+    if (c.kind === "output") {
+      const target = outputTarget(source, conversions, outputKey);
+      return target === undefined ? { source, reader: undefined } : { source, reader: undefined, target };
+    }
     return { source, reader: c.reader ? intOf(c.reader, PARTITION_ATTR) : source };
   });
 }
@@ -73,9 +83,10 @@ export function constraintReport(
   partitions: readonly CryptoParameters[],
   conversions: readonly ConversionParameters[],
   location: (op: Operation) => string,
+  outputKey?: number,
 ): ConstraintEntry[] {
   const { constraints } = analyzeNorms(func);
-  const placements = placementsOf(func, constraints);
+  const placements = placementsOf(func, constraints, conversions, outputKey);
   const compact = compactsOutputs(constraints);
   return constraints.map((c, i) => {
     const pl = placements[i]!;
@@ -83,7 +94,7 @@ export function constraintReport(
       kind: c.kind,
       op: c.op ?? "?",
       location: c.reader ? location(c.reader) : "?",
-      partition: pl.reader ?? pl.source,
+      partition: pl.reader ?? pl.target ?? pl.source,
       inputPrecision: c.precision,
       noisePrecision: noiseBits(c),
       pbsNorm2: c.pbsNorm2 ?? c.norm2,
@@ -91,15 +102,15 @@ export function constraintReport(
       count: c.count ?? 1,
       pError: errorProbability(noiseBits(c), readVariance(c, pl, partitions, conversions, compact)),
     };
-    if (pl.reader === undefined) {
+    const A = partitions[pl.source]!;
+    if (pl.reader === undefined && pl.target === undefined) {
       if (!compact) return entry;
-      // A compacted output: the keyswitch to its own partition's small key, before decryption.
-      const A = partitions[pl.source]!;
+      // A compacted output through its own partition's keyswitching key, before decryption.
       return { ...entry, keyswitch: { from: pl.source, inputDimension: A.glweDimension * A.polynomialSize, ksBaseLog: A.ksBaseLog, ksLevel: A.ksLevel, lweNoiseStd: A.lweNoiseStd } };
     }
-    if (pl.reader === pl.source) return entry;
-    const conv = conversions.find((x) => x.from === pl.source && x.to === pl.reader)!;
-    const A = partitions[pl.source]!;
+    const to = (pl.reader ?? pl.target)!;
+    if (to === pl.source) return entry;
+    const conv = conversions.find((x) => x.from === pl.source && x.to === to)!;
     return {
       ...entry,
       keyswitch: {
@@ -107,7 +118,7 @@ export function constraintReport(
         inputDimension: A.glweDimension * A.polynomialSize,
         ksBaseLog: conv.ksBaseLog,
         ksLevel: conv.ksLevel,
-        lweNoiseStd: partitions[pl.reader]!.lweNoiseStd,
+        lweNoiseStd: partitions[to]!.lweNoiseStd,
       },
     };
   });

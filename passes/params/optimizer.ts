@@ -19,6 +19,7 @@ import {
   errorProbability,
   externalProductVariance,
   keyswitchCost,
+  keyswitchVariance,
   keyswitchVariancePerCoefficient,
   modulusSwitchVariance,
   noiseTerms,
@@ -28,6 +29,7 @@ import {
   type NoiseParameters,
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
+import { chooseOutputKey, outputPathCost } from "./output_key.js";
 
 /** The chosen set (field names are part of the `fhec info --json` contract). */
 export interface CryptoParameters extends NoiseParameters {
@@ -41,6 +43,18 @@ export interface CryptoParameters extends NoiseParameters {
   readonly cost: number;
   /** Predicted worst per-PBS (or per-decryption) error probability over all constraints. */
   readonly pErrorPerPbs: number;
+  /**
+   * Set by the single-set search when the outputs need a dedicated output key (output_key.ts):
+   * its dimension and the decomposition of the conversion key into it. Not part of the attribute.
+   */
+  readonly outputKeyswitch?: OutputKeyswitch;
+}
+
+/** The keyswitch that takes a set's results to the output key. */
+export interface OutputKeyswitch {
+  readonly lweDimension: number;
+  readonly ksBaseLog: number;
+  readonly ksLevel: number;
 }
 
 export interface ChooseParametersOptions {
@@ -98,7 +112,10 @@ interface Found {
   n: number;
   pbs: Level;
   ks: Level;
+  /** Cost of one lookup (keyswitch + PBS). */
   cost: number;
+  /** Σ count × cost over the lookups, plus the outputs' keyswitches. */
+  total: number;
 }
 
 function validate(c: NoiseConstraint): void {
@@ -117,8 +134,15 @@ export const isPbs = (c: NoiseConstraint): boolean => c.kind !== "output";
  * What a requirement reads under one set: a table after keyswitch and modulus switch, an output
  * after the keyswitch that compacts it (none in a circuit without PBS: compact_outputs.ts).
  */
-function readVarianceOf(r: Req, t: ReturnType<typeof noiseTerms>, linear: boolean): number {
-  return r.a * t.bootstrap + r.f * t.fresh + (r.pbs || !linear ? t.keyswitch : 0) + (r.pbs ? t.modulusSwitch : 0);
+function readVarianceOf(r: Req, t: ReturnType<typeof noiseTerms>, linear: boolean, outputKeyswitch = t.keyswitch): number {
+  return r.a * t.bootstrap + r.f * t.fresh + (r.pbs ? t.keyswitch : linear ? 0 : outputKeyswitch) + (r.pbs ? t.modulusSwitch : 0);
+}
+
+/** σ²_KS of the keyswitch that compacts a set's outputs: into its output key if it has one, else its own. */
+function outputKeyswitchVariance(p: NoiseParameters & { readonly outputKeyswitch?: OutputKeyswitch }): number {
+  const o = p.outputKeyswitch;
+  const kN = p.glweDimension * p.polynomialSize;
+  return o ? keyswitchVariance(kN, o.ksBaseLog, o.ksLevel, minNoiseStd(o.lweDimension)) : keyswitchVariance(kN, p.ksBaseLog, p.ksLevel, p.lweNoiseStd);
 }
 
 function toReqs(constraints: readonly NoiseConstraint[], pError: number, linear: boolean): Req[] {
@@ -211,6 +235,9 @@ interface SearchOptions {
   readonly pairs?: readonly (readonly [number, number])[];
   /** Stop at the first feasible set (feasibility test only). */
   readonly firstFeasible?: boolean;
+  /** Lookups and decrypted values per run (weights of the total cost; default 1 and one per output requirement). */
+  readonly pbsCount?: number;
+  readonly outCount?: number;
 }
 
 export function allPairs(): [number, number][] {
@@ -221,10 +248,15 @@ export function allPairs(): [number, number][] {
   return out;
 }
 
-/** Cheapest (k, N, n, PBS, KS) meeting every requirement; at least one must be a PBS one. */
+/**
+ * Cheapest (k, N, n, PBS, KS) meeting every requirement; at least one must be a PBS one. Tables
+ * size the keyswitching key; outputs take their own path (output_key.ts), whose cost counts too.
+ */
 function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefined {
   const tables = reqs.filter((r) => r.pbs);
   const outs = reqs.filter((r) => !r.pbs);
+  const pbsCount = opts.pbsCount ?? 1;
+  const outCount = opts.outCount ?? outs.length;
   const maxTableBits = Math.max(1, ...tables.map((r) => r.precision));
   let best: Found | undefined;
   for (const [k, N] of opts.pairs ?? allPairs()) {
@@ -238,23 +270,23 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
     if (outs.some((r) => r.f * fresh >= r.safe) || tables.some((r) => r.f * fresh >= r.safe)) continue;
     for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
       const floorCost = pbsCost(n, k, N, levels[0]!.level) + keyswitchCost(n, k, N, 1);
-      if (best && floorCost >= best.cost) break;
+      if (best && pbsCount * floorCost >= best.total) break;
       const ms = modulusSwitchVariance(n, N);
       const ks = ksLevels(n);
       for (const pbs of levels) {
         const cPbs = pbsCost(n, k, N, pbs.level);
-        if (best && cPbs + keyswitchCost(n, k, N, 1) >= best.cost) break;
+        if (best && pbsCount * (cPbs + keyswitchCost(n, k, N, 1)) >= best.total) break;
         const br = n * pbs.variance;
-        // One keyswitching key serves the tables (then a modulus switch) and the outputs.
         let budget = Infinity;
         for (const r of tables) budget = Math.min(budget, r.safe - r.a * br - r.f * fresh - ms);
-        for (const r of outs) budget = Math.min(budget, r.safe - r.a * br - r.f * fresh);
         if (!(budget > 0)) continue;
-        const perCoefficient = budget / kN;
-        const ksLevel = ks.find((l) => l.variance <= perCoefficient);
+        const ksLevel = ks.find((l) => l.variance <= budget / kN);
         if (!ksLevel) continue;
+        const outCost = outputPathCost({ k, N, n, bootstrap: br, fresh, ks: ksLevel }, outs, outCount);
+        if (outCost === undefined) continue;
         const cost = cPbs + keyswitchCost(n, k, N, ksLevel.level);
-        if (!best || cost < best.cost) best = { k, N, n, pbs, ks: ksLevel, cost };
+        const total = pbsCount * cost + outCost;
+        if (!best || total < best.total) best = { k, N, n, pbs, ks: ksLevel, cost, total };
         if (opts.firstFeasible) return best;
       }
     }
@@ -340,8 +372,10 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
   const linear = !constraints.some(isPbs);
   const reqs = toReqs(constraints, pError, linear);
   let found: Found | undefined;
+  const pbsCount = constraints.reduce((t, c) => t + (isPbs(c) ? (c.count ?? 1) : 0), 0);
+  const outCount = constraints.reduce((t, c) => t + (isPbs(c) ? 0 : (c.count ?? 1)), 0);
   if (!linear) {
-    found = search(reduce(reqs));
+    found = search(reduce(reqs), { pbsCount, outCount });
   } else {
     // Smallest kN meeting the outputs; among equal kN, the cheapest 1-bit PBS.
     const byDim = new Map<number, [number, number][]>();
@@ -376,12 +410,19 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
   };
   const sec = checkSecurity(params);
   if (!sec.secure) throw new Error(`internal: optimizer produced an insecure set\n${sec.report}`);
+  const t = noiseTerms(params);
+  const outs = reqs.filter((r) => !r.pbs);
+  const choice = linear
+    ? undefined
+    : chooseOutputKey([{ partition: 0, set: { k: found.k, N: found.N, n: found.n, bootstrap: t.bootstrap, fresh: t.fresh, ks: found.ks }, outs, count: outCount }]);
+  const ok = choice?.keyswitches[0];
+  const outputKeyswitch = choice && ok ? { lweDimension: choice.lweDimension, ksBaseLog: ok.level.baseLog, ksLevel: ok.level.level } : undefined;
+  const outputKs = outputKeyswitchVariance({ ...params, ...(outputKeyswitch ? { outputKeyswitch } : {}) });
 
   // The most demanding constraint under the chosen set: the highest predicted error probability.
-  const t = noiseTerms(params);
   let worst: { p: number; c: NoiseConstraint | undefined } = { p: 0, c: undefined };
   for (const r of reqs) {
-    const p = errorProbability(noiseBits(r.src), readVarianceOf(r, t, linear));
+    const p = errorProbability(noiseBits(r.src), readVarianceOf(r, t, linear, outputKs));
     if (!worst.c || p > worst.p) worst = { p, c: r.src };
   }
   return {
@@ -391,15 +432,17 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
     pError,
     cost: found.cost,
     pErrorPerPbs: worst.p,
+    ...(outputKeyswitch ? { outputKeyswitch } : {}),
   };
 }
 
 /** Predicted error probability of each constraint under a parameter set (for reports and tests). */
 export function constraintErrorProbabilities(
-  params: Parameters<typeof noiseTerms>[0],
+  params: NoiseParameters & { readonly outputKeyswitch?: OutputKeyswitch },
   constraints: readonly NoiseConstraint[],
 ): number[] {
   const linear = !constraints.some(isPbs);
   const t = noiseTerms(params);
-  return toReqs(constraints, 0.5, linear).map((r) => errorProbability(noiseBits(r.src), readVarianceOf(r, t, linear)));
+  const outputKs = outputKeyswitchVariance(params);
+  return toReqs(constraints, 0.5, linear).map((r) => errorProbability(noiseBits(r.src), readVarianceOf(r, t, linear, outputKs)));
 }

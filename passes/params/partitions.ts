@@ -41,6 +41,7 @@ import {
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { compactsOutputs } from "./compact_outputs.js";
+import { chooseOutputKey, chosenPathCost, outputKeyParameters, type OutputKeyChoice, outputPathCost, outputTarget, type SourceSet } from "./output_key.js";
 
 export const MAX_PARTITIONS = 3;
 /** A partitioning is kept only when it costs at most this fraction of the single set. */
@@ -65,6 +66,8 @@ export interface Placement {
   readonly source: number;
   /** undefined for decryptions. */
   readonly reader: number | undefined;
+  /** Decryptions through the output key: its index (else the source's own small key). */
+  readonly target?: number;
 }
 
 export interface PartitionedParameters {
@@ -77,6 +80,8 @@ export interface PartitionedParameters {
   /** Σ count × cost under the chosen partitions, and under the best single set. */
   readonly totalCost: number;
   readonly singleCost: number;
+  /** Index of the output key among `partitions` (the last one), when the outputs need one. */
+  readonly outputKey?: number;
 }
 
 /** A constraint with its key classes (source: the value's class; reader: the reading PBS's class). */
@@ -108,6 +113,7 @@ interface PSet {
 const kN = (s: PSet): number => s.k * s.N;
 const fresh = (s: PSet): number => minNoiseStd(kN(s)) ** 2;
 const br = (s: PSet): number => s.n * s.pbs.variance;
+const sourceSet = (s: PSet): SourceSet => ({ k: s.k, N: s.N, n: s.n, bootstrap: br(s), fresh: fresh(s), ks: s.ks });
 
 /** Difficulty key of a read: bits plus half the log2 of the norm (integer, ≥ 0). */
 function readKey(c: NoiseConstraint): number {
@@ -172,6 +178,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
   }
   const pbsCount = [...own, ...[...convIn.values()].flat()].reduce((s, r) => s + r.count, 0);
   const ownCount = own.reduce((s, r) => s + r.count, 0);
+  const outCount = outs.reduce((s, r) => s + r.count, 0);
   const maxBits = Math.max(1, ...own.map((r) => r.precision), ...[...convIn.values()].flat().map((r) => r.precision));
   const inFixed = [...convIn].map(([A, rs]) => {
     const s = sets[A]!;
@@ -198,17 +205,19 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
         if (best && pbsCount > 0 && cP >= best.cost) break;
         const b = n * pbs.variance;
         let cost = cP;
-        // The partition's own keyswitching key: its tables' reads (then a modulus switch) and
-        // its outputs' compaction.
+        // The partition's own keyswitching key serves its tables' reads (then a modulus switch);
+        // its outputs take their own path (output_key.ts).
         let ks: Level | undefined = ksLevels(n)[0];
-        if (own.length > 0 || outs.length > 0) {
+        if (own.length > 0) {
           let budget = Infinity;
           for (const r of own) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - ms);
-          for (const r of outs) budget = Math.min(budget, r.safe - r.a * b - r.f * fr);
           ks = levelFor(n, budget / dim);
           if (!ks) continue;
           cost += ownCount * keyswitchCost(n, k, N, ks.level);
         }
+        const outCost = outputPathCost({ k, N, n, bootstrap: b, fresh: fr, ks: ks! }, outs, outCount);
+        if (outCost === undefined) continue;
+        cost += outCost;
         let ok = true;
         for (const c of inFixed) {
           let budget = Infinity;
@@ -248,10 +257,11 @@ interface Evaluated {
 function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | undefined {
   let cost = 0;
   const pairs = new Map<string, Read[]>();
+  const outputs = new Map<number, Read[]>();
   for (const r of reads) {
     const A = sets[r.src]!;
     if (r.dst === undefined) {
-      if (r.a * br(A) + r.f * fresh(A) + keyswitchVariance(kN(A), A.ks.baseLog, A.ks.level, minNoiseStd(A.n)) > r.safe) return undefined;
+      outputs.set(r.src, [...(outputs.get(r.src) ?? []), r]);
       continue;
     }
     const B = sets[r.dst]!;
@@ -264,6 +274,11 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | un
       const key = `${r.src}>${r.dst}`;
       pairs.set(key, [...(pairs.get(key) ?? []), r]);
     }
+  }
+  for (const [X, rs] of outputs) {
+    const c = outputPathCost(sourceSet(sets[X]!), rs, rs.reduce((t, r) => t + r.count, 0));
+    if (c === undefined) return undefined;
+    cost += c;
   }
   const conversions = new Map<string, { from: number; to: number; level: Level; count: number }>();
   for (const [key, rs] of pairs) {
@@ -364,15 +379,28 @@ export interface PartitionOptions {
  */
 export function choosePartitions(classed: readonly ClassedConstraint[], classCount: number, opts: PartitionOptions): PartitionedParameters {
   const totalPbs = classed.reduce((s, c) => s + (isPbs(c.constraint) ? (c.constraint.count ?? 1) : 0), 0);
-  const singleCost = totalPbs * opts.single.cost;
-  const singleResult: PartitionedParameters = {
-    partitions: [opts.single],
+  const constraints = classed.map((c) => c.constraint);
+  const reqOf = (c: NoiseConstraint) => ({
+    precision: c.precision,
+    safe: safeVariance(noiseBits(c), opts.pError),
+    a: c.pbsNorm2 ?? c.norm2,
+    f: c.freshNorm2 ?? 0,
+    count: c.count ?? 1,
+  });
+  const singleSet = sourceSet(psetOf(opts.single));
+  const singleOutputs = classed.filter((c) => c.readerClass === undefined).map((c) => reqOf(c.constraint));
+  const outCount = singleOutputs.reduce((t, r) => t + r.count, 0);
+  const singleChoice = totalPbs > 0 ? chooseOutputKey([{ partition: 0, set: singleSet, outs: singleOutputs, count: outCount }]) : undefined;
+  const singleCost = totalPbs * opts.single.cost + (totalPbs > 0 ? chosenPathCost(0, singleSet, singleChoice, outCount) : 0);
+  const { outputKeyswitch: _, ...singleSetRecord } = opts.single;
+  const singleResult = singleWithOutputKey({
+    partitions: [singleSetRecord],
     conversions: [],
     placements: classed.map((c) => ({ source: 0, reader: c.readerClass === undefined ? undefined : 0 })),
     classPartition: new Array(classCount).fill(0),
     totalCost: singleCost,
     singleCost,
-  };
+  }, singleChoice, constraints, opts.pError);
   // Difficulty key of each class: its hardest read (PBS reads it performs, decryptions of it).
   const key = new Array<number>(classCount).fill(0);
   for (const c of classed) {
@@ -404,13 +432,6 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       }
     }
   }
-  const reqOf = (c: NoiseConstraint) => ({
-    precision: c.precision,
-    safe: safeVariance(noiseBits(c), opts.pError),
-    a: c.pbsNorm2 ?? c.norm2,
-    f: c.freshNorm2 ?? 0,
-    count: c.count ?? 1,
-  });
   let best: { cp: number[]; sets: PSet[]; ev: Evaluated } | undefined;
   const memo = new Map<string, Solved | undefined>();
   for (const cp of candidates) {
@@ -448,15 +469,20 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       lweNoiseStd: params[c.to]!.lweNoiseStd,
       count: c.count,
     }));
-  const probabilities = predictedErrors(classed.map((c) => c.constraint), placements, params, conversions);
-  const partitions: CryptoParameters[] = params.map((p, X) => {
+  const sources = sets.map((set, X) => {
+    const outs = classed.filter((c) => c.readerClass === undefined && cp[c.sourceClass] === X).map((c) => reqOf(c.constraint));
+    return { partition: X, set: sourceSet(set), outs, count: outs.reduce((t, r) => t + r.count, 0) };
+  });
+  const out = addOutputKey(params, conversions, placements, chooseOutputKey(sources));
+  const probabilities = predictedErrors(constraints, out.placements, out.sets, out.conversions);
+  const partitions: CryptoParameters[] = out.sets.map((p, X) => {
     let worst = { p: 0, c: undefined as NoiseConstraint | undefined };
     classed.forEach((c, i) => {
-      const pl = placements[i]!;
-      if ((pl.reader ?? pl.source) !== X) return;
+      const pl = out.placements[i]!;
+      if ((pl.reader ?? pl.target ?? pl.source) !== X) return;
       if (!worst.c || probabilities[i]! > worst.p) worst = { p: probabilities[i]!, c: c.constraint };
     });
-    const lookups = classed.reduce((s, c, i) => s + (placements[i]!.reader === X ? (c.constraint.count ?? 1) : 0), 0);
+    const lookups = classed.reduce((s, c, i) => s + (out.placements[i]!.reader === X ? (c.constraint.count ?? 1) : 0), 0);
     return {
       precision: worst.c?.precision ?? 1,
       ...p,
@@ -467,7 +493,69 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       pErrorPerPbs: worst.p,
     };
   });
-  return { partitions, conversions, placements, classPartition: cp, totalCost: ev.cost, singleCost };
+  return {
+    partitions, conversions: out.conversions, placements: out.placements, classPartition: cp, totalCost: ev.cost, singleCost,
+    ...(out.outputKey !== undefined ? { outputKey: out.outputKey } : {}),
+  };
+}
+
+/** A set as the search sees it (its decompositions with their variances). */
+function psetOf(p: NoiseParameters): PSet {
+  const std = p.lweNoiseStd;
+  return {
+    k: p.glweDimension,
+    N: p.polynomialSize,
+    n: p.lweDimension,
+    pbs: { level: p.pbsLevel, baseLog: p.pbsBaseLog, variance: externalProductVariance(p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.glweNoiseStd) },
+    ks: { level: p.ksLevel, baseLog: p.ksBaseLog, variance: keyswitchVariance(1, p.ksBaseLog, p.ksLevel, std) },
+  };
+}
+
+/**
+ * Adds the output key (output_key.ts) after the table partitions: a conversion key into it from
+ * each partition whose outputs go there, and those decryptions' placements pointing at it. Without
+ * a choice (every output uses its partition's own key) nothing is added.
+ */
+function addOutputKey(
+  sets: readonly NoiseParameters[],
+  conversions: readonly ConversionParameters[],
+  placements: readonly Placement[],
+  choice: OutputKeyChoice | undefined,
+): { sets: NoiseParameters[]; conversions: ConversionParameters[]; placements: Placement[]; outputKey?: number } {
+  if (!choice) return { sets: [...sets], conversions: [...conversions], placements: [...placements] };
+  const P = sets.length;
+  const key = outputKeyParameters(choice.lweDimension);
+  const all: ConversionParameters[] = [
+    ...conversions,
+    ...choice.keyswitches.map((x) => ({
+      from: x.from,
+      to: P,
+      ksBaseLog: x.level.baseLog,
+      ksLevel: x.level.level,
+      inputDimension: sets[x.from]!.glweDimension * sets[x.from]!.polynomialSize,
+      lweNoiseStd: key.lweNoiseStd,
+      count: x.count,
+    })),
+  ];
+  const placed = placements.map((pl) => {
+    const target = pl.reader === undefined ? outputTarget(pl.source, all, P) : undefined;
+    return target === undefined ? pl : { ...pl, target };
+  });
+  return { sets: [...sets, key], conversions: all, placements: placed, outputKey: P };
+}
+
+/** The single set as a one-partition result, with its output key when it has one. */
+function singleWithOutputKey(r: PartitionedParameters, choice: OutputKeyChoice | undefined, constraints: readonly NoiseConstraint[], pError: number): PartitionedParameters {
+  const out = addOutputKey(r.partitions, r.conversions, r.placements, choice);
+  if (out.outputKey === undefined) return r;
+  const probabilities = predictedErrors(constraints, out.placements, out.sets, out.conversions);
+  let worst = { p: 0, i: -1 };
+  out.placements.forEach((pl, i) => {
+    if (pl.target === out.outputKey && (worst.i < 0 || probabilities[i]! > worst.p)) worst = { p: probabilities[i]!, i };
+  });
+  const c = constraints[worst.i]!;
+  const record: CryptoParameters = { precision: c.precision, ...out.sets[out.outputKey]!, maxNorm2: c.norm2, pError, cost: 0, pErrorPerPbs: worst.p };
+  return { ...r, partitions: [...r.partitions, record], conversions: out.conversions, placements: out.placements, outputKey: out.outputKey };
 }
 
 /**
@@ -489,7 +577,13 @@ export function readTerms(
   const fresh = A.glweNoiseStd ** 2;
   if (placement.reader === undefined) {
     if (!compactOutputs) return { bootstrap, fresh, keyswitch: 0, modulusSwitch: 0 };
-    return { bootstrap, fresh, keyswitch: keyswitchVariance(A.glweDimension * A.polynomialSize, A.ksBaseLog, A.ksLevel, A.lweNoiseStd), modulusSwitch: 0 };
+    let ks = { baseLog: A.ksBaseLog, level: A.ksLevel, std: A.lweNoiseStd };
+    if (placement.target !== undefined) {
+      const conv = conversions.find((x) => x.from === placement.source && x.to === placement.target);
+      if (!conv) throw new Error(`no conversion key from partition ${placement.source} to the output key ${placement.target}`);
+      ks = { baseLog: conv.ksBaseLog, level: conv.ksLevel, std: partitions[placement.target]!.lweNoiseStd };
+    }
+    return { bootstrap, fresh, keyswitch: keyswitchVariance(A.glweDimension * A.polynomialSize, ks.baseLog, ks.level, ks.std), modulusSwitch: 0 };
   }
   const B = partitions[placement.reader]!;
   let ks = { baseLog: B.ksBaseLog, level: B.ksLevel };

@@ -10,6 +10,7 @@ import { keyClasses, PBS_OPS } from "./classes.js";
 import { chooseParameters, type CryptoParameters, resolvePError } from "./optimizer.js";
 import { type ClassedConstraint, choosePartitions, type ConversionParameters, MAX_PARTITIONS, type PartitionedParameters } from "./partitions.js";
 import { annotateReadNoise } from "./read_noise.js";
+import { OUTPUT_KEY_ATTR } from "./output_key.js";
 
 export { analyzeNorms } from "./norms.js";
 export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from "./norms.js";
@@ -18,6 +19,7 @@ export { annotateReadNoise, READ_OFFSET_ATTR, READ_STD_ATTR } from "./read_noise
 export { checkSecurity, minNoiseStd, SECURITY_CURVE, type SecurityCheck } from "../../crypto-model/index.js";
 export { choosePartitions, MAX_PARTITIONS, predictedErrors, readTerms, readVariance, type ClassedConstraint, type ConversionParameters, type PartitionedParameters, type Placement } from "./partitions.js";
 export { keyClasses, type KeyClasses } from "./classes.js";
+export { OUTPUT_KEY_ATTR } from "./output_key.js";
 
 /** Module attribute holding the chosen set (partition 0's when there are several). */
 export const CRYPTO_ATTR = "fhec.crypto";
@@ -118,7 +120,7 @@ function conversionToAttr(c: ConversionParameters): DictAttr {
 }
 
 /** Reads `fhec.partitions` (undefined for a one-set module). */
-export function partitionsFromModule(module: ModuleOp): { partitions: CryptoParameters[]; conversions: ConversionParameters[] } | undefined {
+export function partitionsFromModule(module: ModuleOp): { partitions: CryptoParameters[]; conversions: ConversionParameters[]; outputKey?: number } | undefined {
   const a = module.attributes.get(PARTITIONS_ATTR);
   if (!a || a.kind !== "array") return undefined;
   const partitions = a.items.map((x) => cryptoParametersFromAttr(x));
@@ -141,19 +143,20 @@ export function partitionsFromModule(module: ModuleOp): { partitions: CryptoPara
         };
       })
     : [];
-  return { partitions: ps, conversions };
+  const k = module.attributes.get(OUTPUT_KEY_ATTR);
+  return { partitions: ps, conversions, ...(k?.kind === "int" ? { outputKey: k.value } : {}) };
 }
 
 /** Writes the chosen partitions on the module (or removes them for one set). */
 export function writePartitions(module: ModuleOp, sel: PartitionedSelection): void {
   const { partitioned } = sel;
-  const func = module.funcs[0];
-  const multi = partitioned.partitions.length > 1 && func !== undefined;
+  const multi = partitioned.partitions.length > 1 && module.funcs.length > 0;
   module.attributes.set(CRYPTO_ATTR, cryptoParametersToAttr(partitioned.partitions[0]!));
   for (const f of module.funcs) {
     f.attributes.delete(INPUT_PARTITIONS_ATTR);
     for (const op of f.body.ops) op.attributes.delete(PARTITION_ATTR);
   }
+  module.attributes.delete(OUTPUT_KEY_ATTR);
   if (!multi) {
     module.attributes.delete(PARTITIONS_ATTR);
     module.attributes.delete(CONVERSIONS_ATTR);
@@ -161,7 +164,10 @@ export function writePartitions(module: ModuleOp, sel: PartitionedSelection): vo
   }
   module.attributes.set(PARTITIONS_ATTR, arrayAttr(partitioned.partitions.map(cryptoParametersToAttr)));
   module.attributes.set(CONVERSIONS_ATTR, arrayAttr(partitioned.conversions.map(conversionToAttr)));
-  annotatePartitions(func, partitioned.classPartition);
+  if (partitioned.outputKey !== undefined) module.attributes.set(OUTPUT_KEY_ATTR, intAttr(partitioned.outputKey));
+  // Several functions share one table set (partition 0); one function gets its class grouping.
+  if (module.funcs.length === 1) annotatePartitions(module.funcs[0]!, partitioned.classPartition);
+  else for (const f of module.funcs) annotatePartitions(f, []);
 }
 
 /**
@@ -211,7 +217,7 @@ export const cryptoParamsPass: Pass = {
       JSON.stringify(oldParts?.partitions ?? [params]) !== JSON.stringify(sel.partitioned.partitions);
     writePartitions(module, sel);
     // Every read records the noise its partitions give there, for simulate to draw from.
-    for (const func of module.funcs) annotateReadNoise(func, sel.partitioned.partitions, sel.partitioned.conversions);
+    for (const func of module.funcs) annotateReadNoise(func, sel.partitioned.partitions, sel.partitioned.conversions, sel.partitioned.outputKey);
     return {
       changed,
       details: {

@@ -15,6 +15,7 @@ import { valuePartitions } from "./constraints_report.js";
 import type { NoiseParameters } from "../../crypto-model/index.js";
 import { type ConversionParameters, readTerms } from "./partitions.js";
 import { compactsOutputs } from "./compact_outputs.js";
+import { outputTarget } from "./output_key.js";
 
 export const READ_STD_ATTR = "fhec.read_std";
 /**
@@ -63,13 +64,14 @@ function partitionOf(op: Operation): number {
 
 /**
  * Writes `fhec.read_std` and `fhec.read_offset` on every read of `func`, for its partitions'
- * parameter sets (one set: `[params]`, no conversions). Each read sees the noise of its value's
+ * parameter sets (one set: `[params]`, no conversions) and output key. Each read sees the noise of its value's
  * key (partition) and the keyswitch into the reading table's partition. Returns how many reads.
  */
 export function annotateReadNoise(
   func: FuncOp,
   partitions: readonly NoiseParameters[],
   conversions: readonly Pick<ConversionParameters, "from" | "to" | "ksBaseLog" | "ksLevel">[] = [],
+  outputKey?: number,
 ): number {
   const { elementNorms, constraints } = analyzeNorms(func);
   const compact = compactsOutputs(constraints);
@@ -87,7 +89,8 @@ export function annotateReadNoise(
     // itself (no rotation offset).
     const decrypted = op.name === "fhe.round" && v.uses.every((u) => u.op.name === "func.return");
     const reader = decrypted ? undefined : (readerPartition(op, v) ?? source);
-    const t = readTerms({ source, reader }, partitions, conversions, compact);
+    const target = reader === undefined ? outputTarget(source, conversions, outputKey) : undefined;
+    const t = readTerms({ source, reader, ...(target !== undefined ? { target } : {}) }, partitions, conversions, compact);
     const std = new Float64Array(n.pbs.length);
     for (let e = 0; e < std.length; e++) std[e] = Math.sqrt(n.pbs[e]! * t.bootstrap + n.fresh[e]! * t.fresh + t.keyswitch + t.modulusSwitch);
     op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));

@@ -15,7 +15,8 @@ import { loadFixture } from "../helpers/fixtures.js";
 interface Part {
   lweDimension: number; glweDimension: number; polynomialSize: number; pbsBaseLog: number; pbsLevel: number;
   ksBaseLog: number; ksLevel: number; lweNoiseStd: number; glweNoiseStd: number; maxNorm2: number; pError: number; precision: number;
-  keySizes: { total: number };
+  keySizes: { total: number; secretKey: number };
+  outputKey?: true;
 }
 interface Entry {
   op: string; location: string; partition: number; inputPrecision: number; noisePrecision: number; pbsNorm2: number; freshNorm2: number; pError: number; kind: string;
@@ -40,7 +41,10 @@ describe("fhec info --json with partitions", () => {
       for (const k of ["precision", "lweDimension", "glweDimension", "polynomialSize", "pbsBaseLog", "pbsLevel", "ksBaseLog", "ksLevel", "lweNoiseStd", "glweNoiseStd", "maxNorm2", "pError"]) {
         expect(typeof (p as unknown as Record<string, unknown>)[k]).toBe("number");
       }
-      expect(p.keySizes.total).toBeGreaterThan(0);
+      // The output key, if any, holds a secret key only: the server gets no keys of its own for it.
+      if (p.outputKey) expect(p.keySizes.total).toBe(0);
+      else expect(p.keySizes.total).toBeGreaterThan(0);
+      expect(p.keySizes.secretKey).toBeGreaterThan(0);
       expect(checkSecurity(p).secure).toBe(true);
     }
     expect(info.tables.length).toBeGreaterThan(0);
@@ -68,7 +72,7 @@ describe("fhec info --json with partitions", () => {
     }
     if (info.partitions.length > 1) {
       const text = (await cli("info", path)).stdout;
-      expect(text).toMatch(/partition 1: n = \d+/);
+      expect(text).toMatch(/partition 1(, output key)?: n = \d+/);
     }
   }, 120_000);
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile, type FheCircuit } from "../../compiler/index.js";
 import { keyMemory, keySizes, lookupTimeMs, type TimeModel } from "../../compiler/cost/index.js";
-import { ciphertextBytes, evaluationKeySize, seededEvaluationKeySize } from "../../runtime/index.js";
+import { ciphertextBytes, conversionKeySize, evaluationKeySize, secretKeySize, seededKeySetBytes } from "../../runtime/index.js";
 import { cli } from "../helpers/cli.js";
 import { loadFixture } from "../helpers/fixtures.js";
 
@@ -27,12 +27,19 @@ describe("circuit cost", () => {
     const info = circuit.info({ timeModel: MODEL, threads: 2 });
     const p = info.parameters!;
     expect(p.polynomialSize).toBeGreaterThanOrEqual(16384);
-    expect(info.keySizes!.total).toBe(evaluationKeySize(p).inMemory);
-    expect(info.keySizes!.totalSeeded).toBe(seededEvaluationKeySize(p).serialized);
+    // The 12-bit outputs return through an output key (its secret key only, no evaluation keys):
+    // the server holds the set's keys plus the conversion key into it.
+    const out = info.partitions!.at(-1)!;
+    expect(info.partitions).toHaveLength(2);
+    expect(out.outputKey).toBe(true);
+    const conv = conversionKeySize(p, out, info.conversions![0]!.ksBaseLog, info.conversions![0]!.ksLevel);
+    expect(info.keySizes!.total).toBe(evaluationKeySize(p).inMemory + conv.inMemory);
+    expect(info.keySizes!.totalSeeded).toBe(seededKeySetBytes([p, out], info.conversions!, 1));
+    expect(info.keySizes!.secretKey).toBe(secretKeySize(p).serialized + secretKeySize(out).serialized);
     const values = (shapes: readonly (readonly number[])[]) => shapes.reduce((s, sh) => s + sh.filter((d) => d > 0).reduce((a, b) => a * b, 1), 0);
-    // Inputs travel seeded (one 8-byte body per value); outputs return compacted under the small key.
+    // Inputs travel seeded (one 8-byte body per value); outputs return compacted under the output key.
     expect(info.sampleBytes!.inputBytesPerSample).toBe(values(info.inputs.map((i) => i.shape)) * 8);
-    expect(info.sampleBytes!.outputBytesPerSample).toBe(values(info.outputs.map((o) => o.shape)) * ciphertextBytes(p.lweDimension));
+    expect(info.sampleBytes!.outputBytesPerSample).toBe(values(info.outputs.map((o) => o.shape)) * ciphertextBytes(out.lweDimension));
   });
 
   it("estimates latency from the lowered program's table ops", () => {
@@ -80,6 +87,6 @@ describe("circuit cost", () => {
     const json = JSON.parse((await cli("info", path, "--json")).stdout) as { latency: { singleThreadMs: number; allCoresMs: number; threads: number }; keySizes: { total: number } };
     expect(json.latency.threads).toBeGreaterThanOrEqual(1);
     expect(json.latency.allCoresMs).toBeLessThanOrEqual(json.latency.singleThreadMs);
-    expect(json.keySizes.total).toBe(evaluationKeySize(circuit.parameters!).inMemory);
+    expect(json.keySizes.total).toBe(circuit.info().keySizes!.total);
   });
 });

@@ -69,7 +69,7 @@ describe("sizes reported against the files written", () => {
     // Expanded: what the server holds.
     const params = spec.partitions!.map((p) => new TfheParameters(p));
     const convs = (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel }));
-    const expanded = await SeededEvaluationKeySet.deserialize(sent.payload, params, convs).expand();
+    const expanded = await SeededEvaluationKeySet.deserialize(sent.payload, params, convs, spec.outputKey).expand();
     const held = expanded.keys.reduce((s, k) => s + k.sizes().total, 0) + expanded.conversions.reduce((s, c) => s + c.bytes, 0);
     expect(held).toBe(info.keySizes!.total);
 
@@ -102,7 +102,7 @@ describe("sizes reported against the files written", () => {
     // Secret keys only: the sizes do not depend on the evaluation keys (not generated here).
     const params = (spec.partitions ?? [spec.parameters]).map((p) => new TfheParameters(p));
     const convs = (spec.conversions ?? []).map((c) => ({ from: c.from, to: c.to, baseLog: c.ksBaseLog, level: c.ksLevel }));
-    const secret = ClientKeySet.generate(params, convs);
+    const secret = ClientKeySet.generate(params, convs, {}, spec.outputKey);
     const keyId = "0".repeat(64);
     const id = circuitId(circuit);
     const client = new FheModelClient(spec);
@@ -113,7 +113,7 @@ describe("sizes reported against the files written", () => {
     expect(sum(tensorSizes(request))).toBe(seededCiphertextTensorBytes([1, 1, 64]));
     expect(info.sampleBytes!.inputBytesPerSample).toBe(64 * 8);
 
-    // The result the server returns: the program's output under its partition's small key,
+    // The result the server returns: the program's output under its small key (the output key's),
     // written by the server's own writer (FheModelServer.runStream: messageStream of encryptedBatchStream).
     const values: LweCiphertextTensor[] = spec.outputs.map((o) => {
       const k = secret.key(o.encrypted.partition ?? 0);

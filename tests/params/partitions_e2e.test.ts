@@ -47,13 +47,15 @@ const SMALL = `func.func @main(%x: tensor<64x!fhe.eint<2>>) -> (tensor<64x!fhe.e
 }`;
 
 describe("partitioned execution", () => {
-  it("a built graph compiled by crypto-params gets two secure partitions and runs encrypted, equal to the simulation", async () => {
+  it("a built graph compiled by crypto-params gets two secure table partitions (and an output key) and runs encrypted, equal to the simulation", async () => {
     const m = parse(SMALL);
     runPipeline(m, parsePipeline("crypto-params{p-error=1e-12}", defaultPassRegistry), { registry: defaultRegistry });
     const parts = partitionsFromModule(m);
-    expect(parts?.partitions.length).toBe(2);
-    expect(parts!.conversions.length).toBeGreaterThanOrEqual(1);
-    const sizes = parts!.partitions.map((p) => p.polynomialSize);
+    // The 5-bit sum of 64 table outputs decrypts through a dedicated output key (the last partition).
+    expect(parts?.outputKey).toBe(2);
+    expect(parts?.partitions.length).toBe(3);
+    expect(parts!.conversions.filter((c) => c.to !== 2).length).toBeGreaterThanOrEqual(1);
+    const sizes = parts!.partitions.slice(0, 2).map((p) => p.polynomialSize);
     expect(Math.min(...sizes)).toBeLessThan(Math.max(...sizes));
     for (const p of parts!.partitions) expect(checkSecurity(p).secure).toBe(true);
     // The artifact path: printed, parsed back, lowered and parametrized from its own attributes.
@@ -61,7 +63,8 @@ describe("partitioned execution", () => {
     lowerToTfhe(copy);
     parametrizeTfhe(copy);
     const program = lowered(copy, false);
-    expect(program.partitions).toHaveLength(2);
+    expect(program.partitions).toHaveLength(3);
+    expect(program.evaluatedPartitions()).toHaveLength(2);
     expect(program.inputs[0]!.partition).toBeDefined();
     const party = await parties(program);
     const batch = 2;

@@ -43,6 +43,19 @@ describe("seeded key sets written as they are generated", () => {
     expect(set.key(1).decrypt(await server.conversion(0, 1).keyswitch(ct), 2)).toEqual([1, 2, 3]);
   });
 
+  it("a set with an output key (no evaluation keys of its own, only conversion keys to it) writes the bytes of the whole set", async () => {
+    const toOut = [{ from: 0, to: 2, baseLog: 4, level: 5 }, { from: 1, to: 2, baseLog: 4, level: 5 }];
+    const set = ClientKeySet.generate([A, B, B], toOut, {}, 2);
+    const w = await written(set);
+    const whole = (await set.generateSeededEvaluationKeys(seeds)).serialize();
+    expect(Buffer.from(w.bytes).equals(Buffer.from(whole))).toBe(true);
+    expect(w.count).toBe(ClientKeySet.seededEvaluationKeyBytes([A, B, B], toOut, 2));
+    const server = await SeededEvaluationKeySet.deserialize(w.bytes, [A, B, B], toOut, 2).expand();
+    expect(server.keys).toHaveLength(2);
+    const ct = set.key(1).encrypt([2, 0, 1], 2);
+    expect(set.key(2).decrypt(await server.conversion(1, 2).keyswitch(ct), 2)).toEqual([2, 0, 1]);
+  });
+
   it("a one-partition set is the single key's own bytes", async () => {
     const seed = new Uint8Array(32).fill(5);
     const set = ClientKeySet.generate([A], [], { insecureTestSeed: seed });

@@ -22,7 +22,7 @@ function sampleLine(s: NonNullable<CircuitInfo["sampleBytes"]>): string {
   return `  per sample: ${bytes(s.inputBytesPerSample)} of ciphertexts sent (seeded), ${bytes(s.outputBytesPerSample)} returned`;
 }
 
-/** Key sizes, bytes per sample and estimated latency of one parameter set. */
+/** Key sizes, bytes per sample and estimated latency (of one set, or of every partition together). */
 export function costLines(info: Pick<CircuitInfo, "keySizes" | "sampleBytes" | "latency">): string[] {
   const lines: string[] = [];
   const k = info.keySizes;
@@ -59,14 +59,18 @@ function text(info: CircuitInfo): string {
   if (p && info.keySizes && info.partitions && info.partitions.length > 1) {
     lines.push(`TFHE parameters (128-bit secure): ${info.partitions.length} partitions`);
     info.partitions.forEach((q, i) => {
+      if (q.outputKey) {
+        lines.push(`  partition ${i}, output key: n = ${q.lweDimension} (the results return under it; no evaluation keys); sized for decrypting ${q.precision} bits at ν² = ${q.maxNorm2}`);
+        return;
+      }
       lines.push(`  partition ${i}: n = ${q.lweDimension}, k = ${q.glweDimension}, N = ${q.polynomialSize}, PBS 2^${q.pbsBaseLog} × ${q.pbsLevel}, keyswitch 2^${q.ksBaseLog} × ${q.ksLevel}`);
       lines.push(`    ${q.tableOps} table op(s), ${q.pbsPerSample} PBS per sample; sized for ${q.precision}-bit reads at ν² = ${q.maxNorm2}; keys ${mb(q.keySizes.total)} (seeded ${mb(q.keySizes.totalSeeded)})`);
     });
     for (const c of info.conversions ?? []) {
       lines.push(`  conversion ${c.from} → ${c.to}: keyswitch 2^${c.ksBaseLog} × ${c.ksLevel} from dimension ${c.inputDimension}, ${c.count} per sample; key ${mb(c.keySizes.plain)} (seeded ${mb(c.keySizes.seeded)})`);
     }
-    lines.push(`  evaluation keys: ${mb(info.keySizes.total)} (seeded, as sent by the client: ${mb(info.keySizes.totalSeeded)})`);
-    if (info.sampleBytes) lines.push(sampleLine(info.sampleBytes));
+    lines.push("  all partitions together:");
+    lines.push(...costLines(info).map((l) => `  ${l}`));
   } else if (p && info.keySizes) {
     lines.push(`TFHE parameters (128-bit secure): n = ${p.lweDimension}, k = ${p.glweDimension}, N = ${p.polynomialSize}, PBS 2^${p.pbsBaseLog} × ${p.pbsLevel}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`);
     lines.push(`  noise std (fraction of q): LWE ${p.lweNoiseStd.toExponential(3)}, GLWE ${p.glweNoiseStd.toExponential(3)}; sized for ${p.precision}-bit reads at ν² = ${p.maxNorm2}`);
