@@ -39,6 +39,8 @@ interface Row {
   /** 1-minute load average when the case started (the machine is shared). */
   load1?: number;
   note?: string;
+  /** The decrypted output (cli-32768). */
+  output?: number[];
 }
 
 const CASES = ["keygen", "expand", "ciphertexts", "keygen-partitions", "cli-32768"] as const;
@@ -146,16 +148,19 @@ function cli32768(dir: string, pError: string): Row[] {
   const argmax = (v: number[]): number => v.indexOf(Math.max(...v));
   const equal = got.filter((v, i) => v === want[i]).length;
   const maxDiff = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
-  const seeds = 40;
-  let simulated = 0;
+  // simulate has many distinct outcomes on this sample: where FHE's deviation falls among them.
+  const seeds = 400;
+  let exact = 0;
+  let asFar = 0;
   for (let seed = 0; seed < seeds; seed++) {
-    const s = circuit.predictClear(x, { fhe: "simulate", seed })[0]!.data;
-    if (got.every((v, i) => v === Number(s[i]))) simulated++;
+    const s = Array.from(circuit.predictClear(x, { fhe: "simulate", seed })[0]!.data, Number);
+    if (got.every((v, i) => v === s[i])) exact++;
+    if (Math.max(...s.map((v, i) => Math.abs(v - want[i]!))) >= maxDiff) asFar++;
   }
-  rows.push({ ...dec, bytes: statSync(p("y.npy")).size,
+  rows.push({ ...dec, bytes: statSync(p("y.npy")).size, output: got,
     note: `FHE output vs the clear quantized circuit's: ${equal}/${got.length} logits equal, max |difference| ${maxDiff.toPrecision(3)}, ` +
-      `class ${argmax(got) === argmax(want) ? "equal" : "DIFFERENT"} (${argmax(got)} vs ${argmax(want)}); ` +
-      `simulate gives exactly this output for ${simulated} of ${seeds} seeds`,
+      `class ${argmax(got) === argmax(want) ? "equal" : "DIFFERENT"} (${argmax(got)} vs ${argmax(want)}); of ${seeds} simulate seeds, ` +
+      `${asFar} deviate from the clear output at least as much and ${exact} give exactly this output`,
   });
   return rows;
 }
