@@ -234,7 +234,8 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     const unparametrized = cloneModule(module);
     run([cryptoParams(options.maxPartitions)]);
     const keyBytes = (m: ModuleOp) => new FheCircuit(m, pError).info().keySizes?.total ?? 0;
-    const partitions = (m: ModuleOp) => new FheCircuit(m, pError).info().partitions?.length ?? 1;
+    // Table partitions (the output key, if any, is not one: it has no evaluation keys of its own).
+    const partitions = (m: ModuleOp) => new FheCircuit(m, pError).info().partitions?.filter((p) => !p.outputKey).length ?? 1;
     // Fewer partitions, fewer keys: retry under the budget, fastest first (see maxKeyBytes).
     let smallest = { module, bytes: keyBytes(module) };
     for (let p = partitions(module) - 1; p >= 1 && smallest.bytes > maxKeyBytes; p--) {

@@ -1,7 +1,7 @@
 // Multi-parameter optimization: partitions by precision, joint optimum, security of every set,
 // and every constraint re-checked from the reported numbers.
 import { describe, expect, it } from "vitest";
-import { checkSecurity, errorProbability, keyClasses, type NoiseConstraint, predictedErrors, readVariance, selectPartitionedParameters } from "../../passes/params/index.js";
+import { checkSecurity, errorProbability, keyClasses, type NoiseConstraint, noiseBits, predictedErrors, readVariance, selectPartitionedParameters } from "../../passes/params/index.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { keyswitchCost } from "../../crypto-model/index.js";
 import { partitionsFromModule } from "../../passes/params/index.js";
@@ -87,6 +87,28 @@ describe("partitions", () => {
     const c: NoiseConstraint = sel.constraints[i]!;
     const v = readVariance(c, p.placements[i]!, p.partitions, p.conversions);
     expect(errorProbability(c.precision, v)).toBeLessThanOrEqual(2 ** -40 * (1 + 1e-9));
+  });
+
+  it("a wide output the tables' keyswitching key cannot decrypt goes to an output key, and every read meets the bound", () => {
+    // 64 3-bit lookups summed into one 12-bit result: ν² = 64 PBS outputs, decrypted at 12 bits.
+    const WIDE = `func.func @main(%x: tensor<64x!fhe.eint<3>>) -> tensor<1x!fhe.eint<12>> {
+  %a = fhe.apply_lookup_table %x {table = ${table(3, (i) => 7 - i)}} : (tensor<64x!fhe.eint<3>>) -> tensor<64x!fhe.eint<12>>
+  %s = fhe.sum %a {axes = [0], keep_dims = true} : (tensor<64x!fhe.eint<12>>) -> tensor<1x!fhe.eint<12>>
+  return %s : tensor<1x!fhe.eint<12>>
+}`;
+    const sel = selectPartitionedParameters(parse(WIDE), { pError: 2 ** -40, maxPartitions: 1 });
+    const p = sel.partitioned;
+    expect(p.outputKey).toBe(1);
+    expect(p.partitions).toHaveLength(2);
+    const out = sel.constraints.findIndex((c) => c.kind === "output");
+    expect(p.placements[out]).toEqual({ source: 0, reader: undefined, target: 1 });
+    expect(p.conversions).toEqual([expect.objectContaining({ from: 0, to: 1 })]);
+    // Through the table set's own keyswitching key the output would not decrypt within the bound.
+    const own = errorProbability(noiseBits(sel.constraints[out]!), readVariance(sel.constraints[out]!, { source: 0, reader: undefined }, p.partitions, p.conversions));
+    expect(own).toBeGreaterThan(2 ** -40);
+    // Through the output key every read, the decryption included, meets it; every key is secure.
+    for (const q of predictedErrors(sel.constraints, p.placements, p.partitions, p.conversions)) expect(q).toBeLessThanOrEqual(2 ** -40 * (1 + 1e-9));
+    for (const s of p.partitions) expect(checkSecurity(s).secure).toBe(true);
   });
 });
 
