@@ -9,34 +9,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import type { FheCircuit } from "../../compiler/circuit.js";
 import { FheModelClient } from "../../compiler/deploy/client.js";
 import { FheModelServer } from "../../compiler/deploy/server.js";
 import { openFileChunks, writeArtifactSetAsync } from "../../compiler/stream_io.js";
 import type { ByteStream } from "../../runtime/index.js";
-import { buildModel, tensorProto } from "../onnx/graph_builder.js";
-
-const F = 8;
-
-/** x·w → Relu → ·w2, exact rounding to 3 bits: a circuit of two partitions or more. */
-function tiny(): { circuit: FheCircuit; x: { shape: number[]; data: Float64Array } } {
-  const model = buildModel({
-    inputs: [{ name: "x", shape: ["N", F] }],
-    outputs: [{ name: "y" }],
-    initializers: [
-      tensorProto("w", "float", [F, 4], Array.from({ length: F * 4 }, (_, i) => Math.sin(i * 1.3))),
-      tensorProto("w2", "float", [4, 2], [1, -1, 0.5, 2, -0.3, 1, 1, 1]),
-    ],
-    nodes: [
-      { op: "MatMul", inputs: ["x", "w"], outputs: ["z"], name: "mm" },
-      { op: "Relu", inputs: ["z"], outputs: ["s"], name: "act" },
-      { op: "MatMul", inputs: ["s", "w2"], outputs: ["y"], name: "mm2" },
-    ],
-  });
-  const x = { shape: [3, F], data: Float64Array.from({ length: 3 * F }, (_, i) => Math.cos(i * 0.37) * 2) };
-  return { x, circuit: compile(model, { calibration: x, nBits: 2, roundingThresholdBits: { bits: 3, method: "exact" }, lowerComparisons: false }) };
-}
+import { tinyPartitioned } from "./tiny_partitioned.js";
 
 function* chunked(bytes: Uint8Array, n: number): Generator<Uint8Array> {
   for (let off = 0; off < bytes.length; off += n) yield bytes.subarray(off, Math.min(bytes.length, off + n));
@@ -49,7 +26,7 @@ function frame(bytes: Buffer): { header: Record<string, unknown>; payload: Buffe
 }
 
 const dir = mkdtempSync(join(tmpdir(), "fhec-keygen-"));
-const t = tiny();
+const t = tinyPartitioned(3);
 let server: FheModelServer;
 let client: FheModelClient;
 let keyId: string;

@@ -6,7 +6,8 @@ import { buildModel, tensorProto } from "../onnx/graph_builder.js";
 /** Input features. */
 export const F = 8;
 
-export function tinyPartitioned() {
+/** The model, `rows` calibration rows (40 by default) and the circuit compiled on them. */
+export function tinyPartitioned(rows = 40) {
   const model = buildModel({
     inputs: [{ name: "x", shape: ["N", F] }],
     outputs: [{ name: "y" }],
@@ -20,7 +21,7 @@ export function tinyPartitioned() {
       { op: "MatMul", inputs: ["s", "w2"], outputs: ["y"], name: "mm2" },
     ],
   });
-  const x = { shape: [40, F], data: Float64Array.from({ length: 40 * F }, (_, i) => Math.cos(i * 0.37) * 2) };
+  const x = { shape: [rows, F], data: Float64Array.from({ length: rows * F }, (_, i) => Math.cos(i * 0.37) * 2) };
   // Comparisons stay tables: at 2 bits the Relu table is a one-jump step the comparisons pass would take.
   return { model, x, circuit: compile(model, { calibration: x, nBits: 2, roundingThresholdBits: { bits: 3, method: "exact" }, lowerComparisons: false }) };
 }
