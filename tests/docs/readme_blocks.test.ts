@@ -1,6 +1,8 @@
 // Every code block of the README works as written: TypeScript blocks type-check against the
-// package's public API ("fhec" → compiler/index.ts), and the quick start's shell block runs,
-// start to end, with `fhec` being this checkout's CLI.
+// package's public API as shipped ("fhec" → dist/compiler/index.d.ts, the package's "types", kept
+// fresh by tests/setup/build_dist.ts; checking its declarations costs a fifth of re-checking the
+// library's sources), and the quick start's shell block runs, start to end, with `fhec` being
+// this checkout's CLI.
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -46,7 +48,7 @@ describe("README TypeScript blocks", () => {
     writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify({
       compilerOptions: {
         target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true,
-        types: ["node"], typeRoots: [join(ROOT, "node_modules/@types")], paths: { fhec: [join(ROOT, "compiler/index.ts")] },
+        types: ["node"], typeRoots: [join(ROOT, "node_modules/@types")], paths: { fhec: [join(ROOT, "dist/compiler/index.d.ts")] },
       },
       files,
     }));

@@ -30,8 +30,9 @@ function run(f: () => SimulationResult): SimulationResult | { error: string } {
 }
 
 /** Both backends on the same inputs and options: the same bytes out, the same statistics, or the same error. */
-function expectSame(func: FuncOp, inputs: BatchTensor[], opts: SimulateOptions, what: string): void {
+async function expectSame(func: FuncOp, inputs: BatchTensor[], opts: SimulateOptions, what: string): Promise<void> {
   const clear = run(() => simulateWithStats(func, inputs, opts));
+  await tick();
   const llvm = run(() => simulateLlvm(func, inputs, opts));
   if ("error" in clear || "error" in llvm) {
     expect("error" in llvm ? llvm.error : "no error", what).toBe("error" in clear ? clear.error : "no error");
@@ -68,21 +69,23 @@ describe.skipIf(!status.ok)("LLVM backend equals the clear backend on the bundle
     it(`${name}: disable`, async () => {
       await tick();
       const { circuit, q, windowed } = setup();
-      expectSame(circuit.func, q, { pError: 0, approximateTies: "up", checkOverflow: !windowed }, `${name} disable`);
+      await tick();
+      await expectSame(circuit.func, q, { pError: 0, approximateTies: "up", checkOverflow: !windowed }, `${name} disable`);
     }, 120_000);
     for (const noise of ["parameters", "bound"] as const) {
       it(`${name}: simulate with ${noise} noise, seeds 0 and 1`, async () => {
         const { circuit, q } = setup();
         for (const seed of [0, 1]) {
           await tick();
-          expectSame(circuit.func, q, { pError: circuit.pError, approximateTies: "random", seed, noise, checkOverflow: false }, `${name} simulate seed ${seed} ${noise}`);
+          await expectSame(circuit.func, q, { pError: circuit.pError, approximateTies: "random", seed, noise, checkOverflow: false }, `${name} simulate seed ${seed} ${noise}`);
         }
       }, 120_000);
     }
     it(`${name}: p_error redirections (p_error 0.05) and the circuit API's backend option`, async () => {
       await tick();
       const { circuit, q } = setup();
-      expectSame(circuit.func, q, { pError: 0.05, approximateTies: "random", seed: 7, noise: "bound", checkOverflow: false }, `${name} p_error 0.05`);
+      await tick();
+      await expectSame(circuit.func, q, { pError: 0.05, approximateTies: "random", seed: 7, noise: "bound", checkOverflow: false }, `${name} p_error 0.05`);
       for (const fhe of ["disable", "simulate"] as const) {
         await tick();
         const a = circuit.runClearWithStats(q, { fhe, seed: 3, backend: "clear" });
@@ -137,11 +140,11 @@ describe.skipIf(!status.ok)("LLVM backend equals the clear backend on random fhe
         const { func, argRanges } = genGraph(seed, seed > GRAPHS ? { ops: linear } : {});
         addReadNoise(func, seed * 13);
         const inputs = randomInputs(func, argRanges, BATCH, seed * 7);
-        expectSame(func, inputs, { approximateTies: "up" }, `graph ${seed} disable`);
-        expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `graph ${seed} disable, overflows recorded`);
+        await expectSame(func, inputs, { approximateTies: "up" }, `graph ${seed} disable`);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `graph ${seed} disable, overflows recorded`);
         for (const s of [0, 5]) {
-          expectSame(func, inputs, { approximateTies: "random", seed: s, pError: 0.1, checkOverflow: false }, `graph ${seed} simulate seed ${s}`);
-          expectSame(func, inputs, { approximateTies: "random", seed: s, pError: 0.1, noise: "bound", checkOverflow: false }, `graph ${seed} simulate bound seed ${s}`);
+          await expectSame(func, inputs, { approximateTies: "random", seed: s, pError: 0.1, checkOverflow: false }, `graph ${seed} simulate seed ${s}`);
+          await expectSame(func, inputs, { approximateTies: "random", seed: s, pError: 0.1, noise: "bound", checkOverflow: false }, `graph ${seed} simulate bound seed ${s}`);
         }
       }
     }, 300_000);
