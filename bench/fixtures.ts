@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readNpy } from "../compiler/data/npy.js";
 import type { NDArray } from "../ir/tensor.js";
+import type { TfheParameters } from "../runtime/index.js";
 
 /** The repository root, whether running from bench/ (sources) or dist/bench/ (compiled). */
 export function repoRoot(): string {
@@ -65,9 +66,15 @@ export function repeatSamples(x: NDArray, n: number): NDArray {
   return { shape: [n, ...x.shape.slice(1)], data };
 }
 
+/** How many timed runs fit in `budgetMs` after a first run of `firstMs`: at least 3, at most `maxReps`. */
+export function repsWithin(budgetMs: number, firstMs: number, maxReps: number): number {
+  return Math.max(3, Math.min(maxReps, Math.floor(budgetMs / Math.max(firstMs, 1e-3))));
+}
+
+/** The median (the mean of the two middle values for an even count). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 export function markdownTable(header: string[], rows: (string | number)[][]): string {
@@ -92,4 +99,22 @@ export function arg(args: string[], name: string): string | undefined {
 export function take(x: NDArray, n: number): NDArray {
   const per = x.data.length / x.shape[0]!;
   return { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, n * per) };
+}
+
+/** The columns every PBS benchmark row starts with: the set and its geometry. */
+export interface ParameterColumns {
+  set: string;
+  precision: number;
+  n: number;
+  k: number;
+  N: number;
+  pbs: string;
+  ks: string;
+}
+
+export function parameterColumns(set: string, params: TfheParameters, precision: number): ParameterColumns {
+  return {
+    set, precision, n: params.lweDimension, k: params.glweDimension, N: params.polynomialSize,
+    pbs: `2^${params.pbsBaseLog}×${params.pbsLevel}`, ks: `2^${params.ksBaseLog}×${params.ksLevel}`,
+  };
 }

@@ -14,7 +14,8 @@ import { lowerToTfhe } from "../passes/lower_tfhe.js";
 import { CRYPTO_ATTR, cryptoParametersToAttr, selectCryptoParameters } from "../passes/params/index.js";
 import { parametrizeTfhe } from "../passes/tfhe_params.js";
 import { parametersForPrecision, runtimeInfo } from "../runtime/index.js";
-import { fixture, markdownTable, repeatSamples, writeJson } from "./fixtures.js";
+import { argmaxDisagreement } from "../compiler/output_agreement.js";
+import { arg, fixture, markdownTable, repeatSamples, writeJson } from "./fixtures.js";
 
 interface Config {
   readonly label: string;
@@ -33,26 +34,6 @@ const CONFIGS: readonly Config[] = [
   { label: "qdq_mlp round→4 exact (optimizer)", model: "qdq_mlp", options: { roundingThresholdBits: { bits: 4, method: "exact" } }, params: "optimizer" },
   { label: "cnn_avgpool nBits=2 round→3 approximate", model: "cnn_avgpool", options: { nBits: 2, roundingThresholdBits: { bits: 3, method: "approximate" } }, params: "precision" },
 ];
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function argmaxAgreement(a: Float64Array, b: Float64Array, samples: number): number {
-  const per = a.length / samples;
-  let same = 0;
-  for (let s = 0; s < samples; s++) {
-    let ia = 0;
-    let ib = 0;
-    for (let k = 1; k < per; k++) {
-      if (a[s * per + k]! > a[s * per + ia]!) ia = k;
-      if (b[s * per + k]! > b[s * per + ib]!) ib = k;
-    }
-    if (ia === ib) same++;
-  }
-  return same / samples;
-}
 
 export async function main(args: string[]): Promise<void> {
   const samples = Number(arg(args, "samples") ?? 20);
@@ -95,7 +76,7 @@ export async function main(args: string[]): Promise<void> {
     let equal = 0;
     for (let i = 0; i < e.length; i++) if (e[i] === g[i]) equal++;
     const valueAgreement = equal / e.length;
-    const classAgreement = argmaxAgreement(e as Float64Array, g as Float64Array, samples);
+    const classAgreement = 1 - argmaxDisagreement(e, g, samples);
     rows.push([
       cfg.label,
       params.name ?? `n=${params.lweDimension} k=${params.glweDimension} N=${params.polynomialSize} pbs=2^${params.pbsBaseLog}×${params.pbsLevel}`,

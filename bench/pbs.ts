@@ -21,6 +21,7 @@ import {
   lookupTables, minNoiseStd, noise, runtimeInfo, TfheParameters,
 } from "../runtime/index.js";
 import { lookupTimeMs, lookupWork, timeOfWork, type TimeModelCoefficients } from "../compiler/cost/time_model.js";
+import { arg, median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
 import { fitLine, type LineFit } from "./time_fit.js";
 import { benchTfheRs, cpuModel, printTfheRs, type TfheRsRow, type TfheRsSkipped } from "./pbs_tfhe_rs.js";
 
@@ -42,14 +43,7 @@ const ALL: SetSpec[] = [
   { key: "p8", params: CONCRETE_P8, precision: 8 },
 ];
 
-interface Row {
-  set: string;
-  precision: number;
-  n: number;
-  k: number;
-  N: number;
-  pbs: string;
-  ks: string;
+interface Row extends ParameterColumns {
   keygenMs: number;
   expandMs: number;
   singleThreadMsMedian: number;
@@ -63,16 +57,6 @@ interface Row {
   seededEvalKeyBytes: number;
   predictedPError: number;
   exhaustiveCheck: string;
-}
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
@@ -126,13 +110,7 @@ async function benchSet(spec: SetSpec, reps: number, batchArg: number | undefine
   const batchMs = performance.now() - t;
 
   return {
-    set: params.name ?? spec.key,
-    precision,
-    n: params.lweDimension,
-    k: params.glweDimension,
-    N: params.polynomialSize,
-    pbs: `2^${params.pbsBaseLog}×${params.pbsLevel}`,
-    ks: `2^${params.ksBaseLog}×${params.ksLevel}`,
+    ...parameterColumns(params.name ?? spec.key, params, precision),
     keygenMs,
     expandMs,
     singleThreadMsMedian: median(times),
@@ -209,7 +187,7 @@ function timeMedian(f: () => void, maxReps: number, budgetMs: number): { ms: num
   let t = performance.now();
   f();
   const first = performance.now() - t;
-  const reps = Math.max(3, Math.min(maxReps, Math.floor(budgetMs / Math.max(first, 1e-3))));
+  const reps = repsWithin(budgetMs, first, maxReps);
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     t = performance.now();
@@ -272,16 +250,16 @@ export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const setsArg = arg(args, "--sets");
+  const setsArg = arg(args, "sets");
   const wanted = setsArg === undefined ? [] : setsArg.split(",");
   const unknown = wanted.filter((w) => w !== TFHE_RS && !ALL.some((s) => s.key === w));
   if (unknown.length) throw new Error(`unknown set(s) ${unknown.join(", ")}; known: ${[...ALL.map((s) => s.key), TFHE_RS].join(", ")}`);
   const tfheRsOnly = wanted.length > 0 && wanted.every((w) => w === TFHE_RS);
-  const reps = Number(arg(args, "--reps") ?? 20);
+  const reps = Number(arg(args, "reps") ?? 20);
   if (!Number.isInteger(reps) || reps < 1) throw new Error("--reps must be a positive integer");
-  const maxN = Number(arg(args, "--max-n") ?? 32768);
+  const maxN = Number(arg(args, "max-n") ?? 32768);
   if (!Number.isInteger(maxN) || maxN < 512) throw new Error("--max-n must be an integer ≥ 512");
-  const batchArg = arg(args, "--batch") === undefined ? undefined : Number(arg(args, "--batch"));
+  const batchArg = arg(args, "batch") === undefined ? undefined : Number(arg(args, "batch"));
   const info = runtimeInfo();
   const date = new Date().toISOString();
   const load = loadavg()[0]!.toFixed(2);
@@ -310,7 +288,7 @@ export async function main(args: string[]): Promise<void> {
   // 3. tfhe-rs's shapes (optional).
   let tfheRs: { rows: TfheRsRow[]; skipped: TfheRsSkipped[] } | undefined;
   if (wanted.includes(TFHE_RS)) {
-    const r = await benchTfheRs(reps, Number(arg(args, "--budget-ms") ?? 20000), tfheRsOnly ? Number(arg(args, "--max-n") ?? 65536) : maxN);
+    const r = await benchTfheRs(reps, Number(arg(args, "budget-ms") ?? 20000), tfheRsOnly ? Number(arg(args, "max-n") ?? 65536) : maxN);
     printTfheRs(r);
     tfheRs = r;
   }

@@ -8,16 +8,10 @@ import {
   ClientKey, evaluationKeySize, lookupTables, noise, runtimeInfo, seededEvaluationKeySize, setSharedPbs,
 } from "../runtime/index.js";
 import { native } from "../runtime/native.js";
+import { median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
 import { blindRotationBoundMs, type MachineSpeed, TFHE_RS_SHAPES, type TfheRsShape } from "./tfhe_rs_sets.js";
 
-export interface TfheRsRow {
-  set: string;
-  precision: number;
-  n: number;
-  k: number;
-  N: number;
-  pbs: string;
-  ks: string;
+export interface TfheRsRow extends ParameterColumns {
   groupingFactor: number;
   /** KS + PBS, one thread, median. */
   singleThreadMsMedian: number;
@@ -56,11 +50,6 @@ export function cpuModel(): string {
     // not Linux
   }
   return "unknown CPU";
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** Measures this machine's FFT speed per size (cached) and its FMA peak. */
@@ -104,7 +93,8 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
   t = performance.now();
   server.applyLookupTableSync(one, tables, { parallel: false });
   const first = performance.now() - t;
-  const reps = Math.max(3, Math.min(maxReps, Math.floor(budgetMs / 2 / Math.max(first, 1e-3))));
+  // Each repetition times KS+PBS and PBS alone: the first run sizes one of the two halves.
+  const reps = repsWithin(budgetMs / 2, first, maxReps);
   const both: number[] = [];
   const pbs: number[] = [];
   const two: number[] = [];
@@ -130,8 +120,7 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
   const single = median(both);
   const pbsOnly = median(pbs);
   return {
-    set: s.set, precision, n: params.lweDimension, k: params.glweDimension, N: params.polynomialSize,
-    pbs: `2^${params.pbsBaseLog}×${params.pbsLevel}`, ks: `2^${params.ksBaseLog}×${params.ksLevel}`,
+    ...parameterColumns(s.set, params, precision),
     groupingFactor: params.pbsGroupingFactor, singleThreadMsMedian: single, pbsOnlyMsMedian: pbsOnly,
     ...(two.length ? { twoThreadMsMedian: median(two) } : {}),
     publishedMs: s.publishedMs, ratio: single / s.publishedMs, boundMs, shareOfBound: boundMs / pbsOnly,

@@ -18,7 +18,7 @@ import { type BackendChoice, resolveBackend, simulateLlvm } from "../backends/ll
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
 import { TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
-import { conversionKeySize, seededKeySetBytes } from "../runtime/index.js";
+import { type ConversionKeySize, conversionKeySize, seededKeySetBytes } from "../runtime/index.js";
 import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";
@@ -65,7 +65,8 @@ export interface CircuitInfo {
   /** Every partition: its set (the `parameters` field names), key sizes, table reads and PBS per sample. */
   readonly partitions?: readonly PartitionInfo[];
   /** Conversion keyswitching keys between partitions (big key of `from` → small key of `to`). */
-  readonly conversions?: readonly (ConversionParameters & { readonly keySizes: { readonly plain: number; readonly seeded: number } })[];
+  /** Each conversion key with its size, expanded (`inMemory`) and in the seeded key set. */
+  readonly conversions?: readonly (ConversionParameters & { readonly keySizes: ConversionKeySize })[];
   /** One entry per noise constraint (table read, exact-rounding bit, decryption), re-checkable with the noise model. */
   readonly tables?: readonly ConstraintEntry[];
 }
@@ -77,12 +78,6 @@ export interface PartitionInfo extends CryptoParameters {
   /** Table-lookup ops (and rounds) whose PBS run on this partition's keys. */
   readonly tableOps: number;
   readonly pbsPerSample: number;
-}
-
-/** A conversion key's size: expanded (`plain`) and in the seeded key set (runtime/sizes.ts). */
-export function conversionKeySizes(from: CryptoParameters, to: CryptoParameters, ksBaseLog: number, ksLevel: number): { plain: number; seeded: number } {
-  const c = conversionKeySize(from, to, ksBaseLog, ksLevel);
-  return { plain: c.inMemory, seeded: c.seeded };
 }
 
 export { keySizes, type KeySizes } from "./cost/index.js";
@@ -330,7 +325,7 @@ export class FheCircuit {
       return i === outputKey ? { ...c, keySizes: keySizes(p, true) } : c;
     });
     const conversions = this.partitions?.conversions ?? [];
-    const convs = conversions.map((c) => conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel));
+    const convs = conversions.map((c) => conversionKeySize(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel));
     const latency = parts.reduce((acc, p) => ({ ...acc, singleThreadMs: acc.singleThreadMs + p.latency.singleThreadMs, allCoresMs: acc.allCoresMs + p.latency.allCoresMs }), {
       ...parts[0]!.latency,
       singleThreadMs: 0,
@@ -339,7 +334,7 @@ export class FheCircuit {
     // The seeded set's bytes beyond the partitions' own keys: conversion keys and set framing.
     const seededExtra = seededKeySetBytes(sets, conversions, outputKey) - parts.reduce((t, p) => t + p.keySizes.totalSeeded, 0);
     return {
-      keySizes: combineKeySizes(parts.map((p) => p.keySizes), { inMemory: convs.reduce((t, c) => t + c.plain, 0), seeded: seededExtra }),
+      keySizes: combineKeySizes(parts.map((p) => p.keySizes), { inMemory: convs.reduce((t, c) => t + c.inMemory, 0), seeded: seededExtra }),
       sampleBytes,
       latency,
     };
@@ -373,7 +368,7 @@ export class FheCircuit {
         ...(i === outputKey ? { outputKey: true } : {}),
       };
     });
-    const conversions = convs.map((c) => ({ ...c, keySizes: conversionKeySizes(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel) }));
+    const conversions = convs.map((c) => ({ ...c, keySizes: conversionKeySize(sets[c.from]!, sets[c.to]!, c.ksBaseLog, c.ksLevel) }));
     return { parameters, partitions, conversions, tables };
   }
 

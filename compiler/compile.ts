@@ -15,6 +15,7 @@ import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
 import { defaultPassRegistry } from "../passes/registry.js";
 import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
+import { argmaxDisagreement, valueSpan } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
 import { choosePrecision, type PrecisionReport } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
@@ -274,25 +275,10 @@ function narrowToCalibration(module: ModuleOp, calibration: NDArray[]): void {
 /** Fraction of samples where two outputs disagree (argmax for vectors, ±1% of range for scalars). */
 function disagreement(a: NDArray, b: NDArray): number {
   const n = a.shape[0] ?? 1;
-  const per = a.data.length / n;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of b.data) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
+  if (a.data.length > n) return argmaxDisagreement(a.data, b.data, n);
+  const span = valueSpan(b.data);
   let bad = 0;
-  for (let s = 0; s < n; s++) {
-    if (per > 1) {
-      let ia = 0;
-      let ib = 0;
-      for (let k = 1; k < per; k++) {
-        if (a.data[s * per + k]! > a.data[s * per + ia]!) ia = k;
-        if (b.data[s * per + k]! > b.data[s * per + ib]!) ib = k;
-      }
-      if (ia !== ib) bad++;
-    } else if (Math.abs(a.data[s]! - b.data[s]!) > 0.01 * (hi - lo || 1)) bad++;
-  }
+  for (let s = 0; s < n; s++) if (Math.abs(a.data[s]! - b.data[s]!) > 0.01 * span) bad++;
   return bad / n;
 }
 

@@ -2,6 +2,7 @@
 // differ from the exact circuit (`disable`), in FHE and over many simulation seeds, and the
 // accuracy interval the seeds span. Used by `npm run bench -- fidelity` and the fidelity tests.
 import type { NDArray } from "../ir/tensor.js";
+import { argmaxPerSample } from "./output_agreement.js";
 import type { FheCircuit } from "./circuit.js";
 
 export interface Spread {
@@ -46,14 +47,9 @@ function mismatch(a: NDArray, b: NDArray): number {
 /** Fraction of samples whose argmax (a single output: > 0.5) equals the label. */
 export function accuracy(out: NDArray, labels: ArrayLike<number | bigint>): number {
   const n = labels.length;
-  const per = out.data.length / n;
+  const picks = out.data.length === n ? Int32Array.from(out.data, (v) => (v > 0.5 ? 1 : 0)) : argmaxPerSample(out.data, n);
   let ok = 0;
-  for (let s = 0; s < n; s++) {
-    let best = 0;
-    if (per === 1) best = out.data[s]! > 0.5 ? 1 : 0;
-    else for (let k = 1; k < per; k++) if (out.data[s * per + k]! > out.data[s * per + best]!) best = k;
-    if (best === Number(labels[s])) ok++;
-  }
+  for (let s = 0; s < n; s++) if (picks[s] === Number(labels[s])) ok++;
   return ok / n;
 }
 

@@ -13,6 +13,7 @@ import { READ_STD_ATTR } from "../passes/params/read_noise.js";
 import { collectElementRanges } from "../backends/clear/index.js";
 import { applyBitwidths } from "../passes/bitwidth.js";
 import { applyWindows, type ElementRanges, siteBits, windowSites, type WindowReport } from "../passes/windows.js";
+import { argmaxDisagreement, valueSpan } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
 
 export interface PrecisionOptions {
@@ -70,28 +71,10 @@ export interface PrecisionReport {
 export function lossAgainstFloat(a: NDArray, f: NDArray): { loss: number; classification: boolean } {
   const n = a.shape[0] ?? 1;
   const per = a.data.length / n;
-  if (per > 1) {
-    let bad = 0;
-    for (let s = 0; s < n; s++) {
-      let ia = 0;
-      let ib = 0;
-      for (let k = 1; k < per; k++) {
-        if (a.data[s * per + k]! > a.data[s * per + ia]!) ia = k;
-        if (f.data[s * per + k]! > f.data[s * per + ib]!) ib = k;
-      }
-      if (ia !== ib) bad++;
-    }
-    return { loss: bad / n, classification: true };
-  }
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of f.data) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
+  if (per > 1) return { loss: argmaxDisagreement(a.data, f.data, n), classification: true };
   let sum = 0;
   for (let s = 0; s < n; s++) sum += Math.abs(a.data[s]! - f.data[s]!);
-  return { loss: sum / n / (hi - lo || 1), classification: false };
+  return { loss: sum / n / valueSpan(f.data), classification: false };
 }
 
 /**

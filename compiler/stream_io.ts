@@ -131,10 +131,18 @@ export function removeStaleTemporaries(path: string): void {
   }
 }
 
+/** An output written front to back once, whose bytes already written can be overwritten in place (a file, a buffer). */
+export interface RewritableOutput {
+  write(chunk: Uint8Array): void;
+  /** Overwrites bytes already written, from `offset`. */
+  rewrite(offset: number, bytes: Uint8Array): void;
+}
+
 /** One file of an artifact set. */
 export interface ArtifactFile {
   readonly path: string;
-  readonly data: ByteStream | Uint8Array | string;
+  /** The contents, or a function giving them when the file's turn comes (after the files before it are written). */
+  readonly data: FileData | (() => FileData);
   readonly onProgress?: ByteProgress;
   /** File mode (0o600 for secrets); default 0o666 less the umask. */
   readonly mode?: number;
@@ -142,21 +150,56 @@ export interface ArtifactFile {
   readonly wipeChunks?: boolean;
 }
 
+type FileData = ByteStream | Uint8Array | string;
+
+/**
+ * A file whose bytes are produced while it is written (keys generated straight to disk), by an
+ * async `produce` that writes exactly `size` bytes and may rewrite some of them (a header whose
+ * checksum is known only at the end). Only {@link writeArtifactSetAsync} writes these.
+ */
+export interface ProducedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly produce: (out: RewritableOutput) => Promise<void>;
+  readonly onProgress?: ByteProgress;
+  readonly mode?: number;
+}
+
+function writeAll(fd: number, b: Uint8Array, position: number | null = null): void {
+  for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off, position === null ? null : position + off);
+}
+
 function writeTemporary(fd: number, f: ArtifactFile): void {
-  const { data } = f;
+  const data = typeof f.data === "function" ? f.data() : f.data;
   if (typeof data === "string" || data instanceof Uint8Array) {
-    const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+    writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
     return;
   }
   let done = 0;
   for (const c of data.chunks()) {
-    for (let off = 0; off < c.length;) off += writeSync(fd, c, off, c.length - off);
+    writeAll(fd, c);
     done += c.length;
     if (f.wipeChunks) c.fill(0);
     f.onProgress?.(done, data.size);
   }
   if (done !== data.size) throw new Error(`internal error: stream announced ${data.size} bytes but produced ${done}`);
+}
+
+async function produceTemporary(fd: number, f: ProducedFile): Promise<void> {
+  let done = 0;
+  await f.produce({
+    write(chunk) {
+      if (done + chunk.length > f.size) throw new Error(`internal error: '${f.path}' announced ${f.size} bytes but got more`);
+      writeAll(fd, chunk);
+      done += chunk.length;
+      f.onProgress?.(done, f.size);
+    },
+    rewrite(offset, bytes) {
+      if (!(offset >= 0 && offset + bytes.length <= done)) throw new Error("internal error: rewriting bytes not yet written");
+      writeAll(fd, bytes, offset);
+    },
+  });
+  if (done !== f.size) throw new Error(`internal error: '${f.path}' announced ${f.size} bytes but got ${done}`);
 }
 
 function fsyncDirectory(dir: string): void {
@@ -178,29 +221,73 @@ function fsyncDirectory(dir: string): void {
  * before that leaves every target as it was and no temporary behind.
  */
 export function writeArtifactSet(files: readonly ArtifactFile[]): void {
-  const written: string[] = [];
-  let current = "";
+  const set = new TemporarySet();
+  try {
+    for (const f of files) set.write(f.path, f.mode, (fd) => writeTemporary(fd, f));
+    set.commit(files.map((f) => f.path));
+  } catch (err) {
+    set.fail(err);
+  }
+}
+
+/** {@link writeArtifactSet} for sets with produced files, written in order (a file's data function sees the files before it done). */
+export async function writeArtifactSetAsync(files: readonly (ArtifactFile | ProducedFile)[]): Promise<void> {
+  const set = new TemporarySet();
   try {
     for (const f of files) {
-      current = f.path;
-      removeStaleTemporaries(f.path);
-      const tmp = tmpPathFor(f.path);
-      const fd = openSync(tmp, "w", f.mode ?? 0o666);
-      written.push(tmp);
-      try {
-        writeTemporary(fd, f);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      if ("produce" in f) await set.writeAsync(f.path, f.mode, (fd) => produceTemporary(fd, f));
+      else set.write(f.path, f.mode, (fd) => writeTemporary(fd, f));
     }
-    for (const f of files) {
-      current = f.path;
-      renameSync(tmpPathFor(f.path), f.path);
-    }
-    for (const dir of new Set(files.map((f) => dirname(f.path)))) fsyncDirectory(dir);
+    set.commit(files.map((f) => f.path));
   } catch (err) {
-    for (const tmp of written) {
+    set.fail(err);
+  }
+}
+
+/** The temporaries of one artifact set: written and synced one by one, renamed together, removed on failure. */
+class TemporarySet {
+  private readonly written: string[] = [];
+  private current = "";
+
+  private open(path: string, mode: number | undefined): number {
+    this.current = path;
+    removeStaleTemporaries(path);
+    const tmp = tmpPathFor(path);
+    const fd = openSync(tmp, "w", mode ?? 0o666);
+    this.written.push(tmp);
+    return fd;
+  }
+
+  write(path: string, mode: number | undefined, fill: (fd: number) => void): void {
+    const fd = this.open(path, mode);
+    try {
+      fill(fd);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async writeAsync(path: string, mode: number | undefined, fill: (fd: number) => Promise<void>): Promise<void> {
+    const fd = this.open(path, mode);
+    try {
+      await fill(fd);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  commit(paths: readonly string[]): void {
+    for (const p of paths) {
+      this.current = p;
+      renameSync(tmpPathFor(p), p);
+    }
+    for (const dir of new Set(paths.map((p) => dirname(p)))) fsyncDirectory(dir);
+  }
+
+  fail(err: unknown): never {
+    for (const tmp of this.written) {
       try {
         unlinkSync(tmp);
       } catch {
@@ -209,7 +296,7 @@ export function writeArtifactSet(files: readonly ArtifactFile[]): void {
     }
     // Only the file system's own errors become "cannot write"; errors of the stream pass through.
     if (typeof (err as NodeJS.ErrnoException).syscall !== "string") throw err;
-    return fail("E0400", `cannot write '${current}': ${ioError(err, true)}`);
+    return fail("E0400", `cannot write '${this.current}': ${ioError(err, true)}`);
   }
 }
 

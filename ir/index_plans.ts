@@ -1,4 +1,4 @@
-// Index plans shared by the backends: for data movement and batched matmul, everything that
+// Index plans shared by the backends: for data movement, batched matmul and sums, everything that
 // depends only on per-sample shapes and attributes, computed once per op and applied to every
 // sample (as flat source indices, −1 where an output element takes a constant).
 import * as nd from "./tensor.js";
@@ -91,4 +91,10 @@ export function matmulPlan(a: readonly number[], b: readonly number[]): MatmulPl
 export function broadcastPlan(shape: readonly number[], outShape: readonly number[]): Int32Array | undefined {
   if (shape.length === outShape.length && shape.every((d, i) => d === outShape[i])) return undefined;
   return nd.broadcastIndex(shape, outShape);
+}
+
+/** `fhe.sum` over `axes` (none: every axis): the output element each input element adds into. */
+export function reducePlan(shape: readonly number[], axes: readonly number[]): { map: Int32Array; outSize: number } {
+  const { map, keptShape } = nd.reduceIndex(shape, axes.length === 0 ? shape.map((_, i) => i) : axes);
+  return { map, outSize: nd.sizeOf(keptShape) };
 }

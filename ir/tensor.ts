@@ -191,23 +191,34 @@ export function gather(a: NDArray, indices: NDArray, axis: number): NDArray {
   return { shape: outShape, data: out };
 }
 
-/** Sum over `axes`; keeps reduced axes as size 1 when `keepDims`. */
-export function reduceSum(a: NDArray, axes: readonly number[], keepDims: boolean): NDArray {
-  const r = a.shape.length;
+/**
+ * For a sum over `axes` (negative ones count from the end): the flat index, in the result with
+ * the summed axes kept as size 1 (`keptShape`), that each input element adds into.
+ */
+export function reduceIndex(shape: readonly number[], axes: readonly number[]): { map: Int32Array; keptShape: number[]; reduced: ReadonlySet<number> } {
+  const r = shape.length;
   const set = new Set(axes.map((x) => (x < 0 ? x + r : x)));
-  const keptShape = a.shape.map((d, i) => (set.has(i) ? 1 : d));
-  const out = new Float64Array(sizeOf(keptShape));
+  const keptShape = shape.map((d, i) => (set.has(i) ? 1 : d));
   const outStrides = stridesOf(keptShape);
+  const map = new Int32Array(sizeOf(shape));
   const idx = new Array<number>(r).fill(0);
-  for (let flat = 0; flat < a.data.length; flat++) {
+  for (let flat = 0; flat < map.length; flat++) {
     let dst = 0;
     for (let i = 0; i < r; i++) if (!set.has(i)) dst += idx[i]! * outStrides[i]!;
-    out[dst] = out[dst]! + a.data[flat]!;
+    map[flat] = dst;
     for (let i = r - 1; i >= 0; i--) {
-      if (++idx[i]! < a.shape[i]!) break;
+      if (++idx[i]! < shape[i]!) break;
       idx[i] = 0;
     }
   }
-  const shape = keepDims ? keptShape : a.shape.filter((_, i) => !set.has(i));
+  return { map, keptShape, reduced: set };
+}
+
+/** Sum over `axes`; keeps reduced axes as size 1 when `keepDims`. */
+export function reduceSum(a: NDArray, axes: readonly number[], keepDims: boolean): NDArray {
+  const { map, keptShape, reduced } = reduceIndex(a.shape, axes);
+  const out = new Float64Array(sizeOf(keptShape));
+  for (let flat = 0; flat < a.data.length; flat++) out[map[flat]!] = out[map[flat]!]! + a.data[flat]!;
+  const shape = keepDims ? keptShape : a.shape.filter((_, i) => !reduced.has(i));
   return { shape, data: out };
 }

@@ -2,6 +2,7 @@
 // value, unified where the verifier requires one shared encrypted type; rewrites every type
 // (function signature included) and re-indexes the tables whose input type changed.
 import { type ArrayAttr, arrayAttr, asInts, type DenseAttr, denseAttr, intsAttr, stringAttr } from "../ir/attributes.js";
+import { conv2dAttrs, conv2dPlan } from "../ir/conv_geometry.js";
 import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
@@ -132,39 +133,22 @@ function matmulInterval(op: Operation, x: Interval, encLeft: boolean): Interval 
 }
 
 function conv2dInterval(op: Operation, x: Interval): Interval {
-  const [xs, ws] = [perSample(op.operands[0]!.type), perSample(op.operands[1]!.type)];
-  const [, , h, wd] = xs as [number, number, number, number];
-  const [f, cg, kh, kw] = ws as [number, number, number, number];
-  const [, , oh, ow] = perSample(op.result.type) as [number, number, number, number];
-  const strides = asInts(op.attr("strides"))!;
-  const pads = asInts(op.attr("pads"))!;
-  const dil = asInts(op.attr("dilations"))!;
+  // The encrypted input has one interval, so each output's bound depends only on its weights.
+  const plan = conv2dPlan(perSample(op.operands[0]!.type), perSample(op.operands[1]!.type), conv2dAttrs(op));
   const w = clearBounds(op.operands[1]!);
   const bias = op.operands[2] ? clearBounds(op.operands[2]) : undefined;
   let lo = Infinity;
   let hi = -Infinity;
-  for (let ff = 0; ff < f; ff++) {
-    for (let y = 0; y < oh; y++) {
-      for (let xo = 0; xo < ow; xo++) {
-        let sl = bias ? bias.lo[ff]! : 0;
-        let sh = bias ? bias.hi[ff]! : 0;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = y * strides[0]! - pads[0]! + ky * dil[0]!;
-          if (iy < 0 || iy >= h) continue; // zero padding contributes exactly 0
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = xo * strides[1]! - pads[1]! + kx * dil[1]!;
-            if (ix < 0 || ix >= wd) continue;
-            for (let cc = 0; cc < cg; cc++) {
-              const wi = ((ff * cg + cc) * kh + ky) * kw + kx;
-              sl += prodLo(w.lo[wi]!, w.hi[wi]!, x);
-              sh += prodHi(w.lo[wi]!, w.hi[wi]!, x);
-            }
-          }
-        }
-        lo = Math.min(lo, sl);
-        hi = Math.max(hi, sh);
-      }
+  for (let r = 0; r < plan.biasIdx.length; r++) {
+    let sl = bias ? bias.lo[plan.biasIdx[r]!]! : 0;
+    let sh = bias ? bias.hi[plan.biasIdx[r]!]! : 0;
+    for (let j = plan.rowPtr[r]!; j < plan.rowPtr[r + 1]!; j++) {
+      const wi = plan.wIdx[j]!;
+      sl += prodLo(w.lo[wi]!, w.hi[wi]!, x);
+      sh += prodHi(w.lo[wi]!, w.hi[wi]!, x);
     }
+    lo = Math.min(lo, sl);
+    hi = Math.max(hi, sh);
   }
   return { lo, hi };
 }

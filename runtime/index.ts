@@ -19,7 +19,7 @@ export {
 } from "./keys.js";
 export {
   ClientKeySet, ConversionKey, EvaluationKeySet, KEY_SET_FORMAT_VERSION, SeededConversionKey, SeededEvaluationKeySet,
-  type ConversionKeySpec,
+  type ConversionKeySpec, type SeededKeyGenOptions,
 } from "./key_set.js";
 export * as noise from "../crypto-model/noise.js";
 export {

@@ -10,9 +10,10 @@
 // parameter hashes, the 32-byte public mask seed and the inputDimension·level u64 bodies.
 import { LweCiphertextTensor } from "./ciphertext.js";
 import { ClientKey, EvaluationKeys, type KeyGenOptions, SeededEvaluationKeys } from "./keys.js";
-import { type ConversionEntry, isKeySet, KeySetParser, keySetStream, KIND_SECRET, KIND_SEEDED } from "./key_set_format.js";
+import { type ConversionEntry, isKeySet, KeySetParser, keySetStream, KeySetWriter, KIND_SECRET, KIND_SEEDED } from "./key_set_format.js";
 import { native } from "./native.js";
 import type { TfheParameters } from "./parameters.js";
+import { seededKeySetBytes } from "./sizes.js";
 import { type ByteStream, type ChunkSink, collect, parseChunks } from "./stream.js";
 
 /** A conversion keyswitch: big key of partition `from` → small key of partition `to`. */
@@ -24,6 +25,12 @@ export interface ConversionKeySpec {
 }
 
 export { KEY_SET_FORMAT_VERSION } from "./key_set_format.js";
+
+/** TESTS ONLY seeds of seeded key generation (32 bytes each); the OS CSPRNG otherwise. */
+export interface SeededKeyGenOptions {
+  insecureTestMaskSeed?: Uint8Array;
+  insecureTestNoiseSeed?: Uint8Array;
+}
 
 /**
  * The partitions that hold evaluation keys: all but the output key, a small key that only receives
@@ -92,26 +99,69 @@ export class ClientKeySet {
     return k;
   }
 
-  /** Seeded evaluation keys of every partition and the conversion keys (what the server gets). */
-  async generateSeededEvaluationKeys(options: { insecureTestMaskSeed?: Uint8Array; insecureTestNoiseSeed?: Uint8Array } = {}): Promise<SeededEvaluationKeySet> {
+  /** Seeded evaluation keys of every partition and the conversion keys (what the server gets), all held at once. */
+  async generateSeededEvaluationKeys(options: SeededKeyGenOptions = {}): Promise<SeededEvaluationKeySet> {
     const keys: SeededEvaluationKeys[] = [];
+    const conversions: SeededConversionKey[] = [];
+    for await (const piece of this.seededPieces(options)) {
+      if (piece instanceof SeededConversionKey) conversions.push(piece);
+      else keys.push(piece);
+    }
+    return new SeededEvaluationKeySet(keys, conversions);
+  }
+
+  /**
+   * Generates the seeded evaluation keys and passes their serialization to `write` as it is
+   * produced: one partition's keys, then one conversion key, at a time, each released once
+   * written, so memory holds the largest partition's keys at most, never the set. The bytes are
+   * those of `generateSeededEvaluationKeys(options).serialize()` ({@link ClientKeySet.seededEvaluationKeyBytes}
+   * of them); returns their count.
+   */
+  async writeSeededEvaluationKeys(write: (chunk: Uint8Array) => void, options: SeededKeyGenOptions = {}): Promise<number> {
+    const writer = new KeySetWriter(KIND_SEEDED, evaluated(this.params, this.outputKey).length, this.conversions.length, write);
+    for await (const piece of this.seededPieces(options)) {
+      if (piece instanceof SeededConversionKey) {
+        writer.conversion(conversionEntry(piece));
+      } else {
+        try {
+          writer.part(piece.params.hash(), piece.stream());
+        } finally {
+          piece.release();
+        }
+      }
+    }
+    const n = writer.finish();
+    const want = ClientKeySet.seededEvaluationKeyBytes(this.params, this.conversions, this.outputKey);
+    if (n !== want) throw new Error(`internal error: the seeded key set is ${n} bytes, its size says ${want}`);
+    return n;
+  }
+
+  /**
+   * Bytes of the serialized seeded evaluation keys of a set of these partitions, conversions and
+   * output key (known before any key exists).
+   */
+  static seededEvaluationKeyBytes(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[], outputKey?: number): number {
+    return seededKeySetBytes(params, conversions.map((c) => ({ from: c.from, to: c.to, ksBaseLog: c.baseLog, ksLevel: c.level })), outputKey);
+  }
+
+  /** The seeded keys one piece at a time, in set order: every partition's (the output key has none), then every conversion key. */
+  private async *seededPieces(options: SeededKeyGenOptions): AsyncGenerator<SeededEvaluationKeys | SeededConversionKey> {
     for (const [i, k] of this.keys.entries()) {
       if (i === this.outputKey) continue;
-      const o: { insecureTestMaskSeed?: Uint8Array; insecureTestNoiseSeed?: Uint8Array } = {};
+      const o: SeededKeyGenOptions = {};
       const m = i === 0 ? options.insecureTestMaskSeed : subSeed(options.insecureTestMaskSeed, i);
       const n = i === 0 ? options.insecureTestNoiseSeed : subSeed(options.insecureTestNoiseSeed, i);
       if (m) o.insecureTestMaskSeed = m;
       if (n) o.insecureTestNoiseSeed = n;
-      keys.push(await k.generateSeededEvaluationKeys(o));
+      yield await k.generateSeededEvaluationKeys(o);
     }
-    const conversions = this.conversions.map((c, j) => {
+    for (const [j, c] of this.conversions.entries()) {
       const from = this.key(c.from);
       const to = this.key(c.to);
       const g = native().conversionKeyGenerate(from.handle, true, to.handle, false, c.baseLog, c.level,
         subSeed(options.insecureTestMaskSeed, 100 + j), subSeed(options.insecureTestNoiseSeed, 100 + j));
-      return new SeededConversionKey(c, from.params, to.params, g.maskSeed, g.bodies);
-    });
-    return new SeededEvaluationKeySet(keys, conversions);
+      yield new SeededConversionKey(c, from.params, to.params, g.maskSeed, g.bodies);
+    }
   }
 
   /** Secret bytes (keep private). One partition: the single key's own format. */
@@ -200,11 +250,7 @@ export class SeededEvaluationKeySet {
   /** The serialized set, chunk by chunk (one partition without conversions: the single key's own bytes). */
   stream(): ByteStream {
     if (this.keys.length === 1 && this.conversions.length === 0) return this.keys[0]!.stream();
-    const convs: ConversionEntry[] = this.conversions.map((c) => ({
-      spec: c.spec, fromHash: c.fromParams.hash(), toHash: c.toParams.hash(), inputDimension: c.inputDimension,
-      outputDimension: c.outputDimension, maskSeed: c.maskSeed, bodies: c.bodies,
-    }));
-    return keySetStream(KIND_SEEDED, this.keys.map((k) => [k.params.hash(), k.stream()]), convs);
+    return keySetStream(KIND_SEEDED, this.keys.map((k) => [k.params.hash(), k.stream()]), this.conversions.map(conversionEntry));
   }
 
   serialize(): Uint8Array {
@@ -268,6 +314,14 @@ export class EvaluationKeySet {
     if (!c) throw new Error(`the key set has no conversion key from partition ${from} to partition ${to}`);
     return c;
   }
+}
+
+/** A seeded conversion key's fields as the set format writes them. */
+function conversionEntry(c: SeededConversionKey): ConversionEntry {
+  return {
+    spec: c.spec, fromHash: c.fromParams.hash(), toHash: c.toParams.hash(), inputDimension: c.inputDimension,
+    outputDimension: c.outputDimension, maskSeed: c.maskSeed, bodies: c.bodies,
+  };
 }
 
 /** The conversion keys read from a set, checked against those the circuit expects (order, shape, parameters). */

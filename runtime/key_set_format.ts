@@ -29,30 +29,94 @@ export function isKeySet(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).toString("latin1") === KEY_SET_MAGIC;
 }
 
-/** The set as a stream: header, every partition (hash, length, its own stream), every conversion. */
-export function keySetStream(kind: number, parts: readonly [bigint, ByteStream][], conversions: readonly ConversionEntry[]): ByteStream {
+function setHeader(kind: number, parts: number, conversions: number): Uint8Array {
   const head = Buffer.alloc(HEAD_BYTES);
   head.write(KEY_SET_MAGIC, 0, "latin1");
   head.writeUInt32LE(KEY_SET_FORMAT_VERSION, 8);
   head.writeUInt32LE(kind, 12);
-  head.writeUInt32LE(parts.length, 16);
-  head.writeUInt32LE(conversions.length, 20);
-  const streams: ByteStream[] = [bytesStream(new Uint8Array(head))];
-  for (const [hash, s] of parts) {
-    const h = Buffer.alloc(PART_BYTES);
-    h.writeBigUInt64LE(hash, 0);
-    h.writeBigUInt64LE(BigInt(s.size), 8);
-    streams.push(bytesStream(new Uint8Array(h)), s);
-  }
-  for (const c of conversions) {
-    const h = Buffer.alloc(CONVERSION_BYTES);
-    [c.spec.from, c.spec.to, c.spec.baseLog, c.spec.level, c.inputDimension, c.outputDimension].forEach((v, i) => h.writeUInt32LE(v, 4 * i));
-    h.writeBigUInt64LE(c.fromHash, 24);
-    h.writeBigUInt64LE(c.toHash, 32);
-    h.set(c.maskSeed, 40);
-    streams.push(bytesStream(new Uint8Array(h)), bytesStream(new Uint8Array(c.bodies.buffer, c.bodies.byteOffset, c.bodies.byteLength)));
-  }
+  head.writeUInt32LE(parts, 16);
+  head.writeUInt32LE(conversions, 20);
+  return new Uint8Array(head);
+}
+
+function partHeader(hash: bigint, length: number): Uint8Array {
+  const h = Buffer.alloc(PART_BYTES);
+  h.writeBigUInt64LE(hash, 0);
+  h.writeBigUInt64LE(BigInt(length), 8);
+  return new Uint8Array(h);
+}
+
+function conversionHeader(c: ConversionEntry): Uint8Array {
+  const h = Buffer.alloc(CONVERSION_BYTES);
+  [c.spec.from, c.spec.to, c.spec.baseLog, c.spec.level, c.inputDimension, c.outputDimension].forEach((v, i) => h.writeUInt32LE(v, 4 * i));
+  h.writeBigUInt64LE(c.fromHash, 24);
+  h.writeBigUInt64LE(c.toHash, 32);
+  h.set(c.maskSeed, 40);
+  return new Uint8Array(h);
+}
+
+const bodyBytes = (c: ConversionEntry): Uint8Array => new Uint8Array(c.bodies.buffer, c.bodies.byteOffset, c.bodies.byteLength);
+
+/** The set as a stream: header, every partition (hash, length, its own stream), every conversion. */
+export function keySetStream(kind: number, parts: readonly [bigint, ByteStream][], conversions: readonly ConversionEntry[]): ByteStream {
+  const streams: ByteStream[] = [bytesStream(setHeader(kind, parts.length, conversions.length))];
+  for (const [hash, s] of parts) streams.push(bytesStream(partHeader(hash, s.size)), s);
+  for (const c of conversions) streams.push(bytesStream(conversionHeader(c)), bytesStream(bodyBytes(c)));
   return concatStreams(streams);
+}
+
+/**
+ * Writes a set piece by piece, each piece as soon as it exists (keygen: one partition's keys at a
+ * time), in the bytes {@link keySetStream} gives for the same pieces. A set of one partition and no
+ * conversion is that partition's own bytes, as everywhere. Pieces come in set order: every
+ * partition, then every conversion; `finish` checks they all came.
+ */
+export class KeySetWriter {
+  private parts = 0;
+  private convs = 0;
+  private written = 0;
+
+  constructor(kind: number, private readonly partCount: number, private readonly convCount: number,
+    private readonly write: (chunk: Uint8Array) => void) {
+    if (!this.bare) this.out(setHeader(kind, partCount, convCount));
+  }
+
+  private get bare(): boolean {
+    return this.partCount === 1 && this.convCount === 0;
+  }
+
+  private out(chunk: Uint8Array): void {
+    this.write(chunk);
+    this.written += chunk.length;
+  }
+
+  /** Partition i's serialized keys (i = the partitions written so far). */
+  part(hash: bigint, stream: ByteStream): void {
+    if (this.parts >= this.partCount) throw new Error(`internal error: key set writer got partition ${this.parts + 1} of ${this.partCount}`);
+    if (!this.bare) this.out(partHeader(hash, stream.size));
+    let n = 0;
+    for (const c of stream.chunks()) {
+      this.out(c);
+      n += c.length;
+    }
+    if (n !== stream.size) throw new Error(`internal error: partition ${this.parts} announced ${stream.size} bytes but produced ${n}`);
+    this.parts++;
+  }
+
+  conversion(c: ConversionEntry): void {
+    if (this.parts !== this.partCount || this.convs >= this.convCount) throw new Error("internal error: key set writer got a conversion key out of order");
+    this.out(conversionHeader(c));
+    this.out(bodyBytes(c));
+    this.convs++;
+  }
+
+  /** Bytes written; throws unless every announced piece was. */
+  finish(): number {
+    if (this.parts !== this.partCount || this.convs !== this.convCount) {
+      throw new Error(`internal error: key set writer finished after ${this.parts}/${this.partCount} partitions and ${this.convs}/${this.convCount} conversions`);
+    }
+    return this.written;
+  }
 }
 
 /**

@@ -96,8 +96,11 @@ export interface NativeAddon {
   setBufferLimitForTests(bytes: number): void;
   /** Bench probe: median µs of one forward / inverse FFT of size N (one thread), and peak FMA GFLOP/s. */
   benchKernels(polynomialSize: number, reps: number): { forwardUs: number; inverseUs: number; fmaGflops: number };
-  /** Frees a key's native memory now; later uses of the handle throw. */
-  release(key: NativeHandle): void;
+  /**
+   * Frees a key's native memory now, or a source's hold on the key it reads (a key's memory goes
+   * once the key and every source over it are released or collected); later uses of the handle throw.
+   */
+  release(handle: NativeHandle): void;
 }
 
 /** A parsed ciphertext tensor as the addon returns it. */

@@ -72,19 +72,3 @@ export function parametersForPrecision(precision: number): TfheParameters {
   if (p === undefined) throw new RangeError(`no parameter set for precision ${precision} (supported: 1..8)`);
   return p;
 }
-
-/**
- * INSECURE: tiny parameters for fast unit tests only (serialization, fuzzing, linear ops).
- * Never use to protect data; never a default.
- */
-export const INSECURE_TEST_P2 = new TfheParameters({
-  lweDimension: 64,
-  glweDimension: 1,
-  polynomialSize: 256,
-  pbsBaseLog: 12,
-  pbsLevel: 2,
-  ksBaseLog: 4,
-  ksLevel: 5,
-  lweNoiseStd: 2 ** -30,
-  glweNoiseStd: 2 ** -50,
-}, "INSECURE_TEST_P2");

@@ -2,11 +2,15 @@
 // serializable. The rules and the security curve themselves live in crypto-model/; the addon
 // re-validates everything it receives.
 import {
-  assertSecureParameters, checkSecurity, groupingFactor, keyswitchKeyWordBytes, type SecurityCheck, type TfheParameterFields, validateParameters,
+  assertSecureParameters, checkSecurity, groupingFactor, keyswitchKeyWordBytes, PARAMETER_INTEGER_FIELDS, PARAMETER_NOISE_FIELDS, type SecurityCheck,
+  type TfheParameterFields, validateParameters,
 } from "../crypto-model/index.js";
 import { native, type RawParams } from "./native.js";
 
 export type { TfheParameterFields } from "../crypto-model/index.js";
+
+/** Every field, in canonical order. */
+const PARAMETER_FIELDS = [...PARAMETER_INTEGER_FIELDS, ...PARAMETER_NOISE_FIELDS];
 
 /**
  * Canonical encoding: 8 × u32 (the PBS grouping factor last) then 2 × f64, little-endian (48 bytes);
@@ -33,39 +37,34 @@ function fnv1a64(bytes: Uint8Array): bigint {
 
 /**
  * Precision-independent TFHE parameters. Immutable; validated on construction (structure only —
- * use {@link checkSecurity} / {@link TfheParameters.assertSecure} for the security level).
+ * use {@link checkSecurity} / {@link TfheParameters.assertSecure} for the security level). The
+ * fields are crypto-model's TfheParameterFields (merged in below), pbsGroupingFactor always set.
  */
-export class TfheParameters implements TfheParameterFields {
-  readonly lweDimension: number;
-  readonly glweDimension: number;
-  readonly polynomialSize: number;
-  readonly pbsBaseLog: number;
-  readonly pbsLevel: number;
-  readonly ksBaseLog: number;
-  readonly ksLevel: number;
-  /** 1: classic PBS; 2..4: multi-bit PBS (see TfheParameterFields). */
-  readonly pbsGroupingFactor: number;
-  readonly lweNoiseStd: number;
-  readonly glweNoiseStd: number;
-  /** Name of a published set, if any ("INSECURE_" prefix marks test-only sets). */
+export interface TfheParameters extends Readonly<Required<TfheParameterFields>> {}
+
+export class TfheParameters {
+  /** Name of a published set, if any (see isTestOnly). */
   readonly name: string | undefined;
   private readonly hashValue: bigint;
 
+  /** Takes the parameter fields of `fields` and nothing else (an optimizer's set carries more). */
   constructor(fields: TfheParameterFields, name?: string) {
-    this.lweDimension = fields.lweDimension;
-    this.glweDimension = fields.glweDimension;
-    this.polynomialSize = fields.polynomialSize;
-    this.pbsBaseLog = fields.pbsBaseLog;
-    this.pbsLevel = fields.pbsLevel;
-    this.ksBaseLog = fields.ksBaseLog;
-    this.ksLevel = fields.ksLevel;
-    this.pbsGroupingFactor = groupingFactor(fields);
-    this.lweNoiseStd = fields.lweNoiseStd;
-    this.glweNoiseStd = fields.glweNoiseStd;
+    const own = this as unknown as Record<string, number>;
+    const given = fields as unknown as Record<string, number>;
+    for (const f of PARAMETER_FIELDS) own[f] = f === "pbsGroupingFactor" ? groupingFactor(fields) : given[f]!;
     this.name = name;
     validateParameters(this);
     this.hashValue = fnv1a64(canonicalBytes(this));
     Object.freeze(this);
+  }
+
+  /**
+   * Whether the author named this set INSECURE_* in code: the mark of the unit tests' tiny sets,
+   * the only sets below the curve the runtime generates keys for. No byte format carries a name,
+   * so a set read from anyone else never has it.
+   */
+  get isTestOnly(): boolean {
+    return this.name?.startsWith("INSECURE_") ?? false;
   }
 
   /** Dimension of the big LWE key (kN), where ciphertexts live between table lookups. */
@@ -89,19 +88,11 @@ export class TfheParameters implements TfheParameterFields {
 
   /** Plain fields, as passed to the addon. */
   raw(): TfheParameterFields {
-    return {
-      lweDimension: this.lweDimension,
-      glweDimension: this.glweDimension,
-      polynomialSize: this.polynomialSize,
-      pbsBaseLog: this.pbsBaseLog,
-      pbsLevel: this.pbsLevel,
-      ksBaseLog: this.ksBaseLog,
-      ksLevel: this.ksLevel,
-      lweNoiseStd: this.lweNoiseStd,
-      glweNoiseStd: this.glweNoiseStd,
-      // Classic sets keep exactly their historical fields; multi-bit ones name the factor.
-      ...(this.pbsGroupingFactor > 1 ? { pbsGroupingFactor: this.pbsGroupingFactor } : {}),
-    };
+    const fields: Record<string, number> = {};
+    for (const f of PARAMETER_FIELDS) if (f !== "pbsGroupingFactor") fields[f] = this[f];
+    // Classic sets keep exactly their historical fields; multi-bit ones name the factor.
+    if (this.pbsGroupingFactor > 1) fields.pbsGroupingFactor = this.pbsGroupingFactor;
+    return fields as unknown as TfheParameterFields;
   }
 
   /** 64-bit FNV-1a hash of the canonical encoding; stored in every serialized artifact. */

@@ -48,19 +48,29 @@ export function concatStreams(parts: readonly ByteStream[]): ByteStream {
   };
 }
 
-/** A stream read from a native serializer, opened anew for every pass. */
+/**
+ * A stream read from a native serializer, opened anew for every pass. Each source is released as
+ * soon as its pass ends (a source holds the object it reads: a released key's memory goes at once,
+ * not at some later garbage collection).
+ */
 export function nativeStream(open: () => NativeHandle): ByteStream {
-  const size = native().sourceSize(open());
+  const probe = open();
+  const size = native().sourceSize(probe);
+  native().release(probe);
   return {
     size,
     *chunks(chunkBytes = DEFAULT_CHUNK_BYTES) {
       checkChunkBytes(chunkBytes);
       const src = open();
-      for (;;) {
-        const chunk = new Uint8Array(chunkBytes);
-        const n = native().sourceRead(src, chunk);
-        if (n === 0) return;
-        yield n === chunkBytes ? chunk : chunk.subarray(0, n);
+      try {
+        for (;;) {
+          const chunk = new Uint8Array(chunkBytes);
+          const n = native().sourceRead(src, chunk);
+          if (n === 0) return;
+          yield n === chunkBytes ? chunk : chunk.subarray(0, n);
+        }
+      } finally {
+        native().release(src);
       }
     },
   };

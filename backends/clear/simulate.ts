@@ -4,111 +4,26 @@
 // leading batch axis is carried internally. Index plans are computed once per op.
 import { asInts, type DenseAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
-import { fail, formatLocation, type Location } from "../../ir/diagnostics.js";
-import { elementOf, type EncryptedIntType, intRange, shapeOf, type Type, typeToString } from "../../ir/types.js";
+import { fail } from "../../ir/diagnostics.js";
+import { elementOf, type EncryptedIntType, shapeOf, type Type } from "../../ir/types.js";
 import * as nd from "../../ir/tensor.js";
-import { broadcastPlan, concatPlan, conv2dPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "./plans.js";
-import { Rng } from "./rng.js";
-
-/** A batch of tensors: `batch` samples of per-sample `shape`, stored sample after sample. */
-export interface BatchTensor {
-  readonly batch: number;
-  readonly shape: readonly number[];
-  readonly data: Float64Array | Int32Array;
-}
-
-export interface SimulateOptions {
-  /** Throw on the first value outside its encrypted type (default true); otherwise record it. */
-  readonly checkOverflow?: boolean;
-  /** Probability, per table read, of reading a neighbouring entry (idx ± 1, wrapping) instead. */
-  readonly pError?: number;
-  /**
-   * Approximate rounding at an exact tie: "random" (as FHE may do; default) or "up" (the exact
-   * semantics, for the clear quantized model).
-   */
-  readonly approximateTies?: "random" | "up";
-  /**
-   * Where a read carries `fhec.read_std` (the noise std its parameter set gives there, written after
-   * parameter selection): "parameters" (default) draws the read from that noise — approximate
-   * rounding goes up with probability Φ((f − 1/2)/σ), exact reads land in a neighbouring entry when
-   * the noise passes half a step — instead of the `pError` bound and exact-tie coin flips; "bound"
-   * ignores it. `disable` (pError 0, ties "up") never draws.
-   */
-  readonly noise?: "parameters" | "bound";
-  /** Seed for p_error injection and approximate-rounding ties (default 0). */
-  readonly seed?: number;
-  /** Called with the min/max over the whole batch of every argument and op result. */
-  readonly observe?: (value: Value, min: number, max: number) => void;
-  /** Called with the per-element min/max over the batch of every encrypted op result. */
-  readonly observeElements?: (value: Value, mins: Float64Array, maxs: Float64Array) => void;
-}
-
-export interface OverflowRecord {
-  readonly opName: string;
-  readonly loc: Location;
-  /** The first offending value seen, its sample and flat element index. */
-  readonly value: number;
-  readonly sample: number;
-  readonly element: number;
-  /** How many elements (over the batch) overflowed at this op. */
-  readonly count: number;
-}
-
-export interface SimulationStats {
-  /** Table reads performed (elements × samples over all table lookups). */
-  tluReads: number;
-  /** Reads redirected to a neighbouring entry by p_error injection. */
-  tluErrors: number;
-  /** Largest |value| seen per op producing an encrypted result. */
-  readonly maxAbs: Map<Operation, number>;
-  /** Overflows seen (only when checkOverflow is false; otherwise the first one throws). */
-  readonly overflows: OverflowRecord[];
-  /** Elements (over the batch) outside their `fhe.rescale` window, per op: read modulo 2^(q+1). */
-  readonly outOfWindow: Map<Operation, number>;
-}
-
-export interface SimulationResult {
-  readonly outputs: BatchTensor[];
-  readonly stats: SimulationStats;
-}
-
-/** An overflow found while simulating: names the op, its location and the offending value. */
-export class OverflowError extends Error {
-  constructor(readonly record: OverflowRecord, type: Type) {
-    const { min, max } = rangeOf(type);
-    super(
-      `overflow in '${record.opName}' at ${formatLocation(record.loc)}: value ${record.value} does not fit ${typeToString(elementOf(type))} ` +
-        `[${min}, ${max}] (sample ${record.sample}, element ${record.element})`,
-    );
-    this.name = "OverflowError";
-  }
-}
+import { applyLinearPlan, conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
+import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
+import { type BatchTensor, emptyStats, type OverflowRecord, OverflowError, rangeOf, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
+import { gauss, noDraws, readSigma } from "../simulation/draws.js";
+import { bindInput } from "../simulation/inputs.js";
+import { openRun, type RunState } from "../simulation/run_state.js";
+import type { Rng } from "../simulation/rng.js";
 
 /** A value during interpretation: per-sample shape; `batched` false for constants (shared by all samples). */
-export interface Slot {
+interface Slot {
   readonly shape: readonly number[];
   readonly size: number;
   readonly data: Float64Array;
   readonly batched: boolean;
 }
 
-export interface Ctx {
-  readonly batch: number;
-  readonly pError: number;
-  readonly rng: Rng;
-  /** Separate stream for approximate-rounding ties, so they do not depend on p_error draws; undefined: ties round up. */
-  readonly tieRng: Rng | undefined;
-  /** Stream for noise draws at reads that carry `fhec.read_std`; undefined: no draws. */
-  readonly noiseRng: Rng | undefined;
-  readonly stats: SimulationStats;
-}
-
-export type Handler = (op: Operation, ins: readonly Slot[], ctx: Ctx) => Slot;
-
-export function rangeOf(t: Type): { min: number; max: number } {
-  const e = elementOf(t) as EncryptedIntType;
-  return intRange(e.width, e.signed);
-}
+type Handler = (op: Operation, ins: readonly Slot[], ctx: RunState) => Slot;
 
 function perSample(t: Type): number[] {
   return shapeOf(t) as number[];
@@ -129,7 +44,7 @@ const enum Bin {
   Mul,
 }
 
-function binary(op: Operation, a: Slot, b: Slot, kind: Bin, ctx: Ctx): Slot {
+function binary(op: Operation, a: Slot, b: Slot, kind: Bin, ctx: RunState): Slot {
   const outShape = perSample(op.result.type);
   const out = newSlot(outShape, a.batched || b.batched, ctx.batch);
   const ia = broadcastPlan(a.shape, outShape);
@@ -154,7 +69,7 @@ function binary(op: Operation, a: Slot, b: Slot, kind: Bin, ctx: Ctx): Slot {
   return out;
 }
 
-function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: Ctx): Slot {
+function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: RunState): Slot {
   const out = newSlot(perSample(op.result.type), a.batched, ctx.batch);
   const A = a.data;
   const O = out.data;
@@ -163,29 +78,6 @@ function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: Ctx): Slot
 }
 
 // ---- noise at reads ---------------------------------------------------------------------------
-
-/**
- * Per-element read noise in steps of the read (σ·2^(q+1)), and where its tie really is
- * (`fhec.read_offset`, steps: reads go up from f = 1/2 − offset), or undefined when not drawn.
- */
-export function readSigma(op: Operation, q: number, ctx: Ctx): { sigma: Float64Array; offset: number } | undefined {
-  if (!ctx.noiseRng) return undefined;
-  const a = op.attributes.get("fhec.read_std");
-  if (a?.kind !== "dense") return undefined;
-  const scale = 2 ** (q + 1);
-  const num = (name: string): number => {
-    const x = op.attributes.get(name);
-    return x?.kind === "float" || x?.kind === "int" ? x.value : 0;
-  };
-  const offset = num("fhec.read_offset");
-  return { sigma: (a as DenseAttr).data.map((s) => s * scale), offset };
-}
-
-/** A standard normal draw (Box–Muller). */
-export function gauss(rng: Rng): number {
-  const u = 1 - rng.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-}
 
 /**
  * What a PBS reads at position z (in steps; the integer part is the floor candidate) under
@@ -201,7 +93,7 @@ function noisyRound(z: number, sigma: number, rng: Rng): number {
 
 // ---- table lookups --------------------------------------------------------------------------
 
-function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Array | undefined, ctx: Ctx): Slot {
+function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Array | undefined, ctx: RunState): Slot {
   const { width: p, signed } = elementOf(op.operands[0]!.type) as EncryptedIntType;
   const m = 2 ** p;
   const out = newSlot(perSample(op.result.type), x.batched, ctx.batch);
@@ -230,7 +122,7 @@ function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Ar
 
 // ---- linear algebra --------------------------------------------------------------------------
 
-function matmul(op: Operation, a: Slot, b: Slot, ctx: Ctx): Slot {
+function matmul(op: Operation, a: Slot, b: Slot, ctx: RunState): Slot {
   const plan = matmulPlan(a.shape, b.shape);
   const out = newSlot(perSample(op.result.type), true, ctx.batch);
   const { m, n, k, aBase, bBase } = plan;
@@ -257,40 +149,18 @@ function matmul(op: Operation, a: Slot, b: Slot, ctx: Ctx): Slot {
   return out;
 }
 
-function conv2d(op: Operation, ins: readonly Slot[], ctx: Ctx): Slot {
+function conv2d(op: Operation, ins: readonly Slot[], ctx: RunState): Slot {
   const [x, w, bias] = ins as [Slot, Slot, Slot | undefined];
-  const outShape = perSample(op.result.type);
-  const plan = conv2dPlan(
-    x.shape,
-    w.shape,
-    asInts(op.attr("strides"))!,
-    asInts(op.attr("pads"))!,
-    asInts(op.attr("dilations"))!,
-    (op.attr("group") as { value: number }).value,
-    outShape,
-  );
-  const out = newSlot(outShape, true, ctx.batch);
-  const { rowPtr, inIdx, wIdx, biasIdx } = plan;
-  const X = x.data;
-  const W = w.data;
-  const O = out.data;
-  const sx = stride(x);
-  const sw = stride(w);
-  const n = out.size;
+  const plan = conv2dPlan(x.shape, w.shape, conv2dAttrs(op));
+  const out = newSlot(perSample(op.result.type), true, ctx.batch);
   for (let s = 0; s < ctx.batch; s++) {
-    const ox = s * sx;
-    const ow = s * sw;
-    const ob = bias ? s * stride(bias) : 0;
-    for (let r = 0; r < n; r++) {
-      let acc = bias ? bias.data[ob + biasIdx[r]!]! : 0;
-      for (let j = rowPtr[r]!; j < rowPtr[r + 1]!; j++) acc += X[ox + inIdx[j]!]! * W[ow + wIdx[j]!]!;
-      O[s * n + r] = acc;
-    }
+    const b = bias?.data.subarray(s * stride(bias));
+    applyLinearPlan(plan, x.data.subarray(s * stride(x)), w.data.subarray(s * stride(w)), b, out.data, s * out.size);
   }
   return out;
 }
 
-function sum(op: Operation, x: Slot, ctx: Ctx): Slot {
+function sum(op: Operation, x: Slot, ctx: RunState): Slot {
   const { map, outSize } = reducePlan(x.shape, asInts(op.attr("axes"))!);
   const out = newSlot(perSample(op.result.type), x.batched, ctx.batch);
   if (out.size !== outSize) throw new Error("sum: result size mismatch");
@@ -305,7 +175,7 @@ function sum(op: Operation, x: Slot, ctx: Ctx): Slot {
 
 // ---- data movement --------------------------------------------------------------------------
 
-function move(op: Operation, x: Slot, plan: Int32Array, fill: number, ctx: Ctx): Slot {
+function move(op: Operation, x: Slot, plan: Int32Array, fill: number, ctx: RunState): Slot {
   const out = newSlot(perSample(op.result.type), x.batched, ctx.batch);
   const samples = x.batched ? ctx.batch : 1;
   const n = out.size;
@@ -320,7 +190,7 @@ function move(op: Operation, x: Slot, plan: Int32Array, fill: number, ctx: Ctx):
   return out;
 }
 
-function concat(op: Operation, xs: readonly Slot[], ctx: Ctx): Slot {
+function concat(op: Operation, xs: readonly Slot[], ctx: RunState): Slot {
   const { part, index } = concatPlan(
     xs.map((x) => x.shape),
     (op.attr("axis") as { value: number }).value,
@@ -340,7 +210,7 @@ function concat(op: Operation, xs: readonly Slot[], ctx: Ctx): Slot {
 
 // ---- rounding and sign casts ------------------------------------------------------------------
 
-function roundOp(op: Operation, x: Slot, ctx: Ctx): Slot {
+function roundOp(op: Operation, x: Slot, ctx: RunState): Slot {
   const pin = (elementOf(op.operands[0]!.type) as EncryptedIntType).width;
   const pout = (elementOf(op.result.type) as EncryptedIntType).width;
   const d = 2 ** (pin - pout);
@@ -368,7 +238,7 @@ function roundOp(op: Operation, x: Slot, ctx: Ctx): Slot {
  * `fhe.rescale`: r = round((x − offset) / 2^shift) (approximate: ties either way, as TFHE may), kept
  * modulo 2^(q+1) like the torus keeps it. Values outside the q-bit window are counted per op.
  */
-function rescaleOp(op: Operation, x: Slot, ctx: Ctx): Slot {
+function rescaleOp(op: Operation, x: Slot, ctx: RunState): Slot {
   const q = (elementOf(op.result.type) as EncryptedIntType).width;
   const offsets = (op.attr("offset") as DenseAttr).data;
   const shifts = (op.attr("shift") as DenseAttr).data;
@@ -407,7 +277,7 @@ function widthOf(v: Value): number {
 }
 
 /** One handler per op, keyed by op name. */
-export const HANDLERS: Readonly<Record<string, Handler>> = {
+const HANDLERS: Readonly<Record<string, Handler>> = {
   "arith.add": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Add, ctx),
   "arith.sub": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Sub, ctx),
   "arith.mul": (op, [a, b], ctx) => binary(op, a!, b!, Bin.Mul, ctx),
@@ -454,27 +324,15 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
 
 // ---- driver -----------------------------------------------------------------------------------
 
-export function bindInput(t: BatchTensor, arg: Value, index: number, batch: number): Slot {
-  const want = perSample(arg.type);
-  const name = arg.nameHint ?? String(index);
-  if (t.shape.length !== want.length || want.some((d, i) => d !== t.shape[i])) {
-    fail("E0701", `input #${index} '${name}' has per-sample shape [${t.shape.join(", ")}], expected ${typeToString(arg.type)}`);
-  }
-  if (t.batch !== batch) fail("E0701", `input #${index} '${name}' has ${t.batch} samples, input #0 has ${batch}`);
-  const size = nd.sizeOf(want);
-  if (t.data.length !== size * batch) fail("E0701", `input #${index} '${name}' holds ${t.data.length} values, expected ${size * batch}`);
-  const data = Float64Array.from(t.data);
-  const e = elementOf(arg.type);
-  if (e.kind === "eint" || e.kind === "int") {
-    const { min, max } = intRange(e.width, e.signed);
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      if (!Number.isInteger(v) || v < min || v > max) {
-        fail("E0701", `input #${index} '${name}' holds ${v} at flat index ${i}, outside ${typeToString(e)} [${min}, ${max}]`);
-      }
-    }
-  }
-  return { shape: want, size, data, batched: true };
+/**
+ * An op whose operands are all constants, evaluated once (no batch, no draws: ties round up), or
+ * undefined when the clear backend has no semantics for it.
+ */
+export function foldConstantOp(op: Operation, operands: readonly Float64Array[]): Float64Array | undefined {
+  const handler = HANDLERS[op.name];
+  if (!handler) return undefined;
+  const slots = operands.map((data, i) => ({ shape: perSample(op.operands[i]!.type), size: data.length, data, batched: false }));
+  return Float64Array.from(handler(op, slots, { batch: 1, ...noDraws(), stats: emptyStats() }).data);
 }
 
 function observeSlot(v: Value, s: Slot, observe: NonNullable<SimulateOptions["observe"]>): void {
@@ -489,7 +347,7 @@ function observeSlot(v: Value, s: Slot, observe: NonNullable<SimulateOptions["ob
 }
 
 /** Checks an encrypted result against its type; throws or records. Updates max |value|. */
-function checkRange(op: Operation, s: Slot, ctx: Ctx, throwOnOverflow: boolean): void {
+function checkRange(op: Operation, s: Slot, ctx: RunState, throwOnOverflow: boolean): void {
   const t = op.result.type;
   const { min, max } = rangeOf(t);
   let maxAbs = ctx.stats.maxAbs.get(op) ?? 0;
@@ -519,35 +377,15 @@ function checkRange(op: Operation, s: Slot, ctx: Ctx, throwOnOverflow: boolean):
   ctx.stats.overflows.push(record);
 }
 
-/**
- * Checks the run's shape (input count, pError) and sets up its state: the batch size and the three
- * seeded streams (p_error reads, rounding ties, read noise), shared with the LLVM backend so that
- * both draw the same numbers in the same order.
- */
-export function newCtx(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions): Ctx {
-  if (inputs.length !== func.args.length) fail("E0701", `@${func.name} takes ${func.args.length} input(s), got ${inputs.length}`);
-  const batch = inputs[0]?.batch ?? 1;
-  const pError = opts.pError ?? 0;
-  if (!(pError >= 0 && pError <= 1)) fail("E0701", `pError must be in [0, 1], got ${pError}`);
-  return {
-    batch,
-    pError,
-    rng: new Rng(opts.seed ?? 0),
-    tieRng: (opts.approximateTies ?? "random") === "random" ? new Rng(((opts.seed ?? 0) ^ 0x5bd1e995) >>> 0) : undefined,
-    noiseRng:
-      (opts.approximateTies ?? "random") === "random" && (opts.noise ?? "parameters") === "parameters" ? new Rng(((opts.seed ?? 0) ^ 0x27d4eb2f) >>> 0) : undefined,
-    stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [], outOfWindow: new Map() },
-  };
-}
-
 /** Runs `func` on a batch: one BatchTensor per argument (same batch size), returns the results and statistics. */
 export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions = {}): SimulationResult {
-  const ctx = newCtx(func, inputs, opts);
+  const ctx = openRun(func, inputs, opts);
   const batch = ctx.batch;
   const throwOnOverflow = opts.checkOverflow ?? true;
   const env = new Map<Value, Slot>();
   func.args.forEach((arg, i) => {
-    const s = bindInput(inputs[i]!, arg, i, batch);
+    const shape = perSample(arg.type);
+    const s: Slot = { shape, size: nd.sizeOf(shape), data: bindInput(inputs[i]!, arg, i, batch), batched: true };
     env.set(arg, s);
     if (opts.observe) observeSlot(arg, s, opts.observe);
   });
@@ -584,7 +422,7 @@ export function simulate(func: FuncOp, inputs: readonly BatchTensor[], opts: Sim
   return simulateWithStats(func, inputs, opts).outputs;
 }
 
-export function toBatch(s: Slot, batch: number): BatchTensor {
+function toBatch(s: Slot, batch: number): BatchTensor {
   if (s.batched) return { batch, shape: [...s.shape], data: Float64Array.from(s.data) };
   const data = new Float64Array(s.size * batch);
   for (let b = 0; b < batch; b++) data.set(s.data, b * s.size);

@@ -1,7 +1,7 @@
 // Compiled kernels, cached per circuit function and draw mode: the first run of a circuit in a
 // mode pays planning and native compilation, later runs (any batch size) reuse the object.
 import type { FuncOp } from "../../ir/core.js";
-import type { BatchTensor, SimulationResult } from "../clear/simulate.js";
+import type { BatchTensor, SimulationResult } from "../simulation/contract.js";
 import { buildKernelModule } from "./kernel_module.js";
 import { requireLlvm } from "./load.js";
 import { compileNative, type NativeKernel } from "./native_object.js";

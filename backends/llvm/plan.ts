@@ -8,9 +8,10 @@ import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import * as nd from "../../ir/tensor.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
-import { broadcastPlan, concatPlan, conv2dPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../clear/plans.js";
-import { HANDLERS, rangeOf } from "../clear/simulate.js";
-import { Rng } from "../clear/rng.js";
+import { conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
+import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
+import { foldConstantOp } from "../clear/index.js";
+import { rangeOf } from "../simulation/contract.js";
 
 /** Which random draws a run makes; the generated code differs per mode (see `modeKey`). */
 export interface DrawMode {
@@ -120,10 +121,6 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
     env.set(a, { slot, size: slotSizes[slot]! });
     return slot;
   });
-  const foldCtx = {
-    batch: 1, pError: 0, rng: new Rng(0), tieRng: undefined, noiseRng: undefined, sharedDraws: new Map<string, number>(),
-    stats: { tluReads: 0, tluErrors: 0, maxAbs: new Map(), overflows: [], outOfWindow: new Map() },
-  };
   const constData = new Map<Value, Float64Array>();
   let results: Operand[] = [];
 
@@ -150,12 +147,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
       const data =
         op.name === "arith.constant"
           ? Float64Array.from((op.attr("value") as DenseAttr).data)
-          : (() => {
-              const h = HANDLERS[op.name];
-              if (!h) return fail("E0502", `the LLVM backend has no semantics for '${op.name}'`, op.loc, op.name);
-              const slots = op.operands.map((v) => ({ shape: perSample(v), size: constData.get(v)!.length, data: constData.get(v)!, batched: false }));
-              return Float64Array.from(h(op, slots, foldCtx).data);
-            })();
+          : foldConstantOp(op, op.operands.map((v) => constData.get(v)!)) ?? fail("E0502", `the LLVM backend has no semantics for '${op.name}'`, op.loc, op.name);
       constData.set(op.result, data);
       env.set(op.result, { constOff: st.f64(data), size: data.length });
       continue;
@@ -192,7 +184,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           break;
         }
         case "fhe.conv2d": {
-          const p = conv2dPlan(shapeIn(0), shapeIn(1), asInts(op.attr("strides"))!, asInts(op.attr("pads"))!, asInts(op.attr("dilations"))!, (op.attr("group") as { value: number }).value, outShape);
+          const p = conv2dPlan(shapeIn(0), shapeIn(1), conv2dAttrs(op));
           steps.push({ kind: "conv", x, w: ins[1]!, ...(ins[2] ? { bias: ins[2] } : {}), out: slot, n, rowPtr: st.i32(p.rowPtr), inIdx: st.i32(p.inIdx), wIdx: st.i32(p.wIdx), biasIdx: st.i32(p.biasIdx) });
           break;
         }

@@ -1,11 +1,15 @@
 // Runs a batch through a compiled kernel: the same inputs, options and results as the clear
-// backend's simulateWithStats. The caller side of the draws lives here: the random streams are the
-// clear backend's own (newCtx), drawn in the clear backend's order: read noise and tie bits are
-// counted by the kernel, drawn here and handed back; p_error redirections are data-independent and
-// drawn up front, op by op. Without draws, large batches run in chunks of CHUNK samples.
+// backend's simulateWithStats. The caller side of the draws lives here: the random streams are
+// the ones the clear backend opens (backends/simulation/draws.ts), drawn in the clear backend's
+// order: read noise and tie bits are counted by the kernel, drawn here and handed back; p_error
+// redirections are data-independent and drawn up front, op by op. Without draws, large batches
+// run in chunks of CHUNK samples.
 import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
-import { type BatchTensor, bindInput, type Ctx, gauss, newCtx, OverflowError, type OverflowRecord, readSigma, type SimulateOptions, type SimulationResult } from "../clear/simulate.js";
+import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
+import { gauss, readSigma } from "../simulation/draws.js";
+import { bindInput } from "../simulation/inputs.js";
+import { openRun, type RunState } from "../simulation/run_state.js";
 import { CONTROL, type DrawMode, type KernelPlan, type Operand } from "./plan.js";
 import type { NativeKernel } from "./native_object.js";
 
@@ -22,9 +26,9 @@ export function drawModeOf(opts: LlvmRunOptions): DrawMode {
 const widthOf = (t: Parameters<typeof elementOf>[0]): number => (elementOf(t) as EncryptedIntType).width;
 
 export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, inputs: readonly BatchTensor[], opts: LlvmRunOptions): SimulationResult {
-  const ctx = newCtx(func, inputs, opts);
+  const ctx = openRun(func, inputs, opts);
   const batch = ctx.batch;
-  const bound = func.args.map((a, i) => bindInput(inputs[i]!, a, i, batch).data);
+  const bound = func.args.map((a, i) => bindInput(inputs[i]!, a, i, batch));
   const drawn = plan.randomSteps.some((s) => s.draws !== "none");
   const cap = drawn ? batch : Math.max(1, Math.min(batch, CHUNK));
   const starts: number[] = [];
@@ -65,7 +69,7 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
 }
 
 /** p_error redirections, op after op: for each read, next() < p_error, then bit() for the direction (clear: lookup). */
-function fillTableErrors(plan: KernelPlan, ctx: Ctx, slotView: (slot: number, samples: number) => Float64Array): void {
+function fillTableErrors(plan: KernelPlan, ctx: RunState, slotView: (slot: number, samples: number) => Float64Array): void {
   for (const s of plan.randomSteps) {
     if (s.kind !== "lookup" || s.draws !== "errors") continue;
     const shifts = slotView(s.shift!, ctx.batch);
@@ -79,14 +83,14 @@ function fillTableErrors(plan: KernelPlan, ctx: Ctx, slotView: (slot: number, sa
 }
 
 /** The draws the kernel counted: standard normals for read noise, 0/1 for rounding ties. */
-function supplyDraws(kind: string, count: number, ctx: Ctx, into: Float64Array): void {
+function supplyDraws(kind: string, count: number, ctx: RunState, into: Float64Array): void {
   if (count > into.length) throw new Error(`LLVM backend: ${count} draws requested, room for ${into.length}`);
   if (kind === "noise") for (let i = 0; i < count; i++) into[i] = gauss(ctx.noiseRng!);
   else for (let i = 0; i < count; i++) into[i] = ctx.tieRng!.bit() ? 1 : 0;
 }
 
 /** A noisy read's per-element σ and its offset (with the key's shared draw, made here in the clear backend's order). */
-function setReadNoise(step: KernelPlan["randomSteps"][number], arena: Float64Array, ctx: Ctx): void {
+function setReadNoise(step: KernelPlan["randomSteps"][number], arena: Float64Array, ctx: RunState): void {
   const q = step.kind === "lookup" ? widthOf(step.op.operands[0]!.type) : widthOf(step.op.result.type);
   const r = readSigma(step.op, q, ctx);
   if (!r) throw new Error(`LLVM backend: ${step.op.name} was planned with read noise but has none`);
@@ -103,7 +107,7 @@ function copyResult(r: Operand, out: Float64Array, s0: number, ns: number, slotV
   for (let s = s0; s < s0 + ns; s++) out.set(data, s * r.size);
 }
 
-function collectStats(plan: KernelPlan, arena: Float64Array, ctx: Ctx, throwOnOverflow: boolean): SimulationResult["stats"] {
+function collectStats(plan: KernelPlan, arena: Float64Array, ctx: RunState, throwOnOverflow: boolean): SimulationResult["stats"] {
   const stats = ctx.stats;
   stats.tluReads = plan.tableReadsPerSample * ctx.batch;
   for (const c of plan.checks) {

@@ -4,9 +4,9 @@
 // results to their element types.
 import type { Operation } from "../../ir/core.js";
 import { type OnnxAttrs, convTransposeGeometry, normAxis, padAmounts, quantAxis, shapeRange, sliceBounds, sliceParams, windowGeometry } from "../../ir/dialects/onnx.js";
-import { type NDArray, broadcastTo, concat, gather, reshape, slice, transpose, unaryOp } from "../../ir/tensor.js";
+import { type NDArray, broadcastTo, concat, gather, reduceSum, reshape, slice, transpose, unaryOp } from "../../ir/tensor.js";
 import { type ElementType, type TensorType } from "../../ir/types.js";
-import { conv, convTranspose, erf, forEachLane, map2, mapN, matmul, padND, pool, reduceSumKeep, roundHalfEven } from "./kernels.js";
+import { conv, convTranspose, erf, forEachLane, map2, mapN, matmul, padND, pool, roundHalfEven } from "./kernels.js";
 
 export interface HandlerContext {
   readonly op: Operation;
@@ -75,8 +75,7 @@ function reduceHandler(mean: boolean): Handler {
       if (ctx.attrs.int("noop_with_empty_axes")) return [x!];
       axes = x!.shape.map((_, i) => i);
     } else axes = given.map((a) => normAxis(a, r));
-    const set = new Set(axes);
-    const sum = reduceSumKeep(x!, set);
+    const sum = reduceSum(x!, axes, true);
     if (mean) {
       const count = axes.reduce((p, a) => p * x!.shape[a]!, 1);
       for (let i = 0; i < sum.data.length; i++) sum.data[i] = sum.data[i]! / count;
@@ -210,8 +209,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   ],
   "onnx.MaxPool": ([x], ctx) => [pool(x!, geometry(ctx, ctx.attrs.ints("kernel_shape")!, ctx.attrs.int("ceil_mode") !== 0), "max", false, shapeOut(ctx))],
   "onnx.GlobalAveragePool": ([x]) => {
-    const axes = new Set(x!.shape.map((_, i) => i).filter((i) => i >= 2));
-    const sum = reduceSumKeep(x!, axes);
+    const sum = reduceSum(x!, x!.shape.map((_, i) => i).filter((i) => i >= 2), true);
     const count = x!.shape.slice(2).reduce((p, d) => p * d, 1);
     return [unaryOp(sum, (v) => v / count)];
   },

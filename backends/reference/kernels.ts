@@ -1,5 +1,6 @@
 // Numeric kernels of the float reference interpreter. All arithmetic is float64 (accumulations
 // included); the interpreter rounds results to their element type afterwards.
+import { applyLinearPlan, conv2dPlan, tapPosition } from "../../ir/conv_geometry.js";
 import { type NDArray, broadcastIndex, sizeOf, stridesOf } from "../../ir/tensor.js";
 import type { WindowGeometry } from "../../ir/dialects/onnx.js";
 
@@ -78,43 +79,15 @@ function lift(shape: readonly number[], g: WindowGeometry): { h: number; w: numb
 /** Grouped 2-D (or 1-D) convolution, NCHW, weight [M, C/group, kh, kw], optional bias [M]. */
 export function conv(x: NDArray, w: NDArray, bias: NDArray | undefined, geom: WindowGeometry, group: number, outShape: readonly number[]): NDArray {
   const { h, w: wd, g } = lift(x.shape, geom);
-  const n = x.shape[0]!;
-  const c = x.shape[1]!;
-  const m = w.shape[0]!;
-  const cg = c / group;
-  const mg = m / group;
+  const [n, c] = x.shape as [number, number];
   const [kh, kw] = g.kernel as [number, number];
-  const [sh, sw] = g.strides as [number, number];
-  const [dh, dw] = g.dilations as [number, number];
-  const [ph, pw] = g.padBegin as [number, number];
-  const [oh, ow] = g.out as [number, number];
-  const out = new Float64Array(n * m * oh * ow);
-  for (let b = 0; b < n; b++) {
-    for (let oc = 0; oc < m; oc++) {
-      const grp = Math.floor(oc / mg);
-      const bv = bias ? bias.data[oc]! : 0;
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          let acc = bv;
-          for (let ic = 0; ic < cg; ic++) {
-            const xc = grp * cg + ic;
-            const xBase = (b * c + xc) * h * wd;
-            const wBase = (oc * cg + ic) * kh * kw;
-            for (let ky = 0; ky < kh; ky++) {
-              const iy = oy * sh - ph + ky * dh;
-              if (iy < 0 || iy >= h) continue;
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = ox * sw - pw + kx * dw;
-                if (ix < 0 || ix >= wd) continue;
-                acc += x.data[xBase + iy * wd + ix]! * w.data[wBase + ky * kw + kx]!;
-              }
-            }
-          }
-          out[((b * m + oc) * oh + oy) * ow + ox] = acc;
-        }
-      }
-    }
-  }
+  const attrs = { strides: g.strides, pads: [...g.padBegin, ...g.padEnd], dilations: g.dilations, group };
+  // One image's plan, applied image after image (a plan over the whole batch would be as large).
+  const plan = conv2dPlan([1, c, h, wd], [w.shape[0]!, c / group, kh, kw], attrs);
+  const inSize = c * h * wd;
+  const outSize = plan.biasIdx.length;
+  const out = new Float64Array(n * outSize);
+  for (let b = 0; b < n; b++) applyLinearPlan(plan, x.data.subarray(b * inSize), w.data, bias?.data, out, b * outSize);
   return { shape: [...outShape], data: out };
 }
 
@@ -137,10 +110,10 @@ export function pool(x: NDArray, geom: WindowGeometry, kind: "avg" | "max", coun
         let inside = 0;
         let padded = 0;
         for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - ph + ky * dh;
+          const iy = tapPosition(oy, ky, sh, ph, dh);
           const yInPad = iy >= -ph && iy < h + peh;
           for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - pw + kx * dw;
+            const ix = tapPosition(ox, kx, sw, pw, dw);
             if (yInPad && ix >= -pw && ix < wd + pew) padded++;
             if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
             const v = x.data[base + iy * wd + ix]!;
@@ -155,25 +128,6 @@ export function pool(x: NDArray, geom: WindowGeometry, kind: "avg" | "max", coun
     }
   }
   return { shape: [...outShape], data: out };
-}
-
-/** Sum (and count) over the given axes, keeping them as size 1. */
-export function reduceSumKeep(x: NDArray, axes: ReadonlySet<number>): NDArray {
-  const r = x.shape.length;
-  const kept = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
-  const out = new Float64Array(sizeOf(kept));
-  const outStrides = stridesOf(kept);
-  const idx = new Array<number>(r).fill(0);
-  for (let flat = 0; flat < x.data.length; flat++) {
-    let dst = 0;
-    for (let i = 0; i < r; i++) if (!axes.has(i)) dst += idx[i]! * outStrides[i]!;
-    out[dst] = out[dst]! + x.data[flat]!;
-    for (let i = r - 1; i >= 0; i--) {
-      if (++idx[i]! < x.shape[i]!) break;
-      idx[i] = 0;
-    }
-  }
-  return { shape: kept, data: out };
 }
 
 /** Visits every 1-D lane along `axis`: calls f(offset, stride, length) for each lane. */
@@ -283,10 +237,10 @@ export function convTranspose(x: NDArray, w: NDArray, bias: NDArray | undefined,
             const xv = x.data[xBase + iy * wd + ix]!;
             if (xv === 0) continue;
             for (let ky = 0; ky < kh; ky++) {
-              const oy = iy * sh - ph + ky * dh;
+              const oy = tapPosition(iy, ky, sh, ph, dh);
               if (oy < 0 || oy >= oh) continue;
               for (let kx = 0; kx < kw; kx++) {
-                const ox = ix * sw - pw + kx * dw;
+                const ox = tapPosition(ix, kx, sw, pw, dw);
                 if (ox < 0 || ox >= ow) continue;
                 out[oBase + oy * ow + ox] = out[oBase + oy * ow + ox]! + xv * w.data[wBase + ky * kw + kx]!;
               }

@@ -1,5 +1,6 @@
 // Client side of the tfhe backend: key generation, encryption of integer inputs (the BatchTensor
 // the clear backend takes) and decryption of outputs with each value's precision and signedness.
+import { createHash } from "node:crypto";
 import {
   type ByteStream, bytesStream, ClientKey, ClientKeySet, InvalidDataError, type KeyGenOptions, type LweCiphertextTensor, type SeededEvaluationKeys, type SeededEvaluationKeySet,
 } from "../../runtime/index.js";
@@ -33,6 +34,27 @@ export class TfheClient {
     const set = await keys.generateSeededEvaluationKeys();
     const evaluationKeys = set.keys.length === 1 && set.conversions.length === 0 ? set.keys[0]! : set;
     return { client: new TfheClient(spec, keys, evaluationKeyId(evaluationKeys)), evaluationKeys };
+  }
+
+  /**
+   * {@link generate} with the seeded evaluation keys passed to `write` as they are produced, one
+   * partition's keys at a time (ClientKeySet.writeSeededEvaluationKeys), instead of returned: the
+   * set is never held whole. The key id is the sha256 of the bytes written, as evaluationKeyId
+   * computes it from the keys; {@link seededKeyBytes} says their count in advance.
+   */
+  static async generateWriting(spec: TfheClientSpec, write: (chunk: Uint8Array) => void, options: KeyGenOptions = {}): Promise<TfheClient> {
+    const keys = ClientKeySet.generate(partitionsOf(spec), spec.conversions ?? [], options, spec.outputKey);
+    const hash = createHash("sha256");
+    await keys.writeSeededEvaluationKeys((chunk) => {
+      hash.update(chunk);
+      write(chunk);
+    });
+    return new TfheClient(spec, keys, hash.digest("hex"));
+  }
+
+  /** Bytes of the seeded evaluation keys {@link generateWriting} writes for `spec`. */
+  static seededKeyBytes(spec: TfheClientSpec): number {
+    return ClientKeySet.seededEvaluationKeyBytes(partitionsOf(spec), spec.conversions ?? [], spec.outputKey);
   }
 
   /** A client for a secret key saved earlier (`serializeKey`), with the key id of its evaluation keys. */

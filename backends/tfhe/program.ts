@@ -153,8 +153,12 @@ function paramDict(op: Operation, name: string): { base_log: number; level: numb
 export interface ProgramOptions {
   /** Function to run (default: the first). */
   readonly func?: string;
-  /** TESTS ONLY: accept a parameter set below 128-bit security (the runtime's test-only sets). */
-  readonly allowInsecureParameters?: boolean;
+  /**
+   * TESTS ONLY: sets below the 128-bit curve a declared set may be. Only a set its author named
+   * INSECURE_* in code counts (the runtime's mark for the sets it may generate keys for); the
+   * library defines none, the unit tests' live in tests/helpers.
+   */
+  readonly insecureTestSets?: readonly TfheParameters[];
 }
 
 /** A verified, parametrized tfhe function. Holds the clear weights: server side only. */
@@ -246,11 +250,11 @@ export class TfheProgram {
     if (!func) return fail("E0700", options.func ? `the module has no function @${options.func}` : "the module has no function");
     const { partitions: declared, conversions, outputKey } = partitionSetsOf(module);
     // Every partition's set is checked against the curve (conversion keys use the target
-    // partition's small-key noise, so they are as secure as that set). The test-only opt-in
-    // names an insecure set INSECURE_*, the runtime's mark for sets it may generate keys for.
+    // partition's small-key noise, so they are as secure as that set).
     const partitions = declared.map((params, i) => {
       if (params.security().secure) return params;
-      if (options.allowInsecureParameters) return params.name?.startsWith("INSECURE_") ? params : new TfheParameters(params.raw(), `INSECURE_${params.name ?? "TEST"}`);
+      const testSet = options.insecureTestSets?.find((s) => s.isTestOnly && s.equals(params.raw()));
+      if (testSet) return testSet;
       try {
         assertSecureParameters(params, `the circuit's parameters ${declared.length > 1 ? `(partition ${i}) ` : ""}${params.toString()}`);
       } catch (e) {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // `fhec`: the command-line driver. Each subcommand lives in compiler/cli/commands/.
 import { parseArgs } from "node:util";
-import { realpathSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { statSync } from "node:fs";
 import { CompileError, renderDiagnostics } from "../../ir/diagnostics.js";
 import { InvalidDataError } from "../../runtime/errors.js";
 import { type CommandContext, UsageError } from "./command.js";
 import { commands } from "./commands/index.js";
+import { isEntryPoint } from "../entry_point.js";
 
 const VERSION = "0.1.0";
 
@@ -120,17 +120,7 @@ const processContext: CommandContext = {
   stderrIsTTY: Boolean(process.stderr.isTTY),
 };
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isEntryPoint(import.meta.url)) {
   runCli(process.argv.slice(2), processContext).then(
     (code) => {
       process.exitCode = code;

@@ -20,12 +20,18 @@ export interface KeySizes {
   readonly totalSeeded: number;
   /** Seeded keys as parsed in memory (every body a 64-bit word). */
   readonly seededInMemory: number;
+  /**
+   * The largest single key's seeded form, serialized (one partition's keys: what key generation
+   * holds at once, writing one partition at a time) and in memory.
+   */
+  readonly largestSeeded: number;
+  readonly largestSeededInMemory: number;
 }
 
 /** `outputKey`: a key that only receives results (passes/params/output_key.ts): its secret key, no evaluation keys. */
 export function keySizes(p: TfheParameterFields, outputKey = false): KeySizes {
   if (outputKey) {
-    const none = { bootstrapKey: 0, keyswitchKey: 0, total: 0, seededBootstrapKey: 0, seededKeyswitchKey: 0, totalSeeded: 0, seededInMemory: 0 };
+    const none = { bootstrapKey: 0, keyswitchKey: 0, total: 0, seededBootstrapKey: 0, seededKeyswitchKey: 0, totalSeeded: 0, seededInMemory: 0, largestSeeded: 0, largestSeededInMemory: 0 };
     return { secretKey: secretKeySize(p).serialized, ...none };
   }
   const expanded = evaluationKeySize(p);
@@ -39,13 +45,16 @@ export function keySizes(p: TfheParameterFields, outputKey = false): KeySizes {
     seededKeyswitchKey: seeded.keyswitchKey,
     totalSeeded: seeded.serialized,
     seededInMemory: seeded.inMemory,
+    largestSeeded: seeded.serialized,
+    largestSeededInMemory: seeded.inMemory,
   };
 }
 
 /**
  * Keys of several parameter sets held together (a partitioned circuit), plus extra keyswitching
  * keys (conversions between partitions: bytes in memory, and serialized seeded bytes including
- * the key set's own framing, see runtime seededKeySetBytes).
+ * the key set's own framing, see runtime seededKeySetBytes). The largest single key is a
+ * partition's: a conversion key is a few hundred KiB of bodies next to GiB of bootstrapping key.
  */
 export function combineKeySizes(parts: readonly KeySizes[], extraKeyswitch: { readonly inMemory: number; readonly seeded: number } = { inMemory: 0, seeded: 0 }): KeySizes {
   if (parts.length === 0) throw new RangeError("combineKeySizes needs at least one key set");
@@ -59,6 +68,8 @@ export function combineKeySizes(parts: readonly KeySizes[], extraKeyswitch: { re
     seededKeyswitchKey: sum((k) => k.seededKeyswitchKey) + extraKeyswitch.seeded,
     totalSeeded: sum((k) => k.totalSeeded) + extraKeyswitch.seeded,
     seededInMemory: sum((k) => k.seededInMemory) + extraKeyswitch.seeded,
+    largestSeeded: Math.max(...parts.map((k) => k.largestSeeded)),
+    largestSeededInMemory: Math.max(...parts.map((k) => k.largestSeededInMemory)),
   };
 }
 

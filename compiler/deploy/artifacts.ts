@@ -12,6 +12,7 @@ import { collectingSink } from "../../runtime/framing.js";
 import { InvalidDataError } from "../../runtime/errors.js";
 import { validateClientSpec } from "./client_spec_schema.js";
 import { containerParser, containerStream, packContainer, unpackContainer } from "../container.js";
+import type { RewritableOutput } from "../stream_io.js";
 import { type FheCircuit, type InputQuantizer, type OutputDequantizer } from "../circuit.js";
 
 /** How one encrypted argument or result is encoded. */
@@ -94,7 +95,49 @@ export type MessageKind = "evaluation-keys" | "inputs" | "outputs" | "secret-key
  */
 export function messageStream(kind: MessageKind, circuit: string, payload: ByteStream, keyId?: string, sha256?: string): ByteStream {
   const digest = sha256 ?? sha256Of(payload);
-  return containerStream(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, { kind, circuitId: circuit, ...(keyId ? { keyId } : {}), bytes: payload.size, sha256: digest }, payload);
+  return containerStream(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, messageHeader(kind, circuit, payload.size, digest, keyId), payload);
+}
+
+function messageHeader(kind: MessageKind, circuit: string, bytes: number, sha256: string, keyId?: string): Record<string, unknown> {
+  return { kind, circuitId: circuit, ...(keyId ? { keyId } : {}), bytes, sha256 };
+}
+
+/** The envelope of an evaluation-key message whose key id is its payload's sha256 (`digest`, 64 hex digits). */
+function keyEnvelope(circuit: string, payloadBytes: number, digest: string): Uint8Array {
+  return collect(containerStream(MESSAGE_MAGIC, MESSAGE_FORMAT_VERSION, messageHeader("evaluation-keys", circuit, payloadBytes, digest, digest)));
+}
+
+/** Stands for a sha256 not known yet: as long as the real one, so the envelope keeps its length. */
+const PENDING_SHA256 = "0".repeat(64);
+
+/** Bytes of the evaluation-key message {@link writeKeyMessage} writes for a payload of `payloadBytes`. */
+export function keyMessageBytes(circuit: string, payloadBytes: number): number {
+  return keyEnvelope(circuit, payloadBytes, PENDING_SHA256).length + payloadBytes;
+}
+
+/**
+ * Writes an evaluation-key message whose payload is produced while it is written (keys go to the
+ * file as they are generated, so nothing can hash them first). The envelope goes out first with
+ * the payload's length (known in advance) and a placeholder for the key id and checksum; then the
+ * payload, as `produce` writes it; `produce` returns the payload's sha256 (the key id), and the
+ * envelope is rewritten in place with it, its length unchanged. The bytes are those
+ * messageStream gives for the same payload: the format and its reader are the same.
+ */
+export async function writeKeyMessage(out: RewritableOutput, circuit: string, payloadBytes: number,
+  produce: (write: (chunk: Uint8Array) => void) => Promise<string>): Promise<string> {
+  const pending = keyEnvelope(circuit, payloadBytes, PENDING_SHA256);
+  out.write(pending);
+  let seen = 0;
+  const digest = await produce((chunk) => {
+    seen += chunk.length;
+    out.write(chunk);
+  });
+  if (seen !== payloadBytes) throw new Error(`internal error: the evaluation keys were announced as ${payloadBytes} bytes but are ${seen}`);
+  if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error("internal error: the key id is not a sha256");
+  const envelope = keyEnvelope(circuit, payloadBytes, digest);
+  if (envelope.length !== pending.length) throw new Error("internal error: the evaluation-key envelope changed length");
+  out.rewrite(0, envelope);
+  return digest;
 }
 
 /** Wraps keys or ciphertexts with the circuit (and key) they belong to. */

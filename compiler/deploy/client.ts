@@ -9,7 +9,8 @@ import { collectingSink } from "../../runtime/framing.js";
 import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
 import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
 import { dequantizeOutputs, type OutputLayout, outputLayout, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
-import { type ClientSpec, deserializeClientSpec, messageParser, messageStream } from "./artifacts.js";
+import { type ClientSpec, deserializeClientSpec, keyMessageBytes, messageParser, messageStream, writeKeyMessage } from "./artifacts.js";
+import type { RewritableOutput } from "../stream_io.js";
 
 /** Bytes in memory, or chunks (a file read piece by piece) for artifacts of any size. */
 export type ByteSource = Uint8Array | Iterable<Uint8Array>;
@@ -78,15 +79,45 @@ export class FheModelClient {
     return new FheModelClient(deserializeClientSpec(bytes, file));
   }
 
-  /** A fresh secret key (from the OS CSPRNG) and its seeded evaluation keys. */
+  /** A fresh secret key (from the OS CSPRNG) and its seeded evaluation keys, in memory (made by {@link writeKeys}). */
   async generateKeys(): Promise<GeneratedKeys> {
-    const s = await this.generateKeyStreams();
-    return { secretKey: collect(s.secretKey), evaluationKeys: collect(s.evaluationKeys) };
+    const evaluationKeys = new Uint8Array(this.evaluationKeyMessageBytes);
+    let at = 0;
+    const { secretKey } = await this.writeKeys({
+      write(chunk) {
+        evaluationKeys.set(chunk, at);
+        at += chunk.length;
+      },
+      rewrite: (offset, bytes) => evaluationKeys.set(bytes, offset),
+    });
+    return { secretKey: collect(secretKey), evaluationKeys };
+  }
+
+  /** Bytes of the evaluation-key message {@link writeKeys} writes (known before any key exists). */
+  get evaluationKeyMessageBytes(): number {
+    return keyMessageBytes(this.spec.circuitId, TfheClient.seededKeyBytes(this.tfheSpec));
   }
 
   /**
-   * {@link generateKeys} as streams read from the keys' own memory: nothing holds a serialized
-   * copy, so keys of any size go to disk with one chunk of extra memory.
+   * Fresh keys (from the OS CSPRNG), the evaluation-key message written to `out` as the keys are
+   * generated: one partition's seeded keys (or one conversion key) at a time, each released once
+   * written, so memory holds the largest partition's keys, never the whole set (`fhec keygen`).
+   * Returns the key id and the secret-key message, to write next (its envelope names the id).
+   */
+  async writeKeys(out: RewritableOutput): Promise<{ keyId: string; secretKey: ByteStream }> {
+    const id = this.spec.circuitId;
+    let client: TfheClient | undefined;
+    await writeKeyMessage(out, id, TfheClient.seededKeyBytes(this.tfheSpec), async (write) => {
+      client = await TfheClient.generateWriting(this.tfheSpec, write);
+      return client.keyId;
+    });
+    this.client = client!;
+    return { keyId: client!.keyId, secretKey: messageStream("secret-key", id, client!.keyStream(), client!.keyId) };
+  }
+
+  /**
+   * {@link generateKeys} as streams read from the keys' own memory: every partition's seeded keys
+   * are held at once (to stream them to a file as they are made, use {@link writeKeys}).
    */
   async generateKeyStreams(): Promise<KeyStreams> {
     const { client, evaluationKeys } = await TfheClient.generate(this.tfheSpec);

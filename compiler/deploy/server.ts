@@ -95,6 +95,17 @@ export class FheModelServer {
     return clientSpecOf(this.circuit, this.program.inputs, this.program.outputs);
   }
 
+  /**
+   * The client spec of a circuit without a server: `fhec compile` writes it beside circuits
+   * whose keys exceed any key cache (the cache's bound is the server's business, not the
+   * compiler's).
+   */
+  static clientSpecOf(circuit: FheCircuit): ClientSpec {
+    if (!circuit.parameters) fail("E0600", "the circuit has no TFHE parameter set (compiled with --no-params): it can only be simulated");
+    const program = lowerCircuit(circuit);
+    return clientSpecOf(circuit, program.inputs, program.outputs);
+  }
+
   /** PBS per sample (what a run costs). */
   get pbsPerSample(): number {
     return this.program.pbsPerSample;

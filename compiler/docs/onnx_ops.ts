@@ -2,13 +2,13 @@
 // dialects' declarations), for README.md and `fhec import --list-ops`.
 //
 //   node dist/compiler/docs/onnx_ops.js --write [README.md]   rewrites the README section
-import { readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import type { OpDef } from "../../ir/opdef.js";
 import type { OpRegistry } from "../../ir/registry.js";
 import { ML_OPSETS } from "../../ir/dialects/onnx_ml.js";
 import { MAX_OPSET, MIN_OPSET } from "../onnx/graph.js";
+import { isEntryPoint } from "../entry_point.js";
 
 export const BEGIN_MARKER = "<!-- onnx-ops:begin -->";
 export const END_MARKER = "<!-- onnx-ops:end -->";
@@ -93,17 +93,7 @@ export function readSection(readme: string, m: Markers = ONNX_MARKERS): string {
   return readme.slice(begin + m.begin.length + 1, end);
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isEntryPoint(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] === "--write") {
     const path = args[1] ?? "README.md";

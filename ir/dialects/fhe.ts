@@ -13,12 +13,13 @@ import {
   verifySameEncryptedType,
   checkAll,
 } from "../constraints.js";
+import { conv2dOutputShape } from "../conv_geometry.js";
 import type { Operation } from "../core.js";
 import { defineOp, type FoldResult, type OpDef, type OpExamples, type VerifyReporter } from "../opdef.js";
 import * as nd from "../tensor.js";
 import { elementOf, intRange, numElements, shapeOf, type EncryptedIntType, type Type, typeToString } from "../types.js";
 import { arrayToDense, denseToArray } from "./arith.js";
-import { convOutputSize, isPermutation, matmulShape, reduceShape, sliceShape } from "./shape_rules.js";
+import { isPermutation, matmulShape, reduceShape, sliceShape } from "./shape_rules.js";
 
 const E = (p: number) => `!fhe.eint<${p}>`;
 
@@ -310,10 +311,9 @@ export const conv2d = defineOp({
       const b = staticShape(op.operands[2].type);
       if (b.length !== 1 || b[0] !== w[0]) return report(`bias shape ${dimsToString(b)} should be [${w[0]}]`);
     }
-    const oh = convOutputSize(x[2]!, w[2]!, strides[0]!, pads[0]!, pads[2]!, dil[0]!);
-    const ow = convOutputSize(x[3]!, w[3]!, strides[1]!, pads[1]!, pads[3]!, dil[1]!);
-    if (oh < 1 || ow < 1) return report(`kernel larger than padded input (output ${oh}x${ow})`);
-    expectShape(op, [x[0]!, w[0]!, oh, ow], report);
+    const out = conv2dOutputShape(x, w, { strides, pads, dilations: dil, group });
+    if (out[2]! < 1 || out[3]! < 1) return report(`kernel larger than padded input (output ${out[2]}x${out[3]})`);
+    expectShape(op, out, report);
   }),
   examples: {
     ok: `func.func @conv(%x: tensor<1x2x5x5x${E(6)}>, %w: tensor<4x2x3x3xi3>, %b: tensor<4xi8>) -> tensor<1x4x3x3x${E(6)}> {

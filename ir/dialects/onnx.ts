@@ -11,6 +11,7 @@
 import type { Attribute, DenseAttr } from "../attributes.js";
 import { asFloats, asInts } from "../attributes.js";
 import { broadcastDims, dimsToString } from "../constraints.js";
+import { windowOutputSize, windowSpan } from "../conv_geometry.js";
 import { constraint, defineOp, type AttrSpec, type AttrSpecKind, type OpDef, type OperandSpec, type ResultSpec, type TypeConstraint } from "../opdef.js";
 import { type Dim, type ElementType, type TensorType, type Type, f32, i1, i64, tensor, typeEquals, typeToString } from "../types.js";
 
@@ -194,7 +195,7 @@ function staticDims(shape: readonly Dim[], what: string): number[] {
   return shape as number[];
 }
 
-// ---- convolution and pooling geometry (shared with the reference interpreter) --------------
+// ---- ONNX window attributes (auto_pad, pads, strides, dilations) resolved on an input ----------
 
 export interface WindowGeometry {
   readonly kernel: number[];
@@ -204,15 +205,6 @@ export interface WindowGeometry {
   readonly padBegin: number[];
   readonly padEnd: number[];
   readonly out: number[];
-}
-
-/** Output size of a sliding window; with ceil mode a window starting in the end padding is dropped. */
-export function windowOutputSize(input: number, kernel: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode: boolean): number {
-  const span = input + padBegin + padEnd - dilation * (kernel - 1) - 1;
-  if (span < 0) return 0;
-  let out = ceilMode ? Math.ceil(span / stride) + 1 : Math.floor(span / stride) + 1;
-  if (ceilMode && (out - 1) * stride >= input + padBegin) out--;
-  return out;
 }
 
 /** Resolves auto_pad/pads/strides/dilations of a Conv or pool op on the given spatial input dims. */
@@ -248,7 +240,7 @@ export function windowGeometry(spatial: readonly number[], kernel: readonly numb
       case "SAME_UPPER":
       case "SAME_LOWER": {
         const o = Math.ceil(inDim / s);
-        const total = Math.max(0, (o - 1) * s + (k - 1) * d + 1 - inDim);
+        const total = Math.max(0, windowSpan(o, k, s, d) - inDim);
         const small = Math.floor(total / 2);
         padBegin.push(autoPad === "SAME_UPPER" ? small : total - small);
         padEnd.push(autoPad === "SAME_UPPER" ? total - small : small);
@@ -558,7 +550,8 @@ export function convTransposeGeometry(spatial: readonly number[], kernel: readon
   if (pads.length !== 2 * n) bad(`pads must have ${2 * n} values, got ${pads.length}`);
   if (strides.some((v) => v < 1) || dilations.some((v) => v < 1)) bad("strides and dilations must be positive");
   if (outputPadding.some((p, i) => p < 0 || p >= Math.max(strides[i]!, dilations[i]!))) bad("output_padding must be smaller than the stride or the dilation");
-  const out = spatial.map((d, i) => strides[i]! * (d - 1) + outputPadding[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - pads[i]! - pads[i + n]!);
+  // The inverse of a convolution's output size: every input position spreads one window.
+  const out = spatial.map((d, i) => windowSpan(d, kernel[i]!, strides[i]!, dilations[i]!) + outputPadding[i]! - pads[i]! - pads[i + n]!);
   if (out.some((o) => o < 1)) bad(`ConvTranspose output size ${dimsToString(out)} is not positive`);
   return { kernel: [...kernel], strides, dilations, padBegin: pads.slice(0, n), padEnd: pads.slice(n), out, outputPadding };
 }

@@ -1,11 +1,6 @@
 // Shape inference rules shared by the `fhe`, `tfhe` and `onnx` dialects' verifiers and builders.
 import { sliceLength } from "../tensor.js";
 
-/** Output spatial size of a convolution or pooling window along one axis. */
-export function convOutputSize(input: number, kernel: number, stride: number, padBegin: number, padEnd: number, dilation: number): number {
-  return Math.floor((input + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride) + 1;
-}
-
 /** Result shape of a batched matmul [..., M, K] x [..., K, N]; undefined when inner dims differ. */
 export function matmulShape(a: readonly number[], b: readonly number[]): number[] | undefined {
   if (a.length < 1 || b.length < 1) return undefined;

@@ -35,6 +35,7 @@
 // `count` is the number of PBS / decryptions it stands for (elements), for global p_error.
 import type { DenseAttr } from "../../ir/attributes.js";
 import { asInts } from "../../ir/attributes.js";
+import { applyLinearPlan, type Conv2dAttrs, conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail, formatLocation, type Location } from "../../ir/diagnostics.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
@@ -176,36 +177,9 @@ function matmul(a: nd.NDArray, b: nd.NDArray): nd.NDArray {
 }
 
 /** NCHW convolution of non-negative arrays; out-of-range (padded) inputs contribute nothing. */
-function conv2d(x: nd.NDArray, w: nd.NDArray, strides: readonly number[], pads: readonly number[], dil: readonly number[], group: number, outShape: readonly number[]): nd.NDArray {
-  const [B, C, H, W] = x.shape as [number, number, number, number];
-  const [F, Cg, KH, KW] = w.shape as [number, number, number, number];
-  const [, , OH, OW] = outShape as [number, number, number, number];
-  const fg = F / group;
-  const out = new Float64Array(B * F * OH * OW);
-  for (let b = 0; b < B; b++) {
-    for (let f = 0; f < F; f++) {
-      const g = Math.floor(f / fg);
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          let s = 0;
-          for (let c = 0; c < Cg; c++) {
-            const ic = g * Cg + c;
-            for (let ky = 0; ky < KH; ky++) {
-              const iy = oy * strides[0]! - pads[0]! + ky * dil[0]!;
-              if (iy < 0 || iy >= H) continue;
-              for (let kx = 0; kx < KW; kx++) {
-                const ix = ox * strides[1]! - pads[1]! + kx * dil[1]!;
-                if (ix < 0 || ix >= W) continue;
-                s += w.data[((f * Cg + c) * KH + ky) * KW + kx]! * x.data[((b * C + ic) * H + iy) * W + ix]!;
-              }
-            }
-          }
-          out[((b * F + f) * OH + oy) * OW + ox] = s;
-        }
-      }
-    }
-  }
-  return { shape: [...outShape], data: out };
+function conv2d(x: nd.NDArray, w: nd.NDArray, attrs: Conv2dAttrs): nd.NDArray {
+  const plan = conv2dPlan(x.shape, w.shape, attrs);
+  return { shape: [...plan.outShape], data: applyLinearPlan(plan, x.data, w.data) };
 }
 
 /** Data movement shared by encrypted norms and known clear values. */
@@ -378,11 +352,8 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
       }
       case "fhe.conv2d": {
         const w2 = squares(op.operands[1]!);
-        const strides = asInts(op.attr("strides"))!;
-        const pads = asInts(op.attr("pads"))!;
-        const dil = asInts(op.attr("dilations"))!;
-        const group = (op.attr("group") as { value: number }).value;
-        set(op.result, map2(get(op.operands[0]!, op), (x) => conv2d(x, w2, strides, pads, dil, group, outShape)));
+        const attrs = conv2dAttrs(op);
+        set(op.result, map2(get(op.operands[0]!, op), (x) => conv2d(x, w2, attrs)));
         break;
       }
       case "fhe.sum": {

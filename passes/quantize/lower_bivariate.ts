@@ -1,6 +1,7 @@
 // Ops on two encrypted values: Add/Sub after aligning quantizers, Max/Min as a + relu(b − a),
 // Mul through two squaring tables, and MaxPool as a pairwise maximum tree (on the codes before a
 // pending non-decreasing chain when there is one).
+import { windowSpan } from "../../ir/conv_geometry.js";
 import { type Operation, type Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import { onnxAttrs, windowGeometry } from "../../ir/dialects/onnx.js";
@@ -142,8 +143,8 @@ function maxPoolCodes(gq: GraphQuantizer, op: Operation, x: EncRepr): EncRepr {
   const pads = [geom.padBegin[0]!, geom.padBegin[1]!, geom.padEnd[0]!, geom.padEnd[1]!];
   const [oh, ow] = geom.out as [number, number];
   // Pad with the smallest code so padding never wins; extra end padding covers ceil_mode windows.
-  const needH = (oh - 1) * geom.strides[0]! + geom.dilations[0]! * (kernel[0]! - 1) + 1;
-  const needW = (ow - 1) * geom.strides[1]! + geom.dilations[1]! * (kernel[1]! - 1) + 1;
+  const needH = windowSpan(oh, kernel[0]!, geom.strides[0]!, geom.dilations[0]!);
+  const needW = windowSpan(ow, kernel[1]!, geom.strides[1]!, geom.dilations[1]!);
   const h = x.shape[2]! + pads[0]!;
   const w = x.shape[3]! + pads[1]!;
   const endH = Math.max(0, needH - h);

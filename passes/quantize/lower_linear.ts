@@ -1,6 +1,7 @@
 // Lowering of the linear ops (Gemm, MatMul, Conv, AveragePool, reductions) to integer fhe ops:
 // weights are quantized, input scales and zero points fold into them and into the output's
 // zero point, so the encrypted accumulator needs no table.
+import { conv2dOutputShape, tapPosition } from "../../ir/conv_geometry.js";
 import { type Operation, type Value } from "../../ir/core.js";
 import { fail, type Location } from "../../ir/diagnostics.js";
 import { onnxAttrs, windowGeometry } from "../../ir/dialects/onnx.js";
@@ -176,14 +177,14 @@ export function lowerConv(gq: GraphQuantizer, op: Operation, reprs: Repr[]): voi
     fZp[o] = zx * sum - (biasVals ? biasVals[o]! / fScale[o]! : 0);
   }
   const range = spanOf(lo, hi);
-  const oh = Math.floor((xShape[2]! - dil[0]! * (wShape[2]! - 1) - 1) / strides[0]!) + 1;
-  const ow = Math.floor((xShape[3]! - dil[1]! * (wShape[3]! - 1) - 1) / strides[1]!) + 1;
-  const out4 = [xShape[0]!, f, oh, ow];
+  const attrs = { strides, pads: [0, 0, 0, 0], dilations: dil, group };
+  const out4 = conv2dOutputShape(xShape, wShape, attrs);
+  const ow = out4[3]!;
   let acc = gq.builder.create(
     "fhe.conv2d",
     [xv, gq.intConstant(values, wShape, "w")],
     [tensor(out4, typeForInterval(range.lo, range.hi))],
-    { strides: ints(strides), pads: ints([0, 0, 0, 0]), dilations: ints(dil), group: { kind: "int", value: group } },
+    { strides: ints(attrs.strides), pads: ints(attrs.pads), dilations: ints(attrs.dilations), group: { kind: "int", value: group } },
     { loc: op.loc, names: [oneD ? undefined : op.result.nameHint] },
   ).result;
   const outShape = oneD ? [out4[0]!, f, ow] : out4;
@@ -236,7 +237,7 @@ export function lowerAveragePool(gq: GraphQuantizer, op: Operation): void {
     for (let i = 0; i < oh; i++) {
       for (let j = 0; j < ow; j++) {
         let count = kk;
-        if (!includePad) count = overlap(i * geom.strides[0]! - pads[0]!, kernel[0]!, spatial[0]!) * overlap(j * geom.strides[1]! - pads[1]!, kernel[1]!, spatial[1]!);
+        if (!includePad) count = overlap(tapPosition(i, 0, geom.strides[0]!, pads[0]!, 1), kernel[0]!, spatial[0]!) * overlap(tapPosition(j, 0, geom.strides[1]!, pads[1]!, 1), kernel[1]!, spatial[1]!);
         scale[(ch * oh + i) * ow + j] = x.scale[0]! / count;
       }
     }

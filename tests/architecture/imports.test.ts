@@ -58,6 +58,20 @@ describe("import rules", () => {
     expect(violations).toEqual([]);
   });
 
+  it("one backend reaches another only through its index.ts; what simulators share is in backends/simulation", () => {
+    const backendOf = (path: string) => /^backends\/([^/]+)\//.exec(path)?.[1];
+    const violations: string[] = [];
+    for (const f of files) {
+      const from = backendOf(f.rel);
+      if (!from) continue;
+      for (const target of importsOf(f.abs)) {
+        const to = backendOf(target);
+        if (to && to !== from && to !== "simulation" && target !== `backends/${to}/index.js`) violations.push(`${f.rel} imports ${target}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
   it("the checker itself catches a forbidden import", () => {
     expect(allowed("passes/x.ts")("runtime/index.js")).toBe(false);
     expect(allowed("compiler/circuit.ts")("compiler/cli/io.js")).toBe(false);

@@ -1,5 +1,6 @@
 // Random small fhe graphs from a seed, for property tests. Every encrypted value starts at one
 // wide type (so any graph verifies); `fhec.arg_ranges` records the input ranges the tests draw from.
+import type { BatchTensor } from "../../backends/clear/index.js";
 import { denseAttr, intAttr, intsAttr, arrayAttr, stringAttr } from "../../ir/attributes.js";
 import { addFunction, type Builder } from "../../ir/builder.js";
 import { type FuncOp, ModuleOp, type Value } from "../../ir/core.js";
@@ -7,7 +8,7 @@ import { defaultRegistry } from "../../ir/dialects/index.js";
 import { parseModule } from "../../ir/parser/index.js";
 import { printModule } from "../../ir/printer.js";
 import { verifyModule } from "../../ir/verifier.js";
-import { type ElementType, i64, intType, tensor, type Type } from "../../ir/types.js";
+import { type ElementType, elementOf, type EncryptedIntType, i64, intType, shapeOf, tensor, type Type } from "../../ir/types.js";
 
 /** mulberry32: the tests' own PRNG (independent of the backend's). */
 export function prng(seed: number): () => number {
@@ -326,3 +327,25 @@ export function cloneModule(m: ModuleOp): ModuleOp {
   if (!r.module) throw new Error(r.diagnostics.map((d) => d.message).join("; "));
   return r.module;
 }
+
+/** Random inputs within the argument ranges; the first samples are the corners (all lo, all hi). */
+export function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
+  const g = new Gen(prng(seed));
+  return func.args.map((a, i) => {
+    const shape = shapeOf(a.type) as number[];
+    const n = shape.reduce((x, y) => x * y, 1);
+    const [lo, hi] = ranges[i]!;
+    const data = new Float64Array(n * batch);
+    for (let s = 0; s < batch; s++) for (let j = 0; j < n; j++) data[s * n + j] = s === 0 ? lo : s === 1 ? hi : g.int(lo, hi);
+    return { batch, shape, data };
+  });
+}
+
+/** Widest PBS input: table lookups, and with `withCasts` sign casts (lowered to re-encoding lookups). */
+export const widestPbsInput = (func: FuncOp, withCasts = false): number =>
+  Math.max(
+    0,
+    ...func.body.ops
+      .filter((o) => o.name.includes("lookup_table") || (withCasts && (o.name === "fhe.to_signed" || o.name === "fhe.to_unsigned")))
+      .map((o) => (elementOf(o.operands[0]!.type) as EncryptedIntType).width),
+  );

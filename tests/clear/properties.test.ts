@@ -12,24 +12,11 @@ import { analyzeBitwidths, applyBitwidths, setCalibrationRanges } from "../../pa
 import { roundFunc } from "../../passes/rounding.js";
 import { fuseFunc } from "../../passes/tlu_fusion.js";
 import { BruteOverflow, bruteEval, type T } from "./brute.js";
-import { cloneModule, Gen, genGraph, prng } from "./gen.js";
+import { cloneModule, Gen, genGraph, prng, randomInputs } from "./gen.js";
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const argShape = (f: FuncOp, i: number) => shapeOf(f.args[i]!.type) as number[];
 const enc = (t: Type) => elementOf(t) as EncryptedIntType;
-
-/** Random inputs within the argument ranges; the first samples are the corners (all lo, all hi). */
-function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
-  const g = new Gen(prng(seed));
-  return func.args.map((_, i) => {
-    const shape = argShape(func, i);
-    const n = size(shape);
-    const [lo, hi] = ranges[i]!;
-    const data = new Float64Array(n * batch);
-    for (let s = 0; s < batch; s++) for (let j = 0; j < n; j++) data[s * n + j] = s === 0 ? lo : s === 1 ? hi : g.int(lo, hi);
-    return { batch, shape, data };
-  });
-}
 
 function sample(inputs: BatchTensor[], s: number): T[] {
   return inputs.map((t) => {

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
+import { accuracy } from "../../compiler/fidelity.js";
 import { importOnnx } from "../../compiler/onnx/index.js";
 import { runReference } from "../../backends/reference/index.js";
 import type { NDArray } from "../../ir/tensor.js";
@@ -53,19 +54,6 @@ function lossTest(float: NDArray, circuit: NDArray, labels: NDArray): { losses: 
   return { losses, gains, pValue: binomialTail(n, Math.min(0.01 + gains / n, 1), losses) };
 }
 
-function argmaxAccuracy(out: NDArray, labels: NDArray): number {
-  const n = labels.data.length;
-  const per = out.data.length / n;
-  let ok = 0;
-  for (let s = 0; s < n; s++) {
-    let best = 0;
-    if (per === 1) best = out.data[s]! > 0.5 ? 1 : 0;
-    else for (let k = 1; k < per; k++) if (out.data[s * per + k]! > out.data[s * per + best]!) best = k;
-    if (best === labels.data[s]) ok++;
-  }
-  return ok / n;
-}
-
 function r2(out: NDArray, y: NDArray): number {
   const n = y.data.length;
   const mean = y.data.reduce((a, b) => a + b, 0) / n;
@@ -107,7 +95,7 @@ for (const [set, root] of SETS) {
         const row = (metric: string, m: (o: NDArray) => number) =>
           `| ${name} | ${metric} | ${m(float).toFixed(3)} | ${m(clear).toFixed(3)} | ${m(simulated).toFixed(3)} | ${info.tluCount} | ${info.lookupsPerSample} | ${info.maxTluInputPrecision} | ${keys} | ${latency} |`;
         if (f.meta.task === "classification") {
-          rows.set(`${set}/${name}`, row("accuracy", (o) => argmaxAccuracy(o, f.y)));
+          rows.set(`${set}/${name}`, row("accuracy", (o) => accuracy(o, f.y.data)));
           expect(lossTest(float, simulated, f.y).pValue).toBeGreaterThan(0.001);
         } else {
           rows.set(`${set}/${name}`, row("R²", (o) => r2(o, f.y)));

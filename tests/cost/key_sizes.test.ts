@@ -22,6 +22,9 @@ describe("keySizes", () => {
     expect(c.keyswitchKey).toBe(a.keyswitchKey + b.keyswitchKey + 1000);
     expect(c.totalSeeded).toBe(a.totalSeeded + b.totalSeeded + 100);
     expect(keyMemory(c).peak).toBeGreaterThan(keyMemory(a).peak + keyMemory(b).peak - 1);
+    // Key generation holds one partition's seeded keys at a time: the largest, not the sum.
+    expect(c.largestSeeded).toBe(Math.max(a.totalSeeded, b.totalSeeded));
+    expect(keyMemory(c).keygenPeak).toBe(a.secretKey + b.secretKey + Math.max(a.seededInMemory, b.seededInMemory));
     expect(() => combineKeySizes([])).toThrow(RangeError);
   });
 });

@@ -5,38 +5,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
 import { writeNpy } from "../../compiler/data/npy.js";
 import { deserializeClientSpec, serializeClientSpec } from "../../compiler/deploy/artifacts.js";
 import { FheModelClient } from "../../compiler/deploy/client.js";
 import { FheModelServer } from "../../compiler/deploy/server.js";
-import { buildModel, tensorProto } from "../onnx/graph_builder.js";
 import { cli } from "../helpers/cli.js";
-
-const F = 8;
-
-/** x·w → Relu → ·w2, exact rounding to 3 bits: rounding digits and 3-bit tables split into partitions. */
-function tiny() {
-  const model = buildModel({
-    inputs: [{ name: "x", shape: ["N", F] }],
-    outputs: [{ name: "y" }],
-    initializers: [
-      tensorProto("w", "float", [F, 4], Array.from({ length: F * 4 }, (_, i) => Math.sin(i * 1.3))),
-      tensorProto("w2", "float", [4, 2], [1, -1, 0.5, 2, -0.3, 1, 1, 1]),
-    ],
-    nodes: [
-      { op: "MatMul", inputs: ["x", "w"], outputs: ["z"], name: "mm" },
-      { op: "Relu", inputs: ["z"], outputs: ["s"], name: "act" },
-      { op: "MatMul", inputs: ["s", "w2"], outputs: ["y"], name: "mm2" },
-    ],
-  });
-  const x = { shape: [40, F], data: Float64Array.from({ length: 40 * F }, (_, i) => Math.cos(i * 0.37) * 2) };
-  // Comparisons stay tables: at 2 bits the Relu table is a one-jump step the comparisons pass would take.
-  return { model, x, circuit: compile(model, { calibration: x, nBits: 2, roundingThresholdBits: { bits: 3, method: "exact" }, lowerComparisons: false }) };
-}
+import { F, tinyPartitioned } from "./tiny_partitioned.js";
 
 describe("partitioned circuits, client/server", () => {
-  const t = tiny();
+  const t = tinyPartitioned();
   const x5 = { shape: [5, F], data: t.x.data.slice(0, 5 * F) };
 
   it("FheModelClient and FheModelServer exchange only bytes; results equal the clear quantized model", async () => {

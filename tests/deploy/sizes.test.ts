@@ -11,8 +11,8 @@ import { encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
 import {
   ciphertextTensorBytes, ClientKeySet, collect, type LweCiphertextTensor, SeededEvaluationKeySet, seededCiphertextTensorBytes, TfheParameters,
 } from "../../runtime/index.js";
-import { buildModel, tensorProto } from "../onnx/graph_builder.js";
 import { loadFixture } from "../helpers/fixtures.js";
+import { tinyPartitioned } from "./tiny_partitioned.js";
 
 /** The JSON header and payload of a frame (8-byte magic, u32 version, u32 header length, header). */
 function frame(bytes: Uint8Array): { header: Record<string, unknown>; prefix: number; payload: Uint8Array } {
@@ -30,32 +30,11 @@ function tensorSizes(message: Uint8Array): number[] {
   return sizes;
 }
 
-const F = 8;
-
-/** x·w → Relu → ·w2 with exact rounding: a circuit with PBS, split into partitions. */
-function tiny() {
-  const model = buildModel({
-    inputs: [{ name: "x", shape: ["N", F] }],
-    outputs: [{ name: "y" }],
-    initializers: [
-      tensorProto("w", "float", [F, 4], Array.from({ length: F * 4 }, (_, i) => Math.sin(i * 1.3))),
-      tensorProto("w2", "float", [4, 2], [1, -1, 0.5, 2, -0.3, 1, 1, 1]),
-    ],
-    nodes: [
-      { op: "MatMul", inputs: ["x", "w"], outputs: ["z"], name: "mm" },
-      { op: "Relu", inputs: ["z"], outputs: ["s"], name: "act" },
-      { op: "MatMul", inputs: ["s", "w2"], outputs: ["y"], name: "mm2" },
-    ],
-  });
-  const x = { shape: [40, F], data: Float64Array.from({ length: 40 * F }, (_, i) => Math.cos(i * 0.37) * 2) };
-  return { x, circuit: compile(model, { calibration: x, nBits: 2, roundingThresholdBits: { bits: 3, method: "exact" }, lowerComparisons: false }) };
-}
-
 const rows = (x: { shape: number[]; data: Float64Array }, n: number) => ({ shape: [n, ...x.shape.slice(1)], data: x.data.slice(0, n * x.shape[1]!) });
 
 describe("sizes reported against the files written", () => {
   it("evaluation keys as sent and expanded, bytes per input and output sample, on a partitioned circuit run in FHE", async () => {
-    const t = tiny();
+    const t = tinyPartitioned();
     const info = t.circuit.info();
     const server = new FheModelServer(t.circuit);
     const spec = server.clientSpec();

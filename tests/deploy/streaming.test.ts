@@ -9,7 +9,8 @@ import { FheModelClient } from "../../compiler/deploy/client.js";
 import { FheModelServer } from "../../compiler/deploy/server.js";
 import { deserializeClientSpec, messageParser, messageStream, serializeClientSpec } from "../../compiler/deploy/artifacts.js";
 import { printModule } from "../../ir/printer.js";
-import { ClientKey, collect, INSECURE_TEST_P2, parseChunks, SeededEvaluationKeys } from "../../runtime/index.js";
+import { ClientKey, collect, parseChunks, SeededEvaluationKeys } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 import { loadFixture } from "../helpers/fixtures.js";
 
 const SIZES = [1, 7, 65536];

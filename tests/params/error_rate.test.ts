@@ -15,8 +15,7 @@ describe("measured PBS error rate vs prediction", () => {
       ],
       pError: 2 ** -6,
     });
-    const { precision: _p, maxNorm2: _m, pError: _e, cost: _c, pErrorPerPbs: _q, ...fields } = chosen;
-    const params = new TfheParameters(fields);
+    const params = new TfheParameters(chosen);
     params.assertSecure();
     const client = ClientKey.generate(params);
     const server = await client.generateEvaluationKeys();

@@ -4,11 +4,10 @@ import { describe, expect, it } from "vitest";
 import { type BatchTensor, OverflowError, simulate } from "../../backends/clear/index.js";
 import { TfheProgram } from "../../backends/tfhe/index.js";
 import { arrayAttr, intAttr } from "../../ir/attributes.js";
-import type { FuncOp, ModuleOp } from "../../ir/core.js";
+import type { ModuleOp } from "../../ir/core.js";
 import { CompileError } from "../../ir/diagnostics.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { printModule } from "../../ir/printer.js";
-import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { verifyModule } from "../../ir/verifier.js";
 import { applyBitwidths } from "../../passes/bitwidth.js";
 import { lowerToTfhe } from "../../passes/lower_tfhe.js";
@@ -17,22 +16,17 @@ import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
 import { defaultPassRegistry } from "../../passes/registry.js";
 import { roundFunc } from "../../passes/rounding.js";
 import { parametrizePartitionedTfhe, parametrizeTfhe } from "../../passes/tfhe_params.js";
-import { INSECURE_TEST_P2, TfheParameters } from "../../runtime/index.js";
-import { Gen, genGraph, prng } from "../clear/gen.js";
+import { TfheParameters } from "../../runtime/index.js";
+import { INSECURE_TEST_P2, INSECURE_TEST_P2_N512 } from "../helpers/insecure_parameters.js";
+import { genGraph, randomInputs, widestPbsInput } from "../clear/gen.js";
 import { batchOf, parse, parties, randomInts, runEncrypted } from "../tfhe/helpers.js";
 
 const table = (bits: number, f: (i: number) => number) => `dense<[${Array.from({ length: 2 ** bits }, (_, i) => f(i)).join(", ")}]> : tensor<${2 ** bits}xi64>`;
 
-/** A second tiny INSECURE set with another geometry (test-only, like INSECURE_TEST_P2). */
-const INSECURE_TEST_P2_N512 = new TfheParameters({
-  lweDimension: 80, glweDimension: 1, polynomialSize: 512, pbsBaseLog: 12, pbsLevel: 2, ksBaseLog: 4, ksLevel: 5,
-  lweNoiseStd: 2 ** -30, glweNoiseStd: 2 ** -50,
-}, "INSECURE_TEST_P2_N512");
-
-function lowered(m: ModuleOp, insecure: boolean): TfheProgram {
+function lowered(m: ModuleOp, insecureTestSets: readonly TfheParameters[] = []): TfheProgram {
   const v = verifyModule(m, defaultRegistry);
   if (v.hasErrors()) throw new CompileError(v.diagnostics);
-  return TfheProgram.fromModule(parse(printModule(m), "lowered.mlir"), { allowInsecureParameters: insecure });
+  return TfheProgram.fromModule(parse(printModule(m), "lowered.mlir"), { insecureTestSets });
 }
 
 // 2-bit tables on 64 elements, one 5-bit table read of their sum: the optimizer's own choice is
@@ -62,7 +56,7 @@ describe("partitioned execution", () => {
     const copy = parse(printModule(m), "annotated.mlir");
     lowerToTfhe(copy);
     parametrizeTfhe(copy);
-    const program = lowered(copy, false);
+    const program = lowered(copy);
     expect(program.partitions).toHaveLength(3);
     expect(program.evaluatedPartitions()).toHaveLength(2);
     expect(program.inputs[0]!.partition).toBeDefined();
@@ -81,8 +75,8 @@ describe("partitioned execution", () => {
       const { module, func, argRanges } = genGraph(seed + 7100, { width: 8, steps: 5 });
       if (func.body.ops.some((o) => o.name === "fhe.round" && (o.attr("method") as { value: string }).value === "approximate")) continue;
       applyBitwidths(func);
-      if (widest(func) > 4) roundFunc(func, { bits: 4, method: "exact" });
-      if (widest(func, true) > 4 || verifyModule(module, defaultRegistry).hasErrors()) continue;
+      if (widestPbsInput(func) > 4) roundFunc(func, { bits: 4, method: "exact" });
+      if (widestPbsInput(func, true) > 4 || verifyModule(module, defaultRegistry).hasErrors()) continue;
       const classes = keyClasses(func);
       if (classes.count < 2) continue;
       const inputs = randomInputs(func, argRanges, 3, seed);
@@ -101,7 +95,7 @@ describe("partitioned execution", () => {
         { from: 0, to: 1, ksBaseLog: 4, ksLevel: 5 },
         { from: 1, to: 0, ksBaseLog: 4, ksLevel: 5 },
       ]);
-      const program = lowered(m, true);
+      const program = lowered(m, [INSECURE_TEST_P2, INSECURE_TEST_P2_N512]);
       conversions += program.func.body.ops.filter((o) => o.name === "tfhe.keyswitch" && (o.attr("from") as { value: number }).value !== (o.attr("to") as { value: number }).value).length;
       const got = await runEncrypted(await parties(program), inputs);
       got.forEach((g, i) => {
@@ -113,23 +107,3 @@ describe("partitioned execution", () => {
     expect(conversions).toBeGreaterThan(0);
   });
 });
-
-function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
-  const g = new Gen(prng(seed));
-  return func.args.map((_, i) => {
-    const shape = shapeOf(func.args[i]!.type) as number[];
-    const n = shape.reduce((a, b) => a * b, 1);
-    const [lo, hi] = ranges[i]!;
-    const data = new Float64Array(n * batch);
-    for (let s = 0; s < batch; s++) for (let j = 0; j < n; j++) data[s * n + j] = s === 0 ? lo : s === 1 ? hi : g.int(lo, hi);
-    return { batch, shape, data };
-  });
-}
-
-const widest = (func: FuncOp, withCasts = false): number =>
-  Math.max(
-    0,
-    ...func.body.ops
-      .filter((o) => o.name.includes("lookup_table") || (withCasts && (o.name === "fhe.to_signed" || o.name === "fhe.to_unsigned")))
-      .map((o) => (elementOf(o.operands[0]!.type) as EncryptedIntType).width),
-  );

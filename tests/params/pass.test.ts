@@ -1,7 +1,7 @@
 // The crypto-params pass: fhe module in, `fhec.crypto` module attribute out.
 import { describe, expect, it } from "vitest";
 import type { ModuleOp } from "../../ir/core.js";
-import { CompileError } from "../../ir/diagnostics.js";
+import { firstDiagnosticOf } from "../helpers/compile_error.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { parseModule } from "../../ir/parser/index.js";
 import { printModule } from "../../ir/printer.js";
@@ -100,14 +100,7 @@ func.func @wide(%x: !fhe.eint<7>) -> !fhe.eint<7> {
   %1 = fhe.apply_lookup_table %0 {table = dense<[${Array.from({ length: 2048 }, (_, i) => i % 4).join(", ")}]> : tensor<2048xi64>} : (!fhe.eint<11>) -> !fhe.eint<2>
   return %1 : !fhe.eint<2>
 }`;
-    let err: unknown;
-    try {
-      run(parse(text, "big.mlir"), "crypto-params");
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(CompileError);
-    const d = (err as CompileError).diagnostics[0]!;
+    const d = firstDiagnosticOf(() => run(parse(text, "big.mlir"), "crypto-params"));
     expect(d.code).toBe("E0602");
     expect(d.opName).toBe("fhe.apply_lookup_table");
     expect(d.loc).toMatchObject({ kind: "file", file: "big.mlir", line: 4 });

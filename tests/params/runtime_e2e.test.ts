@@ -6,15 +6,10 @@ import { chooseParameters } from "../../passes/params/optimizer.js";
 import { safeStd } from "../../crypto-model/index.js";
 import { add, checkSecurity, ClientKey, delta, lookupTables, mulClear, TfheParameters, torusError } from "../../runtime/index.js";
 
-function toRuntime(p: ReturnType<typeof chooseParameters>): TfheParameters {
-  const { lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd } = p;
-  return new TfheParameters({ lweDimension, glweDimension, polynomialSize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseStd, glweNoiseStd });
-}
-
 describe("optimizer sets on the runtime", () => {
   it("are accepted by the runtime and pass its own security check", () => {
     for (const [p, nu2, pe] of [[1, 1, 2 ** -40], [3, 50, 2 ** -40], [4, 1, 6.3e-5], [6, 10, 2 ** -20], [8, 1, 6.3e-5], [10, 1e4, 2 ** -40]] as const) {
-      const params = toRuntime(chooseParameters({ constraints: [{ kind: "table", precision: p, norm2: nu2 }], pError: pe }));
+      const params = new TfheParameters(chooseParameters({ constraints: [{ kind: "table", precision: p, norm2: nu2 }], pError: pe }));
       expect(checkSecurity(params).secure).toBe(true);
       expect(params.maxPrecision).toBeGreaterThanOrEqual(p);
     }
@@ -29,7 +24,7 @@ describe("optimizer sets on the runtime", () => {
         { kind: "output", precision, norm2: 1 },
       ],
     });
-    const params = toRuntime(chosen);
+    const params = new TfheParameters(chosen);
     const client = ClientKey.generate(params);
     const server = await client.generateEvaluationKeys();
     const count = 64;

@@ -25,8 +25,7 @@ describe("optimizer → lowering → runtime", () => {
     const m = parse(MODULE);
     const { params, constraints } = selectCryptoParameters(m, { pError: 2 ** -40 });
     expect(constraints.filter((c) => c.kind === "round-bit")).toHaveLength(2);
-    const { precision: _p, maxNorm2: _m, pError: _e, cost: _c, pErrorPerPbs: _q, ...fields } = params;
-    const rt = new TfheParameters(fields);
+    const rt = new TfheParameters(params);
     rt.assertSecure();
     const party = await parties(programFor(m, rt));
     const batch = 12;

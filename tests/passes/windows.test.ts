@@ -34,8 +34,7 @@ describe("data-fitted windows", () => {
   it("values driven outside their window give the same result in FHE as in the simulation", async () => {
     const m = parse(MODULE);
     const { params } = selectCryptoParameters(m, { pError: 2 ** -40 });
-    const { precision: _p, maxNorm2: _m, pError: _e, cost: _c, pErrorPerPbs: _q, ...fields } = params;
-    const rt = new TfheParameters(fields);
+    const rt = new TfheParameters(params);
     rt.assertSecure();
     const party = await parties(programFor(m, rt));
     const input = batchOf(2, [12], [...XS, ...XS.map((x) => -x)]);

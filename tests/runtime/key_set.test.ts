@@ -2,16 +2,14 @@
 // different geometry, and the set format (seeded as sent, expanded on the server).
 import { describe, expect, it } from "vitest";
 import {
-  ClientKey, ClientKeySet, EvaluationKeys, INSECURE_TEST_P2, keyswitchKeyWordBytes, lookupTables, SeededEvaluationKeys, SeededEvaluationKeySet,
+  ClientKey, ClientKeySet, EvaluationKeys, keyswitchKeyWordBytes, lookupTables, SeededEvaluationKeys, SeededEvaluationKeySet,
   TfheParameters,
 } from "../../runtime/index.js";
+import { INSECURE_TEST_P2, INSECURE_TEST_P2_N512 } from "../helpers/insecure_parameters.js";
 
 /** Tiny INSECURE sets (test-only) with different geometries. */
 const A = INSECURE_TEST_P2;
-const B = new TfheParameters({
-  lweDimension: 80, glweDimension: 1, polynomialSize: 512, pbsBaseLog: 12, pbsLevel: 2, ksBaseLog: 4, ksLevel: 5,
-  lweNoiseStd: 2 ** -30, glweNoiseStd: 2 ** -50,
-}, "INSECURE_TEST_P2_N512");
+const B = INSECURE_TEST_P2_N512;
 
 const conversions = [{ from: 0, to: 1, baseLog: 4, level: 5 }, { from: 1, to: 0, baseLog: 3, level: 6 }];
 

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   add, addClear, ClientKey, conv2d, CONCRETE_P4, dot, LweCiphertextTensor, matmul, mulClear, negate, sub,
 } from "../../runtime/index.js";
+import { applyLinearPlan, conv2dPlan } from "../../ir/conv_geometry.js";
 
 const P = 6; // message precision used for these checks
 const MOD = 2 ** (P + 1);
@@ -60,31 +61,15 @@ describe("linear ops", () => {
     expect(client.decrypt(dot(v, [2, -1, 5]), P)).toEqual([wrap(6 - 1 + 10)]);
   });
 
-  function clearConv(x: number[], [B, C, H, W]: number[], k: number[], [M, Cg, kH, kW]: number[],
-    s: [number, number], pads: [number, number, number, number], dil: [number, number], group: number,
+  /**
+   * The clear result by the conv geometry every TypeScript user shares (ir/conv_geometry.ts): the
+   * addon's own index arithmetic must agree with it on strides, pads, dilations and groups.
+   */
+  function clearConv(x: number[], xShape: number[], k: number[], kShape: number[],
+    strides: [number, number], pads: [number, number, number, number], dilations: [number, number], group: number,
     bias?: number[]): { out: number[]; shape: number[] } {
-    const OH = Math.floor((H + pads[0] + pads[2] - dil[0] * (kH - 1) - 1) / s[0]) + 1;
-    const OW = Math.floor((W + pads[1] + pads[3] - dil[1] * (kW - 1) - 1) / s[1]) + 1;
-    const out: number[] = [];
-    const mpg = M / group;
-    for (let b = 0; b < B; b++)
-      for (let m = 0; m < M; m++)
-        for (let oh = 0; oh < OH; oh++)
-          for (let ow = 0; ow < OW; ow++) {
-            let acc = bias ? bias[m]! : 0;
-            const g = Math.floor(m / mpg);
-            for (let ci = 0; ci < Cg; ci++)
-              for (let i = 0; i < kH; i++)
-                for (let j = 0; j < kW; j++) {
-                  const ih = oh * s[0] + i * dil[0] - pads[0];
-                  const iw = ow * s[1] + j * dil[1] - pads[1];
-                  if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                  const c = g * Cg + ci;
-                  acc += x[((b * C + c) * H + ih) * W + iw]! * k[((m * Cg + ci) * kH + i) * kW + j]!;
-                }
-            out.push(wrap(acc));
-          }
-    return { out, shape: [B, M, OH, OW] };
+    const plan = conv2dPlan(xShape, kShape, { strides, pads, dilations, group });
+    return { out: Array.from(applyLinearPlan(plan, x, k, bias), wrap), shape: [...plan.outShape] };
   }
 
   const cases: { name: string; in: number[]; k: number[]; s: [number, number]; p: [number, number, number, number];

@@ -16,34 +16,24 @@ describe("ChaCha20 block function (RFC 8439 known answers)", () => {
   });
 
   it("matches the Appendix A.1 vectors", () => {
-    const zeroKey = new Uint8Array(32);
-    const zeroNonce = new Uint8Array(12);
-    expect(toHex(randomness.chacha20Block(zeroKey, 0, zeroNonce))).toBe(
-      "76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7" +
-        "da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586",
-    );
-    expect(toHex(randomness.chacha20Block(zeroKey, 1, zeroNonce))).toBe(
-      "9f07e7be5551387a98ba977c732d080dcb0f29a048e3656912c6533e32ee7aed" +
-        "29b721769ce64e43d57133b074d839d531ed1f28510afb45ace10a1f4b794d6f",
-    );
-    const key1 = new Uint8Array(32);
-    key1[31] = 1;
-    expect(toHex(randomness.chacha20Block(key1, 1, zeroNonce))).toBe(
-      "3aeb5224ecf849929b9d828db1ced4dd832025e8018b8160b82284f3c949aa5a" +
-        "8eca00bbb4a73bdad192b5c42f73f2fd4e273644c8b36125a64addeb006c13a0",
-    );
-    const key2 = new Uint8Array(32);
-    key2[1] = 0xff;
-    expect(toHex(randomness.chacha20Block(key2, 2, zeroNonce))).toBe(
-      "72d54dfbf12ec44b362692df94137f328fea8da73990265ec1bbbea1ae9af0ca" +
-        "13b25aa26cb4a648cb9b9d1be65b2c0924a66c54d545ec1b7374f4872e99f096",
-    );
-    const nonce2 = new Uint8Array(12);
-    nonce2[11] = 2;
-    expect(toHex(randomness.chacha20Block(zeroKey, 0, nonce2))).toBe(
-      "c2c64d378cd536374ae204b9ef933fcd1a8b2288b3dfa49672ab765b54ee27c7" +
-        "8a970e0e955c14f3a88e741b97c286f75f8fc299e8148362fa198a39531bed6d",
-    );
+    const byteAt = (length: number, at: number, value: number) => {
+      const b = new Uint8Array(length);
+      b[at] = value;
+      return b;
+    };
+    const vectors = [
+      { key: new Uint8Array(32), counter: 0, nonce: new Uint8Array(12), block:
+        "76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586" },
+      { key: new Uint8Array(32), counter: 1, nonce: new Uint8Array(12), block:
+        "9f07e7be5551387a98ba977c732d080dcb0f29a048e3656912c6533e32ee7aed29b721769ce64e43d57133b074d839d531ed1f28510afb45ace10a1f4b794d6f" },
+      { key: byteAt(32, 31, 1), counter: 1, nonce: new Uint8Array(12), block:
+        "3aeb5224ecf849929b9d828db1ced4dd832025e8018b8160b82284f3c949aa5a8eca00bbb4a73bdad192b5c42f73f2fd4e273644c8b36125a64addeb006c13a0" },
+      { key: byteAt(32, 1, 0xff), counter: 2, nonce: new Uint8Array(12), block:
+        "72d54dfbf12ec44b362692df94137f328fea8da73990265ec1bbbea1ae9af0ca13b25aa26cb4a648cb9b9d1be65b2c0924a66c54d545ec1b7374f4872e99f096" },
+      { key: new Uint8Array(32), counter: 0, nonce: byteAt(12, 11, 2), block:
+        "c2c64d378cd536374ae204b9ef933fcd1a8b2288b3dfa49672ab765b54ee27c78a970e0e955c14f3a88e741b97c286f75f8fc299e8148362fa198a39531bed6d" },
+    ];
+    for (const v of vectors) expect(toHex(randomness.chacha20Block(v.key, v.counter, v.nonce))).toBe(v.block);
   });
 
   it("rejects malformed inputs with clear errors", () => {

@@ -3,9 +3,8 @@
 // value on the wire, and their reader refuses what does not belong to the parameters.
 import { randomBytes, randomInt } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  ClientKey, CONCRETE_P4, encode, INSECURE_TEST_P2, type KeyKind, SeededLweCiphertextTensor, seededCiphertextTensorBytes,
-} from "../../runtime/index.js";
+import { ClientKey, CONCRETE_P4, encode, type KeyKind, SeededLweCiphertextTensor, seededCiphertextTensorBytes } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 
 const params = CONCRETE_P4;
 let client: ClientKey;

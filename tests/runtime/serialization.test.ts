@@ -2,9 +2,10 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  ClientKey, CONCRETE_P4, EvaluationKeys, INSECURE_TEST_P2, lookupTables, LweCiphertextTensor,
+  ClientKey, CONCRETE_P4, EvaluationKeys, lookupTables, LweCiphertextTensor,
   SeededEvaluationKeys, TfheParameters,
 } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 
 // The fuzz tests run on the tiny INSECURE set and on a realistic secure one (CONCRETE_P4: keys of
 // tens of MiB). Every artifact is header (magic, kind, version, reserved, parameter hash) and

@@ -3,9 +3,10 @@
 // words and one stored rounded to 32 bits.
 import { describe, expect, it } from "vitest";
 import {
-  ciphertextBytes, ciphertextTensorBytes, ClientKey, evaluationKeySize, INSECURE_TEST_P2, secretKeySize,
+  ciphertextBytes, ciphertextTensorBytes, ClientKey, evaluationKeySize, secretKeySize,
   seededEvaluationKeySize, TfheParameters,
 } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 
 // TESTS ONLY: tiny sets. The second has enough LWE noise for the runtime's 32-bit keyswitching key.
 const SETS = [

@@ -4,9 +4,10 @@
 // create is a thrown error (never an abort).
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  type ByteStream, type ChunkSink, ClientKey, EvaluationKeys, INSECURE_TEST_P2, lookupTables, LweCiphertextTensor,
+  type ByteStream, type ChunkSink, ClientKey, EvaluationKeys, lookupTables, LweCiphertextTensor,
   SeededEvaluationKeys, SeededLweCiphertextTensor, setBufferLimitForTests,
 } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 
 const params = INSECURE_TEST_P2;
 const SIZES = [1, 7, 65536];

@@ -10,9 +10,8 @@ import { FheModelClient } from "../../compiler/deploy/client.js";
 import { FheModelServer } from "../../compiler/deploy/server.js";
 import { serializeClientSpec } from "../../compiler/deploy/artifacts.js";
 import { TfheClient } from "../../backends/tfhe/index.js";
-import {
-  ClientKey, CONCRETE_P4, EvaluationKeys, INSECURE_TEST_P2, InvalidDataError, SeededEvaluationKeys, TfheParameters,
-} from "../../runtime/index.js";
+import { ClientKey, CONCRETE_P4, EvaluationKeys, InvalidDataError, SeededEvaluationKeys, TfheParameters } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 import { cli } from "../helpers/cli.js";
 import { loadFixture } from "../helpers/fixtures.js";
 import { editSpec } from "../helpers/client_spec.js";

@@ -11,7 +11,8 @@
 import { describe, expect, it } from "vitest";
 import type { DenseAttr } from "../../ir/attributes.js";
 import { annotateReadNoise, READ_OFFSET_ATTR, READ_STD_ATTR } from "../../passes/params/pass.js";
-import { CONCRETE_P4, INSECURE_TEST_P2, type TfheParameters } from "../../runtime/index.js";
+import { CONCRETE_P4, type TfheParameters } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 import { flipCountInterval, type RoundingRead, type KeySetNoise } from "../helpers/flip_bounds.js";
 import { batchOf, parse, parties, programFor, runEncrypted } from "./helpers.js";
 

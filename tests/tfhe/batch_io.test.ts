@@ -2,7 +2,8 @@
 // truncation or header corruption is a clear error, never a crash or a wrong shape.
 import { describe, expect, it } from "vitest";
 import { deserializeEncryptedBatch, serializeEncryptedBatch } from "../../backends/tfhe/index.js";
-import { FHEC_P1, INSECURE_TEST_P2 } from "../../runtime/index.js";
+import { FHEC_P1 } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 import { batchOf, parties, programFor } from "./helpers.js";
 
 const TEXT = `module {

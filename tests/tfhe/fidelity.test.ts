@@ -31,8 +31,7 @@ describe("simulate predicts FHE's approximate rounding", () => {
     const stdSteps = Array.from((round.attr(READ_STD_ATTR) as DenseAttr).data, (s) => s * 2 ** (5 + 1));
     const delta = (round.attr(READ_OFFSET_ATTR) as { value: number }).value;
     expect(delta).toBe(2 ** 4 / params.polynomialSize);
-    const { precision: _p, maxNorm2: _m, pError: _e, cost: _c, pErrorPerPbs: _q, ...fields } = params;
-    const rt = new TfheParameters(fields);
+    const rt = new TfheParameters(params);
     rt.assertSecure();
     const program = programFor(m, rt);
 

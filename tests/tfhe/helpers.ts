@@ -36,7 +36,7 @@ export function programFor(fhe: ModuleOp | string, params: TfheParameters): Tfhe
   if (v.hasErrors()) throw new CompileError(v.diagnostics);
   // Round-trip through text, as a deployed artifact would be.
   const reparsed = parse(printModule(m), "lowered.mlir");
-  return TfheProgram.fromModule(reparsed, { allowInsecureParameters: params.name?.startsWith("INSECURE") ?? false });
+  return TfheProgram.fromModule(reparsed, { insecureTestSets: [params] });
 }
 
 export interface Party {

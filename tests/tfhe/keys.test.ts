@@ -3,7 +3,8 @@
 // parameter sets need an explicit test-only opt-in.
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { type ServerKeys, TfheClient, TfheProgram, TfheServer } from "../../backends/tfhe/index.js";
-import { ClientKey, FHEC_P1, INSECURE_TEST_P2, TfheParameters } from "../../runtime/index.js";
+import { ClientKey, FHEC_P1, TfheParameters } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 import { batchOf, parse, programFor } from "./helpers.js";
 import { lowerToTfhe } from "../../passes/lower_tfhe.js";
 import { parametrizeTfhe } from "../../passes/tfhe_params.js";
@@ -77,7 +78,10 @@ describe("tfhe server keys", () => {
     expect(() => TfheProgram.fromModule(m)).toThrow(/no 'fhec.crypto' parameter set: run the tfhe-params pass/);
     parametrizeTfhe(m, INSECURE_TEST_P2.raw());
     expect(() => TfheProgram.fromModule(m)).toThrow(/not 128-bit secure/);
-    expect(TfheProgram.fromModule(m, { allowInsecureParameters: true }).pbsPerSample).toBe(4);
+    expect(TfheProgram.fromModule(m, { insecureTestSets: [INSECURE_TEST_P2] }).pbsPerSample).toBe(4);
+    // Only the very set, under the name its author gave it, lets the module's set pass.
+    expect(() => TfheProgram.fromModule(m, { insecureTestSets: [OTHER_INSECURE] })).toThrow(/not 128-bit secure/);
+    expect(() => TfheProgram.fromModule(m, { insecureTestSets: [new TfheParameters(INSECURE_TEST_P2.raw(), "TINY")] })).toThrow(/not 128-bit secure/);
     const secure = parse(TEXT);
     lowerToTfhe(secure);
     parametrizeTfhe(secure, FHEC_P1.raw());

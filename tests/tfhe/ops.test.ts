@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import type { BatchTensor } from "../../backends/clear/index.js";
 import type { ExecuteOptions } from "../../backends/tfhe/index.js";
-import { CONCRETE_P4, INSECURE_TEST_P2 } from "../../runtime/index.js";
+import { CONCRETE_P4 } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 import { batchOf, parties, programFor, randomInts, runEncrypted, simulateModule } from "./helpers.js";
 
 async function expectSameAsSimulation(text: string, inputs: BatchTensor[], params = INSECURE_TEST_P2, opts: ExecuteOptions = {}): Promise<BatchTensor[]> {

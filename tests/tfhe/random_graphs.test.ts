@@ -15,40 +15,18 @@ import { type BatchTensor, simulate } from "../../backends/clear/index.js";
 import type { FuncOp } from "../../ir/core.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { printModule } from "../../ir/printer.js";
-import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { verifyModule } from "../../ir/verifier.js";
 import { applyBitwidths } from "../../passes/bitwidth.js";
 import { annotateReadNoise } from "../../passes/params/pass.js";
 import { roundFunc } from "../../passes/rounding.js";
-import { INSECURE_TEST_P2 } from "../../runtime/index.js";
-import { Gen, genGraph, prng } from "../clear/gen.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
+import { genGraph, randomInputs, widestPbsInput } from "../clear/gen.js";
 import { parties, programFor, runEncrypted } from "./helpers.js";
 
 const TABLE_BITS = 4;
 const DRAWS = 999;
 const EXACT_GRAPHS = 45;
 const APPROXIMATE_GRAPHS = 15;
-
-function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
-  const g = new Gen(prng(seed));
-  return func.args.map((_, i) => {
-    const shape = shapeOf(func.args[i]!.type) as number[];
-    const n = shape.reduce((a, b) => a * b, 1);
-    const [lo, hi] = ranges[i]!;
-    const data = new Float64Array(n * batch);
-    for (let s = 0; s < batch; s++) for (let j = 0; j < n; j++) data[s * n + j] = s === 0 ? lo : s === 1 ? hi : g.int(lo, hi);
-    return { batch, shape, data };
-  });
-}
-
-/** Widest PBS input: table lookups, and sign casts (lowered to re-encoding lookups). */
-const widest = (func: FuncOp, withCasts = false): number =>
-  Math.max(
-    0,
-    ...func.body.ops
-      .filter((o) => o.name.includes("lookup_table") || (withCasts && (o.name === "fhe.to_signed" || o.name === "fhe.to_unsigned")))
-      .map((o) => (elementOf(o.operands[0]!.type) as EncryptedIntType).width),
-  );
 
 const hasApproximateRounding = (func: FuncOp): boolean =>
   func.body.ops.some((o) => o.name === "fhe.round" && (o.attr("method") as { value: string }).value === "approximate");
@@ -72,11 +50,11 @@ describe("random fhe graphs in tfhe: exact ones equal the clear circuit, approxi
     for (let seed = 1; seed <= 400 && (exactGraphs < EXACT_GRAPHS || approximateGraphs < APPROXIMATE_GRAPHS); seed++) {
       const { module, func, argRanges } = genGraph(seed + 9000, { width: 8, steps: 5, approximateRounding: 0.5 });
       applyBitwidths(func);
-      if (widest(func) > TABLE_BITS) roundFunc(func, { bits: TABLE_BITS, method: "exact" });
+      if (widestPbsInput(func) > TABLE_BITS) roundFunc(func, { bits: TABLE_BITS, method: "exact" });
       const verified = verifyModule(module, defaultRegistry);
       expect(verified.diagnostics.map((d) => d.message), `seed ${seed + 9000}\n${printModule(module)}`).toEqual([]);
       // A sign cast reads its whole input width through one PBS: wider than the set resolves.
-      if (widest(func, true) > TABLE_BITS) {
+      if (widestPbsInput(func, true) > TABLE_BITS) {
         wideCasts++;
         continue;
       }

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { decodeAt, deltaOf, encodeAt, encodeOne, TfheProgram } from "../../backends/tfhe/index.js";
 import { lowerToTfhe, signedTable } from "../../passes/lower_tfhe.js";
 import { CRYPTO_ATTR, parametrizeTfhe, readCryptoParams } from "../../passes/tfhe_params.js";
-import { delta, encode, INSECURE_TEST_P2 } from "../../runtime/index.js";
+import { delta, encode } from "../../runtime/index.js";
+import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 import { tableIndex } from "../../ir/dialects/fhe.js";
 import { batchOf, parse, parties, programFor } from "./helpers.js";
 
@@ -137,10 +138,10 @@ describe("program checks", () => {
   it("refuses an unlowered fhe function and reads snake_case fhec.crypto", () => {
     const m = parse(TEXT);
     parametrizeTfhe(m, INSECURE_TEST_P2.raw());
-    expect(() => TfheProgram.fromModule(m, { allowInsecureParameters: true })).toThrow(/cannot run 'fhe.apply_lookup_table' \(lower the function with lower-to-tfhe first\)/);
+    expect(() => TfheProgram.fromModule(m, { insecureTestSets: [INSECURE_TEST_P2] })).toThrow(/cannot run 'fhe.apply_lookup_table' \(lower the function with lower-to-tfhe first\)/);
     const snake = parse(TEXT.replace("module {", `module attributes {fhec.crypto = {lwe_dimension = 64, glwe_dimension = 1, polynomial_size = 256, pbs_base_log = 12, pbs_level = 2, ks_base_log = 4, ks_level = 5, lwe_noise_std = 9.313225746154785e-10, glwe_noise_std = 8.881784197001252e-16}} {`));
     lowerToTfhe(snake);
     parametrizeTfhe(snake);
-    expect(TfheProgram.fromModule(snake, { allowInsecureParameters: true }).params.equals(INSECURE_TEST_P2)).toBe(true);
+    expect(TfheProgram.fromModule(snake, { insecureTestSets: [INSECURE_TEST_P2] }).params.equals(INSECURE_TEST_P2)).toBe(true);
   });
 });

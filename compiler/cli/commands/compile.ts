@@ -154,7 +154,7 @@ options:
     }
     // The client spec beside the circuit (parameters, quantizers, post-processing, no weights),
     // written with it as a unit: never a new circuit beside an old spec.
-    const clientSpec = circuit.parameters ? serializeClientSpec(new FheModelServer(circuit).clientSpec()) : undefined;
+    const clientSpec = circuit.parameters ? serializeClientSpec(FheModelServer.clientSpecOf(circuit)) : undefined;
     writeArtifactSet([{ path: output, data: circuit.serialize() }, ...(clientSpec ? [{ path: clientPath, data: clientSpec }] : [])]);
     const clientNote = clientSpec ? ` and ${clientPath}` : "";
     const info = circuit.info();

@@ -1,7 +1,8 @@
 // The client/server commands: keygen, encrypt (client), run (server), decrypt (client).
 import { existsSync, mkdirSync } from "node:fs";
 import { fail } from "../../../ir/diagnostics.js";
-import { ioError, writeArtifactSet } from "../../stream_io.js";
+import { ioError, writeArtifactSetAsync } from "../../stream_io.js";
+import type { ByteStream } from "../../../runtime/index.js";
 import { checkOutputPaths } from "../output_paths.js";
 import { join } from "node:path";
 import { FheModelClient } from "../../deploy/client.js";
@@ -11,7 +12,7 @@ import { type Command, requiredPositional, stringOption, UsageError } from "../c
 import { bindInputs } from "../inputs.js";
 import { openFileChunks, writeStreamAtomic } from "../io.js";
 import { writeOutputs } from "../circuit_io.js";
-import { byteProgress, formatBytes, progressBar, reportingChunks, withSpinner } from "../progress.js";
+import { byteProgress, formatBytes, progressBar, reportingChunks, withByteProgress } from "../progress.js";
 import type { CommandContext } from "../command.js";
 
 const SECRET_KEY = "secret.key";
@@ -64,6 +65,8 @@ export const keygenCommand: Command = {
 
 Writes DIR/${SECRET_KEY} (keep it on the client; mode 0600) and DIR/${EVAL_KEY} (seeded evaluation
 keys: send them to the server once), as one set. Keys come from the operating system's CSPRNG.
+The evaluation keys go to disk as they are generated, one partition's keys at a time: memory
+holds the largest partition's seeded keys, never the whole set (fhec info shows their sizes).
 
 options:
   --out=DIR           the directory to write the keys to (created if needed)
@@ -85,14 +88,22 @@ options:
       fail("E0400", `cannot create the key directory '${out}': ${ioError(err, true)}`);
     }
     checkOutputPaths([join(out, SECRET_KEY), join(out, EVAL_KEY)], [specPath]);
-    // Keys stream to disk from their own memory: peak memory is the keys plus one chunk. The two
-    // files are one set (their envelopes share the key id, checked when the client loads them).
-    const keys = await withSpinner(ctx, "generating keys", () => client.generateKeyStreams());
-    writeArtifactSet([
-      { path: join(out, SECRET_KEY), data: keys.secretKey, mode: 0o600, wipeChunks: true },
-      { path: join(out, EVAL_KEY), data: keys.evaluationKeys, onProgress: byteProgress(ctx, `writing ${EVAL_KEY}`) },
-    ]);
-    ctx.stderr(`wrote ${join(out, SECRET_KEY)} (secret: keep it) and ${join(out, EVAL_KEY)} (${formatBytes(keys.evaluationKeys.size)}, for the server)\n`);
+    // The evaluation keys go to disk as they are generated, one partition's keys at a time: peak
+    // memory is the largest partition's seeded keys plus one chunk. The two files are one set
+    // (their envelopes share the key id, checked when the client loads them); the secret key's
+    // file, which names the id, is written once the evaluation keys are.
+    const size = client.evaluationKeyMessageBytes;
+    let secretKey: ByteStream | undefined;
+    await withByteProgress(ctx, `generating ${EVAL_KEY}`, size, (report) => writeArtifactSetAsync([
+      {
+        path: join(out, EVAL_KEY), size, onProgress: (done) => report(done),
+        produce: async (o) => {
+          secretKey = (await client.writeKeys(o)).secretKey;
+        },
+      },
+      { path: join(out, SECRET_KEY), data: () => secretKey!, mode: 0o600, wipeChunks: true },
+    ]));
+    ctx.stderr(`wrote ${join(out, SECRET_KEY)} (secret: keep it) and ${join(out, EVAL_KEY)} (${formatBytes(size)}, for the server)\n`);
     return 0;
   },
 };
@@ -147,7 +158,8 @@ options:
     if (!input) throw new UsageError("missing --input FILE (from fhec encrypt)");
     if (!output) throw new UsageError("missing -o/--output");
     checkOutputPaths([output], [circuitPath, keysPath, input]);
-    const server = FheModelServer.load(openFileChunks(circuitPath, "circuit").chunks(), circuitPath);
+    // One key set, used once: the key cache's bound (fhec serve's --max-key-cache) does not apply.
+    const server = FheModelServer.load(openFileChunks(circuitPath, "circuit").chunks(), circuitPath, { maxKeyCacheBytes: Number.POSITIVE_INFINITY });
     // Keys are expanded as they are read (the progress line covers both).
     const keyId = await server.addEvaluationKeys(readChunks(ctx, keysPath, "and expanding evaluation keys"), keysPath);
     const result = await server.runStream(keyId, readChunks(ctx, input, "encrypted inputs"), {

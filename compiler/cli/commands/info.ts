@@ -67,7 +67,7 @@ function text(info: CircuitInfo): string {
       lines.push(`    ${q.tableOps} table op(s), ${q.pbsPerSample} PBS per sample; sized for ${q.precision}-bit reads at ν² = ${q.maxNorm2}; keys ${mb(q.keySizes.total)} (seeded ${mb(q.keySizes.totalSeeded)})`);
     });
     for (const c of info.conversions ?? []) {
-      lines.push(`  conversion ${c.from} → ${c.to}: keyswitch 2^${c.ksBaseLog} × ${c.ksLevel} from dimension ${c.inputDimension}, ${c.count} per sample; key ${mb(c.keySizes.plain)} (seeded ${mb(c.keySizes.seeded)})`);
+      lines.push(`  conversion ${c.from} → ${c.to}: keyswitch 2^${c.ksBaseLog} × ${c.ksLevel} from dimension ${c.inputDimension}, ${c.count} per sample; key ${mb(c.keySizes.inMemory)} (seeded ${mb(c.keySizes.seeded)})`);
     }
     lines.push("  all partitions together:");
     lines.push(...costLines(info).map((l) => `  ${l}`));

@@ -3,7 +3,7 @@
 import { FheCircuit, type FheMode } from "../../circuit.js";
 import { formatLocation } from "../../../ir/diagnostics.js";
 import { BACKEND_CHOICES, type BackendChoice } from "../../../backends/llvm/index.js";
-import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
+import { type Command, type OptionSpecs, requiredPositional, stringOption, UsageError } from "../command.js";
 import { circuitInputs, writeOutputs } from "../circuit_io.js";
 import { checkOutputPaths } from "../output_paths.js";
 import { progressBar } from "../progress.js";
@@ -32,14 +32,24 @@ function parseSeed(text: string | undefined): number {
   return v;
 }
 
-async function runMode(
-  circuitPath: string,
-  inputs: string[],
-  output: string | undefined,
-  fhe: FheMode,
-  opts: { seed: number; noise: "parameters" | "bound"; backend: BackendChoice | undefined },
-  ctx: Parameters<Command["run"]>[1],
-): Promise<number> {
+/** The options both commands take (predict adds --fhe). */
+const RUN_OPTIONS: OptionSpecs = {
+  input: { type: "string", short: "i", multiple: true },
+  output: { type: "string", short: "o" },
+  seed: { type: "string" },
+  noise: { type: "string" },
+  backend: { type: "string" },
+};
+
+const IO_HELP = `  -i, --input=FILE    input data (.npy, NAME=FILE.npy, or .npz); first dimension = samples
+  -o, --output=FILE   .npy (first output) or .npz (all outputs); default: print a summary
+  --seed=N            seed of the simulated noise draws (default 0)`;
+
+async function runMode(args: Parameters<Command["run"]>[0], fhe: FheMode, ctx: Parameters<Command["run"]>[1]): Promise<number> {
+  const circuitPath = requiredPositional(args, 0, "circuit file");
+  const inputs = (args.values["input"] as string[] | undefined) ?? [];
+  const output = stringOption(args, "output");
+  const opts = { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")), backend: parseBackend(stringOption(args, "backend")) };
   if (inputs.length === 0) throw new UsageError("missing --input");
   if (fhe === "execute" && opts.backend !== undefined) throw new UsageError("--backend applies to --fhe disable and simulate");
   if (output) checkOutputPaths([output], [circuitPath, ...inputs]);
@@ -71,9 +81,7 @@ way, table reads fail with the parameters' probability), de-quantizes and post-p
 outputs. Values outside a table's calibrated window are reported on stderr.
 
 options:
-  -i, --input=FILE    input data (.npy, NAME=FILE.npy, or .npz); first dimension = samples
-  -o, --output=FILE   .npy (first output) or .npz (all outputs); default: print a summary
-  --seed=N            seed of the simulated noise draws (default 0)
+${IO_HELP}
   --noise=MODEL       parameters (default: every read draws the noise the circuit's parameters
                       give there, as FHE does) or bound (table errors at the p_error bound, coin
                       flips only at exact rounding ties)
@@ -81,16 +89,9 @@ options:
                       LLVM backend, see README) or auto (default: llvm when available and the
                       batch is large enough to repay compiling the circuit)
 `,
-  options: {
-    input: { type: "string", short: "i", multiple: true },
-    output: { type: "string", short: "o" },
-    seed: { type: "string" },
-    noise: { type: "string" },
-    backend: { type: "string" },
-  },
+  options: RUN_OPTIONS,
   async run(args, ctx) {
-    const path = requiredPositional(args, 0, "circuit file");
-    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), "simulate", { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")), backend: parseBackend(stringOption(args, "backend")) }, ctx);
+    return runMode(args, "simulate", ctx);
   },
 };
 
@@ -106,26 +107,16 @@ export const predictCommand: Command = {
                    fhec keygen / encrypt / run / decrypt)
 
 options:
-  -i, --input=FILE    input data (.npy, NAME=FILE.npy, or .npz); first dimension = samples
-  -o, --output=FILE   .npy (first output) or .npz (all outputs); default: print a summary
-  --seed=N            seed of the simulated noise draws (default 0)
+${IO_HELP}
   --noise=MODEL       simulate: parameters (default) or bound, as for fhec simulate
   --backend=NAME      disable/simulate: clear (TypeScript), llvm (native code, bit-identical; needs the optional
                       LLVM backend, see README) or auto (default: llvm when available and the
                       batch is large enough to repay compiling the circuit)
 `,
-  options: {
-    input: { type: "string", short: "i", multiple: true },
-    output: { type: "string", short: "o" },
-    fhe: { type: "string" },
-    seed: { type: "string" },
-    noise: { type: "string" },
-    backend: { type: "string" },
-  },
+  options: { ...RUN_OPTIONS, fhe: { type: "string" } },
   async run(args, ctx) {
-    const path = requiredPositional(args, 0, "circuit file");
     const fhe = stringOption(args, "fhe") ?? "simulate";
     if (fhe !== "disable" && fhe !== "simulate" && fhe !== "execute") throw new UsageError(`--fhe must be disable, simulate or execute, got '${fhe}'`);
-    return runMode(path, (args.values["input"] as string[] | undefined) ?? [], stringOption(args, "output"), fhe, { seed: parseSeed(stringOption(args, "seed")), noise: parseNoise(stringOption(args, "noise")), backend: parseBackend(stringOption(args, "backend")) }, ctx);
+    return runMode(args, fhe, ctx);
   },
 };

@@ -811,8 +811,9 @@ Napi::Value ParserFinish(const Napi::CallbackInfo& info) {
   return ciphertexts_obj(env, t, data);
 }
 /// Frees a key's memory now instead of at garbage collection (work in flight keeps its own reference).
+/// A source holds the key it reads: releasing it too lets the key's memory go as soon as both are.
 Napi::Value Release(const Napi::CallbackInfo& info) {
-  for (Kind k : {Kind::SecretKey, Kind::SeededKeys, Kind::EvalKeys}) {
+  for (Kind k : {Kind::SecretKey, Kind::SeededKeys, Kind::EvalKeys, Kind::Source}) {
     bool ok = false;
     if (info[0].IsExternal()) napi_check_object_type_tag(info.Env(), info[0], &kTags[static_cast<uint32_t>(k)], &ok);
     if (!ok) continue;
@@ -822,7 +823,7 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
     h->bytes = 0;
     return info.Env().Undefined();
   }
-  throw Napi::TypeError::New(info.Env(), "release takes a key handle");
+  throw Napi::TypeError::New(info.Env(), "release takes a key or source handle");
 }
 /// TESTS ONLY: lowers the largest buffer the addon creates (0 restores the default).
 Napi::Value SetBufferLimit(const Napi::CallbackInfo& info) {

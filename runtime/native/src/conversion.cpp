@@ -19,6 +19,21 @@ inline uint64_t round_to_u32(uint64_t x) { return (x + (uint64_t(1) << 31)) >> 3
 inline uint64_t gadget(uint32_t base_log, uint32_t level_index) {
   return uint64_t(1) << (64 - base_log * (level_index + 1));
 }
+
+// Calls row(i, mask_rng, mask) for every source-key coefficient i, in parallel chunks of rows.
+// Each row draws its masks from its own stream (kConversionStream | i), so generation and
+// expansion agree whatever the split; `mask` is the chunk's scratch of out_dim words.
+template <class Row>
+void for_each_row(const ConversionShape& s, const Seed& mask_seed, Row&& row) {
+  const size_t chunk = 64;
+  parallel_for((s.in_dim + chunk - 1) / chunk, [&](size_t c) {
+    std::vector<uint64_t> mask(s.out_dim);
+    for (size_t i = c * chunk; i < std::min(s.in_dim, (c + 1) * chunk); i++) {
+      Csprng mrng(mask_seed, kConversionStream | i);
+      row(i, mrng, mask);
+    }
+  });
+}
 }  // namespace
 
 void ConversionShape::validate() const {
@@ -31,21 +46,16 @@ void ConversionShape::validate() const {
 void generate_conversion_key(const uint8_t* from, const uint8_t* to, const ConversionShape& s, double noise_std,
                              const Seed& mask_seed, const Seed& noise_seed, uint64_t* bodies) {
   s.validate();
-  const size_t chunk = 64;
-  parallel_for((s.in_dim + chunk - 1) / chunk, [&](size_t c) {
-    std::vector<uint64_t> mask(s.out_dim);
-    for (size_t i = c * chunk; i < std::min(s.in_dim, (c + 1) * chunk); i++) {
-      Csprng mrng(mask_seed, kConversionStream | i);
-      Csprng nrng(noise_seed, kConversionStream | i);
-      for (uint32_t l = 0; l < s.level; l++) {
-        mrng.fill_u64(mask.data(), s.out_dim);
-        uint64_t body = 0;
-        for (size_t j = 0; j < s.out_dim; j++) body += mask[j] * to[j];
-        body += nrng.next_torus_gaussian(noise_std);
-        body += uint64_t(from[i]) * gadget(s.base_log, l);
-        // Compact keys round the body at generation (public post-processing, as for the KSK).
-        bodies[i * s.level + l] = s.compact ? round_to_u32(body) << 32 : body;
-      }
+  for_each_row(s, mask_seed, [&](size_t i, Csprng& mrng, std::vector<uint64_t>& mask) {
+    Csprng nrng(noise_seed, kConversionStream | i);
+    for (uint32_t l = 0; l < s.level; l++) {
+      mrng.fill_u64(mask.data(), s.out_dim);
+      uint64_t body = 0;
+      for (size_t j = 0; j < s.out_dim; j++) body += mask[j] * to[j];
+      body += nrng.next_torus_gaussian(noise_std);
+      body += uint64_t(from[i]) * gadget(s.base_log, l);
+      // Compact keys round the body at generation (public post-processing, as for the KSK).
+      bodies[i * s.level + l] = s.compact ? round_to_u32(body) << 32 : body;
     }
   });
 }
@@ -53,22 +63,17 @@ void generate_conversion_key(const uint8_t* from, const uint8_t* to, const Conve
 void expand_conversion_key(const ConversionShape& s, const Seed& mask_seed, const uint64_t* bodies, uint64_t* ksk,
                            uint32_t* ksk32) {
   s.validate();
-  const size_t chunk = 64;
-  parallel_for((s.in_dim + chunk - 1) / chunk, [&](size_t c) {
-    std::vector<uint64_t> mask(s.out_dim);
-    for (size_t i = c * chunk; i < std::min(s.in_dim, (c + 1) * chunk); i++) {
-      Csprng mrng(mask_seed, kConversionStream | i);
-      for (uint32_t l = 0; l < s.level; l++) {
-        const size_t off = (i * s.level + l) * (s.out_dim + 1);
-        const uint64_t body = bodies[i * s.level + l];
-        if (s.compact) {
-          mrng.fill_u64(mask.data(), s.out_dim);
-          for (size_t j = 0; j < s.out_dim; j++) ksk32[off + j] = static_cast<uint32_t>(round_to_u32(mask[j]));
-          ksk32[off + s.out_dim] = static_cast<uint32_t>(body >> 32);
-        } else {
-          mrng.fill_u64(ksk + off, s.out_dim);
-          ksk[off + s.out_dim] = body;
-        }
+  for_each_row(s, mask_seed, [&](size_t i, Csprng& mrng, std::vector<uint64_t>& mask) {
+    for (uint32_t l = 0; l < s.level; l++) {
+      const size_t off = (i * s.level + l) * (s.out_dim + 1);
+      const uint64_t body = bodies[i * s.level + l];
+      if (s.compact) {
+        mrng.fill_u64(mask.data(), s.out_dim);
+        for (size_t j = 0; j < s.out_dim; j++) ksk32[off + j] = static_cast<uint32_t>(round_to_u32(mask[j]));
+        ksk32[off + s.out_dim] = static_cast<uint32_t>(body >> 32);
+      } else {
+        mrng.fill_u64(ksk + off, s.out_dim);
+        ksk[off + s.out_dim] = body;
       }
     }
   });

@@ -172,38 +172,54 @@ static void blind_rotate_extract_multibit(const PbsArgs& a) {
   extract_samples(a);
 }
 
+// The widest vector type of this instruction set, as the FMA probe uses it (internal linkage, so
+// no kernel object emits a weak symbol for it).
+namespace {
+#if defined(FHEC_USE_AVX512)
+struct FmaLanes {
+  using V = __m512d;
+  static constexpr int W = 8;
+  static V set1(double x) { return _mm512_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static double sum(V v) { return _mm512_reduce_add_pd(v); }
+};
+#elif defined(FHEC_USE_AVX2)
+struct FmaLanes {
+  using V = __m256d;
+  static constexpr int W = 4;
+  static V set1(double x) { return _mm256_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  static double sum(V v) {
+    double tmp[4];
+    _mm256_storeu_pd(tmp, v);
+    return tmp[0] + tmp[1] + tmp[2] + tmp[3];
+  }
+};
+#else
+struct FmaLanes {
+  using V = double;
+  static constexpr int W = 1;
+  static V set1(double x) { return x; }
+  static V fma(V a, V b, V c) { return a * b + c; }
+  static V add(V a, V b) { return a + b; }
+  static double sum(V v) { return v; }
+};
+#endif
+}  // namespace
+
 // Peak FMA throughput probe: 12 independent accumulator chains of the widest vector type.
 static double fma_burst(uint64_t iters) {
-#if defined(FHEC_USE_AVX512)
-  constexpr int W = 8;
-  __m512d acc[12];
-  const __m512d x = _mm512_set1_pd(0.999999), y = _mm512_set1_pd(1e-9);
-  for (int i = 0; i < 12; i++) acc[i] = _mm512_set1_pd(double(i));
+  using L = FmaLanes;
+  L::V acc[12];
+  const L::V x = L::set1(0.999999), y = L::set1(1e-9);
+  for (int i = 0; i < 12; i++) acc[i] = L::set1(double(i));
   for (uint64_t it = 0; it < iters; it++)
-    for (int i = 0; i < 12; i++) acc[i] = _mm512_fmadd_pd(acc[i], x, y);
-  __m512d s = acc[0];
-  for (int i = 1; i < 12; i++) s = _mm512_add_pd(s, acc[i]);
-  volatile double sink = _mm512_reduce_add_pd(s);
-#elif defined(FHEC_USE_AVX2)
-  constexpr int W = 4;
-  __m256d acc[12];
-  const __m256d x = _mm256_set1_pd(0.999999), y = _mm256_set1_pd(1e-9);
-  for (int i = 0; i < 12; i++) acc[i] = _mm256_set1_pd(double(i));
-  for (uint64_t it = 0; it < iters; it++)
-    for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_pd(acc[i], x, y);
-  __m256d s = acc[0];
-  for (int i = 1; i < 12; i++) s = _mm256_add_pd(s, acc[i]);
-  double tmp[4];
-  _mm256_storeu_pd(tmp, s);
-  volatile double sink = tmp[0] + tmp[1] + tmp[2] + tmp[3];
-#else
-  constexpr int W = 1;
-  double acc[12];
-  for (int i = 0; i < 12; i++) acc[i] = double(i);
-  for (uint64_t it = 0; it < iters; it++)
-    for (int i = 0; i < 12; i++) acc[i] = acc[i] * 0.999999 + 1e-9;
-  volatile double sink = acc[0] + acc[11];
-#endif
+    for (int i = 0; i < 12; i++) acc[i] = L::fma(acc[i], x, y);
+  L::V s = acc[0];
+  for (int i = 1; i < 12; i++) s = L::add(s, acc[i]);
+  volatile double sink = L::sum(s);
   (void)sink;
-  return 2.0 * W * 12 * static_cast<double>(iters);
+  return 2.0 * L::W * 12 * static_cast<double>(iters);
 }

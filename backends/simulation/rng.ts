@@ -1,5 +1,5 @@
-// A small seeded PRNG (xoshiro128**, seeded through splitmix32) so that p_error injection and
-// approximate-rounding ties are deterministic given a seed (never the platform's unseeded generator).
+// A small seeded PRNG (xoshiro128**, seeded through splitmix32) for the simulation's draws
+// (backends/simulation/draws.ts): deterministic given a seed, never the platform's unseeded generator.
 
 export class Rng {
   private s0: number;
