@@ -1,10 +1,13 @@
 // LLVM IR for each step of a kernel plan. Every emitter mirrors the clear backend's loop for the
 // same op (backends/clear/simulate.ts) operation for operation on f64, in the same order, so the
-// results are the same bits: the same additions in the same order, floor and JS `%` (frem), no
-// fused multiply-add. Branches become selects where both sides are safe to compute.
+// results are the same bits: the same additions in the same order, floor and JS `%`, no fused
+// multiply-add. Branches become selects where both sides are safe to compute. Random draws come
+// from the same streams, drawn in the same order (emit_rng.ts, emit_draws.ts).
 import type { LlvmValue } from "./llvm_api.js";
 import type { KernelBuilder } from "./ir_builder.js";
-import { CONTROL, type Operand, type RandomStep, type Step } from "./plan.js";
+import { emitNoisyReads } from "./emit_draws.js";
+import { RngEmitter, type RngState } from "./emit_rng.js";
+import { CONTROL, type KernelPlan, type Operand, type RandomStep, type Step } from "./plan.js";
 
 /** Per-stage values the emitters share: the arena, the samples of this call, slot base pointers. */
 export interface StageEnv {
@@ -14,15 +17,22 @@ export interface StageEnv {
   readonly s0: LlvmValue;
   /** Base pointer (f64*) of each slot. */
   readonly slots: readonly LlvmValue[];
-  /** Base pointer (f64*) of the counted-draws slot. */
+  /** Base pointers (f64*) of the slot of noisy reads and of the unsettled records (plan.ts). */
   readonly draws: LlvmValue;
+  readonly unsettled: LlvmValue;
+  /** Byte offsets of the streams' generator states. */
+  readonly rngStates: KernelPlan["rngStates"];
 }
 
 export class OpEmitter {
+  private readonly rng: RngEmitter;
+
   constructor(
     private readonly k: KernelBuilder,
     private readonly env: StageEnv,
-  ) {}
+  ) {
+    this.rng = new RngEmitter(k);
+  }
 
   private f64At(off: number): LlvmValue {
     return this.k.at(this.env.arena, off, "f64");
@@ -181,57 +191,57 @@ export class OpEmitter {
     }
   }
 
-  // ---- noise and ties ------------------------------------------------------------------------
+  // ---- draws -----------------------------------------------------------------------------------
 
-  /** Whether a read at position z draws (clear: noisyRound skips draws farther than 8σ from the tie). */
-  private drawsAt(z: LlvmValue, sigma: LlvmValue): { fl: LlvmValue; f: LlvmValue; far: LlvmValue } {
-    const k = this.k;
-    const fl = k.floor(z);
-    const f = k.fsub(z, fl);
-    const s8 = k.fmul(k.num(8), sigma);
-    const far = k.and(k.gt(k.fabs(k.fsub(f, k.num(0.5))), s8), k.lt(s8, k.num(0.5)));
-    return { fl, f, far };
-  }
-
-  /** noisyRound(z, σ) consuming the next supplied draw when near the tie; returns [value, cursor]. */
-  private noisyRound(z: LlvmValue, sigma: LlvmValue, cursor: LlvmValue): [LlvmValue, LlvmValue] {
-    const k = this.k;
-    const { fl, f, far } = this.drawsAt(z, sigma);
-    const near = k.select(k.ge(f, k.num(0.5)), k.fadd(fl, k.num(1)), fl);
-    const g = k.load(this.env.draws, cursor);
-    const drawn = k.floor(k.fadd(k.fadd(z, k.num(0.5)), k.fmul(sigma, g)));
-    return [k.select(far, near, drawn), k.select(far, cursor, k.add(cursor, k.int(1)))];
-  }
-
-  /** The count stage of a random step: how many draws its apply stage will consume (to CONTROL.drawCount). */
-  emitCount(step: RandomStep): void {
-    const k = this.k;
-    const [count] = this.each(step.n, (s, e, [c]) => {
-      const need = this.needsDraw(step, s, e);
-      return [k.add(c!, k.b.CreateZExt(need, k.i64))];
-    }, [k.int(0)]);
-    k.b.CreateStore(k.toNum(count!), this.f64At(CONTROL.drawCount));
-  }
-
-  private needsDraw(step: RandomStep, s: LlvmValue, e: LlvmValue): LlvmValue {
+  /**
+   * Where a noisy read of `step` lands before its noise, in steps of the read (clear: the z of
+   * noisyRound): table reads at v + offset, roundings at v/d + offset, rescales at (v − o)/d + offset.
+   */
+  private readPosition(step: RandomStep, s: LlvmValue, e: LlvmValue): LlvmValue {
     const k = this.k;
     const v = k.load(this.row(step.x, s), e);
-    if (step.draws === "noise") {
-      const sigma = k.load(this.f64At(step.sigma), e);
-      const off = this.param(step.param);
-      const z = step.kind === "lookup" ? k.fadd(v, off) : step.kind === "round" ? k.fadd(k.fdiv(v, k.num(step.d)), off) : k.fadd(k.fdiv(k.fsub(v, k.load(this.f64At(step.offsets), e)), k.load(this.f64At(step.ds), e)), off);
-      return k.not(this.drawsAt(z, sigma).far);
-    }
-    if (step.kind === "round") {
-      const d = k.num(step.d);
-      return k.eq(k.fsub(v, k.fmul(k.floor(k.fdiv(v, d)), d)), k.num(step.half));
-    }
-    if (step.kind === "rescale") {
-      const d = k.load(this.f64At(step.ds), e);
-      const x = k.fsub(v, k.load(this.f64At(step.offsets), e));
-      return k.and(k.gt(d, k.num(1)), k.eq(k.fsub(x, k.fmul(k.floor(k.fdiv(x, d)), d)), k.fdiv(d, k.num(2))));
-    }
-    throw new Error(`LLVM backend: ${step.kind} has no counted draws`);
+    const off = this.param(step.param);
+    if (step.kind === "lookup") return k.fadd(v, off);
+    if (step.kind === "round") return k.fadd(k.fdiv(v, k.num(step.d)), off);
+    return k.fadd(k.fdiv(k.fsub(v, k.load(this.f64At(step.offsets), e)), k.load(this.f64At(step.ds), e)), off);
+  }
+
+  /** The stage end of a step with read noise: its noisy reads, drawn into the draw slot (emit_draws.ts). */
+  emitNoisyReads(step: RandomStep): void {
+    emitNoisyReads(this.k, {
+      n: step.n,
+      samples: this.env.ns,
+      position: (s, e) => this.readPosition(step, s, e),
+      sigma: (e) => this.k.load(this.f64At(step.sigma), e),
+      rng: this.i32At(this.env.rngStates.noise),
+      values: this.env.draws,
+      unsettled: this.env.unsettled,
+      unsettledCount: this.f64At(CONTROL.unsettled),
+      tolerance: this.param(CONTROL.drawTolerance),
+    });
+  }
+
+  /** The value of a noisy read drawn by the previous stage, or undefined when `step` has no read noise. */
+  private noisyRead(step: RandomStep, s: LlvmValue, e: LlvmValue): LlvmValue | undefined {
+    if (step.draws !== "noise") return undefined;
+    return this.k.load(this.env.draws, this.k.add(this.k.mul(s, this.k.int(step.n)), e));
+  }
+
+  /** Loads the state of a stream for a loop over `step`'s elements (stored back by `storeRng`). */
+  private loadRng(step: RandomStep): RngState {
+    const off = step.draws === "errors" ? this.env.rngStates.errors : step.draws === "ties" ? this.env.rngStates.ties : undefined;
+    return off === undefined ? [] : this.rng.load(this.i32At(off));
+  }
+
+  private storeRng(step: RandomStep, state: readonly LlvmValue[]): void {
+    const off = step.draws === "errors" ? this.env.rngStates.errors : step.draws === "ties" ? this.env.rngStates.ties : undefined;
+    if (off !== undefined) this.rng.store(this.i32At(off), state);
+  }
+
+  /** A rounding tie's direction (clear: tieRng.bit() at exact ties only): [round up, state after]. */
+  private tieBit(tie: LlvmValue, state: RngState): [LlvmValue, RngState] {
+    const [bit, after] = this.rng.bit(state);
+    return [bit, this.rng.pick(tie, after, state)];
   }
 
   // ---- table lookups, rounding, rescale ------------------------------------------------------
@@ -241,25 +251,26 @@ export class OpEmitter {
     const m = k.num(step.m);
     const T = this.f64At(step.tables);
     const TO = step.tableOf !== undefined ? this.f64At(step.tableOf) : undefined;
-    const sigma = step.draws === "noise" ? this.f64At(step.sigma) : undefined;
-    const off = step.draws === "noise" ? this.param(step.param) : undefined;
-    const SH = step.shift !== undefined ? this.env.slots[step.shift]! : undefined;
-    this.each(step.n, (s, e, [cursor]) => {
-      const j = k.add(k.mul(s, k.int(step.n)), e);
-      let v = k.load(this.row(step.x, s), e);
-      let next = cursor!;
-      if (sigma && off) [v, next] = this.noisyRound(k.fadd(v, off), k.load(sigma, e), cursor!);
-      const inRange = k.and(k.ge(v, k.num(0)), k.lt(v, m));
-      let idx = k.select(inRange, v, k.frem(k.fadd(k.frem(v, m), m), m));
+    const errors = step.draws === "errors";
+    const pError = this.param(CONTROL.pError);
+    const init = this.loadRng(step);
+    const res = this.each(step.n, (s, e, vals) => {
+      const state = vals.slice(0, init.length);
+      const v = this.noisyRead(step, s, e) ?? k.load(this.row(step.x, s), e);
+      // Values are integers (or not finite): the clear backend's ((v % m) + m) % m is k.mod.
+      let idx = k.select(k.and(k.ge(v, k.num(0)), k.lt(v, m)), v, k.mod(v, step.m));
       // Outside the domain the torus is read negacyclically (the padding half negates).
       const u = step.signed ? k.fadd(v, k.num(step.m / 2)) : v;
       const odd = k.b.CreateICmpEQ(k.and(k.toInt(k.floor(k.fdiv(u, m))), k.int(1)), k.int(1));
       const negate = k.and(k.or(k.lt(u, k.num(0)), k.ge(u, m)), odd);
-      if (SH) {
-        const sh = k.load(SH, j);
-        const up = k.frem(k.fadd(idx, k.num(1)), m);
-        const down = k.frem(k.fsub(k.fadd(idx, m), k.num(1)), m);
-        idx = k.select(k.gt(sh, k.num(0)), up, k.select(k.lt(sh, k.num(0)), down, idx));
+      let next: LlvmValue[] = [];
+      if (errors) {
+        // p_error: next() < p_error redirects the read, then bit() picks the neighbour (clear: lookup).
+        const [x, s1] = this.rng.uniform(state);
+        const [up, s2] = this.rng.bit(s1);
+        const hit = k.lt(x, pError);
+        idx = k.select(hit, k.select(up, k.mod(k.fadd(idx, k.num(1)), step.m), k.mod(k.fsub(k.fadd(idx, m), k.num(1)), step.m)), idx);
+        next = [...this.rng.pick(hit, s2, s1), k.fadd(vals[init.length]!, k.select(hit, k.num(1), k.num(0)))];
       }
       const pos = TO ? k.fadd(k.fmul(k.load(TO, e), m), idx) : idx;
       // Memory safety only: for finite values the index is always inside the tables.
@@ -267,66 +278,64 @@ export class OpEmitter {
       const safe = k.select(k.b.CreateICmpULT(pi, k.int(step.tablesLen)), pi, k.int(0));
       const t = k.load(T, safe);
       k.store(this.outRow(step.out, step.n, s), e, k.select(negate, k.fneg(t), t));
-      return [next];
-    }, [k.int(0)]);
+      return next;
+    }, errors ? [...init, k.load(this.f64At(CONTROL.tluErrors), k.int(0))] : []);
+    if (errors) {
+      this.storeRng(step, res.slice(0, init.length));
+      k.store(this.f64At(CONTROL.tluErrors), k.int(0), res[init.length]!);
+    }
   }
 
   private round(step: Extract<Step, { kind: "round" }>): void {
     const k = this.k;
     const d = k.num(step.d);
     const half = k.num(step.half);
-    this.each(step.n, (s, e, [cursor]) => {
+    const init = this.loadRng(step);
+    const res = this.each(step.n, (s, e, state) => {
       const v = k.load(this.row(step.x, s), e);
-      let r: LlvmValue;
-      let next = cursor!;
-      if (step.draws === "noise") {
-        [r, next] = this.noisyRound(k.fadd(k.fdiv(v, d), this.param(step.param)), k.load(this.f64At(step.sigma), e), cursor!);
-      } else {
-        r = k.floor(k.fdiv(k.fadd(v, half), d));
-        if (step.draws === "ties") {
-          const fl = k.floor(k.fdiv(v, d));
-          const tie = k.eq(k.fsub(v, k.fmul(fl, d)), half);
-          const bit = k.load(this.env.draws, cursor!);
-          r = k.select(tie, k.select(k.b.CreateFCmpUNE(bit, k.num(0)), k.fadd(fl, k.num(1)), fl), r);
-          next = k.select(tie, k.add(cursor!, k.int(1)), cursor!);
-        }
+      let r = this.noisyRead(step, s, e) ?? k.floor(k.fdiv(k.fadd(v, half), d));
+      let next: RngState = state;
+      if (step.draws === "ties") {
+        const fl = k.floor(k.fdiv(v, d));
+        const tie = k.eq(k.fsub(v, k.fmul(fl, d)), half);
+        const [up, after] = this.tieBit(tie, state);
+        r = k.select(tie, k.select(up, k.fadd(fl, k.num(1)), fl), r);
+        next = after;
       }
       k.store(this.outRow(step.out, step.n, s), e, r);
-      return [next];
-    }, [k.int(0)]);
+      return [...next];
+    }, [...init]);
+    this.storeRng(step, res);
   }
 
   private rescale(step: Extract<Step, { kind: "rescale" }>): void {
     const k = this.k;
     const m = k.num(step.m);
-    const m2 = k.num(2 * step.m);
     const offsets = this.f64At(step.offsets);
     const ds = this.f64At(step.ds);
     const outsideP = this.f64At(step.outside);
-    const [, outside] = this.each(step.n, (s, e, [cursor, out]) => {
+    const init = this.loadRng(step);
+    const res = this.each(step.n, (s, e, vals) => {
+      const state = vals.slice(0, init.length);
       const d = k.load(ds, e);
       const v = k.fsub(k.load(this.row(step.x, s), e), k.load(offsets, e));
-      const fl = k.floor(k.fdiv(v, d));
-      let r: LlvmValue;
-      let next = cursor!;
-      if (step.draws === "noise") {
-        [r, next] = this.noisyRound(k.fadd(k.fdiv(v, d), this.param(step.param)), k.load(this.f64At(step.sigma), e), cursor!);
-      } else {
-        const half = k.fdiv(d, k.num(2));
-        r = k.floor(k.fdiv(k.fadd(v, half), d));
-        if (step.draws === "ties") {
-          const tie = k.and(k.gt(d, k.num(1)), k.eq(k.fsub(v, k.fmul(fl, d)), half));
-          const bit = k.load(this.env.draws, cursor!);
-          r = k.select(tie, k.fadd(fl, k.select(k.b.CreateFCmpUNE(bit, k.num(0)), k.num(1), k.num(0))), r);
-          next = k.select(tie, k.add(cursor!, k.int(1)), cursor!);
-        }
+      const half = k.fdiv(d, k.num(2));
+      let r = this.noisyRead(step, s, e) ?? k.floor(k.fdiv(k.fadd(v, half), d));
+      let next: RngState = state;
+      if (step.draws === "ties") {
+        const fl = k.floor(k.fdiv(v, d));
+        const tie = k.and(k.gt(d, k.num(1)), k.eq(k.fsub(v, k.fmul(fl, d)), half));
+        const [up, after] = this.tieBit(tie, state);
+        r = k.select(tie, k.fadd(fl, k.select(up, k.num(1), k.num(0))), r);
+        next = after;
       }
+      // r is an integer (or not finite): the clear backend's ((r % 2m) + 2m) % 2m is k.mod.
       const wrap = k.or(k.lt(r, k.num(0)), k.ge(r, m));
-      const wrapped = k.frem(k.fadd(k.frem(r, m2), m2), m2);
-      k.store(this.outRow(step.out, step.n, s), e, k.select(wrap, wrapped, r));
-      return [next, k.fadd(out!, k.select(wrap, k.num(1), k.num(0)))];
-    }, [k.int(0), k.load(outsideP, k.int(0))]);
-    k.store(outsideP, k.int(0), outside!);
+      k.store(this.outRow(step.out, step.n, s), e, k.select(wrap, k.mod(r, 2 * step.m), r));
+      return [...next, k.fadd(vals[init.length]!, k.select(wrap, k.num(1), k.num(0)))];
+    }, [...init, k.load(outsideP, k.int(0))]);
+    this.storeRng(step, res.slice(0, init.length));
+    k.store(outsideP, k.int(0), res[init.length]!);
   }
 
   // ---- overflow statistics -------------------------------------------------------------------

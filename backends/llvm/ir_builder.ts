@@ -14,6 +14,9 @@ export class KernelBuilder {
   readonly i32p: LlvmType;
   private readonly floorFn: LlvmFunction;
   private readonly fabsFn: LlvmFunction;
+  private readonly sqrtFn: LlvmFunction;
+  private readonly logFn: LlvmFunction;
+  private readonly cosFn: LlvmFunction;
   fn!: LlvmFunction;
 
   constructor(
@@ -31,10 +34,17 @@ export class KernelBuilder {
     this.i32p = llvm.Type.getInt32PtrTy(ctx);
     this.floorFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.floor, [this.f64]);
     this.fabsFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.fabs, [this.f64]);
+    this.sqrtFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.sqrt, [this.f64]);
+    this.logFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.log, [this.f64]);
+    this.cosFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.cos, [this.f64]);
   }
 
   block(name: string): LlvmBlock {
     return this.llvm.BasicBlock.Create(this.ctx, name, this.fn);
+  }
+
+  i32c(v: number): LlvmValue {
+    return this.llvm.ConstantInt.get(this.i32, v >>> 0, false);
   }
 
   int(v: number): LlvmValue {
@@ -58,6 +68,16 @@ export class KernelBuilder {
   fneg = (a: LlvmValue): LlvmValue => this.b.CreateFNeg(a);
   floor = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.floorFn, [a]);
   fabs = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.fabsFn, [a]);
+  // The C library's, close to JavaScript's Math functions but not always the same bits: only for
+  // values whose last bits cannot change a result (see emit_draws.ts).
+  sqrt = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.sqrtFn, [a]);
+  log = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.logFn, [a]);
+  cos = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.cosFn, [a]);
+  /**
+   * JavaScript's ((v % m) + m) % m for a power of two m and an integer (or non-finite) v, without
+   * a call to fmod: v/m and m·floor(v/m) are exact, and so is their difference, an integer in [0, m).
+   */
+  mod = (v: LlvmValue, m: number): LlvmValue => this.fsub(v, this.fmul(this.num(m), this.floor(this.fmul(v, this.num(1 / m)))));
   select = (c: LlvmValue, a: LlvmValue, d: LlvmValue): LlvmValue => this.b.CreateSelect(c, a, d);
   not = (a: LlvmValue): LlvmValue => this.b.CreateXor(a, this.llvm.ConstantInt.getTrue(this.ctx));
   and = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateAnd(a, c);
@@ -98,6 +118,32 @@ export class KernelBuilder {
   }
 
   // ---- control flow --------------------------------------------------------------------------
+
+  /**
+   * if (cond) then() else otherwise(): each side returns the values it gives (the same number and
+   * types); the merged values are returned. Unlike a select, only the taken side runs.
+   */
+  branch(cond: LlvmValue, then: () => LlvmValue[], otherwise: () => LlvmValue[]): LlvmValue[] {
+    const thenB = this.block("then");
+    const elseB = this.block("else");
+    const join = this.block("join");
+    this.b.CreateCondBr(cond, thenB, elseB);
+    this.b.SetInsertPoint(thenB);
+    const a = then();
+    const thenEnd = this.b.GetInsertBlock();
+    this.b.CreateBr(join);
+    this.b.SetInsertPoint(elseB);
+    const c = otherwise();
+    const elseEnd = this.b.GetInsertBlock();
+    this.b.CreateBr(join);
+    this.b.SetInsertPoint(join);
+    return a.map((v, i) => {
+      const phi = this.b.CreatePHI(v.getType(), 2);
+      phi.addIncoming(v, thenEnd);
+      phi.addIncoming(c[i]!, elseEnd);
+      return phi;
+    });
+  }
 
   /**
    * for (i = from; i < to; i++), carrying `init` values through the iterations: `body` gets the

@@ -39,10 +39,12 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
       s0: word(CONTROL.firstSample),
       slots: plan.slotSizes.map((_, s) => slotPtr(s)),
       draws: slotPtr(plan.drawSlot),
+      unsettled: slotPtr(plan.unsettledSlot),
+      rngStates: plan.rngStates,
     };
     const emitter = new OpEmitter(k, env);
     for (const step of stage.steps) emitter.emit(step);
-    if (stage.counts) emitter.emitCount(stage.counts);
+    if (stage.draws) emitter.emitNoisyReads(stage.draws);
     k.b.CreateRetVoid();
     return fn;
   });

@@ -41,6 +41,8 @@ export interface LlvmBuilder {
   CreateAnd(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateOr(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateXor(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
+  CreateShl(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
+  CreateLShr(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFAdd(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFSub(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFMul(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
@@ -50,11 +52,13 @@ export interface LlvmBuilder {
   CreateICmpEQ(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateICmpSLT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateICmpULT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
+  CreateICmpNE(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpUNE(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpOEQ(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpOGE(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpOGT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpOLT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
+  CreateFCmpOLE(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpUGT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpULT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateSelect(c: LlvmValue, a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
@@ -67,6 +71,7 @@ export interface LlvmBuilder {
   CreateSIToFP(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateSExt(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateZExt(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
+  CreateUIToFP(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateCall(callee: LlvmFunction, args: LlvmValue[], name?: string): LlvmValue;
   CreateGlobalStringPtr(s: string, name?: string): LlvmValue;
 }
@@ -95,7 +100,7 @@ export interface LlvmBindings {
   ConstantFP: { get(t: LlvmType, v: number): LlvmValue };
   ConstantPointerNull: { get(t: LlvmType): LlvmValue };
   GlobalValue: { LinkageTypes: { ExternalLinkage: number; InternalLinkage: number } };
-  Intrinsic: { floor: number; fabs: number; getDeclaration(m: LlvmModule, id: number, types?: LlvmType[]): LlvmFunction };
+  Intrinsic: { floor: number; fabs: number; sqrt: number; log: number; cos: number; getDeclaration(m: LlvmModule, id: number, types?: LlvmType[]): LlvmFunction };
   verifyModule(m: LlvmModule): boolean;
   WriteBitcodeToFile(m: LlvmModule, file: string): void;
 }

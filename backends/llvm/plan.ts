@@ -28,7 +28,11 @@ export const modeKey = (m: DrawMode): string => `${+m.randomTies}${+m.readNoise}
 /** A value: a slot (batched, `size` per sample) or constant data at a byte offset (shared by all samples). */
 export type Operand = { readonly slot: number; readonly size: number } | { readonly constOff: number; readonly size: number };
 
-/** Where a random op's draws come from: none; a count-then-apply pair of stages; or per-read shifts. */
+/**
+ * A random op's draws, all made by the kernel from the run's streams: none; rounding-tie bits;
+ * read noise (a stage of its own, ended so that fhec can settle the draws the kernel cannot, see
+ * emit_draws.ts); p_error redirections.
+ */
 export type Draws = "none" | "ties" | "noise" | "errors";
 
 export type Step =
@@ -39,22 +43,29 @@ export type Step =
   | { kind: "sum"; x: Operand; out: number; inSize: number; outSize: number; map: number }
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
-  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; shift?: number; param: number; sigma: number }
+  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number }
   | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number }
   | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
 
 export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
 
-/** A stage runs `steps`; a random step with counted draws is split: `count` ends one stage, the apply part begins the next. */
+/**
+ * A stage runs `steps`; a step with read noise is split: its noisy reads end one stage, the rest of
+ * it begins the next.
+ */
 export interface Stage {
   readonly steps: readonly Step[];
-  /** The step whose draws this stage counts last (the caller then supplies that many). */
-  readonly counts?: RandomStep;
+  /** The step whose noisy reads this stage makes last (into the draw slot). */
+  readonly draws?: RandomStep;
 }
 
-/** Byte offsets of the control words at the start of the arena (f64 each). */
-export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, drawCount: 32, params: 40 } as const;
+/**
+ * Byte offsets of the control words at the start of the arena (f64 each): the stage to run, the
+ * samples of this call, the noisy reads left for fhec to settle, p_error, the tolerance of native
+ * noise draws, the count of p_error redirections, then one parameter per op.
+ */
+export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, params: 64 } as const;
 
 export interface KernelPlan {
   readonly func: FuncOp;
@@ -71,8 +82,12 @@ export interface KernelPlan {
   readonly checks: readonly Extract<Step, { kind: "check" }>[];
   readonly rescales: readonly Extract<Step, { kind: "rescale" }>[];
   readonly randomSteps: readonly RandomStep[];
-  /** The slot that receives counted draws (noise or tie bits), sized for the largest random op. */
+  /** The slot that receives the values of noisy reads, sized for the largest op with read noise. */
   readonly drawSlot: number;
+  /** Records (flat index, the two uniforms, z + 1/2, σ) of the noisy reads fhec settles, as many per sample as `drawSlot`. */
+  readonly unsettledSlot: number;
+  /** Byte offsets of the generator states (4 × u32 each) of the run's streams. */
+  readonly rngStates: { readonly errors: number; readonly ties: number; readonly noise: number };
   /** Elements per sample of table reads (for stats.tluReads). */
   readonly tableReadsPerSample: number;
 }
@@ -96,6 +111,9 @@ class Statics {
     return this.put(Int32Array.from(xs));
   }
 }
+
+/** f64 words per unsettled noisy read (see KernelPlan.unsettledSlot). */
+export const UNSETTLED_RECORD = 5;
 
 const perSample = (v: Value): number[] => shapeOf(v.type) as number[];
 const widthOf = (v: Value): number => (elementOf(v.type) as EncryptedIntType).width;
@@ -126,7 +144,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
 
   const random = (s: RandomStep): void => {
     randomSteps.push(s);
-    if (s.draws === "ties" || s.draws === "noise") {
+    if (s.draws === "noise") {
       maxDrawn = Math.max(maxDrawn, s.n);
       steps.push({ split: s });
     } else steps.push(s);
@@ -230,7 +248,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           tableReadsPerSample += x.size;
           random({
             kind: "lookup", op, x, out: slot, n, m: 2 ** p, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), draws,
-            ...(draws === "errors" ? { shift: newSlot(n) } : {}), param: paramOf(), sigma: noise ? st.f64(new Float64Array(n)) : 0,
+            param: paramOf(), sigma: noise ? st.f64(new Float64Array(n)) : 0,
           });
           break;
         }
@@ -273,16 +291,18 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
   }
 
   const drawSlot = newSlot(Math.max(maxDrawn, 1));
+  const unsettledSlot = newSlot(UNSETTLED_RECORD * Math.max(maxDrawn, 1));
+  const rngStates = { errors: st.i32(new Int32Array(4)), ties: st.i32(new Int32Array(4)), noise: st.i32(new Int32Array(4)) };
   const stages: Stage[] = [];
   let current: Step[] = [];
   for (const s of steps) {
     if ("split" in s) {
-      stages.push({ steps: current, counts: s.split });
+      stages.push({ steps: current, draws: s.split });
       current = [s.split];
     } else current.push(s);
   }
   stages.push({ steps: current });
   return {
-    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, args, results, checks, rescales, randomSteps, drawSlot, tableReadsPerSample,
+    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, rngStates, tableReadsPerSample,
   };
 }

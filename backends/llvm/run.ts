@@ -1,22 +1,29 @@
 // Runs a batch through a compiled kernel: the same inputs, options and results as the clear
-// backend's simulateWithStats. The caller side of the draws lives here: the random streams are
-// the ones the clear backend opens (backends/simulation/draws.ts), drawn in the clear backend's
-// order: read noise and tie bits are counted by the kernel, drawn here and handed back; p_error
-// redirections are data-independent and drawn up front, op by op. Without draws, large batches
-// run in chunks of CHUNK samples.
+// backend's simulateWithStats. The random streams are the ones the clear backend opens
+// (backends/simulation/draws.ts); the kernel continues them from their seeded states, op after op
+// over the whole batch as the clear backend draws, so a seed gives the same results. Between the
+// stages fhec settles the few noisy reads the kernel leaves to it (emit_draws.ts). Without draws,
+// large batches run in chunks of CHUNK samples.
 import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
-import { gauss, readSigma } from "../simulation/draws.js";
+import { gaussOf, readSigma } from "../simulation/draws.js";
 import { bindInput } from "../simulation/inputs.js";
+import type { Rng } from "../simulation/rng.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
-import { CONTROL, type DrawMode, type KernelPlan, type Operand } from "./plan.js";
+import { CONTROL, type DrawMode, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
 import type { NativeKernel } from "./native_object.js";
 
 /** Samples per call when nothing is drawn: enough to amortize a call, small enough to stay in cache. */
 const CHUNK = 256;
 
-export type LlvmRunOptions = Omit<SimulateOptions, "observe" | "observeElements">;
+/** How close to an integer a natively drawn noisy read may land and still be settled natively (emit_draws.ts). */
+export const DRAW_TOLERANCE = 2 ** -30;
+
+export type LlvmRunOptions = Omit<SimulateOptions, "observe" | "observeElements"> & {
+  /** Tolerance of native noise draws (default DRAW_TOLERANCE; 1 hands every noisy read to fhec: for tests). */
+  readonly drawTolerance?: number;
+};
 
 export function drawModeOf(opts: LlvmRunOptions): DrawMode {
   const randomTies = (opts.approximateTies ?? "random") === "random";
@@ -24,6 +31,19 @@ export function drawModeOf(opts: LlvmRunOptions): DrawMode {
 }
 
 const widthOf = (t: Parameters<typeof elementOf>[0]): number => (elementOf(t) as EncryptedIntType).width;
+
+/** One arena per plan, reused by later runs that fit in it (its constants are written once). */
+const arenas = new WeakMap<KernelPlan, Float64Array>();
+
+function arenaFor(plan: KernelPlan, length: number): Float64Array {
+  const old = arenas.get(plan);
+  if (old && old.length >= length) return old;
+  const arena = new Float64Array(length);
+  const bytes = new Uint8Array(arena.buffer);
+  for (const s of plan.statics) bytes.set(new Uint8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength), s.off);
+  arenas.set(plan, arena);
+  return arena;
+}
 
 export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, inputs: readonly BatchTensor[], opts: LlvmRunOptions): SimulationResult {
   const ctx = openRun(func, inputs, opts);
@@ -37,13 +57,23 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
     starts.push(perSample);
     perSample += sz;
   }
-  const arena = new Float64Array((plan.staticBytes + perSample * cap * 8) / 8);
-  const bytes = new Uint8Array(arena.buffer);
-  for (const s of plan.statics) bytes.set(new Uint8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength), s.off);
+  const arena = arenaFor(plan, (plan.staticBytes + perSample * cap * 8) / 8);
   const slotView = (slot: number, samples: number) => arena.subarray(plan.staticBytes / 8 + starts[slot]! * cap, plan.staticBytes / 8 + starts[slot]! * cap + plan.slotSizes[slot]! * samples);
   const control = (off: number, v: number) => (arena[off / 8] = v);
 
-  fillTableErrors(plan, ctx, slotView);
+  // Statistics start from zero; the streams from their seeded states.
+  for (const c of plan.checks) arena.set([0, 0, -1, 0], c.stat / 8);
+  for (const r of plan.rescales) arena[r.outside / 8] = 0;
+  control(CONTROL.tluErrors, 0);
+  control(CONTROL.pError, ctx.pError);
+  control(CONTROL.drawTolerance, opts.drawTolerance ?? DRAW_TOLERANCE);
+  const seedState = (off: number, rng: Rng | undefined) => {
+    if (rng) new Uint32Array(arena.buffer, off, 4).set(rng.state());
+  };
+  seedState(plan.rngStates.errors, ctx.rng);
+  seedState(plan.rngStates.ties, ctx.tieRng);
+  seedState(plan.rngStates.noise, ctx.noiseRng);
+
   const returned = func.body.terminator!.operands;
   const outputs = plan.results.map((r, i) => ({ batch, shape: [...(shapeOf(returned[i]!.type) as number[])], data: new Float64Array(r.size * batch) }));
 
@@ -57,39 +87,27 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
     control(CONTROL.samples, ns);
     control(CONTROL.capacity, cap);
     plan.stages.forEach((stage, k) => {
-      const counted = k > 0 ? plan.stages[k - 1]!.counts : undefined;
-      if (counted) supplyDraws(counted.draws, arena[CONTROL.drawCount / 8]!, ctx, slotView(plan.drawSlot, ns));
-      if (stage.counts?.draws === "noise") setReadNoise(stage.counts, arena, ctx);
+      if (stage.draws) setReadNoise(stage.draws, arena, ctx);
       control(CONTROL.stage, k);
       native.run(arena);
+      if (stage.draws) settleNoisyReads(arena[CONTROL.unsettled / 8]!, slotView(plan.unsettledSlot, ns), slotView(plan.drawSlot, ns));
     });
     plan.results.forEach((r, i) => copyResult(r, outputs[i]!.data, s0, ns, slotView, arena));
   }
+  ctx.stats.tluErrors += arena[CONTROL.tluErrors / 8]!;
   return { outputs, stats: collectStats(plan, arena, ctx, opts.checkOverflow ?? true) };
 }
 
-/** p_error redirections, op after op: for each read, next() < p_error, then bit() for the direction (clear: lookup). */
-function fillTableErrors(plan: KernelPlan, ctx: RunState, slotView: (slot: number, samples: number) => Float64Array): void {
-  for (const s of plan.randomSteps) {
-    if (s.kind !== "lookup" || s.draws !== "errors") continue;
-    const shifts = slotView(s.shift!, ctx.batch);
-    for (let j = 0; j < shifts.length; j++) {
-      if (ctx.rng.next() < ctx.pError) {
-        shifts[j] = ctx.rng.bit() ? 1 : -1;
-        ctx.stats.tluErrors++;
-      } else shifts[j] = 0;
-    }
+/** The noisy reads the kernel left unsettled, redone as the clear backend computes them (noisyRound). */
+function settleNoisyReads(count: number, records: Float64Array, values: Float64Array): void {
+  for (let i = 0; i < count; i++) {
+    const r = i * UNSETTLED_RECORD;
+    const [j, u1, u2, a, sigma] = [records[r]!, records[r + 1]!, records[r + 2]!, records[r + 3]!, records[r + 4]!];
+    values[j] = Math.floor(a + sigma * gaussOf(u1, u2));
   }
 }
 
-/** The draws the kernel counted: standard normals for read noise, 0/1 for rounding ties. */
-function supplyDraws(kind: string, count: number, ctx: RunState, into: Float64Array): void {
-  if (count > into.length) throw new Error(`LLVM backend: ${count} draws requested, room for ${into.length}`);
-  if (kind === "noise") for (let i = 0; i < count; i++) into[i] = gauss(ctx.noiseRng!);
-  else for (let i = 0; i < count; i++) into[i] = ctx.tieRng!.bit() ? 1 : 0;
-}
-
-/** A noisy read's per-element σ and its offset (with the key's shared draw, made here in the clear backend's order). */
+/** A noisy read's per-element σ and its offset. */
 function setReadNoise(step: KernelPlan["randomSteps"][number], arena: Float64Array, ctx: RunState): void {
   const q = step.kind === "lookup" ? widthOf(step.op.operands[0]!.type) : widthOf(step.op.result.type);
   const r = readSigma(step.op, q, ctx);

@@ -56,6 +56,10 @@ export function readSigma(op: Operation, q: number, draws: DrawStreams): { sigma
 
 /** A standard normal draw (Box–Muller). */
 export function gauss(rng: Rng): number {
-  const u = 1 - rng.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+  return gaussOf(rng.next(), rng.next());
+}
+
+/** The standard normal Box–Muller makes of two successive uniform draws `first` and `second` of a stream. */
+export function gaussOf(first: number, second: number): number {
+  return Math.sqrt(-2 * Math.log(1 - first)) * Math.cos(2 * Math.PI * second);
 }
