@@ -8,7 +8,7 @@ import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
 import { gaussOf, readSigma } from "../simulation/draws.js";
-import { bindInput } from "../simulation/inputs.js";
+import { checkInput } from "../simulation/inputs.js";
 import type { Rng } from "../simulation/rng.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
 import { CONTROL, type DrawMode, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
@@ -48,7 +48,7 @@ function arenaFor(plan: KernelPlan, length: number): Float64Array {
 export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, inputs: readonly BatchTensor[], opts: LlvmRunOptions): SimulationResult {
   const ctx = openRun(func, inputs, opts);
   const batch = ctx.batch;
-  const bound = func.args.map((a, i) => bindInput(inputs[i]!, a, i, batch));
+  func.args.forEach((a, i) => checkInput(inputs[i]!, a, i, batch));
   const drawn = plan.randomSteps.some((s) => s.draws !== "none");
   const cap = drawn ? batch : Math.max(1, Math.min(batch, CHUNK));
   const starts: number[] = [];
@@ -81,7 +81,7 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
     const ns = Math.min(cap, batch - s0);
     plan.args.forEach((slot, i) => {
       const n = plan.slotSizes[slot]!;
-      slotView(slot, ns).set(bound[i]!.subarray(s0 * n, (s0 + ns) * n));
+      slotView(slot, ns).set(inputs[i]!.data.subarray(s0 * n, (s0 + ns) * n));
     });
     control(CONTROL.firstSample, s0);
     control(CONTROL.samples, ns);

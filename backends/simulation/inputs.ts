@@ -12,8 +12,14 @@ export function batchSizeOf(func: FuncOp, inputs: readonly BatchTensor[]): numbe
   return inputs[0]?.batch ?? 1;
 }
 
-/** Input `index` as a fresh float64 copy, after checking its shape, batch size and integer range against `arg`. */
+/** Input `index` as a fresh float64 copy, after checking it (checkInput). */
 export function bindInput(t: BatchTensor, arg: Value, index: number, batch: number): Float64Array {
+  checkInput(t, arg, index, batch);
+  return Float64Array.from(t.data);
+}
+
+/** Checks input `index`'s shape, batch size and integer range against `arg`. */
+export function checkInput(t: BatchTensor, arg: Value, index: number, batch: number): void {
   const want = shapeOf(arg.type) as number[];
   const name = arg.nameHint ?? String(index);
   if (t.shape.length !== want.length || want.some((d, i) => d !== t.shape[i])) {
@@ -22,7 +28,7 @@ export function bindInput(t: BatchTensor, arg: Value, index: number, batch: numb
   if (t.batch !== batch) fail("E0701", `input #${index} '${name}' has ${t.batch} samples, input #0 has ${batch}`);
   const size = nd.sizeOf(want);
   if (t.data.length !== size * batch) fail("E0701", `input #${index} '${name}' holds ${t.data.length} values, expected ${size * batch}`);
-  const data = Float64Array.from(t.data);
+  const data = t.data;
   const e = elementOf(arg.type);
   if (e.kind === "eint" || e.kind === "int") {
     const { min, max } = intRange(e.width, e.signed);
@@ -33,5 +39,4 @@ export function bindInput(t: BatchTensor, arg: Value, index: number, batch: numb
       }
     }
   }
-  return data;
 }
