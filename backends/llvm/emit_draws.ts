@@ -1,13 +1,14 @@
 // Noisy reads in native code. The clear backend reads round(z + noise) with noise σ·g, g a
 // Box–Muller draw from the run's noise stream (backends/simulation/draws.ts), skipping reads
 // farther than 8σ from their tie. The kernel draws the same two uniforms from the same stream
-// (emit_rng.ts), but its log and cos come from the C library, which may differ from JavaScript's
-// Math in the last bits: so g is a close approximation only. It settles every read whose result
-// floor(z + 1/2 + σ·g) no such difference can change (a sum farther than `tolerance`·(1 + |sum| +
-// σ) from an integer; the functions differ by a few ulps, about 2^-50 of the sum), and records the
-// others, flat index, uniforms, z + 1/2 and σ, for fhec to redo with JavaScript's own functions
-// (run.ts) before the next stage reads them. With tolerance 2^-30, a read is left unsettled with
-// probability about 10^-9.
+// (emit_rng.ts) but computes g with its own series for log and cos (below, errors under 10^-13,
+// where JavaScript's Math functions may differ from any other implementation in the last bits):
+// so its g is within 10^-12 of JavaScript's, not always the same bits. It settles every read whose
+// result floor(z + 1/2 + σ·g) no such difference can change (a sum farther than
+// `tolerance`·(1 + |sum| + σ) from an integer, tolerance 2^-30 by default: far above the
+// difference) and records the others, flat index, uniforms, z + 1/2 and σ, for fhec to redo with
+// JavaScript's own functions (run.ts) before the next stage reads them. A read is left unsettled
+// with probability about 2·tolerance·(1 + |sum| + σ).
 import type { KernelBuilder } from "./ir_builder.js";
 import type { LlvmValue } from "./llvm_api.js";
 import { RngEmitter } from "./emit_rng.js";
@@ -50,7 +51,7 @@ export function emitNoisyReads(k: KernelBuilder, r: NoisyReads): void {
         () => {
           const [u1, s1] = rng.uniform(state);
           const [u2, s2] = rng.uniform(s1);
-          const g = k.fmul(k.sqrt(k.fmul(k.num(-2), k.log(k.fsub(k.num(1), u1)))), k.cos(k.fmul(k.num(2 * Math.PI), u2)));
+          const g = k.fmul(k.sqrt(k.fmul(k.num(-2), logOfUnit(k, k.fsub(k.num(1), u1)))), cosOfTurns(k, u2));
           const a = k.fadd(z, k.num(0.5));
           const sum = k.fadd(a, k.fmul(sigma, g));
           const nearest = k.floor(k.fadd(sum, k.num(0.5)));
@@ -75,4 +76,47 @@ export function emitNoisyReads(k: KernelBuilder, r: NoisyReads): void {
   );
   rng.store(r.rng, res.slice(0, 4));
   k.b.CreateStore(k.toNum(res[4]!), r.unsettledCount);
+}
+
+/** a + b·x + c·x² + … by Horner's rule. */
+function poly(k: KernelBuilder, x: LlvmValue, coefficients: readonly number[]): LlvmValue {
+  let acc = k.num(coefficients[coefficients.length - 1]!);
+  for (let i = coefficients.length - 2; i >= 0; i--) acc = k.fadd(k.num(coefficients[i]!), k.fmul(x, acc));
+  return acc;
+}
+
+const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+
+/**
+ * ln(v) for v in [2^-32, 1] (1 − a uniform draw): v = 2^e·m with m in [√½, √2), then
+ * ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| < 0.172, by its series to s^19 (relative error < 10^-15).
+ */
+function logOfUnit(k: KernelBuilder, v: LlvmValue): LlvmValue {
+  const b = k.b;
+  const bits = b.CreateBitCast(v, k.i64);
+  const e0 = k.b.CreateSub(b.CreateAnd(b.CreateLShr(bits, k.int(52)), k.int(0x7ff)), k.int(1023));
+  // The mantissa with the exponent of 1: m0 in [1, 2).
+  const m0 = b.CreateBitCast(b.CreateOr(b.CreateAnd(bits, k.int(0x000fffffffffffff)), k.int(0x3ff0000000000000)), k.f64);
+  const high = k.gt(m0, k.num(Math.SQRT2));
+  const m = k.select(high, k.fmul(m0, k.num(0.5)), m0);
+  const e = k.toNum(k.select(high, k.add(e0, k.int(1)), e0));
+  const s = k.fdiv(k.fsub(m, k.num(1)), k.fadd(m, k.num(1)));
+  const series = poly(k, k.fmul(s, s), Array.from({ length: 10 }, (_, i) => 2 / (2 * i + 1)));
+  return k.fadd(k.fmul(e, k.num(Math.LN2)), k.fmul(s, series));
+}
+
+/**
+ * cos(2π·u) for u in [0, 1): q quarter turns plus θ in [−π/4, π/4), then ±cos θ or ±sin θ by their
+ * Taylor series (to θ^16 and θ^17: error < 10^-16).
+ */
+function cosOfTurns(k: KernelBuilder, u: LlvmValue): LlvmValue {
+  const t = k.fadd(k.fmul(u, k.num(4)), k.num(0.5));
+  const ft = k.floor(t);
+  const theta = k.fmul(k.fsub(k.fsub(t, ft), k.num(0.5)), k.num(Math.PI / 2));
+  const q = k.and(k.toInt(ft), k.int(3));
+  const t2 = k.fmul(theta, theta);
+  const cos = poly(k, t2, Array.from({ length: 9 }, (_, i) => (i % 2 ? -1 : 1) / factorial(2 * i)));
+  const sin = k.fmul(theta, poly(k, t2, Array.from({ length: 9 }, (_, i) => (i % 2 ? -1 : 1) / factorial(2 * i + 1))));
+  const is = (n: number) => k.b.CreateICmpEQ(q, k.int(n));
+  return k.select(is(0), cos, k.select(is(1), k.fneg(sin), k.select(is(2), k.fneg(cos), sin)));
 }

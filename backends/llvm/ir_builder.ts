@@ -15,8 +15,6 @@ export class KernelBuilder {
   private readonly floorFn: LlvmFunction;
   private readonly fabsFn: LlvmFunction;
   private readonly sqrtFn: LlvmFunction;
-  private readonly logFn: LlvmFunction;
-  private readonly cosFn: LlvmFunction;
   fn!: LlvmFunction;
 
   constructor(
@@ -35,8 +33,6 @@ export class KernelBuilder {
     this.floorFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.floor, [this.f64]);
     this.fabsFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.fabs, [this.f64]);
     this.sqrtFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.sqrt, [this.f64]);
-    this.logFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.log, [this.f64]);
-    this.cosFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.cos, [this.f64]);
   }
 
   block(name: string): LlvmBlock {
@@ -68,11 +64,8 @@ export class KernelBuilder {
   fneg = (a: LlvmValue): LlvmValue => this.b.CreateFNeg(a);
   floor = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.floorFn, [a]);
   fabs = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.fabsFn, [a]);
-  // The C library's, close to JavaScript's Math functions but not always the same bits: only for
-  // values whose last bits cannot change a result (see emit_draws.ts).
+  /** Correctly rounded, as JavaScript's Math.sqrt. */
   sqrt = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.sqrtFn, [a]);
-  log = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.logFn, [a]);
-  cos = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.cosFn, [a]);
   /**
    * JavaScript's ((v % m) + m) % m for a power of two m and an integer (or non-finite) v, without
    * a call to fmod: v/m and m·floor(v/m) are exact, and so is their difference, an integer in [0, m).

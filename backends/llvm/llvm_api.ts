@@ -100,7 +100,7 @@ export interface LlvmBindings {
   ConstantFP: { get(t: LlvmType, v: number): LlvmValue };
   ConstantPointerNull: { get(t: LlvmType): LlvmValue };
   GlobalValue: { LinkageTypes: { ExternalLinkage: number; InternalLinkage: number } };
-  Intrinsic: { floor: number; fabs: number; sqrt: number; log: number; cos: number; getDeclaration(m: LlvmModule, id: number, types?: LlvmType[]): LlvmFunction };
+  Intrinsic: { floor: number; fabs: number; sqrt: number; getDeclaration(m: LlvmModule, id: number, types?: LlvmType[]): LlvmFunction };
   verifyModule(m: LlvmModule): boolean;
   WriteBitcodeToFile(m: LlvmModule, file: string): void;
 }
