@@ -1,12 +1,12 @@
 // Noisy reads in native code. The clear backend reads round(z + noise) with noise σ·g, g a
 // Box–Muller draw from the run's noise stream (backends/simulation/draws.ts), skipping reads
 // farther than 8σ from their tie. The kernel draws the same two uniforms from the same stream
-// (emit_rng.ts) but computes g with its own series for log and cos (below, errors under 10^-13,
-// where JavaScript's Math functions may differ from any other implementation in the last bits):
-// so its g is within 10^-12 of JavaScript's, not always the same bits. It settles every read whose
+// (emit_rng.ts) but computes g with its own series for log and cos (below; JavaScript's Math
+// functions may differ from any other implementation in the last bits): its g is within 10^-11 of
+// JavaScript's, not always the same bits. It settles every read whose
 // result floor(z + 1/2 + σ·g) no such difference can change (a sum farther than
-// `tolerance`·(1 + |sum| + σ) from an integer, tolerance 2^-30 by default: far above the
-// difference) and records the others, flat index, uniforms, z + 1/2 and σ, for fhec to redo with
+// `tolerance`·(1 + |sum| + σ) from an integer: with the default tolerance 2^-30, 40 times the
+// largest difference σ·10^-11 plus the roundings of the sum) and records the others, flat index, uniforms, z + 1/2 and σ, for fhec to redo with
 // JavaScript's own functions (run.ts) before the next stage reads them. A read is left unsettled
 // with probability about 2·tolerance·(1 + |sum| + σ).
 import type { KernelBuilder } from "./ir_builder.js";
@@ -31,65 +31,91 @@ export interface NoisyReads {
 }
 
 export function emitNoisyReads(k: KernelBuilder, r: NoisyReads): void {
+  const total = k.mul(r.samples, k.int(r.n));
+  const W = r.unsettled;
+  const field = (j: LlvmValue, f: number) => k.add(k.mul(j, k.int(UNSETTLED_RECORD)), k.int(f));
+
+  // 1. In order, as the stream must be read: each read's position and σ, and for the reads near
+  // their tie the two uniforms (clear: noisyRound). A read far from its tie keeps its rounded
+  // position in the z + 1/2 field and σ −1 marks it. Into the records' slot: [unused, u1, u2, z + 1/2, σ].
   const rng = new RngEmitter(k);
-  const init = [...rng.load(r.rng), k.int(0)];
-  const res = k.loop(r.samples, (s, outer) =>
-    k.loop(r.n, (e, vals) => {
-      const state = vals.slice(0, 4);
-      const count = vals[4]!;
+  const state = k.loop(r.samples, (s, outer) =>
+    k.loop(r.n, (e, st) => {
       const j = k.add(k.mul(s, k.int(r.n)), e);
       const z = r.position(s, e);
       const sigma = r.sigma(e);
-      // clear: noisyRound
       const fl = k.floor(z);
       const f = k.fsub(z, fl);
       const s8 = k.fmul(k.num(8), sigma);
       const far = k.and(k.gt(k.fabs(k.fsub(f, k.num(0.5))), s8), k.lt(s8, k.num(0.5)));
-      const [value, ...after] = k.branch(
-        far,
-        () => [k.select(k.ge(f, k.num(0.5)), k.fadd(fl, k.num(1)), fl), ...state, count],
-        () => {
-          const [u1, s1] = rng.uniform(state);
-          const [u2, s2] = rng.uniform(s1);
-          const g = k.fmul(k.sqrt(k.fmul(k.num(-2), logOfUnit(k, k.fsub(k.num(1), u1)))), cosOfTurns(k, u2));
-          const a = k.fadd(z, k.num(0.5));
-          const sum = k.fadd(a, k.fmul(sigma, g));
-          const nearest = k.floor(k.fadd(sum, k.num(0.5)));
-          const margin = k.fmul(r.tolerance, k.fadd(k.fadd(k.num(1), k.fabs(sum)), k.fabs(sigma)));
-          const unsettled = k.b.CreateFCmpOLE(k.fabs(k.fsub(sum, nearest)), margin);
-          const [counted] = k.branch(
-            unsettled,
-            () => {
-              const rec = k.elt(r.unsettled, k.mul(count, k.int(UNSETTLED_RECORD)));
-              [k.toNum(j), u1, u2, a, sigma].forEach((v, i) => k.store(rec, k.int(i), v));
-              return [k.add(count, k.int(1))];
-            },
-            () => [count],
-          );
-          return [k.floor(sum), ...s2, counted!];
-        },
-      );
-      k.store(r.values, j, value!);
-      return after;
+      const [u1, s1] = rng.uniform(st);
+      const [u2, s2] = rng.uniform(s1);
+      const zero = k.num(0);
+      const fields = [
+        k.select(far, zero, u1),
+        k.select(far, zero, u2),
+        k.select(far, k.select(k.ge(f, k.num(0.5)), k.fadd(fl, k.num(1)), fl), k.fadd(z, k.num(0.5))),
+        k.select(far, k.num(-1), sigma),
+      ];
+      fields.forEach((v, i) => k.store(W, field(j, i + 1), v));
+      return [...rng.pick(far, st, s2)];
     }, outer),
-    init,
+    [...rng.load(r.rng)],
   );
-  rng.store(r.rng, res.slice(0, 4));
-  k.b.CreateStore(k.toNum(res[4]!), r.unsettledCount);
+  rng.store(r.rng, state);
+
+  // 2. Every read at once (no order, no branch: vectorizable): floor(z + 1/2 + σ·g), or NaN where
+  // that result is not settled (fhec then redoes it; redoing a read that is NaN anyway is harmless).
+  k.loop(total, (j) => {
+    const [u1, u2, a, sigma] = [1, 2, 3, 4].map((i) => k.load(W, field(j, i)));
+    const far = k.lt(sigma!, k.num(0));
+    const g = k.fmul(k.sqrt(k.fmul(k.num(-2), logOfUnit(k, k.fsub(k.num(1), u1!)))), cosOfTurns(k, u2!));
+    const sum = k.fadd(a!, k.fmul(sigma!, g));
+    const nearest = k.floor(k.fadd(sum, k.num(0.5)));
+    const margin = k.fmul(r.tolerance, k.fadd(k.fadd(k.num(1), k.fabs(sum)), k.fabs(sigma!)));
+    const unsettled = k.and(k.not(far), k.b.CreateFCmpOLE(k.fabs(k.fsub(sum, nearest)), margin));
+    k.store(r.values, j, k.select(far, a!, k.select(unsettled, k.num(NaN), k.floor(sum))));
+  });
+
+  // 3. The unsettled reads, compacted in place to records [flat index, u1, u2, z + 1/2, σ].
+  const [count] = k.loop(total, (j, [c]) => {
+    const v = k.load(r.values, j);
+    const flagged = k.b.CreateFCmpUNE(v, v); // v is NaN
+    return k.branch(
+      flagged,
+      () => {
+        const values = [1, 2, 3, 4].map((i) => k.load(W, field(j, i)));
+        k.store(W, field(c!, 0), k.toNum(j));
+        values.forEach((v, i) => k.store(W, field(c!, i + 1), v));
+        return [k.add(c!, k.int(1))];
+      },
+      () => [c!],
+    );
+  }, [k.int(0)]);
+  k.b.CreateStore(k.toNum(count!), r.unsettledCount);
 }
 
-/** a + b·x + c·x² + … by Horner's rule. */
+/**
+ * c0 + c1·x + c2·x² + … by Estrin's scheme (pairs, then pairs of pairs): a shorter chain of
+ * dependent operations than Horner's rule, for the same accuracy here.
+ */
 function poly(k: KernelBuilder, x: LlvmValue, coefficients: readonly number[]): LlvmValue {
-  let acc = k.num(coefficients[coefficients.length - 1]!);
-  for (let i = coefficients.length - 2; i >= 0; i--) acc = k.fadd(k.num(coefficients[i]!), k.fmul(x, acc));
-  return acc;
+  let terms = coefficients.map((c) => k.num(c));
+  let power = x;
+  while (terms.length > 1) {
+    const next: LlvmValue[] = [];
+    for (let i = 0; i < terms.length; i += 2) next.push(i + 1 < terms.length ? k.fadd(terms[i]!, k.fmul(power, terms[i + 1]!)) : terms[i]!);
+    terms = next;
+    if (terms.length > 1) power = k.fmul(power, power);
+  }
+  return terms[0]!;
 }
 
 const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
 
 /**
  * ln(v) for v in [2^-32, 1] (1 − a uniform draw): v = 2^e·m with m in [√½, √2), then
- * ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| < 0.172, by its series to s^19 (relative error < 10^-15).
+ * ln m = 2·atanh(s), s = (m − 1)/(m + 1), |s| < 0.172, by its series to s^13 (relative error < 2·10^-12).
  */
 function logOfUnit(k: KernelBuilder, v: LlvmValue): LlvmValue {
   const b = k.b;
@@ -101,13 +127,13 @@ function logOfUnit(k: KernelBuilder, v: LlvmValue): LlvmValue {
   const m = k.select(high, k.fmul(m0, k.num(0.5)), m0);
   const e = k.toNum(k.select(high, k.add(e0, k.int(1)), e0));
   const s = k.fdiv(k.fsub(m, k.num(1)), k.fadd(m, k.num(1)));
-  const series = poly(k, k.fmul(s, s), Array.from({ length: 10 }, (_, i) => 2 / (2 * i + 1)));
+  const series = poly(k, k.fmul(s, s), Array.from({ length: 7 }, (_, i) => 2 / (2 * i + 1)));
   return k.fadd(k.fmul(e, k.num(Math.LN2)), k.fmul(s, series));
 }
 
 /**
  * cos(2π·u) for u in [0, 1): q quarter turns plus θ in [−π/4, π/4), then ±cos θ or ±sin θ by their
- * Taylor series (to θ^16 and θ^17: error < 10^-16).
+ * Taylor series (to θ^12 and θ^13: error < 5·10^-13).
  */
 function cosOfTurns(k: KernelBuilder, u: LlvmValue): LlvmValue {
   const t = k.fadd(k.fmul(u, k.num(4)), k.num(0.5));
@@ -115,8 +141,8 @@ function cosOfTurns(k: KernelBuilder, u: LlvmValue): LlvmValue {
   const theta = k.fmul(k.fsub(k.fsub(t, ft), k.num(0.5)), k.num(Math.PI / 2));
   const q = k.and(k.toInt(ft), k.int(3));
   const t2 = k.fmul(theta, theta);
-  const cos = poly(k, t2, Array.from({ length: 9 }, (_, i) => (i % 2 ? -1 : 1) / factorial(2 * i)));
-  const sin = k.fmul(theta, poly(k, t2, Array.from({ length: 9 }, (_, i) => (i % 2 ? -1 : 1) / factorial(2 * i + 1))));
+  const cos = poly(k, t2, Array.from({ length: 7 }, (_, i) => (i % 2 ? -1 : 1) / factorial(2 * i)));
+  const sin = k.fmul(theta, poly(k, t2, Array.from({ length: 7 }, (_, i) => (i % 2 ? -1 : 1) / factorial(2 * i + 1))));
   const is = (n: number) => k.b.CreateICmpEQ(q, k.int(n));
   return k.select(is(0), cos, k.select(is(1), k.fneg(sin), k.select(is(2), k.fneg(cos), sin)));
 }

@@ -31,7 +31,8 @@ export function compileNative(tc: LlvmToolchain, module: LlvmModule): NativeKern
     const obj = join(dir, "kernel.o");
     const lib = join(dir, "kernel.node");
     tc.llvm.WriteBitcodeToFile(module, bc);
-    tool(tc.opt, ["-O3", bc, "-o", optimized]);
+    // The optimizer vectorizes for this machine's vector units (as llc then compiles for it).
+    tool(tc.opt, ["-O3", "-mcpu=native", bc, "-o", optimized]);
     // No fused multiply-add: every product is rounded before it is added, as in JavaScript.
     tool(tc.llc, ["-O3", "-filetype=obj", "-relocation-model=pic", "--fp-contract=off", "-mcpu=native", optimized, "-o", obj]);
     tool(tc.cc, ["-shared", obj, "-o", lib]);
