@@ -13,23 +13,30 @@ import { importOnnx } from "../compiler/onnx/index.js";
 import { runOnnxRuntime } from "../compiler/onnx/ort.js";
 import { arg, fixture, markdownTable, median, repeatSamples, writeJson } from "./fixtures.js";
 
-async function timeIt(reps: number, f: () => unknown | Promise<unknown>): Promise<number> {
-  const ms: number[] = [];
+/**
+ * Median wall times (ms) of each function, run in turn `reps` times (A, B, C, A, B, C, …), so that
+ * a change of the machine's load weighs on all of them alike.
+ */
+async function timeAlternating(reps: number, fs: readonly ((() => unknown | Promise<unknown>) | undefined)[]): Promise<(number | undefined)[]> {
+  const ms: number[][] = fs.map(() => []);
   for (let r = 0; r < reps; r++) {
-    const t = performance.now();
-    await f();
-    ms.push(performance.now() - t);
+    for (const [i, f] of fs.entries()) {
+      if (!f) continue;
+      const t = performance.now();
+      await f();
+      ms[i]!.push(performance.now() - t);
+    }
   }
-  return median(ms);
+  return fs.map((f, i) => (f ? median(ms[i]!) : undefined));
 }
 
-/** onnxruntime on a session created once (its best case): median time of `session.run` on the batch. */
-async function ortSessionRun(bytes: Uint8Array, inputName: string, x: { shape: readonly number[]; data: ArrayLike<number> }, reps: number): Promise<number> {
+/** onnxruntime on a session created once (its best case): `session.run` on the whole batch, with its default threads or one. */
+async function ortSession(bytes: Uint8Array, inputName: string, x: { shape: readonly number[]; data: ArrayLike<number> }, oneThread: boolean): Promise<() => Promise<unknown>> {
   const ort = await import("onnxruntime-node");
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await ort.InferenceSession.create(bytes, oneThread ? { intraOpNumThreads: 1, interOpNumThreads: 1 } : {});
   const feeds = { [inputName]: new ort.Tensor("float32", Float32Array.from(x.data), [...x.shape]) };
   await session.run(feeds);
-  return timeIt(reps, () => session.run(feeds));
+  return () => session.run(feeds);
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -49,41 +56,44 @@ export async function main(args: string[]): Promise<void> {
     const bytes = readFileSync(f.model);
     const inputName = module.funcs[0]!.args[0]!.nameHint ?? "input";
     const perS = (ms: number | undefined) => (ms === undefined ? undefined : Math.round((samples / ms) * 1000));
-    const clearOf = (fhe: "disable" | "simulate") => timeIt(reps, () => circuit.runClear(q, { fhe, backend: "clear" }));
-    const llvmOf = async (fhe: "disable" | "simulate") => (llvm.ok ? timeIt(reps, () => circuit.runClear(q, { fhe, backend: "llvm" })) : undefined);
+    const run = (fhe: "disable" | "simulate", backend: "clear" | "llvm") => (backend === "clear" || llvm.ok ? () => circuit.runClear(q, { fhe, backend }) : undefined);
     // Compile outside the timed runs (cached per circuit and mode).
     const compileMs = llvm.ok ? [compileLlvm(circuit.func, { approximateTies: "up" }), compileLlvm(circuit.func, { approximateTies: "random", pError: circuit.pError })] : [];
+    const [clearDisable, llvmDisable, clearSimulate, llvmSimulate, llvmSimulateEndToEnd, reference, onnxruntime, onnxruntimeSession, onnxruntimeSessionOneThread] = await timeAlternating(reps, [
+      run("disable", "clear"), run("disable", "llvm"), run("simulate", "clear"), run("simulate", "llvm"),
+      llvm.ok ? () => circuit.predictClear(x, { fhe: "simulate", backend: "llvm" }) : undefined,
+      () => runReference(module.funcs[0]!, [x]),
+      () => runOnnxRuntime(bytes, new Map([[inputName, x]])),
+      await ortSession(bytes, inputName, x, false),
+      await ortSession(bytes, inputName, x, true),
+    ]);
     const r = {
-      clearDisable: perS(await clearOf("disable")),
-      llvmDisable: perS(await llvmOf("disable")),
-      clearSimulate: perS(await clearOf("simulate")),
-      llvmSimulate: perS(await llvmOf("simulate")),
-      llvmSimulateEndToEnd: llvm.ok ? perS(await timeIt(reps, () => circuit.predictClear(x, { fhe: "simulate", backend: "llvm" }))) : undefined,
-      reference: perS(await timeIt(reps, () => runReference(module.funcs[0]!, [x]))),
-      onnxruntime: perS(await timeIt(reps, () => runOnnxRuntime(bytes, new Map([[inputName, x]])))),
-      onnxruntimeSession: perS(await ortSessionRun(bytes, inputName, x, reps)),
+      clearDisable: perS(clearDisable), llvmDisable: perS(llvmDisable), clearSimulate: perS(clearSimulate), llvmSimulate: perS(llvmSimulate),
+      llvmSimulateEndToEnd: perS(llvmSimulateEndToEnd), reference: perS(reference), onnxruntime: perS(onnxruntime),
+      onnxruntimeSession: perS(onnxruntimeSession), onnxruntimeSessionOneThread: perS(onnxruntimeSessionOneThread),
     };
     const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(1)}×` : "–");
     rows.push([
       name, circuit.info().lookupsPerSample, r.clearDisable!, r.llvmDisable ?? "–", ratio(r.llvmDisable, r.clearDisable),
-      r.clearSimulate!, r.llvmSimulate ?? "–", ratio(r.llvmSimulate, r.clearSimulate), r.llvmSimulateEndToEnd ?? "–", r.onnxruntimeSession!, r.onnxruntime!, r.reference!,
+      r.clearSimulate!, r.llvmSimulate ?? "–", ratio(r.llvmSimulate, r.clearSimulate), r.llvmSimulateEndToEnd ?? "–", r.onnxruntimeSession!, r.onnxruntimeSessionOneThread!, r.onnxruntime!, r.reference!,
       compileMs.length ? compileMs.map((c) => Math.round(c)).join(" / ") : "–",
     ]);
     json.push({ model: name, samples, lookupsPerSample: circuit.info().lookupsPerSample, samplesPerSec: r, llvmCompileMs: compileMs });
   }
-  console.log(`clear-circuit throughput, ${samples} samples, median of ${reps} runs (${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; load average ${load.map((l) => l.toFixed(1)).join(", ")} at start)\n`);
+  console.log(`clear-circuit throughput, ${samples} samples, median of ${reps} runs taken in turn (${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; load average ${load.map((l) => l.toFixed(1)).join(", ")} at start)\n`);
   console.log(
     markdownTable(
       [
         "model", "table lookups / sample", "clear disable", "llvm disable", "llvm / clear", "clear simulate", "llvm simulate", "llvm / clear",
-        "llvm simulate, float in/out", "onnxruntime float (session reused)", "onnxruntime float (new session)", "fhec float reference", "llvm compile ms (disable / simulate)",
+        "llvm simulate, float in/out", "onnxruntime float (session reused)", "onnxruntime float (session reused, 1 thread)", "onnxruntime float (new session)", "fhec float reference", "llvm compile ms (disable / simulate)",
       ],
       rows,
     ),
   );
   console.log(
-    "\n(samples/s. The clear/llvm columns time the integer circuit alone (inputs quantized once); 'float in/out' adds quantizing and decoding. " +
-      "onnxruntime runs the float model with its default optimizations and threads, on a session created once, or per call as runOnnxRuntime does.)",
+    "\n(samples/s; every column runs the whole batch in one call. The clear/llvm columns time the integer circuit alone (inputs quantized once), " +
+      "on one thread; 'float in/out' adds quantizing and decoding. onnxruntime runs the float model with its default optimizations, on a session " +
+      "created once (with its default threads, or one), or per call as runOnnxRuntime does.)",
   );
   console.log(`\nwrote ${writeJson("simulate", { samples, reps, cpu: cpus()[0]?.model, loadAverage: load, results: json })}`);
 }
