@@ -3,12 +3,12 @@
 // farther than 8σ from their tie. The kernel draws the same two uniforms from the same stream
 // (emit_rng.ts) but computes g with its own series for log and cos (below; JavaScript's Math
 // functions may differ from any other implementation in the last bits): its g is within 10^-11 of
-// JavaScript's, not always the same bits. It settles every read whose
-// result floor(z + 1/2 + σ·g) no such difference can change (a sum farther than
-// `tolerance`·(1 + |sum| + σ) from an integer: with the default tolerance 2^-30, 40 times the
-// largest difference σ·10^-11 plus the roundings of the sum) and records the others, flat index, uniforms, z + 1/2 and σ, for fhec to redo with
-// JavaScript's own functions (run.ts) before the next stage reads them. A read is left unsettled
-// with probability about 2·tolerance·(1 + |sum| + σ).
+// JavaScript's, not always the same bits. It settles every read whose result
+// floor(z + 1/2 + σ·g) no such difference can change: a sum farther than
+// `tolerance`·(1 + |sum| + σ) from an integer (the default tolerance 2^-30 is 40 times the largest
+// difference σ·10^-11, plus the sum's roundings). It records the others, flat index, uniforms,
+// z + 1/2 and σ, for fhec to redo with JavaScript's own functions (run.ts) before the next stage
+// reads them. A read is left unsettled with probability about 2·tolerance·(1 + |sum| + σ).
 import type { KernelBuilder } from "./ir_builder.js";
 import type { LlvmValue } from "./llvm_api.js";
 import { RngEmitter } from "./emit_rng.js";
