@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { fail } from "../../../ir/diagnostics.js";
 import { ioError, writeArtifactSetAsync } from "../../stream_io.js";
-import type { ByteStream } from "../../../runtime/index.js";
+import type { ByteStream } from "../../../backends/tfhe/index.js";
 import { checkOutputPaths } from "../output_paths.js";
 import { join } from "node:path";
 import { FheModelClient } from "../../deploy/client.js";
