@@ -50,15 +50,32 @@ export interface KeyGenOptions {
   insecureTestSeed?: Uint8Array;
 }
 
-/** Client secret key: binary LWE key (n) and GLWE key (k·N; the big LWE key). */
-export class ClientKey {
-  readonly params: TfheParameters;
-  /** @internal */
-  readonly handle: NativeHandle;
+/** What every key object is: a parameter set and the native key it names, serialized as `artifact`. */
+export abstract class NativeKey {
+  protected constructor(
+    readonly params: TfheParameters,
+    /** @internal */
+    readonly handle: NativeHandle,
+    private readonly artifact: "secret-key" | "seeded-keys" | "eval-keys",
+  ) {}
 
+  abstract serialize(): Uint8Array;
+
+  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
+  release(): void {
+    native().release(this.handle);
+  }
+
+  /** The same bytes as {@link serialize}, chunk by chunk. */
+  stream(): ByteStream {
+    return nativeStream(() => native().sourceOf(this.artifact, this.handle));
+  }
+}
+
+/** Client secret key: binary LWE key (n) and GLWE key (k·N; the big LWE key). */
+export class ClientKey extends NativeKey {
   private constructor(params: TfheParameters, handle: NativeHandle) {
-    this.params = params;
-    this.handle = handle;
+    super(params, handle, "secret-key");
   }
 
   /** Generates a fresh secret key from the OS CSPRNG. */
@@ -134,16 +151,6 @@ export class ClientKey {
     return native().secretKeySerialize(this.handle);
   }
 
-  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
-  release(): void {
-    native().release(this.handle);
-  }
-
-  /** The same bytes as {@link serialize}, chunk by chunk. */
-  stream(): ByteStream {
-    return nativeStream(() => native().sourceOf("secret-key", this.handle));
-  }
-
   /** Parses a secret key; with `params` the parameter hash must match. */
   static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): ClientKey {
     if (!(bytes instanceof Uint8Array)) return parseChunks(ClientKey.parser(params), bytes);
@@ -169,14 +176,9 @@ export interface EvaluationKeySizes {
  * Compressed evaluation keys: one 32-byte public seed regenerates every mask, so only bodies are
  * stored (BSK ÷ (k+1), KSK ÷ (n+1)). Send these to the server, which calls {@link expand} once.
  */
-export class SeededEvaluationKeys {
-  readonly params: TfheParameters;
-  /** @internal */
-  readonly handle: NativeHandle;
-
+export class SeededEvaluationKeys extends NativeKey {
   private constructor(params: TfheParameters, handle: NativeHandle) {
-    this.params = params;
-    this.handle = handle;
+    super(params, handle, "seeded-keys");
   }
 
   /** @internal */
@@ -201,16 +203,6 @@ export class SeededEvaluationKeys {
 
   serialize(): Uint8Array {
     return native().seededKeysSerialize(this.handle);
-  }
-
-  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
-  release(): void {
-    native().release(this.handle);
-  }
-
-  /** The same bytes as {@link serialize}, chunk by chunk. */
-  stream(): ByteStream {
-    return nativeStream(() => native().sourceOf("seeded-keys", this.handle));
   }
 
   private digest: string | undefined;
@@ -284,14 +276,9 @@ function isTableList(t: ArrayLike<number | bigint> | readonly ArrayLike<number |
  * {@link bootstrap} (small → big). Async methods run on the addon's thread pool without blocking
  * the event loop; *Sync variants block (fine for small work).
  */
-export class EvaluationKeys {
-  readonly params: TfheParameters;
-  /** @internal */
-  readonly handle: NativeHandle;
-
+export class EvaluationKeys extends NativeKey {
   private constructor(params: TfheParameters, handle: NativeHandle) {
-    this.params = params;
-    this.handle = handle;
+    super(params, handle, "eval-keys");
   }
 
   /** @internal */
@@ -357,16 +344,6 @@ export class EvaluationKeys {
 
   serialize(): Uint8Array {
     return native().evalKeysSerialize(this.handle);
-  }
-
-  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
-  release(): void {
-    native().release(this.handle);
-  }
-
-  /** The same bytes as {@link serialize}, chunk by chunk. */
-  stream(): ByteStream {
-    return nativeStream(() => native().sourceOf("eval-keys", this.handle));
   }
 
   static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): EvaluationKeys {
