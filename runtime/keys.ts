@@ -2,7 +2,7 @@
 // the server side (EvaluationKeys, SeededEvaluationKeys, ops) takes a ClientKey.
 import { LweCiphertextTensor, shapeSize, type KeyKind } from "./ciphertext.js";
 import { checkPrecision, decode, encode, encodeTable } from "./encoding.js";
-import { native, type NativeHandle } from "./native.js";
+import { type KeySizes, native, type NativeHandle } from "./native.js";
 import { SeededLweCiphertextTensor } from "./seeded_ciphertext.js";
 import { asInvalidData, InvalidDataError } from "./errors.js";
 import { TfheParameters } from "./parameters.js";
@@ -69,6 +69,27 @@ export abstract class NativeKey {
   /** The same bytes as {@link serialize}, chunk by chunk. */
   stream(): ByteStream {
     return nativeStream(() => native().sourceOf(this.artifact, this.handle));
+  }
+}
+
+/**
+ * Evaluation keys, seeded or expanded: their parameters (when not given) and byte counts come
+ * from what the addon reports of the native keys.
+ */
+export abstract class EvaluationKeyMaterial extends NativeKey {
+  protected constructor(
+    handle: NativeHandle,
+    params: TfheParameters | undefined,
+    artifact: "seeded-keys" | "eval-keys",
+    private readonly info: (h: NativeHandle) => KeySizes & { readonly seedBytes?: number },
+  ) {
+    super(params ?? paramsOf(info(handle).params), handle, artifact);
+  }
+
+  /** Bytes of the keyswitching and bootstrapping keys (and, seeded, of the seed) as the addon holds them. */
+  sizes(): EvaluationKeySizes {
+    const i = this.info(this.handle);
+    return { keyswitchingKey: i.kskBytes, bootstrappingKey: i.bskBytes, total: i.kskBytes + i.bskBytes + (i.seedBytes ?? 0) };
   }
 }
 
@@ -176,19 +197,14 @@ export interface EvaluationKeySizes {
  * Compressed evaluation keys: one 32-byte public seed regenerates every mask, so only bodies are
  * stored (BSK ÷ (k+1), KSK ÷ (n+1)). Send these to the server, which calls {@link expand} once.
  */
-export class SeededEvaluationKeys extends NativeKey {
-  private constructor(params: TfheParameters, handle: NativeHandle) {
-    super(params, handle, "seeded-keys");
+export class SeededEvaluationKeys extends EvaluationKeyMaterial {
+  private constructor(handle: NativeHandle, params?: TfheParameters) {
+    super(handle, params, "seeded-keys", (h) => native().seededKeysInfo(h));
   }
 
   /** @internal */
   static fromHandle(h: NativeHandle, params?: TfheParameters): SeededEvaluationKeys {
-    return new SeededEvaluationKeys(params ?? paramsOf(native().seededKeysInfo(h).params), h);
-  }
-
-  sizes(): EvaluationKeySizes {
-    const i = native().seededKeysInfo(this.handle);
-    return { keyswitchingKey: i.kskBytes, bootstrappingKey: i.bskBytes, total: i.kskBytes + i.bskBytes + i.seedBytes };
+    return new SeededEvaluationKeys(h, params);
   }
 
   /** Regenerates the masks and converts the bootstrapping key to the Fourier domain (on all cores). */
@@ -276,19 +292,14 @@ function isTableList(t: ArrayLike<number | bigint> | readonly ArrayLike<number |
  * {@link bootstrap} (small → big). Async methods run on the addon's thread pool without blocking
  * the event loop; *Sync variants block (fine for small work).
  */
-export class EvaluationKeys extends NativeKey {
-  private constructor(params: TfheParameters, handle: NativeHandle) {
-    super(params, handle, "eval-keys");
+export class EvaluationKeys extends EvaluationKeyMaterial {
+  private constructor(handle: NativeHandle, params?: TfheParameters) {
+    super(handle, params, "eval-keys", (h) => native().evalKeysInfo(h));
   }
 
   /** @internal */
   static fromHandle(h: NativeHandle, params?: TfheParameters): EvaluationKeys {
-    return new EvaluationKeys(params ?? paramsOf(native().evalKeysInfo(h).params), h);
-  }
-
-  sizes(): EvaluationKeySizes {
-    const i = native().evalKeysInfo(this.handle);
-    return { keyswitchingKey: i.kskBytes, bootstrappingKey: i.bskBytes, total: i.kskBytes + i.bskBytes };
+    return new EvaluationKeys(h, params);
   }
 
   private expect(ct: LweCiphertextTensor, kind: KeyKind, op: string): void {
