@@ -529,9 +529,11 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
     });
   // Over the key budget (with the output key chooseOutputKey would pick): the cheapest grouping
   // that fits, counted and then built with the lightest output key.
-  const overBudget =
-    best !== undefined && opts.maxKeyBytes !== undefined && keyBytesWith(best, chooseOutputKey(sourcesOf(best))) > opts.maxKeyBytes;
-  if (overBudget) best = fitKeyBudget(best!, opts.maxKeyBytes!, solveAll, atZero);
+  let outputChoice = best && chooseOutputKey(sourcesOf(best));
+  if (best && opts.maxKeyBytes !== undefined && keyBytesWith(best, outputChoice) > opts.maxKeyBytes) {
+    best = fitKeyBudget(best, opts.maxKeyBytes, solveAll, atZero);
+    outputChoice = chooseOutputKey(sourcesOf(best), 1);
+  }
   // Partitions add keys (and keygen time) the cost model does not count: they must save ≥ 10%.
   if (!best || (!opts.forceClassPartition && !(best.ev.cost <= singleCost * MIN_GAIN))) return singleResult;
 
@@ -554,7 +556,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       lweNoiseStd: params[c.to]!.lweNoiseStd,
       count: c.count,
     }));
-  const out = addOutputKey(params, conversions, placements, chooseOutputKey(sourcesOf(best), overBudget ? 1 : undefined));
+  const out = addOutputKey(params, conversions, placements, outputChoice);
   const probabilities = predictedErrors(constraints, out.placements, out.sets, out.conversions);
   const partitions: CryptoParameters[] = out.sets.map((p, X) => {
     let worst = { p: 0, c: undefined as NoiseConstraint | undefined };
