@@ -276,20 +276,22 @@ struct LoadSource {
   }
 };
 
+// kLast: the most significant digit, whose carry-adjusted rest is never read again (not stored).
+template <bool kLast>
 struct DigitTwistSource {
   uint64_t* lo;       // rounded coefficients m (updated: digit removed)
   uint64_t* hi;       // rounded coefficients m + h
   const double* c;    // psi^m
   const double* s;
-  __m128i base_log;   // shift counts
-  __m128i top;        // base_log - 1
+  __m512i base_log;   // shift counts (per lane: one-uop variable shifts)
+  __m512i top;        // base_log - 1
   __m512i mask;       // B - 1
   inline __m512d digit(uint64_t* p) {
     __m512i v = _mm512_loadu_si512(p);
     __m512i d = _mm512_and_si512(v, mask);
-    __m512i carry = _mm512_srl_epi64(d, top);
-    _mm512_storeu_si512(p, _mm512_add_epi64(_mm512_srl_epi64(v, base_log), carry));
-    return _mm512_cvtepi64_pd(_mm512_sub_epi64(d, _mm512_sll_epi64(carry, base_log)));
+    __m512i carry = _mm512_srlv_epi64(d, top);
+    if (!kLast) _mm512_storeu_si512(p, _mm512_add_epi64(_mm512_srlv_epi64(v, base_log), carry));
+    return _mm512_cvtepi64_pd(_mm512_sub_epi64(d, _mm512_sllv_epi64(carry, base_log)));
   }
   inline void get(size_t m, __m512d& vr, __m512d& vi) {
     __m512d x = digit(lo + m), y = digit(hi + m);
@@ -844,11 +846,15 @@ static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log
     double* re = decf + l * N;
 #ifdef FHEC_USE_AVX512
     // digit extraction and twist fused into the first FFT pass
-    DigitTwistSource src{rot, rot + h, p.twist_re.data(), p.twist_im.data(),
-                         _mm_cvtsi32_si128(static_cast<int>(base_log)),
-                         _mm_cvtsi32_si128(static_cast<int>(base_log - 1)),
-                         _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << base_log) - 1))};
-    fft_forward_512(p, re, re + h, pf, src);
+    const __m512i bl = _mm512_set1_epi64(base_log), top = _mm512_set1_epi64(base_log - 1);
+    const __m512i mask = _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << base_log) - 1));
+    const double* c = p.twist_re.data();
+    const double* s = p.twist_im.data();
+    if (l > 0) {
+      fft_forward_512(p, re, re + h, pf, DigitTwistSource<false>{rot, rot + h, c, s, bl, top, mask});
+    } else {
+      fft_forward_512(p, re, re + h, pf, DigitTwistSource<true>{rot, rot + h, c, s, bl, top, mask});
+    }
 #elif defined(FHEC_USE_AVX2)
     digit_twist_256(p, rot, base_log, re, re + h);
     fft_forward_pf(p, re, re + h, pf);
