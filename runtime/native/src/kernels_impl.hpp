@@ -226,8 +226,7 @@ static void digit_twist_256(const FftPlan& p, uint64_t* v, uint32_t base_log, do
 
 // Fourier multiply-accumulate with K1 accumulator pairs in registers.
 template <size_t K1>
-static void external_mac_256(const double* __restrict decf, const double* __restrict bsk_i,
-                             double* __restrict accf, size_t R, size_t N, size_t c0, size_t c1) {
+static void external_mac_256(const double* decf, const double* bsk_i, double* accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
   const double* b = bsk_i + c0 * R * K1 * 2;
   for (size_t c = c0; c < c1; c += 8) {
@@ -704,8 +703,7 @@ static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint6
 #ifdef FHEC_USE_AVX512
 // K1 accumulator pairs stay in registers (the output count is a template parameter).
 template <size_t K1>
-static void external_mac_512(const double* __restrict decf, const double* __restrict bsk_i,
-                             double* __restrict accf, size_t R, size_t N, size_t c0, size_t c1) {
+static void external_mac_512(const double* decf, const double* bsk_i, double* accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
   const double* b = bsk_i + c0 * R * K1 * 2;
   for (size_t c = c0; c < c1; c += 8) {
@@ -733,9 +731,10 @@ static void external_mac_512(const double* __restrict decf, const double* __rest
 // Fourier-domain part of the external product for one BSK entry:
 // accf[j] = sum_r dec[r] * bsk[r][j]. `bsk_i` uses the chunked layout (see kernels.hpp).
 // Fourier points [c0, c1) only (multiples of 8): lets two threads share one external product.
-static void external_mac(const double* __restrict decf, const double* __restrict bsk_i,
-                                                   double* __restrict accf, size_t R, size_t k1, size_t N,
-                                                   size_t c0, size_t c1) {
+// accf may be decf itself (rows j < k1 <= R): every kernel reads all R rows of an 8-point chunk
+// before it writes that chunk's outputs, and touches no other chunk meanwhile.
+static void external_mac(const double* decf, const double* bsk_i, double* accf, size_t R, size_t k1, size_t N,
+                         size_t c0, size_t c1) {
   const size_t h = N / 2;
 #ifdef FHEC_USE_AVX512
   switch (k1) {
@@ -753,25 +752,27 @@ static void external_mac(const double* __restrict decf, const double* __restrict
     default: break;
   }
 #endif
+  constexpr size_t kMaxK1 = 17;  // glweDimension <= 16
   for (size_t c = c0; c < c1; c += 8) {
     const double* b = bsk_i + c * R * k1 * 2;
-    for (size_t j = 0; j < k1; j++) {
-      double sr[8] = {0, 0, 0, 0, 0, 0, 0, 0}, si[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      for (size_t r = 0; r < R; r++) {
-        const double* dr = decf + r * N + c;
-        const double* di = dr + h;
+    double sr[kMaxK1][8] = {}, si[kMaxK1][8] = {};
+    for (size_t r = 0; r < R; r++) {
+      const double* dr = decf + r * N + c;
+      const double* di = dr + h;
+      for (size_t j = 0; j < k1; j++) {
         const double* br = b + (r * k1 + j) * 16;
         const double* bi = br + 8;
         for (int t = 0; t < 8; t++) {
-          sr[t] += dr[t] * br[t] - di[t] * bi[t];
-          si[t] += dr[t] * bi[t] + di[t] * br[t];
+          sr[j][t] += dr[t] * br[t] - di[t] * bi[t];
+          si[j][t] += dr[t] * bi[t] + di[t] * br[t];
         }
       }
-      for (int t = 0; t < 8; t++) {
-        accf[j * N + c + t] = sr[t];
-        accf[j * N + h + c + t] = si[t];
-      }
     }
+    for (size_t j = 0; j < k1; j++)
+      for (int t = 0; t < 8; t++) {
+        accf[j * N + c + t] = sr[j][t];
+        accf[j * N + h + c + t] = si[j][t];
+      }
   }
 }
 
@@ -909,7 +910,9 @@ static void blind_rotate_extract(const PbsArgs& a) {
   PbsWorkspace& ws = *a.ws;
   uint64_t* rot = ws.rot.data();
   double* decf = ws.dec_f.data();
-  double* accf = ws.acc_f.data();
+  // The products overwrite the decomposition's first k+1 rows: a working set smaller by
+  // (k+1)N doubles, which keeps more of the streamed key entry in L2.
+  double* accf = decf;
   const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
 
   init_accumulators(a);
