@@ -541,32 +541,53 @@ static void dit_tail_512(double* re, double* im, const double* twr, const double
 }
 
 #ifdef FHEC_USE_AVX512
-// Forward FFT whose first pass reads its inputs from `first` (later passes work in place).
+// Points per cache block of the large transforms: a block's re and im (16 KiB) and the twiddles
+// of its stages (16 KiB) stay in L1 while the block runs all its remaining stages.
+constexpr size_t kFftBlock = 1024;
+
+// DIF stages len = hi, hi/2, ..., lo (lo >= 8) over `extent` points: fused in pairs, a single
+// stage first if their number is odd; the first pass reads its inputs from `first`.
 template <class Source>
-static void fft_forward_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Source first) {
-  const size_t h = p.h;
-  const double* twr = p.tw_re.data();
-  const double* twi = p.tw_im.data();
-  const LoadSource load{re, im};
-  size_t len = h / 2;
-  // stages len >= 8; fuse pairs, a single stage first if their number is odd (h >= 32)
+static void dif_stages_512(double* re, double* im, const double* twr, const double* twi, size_t extent, size_t hi,
+                           size_t lo, Prefetcher& pf, Source first) {
   size_t nst = 0;
-  for (size_t l = len; l >= 8; l >>= 1) nst++;
+  for (size_t l = hi; l >= lo; l >>= 1) nst++;
+  size_t len = hi;
   bool at_first = true;
   if (nst & 1) {
-    dif_stage_512(re, im, twr, twi, h, len, pf, first);
+    dif_stage_512(re, im, twr, twi, extent, len, pf, first);
     len >>= 1;
     at_first = false;
   }
-  for (; len >= 16; len >>= 2) {
+  for (; len >= 2 * lo; len >>= 2) {
     if (at_first) {
-      dif_stage2_512(re, im, twr, twi, h, len / 2, pf, first);
+      dif_stage2_512(re, im, twr, twi, extent, len / 2, pf, first);
       at_first = false;
     } else {
-      dif_stage2_512(re, im, twr, twi, h, len / 2, pf, load);
+      dif_stage2_512(re, im, twr, twi, extent, len / 2, pf, LoadSource{re, im});
     }
   }
-  dif_tail_512(re, im, twr, twi, h, pf);
+}
+
+// Forward FFT whose first pass reads its inputs from `first` (later passes work in place).
+// Above kFftBlock points, the stages whose butterflies span more than a block run over the
+// whole array, then each block finishes its remaining stages (and the tail) while in L1: the
+// same butterflies in another order, so the result is bit-identical to the unblocked order.
+template <class Source>
+static void fft_forward_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Source first) {
+  const size_t h = p.h;  // >= 32
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
+  if (h <= kFftBlock) {
+    dif_stages_512(re, im, twr, twi, h, h / 2, 8, pf, first);
+    dif_tail_512(re, im, twr, twi, h, pf);
+    return;
+  }
+  dif_stages_512(re, im, twr, twi, h, h / 2, kFftBlock, pf, first);
+  for (size_t b = 0; b < h; b += kFftBlock) {
+    dif_stages_512(re + b, im + b, twr, twi, kFftBlock, kFftBlock / 2, 8, pf, LoadSource{re + b, im + b});
+    dif_tail_512(re + b, im + b, twr, twi, kFftBlock, pf);
+  }
 }
 #endif
 
@@ -588,29 +609,41 @@ static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher&
 }
 
 #ifdef FHEC_USE_AVX512
-// Inverse FFT whose last pass hands its results to `last` (the other passes store in place).
+// DIT stages len = lo, 2 lo, ..., hi (lo >= 8) over `extent` points: fused in pairs, the single
+// stage last if their number is odd; the last pass hands its results to `last`.
 template <class Sink>
-static void fft_inverse_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Sink last) {
-  const size_t h = p.h;
-  const double* twr = p.tw_re.data();
-  const double* twi = p.tw_im.data();
-  const StoreSink store{re, im};
-  dit_tail_512(re, im, twr, twi, h, pf);
+static void dit_stages_512(double* re, double* im, const double* twr, const double* twi, size_t extent, size_t lo,
+                           size_t hi, Prefetcher& pf, Sink last) {
   size_t nst = 0;
-  for (size_t l = 8; l < h; l <<= 1) nst++;
-  if (nst == 0) {  // h == 16: the tail was everything; pass the values through the sink
-    for (size_t m = 0; m < h; m += 8) last.put(m, _mm512_load_pd(re + m), _mm512_load_pd(im + m));
-    return;
-  }
-  size_t len = 8;
+  for (size_t l = lo; l <= hi; l <<= 1) nst++;
+  size_t len = lo;
   for (size_t pairs = nst / 2; pairs > 0; pairs--, len <<= 2) {
     if (pairs == 1 && !(nst & 1)) {
-      dit_stage2_512(re, im, twr, twi, h, len, pf, last);
+      dit_stage2_512(re, im, twr, twi, extent, len, pf, last);
     } else {
-      dit_stage2_512(re, im, twr, twi, h, len, pf, store);
+      dit_stage2_512(re, im, twr, twi, extent, len, pf, StoreSink{re, im});
     }
   }
-  if (nst & 1) dit_stage_512(re, im, twr, twi, h, len, pf, last);
+  if (nst & 1) dit_stage_512(re, im, twr, twi, extent, len, pf, last);
+}
+
+// Inverse FFT whose last pass hands its results to `last` (the other passes store in place);
+// cache-blocked above kFftBlock points like the forward transform.
+template <class Sink>
+static void fft_inverse_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Sink last) {
+  const size_t h = p.h;  // >= 32
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
+  if (h <= kFftBlock) {
+    dit_tail_512(re, im, twr, twi, h, pf);
+    dit_stages_512(re, im, twr, twi, h, 8, h / 2, pf, last);
+    return;
+  }
+  for (size_t b = 0; b < h; b += kFftBlock) {
+    dit_tail_512(re + b, im + b, twr, twi, kFftBlock, pf);
+    dit_stages_512(re + b, im + b, twr, twi, kFftBlock, 8, kFftBlock / 2, pf, StoreSink{re + b, im + b});
+  }
+  dit_stages_512(re, im, twr, twi, h, kFftBlock, h / 2, pf, last);
 }
 #endif
 
