@@ -285,18 +285,59 @@ struct DigitTwistSource {
   __m512i base_log;   // shift counts (per lane: one-uop variable shifts)
   __m512i top;        // base_log - 1
   __m512i mask;       // B - 1
-  inline __m512d digit(uint64_t* p) {
-    __m512i v = _mm512_loadu_si512(p);
+  // Balanced digit of the coefficients v; their rest (v without it, carry added) goes to p.
+  inline __m512d digit_of(__m512i v, uint64_t* p) const {
     __m512i d = _mm512_and_si512(v, mask);
     __m512i carry = _mm512_srlv_epi64(d, top);
     if (!kLast) _mm512_storeu_si512(p, _mm512_add_epi64(_mm512_srlv_epi64(v, base_log), carry));
     return _mm512_cvtepi64_pd(_mm512_sub_epi64(d, _mm512_sllv_epi64(carry, base_log)));
   }
-  inline void get(size_t m, __m512d& vr, __m512d& vi) {
-    __m512d x = digit(lo + m), y = digit(hi + m);
+  // The fold and twist of coefficients m (x) and m + h (y).
+  inline void twist(size_t m, __m512d x, __m512d y, __m512d& vr, __m512d& vi) const {
     __m512d cr = _mm512_load_pd(c + m), ci = _mm512_load_pd(s + m);
     vr = _mm512_fmsub_pd(x, cr, _mm512_mul_pd(y, ci));
     vi = _mm512_fmadd_pd(x, ci, _mm512_mul_pd(y, cr));
+  }
+  inline void get(size_t m, __m512d& vr, __m512d& vi) const {
+    twist(m, digit_of(_mm512_loadu_si512(lo + m), lo + m), digit_of(_mm512_loadu_si512(hi + m), hi + m), vr, vi);
+  }
+};
+
+// The first digit of a CMux, read straight from the accumulator: round_to_gadget(X^t * acc -
+// acc) as rotate_round computes it, without a pass that writes the rotation out and reads it
+// back. The rest after the digit goes to dig.lo / dig.hi for the next levels.
+template <bool kLast>
+struct RotateDigitSource {
+  DigitTwistSource<kLast> dig;
+  const uint64_t* acc;
+  size_t N, h;
+  size_t t;            // rotation in [0, N) ...
+  uint64_t sw;         // ... negated (all ones) when the exponent was in [N, 2N)
+  bool round;          // false when base_log * level = 64 (nothing to round away)
+  __m512i shift, shift1, total_mask;
+  static inline __m512i cond_neg(__m512i x, uint64_t sw) {
+    const __m512i v = _mm512_set1_epi64(static_cast<long long>(sw));
+    return _mm512_sub_epi64(_mm512_xor_si512(x, v), v);
+  }
+  inline __m512i rounded(size_t j) const {
+    __m512i r;
+    if (j >= t) {
+      r = cond_neg(_mm512_loadu_si512(acc + j - t), sw);
+    } else if (j + 8 <= t) {
+      r = cond_neg(_mm512_loadu_si512(acc + j + N - t), ~sw);
+    } else {  // the one vector that straddles the wrap-around
+      alignas(64) uint64_t w[8];
+      for (size_t q = 0; q < 8; q++)
+        w[q] = j + q < t ? ((acc[j + q + N - t] ^ ~sw) - ~sw) : ((acc[j + q - t] ^ sw) - sw);
+      r = _mm512_load_si512(w);
+    }
+    __m512i x = _mm512_sub_epi64(r, _mm512_loadu_si512(acc + j));
+    if (!round) return x;
+    __m512i up = _mm512_and_si512(_mm512_srlv_epi64(x, shift1), _mm512_set1_epi64(1));
+    return _mm512_and_si512(_mm512_add_epi64(_mm512_srlv_epi64(x, shift), up), total_mask);
+  }
+  inline void get(size_t m, __m512d& vr, __m512d& vi) const {
+    dig.twist(m, dig.digit_of(rounded(m), dig.lo + m), dig.digit_of(rounded(m + h), dig.hi + m), vr, vi);
   }
 };
 
@@ -871,6 +912,14 @@ static inline uint32_t mod_switch(uint64_t x, uint32_t log2_2n) {
   return static_cast<uint32_t>((((x >> (s - 1)) + 1) >> 1) & ((uint64_t(1) << log2_2n) - 1));
 }
 
+#ifdef FHEC_USE_AVX512
+template <bool kLast>
+static DigitTwistSource<kLast> digit_source(const FftPlan& p, uint64_t* rot, uint32_t base_log) {
+  return {rot, rot + p.h, p.twist_re.data(), p.twist_im.data(), _mm512_set1_epi64(base_log),
+          _mm512_set1_epi64(base_log - 1), _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << base_log) - 1))};
+}
+#endif
+
 // Decomposes the rounded polynomial `rot` (destroyed) into `level` balanced digits and writes
 // their forward transforms to decf[l * N ...] (l = 0 is the most significant level).
 static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log, size_t level, double* decf,
@@ -880,14 +929,10 @@ static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log
     double* re = decf + l * N;
 #ifdef FHEC_USE_AVX512
     // digit extraction and twist fused into the first FFT pass
-    const __m512i bl = _mm512_set1_epi64(base_log), top = _mm512_set1_epi64(base_log - 1);
-    const __m512i mask = _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << base_log) - 1));
-    const double* c = p.twist_re.data();
-    const double* s = p.twist_im.data();
     if (l > 0) {
-      fft_forward_512(p, re, re + h, pf, DigitTwistSource<false>{rot, rot + h, c, s, bl, top, mask});
+      fft_forward_512(p, re, re + h, pf, digit_source<false>(p, rot, base_log));
     } else {
-      fft_forward_512(p, re, re + h, pf, DigitTwistSource<true>{rot, rot + h, c, s, bl, top, mask});
+      fft_forward_512(p, re, re + h, pf, digit_source<true>(p, rot, base_log));
     }
 #elif defined(FHEC_USE_AVX2)
     digit_twist_256(p, rot, base_log, re, re + h);
@@ -897,6 +942,30 @@ static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log
     fft_forward_pf(p, re, re + h, pf);
 #endif
   }
+}
+
+// The decomposition side of a CMux: round_to_gadget(X^t * acc - acc), t in [0, 2N), split into
+// `level` digits whose forward transforms go to decf[l * N ...]; rot is N words of scratch.
+static void rotate_decompose_forward(const FftPlan& p, const uint64_t* acc, size_t t, uint64_t* rot,
+                                     uint32_t base_log, size_t level, double* decf, Prefetcher& pf) {
+  const size_t N = p.N;
+#ifdef FHEC_USE_AVX512
+  // One level: the rotation and rounding are fused into the first FFT pass (0.94x the time at
+  // N = 2048). With more levels the fused pass would also store the rest for the next digit,
+  // and that many streams in one pass made it slower (1.07-1.09x at l = 2) than a separate pass.
+  if (level == 1) {
+    const uint32_t total = base_log;
+    const bool neg = t >= N;
+    RotateDigitSource<true> src{digit_source<true>(p, rot, base_log), acc, N, p.h, neg ? t - N : t,
+                                neg ? ~uint64_t(0) : 0, total < 64, _mm512_set1_epi64(64 - total),
+                                _mm512_set1_epi64(63 - total),
+                                _mm512_set1_epi64(static_cast<long long>(total < 64 ? (uint64_t(1) << total) - 1 : ~uint64_t(0)))};
+    fft_forward_512(p, decf, decf + p.h, pf, src);
+    return;
+  }
+#endif
+  rotate_round(rot, acc, t, N, base_log, static_cast<uint32_t>(level));
+  decompose_forward(p, rot, base_log, level, decf, pf);
 }
 
 static uint32_t log2_two_n(size_t N) {
@@ -962,8 +1031,7 @@ static void blind_rotate_extract(const PbsArgs& a) {
       if (ai == 0) continue;  // X^0 - 1 = 0: the CMux leaves the accumulator unchanged
       uint64_t* acc = ws.acc.data() + b * k1 * N;
       for (size_t c = 0; c < k1; c++) {
-        rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
-        decompose_forward(p, rot, a.base_log, L, decf + c * L * N, pf);
+        rotate_decompose_forward(p, acc + c * N, ai, rot, a.base_log, L, decf + c * L * N, pf);
       }
       external_mac(decf, bsk_i, accf, R, k1, N, 0, h);
       for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
@@ -990,8 +1058,8 @@ static void cmux_forward_task(void* arg, size_t c) {
   const size_t N = a.N, L = a.level;
   Prefetcher none;
   uint64_t* rot = t.rots + c * N;
-  rotate_round(rot, a.ws->acc.data() + c * N, t.ai, N, a.base_log, a.level);
-  decompose_forward(*a.plan, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N, none);
+  rotate_decompose_forward(*a.plan, a.ws->acc.data() + c * N, t.ai, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N,
+                           none);
 }
 
 static void cmux_product_task(void* arg, size_t s) {
