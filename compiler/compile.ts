@@ -51,7 +51,8 @@ export interface CompileOptions {
   readonly maxPartitions?: number;
   /**
    * Budget for the evaluation keys as the server holds them (bytes, default 1 GiB). Each partition
-   * brings its own keys: when the cheapest partitioning exceeds the budget, fewer partitions are
+   * brings its own keys: when the cheapest partitioning exceeds the budget, the parameter search
+   * looks for the cheapest one that fits (trading speed for key bytes), then fewer partitions are
    * tried (the fastest that fits is kept; if none fits, the one with the smallest keys).
    */
   readonly maxKeyBytes?: number;
@@ -230,6 +231,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
         "p-error": options.globalPError === undefined ? pError : 0,
         "global-p-error": options.globalPError ?? 0,
         ...(maxPartitions !== undefined ? { "max-partitions": maxPartitions } : {}),
+        "max-key-bytes": maxKeyBytes,
       });
     const unparametrized = cloneModule(module);
     run([cryptoParams(options.maxPartitions)]);

@@ -98,12 +98,29 @@ export function keyswitchKeyWordBytes(baseLog: number, level: number, noiseStd: 
 }
 
 /** The grouping factor g of the blind rotation (1 for the classic PBS). */
-export function groupingFactor(p: TfheParameterFields): number {
+export function groupingFactor(p: Pick<TfheParameterFields, "pbsGroupingFactor">): number {
   return p.pbsGroupingFactor ?? 1;
 }
 
 /** GGSW encryptions in the bootstrapping key: n (classic), or (n/g)·(2^g − 1) (multi-bit). */
-export function bootstrapKeyGgswCount(p: TfheParameterFields): number {
+export function bootstrapKeyGgswCount(p: Pick<TfheParameterFields, "lweDimension" | "pbsGroupingFactor">): number {
   const g = groupingFactor(p);
   return g === 1 ? p.lweDimension : (p.lweDimension / g) * (2 ** g - 1);
+}
+
+/**
+ * Bytes of an expanded keyswitching key in memory, from dimension `inputDimension` to a small key
+ * of dimension n: inputDimension·ℓ LWE ciphertexts of n + 1 words (the atomic pattern's key, a
+ * conversion key or an output key's).
+ */
+export function keyswitchKeyBytes(inputDimension: number, n: number, baseLog: number, level: number, noiseStd: number): number {
+  return inputDimension * level * (n + 1) * keyswitchKeyWordBytes(baseLog, level, noiseStd);
+}
+
+/**
+ * Bytes of an expanded bootstrapping key in memory: G·(k+1)·ℓ GLWE rows of (k+1) polynomials in
+ * the Fourier domain (N/2 complex f64, N doubles each), G GGSWs (bootstrapKeyGgswCount).
+ */
+export function bootstrapKeyBytes(p: Pick<TfheParameterFields, "lweDimension" | "glweDimension" | "polynomialSize" | "pbsLevel" | "pbsGroupingFactor">): number {
+  return bootstrapKeyGgswCount(p) * (p.glweDimension + 1) * p.pbsLevel * (p.glweDimension + 1) * p.polynomialSize * 8;
 }

@@ -1,7 +1,7 @@
 // Exact byte sizes of the runtime's keys and ciphertexts, in memory and serialized, from the
 // parameters alone (no key needed). The layouts are those of native/src/serialize.cpp (framing) and
 // native/src/params.hpp (word counts); tests/runtime/sizes.test.ts pins both to real serializations.
-import { bootstrapKeyGgswCount, keyswitchKeyWordBytes } from "../crypto-model/index.js";
+import { bootstrapKeyBytes, bootstrapKeyGgswCount, keyswitchKeyBytes } from "../crypto-model/index.js";
 import { TfheParameters, type TfheParameterFields } from "./parameters.js";
 
 /** Every artifact starts with "FHEC", a 4-byte kind, u32 version, u32 reserved, u64 parameter hash. */
@@ -66,8 +66,8 @@ export function seededEvaluationKeySize(fields: TfheParameterFields): KeyPairSiz
  */
 export function evaluationKeySize(fields: TfheParameterFields): KeyPairSize {
   const p = params(fields);
-  const keyswitchKey = p.bigDimension * p.ksLevel * (p.lweDimension + 1) * p.keyswitchKeyWordBytes;
-  const bootstrapKey = bootstrapKeyGgswCount(p) * (p.glweDimension + 1) * p.pbsLevel * (p.glweDimension + 1) * p.polynomialSize * 8;
+  const keyswitchKey = keyswitchKeyBytes(p.bigDimension, p.lweDimension, p.ksBaseLog, p.ksLevel, p.lweNoiseStd);
+  const bootstrapKey = bootstrapKeyBytes(p);
   return {
     keyswitchKey,
     bootstrapKey,
@@ -120,7 +120,7 @@ export function conversionKeySize(from: TfheParameterFields, to: TfheParameterFi
   const rows = from.glweDimension * from.polynomialSize * ksLevel;
   return {
     seeded: CONVERSION_HEADER_BYTES + rows * 8,
-    inMemory: rows * (to.lweDimension + 1) * keyswitchKeyWordBytes(ksBaseLog, ksLevel, to.lweNoiseStd),
+    inMemory: keyswitchKeyBytes(from.glweDimension * from.polynomialSize, to.lweDimension, ksBaseLog, ksLevel, to.lweNoiseStd),
   };
 }
 

@@ -17,10 +17,8 @@ import { fail } from "../../ir/diagnostics.js";
 import { type NoiseConstraint, noiseBits } from "./norms.js";
 import {
   errorProbability,
-  externalProductVariance,
   keyswitchCost,
   keyswitchVariance,
-  keyswitchVariancePerCoefficient,
   modulusSwitchVariance,
   noiseTerms,
   pbsCost,
@@ -30,6 +28,9 @@ import {
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { chooseOutputKey, outputPathCost } from "./output_key.js";
+import { allPairs, type Level, ksLevels, pbsLevels, SEARCH_SPACE } from "./search_space.js";
+
+export { allPairs, type Level, ksLevels, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 
 /** The chosen set (field names are part of the `fhec info --json` contract). */
 export interface CryptoParameters extends NoiseParameters {
@@ -71,19 +72,6 @@ export interface ChooseParametersOptions {
 
 export const DEFAULT_P_ERROR = 2 ** -40;
 
-export const SEARCH_SPACE = Object.freeze({
-  glweDimensions: [1, 2, 3, 4, 5, 6],
-  logPolynomialSizes: [8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
-  minLweDimension: 450,
-  maxLweDimension: 2047,
-  /** β·ℓ ≤ 64 for every decomposition. */
-  maxDecompositionBits: 64,
-  /** The runtime's f64 FFT takes PBS digits of at most 52 bits (runtime/native params.cpp). */
-  maxPbsBaseLog: 52,
-  /** The runtime's largest big LWE dimension kN (runtime/native params.cpp). */
-  maxBigDimension: 262144,
-});
-
 /** A constraint reduced to what the search needs. */
 interface Req {
   /**
@@ -100,12 +88,6 @@ interface Req {
 }
 
 /** @internal A gadget decomposition and its variance (shared with the partition optimizer). */
-export interface Level {
-  readonly level: number;
-  readonly baseLog: number;
-  readonly variance: number;
-}
-
 interface Found {
   k: number;
   N: number;
@@ -179,55 +161,6 @@ function reduce(reqs: readonly Req[]): Req[] {
 
 // ---- decomposition tables ---------------------------------------------------------------------
 
-const pbsLevelsCache = new Map<string, Level[]>();
-
-/** Non-dominated PBS levels for (k, N): best β per ℓ, σ²_EP strictly decreasing with ℓ. */
-export function pbsLevels(k: number, N: number): Level[] {
-  const key = `${k}:${N}`;
-  const hit = pbsLevelsCache.get(key);
-  if (hit) return hit;
-  const std = minNoiseStd(k * N);
-  const out: Level[] = [];
-  let bestSoFar = Infinity;
-  for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
-    let best: Level | undefined;
-    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits && baseLog <= SEARCH_SPACE.maxPbsBaseLog; baseLog++) {
-      const variance = externalProductVariance(k, N, baseLog, level, std);
-      if (!best || variance < best.variance) best = { level, baseLog, variance };
-    }
-    if (best && best.variance < bestSoFar) {
-      out.push(best);
-      bestSoFar = best.variance;
-    }
-  }
-  pbsLevelsCache.set(key, out);
-  return out;
-}
-
-const ksLevelsCache = new Map<number, Level[]>();
-
-/** Non-dominated keyswitch levels at small dimension n: best β per ℓ, per-coefficient variance. */
-export function ksLevels(n: number): Level[] {
-  const hit = ksLevelsCache.get(n);
-  if (hit) return hit;
-  const std = minNoiseStd(n);
-  const out: Level[] = [];
-  let bestSoFar = Infinity;
-  for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
-    let best: Level | undefined;
-    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits; baseLog++) {
-      const variance = keyswitchVariancePerCoefficient(baseLog, level, std);
-      if (!best || variance < best.variance) best = { level, baseLog, variance };
-    }
-    if (best && best.variance < bestSoFar) {
-      out.push(best);
-      bestSoFar = best.variance;
-    }
-  }
-  ksLevelsCache.set(n, out);
-  return out;
-}
-
 // ---- search -----------------------------------------------------------------------------------
 
 interface SearchOptions {
@@ -238,14 +171,6 @@ interface SearchOptions {
   /** Lookups and decrypted values per run (weights of the total cost; default 1 and one per output requirement). */
   readonly pbsCount?: number;
   readonly outCount?: number;
-}
-
-export function allPairs(): [number, number][] {
-  const out: [number, number][] = [];
-  for (const k of SEARCH_SPACE.glweDimensions) {
-    for (const logN of SEARCH_SPACE.logPolynomialSizes) if (k * 2 ** logN <= SEARCH_SPACE.maxBigDimension) out.push([k, 2 ** logN]);
-  }
-  return out;
 }
 
 /**

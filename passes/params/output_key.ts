@@ -13,9 +13,9 @@
 // The output key is stored as one more partition after the table partitions (its parameter record
 // carries the smallest valid GLWE part, which nothing uses: the runtime stores keys by their full
 // parameter record), and is named by the module attribute `fhec.output_key`.
-import { keyswitchCost } from "../../crypto-model/index.js";
+import { keyswitchCost, keyswitchKeyBytes } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
-import { type Level, ksLevels, SEARCH_SPACE } from "./optimizer.js";
+import { type Level, ksLevels, SEARCH_SPACE } from "./search_space.js";
 
 /** Module attribute: index of the output key in `fhec.partitions` (absent: no output key). */
 export const OUTPUT_KEY_ATTR = "fhec.output_key";
@@ -99,6 +99,19 @@ export function outputPathCost(s: SourceSet, outs: readonly OutputRead[], count:
   return p ? count * keyswitchCost(p.n, s.k, s.N, p.level) : undefined;
 }
 
+/**
+ * Bytes of the extra key the outputs of set `s` need on their cheapest path: none through the
+ * set's own keyswitching key, else the conversion key into the lightest output key (the search's
+ * estimate; the key chosen at the end may be a little larger, see chooseOutputKey).
+ */
+export function outputPathBytes(s: SourceSet, outs: readonly OutputRead[]): number {
+  if (outs.length === 0) return 0;
+  const perCoefficient = budgetPerCoefficient(s, outs);
+  if (!(perCoefficient > 0) || s.ks.variance <= perCoefficient) return 0;
+  const p = lightestFor(perCoefficient);
+  return p ? keyswitchKeyBytes(s.k * s.N, p.n, p.baseLog, p.level, minNoiseStd(p.n)) : 0;
+}
+
 /** The chosen output key: its dimension and one conversion decomposition per source partition. */
 export interface OutputKeyChoice {
   readonly lweDimension: number;
@@ -113,11 +126,12 @@ export const OUTPUT_KEY_WORK_SLACK = 2;
  * one output key shared by the others. Its dimension: the smallest n_out whose conversion keys
  * cost at most OUTPUT_KEY_WORK_SLACK × the cheapest n_out's (Σ count·keyswitchCost) — every sample
  * downloads n_out + 1 words per output, while that keyswitch is small next to the PBS (the search
- * costs it at its lightest). undefined when every source uses its own key; throws when some
- * output cannot be decrypted.
+ * costs it at its lightest). `slack` 1 takes the lightest key (what a key-budget search counted).
+ * undefined when every source uses its own key; throws when some output cannot be decrypted.
  */
 export function chooseOutputKey(
   sources: readonly { readonly partition: number; readonly set: SourceSet; readonly outs: readonly OutputRead[]; readonly count: number }[],
+  slack = OUTPUT_KEY_WORK_SLACK,
 ): OutputKeyChoice | undefined {
   const need = sources
     .filter((x) => x.outs.length > 0)
@@ -139,7 +153,7 @@ export function chooseOutputKey(
   }
   if (options.length === 0) throw new Error("internal: the outputs cannot be decrypted under any output key, but the parameter search accepted them");
   const cheapest = Math.min(...options.map((o) => o.cost));
-  const best = options.find((o) => o.cost <= OUTPUT_KEY_WORK_SLACK * cheapest)!;
+  const best = options.find((o) => o.cost <= slack * cheapest)!;
   return { lweDimension: best.n, keyswitches: need.map((x, i) => ({ from: x.partition, level: best.levels[i]!, count: x.count })) };
 }
 

@@ -20,18 +20,13 @@
 // and out of it, until no partition changes. The single set is always a candidate, so the result
 // never costs more than one parameter set.
 import { type NoiseConstraint, noiseBits } from "./norms.js";
+import { type CryptoParameters, isPbs } from "./optimizer.js";
+import { allPairs, type Level, ksLevels, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 import {
-  type CryptoParameters,
-  type Level,
-  SEARCH_SPACE,
-  allPairs,
-  isPbs,
-  ksLevels,
-  pbsLevels,
-} from "./optimizer.js";
-import {
+  bootstrapKeyBytes,
   errorProbability,
   externalProductVariance,
+  keyswitchKeyBytes,
   keyswitchCost,
   keyswitchVariance,
   modulusSwitchVariance,
@@ -41,7 +36,7 @@ import {
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { compactsOutputs } from "./compact_outputs.js";
-import { chooseOutputKey, chosenPathCost, outputKeyParameters, type OutputKeyChoice, outputPathCost, outputTarget, type SourceSet } from "./output_key.js";
+import { chooseOutputKey, chosenPathCost, outputKeyParameters, type OutputKeyChoice, outputPathBytes, outputPathCost, outputTarget, type SourceSet } from "./output_key.js";
 
 export const MAX_PARTITIONS = 3;
 /** A partitioning is kept only when it costs at most this fraction of the single set. */
@@ -114,6 +109,19 @@ const kN = (s: PSet): number => s.k * s.N;
 const fresh = (s: PSet): number => minNoiseStd(kN(s)) ** 2;
 const br = (s: PSet): number => s.n * s.pbs.variance;
 const sourceSet = (s: PSet): SourceSet => ({ k: s.k, N: s.N, n: s.n, bootstrap: br(s), fresh: fresh(s), ks: s.ks });
+/** Bytes of a partition's own evaluation keys as the server holds them (BSK and KSK). */
+const ownKeyBytes = (s: PSet): number =>
+  bootstrapKeyBytes({ lweDimension: s.n, glweDimension: s.k, polynomialSize: s.N, pbsLevel: s.pbs.level }) + keyswitchKeyBytes(kN(s), s.n, s.ks.baseLog, s.ks.level, minNoiseStd(s.n));
+/** Bytes of a conversion key from big key A (dimension kN(A)) to a small key of dimension n. */
+const conversionBytes = (A: PSet, n: number, l: Level): number => keyswitchKeyBytes(kN(A), n, l.baseLog, l.level, minNoiseStd(n));
+
+/**
+ * What the search minimises: cost + bytesWeight · key bytes (a Lagrangian weight, 0 unless the
+ * cheapest solution's keys exceed the budget; see choosePartitions).
+ */
+interface Objective {
+  readonly bytesWeight: number;
+}
 
 /** Difficulty key of a read: bits plus half the log2 of the norm (integer, ≥ 0). */
 function readKey(c: NoiseConstraint): number {
@@ -143,7 +151,7 @@ interface Solved {
  * Exact cheapest set for partition X with the other partitions fixed (`sets[A]` for A ≠ X);
  * `isolated` treats every read into or out of X as X's own (the starting point).
  */
-function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet | undefined)[], isolated: boolean, memo?: Map<string, Solved | undefined>): Solved | undefined {
+function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet | undefined)[], isolated: boolean, objective: Objective, memo?: Map<string, Solved | undefined>): Solved | undefined {
   if (memo) {
     // The problem depends only on X's reads (by role) and the fixed sets they touch: candidate
     // groupings that share a group and its neighbours share the answer.
@@ -158,7 +166,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
     }
     const key = parts.sort().join(";");
     if (memo.has(key)) return memo.get(key);
-    const out = solvePartition(X, reads, sets, isolated);
+    const out = solvePartition(X, reads, sets, isolated, objective);
     memo.set(key, out);
     return out;
   }
@@ -205,6 +213,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
         if (best && pbsCount > 0 && cP >= best.cost) break;
         const b = n * pbs.variance;
         let cost = cP;
+        let bytes = bootstrapKeyBytes({ lweDimension: n, glweDimension: k, polynomialSize: N, pbsLevel: pbs.level });
         // The partition's own keyswitching key serves its tables' reads (then a modulus switch);
         // its outputs take their own path (output_key.ts).
         let ks: Level | undefined = ksLevels(n)[0];
@@ -215,9 +224,12 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
           if (!ks) continue;
           cost += ownCount * keyswitchCost(n, k, N, ks.level);
         }
-        const outCost = outputPathCost({ k, N, n, bootstrap: b, fresh: fr, ks: ks! }, outs, outCount);
+        bytes += keyswitchKeyBytes(dim, n, ks!.baseLog, ks!.level, minNoiseStd(n));
+        const source: SourceSet = { k, N, n, bootstrap: b, fresh: fr, ks: ks! };
+        const outCost = outputPathCost(source, outs, outCount);
         if (outCost === undefined) continue;
         cost += outCost;
+        if (objective.bytesWeight > 0) bytes += outputPathBytes(source, outs);
         let ok = true;
         for (const c of inFixed) {
           let budget = Infinity;
@@ -228,6 +240,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
             break;
           }
           cost += c.count * keyswitchCost(n, c.s.k, c.s.N, l.level);
+          bytes += conversionBytes(c.s, n, l);
         }
         if (!ok) continue;
         for (const o of outFixed) {
@@ -239,8 +252,10 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
             break;
           }
           cost += o.count * keyswitchCost(o.s.n, k, N, l.level);
+          bytes += keyswitchKeyBytes(dim, o.s.n, l.baseLog, l.level, minNoiseStd(o.s.n));
         }
         if (!ok) continue;
+        cost += objective.bytesWeight * bytes;
         if (!best || cost < best.cost) best = { set: { k, N, n, pbs, ks: ks! }, cost };
       }
     }
@@ -249,13 +264,20 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
 }
 
 interface Evaluated {
+  /** Cost (the cost model's units), evaluation-key bytes, and the objective cost + weight·bytes. */
   cost: number;
+  bytes: number;
+  /** The part of `bytes` for the outputs' keys, counted at the lightest output key. */
+  outputBytes: number;
+  objective: number;
   conversions: Map<string, { from: number; to: number; level: Level; count: number }>;
 }
 
 /** Checks every read under fixed sets; total cost, or undefined when a read fails. */
-function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | undefined {
+function evaluate(reads: readonly Read[], sets: readonly PSet[], objective: Objective): Evaluated | undefined {
   let cost = 0;
+  let bytes = sets.reduce((t, s) => t + ownKeyBytes(s), 0);
+  let outputBytes = 0;
   const pairs = new Map<string, Read[]>();
   const outputs = new Map<number, Read[]>();
   for (const r of reads) {
@@ -279,6 +301,7 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | un
     const c = outputPathCost(sourceSet(sets[X]!), rs, rs.reduce((t, r) => t + r.count, 0));
     if (c === undefined) return undefined;
     cost += c;
+    outputBytes += outputPathBytes(sourceSet(sets[X]!), rs);
   }
   const conversions = new Map<string, { from: number; to: number; level: Level; count: number }>();
   for (const [key, rs] of pairs) {
@@ -288,9 +311,11 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[]): Evaluated | un
     if (!level) return undefined;
     const count = rs.reduce((s, r) => s + r.count, 0);
     cost += count * keyswitchCost(sets[to]!.n, sets[from]!.k, sets[from]!.N, level.level);
+    bytes += conversionBytes(sets[from]!, sets[to]!.n, level);
     conversions.set(key, { from, to, level, count });
   }
-  return { cost, conversions };
+  bytes += outputBytes;
+  return { cost, bytes, outputBytes, objective: cost + objective.bytesWeight * bytes, conversions };
 }
 
 /**
@@ -322,23 +347,23 @@ function compact(reads: readonly Read[]): Read[] {
 }
 
 /** Coordinate descent on one grouping; undefined when no feasible assignment was found. */
-function solveGrouping(reads: readonly Read[], P: number, memo: Map<string, Solved | undefined>): { sets: PSet[]; ev: Evaluated } | undefined {
+function solveGrouping(reads: readonly Read[], P: number, objective: Objective, memo: Map<string, Solved | undefined>): { sets: PSet[]; ev: Evaluated } | undefined {
   const sets: (PSet | undefined)[] = new Array(P).fill(undefined);
   for (let X = 0; X < P; X++) {
-    const s = solvePartition(X, reads, sets, true, memo);
+    const s = solvePartition(X, reads, sets, true, objective, memo);
     if (!s) return undefined;
     sets[X] = s.set;
   }
-  let current = evaluate(reads, sets as PSet[]);
+  let current = evaluate(reads, sets as PSet[], objective);
   for (let round = 0; round < 4; round++) {
     let changed = false;
     for (let X = 0; X < P; X++) {
-      const s = solvePartition(X, reads, sets, false, memo);
+      const s = solvePartition(X, reads, sets, false, objective, memo);
       if (!s) continue;
       const trial = [...sets] as PSet[];
       trial[X] = s.set;
-      const ev = evaluate(reads, trial);
-      if (ev && (!current || ev.cost < current.cost)) {
+      const ev = evaluate(reads, trial, objective);
+      if (ev && (!current || ev.objective < current.objective)) {
         sets[X] = s.set;
         current = ev;
         changed = true;
@@ -363,6 +388,53 @@ function toParams(s: PSet): NoiseParameters {
   };
 }
 
+type Best = { cp: number[]; sets: PSet[]; ev: Evaluated };
+
+/** Evaluation-key bytes of a solution whose outputs take `choice`'s output key. */
+function keyBytesWith(b: Best, choice: OutputKeyChoice | undefined): number {
+  const toOutput = choice?.keyswitches.reduce((t, x) => t + conversionBytes(b.sets[x.from]!, choice.lweDimension, x.level), 0) ?? 0;
+  return b.ev.bytes - b.ev.outputBytes + toOutput;
+}
+
+/** Weights tried between "bytes nearly free" and "bytes dominate" (×4 apart), then refined by bisection. */
+const BUDGET_WEIGHT_STEPS = 12;
+const BUDGET_BISECTIONS = 5;
+
+/**
+ * The cheapest partitioning whose evaluation keys fit `maxKeyBytes`, when the cheapest of all does
+ * not: every grouping is re-solved minimising cost + λ·bytes for growing λ (a Lagrangian
+ * relaxation of the budget), then λ is bisected between the last weight where no grouping fitted
+ * and the first where one did; of every solution seen that fits, the cheapest wins. The byte
+ * counts are the search's estimate: compile checks the real sizes and falls back to fewer
+ * partitions. `over` when nothing fits.
+ */
+function fitKeyBudget(over: Best, maxKeyBytes: number, solveAll: (bytesWeight: number) => Best[], atZero: readonly Best[]): Best {
+  let fit: Best | undefined;
+  const consider = (all: readonly Best[]): boolean => {
+    let any = false;
+    for (const b of all) {
+      if (b.ev.bytes > maxKeyBytes) continue;
+      any = true;
+      if (!fit || b.ev.cost < fit.ev.cost) fit = b;
+    }
+    return any;
+  };
+  consider(atZero);
+  // λ₀ makes the bytes weigh 1/1000 of the cost.
+  let lo = over.ev.cost / over.ev.bytes / 1000;
+  let hi: number | undefined;
+  for (let i = 0, w = lo; i < BUDGET_WEIGHT_STEPS && hi === undefined; i++, w *= 4) {
+    if (consider(solveAll(w))) hi = w;
+    else lo = w;
+  }
+  for (let i = 0; hi !== undefined && i < BUDGET_BISECTIONS; i++) {
+    const w = Math.sqrt(lo * hi);
+    if (consider(solveAll(w))) hi = w;
+    else lo = w;
+  }
+  return fit ?? over;
+}
+
 export interface PartitionOptions {
   /** Per-PBS error bound (already resolved). */
   readonly pError: number;
@@ -371,6 +443,8 @@ export interface PartitionOptions {
   readonly maxPartitions?: number;
   /** TESTS: force this grouping (class → partition) instead of searching. */
   readonly forceClassPartition?: readonly number[];
+  /** Budget for the evaluation keys as the server holds them (bytes); see fitKeyBudget. */
+  readonly maxKeyBytes?: number;
 }
 
 /**
@@ -432,21 +506,36 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       }
     }
   }
-  let best: { cp: number[]; sets: PSet[]; ev: Evaluated } | undefined;
-  const memo = new Map<string, Solved | undefined>();
-  for (const cp of candidates) {
+  const groupings = candidates.flatMap((cp) => {
     const P = Math.max(...cp, 0) + 1;
-    let reads: Read[] = classed.map((c) => ({
+    const reads = compact(classed.map((c) => ({
       src: cp[c.sourceClass]!,
       dst: c.readerClass === undefined ? undefined : cp[c.readerClass]!,
       ...reqOf(c.constraint),
-    }));
-    reads = compact(reads);
+    })));
     // Every partition must run PBS: one that only holds values would get a BSK for nothing.
-    if (new Set(reads.flatMap((r) => (r.dst === undefined ? [] : [r.dst]))).size !== P) continue;
-    const s = solveGrouping(reads, P, memo);
-    if (s && (!best || s.ev.cost < best.ev.cost)) best = { cp, ...s };
-  }
+    return new Set(reads.flatMap((r) => (r.dst === undefined ? [] : [r.dst]))).size === P ? [{ cp, P, reads }] : [];
+  });
+  // Every grouping solved for one weight of the key bytes (see fitKeyBudget).
+  const solveAll = (bytesWeight: number): Best[] => {
+    const memo = new Map<string, Solved | undefined>();
+    return groupings.flatMap((g) => {
+      const s = solveGrouping(g.reads, g.P, { bytesWeight }, memo);
+      return s ? [{ cp: g.cp, ...s }] : [];
+    });
+  };
+  const atZero = solveAll(0);
+  let best = atZero.reduce<Best | undefined>((b, x) => (!b || x.ev.cost < b.ev.cost ? x : b), undefined);
+  const sourcesOf = (b: Best) =>
+    b.sets.map((set, X) => {
+      const outs = classed.filter((c) => c.readerClass === undefined && b.cp[c.sourceClass] === X).map((c) => reqOf(c.constraint));
+      return { partition: X, set: sourceSet(set), outs, count: outs.reduce((t, r) => t + r.count, 0) };
+    });
+  // Over the key budget (with the output key chooseOutputKey would pick): the cheapest grouping
+  // that fits, counted and then built with the lightest output key.
+  const overBudget =
+    best !== undefined && opts.maxKeyBytes !== undefined && keyBytesWith(best, chooseOutputKey(sourcesOf(best))) > opts.maxKeyBytes;
+  if (overBudget) best = fitKeyBudget(best!, opts.maxKeyBytes!, solveAll, atZero);
   // Partitions add keys (and keygen time) the cost model does not count: they must save ≥ 10%.
   if (!best || (!opts.forceClassPartition && !(best.ev.cost <= singleCost * MIN_GAIN))) return singleResult;
 
@@ -469,11 +558,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       lweNoiseStd: params[c.to]!.lweNoiseStd,
       count: c.count,
     }));
-  const sources = sets.map((set, X) => {
-    const outs = classed.filter((c) => c.readerClass === undefined && cp[c.sourceClass] === X).map((c) => reqOf(c.constraint));
-    return { partition: X, set: sourceSet(set), outs, count: outs.reduce((t, r) => t + r.count, 0) };
-  });
-  const out = addOutputKey(params, conversions, placements, chooseOutputKey(sources));
+  const out = addOutputKey(params, conversions, placements, chooseOutputKey(sourcesOf(best), overBudget ? 1 : undefined));
   const probabilities = predictedErrors(constraints, out.placements, out.sets, out.conversions);
   const partitions: CryptoParameters[] = out.sets.map((p, X) => {
     let worst = { p: 0, c: undefined as NoiseConstraint | undefined };

@@ -90,7 +90,10 @@ export interface PartitionedSelection {
  * The single set, then partitions when they pay (one-function modules; with several functions
  * the single set is kept). `forceClassPartition` (tests) imposes a class → partition grouping.
  */
-export function selectPartitionedParameters(module: ModuleOp, opts: SelectOptions & { readonly forceClassPartition?: readonly number[]; readonly maxPartitions?: number } = {}): PartitionedSelection {
+export function selectPartitionedParameters(
+  module: ModuleOp,
+  opts: SelectOptions & { readonly forceClassPartition?: readonly number[]; readonly maxPartitions?: number; readonly maxKeyBytes?: number } = {},
+): PartitionedSelection {
   const { params: single, constraints } = selectCryptoParameters(module, opts);
   const func: FuncOp | undefined = module.funcs.length === 1 ? module.funcs[0] : undefined;
   const classes = func ? keyClasses(func) : undefined;
@@ -104,6 +107,7 @@ export function selectPartitionedParameters(module: ModuleOp, opts: SelectOption
     single,
     ...(opts.forceClassPartition ? { forceClassPartition: opts.forceClassPartition } : {}),
     ...(opts.maxPartitions !== undefined ? { maxPartitions: opts.maxPartitions } : {}),
+    ...(opts.maxKeyBytes !== undefined ? { maxKeyBytes: opts.maxKeyBytes } : {}),
   });
   const argPartitions = func && classes ? func.args.map((a) => partitioned.classPartition[classes.classOf.get(a) ?? -1] ?? 0) : [];
   return { single, constraints, partitioned, argPartitions };
@@ -198,16 +202,20 @@ export const cryptoParamsPass: Pass = {
     "p-error": { type: "float", default: 0, doc: "per-PBS error bound (0: 2^-40, or derived from global-p-error)" },
     "global-p-error": { type: "float", default: 0, doc: "bound on any PBS/decryption failing in one run (0: off)" },
     "max-partitions": { type: "int", default: MAX_PARTITIONS, doc: "parameter partitions at most (1: one set for the whole circuit)" },
+    "max-key-bytes": { type: "float", default: 0, doc: "evaluation-key budget in bytes: the cheapest partitioning whose keys fit (0: no budget)" },
   },
   run(module: ModuleOp, options): PassReport {
     const pError = probability("p-error", options["p-error"] as number);
     const globalPError = probability("global-p-error", options["global-p-error"] as number);
     const maxPartitions = options["max-partitions"] as number;
     if (!(Number.isInteger(maxPartitions) && maxPartitions >= 1)) fail("E0301", `option 'crypto-params.max-partitions' must be an integer ≥ 1, got ${maxPartitions}`);
+    const maxKeyBytes = options["max-key-bytes"] as number;
+    if (!(maxKeyBytes >= 0)) fail("E0301", `option 'crypto-params.max-key-bytes' must be ≥ 0, got ${maxKeyBytes}`);
     const sel = selectPartitionedParameters(module, {
       ...(pError !== undefined ? { pError } : {}),
       ...(globalPError !== undefined ? { globalPError } : {}),
       maxPartitions,
+      ...(maxKeyBytes > 0 ? { maxKeyBytes } : {}),
     });
     const { constraints } = sel;
     const params = sel.partitioned.partitions[0]!;

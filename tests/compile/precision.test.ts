@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readNpy } from "../../compiler/data/npy.js";
 import { compile } from "../../compiler/compile.js";
-import { precisionSummary } from "../../compiler/precision.js";
-import { loadFixture } from "../helpers/fixtures.js";
+import { MIN_DESCENT_BITS, precisionSummary } from "../../compiler/precision.js";
+import { extraFixturesRoot, loadFixture } from "../helpers/fixtures.js";
 
 function accuracy(out: Float64Array | number[], labels: ArrayLike<number | bigint>, classes: number): number {
   let ok = 0;
@@ -38,6 +38,23 @@ describe("table precision from calibration data", () => {
     const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
     const simulated = accuracy(c.predictClear(f.x, { fhe: "simulate" })[0]!.data, f.y.data, 10);
     expect(simulated).toBeGreaterThanOrEqual(float - 0.01);
+  });
+
+  it("stops activation tables at MIN_DESCENT_BITS, where calibration agreement alone took the 64-64-32-10 digits MLP to 3 bits", () => {
+    // Without the floor this model's first table went to 3 bits: calibration agreement held, the
+    // test split lost 3 points. Every table with more than two values keeps ≥ MIN_DESCENT_BITS.
+    const f = loadFixture("mlp_digits_wide", extraFixturesRoot);
+    const c = compile(f.model, { calibration: f.calib });
+    expect(c.precision!.tables.map((t) => t.bits).every((b) => b >= MIN_DESCENT_BITS)).toBe(true);
+    const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
+    const simulated = accuracy(c.predictClear(f.x, { fhe: "simulate" })[0]!.data, f.y.data, 10);
+    expect(simulated).toBeGreaterThanOrEqual(float - 0.01);
+  });
+
+  it("two-valued tables (a tree's steps) are exempt from the floor and still descend to 1 bit", () => {
+    const f = loadFixture("sk_gbt");
+    const c = compile(f.model, { calibration: f.calib });
+    expect(Math.min(...c.precision!.tables.map((t) => t.bits))).toBeLessThan(MIN_DESCENT_BITS);
   });
 
   it("a fixed width keeps its meaning: static rounding, no windows", () => {

@@ -4,10 +4,18 @@ import { describe, expect, it } from "vitest";
 import { checkSecurity, errorProbability, keyClasses, type NoiseConstraint, noiseBits, predictedErrors, readVariance, selectPartitionedParameters } from "../../passes/params/index.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { keyswitchCost } from "../../crypto-model/index.js";
-import { partitionsFromModule } from "../../passes/params/index.js";
+import { partitionsFromModule, type PartitionedParameters } from "../../passes/params/index.js";
+import { conversionKeySize, evaluationKeySize } from "../../runtime/sizes.js";
 import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
 import { defaultPassRegistry } from "../../passes/registry.js";
 import { parse } from "../tfhe/helpers.js";
+
+/** Evaluation keys as the server holds them, from the runtime's own size formulas. */
+function serverKeyBytes(p: PartitionedParameters): number {
+  const stored = p.outputKey === undefined ? p.partitions : p.partitions.slice(0, p.outputKey);
+  const own = stored.reduce((t, s) => t + evaluationKeySize(s).inMemory, 0);
+  return own + p.conversions.reduce((t, c) => t + conversionKeySize(p.partitions[c.from]!, p.partitions[c.to]!, c.ksBaseLog, c.ksLevel).inMemory, 0);
+}
 
 const table = (bits: number, f: (i: number) => number) => `dense<[${Array.from({ length: 2 ** bits }, (_, i) => f(i)).join(", ")}]> : tensor<${2 ** bits}xi64>`;
 
@@ -41,6 +49,17 @@ describe("partitions", () => {
     // Every constraint meets the bound, re-computed from the reported numbers.
     const probs = predictedErrors(sel.constraints, p.placements, p.partitions, p.conversions);
     for (const q of probs) expect(q).toBeLessThanOrEqual(2 ** -40 * (1 + 1e-9));
+  });
+
+  it("a key budget below the cheapest solution's keys: the keys fit (sizes re-computed by the runtime), every read still meets its bound", () => {
+    const free = selectPartitionedParameters(parse(MIXED), { pError: 2 ** -40 }).partitioned;
+    const budget = 0.95 * serverKeyBytes(free);
+    const sel = selectPartitionedParameters(parse(MIXED), { pError: 2 ** -40, maxKeyBytes: budget });
+    const p = sel.partitioned;
+    expect(serverKeyBytes(p)).toBeLessThanOrEqual(budget);
+    expect(p.totalCost).toBeGreaterThanOrEqual(free.totalCost);
+    for (const s of p.partitions) expect(checkSecurity(s).secure).toBe(true);
+    for (const q of predictedErrors(sel.constraints, p.placements, p.partitions, p.conversions)) expect(q).toBeLessThanOrEqual(2 ** -40 * (1 + 1e-9));
   });
 
   it("crypto-params{max-partitions=1} keeps one set; the default partitions the same circuit", () => {

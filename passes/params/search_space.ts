@@ -1,0 +1,81 @@
+// The parameter search space and the decompositions worth trying in it, shared by the single-set
+// optimizer (optimizer.ts), the partition search (partitions.ts) and the output key
+// (output_key.ts).
+import { externalProductVariance, keyswitchVariancePerCoefficient } from "../../crypto-model/index.js";
+import { minNoiseStd } from "../../crypto-model/index.js";
+
+export const SEARCH_SPACE = Object.freeze({
+  glweDimensions: [1, 2, 3, 4, 5, 6],
+  logPolynomialSizes: [8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+  minLweDimension: 450,
+  maxLweDimension: 2047,
+  /** β·ℓ ≤ 64 for every decomposition. */
+  maxDecompositionBits: 64,
+  /** The runtime's f64 FFT takes PBS digits of at most 52 bits (runtime/native params.cpp). */
+  maxPbsBaseLog: 52,
+  /** The runtime's largest big LWE dimension kN (runtime/native params.cpp). */
+  maxBigDimension: 262144,
+});
+
+export interface Level {
+  readonly level: number;
+  readonly baseLog: number;
+  readonly variance: number;
+}
+
+const pbsLevelsCache = new Map<string, Level[]>();
+
+/** Non-dominated PBS levels for (k, N): best β per ℓ, σ²_EP strictly decreasing with ℓ. */
+export function pbsLevels(k: number, N: number): Level[] {
+  const key = `${k}:${N}`;
+  const hit = pbsLevelsCache.get(key);
+  if (hit) return hit;
+  const std = minNoiseStd(k * N);
+  const out: Level[] = [];
+  let bestSoFar = Infinity;
+  for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
+    let best: Level | undefined;
+    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits && baseLog <= SEARCH_SPACE.maxPbsBaseLog; baseLog++) {
+      const variance = externalProductVariance(k, N, baseLog, level, std);
+      if (!best || variance < best.variance) best = { level, baseLog, variance };
+    }
+    if (best && best.variance < bestSoFar) {
+      out.push(best);
+      bestSoFar = best.variance;
+    }
+  }
+  pbsLevelsCache.set(key, out);
+  return out;
+}
+
+const ksLevelsCache = new Map<number, Level[]>();
+
+/** Non-dominated keyswitch levels at small dimension n: best β per ℓ, per-coefficient variance. */
+export function ksLevels(n: number): Level[] {
+  const hit = ksLevelsCache.get(n);
+  if (hit) return hit;
+  const std = minNoiseStd(n);
+  const out: Level[] = [];
+  let bestSoFar = Infinity;
+  for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
+    let best: Level | undefined;
+    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits; baseLog++) {
+      const variance = keyswitchVariancePerCoefficient(baseLog, level, std);
+      if (!best || variance < best.variance) best = { level, baseLog, variance };
+    }
+    if (best && best.variance < bestSoFar) {
+      out.push(best);
+      bestSoFar = best.variance;
+    }
+  }
+  ksLevelsCache.set(n, out);
+  return out;
+}
+
+export function allPairs(): [number, number][] {
+  const out: [number, number][] = [];
+  for (const k of SEARCH_SPACE.glweDimensions) {
+    for (const logN of SEARCH_SPACE.logPolynomialSizes) if (k * 2 ** logN <= SEARCH_SPACE.maxBigDimension) out.push([k, 2 ** logN]);
+  }
+  return out;
+}
