@@ -2,9 +2,11 @@
 // per fixture model (`--set`: the bundled set, the extra set of new models, or both; default all)
 // at compile's default options (or a profile), the compile time, key generation time, key
 // sizes (seeded as sent, expanded on the server), FHE latency per sample on 1 thread and on all
-// cores, and accuracy in float, simulation and FHE (plus how many outputs FHE and the clear model
-// agree on). Prints a markdown table, writes bench/out/models.json.
-import { availableParallelism, cpus } from "node:os";
+// cores (next to the cost model's estimate), and accuracy: float and simulated on the whole test
+// split, FHE and simulated on the N samples FHE ran (plus how many outputs FHE and the clear model
+// agree on). Prints a markdown table; bench/out/models.json is rewritten after every model, with
+// the machine and its load average, so a long run keeps what it measured.
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { setThreads } from "../runtime/index.js";
 import { runReference } from "../backends/reference/index.js";
 import { type CompileOptions, compile } from "../compiler/compile.js";
@@ -51,6 +53,7 @@ export async function main(args: string[]): Promise<void> {
   const models = arg(args, "models")?.split(",") ?? fixtureNames(set as FixtureSet | "all");
   const rows: (string | number)[][] = [];
   const json: Record<string, unknown>[] = [];
+  const machine = { cpu: cpus()[0]?.model ?? "?", cores: cpus().length, loadAverageAtStart: +loadavg()[0]!.toFixed(2), date: new Date().toISOString() };
   for (const name of models) {
     const f = fixture(name);
     const labels = f.y.data;
@@ -89,6 +92,10 @@ export async function main(args: string[]): Promise<void> {
     const clear = circuit.predictClear(x, { fhe: "disable" })[at]!;
     const simulated = circuit.predictClear(x, { fhe: "simulate" })[at]!;
     const float = runReference(importOnnx(f.model).funcs[0]!, [x])[at]!;
+    // The whole test split, in the clear: float and simulated accuracy (what the README's table quotes).
+    const floatAll = runReference(importOnnx(f.model).funcs[0]!, [f.x])[at]!;
+    const simulatedAll = circuit.predictClear(f.x, { fhe: "simulate" })[at]!;
+    const accAll = (o: NDArray) => (meta.task === "regression" ? `R² ${r2(o, labels).toFixed(3)}` : accuracy(o, labels).toFixed(3));
     let same = 0;
     for (let i = 0; i < fhe.data.length; i++) if (fhe.data[i] === clear.data[i]) same++;
     const info = circuit.info();
@@ -96,11 +103,12 @@ export async function main(args: string[]): Promise<void> {
     const sizes = info.keySizes!;
     const regression = meta.task === "regression";
     const acc = (o: NDArray) => (regression ? `R² ${r2(o, y).toFixed(3)}` : accuracy(o, y).toFixed(3));
+    const tables = (info.partitions ?? [p]).filter((q) => !("outputKey" in q && q.outputKey));
     const row = {
       model: name,
       samples: n,
       pbsPerSample: server.pbsPerSample,
-      params: `n=${p.lweDimension} k=${p.glweDimension} N=${p.polynomialSize}`,
+      params: `${tables.length} partition(s), N ≤ ${Math.max(...tables.map((q) => q.polynomialSize))}`,
       compileMs: Math.round(compileMs),
       keygenMs: Math.round(keygenMs),
       firstRunMs: Math.round(expandMs),
@@ -108,21 +116,25 @@ export async function main(args: string[]): Promise<void> {
       expandedKeyMiB: +(sizes.total / 2 ** 20).toFixed(1),
       msPerSample1Thread: Math.round(oneThreadMs),
       msPerSampleAllCores: Math.round(runMs / n),
+      estimatedMsAllCores: Math.round(info.latency?.allCoresMs ?? 0),
+      floatAccuracyTestSplit: accAll(floatAll),
+      simulatedAccuracyTestSplit: accAll(simulatedAll),
       floatAccuracy: acc(float),
       simulatedAccuracy: acc(simulated),
       fheAccuracy: acc(fhe),
       outputsEqualToClear: `${same}/${fhe.data.length}`,
     };
     console.error(`  ${name}: ${JSON.stringify(row)}`);
-    json.push(row);
+    json.push({ ...row, loadAverage1m: +loadavg()[0]!.toFixed(2) });
     rows.push(Object.values(row));
+    writeJson("models", { ...machine, profile: profileName, options: profile, results: json });
   }
-  console.log(`\nFHE on the fixture models, profile '${profileName}' (${cpus()[0]?.model ?? "?"}, ${cpus().length} cores)\n`);
+  console.log(`\nFHE on the fixture models, profile '${profileName}' (${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAverageAtStart} at the start)\n`);
   console.log(
     markdownTable(
-      ["model", "samples", "PBS / sample", "parameters", "compile (ms)", "keygen (ms)", "key expansion + 1st sample (ms)", "eval keys sent (MiB)", "eval keys on server (MiB)", "FHE ms / sample, 1 thread", `FHE ms / sample, ${availableParallelism()} threads`, "float acc", "simulated acc", "FHE acc", "FHE outputs = clear"],
+      ["model", "samples", "PBS / sample", "parameters", "compile (ms)", "keygen (ms)", "key expansion + 1st sample (ms)", "eval keys sent (MiB)", "eval keys on server (MiB)", "FHE ms / sample, 1 thread", `FHE ms / sample, ${availableParallelism()} threads`, "estimated ms / sample (cost model)", "float acc (test split)", "simulated acc (test split)", `float acc (${samples})`, `simulated acc (${samples})`, `FHE acc (${samples})`, "FHE outputs = clear"],
       rows,
     ),
   );
-  console.log(`\nwrote ${writeJson("models", { profile: profileName, options: profile, results: json })}`);
+  console.log(`\nwrote ${writeJson("models", { ...machine, profile: profileName, options: profile, results: json })}`);
 }

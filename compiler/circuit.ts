@@ -17,8 +17,7 @@ import { type BatchTensor, type SimulationResult, simulateWithStats } from "../b
 import { type BackendChoice, resolveBackend, simulateLlvm } from "../backends/llvm/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";
 import { INPUTS_ATTR, OUTPUTS_ATTR, POSTPROCESS_ATTR } from "../passes/quantize/index.js";
-import { TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
-import { type ConversionKeySize, conversionKeySize, seededKeySetBytes } from "../runtime/index.js";
+import { type ConversionKeySize, conversionKeySize, seededKeySetBytes, TfheClient, type TfheProgram, TfheServer } from "../backends/tfhe/index.js";
 import { openFileChunks, writeStreamAtomic } from "./stream_io.js";
 import { packContainer, unpackContainer } from "./container.js";
 import { lowerCircuit } from "./deploy/program.js";

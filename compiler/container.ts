@@ -3,8 +3,7 @@
 // magic, version and header and reports any problem as one clear error naming the file; payloads
 // stream through in chunks, so a container can hold any size.
 import { fail } from "../ir/diagnostics.js";
-import { type ByteStream, bytesStream, type ChunkSink, collect, parseChunks } from "../runtime/index.js";
-import { collectingSink, FrameParser, frameStream } from "../runtime/framing.js";
+import { type ByteStream, bytesStream, type ChunkSink, collect, collectingSink, FrameParser, frameStream, parseChunks } from "../backends/tfhe/index.js";
 
 export function containerStream(magic: Buffer, version: number, header: unknown, payload?: ByteStream): ByteStream {
   return frameStream(magic, version, header, payload);

@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fail } from "../ir/diagnostics.js";
-import { type ByteStream, DEFAULT_CHUNK_BYTES } from "../runtime/index.js";
+import { type ByteStream, DEFAULT_CHUNK_BYTES } from "../backends/tfhe/index.js";
 
 /** Called with (bytes done, bytes total) while a stream is copied. */
 export type ByteProgress = (done: number, total: number) => void;

@@ -1,27 +1,10 @@
 // The op registry: name → declaration. Built once from the dialect files; read-only afterwards.
+import { NamedRegistry } from "./named_registry.js";
 import type { OpDef } from "./opdef.js";
 
-export class OpRegistry {
-  private readonly defs = new Map<string, OpDef>();
-
-  register(...defs: OpDef[]): this {
-    for (const def of defs) {
-      if (this.defs.has(def.name)) throw new Error(`op '${def.name}' declared twice`);
-      this.defs.set(def.name, def);
-    }
-    return this;
-  }
-
-  get(name: string): OpDef | undefined {
-    return this.defs.get(name);
-  }
-
-  has(name: string): boolean {
-    return this.defs.has(name);
-  }
-
-  all(): OpDef[] {
-    return [...this.defs.values()];
+export class OpRegistry extends NamedRegistry<OpDef> {
+  constructor() {
+    super("op");
   }
 
   dialect(prefix: string): OpDef[] {

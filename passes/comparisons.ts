@@ -21,13 +21,13 @@
 // it on either side (the simulator draws such ties at random).
 import { type Attribute, type DenseAttr, denseAttr, stringAttr } from "../ir/attributes.js";
 import { Builder } from "../ir/builder.js";
-import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
+import type { FuncOp, Operation, Value } from "../ir/core.js";
 import { CompileError, fail } from "../ir/diagnostics.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import * as nd from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, intRange, type IntType, intType, shapeOf, tensor, type Type, withElement } from "../ir/types.js";
 import { analyzeIntervals, applyBitwidths, type Interval, MAX_TABLE_INPUT_BITS, minWidth, reachable, roundExact, TABLE_OPS } from "./bitwidth.js";
-import type { Pass, PassReport } from "./pass.js";
+import { countingPass, type Pass } from "./pass.js";
 import type { RoundingMethod } from "./rounding.js";
 
 /** Widest table a comparison is lowered to. */
@@ -338,15 +338,12 @@ export function lowerComparisons(func: FuncOp, method: RoundingMethod): LoweredC
   return out;
 }
 
-export const comparisonsPass: Pass = {
+export const comparisonsPass: Pass = countingPass({
   name: "comparisons",
   summary: "Lower step-function tables (comparisons against constants) to add + round + a 1–2-bit table",
   options: {
     method: { type: "string", default: "exact", choices: ["exact", "approximate"], doc: "rounding method of the inserted fhe.round" },
   },
-  run(module: ModuleOp, options): PassReport {
-    let lowered = 0;
-    for (const func of module.funcs) lowered += lowerComparisons(func, options["method"] as RoundingMethod).length;
-    return { changed: lowered > 0, details: { lowered } };
-  },
-};
+  counted: "lowered",
+  rewrite: (module, options) => module.funcs.reduce((n, func) => n + lowerComparisons(func, options["method"] as RoundingMethod).length, 0),
+});

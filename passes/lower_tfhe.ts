@@ -27,7 +27,7 @@ import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, i64, lwe, shapeOf, tensor, type Type, withElement } from "../ir/types.js";
-import type { Pass, PassReport } from "./pass.js";
+import { countingPass, type Pass } from "./pass.js";
 import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR, partitionsFromModule } from "./params/pass.js";
 import { outputTarget } from "./params/output_key.js";
 import { tfheParamsPass } from "./tfhe_params.js";
@@ -396,12 +396,9 @@ export function lowerToTfhe(module: ModuleOp, options: { readonly compactOutputs
   return n;
 }
 
-export const lowerToTfhePass: Pass = {
+export const lowerToTfhePass: Pass = countingPass({
   name: "lower-to-tfhe",
   summary: "Lowers the fhe dialect to tfhe ciphertext ops (per-value encoding Δ_p = 2^(63−p)) with open crypto parameters.",
-  options: {},
-  run(module: ModuleOp): PassReport {
-    const n = lowerToTfhe(module);
-    return { changed: n > 0, details: { lowered: n } };
-  },
-};
+  counted: "lowered",
+  rewrite: (module) => lowerToTfhe(module),
+});

@@ -40,3 +40,22 @@ export interface Pass {
   readonly options: Readonly<Record<string, PassOptionSpec>>;
   run(module: ModuleOp, options: Readonly<Record<string, PassOptionValue>>, ctx: PassContext): PassReport;
 }
+
+/** A pass whose report is one count of rewritten ops (named `counted`); it changed the module when that is not 0. */
+export function countingPass(def: {
+  readonly name: string;
+  readonly summary: string;
+  readonly options?: Readonly<Record<string, PassOptionSpec>>;
+  readonly counted: string;
+  readonly rewrite: (module: ModuleOp, options: Readonly<Record<string, PassOptionValue>>) => number;
+}): Pass {
+  return {
+    name: def.name,
+    summary: def.summary,
+    options: def.options ?? {},
+    run(module, options): PassReport {
+      const n = def.rewrite(module, options);
+      return { changed: n > 0, details: { [def.counted]: n } };
+    },
+  };
+}

@@ -9,24 +9,11 @@ import { mlExpandPass } from "./quantize/lower_ml.js";
 import { roundingPass } from "./rounding.js";
 import { tluFusionPass } from "./tlu_fusion.js";
 import type { Pass } from "./pass.js";
+import { NamedRegistry } from "../ir/named_registry.js";
 
-export class PassRegistry {
-  private readonly passes = new Map<string, Pass>();
-
-  register(...passes: Pass[]): this {
-    for (const p of passes) {
-      if (this.passes.has(p.name)) throw new Error(`pass '${p.name}' registered twice`);
-      this.passes.set(p.name, p);
-    }
-    return this;
-  }
-
-  get(name: string): Pass | undefined {
-    return this.passes.get(name);
-  }
-
-  all(): Pass[] {
-    return [...this.passes.values()];
+export class PassRegistry extends NamedRegistry<Pass> {
+  constructor() {
+    super("pass");
   }
 }
 

@@ -3,11 +3,11 @@
 // computes f(2^k · round(x / 2^k)). Re-runs the bit-width unification afterwards.
 import { type Attribute, type DenseAttr, denseAttr, dictAttr, floatAttr, intAttr } from "../ir/attributes.js";
 import { Builder } from "../ir/builder.js";
-import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
+import type { FuncOp, Operation, Value } from "../ir/core.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, intRange, type TensorType, withElement } from "../ir/types.js";
 import { analyzeIntervals, applyBitwidths, type Interval, roundExact, TABLE_OPS } from "./bitwidth.js";
-import type { Pass, PassReport } from "./pass.js";
+import { countingPass, type Pass } from "./pass.js";
 
 export type RoundingMethod = "exact" | "approximate";
 
@@ -129,7 +129,7 @@ export function roundFunc(func: FuncOp, opts: RoundingOptions): { rounded: numbe
   return { rounded };
 }
 
-export const roundingPass: Pass = {
+export const roundingPass: Pass = countingPass({
   name: "rounding",
   summary: "Round accumulators to `bits` bits before table lookups (exact or approximate)",
   options: {
@@ -138,16 +138,14 @@ export const roundingPass: Pass = {
     outputs: { type: "bool", default: false, doc: "also round function results wider than `output-bits`" },
     "output-bits": { type: "int", default: 0, doc: "bits kept in rounded function results (0: `bits`)" },
   },
-  run(module: ModuleOp, options): PassReport {
-    let rounded = 0;
-    for (const func of module.funcs) {
-      rounded += roundFunc(func, {
-        bits: options["bits"] as number,
-        method: options["method"] as RoundingMethod,
-        outputs: options["outputs"] as boolean,
-        outputBits: options["output-bits"] as number,
-      }).rounded;
-    }
-    return { changed: rounded > 0, details: { rounded } };
+  counted: "rounded",
+  rewrite(module, options) {
+    const settings = {
+      bits: options["bits"] as number,
+      method: options["method"] as RoundingMethod,
+      outputs: options["outputs"] as boolean,
+      outputBits: options["output-bits"] as number,
+    };
+    return module.funcs.reduce((n, func) => n + roundFunc(func, settings).rounded, 0);
   },
-};
+});

@@ -3,7 +3,7 @@
 // passes/params) when present, else the pass options / the set given to `parametrizeTfhe`. The set
 // is (re)written to `fhec.crypto` so the module carries what its keys must be generated for.
 import { arrayAttr, type Attribute, type DictAttr, dictAttr, floatAttr, intAttr } from "../ir/attributes.js";
-import type { ModuleOp } from "../ir/core.js";
+import type { ModuleOp, Operation } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
 import { elementOf, type LweType } from "../ir/types.js";
 import type { Pass, PassOptionSpec, PassReport } from "./pass.js";
@@ -105,32 +105,40 @@ export function parametrizeTfhe(module: ModuleOp, params?: TfheCryptoParams): Pa
   if (!p) {
     return fail("E0600", `tfhe-params: no parameter set (the module has no '${CRYPTO_ATTR}' attribute and none was given)`);
   }
-  const ks = dictAttr([
-    ["base_log", intAttr(p.ksBaseLog)],
-    ["level", intAttr(p.ksLevel)],
-  ]);
-  const pbs = dictAttr([
-    ["base_log", intAttr(p.pbsBaseLog)],
-    ["level", intAttr(p.pbsLevel)],
-  ]);
-  const maxBits = Math.log2(p.polynomialSize) - 1;
+  const ks = decompositionAttr(p.ksBaseLog, p.ksLevel);
+  const pbs = decompositionAttr(p.pbsBaseLog, p.pbsLevel);
+  const report = annotateKeyOps(module, () => ks, () => ({ set: p, pbs, holder: "the parameter set" }));
+  module.attributes.set(CRYPTO_ATTR, cryptoParamsAttr(p, module.attributes.get(CRYPTO_ATTR)));
+  return report;
+}
+
+const decompositionAttr = (baseLog: number, level: number): DictAttr => dictAttr([["base_log", intAttr(baseLog)], ["level", intAttr(level)]]);
+
+/** The bootstrap decomposition an op gets, from which set, and how the error names that set. */
+interface BootstrapChoice {
+  readonly set: TfheCryptoParams;
+  readonly pbs: DictAttr;
+  readonly holder: string;
+}
+
+/**
+ * Writes `ks` on every keyswitch and `pbs` on every bootstrap, as the callbacks choose them, and
+ * fails when a bootstrap's table does not fit its set's N (2^p entries must fit N/2).
+ */
+function annotateKeyOps(module: ModuleOp, keyswitch: (op: Operation) => DictAttr, bootstrap: (op: Operation) => BootstrapChoice): ParametrizeReport {
   let keyswitches = 0;
   let bootstraps = 0;
   let maxTablePrecision = 0;
   for (const f of module.funcs) {
     for (const op of f.body.ops) {
       if (op.name === "tfhe.keyswitch") {
-        op.attributes.set("ks", ks);
+        op.attributes.set("ks", keyswitch(op));
         keyswitches++;
       } else if (PBS_OPS.has(op.name)) {
+        const { set, pbs, holder } = bootstrap(op);
         const width = (elementOf(op.operands[0]!.type) as LweType).width;
-        if (width > maxBits) {
-          fail(
-            "E0600",
-            `a ${width}-bit table lookup needs a polynomial size N ≥ 2^${width + 1}; the parameter set has N = ${p.polynomialSize}`,
-            op.loc,
-            op.name,
-          );
+        if (width > Math.log2(set.polynomialSize) - 1) {
+          fail("E0600", `a ${width}-bit table lookup needs a polynomial size N ≥ 2^${width + 1}; ${holder} has N = ${set.polynomialSize}`, op.loc, op.name);
         }
         maxTablePrecision = Math.max(maxTablePrecision, width);
         op.attributes.set("pbs", pbs);
@@ -138,7 +146,6 @@ export function parametrizeTfhe(module: ModuleOp, params?: TfheCryptoParams): Pa
       }
     }
   }
-  module.attributes.set(CRYPTO_ATTR, cryptoParamsAttr(p, module.attributes.get(CRYPTO_ATTR)));
   return { keyswitches, bootstraps, maxTablePrecision };
 }
 
@@ -178,46 +185,33 @@ const intAttrOf = (a: Attribute | undefined): number | undefined => (a?.kind ===
  */
 export function parametrizePartitionedTfhe(module: ModuleOp, partitions: readonly TfheCryptoParams[], conversions: readonly ConversionDecomposition[]): ParametrizeReport {
   const sets = partitions.map(checkCryptoParams);
-  const part = (i: number | undefined, op: import("../ir/core.js").Operation, what: string): TfheCryptoParams => {
+  const part = (i: number | undefined, op: Operation, what: string): TfheCryptoParams => {
     const p = i === undefined ? undefined : sets[i];
     if (!p) return fail("E0600", `tfhe-params: ${what} names partition ${String(i)}, the module has ${sets.length}`, op.loc, op.name);
     return p;
   };
-  let keyswitches = 0;
-  let bootstraps = 0;
-  let maxTablePrecision = 0;
-  for (const f of module.funcs) {
-    for (const op of f.body.ops) {
-      if (op.name === "tfhe.keyswitch") {
-        const from = intAttrOf(op.attr("from"));
-        const to = intAttrOf(op.attr("to"));
-        part(from, op, "keyswitch source");
-        const target = part(to, op, "keyswitch target");
-        let ks = { base: target.ksBaseLog, level: target.ksLevel };
-        if (from !== to) {
-          const c = conversions.find((x) => x.from === from && x.to === to);
-          if (!c) fail("E0600", `tfhe-params: no conversion key from partition ${from} to partition ${to}`, op.loc, op.name);
-          ks = { base: c.ksBaseLog, level: c.ksLevel };
-        }
-        op.attributes.set("ks", dictAttr([["base_log", intAttr(ks.base)], ["level", intAttr(ks.level)]]));
-        keyswitches++;
-      } else if (PBS_OPS.has(op.name)) {
-        const p = part(intAttrOf(op.attr("partition")), op, "bootstrap");
-        const width = (elementOf(op.operands[0]!.type) as LweType).width;
-        if (width > Math.log2(p.polynomialSize) - 1) {
-          fail("E0600", `a ${width}-bit table lookup needs a polynomial size N ≥ 2^${width + 1}; its partition has N = ${p.polynomialSize}`, op.loc, op.name);
-        }
-        maxTablePrecision = Math.max(maxTablePrecision, width);
-        op.attributes.set("pbs", dictAttr([["base_log", intAttr(p.pbsBaseLog)], ["level", intAttr(p.pbsLevel)]]));
-        bootstraps++;
-      }
-    }
-  }
+  const report = annotateKeyOps(
+    module,
+    (op) => {
+      const from = intAttrOf(op.attr("from"));
+      const to = intAttrOf(op.attr("to"));
+      part(from, op, "keyswitch source");
+      const target = part(to, op, "keyswitch target");
+      if (from === to) return decompositionAttr(target.ksBaseLog, target.ksLevel);
+      const c = conversions.find((x) => x.from === from && x.to === to);
+      if (!c) return fail("E0600", `tfhe-params: no conversion key from partition ${from} to partition ${to}`, op.loc, op.name);
+      return decompositionAttr(c.ksBaseLog, c.ksLevel);
+    },
+    (op) => {
+      const set = part(intAttrOf(op.attr("partition")), op, "bootstrap");
+      return { set, pbs: decompositionAttr(set.pbsBaseLog, set.pbsLevel), holder: "its partition" };
+    },
+  );
   module.attributes.set(CRYPTO_ATTR, cryptoParamsAttr(sets[0]!, module.attributes.get(CRYPTO_ATTR)));
   const previous = module.attributes.get(PARTITIONS_ATTR);
   module.attributes.set(PARTITIONS_ATTR, arrayAttr(sets.map((p, i) => cryptoParamsAttr(p, previous?.kind === "array" ? previous.items[i] : undefined))));
   module.attributes.set(CONVERSIONS_ATTR, arrayAttr(conversions.map((c) => dictAttr([["from", intAttr(c.from)], ["to", intAttr(c.to)], ["ksBaseLog", intAttr(c.ksBaseLog)], ["ksLevel", intAttr(c.ksLevel)]]))));
-  return { keyswitches, bootstraps, maxTablePrecision };
+  return report;
 }
 
 const options: Record<string, PassOptionSpec> = {};

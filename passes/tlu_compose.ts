@@ -1,8 +1,8 @@
 // Table composition shared by canonicalize and tlu-fusion: apply_lookup_table ∘ apply_lookup_table
-// becomes one table.
+// becomes one table; and the rewrite both end with, a table lookup taking over an op's uses.
 import { type DenseAttr, denseAttr } from "../ir/attributes.js";
 import { Builder } from "../ir/builder.js";
-import type { Operation } from "../ir/core.js";
+import type { Operation, Value } from "../ir/core.js";
 import { tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, i64, tensor } from "../ir/types.js";
 
@@ -14,17 +14,22 @@ export function composeTables(outer: Operation): Operation[] | undefined {
   const t2 = outer.attr("table") as DenseAttr;
   const mid = elementOf(inner.result.type) as EncryptedIntType;
   const composed = Array.from(t1.data, (v) => t2.data[tableIndex(v, mid.width)]!);
-  const x = inner.operands[0]!;
-  const fused = Builder.before(outer).create(
-    "fhe.apply_lookup_table",
-    [x],
-    [outer.result.type],
-    { table: denseAttr(tensor([composed.length], i64), composed) },
-    { loc: outer.loc, names: [outer.result.nameHint] },
-  );
-  outer.result.replaceAllUsesWith(fused.result);
+  const fused = replaceWithTable(outer, inner.operands[0]!, composed);
   outer.erase();
   const revisit = [fused, ...fused.result.uses.map((u) => u.op)];
   if (inner.result.uses.length === 0) inner.erase();
   return revisit;
+}
+
+/** A table lookup of `x` inserted before `root` takes over `root`'s uses (root itself stays). */
+export function replaceWithTable(root: Operation, x: Value, table: ArrayLike<number>): Operation {
+  const op = Builder.before(root).create(
+    "fhe.apply_lookup_table",
+    [x],
+    [root.result.type],
+    { table: denseAttr(tensor([table.length], i64), table) },
+    { loc: root.loc, names: [root.result.nameHint] },
+  );
+  root.result.replaceAllUsesWith(op.result);
+  return op;
 }

@@ -11,7 +11,7 @@ import { tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, i64, intRange, shapeOf, tensor } from "../ir/types.js";
 import { analyzeIntervals, type Interval, reachable } from "./bitwidth.js";
 import type { Pass, PassReport } from "./pass.js";
-import { composeTables } from "./tlu_compose.js";
+import { composeTables, replaceWithTable } from "./tlu_compose.js";
 
 /** Widest x the pass builds a table over. */
 export const MAX_FUSED_INPUT_BITS = 16;
@@ -255,14 +255,7 @@ export function fuseFunc(func: FuncOp): { composed: number; fused: number } {
       if (!reach) continue;
       const table = fusedTable(plan, root, reach);
       if (!table) continue;
-      const op = Builder.before(root).create(
-        "fhe.apply_lookup_table",
-        [x],
-        [root.result.type],
-        { table: denseAttr(tensor([table.length], i64), table) },
-        { loc: root.loc, names: [root.result.nameHint] },
-      );
-      root.result.replaceAllUsesWith(op.result);
+      replaceWithTable(root, x, table);
       const clear = new Set<Operation>();
       for (const dead of [...plan.dying].sort((p, q) => position.get(q)! - position.get(p)!)) {
         for (const v of dead.operands) if (v.definingOp?.name === "arith.constant") clear.add(v.definingOp);

@@ -67,14 +67,29 @@ function subSeed(seed: Uint8Array | undefined, index: number): Uint8Array | unde
   return out;
 }
 
+/** What every key set is: one key per partition (in partition order) and the conversion keys. */
+export abstract class PartitionKeys<K extends { readonly params: TfheParameters }, C> {
+  constructor(
+    readonly keys: readonly K[],
+    readonly conversions: readonly C[],
+  ) {}
+
+  /** The parameter set of every partition, in partition order. */
+  get params(): readonly TfheParameters[] {
+    return this.keys.map((k) => k.params);
+  }
+}
+
 /** Client side: the secret keys of every partition. */
-export class ClientKeySet {
+export class ClientKeySet extends PartitionKeys<ClientKey, ConversionKeySpec> {
   private constructor(
-    readonly keys: readonly ClientKey[],
-    readonly conversions: readonly ConversionKeySpec[],
+    keys: readonly ClientKey[],
+    conversions: readonly ConversionKeySpec[],
     /** Index of the output key (no evaluation keys of its own), if the set has one. */
     readonly outputKey?: number,
-  ) {}
+  ) {
+    super(keys, conversions);
+  }
 
   static generate(params: readonly TfheParameters[], conversions: readonly ConversionKeySpec[] = [], options: KeyGenOptions = {}, outputKey?: number): ClientKeySet {
     checkSpecs(params, conversions, outputKey);
@@ -89,14 +104,8 @@ export class ClientKeySet {
     return new ClientKeySet([...keys], conversions, outputKey);
   }
 
-  get params(): readonly TfheParameters[] {
-    return this.keys.map((k) => k.params);
-  }
-
   key(partition: number): ClientKey {
-    const k = this.keys[partition];
-    if (!k) throw new RangeError(`no partition ${partition} in a key set of ${this.keys.length}`);
-    return k;
+    return partitionKey(this.keys, partition);
   }
 
   /** Seeded evaluation keys of every partition and the conversion keys (what the server gets), all held at once. */
@@ -237,15 +246,7 @@ export class ConversionKey {
 }
 
 /** Seeded evaluation keys of every partition plus the conversion keys. */
-export class SeededEvaluationKeySet {
-  constructor(
-    readonly keys: readonly SeededEvaluationKeys[],
-    readonly conversions: readonly SeededConversionKey[],
-  ) {}
-
-  get params(): readonly TfheParameters[] {
-    return this.keys.map((k) => k.params);
-  }
+export class SeededEvaluationKeySet extends PartitionKeys<SeededEvaluationKeys, SeededConversionKey> {
 
   /** The serialized set, chunk by chunk (one partition without conversions: the single key's own bytes). */
   stream(): ByteStream {
@@ -293,20 +294,10 @@ export class SeededEvaluationKeySet {
 }
 
 /** Server keys of every partition and the expanded conversion keys. */
-export class EvaluationKeySet {
-  constructor(
-    readonly keys: readonly EvaluationKeys[],
-    readonly conversions: readonly ConversionKey[],
-  ) {}
-
-  get params(): readonly TfheParameters[] {
-    return this.keys.map((k) => k.params);
-  }
+export class EvaluationKeySet extends PartitionKeys<EvaluationKeys, ConversionKey> {
 
   partition(i: number): EvaluationKeys {
-    const k = this.keys[i];
-    if (!k) throw new RangeError(`no partition ${i} in a key set of ${this.keys.length}`);
-    return k;
+    return partitionKey(this.keys, i);
   }
 
   conversion(from: number, to: number): ConversionKey {
@@ -314,6 +305,13 @@ export class EvaluationKeySet {
     if (!c) throw new Error(`the key set has no conversion key from partition ${from} to partition ${to}`);
     return c;
   }
+}
+
+/** One partition's key of a set. */
+function partitionKey<K>(keys: readonly K[], partition: number): K {
+  const k = keys[partition];
+  if (!k) throw new RangeError(`no partition ${partition} in a key set of ${keys.length}`);
+  return k;
 }
 
 /** A seeded conversion key's fields as the set format writes them. */

@@ -2,7 +2,7 @@
 // the server side (EvaluationKeys, SeededEvaluationKeys, ops) takes a ClientKey.
 import { LweCiphertextTensor, shapeSize, type KeyKind } from "./ciphertext.js";
 import { checkPrecision, decode, encode, encodeTable } from "./encoding.js";
-import { native, type NativeHandle } from "./native.js";
+import { type KeySizes, native, type NativeHandle } from "./native.js";
 import { SeededLweCiphertextTensor } from "./seeded_ciphertext.js";
 import { asInvalidData, InvalidDataError } from "./errors.js";
 import { TfheParameters } from "./parameters.js";
@@ -50,15 +50,53 @@ export interface KeyGenOptions {
   insecureTestSeed?: Uint8Array;
 }
 
-/** Client secret key: binary LWE key (n) and GLWE key (k·N; the big LWE key). */
-export class ClientKey {
-  readonly params: TfheParameters;
-  /** @internal */
-  readonly handle: NativeHandle;
+/** What every key object is: a parameter set and the native key it names, serialized as `artifact`. */
+export abstract class NativeKey {
+  protected constructor(
+    readonly params: TfheParameters,
+    /** @internal */
+    readonly handle: NativeHandle,
+    private readonly artifact: "secret-key" | "seeded-keys" | "eval-keys",
+  ) {}
 
+  abstract serialize(): Uint8Array;
+
+  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
+  release(): void {
+    native().release(this.handle);
+  }
+
+  /** The same bytes as {@link serialize}, chunk by chunk. */
+  stream(): ByteStream {
+    return nativeStream(() => native().sourceOf(this.artifact, this.handle));
+  }
+}
+
+/**
+ * Evaluation keys, seeded or expanded: their parameters (when not given) and byte counts come
+ * from what the addon reports of the native keys.
+ */
+export abstract class EvaluationKeyMaterial extends NativeKey {
+  protected constructor(
+    handle: NativeHandle,
+    params: TfheParameters | undefined,
+    artifact: "seeded-keys" | "eval-keys",
+    private readonly info: (h: NativeHandle) => KeySizes & { readonly seedBytes?: number },
+  ) {
+    super(params ?? paramsOf(info(handle).params), handle, artifact);
+  }
+
+  /** Bytes of the keyswitching and bootstrapping keys (and, seeded, of the seed) as the addon holds them. */
+  sizes(): EvaluationKeySizes {
+    const i = this.info(this.handle);
+    return { keyswitchingKey: i.kskBytes, bootstrappingKey: i.bskBytes, total: i.kskBytes + i.bskBytes + (i.seedBytes ?? 0) };
+  }
+}
+
+/** Client secret key: binary LWE key (n) and GLWE key (k·N; the big LWE key). */
+export class ClientKey extends NativeKey {
   private constructor(params: TfheParameters, handle: NativeHandle) {
-    this.params = params;
-    this.handle = handle;
+    super(params, handle, "secret-key");
   }
 
   /** Generates a fresh secret key from the OS CSPRNG. */
@@ -134,16 +172,6 @@ export class ClientKey {
     return native().secretKeySerialize(this.handle);
   }
 
-  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
-  release(): void {
-    native().release(this.handle);
-  }
-
-  /** The same bytes as {@link serialize}, chunk by chunk. */
-  stream(): ByteStream {
-    return nativeStream(() => native().sourceOf("secret-key", this.handle));
-  }
-
   /** Parses a secret key; with `params` the parameter hash must match. */
   static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): ClientKey {
     if (!(bytes instanceof Uint8Array)) return parseChunks(ClientKey.parser(params), bytes);
@@ -169,24 +197,14 @@ export interface EvaluationKeySizes {
  * Compressed evaluation keys: one 32-byte public seed regenerates every mask, so only bodies are
  * stored (BSK ÷ (k+1), KSK ÷ (n+1)). Send these to the server, which calls {@link expand} once.
  */
-export class SeededEvaluationKeys {
-  readonly params: TfheParameters;
-  /** @internal */
-  readonly handle: NativeHandle;
-
-  private constructor(params: TfheParameters, handle: NativeHandle) {
-    this.params = params;
-    this.handle = handle;
+export class SeededEvaluationKeys extends EvaluationKeyMaterial {
+  private constructor(handle: NativeHandle, params?: TfheParameters) {
+    super(handle, params, "seeded-keys", (h) => native().seededKeysInfo(h));
   }
 
   /** @internal */
   static fromHandle(h: NativeHandle, params?: TfheParameters): SeededEvaluationKeys {
-    return new SeededEvaluationKeys(params ?? paramsOf(native().seededKeysInfo(h).params), h);
-  }
-
-  sizes(): EvaluationKeySizes {
-    const i = native().seededKeysInfo(this.handle);
-    return { keyswitchingKey: i.kskBytes, bootstrappingKey: i.bskBytes, total: i.kskBytes + i.bskBytes + i.seedBytes };
+    return new SeededEvaluationKeys(h, params);
   }
 
   /** Regenerates the masks and converts the bootstrapping key to the Fourier domain (on all cores). */
@@ -201,16 +219,6 @@ export class SeededEvaluationKeys {
 
   serialize(): Uint8Array {
     return native().seededKeysSerialize(this.handle);
-  }
-
-  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
-  release(): void {
-    native().release(this.handle);
-  }
-
-  /** The same bytes as {@link serialize}, chunk by chunk. */
-  stream(): ByteStream {
-    return nativeStream(() => native().sourceOf("seeded-keys", this.handle));
   }
 
   private digest: string | undefined;
@@ -284,24 +292,14 @@ function isTableList(t: ArrayLike<number | bigint> | readonly ArrayLike<number |
  * {@link bootstrap} (small → big). Async methods run on the addon's thread pool without blocking
  * the event loop; *Sync variants block (fine for small work).
  */
-export class EvaluationKeys {
-  readonly params: TfheParameters;
-  /** @internal */
-  readonly handle: NativeHandle;
-
-  private constructor(params: TfheParameters, handle: NativeHandle) {
-    this.params = params;
-    this.handle = handle;
+export class EvaluationKeys extends EvaluationKeyMaterial {
+  private constructor(handle: NativeHandle, params?: TfheParameters) {
+    super(handle, params, "eval-keys", (h) => native().evalKeysInfo(h));
   }
 
   /** @internal */
   static fromHandle(h: NativeHandle, params?: TfheParameters): EvaluationKeys {
-    return new EvaluationKeys(params ?? paramsOf(native().evalKeysInfo(h).params), h);
-  }
-
-  sizes(): EvaluationKeySizes {
-    const i = native().evalKeysInfo(this.handle);
-    return { keyswitchingKey: i.kskBytes, bootstrappingKey: i.bskBytes, total: i.kskBytes + i.bskBytes };
+    return new EvaluationKeys(h, params);
   }
 
   private expect(ct: LweCiphertextTensor, kind: KeyKind, op: string): void {
@@ -357,16 +355,6 @@ export class EvaluationKeys {
 
   serialize(): Uint8Array {
     return native().evalKeysSerialize(this.handle);
-  }
-
-  /** Frees the native memory now rather than at garbage collection; the object is unusable after. */
-  release(): void {
-    native().release(this.handle);
-  }
-
-  /** The same bytes as {@link serialize}, chunk by chunk. */
-  stream(): ByteStream {
-    return nativeStream(() => native().sourceOf("eval-keys", this.handle));
   }
 
   static deserialize(bytes: Uint8Array | Iterable<Uint8Array>, params?: TfheParameters): EvaluationKeys {

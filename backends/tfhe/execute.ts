@@ -199,22 +199,32 @@ async function matmulEncClear(ctx: Ctx, op: Operation, a: CtVal, b: ClearVal): P
   const out = new BigUint64Array(ctx.batch * outSize * w);
   for (const [wb, bis] of groups) {
     const W = b.data.subarray(wb, wb + k * n);
-    const starts = new Int32Array(ctx.batch * bis.length * m);
-    const dest: number[] = [];
-    let r = 0;
-    for (let s = 0; s < ctx.batch; s++) {
-      for (const bi of bis) {
-        for (let row = 0; row < m; row++) {
-          starts[r++] = s * a.size + aBase[bi]! + row * k;
-          dest.push(s * outSize + bi * m * n + row * n);
-        }
-      }
-    }
+    const { starts, dest } = rowPlan(ctx.batch, bis, m, (s, bi, row) => [s * a.size + aBase[bi]! + row * k, s * outSize + bi * m * n + row * n]);
     const res = matmul(gatherRows(a.t, starts, k, 1), W, [k, n]);
     scatter(out, w, res, (row, col) => dest[row]! + col, starts.length, n);
     await breathe(ctx);
   }
   return ctVal(perSample(op.result), width, tensorLike(a.t, ctx.batch * outSize, out));
+}
+
+/**
+ * For every sample, batch index and row (in that order): where the row's ciphertexts start in the
+ * input, and where its results go in the output.
+ */
+function rowPlan(batch: number, bis: readonly number[], rows: number, at: (sample: number, bi: number, row: number) => readonly [start: number, dest: number]): { starts: Int32Array; dest: number[] } {
+  const starts = new Int32Array(batch * bis.length * rows);
+  const dest: number[] = [];
+  let r = 0;
+  for (let s = 0; s < batch; s++) {
+    for (const bi of bis) {
+      for (let row = 0; row < rows; row++) {
+        const [start, to] = at(s, bi, row);
+        starts[r++] = start;
+        dest.push(to);
+      }
+    }
+  }
+  return { starts, dest };
 }
 
 /** Clear [..., M, K] × encrypted [..., K, N]: rows of the transposed ciphertexts times Wᵀ. */
@@ -227,17 +237,7 @@ async function matmulClearEnc(ctx: Ctx, op: Operation, a: ClearVal, b: CtVal): P
   for (const [ab, bis] of groupBy(aBase)) {
     const Wt = new Float64Array(k * m);
     for (let t = 0; t < k; t++) for (let mm = 0; mm < m; mm++) Wt[t * m + mm] = a.data[ab + mm * k + t]!;
-    const starts = new Int32Array(ctx.batch * bis.length * n);
-    const dest: number[] = [];
-    let r = 0;
-    for (let s = 0; s < ctx.batch; s++) {
-      for (const bi of bis) {
-        for (let c = 0; c < n; c++) {
-          starts[r++] = s * b.size + bBase[bi]! + c;
-          dest.push(s * outSize + bi * m * n + c);
-        }
-      }
-    }
+    const { starts, dest } = rowPlan(ctx.batch, bis, n, (s, bi, c) => [s * b.size + bBase[bi]! + c, s * outSize + bi * m * n + c]);
     const res = matmul(gatherRows(b.t, starts, k, n), Wt, [k, m]);
     scatter(out, w, res, (row, col) => dest[row]! + col * n, starts.length, m);
     await breathe(ctx);

@@ -22,4 +22,15 @@ export { decodeAt, deltaOf, encodeAt, encodeOne, MAX_ENCODING_BITS } from "./enc
 export { type ExecuteOptions, executeTfhe, type TracedValue } from "./execute.js";
 export { type EncryptedValueSpec, parametersOf, type ProgramOptions, SUPPORTED_OPS, type TfheClientSpec, TfheProgram } from "./program.js";
 export { type EncryptedBatch, type EncryptedInputs, evaluationKeyId, type ServerKeys, TfheServer } from "./server.js";
-export { BATCH_FORMAT_VERSION, deserializeEncryptedBatch, serializeEncryptedBatch } from "./batch_io.js";
+export { BATCH_FORMAT_VERSION, deserializeEncryptedBatch, encryptedBatchParser, encryptedBatchStream, serializeEncryptedBatch } from "./batch_io.js";
+
+// What the rest of the library (deployment, containers, cost, serving) and the CLI need of the
+// runtime, so that nothing above this backend imports runtime/ itself: byte streams and framing,
+// the data-error type, keys, byte sizes and the thread pool.
+export {
+  asInvalidData, assertSecureParameters, bytesStream, ciphertextBytes, ClientKey, ClientKeySet, collect, conversionKeySize,
+  DEFAULT_CHUNK_BYTES, evaluationKeySize, InvalidDataError, parseChunks, SEEDED_BODY_BYTES, SeededEvaluationKeys,
+  SeededEvaluationKeySet, seededEvaluationKeySize, seededKeySetBytes, secretKeySize, setThreads, sha256Of, TfheParameters,
+  type ByteStream, type ChunkSink, type ConversionKeySize, type EvaluationKeys, type EvaluationKeySet, type TfheParameterFields,
+} from "../../runtime/index.js";
+export { collectingSink, FrameParser, frameStream } from "../../runtime/framing.js";

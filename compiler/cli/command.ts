@@ -48,3 +48,10 @@ export function requiredPositional(args: ParsedArgs, index: number, what: string
   if (v === undefined) throw new UsageError(`missing ${what}`);
   return v;
 }
+
+/** The command's one positional argument (a second one is a usage error). */
+export function onlyPositional(args: ParsedArgs, what: string): string {
+  const v = requiredPositional(args, 0, what);
+  if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}'`);
+  return v;
+}

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { statSync } from "node:fs";
 import { CompileError, renderDiagnostics } from "../../ir/diagnostics.js";
-import { InvalidDataError } from "../../runtime/errors.js";
+import { InvalidDataError } from "../../backends/tfhe/index.js";
 import { type CommandContext, UsageError } from "./command.js";
 import { commands } from "./commands/index.js";
 import { isEntryPoint } from "../entry_point.js";

@@ -1,6 +1,6 @@
 // Key and ciphertext sizes of one parameter set, in bytes, from the runtime's own layouts
 // (runtime/sizes.ts): what the client keeps, what it sends, what the server holds.
-import { type TfheParameterFields, ciphertextBytes, evaluationKeySize, SEEDED_BODY_BYTES, secretKeySize, seededEvaluationKeySize } from "../../runtime/index.js";
+import { type TfheParameterFields, ciphertextBytes, evaluationKeySize, SEEDED_BODY_BYTES, secretKeySize, seededEvaluationKeySize } from "../../backends/tfhe/index.js";
 
 export interface KeySizes {
   /** Serialized secret key (stays on the client). */

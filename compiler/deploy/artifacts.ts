@@ -7,9 +7,7 @@ import { createHash } from "node:crypto";
 import { fail } from "../../ir/diagnostics.js";
 import { printModule } from "../../ir/printer.js";
 import type { ConversionParameters, CryptoParameters } from "../../passes/params/index.js";
-import { type ByteStream, bytesStream, type ChunkSink, collect, parseChunks, sha256Of } from "../../runtime/index.js";
-import { collectingSink } from "../../runtime/framing.js";
-import { InvalidDataError } from "../../runtime/errors.js";
+import { type ByteStream, type ChunkSink, collect, collectingSink, InvalidDataError, parseChunks, sha256Of } from "../../backends/tfhe/index.js";
 import { validateClientSpec } from "./client_spec_schema.js";
 import { containerParser, containerStream, packContainer, unpackContainer } from "../container.js";
 import type { RewritableOutput } from "../stream_io.js";
@@ -138,11 +136,6 @@ export async function writeKeyMessage(out: RewritableOutput, circuit: string, pa
   if (envelope.length !== pending.length) throw new Error("internal error: the evaluation-key envelope changed length");
   out.rewrite(0, envelope);
   return digest;
-}
-
-/** Wraps keys or ciphertexts with the circuit (and key) they belong to. */
-export function packMessage(kind: MessageKind, circuit: string, payload: Uint8Array, keyId?: string): Uint8Array {
-  return collect(messageStream(kind, circuit, bytesStream(payload), keyId));
 }
 
 export interface MessageContents<T> {

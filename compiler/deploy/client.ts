@@ -4,10 +4,10 @@
 import type { FuncOp } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import type { NDArray } from "../../ir/tensor.js";
-import { asInvalidData, assertSecureParameters, type ByteStream, ClientKey, ClientKeySet, collect, parseChunks, TfheParameters } from "../../runtime/index.js";
-import { collectingSink } from "../../runtime/framing.js";
-import { TfheClient, type TfheClientSpec } from "../../backends/tfhe/index.js";
-import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
+import {
+  asInvalidData, assertSecureParameters, type ByteStream, ClientKey, ClientKeySet, collect, collectingSink, encryptedBatchParser, encryptedBatchStream,
+  parseChunks, TfheClient, type TfheClientSpec, TfheParameters,
+} from "../../backends/tfhe/index.js";
 import { dequantizeOutputs, type OutputLayout, outputLayout, parsePostprocess, postprocess, quantizeInputs } from "../codec.js";
 import { type ClientSpec, deserializeClientSpec, keyMessageBytes, messageParser, messageStream, writeKeyMessage } from "./artifacts.js";
 import type { RewritableOutput } from "../stream_io.js";

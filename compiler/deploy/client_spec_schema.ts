@@ -3,9 +3,8 @@
 // range and consistency with the others before use, and each problem is one clear error naming the
 // field (never a TypeError from deep inside the client).
 import { PARAMETER_INTEGER_FIELDS, PARAMETER_NOISE_FIELDS } from "../../crypto-model/index.js";
-import { MAX_ENCODING_BITS } from "../../backends/tfhe/encoding.js";
+import { InvalidDataError, MAX_ENCODING_BITS } from "../../backends/tfhe/index.js";
 import { intRange } from "../../ir/types.js";
-import { InvalidDataError } from "../../runtime/index.js";
 import type { ClientSpec } from "./artifacts.js";
 
 /** Most elements one input or output sample may have (bounds the per-element scale lists). */

@@ -2,9 +2,10 @@
 // evaluation keys, computes on ciphertexts. It has no way to take a secret key: its inputs are
 // evaluation-key and ciphertext messages, checked to belong to this circuit.
 import { fail } from "../../ir/diagnostics.js";
-import { type ExecuteOptions, type TfheProgram, TfheServer } from "../../backends/tfhe/index.js";
-import { encryptedBatchParser, encryptedBatchStream } from "../../backends/tfhe/batch_io.js";
-import { type ByteStream, type ChunkSink, collect, evaluationKeySize, type EvaluationKeys, type EvaluationKeySet, SeededEvaluationKeys, SeededEvaluationKeySet } from "../../runtime/index.js";
+import {
+  type ByteStream, type ChunkSink, collect, encryptedBatchParser, encryptedBatchStream, evaluationKeySize, type EvaluationKeys, type EvaluationKeySet,
+  type ExecuteOptions, SeededEvaluationKeys, SeededEvaluationKeySet, type TfheProgram, TfheServer,
+} from "../../backends/tfhe/index.js";
 import { FheCircuit } from "../circuit.js";
 import { KeyCache, type CacheStats } from "./key_cache.js";
 import { type ClientSpec, circuitId, clientSpecOf, messageParser, messageStream, type MessageContents } from "./artifacts.js";

@@ -73,14 +73,18 @@ export function indexGraph(model: ModelProto, file: string): GraphIndex {
   if (!graph) return fail("E0500", `${file}: the model has no graph`);
   const fileLoc: Location = { kind: "unknown" };
   const where = (what: string) => `${file}: ${what}`;
+  /** An initializer's, graph input's or output's name: present, and not yet in `seen`. */
+  const uniqueName = (name: string | null | undefined, seen: { has(name: string): boolean }, kind: "initializer" | "graph input" | "graph output"): string => {
+    if (!name) fail("E0500", where(`${kind === "initializer" ? "an" : "a"} ${kind} has no name`), fileLoc);
+    if (seen.has(name)) fail("E0500", where(`duplicate ${kind} name '${name}'`), fileLoc);
+    return name;
+  };
 
   // Values defined outside nodes.
   const defined = new Map<string, string>(); // value → what defines it
   const initializers = new Map<string, TensorProto>();
   for (const t of graph.initializer ?? []) {
-    const name = t.name ?? "";
-    if (!name) fail("E0500", where("an initializer has no name"), fileLoc);
-    if (initializers.has(name)) fail("E0500", where(`duplicate initializer name '${name}'`), fileLoc);
+    const name = uniqueName(t.name, initializers, "initializer");
     initializers.set(name, t);
     defined.set(name, `initializer '${name}'`);
   }
@@ -88,9 +92,7 @@ export function indexGraph(model: ModelProto, file: string): GraphIndex {
   const inputs: ValueInfoProto[] = [];
   const inputNames = new Set<string>();
   for (const vi of graph.input ?? []) {
-    const name = vi.name ?? "";
-    if (!name) fail("E0500", where("a graph input has no name"), fileLoc);
-    if (inputNames.has(name)) fail("E0500", where(`duplicate graph input name '${name}'`), fileLoc);
+    const name = uniqueName(vi.name, inputNames, "graph input");
     inputNames.add(name);
     if (initializers.has(name)) continue; // IR < 4 lists initializers as inputs too
     inputs.push(vi);
@@ -142,9 +144,7 @@ export function indexGraph(model: ModelProto, file: string): GraphIndex {
   const outputs: string[] = [];
   const outputSet = new Set<string>();
   for (const vi of graph.output ?? []) {
-    const name = vi.name ?? "";
-    if (!name) fail("E0500", where("a graph output has no name"), fileLoc);
-    if (outputSet.has(name)) fail("E0500", where(`duplicate graph output name '${name}'`), fileLoc);
+    const name = uniqueName(vi.name, outputSet, "graph output");
     if (!defined.has(name) && !producer.has(name)) fail("E0500", where(`graph output '${name}' is not produced by any node, input or initializer`), fileLoc);
     outputSet.add(name);
     outputs.push(name);

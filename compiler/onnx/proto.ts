@@ -30,34 +30,37 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
 
 const DT = onnx.TensorProto.DataType;
 
+/** What fhec knows of one supported ONNX data type. */
+interface DataTypeInfo {
+  readonly element: ElementType;
+  /** Bytes of one element in raw_data. */
+  readonly bytes: number;
+  /** Reads one raw_data element (little-endian). */
+  readonly raw: (view: DataView, at: number) => number;
+  /** The values of the typed field that holds this type. */
+  readonly typed: (t: TensorProto) => number[];
+}
+
+const int32Field = (t: TensorProto): number[] => t.int32Data ?? [];
+const uint64Field = (t: TensorProto): number[] => (t.uint64Data ?? []).map(toNum);
+
+const DATA_TYPES = new Map<number, DataTypeInfo>([
+  [DT.FLOAT, { element: f32, bytes: 4, raw: (v, at) => v.getFloat32(at, true), typed: (t) => t.floatData ?? [] }],
+  [DT.DOUBLE, { element: f64, bytes: 8, raw: (v, at) => v.getFloat64(at, true), typed: (t) => t.doubleData ?? [] }],
+  [DT.UINT8, { element: intType(8, false), bytes: 1, raw: (v, at) => v.getUint8(at), typed: int32Field }],
+  [DT.INT8, { element: intType(8), bytes: 1, raw: (v, at) => v.getInt8(at), typed: int32Field }],
+  [DT.UINT16, { element: intType(16, false), bytes: 2, raw: (v, at) => v.getUint16(at, true), typed: int32Field }],
+  [DT.INT16, { element: intType(16), bytes: 2, raw: (v, at) => v.getInt16(at, true), typed: int32Field }],
+  [DT.INT32, { element: intType(32), bytes: 4, raw: (v, at) => v.getInt32(at, true), typed: int32Field }],
+  [DT.UINT32, { element: intType(32, false), bytes: 4, raw: (v, at) => v.getUint32(at, true), typed: uint64Field }],
+  [DT.INT64, { element: intType(64), bytes: 8, raw: (v, at) => Number(v.getBigInt64(at, true)), typed: (t) => (t.int64Data ?? []).map(toNum) }],
+  [DT.UINT64, { element: intType(64, false), bytes: 8, raw: (v, at) => Number(v.getBigUint64(at, true)), typed: uint64Field }],
+  [DT.BOOL, { element: intType(1), bytes: 1, raw: (v, at) => (v.getUint8(at) ? 1 : 0), typed: (t) => int32Field(t).map((v) => (v ? 1 : 0)) }],
+]);
+
 /** Element type of an ONNX data type, or undefined when fhec does not support it. */
 export function elementOfDataType(dt: number): ElementType | undefined {
-  switch (dt) {
-    case DT.FLOAT:
-      return f32;
-    case DT.DOUBLE:
-      return f64;
-    case DT.UINT8:
-      return intType(8, false);
-    case DT.INT8:
-      return intType(8);
-    case DT.UINT16:
-      return intType(16, false);
-    case DT.INT16:
-      return intType(16);
-    case DT.INT32:
-      return intType(32);
-    case DT.UINT32:
-      return intType(32, false);
-    case DT.INT64:
-      return intType(64);
-    case DT.UINT64:
-      return intType(64, false);
-    case DT.BOOL:
-      return intType(1);
-    default:
-      return undefined;
-  }
+  return DATA_TYPES.get(dt)?.element;
 }
 
 export function dataTypeName(dt: number): string {
@@ -80,8 +83,8 @@ export function readTensor(t: TensorProto, what: string, loc: Location): TensorV
     fail("E0502", `${what} stores its data in an external file${where ? ` ('${where}')` : ""}; external-data tensors are not supported (re-save the model with all tensors inside the .onnx file)`, loc);
   }
   const dt = t.dataType ?? 0;
-  const element = elementOfDataType(dt);
-  if (!element) fail("E0502", `${what} has element type ${dataTypeName(dt)}, which fhec does not support`, loc);
+  const type = DATA_TYPES.get(dt);
+  if (!type) return fail("E0502", `${what} has element type ${dataTypeName(dt)}, which fhec does not support`, loc);
   const dims = (t.dims ?? []).map(toNum);
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) fail("E0500", `${what} has invalid dims [${dims.join(", ")}]`, loc);
   const n = dims.reduce((p, d) => p * d, 1);
@@ -89,72 +92,18 @@ export function readTensor(t: TensorProto, what: string, loc: Location): TensorV
   const raw = t.rawData;
   if (raw && raw.length > 0) {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const width = dt === DT.BOOL || dt === DT.INT8 || dt === DT.UINT8 ? 1 : dt === DT.INT16 || dt === DT.UINT16 ? 2 : dt === DT.FLOAT || dt === DT.INT32 || dt === DT.UINT32 ? 4 : 8;
-    if (raw.length !== n * width) fail("E0500", `${what}: raw_data has ${raw.length} bytes, expected ${n * width} for dims [${dims.join(", ")}]`, loc);
+    if (raw.length !== n * type.bytes) fail("E0500", `${what}: raw_data has ${raw.length} bytes, expected ${n * type.bytes} for dims [${dims.join(", ")}]`, loc);
     data = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const at = i * width;
-      switch (dt) {
-        case DT.FLOAT:
-          data[i] = view.getFloat32(at, true);
-          break;
-        case DT.DOUBLE:
-          data[i] = view.getFloat64(at, true);
-          break;
-        case DT.INT8:
-          data[i] = view.getInt8(at);
-          break;
-        case DT.UINT8:
-          data[i] = view.getUint8(at);
-          break;
-        case DT.BOOL:
-          data[i] = view.getUint8(at) ? 1 : 0;
-          break;
-        case DT.INT16:
-          data[i] = view.getInt16(at, true);
-          break;
-        case DT.UINT16:
-          data[i] = view.getUint16(at, true);
-          break;
-        case DT.INT32:
-          data[i] = view.getInt32(at, true);
-          break;
-        case DT.UINT32:
-          data[i] = view.getUint32(at, true);
-          break;
-        case DT.INT64:
-          data[i] = Number(view.getBigInt64(at, true));
-          break;
-        default:
-          data[i] = Number(view.getBigUint64(at, true));
-      }
-    }
+    for (let i = 0; i < n; i++) data[i] = type.raw(view, i * type.bytes);
   } else {
-    let values: number[];
-    switch (dt) {
-      case DT.FLOAT:
-        values = t.floatData ?? [];
-        break;
-      case DT.DOUBLE:
-        values = t.doubleData ?? [];
-        break;
-      case DT.INT64:
-        values = (t.int64Data ?? []).map(toNum);
-        break;
-      case DT.UINT32:
-      case DT.UINT64:
-        values = (t.uint64Data ?? []).map(toNum);
-        break;
-      default:
-        values = t.int32Data ?? [];
-    }
+    const values = type.typed(t);
     if (values.length !== n) fail("E0500", `${what} has ${values.length} values for dims [${dims.join(", ")}] (${n} elements)`, loc);
-    data = Float64Array.from(values, (v) => (dt === DT.BOOL ? (v ? 1 : 0) : v));
+    data = Float64Array.from(values);
   }
   // A NaN or infinite weight has no quantization: reject it here, where the tensor is named.
   const bad = data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) fail("E0500", `${what} holds ${data[bad]} at element ${bad}: weights and constants must be finite numbers`, loc);
-  return { name, dims, element, data };
+  return { name, dims, element: type.element, data };
 }
 
 const AT = onnx.AttributeProto.AttributeType;

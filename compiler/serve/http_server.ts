@@ -7,7 +7,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import type { FheModelServer } from "../deploy/server.js";
 import { serializeClientSpec } from "../deploy/artifacts.js";
-import type { ByteStream } from "../../runtime/index.js";
+import type { ByteStream } from "../../backends/tfhe/index.js";
 import { HttpError, httpErrorOf } from "./errors.js";
 import { ServerMetrics } from "./metrics.js";
 import { QueueFullError, WorkQueue } from "./work_queue.js";

@@ -396,17 +396,17 @@ function keyBytesWith(b: Best, choice: OutputKeyChoice | undefined): number {
   return b.ev.bytes - b.ev.outputBytes + toOutput;
 }
 
-/** Weights tried between "bytes nearly free" and "bytes dominate" (×4 apart), then refined by bisection. */
-const BUDGET_WEIGHT_STEPS = 12;
-const BUDGET_BISECTIONS = 5;
+/** Range of the key-byte weight λ, as multiples of λ₀ (bytes weigh 1/1000 of the cost), and bisection steps in it. */
+const BUDGET_WEIGHT_SPAN = 4 ** 11;
+const BUDGET_BISECTIONS = 6;
 
 /**
  * The cheapest partitioning whose evaluation keys fit `maxKeyBytes`, when the cheapest of all does
- * not: every grouping is re-solved minimising cost + λ·bytes for growing λ (a Lagrangian
- * relaxation of the budget), then λ is bisected between the last weight where no grouping fitted
- * and the first where one did; of every solution seen that fits, the cheapest wins. The byte
- * counts are the search's estimate: compile checks the real sizes and falls back to fewer
- * partitions. `over` when nothing fits.
+ * not: every grouping is re-solved minimising cost + λ·bytes (a Lagrangian relaxation of the
+ * budget). The largest λ first (bytes dominate): if nothing fits there, nothing will, and `over`
+ * is returned after one search. Else λ is bisected (in log scale) between λ₀ and the smallest λ
+ * known to fit; of every solution seen that fits, the cheapest wins. The byte counts are the
+ * search's estimate: compile checks the real sizes and falls back to fewer partitions.
  */
 function fitKeyBudget(over: Best, maxKeyBytes: number, solveAll: (bytesWeight: number) => Best[], atZero: readonly Best[]): Best {
   let fit: Best | undefined;
@@ -420,14 +420,10 @@ function fitKeyBudget(over: Best, maxKeyBytes: number, solveAll: (bytesWeight: n
     return any;
   };
   consider(atZero);
-  // λ₀ makes the bytes weigh 1/1000 of the cost.
   let lo = over.ev.cost / over.ev.bytes / 1000;
-  let hi: number | undefined;
-  for (let i = 0, w = lo; i < BUDGET_WEIGHT_STEPS && hi === undefined; i++, w *= 4) {
-    if (consider(solveAll(w))) hi = w;
-    else lo = w;
-  }
-  for (let i = 0; hi !== undefined && i < BUDGET_BISECTIONS; i++) {
+  let hi = lo * BUDGET_WEIGHT_SPAN;
+  if (!consider(solveAll(hi))) return fit ?? over;
+  for (let i = 0; i < BUDGET_BISECTIONS; i++) {
     const w = Math.sqrt(lo * hi);
     if (consider(solveAll(w))) hi = w;
     else lo = w;
@@ -533,9 +529,11 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
     });
   // Over the key budget (with the output key chooseOutputKey would pick): the cheapest grouping
   // that fits, counted and then built with the lightest output key.
-  const overBudget =
-    best !== undefined && opts.maxKeyBytes !== undefined && keyBytesWith(best, chooseOutputKey(sourcesOf(best))) > opts.maxKeyBytes;
-  if (overBudget) best = fitKeyBudget(best!, opts.maxKeyBytes!, solveAll, atZero);
+  let outputChoice = best && chooseOutputKey(sourcesOf(best));
+  if (best && opts.maxKeyBytes !== undefined && keyBytesWith(best, outputChoice) > opts.maxKeyBytes) {
+    best = fitKeyBudget(best, opts.maxKeyBytes, solveAll, atZero);
+    outputChoice = chooseOutputKey(sourcesOf(best), 1);
+  }
   // Partitions add keys (and keygen time) the cost model does not count: they must save ≥ 10%.
   if (!best || (!opts.forceClassPartition && !(best.ev.cost <= singleCost * MIN_GAIN))) return singleResult;
 
@@ -558,7 +556,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       lweNoiseStd: params[c.to]!.lweNoiseStd,
       count: c.count,
     }));
-  const out = addOutputKey(params, conversions, placements, chooseOutputKey(sourcesOf(best), overBudget ? 1 : undefined));
+  const out = addOutputKey(params, conversions, placements, outputChoice);
   const probabilities = predictedErrors(constraints, out.placements, out.sets, out.conversions);
   const partitions: CryptoParameters[] = out.sets.map((p, X) => {
     let worst = { p: 0, c: undefined as NoiseConstraint | undefined };

@@ -23,28 +23,38 @@ export interface Level {
   readonly variance: number;
 }
 
-const pbsLevelsCache = new Map<string, Level[]>();
-
-/** Non-dominated PBS levels for (k, N): best β per ℓ, σ²_EP strictly decreasing with ℓ. */
-export function pbsLevels(k: number, N: number): Level[] {
-  const key = `${k}:${N}`;
-  const hit = pbsLevelsCache.get(key);
-  if (hit) return hit;
-  const std = minNoiseStd(k * N);
+/**
+ * For each level ℓ the base β (β·ℓ ≤ 64, β ≤ maxBaseLog) of least variance, keeping only the
+ * levels whose variance beats every smaller level's (a higher level costs more).
+ */
+function nonDominatedLevels(maxBaseLog: number, variance: (baseLog: number, level: number) => number): Level[] {
   const out: Level[] = [];
   let bestSoFar = Infinity;
   for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
     let best: Level | undefined;
-    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits && baseLog <= SEARCH_SPACE.maxPbsBaseLog; baseLog++) {
-      const variance = externalProductVariance(k, N, baseLog, level, std);
-      if (!best || variance < best.variance) best = { level, baseLog, variance };
+    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits && baseLog <= maxBaseLog; baseLog++) {
+      const v = variance(baseLog, level);
+      if (!best || v < best.variance) best = { level, baseLog, variance: v };
     }
     if (best && best.variance < bestSoFar) {
       out.push(best);
       bestSoFar = best.variance;
     }
   }
-  pbsLevelsCache.set(key, out);
+  return out;
+}
+
+const pbsLevelsCache = new Map<string, Level[]>();
+
+/** Non-dominated PBS levels for (k, N): best β per ℓ, σ²_EP strictly decreasing with ℓ. */
+export function pbsLevels(k: number, N: number): Level[] {
+  const key = `${k}:${N}`;
+  let out = pbsLevelsCache.get(key);
+  if (!out) {
+    const std = minNoiseStd(k * N);
+    out = nonDominatedLevels(SEARCH_SPACE.maxPbsBaseLog, (b, l) => externalProductVariance(k, N, b, l, std));
+    pbsLevelsCache.set(key, out);
+  }
   return out;
 }
 
@@ -52,23 +62,12 @@ const ksLevelsCache = new Map<number, Level[]>();
 
 /** Non-dominated keyswitch levels at small dimension n: best β per ℓ, per-coefficient variance. */
 export function ksLevels(n: number): Level[] {
-  const hit = ksLevelsCache.get(n);
-  if (hit) return hit;
-  const std = minNoiseStd(n);
-  const out: Level[] = [];
-  let bestSoFar = Infinity;
-  for (let level = 1; level <= SEARCH_SPACE.maxDecompositionBits; level++) {
-    let best: Level | undefined;
-    for (let baseLog = 1; baseLog * level <= SEARCH_SPACE.maxDecompositionBits; baseLog++) {
-      const variance = keyswitchVariancePerCoefficient(baseLog, level, std);
-      if (!best || variance < best.variance) best = { level, baseLog, variance };
-    }
-    if (best && best.variance < bestSoFar) {
-      out.push(best);
-      bestSoFar = best.variance;
-    }
+  let out = ksLevelsCache.get(n);
+  if (!out) {
+    const std = minNoiseStd(n);
+    out = nonDominatedLevels(SEARCH_SPACE.maxDecompositionBits, (b, l) => keyswitchVariancePerCoefficient(b, l, std));
+    ksLevelsCache.set(n, out);
   }
-  ksLevelsCache.set(n, out);
   return out;
 }
 

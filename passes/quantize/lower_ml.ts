@@ -13,14 +13,14 @@
 // matrices rather than by ops.
 import { type Attribute, denseAttr, intAttr, intsAttr, typeAttr } from "../../ir/attributes.js";
 import { Builder } from "../../ir/builder.js";
-import type { FuncOp, ModuleOp, Operation, Value } from "../../ir/core.js";
+import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import { inferOnnx, onnxDecl } from "../../ir/dialects/onnx.js";
 import { attrsOf } from "../../ir/dialects/onnx_decls.js";
 import { classLabels, labelEncoderMap, linearParams, type PostTransform, perFeature, postTransform } from "../../ir/dialects/onnx_ml.js";
 import { parseTreeEnsemble, type TreeEnsemble } from "../../ir/dialects/tree_ensemble.js";
 import { type ElementType, elementOf, f32, i64, shapeOf, tensor, typeEquals } from "../../ir/types.js";
-import type { Pass, PassReport } from "../pass.js";
+import { countingPass, type Pass } from "../pass.js";
 import { gemmTrees } from "./trees.js";
 
 /** Creates `onnx.*` ops before an anchor, with result types from the dialect's inference rule. */
@@ -338,13 +338,9 @@ export function expandMlOps(func: FuncOp): number {
   return count;
 }
 
-export const mlExpandPass: Pass = {
+export const mlExpandPass: Pass = countingPass({
   name: "ml-expand",
   summary: "Rewrites ai.onnx.ml ops (linear models, trees, scalers, …) into onnx ops the quantizer lowers; Normalizer stays for the client",
-  options: {},
-  run(module: ModuleOp): PassReport {
-    let n = 0;
-    for (const f of module.funcs) n += expandMlOps(f);
-    return { changed: n > 0, details: { expanded: n } };
-  },
-};
+  counted: "expanded",
+  rewrite: (module) => module.funcs.reduce((n, f) => n + expandMlOps(f), 0),
+});

@@ -10,11 +10,12 @@ import type { GraphQuantizer } from "./lower.js";
 import { broadcastConst, perSample, product } from "./lower_util.js";
 
 export function lowerUnivariate(gq: GraphQuantizer, op: Operation, reprs: Repr[]): void {
-  const flowIndex = reprs.findIndex((r) => r.kind !== "const");
-  const flow = reprs[flowIndex]!;
+  // The one encrypted operand (client-side post values were lowered before, by lowerPost).
+  const flow = reprs.find((r): r is EncRepr | DeferredRepr => r.kind === "enc" || r.kind === "deferred")!;
+  const flowIndex = reprs.indexOf(flow);
   const constants = reprs.map((r) => (r.kind === "const" ? r.value : undefined));
   const type = op.name.slice(5);
-  const shape = flow.kind === "enc" ? flow.shape : (flow as DeferredRepr).shape;
+  const shape = flow.shape;
   const outShape = perSample(op.result.type as TensorType, `result of ${op.name}`, op.loc);
   if (product(outShape) !== product(shape)) {
     fail("E0601", `${type} broadcasts an encrypted ${JSON.stringify(shape)} tensor to ${JSON.stringify(outShape)}; not supported`, op.loc, op.name);
@@ -40,7 +41,7 @@ export function lowerUnivariate(gq: GraphQuantizer, op: Operation, reprs: Repr[]
   const deferred: DeferredRepr =
     flow.kind === "enc"
       ? { kind: "deferred", src: flow, steps: [step], shape, integerCode: type === "QuantizeLinear" }
-      : { ...(flow as DeferredRepr), steps: [...(flow as DeferredRepr).steps, step], integerCode: type === "QuantizeLinear" || ((flow as DeferredRepr).integerCode && type === "Clip") };
+      : { ...flow, steps: [...flow.steps, step], integerCode: type === "QuantizeLinear" || (flow.integerCode && type === "Clip") };
   gq.set(op, deferred);
 }
 

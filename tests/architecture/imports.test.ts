@@ -35,9 +35,11 @@ function allowed(from: string): (to: string) => boolean {
   if (from.startsWith("passes/")) return any("passes", "ir", "crypto-model");
   if (from.startsWith("backends/tfhe/")) return any("backends", "ir", "crypto-model", "runtime");
   if (from.startsWith("backends/")) return any("backends", "ir", "crypto-model");
-  if (from.startsWith("compiler/cli/")) return () => true;
-  // The library: anything below it, never the CLI.
-  if (from.startsWith("compiler/")) return (to) => !inside("compiler/cli")(to);
+  // The compiler (library and CLI) reaches the runtime only through the tfhe backend's public surface.
+  const throughBackend = (to: string) => !inside("runtime")(to) && (!inside("backends/tfhe")(to) || to === "backends/tfhe/index.js");
+  if (from.startsWith("compiler/cli/")) return throughBackend;
+  // The library: anything below it but the runtime, never the CLI.
+  if (from.startsWith("compiler/")) return (to) => throughBackend(to) && !inside("compiler/cli")(to);
   return () => true;
 }
 
@@ -49,7 +51,7 @@ describe("import rules", () => {
     expect(files.some((f) => f.rel === "crypto-model/noise.ts")).toBe(true);
   });
 
-  it("every import flows compiler → passes → ir, backends → ir, backends/tfhe → runtime, all → crypto-model", () => {
+  it("every import flows compiler → passes → ir, backends → ir, backends/tfhe → runtime, all → crypto-model; the compiler reaches the runtime only through backends/tfhe/index.ts", () => {
     const violations: string[] = [];
     for (const f of files) {
       const ok = allowed(f.rel);
@@ -76,5 +78,9 @@ describe("import rules", () => {
     expect(allowed("passes/x.ts")("runtime/index.js")).toBe(false);
     expect(allowed("compiler/circuit.ts")("compiler/cli/io.js")).toBe(false);
     expect(allowed("backends/clear/x.ts")("runtime/index.js")).toBe(false);
+    expect(allowed("compiler/deploy/client.ts")("runtime/index.js")).toBe(false);
+    expect(allowed("compiler/container.ts")("backends/tfhe/batch_io.js")).toBe(false);
+    expect(allowed("compiler/cli/commands/serve.ts")("runtime/index.js")).toBe(false);
+    expect(allowed("compiler/deploy/client.ts")("backends/tfhe/index.js")).toBe(true);
   });
 });

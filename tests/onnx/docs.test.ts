@@ -7,40 +7,29 @@ import { defaultRegistry } from "../../ir/dialects/index.js";
 const readmePath = new URL("../../README.md", import.meta.url).pathname;
 
 describe("generated ONNX operator docs", () => {
-  it("README section equals the generated list", () => {
-    const readme = readFileSync(readmePath, "utf8");
-    const generated = renderOnnxOpsMarkdown();
-    if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(readmePath, replaceSection(readme, generated));
-    else expect(readSection(readme)).toBe(generated);
-  });
-  it("README's ai.onnx.ml list (scikit-learn section) equals the generated list", () => {
-    const readme = readFileSync(readmePath, "utf8");
-    const generated = renderOnnxMlOpsMarkdown();
-    if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(readmePath, replaceSection(readme, generated, ML_MARKERS));
-    else expect(readSection(readme, ML_MARKERS)).toBe(generated);
-  });
-  it("lists every onnx_ml op of the registry, in the table and in --list-ops", () => {
-    const md = renderOnnxMlOpsMarkdown();
-    const list = renderOnnxOpList();
-    const ops = defaultRegistry.dialect("onnx_ml");
-    expect(ops.length).toBeGreaterThanOrEqual(11);
-    for (const def of ops) {
-      const type = def.name.slice(8);
-      expect(md).toContain(`| \`${type}\` |`);
-      expect(list).toMatch(new RegExp(`^  ${type} `, "m"));
-    }
-  });
-  it("lists every onnx op of the registry, in the table and in --list-ops", () => {
-    const md = renderOnnxOpsMarkdown();
-    const list = renderOnnxOpList();
-    const ops = defaultRegistry.dialect("onnx");
-    expect(ops.length).toBeGreaterThanOrEqual(78);
-    for (const def of ops) {
-      const type = def.name.slice(5);
-      expect(md).toContain(`| \`${type}\` |`);
-      expect(list).toMatch(new RegExp(`^  ${type} `, "m"));
-    }
-  });
+  const dialects = [
+    { dialect: "onnx", section: "supported-operator section", render: renderOnnxOpsMarkdown, markers: undefined, atLeast: 78 },
+    { dialect: "onnx_ml", section: "ai.onnx.ml list (scikit-learn section)", render: renderOnnxMlOpsMarkdown, markers: ML_MARKERS, atLeast: 11 },
+  ] as const;
+  for (const d of dialects) {
+    it(`README's ${d.section} equals the generated list`, () => {
+      const readme = readFileSync(readmePath, "utf8");
+      const generated = d.render();
+      if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(readmePath, replaceSection(readme, generated, d.markers));
+      else expect(readSection(readme, d.markers)).toBe(generated);
+    });
+    it(`lists every ${d.dialect} op of the registry, in the table and in --list-ops`, () => {
+      const md = d.render();
+      const list = renderOnnxOpList();
+      const ops = defaultRegistry.dialect(d.dialect);
+      expect(ops.length).toBeGreaterThanOrEqual(d.atLeast);
+      for (const def of ops) {
+        const type = def.name.slice(d.dialect.length + 1);
+        expect(md).toContain(`| \`${type}\` |`);
+        expect(list).toMatch(new RegExp(`^  ${type} `, "m"));
+      }
+    });
+  }
   it("replaceSection keeps everything outside the markers", () => {
     const text = "a\n<!-- onnx-ops:begin -->\nold\n<!-- onnx-ops:end -->\nb\n";
     const out = replaceSection(text, "new\n");

@@ -2,23 +2,13 @@
 // real runtime stays below what the optimizer predicts for its chosen set.
 import { randomInt } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { chooseParameters } from "../../passes/params/optimizer.js";
-import { ClientKey, lookupTables, mulClear, TfheParameters } from "../../runtime/index.js";
+import { lookupTables, mulClear } from "../../runtime/index.js";
+import { dotChainKeys } from "./dot_chain.js";
 
 describe("measured PBS error rate vs prediction", () => {
   it("Dot(ν = 2) → KS → PBS at p_error 2^-6 (3 bits)", async () => {
     const precision = 3;
-    const chosen = chooseParameters({
-      constraints: [
-        { kind: "table", precision, norm2: 1, pbsNorm2: 0, freshNorm2: 1 },
-        { kind: "table", precision, norm2: 4, pbsNorm2: 4, freshNorm2: 0 },
-      ],
-      pError: 2 ** -6,
-    });
-    const params = new TfheParameters(chosen);
-    params.assertSecure();
-    const client = ClientKey.generate(params);
-    const server = await client.generateEvaluationKeys();
+    const { chosen, client, server } = await dotChainKeys(precision, 4, { pError: 2 ** -6 });
     const count = 200;
     const msgs = Array.from({ length: count }, () => randomInt(4));
     const identity = Array.from({ length: 8 }, (_, i) => i);

@@ -64,25 +64,29 @@ describe("Concrete's reference sets (p_error 6.3e-5, ν = 1)", () => {
   //   keyswitch (D = kN inputs, ℓ_KS levels, key rows of n + 1 words): D·ℓ_KS digit extractions,
   //   then per digit n + 1 multiplications and n + 1 additions, less the first row's additions,
   //   plus one: D·ℓ_KS + 2·D·ℓ_KS·(n + 1) − (n + 1) + 1, the docs' ≈ 2·D·ℓ_KS·(n + 1).
-  it("p = 4 (n = 802, k = 2, N = 1024, ℓ = 1, ℓ_KS = 3) costs 61 593 600 + 9 872 606 operations", () => {
-    const r = chooseParameters({ constraints: [table(4, 1)], pError: 6.3e-5 });
-    expect([r.lweDimension, r.glweDimension, r.polynomialSize, r.pbsLevel, r.ksLevel]).toEqual([802, 2, 1024, 1, 3]);
-    // N·log2 N + N = 1024·10 + 1024 = 11264; PBS = 802·(3·1·11264 + 3·11264 + 9·1·1024) = 802·76800
-    const pbs = 61_593_600;
-    // D·ℓ_KS = 2048·3 = 6144; keyswitch = 6144 + 2·6144·803 − 803 + 1
-    const keyswitch = 9_872_606;
-    expect(r.cost).toBe(pbs + keyswitch);
-  });
-
-  it("p = 5 (n = 783, k = 1, N = 2048, ℓ = 1, ℓ_KS = 5) costs 83 386 368 + 16 065 777 operations", () => {
-    const r = chooseParameters({ constraints: [table(5, 1)], pError: 6.3e-5 });
-    expect([r.lweDimension, r.glweDimension, r.polynomialSize, r.pbsLevel, r.ksLevel]).toEqual([783, 1, 2048, 1, 5]);
-    // N·log2 N + N = 2048·11 + 2048 = 24576; PBS = 783·(2·1·24576 + 2·24576 + 4·1·2048) = 783·106496
-    const pbs = 83_386_368;
-    // D·ℓ_KS = 2048·5 = 10240; keyswitch = 10240 + 2·10240·784 − 784 + 1
-    const keyswitch = 16_065_777;
-    expect(r.cost).toBe(pbs + keyswitch);
-  });
+  const handCosts = [
+    {
+      p: 4, n: 802, k: 2, N: 1024, l: 1, lKs: 3,
+      // N·log2 N + N = 1024·10 + 1024 = 11264; PBS = 802·(3·1·11264 + 3·11264 + 9·1·1024) = 802·76800
+      pbs: 61_593_600,
+      // D·ℓ_KS = 2048·3 = 6144; keyswitch = 6144 + 2·6144·803 − 803 + 1
+      keyswitch: 9_872_606,
+    },
+    {
+      p: 5, n: 783, k: 1, N: 2048, l: 1, lKs: 5,
+      // N·log2 N + N = 2048·11 + 2048 = 24576; PBS = 783·(2·1·24576 + 2·24576 + 4·1·2048) = 783·106496
+      pbs: 83_386_368,
+      // D·ℓ_KS = 2048·5 = 10240; keyswitch = 10240 + 2·10240·784 − 784 + 1
+      keyswitch: 16_065_777,
+    },
+  ];
+  for (const c of handCosts) {
+    it(`p = ${c.p} (n = ${c.n}, k = ${c.k}, N = ${c.N}, ℓ = ${c.l}, ℓ_KS = ${c.lKs}) costs ${c.pbs} + ${c.keyswitch} operations`, () => {
+      const r = chooseParameters({ constraints: [table(c.p, 1)], pError: 6.3e-5 });
+      expect([r.lweDimension, r.glweDimension, r.polynomialSize, r.pbsLevel, r.ksLevel]).toEqual([c.n, c.k, c.N, c.l, c.lKs]);
+      expect(r.cost).toBe(c.pbs + c.keyswitch);
+    });
+  }
 
   it("with the literal kN·ℓ_KS·(n+1) keyswitch term, the model would prefer smaller n and more KS levels", () => {
     // Documented difference (see crypto-model/noise.ts keyswitchCost): the chosen p = 4 set vs the

@@ -4,7 +4,8 @@ import { randomInt } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { chooseParameters } from "../../passes/params/optimizer.js";
 import { safeStd } from "../../crypto-model/index.js";
-import { add, checkSecurity, ClientKey, delta, lookupTables, mulClear, TfheParameters, torusError } from "../../runtime/index.js";
+import { add, checkSecurity, delta, lookupTables, mulClear, TfheParameters, torusError } from "../../runtime/index.js";
+import { dotChainKeys } from "./dot_chain.js";
 
 describe("optimizer sets on the runtime", () => {
   it("are accepted by the runtime and pass its own security check", () => {
@@ -17,16 +18,7 @@ describe("optimizer sets on the runtime", () => {
 
   it("a 3-bit Dot(ν² = 5) → KS → PBS chain decrypts correctly at the chosen set", async () => {
     const precision = 3;
-    const chosen = chooseParameters({
-      constraints: [
-        { kind: "table", precision, norm2: 1, pbsNorm2: 0, freshNorm2: 1 },
-        { kind: "table", precision, norm2: 5, pbsNorm2: 5, freshNorm2: 0 },
-        { kind: "output", precision, norm2: 1 },
-      ],
-    });
-    const params = new TfheParameters(chosen);
-    const client = ClientKey.generate(params);
-    const server = await client.generateEvaluationKeys();
+    const { chosen, client, server } = await dotChainKeys(precision, 5, { decryptsOutput: true });
     const count = 64;
     const a = Array.from({ length: count }, () => randomInt(8));
     const b = Array.from({ length: count }, () => randomInt(8));

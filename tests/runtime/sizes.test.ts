@@ -3,7 +3,7 @@
 // words and one stored rounded to 32 bits.
 import { describe, expect, it } from "vitest";
 import {
-  ciphertextBytes, ciphertextTensorBytes, ClientKey, evaluationKeySize, secretKeySize,
+  ciphertextBytes, ciphertextTensorBytes, ClientKey, evaluationKeySize, type EvaluationKeySizes, type KeyPairSize, secretKeySize,
   seededEvaluationKeySize, TfheParameters,
 } from "../../runtime/index.js";
 import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
@@ -16,6 +16,15 @@ const SETS = [
   new TfheParameters({ ...INSECURE_TEST_P2.raw(), pbsGroupingFactor: 4 }, "INSECURE_TEST_MULTIBIT_G4"),
 ];
 
+/** A key pair's serialized length and the addon's byte counts equal the formulas; returns the addon's report. */
+function expectKeySizes(keys: { serialize(): Uint8Array; sizes(): EvaluationKeySizes }, want: KeyPairSize): EvaluationKeySizes {
+  expect(keys.serialize().length).toBe(want.serialized);
+  const reported = keys.sizes();
+  expect(reported.keyswitchingKey).toBe(want.keyswitchKey);
+  expect(reported.bootstrappingKey).toBe(want.bootstrapKey);
+  return reported;
+}
+
 describe("runtime sizes match real serializations", () => {
   it("covers both keyswitching-key word sizes", () => {
     expect([...new Set(SETS.map((p) => p.keyswitchKeyWordBytes))].sort()).toEqual([4, 8]);
@@ -27,19 +36,11 @@ describe("runtime sizes match real serializations", () => {
       expect(client.serialize().length).toBe(secretKeySize(params).serialized);
 
       const seeded = await client.generateSeededEvaluationKeys();
-      const s = seededEvaluationKeySize(params);
-      expect(seeded.serialize().length).toBe(s.serialized);
-      const reportedSeeded = seeded.sizes();
-      expect(reportedSeeded.keyswitchingKey).toBe(s.keyswitchKey);
-      expect(reportedSeeded.bootstrappingKey).toBe(s.bootstrapKey);
+      expectKeySizes(seeded, seededEvaluationKeySize(params));
 
       const server = await seeded.expand();
       const e = evaluationKeySize(params);
-      expect(server.serialize().length).toBe(e.serialized);
-      const reported = server.sizes();
-      expect(reported.keyswitchingKey).toBe(e.keyswitchKey);
-      expect(reported.bootstrappingKey).toBe(e.bootstrapKey);
-      expect(reported.total).toBe(e.inMemory);
+      expect(expectKeySizes(server, e).total).toBe(e.inMemory);
 
       for (const shape of [[1], [3, 2], [2, 1, 4]]) {
         const count = shape.reduce((a, b) => a * b, 1);

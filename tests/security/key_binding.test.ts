@@ -11,14 +11,9 @@ import { BATCH_FORMAT_VERSION } from "../../backends/tfhe/batch_io.js";
 import { frameStream } from "../../runtime/framing.js";
 import { cli } from "../helpers/cli.js";
 import { loadFixture } from "../helpers/fixtures.js";
-import { batchOf, parties, programFor } from "../tfhe/helpers.js";
+import { batchOf, negationCircuit, parties, programFor } from "../tfhe/helpers.js";
 
-const TEXT = `module {
-  func.func @main(%x: tensor<3x!fhe.esint<4>>) -> tensor<3x!fhe.esint<4>> {
-    %r = fhe.neg_eint %x : (tensor<3x!fhe.esint<4>>) -> tensor<3x!fhe.esint<4>>
-    return %r : tensor<3x!fhe.esint<4>>
-  }
-}`;
+const TEXT = negationCircuit();
 
 describe("a ciphertext without key binding is refused", () => {
   it("by the batch reader: a header without keyId (an older or forged batch) does not parse", async () => {

@@ -4,15 +4,9 @@ import { describe, expect, it } from "vitest";
 import { deserializeEncryptedBatch, serializeEncryptedBatch } from "../../backends/tfhe/index.js";
 import { FHEC_P1 } from "../../runtime/index.js";
 import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
-import { batchOf, parties, programFor } from "./helpers.js";
+import { batchOf, negationCircuit, parties, programFor } from "./helpers.js";
 
-const TEXT = `module {
-  func.func @main(%x: tensor<3x!fhe.esint<4>>, %y: tensor<2x!fhe.eint<2>>) -> tensor<3x!fhe.esint<4>> {
-    %s = fhe.sum %y {axes = [], keep_dims = false} : (tensor<2x!fhe.eint<2>>) -> !fhe.eint<2>
-    %r = fhe.neg_eint %x : (tensor<3x!fhe.esint<4>>) -> tensor<3x!fhe.esint<4>>
-    return %r : tensor<3x!fhe.esint<4>>
-  }
-}`;
+const TEXT = negationCircuit(true);
 
 describe("encrypted batch container", () => {
   it("round-trips inputs and outputs through bytes", async () => {

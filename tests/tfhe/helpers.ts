@@ -78,3 +78,18 @@ export function randomInts(count: number, lo: number, hi: number, seed = 1): num
   }
   return out;
 }
+
+/**
+ * A circuit that negates a 3-vector of esint<4>. `withSecondInput` adds a second input, two
+ * eint<2> it sums and drops: a batch of two inputs of two widths for the container tests.
+ */
+export function negationCircuit(withSecondInput = false): string {
+  const second = withSecondInput ? ", %y: tensor<2x!fhe.eint<2>>" : "";
+  const sum = withSecondInput ? "\n    %s = fhe.sum %y {axes = [], keep_dims = false} : (tensor<2x!fhe.eint<2>>) -> !fhe.eint<2>" : "";
+  return `module {
+  func.func @main(%x: tensor<3x!fhe.esint<4>>${second}) -> tensor<3x!fhe.esint<4>> {${sum}
+    %r = fhe.neg_eint %x : (tensor<3x!fhe.esint<4>>) -> tensor<3x!fhe.esint<4>>
+    return %r : tensor<3x!fhe.esint<4>>
+  }
+}`;
+}

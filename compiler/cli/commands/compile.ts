@@ -6,7 +6,7 @@ import { type CompileOptions, compile, dumpStages, type RoundingSpec } from "../
 import { precisionSummary } from "../../precision.js";
 import { importOnnx } from "../../onnx/index.js";
 import type { NBits } from "../../../passes/quantize/index.js";
-import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
+import { type Command, onlyPositional, stringOption, UsageError } from "../command.js";
 import { bindInputs } from "../inputs.js";
 import { writeFileAtomic } from "../io.js";
 import { writeArtifactSet } from "../../stream_io.js";
@@ -92,8 +92,7 @@ options:
     "verify-each": { type: "boolean" },
   },
   async run(args, ctx) {
-    const modelPath = requiredPositional(args, 0, "ONNX model file");
-    if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}'`);
+    const modelPath = onlyPositional(args, "ONNX model file");
     const output = stringOption(args, "output");
     if (!output) throw new UsageError("missing -o/--output");
     const emit = stringOption(args, "emit");

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { fail } from "../../../ir/diagnostics.js";
 import { ioError, writeArtifactSetAsync } from "../../stream_io.js";
-import type { ByteStream } from "../../../runtime/index.js";
+import type { ByteStream } from "../../../backends/tfhe/index.js";
 import { checkOutputPaths } from "../output_paths.js";
 import { join } from "node:path";
 import { FheModelClient } from "../../deploy/client.js";
@@ -26,6 +26,16 @@ function keysDir(args: Parameters<Command["run"]>[0]): string {
   const dir = stringOption(args, "keys");
   if (!dir) throw new UsageError("missing --keys DIR (the directory written by fhec keygen)");
   return dir;
+}
+
+/**
+ * The client of `fhec encrypt` and `fhec decrypt`: its spec with the secret key of --keys, once
+ * `output` (if any) is checked against every file the command reads.
+ */
+function clientWithKeys(args: Parameters<Command["run"]>[0], specPath: string, output: string | undefined, inputs: readonly string[]): FheModelClient {
+  const dir = keysDir(args);
+  if (output) checkOutputPaths([output], [specPath, join(dir, SECRET_KEY), join(dir, EVAL_KEY), ...inputs]);
+  return withSecretKey(loadClient(specPath), dir);
 }
 
 function withSecretKey(client: FheModelClient, dir: string): FheModelClient {
@@ -125,9 +135,7 @@ options:
     if (!output) throw new UsageError("missing -o/--output");
     const specs = (args.values["input"] as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("missing --input");
-    const dir = keysDir(args);
-    checkOutputPaths([output], [specPath, join(dir, SECRET_KEY), join(dir, EVAL_KEY), ...specs]);
-    const client = withSecretKey(loadClient(specPath), dir);
+    const client = clientWithKeys(args, specPath, output, specs);
     const names = client.spec.inputs.map((i) => i.name);
     const bound = bindInputs(specs, names);
     writeStreamAtomic(output, client.encryptStream(names.map((n) => bound.get(n)!)), { onProgress: byteProgress(ctx, "writing ciphertexts") });
@@ -186,10 +194,8 @@ options:
     const specPath = requiredPositional(args, 0, "client spec (circuit.client)");
     const input = stringOption(args, "input");
     if (!input) throw new UsageError("missing --input FILE (from fhec run)");
-    const dir = keysDir(args);
     const output = stringOption(args, "output");
-    if (output) checkOutputPaths([output], [specPath, join(dir, SECRET_KEY), join(dir, EVAL_KEY), input]);
-    const client = withSecretKey(loadClient(specPath), dir);
+    const client = clientWithKeys(args, specPath, output, [input]);
     const outs = client.decrypt(readChunks(ctx, input, "encrypted result"), input);
     if (output) writeOutputs(output, outs, client.outputLayout);
     else outs.forEach((o, i) => ctx.stdout(`output ${i}: [${o.shape.join(", ")}] = [${Array.from(o.data.subarray(0, 6), (v) => Number(v.toPrecision(5))).join(", ")}${o.data.length > 6 ? ", …" : ""}]\n`));

@@ -3,7 +3,7 @@ import { importOnnx } from "../../onnx/index.js";
 import { MAX_OPSET, MIN_OPSET } from "../../onnx/graph.js";
 import { renderOnnxOpList } from "../../docs/onnx_ops.js";
 import { printModule } from "../../../ir/printer.js";
-import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
+import { type Command, onlyPositional, stringOption, UsageError } from "../command.js";
 import { readInputFile, writeFileAtomic } from "../io.js";
 import { checkOutputPaths } from "../output_paths.js";
 
@@ -35,8 +35,7 @@ options:
       ctx.stdout(renderOnnxOpList());
       return 0;
     }
-    const input = requiredPositional(args, 0, "ONNX model file");
-    if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}'`);
+    const input = onlyPositional(args, "ONNX model file");
     const output = stringOption(args, "output");
     if (output) checkOutputPaths([output], [input]);
     const batchText = stringOption(args, "batch-size");

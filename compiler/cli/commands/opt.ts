@@ -7,7 +7,7 @@ import { verifyModule } from "../../../ir/verifier.js";
 import { parsePipeline, runPipeline } from "../../../passes/pipeline.js";
 import { defaultPassRegistry } from "../../../passes/registry.js";
 import { onnxEvaluator } from "../../evaluate.js";
-import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
+import { type Command, onlyPositional, stringOption } from "../command.js";
 import { readTextFile, writeFileAtomic } from "../io.js";
 
 function passList(): string {
@@ -55,8 +55,7 @@ ${passList()}
       ctx.stdout(`${passList()}\n`);
       return 0;
     }
-    const input = requiredPositional(args, 0, "input file (use - for standard input)");
-    if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}'`);
+    const input = onlyPositional(args, "input file (use - for standard input)");
     const steps = parsePipeline(stringOption(args, "passes") ?? "", defaultPassRegistry);
     const fileName = input === "-" ? "<stdin>" : input;
     const text = input === "-" ? await readStdin() : readTextFile(input);

@@ -8,7 +8,7 @@ import { type NpyDtype, npyDtypeOf, writeNpy, writeNpz } from "../../data/npy.js
 import { importOnnx } from "../../onnx/index.js";
 import { runOnnxRuntime } from "../../onnx/ort.js";
 import { decodeModel } from "../../onnx/proto.js";
-import { type Command, requiredPositional, stringOption, UsageError } from "../command.js";
+import { type Command, onlyPositional, stringOption, UsageError } from "../command.js";
 import { bindInputs } from "../inputs.js";
 import { readInputFile, writeFileAtomic } from "../io.js";
 import { checkOutputPaths } from "../output_paths.js";
@@ -63,8 +63,7 @@ options:
     tolerance: { type: "string" },
   },
   async run(args, ctx) {
-    const modelPath = requiredPositional(args, 0, "ONNX model file");
-    if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}'`);
+    const modelPath = onlyPositional(args, "ONNX model file");
     const inputSpecs = (args.values["input"] as string[] | undefined) ?? [];
     if (inputSpecs.length === 0) throw new UsageError("missing --input");
     const useOrt = Boolean(args.values["ort"]);

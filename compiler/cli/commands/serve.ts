@@ -1,7 +1,7 @@
 // `fhec serve`: the HTTP inference server (compiler/serve/http_server.ts) for one circuit.
 import { FheModelServer, DEFAULT_KEY_CACHE_BYTES } from "../../deploy/server.js";
 import { DEFAULT_HTTP_OPTIONS, FheHttpServer } from "../../serve/http_server.js";
-import { setThreads } from "../../../runtime/index.js";
+import { setThreads } from "../../../backends/tfhe/index.js";
 import { parseByteSize, parseCount } from "../byte_size.js";
 import { type Command, requiredPositional, stringOption } from "../command.js";
 import { openFileChunks } from "../io.js";
