@@ -15,7 +15,8 @@ struct PbsWorkspace {
   AVec<uint64_t> acc;    // batch x (k+1) N  accumulator GLWEs
   AVec<uint64_t> rot;    // N  X^a * ACC_c - ACC_c (destroyed by decomposition)
   AVec<double> dec_f;    // (k+1) level * N   Fourier transforms of the decomposition
-  AVec<double> acc_f;    // (k+1) N   Fourier accumulators
+  AVec<double> acc_f;    // (k+1) N   Fourier accumulators (shared and multi-bit rotations; the
+                         //           one-thread classic rotation reuses dec_f's first rows)
   AVec<uint32_t> ms;     // batch x n   modulus-switched masks
   void ensure(size_t k, size_t N, size_t level, size_t n, size_t batch) {
     if (ms.size() < n * batch) ms.resize(n * batch);

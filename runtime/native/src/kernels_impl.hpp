@@ -226,8 +226,7 @@ static void digit_twist_256(const FftPlan& p, uint64_t* v, uint32_t base_log, do
 
 // Fourier multiply-accumulate with K1 accumulator pairs in registers.
 template <size_t K1>
-static void external_mac_256(const double* __restrict decf, const double* __restrict bsk_i,
-                             double* __restrict accf, size_t R, size_t N, size_t c0, size_t c1) {
+static void external_mac_256(const double* decf, const double* bsk_i, double* accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
   const double* b = bsk_i + c0 * R * K1 * 2;
   for (size_t c = c0; c < c1; c += 8) {
@@ -276,26 +275,69 @@ struct LoadSource {
   }
 };
 
+// kLast: the most significant digit, whose carry-adjusted rest is never read again (not stored).
+template <bool kLast>
 struct DigitTwistSource {
   uint64_t* lo;       // rounded coefficients m (updated: digit removed)
   uint64_t* hi;       // rounded coefficients m + h
   const double* c;    // psi^m
   const double* s;
-  __m128i base_log;   // shift counts
-  __m128i top;        // base_log - 1
+  __m512i base_log;   // shift counts (per lane: one-uop variable shifts)
+  __m512i top;        // base_log - 1
   __m512i mask;       // B - 1
-  inline __m512d digit(uint64_t* p) {
-    __m512i v = _mm512_loadu_si512(p);
+  // Balanced digit of the coefficients v; their rest (v without it, carry added) goes to p.
+  inline __m512d digit_of(__m512i v, uint64_t* p) const {
     __m512i d = _mm512_and_si512(v, mask);
-    __m512i carry = _mm512_srl_epi64(d, top);
-    _mm512_storeu_si512(p, _mm512_add_epi64(_mm512_srl_epi64(v, base_log), carry));
-    return _mm512_cvtepi64_pd(_mm512_sub_epi64(d, _mm512_sll_epi64(carry, base_log)));
+    __m512i carry = _mm512_srlv_epi64(d, top);
+    if (!kLast) _mm512_storeu_si512(p, _mm512_add_epi64(_mm512_srlv_epi64(v, base_log), carry));
+    return _mm512_cvtepi64_pd(_mm512_sub_epi64(d, _mm512_sllv_epi64(carry, base_log)));
   }
-  inline void get(size_t m, __m512d& vr, __m512d& vi) {
-    __m512d x = digit(lo + m), y = digit(hi + m);
+  // The fold and twist of coefficients m (x) and m + h (y).
+  inline void twist(size_t m, __m512d x, __m512d y, __m512d& vr, __m512d& vi) const {
     __m512d cr = _mm512_load_pd(c + m), ci = _mm512_load_pd(s + m);
     vr = _mm512_fmsub_pd(x, cr, _mm512_mul_pd(y, ci));
     vi = _mm512_fmadd_pd(x, ci, _mm512_mul_pd(y, cr));
+  }
+  inline void get(size_t m, __m512d& vr, __m512d& vi) const {
+    twist(m, digit_of(_mm512_loadu_si512(lo + m), lo + m), digit_of(_mm512_loadu_si512(hi + m), hi + m), vr, vi);
+  }
+};
+
+// The first digit of a CMux, read straight from the accumulator: round_to_gadget(X^t * acc -
+// acc) as rotate_round computes it, without a pass that writes the rotation out and reads it
+// back. The rest after the digit goes to dig.lo / dig.hi for the next levels.
+template <bool kLast>
+struct RotateDigitSource {
+  DigitTwistSource<kLast> dig;
+  const uint64_t* acc;
+  size_t N, h;
+  size_t t;            // rotation in [0, N) ...
+  uint64_t sw;         // ... negated (all ones) when the exponent was in [N, 2N)
+  bool round;          // false when base_log * level = 64 (nothing to round away)
+  __m512i shift, shift1, total_mask;
+  static inline __m512i cond_neg(__m512i x, uint64_t sw) {
+    const __m512i v = _mm512_set1_epi64(static_cast<long long>(sw));
+    return _mm512_sub_epi64(_mm512_xor_si512(x, v), v);
+  }
+  inline __m512i rounded(size_t j) const {
+    __m512i r;
+    if (j >= t) {
+      r = cond_neg(_mm512_loadu_si512(acc + j - t), sw);
+    } else if (j + 8 <= t) {
+      r = cond_neg(_mm512_loadu_si512(acc + j + N - t), ~sw);
+    } else {  // the one vector that straddles the wrap-around
+      alignas(64) uint64_t w[8];
+      for (size_t q = 0; q < 8; q++)
+        w[q] = j + q < t ? ((acc[j + q + N - t] ^ ~sw) - ~sw) : ((acc[j + q - t] ^ sw) - sw);
+      r = _mm512_load_si512(w);
+    }
+    __m512i x = _mm512_sub_epi64(r, _mm512_loadu_si512(acc + j));
+    if (!round) return x;
+    __m512i up = _mm512_and_si512(_mm512_srlv_epi64(x, shift1), _mm512_set1_epi64(1));
+    return _mm512_and_si512(_mm512_add_epi64(_mm512_srlv_epi64(x, shift), up), total_mask);
+  }
+  inline void get(size_t m, __m512d& vr, __m512d& vi) const {
+    dig.twist(m, dig.digit_of(rounded(m), dig.lo + m), dig.digit_of(rounded(m + h), dig.hi + m), vr, vi);
   }
 };
 
@@ -540,32 +582,53 @@ static void dit_tail_512(double* re, double* im, const double* twr, const double
 }
 
 #ifdef FHEC_USE_AVX512
-// Forward FFT whose first pass reads its inputs from `first` (later passes work in place).
+// Points per cache block of the large transforms: a block's re and im (16 KiB) and the twiddles
+// of its stages (16 KiB) stay in L1 while the block runs all its remaining stages.
+constexpr size_t kFftBlock = 1024;
+
+// DIF stages len = hi, hi/2, ..., lo (lo >= 8) over `extent` points: fused in pairs, a single
+// stage first if their number is odd; the first pass reads its inputs from `first`.
 template <class Source>
-static void fft_forward_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Source first) {
-  const size_t h = p.h;
-  const double* twr = p.tw_re.data();
-  const double* twi = p.tw_im.data();
-  const LoadSource load{re, im};
-  size_t len = h / 2;
-  // stages len >= 8; fuse pairs, a single stage first if their number is odd (h >= 32)
+static void dif_stages_512(double* re, double* im, const double* twr, const double* twi, size_t extent, size_t hi,
+                           size_t lo, Prefetcher& pf, Source first) {
   size_t nst = 0;
-  for (size_t l = len; l >= 8; l >>= 1) nst++;
+  for (size_t l = hi; l >= lo; l >>= 1) nst++;
+  size_t len = hi;
   bool at_first = true;
   if (nst & 1) {
-    dif_stage_512(re, im, twr, twi, h, len, pf, first);
+    dif_stage_512(re, im, twr, twi, extent, len, pf, first);
     len >>= 1;
     at_first = false;
   }
-  for (; len >= 16; len >>= 2) {
+  for (; len >= 2 * lo; len >>= 2) {
     if (at_first) {
-      dif_stage2_512(re, im, twr, twi, h, len / 2, pf, first);
+      dif_stage2_512(re, im, twr, twi, extent, len / 2, pf, first);
       at_first = false;
     } else {
-      dif_stage2_512(re, im, twr, twi, h, len / 2, pf, load);
+      dif_stage2_512(re, im, twr, twi, extent, len / 2, pf, LoadSource{re, im});
     }
   }
-  dif_tail_512(re, im, twr, twi, h, pf);
+}
+
+// Forward FFT whose first pass reads its inputs from `first` (later passes work in place).
+// Above kFftBlock points, the stages whose butterflies span more than a block run over the
+// whole array, then each block finishes its remaining stages (and the tail) while in L1: the
+// same butterflies in another order, so the result is bit-identical to the unblocked order.
+template <class Source>
+static void fft_forward_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Source first) {
+  const size_t h = p.h;  // >= 32
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
+  if (h <= kFftBlock) {
+    dif_stages_512(re, im, twr, twi, h, h / 2, 8, pf, first);
+    dif_tail_512(re, im, twr, twi, h, pf);
+    return;
+  }
+  dif_stages_512(re, im, twr, twi, h, h / 2, kFftBlock, pf, first);
+  for (size_t b = 0; b < h; b += kFftBlock) {
+    dif_stages_512(re + b, im + b, twr, twi, kFftBlock, kFftBlock / 2, 8, pf, LoadSource{re + b, im + b});
+    dif_tail_512(re + b, im + b, twr, twi, kFftBlock, pf);
+  }
 }
 #endif
 
@@ -587,29 +650,41 @@ static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher&
 }
 
 #ifdef FHEC_USE_AVX512
-// Inverse FFT whose last pass hands its results to `last` (the other passes store in place).
+// DIT stages len = lo, 2 lo, ..., hi (lo >= 8) over `extent` points: fused in pairs, the single
+// stage last if their number is odd; the last pass hands its results to `last`.
 template <class Sink>
-static void fft_inverse_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Sink last) {
-  const size_t h = p.h;
-  const double* twr = p.tw_re.data();
-  const double* twi = p.tw_im.data();
-  const StoreSink store{re, im};
-  dit_tail_512(re, im, twr, twi, h, pf);
+static void dit_stages_512(double* re, double* im, const double* twr, const double* twi, size_t extent, size_t lo,
+                           size_t hi, Prefetcher& pf, Sink last) {
   size_t nst = 0;
-  for (size_t l = 8; l < h; l <<= 1) nst++;
-  if (nst == 0) {  // h == 16: the tail was everything; pass the values through the sink
-    for (size_t m = 0; m < h; m += 8) last.put(m, _mm512_load_pd(re + m), _mm512_load_pd(im + m));
-    return;
-  }
-  size_t len = 8;
+  for (size_t l = lo; l <= hi; l <<= 1) nst++;
+  size_t len = lo;
   for (size_t pairs = nst / 2; pairs > 0; pairs--, len <<= 2) {
     if (pairs == 1 && !(nst & 1)) {
-      dit_stage2_512(re, im, twr, twi, h, len, pf, last);
+      dit_stage2_512(re, im, twr, twi, extent, len, pf, last);
     } else {
-      dit_stage2_512(re, im, twr, twi, h, len, pf, store);
+      dit_stage2_512(re, im, twr, twi, extent, len, pf, StoreSink{re, im});
     }
   }
-  if (nst & 1) dit_stage_512(re, im, twr, twi, h, len, pf, last);
+  if (nst & 1) dit_stage_512(re, im, twr, twi, extent, len, pf, last);
+}
+
+// Inverse FFT whose last pass hands its results to `last` (the other passes store in place);
+// cache-blocked above kFftBlock points like the forward transform.
+template <class Sink>
+static void fft_inverse_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Sink last) {
+  const size_t h = p.h;  // >= 32
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
+  if (h <= kFftBlock) {
+    dit_tail_512(re, im, twr, twi, h, pf);
+    dit_stages_512(re, im, twr, twi, h, 8, h / 2, pf, last);
+    return;
+  }
+  for (size_t b = 0; b < h; b += kFftBlock) {
+    dit_tail_512(re + b, im + b, twr, twi, kFftBlock, pf);
+    dit_stages_512(re + b, im + b, twr, twi, kFftBlock, 8, kFftBlock / 2, pf, StoreSink{re + b, im + b});
+  }
+  dit_stages_512(re, im, twr, twi, h, kFftBlock, h / 2, pf, last);
 }
 #endif
 
@@ -702,8 +777,7 @@ static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint6
 #ifdef FHEC_USE_AVX512
 // K1 accumulator pairs stay in registers (the output count is a template parameter).
 template <size_t K1>
-static void external_mac_512(const double* __restrict decf, const double* __restrict bsk_i,
-                             double* __restrict accf, size_t R, size_t N, size_t c0, size_t c1) {
+static void external_mac_512(const double* decf, const double* bsk_i, double* accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
   const double* b = bsk_i + c0 * R * K1 * 2;
   for (size_t c = c0; c < c1; c += 8) {
@@ -731,9 +805,10 @@ static void external_mac_512(const double* __restrict decf, const double* __rest
 // Fourier-domain part of the external product for one BSK entry:
 // accf[j] = sum_r dec[r] * bsk[r][j]. `bsk_i` uses the chunked layout (see kernels.hpp).
 // Fourier points [c0, c1) only (multiples of 8): lets two threads share one external product.
-static void external_mac(const double* __restrict decf, const double* __restrict bsk_i,
-                                                   double* __restrict accf, size_t R, size_t k1, size_t N,
-                                                   size_t c0, size_t c1) {
+// accf may be decf itself (rows j < k1 <= R): every kernel reads all R rows of an 8-point chunk
+// before it writes that chunk's outputs, and touches no other chunk meanwhile.
+static void external_mac(const double* decf, const double* bsk_i, double* accf, size_t R, size_t k1, size_t N,
+                         size_t c0, size_t c1) {
   const size_t h = N / 2;
 #ifdef FHEC_USE_AVX512
   switch (k1) {
@@ -751,25 +826,27 @@ static void external_mac(const double* __restrict decf, const double* __restrict
     default: break;
   }
 #endif
+  constexpr size_t kMaxK1 = 17;  // glweDimension <= 16
   for (size_t c = c0; c < c1; c += 8) {
     const double* b = bsk_i + c * R * k1 * 2;
-    for (size_t j = 0; j < k1; j++) {
-      double sr[8] = {0, 0, 0, 0, 0, 0, 0, 0}, si[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      for (size_t r = 0; r < R; r++) {
-        const double* dr = decf + r * N + c;
-        const double* di = dr + h;
+    double sr[kMaxK1][8] = {}, si[kMaxK1][8] = {};
+    for (size_t r = 0; r < R; r++) {
+      const double* dr = decf + r * N + c;
+      const double* di = dr + h;
+      for (size_t j = 0; j < k1; j++) {
         const double* br = b + (r * k1 + j) * 16;
         const double* bi = br + 8;
         for (int t = 0; t < 8; t++) {
-          sr[t] += dr[t] * br[t] - di[t] * bi[t];
-          si[t] += dr[t] * bi[t] + di[t] * br[t];
+          sr[j][t] += dr[t] * br[t] - di[t] * bi[t];
+          si[j][t] += dr[t] * bi[t] + di[t] * br[t];
         }
       }
-      for (int t = 0; t < 8; t++) {
-        accf[j * N + c + t] = sr[t];
-        accf[j * N + h + c + t] = si[t];
-      }
     }
+    for (size_t j = 0; j < k1; j++)
+      for (int t = 0; t < 8; t++) {
+        accf[j * N + c + t] = sr[j][t];
+        accf[j * N + h + c + t] = si[j][t];
+      }
   }
 }
 
@@ -835,6 +912,14 @@ static inline uint32_t mod_switch(uint64_t x, uint32_t log2_2n) {
   return static_cast<uint32_t>((((x >> (s - 1)) + 1) >> 1) & ((uint64_t(1) << log2_2n) - 1));
 }
 
+#ifdef FHEC_USE_AVX512
+template <bool kLast>
+static DigitTwistSource<kLast> digit_source(const FftPlan& p, uint64_t* rot, uint32_t base_log) {
+  return {rot, rot + p.h, p.twist_re.data(), p.twist_im.data(), _mm512_set1_epi64(base_log),
+          _mm512_set1_epi64(base_log - 1), _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << base_log) - 1))};
+}
+#endif
+
 // Decomposes the rounded polynomial `rot` (destroyed) into `level` balanced digits and writes
 // their forward transforms to decf[l * N ...] (l = 0 is the most significant level).
 static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log, size_t level, double* decf,
@@ -844,11 +929,11 @@ static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log
     double* re = decf + l * N;
 #ifdef FHEC_USE_AVX512
     // digit extraction and twist fused into the first FFT pass
-    DigitTwistSource src{rot, rot + h, p.twist_re.data(), p.twist_im.data(),
-                         _mm_cvtsi32_si128(static_cast<int>(base_log)),
-                         _mm_cvtsi32_si128(static_cast<int>(base_log - 1)),
-                         _mm512_set1_epi64(static_cast<long long>((uint64_t(1) << base_log) - 1))};
-    fft_forward_512(p, re, re + h, pf, src);
+    if (l > 0) {
+      fft_forward_512(p, re, re + h, pf, digit_source<false>(p, rot, base_log));
+    } else {
+      fft_forward_512(p, re, re + h, pf, digit_source<true>(p, rot, base_log));
+    }
 #elif defined(FHEC_USE_AVX2)
     digit_twist_256(p, rot, base_log, re, re + h);
     fft_forward_pf(p, re, re + h, pf);
@@ -857,6 +942,30 @@ static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log
     fft_forward_pf(p, re, re + h, pf);
 #endif
   }
+}
+
+// The decomposition side of a CMux: round_to_gadget(X^t * acc - acc), t in [0, 2N), split into
+// `level` digits whose forward transforms go to decf[l * N ...]; rot is N words of scratch.
+static void rotate_decompose_forward(const FftPlan& p, const uint64_t* acc, size_t t, uint64_t* rot,
+                                     uint32_t base_log, size_t level, double* decf, Prefetcher& pf) {
+  const size_t N = p.N;
+#ifdef FHEC_USE_AVX512
+  // One level: the rotation and rounding are fused into the first FFT pass (0.94x the time at
+  // N = 2048). With more levels the fused pass would also store the rest for the next digit,
+  // and that many streams in one pass made it slower (1.07-1.09x at l = 2) than a separate pass.
+  if (level == 1) {
+    const uint32_t total = base_log;
+    const bool neg = t >= N;
+    RotateDigitSource<true> src{digit_source<true>(p, rot, base_log), acc, N, p.h, neg ? t - N : t,
+                                neg ? ~uint64_t(0) : 0, total < 64, _mm512_set1_epi64(64 - total),
+                                _mm512_set1_epi64(63 - total),
+                                _mm512_set1_epi64(static_cast<long long>(total < 64 ? (uint64_t(1) << total) - 1 : ~uint64_t(0)))};
+    fft_forward_512(p, decf, decf + p.h, pf, src);
+    return;
+  }
+#endif
+  rotate_round(rot, acc, t, N, base_log, static_cast<uint32_t>(level));
+  decompose_forward(p, rot, base_log, level, decf, pf);
 }
 
 static uint32_t log2_two_n(size_t N) {
@@ -903,7 +1012,9 @@ static void blind_rotate_extract(const PbsArgs& a) {
   PbsWorkspace& ws = *a.ws;
   uint64_t* rot = ws.rot.data();
   double* decf = ws.dec_f.data();
-  double* accf = ws.acc_f.data();
+  // The products overwrite the decomposition's first k+1 rows: a working set smaller by
+  // (k+1)N doubles, which keeps more of the streamed key entry in L2.
+  double* accf = decf;
   const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
 
   init_accumulators(a);
@@ -920,8 +1031,7 @@ static void blind_rotate_extract(const PbsArgs& a) {
       if (ai == 0) continue;  // X^0 - 1 = 0: the CMux leaves the accumulator unchanged
       uint64_t* acc = ws.acc.data() + b * k1 * N;
       for (size_t c = 0; c < k1; c++) {
-        rotate_round(rot, acc + c * N, ai, N, a.base_log, a.level);
-        decompose_forward(p, rot, a.base_log, L, decf + c * L * N, pf);
+        rotate_decompose_forward(p, acc + c * N, ai, rot, a.base_log, L, decf + c * L * N, pf);
       }
       external_mac(decf, bsk_i, accf, R, k1, N, 0, h);
       for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
@@ -948,8 +1058,8 @@ static void cmux_forward_task(void* arg, size_t c) {
   const size_t N = a.N, L = a.level;
   Prefetcher none;
   uint64_t* rot = t.rots + c * N;
-  rotate_round(rot, a.ws->acc.data() + c * N, t.ai, N, a.base_log, a.level);
-  decompose_forward(*a.plan, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N, none);
+  rotate_decompose_forward(*a.plan, a.ws->acc.data() + c * N, t.ai, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N,
+                           none);
 }
 
 static void cmux_product_task(void* arg, size_t s) {
