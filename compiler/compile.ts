@@ -244,6 +244,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   run(late);
   const maxKeyBytes = options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES;
   if (!(maxKeyBytes > 0)) fail("E0600", `maxKeyBytes must be positive, got ${maxKeyBytes}`);
+  let keyBudgetMiss: number | undefined;
   if (options.cryptoParameters ?? true) {
     const cryptoParams = (maxPartitions: number | undefined) =>
       step("crypto-params", {
@@ -267,6 +268,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       if (bytes < smallest.bytes) smallest = { module: candidate, bytes };
     }
     module = smallest.module;
+    if (smallest.bytes > maxKeyBytes) keyBudgetMiss = smallest.bytes;
   }
   if (options.bounds === "calibration") {
     if (options.calibration === undefined) fail("E0600", 'bounds "calibration" needs a calibration set');
@@ -278,6 +280,13 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (verified.hasErrors()) throw new CompileError(verified.diagnostics);
   const circuit = new FheCircuit(module, pError);
   if (precision) circuit.precision = precision;
+  if (keyBudgetMiss !== undefined) {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    circuit.compileWarnings.push(
+      `warning: no parameter set fits the evaluation-key budget of ${mib(maxKeyBytes)}; the smallest found takes ${mib(keyBudgetMiss)} ` +
+        `(tables read up to ${circuit.info().maxTluInputPrecision} bits): narrow the tables (a smaller --rounding-bits, or fewer --n-bits) or raise --max-key-mib`,
+    );
+  }
   return circuit;
 }
 
