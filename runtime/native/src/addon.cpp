@@ -92,6 +92,17 @@ Napi::TypedArrayOf<int64_t> i64_arg(const Napi::CallbackInfo& info, size_t i, co
     throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a BigInt64Array");
   return v.As<Napi::TypedArrayOf<int64_t>>();
 }
+// The BigInt typed array of element type T (for code generic over signedness).
+template <class T>
+Napi::TypedArrayOf<T> typed_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+template <>
+Napi::TypedArrayOf<uint64_t> typed_arg<uint64_t>(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return u64_arg(info, i, name);
+}
+template <>
+Napi::TypedArrayOf<int64_t> typed_arg<int64_t>(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return i64_arg(info, i, name);
+}
 Napi::Uint8Array bytes_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Napi::Value v = info[i];
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
@@ -602,30 +613,28 @@ Napi::Value Neg(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < n; i++) out.Data()[i] = uint64_t(0) - a.Data()[i];
   return out;
 }
-Napi::Value AddPlain(const Napi::CallbackInfo& info) {
+// (ciphertexts, dimension, clear operand) -> ciphertexts: `apply` rewrites each ciphertext (its
+// dimension + 1 words) with its operand entry; the operand has one entry for all, or one each.
+template <class T>
+Napi::Value with_clear_operand(const Napi::CallbackInfo& info, const char* what, void (*apply)(uint64_t*, size_t, T)) {
   auto a = u64_arg(info, 0, "ciphertexts");
   size_t dim = size_arg(info, 1, "dimension");
-  auto pl = u64_arg(info, 2, "plaintexts");
+  auto operand = typed_arg<T>(info, 2, what);
   size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
-  if (pl.ElementLength() != count && pl.ElementLength() != 1)
-    throw Napi::RangeError::New(info.Env(), "plaintexts must have 1 or one entry per ciphertext");
+  if (operand.ElementLength() != count && operand.ElementLength() != 1)
+    throw Napi::RangeError::New(info.Env(), std::string(what) + " must have 1 or one entry per ciphertext");
+  const size_t step = operand.ElementLength() == 1 ? 0 : 1;
   auto out = new_u64(info.Env(), a.Data(), a.ElementLength());
-  for (size_t i = 0; i < count; i++) out.Data()[i * (dim + 1) + dim] += pl.Data()[pl.ElementLength() == 1 ? 0 : i];
+  for (size_t i = 0; i < count; i++) apply(out.Data() + i * (dim + 1), dim, operand.Data()[i * step]);
   return out;
 }
+Napi::Value AddPlain(const Napi::CallbackInfo& info) {
+  return with_clear_operand<uint64_t>(info, "plaintexts", [](uint64_t* ct, size_t dim, uint64_t plain) { ct[dim] += plain; });
+}
 Napi::Value MulClear(const Napi::CallbackInfo& info) {
-  auto a = u64_arg(info, 0, "ciphertexts");
-  size_t dim = size_arg(info, 1, "dimension");
-  auto w = i64_arg(info, 2, "weights");
-  size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
-  if (w.ElementLength() != count && w.ElementLength() != 1)
-    throw Napi::RangeError::New(info.Env(), "weights must have 1 or one entry per ciphertext");
-  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), a.ElementLength());
-  for (size_t i = 0; i < count; i++) {
-    uint64_t c = static_cast<uint64_t>(w.Data()[w.ElementLength() == 1 ? 0 : i]);
-    for (size_t j = 0; j <= dim; j++) out.Data()[i * (dim + 1) + j] = a.Data()[i * (dim + 1) + j] * c;
-  }
-  return out;
+  return with_clear_operand<int64_t>(info, "weights", [](uint64_t* ct, size_t dim, int64_t weight) {
+    for (size_t j = 0; j <= dim; j++) ct[j] *= static_cast<uint64_t>(weight);
+  });
 }
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   auto a = u64_arg(info, 0, "ciphertexts");
