@@ -259,8 +259,11 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     // set is its fallback, not a candidate of that search. Keys still over the budget (nothing
     // fits): the single set too, and the smaller keys win.
     const keyBytes = (m: ModuleOp) => new FheCircuit(m, pError).info().keySizes?.total ?? 0;
+    // Table partitions (an output key is not one: it has no evaluation keys of its own).
+    const partitioned = partitionsFromModule(module);
+    const tablePartitions = partitioned ? partitioned.partitions.length - (partitioned.outputKey !== undefined ? 1 : 0) : 1;
     const bytes = keyBytes(module);
-    if (bytes > maxKeyBytes && partitionsFromModule(module) !== undefined) {
+    if (bytes > maxKeyBytes && tablePartitions > 1) {
       progress(`evaluation keys of ${(bytes / 2 ** 20).toFixed(0)} MiB over ${(maxKeyBytes / 2 ** 20).toFixed(0)} MiB: trying one parameter set`);
       const single = cloneModule(unparametrized);
       run([cryptoParams(1)], single);
