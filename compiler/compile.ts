@@ -245,6 +245,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   run(late);
   const maxKeyBytes = options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES;
   if (!(maxKeyBytes > 0)) fail("E0600", `maxKeyBytes must be positive, got ${maxKeyBytes}`);
+  let keyBudgetMiss: number | undefined;
   if (options.cryptoParameters ?? true) {
     const cryptoParams = (maxPartitions: number | undefined) =>
       step("crypto-params", {
@@ -262,13 +263,18 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     // Table partitions (an output key is not one: it has no evaluation keys of its own).
     const partitioned = partitionsFromModule(module);
     const tablePartitions = partitioned ? partitioned.partitions.length - (partitioned.outputKey !== undefined ? 1 : 0) : 1;
-    const bytes = keyBytes(module);
+    let bytes = keyBytes(module);
     if (bytes > maxKeyBytes && tablePartitions > 1) {
       progress(`evaluation keys of ${(bytes / 2 ** 20).toFixed(0)} MiB over ${(maxKeyBytes / 2 ** 20).toFixed(0)} MiB: trying one parameter set`);
       const single = cloneModule(unparametrized);
       run([cryptoParams(1)], single);
-      if (keyBytes(single) < bytes) module = single;
+      const singleBytes = keyBytes(single);
+      if (singleBytes < bytes) {
+        module = single;
+        bytes = singleBytes;
+      }
     }
+    if (bytes > maxKeyBytes) keyBudgetMiss = bytes;
   }
   if (options.bounds === "calibration") {
     if (options.calibration === undefined) fail("E0600", 'bounds "calibration" needs a calibration set');
@@ -280,6 +286,13 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (verified.hasErrors()) throw new CompileError(verified.diagnostics);
   const circuit = new FheCircuit(module, pError);
   if (precision) circuit.precision = precision;
+  if (keyBudgetMiss !== undefined) {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    circuit.compileWarnings.push(
+      `warning: no parameter set fits the evaluation-key budget of ${mib(maxKeyBytes)}; the smallest found takes ${mib(keyBudgetMiss)} ` +
+        `(tables read up to ${circuit.info().maxTluInputPrecision} bits): narrow the tables (a smaller --rounding-bits, or fewer --n-bits) or raise --max-key-mib`,
+    );
+  }
   return circuit;
 }
 
