@@ -116,7 +116,7 @@ export function roundExactDrawn(x: number, e: number, reads: ExactRoundReads, rn
   for (let j = 0; j < k; j++) {
     const unit = 2 ** j;
     const fl = Math.floor(z / unit);
-    const p = odd[rows[j * n + e]! + unit - 1 + (z - fl * unit)]!;
+    const p = odd[rows[j * n + e]! + (z - fl * unit)]!;
     const flipped = p <= NEGLIGIBLE ? false : p >= 1 - NEGLIGIBLE ? true : rng.next() < p;
     if ((((fl % 2) + 2) % 2 === 1) !== flipped) z -= unit;
   }
