@@ -15,11 +15,14 @@
 // off the integer grid after a wrong read; the op that reads it next rounds it: to the nearest
 // integer here, a half either way (a fair coin: the reader's own noise and offset are not modelled).
 //
-// Draws: per element, sample after sample, bit after bit, the parity of r − floor(w) is odd with a
-// probability that depends only on the bit's σ and w's fraction (z is an integer, so the fraction is
-// m/2^j): those probabilities are computed once per op, and a read draws one uniform only when its
-// probability is neither below NEGLIGIBLE nor above 1 − NEGLIGIBLE. An element none of whose reads
-// can go wrong from the integer grid never leaves it and draws nothing.
+// Draws: the parity of r − floor(w) is odd with a probability that depends only on the bit's σ and
+// w's fraction (z is an integer, so the fraction is m/2^j), computed once per op. Per element,
+// sample after sample: one uniform u picks the first bit read wrong while z is on the integer grid
+// (u ≥ P(some bit wrong): none, the exact result; else the first j with u < P(first wrong ≤ j)), the
+// same law as one draw per bit but one draw for the common case. Past that bit, one uniform per
+// read whose probability is neither below NEGLIGIBLE nor above 1 − NEGLIGIBLE, bit after bit, then
+// the coin of a half. An element none of whose reads can go wrong from the grid draws nothing.
+// Uniforms are (32 random bits + ½)/2^32: unbiased to within 2^−33 at any probability.
 import type { DenseAttr } from "../../ir/attributes.js";
 import type { Operation } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
@@ -40,7 +43,12 @@ export interface ExactRoundReads {
   readonly rows: Int32Array;
   /** P(r − floor(w) is odd) for each row and residue. */
   readonly odd: Float64Array;
+  /** At [j·n + e]: P(the first bit read wrong from the grid is ≤ j), for elements with rows. */
+  readonly firstWrong: Float64Array;
 }
+
+/** A uniform in (0, 1) from 32 random bits, centred in its cell (the LLVM kernel computes the same). */
+export const uniformOf = (bits: number): number => (bits + 0.5) / 4294967296;
 
 /** Upper tail of the standard normal, accurate deep in the tail. */
 const upper = (x: number): number => 0.5 * erfc(x / Math.SQRT2);
@@ -86,6 +94,7 @@ function build(op: Operation, std: DenseAttr, offset: number): ExactRoundReads |
   // In units of w (half the torus), as the lowering reads each bit.
   const sigma = (j: number, e: number) => 2 * std.data[j * n + e]!;
   const rows = new Int32Array(k * n).fill(-1);
+  const firstWrong = new Float64Array(k * n);
   const odd: number[] = [];
   const rowOf = new Map<string, number>();
   for (let e = 0; e < n; e++) {
@@ -101,26 +110,37 @@ function build(op: Operation, std: DenseAttr, offset: number): ExactRoundReads |
         for (let m = 0; m < 2 ** j; m++) odd.push(oddProbability(m / 2 ** j + 0.5 + offset, sigma(j, e)));
       }
       rows[j * n + e] = row;
+      // Bit j is reached on the grid (residue 0) when every bit below it was read right.
+      const below = j === 0 ? 0 : firstWrong[(j - 1) * n + e]!;
+      firstWrong[j * n + e] = below + (1 - below) * odd[row]!;
     }
   }
-  return odd.length === 0 ? undefined : { k, n, rows, odd: Float64Array.from(odd) };
+  return odd.length === 0 ? undefined : { k, n, rows, odd: Float64Array.from(odd), firstWrong };
 }
 
 /**
- * The rounded value of integer x (element e) as the circuit leaves it and its reader rounds it,
- * drawing the reads of its k bits from `rng` (see the header). Elements with rows −1 never draw.
+ * The rounded value of integer x (element e, which has rows) as the circuit leaves it and its
+ * reader rounds it, drawing its bit reads from `rng` (see the header).
  */
 export function roundExactDrawn(x: number, e: number, reads: ExactRoundReads, rng: Rng): number {
-  const { k, n, rows, odd } = reads;
-  let z = x + 2 ** (k - 1);
-  for (let j = 0; j < k; j++) {
+  const { k, n, rows, odd, firstWrong } = reads;
+  const d = 2 ** k;
+  const u = uniformOf(rng.nextU32());
+  if (u >= firstWrong[(k - 1) * n + e]!) return Math.floor((x + d / 2) / d);
+  let first = 0;
+  while (u >= firstWrong[first * n + e]!) first++;
+  // The bits below `first` are read right: each clears its bit. Bit `first` is read wrong.
+  const unit = 2 ** first;
+  let z = x + d / 2;
+  z -= z - Math.floor(z / unit) * unit;
+  if ((((Math.floor(z / unit) % 2) + 2) % 2 === 1) === false) z -= unit;
+  for (let j = first + 1; j < k; j++) {
     const unit = 2 ** j;
     const fl = Math.floor(z / unit);
     const p = odd[rows[j * n + e]! + (z - fl * unit)]!;
-    const flipped = p <= NEGLIGIBLE ? false : p >= 1 - NEGLIGIBLE ? true : rng.next() < p;
+    const flipped = p <= NEGLIGIBLE ? false : p >= 1 - NEGLIGIBLE ? true : uniformOf(rng.nextU32()) < p;
     if ((((fl % 2) + 2) % 2 === 1) !== flipped) z -= unit;
   }
-  const d = 2 ** k;
   const fl = Math.floor(z / d);
   const rest = z - fl * d;
   return rest > d / 2 ? fl + 1 : rest === d / 2 ? fl + (rng.bit() ? 1 : 0) : fl;
