@@ -305,7 +305,7 @@ export class OpEmitter {
       emitExactRoundBits(k, {
         k: step.bits.k, n: step.n, samples: this.env.ns,
         input: (s) => this.row(step.x, s), output: (s) => this.outRow(step.out, step.n, s),
-        rows: this.i32At(step.bits.rows), odd: this.f64At(step.bits.odd), rng: this.i32At(this.env.rngStates.bits),
+        rows: this.i32At(step.bits.rows), odd: this.f64At(step.bits.odd), firstWrong: this.f64At(step.bits.firstWrong), rng: this.i32At(this.env.rngStates.bits),
       });
       return;
     }

@@ -45,7 +45,7 @@ export type Step =
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
   | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number }
-  | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; bits?: { k: number; rows: number; odd: number } }
+  | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
   | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
 
@@ -258,7 +258,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           const approximate = (op.attr("method") as { value: string }).value === "approximate";
           const draws = drawsOf(op, approximate);
           const reads = !approximate && mode.readNoise ? exactRoundReads(op) : undefined;
-          const bits = reads && { k: reads.k, rows: st.i32(reads.rows), odd: st.f64(reads.odd) };
+          const bits = reads && { k: reads.k, rows: st.i32(reads.rows), odd: st.f64(reads.odd), firstWrong: st.f64(reads.firstWrong) };
           random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : bits ? "bits" : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.f64(new Float64Array(n)) : 0, ...(bits ? { bits } : {}) });
           break;
         }
