@@ -57,7 +57,8 @@ options:
   -o, --output=FILE       where to write the circuit (server artifact); the client spec goes
                           beside it (circuit.fhe → circuit.client). With --emit: the IR text
   --n-bits=SPEC           bits: N for every role, or inputs=N,weights=N,activations=N,outputs=N
-                          (default inputs=8,weights=8,activations=7,outputs=8)
+                          (default inputs=8,weights=8,activations=7,outputs=8; weights=6 when
+                          the circuit has table lookups and weights are not given)
   --rounding-bits=SPEC    precision of each table's input. Default (with --calib): each table
                           reads a window fitted to the range its input reaches on the calibration
                           data, at the fewest bits (at most 8) that keep agreement with the float
