@@ -12,7 +12,7 @@ import { printModule } from "../ir/printer.js";
 import type { NDArray } from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../ir/types.js";
 import { verifyModule } from "../ir/verifier.js";
-import type { PrecisionReport } from "./precision.js";
+import type { PrecisionReport } from "./precision_report.js";
 import { type BatchTensor, type SimulationResult, simulateWithStats } from "../backends/clear/index.js";
 import { type BackendChoice, resolveBackend, simulateLlvm } from "../backends/llvm/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";
@@ -141,6 +141,8 @@ export class FheCircuit {
   readonly parameters: CryptoParameters | undefined;
   /** How compile chose each table's precision from data (absent after load or with a fixed width). */
   precision?: PrecisionReport;
+  /** What compile could not honour (e.g. the key budget), one line each; empty after load. */
+  compileWarnings: string[] = [];
   /** Partitioned circuits: every partition's set and the conversion keys (undefined for one set). */
   readonly partitions: { readonly partitions: readonly CryptoParameters[]; readonly conversions: readonly ConversionParameters[]; readonly outputKey?: number } | undefined;
   /** The client's post-processing (`onnx`-dialect IR text). */
