@@ -1194,7 +1194,8 @@ static const Kernels kKernels = {
     "scalar",
 #endif
     fft_forward, fft_inverse, torus_to_fourier, fourier_to_torus_add, cmac, blind_rotate_extract,
-    blind_rotate_extract_multibit, blind_rotate_extract_tasks, fma_burst, keyswitch,
+    blind_rotate_extract_multibit, blind_rotate_extract_tasks, blind_rotate_extract_multibit_tasks, fma_burst,
+    keyswitch,
 };
 
 const Kernels& kernels() { return kKernels; }
