@@ -11,6 +11,7 @@ import { messageStream, serializeClientSpec, unpackMessage } from "../../compile
 import { bytesStream, collect } from "../../runtime/index.js";
 import { native } from "../../runtime/native.js";
 import { take } from "../../bench/fixtures.js";
+import { keyUploadMemoryBound } from "../../bench/fuzz_harness.js";
 import { loadFixture } from "../helpers/fixtures.js";
 
 const f = loadFixture("logreg_demo");
@@ -46,9 +47,8 @@ describe("native key memory is freed when the server lets keys go, without garba
     }
     expect(native().nativeHeldBytes()).toBe(held);
     // The cache's budget (one key set, kept), one expansion in flight (freed at once, its pages
-    // returned: each array is larger than the allocator's mmap threshold), and 256 MiB for the
-    // runtime, the client's key generation and the upload copies the garbage collector frees late.
-    const bound = server.keyCacheStats.maxBytes + server.keyBytes + 256 * MiB;
+    // returned: each array is larger than the allocator's mmap threshold), and a margin.
+    const bound = keyUploadMemoryBound(server);
     expect(rss() - rss0, `grew ${((rss() - rss0) / MiB).toFixed(0)} MiB, bound ${(bound / MiB).toFixed(0)} MiB`).toBeLessThan(bound);
   }, 120_000);
 
