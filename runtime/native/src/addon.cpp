@@ -3,6 +3,7 @@
 // libuv worker (which drives the addon's own thread pool) and return promises.
 #include <napi.h>
 
+#include <atomic>
 #include <cstring>
 #include <cmath>
 #include <functional>
@@ -51,8 +52,9 @@ struct Handle {
   Napi::ObjectReference ref{};  // a JS object the native one reads from or writes into
 };
 
-// Bytes of native memory the live handles hold, as reported to the garbage collector (main thread only).
-int64_t g_held_bytes = 0;
+// Bytes of native memory the live handles hold, as reported to the garbage collector (all
+// threads' environments: the addon may be loaded in workers too).
+std::atomic<int64_t> g_held_bytes{0};
 
 /// Sets the bytes a handle holds, telling V8 the difference: it weighs them when it decides to
 /// collect, and a handle's memory goes only when it is released or collected.
@@ -865,7 +867,7 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
 }
 /// Bytes of native memory held by live key and parser handles (what the garbage collector is told).
 Napi::Value NativeHeldBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(g_held_bytes));
+  return Napi::Number::New(info.Env(), static_cast<double>(g_held_bytes.load()));
 }
 /// TESTS ONLY: lowers the largest buffer the addon creates (0 restores the default).
 Napi::Value SetBufferLimit(const Napi::CallbackInfo& info) {
