@@ -328,6 +328,8 @@ function comparisonInputBits(
   model: Uint8Array | string,
   calib: NDArray[],
 ): number | undefined {
+  // Cheap gate before quantizing again: a model without comparisons has none of these inputs.
+  if (!calibrated.funcs[0]!.body.ops.some((op) => COMPARISON_OPS.has(op.name))) return undefined;
   const at = (bits: number): ModuleOp => {
     const m = cloneModule(calibrated);
     // Without the comparisons step: lowering them is exact, and the check reads the tables they are.
@@ -346,6 +348,8 @@ function comparisonInputBits(
   }
   return best;
 }
+
+const COMPARISON_OPS = new Set(["onnx.Less", "onnx.LessOrEqual", "onnx.Greater", "onnx.GreaterOrEqual"]);
 
 function hasTables(module: ModuleOp): boolean {
   return module.funcs[0]!.body.ops.some((op) => TABLE_OPS.has(op.name));
