@@ -22,6 +22,7 @@ import { choosePrecision, type PrecisionReport } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
 import { expandMlOps } from "../passes/quantize/lower_ml.js";
+import { feedsOnlyComparisons } from "../passes/comparisons.js";
 
 export type RoundingSpec = number | { readonly bits: number; readonly method?: "exact" | "approximate" } | "auto";
 
@@ -96,6 +97,11 @@ export const DEFAULT_OUTPUT_ROUNDING_BITS = 12;
 export const TABULATION_BITS = 14;
 export const DEFAULT_WINDOW_MARGIN = 0.125;
 export const DEFAULT_MAX_KEY_BYTES = 2 ** 30;
+/**
+ * Fewest input bits tried for inputs that only feed comparisons (trees). Each input bit is one
+ * more bit for the comparisons to read (one 1-bit PBS per comparison with exact rounding).
+ */
+export const MIN_COMPARISON_INPUT_BITS = 3;
 
 function resolveNBits(n: CompileOptions["nBits"]): NBits {
   if (n === undefined) return DEFAULT_N_BITS;
@@ -211,6 +217,14 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   const calibrated = weightsFree ? cloneModule(module) : undefined;
   const quantizeAt = steps.findIndex((st) => st.pass.name === "quantize");
   if (weightsFree) steps[quantizeAt] = withOption(steps[quantizeAt]!, "weights-bits", TABLE_CIRCUIT_WEIGHT_BITS);
+  const inputsFree = options.nBits === undefined || (typeof options.nBits === "object" && options.nBits.inputs === undefined);
+  if (inputsFree && fromData) {
+    const bits = comparisonInputBits(module, steps, quantizeAt, run, model, asList(options.calibration!));
+    if (bits !== undefined) {
+      progress(`inputs only feed comparisons: quantized to ${bits} bits`);
+      steps[quantizeAt] = withOption(steps[quantizeAt]!, "inputs-bits", bits);
+    }
+  }
   run(steps);
   if (calibrated && !hasTables(module)) {
     module = calibrated;
@@ -296,6 +310,46 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   }
   return circuit;
 }
+
+/**
+ * Input bits for a circuit whose inputs only feed comparisons against constants (decision trees):
+ * a comparison reads the input's whole width, so every input bit costs each comparison a bit to
+ * remove, and only the side of each threshold an input falls on matters. The fewest bits, from 8
+ * down to MIN_COMPARISON_INPUT_BITS, whose exact circuit disagrees with the float model on the
+ * calibration set no more often than at the default width (a coarser grid moves the thresholds to
+ * its code boundaries: rows between a threshold and its new place change sides). Undefined when
+ * some input feeds anything else or no narrower width keeps that agreement.
+ */
+function comparisonInputBits(
+  calibrated: ModuleOp,
+  steps: readonly PipelineStep[],
+  quantizeAt: number,
+  run: (list: PipelineStep[], on: ModuleOp) => void,
+  model: Uint8Array | string,
+  calib: NDArray[],
+): number | undefined {
+  // Cheap gate before quantizing again: a model without comparisons has none of these inputs.
+  if (!calibrated.funcs[0]!.body.ops.some((op) => COMPARISON_OPS.has(op.name))) return undefined;
+  const at = (bits: number): ModuleOp => {
+    const m = cloneModule(calibrated);
+    // Without the comparisons step: lowering them is exact, and the check reads the tables they are.
+    run(steps.flatMap((st, i) => (st.pass.name === "comparisons" ? [] : [i === quantizeAt ? withOption(st, "inputs-bits", bits) : st])), m);
+    return m;
+  };
+  const base = at(DEFAULT_N_BITS.inputs);
+  if (!feedsOnlyComparisons(base.funcs[0]!)) return undefined;
+  const { output, float } = floatScores(model, calib);
+  const miss = (m: ModuleOp) => disagreement(new FheCircuit(m, 0).predictClear(calib, { fhe: "disable" })[output]!, float);
+  const budget = miss(base);
+  let best: number | undefined;
+  for (let bits = DEFAULT_N_BITS.inputs - 1; bits >= MIN_COMPARISON_INPUT_BITS; bits--) {
+    if (miss(at(bits)) > budget) break;
+    best = bits;
+  }
+  return best;
+}
+
+const COMPARISON_OPS = new Set(["onnx.Less", "onnx.LessOrEqual", "onnx.Greater", "onnx.GreaterOrEqual"]);
 
 function hasTables(module: ModuleOp): boolean {
   return module.funcs[0]!.body.ops.some((op) => TABLE_OPS.has(op.name));

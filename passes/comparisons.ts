@@ -347,3 +347,37 @@ export const comparisonsPass: Pass = countingPass({
   counted: "lowered",
   rewrite: (module, options) => module.funcs.reduce((n, func) => n + lowerComparisons(func, options["method"] as RoundingMethod).length, 0),
 });
+
+/**
+ * Whether every encrypted argument reaches tables only as comparisons: following the values the
+ * arguments feed through linear ops and data movement, the first non-linear op on every path is a
+ * table that `asComparison` accepts (a step with one jump over its reachable inputs), and no path
+ * reaches the results. A tree's features are such inputs: only which side of each threshold they
+ * fall on matters, so their quantization only has to keep those sides (compiler/compile.ts).
+ */
+export function feedsOnlyComparisons(func: FuncOp): boolean {
+  applyBitwidths(func);
+  const intervals = analyzeIntervals(func);
+  const seen = new Set<Value>();
+  const todo = func.args.filter((a) => elementOf(a.type).kind === "eint");
+  let comparisons = 0;
+  while (todo.length > 0) {
+    const v = todo.pop()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    for (const { op } of v.uses) {
+      if (op.name === "func.return") return false;
+      if (TABLE_OPS.has(op.name)) {
+        if (op.operands[0] !== v || !asComparison(op, intervals)) return false;
+        comparisons++;
+        continue;
+      }
+      if (NON_LINEAR.has(op.name)) return false;
+      todo.push(...op.results.filter((r) => elementOf(r.type).kind === "eint"));
+    }
+  }
+  return comparisons > 0;
+}
+
+/** fhe ops other than tables that do not pass their input's value on linearly. */
+const NON_LINEAR = new Set(["fhe.round", "fhe.rescale", "fhe.to_signed", "fhe.to_unsigned"]);
