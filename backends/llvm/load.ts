@@ -26,6 +26,8 @@ export interface LlvmToolchain {
   readonly opt: string;
   readonly llc: string;
   readonly cc: string;
+  /** llc's default target (the host's): the module is compiled for it, so the optimizer knows the vector units. */
+  readonly triple: string;
 }
 
 export type LlvmStatus = { readonly ok: true; readonly toolchain: LlvmToolchain } | { readonly ok: false; readonly reason: string };
@@ -64,7 +66,9 @@ function probe(): LlvmStatus {
   const cc = which(["cc", "gcc", "clang"], path);
   if (!opt || !llc) return { ok: false, reason: "LLVM 14's opt and llc were not found (llvm-config-14 --bindir, or PATH)" };
   if (!cc) return { ok: false, reason: "no C compiler (cc) was found on PATH to link the generated code" };
-  return { ok: true, toolchain: { llvm, opt, llc, cc } };
+  const triple = /Default target: (\S+)/.exec(execFileSync(llc, ["--version"], { encoding: "utf8" }))?.[1];
+  if (!triple) return { ok: false, reason: `'${llc} --version' names no default target` };
+  return { ok: true, toolchain: { llvm, opt, llc, cc, triple } };
 }
 
 /** Whether the LLVM backend can run here, and with what (probed once per process). */

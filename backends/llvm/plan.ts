@@ -1,13 +1,14 @@
 // Lowers a verified `fhe` function to a kernel plan: every value gets a place in one arena (a
 // single ArrayBuffer the generated code receives), constants are folded with the clear backend's
-// own handlers, and every op becomes a step the code generator emits. The plan is independent of
-// the batch size: batched values live in "slots" of `capacity` samples, a number the code reads
-// from the arena at run time.
+// own handlers, and every op becomes a step the code generator emits. Batched values live in
+// "slots" of `capacity` samples, element-major (element e of sample s at e·capacity + s), so that
+// the code runs every element over the samples in its innermost loop, vectorized. The capacity is
+// CHUNK when nothing is drawn, else the batch (read from the arena at run time).
 import { asInts, type DenseAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import * as nd from "../../ir/tensor.js";
-import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
+import { elementOf, type EncryptedIntType, intRange, shapeOf } from "../../ir/types.js";
 import { conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
 import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
 import { foldConstantOp } from "../clear/index.js";
@@ -38,15 +39,60 @@ export type Draws = "none" | "ties" | "noise" | "errors";
 export type Step =
   | { kind: "binary"; bin: "add" | "sub" | "mul"; a: Operand; b: Operand; out: number; n: number; ia?: number; ib?: number }
   | { kind: "neg" | "toSigned" | "toUnsigned"; x: Operand; out: number; n: number; m: number }
-  | { kind: "matmul"; a: Operand; b: Operand; out: number; m: number; n: number; k: number; nb: number; aBase: number; bBase: number }
+  | { kind: "matmul"; a: Operand; b: Operand; out: number; m: number; n: number; k: number; nb: number; aBase: number; bBase: number; fast?: FastMatmul }
   | { kind: "conv"; x: Operand; w: Operand; bias?: Operand; out: number; n: number; rowPtr: number; inIdx: number; wIdx: number; biasIdx: number }
   | { kind: "sum"; x: Operand; out: number; inSize: number; outSize: number; map: number }
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
   | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number }
   | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number }
-  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
+  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
+
+/**
+ * A matmul by constant integer weights whose weights go into the code: sums in any order, with
+ * fused multiply-adds, exact while every partial sum is an integer the float type holds exactly,
+ * which inputs within ±bound guarantee (checked per call, the first form that applies runs; else
+ * the clear backend's order). f32 (16 lanes) through slots of f32 copies (`narrowIn`, `narrowOut`),
+ * f64 in the slots themselves.
+ */
+export interface FastMatmul {
+  readonly f32?: { readonly bound: number; readonly narrowIn: number; readonly narrowOut: number };
+  readonly f64?: { readonly bound: number };
+}
+
+/** Multiply-adds of a matmul above which its weights are not written into the code (compile time). */
+const FAST_MATMUL_LIMIT = 1 << 15;
+/** The largest integers every order of sums computes exactly: 2^24 in f32, 2^53 in f64. */
+const EXACT_INTEGERS = { f32: 2 ** 24, f64: 2 ** 53 } as const;
+
+/**
+ * The fast forms of a matmul of `a` (a slot) by constant weights `w`, if it has any. `known` bounds
+ * |a| in every run (table outputs are table entries), so it leaves out the forms that cannot apply
+ * or are never needed; inputs from elsewhere get both.
+ */
+function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | undefined, p: { m: number; n: number; k: number; bBase: Int32Array }, newSlot: (size: number) => number): FastMatmul | undefined {
+  if (!("slot" in a) || !w || p.bBase.length * p.m * p.n * p.k > FAST_MATMUL_LIMIT || !w.every((v) => Number.isInteger(v))) return undefined;
+  // max over outputs of Σ_t |w|: |partial sum| ≤ max|input| · norm.
+  let norm = 0;
+  for (const base of p.bBase) {
+    for (let j = 0; j < p.n; j++) {
+      let sum = 0;
+      for (let t = 0; t < p.k; t++) sum += Math.abs(w[base + t * p.n + j]!);
+      norm = Math.max(norm, sum);
+    }
+  }
+  const boundOf = (float: keyof typeof EXACT_INTEGERS) => (norm === 0 ? Infinity : Math.floor(EXACT_INTEGERS[float] / norm));
+  const [b32, b64] = [boundOf("f32"), boundOf("f64")];
+  const f32 = b32 >= 1 && (known === undefined || known <= b32);
+  const f64 = known === undefined || known > b32;
+  if (!f32 && !f64) return undefined;
+  return {
+    // f32 copies take half an f64 slot of the same size.
+    ...(f32 ? { f32: { bound: b32, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * p.n) / 2)) } } : {}),
+    ...(f64 ? { f64: { bound: b64 } } : {}),
+  };
+}
 
 export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
 
@@ -65,7 +111,13 @@ export interface Stage {
  * samples of this call, the noisy reads left for fhec to settle, p_error, the tolerance of native
  * noise draws, the count of p_error redirections, then one parameter per op.
  */
-export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, params: 64 } as const;
+export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, badInputs: 64, params: 72 } as const;
+
+/**
+ * Samples per call when nothing is drawn: enough to amortize a call, small enough to stay in cache.
+ * The generated code then knows the slots' capacity, so every slot is at a constant offset.
+ */
+export const CHUNK = 512;
 
 export interface KernelPlan {
   readonly func: FuncOp;
@@ -75,9 +127,17 @@ export interface KernelPlan {
   readonly slotSizes: readonly number[];
   /** Bytes before the slots: control words, constants, index plans, statistics. */
   readonly staticBytes: number;
-  /** Data to write at those offsets once (constants, plans, initial statistics). */
-  readonly statics: readonly { readonly off: number; readonly data: Float64Array | Int32Array }[];
+  /**
+   * Data to write at those offsets once (constants, plans, initial statistics). Constant items are
+   * also module constants in the generated code, which reads them from there (stores into the arena
+   * cannot change them, so the optimizer hoists and vectorizes their reads).
+   */
+  readonly statics: readonly StaticItem[];
+  /** Samples per call: CHUNK when the plan draws nothing, else undefined (the whole batch, in order). */
+  readonly chunk: number | undefined;
   readonly args: readonly number[];
+  /** Per argument, the integer range its inputs must lie in (checkInput's), or undefined (not an integer type). */
+  readonly argRanges: readonly ({ readonly min: number; readonly max: number } | undefined)[];
   readonly results: readonly Operand[];
   readonly checks: readonly Extract<Step, { kind: "check" }>[];
   readonly rescales: readonly Extract<Step, { kind: "rescale" }>[];
@@ -92,28 +152,43 @@ export interface KernelPlan {
   readonly tableReadsPerSample: number;
 }
 
+export interface StaticItem {
+  readonly off: number;
+  readonly data: Float64Array | Int32Array;
+  readonly constant: boolean;
+}
+
 class Statics {
   bytes: number;
-  readonly items: { off: number; data: Float64Array | Int32Array }[] = [];
+  readonly items: StaticItem[] = [];
   constructor(start: number) {
     this.bytes = start;
   }
-  put(data: Float64Array | Int32Array): number {
+  put(data: Float64Array | Int32Array, constant: boolean): number {
     const off = Math.ceil(this.bytes / 8) * 8;
-    this.items.push({ off, data });
+    this.items.push({ off, data, constant });
     this.bytes = off + data.byteLength;
     return off;
   }
   f64(xs: ArrayLike<number>): number {
-    return this.put(Float64Array.from(xs));
+    return this.put(Float64Array.from(xs), true);
   }
   i32(xs: ArrayLike<number>): number {
-    return this.put(Int32Array.from(xs));
+    return this.put(Int32Array.from(xs), true);
+  }
+  /** Words the kernel writes (statistics, generator states) or fhec sets per run (σ). */
+  mutable(data: Float64Array | Int32Array): number {
+    return this.put(data, false);
   }
 }
 
 /** f64 words per unsettled noisy read (see KernelPlan.unsettledSlot). */
 export const UNSETTLED_RECORD = 5;
+
+function argRange(a: Value): { min: number; max: number } | undefined {
+  const e = elementOf(a.type);
+  return e.kind === "eint" || e.kind === "int" ? intRange(e.width, e.signed) : undefined;
+}
 
 const perSample = (v: Value): number[] => shapeOf(v.type) as number[];
 const widthOf = (v: Value): number => (elementOf(v.type) as EncryptedIntType).width;
@@ -140,6 +215,8 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
     return slot;
   });
   const constData = new Map<Value, Float64Array>();
+  // A bound on |value| that holds in every run, where one is known: table outputs are ± table entries.
+  const maxAbsOf = new Map<Value, number>();
   let results: Operand[] = [];
 
   const random = (s: RandomStep): void => {
@@ -176,6 +253,8 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
     let out: Operand;
     if (op.name === "fhe.reshape") {
       out = { ...ins[0]!, size: n };
+      const known = maxAbsOf.get(op.operands[0]!);
+      if (known !== undefined) maxAbsOf.set(op.result, known);
     } else {
       const slot = newSlot(n);
       out = { slot, size: n };
@@ -198,7 +277,9 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           break;
         case "fhe.dot_eint_int": case "fhe.matmul_eint_int": case "fhe.matmul_int_eint": {
           const p = matmulPlan(shapeIn(0), shapeIn(1));
-          steps.push({ kind: "matmul", a: x, b: ins[1]!, out: slot, m: p.m, n: p.n, k: p.k, nb: p.aBase.length, aBase: st.i32(p.aBase), bBase: st.i32(p.bBase) });
+          const b = ins[1]!;
+          const fast = fastMatmul(x, maxAbsOf.get(op.operands[0]!), "constOff" in b ? constData.get(op.operands[1]!) : undefined, p, newSlot);
+          steps.push({ kind: "matmul", a: x, b, out: slot, m: p.m, n: p.n, k: p.k, nb: p.aBase.length, aBase: st.i32(p.aBase), bBase: st.i32(p.bBase), ...(fast ? { fast } : {}) });
           break;
         }
         case "fhe.conv2d": {
@@ -242,13 +323,14 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           const mapped = op.name === "fhe.apply_mapped_lookup_table";
           const tableData = (op.attr(mapped ? "tables" : "table") as DenseAttr).data;
           const tables = st.f64(tableData);
+          maxAbsOf.set(op.result, tableData.reduce((a, v) => Math.max(a, Math.abs(v)), 0));
           const tableOf = mapped ? st.f64((op.attr("map") as DenseAttr).data) : undefined;
           const noise = drawsOf(op, false) === "noise";
           const draws: Draws = noise ? "noise" : mode.tableErrors ? "errors" : "none";
           tableReadsPerSample += x.size;
           random({
             kind: "lookup", op, x, out: slot, n, m: 2 ** p, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), draws,
-            param: paramOf(), sigma: noise ? st.f64(new Float64Array(n)) : 0,
+            param: paramOf(), sigma: noise ? st.mutable(new Float64Array(n)) : 0,
           });
           break;
         }
@@ -256,7 +338,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           const d = 2 ** (widthOf(op.operands[0]!) - widthOf(op.result));
           const approximate = (op.attr("method") as { value: string }).value === "approximate";
           const draws = drawsOf(op, approximate);
-          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.f64(new Float64Array(n)) : 0 });
+          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.mutable(new Float64Array(n)) : 0 });
           break;
         }
         case "fhe.rescale": {
@@ -269,7 +351,11 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
             kind: "rescale", op, x, out: slot, n, m: 2 ** widthOf(op.result),
             offsets: st.f64(Array.from({ length: n }, (_, e) => at(offsets, e))),
             ds: st.f64(Array.from({ length: n }, (_, e) => 2 ** at(shifts, e))),
-            perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.f64(new Float64Array(n)) : 0, outside: st.f64([0]),
+            // Dividing by a power of two is multiplying by its inverse, bit for bit (both exact
+            // roundings of the same quotient), and a product is much cheaper than a division.
+            ...(Array.from({ length: n }, (_, e) => at(shifts, e)).every((sh) => Number.isInteger(sh) && Math.abs(sh) < 1000)
+              ? { invDs: st.f64(Array.from({ length: n }, (_, e) => 2 ** -at(shifts, e))) } : {}),
+            perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.mutable(new Float64Array(n)) : 0, outside: st.mutable(new Float64Array(1)),
           };
           rescales.push(s);
           random(s);
@@ -284,7 +370,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
     if (elementOf(op.result.type).kind === "eint" && op.name !== "fhe.rescale") {
       if (!("slot" in out)) throw new Error(`LLVM backend: encrypted result of ${op.name} is not batched`);
       const { min, max } = rangeOf(op.result.type);
-      const c: Extract<Step, { kind: "check" }> = { kind: "check", op, slot: out.slot, n, min, max, stat: st.f64([0, 0, -1, 0]) };
+      const c: Extract<Step, { kind: "check" }> = { kind: "check", op, slot: out.slot, n, min, max, stat: st.mutable(Float64Array.of(0, 0, -1, 0)) };
       checks.push(c);
       steps.push(c);
     }
@@ -292,7 +378,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
 
   const drawSlot = newSlot(Math.max(maxDrawn, 1));
   const unsettledSlot = newSlot(UNSETTLED_RECORD * Math.max(maxDrawn, 1));
-  const rngStates = { errors: st.i32(new Int32Array(4)), ties: st.i32(new Int32Array(4)), noise: st.i32(new Int32Array(4)) };
+  const rngStates = { errors: st.mutable(new Int32Array(4)), ties: st.mutable(new Int32Array(4)), noise: st.mutable(new Int32Array(4)) };
   const stages: Stage[] = [];
   let current: Step[] = [];
   for (const s of steps) {
@@ -303,6 +389,6 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
   }
   stages.push({ steps: current });
   return {
-    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, rngStates, tableReadsPerSample,
+    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, argRanges: func.args.map(argRange), chunk: randomSteps.some((r) => r.draws !== "none") ? undefined : CHUNK, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, rngStates, tableReadsPerSample,
   };
 }
