@@ -8,7 +8,7 @@ import type { LlvmValue } from "./llvm_api.js";
 import type { KernelBuilder } from "./ir_builder.js";
 import { emitNoisyReads } from "./emit_draws.js";
 import { RngEmitter, type RngState } from "./emit_rng.js";
-import { CONTROL, type KernelPlan, type Operand, type RandomStep, type Step } from "./plan.js";
+import { CONTROL, type FastMatmul, type KernelPlan, type Operand, type RandomStep, type Step } from "./plan.js";
 
 /** Per-stage values the emitters share: the arena, the samples of this call, slot base pointers. */
 export interface StageEnv {
@@ -252,25 +252,17 @@ export class OpEmitter {
     const fast = step.fast;
     if (!fast) return this.matmulInOrder(step);
     const x = step.a as Extract<Operand, { slot: number }>;
-    // The inputs outside each form's ±bound (or NaN) counted, and the f32 copies made on the way.
-    const beyond = (v: LlvmValue, bound: number) => k.count(k.not(k.b.CreateFCmpOLE(k.fabs(v), k.num(bound))));
-    const [outside32, outside64] = k.loop(x.size, (e, outer) => {
+    // The inputs outside ±bound (or NaN) counted, and their f32 copies made on the way.
+    const [outside] = k.loop(x.size, (e, outer) => {
       const row = this.slotRow(x.slot, e);
-      const narrow = fast.f32 ? this.narrowRow(fast.f32.narrowIn, e) : undefined;
-      return k.loop(this.env.ns, (s, [c32, c64]) => {
+      const narrow = this.narrowRow(fast.narrowIn, e);
+      return k.loop(this.env.ns, (s, [c]) => {
         const v = k.load(row, s);
-        if (narrow) k.store32(narrow, s, k.narrow(v));
-        return [fast.f32 ? k.add(c32!, beyond(v, fast.f32.bound)) : c32!, fast.f64 ? k.add(c64!, beyond(v, fast.f64.bound)) : c64!];
+        k.store32(narrow, s, k.narrow(v));
+        return [k.add(c!, k.count(k.not(k.b.CreateFCmpOLE(k.fabs(v), k.num(fast.bound)))))];
       }, outer);
-    }, [k.int(0), k.int(0)]);
-    const none = (c: LlvmValue) => k.b.CreateICmpEQ(c, k.int(0));
-    const f64OrInOrder = (): LlvmValue[] => {
-      if (fast.f64) k.branch(none(outside64!), () => (this.matmulFast(step, "f64"), []), () => (this.matmulInOrder(step), []));
-      else this.matmulInOrder(step);
-      return [];
-    };
-    if (fast.f32) k.branch(none(outside32!), () => (this.matmulFast(step, "f32"), []), f64OrInOrder);
-    else f64OrInOrder();
+    }, [k.int(0)]);
+    k.branch(k.b.CreateICmpEQ(outside!, k.int(0)), () => (this.matmulFast(step, fast), []), () => (this.matmulInOrder(step), []));
   }
 
   /** Element `e` of an f32 copy slot (f32*). */
@@ -282,18 +274,14 @@ export class OpEmitter {
    * The weights written into the code, MATMUL_BLOCK outputs per pass over the samples (their
    * weights stay in registers), zeros skipped, fused multiply-adds: exact within the bound.
    */
-  private matmulFast(step: Extract<Step, { kind: "matmul" }>, float: "f32" | "f64"): void {
+  private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul): void {
     const k = this.k;
     const { m, n, k: kk } = step;
-    const f32 = float === "f32";
-    const narrow = step.fast!.f32!;
-    const a = step.a as Extract<Operand, { slot: number }>;
     const w = this.env.data((step.b as Extract<Operand, { constOff: number }>).constOff);
     const aBase = this.env.data(step.aBase);
     const bBase = this.env.data(step.bBase);
-    const inRow = (e: number) => (f32 ? this.narrowRow(narrow.narrowIn, k.int(e)) : this.slotRow(a.slot, k.int(e)));
-    const outRow = (e: number) => (f32 ? this.narrowRow(narrow.narrowOut, k.int(e)) : this.slotRow(step.out, k.int(e)));
-    const [load, store, num, fma] = f32 ? [k.load32.bind(k), k.store32.bind(k), k.num32, k.fma32] : [k.load.bind(k), k.store.bind(k), k.num.bind(k), k.fma];
+    const inRow = (e: number) => this.narrowRow(fast.narrowIn, k.int(e));
+    const outRow = (e: number) => this.narrowRow(fast.narrowOut, k.int(e));
     for (let bi = 0; bi < step.nb; bi++) {
       for (let r = 0; r < m; r++) {
         const rows = Array.from({ length: kk }, (_, t) => inRow(aBase[bi]! + r * kk + t));
@@ -301,25 +289,23 @@ export class OpEmitter {
           const js = Array.from({ length: Math.min(MATMUL_BLOCK, n - j0) }, (_, c) => j0 + c);
           const outs = js.map((j) => outRow((bi * m + r) * n + j));
           k.loop(this.env.ns, (s) => {
-            let sums = js.map(() => num(0));
+            let sums = js.map(() => k.num32(0));
             for (let t = 0; t < kk; t++) {
               const ws = js.map((j) => w[bBase[bi]! + t * n + j]!);
               if (ws.every((v) => v === 0)) continue;
-              const av = load(rows[t]!, s);
-              sums = sums.map((acc, c) => (ws[c] === 0 ? acc : fma(av, num(ws[c]!), acc)));
+              const av = k.load32(rows[t]!, s);
+              sums = sums.map((acc, c) => (ws[c] === 0 ? acc : k.fma32(av, k.num32(ws[c]!), acc)));
             }
-            sums.forEach((v, c) => store(outs[c]!, s, v));
+            sums.forEach((v, c) => k.store32(outs[c]!, s, v));
           });
         }
       }
     }
-    if (f32) {
-      this.elements(step.nb * m * n, (e) => {
-        const from = this.narrowRow(narrow.narrowOut, e);
-        const to = this.slotRow(step.out, e);
-        return (s) => k.store(to, s, k.widen(k.load32(from, s)));
-      });
-    }
+    this.elements(step.nb * m * n, (e) => {
+      const from = this.narrowRow(fast.narrowOut, e);
+      const to = this.slotRow(step.out, e);
+      return (s) => k.store(to, s, k.widen(k.load32(from, s)));
+    });
   }
 
   /** The clear backend's sums: per output, 0 then + a·b for t in order (products rounded, then added). */

@@ -17,7 +17,6 @@ export class KernelBuilder {
   private readonly floorFn: LlvmFunction;
   private readonly fabsFn: LlvmFunction;
   private readonly sqrtFn: LlvmFunction;
-  private readonly fmaFn: LlvmFunction;
   private readonly fma32Fn: LlvmFunction;
   fn!: LlvmFunction;
 
@@ -39,7 +38,6 @@ export class KernelBuilder {
     this.floorFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.floor, [this.f64]);
     this.fabsFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.fabs, [this.f64]);
     this.sqrtFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.sqrt, [this.f64]);
-    this.fmaFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.fma, [this.f64]);
     this.fma32Fn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.fma, [this.f32]);
   }
 
@@ -72,9 +70,7 @@ export class KernelBuilder {
   fneg = (a: LlvmValue): LlvmValue => this.b.CreateFNeg(a);
   floor = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.floorFn, [a]);
   fabs = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.fabsFn, [a]);
-  /** a·c + d rounded once: only where every product and sum is an integer below 2^53 (then it equals a·c, then + d). */
-  fma = (a: LlvmValue, c: LlvmValue, d: LlvmValue): LlvmValue => this.b.CreateCall(this.fmaFn, [a, c, d]);
-  /** The same in f32 (integers below 2^24). */
+  /** a·c + d in f32, rounded once: only where every product and sum is an integer below 2^24 (then exact). */
   fma32 = (a: LlvmValue, c: LlvmValue, d: LlvmValue): LlvmValue => this.b.CreateCall(this.fma32Fn, [a, c, d]);
   num32 = (v: number): LlvmValue => this.llvm.ConstantFP.get(this.f32, v);
   /** f64 → f32 (exact for integers below 2^24) and back (always exact). */

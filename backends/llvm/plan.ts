@@ -51,25 +51,26 @@ export type Step =
 
 /**
  * A matmul by constant integer weights whose weights go into the code: sums in any order, with
- * fused multiply-adds, exact while every partial sum is an integer the float type holds exactly,
- * which inputs within ±bound guarantee (checked per call, the first form that applies runs; else
- * the clear backend's order). f32 (16 lanes) through slots of f32 copies (`narrowIn`, `narrowOut`),
- * f64 in the slots themselves.
+ * f32 fused multiply-adds (16 lanes) on f32 copies of its input and output (slots `narrowIn`,
+ * `narrowOut`), exact while every partial sum is an integer below 2^24, which inputs within ±bound
+ * guarantee (checked per call; else the clear backend's order). Only f32: an f64 form would double
+ * the unrolled code, and compile time grows with it.
  */
 export interface FastMatmul {
-  readonly f32?: { readonly bound: number; readonly narrowIn: number; readonly narrowOut: number };
-  readonly f64?: { readonly bound: number };
+  readonly bound: number;
+  readonly narrowIn: number;
+  readonly narrowOut: number;
 }
 
 /** Multiply-adds of a matmul above which its weights are not written into the code (compile time). */
-const FAST_MATMUL_LIMIT = 1 << 15;
-/** The largest integers every order of sums computes exactly: 2^24 in f32, 2^53 in f64. */
-const EXACT_INTEGERS = { f32: 2 ** 24, f64: 2 ** 53 } as const;
+const FAST_MATMUL_LIMIT = 1 << 14;
+/** The largest integers every order of f32 sums computes exactly. */
+const F32_EXACT = 2 ** 24;
 
 /**
- * The fast forms of a matmul of `a` (a slot) by constant weights `w`, if it has any. `known` bounds
- * |a| in every run (table outputs are table entries), so it leaves out the forms that cannot apply
- * or are never needed; inputs from elsewhere get both.
+ * The fast form of a matmul of `a` (a slot) by constant weights `w`, if it has one. `known` bounds
+ * |a| in every run where it is known (table outputs are table entries): the form is left out when
+ * it can never apply.
  */
 function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | undefined, p: { m: number; n: number; k: number; bBase: Int32Array }, newSlot: (size: number) => number): FastMatmul | undefined {
   if (!("slot" in a) || !w || p.bBase.length * p.m * p.n * p.k > FAST_MATMUL_LIMIT || !w.every((v) => Number.isInteger(v))) return undefined;
@@ -82,16 +83,10 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
       norm = Math.max(norm, sum);
     }
   }
-  const boundOf = (float: keyof typeof EXACT_INTEGERS) => (norm === 0 ? Infinity : Math.floor(EXACT_INTEGERS[float] / norm));
-  const [b32, b64] = [boundOf("f32"), boundOf("f64")];
-  const f32 = b32 >= 1 && (known === undefined || known <= b32);
-  const f64 = known === undefined || known > b32;
-  if (!f32 && !f64) return undefined;
-  return {
-    // f32 copies take half an f64 slot of the same size.
-    ...(f32 ? { f32: { bound: b32, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * p.n) / 2)) } } : {}),
-    ...(f64 ? { f64: { bound: b64 } } : {}),
-  };
+  const bound = norm === 0 ? Infinity : Math.floor(F32_EXACT / norm);
+  if (bound < 1 || (known !== undefined && known > bound)) return undefined;
+  // f32 copies take half an f64 slot of the same size.
+  return { bound, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * p.n) / 2)) };
 }
 
 export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
