@@ -63,7 +63,7 @@ export interface FastMatmul {
 }
 
 /** Multiply-adds of a matmul above which its weights are not written into the code (compile time). */
-const FAST_MATMUL_LIMIT = 1 << 14;
+export const FAST_MATMUL_LIMIT = 1 << 14;
 /** The largest integers every order of f32 sums computes exactly. */
 const F32_EXACT = 2 ** 24;
 

@@ -4,19 +4,22 @@ import type { FuncOp } from "../../ir/core.js";
 import { shapeOf } from "../../ir/types.js";
 import { isCompiled } from "./compiled.js";
 import { llvmStatus } from "./load.js";
+import { FAST_MATMUL_LIMIT } from "./plan.js";
 import type { LlvmRunOptions } from "./run.js";
 
 export type BackendChoice = "clear" | "llvm" | "auto";
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["clear", "llvm", "auto"];
 
-// Cost model of `auto`, fitted to `npm run bench -- simulate` on the mlp and CNN fixtures: the
-// clear backend spends about CLEAR_NS_PER_UNIT per unit of work (one multiply-add, or one element
-// produced) in `disable`; compiling costs COMPILE_MS_BASE plus COMPILE_MS_PER_OP per op. Both were
-// measured on a shared, heavily loaded 2-vCPU machine and divided by the same factor: only their
-// ratio decides, and machine load slows both alike.
-const CLEAR_NS_PER_UNIT = 8;
-const COMPILE_MS_BASE = 100;
-const COMPILE_MS_PER_OP = 7;
+// Cost model of `auto`, fitted to `npm run bench -- simulate` on the mlp and CNN fixtures (one run,
+// 2-vCPU Xeon at a load average of 13.7: only the ratio of the two decides, and load slows both
+// alike): the clear backend spends about CLEAR_NS_PER_UNIT per unit of work (one multiply-add, or
+// one element produced) in `disable` (the fixtures gave 39–58); compiling costs COMPILE_MS_PER_OP
+// per op plus COMPILE_MS_PER_UNROLLED per multiply-add of the matmuls whose weights go into the
+// code (plan.ts: FastMatmul), least squares over the three fixtures (5.6–23.8 s, within 25%).
+// The LLVM run itself (0.3–1.5 ns per unit there) is left out.
+const CLEAR_NS_PER_UNIT = 48;
+const COMPILE_MS_PER_OP = 50;
+const COMPILE_MS_PER_UNROLLED = 8.4;
 
 const elements = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -39,10 +42,23 @@ export function workPerSample(func: FuncOp): number {
   return work;
 }
 
+/** Multiply-adds of the matmuls by constant weights small enough to be written into the code. */
+function unrolledWork(func: FuncOp): number {
+  let work = 0;
+  for (const op of func.body.ops) {
+    if (op.name !== "fhe.matmul_eint_int" && op.name !== "fhe.dot_eint_int") continue;
+    if (op.operands[1]?.definingOp?.name !== "arith.constant") continue;
+    const a = shapeOf(op.operands[0]!.type) as number[];
+    const macs = elements(shapeOf(op.result.type) as number[]) * (a.length === 0 ? 1 : a[a.length - 1]!);
+    if (macs <= FAST_MATMUL_LIMIT) work += macs;
+  }
+  return work;
+}
+
 /** The estimated break-even: LLVM pays when the clear run would take longer than compiling. */
 export function llvmPays(func: FuncOp, batch: number): boolean {
   const clearMs = (batch * workPerSample(func) * CLEAR_NS_PER_UNIT) / 1e6;
-  const compileMs = COMPILE_MS_BASE + COMPILE_MS_PER_OP * func.body.ops.length;
+  const compileMs = COMPILE_MS_PER_OP * func.body.ops.length + COMPILE_MS_PER_UNROLLED * unrolledWork(func);
   return clearMs > compileMs;
 }
 
