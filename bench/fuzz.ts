@@ -78,11 +78,12 @@ export async function main(args: string[]): Promise<void> {
   const capMiB = Number(arg(args, "onnx-cap-mib") ?? "1024");
   const f = fixture("logreg_demo");
   const corpus = await makeCorpus(f.model, f.calib, take(f.x, 2));
-  const reports: (KindReport | OnnxReport)[] = [];
+  const reports: ((KindReport & { processPeakMiB: number }) | OnnxReport)[] = [];
   for (const kind of ARTIFACT_KINDS) {
     if (only && !only.includes(kind.name)) continue;
     process.stderr.write(`fuzzing ${kind.name} for ${minutes} min…\n`);
-    reports.push(await fuzzKind(corpus, kind, { cases: Number.MAX_SAFE_INTEGER, budgetMs }));
+    // The process's peak resident memory so far (the server's key cache is bounded: FUZZ_KEY_CACHE_BYTES).
+    reports.push({ ...(await fuzzKind(corpus, kind, { cases: Number.MAX_SAFE_INTEGER, budgetMs })), processPeakMiB: Math.round(peakMiB(process.pid)) });
   }
   if (!only || only.includes("onnx")) {
     process.stderr.write(`fuzzing onnx for ${minutes} min (watchdog ${watchdogMs / 1000} s, cap ${capMiB} MiB)…\n`);
@@ -104,7 +105,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(markdownTable(["kind", "cases", "accepted", "refused", "crashes", "slow/hangs", "notes"], reports.map((r) => [
     r.kind, r.cases, r.accepted, r.refused, r.crashes,
     "slow" in r ? r.slow : r.hangs,
-    "maxPeakMiB" in r ? `peak ${r.maxPeakMiB} MiB, ${r.overCap} over cap` : `max case ${r.maxCaseMs} ms`,
+    "maxPeakMiB" in r ? `peak ${r.maxPeakMiB} MiB, ${r.overCap} over cap` : `max case ${r.maxCaseMs} ms, process peak ${r.processPeakMiB} MiB`,
   ])));
   for (const r of reports) for (const x of r.findings.slice(0, 5)) console.log(`${r.kind} seed ${x.seed}: ${x.error}`);
   console.log(`wrote ${writeJson("fuzz", { minutesPerKind: minutes, watchdogMs, capMiB, reports })}`);

@@ -166,10 +166,17 @@ export interface Corpus {
   readonly keyId: string;
 }
 
+/**
+ * The server's evaluation-key cache in a fuzz run. Mutated key sets that still parse each get an
+ * entry (their id is their hash); at the default limit (4 GiB) a long run holds gigabytes of them,
+ * so the harness bounds the cache, and its eviction is exercised on every long run.
+ */
+export const FUZZ_KEY_CACHE_BYTES = 256 * 2 ** 20;
+
 /** Compiles `model` at 3 bits and makes one artifact of each kind. */
 export async function makeCorpus(model: string, calibration: NDArray, x: NDArray): Promise<Corpus> {
   const circuit = compile(model, { calibration, nBits: 3 });
-  const server = new FheModelServer(circuit);
+  const server = new FheModelServer(circuit, { maxKeyCacheBytes: FUZZ_KEY_CACHE_BYTES });
   const spec = serializeClientSpec(server.clientSpec());
   const client = FheModelClient.load(spec);
   const keys = await client.generateKeys();

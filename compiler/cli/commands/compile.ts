@@ -57,7 +57,8 @@ options:
   -o, --output=FILE       where to write the circuit (server artifact); the client spec goes
                           beside it (circuit.fhe → circuit.client). With --emit: the IR text
   --n-bits=SPEC           bits: N for every role, or inputs=N,weights=N,activations=N,outputs=N
-                          (default inputs=8,weights=8,activations=7,outputs=8)
+                          (default inputs=8,weights=8,activations=7,outputs=8; weights=6 when
+                          the circuit has table lookups and weights are not given)
   --rounding-bits=SPEC    precision of each table's input. Default (with --calib): each table
                           reads a window fitted to the range its input reaches on the calibration
                           data, at the fewest bits (at most 8) that keep agreement with the float
@@ -67,6 +68,7 @@ options:
   --p-error=P             probability of a table-lookup error per PBS (default 2^-40)
   --global-p-error=P      probability that any PBS or decryption of a run fails (instead of --p-error)
   --output-bits=N         round outputs wider than N bits before decryption (default 12, 0: off)
+  --max-key-mib=N         budget for the server's expanded evaluation keys, in MiB (default 1024)
   --no-params             skip TFHE parameter selection (a circuit for simulation only)
   --per-tensor-weights    one scale per weight tensor (default: one per output channel)
   --bounds=MODE           static (sound, default) or calibration (tighter widths, may overflow)
@@ -83,6 +85,7 @@ options:
     "p-error": { type: "string" },
     "global-p-error": { type: "string" },
     "output-bits": { type: "string" },
+    "max-key-mib": { type: "string" },
     "no-params": { type: "boolean" },
     "per-tensor-weights": { type: "boolean" },
     bounds: { type: "string" },
@@ -129,6 +132,8 @@ options:
     const globalText = stringOption(args, "global-p-error");
     const outputBitsText = stringOption(args, "output-bits");
     if (outputBitsText !== undefined && !/^\d+$/.test(outputBitsText)) throw new UsageError(`--output-bits must be a non-negative integer, got '${outputBitsText}'`);
+    const keyMibText = stringOption(args, "max-key-mib");
+    if (keyMibText !== undefined && !(/^\d+(\.\d+)?$/.test(keyMibText) && Number(keyMibText) > 0)) throw new UsageError(`--max-key-mib must be a positive number, got '${keyMibText}'`);
     const progress = progressReporter(ctx);
     const options: CompileOptions = {
       ...(calibration ? { calibration } : {}),
@@ -137,6 +142,7 @@ options:
       ...(pErrorText ? { pError: parseProbability(pErrorText, "--p-error") } : {}),
       ...(globalText ? { globalPError: parseProbability(globalText, "--global-p-error") } : {}),
       ...(outputBitsText ? { outputRoundingBits: Number(outputBitsText) } : {}),
+      ...(keyMibText ? { maxKeyBytes: Math.round(Number(keyMibText) * 2 ** 20) } : {}),
       cryptoParameters: !args.values["no-params"],
       perChannelWeights: !args.values["per-tensor-weights"],
       fuseTables: !args.values["no-fusion"],
@@ -162,7 +168,7 @@ options:
         `max table input ${info.maxTluInputPrecision} bits, widest accumulator ${info.maxAccumulatorWidth} bits\n`,
     );
     if (circuit.precision) ctx.stderr(`${precisionSummary(circuit.precision)}\n`);
-    for (const w of circuit.resourceWarnings()) ctx.stderr(`${w}\n`);
+    for (const w of [...circuit.compileWarnings, ...circuit.resourceWarnings()]) ctx.stderr(`${w}\n`);
     return 0;
   },
 };
