@@ -12,7 +12,7 @@ import { printModule } from "../ir/printer.js";
 import type { NDArray } from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../ir/types.js";
 import { verifyModule } from "../ir/verifier.js";
-import type { PrecisionReport } from "./precision.js";
+import type { PrecisionReport } from "./precision_report.js";
 import { type BatchTensor, type SimulationResult, simulateWithStats } from "../backends/clear/index.js";
 import { type BackendChoice, resolveBackend, simulateLlvm } from "../backends/llvm/index.js";
 import { analyzeBitwidths } from "../passes/bitwidth.js";

@@ -13,6 +13,7 @@ import { runReference } from "../backends/reference/index.js";
 import { applyBitwidths, setCalibrationRanges } from "../passes/bitwidth.js";
 import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
 import { defaultPassRegistry } from "../passes/registry.js";
+import { partitionsFromModule } from "../passes/params/index.js";
 import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
 import { argmaxDisagreement, valueSpan } from "./output_agreement.js";
@@ -52,8 +53,8 @@ export interface CompileOptions {
   /**
    * Budget for the evaluation keys as the server holds them (bytes, default 1 GiB). Each partition
    * brings its own keys: when the cheapest partitioning exceeds the budget, the parameter search
-   * looks for the cheapest one that fits (trading speed for key bytes), then fewer partitions are
-   * tried (the fastest that fits is kept; if none fits, the one with the smallest keys).
+   * looks for the cheapest one that fits (trading speed for key bytes); if none fits, the smallest
+   * keys of the partitionings and of the single set are kept.
    */
   readonly maxKeyBytes?: number;
   /** Choose the TFHE parameter set (default true; false: quantized circuit only, for simulation). */
@@ -255,20 +256,25 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       });
     const unparametrized = cloneModule(module);
     run([cryptoParams(options.maxPartitions)]);
+    // The pass fits partitionings of two or more sets to the budget (fitKeyBudget); the single
+    // set is its fallback, not a candidate of that search. Keys still over the budget (nothing
+    // fits): the single set too, and the smaller keys win.
     const keyBytes = (m: ModuleOp) => new FheCircuit(m, pError).info().keySizes?.total ?? 0;
-    // Table partitions (the output key, if any, is not one: it has no evaluation keys of its own).
-    const partitions = (m: ModuleOp) => new FheCircuit(m, pError).info().partitions?.filter((p) => !p.outputKey).length ?? 1;
-    // Fewer partitions, fewer keys: retry under the budget, fastest first (see maxKeyBytes).
-    let smallest = { module, bytes: keyBytes(module) };
-    for (let p = partitions(module) - 1; p >= 1 && smallest.bytes > maxKeyBytes; p--) {
-      progress(`evaluation keys over ${(maxKeyBytes / 2 ** 20).toFixed(0)} MiB: trying ${p} partition(s)`);
-      const candidate = cloneModule(unparametrized);
-      run([cryptoParams(p)], candidate);
-      const bytes = keyBytes(candidate);
-      if (bytes < smallest.bytes) smallest = { module: candidate, bytes };
+    // Table partitions (an output key is not one: it has no evaluation keys of its own).
+    const partitioned = partitionsFromModule(module);
+    const tablePartitions = partitioned ? partitioned.partitions.length - (partitioned.outputKey !== undefined ? 1 : 0) : 1;
+    let bytes = keyBytes(module);
+    if (bytes > maxKeyBytes && tablePartitions > 1) {
+      progress(`evaluation keys of ${(bytes / 2 ** 20).toFixed(0)} MiB over ${(maxKeyBytes / 2 ** 20).toFixed(0)} MiB: trying one parameter set`);
+      const single = cloneModule(unparametrized);
+      run([cryptoParams(1)], single);
+      const singleBytes = keyBytes(single);
+      if (singleBytes < bytes) {
+        module = single;
+        bytes = singleBytes;
+      }
     }
-    module = smallest.module;
-    if (smallest.bytes > maxKeyBytes) keyBudgetMiss = smallest.bytes;
+    if (bytes > maxKeyBytes) keyBudgetMiss = bytes;
   }
   if (options.bounds === "calibration") {
     if (options.calibration === undefined) fail("E0600", 'bounds "calibration" needs a calibration set');

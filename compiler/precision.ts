@@ -15,6 +15,7 @@ import { applyBitwidths } from "../passes/bitwidth.js";
 import { applyWindows, type ElementRanges, siteBits, windowSites, type WindowReport } from "../passes/windows.js";
 import { argmaxDisagreement, valueSpan } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
+import type { PrecisionReport, TablePrecision } from "./precision_report.js";
 
 export interface PrecisionOptions {
   /** Widest table (bits); also the starting point of the descent. */
@@ -65,21 +66,7 @@ function markWorstCaseNoise(func: FuncOp, stepStd: number): void {
   }
 }
 
-export interface TablePrecision {
-  readonly op: string;
-  readonly location: string;
-  readonly bits: number;
-  readonly previousBits: number;
-  readonly elements: number;
-}
-
-export interface PrecisionReport {
-  readonly tables: readonly TablePrecision[];
-  /** Loss of the chosen circuit and of the unwindowed one, by the metric of `tolerance`. */
-  readonly loss: number;
-  readonly baselineLoss: number;
-  readonly metric: "argmax disagreement" | "mean |error| / range";
-}
+export type { PrecisionReport, TablePrecision };
 
 /**
  * Loss of outputs `a` against the float outputs `f`: argmax disagreement for vectors

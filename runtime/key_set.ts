@@ -10,21 +10,13 @@
 // parameter hashes, the 32-byte public mask seed and the inputDimension·level u64 bodies.
 import { LweCiphertextTensor } from "./ciphertext.js";
 import { ClientKey, EvaluationKeys, type KeyGenOptions, SeededEvaluationKeys } from "./keys.js";
-import { type ConversionEntry, isKeySet, KeySetParser, keySetStream, KeySetWriter, KIND_SECRET, KIND_SEEDED } from "./key_set_format.js";
+import { type ConversionEntry, type ConversionKeySpec, isKeySet, KeySetParser, keySetStream, KeySetWriter, KIND_SECRET, KIND_SEEDED } from "./key_set_format.js";
 import { native } from "./native.js";
 import type { TfheParameters } from "./parameters.js";
 import { seededKeySetBytes } from "./sizes.js";
 import { type ByteStream, type ChunkSink, collect, parseChunks } from "./stream.js";
 
-/** A conversion keyswitch: big key of partition `from` → small key of partition `to`. */
-export interface ConversionKeySpec {
-  readonly from: number;
-  readonly to: number;
-  readonly baseLog: number;
-  readonly level: number;
-}
-
-export { KEY_SET_FORMAT_VERSION } from "./key_set_format.js";
+export { type ConversionKeySpec, KEY_SET_FORMAT_VERSION } from "./key_set_format.js";
 
 /** TESTS ONLY seeds of seeded key generation (32 bytes each); the OS CSPRNG otherwise. */
 export interface SeededKeyGenOptions {

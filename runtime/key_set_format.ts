@@ -2,7 +2,6 @@
 // emits every partition key's own stream in turn, and the reader forwards each partition's bytes
 // to a sink chosen by the caller (a key parser, or one that expands seeded keys as they arrive),
 // so a set of any size passes with one chunk of extra memory plus what the keys themselves hold.
-import type { ConversionKeySpec } from "./key_set.js";
 import type { TfheParameters } from "./parameters.js";
 import { type ByteStream, bytesStream, type ChunkSink, concatStreams } from "./stream.js";
 
@@ -13,6 +12,14 @@ export const KIND_SEEDED = 2;
 const HEAD_BYTES = 24;
 const PART_BYTES = 16;
 const CONVERSION_BYTES = 72;
+
+/** A conversion keyswitch: big key of partition `from` → small key of partition `to`. */
+export interface ConversionKeySpec {
+  readonly from: number;
+  readonly to: number;
+  readonly baseLog: number;
+  readonly level: number;
+}
 
 /** A conversion key's fields as they travel. */
 export interface ConversionEntry {

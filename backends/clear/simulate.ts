@@ -11,6 +11,7 @@ import { applyLinearPlan, conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry
 import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
 import { type BatchTensor, emptyStats, type OverflowRecord, OverflowError, rangeOf, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
 import { gauss, noDraws, readSigma } from "../simulation/draws.js";
+import { exactRoundReads, roundExactDrawn } from "../simulation/exact_round.js";
 import { bindInput } from "../simulation/inputs.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
 import type { Rng } from "../simulation/rng.js";
@@ -220,6 +221,16 @@ function roundOp(op: Operation, x: Slot, ctx: RunState): Slot {
   if (sigma) {
     const out = newSlot(x.shape, x.batched, ctx.batch);
     for (let i = 0; i < x.data.length; i++) out.data[i] = noisyRound(x.data[i]! / d + sigma.offset, sigma.sigma[i % x.size]!, ctx.noiseRng!);
+    return out;
+  }
+  const bits = !approximate && ctx.bitRng ? exactRoundReads(op) : undefined;
+  if (bits) {
+    // Elements whose bit reads cannot go wrong round exactly, without drawing.
+    const out = newSlot(x.shape, x.batched, ctx.batch);
+    for (let i = 0; i < x.data.length; i++) {
+      const e = i % x.size;
+      out.data[i] = bits.rows[e]! < 0 ? Math.floor((x.data[i]! + half) / d) : roundExactDrawn(x.data[i]!, e, bits, ctx.bitRng!);
+    }
     return out;
   }
   return unary(

@@ -7,6 +7,7 @@
 import type { LlvmValue } from "./llvm_api.js";
 import type { KernelBuilder } from "./ir_builder.js";
 import { emitNoisyReads } from "./emit_draws.js";
+import { emitExactRoundBits } from "./emit_exact_round.js";
 import { RngEmitter, type RngState } from "./emit_rng.js";
 import { CONTROL, type FastMatmul, type KernelPlan, type Operand, type RandomStep, type Step } from "./plan.js";
 
@@ -428,6 +429,14 @@ export class OpEmitter {
 
   private round(step: Extract<Step, { kind: "round" }>): void {
     const k = this.k;
+    if (step.bits) {
+      emitExactRoundBits(k, {
+        k: step.bits.k, n: step.n, samples: this.env.ns,
+        input: (s, e) => this.value(step.x, s, e), output: (s, e, v) => this.storeAt(step.out, s, e, v),
+        rows: this.i32At(step.bits.rows), odd: this.f64At(step.bits.odd), firstWrong: this.f64At(step.bits.firstWrong), rng: this.i32At(this.env.rngStates.bits),
+      });
+      return;
+    }
     const d = k.num(step.d);
     const half = k.num(step.half);
     const init = this.loadRng(step);

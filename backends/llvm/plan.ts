@@ -13,6 +13,7 @@ import { conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
 import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
 import { foldConstantOp } from "../clear/index.js";
 import { rangeOf } from "../simulation/contract.js";
+import { exactRoundReads } from "../simulation/exact_round.js";
 
 /** Which random draws a run makes; the generated code differs per mode (see `modeKey`). */
 export interface DrawMode {
@@ -32,9 +33,9 @@ export type Operand = { readonly slot: number; readonly size: number } | { reado
 /**
  * A random op's draws, all made by the kernel from the run's streams: none; rounding-tie bits;
  * read noise (a stage of its own, ended so that fhec can settle the draws the kernel cannot, see
- * emit_draws.ts); p_error redirections.
+ * emit_draws.ts); p_error redirections; the bit reads of an exact rounding (emit_exact_round.ts).
  */
-export type Draws = "none" | "ties" | "noise" | "errors";
+export type Draws = "none" | "ties" | "noise" | "errors" | "bits";
 
 export type Step =
   | { kind: "binary"; bin: "add" | "sub" | "mul"; a: Operand; b: Operand; out: number; n: number; ia?: number; ib?: number }
@@ -45,7 +46,7 @@ export type Step =
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
   | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number }
-  | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number }
+  | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
   | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
 
@@ -142,7 +143,7 @@ export interface KernelPlan {
   /** Records (flat index, the two uniforms, z + 1/2, σ) of the noisy reads fhec settles, as many per sample as `drawSlot`. */
   readonly unsettledSlot: number;
   /** Byte offsets of the generator states (4 × u32 each) of the run's streams. */
-  readonly rngStates: { readonly errors: number; readonly ties: number; readonly noise: number };
+  readonly rngStates: { readonly errors: number; readonly ties: number; readonly noise: number; readonly bits: number };
   /** Elements per sample of table reads (for stats.tluReads). */
   readonly tableReadsPerSample: number;
 }
@@ -333,7 +334,9 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           const d = 2 ** (widthOf(op.operands[0]!) - widthOf(op.result));
           const approximate = (op.attr("method") as { value: string }).value === "approximate";
           const draws = drawsOf(op, approximate);
-          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.mutable(new Float64Array(n)) : 0 });
+          const reads = !approximate && mode.readNoise ? exactRoundReads(op) : undefined;
+          const bits = reads && { k: reads.k, rows: st.i32(reads.rows), odd: st.f64(reads.odd), firstWrong: st.f64(reads.firstWrong) };
+          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : bits ? "bits" : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.mutable(new Float64Array(n)) : 0, ...(bits ? { bits } : {}) });
           break;
         }
         case "fhe.rescale": {
@@ -373,7 +376,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
 
   const drawSlot = newSlot(Math.max(maxDrawn, 1));
   const unsettledSlot = newSlot(UNSETTLED_RECORD * Math.max(maxDrawn, 1));
-  const rngStates = { errors: st.mutable(new Int32Array(4)), ties: st.mutable(new Int32Array(4)), noise: st.mutable(new Int32Array(4)) };
+  const rngStates = { errors: st.mutable(new Int32Array(4)), ties: st.mutable(new Int32Array(4)), noise: st.mutable(new Int32Array(4)), bits: st.mutable(new Int32Array(4)) };
   const stages: Stage[] = [];
   let current: Step[] = [];
   for (const s of steps) {

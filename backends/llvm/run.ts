@@ -78,6 +78,7 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
   seedState(plan.rngStates.errors, ctx.rng);
   seedState(plan.rngStates.ties, ctx.tieRng);
   seedState(plan.rngStates.noise, ctx.noiseRng);
+  seedState(plan.rngStates.bits, ctx.bitRng);
 
   const returned = func.body.terminator!.operands;
   const outputs = plan.results.map((r, i) => ({ batch, shape: [...(shapeOf(returned[i]!.type) as number[])], data: new Float64Array(r.size * batch) }));

@@ -1,5 +1,6 @@
 // The seeded random draws of a simulated run: table misreads at p_error, exact ties of
-// approximate rounding, and read noise at reads that carry `fhec.read_std`. Each kind has its own
+// approximate rounding, read noise at reads that carry `fhec.read_std`, and the bit reads of exact
+// rounding that carry it (exact_round.ts). Each kind has its own
 // stream, so that one kind's draws never shift another's; the clear interpreter and the LLVM
 // backend both draw from these streams in the same order, which keeps their results equal.
 import type { DenseAttr } from "../../ir/attributes.js";
@@ -16,6 +17,8 @@ export interface DrawStreams {
   readonly tieRng: Rng | undefined;
   /** Read noise at reads that carry `fhec.read_std`; undefined: no draws. */
   readonly noiseRng: Rng | undefined;
+  /** Bit reads of exact rounding that carry `fhec.read_std` (exact_round.ts); undefined: exact. */
+  readonly bitRng: Rng | undefined;
 }
 
 /** The streams the options ask for, each seeded from `seed`. */
@@ -24,11 +27,13 @@ export function openDraws(opts: Pick<SimulateOptions, "pError" | "approximateTie
   if (!(pError >= 0 && pError <= 1)) fail("E0701", `pError must be in [0, 1], got ${pError}`);
   const seed = opts.seed ?? 0;
   const randomTies = (opts.approximateTies ?? "random") === "random";
+  const readNoise = randomTies && (opts.noise ?? "parameters") === "parameters";
   return {
     pError,
     rng: new Rng(seed),
     tieRng: randomTies ? new Rng((seed ^ 0x5bd1e995) >>> 0) : undefined,
-    noiseRng: randomTies && (opts.noise ?? "parameters") === "parameters" ? new Rng((seed ^ 0x27d4eb2f) >>> 0) : undefined,
+    noiseRng: readNoise ? new Rng((seed ^ 0x27d4eb2f) >>> 0) : undefined,
+    bitRng: readNoise ? new Rng((seed ^ 0x165667b1) >>> 0) : undefined,
   };
 }
 

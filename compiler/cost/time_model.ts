@@ -7,17 +7,9 @@ import { readFileSync } from "node:fs";
 import { fail } from "../../ir/diagnostics.js";
 import { keyswitchCost, type NoiseParameters, pbsCost } from "../../crypto-model/index.js";
 import { BUILTIN_TIME_MODEL } from "./time_model_coefficients.js";
+import type { TimeModelCoefficients } from "./time_model_types.js";
 
-export interface TimeModelCoefficients {
-  /** Milliseconds per unit of `pbsCost` (blind rotation: FFTs and products). */
-  readonly msPerPbsWork: number;
-  /** Milliseconds per unit of `keyswitchCost`. */
-  readonly msPerKeyswitchWork: number;
-  /** Fixed milliseconds per table lookup (modulus switch, sample extraction, call overhead). */
-  readonly msFixed: number;
-  /** Where the coefficients were measured (CPU, threads, kernel, date). */
-  readonly machine: string;
-}
+export type { TimeModelCoefficients };
 
 export interface TimeModel extends TimeModelCoefficients {
   /** "built-in" or the calibration file it was read from. */

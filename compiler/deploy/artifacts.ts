@@ -6,38 +6,14 @@
 import { createHash } from "node:crypto";
 import { fail } from "../../ir/diagnostics.js";
 import { printModule } from "../../ir/printer.js";
-import type { ConversionParameters, CryptoParameters } from "../../passes/params/index.js";
 import { type ByteStream, type ChunkSink, collect, collectingSink, InvalidDataError, parseChunks, sha256Of } from "../../backends/tfhe/index.js";
 import { validateClientSpec } from "./client_spec_schema.js";
 import { containerParser, containerStream, packContainer, unpackContainer } from "../container.js";
 import type { RewritableOutput } from "../stream_io.js";
-import { type FheCircuit, type InputQuantizer, type OutputDequantizer } from "../circuit.js";
+import type { FheCircuit } from "../circuit.js";
+import type { ClientSpec, EncryptedSignature } from "./client_spec.js";
 
-/** How one encrypted argument or result is encoded. */
-export interface EncryptedSignature {
-  /** Per-sample shape in the circuit (batch dimension 1). */
-  readonly shape: readonly number[];
-  readonly width: number;
-  readonly signed: boolean;
-  /** Partitioned circuits: the partition whose big key encrypts (or decrypts) the value. */
-  readonly partition?: number;
-}
-
-export interface ClientSpec {
-  /** sha256 of the circuit's program: binds keys and ciphertexts to one circuit. */
-  readonly circuitId: string;
-  /** The set of partition 0 (the only one for a one-set circuit). */
-  readonly parameters: CryptoParameters;
-  /** Partitioned circuits: every partition's set and the conversion keys the client generates. */
-  readonly partitions?: readonly CryptoParameters[];
-  readonly conversions?: readonly ConversionParameters[];
-  /** The partition that only receives the results (the last), when the circuit has an output key. */
-  readonly outputKey?: number;
-  readonly inputs: readonly (InputQuantizer & { readonly encrypted: EncryptedSignature })[];
-  readonly outputs: readonly (OutputDequantizer & { readonly encrypted: EncryptedSignature })[];
-  /** The client's float post-processing, as `onnx`-dialect IR text. */
-  readonly postprocess: string;
-}
+export type { ClientSpec, EncryptedSignature };
 
 const CLIENT_MAGIC = Buffer.from("FHECCLNT", "latin1");
 const MESSAGE_MAGIC = Buffer.from("FHECMSG\0", "latin1");

@@ -5,7 +5,7 @@
 import { PARAMETER_INTEGER_FIELDS, PARAMETER_NOISE_FIELDS } from "../../crypto-model/index.js";
 import { InvalidDataError, MAX_ENCODING_BITS } from "../../backends/tfhe/index.js";
 import { intRange } from "../../ir/types.js";
-import type { ClientSpec } from "./artifacts.js";
+import type { ClientSpec } from "./client_spec.js";
 
 /** Most elements one input or output sample may have (bounds the per-element scale lists). */
 const MAX_SAMPLE_ELEMENTS = 2 ** 26;

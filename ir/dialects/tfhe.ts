@@ -169,43 +169,36 @@ export const dotLweInt = defineOp({
   },
 });
 
-export const matmulLweInt = defineOp({
-  name: "tfhe.matmul_lwe_int",
-  summary: "Matrix product of ciphertexts [..., M, K] with clear [..., K, N].",
-  operands: [
-    { name: "lhs", type: lweTensor },
-    { name: "rhs", type: clearIntTensor },
-  ],
-  results: [{ name: "result", type: lweTensor }],
-  traits: ["pure"],
-  verify: reuse(matmulEintInt),
-  examples: {
-    ok: fn(`%a: tensor<1x3x${L(6)}>, %w: tensor<3x2xi4>`, `%0 = tfhe.matmul_lwe_int %a, %w : (tensor<1x3x${L(6)}>, tensor<3x2xi4>) -> tensor<1x2x${L(6)}>`, `tensor<1x2x${L(6)}>`),
-    error: {
-      text: fn(`%a: tensor<1x3x${L(6)}>, %w: tensor<2x2xi4>`, `%0 = tfhe.matmul_lwe_int %a, %w : (tensor<1x3x${L(6)}>, tensor<2x2xi4>) -> tensor<1x2x${L(6)}>`, `tensor<1x2x${L(6)}>`),
-      message: "cannot multiply shapes [1, 3] and [2, 2]",
+/**
+ * The tfhe twin of fhe.matmul_eint_int (`encLeft`) or fhe.matmul_int_eint: the same shapes and
+ * checks, on ciphertexts of the big key.
+ */
+function matmulLweDef(encLeft: boolean): OpDef {
+  const name = encLeft ? "tfhe.matmul_lwe_int" : "tfhe.matmul_int_lwe";
+  const lwe = (shape: string) => `tensor<${shape}x${L(6)}>`;
+  const int = (shape: string) => `tensor<${shape}xi4>`;
+  // [lhs, rhs, a mis-shaped rhs, result], and the error the mis-shaped one gives.
+  const [lhs, rhs, badRhs, out] = encLeft ? [lwe("1x3"), int("3x2"), int("2x2"), lwe("1x2")] : [int("2x3"), lwe("3x1"), lwe("2x1"), lwe("2x1")];
+  const [l, r] = encLeft ? ["%a", "%w"] : ["%w", "%a"];
+  const use = (rhsType: string) => fn(`${l}: ${lhs}, ${r}: ${rhsType}`, `%0 = ${name} ${l}, ${r} : (${lhs}, ${rhsType}) -> ${out}`, out);
+  return defineOp({
+    name,
+    summary: encLeft ? "Matrix product of ciphertexts [..., M, K] with clear [..., K, N]." : "Matrix product of clear [..., M, K] with ciphertexts [..., K, N].",
+    operands: encLeft
+      ? [{ name: "lhs", type: lweTensor }, { name: "rhs", type: clearIntTensor }]
+      : [{ name: "lhs", type: clearIntTensor }, { name: "rhs", type: lweTensor }],
+    results: [{ name: "result", type: lweTensor }],
+    traits: ["pure"],
+    verify: reuse(encLeft ? matmulEintInt : matmulIntEint),
+    examples: {
+      ok: use(rhs),
+      error: { text: use(badRhs), message: `cannot multiply shapes ${encLeft ? "[1, 3] and [2, 2]" : "[2, 3] and [2, 1]"}` },
     },
-  },
-});
+  });
+}
 
-export const matmulIntLwe = defineOp({
-  name: "tfhe.matmul_int_lwe",
-  summary: "Matrix product of clear [..., M, K] with ciphertexts [..., K, N].",
-  operands: [
-    { name: "lhs", type: clearIntTensor },
-    { name: "rhs", type: lweTensor },
-  ],
-  results: [{ name: "result", type: lweTensor }],
-  traits: ["pure"],
-  verify: reuse(matmulIntEint),
-  examples: {
-    ok: fn(`%w: tensor<2x3xi4>, %a: tensor<3x1x${L(6)}>`, `%0 = tfhe.matmul_int_lwe %w, %a : (tensor<2x3xi4>, tensor<3x1x${L(6)}>) -> tensor<2x1x${L(6)}>`, `tensor<2x1x${L(6)}>`),
-    error: {
-      text: fn(`%w: tensor<2x3xi4>, %a: tensor<2x1x${L(6)}>`, `%0 = tfhe.matmul_int_lwe %w, %a : (tensor<2x3xi4>, tensor<2x1x${L(6)}>) -> tensor<2x1x${L(6)}>`, `tensor<2x1x${L(6)}>`),
-      message: "cannot multiply shapes [2, 3] and [2, 1]",
-    },
-  },
-});
+export const matmulLweInt = matmulLweDef(true);
+export const matmulIntLwe = matmulLweDef(false);
 
 export const conv2dLwe = defineOp({
   name: "tfhe.conv2d_lwe",
@@ -297,6 +290,31 @@ export const keyswitch = defineOp({
   },
 });
 
+/** Attributes of every bootstrap besides its table(s). */
+const BOOTSTRAP_ATTRS = {
+  pbs: { kind: "any", doc: '"?" or {base_log, level}' },
+  partition: { kind: "int", optional: true, doc: "partitioned programs: partition whose bootstrapping key runs it" },
+} as const;
+
+/**
+ * A bootstrap's checks: small key in, big key out; then `checkTables` checks the op's own table
+ * attributes (against the input type) and returns the values, or reports and returns nothing;
+ * then every table value must fit the result's message width, and partition and pbs their rules.
+ */
+function verifyBootstrap(checkTables: (op: Operation, input: LweType, report: VerifyReporter) => DenseAttr | void) {
+  return (op: Operation, report: VerifyReporter): void => {
+    if (!verifyKeys(op, "small", "big", report)) return;
+    const r = elementOf(op.result.type) as LweType;
+    const tables = checkTables(op, elementOf(op.operands[0]!.type) as LweType, report);
+    if (!tables) return;
+    const lim = 2 ** r.width;
+    const bad = tables.data.find((v) => !Number.isInteger(v) || v < -lim || v >= lim);
+    if (bad !== undefined) return report(`table value ${bad} does not fit a ${r.width}-bit message`);
+    if (!verifyPartitionAttrs(op, ["partition"], report)) return;
+    verifyParams(op.attr("pbs"), "pbs", PBS_PARAM_FIELDS, report);
+  };
+}
+
 export const bootstrap = defineOp({
   name: "tfhe.bootstrap",
   summary: "Programmable bootstrap: applies a 2^p-entry table and returns to the big key.",
@@ -304,25 +322,17 @@ export const bootstrap = defineOp({
   results: [{ name: "result", type: lweCiphertexts }],
   attributes: {
     table: { kind: "dense", doc: "1-D table of 2^p output messages" },
-    pbs: { kind: "any", doc: '"?" or {base_log, level}' },
-    partition: { kind: "int", optional: true, doc: "partitioned programs: partition whose bootstrapping key runs it" },
+    ...BOOTSTRAP_ATTRS,
   },
   traits: ["pure", "tableLookup"],
-  verify: (op, report) => {
-    if (!verifyKeys(op, "small", "big", report)) return;
-    const a = elementOf(op.operands[0]!.type) as LweType;
-    const r = elementOf(op.result.type) as LweType;
+  verify: verifyBootstrap((op, a, report) => {
     const table = op.attr("table") as DenseAttr;
     const size = 2 ** a.width;
     if (table.type.shape.length !== 1 || table.type.shape[0] !== size) {
       return report(`table must have exactly 2^${a.width} = ${size} entries, got shape ${dimsToString(table.type.shape)}`);
     }
-    const lim = 2 ** r.width;
-    const bad = table.data.find((v) => !Number.isInteger(v) || v < -lim || v >= lim);
-    if (bad !== undefined) return report(`table value ${bad} does not fit a ${r.width}-bit message`);
-    if (!verifyPartitionAttrs(op, ["partition"], report)) return;
-    verifyParams(op.attr("pbs"), "pbs", PBS_PARAM_FIELDS, report);
-  },
+    return table;
+  }),
   examples: {
     ok: fn(
       `%a: tensor<2x${L(2, "small")}>`,
@@ -348,14 +358,10 @@ export const mappedBootstrap = defineOp({
   attributes: {
     tables: { kind: "dense", doc: "[T, 2^p] tables of output messages" },
     map: { kind: "dense", doc: "table index per input element (input's shape)" },
-    pbs: { kind: "any", doc: '"?" or {base_log, level}' },
-    partition: { kind: "int", optional: true, doc: "partitioned programs: partition whose bootstrapping key runs it" },
+    ...BOOTSTRAP_ATTRS,
   },
   traits: ["pure", "tableLookup"],
-  verify: (op, report) => {
-    if (!verifyKeys(op, "small", "big", report)) return;
-    const a = elementOf(op.operands[0]!.type) as LweType;
-    const r = elementOf(op.result.type) as LweType;
+  verify: verifyBootstrap((op, a, report) => {
     const tables = op.attr("tables") as DenseAttr;
     const map = op.attr("map") as DenseAttr;
     const size = 2 ** a.width;
@@ -370,12 +376,8 @@ export const mappedBootstrap = defineOp({
     const t = tables.type.shape[0]!;
     const badIndex = map.data.find((v) => !Number.isInteger(v) || v < 0 || v >= t);
     if (badIndex !== undefined) return report(`map entry ${badIndex} is not a table index in [0, ${t})`);
-    const lim = 2 ** r.width;
-    const bad = tables.data.find((v) => !Number.isInteger(v) || v < -lim || v >= lim);
-    if (bad !== undefined) return report(`table value ${bad} does not fit a ${r.width}-bit message`);
-    if (!verifyPartitionAttrs(op, ["partition"], report)) return;
-    verifyParams(op.attr("pbs"), "pbs", PBS_PARAM_FIELDS, report);
-  },
+    return tables;
+  }),
   examples: {
     ok: fn(
       `%a: tensor<2x${L(1, "small")}>`,

@@ -9,7 +9,7 @@ import { errorProbability } from "../../crypto-model/index.js";
 import { compactsOutputs } from "./compact_outputs.js";
 import { analyzeNorms, type NoiseConstraint, noiseBits } from "./norms.js";
 import type { CryptoParameters } from "./optimizer.js";
-import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR } from "./pass.js";
+import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR } from "./attributes.js";
 import { type ConversionParameters, type Placement, readVariance } from "./partitions.js";
 import { outputTarget } from "./output_key.js";
 

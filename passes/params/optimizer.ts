@@ -30,8 +30,6 @@ import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { chooseOutputKey, outputPathCost } from "./output_key.js";
 import { allPairs, type Level, ksLevels, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 
-export { allPairs, type Level, ksLevels, pbsLevels, SEARCH_SPACE } from "./search_space.js";
-
 /** The chosen set (field names are part of the `fhec info --json` contract). */
 export interface CryptoParameters extends NoiseParameters {
   /** Precision (bits) of the most demanding constraint, the one that sized the set. */

@@ -403,10 +403,10 @@ const BUDGET_BISECTIONS = 6;
 /**
  * The cheapest partitioning whose evaluation keys fit `maxKeyBytes`, when the cheapest of all does
  * not: every grouping is re-solved minimising cost + λ·bytes (a Lagrangian relaxation of the
- * budget). The largest λ first (bytes dominate): if nothing fits there, nothing will, and `over`
- * is returned after one search. Else λ is bisected (in log scale) between λ₀ and the smallest λ
- * known to fit; of every solution seen that fits, the cheapest wins. The byte counts are the
- * search's estimate: compile checks the real sizes and falls back to fewer partitions.
+ * budget). The largest λ first (bytes dominate): if nothing fits there, nothing will, and the
+ * solution with the smallest keys is returned after one search. Else λ is bisected (in log scale)
+ * between λ₀ and the smallest λ known to fit; of every solution seen that fits, the cheapest wins.
+ * compile compares the result with the single set when it is still over the budget.
  */
 function fitKeyBudget(over: Best, maxKeyBytes: number, solveAll: (bytesWeight: number) => Best[], atZero: readonly Best[]): Best {
   let fit: Best | undefined;
@@ -422,7 +422,8 @@ function fitKeyBudget(over: Best, maxKeyBytes: number, solveAll: (bytesWeight: n
   consider(atZero);
   let lo = over.ev.cost / over.ev.bytes / 1000;
   let hi = lo * BUDGET_WEIGHT_SPAN;
-  if (!consider(solveAll(hi))) return fit ?? over;
+  const bytesFirst = solveAll(hi);
+  if (!consider(bytesFirst)) return fit ?? bytesFirst.reduce((b, x) => (x.ev.bytes < b.ev.bytes ? x : b), over);
   for (let i = 0; i < BUDGET_BISECTIONS; i++) {
     const w = Math.sqrt(lo * hi);
     if (consider(solveAll(w))) hi = w;

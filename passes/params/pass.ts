@@ -11,6 +11,7 @@ import { chooseParameters, type CryptoParameters, resolvePError } from "./optimi
 import { type ClassedConstraint, choosePartitions, type ConversionParameters, MAX_PARTITIONS, type PartitionedParameters } from "./partitions.js";
 import { annotateReadNoise } from "./read_noise.js";
 import { OUTPUT_KEY_ATTR } from "./output_key.js";
+import { CONVERSIONS_ATTR, CRYPTO_ATTR, INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR } from "./attributes.js";
 
 export { analyzeNorms } from "./norms.js";
 export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from "./norms.js";
@@ -20,16 +21,8 @@ export { checkSecurity, minNoiseStd, SECURITY_CURVE, type SecurityCheck } from "
 export { choosePartitions, MAX_PARTITIONS, predictedErrors, readTerms, readVariance, type ClassedConstraint, type ConversionParameters, type PartitionedParameters, type Placement } from "./partitions.js";
 export { keyClasses, type KeyClasses } from "./classes.js";
 export { OUTPUT_KEY_ATTR } from "./output_key.js";
+export { CONVERSIONS_ATTR, CRYPTO_ATTR, INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR } from "./attributes.js";
 
-/** Module attribute holding the chosen set (partition 0's when there are several). */
-export const CRYPTO_ATTR = "fhec.crypto";
-/** Module attributes of a partitioned circuit: every partition's set, and the conversion keys. */
-export const PARTITIONS_ATTR = "fhec.partitions";
-export const CONVERSIONS_ATTR = "fhec.conversions";
-/** Op attribute (table ops, sign casts, rounds): the partition whose keys run its PBS. */
-export const PARTITION_ATTR = "fhec.partition";
-/** Function attribute: the partition whose big key encrypts each encrypted argument. */
-export const INPUT_PARTITIONS_ATTR = "fhec.input_partitions";
 
 const INT_FIELDS = ["precision", "lweDimension", "glweDimension", "polynomialSize", "pbsBaseLog", "pbsLevel", "ksBaseLog", "ksLevel"] as const;
 const FLOAT_FIELDS = ["lweNoiseStd", "glweNoiseStd", "maxNorm2", "pError", "cost", "pErrorPerPbs"] as const;

@@ -1,8 +1,13 @@
 // Noise at every read, after parameter selection: each op where a PBS reads a value — a table
-// lookup on an exact integer, an approximate `fhe.round`, an `fhe.rescale` window — records the
-// standard deviation (fraction of the torus, per element) of what the PBS sees there:
+// lookup on an exact integer, an approximate `fhe.round`, an `fhe.rescale` window, every bit of an
+// exact `fhe.round` — records the standard deviation (fraction of the torus, per element) of what
+// the PBS sees there:
 //   σ² = ν²_pbs·σ²_BR + ν²_fresh·σ²_fresh + σ²_KS + σ²_MS   (σ²_MS = 0 for a read by decryption)
-// as attribute `fhec.read_std`. The clear backend's `simulate` draws from it what FHE does
+// as attribute `fhec.read_std`. An exact rounding removing k bits records k·n values, bit after
+// bit: bit i reads y_i·2^(P−i) (passes/lower_tfhe.ts lowerExactRound), whose ciphertext carries the
+// input's noise plus the i PBS outputs added before it, so ν² = 4^(P−i)·(ν²_pbs + i, ν²_fresh) —
+// the `round-bit` constraints of norms.ts, here per element with the exact keyswitch and modulus
+// switch terms. The clear backend's `simulate` draws from it what FHE does
 // (approximate rounding decisions, misread table entries); it survives the circuit's serialization.
 // Every draw is independent: the runtime's keyswitch digits are zero-mean, so no part of the
 // noise is shared by all reads through one key (tests/runtime/noise.test.ts checks this).
@@ -40,19 +45,27 @@ function roundedBefore(v: Value): boolean {
 /** The value whose noise a read sees, or undefined when the op reads nothing through a PBS here. */
 function readValue(op: Operation): Value | undefined {
   if (op.name === "fhe.rescale") return op.result;
-  if (op.name === "fhe.round") return (op.attr("method") as { value: string }).value === "approximate" ? op.result : undefined;
+  if (op.name === "fhe.round") return isExactRound(op) ? op.operands[0]! : op.result;
   if (TABLES.has(op.name)) return roundedBefore(op.operands[0]!) ? undefined : op.operands[0]!;
   return undefined;
 }
 
-/** Bits of the table index a read produces. */
+const isExactRound = (op: Operation): boolean => op.name === "fhe.round" && (op.attr("method") as { value: string }).value === "exact";
+const widthOf = (v: Value): number => (elementOf(v.type) as { width: number }).width;
+
+/**
+ * Bits of the table index a read produces, for its offset 2^(bits−1)/N in steps of 2^−(bits+1)
+ * of the torus. An exact-rounding bit is a 1-bit PBS, but its offset is recorded in units of the
+ * bit it reads (half the torus, backends/simulation/exact_round.ts): 0 bits.
+ */
 function readBits(op: Operation, v: Value): number {
-  return (elementOf(op.name === "fhe.rescale" || op.name === "fhe.round" ? op.result.type : v.type) as { width: number }).width;
+  if (isExactRound(op)) return 0;
+  return widthOf(op.name === "fhe.rescale" || op.name === "fhe.round" ? op.result : v);
 }
 
 /** The partition of the table that reads a rounded value (its first table reader), if any. */
 function readerPartition(op: Operation, v: Value): number | undefined {
-  if (TABLES.has(op.name)) return partitionOf(op);
+  if (TABLES.has(op.name) || isExactRound(op)) return partitionOf(op);
   for (const use of v.uses) if (TABLES.has(use.op.name)) return partitionOf(use.op);
   return undefined;
 }
@@ -82,17 +95,26 @@ export function annotateReadNoise(
     op.attributes.delete(READ_OFFSET_ATTR);
     const v = readValue(op);
     const n = v && elementNorms.get(v);
-    if (!v || !n) continue;
+    if (!v || !n || (isExactRound(op) && widthOf(v) === widthOf(op.result))) continue;
     const source = homes?.get(v) ?? 0;
     // A rounding that only the function's results read is read by decryption: after the
     // keyswitch that compacts the outputs, no modulus switch, and the client rounds the phase
     // itself (no rotation offset).
-    const decrypted = op.name === "fhe.round" && v.uses.every((u) => u.op.name === "func.return");
+    const decrypted = op.name === "fhe.round" && !isExactRound(op) && v.uses.every((u) => u.op.name === "func.return");
     const reader = decrypted ? undefined : (readerPartition(op, v) ?? source);
     const target = reader === undefined ? outputTarget(source, conversions, outputKey) : undefined;
     const t = readTerms({ source, reader, ...(target !== undefined ? { target } : {}) }, partitions, conversions, compact);
-    const std = new Float64Array(n.pbs.length);
-    for (let e = 0; e < std.length; e++) std[e] = Math.sqrt(n.pbs[e]! * t.bootstrap + n.fresh[e]! * t.fresh + t.keyswitch + t.modulusSwitch);
+    const size = n.pbs.length;
+    // Exact rounding: k reads per element, bit i amplified by 2^(P−i) after i PBS outputs were added.
+    const bits = isExactRound(op) ? widthOf(v) - widthOf(op.result) : 1;
+    const std = new Float64Array(bits * size);
+    for (let i = 0; i < bits; i++) {
+      const amp = isExactRound(op) ? 4 ** (widthOf(v) - i) : 1;
+      const added = isExactRound(op) ? i : 0;
+      for (let e = 0; e < size; e++) {
+        std[i * size + e] = Math.sqrt(amp * ((n.pbs[e]! + added) * t.bootstrap + n.fresh[e]! * t.fresh) + t.keyswitch + t.modulusSwitch);
+      }
+    }
     op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));
     op.attributes.set(READ_OFFSET_ATTR, floatAttr(reader === undefined ? 0 : 2 ** (readBits(op, v) - 1) / partitions[reader]!.polynomialSize));
     count++;

@@ -19,6 +19,7 @@ import { lowerUnivariate } from "./lower_univariate.js";
 import { lowerAveragePool, lowerConv, lowerGemm, lowerMatMul, lowerReduce } from "./lower_linear.js";
 import { lowerDataMovement, lowerPad } from "./lower_movement.js";
 import { lowerBivariate, lowerMaxPool } from "./lower_bivariate.js";
+import type { LoweringContext } from "./lowering_context.js";
 import { CLIENT_ONLY_OPS, isClientSideConcat } from "./client_tail.js";
 
 export type { InputQuantizer, InputSpec, NBits, OutputSpec, QuantizeConfig, QuantizedGraph } from "./graph_spec.js";
@@ -35,7 +36,7 @@ const UNIVARIATE = new Set([
 const DATA_MOVEMENT = new Set(["Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather", "Expand", "Concat"]);
 
 
-export class GraphQuantizer {
+export class GraphQuantizer implements LoweringContext {
   readonly reprs = new Map<Value, Repr>();
   readonly circuit: FuncOp;
   readonly builder: Builder;

@@ -11,11 +11,11 @@ import { affineQuantizer, type Quantizer } from "./qparams.js";
 import { at, type DeferredRepr, type EncRepr, typeForInterval } from "./repr.js";
 import { poolableChain } from "./monotone_chain.js";
 import { tabulate } from "./tables.js";
-import type { GraphQuantizer } from "./lower.js";
+import type { LoweringContext } from "./lowering_context.js";
 import { ints, perSample } from "./lower_util.js";
 
 /** Requantizes both operands onto one scale and zero point (table lookups where they differ). */
-export function aligned(gq: GraphQuantizer, op: Operation, av: Value, bv: Value): [EncRepr, EncRepr] {
+export function aligned(gq: LoweringContext, op: Operation, av: Value, bv: Value): [EncRepr, EncRepr] {
   let a = gq.linearInput(av, op.loc, "uniform");
   let b = gq.linearInput(bv, op.loc, "uniform");
   if (a.scale[0] === b.scale[0] && a.zeroPoint[0] === b.zeroPoint[0]) return [a, b];
@@ -29,7 +29,7 @@ export function aligned(gq: GraphQuantizer, op: Operation, av: Value, bv: Value)
   return [a, b];
 }
 
-export function lowerBivariate(gq: GraphQuantizer, op: Operation, type: string): void {
+export function lowerBivariate(gq: LoweringContext, op: Operation, type: string): void {
   const [av, bv] = [op.operands[0]!, op.operands[1]!];
   const outShape = perSample(op.result.type as TensorType, `result of ${op.name}`, op.loc);
   if (type === "Mul") return gq.set(op, multiply(gq, op, av, bv, outShape));
@@ -70,7 +70,7 @@ export function lowerBivariate(gq: GraphQuantizer, op: Operation, type: string):
 }
 
 /** a·b = ((a+b)² − (a−b)²)/4 with two squaring tables; x·x uses one. */
-export function multiply(gq: GraphQuantizer, op: Operation, av: Value, bv: Value, outShape: number[]): EncRepr {
+export function multiply(gq: LoweringContext, op: Operation, av: Value, bv: Value, outShape: number[]): EncRepr {
   const range = gq.range(op.result, op.loc);
   const out = affineQuantizer(Math.min(range.lo, 0), Math.max(range.hi, 0), gq.cfg.nBits.activations);
   const sq: Quantizer = { ...out, zeroPoint: 0, qmin: -(2 ** 40), qmax: 2 ** 40 };
@@ -96,7 +96,7 @@ export function multiply(gq: GraphQuantizer, op: Operation, av: Value, bv: Value
   return gq.enc(v, outShape, Float64Array.of(out.scale), Float64Array.of(0), lo, hi, false);
 }
 
-export function lowerMaxPool(gq: GraphQuantizer, op: Operation): void {
+export function lowerMaxPool(gq: LoweringContext, op: Operation): void {
   const r = gq.reprOf(op.operands[0]!, op.loc);
   const beforeChain = r.kind === "deferred" ? poolBeforeChain(gq, op, r) : undefined;
   if (beforeChain) return gq.set(op, beforeChain);
@@ -113,7 +113,7 @@ export function lowerMaxPool(gq: GraphQuantizer, op: Operation): void {
  * 4 + 3 + 1). The codes must map to reals by one positive scale and zero point per channel, so
  * that their order is the order of the reals. Undefined when the rewrite does not apply.
  */
-function poolBeforeChain(gq: GraphQuantizer, op: Operation, d: DeferredRepr): DeferredRepr | undefined {
+function poolBeforeChain(gq: LoweringContext, op: Operation, d: DeferredRepr): DeferredRepr | undefined {
   const src = d.src;
   if (!poolableChain(d, (steps, x) => gq.runSteps(steps, x))) return undefined;
   const [, channels, h, w] = src.shape as [number, number, number, number];
@@ -136,7 +136,7 @@ function poolBeforeChain(gq: GraphQuantizer, op: Operation, d: DeferredRepr): De
 }
 
 /** The max-pooled codes of `x` (one scale and zero point per channel at most): pad, slice, pairwise max tree. */
-function maxPoolCodes(gq: GraphQuantizer, op: Operation, x: EncRepr): EncRepr {
+function maxPoolCodes(gq: LoweringContext, op: Operation, x: EncRepr): EncRepr {
   const a = onnxAttrs(op.name, op.attributes);
   const kernel = a.ints("kernel_shape")!;
   const geom = windowGeometry(x.shape.slice(2), kernel, a, a.int("ceil_mode") !== 0);
@@ -181,7 +181,7 @@ function maxPoolCodes(gq: GraphQuantizer, op: Operation, x: EncRepr): EncRepr {
   return level[0]!;
 }
 
-export function maxOf(gq: GraphQuantizer, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
+export function maxOf(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
   const dLo = b.lo - a.hi;
   const dHi = b.hi - a.lo;
   const d = gq.builder.create("fhe.sub_eint", [b.value, a.value], [tensor(shape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;

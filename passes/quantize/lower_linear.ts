@@ -9,11 +9,11 @@ import { type NDArray, stridesOf } from "../../ir/tensor.js";
 import { elementOf, tensor } from "../../ir/types.js";
 import { quantizeWeights } from "./qparams.js";
 import { at, type ConstRepr, type EncRepr, type Repr, typeForInterval } from "./repr.js";
-import type { GraphQuantizer } from "./lower.js";
+import type { LoweringContext } from "./lowering_context.js";
 import { broadcastConst, ints, overlap, product, spanOf, transposeConst } from "./lower_util.js";
 
 /** Integer weights (minus zero points) and per-output-channel scales for a [K, N]-like matrix. */
-export function weights(gq: GraphQuantizer, w: ConstRepr, outAxis: number): { values: Float64Array; scales: Float64Array } {
+export function weights(gq: LoweringContext, w: ConstRepr, outAxis: number): { values: Float64Array; scales: Float64Array } {
   const shape = w.value.shape;
   const strides = stridesOf(shape);
   const channels = shape[outAxis]!;
@@ -43,7 +43,7 @@ function constOperand(r: Repr | undefined, what: string, op: Operation): ConstRe
   return r;
 }
 
-export function lowerGemm(gq: GraphQuantizer, op: Operation, reprs: Repr[]): void {
+export function lowerGemm(gq: LoweringContext, op: Operation, reprs: Repr[]): void {
   const a = onnxAttrs(op.name, op.attributes);
   if (a.int("transA")) fail("E0601", "Gemm with transA = 1 on an encrypted input is not supported", op.loc, op.name);
   const x = gq.linearInput(op.operands[0]!, op.loc, "perK");
@@ -54,7 +54,7 @@ export function lowerGemm(gq: GraphQuantizer, op: Operation, reprs: Repr[]): voi
   emitMatmul(gq, op, x, w, a.float("alpha"), c ? { value: c.value, factor: a.float("beta") } : undefined);
 }
 
-export function lowerMatMul(gq: GraphQuantizer, op: Operation, reprs: Repr[]): void {
+export function lowerMatMul(gq: LoweringContext, op: Operation, reprs: Repr[]): void {
   if (reprs[0]!.kind !== "const" && reprs[1]!.kind === "const") {
     const x = gq.linearInput(op.operands[0]!, op.loc, "perK");
     const w = reprs[1] as ConstRepr;
@@ -102,7 +102,7 @@ export function lowerMatMul(gq: GraphQuantizer, op: Operation, reprs: Repr[]): v
  * they are quantized; zero points and the bias fold into the output zero point:
  * real_n = alpha · S_n · (acc_n − zp_n) with zp_n = Σ_k W'_kn · Z_k − factor · bias_n / (alpha · S_n).
  */
-export function emitMatmul(gq: GraphQuantizer, op: Operation, x: EncRepr, w: ConstRepr, alpha: number, bias: { value: NDArray; factor: number } | undefined): void {
+export function emitMatmul(gq: LoweringContext, op: Operation, x: EncRepr, w: ConstRepr, alpha: number, bias: { value: NDArray; factor: number } | undefined): void {
   const [k, n] = w.value.shape as [number, number];
   if (x.shape[x.shape.length - 1] !== k) fail("E0601", `inner dimensions differ: ${JSON.stringify(x.shape)} and [${k}, ${n}]`, op.loc, op.name);
   const sk = (i: number) => at(x.scale, x.scale.length === 1 ? 0 : i);
@@ -137,7 +137,7 @@ export function emitMatmul(gq: GraphQuantizer, op: Operation, x: EncRepr, w: Con
   gq.set(op, gq.enc(acc, outShape, Float64Array.from({ length: total }, (_, i) => colScale[i % n]!), Float64Array.from({ length: total }, (_, i) => zp[i % n]!), range.lo, range.hi, false));
 }
 
-export function lowerConv(gq: GraphQuantizer, op: Operation, reprs: Repr[]): void {
+export function lowerConv(gq: LoweringContext, op: Operation, reprs: Repr[]): void {
   const a = onnxAttrs(op.name, op.attributes);
   const w = constOperand(reprs[1], "weight", op);
   const bias = reprs[2] ? constOperand(reprs[2], "bias", op) : undefined;
@@ -196,7 +196,7 @@ export function lowerConv(gq: GraphQuantizer, op: Operation, reprs: Repr[]): voi
 }
 
 /** Pads spatial dims [top, left, bottom, right] with the zero point (no op when there is no padding). */
-export function padWithZeroPoint(gq: GraphQuantizer, xv: Value, shape: number[], x: EncRepr, pads: readonly number[], loc: Location): { value: Value; shape: number[]; lo: number; hi: number } {
+export function padWithZeroPoint(gq: LoweringContext, xv: Value, shape: number[], x: EncRepr, pads: readonly number[], loc: Location): { value: Value; shape: number[]; lo: number; hi: number } {
   if (!pads.some((p) => p > 0)) return { value: xv, shape, lo: x.lo, hi: x.hi };
   const z = x.zeroPoint[0]!;
   const lo = Math.min(x.lo, z);
@@ -206,7 +206,7 @@ export function padWithZeroPoint(gq: GraphQuantizer, xv: Value, shape: number[],
   return { value, shape: out, lo, hi };
 }
 
-export function lowerAveragePool(gq: GraphQuantizer, op: Operation): void {
+export function lowerAveragePool(gq: LoweringContext, op: Operation): void {
   const a = onnxAttrs(op.name, op.attributes);
   const x = gq.linearInput(op.operands[0]!, op.loc, "uniform");
   if (x.shape.length !== 4) fail("E0601", "AveragePool is supported on 4-D inputs only", op.loc, op.name);
@@ -245,7 +245,7 @@ export function lowerAveragePool(gq: GraphQuantizer, op: Operation): void {
   gq.set(op, gq.enc(acc, outShape, scale, Float64Array.of(kk * x.zeroPoint[0]!), lo, hi, false));
 }
 
-export function lowerReduce(gq: GraphQuantizer, op: Operation, axes: number[], keepDims: boolean, mean: boolean): void {
+export function lowerReduce(gq: LoweringContext, op: Operation, axes: number[], keepDims: boolean, mean: boolean): void {
   const x = gq.linearInput(op.operands[0]!, op.loc, "uniform");
   const set = new Set(axes);
   const count = axes.reduce((acc, ax) => acc * x.shape[ax]!, 1);

@@ -7,10 +7,10 @@ import { onnxAttrs } from "../../ir/dialects/onnx.js";
 import { type TensorType, i64, tensor } from "../../ir/types.js";
 import { roundHalfEven } from "./qparams.js";
 import { at, type ConstRepr, type DeferredRepr, type EncRepr, type Repr, scalarOf, typeForInterval } from "./repr.js";
-import type { GraphQuantizer } from "./lower.js";
+import type { LoweringContext } from "./lowering_context.js";
 import { ints, perSample, product } from "./lower_util.js";
 
-export function lowerDataMovement(gq: GraphQuantizer, op: Operation, reprs: Repr[]): void {
+export function lowerDataMovement(gq: LoweringContext, op: Operation, reprs: Repr[]): void {
   const live = reprs.map((r, i) => ({ r, i })).filter(({ r }) => r.kind !== "const");
   // A chain with per-element constants cannot move past a permutation: tabulate it first.
   const encs = live.map(({ r, i }) => {
@@ -43,7 +43,7 @@ export function lowerDataMovement(gq: GraphQuantizer, op: Operation, reprs: Repr
 }
 
 /** Emits the element movement `map` (output element → flat index into the concatenated inputs). */
-export function moveEnc(gq: GraphQuantizer, op: Operation, inputs: EncRepr[], map: Float64Array, outShape: number[]): EncRepr {
+export function moveEnc(gq: LoweringContext, op: Operation, inputs: EncRepr[], map: Float64Array, outShape: number[]): EncRepr {
   const lo = Math.min(...inputs.map((e) => e.lo));
   const hi = Math.max(...inputs.map((e) => e.hi));
   const t = typeForInterval(lo, hi);
@@ -80,7 +80,7 @@ export function moveEnc(gq: GraphQuantizer, op: Operation, inputs: EncRepr[], ma
   return gq.enc(value, outShape, moveParam((e) => e.scale), moveParam((e) => e.zeroPoint), lo, hi, inputs.every((e) => e.fresh));
 }
 
-export function lowerPad(gq: GraphQuantizer, op: Operation, r: Repr): void {
+export function lowerPad(gq: LoweringContext, op: Operation, r: Repr): void {
   const a = onnxAttrs(op.name, op.attributes);
   const mode = a.get("mode") ? a.str("mode") : "constant";
   if (mode !== "constant") fail("E0601", `Pad mode "${mode}" on encrypted values is not supported (constant only)`, op.loc, op.name);
@@ -91,7 +91,7 @@ export function lowerPad(gq: GraphQuantizer, op: Operation, r: Repr): void {
   gq.set(op, lowerPadGeneric(gq, op, x));
 }
 
-export function lowerPadGeneric(gq: GraphQuantizer, op: Operation, x: EncRepr): EncRepr {
+export function lowerPadGeneric(gq: LoweringContext, op: Operation, x: EncRepr): EncRepr {
   const a = onnxAttrs(op.name, op.attributes);
   const outShape = perSample(op.result.type as TensorType, `result of ${op.name}`, op.loc);
   const r = x.shape.length;

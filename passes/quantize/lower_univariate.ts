@@ -6,10 +6,10 @@ import { onnxAttrs } from "../../ir/dialects/onnx.js";
 import { type NDArray, stridesOf } from "../../ir/tensor.js";
 import { type TensorType } from "../../ir/types.js";
 import { at, type ChainStep, type DeferredRepr, type EncRepr, type Repr, scalarOf } from "./repr.js";
-import type { GraphQuantizer } from "./lower.js";
+import type { LoweringContext } from "./lowering_context.js";
 import { broadcastConst, perSample, product } from "./lower_util.js";
 
-export function lowerUnivariate(gq: GraphQuantizer, op: Operation, reprs: Repr[]): void {
+export function lowerUnivariate(gq: LoweringContext, op: Operation, reprs: Repr[]): void {
   // The one encrypted operand (client-side post values were lowered before, by lowerPost).
   const flow = reprs.find((r): r is EncRepr | DeferredRepr => r.kind === "enc" || r.kind === "deferred")!;
   const flowIndex = reprs.indexOf(flow);
@@ -46,7 +46,7 @@ export function lowerUnivariate(gq: GraphQuantizer, op: Operation, reprs: Repr[]
 }
 
 /** x·c, x/c, x+c, x−c, c−x, −x on an encrypted value: new scale and zero point, same integers. */
-export function foldAffine(gq: GraphQuantizer, op: Operation, type: string, x: EncRepr, flowIndex: number, constants: (NDArray | undefined)[]): EncRepr | undefined {
+export function foldAffine(gq: LoweringContext, op: Operation, type: string, x: EncRepr, flowIndex: number, constants: (NDArray | undefined)[]): EncRepr | undefined {
   const n = product(x.shape);
   const c = type === "Neg" ? undefined : constants[1 - flowIndex];
   if (type !== "Neg" && !c) return undefined;
@@ -88,7 +88,7 @@ export function foldAffine(gq: GraphQuantizer, op: Operation, type: string, x: E
   return gq.enc(x.value, x.shape, scale, zp, x.lo, x.hi, x.fresh);
 }
 
-export function dequantizeCodes(gq: GraphQuantizer, op: Operation, codes: EncRepr, constants: (NDArray | undefined)[]): EncRepr {
+export function dequantizeCodes(gq: LoweringContext, op: Operation, codes: EncRepr, constants: (NDArray | undefined)[]): EncRepr {
   const a = onnxAttrs(op.name, op.attributes);
   const scale = constants[1]!;
   const zp = constants[2];

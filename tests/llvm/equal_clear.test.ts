@@ -9,7 +9,7 @@ import { CHUNK } from "../../backends/llvm/plan.js";
 import { compile } from "../../compiler/compile.js";
 import { denseAttr, stringAttr } from "../../ir/attributes.js";
 import type { FuncOp } from "../../ir/core.js";
-import { f64, shapeOf, tensor } from "../../ir/types.js";
+import { elementOf, type EncryptedIntType, f64, shapeOf, tensor } from "../../ir/types.js";
 import { repeatSamples, take } from "../../bench/fixtures.js";
 import { fixturesRoot, loadFixture } from "../helpers/fixtures.js";
 import { Gen, genGraph, prng } from "../clear/gen.js";
@@ -110,8 +110,9 @@ function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, s
 }
 
 /**
- * Read noise on some table reads and rounds (as parameter selection writes it), some rounds made
- * approximate, so that random graphs exercise every draw path.
+ * Read noise on some table reads and rounds (as parameter selection writes it: k·n values for an
+ * exact rounding of k bits), some rounds made approximate, so that random graphs exercise every
+ * draw path.
  */
 function addReadNoise(func: FuncOp, seed: number): void {
   const g = new Gen(prng(seed));
@@ -120,7 +121,11 @@ function addReadNoise(func: FuncOp, seed: number): void {
     const reads = op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table" || op.name === "fhe.round";
     if (!reads || !g.bool(0.7)) continue;
     const n = (shapeOf(op.result.type) as number[]).reduce((x, y) => x * y, 1);
-    op.attributes.set("fhec.read_std", denseAttr(tensor([n], f64), Array.from({ length: n }, () => 0.002 + 0.05 * g.rand())));
+    const exact = op.name === "fhe.round" && (op.attr("method") as { value: string }).value === "exact";
+    // An exact rounding's k bit reads per element, noisy enough that bits are often misread.
+    const k = exact ? (elementOf(op.operands[0]!.type) as EncryptedIntType).width - (elementOf(op.result.type) as EncryptedIntType).width : 1;
+    const std = exact ? () => (g.bool(0.3) ? 0.001 : 0.05 + 0.2 * g.rand()) : () => 0.002 + 0.05 * g.rand();
+    op.attributes.set("fhec.read_std", denseAttr(tensor([k * n], f64), Array.from({ length: k * n }, std)));
     if (g.bool()) {
       op.attributes.set("fhec.read_shared_std", { kind: "float", value: 0.001, type: f64 } as never);
       op.attributes.set("fhec.read_key", stringAttr(g.bool() ? "k0" : "k1"));
@@ -225,5 +230,36 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
         await expectSame(func, [{ ...inputs[0]!, data }, ...inputs.slice(1)], { approximateTies: "up" }, `graph ${seed} × ${batch}, input ${bad} in the last chunk`);
       }
     }
+  }, 300_000);
+});
+
+describe.skipIf(!status.ok)("LLVM backend equals the clear backend on exact rounding with misread bits", () => {
+  it("random graphs whose exact roundings read every bit with noise of 0.1–0.5 bit (units of the bit read): same bytes for seeds 0 and 5, and the draws change results", async () => {
+    let changed = 0;
+    let rounds = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      await tick();
+      const { func, argRanges } = genGraph(seed);
+      const g = new Gen(prng(seed * 31));
+      for (const op of func.body.ops) {
+        if (op.name !== "fhe.round") continue;
+        const n = (shapeOf(op.result.type) as number[]).reduce((x, y) => x * y, 1);
+        const k = (elementOf(op.operands[0]!.type) as EncryptedIntType).width - (elementOf(op.result.type) as EncryptedIntType).width;
+        op.attributes.set("fhec.read_std", denseAttr(tensor([k * n], f64), Array.from({ length: k * n }, () => 0.05 + 0.2 * g.rand())));
+        if (g.bool()) op.attributes.set("fhec.read_offset", { kind: "float", value: 0.01 * g.rand(), type: f64 } as never);
+        rounds++;
+      }
+      const inputs = randomInputs(func, argRanges, 64, seed * 7);
+      const exact = simulateWithStats(func, inputs, { approximateTies: "up", checkOverflow: false }).outputs;
+      for (const s of [0, 5]) {
+        const opts: SimulateOptions = { approximateTies: "random", seed: s, checkOverflow: false };
+        await expectSame(func, inputs, opts, `graph ${seed} exact-rounding bits seed ${s}`);
+        const drawn = simulateWithStats(func, inputs, opts).outputs;
+        if (drawn.some((o, i) => !bytes(o.data).equals(bytes(exact[i]!.data)))) changed++;
+      }
+    }
+    // The comparison has power: the drawn bit reads did change results.
+    expect(rounds).toBeGreaterThan(5);
+    expect(changed).toBeGreaterThan(2);
   }, 300_000);
 });

@@ -92,6 +92,17 @@ Napi::TypedArrayOf<int64_t> i64_arg(const Napi::CallbackInfo& info, size_t i, co
     throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a BigInt64Array");
   return v.As<Napi::TypedArrayOf<int64_t>>();
 }
+// The BigInt typed array of element type T (for code generic over signedness).
+template <class T>
+Napi::TypedArrayOf<T> typed_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+template <>
+Napi::TypedArrayOf<uint64_t> typed_arg<uint64_t>(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return u64_arg(info, i, name);
+}
+template <>
+Napi::TypedArrayOf<int64_t> typed_arg<int64_t>(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return i64_arg(info, i, name);
+}
 Napi::Uint8Array bytes_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Napi::Value v = info[i];
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
@@ -257,6 +268,13 @@ Napi::Value run_async(Napi::Env env, std::function<void()> work, std::function<N
   return p;
 }
 
+// The blocking entry point runs `work` here and returns `done`'s value; the async one, a Promise of it.
+Napi::Value run_now_or_async(Napi::Env env, bool async, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done) {
+  if (async) return run_async(env, std::move(work), std::move(done));
+  work();
+  return done(env);
+}
+
 // Every binding runs through guard(): std::exception -> JS Error with the same message.
 using Fn = Napi::Value (*)(const Napi::CallbackInfo&);
 template <Fn F>
@@ -358,6 +376,22 @@ int64_t sek_bytes(const SeededEvalKeys& k) {
 }
 int64_t ek_bytes(const EvalKeys& k) { return int64_t(k.ksk.size() * 8 + k.ksk32.size() * 4 + k.bsk.size() * 8); }
 
+// Every key kind travels the same way: handle -> bytes of its stream, and (bytes, expected
+// parameter hash?) -> handle, its native size reported to the GC.
+template <class T>
+Napi::Value serialize_key(const Napi::CallbackInfo& info, Kind kind, const char* what,
+                          std::unique_ptr<ByteSource> (*source)(std::shared_ptr<const T>)) {
+  return to_buffer(info.Env(), *source(unwrap<T>(info[0], kind, what)));
+}
+template <class T>
+Napi::Value deserialize_key(const Napi::CallbackInfo& info, Kind kind,
+                            std::shared_ptr<T> (*parse)(const uint8_t*, size_t, const uint64_t*), int64_t (*bytes)(const T&)) {
+  auto b = bytes_arg(info, 0, "bytes");
+  uint64_t hs;
+  auto k = parse(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
+  return wrap(info.Env(), kind, k, bytes(*k));
+}
+
 Napi::Value SecretKeyGenerate(const Napi::CallbackInfo& info) {
   Params p = params_arg(info, 0);
   Seed seed;
@@ -369,42 +403,34 @@ Napi::Value SecretKeyParams(const Napi::CallbackInfo& info) {
   return params_obj(info.Env(), unwrap<SecretKey>(info[0], Kind::SecretKey, "key")->params);
 }
 Napi::Value SecretKeySerialize(const Napi::CallbackInfo& info) {
-  return to_buffer(info.Env(), *secret_key_source(unwrap<SecretKey>(info[0], Kind::SecretKey, "key")));
+  return serialize_key<SecretKey>(info, Kind::SecretKey, "key", secret_key_source);
 }
 Napi::Value SecretKeyDeserialize(const Napi::CallbackInfo& info) {
-  auto b = bytes_arg(info, 0, "bytes");
-  uint64_t hs;
-  auto sk = deserialize_secret_key(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
-  return wrap(info.Env(), Kind::SecretKey, sk, sk_bytes(*sk));
+  return deserialize_key<SecretKey>(info, Kind::SecretKey, deserialize_secret_key, sk_bytes);
 }
 
-Napi::Value SeededKeysGenerateAsync(const Napi::CallbackInfo& info) {
+// (secret key, mask seed?, noise seed?) -> seeded evaluation keys.
+Napi::Value seeded_keys_generate(const Napi::CallbackInfo& info, bool async) {
   auto sk = unwrap<SecretKey>(info[0], Kind::SecretKey, "secret key");
   Seed ms, ns;
   bool hm = opt_seed(info, 1, ms), hn = opt_seed(info, 2, ns);
   auto result = std::make_shared<std::shared_ptr<SeededEvalKeys>>();
-  return run_async(
-      info.Env(), [=] { *result = generate_seeded_eval_keys(*sk, hm ? &ms : nullptr, hn ? &ns : nullptr); },
+  return run_now_or_async(
+      info.Env(), async, [=] { *result = generate_seeded_eval_keys(*sk, hm ? &ms : nullptr, hn ? &ns : nullptr); },
       [=](Napi::Env env) { return wrap(env, Kind::SeededKeys, *result, sek_bytes(**result)); });
 }
-Napi::Value SeededKeysExpandAsync(const Napi::CallbackInfo& info) {
+// seeded keys -> evaluation keys (in the Fourier domain).
+Napi::Value seeded_keys_expand(const Napi::CallbackInfo& info, bool async) {
   auto sek = unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "seeded keys");
   auto result = std::make_shared<std::shared_ptr<EvalKeys>>();
-  return run_async(
-      info.Env(), [=] { *result = expand_eval_keys(*sek); },
+  return run_now_or_async(
+      info.Env(), async, [=] { *result = expand_eval_keys(*sek); },
       [=](Napi::Env env) { return wrap(env, Kind::EvalKeys, *result, ek_bytes(**result)); });
 }
-Napi::Value SeededKeysGenerate(const Napi::CallbackInfo& info) {
-  auto sk = unwrap<SecretKey>(info[0], Kind::SecretKey, "secret key");
-  Seed ms, ns;
-  bool hm = opt_seed(info, 1, ms), hn = opt_seed(info, 2, ns);
-  auto r = generate_seeded_eval_keys(*sk, hm ? &ms : nullptr, hn ? &ns : nullptr);
-  return wrap(info.Env(), Kind::SeededKeys, r, sek_bytes(*r));
-}
-Napi::Value SeededKeysExpand(const Napi::CallbackInfo& info) {
-  auto r = expand_eval_keys(*unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "seeded keys"));
-  return wrap(info.Env(), Kind::EvalKeys, r, ek_bytes(*r));
-}
+Napi::Value SeededKeysGenerateAsync(const Napi::CallbackInfo& info) { return seeded_keys_generate(info, true); }
+Napi::Value SeededKeysExpandAsync(const Napi::CallbackInfo& info) { return seeded_keys_expand(info, true); }
+Napi::Value SeededKeysGenerate(const Napi::CallbackInfo& info) { return seeded_keys_generate(info, false); }
+Napi::Value SeededKeysExpand(const Napi::CallbackInfo& info) { return seeded_keys_expand(info, false); }
 Napi::Value SeededKeysInfo(const Napi::CallbackInfo& info) {
   auto k = unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "seeded keys");
   Napi::Object o = Napi::Object::New(info.Env());
@@ -423,22 +449,16 @@ Napi::Value EvalKeysInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 Napi::Value SeededKeysSerialize(const Napi::CallbackInfo& info) {
-  return to_buffer(info.Env(), *seeded_eval_keys_source(unwrap<SeededEvalKeys>(info[0], Kind::SeededKeys, "keys")));
+  return serialize_key<SeededEvalKeys>(info, Kind::SeededKeys, "keys", seeded_eval_keys_source);
 }
 Napi::Value SeededKeysDeserialize(const Napi::CallbackInfo& info) {
-  auto b = bytes_arg(info, 0, "bytes");
-  uint64_t hs;
-  auto k = deserialize_seeded_eval_keys(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
-  return wrap(info.Env(), Kind::SeededKeys, k, sek_bytes(*k));
+  return deserialize_key<SeededEvalKeys>(info, Kind::SeededKeys, deserialize_seeded_eval_keys, sek_bytes);
 }
 Napi::Value EvalKeysSerialize(const Napi::CallbackInfo& info) {
-  return to_buffer(info.Env(), *eval_keys_source(unwrap<EvalKeys>(info[0], Kind::EvalKeys, "keys")));
+  return serialize_key<EvalKeys>(info, Kind::EvalKeys, "keys", eval_keys_source);
 }
 Napi::Value EvalKeysDeserialize(const Napi::CallbackInfo& info) {
-  auto b = bytes_arg(info, 0, "bytes");
-  uint64_t hs;
-  auto k = deserialize_eval_keys(b.Data(), b.ByteLength(), opt_hash(info, 1, hs));
-  return wrap(info.Env(), Kind::EvalKeys, k, ek_bytes(*k));
+  return deserialize_key<EvalKeys>(info, Kind::EvalKeys, deserialize_eval_keys, ek_bytes);
 }
 
 // ---------------------------------------------------------------- encryption
@@ -559,9 +579,7 @@ Napi::Value server_op(const Napi::CallbackInfo& info, Op op, bool async) {
     }
   };
   auto done = [=](Napi::Env env) -> Napi::Value { return new_u64(env, out->data(), out->size()); };
-  if (async) return run_async(info.Env(), work, done);
-  work();
-  return done(info.Env());
+  return run_now_or_async(info.Env(), async, work, done);
 }
 Napi::Value Keyswitch(const Napi::CallbackInfo& info) { return server_op(info, Op::KS, false); }
 Napi::Value Bootstrap(const Napi::CallbackInfo& info) { return server_op(info, Op::PBS, false); }
@@ -595,30 +613,28 @@ Napi::Value Neg(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < n; i++) out.Data()[i] = uint64_t(0) - a.Data()[i];
   return out;
 }
-Napi::Value AddPlain(const Napi::CallbackInfo& info) {
+// (ciphertexts, dimension, clear operand) -> ciphertexts: `apply` rewrites each ciphertext (its
+// dimension + 1 words) with its operand entry; the operand has one entry for all, or one each.
+template <class T>
+Napi::Value with_clear_operand(const Napi::CallbackInfo& info, const char* what, void (*apply)(uint64_t*, size_t, T)) {
   auto a = u64_arg(info, 0, "ciphertexts");
   size_t dim = size_arg(info, 1, "dimension");
-  auto pl = u64_arg(info, 2, "plaintexts");
+  auto operand = typed_arg<T>(info, 2, what);
   size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
-  if (pl.ElementLength() != count && pl.ElementLength() != 1)
-    throw Napi::RangeError::New(info.Env(), "plaintexts must have 1 or one entry per ciphertext");
+  if (operand.ElementLength() != count && operand.ElementLength() != 1)
+    throw Napi::RangeError::New(info.Env(), std::string(what) + " must have 1 or one entry per ciphertext");
+  const size_t step = operand.ElementLength() == 1 ? 0 : 1;
   auto out = new_u64(info.Env(), a.Data(), a.ElementLength());
-  for (size_t i = 0; i < count; i++) out.Data()[i * (dim + 1) + dim] += pl.Data()[pl.ElementLength() == 1 ? 0 : i];
+  for (size_t i = 0; i < count; i++) apply(out.Data() + i * (dim + 1), dim, operand.Data()[i * step]);
   return out;
 }
+Napi::Value AddPlain(const Napi::CallbackInfo& info) {
+  return with_clear_operand<uint64_t>(info, "plaintexts", [](uint64_t* ct, size_t dim, uint64_t plain) { ct[dim] += plain; });
+}
 Napi::Value MulClear(const Napi::CallbackInfo& info) {
-  auto a = u64_arg(info, 0, "ciphertexts");
-  size_t dim = size_arg(info, 1, "dimension");
-  auto w = i64_arg(info, 2, "weights");
-  size_t count = count_of(info.Env(), a.ElementLength(), dim, "ciphertexts");
-  if (w.ElementLength() != count && w.ElementLength() != 1)
-    throw Napi::RangeError::New(info.Env(), "weights must have 1 or one entry per ciphertext");
-  auto out = Napi::TypedArrayOf<uint64_t>::New(info.Env(), a.ElementLength());
-  for (size_t i = 0; i < count; i++) {
-    uint64_t c = static_cast<uint64_t>(w.Data()[w.ElementLength() == 1 ? 0 : i]);
-    for (size_t j = 0; j <= dim; j++) out.Data()[i * (dim + 1) + j] = a.Data()[i * (dim + 1) + j] * c;
-  }
-  return out;
+  return with_clear_operand<int64_t>(info, "weights", [](uint64_t* ct, size_t dim, int64_t weight) {
+    for (size_t j = 0; j <= dim; j++) ct[j] *= static_cast<uint64_t>(weight);
+  });
 }
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   auto a = u64_arg(info, 0, "ciphertexts");

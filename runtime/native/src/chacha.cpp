@@ -7,7 +7,11 @@
 
 namespace fhec {
 
+// Four 32-bit lanes: one word of four ChaCha blocks computed side by side.
+typedef uint32_t v4u __attribute__((vector_size(16)));
+
 static inline uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+static inline v4u rotl(v4u x, int n) { return (x << n) | (x >> (32 - n)); }
 
 #define QR(a, b, c, d)                 \
   a += b; d ^= a; d = rotl(d, 16);     \
@@ -15,9 +19,10 @@ static inline uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n
   a += b; d ^= a; d = rotl(d, 8);      \
   c += d; b ^= c; b = rotl(b, 7);
 
-void chacha20_block(const uint32_t in[16], uint8_t out[64]) {
-  uint32_t x[16];
-  for (int i = 0; i < 16; i++) x[i] = in[i];
+// The 20 rounds (ten column-then-diagonal double rounds) on a working state of words W: uint32_t
+// for one block, v4u for four blocks in lanes.
+template <class W>
+static inline void chacha20_rounds(W x[16]) {
   for (int i = 0; i < 10; i++) {
     QR(x[0], x[4], x[8], x[12]);
     QR(x[1], x[5], x[9], x[13]);
@@ -28,6 +33,12 @@ void chacha20_block(const uint32_t in[16], uint8_t out[64]) {
     QR(x[2], x[7], x[8], x[13]);
     QR(x[3], x[4], x[9], x[14]);
   }
+}
+
+void chacha20_block(const uint32_t in[16], uint8_t out[64]) {
+  uint32_t x[16];
+  for (int i = 0; i < 16; i++) x[i] = in[i];
+  chacha20_rounds(x);
   for (int i = 0; i < 16; i++) {
     uint32_t v = x[i] + in[i];
     out[4 * i + 0] = static_cast<uint8_t>(v);
@@ -80,16 +91,6 @@ Csprng::Csprng(const Seed& key, uint64_t stream) {
 
 // Four consecutive blocks at once: lane b of every vector belongs to block (counter + b). Same
 // output as four chacha20_block calls (checked by the stream test against the block function).
-typedef uint32_t v4u __attribute__((vector_size(16)));
-
-static inline v4u rotl4(v4u x, int n) { return (x << n) | (x >> (32 - n)); }
-
-#define QR4(a, b, c, d)                  \
-  a += b; d ^= a; d = rotl4(d, 16);      \
-  c += d; b ^= c; b = rotl4(b, 12);      \
-  a += b; d ^= a; d = rotl4(d, 8);       \
-  c += d; b ^= c; b = rotl4(b, 7);
-
 static void chacha20_blocks4(uint32_t st[16], uint8_t* out) {
   v4u in[16];
   for (int i = 0; i < 16; i++) in[i] = v4u{st[i], st[i], st[i], st[i]};
@@ -101,16 +102,7 @@ static void chacha20_blocks4(uint32_t st[16], uint8_t* out) {
   }
   v4u x[16];
   for (int i = 0; i < 16; i++) x[i] = in[i];
-  for (int i = 0; i < 10; i++) {
-    QR4(x[0], x[4], x[8], x[12]);
-    QR4(x[1], x[5], x[9], x[13]);
-    QR4(x[2], x[6], x[10], x[14]);
-    QR4(x[3], x[7], x[11], x[15]);
-    QR4(x[0], x[5], x[10], x[15]);
-    QR4(x[1], x[6], x[11], x[12]);
-    QR4(x[2], x[7], x[8], x[13]);
-    QR4(x[3], x[4], x[9], x[14]);
-  }
+  chacha20_rounds(x);
   for (int i = 0; i < 16; i++) x[i] += in[i];
   for (uint32_t b = 0; b < 4; b++) {
     for (int i = 0; i < 16; i++) {

@@ -1,9 +1,8 @@
 #include <cmath>
-#include <map>
-#include <mutex>
 
 #include "common.hpp"
 #include "fft.hpp"
+#include "size_cache.hpp"
 
 namespace fhec {
 
@@ -38,16 +37,8 @@ static std::unique_ptr<FftPlan> make_plan(size_t N) {
 }
 
 const FftPlan& get_fft_plan(size_t N) {
-  static std::mutex mu;
-  static std::map<size_t, std::unique_ptr<FftPlan>> cache;
   if (N < 64 || (N & (N - 1)) != 0) throw RuntimeError("FFT size must be a power of two >= 64");
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(N);
-  if (it != cache.end()) return *it->second;
-  auto plan = make_plan(N);
-  const FftPlan& ref = *plan;
-  cache.emplace(N, std::move(plan));
-  return ref;
+  return cached_for_size(N, make_plan);
 }
 
 }  // namespace fhec

@@ -802,6 +802,37 @@ static void external_mac_512(const double* decf, const double* bsk_i, double* ac
 }
 #endif
 
+// Scalar core of the Fourier-domain products, on the 8 points [c, c + 8) of one chunked BSK block
+// `b` (see kernels.hpp): s[j] += sum_r dec[r] * b[r][j] (complex, re and im halves of decf).
+// The external product and the multi-bit rotation both accumulate through it.
+static inline void mac_chunk8(const double* decf, const double* b, size_t R, size_t k1, size_t N, size_t c,
+                              double (*sr)[8], double (*si)[8]) {
+  const size_t h = N / 2;
+  for (size_t r = 0; r < R; r++) {
+    const double* dr = decf + r * N + c;
+    const double* di = dr + h;
+    for (size_t j = 0; j < k1; j++) {
+      const double* br = b + (r * k1 + j) * 16;
+      const double* bi = br + 8;
+      for (int t = 0; t < 8; t++) {
+        sr[j][t] += dr[t] * br[t] - di[t] * bi[t];
+        si[j][t] += dr[t] * bi[t] + di[t] * br[t];
+      }
+    }
+  }
+}
+
+// Writes the k1 accumulated chunks back to accf's re and im halves at points [c, c + 8).
+static inline void store_chunk8(double* accf, size_t k1, size_t N, size_t c, const double (*sr)[8],
+                                const double (*si)[8]) {
+  const size_t h = N / 2;
+  for (size_t j = 0; j < k1; j++)
+    for (int t = 0; t < 8; t++) {
+      accf[j * N + c + t] = sr[j][t];
+      accf[j * N + h + c + t] = si[j][t];
+    }
+}
+
 // Fourier-domain part of the external product for one BSK entry:
 // accf[j] = sum_r dec[r] * bsk[r][j]. `bsk_i` uses the chunked layout (see kernels.hpp).
 // Fourier points [c0, c1) only (multiples of 8): lets two threads share one external product.
@@ -809,7 +840,6 @@ static void external_mac_512(const double* decf, const double* bsk_i, double* ac
 // before it writes that chunk's outputs, and touches no other chunk meanwhile.
 static void external_mac(const double* decf, const double* bsk_i, double* accf, size_t R, size_t k1, size_t N,
                          size_t c0, size_t c1) {
-  const size_t h = N / 2;
 #ifdef FHEC_USE_AVX512
   switch (k1) {
     case 2: external_mac_512<2>(decf, bsk_i, accf, R, N, c0, c1); return;
@@ -828,25 +858,9 @@ static void external_mac(const double* decf, const double* bsk_i, double* accf, 
 #endif
   constexpr size_t kMaxK1 = 17;  // glweDimension <= 16
   for (size_t c = c0; c < c1; c += 8) {
-    const double* b = bsk_i + c * R * k1 * 2;
     double sr[kMaxK1][8] = {}, si[kMaxK1][8] = {};
-    for (size_t r = 0; r < R; r++) {
-      const double* dr = decf + r * N + c;
-      const double* di = dr + h;
-      for (size_t j = 0; j < k1; j++) {
-        const double* br = b + (r * k1 + j) * 16;
-        const double* bi = br + 8;
-        for (int t = 0; t < 8; t++) {
-          sr[j][t] += dr[t] * br[t] - di[t] * bi[t];
-          si[j][t] += dr[t] * bi[t] + di[t] * br[t];
-        }
-      }
-    }
-    for (size_t j = 0; j < k1; j++)
-      for (int t = 0; t < 8; t++) {
-        accf[j * N + c + t] = sr[j][t];
-        accf[j * N + h + c + t] = si[j][t];
-      }
+    mac_chunk8(decf, bsk_i + c * R * k1 * 2, R, k1, N, c, sr, si);
+    store_chunk8(accf, k1, N, c, sr, si);
   }
 }
 

@@ -1,11 +1,10 @@
 #include "multibit.hpp"
 
 #include <cmath>
-#include <map>
-#include <mutex>
 #include <vector>
 
 #include "kernels.hpp"
+#include "size_cache.hpp"
 
 namespace fhec {
 
@@ -50,15 +49,7 @@ static std::unique_ptr<MonomialTable> make_table(size_t N) {
 }
 
 const MonomialTable& get_monomial_table(size_t N) {
-  static std::mutex mu;
-  static std::map<size_t, std::unique_ptr<MonomialTable>> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(N);
-  if (it != cache.end()) return *it->second;
-  auto table = make_table(N);
-  const MonomialTable& ref = *table;
-  cache.emplace(N, std::move(table));
-  return ref;
+  return cached_for_size(N, make_table);
 }
 
 void set_multibit_args(const Params& p, PbsArgs& a) {

@@ -33,18 +33,7 @@ static void multibit_mac(const PbsArgs& a, const double* __restrict decf, const 
       double sr[KM][8], si[KM][8];
       for (size_t col = 0; col < k1; col++)
         for (int q = 0; q < 8; q++) sr[col][q] = si[col][q] = 0.0;
-      for (size_t r = 0; r < R; r++) {
-        const double* dr = decf + r * N + c;
-        const double* di = dr + h;
-        for (size_t col = 0; col < k1; col++) {
-          const double* br = b + (r * k1 + col) * 16;
-          const double* bi = br + 8;
-          for (int q = 0; q < 8; q++) {
-            sr[col][q] += dr[q] * br[q] - di[q] * bi[q];
-            si[col][q] += dr[q] * bi[q] + di[q] * br[q];
-          }
-        }
-      }
+      mac_chunk8(decf, b, R, k1, N, c, sr, si);
       double wr[8], wi[8];
       for (int q = 0; q < 8; q++) {
         const uint64_t u = (uint64_t(e[q]) * t[j]) & mask;
@@ -57,11 +46,7 @@ static void multibit_mac(const PbsArgs& a, const double* __restrict decf, const 
           ai[col][q] += wr[q] * si[col][q] + wi[q] * sr[col][q];
         }
     }
-    for (size_t col = 0; col < k1; col++)
-      for (int q = 0; q < 8; q++) {
-        accf[col * N + c + q] = ar[col][q];
-        accf[col * N + h + c + q] = ai[col][q];
-      }
+    store_chunk8(accf, k1, N, c, ar, ai);
   }
 }
 

@@ -9,36 +9,37 @@ static bool is_pow2(uint32_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 void Params::validate() const {
   auto fail = [](const std::string& m) { throw RuntimeError("invalid TFHE parameters: " + m); };
-  if (lwe_dimension < 1 || lwe_dimension > 16384)
-    fail("lweDimension must be in [1, 16384], got " + std::to_string(lwe_dimension));
-  if (glwe_dimension < 1 || glwe_dimension > 16)
-    fail("glweDimension must be in [1, 16], got " + std::to_string(glwe_dimension));
+  auto in_range = [&](const char* name, uint64_t v, uint64_t lo, uint64_t hi) {
+    if (v < lo || v > hi)
+      fail(std::string(name) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));
+  };
+  // A gadget of base 2^base_log and `level` digits must fit the 64-bit torus.
+  auto gadget_fits = [&](const char* base_name, uint64_t base_log, const char* level_name, uint64_t level) {
+    if (base_log * level > 64)
+      fail(std::string(base_name) + " * " + level_name + " must be at most 64, got " + std::to_string(base_log) + " * " + std::to_string(level));
+  };
+  auto noise_fraction = [&](const char* name, double v) {
+    if (!std::isfinite(v) || v < 0 || v >= 0.5) fail(std::string(name) + " must be a finite fraction of q in [0, 0.5)");
+  };
+  in_range("lweDimension", lwe_dimension, 1, 16384);
+  in_range("glweDimension", glwe_dimension, 1, 16);
   if (!is_pow2(polynomial_size) || polynomial_size < 64 || polynomial_size > 131072)
     fail("polynomialSize must be a power of two in [64, 131072], got " + std::to_string(polynomial_size));
   if (big_dimension() > 262144)
     fail("glweDimension * polynomialSize must be at most 262144, got " + std::to_string(big_dimension()));
-  if (pbs_base_log < 1 || pbs_base_log > 52)
-    fail("pbsBaseLog must be in [1, 52], got " + std::to_string(pbs_base_log));
+  in_range("pbsBaseLog", pbs_base_log, 1, 52);
   // Levels are bounded first so that base * level cannot wrap (same rules as crypto-model/parameters.ts).
-  if (pbs_level < 1 || pbs_level > 64)
-    fail("pbsLevel must be in [1, 64], got " + std::to_string(pbs_level));
-  if (pbs_base_log * pbs_level > 64)
-    fail("pbsBaseLog * pbsLevel must be at most 64, got " + std::to_string(pbs_base_log) + " * " + std::to_string(pbs_level));
-  if (ks_base_log < 1 || ks_base_log > 63)
-    fail("ksBaseLog must be in [1, 63], got " + std::to_string(ks_base_log));
-  if (ks_level < 1 || ks_level > 64)
-    fail("ksLevel must be in [1, 64], got " + std::to_string(ks_level));
-  if (ks_base_log * ks_level > 64)
-    fail("ksBaseLog * ksLevel must be at most 64, got " + std::to_string(ks_base_log) + " * " + std::to_string(ks_level));
-  if (pbs_grouping_factor < 1 || pbs_grouping_factor > 4)
-    fail("pbsGroupingFactor must be in [1, 4], got " + std::to_string(pbs_grouping_factor));
+  in_range("pbsLevel", pbs_level, 1, 64);
+  gadget_fits("pbsBaseLog", pbs_base_log, "pbsLevel", pbs_level);
+  in_range("ksBaseLog", ks_base_log, 1, 63);
+  in_range("ksLevel", ks_level, 1, 64);
+  gadget_fits("ksBaseLog", ks_base_log, "ksLevel", ks_level);
+  in_range("pbsGroupingFactor", pbs_grouping_factor, 1, 4);
   if (lwe_dimension % pbs_grouping_factor != 0)
     fail("lweDimension must be a multiple of pbsGroupingFactor, got " + std::to_string(lwe_dimension) + " and " +
          std::to_string(pbs_grouping_factor));
-  if (!std::isfinite(lwe_noise_std) || lwe_noise_std < 0 || lwe_noise_std >= 0.5)
-    fail("lweNoiseStd must be a finite fraction of q in [0, 0.5)");
-  if (!std::isfinite(glwe_noise_std) || glwe_noise_std < 0 || glwe_noise_std >= 0.5)
-    fail("glweNoiseStd must be a finite fraction of q in [0, 0.5)");
+  noise_fraction("lweNoiseStd", lwe_noise_std);
+  noise_fraction("glweNoiseStd", glwe_noise_std);
 }
 
 static void put32(std::string& s, uint32_t v) {

@@ -117,32 +117,34 @@ std::vector<uint8_t> drain(ByteSource& src) {
   return out;
 }
 
-std::unique_ptr<ByteSource> params_source(const Params& p) {
+// The opening every parameter-bound stream shares: header of `kind`, then the parameter payload.
+static std::unique_ptr<ByteSource> opened_with_params(const char* kind, const Params& p) {
   auto s = std::make_unique<ByteSource>();
-  s->header("PARM", p.hash());
+  s->header(kind, p.hash());
   std::string pl = p.payload();
   s->bytes(pl.data(), pl.size());
   return s;
 }
 
+std::unique_ptr<ByteSource> params_source(const Params& p) { return opened_with_params("PARM", p); }
+
+// An array as every key stream lays it out: its element count, then its bytes (viewed, not copied).
+template <class Array>
+static void counted(ByteSource& s, const Array& v) {
+  s.u64(v.size());
+  s.view(v.data(), v.size() * sizeof(*v.data()));
+}
+
 std::unique_ptr<ByteSource> secret_key_source(std::shared_ptr<const SecretKey> sk) {
-  auto s = std::make_unique<ByteSource>();
-  s->header("SKEY", sk->params.hash());
-  std::string pl = sk->params.payload();
-  s->bytes(pl.data(), pl.size());
-  s->u64(sk->lwe.size());
-  s->view(sk->lwe.data(), sk->lwe.size());
-  s->u64(sk->glwe.size());
-  s->view(sk->glwe.data(), sk->glwe.size());
+  auto s = opened_with_params("SKEY", sk->params);
+  counted(*s, sk->lwe);
+  counted(*s, sk->glwe);
   s->keep = sk;
   return s;
 }
 
 std::unique_ptr<ByteSource> seeded_eval_keys_source(std::shared_ptr<const SeededEvalKeys> k) {
-  auto s = std::make_unique<ByteSource>();
-  s->header("SEVK", k->params.hash());
-  std::string pl = k->params.payload();
-  s->bytes(pl.data(), pl.size());
+  auto s = opened_with_params("SEVK", k->params);
   s->bytes(k->mask_seed.data(), k->mask_seed.size());
   s->u64(k->ksk_bodies.size());
   if (k->params.ksk_compact()) {
@@ -150,26 +152,19 @@ std::unique_ptr<ByteSource> seeded_eval_keys_source(std::shared_ptr<const Seeded
   } else {
     s->view(k->ksk_bodies.data(), k->ksk_bodies.size() * 8);
   }
-  s->u64(k->bsk_bodies.size());
-  s->view(k->bsk_bodies.data(), k->bsk_bodies.size() * 8);
+  counted(*s, k->bsk_bodies);
   s->keep = k;
   return s;
 }
 
 std::unique_ptr<ByteSource> eval_keys_source(std::shared_ptr<const EvalKeys> k) {
-  auto s = std::make_unique<ByteSource>();
-  s->header("EVKS", k->params.hash());
-  std::string pl = k->params.payload();
-  s->bytes(pl.data(), pl.size());
+  auto s = opened_with_params("EVKS", k->params);
   if (k->params.ksk_compact()) {
-    s->u64(k->ksk32.size());
-    s->view(k->ksk32.data(), k->ksk32.size() * 4);
+    counted(*s, k->ksk32);
   } else {
-    s->u64(k->ksk.size());
-    s->view(k->ksk.data(), k->ksk.size() * 8);
+    counted(*s, k->ksk);
   }
-  s->u64(k->bsk.size());
-  s->view(k->bsk.data(), k->bsk.size() * 8);
+  counted(*s, k->bsk);
   s->keep = k;
   return s;
 }

@@ -359,14 +359,18 @@ void keyswitch_batch(const EvalKeys& ek, const uint64_t* in, size_t count, uint6
   run_batch(count, parallel, [&](size_t i) { ks_one(ek, K, in + i * din, out + i * dout); });
 }
 
-void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const uint64_t* tables,
-                     size_t table_len, size_t table_count, const uint32_t* table_index, uint64_t* out,
-                     bool parallel) {
+namespace {
+// Table lookups on `count` samples, blind-rotated in groups (one bootstrapping-key pass per group).
+// `input(i, slot, group)` gives sample i's PBS input, in position `slot` of a group of at most
+// `group` samples (ks_pbs keyswitches the sample into a per-thread buffer there first).
+template <class Input>
+void lookup_in_groups(const EvalKeys& ek, size_t count, const uint64_t* tables, size_t table_len, size_t table_count,
+                      const uint32_t* table_index, uint64_t* out, bool parallel, Input input) {
   const Params& p = ek.params;
   check_tables(p, table_len, table_count, table_index, count);
   const Kernels& K = active_kernels();
   std::vector<uint64_t> luts = build_luts(p, tables, table_len, table_count);
-  const size_t din = size_t(p.lwe_dimension) + 1, dout = p.big_dimension() + 1, N = p.polynomial_size;
+  const size_t dout = p.big_dimension() + 1, N = p.polynomial_size;
   const size_t G = group_size(count, parallel);
   run_batch((count + G - 1) / G, parallel, [&](size_t g) {
     const uint64_t* lp[kMaxGroup];
@@ -376,37 +380,34 @@ void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const
     for (size_t i = g * G; i < std::min(count, (g + 1) * G); i++, m++) {
       size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
       lp[m] = luts.data() + t * N;
-      ip[m] = in + i * din;
+      ip[m] = input(K, i, m, G);
       op[m] = out + i * dout;
     }
     pbs_group(ek, K, m, lp, ip, op, parallel && count == 1);
   });
 }
+}  // namespace
+
+void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const uint64_t* tables,
+                     size_t table_len, size_t table_count, const uint32_t* table_index, uint64_t* out,
+                     bool parallel) {
+  const size_t din = size_t(ek.params.lwe_dimension) + 1;
+  lookup_in_groups(ek, count, tables, table_len, table_count, table_index, out, parallel,
+                   [&](const Kernels&, size_t i, size_t, size_t) { return in + i * din; });
+}
 
 void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const uint64_t* tables,
                   size_t table_len, size_t table_count, const uint32_t* table_index, uint64_t* out,
                   bool parallel) {
-  const Params& p = ek.params;
-  check_tables(p, table_len, table_count, table_index, count);
-  const Kernels& K = active_kernels();
-  std::vector<uint64_t> luts = build_luts(p, tables, table_len, table_count);
-  const size_t din = p.big_dimension() + 1, dmid = size_t(p.lwe_dimension) + 1, N = p.polynomial_size;
-  const size_t G = group_size(count, parallel);
-  run_batch((count + G - 1) / G, parallel, [&](size_t g) {
-    if (t_small.size() < G * dmid) t_small.resize(G * dmid);
-    const uint64_t* lp[kMaxGroup];
-    const uint64_t* ip[kMaxGroup];
-    uint64_t* op[kMaxGroup];
-    size_t m = 0;
-    for (size_t i = g * G; i < std::min(count, (g + 1) * G); i++, m++) {
-      size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
-      ks_one(ek, K, in + i * din, t_small.data() + m * dmid);
-      lp[m] = luts.data() + t * N;
-      ip[m] = t_small.data() + m * dmid;
-      op[m] = out + i * din;
-    }
-    pbs_group(ek, K, m, lp, ip, op, parallel && count == 1);
-  });
+  const size_t din = ek.params.big_dimension() + 1, dmid = size_t(ek.params.lwe_dimension) + 1;
+  lookup_in_groups(ek, count, tables, table_len, table_count, table_index, out, parallel,
+                   [&](const Kernels& K, size_t i, size_t slot, size_t group) {
+                     // Sized for the whole group before its first sample, so earlier slots stay valid.
+                     if (t_small.size() < group * dmid) t_small.resize(group * dmid);
+                     uint64_t* small = t_small.data() + slot * dmid;
+                     ks_one(ek, K, in + i * din, small);
+                     return static_cast<const uint64_t*>(small);
+                   });
 }
 
 }  // namespace fhec

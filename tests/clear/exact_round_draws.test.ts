@@ -1,0 +1,78 @@
+// simulate's exact rounding with noisy bit reads against a direct emulation of the lowered circuit
+// (passes/lower_tfhe.ts lowerExactRound) on the torus: y_0 = 2x + 2^k at P+1 bits, then per bit
+// t = y·2^(P−i) + 2^(P−1), the 1-bit PBS's discrete rotation (round half up out of 2N, boxes starting
+// half a box early) on t plus Gaussian noise, y += ±2^i − 2^i, and the result y_k/2^(k+1) rounded
+// by its reader (nearest, a half either way). Given each bit's noise, the two must give the same
+// distribution of results for every input.
+import { describe, expect, it } from "vitest";
+import { simulate } from "../../backends/clear/index.js";
+import { gauss } from "../../backends/simulation/draws.js";
+import { Rng } from "../../backends/simulation/rng.js";
+import { denseAttr, floatAttr } from "../../ir/attributes.js";
+import { f64, tensor } from "../../ir/types.js";
+import { parse } from "../tfhe/helpers.js";
+
+const P = 7;
+const Q = 4;
+const K = P - Q;
+const N = 256; // polynomial size: rotations out of 2N
+/** σ of each bit's read (fraction of the torus), as `crypto-params` records it. */
+const STD = [0.12, 0.15, 0.1];
+const XS = Array.from({ length: 24 }, (_, i) => -48 + 4 * i + (i % 4));
+const RUNS = 4000;
+
+/** The lowered circuit on the torus (fractions of 1), one run. */
+function emulate(x: number, rng: Rng): number {
+  let y = 2 * x + 2 ** K; // integer at precision P + 1: the torus holds y·2^(62−P)/2^64
+  for (let i = 0; i < K; i++) {
+    const t = y * 2 ** (P - i) + 2 ** (P - 1);
+    const phase = t / 2 ** (P + 2) + STD[i]! * gauss(rng);
+    const rotation = Math.floor(phase * 2 * N + 0.5);
+    // 1-bit table: each entry N/2 rotations, starting half a box (N/4) early; the upper half of the
+    // 2N rotations returns the negated (constant) entry.
+    const shifted = (((rotation + N / 4) % (2 * N)) + 2 * N) % (2 * N);
+    const o = shifted < N ? 2 ** i : -(2 ** i);
+    y = y + o - 2 ** i;
+  }
+  const v = y / 2 ** (K + 1);
+  const fl = Math.floor(v);
+  const rest = v - fl;
+  return rest > 0.5 ? fl + 1 : rest === 0.5 ? fl + (rng.bit() ? 1 : 0) : fl;
+}
+
+describe("exact rounding with noisy bit reads", () => {
+  it("simulate gives the lowered circuit's distribution of results for every input (per input and outcome, within 4.4 combined binomial sd)", () => {
+    const m = parse(`func.func @main(%x: tensor<1x!fhe.esint<${P}>>) -> tensor<1x!fhe.esint<${Q}>> {
+  %r = fhe.round %x {method = "exact"} : (tensor<1x!fhe.esint<${P}>>) -> tensor<1x!fhe.esint<${Q}>>
+  return %r : tensor<1x!fhe.esint<${Q}>>
+}`);
+    const round = m.funcs[0]!.body.ops.find((op) => op.name === "fhe.round")!;
+    round.attributes.set("fhec.read_std", denseAttr(tensor([K], f64), STD));
+    // The rotation offset in units of the bit read (half the torus): half a rotation, 1/(2N).
+    round.attributes.set("fhec.read_offset", floatAttr(1 / (2 * N)));
+    const data = XS.flatMap((x) => new Array<number>(RUNS).fill(x));
+    const sim = simulate(m.funcs[0]!, [{ batch: data.length, shape: [1], data: Float64Array.from(data) }], { seed: 11 })[0]!.data;
+    const rng = new Rng(99);
+    let misreads = 0;
+    XS.forEach((x, xi) => {
+      const exact = Math.floor((x + 2 ** (K - 1)) / 2 ** K);
+      const count = (get: (r: number) => number) => {
+        const results = Array.from({ length: RUNS }, (_, r) => get(r));
+        return [-1, 0, 1].map((d) => results.filter((v) => v - exact === d).length);
+      };
+      const a = count((r) => sim[xi * RUNS + r]!);
+      const b = count(() => emulate(x, rng));
+      expect(a.reduce((s, c) => s + c, 0), `x = ${x}: results within one step`).toBe(RUNS);
+      expect(b.reduce((s, c) => s + c, 0), `x = ${x}: emulated results within one step`).toBe(RUNS);
+      misreads += RUNS - b[1]!;
+      // 72 comparisons at 4.4 sd (two-sided 1e-5 each): a family-wise false alarm below 0.1%.
+      for (let d = 0; d < 3; d++) {
+        const p = (a[d]! + b[d]!) / (2 * RUNS);
+        const sd = Math.sqrt((2 * p * (1 - p)) / RUNS);
+        expect(Math.abs(a[d]! - b[d]!) / RUNS, `x = ${x}, outcome ${d - 1}: simulate ${a[d]}, emulated ${b[d]}`).toBeLessThanOrEqual(4.4 * sd + 1 / RUNS);
+      }
+    });
+    // The comparison has power: the noise makes a good share of the results differ.
+    expect(misreads / (XS.length * RUNS)).toBeGreaterThan(0.02);
+  });
+});
