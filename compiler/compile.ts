@@ -10,7 +10,7 @@ import { verifyModule } from "../ir/verifier.js";
 import { CompileError } from "../ir/diagnostics.js";
 import { collectRanges } from "../backends/clear/index.js";
 import { runReference } from "../backends/reference/index.js";
-import { applyBitwidths, setCalibrationRanges } from "../passes/bitwidth.js";
+import { applyBitwidths, setCalibrationRanges, TABLE_OPS } from "../passes/bitwidth.js";
 import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
 import { defaultPassRegistry } from "../passes/registry.js";
 import { partitionsFromModule } from "../passes/params/index.js";
@@ -209,11 +209,12 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   // default width (quantized again from the calibrated model, which quantization leaves intact).
   const weightsFree = options.nBits === undefined || (typeof options.nBits === "object" && options.nBits.weights === undefined);
   const calibrated = weightsFree ? cloneModule(module) : undefined;
-  if (weightsFree) steps[1] = withOption(steps[1]!, "weights-bits", TABLE_CIRCUIT_WEIGHT_BITS);
+  const quantizeAt = steps.findIndex((st) => st.pass.name === "quantize");
+  if (weightsFree) steps[quantizeAt] = withOption(steps[quantizeAt]!, "weights-bits", TABLE_CIRCUIT_WEIGHT_BITS);
   run(steps);
   if (calibrated && !hasTables(module)) {
     module = calibrated;
-    steps[1] = withOption(steps[1]!, "weights-bits", nBits.weights);
+    steps[quantizeAt] = withOption(steps[quantizeAt]!, "weights-bits", nBits.weights);
     run(steps);
   }
   let precision: PrecisionReport | undefined;
@@ -297,7 +298,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
 }
 
 function hasTables(module: ModuleOp): boolean {
-  return module.funcs[0]!.body.ops.some((op) => op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table");
+  return module.funcs[0]!.body.ops.some((op) => TABLE_OPS.has(op.name));
 }
 
 function withOption(s: PipelineStep, key: string, value: number): PipelineStep {

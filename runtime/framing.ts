@@ -68,6 +68,10 @@ export class FrameParser<T> implements ChunkSink<T> {
     if (rest.length > 0) this.sink.push(rest);
   }
 
+  abort(): void {
+    this.sink?.abort?.();
+  }
+
   finish(): T {
     if (!this.sink) {
       const b = Buffer.concat(this.parts);

@@ -271,6 +271,7 @@ export class SeededEvaluationKeySet extends PartitionKeys<SeededEvaluationKeys, 
     const inner = new KeySetParser(KIND_SEEDED, evaluated(params, outputKey), (i, n) => SeededEvaluationKeys.expandingParser(params[i], n), params);
     return {
       push: (c) => inner.push(c),
+      abort: () => inner.abort(),
       finish: () => {
         const r = inner.finish();
         return new EvaluationKeySet(r.parts, checkConversions(r.conversions, params, conversions).map((c) => c.expand()));

@@ -159,6 +159,11 @@ export class KeySetParser<P> implements ChunkSink<{ parts: P[]; conversions: Con
     throw new Error(`invalid key set: ${why}`);
   }
 
+  /** Drops the partition being read (its sink may hold native memory). */
+  abort(): void {
+    this.sink?.abort?.();
+  }
+
   push(chunk: Uint8Array): void {
     let off = 0;
     while (off < chunk.length) {

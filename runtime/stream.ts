@@ -21,6 +21,12 @@ export interface ByteStream {
 export interface ChunkSink<T> {
   push(chunk: Uint8Array): void;
   finish(): T;
+  /**
+   * The stream was refused or cut short: drop what was built from it now. Sinks holding native
+   * memory (an expanding key parser holds the keys expanded so far, which the garbage collector
+   * is not told about) must free it here, or a server refusing many bad uploads keeps them all.
+   */
+  abort?(): void;
 }
 
 function checkChunkBytes(n: number): void {
@@ -110,14 +116,27 @@ export class NativeParser<R, T> implements ChunkSink<T> {
     this.handle = native().parserOpen(kind, expectedHash, totalBytes);
   }
 
-  // The bytes are untrusted: whatever the addon rejects in them is the data's fault.
+  // The bytes are untrusted: whatever the addon rejects in them is the data's fault. A parser
+  // that failed, finished or was aborted frees its native state at once.
   push(chunk: Uint8Array): void {
-    asInvalidData(() => native().parserPush(this.handle, chunk));
+    try {
+      asInvalidData(() => native().parserPush(this.handle, chunk));
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
   }
 
   finish(): T {
-    const raw = asInvalidData(() => native().parserFinish(this.handle) as R);
-    return this.make(raw);
+    try {
+      return this.make(asInvalidData(() => native().parserFinish(this.handle) as R));
+    } finally {
+      this.abort();
+    }
+  }
+
+  abort(): void {
+    native().release(this.handle);
   }
 }
 

@@ -153,11 +153,17 @@ export function messageParser<T>(kind: MessageKind, circuit: string, file: strin
           failure = e; // reported at the end unless the file is truncated or corrupted
         }
       },
+      abort: () => sink.abort?.(),
       finish() {
-        if (seen !== announced) fail("E0700", `'${file}' is truncated: ${seen} of ${announced} bytes`);
         const sha256 = hash.digest("hex");
-        if (sha256 !== header["sha256"]) fail("E0700", `'${file}' is corrupted (checksum mismatch)`);
-        if (failure !== undefined) throw failure;
+        try {
+          if (seen !== announced) fail("E0700", `'${file}' is truncated: ${seen} of ${announced} bytes`);
+          if (sha256 !== header["sha256"]) fail("E0700", `'${file}' is corrupted (checksum mismatch)`);
+          if (failure !== undefined) throw failure;
+        } catch (e) {
+          sink.abort?.();
+          throw e;
+        }
         const value = sink.finish();
         return keyId ? { value, keyId, sha256 } : { value, sha256 };
       },

@@ -47,6 +47,11 @@ class LateSink<T> implements ChunkSink<T | undefined> {
     if (!this.target) throw new Error("internal error: key sink finished before its target was chosen");
     return this.target.finish();
   }
+
+  abort(): void {
+    this.target?.abort?.();
+    this.pending = [];
+  }
 }
 
 function asyncChunks(source: ChunkSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
@@ -138,8 +143,14 @@ export class FheModelServer {
     if (await pump(it, parser, () => header !== undefined) && header === undefined) parser.finish();
     const { bytes, claimed } = header!;
     const finish = async (): Promise<MessageContents<Payload | undefined>> => {
-      await pump(it, parser);
-      const r = parser.finish();
+      let r: MessageContents<Payload | undefined>;
+      try {
+        await pump(it, parser);
+        r = parser.finish();
+      } catch (e) {
+        parser.abort?.(); // a refused or broken upload frees its partly expanded keys now
+        throw e;
+      }
       // The checksum just verified covers exactly the seeded keys' bytes: it is their id.
       if (r.keyId !== undefined && r.keyId !== r.sha256) fail("E0700", `'${file}' is not a valid fhec evaluation keys file: its key id is not the id of the keys it holds`);
       return r;

@@ -15,7 +15,7 @@ import { denseAttr, floatAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf, f64, tensor } from "../../ir/types.js";
 import { analyzeNorms, DATA_MOVEMENT } from "./norms.js";
-import { PARTITION_ATTR } from "./pass.js";
+import { PARTITION_ATTR } from "./attributes.js";
 import { valuePartitions } from "./constraints_report.js";
 import type { NoiseParameters } from "../../crypto-model/index.js";
 import { type ConversionParameters, readTerms } from "./partitions.js";

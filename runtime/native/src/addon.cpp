@@ -828,8 +828,10 @@ Napi::Value ParserFinish(const Napi::CallbackInfo& info) {
 }
 /// Frees a key's memory now instead of at garbage collection (work in flight keeps its own reference).
 /// A source holds the key it reads: releasing it too lets the key's memory go as soon as both are.
+/// A parser holds what it built so far (an expanding key parser: the keys expanded so far, which
+/// the garbage collector is not told about), so parsers are released once they finish or fail.
 Napi::Value Release(const Napi::CallbackInfo& info) {
-  for (Kind k : {Kind::SecretKey, Kind::SeededKeys, Kind::EvalKeys, Kind::Source}) {
+  for (Kind k : {Kind::SecretKey, Kind::SeededKeys, Kind::EvalKeys, Kind::Source, Kind::Parser}) {
     bool ok = false;
     if (info[0].IsExternal()) napi_check_object_type_tag(info.Env(), info[0], &kTags[static_cast<uint32_t>(k)], &ok);
     if (!ok) continue;
@@ -839,7 +841,7 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
     h->bytes = 0;
     return info.Env().Undefined();
   }
-  throw Napi::TypeError::New(info.Env(), "release takes a key or source handle");
+  throw Napi::TypeError::New(info.Env(), "release takes a key, source or parser handle");
 }
 /// TESTS ONLY: lowers the largest buffer the addon creates (0 restores the default).
 Napi::Value SetBufferLimit(const Napi::CallbackInfo& info) {
