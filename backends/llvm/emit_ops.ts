@@ -4,7 +4,8 @@
 // order exact (matmulFast). Slots are element-major (plan.ts): each element runs over the samples
 // in the innermost loop, which the optimizer vectorizes. Random draws come from the same streams,
 // drawn in the same order, sample after sample (emit_rng.ts, emit_draws.ts).
-import type { LlvmValue } from "./llvm_api.js";
+import type { LlvmFunction, LlvmValue } from "./llvm_api.js";
+import { SAMPLE_BLOCK } from "./matmul_kernel.js";
 import type { KernelBuilder } from "./ir_builder.js";
 import { emitNoisyReads } from "./emit_draws.js";
 import { emitExactRoundBits } from "./emit_exact_round.js";
@@ -28,12 +29,9 @@ export interface StageEnv {
   readonly rngStates: KernelPlan["rngStates"];
   /** The module constant holding the plan's constant item at a byte offset (f64* or i32*), if it is one. */
   readonly constant: (off: number) => LlvmValue | undefined;
-  /** The data of the plan's item at a byte offset. */
-  readonly data: (off: number) => Float64Array | Int32Array;
+  /** The vector kernel of the fast matmuls (matmul_kernel.ts), declared on first use. */
+  readonly matmulKernel: () => LlvmFunction;
 }
-
-/** Outputs of a matmul computed together per sample (their weights stay in registers, the samples vectorize). */
-const MATMUL_BLOCK = 8;
 
 export class OpEmitter {
   private readonly rng: RngEmitter;
@@ -272,40 +270,29 @@ export class OpEmitter {
   }
 
   /**
-   * The weights written into the code, MATMUL_BLOCK outputs per pass over the samples (their
-   * weights stay in registers), zeros skipped, fused multiply-adds: exact within the bound.
+   * Row after row of the batch's matmuls, the vector kernel (matmul_kernel.ts) over the call's
+   * sample blocks, the weights read from a module constant; then the f32 outputs widened.
    */
   private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul): void {
     const k = this.k;
     const { m, n, k: kk } = step;
-    const w = this.env.data((step.b as Extract<Operand, { constOff: number }>).constOff);
-    const aBase = this.env.data(step.aBase);
-    const bBase = this.env.data(step.bBase);
-    const inRow = (e: number) => this.narrowRow(fast.narrowIn, k.int(e));
-    const outRow = (e: number) => this.narrowRow(fast.narrowOut, k.int(e));
-    for (let bi = 0; bi < step.nb; bi++) {
-      for (let r = 0; r < m; r++) {
-        const rows = Array.from({ length: kk }, (_, t) => inRow(aBase[bi]! + r * kk + t));
-        for (let j0 = 0; j0 < n; j0 += MATMUL_BLOCK) {
-          const js = Array.from({ length: Math.min(MATMUL_BLOCK, n - j0) }, (_, c) => j0 + c);
-          const outs = js.map((j) => outRow((bi * m + r) * n + j));
-          k.loop(this.env.ns, (s) => {
-            let sums = js.map(() => k.num32(0));
-            for (let t = 0; t < kk; t++) {
-              const ws = js.map((j) => w[bBase[bi]! + t * n + j]!);
-              if (ws.every((v) => v === 0)) continue;
-              const av = k.load32(rows[t]!, s);
-              sums = sums.map((acc, c) => (ws[c] === 0 ? acc : k.fma32(av, k.num32(ws[c]!), acc)));
-            }
-            sums.forEach((v, c) => k.store32(outs[c]!, s, v));
-          });
-        }
-      }
-    }
-    this.elements(step.nb * m * n, (e) => {
-      const from = this.narrowRow(fast.narrowOut, e);
-      const to = this.slotRow(step.out, e);
-      return (s) => k.store(to, s, k.widen(k.load32(from, s)));
+    const weights = k.constant(fast.weights, `w${step.out}`);
+    const aBase = this.i32At(step.aBase);
+    const blocks = k.b.CreateSDiv(k.add(this.env.ns, k.int(SAMPLE_BLOCK - 1)), k.int(SAMPLE_BLOCK));
+    k.loop(step.nb, (bi) => {
+      const w = k.b.CreateInBoundsGEP(k.f32, weights, [k.mul(bi, k.int(kk * fast.nPad))]);
+      k.loop(m, (r) => {
+        const input = this.narrowRow(fast.narrowIn, k.add(k.loadIndex(aBase, bi), k.mul(r, k.int(kk))));
+        const output = this.narrowRow(fast.narrowOut, k.mul(k.add(k.mul(bi, k.int(m)), r), k.int(fast.nPad)));
+        k.b.CreateCall(this.env.matmulKernel(), [output, input, w, k.int(kk), k.int(fast.nPad), this.env.cap, blocks]);
+      });
+    });
+    k.loop(step.nb * m, (row) => {
+      k.loop(n, (j) => {
+        const from = this.narrowRow(fast.narrowOut, k.add(k.mul(row, k.int(fast.nPad)), j));
+        const to = this.slotRow(step.out, k.add(k.mul(row, k.int(n)), j));
+        k.loop(this.env.ns, (s) => k.store(to, s, k.widen(k.load32(from, s))));
+      });
     });
   }
 

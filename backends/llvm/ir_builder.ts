@@ -17,7 +17,6 @@ export class KernelBuilder {
   private readonly floorFn: LlvmFunction;
   private readonly fabsFn: LlvmFunction;
   private readonly sqrtFn: LlvmFunction;
-  private readonly fma32Fn: LlvmFunction;
   fn!: LlvmFunction;
 
   constructor(
@@ -38,7 +37,6 @@ export class KernelBuilder {
     this.floorFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.floor, [this.f64]);
     this.fabsFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.fabs, [this.f64]);
     this.sqrtFn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.sqrt, [this.f64]);
-    this.fma32Fn = llvm.Intrinsic.getDeclaration(module, llvm.Intrinsic.fma, [this.f32]);
   }
 
   block(name: string): LlvmBlock {
@@ -70,9 +68,6 @@ export class KernelBuilder {
   fneg = (a: LlvmValue): LlvmValue => this.b.CreateFNeg(a);
   floor = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.floorFn, [a]);
   fabs = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.fabsFn, [a]);
-  /** a·c + d in f32, rounded once: only where every product and sum is an integer below 2^24 (then exact). */
-  fma32 = (a: LlvmValue, c: LlvmValue, d: LlvmValue): LlvmValue => this.b.CreateCall(this.fma32Fn, [a, c, d]);
-  num32 = (v: number): LlvmValue => this.llvm.ConstantFP.get(this.f32, v);
   /** f64 → f32 (exact for integers below 2^24) and back (always exact). */
   narrow = (a: LlvmValue): LlvmValue => this.b.CreateFPTrunc(a, this.f32);
   widen = (a: LlvmValue): LlvmValue => this.b.CreateFPExt(a, this.f64);
@@ -109,15 +104,16 @@ export class KernelBuilder {
 
   /**
    * A module constant holding `data` (never written: loads from it may move across any store),
-   * as an f64* or i32* pointer to its first element.
+   * as an f64*, f32* or i32* pointer to its first element.
    */
-  constant(data: Float64Array | Int32Array, name: string): LlvmValue {
-    const f = data instanceof Float64Array;
-    const elem = f ? this.f64 : this.i32;
-    const values = Array.from(data, (v) => (f ? this.num(v) : this.i32c(v)));
+  constant(data: Float64Array | Float32Array | Int32Array, name: string): LlvmValue {
+    const [elem, ptr, value] =
+      data instanceof Float64Array ? [this.f64, this.f64p, (v: number) => this.num(v)]
+      : data instanceof Float32Array ? [this.f32, this.f32p, (v: number) => this.llvm.ConstantFP.get(this.f32, v)]
+      : [this.i32, this.i32p, (v: number) => this.i32c(v)];
     const type = this.llvm.ArrayType.get(elem, data.length);
-    const g = new this.llvm.GlobalVariable(this.module, type, true, this.llvm.GlobalValue.LinkageTypes.PrivateLinkage, this.llvm.ConstantArray.get(type, values), name);
-    return this.b.CreateBitCast(g, f ? this.f64p : this.i32p);
+    const g = new this.llvm.GlobalVariable(this.module, type, true, this.llvm.GlobalValue.LinkageTypes.PrivateLinkage, this.llvm.ConstantArray.get(type, Array.from(data, value)), name);
+    return this.b.CreateBitCast(g, ptr);
   }
 
   /** `base + idx` elements of f64 (`idx` an i64). */

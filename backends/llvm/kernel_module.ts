@@ -3,7 +3,8 @@
 // dispatched by a switch. `buffers` are fhec's input arrays then its output arrays (sample-major):
 // the first stage copies the call's samples in, the last copies its results out. The N-API entry
 // that lets Node call it is added by napi_entry.ts.
-import type { LlvmBindings, LlvmModule, LlvmValue } from "./llvm_api.js";
+import type { LlvmBindings, LlvmFunction, LlvmModule, LlvmValue } from "./llvm_api.js";
+import { MATMUL_KERNEL_SYMBOL } from "./matmul_kernel.js";
 import { KernelBuilder } from "./ir_builder.js";
 import { OpEmitter, type StageEnv } from "./emit_ops.js";
 import { addNapiEntry } from "./napi_entry.js";
@@ -21,11 +22,11 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
   const stageType = llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.i8p, i8pp], false);
   // The plan's constant items as module constants, made once and shared by the stages.
   const constants = new Map<number, LlvmValue>();
-  const data = new Map<number, Float64Array | Int32Array>();
-  for (const item of plan.statics) {
-    data.set(item.off, item.data);
-    if (item.constant) constants.set(item.off, k.constant(item.data, `c${item.off}`));
-  }
+  for (const item of plan.statics) if (item.constant) constants.set(item.off, k.constant(item.data, `c${item.off}`));
+  // Declared here, defined by the IR that native_object.ts links in.
+  let matmulKernel: LlvmFunction | undefined;
+  const declareMatmulKernel = (): LlvmFunction =>
+    (matmulKernel ??= llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f32p, k.f32p, k.f32p, k.i64, k.i64, k.i64, k.i64], false), ext, MATMUL_KERNEL_SYMBOL, module));
 
   // Slot starts, in f64 elements per sample of capacity (prefix sums of the slot sizes).
   const starts: number[] = [];
@@ -54,7 +55,7 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
       unsettled: slotPtr(plan.unsettledSlot),
       rngStates: plan.rngStates,
       constant: (off) => constants.get(off),
-      data: (off) => data.get(off) ?? (() => { throw new Error(`LLVM backend: no plan data at ${off}`); })(),
+      matmulKernel: declareMatmulKernel,
     };
     const emitter = new OpEmitter(k, env);
     if (i === 0) emitter.emitInputs(plan, plan.args.map((_, a) => buffer(a)));

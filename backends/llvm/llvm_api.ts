@@ -23,6 +23,7 @@ export interface LlvmFunction extends LlvmValue {
 export interface LlvmModule {
   print(): string;
   setTargetTriple(triple: string): void;
+  getFunction(name: string): LlvmFunction | null;
 }
 
 export interface LlvmBuilder {
@@ -108,7 +109,7 @@ export interface LlvmBindings {
   ConstantFP: { get(t: LlvmType, v: number): LlvmValue };
   ConstantPointerNull: { get(t: LlvmType): LlvmValue };
   GlobalValue: { LinkageTypes: { ExternalLinkage: number; InternalLinkage: number; PrivateLinkage: number } };
-  Intrinsic: { floor: number; fabs: number; sqrt: number; fma: number; getDeclaration(m: LlvmModule, id: number, types?: LlvmType[]): LlvmFunction };
+  Intrinsic: { floor: number; fabs: number; sqrt: number; getDeclaration(m: LlvmModule, id: number, types?: LlvmType[]): LlvmFunction };
   verifyModule(m: LlvmModule): boolean;
   WriteBitcodeToFile(m: LlvmModule, file: string): void;
 }

@@ -14,6 +14,7 @@ import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan,
 import { foldConstantOp } from "../clear/index.js";
 import { rangeOf } from "../simulation/contract.js";
 import { exactRoundReads } from "../simulation/exact_round.js";
+import { MATMUL_OUTPUTS, SAMPLE_BLOCK } from "./matmul_kernel.js";
 
 /** Which random draws a run makes; the generated code differs per mode (see `modeKey`). */
 export interface DrawMode {
@@ -51,20 +52,21 @@ export type Step =
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
 
 /**
- * A matmul by constant integer weights whose weights go into the code: sums in any order, with
- * f32 fused multiply-adds (16 lanes) on f32 copies of its input and output (slots `narrowIn`,
- * `narrowOut`), exact while every partial sum is an integer below 2^24, which inputs within ±bound
- * guarantee (checked per call; else the clear backend's order). Only f32: an f64 form would double
- * the unrolled code, and compile time grows with it.
+ * A matmul by constant integer weights run by the vector kernel (matmul_kernel.ts): sums in any
+ * order, with f32 fused multiply-adds (16 lanes) on f32 copies of its input and output (slots
+ * `narrowIn`, `narrowOut`), exact while every product and partial sum is an integer of at most
+ * 2^24, which inputs within ±bound guarantee (checked per call; else the clear backend's order).
  */
 export interface FastMatmul {
   readonly bound: number;
   readonly narrowIn: number;
+  /** Rows of `nPad` outputs (n rounded up to MATMUL_OUTPUTS; the padding outputs are zeros). */
   readonly narrowOut: number;
+  readonly nPad: number;
+  /** The weights in f32, per matmul of the batch a k × nPad matrix (zero columns past n). */
+  readonly weights: Float32Array;
 }
 
-/** Multiply-adds of a matmul above which its weights are not written into the code (compile time). */
-export const FAST_MATMUL_LIMIT = 1 << 14;
 /** The largest integers every order of f32 sums computes exactly. */
 const F32_EXACT = 2 ** 24;
 
@@ -74,7 +76,7 @@ const F32_EXACT = 2 ** 24;
  * it can never apply.
  */
 function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | undefined, p: { m: number; n: number; k: number; bBase: Int32Array }, newSlot: (size: number) => number): FastMatmul | undefined {
-  if (!("slot" in a) || !w || p.bBase.length * p.m * p.n * p.k > FAST_MATMUL_LIMIT || !w.every((v) => Number.isInteger(v))) return undefined;
+  if (!("slot" in a) || !w || !w.every((v) => Number.isInteger(v))) return undefined;
   // max over outputs of Σ_t |w|: |partial sum| ≤ max|input| · norm.
   let norm = 0;
   for (const base of p.bBase) {
@@ -86,8 +88,13 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
   }
   const bound = norm === 0 ? Infinity : Math.floor(F32_EXACT / norm);
   if (bound < 1 || (known !== undefined && known > bound)) return undefined;
+  const nPad = Math.ceil(p.n / MATMUL_OUTPUTS) * MATMUL_OUTPUTS;
+  const weights = new Float32Array(p.bBase.length * p.k * nPad);
+  p.bBase.forEach((base, bi) => {
+    for (let t = 0; t < p.k; t++) for (let j = 0; j < p.n; j++) weights[(bi * p.k + t) * nPad + j] = w[base + t * p.n + j]!;
+  });
   // f32 copies take half an f64 slot of the same size.
-  return { bound, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * p.n) / 2)) };
+  return { bound, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * nPad) / 2)), nPad, weights };
 }
 
 export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
@@ -114,6 +121,10 @@ export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, un
  * The generated code then knows the slots' capacity, so every slot is at a constant offset.
  */
 export const CHUNK = 512;
+if (CHUNK % SAMPLE_BLOCK !== 0) throw new Error("CHUNK must be a whole number of the matmul kernel's sample blocks");
+
+/** Samples per slot element for a batch: the chunk, else the batch rounded up to whole sample blocks of the matmul kernel. */
+export const capacityOf = (plan: KernelPlan, batch: number): number => plan.chunk ?? Math.ceil(batch / SAMPLE_BLOCK) * SAMPLE_BLOCK;
 
 export interface KernelPlan {
   readonly func: FuncOp;

@@ -12,7 +12,7 @@ import { gaussOf, readSigma } from "../simulation/draws.js";
 import { checkInput } from "../simulation/inputs.js";
 import type { Rng } from "../simulation/rng.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
-import { CONTROL, type DrawMode, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
+import { capacityOf, CONTROL, type DrawMode, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
 import type { NativeKernel } from "./native_object.js";
 
 /** How close to an integer a natively drawn noisy read may land and still be settled natively (emit_draws.ts). */
@@ -55,7 +55,7 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
     if (!fits) checkInput(t, a, i, batch);
     return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
   });
-  const cap = plan.chunk ?? batch;
+  const cap = capacityOf(plan, batch);
   const starts: number[] = [];
   let perSample = 0;
   for (const sz of plan.slotSizes) {

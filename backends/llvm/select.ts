@@ -4,7 +4,6 @@ import type { FuncOp } from "../../ir/core.js";
 import { shapeOf } from "../../ir/types.js";
 import { isCompiled } from "./compiled.js";
 import { llvmStatus } from "./load.js";
-import { FAST_MATMUL_LIMIT } from "./plan.js";
 import type { LlvmRunOptions } from "./run.js";
 
 export type BackendChoice = "clear" | "llvm" | "auto";
@@ -19,7 +18,7 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ["clear", "llvm", "auto
 // The LLVM run itself (0.3–1.5 ns per unit there) is left out.
 const CLEAR_NS_PER_UNIT = 48;
 const COMPILE_MS_PER_OP = 50;
-const COMPILE_MS_PER_UNROLLED = 8.4;
+const COMPILE_MS_FIXED = 0;
 
 const elements = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -42,23 +41,10 @@ export function workPerSample(func: FuncOp): number {
   return work;
 }
 
-/** Multiply-adds of the matmuls by constant weights small enough to be written into the code. */
-function unrolledWork(func: FuncOp): number {
-  let work = 0;
-  for (const op of func.body.ops) {
-    if (op.name !== "fhe.matmul_eint_int" && op.name !== "fhe.dot_eint_int") continue;
-    if (op.operands[1]?.definingOp?.name !== "arith.constant") continue;
-    const a = shapeOf(op.operands[0]!.type) as number[];
-    const macs = elements(shapeOf(op.result.type) as number[]) * (a.length === 0 ? 1 : a[a.length - 1]!);
-    if (macs <= FAST_MATMUL_LIMIT) work += macs;
-  }
-  return work;
-}
-
 /** The estimated break-even: LLVM pays when the clear run would take longer than compiling. */
 export function llvmPays(func: FuncOp, batch: number): boolean {
   const clearMs = (batch * workPerSample(func) * CLEAR_NS_PER_UNIT) / 1e6;
-  const compileMs = COMPILE_MS_PER_OP * func.body.ops.length + COMPILE_MS_PER_UNROLLED * unrolledWork(func);
+  const compileMs = COMPILE_MS_FIXED + COMPILE_MS_PER_OP * func.body.ops.length;
   return clearMs > compileMs;
 }
 
