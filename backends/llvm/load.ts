@@ -66,7 +66,7 @@ function probe(): LlvmStatus {
   const llc = which(["llc-14", "llc"], dirs);
   const link = which(["llvm-link-14", "llvm-link"], dirs);
   const cc = which(["cc", "gcc", "clang"], path);
-  if (!opt || !llc || !link) return { ok: false, reason: "LLVM 14's opt, llc and llvm-link were not found (llvm-config-14 --bindir, or PATH)" };
+  if (!opt || !llc || !link) return { ok: false, reason: "LLVM 14's opt, llc or llvm-link was not found (llvm-config-14 --bindir, or PATH)" };
   if (!cc) return { ok: false, reason: "no C compiler (cc) was found on PATH to link the generated code" };
   const triple = /Default target: (\S+)/.exec(execFileSync(llc, ["--version"], { encoding: "utf8" }))?.[1];
   if (!triple) return { ok: false, reason: `'${llc} --version' names no default target` };
