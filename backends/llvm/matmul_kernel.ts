@@ -11,7 +11,7 @@
 
 export const MATMUL_KERNEL_SYMBOL = "fhec_matmul_f32";
 
-/** Outputs per pass over the inputs (the weight matrix's rows are padded to a multiple of it). */
+/** Outputs per pass over the inputs (the weight matrices' n columns are padded to a multiple of it). */
 export const MATMUL_OUTPUTS = 8;
 const LANES = 16;
 const SAMPLE_VECTORS = 2;
