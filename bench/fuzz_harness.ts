@@ -173,6 +173,18 @@ export interface Corpus {
  */
 export const FUZZ_KEY_CACHE_BYTES = 256 * 2 ** 20;
 
+/** Room for the runtime, key generation and the upload copies the garbage collector frees late. */
+const RUNTIME_MARGIN_BYTES = 256 * 2 ** 20;
+
+/**
+ * How far resident memory may grow while a server takes uploads one at a time, however many it
+ * refuses: a full key cache, one key set being expanded (freed at once if refused), and a
+ * margin. Keys left to the garbage collector instead break it within a few dozen refusals.
+ */
+export function keyUploadMemoryBound(server: FheModelServer): number {
+  return server.keyCacheStats.maxBytes + server.keyBytes + RUNTIME_MARGIN_BYTES;
+}
+
 /** Compiles `model` at 3 bits and makes one artifact of each kind. */
 export async function makeCorpus(model: string, calibration: NDArray, x: NDArray): Promise<Corpus> {
   const circuit = compile(model, { calibration, nBits: 3 });

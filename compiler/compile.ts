@@ -33,12 +33,12 @@ export interface CompileOptions {
   /**
    * Unset (the default, with a calibration set): each table reads a window fitted to the range its
    * input reaches on the calibration data, at the fewest bits (≤ 8) that keep the calibration
-   * agreement with the float model within `precisionTolerance`. A number (or {bits, method}): keep
+   * loss against the float model within `precisionTolerance`. A number (or {bits, method}): keep
    * the top bits of the static range, at most this many, before each table. "auto": the smallest
    * uniform static width that keeps accuracy.
    */
   readonly roundingThresholdBits?: RoundingSpec;
-  /** Data-fitted precision: accepted loss (classification: argmax agreement; regression: mean |error| / output range). */
+  /** Data-fitted precision: accepted loss (classification: accuracy the float model expects to lose, by its own class probabilities; regression: mean |error| / output range). */
   readonly precisionTolerance?: { readonly classification: number; readonly regression: number };
   /** Data-fitted precision: each window covers the calibrated range widened by this fraction on each side (default 0.125). */
   readonly windowMargin?: number;

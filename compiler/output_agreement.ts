@@ -33,3 +33,44 @@ export function valueSpan(data: ArrayLike<number>): number {
   }
   return hi - lo || 1;
 }
+
+/**
+ * Per sample, the float model's probability for each class: the rows themselves when they already
+ * are probabilities (non-negative, summing to 1), else their softmax (logits).
+ */
+export function classProbabilities(data: ArrayLike<number>, samples: number): Float64Array {
+  const per = data.length / samples;
+  const p = new Float64Array(data.length);
+  for (let s = 0; s < samples; s++) {
+    let sum = 0;
+    let nonNegative = true;
+    let max = -Infinity;
+    for (let k = 0; k < per; k++) {
+      const v = data[s * per + k]!;
+      sum += v;
+      nonNegative &&= v >= 0;
+      max = Math.max(max, v);
+    }
+    if (nonNegative && Math.abs(sum - 1) < 1e-3) {
+      for (let k = 0; k < per; k++) p[s * per + k] = data[s * per + k]! / sum;
+      continue;
+    }
+    let z = 0;
+    for (let k = 0; k < per; k++) z += Math.exp(data[s * per + k]! - max);
+    for (let k = 0; k < per; k++) p[s * per + k] = Math.exp(data[s * per + k]! - max) / z;
+  }
+  return p;
+}
+
+/**
+ * Expected accuracy lost by picking `a`'s classes instead of the float model's (`floatProbabilities`
+ * from classProbabilities), per sample: the float model's probability of its own pick minus its
+ * probability of `a`'s pick. A flip between two nearly tied classes costs almost nothing
+ * (either is right about as often), a flip away from a confident pick costs almost one sample.
+ */
+export function expectedAccuracyLosses(a: ArrayLike<number>, floatProbabilities: Float64Array, samples: number): Float64Array {
+  const per = floatProbabilities.length / samples;
+  const pa = argmaxPerSample(a, samples);
+  const pf = argmaxPerSample(floatProbabilities, samples);
+  return Float64Array.from({ length: samples }, (_, s) => floatProbabilities[s * per + pf[s]!]! - floatProbabilities[s * per + pa[s]!]!);
+}

@@ -10,8 +10,13 @@ export interface TablePrecision {
 
 export interface PrecisionReport {
   readonly tables: readonly TablePrecision[];
-  /** Loss of the chosen circuit and of the unwindowed one, by the metric of `tolerance`. */
+  /**
+   * Loss against the float model on the calibration set, by the metric of `tolerance`: of the
+   * chosen circuit and of the widest windows (both under FHE noise, the tolerance counts from the
+   * latter), and of the exact unwindowed circuit.
+   */
   readonly loss: number;
+  readonly referenceLoss: number;
   readonly baselineLoss: number;
-  readonly metric: "argmax disagreement" | "mean |error| / range";
+  readonly metric: "expected accuracy loss" | "mean |error| / range";
 }

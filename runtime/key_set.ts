@@ -289,6 +289,11 @@ export class SeededEvaluationKeySet extends PartitionKeys<SeededEvaluationKeys, 
 /** Server keys of every partition and the expanded conversion keys. */
 export class EvaluationKeySet extends PartitionKeys<EvaluationKeys, ConversionKey> {
 
+  /** Frees every partition's native keys now rather than at garbage collection; the set is unusable after. */
+  release(): void {
+    for (const k of this.keys) k.release();
+  }
+
   partition(i: number): EvaluationKeys {
     return partitionKey(this.keys, i);
   }

@@ -101,6 +101,8 @@ export interface NativeAddon {
    * once the key and every source over it are released or collected); later uses of the handle throw.
    */
   release(handle: NativeHandle): void;
+  /** Bytes of native memory held by live key and parser handles (what the garbage collector is told of). */
+  nativeHeldBytes(): number;
 }
 
 /** A parsed ciphertext tensor as the addon returns it. */

@@ -94,6 +94,14 @@ export class TfheServer {
     return new TfheServer(program, keys instanceof EvaluationKeys ? new EvaluationKeySet([keys], []) : keys, options.keyId);
   }
 
+  /**
+   * Frees the expanded keys' native memory now rather than at garbage collection (a key cache
+   * dropping this server); the server is unusable after. Keys passed in expanded are freed too.
+   */
+  release(): void {
+    this.keys.release();
+  }
+
   /** Bytes the expanded evaluation keys occupy in memory (what a key cache accounts for). */
   get keyBytes(): number {
     return this.keys.keys.reduce((n, k) => n + k.sizes().total, 0) + this.keys.conversions.reduce((n, c) => n + c.bytes, 0);

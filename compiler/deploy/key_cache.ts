@@ -2,6 +2,8 @@
 // first, and loaded once: concurrent requests for an id that is being loaded wait on the same
 // promise instead of expanding the same keys again. Ids are whatever the caller proves them to be
 // (the server uses the sha256 of the key bytes it has just read); the cache trusts its caller.
+// Every value it lets go of goes to `onDrop`: values holding native memory are freed there at
+// once, not at some later garbage collection.
 
 export interface CacheStats {
   readonly bytes: number;
@@ -33,7 +35,8 @@ export class KeyCache<T> {
   private missCount = 0;
   private evictionCount = 0;
 
-  constructor(readonly maxBytes: number) {
+  /** `onDrop` receives every value the cache lets go of: evicted, replaced under its id, or too large to keep. */
+  constructor(readonly maxBytes: number, private readonly onDrop: (value: T) => void = () => {}) {
     if (!(maxBytes > 0)) throw new RangeError(`the key cache limit must be positive, got ${maxBytes}`);
   }
 
@@ -80,11 +83,15 @@ export class KeyCache<T> {
   }
 
   private insert(id: string, e: Entry<T>): void {
-    if (e.bytes > this.maxBytes) throw new KeyCacheFullError(e.bytes, this.maxBytes);
+    if (e.bytes > this.maxBytes) {
+      this.onDrop(e.value);
+      throw new KeyCacheFullError(e.bytes, this.maxBytes);
+    }
     const old = this.entries.get(id);
     if (old) {
       this.entries.delete(id);
       this.held -= old.bytes;
+      if (old.value !== e.value) this.onDrop(old.value);
     }
     // Evict before inserting, so the cache never holds more than its limit.
     for (const [oldest, victim] of this.entries) {
@@ -92,6 +99,7 @@ export class KeyCache<T> {
       this.entries.delete(oldest);
       this.held -= victim.bytes;
       this.evictionCount++;
+      this.onDrop(victim.value);
     }
     this.entries.set(id, e);
     this.held += e.bytes;

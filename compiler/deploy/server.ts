@@ -80,12 +80,15 @@ export class FheModelServer {
   readonly circuitId: string;
   private readonly program: TfheProgram;
   private readonly keys: KeyCache<TfheServer>;
+  // Runs in progress per cached server: one the cache drops meanwhile is freed when its last run ends.
+  private readonly running = new Map<TfheServer, number>();
+  private readonly dropped = new Set<TfheServer>();
 
   constructor(readonly circuit: FheCircuit, options: FheModelServerOptions = {}) {
     if (!circuit.parameters) fail("E0600", "the circuit has no TFHE parameter set (compiled with --no-params): it can only be simulated");
     this.circuitId = circuitId(circuit);
     this.program = lowerCircuit(circuit);
-    this.keys = new KeyCache(options.maxKeyCacheBytes ?? DEFAULT_KEY_CACHE_BYTES);
+    this.keys = new KeyCache<TfheServer>(options.maxKeyCacheBytes ?? DEFAULT_KEY_CACHE_BYTES, (server) => this.free(server));
     const need = this.keyBytes;
     if (need > this.keys.maxBytes) {
       fail("E0400", `one key set of this circuit takes ${need} bytes expanded, more than the key cache limit of ${this.keys.maxBytes} bytes: raise the limit`);
@@ -94,6 +97,31 @@ export class FheModelServer {
 
   static load(bytes: ByteSource, file = "<memory>", options: FheModelServerOptions = {}): FheModelServer {
     return new FheModelServer(FheCircuit.deserialize(bytes, file), options);
+  }
+
+  /**
+   * Frees the native keys of a server the key cache let go of, now: the garbage collector is told
+   * of their size, but a server busy refusing uploads may not collect for a long while. A server
+   * still running a batch is freed when its last run ends.
+   */
+  private free(server: TfheServer): void {
+    if (this.running.has(server)) this.dropped.add(server);
+    else server.release();
+  }
+
+  /** Runs `f` on a cached server, which stays usable until `f` ends even if the cache drops it meanwhile. */
+  private async using<T>(server: TfheServer, f: () => Promise<T>): Promise<T> {
+    this.running.set(server, (this.running.get(server) ?? 0) + 1);
+    try {
+      return await f();
+    } finally {
+      const left = this.running.get(server)! - 1;
+      if (left > 0) this.running.set(server, left);
+      else {
+        this.running.delete(server);
+        if (this.dropped.delete(server)) server.release();
+      }
+    }
   }
 
   /** What the client needs (no weights), for `circuit.client`. */
@@ -152,7 +180,10 @@ export class FheModelServer {
         throw e;
       }
       // The checksum just verified covers exactly the seeded keys' bytes: it is their id.
-      if (r.keyId !== undefined && r.keyId !== r.sha256) fail("E0700", `'${file}' is not a valid fhec evaluation keys file: its key id is not the id of the keys it holds`);
+      if (r.keyId !== undefined && r.keyId !== r.sha256) {
+        r.value?.release(); // refused after a whole expansion: free the keys now, not at some collection
+        fail("E0700", `'${file}' is not a valid fhec evaluation keys file: its key id is not the id of the keys it holds`);
+      }
       return r;
     };
     const expand = async (): Promise<{ id: string; server: TfheServer }> => {
@@ -160,12 +191,18 @@ export class FheModelServer {
       const { params, partitions, conversions, outputKey } = this.program;
       late.use(partitions.length > 1 ? SeededEvaluationKeySet.expandingParser(partitions, conversions, outputKey) : SeededEvaluationKeys.expandingParser(params, bytes));
       const r = await finish();
-      return { id: r.sha256, server: await TfheServer.create(this.program, r.value!, { keyId: r.sha256 }) };
+      try {
+        return { id: r.sha256, server: await TfheServer.create(this.program, r.value!, { keyId: r.sha256 }) };
+      } catch (e) {
+        r.value!.release();
+        throw e;
+      }
     };
     if (claimed === undefined) {
       // No claim to look up: expand, then keep under the id the bytes give.
       const { id, server } = await expand();
-      await this.keys.load(id, async () => ({ value: server, bytes: server.keyBytes }));
+      // A concurrent load of the same keys may have won: then ours are a duplicate, freed now.
+      if (await this.keys.load(id, async () => ({ value: server, bytes: server.keyBytes })) !== server) server.release();
       return id;
     }
     // Wait for any load of the same id: it either succeeds (then only hash ours) or fails (then load ours).
@@ -217,11 +254,13 @@ export class FheModelServer {
     const { id, server } = await this.serverFor(evaluationKeys, options.keysFile ?? "<evaluation keys>");
     const file = options.inputsFile ?? "<inputs>";
     const expected = this.program.inputs.map((i) => this.program.partitions[i.partition ?? 0]!);
-    const { value: batch } = await parseSource(messageParser("inputs", this.circuitId, file, () => encryptedBatchParser(expected, file)), inputs);
-    if (batch.keyId !== undefined && batch.keyId !== id) {
-      fail("E0702", `'${file}' was encrypted under another client key (key id ${batch.keyId.slice(0, 16)}…) than the evaluation keys (key id ${id.slice(0, 16)}…): encrypt with the key whose evaluation keys the server holds`);
-    }
-    const out = await server.run(batch, options);
+    const out = await this.using(server, async () => {
+      const { value: batch } = await parseSource(messageParser("inputs", this.circuitId, file, () => encryptedBatchParser(expected, file)), inputs);
+      if (batch.keyId !== undefined && batch.keyId !== id) {
+        fail("E0702", `'${file}' was encrypted under another client key (key id ${batch.keyId.slice(0, 16)}…) than the evaluation keys (key id ${id.slice(0, 16)}…): encrypt with the key whose evaluation keys the server holds`);
+      }
+      return server.run(batch, options);
+    });
     return messageStream("outputs", this.circuitId, encryptedBatchStream(out), out.keyId);
   }
 }

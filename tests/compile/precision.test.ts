@@ -33,8 +33,9 @@ describe("table precision from calibration data", () => {
     expect(info.tlus.map((t) => t.inputPrecision)).toEqual(report.tables.map((t) => t.bits));
     expect(info.tlus.every((t) => t.precisionFrom === "data")).toBe(true);
     expect(precisionSummary(report)).toContain(report.tables.map((t) => t.bits).join(", "));
-    // The search keeps the calibration loss within its tolerance of the unwindowed circuit.
-    expect(report.loss).toBeLessThanOrEqual(report.baselineLoss + 0.005 + 1e-9);
+    // The search keeps the calibration loss within its tolerance of the worse of the exact circuit
+    // and the widest windows under noise.
+    expect(report.loss).toBeLessThanOrEqual(Math.max(report.baselineLoss, report.referenceLoss) + 0.005 + 1e-9);
     const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
     const simulated = accuracy(c.predictClear(f.x, { fhe: "simulate" })[0]!.data, f.y.data, 10);
     expect(simulated).toBeGreaterThanOrEqual(float - 0.01);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { messageParser, messageStream } from "../../compiler/deploy/artifacts.js";
 import { type ChunkSink, ClientKey, collect, parseChunks, SeededEvaluationKeys } from "../../runtime/index.js";
+import { native } from "../../runtime/native.js";
 import { INSECURE_TEST_P2 } from "../helpers/insecure_parameters.js";
 
 /** A payload sink that counts how often it was aborted. */
@@ -21,6 +22,20 @@ describe("refused evaluation-key uploads", () => {
     p.push(bytes.subarray(0, bytes.length >> 1));
     p.abort!();
     expect(() => p.push(bytes.subarray(bytes.length >> 1))).toThrow(/released/);
+  });
+
+  it("an expanding parser reports the keys it holds to the garbage collector as they grow, and nothing once aborted", async () => {
+    const seeded = await ClientKey.generate(INSECURE_TEST_P2).generateSeededEvaluationKeys();
+    const bytes = seeded.serialize();
+    const expanded = seeded.expandSync();
+    const expandedBytes = expanded.sizes().keyswitchingKey + expanded.sizes().bootstrappingKey;
+    expanded.release();
+    const before = native().nativeHeldBytes();
+    const p = SeededEvaluationKeys.expandingParser(INSECURE_TEST_P2, bytes.length);
+    p.push(bytes.subarray(0, bytes.length >> 1)); // past the keyswitching key: the expanded keys are allocated
+    expect(native().nativeHeldBytes() - before).toBeGreaterThanOrEqual(expandedBytes);
+    p.abort!();
+    expect(native().nativeHeldBytes()).toBe(before);
   });
 
   it("a message whose checksum fails aborts its payload sink before reporting", async () => {

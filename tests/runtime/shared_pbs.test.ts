@@ -1,5 +1,5 @@
-// A lone PBS at N ≥ 8192 may share its blind rotation with a helper thread (runtime/native
-// pbs_split.cpp). Every value is computed by the same kernels either way, so the output must be
+// A lone PBS (classic at N ≥ 8192, multi-bit at N ≥ 2048) may share its blind rotation with a
+// helper thread (runtime/native pbs_split.cpp). Every value is computed by the same kernels either way, so the output must be
 // bit-identical to the one-thread PBS — for any split of the tasks between the threads.
 import { afterAll, describe, expect, it } from "vitest";
 import { ClientKey, lookupTables, setSharedPbs, TfheParameters } from "../../runtime/index.js";
@@ -12,6 +12,14 @@ function insecureLargeN(k: number, level: number): TfheParameters {
   }, `INSECURE_TEST_SHARED_PBS_K${k}_L${level}`);
 }
 
+// TESTS ONLY: multi-bit at the multi-bit sharing threshold, n = 48 (a multiple of 2, 3 and 4).
+function insecureMultiBit(k: number, g: number): TfheParameters {
+  return new TfheParameters({
+    lweDimension: 48, glweDimension: k, polynomialSize: 2048, pbsBaseLog: 15, pbsLevel: 2, pbsGroupingFactor: g,
+    ksBaseLog: 4, ksLevel: 5, lweNoiseStd: 2 ** -30, glweNoiseStd: 2 ** -50,
+  }, `INSECURE_TEST_SHARED_MULTIBIT_K${k}_G${g}`);
+}
+
 function bytes(x: { serialize(): Uint8Array }): number[] {
   return Array.from(x.serialize());
 }
@@ -19,9 +27,14 @@ function bytes(x: { serialize(): Uint8Array }): number[] {
 describe("shared lone PBS", () => {
   afterAll(() => setSharedPbs("auto"));
 
-  for (const [k, level] of [[1, 2], [2, 1]] as const) {
-    it(`k = ${k}, ℓ = ${level}: two-thread KS+PBS and PBS equal the one-thread results bit for bit`, async () => {
-      const client = ClientKey.generate(insecureLargeN(k, level));
+  const shapes = [
+    ...([[1, 2], [2, 1]] as const).map(([k, level]) => ({ name: `classic k = ${k}, ℓ = ${level}`, params: insecureLargeN(k, level) })),
+    // k = 1 and 2 run the AVX-512 multi-bit products, k = 3 the portable ones.
+    ...([[1, 4], [2, 3], [3, 2]] as const).map(([k, g]) => ({ name: `multi-bit k = ${k}, g = ${g}`, params: insecureMultiBit(k, g) })),
+  ];
+  for (const { name, params } of shapes) {
+    it(`${name}: two-thread KS+PBS and PBS equal the one-thread results bit for bit`, async () => {
+      const client = ClientKey.generate(params);
       const server = await (await client.generateSeededEvaluationKeys()).expand();
       const p = 6;
       const table = Array.from({ length: 64 }, (_, i) => (5 * i + 11) % 64);

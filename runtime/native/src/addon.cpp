@@ -3,6 +3,7 @@
 // libuv worker (which drives the addon's own thread pool) and return promises.
 #include <napi.h>
 
+#include <atomic>
 #include <cstring>
 #include <cmath>
 #include <functional>
@@ -51,17 +52,31 @@ struct Handle {
   Napi::ObjectReference ref{};  // a JS object the native one reads from or writes into
 };
 
+// Bytes of native memory the live handles hold, as reported to the garbage collector (all
+// threads' environments: the addon may be loaded in workers too).
+std::atomic<int64_t> g_held_bytes{0};
+
+/// Sets the bytes a handle holds, telling V8 the difference: it weighs them when it decides to
+/// collect, and a handle's memory goes only when it is released or collected.
+void set_held(Napi::Env env, Handle* h, int64_t bytes) {
+  const int64_t change = bytes - h->bytes;
+  if (change == 0) return;
+  Napi::MemoryManagement::AdjustExternalMemory(env, change);
+  g_held_bytes += change;
+  h->bytes = bytes;
+}
+
 template <typename T>
 Napi::Value wrap(Napi::Env env, Kind kind, std::shared_ptr<T> obj, int64_t bytes, Napi::Object keep = Napi::Object()) {
-  auto* h = new Handle{kind, std::static_pointer_cast<void>(obj), bytes};
+  auto* h = new Handle{kind, std::static_pointer_cast<void>(obj), 0};
   if (!keep.IsEmpty()) h->ref = Napi::Persistent(keep);
   auto ext = Napi::External<Handle>::New(env, h, [](Napi::Env e, Handle* hh) {
-    Napi::MemoryManagement::AdjustExternalMemory(e, -hh->bytes);
+    set_held(e, hh, 0);
     delete hh;
   });
   napi_status st = napi_type_tag_object(env, ext, &kTags[static_cast<uint32_t>(kind)]);
   if (st != napi_ok) throw Napi::Error::New(env, "internal error: cannot tag native handle");
-  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  set_held(env, h, bytes);
   return ext;
 }
 
@@ -370,11 +385,9 @@ Napi::Value ParamsDeserialize(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------- keys
-int64_t sk_bytes(const SecretKey& k) { return int64_t(k.lwe.size() + k.glwe.size()); }
-int64_t sek_bytes(const SeededEvalKeys& k) {
-  return int64_t(k.ksk_bodies.size() * k.params.ksk_word_bytes() + k.bsk_bodies.size() * 8);
-}
-int64_t ek_bytes(const EvalKeys& k) { return int64_t(k.ksk.size() * 8 + k.ksk32.size() * 4 + k.bsk.size() * 8); }
+int64_t sk_bytes(const SecretKey& k) { return int64_t(key_bytes(k)); }
+int64_t sek_bytes(const SeededEvalKeys& k) { return int64_t(key_bytes(k)); }
+int64_t ek_bytes(const EvalKeys& k) { return int64_t(key_bytes(k)); }
 
 // Every key kind travels the same way: handle -> bytes of its stream, and (bytes, expected
 // parameter hash?) -> handle, its native size reported to the GC.
@@ -800,14 +813,24 @@ Napi::Value ParserOpen(const Napi::CallbackInfo& info) {
 }
 Napi::Value ParserPush(const Napi::CallbackInfo& info) {
   auto st = unwrap<ParserState>(info[0], Kind::Parser, "parser");
+  Handle* h = unwrap_handle(info[0], Kind::Parser, "parser");
   auto chunk = bytes_arg(info, 1, "chunk");
   st->env = info.Env();
-  st->parser->push(chunk.Data(), chunk.ByteLength());
+  // What the parser built so far (an expanding key parser: whole keys) is reported as it grows.
+  try {
+    st->parser->push(chunk.Data(), chunk.ByteLength());
+  } catch (...) {
+    set_held(info.Env(), h, int64_t(st->parser->held_bytes()));
+    throw;
+  }
+  set_held(info.Env(), h, int64_t(st->parser->held_bytes()));
   return info.Env().Undefined();
 }
 Napi::Value ParserFinish(const Napi::CallbackInfo& info) {
   auto st = unwrap<ParserState>(info[0], Kind::Parser, "parser");
   Napi::Env env = info.Env();
+  // The result's handle reports what the parser built; the parser itself is released next.
+  set_held(env, unwrap_handle(info[0], Kind::Parser, "parser"), 0);
   if (st->kind == "params") return params_obj(env, parsed_params(*st->parser));
   if (st->kind == "secret-key") {
     auto k = parsed_secret_key(*st->parser);
@@ -837,11 +860,14 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
     if (!ok) continue;
     Handle* h = info[0].As<Napi::External<Handle>>().Data();
     h->ptr.reset();
-    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->bytes);
-    h->bytes = 0;
+    set_held(info.Env(), h, 0);
     return info.Env().Undefined();
   }
   throw Napi::TypeError::New(info.Env(), "release takes a key, source or parser handle");
+}
+/// Bytes of native memory held by live key and parser handles (what the garbage collector is told).
+Napi::Value NativeHeldBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(g_held_bytes.load()));
 }
 /// TESTS ONLY: lowers the largest buffer the addon creates (0 restores the default).
 Napi::Value SetBufferLimit(const Napi::CallbackInfo& info) {
@@ -1015,6 +1041,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("parserFinish", ParserFinish);
   EXPORT("setBufferLimitForTests", SetBufferLimit);
   EXPORT("release", Release);
+  EXPORT("nativeHeldBytes", NativeHeldBytes);
   EXPORT("benchKernels", BenchKernels);
   EXPORT("setSharedPbs", SetSharedPbs);
   EXPORT("conversionKeyCompact", ConversionKeyCompact);

@@ -82,6 +82,8 @@ struct Kernels {
   void (*blind_rotate_extract_multibit)(const PbsArgs&);
   /// Classic blind rotation of one ciphertext (count = 1) as phases of independent tasks.
   void (*blind_rotate_extract_tasks)(const PbsArgs&, const PbsTaskRunner&);
+  /// The same for the multi-bit blind rotation of one ciphertext.
+  void (*blind_rotate_extract_multibit_tasks)(const PbsArgs&, const PbsTaskRunner&);
   /// Runs `iters` rounds of independent vector FMAs; returns the flops done (peak measurement).
   double (*fma_burst)(uint64_t iters);
   void (*keyswitch)(const KsArgs&);

@@ -41,7 +41,12 @@ class Helper {
       active_.store(true);
     }
     cv_.notify_one();
-    K.blind_rotate_extract_tasks(a, PbsTaskRunner{&Helper::run_phase, this, rots_.data()});
+    const PbsTaskRunner runner{&Helper::run_phase, this, rots_.data()};
+    if (a.grouping > 1) {
+      K.blind_rotate_extract_multibit_tasks(a, runner);
+    } else {
+      K.blind_rotate_extract_tasks(a, runner);
+    }
     active_.store(false);
     return true;
   }
@@ -120,6 +125,10 @@ Helper& helper() {
 }  // namespace
 
 bool blind_rotate_split(const Kernels& K, const PbsArgs& a) { return helper().run(K, a); }
+
+bool worth_sharing(size_t polynomial_size, uint32_t grouping_factor) {
+  return polynomial_size >= (grouping_factor > 1 ? kSplitMinPolynomialSizeMultibit : kSplitMinPolynomialSize);
+}
 
 bool spare_core_available() {
   static std::atomic<int64_t> checked_ms{-1000000};

@@ -329,6 +329,7 @@ class SecretKeyParser : public ArtifactParser {
     });
   }
   std::shared_ptr<SecretKey> key;
+  uint64_t held_bytes() const override { return ArtifactParser::held_bytes() + key_bytes(*key); }
 
  private:
   void bits(std::vector<uint8_t>& v, size_t n, const char* name) {
@@ -391,6 +392,9 @@ class SeededKeysParser : public ArtifactParser {
   }
   std::shared_ptr<SeededEvalKeys> keys;
   std::shared_ptr<EvalKeys> expanded;
+  uint64_t held_bytes() const override {
+    return ArtifactParser::held_bytes() + key_bytes(*keys) + (expanded ? key_bytes(*expanded) : 0) + pending_.capacity() * 8;
+  }
 
  private:
   void expanding_bsk(const Params& p) {
@@ -461,6 +465,7 @@ class EvalKeysParser : public ArtifactParser {
     });
   }
   std::shared_ptr<EvalKeys> keys;
+  uint64_t held_bytes() const override { return ArtifactParser::held_bytes() + key_bytes(*keys); }
 };
 
 class CiphertextsParser : public ArtifactParser {
@@ -505,6 +510,8 @@ class CiphertextsParser : public ArtifactParser {
     });
   }
   CiphertextTensor t;
+  // Words written into a caller's array are that array's memory, not the parser's.
+  uint64_t held_bytes() const override { return ArtifactParser::held_bytes() + t.data.capacity() * 8; }
 
  private:
   uint64_t* default_alloc() {
@@ -526,6 +533,10 @@ T& finished(ArtifactParser& p, const char* what) {
 }
 
 }  // namespace
+
+uint64_t key_bytes(const SecretKey& k) { return k.lwe.size() + k.glwe.size(); }
+uint64_t key_bytes(const SeededEvalKeys& k) { return k.ksk_bodies.capacity() * 8 + k.bsk_bodies.capacity() * 8; }
+uint64_t key_bytes(const EvalKeys& k) { return k.ksk.size() * 8 + k.ksk32.size() * 4 + k.bsk.size() * 8; }
 
 std::unique_ptr<ArtifactParser> params_parser() { return std::make_unique<ParamsParser>(); }
 std::unique_ptr<ArtifactParser> secret_key_parser(const uint64_t* h) { return std::make_unique<SecretKeyParser>(h); }

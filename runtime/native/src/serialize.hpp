@@ -80,6 +80,9 @@ class ArtifactParser {
   void push(const uint8_t* data, size_t len);
   void finish();
   uint64_t consumed() const { return pos_; }
+  /// Bytes of native memory the parser holds now (what it has built so far and its buffers): the
+  /// addon reports them to the garbage collector as they grow, since a parser can hold whole keys.
+  virtual uint64_t held_bytes() const { return buf_.capacity(); }
   /// Total input length when known in advance (a file size): claims beyond it fail at once,
   /// before anything is allocated.
   void set_total(uint64_t total) { total_ = total; }
@@ -117,6 +120,11 @@ class ArtifactParser {
   std::vector<uint8_t> buf_;
   uint64_t step_off_ = 0, pos_ = 0, total_ = UINT64_MAX;
 };
+
+/// Bytes of native memory each kind of key holds (what the addon reports to the garbage collector).
+uint64_t key_bytes(const SecretKey& k);
+uint64_t key_bytes(const SeededEvalKeys& k);
+uint64_t key_bytes(const EvalKeys& k);
 
 std::unique_ptr<ArtifactParser> params_parser();
 std::unique_ptr<ArtifactParser> secret_key_parser(const uint64_t* expected_hash);

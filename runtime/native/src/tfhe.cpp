@@ -320,11 +320,14 @@ void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_
   a.ins = ins;
   a.outs = outs;
   a.ws = &t_ws;
-  if (p.pbs_grouping_factor > 1) {
-    set_multibit_args(p, a);
+  const bool multibit = p.pbs_grouping_factor > 1;
+  if (multibit) set_multibit_args(p, a);
+  if (split && count == 1 && worth_sharing(p.polynomial_size, p.pbs_grouping_factor) && thread_count() >= 2 &&
+      share_lone_pbs() && blind_rotate_split(K, a))
+    return;
+  if (multibit) {
     K.blind_rotate_extract_multibit(a);
-  } else if (!(split && count == 1 && p.polynomial_size >= kSplitMinPolynomialSize && thread_count() >= 2 &&
-               share_lone_pbs() && blind_rotate_split(K, a))) {
+  } else {
     K.blind_rotate_extract(a);
   }
 }
