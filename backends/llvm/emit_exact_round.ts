@@ -14,9 +14,9 @@ export interface ExactRoundBits {
   readonly k: number;
   readonly n: number;
   readonly samples: LlvmValue;
-  /** Pointers to sample s's input and output rows (f64*). */
-  readonly input: (s: LlvmValue) => LlvmValue;
-  readonly output: (s: LlvmValue) => LlvmValue;
+  /** Element e of sample s of the input, and the store of the output's. */
+  readonly input: (s: LlvmValue, e: LlvmValue) => LlvmValue;
+  readonly output: (s: LlvmValue, e: LlvmValue, v: LlvmValue) => void;
   /** ExactRoundReads.rows (i32*, k·n), .odd and .firstWrong (f64*). */
   readonly rows: LlvmValue;
   readonly odd: LlvmValue;
@@ -37,17 +37,15 @@ export function emitExactRoundBits(k: KernelBuilder, r: ExactRoundBits): void {
   };
   const exactOf = (x: LlvmValue) => k.floor(k.fdiv(k.fadd(x, k.num(d / 2)), k.num(d)));
   const state = k.loop(r.samples, (s, outer) => {
-    const X = r.input(s);
-    const O = r.output(s);
     return k.loop(r.n, (e, st) => {
-      const x = k.load(X, e);
+      const x = r.input(s, e);
       const live = k.not(k.b.CreateICmpSLT(k.loadIndex(r.rows, e), k.int(0)));
       const [value, ...after] = k.branch(live, () => {
         const [u, drawn] = uniform(st);
         const wrong = k.lt(u, k.load(r.firstWrong, k.add(k.int((r.k - 1) * r.n), e)));
         return k.branch(wrong, () => drawnRound(x, e, u, drawn), () => [exactOf(x), ...drawn]);
       }, () => [exactOf(x), ...st]);
-      k.store(O, e, value!);
+      r.output(s, e, value!);
       return after;
     }, outer);
   }, [...rng.load(r.rng)]);

@@ -1,14 +1,16 @@
-// LLVM IR for each step of a kernel plan. Every emitter mirrors the clear backend's loop for the
-// same op (backends/clear/simulate.ts) operation for operation on f64, in the same order, so the
-// results are the same bits: the same additions in the same order, floor and JS `%`, no fused
-// multiply-add. Branches become selects where both sides are safe to compute. Random draws come
-// from the same streams, drawn in the same order (emit_rng.ts, emit_draws.ts).
-import type { LlvmValue } from "./llvm_api.js";
+// LLVM IR for each step of a kernel plan. Every emitter computes what the clear backend's loop
+// for the same op computes (backends/clear/simulate.ts), bit for bit: the same f64 operations in
+// the same order, floor and JS `%`, no fused multiply-add, except where integer bounds make every
+// order exact (matmulFast). Slots are element-major (plan.ts): each element runs over the samples
+// in the innermost loop, which the optimizer vectorizes. Random draws come from the same streams,
+// drawn in the same order, sample after sample (emit_rng.ts, emit_draws.ts).
+import type { LlvmFunction, LlvmValue } from "./llvm_api.js";
+import { SAMPLE_BLOCK } from "./matmul_kernel.js";
 import type { KernelBuilder } from "./ir_builder.js";
 import { emitNoisyReads } from "./emit_draws.js";
 import { emitExactRoundBits } from "./emit_exact_round.js";
 import { RngEmitter, type RngState } from "./emit_rng.js";
-import { CONTROL, type KernelPlan, type Operand, type RandomStep, type Step } from "./plan.js";
+import { CONTROL, type FastMatmul, type KernelPlan, type Operand, type RandomStep, type Step } from "./plan.js";
 
 /** Per-stage values the emitters share: the arena, the samples of this call, slot base pointers. */
 export interface StageEnv {
@@ -16,17 +18,20 @@ export interface StageEnv {
   /** Samples in this call (i64) and the global index of its first sample (i64). */
   readonly ns: LlvmValue;
   readonly s0: LlvmValue;
+  /** Samples per slot element (i64: a constant when the plan has a fixed chunk). */
+  readonly cap: LlvmValue;
   /** Base pointer (f64*) of each slot. */
   readonly slots: readonly LlvmValue[];
-  /** Base pointers (f64*) of the slot of noisy reads and of the unsettled records (plan.ts). */
+  /** Base pointers (f64*) of the slot of noisy reads and of the unsettled records (plan.ts), both sample-major. */
   readonly draws: LlvmValue;
   readonly unsettled: LlvmValue;
   /** Byte offsets of the streams' generator states. */
   readonly rngStates: KernelPlan["rngStates"];
+  /** The module constant holding the plan's constant item at a byte offset (f64* or i32*), if it is one. */
+  readonly constant: (off: number) => LlvmValue | undefined;
+  /** The vector kernel of the fast matmuls (matmul_kernel.ts), declared on first use. */
+  readonly matmulKernel: () => LlvmFunction;
 }
-
-/** Outputs of a matmul row summed together (32 f64 registers: four AVX-512 vectors). */
-const MATMUL_BLOCK = 32;
 
 export class OpEmitter {
   private readonly rng: RngEmitter;
@@ -39,30 +44,94 @@ export class OpEmitter {
   }
 
   private f64At(off: number): LlvmValue {
-    return this.k.at(this.env.arena, off, "f64");
+    return this.env.constant(off) ?? this.k.at(this.env.arena, off, "f64");
   }
 
   private i32At(off: number): LlvmValue {
-    return this.k.at(this.env.arena, off, "i32");
+    return this.env.constant(off) ?? this.k.at(this.env.arena, off, "i32");
   }
 
-  /** Pointer to sample `s`'s row of an operand (constants: the same row for every sample). */
-  private row(o: Operand, s: LlvmValue): LlvmValue {
-    if ("constOff" in o) return this.f64At(o.constOff);
-    return this.k.elt(this.env.slots[o.slot]!, this.k.mul(s, this.k.int(o.size)));
+  /** Pointer to element `e` (i64) of a slot: its `cap` samples follow. */
+  private slotRow(slot: number, e: LlvmValue): LlvmValue {
+    return this.k.elt(this.env.slots[slot]!, this.k.mul(e, this.env.cap));
   }
 
-  private outRow(slot: number, n: number, s: LlvmValue): LlvmValue {
-    return this.k.elt(this.env.slots[slot]!, this.k.mul(s, this.k.int(n)));
+  /** Element `e` of an operand, as a function of the sample (a constant is the same for every sample). */
+  private operandRow(o: Operand, e: LlvmValue): (s: LlvmValue) => LlvmValue {
+    if ("constOff" in o) {
+      const v = this.k.load(this.f64At(o.constOff), e);
+      return () => v;
+    }
+    const p = this.slotRow(o.slot, e);
+    return (s) => this.k.load(p, s);
+  }
+
+  private value(o: Operand, s: LlvmValue, e: LlvmValue): LlvmValue {
+    return this.operandRow(o, e)(s);
+  }
+
+  private storeAt(slot: number, s: LlvmValue, e: LlvmValue, v: LlvmValue): void {
+    this.k.store(this.slotRow(slot, e), s, v);
   }
 
   private param(off: number): LlvmValue {
     return this.k.load(this.f64At(off), this.k.int(0));
   }
 
-  /** Loops over samples, then elements of one sample: body(s, e). */
-  private each(n: number, body: (s: LlvmValue, e: LlvmValue, vals: LlvmValue[]) => LlvmValue[] | void, init: LlvmValue[] = []): LlvmValue[] {
-    return this.k.loop(this.env.ns, (s, outer) => this.k.loop(n, (e, inner) => body(s, e, inner), outer), init);
+  /** for e < n: for s < ns (samples innermost, vectorized): body(e) gives the per-sample body. */
+  private elements(n: LlvmValue | number, body: (e: LlvmValue) => (s: LlvmValue) => void): void {
+    this.k.loop(n, (e) => {
+      const perSample = body(e);
+      this.k.loop(this.env.ns, (s) => perSample(s));
+    });
+  }
+
+  /**
+   * Every (sample, element) with values carried through: in the clear backend's order (samples
+   * outer) when `ordered` (draws from a stream), else elements outer and samples inner.
+   */
+  private each(n: number, ordered: boolean, body: (s: LlvmValue, e: LlvmValue, vals: LlvmValue[]) => LlvmValue[] | void, init: LlvmValue[] = []): LlvmValue[] {
+    const k = this.k;
+    if (ordered) return k.loop(this.env.ns, (s, outer) => k.loop(n, (e, inner) => body(s, e, inner), outer), init);
+    return k.loop(n, (e, outer) => k.loop(this.env.ns, (s, inner) => body(s, e, inner), outer), init);
+  }
+
+  /** Copies the inputs (sample-major, from fhec's arrays) into their slots and counts values outside their integer range. */
+  emitInputs(plan: KernelPlan, buffers: readonly LlvmValue[]): void {
+    const k = this.k;
+    let bad = k.load(this.f64At(CONTROL.badInputs), k.int(0));
+    plan.args.forEach((slot, i) => {
+      const n = plan.slotSizes[slot]!;
+      const range = plan.argRanges[i];
+      const src = k.elt(buffers[i]!, k.mul(this.env.s0, k.int(n)));
+      // Elements outer, samples inner: strided reads (gathered), contiguous stores (faster than the converse).
+      const [count] = k.loop(n, (e, outer) => {
+        const out = this.slotRow(slot, e);
+        return k.loop(this.env.ns, (s, [c]) => {
+          const v = k.load(src, k.add(k.mul(s, k.int(n)), e));
+          k.store(out, s, v);
+          if (!range) return [c!];
+          // Number.isInteger(v) && min <= v <= max (false for NaN and ±∞ alike).
+          const ok = k.and(k.eq(k.floor(v), v), k.and(k.ge(v, k.num(range.min)), k.b.CreateFCmpOLE(v, k.num(range.max))));
+          return [k.add(c!, k.count(k.not(ok)))];
+        }, outer);
+      }, [k.int(0)]);
+      bad = k.fadd(bad, k.toNum(count!));
+    });
+    k.store(this.f64At(CONTROL.badInputs), k.int(0), bad);
+  }
+
+  /** Copies the batched results out of their slots into fhec's arrays (sample-major). */
+  emitOutputs(plan: KernelPlan, buffers: readonly LlvmValue[]): void {
+    const k = this.k;
+    plan.results.forEach((r, i) => {
+      if (!("slot" in r)) return;
+      const dst = k.elt(buffers[i]!, k.mul(this.env.s0, k.int(r.size)));
+      this.elements(r.size, (e) => {
+        const row = this.slotRow(r.slot, e);
+        return (s) => k.store(dst, k.add(k.mul(s, k.int(r.size)), e), k.load(row, s));
+      });
+    });
   }
 
   emit(step: Step): void {
@@ -71,15 +140,14 @@ export class OpEmitter {
       case "binary": {
         const ia = step.ia !== undefined ? this.i32At(step.ia) : undefined;
         const ib = step.ib !== undefined ? this.i32At(step.ib) : undefined;
-        k.loop(this.env.ns, (s) => {
-          const A = this.row(step.a, s);
-          const B = this.row(step.b, s);
-          const O = this.outRow(step.out, step.n, s);
-          k.loop(step.n, (i) => {
-            const x = k.load(A, ia ? k.loadIndex(ia, i) : i);
-            const y = k.load(B, ib ? k.loadIndex(ib, i) : i);
-            k.store(O, i, step.bin === "add" ? k.fadd(x, y) : step.bin === "sub" ? k.fsub(x, y) : k.fmul(x, y));
-          });
+        this.elements(step.n, (e) => {
+          const A = this.operandRow(step.a, ia ? k.loadIndex(ia, e) : e);
+          const B = this.operandRow(step.b, ib ? k.loadIndex(ib, e) : e);
+          const O = this.slotRow(step.out, e);
+          return (s) => {
+            const [x, y] = [A(s), B(s)];
+            k.store(O, s, step.bin === "add" ? k.fadd(x, y) : step.bin === "sub" ? k.fsub(x, y) : k.fmul(x, y));
+          };
         });
         return;
       }
@@ -88,96 +156,63 @@ export class OpEmitter {
       case "toUnsigned": {
         const m = k.num(step.m);
         const half = k.num(step.m / 2);
-        const X = this.row(step.x, k.int(0));
-        const O = this.outRow(step.out, step.n, k.int(0));
-        k.loop(k.mul(this.env.ns, k.int(step.n)), (j) => {
-          const v = k.load(X, j);
-          const r = step.kind === "neg" ? k.fneg(v) : step.kind === "toSigned" ? k.select(k.ge(v, half), k.fsub(v, m), v) : k.select(k.lt(v, k.num(0)), k.fadd(v, m), v);
-          k.store(O, j, r);
+        this.elements(step.n, (e) => {
+          const X = this.operandRow(step.x, e);
+          const O = this.slotRow(step.out, e);
+          return (s) => {
+            const v = X(s);
+            k.store(O, s, step.kind === "neg" ? k.fneg(v) : step.kind === "toSigned" ? k.select(k.ge(v, half), k.fsub(v, m), v) : k.select(k.lt(v, k.num(0)), k.fadd(v, m), v));
+          };
         });
         return;
       }
-      case "matmul": {
-        // The clear backend sums over t for each output in order. Here a block of up to
-        // MATMUL_BLOCK outputs of a row is summed at once, each in its own register (loop-carried
-        // values, never memory, so the code generator can vectorize across the block); the
-        // additions per output stay the clear backend's, in its order.
-        const { m, n, k: kk, nb } = step;
-        const aBase = this.i32At(step.aBase);
-        const bBase = this.i32At(step.bBase);
-        const width = Math.min(n, MATMUL_BLOCK);
-        const full = Math.floor(n / width);
-        k.loop(this.env.ns, (s) => {
-          const A = this.row(step.a, s);
-          const B = this.row(step.b, s);
-          const O = this.outRow(step.out, nb * m * n, s);
-          k.loop(nb, (bi) => {
-            const a0 = k.elt(A, k.loadIndex(aBase, bi));
-            const b0 = k.elt(B, k.loadIndex(bBase, bi));
-            k.loop(m, (r) => {
-              const oRow = k.elt(O, k.mul(k.add(k.mul(bi, k.int(m)), r), k.int(n)));
-              const aRow = k.elt(a0, k.mul(r, k.int(kk)));
-              const block = (c0: LlvmValue, w: number): void => {
-                const sums = k.loop(kk, (t, acc) => {
-                  const av = k.load(aRow, t);
-                  const bRow = k.elt(b0, k.add(k.mul(t, k.int(n)), c0));
-                  return acc.map((x, c) => k.fadd(x, k.fmul(av, k.load(bRow, k.int(c)))));
-                }, Array.from({ length: w }, () => k.num(0)));
-                const out = k.elt(oRow, c0);
-                sums.forEach((v, c) => k.store(out, k.int(c), v));
-              };
-              k.loop(full, (cb) => block(k.mul(cb, k.int(width)), width));
-              if (n % width) block(k.int(full * width), n % width);
-            });
-          });
-        });
-        return;
-      }
+      case "matmul":
+        return this.matmul(step);
       case "conv": {
+        // Per output: bias (or 0), then + x·w term by term in the clear backend's order, over all samples at once.
         const rowPtr = this.i32At(step.rowPtr);
         const inIdx = this.i32At(step.inIdx);
         const wIdx = this.i32At(step.wIdx);
         const biasIdx = this.i32At(step.biasIdx);
-        k.loop(this.env.ns, (s) => {
-          const X = this.row(step.x, s);
-          const W = this.row(step.w, s);
-          const Bias = step.bias ? this.row(step.bias, s) : undefined;
-          const O = this.outRow(step.out, step.n, s);
-          k.loop(step.n, (r) => {
-            const init = Bias ? k.load(Bias, k.loadIndex(biasIdx, r)) : k.num(0);
-            const lo = k.loadIndex(rowPtr, r);
-            const hi = k.loadIndex(rowPtr, k.add(r, k.int(1)));
-            const [acc] = k.loop(hi, (j, [a]) => [k.fadd(a!, k.fmul(k.load(X, k.loadIndex(inIdx, j)), k.load(W, k.loadIndex(wIdx, j))))], [init], lo);
-            k.store(O, r, acc!);
-          });
+        k.loop(step.n, (r) => {
+          const O = this.slotRow(step.out, r);
+          const bias = step.bias ? this.operandRow(step.bias, k.loadIndex(biasIdx, r)) : () => k.num(0);
+          k.loop(this.env.ns, (s) => k.store(O, s, bias(s)));
+          k.loop(k.loadIndex(rowPtr, k.add(r, k.int(1))), (j) => {
+            const X = this.operandRow(step.x, k.loadIndex(inIdx, j));
+            const W = this.operandRow(step.w, k.loadIndex(wIdx, j));
+            k.loop(this.env.ns, (s) => k.store(O, s, k.fadd(k.load(O, s), k.fmul(X(s), W(s)))));
+          }, [], k.loadIndex(rowPtr, r));
         });
         return;
       }
       case "sum": {
         const map = this.i32At(step.map);
-        k.loop(this.env.ns, (s) => {
-          const X = this.row(step.x, s);
-          const O = this.outRow(step.out, step.outSize, s);
-          k.loop(step.outSize, (i) => k.store(O, i, k.num(0)));
-          k.loop(step.inSize, (i) => {
-            const d = k.loadIndex(map, i);
-            k.store(O, d, k.fadd(k.load(O, d), k.load(X, i)));
-          });
+        this.elements(step.outSize, (e) => {
+          const O = this.slotRow(step.out, e);
+          return (s) => k.store(O, s, k.num(0));
+        });
+        this.elements(step.inSize, (i) => {
+          const X = this.operandRow(step.x, i);
+          const O = this.slotRow(step.out, k.loadIndex(map, i));
+          return (s) => k.store(O, s, k.fadd(k.load(O, s), X(s)));
         });
         return;
       }
       case "move": {
         const plan = this.i32At(step.plan);
-        const fill = k.num(step.fill);
-        k.loop(this.env.ns, (s) => {
-          const X = this.row(step.x, s);
-          const O = this.outRow(step.out, step.n, s);
-          k.loop(step.n, (i) => {
-            const src = k.loadIndex(plan, i);
-            const missing = k.b.CreateICmpSLT(src, k.int(0));
-            const v = k.load(X, k.select(missing, k.int(0), src));
-            k.store(O, i, k.select(missing, fill, v));
-          });
+        k.loop(step.n, (i) => {
+          const src = k.loadIndex(plan, i);
+          const O = this.slotRow(step.out, i);
+          k.branch(
+            k.b.CreateICmpSLT(src, k.int(0)),
+            () => (k.loop(this.env.ns, (s) => k.store(O, s, k.num(step.fill))), []),
+            () => {
+              const X = this.operandRow(step.x, src);
+              k.loop(this.env.ns, (s) => k.store(O, s, X(s)));
+              return [];
+            },
+          );
         });
         return;
       }
@@ -185,10 +220,10 @@ export class OpEmitter {
         for (const p of step.parts) {
           const outIdx = this.i32At(p.outIdx);
           const srcIdx = this.i32At(p.srcIdx);
-          k.loop(this.env.ns, (s) => {
-            const X = this.row(p.x, s);
-            const O = this.outRow(step.out, step.n, s);
-            k.loop(p.count, (i) => k.store(O, k.loadIndex(outIdx, i), k.load(X, k.loadIndex(srcIdx, i))));
+          this.elements(p.count, (i) => {
+            const X = this.operandRow(p.x, k.loadIndex(srcIdx, i));
+            const O = this.slotRow(step.out, k.loadIndex(outIdx, i));
+            return (s) => k.store(O, s, X(s));
           });
         }
         return;
@@ -204,6 +239,86 @@ export class OpEmitter {
     }
   }
 
+  // ---- matmul --------------------------------------------------------------------------------
+
+  /**
+   * Output (bi, r, j) = Σ_t a[aBase(bi) + r·k + t] · b[bBase(bi) + t·n + j]: the fast form
+   * (plan.ts: FastMatmul) when the call's inputs are all within its bound, else the clear
+   * backend's sums in its order.
+   */
+  private matmul(step: Extract<Step, { kind: "matmul" }>): void {
+    const k = this.k;
+    const fast = step.fast;
+    if (!fast) return this.matmulInOrder(step);
+    const x = step.a as Extract<Operand, { slot: number }>;
+    // The inputs outside ±bound (or NaN) counted, and their f32 copies made on the way.
+    const [outside] = k.loop(x.size, (e, outer) => {
+      const row = this.slotRow(x.slot, e);
+      const narrow = this.narrowRow(fast.narrowIn, e);
+      return k.loop(this.env.ns, (s, [c]) => {
+        const v = k.load(row, s);
+        k.store32(narrow, s, k.narrow(v));
+        return [k.add(c!, k.count(k.not(k.b.CreateFCmpOLE(k.fabs(v), k.num(fast.bound)))))];
+      }, outer);
+    }, [k.int(0)]);
+    k.branch(k.b.CreateICmpEQ(outside!, k.int(0)), () => (this.matmulFast(step, fast), []), () => (this.matmulInOrder(step), []));
+  }
+
+  /** Element `e` of an f32 copy slot (f32*). */
+  private narrowRow(slot: number, e: LlvmValue): LlvmValue {
+    return this.k.b.CreateInBoundsGEP(this.k.f32, this.k.b.CreateBitCast(this.env.slots[slot]!, this.k.f32p), [this.k.mul(e, this.env.cap)]);
+  }
+
+  /**
+   * Row after row of the batch's matmuls, the vector kernel (matmul_kernel.ts) over the call's
+   * sample blocks, the weights read from a module constant; then the f32 outputs widened.
+   */
+  private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul): void {
+    const k = this.k;
+    const { m, n, k: kk } = step;
+    const weights = k.constant(fast.weights, `w${step.out}`);
+    const aBase = this.i32At(step.aBase);
+    const blocks = k.b.CreateSDiv(k.add(this.env.ns, k.int(SAMPLE_BLOCK - 1)), k.int(SAMPLE_BLOCK));
+    k.loop(step.nb, (bi) => {
+      const w = k.b.CreateInBoundsGEP(k.f32, weights, [k.mul(bi, k.int(kk * fast.nPad))]);
+      k.loop(m, (r) => {
+        const input = this.narrowRow(fast.narrowIn, k.add(k.loadIndex(aBase, bi), k.mul(r, k.int(kk))));
+        const output = this.narrowRow(fast.narrowOut, k.mul(k.add(k.mul(bi, k.int(m)), r), k.int(fast.nPad)));
+        k.b.CreateCall(this.env.matmulKernel(), [output, input, w, k.int(kk), k.int(fast.nPad), this.env.cap, blocks]);
+      });
+    });
+    k.loop(step.nb * m, (row) => {
+      k.loop(n, (j) => {
+        const from = this.narrowRow(fast.narrowOut, k.add(k.mul(row, k.int(fast.nPad)), j));
+        const to = this.slotRow(step.out, k.add(k.mul(row, k.int(n)), j));
+        k.loop(this.env.ns, (s) => k.store(to, s, k.widen(k.load32(from, s))));
+      });
+    });
+  }
+
+  /** The clear backend's sums: per output, 0 then + a·b for t in order (products rounded, then added). */
+  private matmulInOrder(step: Extract<Step, { kind: "matmul" }>): void {
+    const k = this.k;
+    const { m, n, k: kk } = step;
+    const aBase = this.i32At(step.aBase);
+    const bBase = this.i32At(step.bBase);
+    k.loop(step.nb, (bi) => {
+      const a0 = k.loadIndex(aBase, bi);
+      const b0 = k.loadIndex(bBase, bi);
+      k.loop(m, (r) => {
+        k.loop(n, (j) => {
+          const O = this.slotRow(step.out, k.add(k.mul(k.add(k.mul(bi, k.int(m)), r), k.int(n)), j));
+          k.loop(this.env.ns, (s) => k.store(O, s, k.num(0)));
+          k.loop(kk, (t) => {
+            const A = this.operandRow(step.a, k.add(a0, k.add(k.mul(r, k.int(kk)), t)));
+            const B = this.operandRow(step.b, k.add(b0, k.add(k.mul(t, k.int(n)), j)));
+            k.loop(this.env.ns, (s) => k.store(O, s, k.fadd(k.load(O, s), k.fmul(A(s), B(s)))));
+          });
+        });
+      });
+    });
+  }
+
   // ---- draws -----------------------------------------------------------------------------------
 
   /**
@@ -212,7 +327,7 @@ export class OpEmitter {
    */
   private readPosition(step: RandomStep, s: LlvmValue, e: LlvmValue): LlvmValue {
     const k = this.k;
-    const v = k.load(this.row(step.x, s), e);
+    const v = this.value(step.x, s, e);
     const off = this.param(step.param);
     if (step.kind === "lookup") return k.fadd(v, off);
     if (step.kind === "round") return k.fadd(k.fdiv(v, k.num(step.d)), off);
@@ -267,9 +382,9 @@ export class OpEmitter {
     const errors = step.draws === "errors";
     const pError = this.param(CONTROL.pError);
     const init = this.loadRng(step);
-    const res = this.each(step.n, (s, e, vals) => {
+    const res = this.each(step.n, errors, (s, e, vals) => {
       const state = vals.slice(0, init.length);
-      const v = this.noisyRead(step, s, e) ?? k.load(this.row(step.x, s), e);
+      const v = this.noisyRead(step, s, e) ?? this.value(step.x, s, e);
       // Values are integers (or not finite): the clear backend's ((v % m) + m) % m is k.mod.
       let idx = k.select(k.and(k.ge(v, k.num(0)), k.lt(v, m)), v, k.mod(v, step.m));
       // Outside the domain the torus is read negacyclically (the padding half negates).
@@ -290,7 +405,7 @@ export class OpEmitter {
       const pi = k.toInt(pos);
       const safe = k.select(k.b.CreateICmpULT(pi, k.int(step.tablesLen)), pi, k.int(0));
       const t = k.load(T, safe);
-      k.store(this.outRow(step.out, step.n, s), e, k.select(negate, k.fneg(t), t));
+      this.storeAt(step.out, s, e, k.select(negate, k.fneg(t), t));
       return next;
     }, errors ? [...init, k.load(this.f64At(CONTROL.tluErrors), k.int(0))] : []);
     if (errors) {
@@ -304,7 +419,7 @@ export class OpEmitter {
     if (step.bits) {
       emitExactRoundBits(k, {
         k: step.bits.k, n: step.n, samples: this.env.ns,
-        input: (s) => this.row(step.x, s), output: (s) => this.outRow(step.out, step.n, s),
+        input: (s, e) => this.value(step.x, s, e), output: (s, e, v) => this.storeAt(step.out, s, e, v),
         rows: this.i32At(step.bits.rows), odd: this.f64At(step.bits.odd), firstWrong: this.f64At(step.bits.firstWrong), rng: this.i32At(this.env.rngStates.bits),
       });
       return;
@@ -312,8 +427,8 @@ export class OpEmitter {
     const d = k.num(step.d);
     const half = k.num(step.half);
     const init = this.loadRng(step);
-    const res = this.each(step.n, (s, e, state) => {
-      const v = k.load(this.row(step.x, s), e);
+    const res = this.each(step.n, init.length > 0, (s, e, state) => {
+      const v = this.value(step.x, s, e);
       let r = this.noisyRead(step, s, e) ?? k.floor(k.fdiv(k.fadd(v, half), d));
       let next: RngState = state;
       if (step.draws === "ties") {
@@ -323,7 +438,7 @@ export class OpEmitter {
         r = k.select(tie, k.select(up, k.fadd(fl, k.num(1)), fl), r);
         next = after;
       }
-      k.store(this.outRow(step.out, step.n, s), e, r);
+      this.storeAt(step.out, s, e, r);
       return [...next];
     }, [...init]);
     this.storeRng(step, res);
@@ -334,17 +449,19 @@ export class OpEmitter {
     const m = k.num(step.m);
     const offsets = this.f64At(step.offsets);
     const ds = this.f64At(step.ds);
+    const inv = step.invDs !== undefined ? this.f64At(step.invDs) : undefined;
     const outsideP = this.f64At(step.outside);
     const init = this.loadRng(step);
-    const res = this.each(step.n, (s, e, vals) => {
+    const res = this.each(step.n, init.length > 0, (s, e, vals) => {
       const state = vals.slice(0, init.length);
       const d = k.load(ds, e);
-      const v = k.fsub(k.load(this.row(step.x, s), e), k.load(offsets, e));
+      const over = (x: LlvmValue) => (inv ? k.fmul(x, k.load(inv, e)) : k.fdiv(x, d));
+      const v = k.fsub(this.value(step.x, s, e), k.load(offsets, e));
       const half = k.fdiv(d, k.num(2));
-      let r = this.noisyRead(step, s, e) ?? k.floor(k.fdiv(k.fadd(v, half), d));
+      let r = this.noisyRead(step, s, e) ?? k.floor(over(k.fadd(v, half)));
       let next: RngState = state;
       if (step.draws === "ties") {
-        const fl = k.floor(k.fdiv(v, d));
+        const fl = k.floor(over(v));
         const tie = k.and(k.gt(d, k.num(1)), k.eq(k.fsub(v, k.fmul(fl, d)), half));
         const [up, after] = this.tieBit(tie, state);
         r = k.select(tie, k.fadd(fl, k.select(up, k.num(1), k.num(0))), r);
@@ -352,37 +469,54 @@ export class OpEmitter {
       }
       // r is an integer (or not finite): the clear backend's ((r % 2m) + 2m) % 2m is k.mod.
       const wrap = k.or(k.lt(r, k.num(0)), k.ge(r, m));
-      k.store(this.outRow(step.out, step.n, s), e, k.select(wrap, k.mod(r, 2 * step.m), r));
-      return [...next, k.fadd(vals[init.length]!, k.select(wrap, k.num(1), k.num(0)))];
-    }, [...init, k.load(outsideP, k.int(0))]);
+      this.storeAt(step.out, s, e, k.select(wrap, k.mod(r, 2 * step.m), r));
+      return [...next, k.add(vals[init.length]!, k.count(wrap))];
+    }, [...init, k.int(0)]);
     this.storeRng(step, res.slice(0, init.length));
-    k.store(outsideP, k.int(0), res[init.length]!);
+    k.store(outsideP, k.int(0), k.fadd(k.load(outsideP, k.int(0)), k.toNum(res[init.length]!)));
   }
 
   // ---- overflow statistics -------------------------------------------------------------------
 
-  /** max |v|, and the count and first (global flat index, value) of values outside [min, max]. */
+  /**
+   * max |v|, and the count and first (global flat index, value) of values outside [min, max]. The
+   * maximum and the count are order-free (integer reductions over all samples); the first value
+   * outside is searched for, sample by sample, only in a call that finds the first ones.
+   */
   private check(step: Extract<Step, { kind: "check" }>): void {
     const k = this.k;
     const S = this.f64At(step.stat);
-    const X = this.env.slots[step.slot]!;
     const min = k.num(step.min);
     const max = k.num(step.max);
-    const base = k.mul(this.env.s0, k.int(step.n));
-    const init = [0, 1, 2, 3].map((i) => k.load(S, k.int(i)));
-    const total = k.mul(this.env.ns, k.int(step.n));
-    const res = k.loop(total, (j, [maxAbs, count, first, firstVal]) => {
-      const v = k.load(X, j);
-      const a = k.select(k.lt(v, k.num(0)), k.fneg(v), v);
-      const over = k.or(k.lt(v, min), k.gt(v, max));
-      const isFirst = k.and(over, k.eq(count!, k.num(0)));
-      return [
-        k.select(k.gt(a, maxAbs!), a, maxAbs!),
-        k.fadd(count!, k.select(over, k.num(1), k.num(0))),
-        k.select(isFirst, k.toNum(k.add(base, j)), first!),
-        k.select(isFirst, v, firstVal!),
-      ];
-    }, init);
-    res.forEach((v, i) => k.store(S, k.int(i), v));
+    const outside = (v: LlvmValue) => k.or(k.lt(v, min), k.gt(v, max));
+    // |v| ordered as doubles is its bit pattern ordered as integers; NaN is left out (as `a > max` leaves it).
+    const [maxBits, count] = k.loop(step.n, (e, outer) => {
+      const row = this.slotRow(step.slot, e);
+      return k.loop(this.env.ns, (s, [mx, c]) => {
+        const v = k.load(row, s);
+        const bits = k.select(k.isNaN(v), k.int(0), k.b.CreateBitCast(k.fabs(v), k.i64));
+        return [k.select(k.b.CreateICmpSGT(bits, mx!), bits, mx!), k.add(c!, k.count(outside(v)))];
+      }, outer);
+    }, [k.int(0), k.int(0)]);
+    const maxAbs = k.b.CreateBitCast(maxBits!, k.f64);
+    const before = [0, 1].map((i) => k.load(S, k.int(i)));
+    k.store(S, k.int(0), k.select(k.gt(maxAbs, before[0]!), maxAbs, before[0]!));
+    k.store(S, k.int(1), k.fadd(before[1]!, k.toNum(count!)));
+    const firstHere = k.and(k.eq(before[1]!, k.num(0)), k.b.CreateICmpSGT(count!, k.int(0)));
+    k.branch(firstHere, () => {
+      const base = k.mul(this.env.s0, k.int(step.n));
+      const none = k.int(-1);
+      const [first] = k.loop(this.env.ns, (s, outer) =>
+        k.loop(step.n, (e, [f]) => {
+          const j = k.add(k.mul(s, k.int(step.n)), e);
+          return [k.select(k.and(k.b.CreateICmpSLT(f!, k.int(0)), outside(this.value({ slot: step.slot, size: step.n }, s, e))), j, f!)];
+        }, outer),
+      [none]);
+      const s = k.b.CreateSDiv(first!, k.int(step.n));
+      const e = k.b.CreateSRem(first!, k.int(step.n));
+      k.store(S, k.int(2), k.toNum(k.add(base, first!)));
+      k.store(S, k.int(3), this.value({ slot: step.slot, size: step.n }, s, e));
+      return [];
+    }, () => []);
   }
 }

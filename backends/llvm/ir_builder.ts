@@ -7,6 +7,8 @@ export class KernelBuilder {
   readonly ctx: unknown;
   readonly b: LlvmBuilder;
   readonly f64: LlvmType;
+  readonly f32: LlvmType;
+  readonly f32p: LlvmType;
   readonly i64: LlvmType;
   readonly i32: LlvmType;
   readonly i8p: LlvmType;
@@ -25,6 +27,8 @@ export class KernelBuilder {
     this.ctx = ctx;
     this.b = new llvm.IRBuilder(ctx);
     this.f64 = llvm.Type.getDoubleTy(ctx);
+    this.f32 = llvm.Type.getFloatTy(ctx);
+    this.f32p = llvm.PointerType.getUnqual(this.f32);
     this.i64 = llvm.Type.getInt64Ty(ctx);
     this.i32 = llvm.Type.getInt32Ty(ctx);
     this.i8p = llvm.Type.getInt8PtrTy(ctx);
@@ -64,6 +68,9 @@ export class KernelBuilder {
   fneg = (a: LlvmValue): LlvmValue => this.b.CreateFNeg(a);
   floor = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.floorFn, [a]);
   fabs = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.fabsFn, [a]);
+  /** f64 → f32 (exact for integers below 2^24) and back (always exact). */
+  narrow = (a: LlvmValue): LlvmValue => this.b.CreateFPTrunc(a, this.f32);
+  widen = (a: LlvmValue): LlvmValue => this.b.CreateFPExt(a, this.f64);
   /** Correctly rounded, as JavaScript's Math.sqrt. */
   sqrt = (a: LlvmValue): LlvmValue => this.b.CreateCall(this.sqrtFn, [a]);
   /**
@@ -81,6 +88,9 @@ export class KernelBuilder {
   ge = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFCmpOGE(a, c);
   eq = (a: LlvmValue, c: LlvmValue): LlvmValue => this.b.CreateFCmpOEQ(a, c);
   toInt = (a: LlvmValue): LlvmValue => this.b.CreateFPToSI(a, this.i64);
+  /** 1 or 0 as an i64 (for counts summed in integers, which vectorize in any order). */
+  count = (c: LlvmValue): LlvmValue => this.b.CreateZExt(c, this.i64);
+  isNaN = (a: LlvmValue): LlvmValue => this.b.CreateFCmpUNE(a, a);
   toNum = (a: LlvmValue): LlvmValue => this.b.CreateSIToFP(a, this.f64);
 
   // ---- memory ------------------------------------------------------------------------------
@@ -90,6 +100,20 @@ export class KernelBuilder {
     const off = typeof byteOff === "number" ? this.int(byteOff) : byteOff;
     const p = this.b.CreateInBoundsGEP(this.llvm.Type.getInt8Ty(this.ctx), arena, [off]);
     return this.b.CreateBitCast(p, type === "f64" ? this.f64p : this.i32p);
+  }
+
+  /**
+   * A module constant holding `data` (never written: loads from it may move across any store),
+   * as an f64*, f32* or i32* pointer to its first element.
+   */
+  constant(data: Float64Array | Float32Array | Int32Array, name: string): LlvmValue {
+    const [elem, ptr, value] =
+      data instanceof Float64Array ? [this.f64, this.f64p, (v: number) => this.num(v)]
+      : data instanceof Float32Array ? [this.f32, this.f32p, (v: number) => this.llvm.ConstantFP.get(this.f32, v)]
+      : [this.i32, this.i32p, (v: number) => this.i32c(v)];
+    const type = this.llvm.ArrayType.get(elem, data.length);
+    const g = new this.llvm.GlobalVariable(this.module, type, true, this.llvm.GlobalValue.LinkageTypes.PrivateLinkage, this.llvm.ConstantArray.get(type, Array.from(data, value)), name);
+    return this.b.CreateBitCast(g, ptr);
   }
 
   /** `base + idx` elements of f64 (`idx` an i64). */
@@ -103,6 +127,15 @@ export class KernelBuilder {
 
   store(base: LlvmValue, idx: LlvmValue, v: LlvmValue): void {
     this.b.CreateStore(v, this.elt(base, idx));
+  }
+
+  /** f32 element `idx` of `base` (an f32*). */
+  load32(base: LlvmValue, idx: LlvmValue): LlvmValue {
+    return this.b.CreateLoad(this.f32, this.b.CreateInBoundsGEP(this.f32, base, [idx]));
+  }
+
+  store32(base: LlvmValue, idx: LlvmValue, v: LlvmValue): void {
+    this.b.CreateStore(v, this.b.CreateInBoundsGEP(this.f32, base, [idx]));
   }
 
   /** An i32 plan entry, widened to an i64 index. */

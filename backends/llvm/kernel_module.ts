@@ -1,7 +1,10 @@
-// Builds the LLVM module of a kernel plan: `fhec_kernel(i8* arena)` runs the stage named in the
-// arena's control words over the samples named there; one stage per function, dispatched by a
-// switch. The N-API entry that lets Node call it is added by napi_entry.ts.
-import type { LlvmBindings, LlvmModule, LlvmValue } from "./llvm_api.js";
+// Builds the LLVM module of a kernel plan: `fhec_kernel(i8* arena, i8** buffers)` runs the stage
+// named in the arena's control words over the samples named there; one stage per function,
+// dispatched by a switch. `buffers` are fhec's input arrays then its output arrays (sample-major):
+// the first stage copies the call's samples in, the last copies its results out. The N-API entry
+// that lets Node call it is added by napi_entry.ts.
+import type { LlvmBindings, LlvmFunction, LlvmModule, LlvmValue } from "./llvm_api.js";
+import { MATMUL_KERNEL_SYMBOL } from "./matmul_kernel.js";
 import { KernelBuilder } from "./ir_builder.js";
 import { OpEmitter, type StageEnv } from "./emit_ops.js";
 import { addNapiEntry } from "./napi_entry.js";
@@ -15,7 +18,15 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
   const k = new KernelBuilder(llvm, module, ctx);
   const ext = llvm.GlobalValue.LinkageTypes.ExternalLinkage;
   const internal = llvm.GlobalValue.LinkageTypes.InternalLinkage;
-  const stageType = llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.i8p], false);
+  const i8pp = llvm.PointerType.getUnqual(k.i8p);
+  const stageType = llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.i8p, i8pp], false);
+  // The plan's constant items as module constants, made once and shared by the stages.
+  const constants = new Map<number, LlvmValue>();
+  for (const item of plan.statics) if (item.constant) constants.set(item.off, k.constant(item.data, `c${item.off}`));
+  // Declared here, defined by the IR that native_object.ts links in.
+  let matmulKernel: LlvmFunction | undefined;
+  const declareMatmulKernel = (): LlvmFunction =>
+    (matmulKernel ??= llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f32p, k.f32p, k.f32p, k.i64, k.i64, k.i64, k.i64], false), ext, MATMUL_KERNEL_SYMBOL, module));
 
   // Slot starts, in f64 elements per sample of capacity (prefix sums of the slot sizes).
   const starts: number[] = [];
@@ -31,20 +42,26 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
     k.b.SetInsertPoint(k.block("entry"));
     const arena = fn.getArg(0);
     const word = (off: number): LlvmValue => k.toInt(k.load(k.at(arena, off, "f64"), k.int(0)));
-    const cap = word(CONTROL.capacity);
+    const cap = plan.chunk !== undefined ? k.int(plan.chunk) : word(CONTROL.capacity);
+    const buffer = (i: number): LlvmValue => k.b.CreateBitCast(k.b.CreateLoad(k.i8p, k.b.CreateInBoundsGEP(k.i8p, fn.getArg(1), [k.int(i)])), k.f64p);
     const slotPtr = (slot: number): LlvmValue => k.at(arena, k.add(k.int(plan.staticBytes), k.mul(k.int(starts[slot]! * 8), cap)), "f64");
     const env: StageEnv = {
       arena,
       ns: word(CONTROL.samples),
       s0: word(CONTROL.firstSample),
+      cap,
       slots: plan.slotSizes.map((_, s) => slotPtr(s)),
       draws: slotPtr(plan.drawSlot),
       unsettled: slotPtr(plan.unsettledSlot),
       rngStates: plan.rngStates,
+      constant: (off) => constants.get(off),
+      matmulKernel: declareMatmulKernel,
     };
     const emitter = new OpEmitter(k, env);
+    if (i === 0) emitter.emitInputs(plan, plan.args.map((_, a) => buffer(a)));
     for (const step of stage.steps) emitter.emit(step);
     if (stage.draws) emitter.emitNoisyReads(stage.draws);
+    if (i === plan.stages.length - 1) emitter.emitOutputs(plan, plan.results.map((_, r) => buffer(plan.args.length + r)));
     k.b.CreateRetVoid();
     return fn;
   });
@@ -61,13 +78,13 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
     const bb = k.block(`case${i}`);
     sw.addCase(k.int(i), bb);
     k.b.SetInsertPoint(bb);
-    k.b.CreateCall(fn, [arena]);
+    k.b.CreateCall(fn, [arena, kernel.getArg(1)]);
     k.b.CreateBr(done);
   });
   k.b.SetInsertPoint(done);
   k.b.CreateRetVoid();
 
-  addNapiEntry(llvm, module, ctx, kernel);
+  addNapiEntry(llvm, module, ctx, kernel, plan.args.length + plan.results.length);
   if (llvm.verifyModule(module)) throw new Error("LLVM backend: the generated module does not verify (a code generator bug)");
   return module;
 }

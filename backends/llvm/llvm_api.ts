@@ -23,6 +23,7 @@ export interface LlvmFunction extends LlvmValue {
 export interface LlvmModule {
   print(): string;
   setTargetTriple(triple: string): void;
+  getFunction(name: string): LlvmFunction | null;
 }
 
 export interface LlvmBuilder {
@@ -38,6 +39,7 @@ export interface LlvmBuilder {
   CreateSub(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateMul(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateSRem(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
+  CreateSDiv(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateAnd(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateOr(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateXor(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
@@ -53,6 +55,7 @@ export interface LlvmBuilder {
   CreateICmpSLT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateICmpULT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateICmpNE(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
+  CreateICmpSGT(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpUNE(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpOEQ(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFCmpOGE(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
@@ -68,6 +71,8 @@ export interface LlvmBuilder {
   CreateAlloca(t: LlvmType, size?: LlvmValue | null, name?: string): LlvmValue;
   CreateBitCast(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateFPToSI(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
+  CreateFPTrunc(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
+  CreateFPExt(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateSIToFP(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateSExt(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateZExt(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
@@ -87,6 +92,7 @@ export interface LlvmBindings {
   Type: {
     getVoidTy(ctx: unknown): LlvmType;
     getDoubleTy(ctx: unknown): LlvmType;
+    getFloatTy(ctx: unknown): LlvmType;
     getInt8Ty(ctx: unknown): LlvmType;
     getInt32Ty(ctx: unknown): LlvmType;
     getInt64Ty(ctx: unknown): LlvmType;
@@ -96,10 +102,13 @@ export interface LlvmBindings {
     getInt64PtrTy(ctx: unknown): LlvmType;
   };
   PointerType: { getUnqual(t: LlvmType): LlvmType };
+  ArrayType: { get(elem: LlvmType, n: number): LlvmType };
+  ConstantArray: { get(t: LlvmType, values: LlvmValue[]): LlvmValue };
+  GlobalVariable: new (module: LlvmModule, t: LlvmType, isConstant: boolean, linkage: number, init: LlvmValue | null, name?: string) => LlvmValue;
   ConstantInt: { get(t: LlvmType, v: number, signed?: boolean): LlvmValue; getTrue(ctx: unknown): LlvmValue };
   ConstantFP: { get(t: LlvmType, v: number): LlvmValue };
   ConstantPointerNull: { get(t: LlvmType): LlvmValue };
-  GlobalValue: { LinkageTypes: { ExternalLinkage: number; InternalLinkage: number } };
+  GlobalValue: { LinkageTypes: { ExternalLinkage: number; InternalLinkage: number; PrivateLinkage: number } };
   Intrinsic: { floor: number; fabs: number; sqrt: number; getDeclaration(m: LlvmModule, id: number, types?: LlvmType[]): LlvmFunction };
   verifyModule(m: LlvmModule): boolean;
   WriteBitcodeToFile(m: LlvmModule, file: string): void;

@@ -1,10 +1,11 @@
 // The N-API entry of a kernel object, generated as LLVM IR beside the kernel so that the linked
 // object is a Node addon by itself (no C glue, no other native dependency): the module exports
-// `run(arena)`, which takes the arena's Float64Array and calls `fhec_kernel` on its memory.
+// `run(arena, ...buffers)`, which takes the arena's Float64Array and `buffers` Float64Arrays (the
+// inputs, then the outputs) and calls `fhec_kernel` on their memory.
 // N-API symbols are resolved against the running Node process when the addon is loaded.
 import type { LlvmBindings, LlvmFunction, LlvmModule } from "./llvm_api.js";
 
-export function addNapiEntry(llvm: LlvmBindings, module: LlvmModule, ctx: unknown, kernel: LlvmFunction): void {
+export function addNapiEntry(llvm: LlvmBindings, module: LlvmModule, ctx: unknown, kernel: LlvmFunction, buffers: number): void {
   const T = llvm.Type;
   const ptr = T.getInt8PtrTy(ctx); // napi_env, napi_value, napi_callback_info, void*
   const ptrPtr = llvm.PointerType.getUnqual(ptr);
@@ -25,21 +26,27 @@ export function addNapiEntry(llvm: LlvmBindings, module: LlvmModule, ctx: unknow
 
   const run = llvm.Function.Create(callbackType, ext, "fhec_run", module);
   b.SetInsertPoint(llvm.BasicBlock.Create(ctx, "entry", run));
+  const args = 1 + buffers;
   const argc = b.CreateAlloca(i64);
-  b.CreateStore(llvm.ConstantInt.get(i64, 1), argc);
-  const argv = b.CreateAlloca(ptr);
-  b.CreateStore(nullPtr, argv);
+  b.CreateStore(llvm.ConstantInt.get(i64, args), argc);
+  const argv = b.CreateAlloca(ptr, llvm.ConstantInt.get(i64, args));
+  const argAt = (i: number) => b.CreateInBoundsGEP(ptr, argv, [llvm.ConstantInt.get(i64, i)]);
+  for (let i = 0; i < args; i++) b.CreateStore(nullPtr, argAt(i));
   b.CreateCall(getCbInfo, [run.getArg(0), run.getArg(1), argc, argv, llvm.ConstantPointerNull.get(ptrPtr), llvm.ConstantPointerNull.get(ptrPtr)]);
-  const data = b.CreateAlloca(ptr);
-  b.CreateStore(nullPtr, data);
+  // data[0] is the arena, data[1 + i] buffer i.
+  const data = b.CreateAlloca(ptr, llvm.ConstantInt.get(i64, args));
+  const dataAt = (i: number) => b.CreateInBoundsGEP(ptr, data, [llvm.ConstantInt.get(i64, i)]);
   const nulls = { i32: llvm.ConstantPointerNull.get(T.getInt32PtrTy(ctx)), i64: llvm.ConstantPointerNull.get(i64Ptr), ptr: llvm.ConstantPointerNull.get(ptrPtr) };
-  const status = b.CreateCall(getTypedArrayInfo, [run.getArg(0), b.CreateLoad(ptr, argv), nulls.i32, nulls.i64, data, nulls.ptr, nulls.i64]);
-  // Anything but a typed array (status ≠ napi_ok): do nothing rather than touch a null pointer.
-  const ok = llvm.BasicBlock.Create(ctx, "ok", run);
   const out = llvm.BasicBlock.Create(ctx, "out", run);
-  b.CreateCondBr(b.CreateICmpEQ(status, llvm.ConstantInt.get(i32, 0)), ok, out);
-  b.SetInsertPoint(ok);
-  b.CreateCall(kernel, [b.CreateLoad(ptr, data)]);
+  // Anything but typed arrays (status ≠ napi_ok, e.g. too few arguments): do nothing rather than touch a null pointer.
+  for (let i = 0; i < args; i++) {
+    b.CreateStore(nullPtr, dataAt(i));
+    const status = b.CreateCall(getTypedArrayInfo, [run.getArg(0), b.CreateLoad(ptr, argAt(i)), nulls.i32, nulls.i64, dataAt(i), nulls.ptr, nulls.i64]);
+    const ok = llvm.BasicBlock.Create(ctx, `ok${i}`, run);
+    b.CreateCondBr(b.CreateICmpEQ(status, llvm.ConstantInt.get(i32, 0)), ok, out);
+    b.SetInsertPoint(ok);
+  }
+  b.CreateCall(kernel, [b.CreateLoad(ptr, dataAt(0)), b.CreateBitCast(dataAt(1), ptrPtr)]);
   b.CreateBr(out);
   b.SetInsertPoint(out);
   b.CreateRet(nullPtr);

@@ -1,18 +1,20 @@
 // Lowers a verified `fhe` function to a kernel plan: every value gets a place in one arena (a
 // single ArrayBuffer the generated code receives), constants are folded with the clear backend's
-// own handlers, and every op becomes a step the code generator emits. The plan is independent of
-// the batch size: batched values live in "slots" of `capacity` samples, a number the code reads
-// from the arena at run time.
+// own handlers, and every op becomes a step the code generator emits. Batched values live in
+// "slots" of `capacity` samples, element-major (element e of sample s at e·capacity + s), so that
+// the code runs every element over the samples in its innermost loop, vectorized. The capacity is
+// CHUNK when nothing is drawn, else the batch (read from the arena at run time).
 import { asInts, type DenseAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
 import * as nd from "../../ir/tensor.js";
-import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
+import { elementOf, type EncryptedIntType, intRange, shapeOf } from "../../ir/types.js";
 import { conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
 import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
 import { foldConstantOp } from "../clear/index.js";
 import { rangeOf } from "../simulation/contract.js";
 import { exactRoundReads } from "../simulation/exact_round.js";
+import { MATMUL_OUTPUTS, SAMPLE_BLOCK } from "./matmul_kernel.js";
 
 /** Which random draws a run makes; the generated code differs per mode (see `modeKey`). */
 export interface DrawMode {
@@ -39,15 +41,61 @@ export type Draws = "none" | "ties" | "noise" | "errors" | "bits";
 export type Step =
   | { kind: "binary"; bin: "add" | "sub" | "mul"; a: Operand; b: Operand; out: number; n: number; ia?: number; ib?: number }
   | { kind: "neg" | "toSigned" | "toUnsigned"; x: Operand; out: number; n: number; m: number }
-  | { kind: "matmul"; a: Operand; b: Operand; out: number; m: number; n: number; k: number; nb: number; aBase: number; bBase: number }
+  | { kind: "matmul"; a: Operand; b: Operand; out: number; m: number; n: number; k: number; nb: number; aBase: number; bBase: number; fast?: FastMatmul }
   | { kind: "conv"; x: Operand; w: Operand; bias?: Operand; out: number; n: number; rowPtr: number; inIdx: number; wIdx: number; biasIdx: number }
   | { kind: "sum"; x: Operand; out: number; inSize: number; outSize: number; map: number }
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
   | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number }
   | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
-  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
+  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
+
+/**
+ * A matmul by constant integer weights run by the vector kernel (matmul_kernel.ts): sums in any
+ * order, with f32 fused multiply-adds (16 lanes) on f32 copies of its input and output (slots
+ * `narrowIn`, `narrowOut`), exact while every product and partial sum is an integer of at most
+ * 2^24, which inputs within ±bound guarantee (checked per call; else the clear backend's order).
+ */
+export interface FastMatmul {
+  readonly bound: number;
+  readonly narrowIn: number;
+  /** Rows of `nPad` outputs (n rounded up to MATMUL_OUTPUTS; the padding outputs are zeros). */
+  readonly narrowOut: number;
+  readonly nPad: number;
+  /** The weights in f32, per matmul of the batch a k × nPad matrix (zero columns past n). */
+  readonly weights: Float32Array;
+}
+
+/** The largest integers every order of f32 sums computes exactly. */
+const F32_EXACT = 2 ** 24;
+
+/**
+ * The fast form of a matmul of `a` (a slot) by constant weights `w`, if it has one. `known` bounds
+ * |a| in every run where it is known (table outputs are table entries): the form is left out when
+ * it can never apply.
+ */
+function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | undefined, p: { m: number; n: number; k: number; bBase: Int32Array }, newSlot: (size: number) => number): FastMatmul | undefined {
+  if (!("slot" in a) || !w || !w.every((v) => Number.isInteger(v))) return undefined;
+  // max over outputs of Σ_t |w|: |partial sum| ≤ max|input| · norm.
+  let norm = 0;
+  for (const base of p.bBase) {
+    for (let j = 0; j < p.n; j++) {
+      let sum = 0;
+      for (let t = 0; t < p.k; t++) sum += Math.abs(w[base + t * p.n + j]!);
+      norm = Math.max(norm, sum);
+    }
+  }
+  const bound = norm === 0 ? Infinity : Math.floor(F32_EXACT / norm);
+  if (bound < 1 || (known !== undefined && known > bound)) return undefined;
+  const nPad = Math.ceil(p.n / MATMUL_OUTPUTS) * MATMUL_OUTPUTS;
+  const weights = new Float32Array(p.bBase.length * p.k * nPad);
+  p.bBase.forEach((base, bi) => {
+    for (let t = 0; t < p.k; t++) for (let j = 0; j < p.n; j++) weights[(bi * p.k + t) * nPad + j] = w[base + t * p.n + j]!;
+  });
+  // f32 copies take half an f64 slot of the same size.
+  return { bound, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * nPad) / 2)), nPad, weights };
+}
 
 export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
 
@@ -66,7 +114,17 @@ export interface Stage {
  * samples of this call, the noisy reads left for fhec to settle, p_error, the tolerance of native
  * noise draws, the count of p_error redirections, then one parameter per op.
  */
-export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, params: 64 } as const;
+export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, badInputs: 64, params: 72 } as const;
+
+/**
+ * Samples per call when nothing is drawn: enough to amortize a call, small enough to stay in cache.
+ * The generated code then knows the slots' capacity, so every slot is at a constant offset.
+ */
+export const CHUNK = 512;
+if (CHUNK % SAMPLE_BLOCK !== 0) throw new Error("CHUNK must be a whole number of the matmul kernel's sample blocks");
+
+/** Samples per slot element for a batch: the chunk, else the batch rounded up to whole sample blocks of the matmul kernel. */
+export const capacityOf = (plan: KernelPlan, batch: number): number => plan.chunk ?? Math.ceil(batch / SAMPLE_BLOCK) * SAMPLE_BLOCK;
 
 export interface KernelPlan {
   readonly func: FuncOp;
@@ -76,9 +134,17 @@ export interface KernelPlan {
   readonly slotSizes: readonly number[];
   /** Bytes before the slots: control words, constants, index plans, statistics. */
   readonly staticBytes: number;
-  /** Data to write at those offsets once (constants, plans, initial statistics). */
-  readonly statics: readonly { readonly off: number; readonly data: Float64Array | Int32Array }[];
+  /**
+   * Data to write at those offsets once (constants, plans, initial statistics). Constant items are
+   * also module constants in the generated code, which reads them from there (stores into the arena
+   * cannot change them, so the optimizer hoists and vectorizes their reads).
+   */
+  readonly statics: readonly StaticItem[];
+  /** Samples per call: CHUNK when the plan draws nothing, else undefined (the whole batch, in order). */
+  readonly chunk: number | undefined;
   readonly args: readonly number[];
+  /** Per argument, the integer range its inputs must lie in (checkInput's), or undefined (not an integer type). */
+  readonly argRanges: readonly ({ readonly min: number; readonly max: number } | undefined)[];
   readonly results: readonly Operand[];
   readonly checks: readonly Extract<Step, { kind: "check" }>[];
   readonly rescales: readonly Extract<Step, { kind: "rescale" }>[];
@@ -93,28 +159,43 @@ export interface KernelPlan {
   readonly tableReadsPerSample: number;
 }
 
+export interface StaticItem {
+  readonly off: number;
+  readonly data: Float64Array | Int32Array;
+  readonly constant: boolean;
+}
+
 class Statics {
   bytes: number;
-  readonly items: { off: number; data: Float64Array | Int32Array }[] = [];
+  readonly items: StaticItem[] = [];
   constructor(start: number) {
     this.bytes = start;
   }
-  put(data: Float64Array | Int32Array): number {
+  put(data: Float64Array | Int32Array, constant: boolean): number {
     const off = Math.ceil(this.bytes / 8) * 8;
-    this.items.push({ off, data });
+    this.items.push({ off, data, constant });
     this.bytes = off + data.byteLength;
     return off;
   }
   f64(xs: ArrayLike<number>): number {
-    return this.put(Float64Array.from(xs));
+    return this.put(Float64Array.from(xs), true);
   }
   i32(xs: ArrayLike<number>): number {
-    return this.put(Int32Array.from(xs));
+    return this.put(Int32Array.from(xs), true);
+  }
+  /** Words the kernel writes (statistics, generator states) or fhec sets per run (σ). */
+  mutable(data: Float64Array | Int32Array): number {
+    return this.put(data, false);
   }
 }
 
 /** f64 words per unsettled noisy read (see KernelPlan.unsettledSlot). */
 export const UNSETTLED_RECORD = 5;
+
+function argRange(a: Value): { min: number; max: number } | undefined {
+  const e = elementOf(a.type);
+  return e.kind === "eint" || e.kind === "int" ? intRange(e.width, e.signed) : undefined;
+}
 
 const perSample = (v: Value): number[] => shapeOf(v.type) as number[];
 const widthOf = (v: Value): number => (elementOf(v.type) as EncryptedIntType).width;
@@ -141,6 +222,8 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
     return slot;
   });
   const constData = new Map<Value, Float64Array>();
+  // A bound on |value| that holds in every run, where one is known: table outputs are ± table entries.
+  const maxAbsOf = new Map<Value, number>();
   let results: Operand[] = [];
 
   const random = (s: RandomStep): void => {
@@ -177,6 +260,8 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
     let out: Operand;
     if (op.name === "fhe.reshape") {
       out = { ...ins[0]!, size: n };
+      const known = maxAbsOf.get(op.operands[0]!);
+      if (known !== undefined) maxAbsOf.set(op.result, known);
     } else {
       const slot = newSlot(n);
       out = { slot, size: n };
@@ -199,7 +284,9 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           break;
         case "fhe.dot_eint_int": case "fhe.matmul_eint_int": case "fhe.matmul_int_eint": {
           const p = matmulPlan(shapeIn(0), shapeIn(1));
-          steps.push({ kind: "matmul", a: x, b: ins[1]!, out: slot, m: p.m, n: p.n, k: p.k, nb: p.aBase.length, aBase: st.i32(p.aBase), bBase: st.i32(p.bBase) });
+          const b = ins[1]!;
+          const fast = fastMatmul(x, maxAbsOf.get(op.operands[0]!), "constOff" in b ? constData.get(op.operands[1]!) : undefined, p, newSlot);
+          steps.push({ kind: "matmul", a: x, b, out: slot, m: p.m, n: p.n, k: p.k, nb: p.aBase.length, aBase: st.i32(p.aBase), bBase: st.i32(p.bBase), ...(fast ? { fast } : {}) });
           break;
         }
         case "fhe.conv2d": {
@@ -243,13 +330,14 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           const mapped = op.name === "fhe.apply_mapped_lookup_table";
           const tableData = (op.attr(mapped ? "tables" : "table") as DenseAttr).data;
           const tables = st.f64(tableData);
+          maxAbsOf.set(op.result, tableData.reduce((a, v) => Math.max(a, Math.abs(v)), 0));
           const tableOf = mapped ? st.f64((op.attr("map") as DenseAttr).data) : undefined;
           const noise = drawsOf(op, false) === "noise";
           const draws: Draws = noise ? "noise" : mode.tableErrors ? "errors" : "none";
           tableReadsPerSample += x.size;
           random({
             kind: "lookup", op, x, out: slot, n, m: 2 ** p, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), draws,
-            param: paramOf(), sigma: noise ? st.f64(new Float64Array(n)) : 0,
+            param: paramOf(), sigma: noise ? st.mutable(new Float64Array(n)) : 0,
           });
           break;
         }
@@ -259,7 +347,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           const draws = drawsOf(op, approximate);
           const reads = !approximate && mode.readNoise ? exactRoundReads(op) : undefined;
           const bits = reads && { k: reads.k, rows: st.i32(reads.rows), odd: st.f64(reads.odd), firstWrong: st.f64(reads.firstWrong) };
-          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : bits ? "bits" : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.f64(new Float64Array(n)) : 0, ...(bits ? { bits } : {}) });
+          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : bits ? "bits" : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.mutable(new Float64Array(n)) : 0, ...(bits ? { bits } : {}) });
           break;
         }
         case "fhe.rescale": {
@@ -272,7 +360,11 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
             kind: "rescale", op, x, out: slot, n, m: 2 ** widthOf(op.result),
             offsets: st.f64(Array.from({ length: n }, (_, e) => at(offsets, e))),
             ds: st.f64(Array.from({ length: n }, (_, e) => 2 ** at(shifts, e))),
-            perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.f64(new Float64Array(n)) : 0, outside: st.f64([0]),
+            // Dividing by a power of two is multiplying by its inverse, bit for bit (both exact
+            // roundings of the same quotient), and a product is much cheaper than a division.
+            ...(Array.from({ length: n }, (_, e) => at(shifts, e)).every((sh) => Number.isInteger(sh) && Math.abs(sh) < 1000)
+              ? { invDs: st.f64(Array.from({ length: n }, (_, e) => 2 ** -at(shifts, e))) } : {}),
+            perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.mutable(new Float64Array(n)) : 0, outside: st.mutable(new Float64Array(1)),
           };
           rescales.push(s);
           random(s);
@@ -287,7 +379,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
     if (elementOf(op.result.type).kind === "eint" && op.name !== "fhe.rescale") {
       if (!("slot" in out)) throw new Error(`LLVM backend: encrypted result of ${op.name} is not batched`);
       const { min, max } = rangeOf(op.result.type);
-      const c: Extract<Step, { kind: "check" }> = { kind: "check", op, slot: out.slot, n, min, max, stat: st.f64([0, 0, -1, 0]) };
+      const c: Extract<Step, { kind: "check" }> = { kind: "check", op, slot: out.slot, n, min, max, stat: st.mutable(Float64Array.of(0, 0, -1, 0)) };
       checks.push(c);
       steps.push(c);
     }
@@ -295,7 +387,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
 
   const drawSlot = newSlot(Math.max(maxDrawn, 1));
   const unsettledSlot = newSlot(UNSETTLED_RECORD * Math.max(maxDrawn, 1));
-  const rngStates = { errors: st.i32(new Int32Array(4)), ties: st.i32(new Int32Array(4)), noise: st.i32(new Int32Array(4)), bits: st.i32(new Int32Array(4)) };
+  const rngStates = { errors: st.mutable(new Int32Array(4)), ties: st.mutable(new Int32Array(4)), noise: st.mutable(new Int32Array(4)), bits: st.mutable(new Int32Array(4)) };
   const stages: Stage[] = [];
   let current: Step[] = [];
   for (const s of steps) {
@@ -306,6 +398,6 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
   }
   stages.push({ steps: current });
   return {
-    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, rngStates, tableReadsPerSample,
+    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, argRanges: func.args.map(argRange), chunk: randomSteps.some((r) => r.draws !== "none") ? undefined : CHUNK, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, rngStates, tableReadsPerSample,
   };
 }

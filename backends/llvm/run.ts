@@ -3,7 +3,8 @@
 // (backends/simulation/draws.ts); the kernel continues them from their seeded states, op after op
 // over the whole batch as the clear backend draws, so a seed gives the same results. Between the
 // stages fhec settles the few noisy reads the kernel leaves to it (emit_draws.ts). Without draws,
-// large batches run in chunks of CHUNK samples.
+// large batches run in chunks of CHUNK samples. The kernel reads the inputs from fhec's arrays,
+// checks their range and writes the outputs into fhec's arrays itself.
 import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
@@ -11,11 +12,8 @@ import { gaussOf, readSigma } from "../simulation/draws.js";
 import { checkInput } from "../simulation/inputs.js";
 import type { Rng } from "../simulation/rng.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
-import { CONTROL, type DrawMode, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
+import { capacityOf, CONTROL, type DrawMode, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
 import type { NativeKernel } from "./native_object.js";
-
-/** Samples per call when nothing is drawn: enough to amortize a call, small enough to stay in cache. */
-const CHUNK = 256;
 
 /** How close to an integer a natively drawn noisy read may land and still be settled natively (emit_draws.ts). */
 export const DRAW_TOLERANCE = 2 ** -30;
@@ -48,9 +46,16 @@ function arenaFor(plan: KernelPlan, length: number): Float64Array {
 export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, inputs: readonly BatchTensor[], opts: LlvmRunOptions): SimulationResult {
   const ctx = openRun(func, inputs, opts);
   const batch = ctx.batch;
-  func.args.forEach((a, i) => checkInput(inputs[i]!, a, i, batch));
-  const drawn = plan.randomSteps.some((s) => s.draws !== "none");
-  const cap = drawn ? batch : Math.max(1, Math.min(batch, CHUNK));
+  // Shapes and sizes here (the kernel trusts them); the values' range in the kernel, which counts
+  // the values outside: checkInput then names the first.
+  const data = func.args.map((a, i) => {
+    const t = inputs[i]!;
+    const want = shapeOf(a.type) as number[];
+    const fits = t.batch === batch && t.shape.length === want.length && want.every((d, j) => d === t.shape[j]) && t.data.length === plan.slotSizes[plan.args[i]!]! * batch;
+    if (!fits) checkInput(t, a, i, batch);
+    return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
+  });
+  const cap = capacityOf(plan, batch);
   const starts: number[] = [];
   let perSample = 0;
   for (const sz of plan.slotSizes) {
@@ -78,23 +83,27 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
   const returned = func.body.terminator!.operands;
   const outputs = plan.results.map((r, i) => ({ batch, shape: [...(shapeOf(returned[i]!.type) as number[])], data: new Float64Array(r.size * batch) }));
 
+  const buffers = [...data, ...outputs.map((o) => o.data)];
+  control(CONTROL.badInputs, 0);
   for (let s0 = 0; s0 < batch; s0 += cap) {
     const ns = Math.min(cap, batch - s0);
-    plan.args.forEach((slot, i) => {
-      const n = plan.slotSizes[slot]!;
-      slotView(slot, ns).set(inputs[i]!.data.subarray(s0 * n, (s0 + ns) * n));
-    });
     control(CONTROL.firstSample, s0);
     control(CONTROL.samples, ns);
     control(CONTROL.capacity, cap);
     plan.stages.forEach((stage, k) => {
       if (stage.draws) setReadNoise(stage.draws, arena, ctx);
       control(CONTROL.stage, k);
-      native.run(arena);
+      native.run(arena, ...buffers);
+      if (k === 0 && arena[CONTROL.badInputs / 8]! > 0) {
+        func.args.forEach((a, i) => checkInput(inputs[i]!, a, i, batch));
+        throw new Error("LLVM backend: the kernel found inputs out of range that checkInput accepts (a code generator bug)");
+      }
       if (stage.draws) settleNoisyReads(arena[CONTROL.unsettled / 8]!, slotView(plan.unsettledSlot, ns), slotView(plan.drawSlot, ns));
     });
-    plan.results.forEach((r, i) => copyResult(r, outputs[i]!.data, s0, ns, slotView, arena));
   }
+  plan.results.forEach((r, i) => {
+    if (!("slot" in r)) copyConstant(r, outputs[i]!.data, batch, arena);
+  });
   ctx.stats.tluErrors += arena[CONTROL.tluErrors / 8]!;
   return { outputs, stats: collectStats(plan, arena, ctx, opts.checkOverflow ?? true) };
 }
@@ -117,13 +126,10 @@ function setReadNoise(step: KernelPlan["randomSteps"][number], arena: Float64Arr
   arena[step.param / 8] = r.offset;
 }
 
-function copyResult(r: Operand, out: Float64Array, s0: number, ns: number, slotView: (slot: number, samples: number) => Float64Array, arena: Float64Array): void {
-  if ("slot" in r) {
-    out.set(slotView(r.slot, ns), s0 * r.size);
-    return;
-  }
+/** A result that is a constant: the same row for every sample. */
+function copyConstant(r: Extract<Operand, { constOff: number }>, out: Float64Array, batch: number, arena: Float64Array): void {
   const data = arena.subarray(r.constOff / 8, r.constOff / 8 + r.size);
-  for (let s = s0; s < s0 + ns; s++) out.set(data, s * r.size);
+  for (let s = 0; s < batch; s++) out.set(data, s * r.size);
 }
 
 function collectStats(plan: KernelPlan, arena: Float64Array, ctx: RunState, throwOnOverflow: boolean): SimulationResult["stats"] {

@@ -5,6 +5,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type BatchTensor, type SimulateOptions, type SimulationResult, simulateWithStats } from "../../backends/clear/index.js";
 import { llvmStatus, simulateLlvm } from "../../backends/llvm/index.js";
+import { CHUNK } from "../../backends/llvm/plan.js";
 import { compile } from "../../compiler/compile.js";
 import { denseAttr, stringAttr } from "../../ir/attributes.js";
 import type { FuncOp } from "../../ir/core.js";
@@ -138,20 +139,31 @@ describe.skipIf(!status.ok)("LLVM backend's native noise draws", () => {
   // fhec. Tolerance 1 hands every read back (the exact path alone); tolerance 0 hands none back,
   // so the kernel's own draws must reproduce every read: over thousands of reads near their tie
   // this fails unless its Box–Muller values are as close to JavaScript's as emit_draws.ts states.
+  // The tolerance is a run-time option: both cases run the same circuits, compiled once.
+  let made: { circuit: ReturnType<typeof compile>; q: BatchTensor[]; graphs: { func: FuncOp; inputs: BatchTensor[] }[] } | undefined;
+  const setup = () => {
+    if (made) return made;
+    const f = loadFixture("mlp");
+    const circuit = compile(f.model, { calibration: f.calib });
+    const graphs = Array.from({ length: 10 }, (_, i) => {
+      const seed = i + 1;
+      const { func, argRanges } = genGraph(seed);
+      addReadNoise(func, seed * 13);
+      return { func, inputs: randomInputs(func, argRanges, 64, seed * 7) };
+    });
+    made = { circuit, q: circuit.quantizeInputs([repeatSamples(f.x, 1000)]), graphs };
+    return made;
+  };
   for (const drawTolerance of [1, 0]) {
     it(`give the clear backend's results with tolerance ${drawTolerance}: mlp fixture (1000 samples) and random graphs`, async () => {
-      const f = loadFixture("mlp");
-      const circuit = compile(f.model, { calibration: f.calib });
-      const q = circuit.quantizeInputs([repeatSamples(f.x, 1000)]);
+      const { circuit, q, graphs } = setup();
       for (const seed of [0, 1]) {
         await tick();
         await expectSame(circuit.func, q, { pError: circuit.pError, approximateTies: "random", seed, checkOverflow: false }, `mlp seed ${seed}, tolerance ${drawTolerance}`, { drawTolerance });
       }
-      for (let seed = 1; seed <= 10; seed++) {
+      for (const [i, { func, inputs }] of graphs.entries()) {
         await tick();
-        const { func, argRanges } = genGraph(seed);
-        addReadNoise(func, seed * 13);
-        const inputs = randomInputs(func, argRanges, 64, seed * 7);
+        const seed = i + 1;
         await expectSame(func, inputs, { approximateTies: "random", seed, pError: 0.1, checkOverflow: false }, `graph ${seed}, tolerance ${drawTolerance}`, { drawTolerance });
       }
     }, 300_000);
@@ -182,6 +194,56 @@ describe.skipIf(!status.ok)("LLVM backend equals the clear backend on random fhe
   }
 });
 
+describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clear backend", () => {
+  // Matmuls by constant integer weights run with f32 fused multiply-adds when the call's inputs are
+  // small enough for every order of sums to be exact, else in the clear backend's order. 60-bit
+  // graphs with inputs of three magnitudes take both forms (2^30: beyond f32's bound; 2^57: where
+  // products and sums round in f64 and only the clear order gives its bits). The weights are made
+  // odd (2w + 1), so that products of large inputs round.
+  const ops = ["matmul", "rmatmul", "dot", "sum", "transpose", "mulc"];
+  const oddWeights = (func: FuncOp): void => {
+    for (const op of func.body.ops) {
+      if (!["fhe.matmul_eint_int", "fhe.matmul_int_eint", "fhe.dot_eint_int"].includes(op.name)) continue;
+      for (const v of op.operands) {
+        const c = v.definingOp;
+        if (c?.name !== "arith.constant") continue;
+        const value = c.attr("value") as ReturnType<typeof denseAttr>;
+        c.attributes.set("value", denseAttr(value.type, Array.from(value.data, (w) => 2 * w + 1)));
+      }
+    }
+  };
+  it("matmuls in f32 and in order, on 60-bit random graphs", async () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      await tick();
+      const { func, argRanges } = genGraph(seed, { ops, width: 60 });
+      oddWeights(func);
+      for (const magnitude of [0, 2 ** 30, 2 ** 57]) {
+        const ranges = argRanges.map(([lo, hi]): [number, number] => (magnitude === 0 ? [lo, hi] : [lo < 0 ? -magnitude : 0, magnitude]));
+        const inputs = randomInputs(func, ranges, 40, seed * 11);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `60-bit graph ${seed}, inputs up to ${magnitude || "their range"}`);
+      }
+    }
+  }, 300_000);
+
+  // Without draws the kernel runs CHUNK samples per call: statistics and the first overflow must
+  // carry across calls, and an input out of range in a later chunk must give the clear backend's error.
+  it(`batches of ${2 * CHUNK + 76} samples (three calls): outputs, statistics, first overflow, input errors`, async () => {
+    const batch = 2 * CHUNK + 76;
+    for (let seed = 1; seed <= 12; seed++) {
+      await tick();
+      const { func, argRanges } = genGraph(seed);
+      const inputs = randomInputs(func, argRanges, batch, seed * 5);
+      await expectSame(func, inputs, { approximateTies: "up" }, `graph ${seed} × ${batch}, overflows thrown`);
+      await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `graph ${seed} × ${batch}, overflows recorded`);
+      for (const bad of [0.5, 2 ** 40, NaN]) {
+        const data = Float64Array.from(inputs[0]!.data);
+        data[data.length - 3] = bad;
+        await expectSame(func, [{ ...inputs[0]!, data }, ...inputs.slice(1)], { approximateTies: "up" }, `graph ${seed} × ${batch}, input ${bad} in the last chunk`);
+      }
+    }
+  }, 300_000);
+});
+
 describe.skipIf(!status.ok)("LLVM backend equals the clear backend on exact rounding with misread bits", () => {
   it("random graphs whose exact roundings read every bit with noise of 0.1–0.5 bit (units of the bit read): same bytes for seeds 0 and 5, and the draws change results", async () => {
     let changed = 0;
@@ -189,6 +251,8 @@ describe.skipIf(!status.ok)("LLVM backend equals the clear backend on exact roun
     for (let seed = 1; seed <= 30; seed++) {
       await tick();
       const { func, argRanges } = genGraph(seed);
+      // Graphs without a rounding have no bit reads: the other random-graph tests cover them.
+      if (!func.body.ops.some((op) => op.name === "fhe.round")) continue;
       const g = new Gen(prng(seed * 31));
       for (const op of func.body.ops) {
         if (op.name !== "fhe.round") continue;

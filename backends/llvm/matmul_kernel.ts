@@ -1,0 +1,98 @@
+// The vector kernel of the fast matmuls (plan.ts: FastMatmul), written once as LLVM IR text and
+// linked into every kernel module that calls it (native_object.ts). llvm-bindings 0.4 has no
+// vector types, and writing the weights into the code made compile time grow with every weight;
+// this loop reads them from a module constant instead, so its code is the same for every matmul.
+//
+// One call computes one row of a matmul over a block of samples: for each block of
+// MATMUL_OUTPUTS outputs j and each block of SAMPLE_BLOCK samples s,
+//   out[j][s] = Σ_t in[t][s] · w[t][j]
+// with MATMUL_OUTPUTS × SAMPLE_VECTORS accumulators of 16 f32 lanes held in registers over t, the
+// weights broadcast from memory. Fused multiply-adds in f32: exact only under FastMatmul's bound.
+
+export const MATMUL_KERNEL_SYMBOL = "fhec_matmul_f32";
+
+/** Outputs per pass over the inputs (the weight matrices' n columns are padded to a multiple of it). */
+export const MATMUL_OUTPUTS = 8;
+const LANES = 16;
+const SAMPLE_VECTORS = 2;
+/** Samples per block: slot capacities are multiples of it, so a block never leaves its row. */
+export const SAMPLE_BLOCK = LANES * SAMPLE_VECTORS;
+
+/**
+ * `void fhec_matmul_f32(float* out, float* in, float* w, i64 k, i64 nPad, i64 cap, i64 blocks)`:
+ * rows of `cap` samples (in: k rows, out: nPad rows), w row-major k × nPad, `blocks` sample blocks.
+ */
+export function matmulKernelIr(triple: string): string {
+  const vec = `<${LANES} x float>`;
+  const accs: [number, number][] = [];
+  for (let c = 0; c < MATMUL_OUTPUTS; c++) for (let v = 0; v < SAMPLE_VECTORS; v++) accs.push([c, v]);
+  const acc = ([c, v]: [number, number]) => `%acc${c}_${v}`;
+  const next = ([c, v]: [number, number]) => `%next${c}_${v}`;
+  const L: string[] = [];
+  L.push(`target triple = "${triple}"`, "");
+  L.push(`declare ${vec} @llvm.fma.v${LANES}f32(${vec}, ${vec}, ${vec})`, "");
+  L.push(
+    `define linkonce_odr hidden void @${MATMUL_KERNEL_SYMBOL}(float* noalias nocapture %out, float* noalias nocapture readonly %in, float* noalias nocapture readonly %w, i64 %k, i64 %npad, i64 %cap, i64 %blocks) {`,
+    "entry:",
+    "  br label %jhead",
+    "jhead:",
+    "  %j0 = phi i64 [ 0, %entry ], [ %j0next, %jlatch ]",
+    "  %jin = icmp slt i64 %j0, %npad",
+    "  br i1 %jin, label %bhead, label %exit",
+    "bhead:",
+    "  %b = phi i64 [ 0, %jhead ], [ %bnext, %tdone ]",
+    "  %bin = icmp slt i64 %b, %blocks",
+    "  br i1 %bin, label %tpre, label %jlatch",
+    "tpre:",
+    `  %s0 = mul i64 %b, ${SAMPLE_BLOCK}`,
+    "  br label %thead",
+    "thead:",
+    "  %t = phi i64 [ 0, %tpre ], [ %tnext, %tbody ]",
+    ...accs.map((a) => `  ${acc(a)} = phi ${vec} [ zeroinitializer, %tpre ], [ ${next(a)}, %tbody ]`),
+    "  %tin = icmp slt i64 %t, %k",
+    "  br i1 %tin, label %tbody, label %tdone",
+    "tbody:",
+    "  %arow = mul i64 %t, %cap",
+    "  %wrow = mul i64 %t, %npad",
+    "  %wbase = add i64 %wrow, %j0",
+  );
+  for (let v = 0; v < SAMPLE_VECTORS; v++) {
+    L.push(`  %sv${v} = add i64 %s0, ${v * LANES}`, `  %aoff${v} = add i64 %arow, %sv${v}`);
+    L.push(`  %ap${v} = getelementptr inbounds float, float* %in, i64 %aoff${v}`, `  %apv${v} = bitcast float* %ap${v} to ${vec}*`, `  %a${v} = load ${vec}, ${vec}* %apv${v}, align 4`);
+  }
+  for (let c = 0; c < MATMUL_OUTPUTS; c++) {
+    L.push(
+      `  %woff${c} = add i64 %wbase, ${c}`,
+      `  %wp${c} = getelementptr inbounds float, float* %w, i64 %woff${c}`,
+      `  %w${c} = load float, float* %wp${c}, align 4`,
+      `  %wi${c} = insertelement ${vec} undef, float %w${c}, i32 0`,
+      `  %ws${c} = shufflevector ${vec} %wi${c}, ${vec} undef, <${LANES} x i32> zeroinitializer`,
+    );
+    for (let v = 0; v < SAMPLE_VECTORS; v++) L.push(`  ${next([c, v])} = call ${vec} @llvm.fma.v${LANES}f32(${vec} %a${v}, ${vec} %ws${c}, ${vec} ${acc([c, v])})`);
+  }
+  L.push("  %tnext = add i64 %t, 1", "  br label %thead", "tdone:");
+  for (const [c, v] of accs) {
+    const o = `${c}_${v}`;
+    L.push(
+      `  %orow${o} = add i64 %j0, ${c}`,
+      `  %ooff${o} = mul i64 %orow${o}, %cap`,
+      `  %osv${o} = add i64 %s0, ${v * LANES}`,
+      `  %oo${o} = add i64 %ooff${o}, %osv${o}`,
+      `  %op${o} = getelementptr inbounds float, float* %out, i64 %oo${o}`,
+      `  %opv${o} = bitcast float* %op${o} to ${vec}*`,
+      `  store ${vec} ${acc([c, v])}, ${vec}* %opv${o}, align 4`,
+    );
+  }
+  L.push(
+    "  %bnext = add i64 %b, 1",
+    "  br label %bhead",
+    "jlatch:",
+    `  %j0next = add i64 %j0, ${MATMUL_OUTPUTS}`,
+    "  br label %jhead",
+    "exit:",
+    "  ret void",
+    "}",
+    "",
+  );
+  return L.join("\n");
+}
