@@ -53,9 +53,9 @@ function descentFloor(site: { table: Operation }, maxBits: number): number {
 }
 
 /**
- * Noisy simulations per candidate: a first block of seeds, then more blocks while the acceptance
- * statistic is within two seed-to-seed standard errors of the tolerance, so that a candidate is not
- * accepted or refused by the luck of a few draws.
+ * Noisy simulations per candidate: a first block of seeds, then more blocks while the mean loss is
+ * within two seed-to-seed standard errors of the budget, so that a candidate is not accepted or
+ * refused by the luck of a few draws.
  */
 const NOISY_BLOCK = 3;
 const MAX_NOISY_RUNS = 12;
@@ -88,7 +88,7 @@ function spreadOfMean(v: readonly number[]): number {
 
 /**
  * Loss of outputs `a` against the float outputs `f`. Classifiers (vector outputs): the accuracy
- * the float model expects to lose by `a`'s picks (expectedAccuracyLoss, from the float model's own
+ * the float model expects to lose by `a`'s picks (expectedAccuracyLosses, from the float model's own
  * class probabilities), so that flips between nearly tied classes, which are right about as often
  * as wrong, do not count as whole errors. (Counting every flip as an error made the search keep
  * 7-bit tables in CNNs whose 5-bit versions lost no test accuracy; a smooth estimate from the
