@@ -16,7 +16,7 @@ import { defaultPassRegistry } from "../passes/registry.js";
 import { partitionsFromModule } from "../passes/params/index.js";
 import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
-import { argmaxDisagreement, valueSpan } from "./output_agreement.js";
+import { disagreement } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
 import { choosePrecision, type PrecisionReport } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
@@ -369,16 +369,6 @@ function narrowToCalibration(module: ModuleOp, calibration: NDArray[]): void {
   const ranges = collectRanges(func, probe.quantizeInputs(calibration));
   setCalibrationRanges(func, ranges);
   applyBitwidths(func, { bounds: "calibration" });
-}
-
-/** Fraction of samples where two outputs disagree (argmax for vectors, ±1% of range for scalars). */
-function disagreement(a: NDArray, b: NDArray): number {
-  const n = a.shape[0] ?? 1;
-  if (a.data.length > n) return argmaxDisagreement(a.data, b.data, n);
-  const span = valueSpan(b.data);
-  let bad = 0;
-  for (let s = 0; s < n; s++) if (Math.abs(a.data[s]! - b.data[s]!) > 0.01 * span) bad++;
-  return bad / n;
 }
 
 /**

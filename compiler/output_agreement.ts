@@ -2,6 +2,8 @@
 // (the index of its largest value), a regressor's errors against the span of its values. The
 // precision search, the compiler's accuracy checks and the benches use these.
 
+import type { NDArray } from "../ir/tensor.js";
+
 /** Per sample (`samples` rows of equal length): the index of its largest value, the first on ties. */
 export function argmaxPerSample(data: ArrayLike<number>, samples: number): Int32Array {
   const per = data.length / samples;
@@ -73,4 +75,14 @@ export function expectedAccuracyLosses(a: ArrayLike<number>, floatProbabilities:
   const pa = argmaxPerSample(a, samples);
   const pf = argmaxPerSample(floatProbabilities, samples);
   return Float64Array.from({ length: samples }, (_, s) => floatProbabilities[s * per + pf[s]!]! - floatProbabilities[s * per + pa[s]!]!);
+}
+
+/** Fraction of samples where two outputs disagree (argmax for vectors, ±1% of range for scalars). */
+export function disagreement(a: NDArray, b: NDArray): number {
+  const n = a.shape[0] ?? 1;
+  if (a.data.length > n) return argmaxDisagreement(a.data, b.data, n);
+  const span = valueSpan(b.data);
+  let bad = 0;
+  for (let s = 0; s < n; s++) if (Math.abs(a.data[s]! - b.data[s]!) > 0.01 * span) bad++;
+  return bad / n;
 }
