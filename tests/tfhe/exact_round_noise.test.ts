@@ -1,7 +1,8 @@
 // simulate predicts the errors of exact rounding in FHE: every removed bit is read by a 1-bit PBS
-// whose noise `crypto-params` records (`fhec.read_std`, k values per element), and simulate draws
-// each read and carries a wrong one through the circuit's own subtractions
-// (backends/simulation/exact_round.ts). Compiled at a deliberately loose p_error (128-bit secure
+// (or the top ones with the kept bits by one wide table, `last_step_bits`) whose noise
+// `crypto-params` records (`fhec.read_std`, one value per step and element), and simulate draws
+// each read and carries a wrong one through the circuit's own steps
+// (backends/simulation/exact_round.ts, exact_round_steps.ts). Compiled at a deliberately loose p_error (128-bit secure
 // parameters as always), so that misreads are frequent enough to count, one FHE run's number of
 // results that differ from the exact circuit (`disable`) must lie in the 99.9% interval of the
 // rate simulate predicts.
@@ -16,8 +17,8 @@ import { batchOf, parse, parties, programFor, randomInts, runEncrypted } from ".
 const E = 64; // elements per sample
 const P = 6;
 const Q = 3; // k = 3 removed bits: 3 PBS per element
-const MODULE = `func.func @main(%x: tensor<${E}x!fhe.esint<${P}>>) -> tensor<${E}x!fhe.esint<${Q}>> {
-  %r = fhe.round %x {method = "exact"} : (tensor<${E}x!fhe.esint<${P}>>) -> tensor<${E}x!fhe.esint<${Q}>>
+const moduleText = (last: number) => `func.func @main(%x: tensor<${E}x!fhe.esint<${P}>>) -> tensor<${E}x!fhe.esint<${Q}>> {
+  %r = fhe.round %x {method = "exact"${last === 1 ? "" : `, last_step_bits = ${last}`}} : (tensor<${E}x!fhe.esint<${P}>>) -> tensor<${E}x!fhe.esint<${Q}>>
   return %r : tensor<${E}x!fhe.esint<${Q}>>
 }`;
 /**
@@ -28,22 +29,33 @@ const MODULE = `func.func @main(%x: tensor<${E}x!fhe.esint<${P}>>) -> tensor<${E
  * would move them by much more than their binomial spread.
  */
 const P_ERROR = 0.45;
+/**
+ * The wide last step's read is sized exactly for its p_error (a table read): looser than this and a
+ * read more than two entries off, which moves the result by two, would no longer be negligible.
+ */
+const P_ERROR_WIDE = 0.25;
 const SEEDS = 400;
 const Z_99_9 = 3.29;
 
-describe("simulate predicts the bit misreads of exact rounding in FHE", () => {
+describe.each([
+  { last: 1, pError: P_ERROR },
+  { last: 2, pError: P_ERROR_WIDE },
+])("simulate predicts the misreads of exact rounding in FHE (last step $last bits)", ({ last, pError }) => {
   it("one FHE run's count of results ≠ disable lies in the 99.9% interval of simulate's rate (loose p_error, 128-bit secure set)", async () => {
-    const m = parse(MODULE);
-    const { params } = selectCryptoParameters(m, { pError: P_ERROR });
+    const m = parse(moduleText(last));
+    const { params } = selectCryptoParameters(m, { pError });
     annotateReadNoise(m.funcs[0]!, [params]);
     const round = m.funcs[0]!.body.ops.find((op) => op.name === "fhe.round")!;
     const std = (round.attr(READ_STD_ATTR) as DenseAttr).data;
-    expect(std.length).toBe((P - Q) * E);
-    // The most demanding bit's misread probability (units of the bit read: half the torus, so
-    // wrong beyond ±1/2) is near the p_error the parameters were chosen for.
-    const misread = Array.from({ length: P - Q }, (_, i) => erfc(0.5 / (2 * std[i * E]!) / Math.SQRT2));
+    const steps = P - Q - last + 1;
+    expect(std.length).toBe(steps * E);
+    // The most demanding step's misread probability (units of the read: half the torus for a bit,
+    // Δ_w = 2^−(w+1) for the w-bit last table, so wrong beyond ±1/2) is near the p_error the
+    // parameters were chosen for.
+    const unit = (s: number) => (last > 1 && s === steps - 1 ? 2 ** (last + Q + 1) : 2);
+    const misread = Array.from({ length: steps }, (_, s) => erfc(0.5 / (unit(s) * std[s * E]!) / Math.SQRT2));
     if (process.env.FHEC_TEST_VERBOSE) console.log({ params: `n=${params.lweDimension} k=${params.glweDimension} N=${params.polynomialSize}`, misread });
-    expect(Math.max(...misread)).toBeLessThanOrEqual(P_ERROR * 1.0001);
+    expect(Math.max(...misread)).toBeLessThanOrEqual(pError * 1.0001);
     const rt = new TfheParameters(params);
     rt.assertSecure();
     const program = programFor(m, rt);
