@@ -26,6 +26,10 @@
 //   keyswitch and modulus-switch terms (sound, and keeps every constraint a ≥ 1-bit read).
 //   EXACT_ROUND_EXTRA_SHIFT = 1 gives the model of the earlier uncentred read (tolerance q/8).
 //   The rounded result is y_k reinterpreted at precision q (Δ_q = 2^(k+1)·Δ_{P+1}): ν²_in + k.
+//   With `last_step_bits` = d ≥ 2 only bits 0..k−d−1 are read so; the rest of the value (the top d
+//   removed bits and the q kept ones) is read unscaled by one (d+q)-bit table after the k − d
+//   steps: a `table` constraint at precision d + q with ν²_in + k − d (extractionRead), read
+//   under the round result's partition, and the result is that table's output: ν² = 1.
 //   `approximate` rounding is free: ν² is kept, and the next table reads the q-bit output.
 // - sign casts (`to_signed`/`to_unsigned`) are lowered to a p-bit table lookup re-encoding the
 //   value (the padding bit changes): a `table` constraint, and a result of ν² = 1.
