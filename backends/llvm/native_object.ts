@@ -1,5 +1,5 @@
 // Turns a kernel module into native code Node can call: bitcode from llvm-bindings, llvm-link for
-// the IR written as text (matmul_kernel.ts), LLVM 14's optimizer and code generator
+// the IR written as text (matmul_kernel.ts, input_kernel.ts), LLVM 14's optimizer and code generator
 // (llvm-bindings 0.4 exposes neither pass managers nor object emission), the system C compiler to
 // link a shared object, then process.dlopen. The files live in a temporary directory that is
 // removed once the object is loaded.
@@ -9,7 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LlvmModule } from "./llvm_api.js";
 import type { LlvmToolchain } from "./load.js";
+import { INPUT_KERNEL_SYMBOL, inputKernelIr } from "./input_kernel.js";
 import { MATMUL_KERNEL_SYMBOL, matmulKernelIr } from "./matmul_kernel.js";
+
+/** The functions written as LLVM IR text that a module declares and calls. */
+const LINKED_KERNELS = [
+  { symbol: MATMUL_KERNEL_SYMBOL, ir: matmulKernelIr },
+  { symbol: INPUT_KERNEL_SYMBOL, ir: inputKernelIr },
+];
 
 /** What the loaded object exports (see napi_entry.ts). */
 export interface NativeKernel {
@@ -44,13 +51,16 @@ export function compileNative(tc: LlvmToolchain, module: LlvmModule): NativeKern
     const lib = join(dir, "kernel.node");
     module.setTargetTriple(tc.triple);
     tc.llvm.WriteBitcodeToFile(module, bc);
-    // The fast matmuls' vector kernel, linked in where the module calls it.
+    // The kernels written as IR text (the fast matmuls', the inputs' copy), linked in where the module calls them.
+    const texts = LINKED_KERNELS.filter((l) => module.getFunction(l.symbol)).map((l, i) => {
+      const ll = join(dir, `linked${i}.ll`);
+      writeFileSync(ll, l.ir(tc.triple));
+      return ll;
+    });
     let linked = bc;
-    if (module.getFunction(MATMUL_KERNEL_SYMBOL)) {
-      const ll = join(dir, "matmul.ll");
-      writeFileSync(ll, matmulKernelIr(tc.triple));
+    if (texts.length > 0) {
       linked = join(dir, "kernel.linked.bc");
-      tool(tc.link, [bc, ll, "-o", linked]);
+      tool(tc.link, [bc, ...texts, "-o", linked]);
     }
     // The optimizer vectorizes for this machine's vector units, at their full width (LLVM prefers
     // 256-bit vectors on AVX-512 CPUs by default), as llc then compiles for it.

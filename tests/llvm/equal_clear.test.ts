@@ -225,9 +225,11 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     }
   }, 300_000);
 
-  // Without draws the kernel runs CHUNK samples per call: statistics and the first overflow must
-  // carry across calls, and an input out of range in a later chunk must give the clear backend's error.
-  it(`batches of ${2 * CHUNK + 76} samples (three calls): outputs, statistics, first overflow, input errors`, async () => {
+  // Without draws the kernel runs the batch in blocks of CHUNK samples, the last one partly
+  // filled: statistics and the first overflow must carry across blocks, the lanes past the batch's
+  // end must count nowhere, and an input out of range in the last block must give the clear
+  // backend's error.
+  it(`batches of ${2 * CHUNK + 76} samples (${Math.ceil((2 * CHUNK + 76) / CHUNK)} blocks, the last partly filled): outputs, statistics, first overflow, input errors`, async () => {
     const batch = 2 * CHUNK + 76;
     for (let seed = 1; seed <= 12; seed++) {
       await tick();
@@ -238,7 +240,7 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
       for (const bad of [0.5, 2 ** 40, NaN]) {
         const data = Float64Array.from(inputs[0]!.data);
         data[data.length - 3] = bad;
-        await expectSame(func, [{ ...inputs[0]!, data }, ...inputs.slice(1)], { approximateTies: "up" }, `graph ${seed} × ${batch}, input ${bad} in the last chunk`);
+        await expectSame(func, [{ ...inputs[0]!, data }, ...inputs.slice(1)], { approximateTies: "up" }, `graph ${seed} × ${batch}, input ${bad} in the last block`);
       }
     }
   }, 300_000);
