@@ -13,7 +13,13 @@ import { CONTROL, type KernelPlan } from "./plan.js";
 
 export const KERNEL_SYMBOL = "fhec_kernel";
 
-export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmModule {
+/** A module and the context it lives in (modules linked into it must share the context). */
+export interface KernelModule {
+  readonly module: LlvmModule;
+  readonly context: unknown;
+}
+
+export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelModule {
   const ctx = new llvm.LLVMContext();
   const module = new llvm.Module(`fhec_${plan.func.name}`, ctx);
   const k = new KernelBuilder(llvm, module, ctx);
@@ -105,5 +111,5 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
 
   addNapiEntry(llvm, module, ctx, kernel, plan.args.length + plan.results.length);
   if (llvm.verifyModule(module)) throw new Error("LLVM backend: the generated module does not verify (a code generator bug)");
-  return module;
+  return { module, context: ctx };
 }
