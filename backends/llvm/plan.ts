@@ -118,11 +118,12 @@ export interface Stage {
 export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, badInputs: 64, params: 72 } as const;
 
 /**
- * Samples per block when nothing is drawn: every slot of a block then stays in the first-level
- * cache between the ops (512 samples, the slots of the mlp fill 1.2 MB, and the kernel ran 1.4×
- * slower). Every loop runs the whole block (a constant trip count: no scalar remainders), the
- * lanes past the batch's end repeating its last sample (emit_ops.ts). The generated code knows the
- * slots' capacity, so every slot is at a constant offset.
+ * Samples per block when nothing is drawn: an op's operands and result then fit the first-level
+ * cache, and all the slots the second (the mlp's slots take 2.5 KiB per sample: 161 KiB here; in
+ * blocks of 512 samples the whole mlp ran 1.4× slower). Every loop runs the whole block (a
+ * constant trip count: no scalar remainders), the lanes past the batch's end repeating its last
+ * sample (emit_ops.ts). The generated code knows the slots' capacity, so every slot is at a
+ * constant offset.
  */
 export const CHUNK = 64;
 if (CHUNK % SAMPLE_BLOCK !== 0 || (CHUNK & (CHUNK - 1)) !== 0) throw new Error("CHUNK must be a power of two and a whole number of the matmul kernel's sample blocks");
