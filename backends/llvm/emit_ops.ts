@@ -37,8 +37,9 @@ export interface StageEnv {
   readonly constant: (off: number) => LlvmValue | undefined;
   /** The vector kernel of the fast matmuls (matmul_kernel.ts), declared on first use. */
   readonly matmulKernel: () => LlvmFunction;
-  /** The inputs' transposing copy (input_kernel.ts), declared on first use. */
+  /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use. */
   readonly inputKernel: () => LlvmFunction;
+  readonly outputKernel: () => LlvmFunction;
 }
 
 export class OpEmitter {
@@ -115,7 +116,7 @@ export class OpEmitter {
 
   /**
    * Copies the inputs (sample-major, from fhec's arrays) into their slots and counts values outside
-   * their integer range, by the transposing kernel (input_kernel.ts); lanes past the real samples
+   * their integer range, by the transposing kernel (transpose_kernels.ts); lanes past the real samples
    * repeat the last one.
    */
   emitInputs(plan: KernelPlan, buffers: readonly LlvmValue[]): void {
@@ -134,16 +135,13 @@ export class OpEmitter {
     k.store(this.f64At(CONTROL.badInputs), k.int(0), bad);
   }
 
-  /** Copies the batched results out of their slots into fhec's arrays (sample-major). */
+  /** Copies the batched results of the real samples out of their slots into fhec's arrays (sample-major), by the transposing kernel. */
   emitOutputs(plan: KernelPlan, buffers: readonly LlvmValue[]): void {
     const k = this.k;
     plan.results.forEach((r, i) => {
       if (!("slot" in r)) return;
       const dst = k.elt(buffers[i]!, k.mul(this.env.s0, k.int(r.size)));
-      k.loop(r.size, (e) => {
-        const row = this.slotRow(r.slot, e);
-        k.loop(this.env.live, (s) => k.store(dst, k.add(k.mul(s, k.int(r.size)), e), k.load(row, s)));
-      });
+      k.b.CreateCall(this.env.outputKernel(), [dst, this.slotRow(r.slot, k.int(0)), k.int(r.size), this.env.cap, this.env.live]);
     });
   }
 

@@ -4,7 +4,7 @@
 // the first stage copies the call's samples in, the last copies its results out. The N-API entry
 // that lets Node call it is added by napi_entry.ts.
 import type { LlvmBindings, LlvmFunction, LlvmModule, LlvmValue } from "./llvm_api.js";
-import { INPUT_KERNEL_SYMBOL } from "./input_kernel.js";
+import { INPUT_KERNEL_SYMBOL, OUTPUT_KERNEL_SYMBOL } from "./transpose_kernels.js";
 import { MATMUL_KERNEL_SYMBOL } from "./matmul_kernel.js";
 import { KernelBuilder } from "./ir_builder.js";
 import { OpEmitter, type StageEnv } from "./emit_ops.js";
@@ -37,6 +37,9 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
   let inputKernel: LlvmFunction | undefined;
   const declareInputKernel = (): LlvmFunction =>
     (inputKernel ??= llvm.Function.Create(llvm.FunctionType.get(k.i64, [k.f64p, k.f64p, k.i64, k.i64, k.i64, k.i64, k.f64, k.f64], false), ext, INPUT_KERNEL_SYMBOL, module));
+  let outputKernel: LlvmFunction | undefined;
+  const declareOutputKernel = (): LlvmFunction =>
+    (outputKernel ??= llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f64p, k.f64p, k.i64, k.i64, k.i64], false), ext, OUTPUT_KERNEL_SYMBOL, module));
 
   // Slot starts, in f64 elements per sample of capacity (prefix sums of the slot sizes).
   const starts: number[] = [];
@@ -66,6 +69,7 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
       constant: (off: number) => constants.get(off),
       matmulKernel: declareMatmulKernel,
       inputKernel: declareInputKernel,
+      outputKernel: declareOutputKernel,
     };
     const samples = word(CONTROL.samples);
     const first = word(CONTROL.firstSample);

@@ -1,5 +1,5 @@
 // Turns a kernel module into native code Node can call: bitcode from llvm-bindings (with the IR
-// written as text, matmul_kernel.ts and input_kernel.ts, linked in), LLVM 14's optimizer and code generator
+// written as text, matmul_kernel.ts and transpose_kernels.ts, linked in), LLVM 14's optimizer and code generator
 // (llvm-bindings 0.4 exposes neither pass managers nor object emission), the system C compiler to
 // link a shared object, then process.dlopen. The files live in a temporary directory that is
 // removed once the object is loaded.
@@ -9,13 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelModule } from "./kernel_module.js";
 import type { LlvmToolchain } from "./load.js";
-import { INPUT_KERNEL_SYMBOL, inputKernelIr } from "./input_kernel.js";
+import { INPUT_KERNEL_SYMBOL, inputKernelIr, OUTPUT_KERNEL_SYMBOL, outputKernelIr } from "./transpose_kernels.js";
 import { MATMUL_KERNEL_SYMBOL, matmulKernelIr } from "./matmul_kernel.js";
 
 /** The functions written as LLVM IR text that a module declares and calls. */
 const LINKED_KERNELS = [
   { symbol: MATMUL_KERNEL_SYMBOL, ir: matmulKernelIr },
   { symbol: INPUT_KERNEL_SYMBOL, ir: inputKernelIr },
+  { symbol: OUTPUT_KERNEL_SYMBOL, ir: outputKernelIr },
 ];
 
 /** What the loaded object exports (see napi_entry.ts). */
@@ -50,7 +51,7 @@ export function compileNative(tc: LlvmToolchain, { module, context }: KernelModu
     const obj = join(dir, "kernel.o");
     const lib = join(dir, "kernel.node");
     module.setTargetTriple(tc.triple);
-    // The kernels written as IR text (the fast matmuls', the inputs' copy), linked in where the
+    // The kernels written as IR text (the fast matmuls', the inputs' and results' copies), linked in where the
     // module calls them: parsed and linked in this process (one tool run fewer per kernel).
     for (const [i, l] of LINKED_KERNELS.filter((l) => module.getFunction(l.symbol)).entries()) {
       const ll = join(dir, `linked${i}.ll`);

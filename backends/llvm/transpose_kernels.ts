@@ -1,12 +1,13 @@
-// The copy of an input into its slot, written once as LLVM IR text (llvm-bindings 0.4 has no
-// vector types) and linked in like the matmul kernel (native_object.ts). fhec's inputs are
-// sample-major (sample s's n elements in a row), slots element-major: a loop over the elements
-// with the samples innermost reads with a stride of n elements (a gather per vector, which took a
-// third of the mlp's kernel time). This one reads 8 samples × 8 elements as 8 contiguous vectors,
-// transposes them in registers (three rounds of two-input shuffles) and stores 8 contiguous
-// vectors; it checks the range of every value on the way.
+// The copies of the inputs into their slots and of the results out of theirs, written once as
+// LLVM IR text (llvm-bindings 0.4 has no vector types) and linked in like the matmul kernel
+// (native_object.ts). fhec's arrays are sample-major (sample s's n elements in a row), slots
+// element-major: a loop over the elements with the samples innermost reads (or writes) with a
+// stride of n elements, a gather (scatter) per vector, which took a third of the mlp's kernel
+// time. These move 8 samples × 8 elements as 8 contiguous vectors, transposed in registers (three
+// rounds of two-input shuffles). The input copy checks the range of every value on the way.
 
 export const INPUT_KERNEL_SYMBOL = "fhec_input_f64";
+export const OUTPUT_KERNEL_SYMBOL = "fhec_output_f64";
 
 const LANES = 8;
 
@@ -30,14 +31,30 @@ function roundMasks(r: number): [number[], number[]] {
   return [lo, hi];
 }
 
+const vec = `<${LANES} x double>`;
+const mask = (m: number[]) => `<${LANES} x i32> <${m.map((v) => `i32 ${v}`).join(", ")}>`;
+
+/** IR lines transposing the 8 vectors `%{from}0_i` into `%{from}3_i` (vector i of the result: lane i of every input). */
+function transposeLines(from: string): string[] {
+  const L: string[] = [];
+  for (let r = 0; r < 3; r++) {
+    const [lo, hi] = roundMasks(r);
+    const run = 2 ** r;
+    for (let i = 0; i < LANES; i++) {
+      if (Math.floor(i / run) % 2 !== 0) continue;
+      const [a, b] = [`%${from}${r}_${i}`, `%${from}${r}_${i + run}`];
+      L.push(`  %${from}${r + 1}_${i} = shufflevector ${vec} ${a}, ${vec} ${b}, ${mask(lo)}`, `  %${from}${r + 1}_${i + run} = shufflevector ${vec} ${a}, ${vec} ${b}, ${mask(hi)}`);
+    }
+  }
+  return L;
+}
+
 /**
  * `i64 fhec_input_f64(double* slot, double* src, i64 n, i64 cap, i64 samples, i64 live, double min, double max)`:
  * slot[e·cap + s] = src[min(s, live − 1)·n + e] for s < samples (a multiple of 8), e < n; returns
  * how many values read are not integers within [min, max] (NaN and ±∞ included).
  */
 export function inputKernelIr(triple: string): string {
-  const vec = `<${LANES} x double>`;
-  const mask = (m: number[]) => `<${LANES} x i32> <${m.map((v) => `i32 ${v}`).join(", ")}>`;
   const L: string[] = [];
   L.push(`target triple = "${triple}"`, "");
   L.push(`declare ${vec} @llvm.floor.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64>)`, "declare double @llvm.floor.f64(double)", "");
@@ -102,16 +119,7 @@ export function inputKernelIr(triple: string): string {
     );
     check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
   }
-  // Three rounds: after round r, vector i holds runs of 2^(r+1) rows' values of the same element.
-  for (let r = 0; r < 3; r++) {
-    const [lo, hi] = roundMasks(r);
-    const run = 2 ** r;
-    for (let i = 0; i < LANES; i++) {
-      if (Math.floor(i / run) % 2 !== 0) continue;
-      const [a, b] = [`%v${r}_${i}`, `%v${r}_${i + run}`];
-      L.push(`  %v${r + 1}_${i} = shufflevector ${vec} ${a}, ${vec} ${b}, ${mask(lo)}`, `  %v${r + 1}_${i + run} = shufflevector ${vec} ${a}, ${vec} ${b}, ${mask(hi)}`);
-    }
-  }
+  L.push(...transposeLines("v"));
   for (let i = 0; i < LANES; i++) {
     L.push(
       `  %ei${i} = add i64 %e, ${i}`,
@@ -166,3 +174,104 @@ export function inputKernelIr(triple: string): string {
   return L.join("\n");
 }
 
+
+/**
+ * `void fhec_output_f64(double* dst, double* slot, i64 n, i64 cap, i64 live)`:
+ * dst[s·n + e] = slot[e·cap + s] for s < live, e < n.
+ */
+export function outputKernelIr(triple: string): string {
+  const L: string[] = [];
+  L.push(
+    `target triple = "${triple}"`,
+    "",
+    `define linkonce_odr hidden void @${OUTPUT_KERNEL_SYMBOL}(double* noalias nocapture %dst, double* noalias nocapture readonly %slot, i64 %n, i64 %cap, i64 %live) {`,
+    "entry:",
+    `  %nfull = and i64 %n, ${-LANES}`,
+    `  %gfull = and i64 %live, ${-LANES}`,
+    "  br label %ghead",
+    // Whole groups of 8 samples.
+    "ghead:",
+    "  %g = phi i64 [ 0, %entry ], [ %gnext, %rdone ]",
+    "  %gin = icmp slt i64 %g, %gfull",
+    "  br i1 %gin, label %gbody, label %thead",
+    "gbody:",
+  );
+  for (let j = 0; j < LANES; j++) L.push(`  %s${j} = add i64 %g, ${j}`, `  %ro${j} = mul i64 %s${j}, %n`, `  %row${j} = getelementptr inbounds double, double* %dst, i64 %ro${j}`);
+  L.push("  br label %bhead", "bhead:", "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]", "  %ein = icmp slt i64 %e, %nfull", "  br i1 %ein, label %bbody, label %rhead", "bbody:");
+  for (let i = 0; i < LANES; i++) {
+    L.push(
+      `  %ei${i} = add i64 %e, ${i}`,
+      `  %so${i} = mul i64 %ei${i}, %cap`,
+      `  %sg${i} = add i64 %so${i}, %g`,
+      `  %sp${i} = getelementptr inbounds double, double* %slot, i64 %sg${i}`,
+      `  %spv${i} = bitcast double* %sp${i} to ${vec}*`,
+      `  %v0_${i} = load ${vec}, ${vec}* %spv${i}, align 8`,
+    );
+  }
+  L.push(...transposeLines("v"));
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %dp${j} = getelementptr inbounds double, double* %row${j}, i64 %e`,
+      `  %dpv${j} = bitcast double* %dp${j} to ${vec}*`,
+      `  store ${vec} %v3_${j}, ${vec}* %dpv${j}, align 8`,
+    );
+  }
+  L.push(
+    `  %enext = add i64 %e, ${LANES}`,
+    "  br label %bhead",
+    // The last n mod 8 elements of the group, value by value.
+    "rhead:",
+    "  %er = phi i64 [ %nfull, %bhead ], [ %ernext, %rbody ]",
+    "  %erin = icmp slt i64 %er, %n",
+    "  br i1 %erin, label %rbody, label %rdone",
+    "rbody:",
+    "  %rso = mul i64 %er, %cap",
+    "  %rsg = add i64 %rso, %g",
+  );
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %xs${j} = add i64 %rsg, ${j}`,
+      `  %xp${j} = getelementptr inbounds double, double* %slot, i64 %xs${j}`,
+      `  %x${j} = load double, double* %xp${j}, align 8`,
+      `  %q${j} = getelementptr inbounds double, double* %row${j}, i64 %er`,
+      `  store double %x${j}, double* %q${j}, align 8`,
+    );
+  }
+  L.push(
+    "  %ernext = add i64 %er, 1",
+    "  br label %rhead",
+    "rdone:",
+    `  %gnext = add i64 %g, ${LANES}`,
+    "  br label %ghead",
+    // The last live mod 8 samples, value by value.
+    "thead:",
+    "  %t = phi i64 [ %gfull, %ghead ], [ %tnext, %tdone ]",
+    "  %tin = icmp slt i64 %t, %live",
+    "  br i1 %tin, label %tpre, label %exit",
+    "tpre:",
+    "  %to = mul i64 %t, %n",
+    "  br label %tehead",
+    "tehead:",
+    "  %te = phi i64 [ 0, %tpre ], [ %tenext, %tebody ]",
+    "  %tein = icmp slt i64 %te, %n",
+    "  br i1 %tein, label %tebody, label %tdone",
+    "tebody:",
+    "  %tso = mul i64 %te, %cap",
+    "  %tsg = add i64 %tso, %t",
+    "  %tsp = getelementptr inbounds double, double* %slot, i64 %tsg",
+    "  %tx = load double, double* %tsp, align 8",
+    "  %tdo = add i64 %to, %te",
+    "  %tdp = getelementptr inbounds double, double* %dst, i64 %tdo",
+    "  store double %tx, double* %tdp, align 8",
+    "  %tenext = add i64 %te, 1",
+    "  br label %tehead",
+    "tdone:",
+    "  %tnext = add i64 %t, 1",
+    "  br label %thead",
+    "exit:",
+    "  ret void",
+    "}",
+    "",
+  );
+  return L.join("\n");
+}
