@@ -49,6 +49,17 @@ function transposeLines(from: string): string[] {
   return L;
 }
 
+/** IR lines making `%{name}{i}` a vector pointer to the slot's samples g… of element e + i (element-major rows of `cap`). */
+function slotVectorLines(name: string, i: number): string[] {
+  return [
+    `  %${name}e${i} = add i64 %e, ${i}`,
+    `  %${name}o${i} = mul i64 %${name}e${i}, %cap`,
+    `  %${name}g${i} = add i64 %${name}o${i}, %g`,
+    `  %${name}p${i} = getelementptr inbounds double, double* %slot, i64 %${name}g${i}`,
+    `  %${name}${i} = bitcast double* %${name}p${i} to ${vec}*`,
+  ];
+}
+
 /**
  * `i64 fhec_input_f64(double* slot, double* src, i64 n, i64 cap, i64 samples, i64 live, double min, double max)`:
  * slot[e·cap + s] = src[min(s, live − 1)·n + e] for s < samples (a multiple of 8), e < n; returns
@@ -120,16 +131,7 @@ export function inputKernelIr(triple: string): string {
     check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
   }
   L.push(...transposeLines("v"));
-  for (let i = 0; i < LANES; i++) {
-    L.push(
-      `  %ei${i} = add i64 %e, ${i}`,
-      `  %do${i} = mul i64 %ei${i}, %cap`,
-      `  %dg${i} = add i64 %do${i}, %g`,
-      `  %dp${i} = getelementptr inbounds double, double* %slot, i64 %dg${i}`,
-      `  %dpv${i} = bitcast double* %dp${i} to ${vec}*`,
-      `  store ${vec} %v3_${i}, ${vec}* %dpv${i}, align 8`,
-    );
-  }
+  for (let i = 0; i < LANES; i++) L.push(...slotVectorLines("to", i), `  store ${vec} %v3_${i}, ${vec}* %to${i}, align 8`);
   L.push(
     `  %enext = add i64 %e, ${LANES}`,
     "  br label %bhead",
@@ -198,16 +200,7 @@ export function outputKernelIr(triple: string): string {
   );
   for (let j = 0; j < LANES; j++) L.push(`  %s${j} = add i64 %g, ${j}`, `  %ro${j} = mul i64 %s${j}, %n`, `  %row${j} = getelementptr inbounds double, double* %dst, i64 %ro${j}`);
   L.push("  br label %bhead", "bhead:", "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]", "  %ein = icmp slt i64 %e, %nfull", "  br i1 %ein, label %bbody, label %rhead", "bbody:");
-  for (let i = 0; i < LANES; i++) {
-    L.push(
-      `  %ei${i} = add i64 %e, ${i}`,
-      `  %so${i} = mul i64 %ei${i}, %cap`,
-      `  %sg${i} = add i64 %so${i}, %g`,
-      `  %sp${i} = getelementptr inbounds double, double* %slot, i64 %sg${i}`,
-      `  %spv${i} = bitcast double* %sp${i} to ${vec}*`,
-      `  %v0_${i} = load ${vec}, ${vec}* %spv${i}, align 8`,
-    );
-  }
+  for (let i = 0; i < LANES; i++) L.push(...slotVectorLines("from", i), `  %v0_${i} = load ${vec}, ${vec}* %from${i}, align 8`);
   L.push(...transposeLines("v"));
   for (let j = 0; j < LANES; j++) {
     L.push(
