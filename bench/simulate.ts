@@ -15,13 +15,16 @@ import { arg, fixture, markdownTable, median, repeatSamples, writeJson } from ".
 
 /**
  * Median wall times (ms) of each function, run in turn `reps` times (A, B, C, A, B, C, …), so that
- * a change of the machine's load weighs on all of them alike.
+ * a change of the machine's load weighs on all of them alike. Each timed run follows an untimed
+ * run of the same function, so that it does not pay for the previous one's garbage (collected
+ * concurrently, on the same two cores) or find the caches full of its data.
  */
 async function timeAlternating(reps: number, fs: readonly ((() => unknown | Promise<unknown>) | undefined)[]): Promise<(number | undefined)[]> {
   const ms: number[][] = fs.map(() => []);
   for (let r = 0; r < reps; r++) {
     for (const [i, f] of fs.entries()) {
       if (!f) continue;
+      await f();
       const t = performance.now();
       await f();
       ms[i]!.push(performance.now() - t);

@@ -15,11 +15,17 @@ import { CONTROL, type FastMatmul, type KernelPlan, type Operand, type RandomSte
 /** Per-stage values the emitters share: the arena, the samples of this call, slot base pointers. */
 export interface StageEnv {
   readonly arena: LlvmValue;
-  /** Samples in this call (i64) and the global index of its first sample (i64). */
+  /**
+   * Samples the loops run (i64), the real ones among them (the rest repeat the last real sample,
+   * when the plan runs in blocks: plan.ts CHUNK), and the global index of the first (i64).
+   */
   readonly ns: LlvmValue;
+  readonly live: LlvmValue;
   readonly s0: LlvmValue;
   /** Samples per slot element (i64: a constant when the plan has a fixed chunk). */
   readonly cap: LlvmValue;
+  /** The block's samples when the plan runs in blocks (plan.ts CHUNK: env.ns and env.cap are this constant), else undefined. */
+  readonly blocked: number | undefined;
   /** Base pointer (f64*) of each slot. */
   readonly slots: readonly LlvmValue[];
   /** Base pointers (f64*) of the slot of noisy reads and of the unsettled records (plan.ts), both sample-major. */
@@ -31,6 +37,9 @@ export interface StageEnv {
   readonly constant: (off: number) => LlvmValue | undefined;
   /** The vector kernel of the fast matmuls (matmul_kernel.ts), declared on first use. */
   readonly matmulKernel: () => LlvmFunction;
+  /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use. */
+  readonly inputKernel: () => LlvmFunction;
+  readonly outputKernel: () => LlvmFunction;
 }
 
 export class OpEmitter {
@@ -78,6 +87,15 @@ export class OpEmitter {
     return this.k.load(this.f64At(off), this.k.int(0));
   }
 
+  /** Whether lane `s` holds a real sample (counts leave out the lanes that repeat the last one; maxima need not). */
+  private get blocked(): number | undefined {
+    return this.env.blocked;
+  }
+
+  private isLive(s: LlvmValue): LlvmValue {
+    return this.k.b.CreateICmpSLT(s, this.env.live);
+  }
+
   /** for e < n: for s < ns (samples innermost, vectorized): body(e) gives the per-sample body. */
   private elements(n: LlvmValue | number, body: (e: LlvmValue) => (s: LlvmValue) => void): void {
     this.k.loop(n, (e) => {
@@ -96,41 +114,34 @@ export class OpEmitter {
     return k.loop(n, (e, outer) => k.loop(this.env.ns, (s, inner) => body(s, e, inner), outer), init);
   }
 
-  /** Copies the inputs (sample-major, from fhec's arrays) into their slots and counts values outside their integer range. */
+  /**
+   * Copies the inputs (sample-major, from fhec's arrays) into their slots and counts values outside
+   * their integer range, by the transposing kernel (transpose_kernels.ts); lanes past the real samples
+   * repeat the last one.
+   */
   emitInputs(plan: KernelPlan, buffers: readonly LlvmValue[]): void {
     const k = this.k;
     let bad = k.load(this.f64At(CONTROL.badInputs), k.int(0));
+    // Whole groups of 8 lanes: slot capacities are whole sample blocks, so they fit.
+    const lanes = k.b.CreateAnd(k.add(this.env.ns, k.int(7)), k.int(-8));
     plan.args.forEach((slot, i) => {
       const n = plan.slotSizes[slot]!;
       const range = plan.argRanges[i];
       const src = k.elt(buffers[i]!, k.mul(this.env.s0, k.int(n)));
-      // Elements outer, samples inner: strided reads (gathered), contiguous stores (faster than the converse).
-      const [count] = k.loop(n, (e, outer) => {
-        const out = this.slotRow(slot, e);
-        return k.loop(this.env.ns, (s, [c]) => {
-          const v = k.load(src, k.add(k.mul(s, k.int(n)), e));
-          k.store(out, s, v);
-          if (!range) return [c!];
-          // Number.isInteger(v) && min <= v <= max (false for NaN and ±∞ alike).
-          const ok = k.and(k.eq(k.floor(v), v), k.and(k.ge(v, k.num(range.min)), k.b.CreateFCmpOLE(v, k.num(range.max))));
-          return [k.add(c!, k.count(k.not(ok)))];
-        }, outer);
-      }, [k.int(0)]);
-      bad = k.fadd(bad, k.toNum(count!));
+      const count = k.b.CreateCall(this.env.inputKernel(), [this.slotRow(slot, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, k.num(range?.min ?? -Infinity), k.num(range?.max ?? Infinity)]);
+      // An input without an integer type has no range to check.
+      if (range) bad = k.fadd(bad, k.toNum(count));
     });
     k.store(this.f64At(CONTROL.badInputs), k.int(0), bad);
   }
 
-  /** Copies the batched results out of their slots into fhec's arrays (sample-major). */
+  /** Copies the batched results of the real samples out of their slots into fhec's arrays (sample-major), by the transposing kernel. */
   emitOutputs(plan: KernelPlan, buffers: readonly LlvmValue[]): void {
     const k = this.k;
     plan.results.forEach((r, i) => {
       if (!("slot" in r)) return;
       const dst = k.elt(buffers[i]!, k.mul(this.env.s0, k.int(r.size)));
-      this.elements(r.size, (e) => {
-        const row = this.slotRow(r.slot, e);
-        return (s) => k.store(dst, k.add(k.mul(s, k.int(r.size)), e), k.load(row, s));
-      });
+      k.b.CreateCall(this.env.outputKernel(), [dst, this.slotRow(r.slot, k.int(0)), k.int(r.size), this.env.cap, this.env.live]);
     });
   }
 
@@ -470,7 +481,7 @@ export class OpEmitter {
       // r is an integer (or not finite): the clear backend's ((r % 2m) + 2m) % 2m is k.mod.
       const wrap = k.or(k.lt(r, k.num(0)), k.ge(r, m));
       this.storeAt(step.out, s, e, k.select(wrap, k.mod(r, 2 * step.m), r));
-      return [...next, k.add(vals[init.length]!, k.count(wrap))];
+      return [...next, k.add(vals[init.length]!, k.count(k.and(wrap, this.isLive(s))))];
     }, [...init, k.int(0)]);
     this.storeRng(step, res.slice(0, init.length));
     k.store(outsideP, k.int(0), k.fadd(k.load(outsideP, k.int(0)), k.toNum(res[init.length]!)));
@@ -490,14 +501,20 @@ export class OpEmitter {
     const max = k.num(step.max);
     const outside = (v: LlvmValue) => k.or(k.lt(v, min), k.gt(v, max));
     // |v| ordered as doubles is its bit pattern ordered as integers; NaN is left out (as `a > max` leaves it).
-    const [maxBits, count] = k.loop(step.n, (e, outer) => {
-      const row = this.slotRow(step.slot, e);
-      return k.loop(this.env.ns, (s, [mx, c]) => {
-        const v = k.load(row, s);
-        const bits = k.select(k.isNaN(v), k.int(0), k.b.CreateBitCast(k.fabs(v), k.i64));
-        return [k.select(k.b.CreateICmpSGT(bits, mx!), bits, mx!), k.add(c!, k.count(outside(v)))];
-      }, outer);
-    }, [k.int(0), k.int(0)]);
+    const reduce = (v: LlvmValue, s: LlvmValue, [mx, c]: LlvmValue[]): LlvmValue[] => {
+      const bits = k.select(k.isNaN(v), k.int(0), k.b.CreateBitCast(k.fabs(v), k.i64));
+      return [k.select(k.b.CreateICmpSGT(bits, mx!), bits, mx!), k.add(c!, k.count(k.and(outside(v), this.isLive(s))))];
+    };
+    const init = [k.int(0), k.int(0)];
+    // In blocks (a constant capacity, every lane a sample) the slot's rows are one run of n·cap
+    // values: one loop, reduced once, rather than a reduction at the end of every row (the lane is
+    // the index's low bits, CHUNK being a power of two).
+    const [maxBits, count] = this.blocked
+      ? k.loop(step.n * this.blocked, (i, acc) => reduce(k.load(this.slotRow(step.slot, k.int(0)), i), k.b.CreateAnd(i, k.int(this.blocked! - 1)), acc), init)
+      : k.loop(step.n, (e, outer) => {
+        const row = this.slotRow(step.slot, e);
+        return k.loop(this.env.ns, (s, acc) => reduce(k.load(row, s), s, acc), outer);
+      }, init);
     const maxAbs = k.b.CreateBitCast(maxBits!, k.f64);
     const before = [0, 1].map((i) => k.load(S, k.int(i)));
     k.store(S, k.int(0), k.select(k.gt(maxAbs, before[0]!), maxAbs, before[0]!));
@@ -506,7 +523,7 @@ export class OpEmitter {
     k.branch(firstHere, () => {
       const base = k.mul(this.env.s0, k.int(step.n));
       const none = k.int(-1);
-      const [first] = k.loop(this.env.ns, (s, outer) =>
+      const [first] = k.loop(this.env.live, (s, outer) =>
         k.loop(step.n, (e, [f]) => {
           const j = k.add(k.mul(s, k.int(step.n)), e);
           return [k.select(k.and(k.b.CreateICmpSLT(f!, k.int(0)), outside(this.value({ slot: step.slot, size: step.n }, s, e))), j, f!)];

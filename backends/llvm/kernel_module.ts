@@ -4,6 +4,7 @@
 // the first stage copies the call's samples in, the last copies its results out. The N-API entry
 // that lets Node call it is added by napi_entry.ts.
 import type { LlvmBindings, LlvmFunction, LlvmModule, LlvmValue } from "./llvm_api.js";
+import { INPUT_KERNEL_SYMBOL, OUTPUT_KERNEL_SYMBOL } from "./transpose_kernels.js";
 import { MATMUL_KERNEL_SYMBOL } from "./matmul_kernel.js";
 import { KernelBuilder } from "./ir_builder.js";
 import { OpEmitter, type StageEnv } from "./emit_ops.js";
@@ -12,7 +13,13 @@ import { CONTROL, type KernelPlan } from "./plan.js";
 
 export const KERNEL_SYMBOL = "fhec_kernel";
 
-export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmModule {
+/** A module and the context it lives in (modules linked into it must share the context). */
+export interface KernelModule {
+  readonly module: LlvmModule;
+  readonly context: unknown;
+}
+
+export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelModule {
   const ctx = new llvm.LLVMContext();
   const module = new llvm.Module(`fhec_${plan.func.name}`, ctx);
   const k = new KernelBuilder(llvm, module, ctx);
@@ -27,6 +34,12 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
   let matmulKernel: LlvmFunction | undefined;
   const declareMatmulKernel = (): LlvmFunction =>
     (matmulKernel ??= llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f32p, k.f32p, k.f32p, k.i64, k.i64, k.i64, k.i64], false), ext, MATMUL_KERNEL_SYMBOL, module));
+  let inputKernel: LlvmFunction | undefined;
+  const declareInputKernel = (): LlvmFunction =>
+    (inputKernel ??= llvm.Function.Create(llvm.FunctionType.get(k.i64, [k.f64p, k.f64p, k.i64, k.i64, k.i64, k.i64, k.f64, k.f64], false), ext, INPUT_KERNEL_SYMBOL, module));
+  let outputKernel: LlvmFunction | undefined;
+  const declareOutputKernel = (): LlvmFunction =>
+    (outputKernel ??= llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f64p, k.f64p, k.i64, k.i64, k.i64], false), ext, OUTPUT_KERNEL_SYMBOL, module));
 
   // Slot starts, in f64 elements per sample of capacity (prefix sums of the slot sizes).
   const starts: number[] = [];
@@ -45,23 +58,39 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
     const cap = plan.chunk !== undefined ? k.int(plan.chunk) : word(CONTROL.capacity);
     const buffer = (i: number): LlvmValue => k.b.CreateBitCast(k.b.CreateLoad(k.i8p, k.b.CreateInBoundsGEP(k.i8p, fn.getArg(1), [k.int(i)])), k.f64p);
     const slotPtr = (slot: number): LlvmValue => k.at(arena, k.add(k.int(plan.staticBytes), k.mul(k.int(starts[slot]! * 8), cap)), "f64");
-    const env: StageEnv = {
+    const common = {
       arena,
-      ns: word(CONTROL.samples),
-      s0: word(CONTROL.firstSample),
       cap,
+      blocked: plan.chunk,
       slots: plan.slotSizes.map((_, s) => slotPtr(s)),
       draws: slotPtr(plan.drawSlot),
       unsettled: slotPtr(plan.unsettledSlot),
       rngStates: plan.rngStates,
-      constant: (off) => constants.get(off),
+      constant: (off: number) => constants.get(off),
       matmulKernel: declareMatmulKernel,
+      inputKernel: declareInputKernel,
+      outputKernel: declareOutputKernel,
     };
-    const emitter = new OpEmitter(k, env);
-    if (i === 0) emitter.emitInputs(plan, plan.args.map((_, a) => buffer(a)));
-    for (const step of stage.steps) emitter.emit(step);
-    if (stage.draws) emitter.emitNoisyReads(stage.draws);
-    if (i === plan.stages.length - 1) emitter.emitOutputs(plan, plan.results.map((_, r) => buffer(plan.args.length + r)));
+    const samples = word(CONTROL.samples);
+    const first = word(CONTROL.firstSample);
+    const emitStage = (env: StageEnv): void => {
+      const emitter = new OpEmitter(k, env);
+      if (i === 0) emitter.emitInputs(plan, plan.args.map((_, a) => buffer(a)));
+      for (const step of stage.steps) emitter.emit(step);
+      if (stage.draws) emitter.emitNoisyReads(stage.draws);
+      if (i === plan.stages.length - 1) emitter.emitOutputs(plan, plan.results.map((_, r) => buffer(plan.args.length + r)));
+    };
+    if (plan.chunk === undefined) emitStage({ ...common, ns: samples, live: samples, s0: first });
+    else {
+      // Block after block of `chunk` samples, each run whole (its last lanes repeat the batch's last sample).
+      const blocks = k.b.CreateSDiv(k.add(samples, k.int(plan.chunk - 1)), k.int(plan.chunk));
+      k.loop(blocks, (b) => {
+        const done = k.mul(b, cap);
+        const left = k.b.CreateSub(samples, done);
+        const live = k.select(k.b.CreateICmpSLT(left, cap), left, cap);
+        emitStage({ ...common, ns: cap, live, s0: k.add(first, done) });
+      });
+    }
     k.b.CreateRetVoid();
     return fn;
   });
@@ -86,5 +115,5 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): LlvmMod
 
   addNapiEntry(llvm, module, ctx, kernel, plan.args.length + plan.results.length);
   if (llvm.verifyModule(module)) throw new Error("LLVM backend: the generated module does not verify (a code generator bug)");
-  return module;
+  return { module, context: ctx };
 }

@@ -112,4 +112,8 @@ export interface LlvmBindings {
   Intrinsic: { floor: number; fabs: number; sqrt: number; getDeclaration(m: LlvmModule, id: number, types?: LlvmType[]): LlvmFunction };
   verifyModule(m: LlvmModule): boolean;
   WriteBitcodeToFile(m: LlvmModule, file: string): void;
+  SMDiagnostic: new () => unknown;
+  parseIRFile(file: string, err: unknown, ctx: unknown): LlvmModule | null;
+  /** Links `src` into `dest` (consuming `src`); true when it failed. */
+  Linker: { linkModules(dest: LlvmModule, src: LlvmModule): boolean };
 }

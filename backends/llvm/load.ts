@@ -22,8 +22,7 @@ function specifier(): string {
 
 export interface LlvmToolchain {
   readonly llvm: LlvmBindings;
-  /** LLVM 14's linker of IR modules, optimizer and code generator, and the C compiler driver used to link. */
-  readonly link: string;
+  /** LLVM 14's optimizer and code generator, and the C compiler driver used to link. */
   readonly opt: string;
   readonly llc: string;
   readonly cc: string;
@@ -64,13 +63,12 @@ function probe(): LlvmStatus {
   const dirs = bin ? [bin, ...path] : path;
   const opt = which(["opt-14", "opt"], dirs);
   const llc = which(["llc-14", "llc"], dirs);
-  const link = which(["llvm-link-14", "llvm-link"], dirs);
   const cc = which(["cc", "gcc", "clang"], path);
-  if (!opt || !llc || !link) return { ok: false, reason: "LLVM 14's opt, llc or llvm-link was not found (llvm-config-14 --bindir, or PATH)" };
+  if (!opt || !llc) return { ok: false, reason: "LLVM 14's opt or llc was not found (llvm-config-14 --bindir, or PATH)" };
   if (!cc) return { ok: false, reason: "no C compiler (cc) was found on PATH to link the generated code" };
   const triple = /Default target: (\S+)/.exec(execFileSync(llc, ["--version"], { encoding: "utf8" }))?.[1];
   if (!triple) return { ok: false, reason: `'${llc} --version' names no default target` };
-  return { ok: true, toolchain: { llvm, link, opt, llc, cc, triple } };
+  return { ok: true, toolchain: { llvm, opt, llc, cc, triple } };
 }
 
 /** Whether the LLVM backend can run here, and with what (probed once per process). */

@@ -1,5 +1,5 @@
-// Turns a kernel module into native code Node can call: bitcode from llvm-bindings, llvm-link for
-// the IR written as text (matmul_kernel.ts), LLVM 14's optimizer and code generator
+// Turns a kernel module into native code Node can call: bitcode from llvm-bindings (with the IR
+// written as text, matmul_kernel.ts and transpose_kernels.ts, linked in), LLVM 14's optimizer and code generator
 // (llvm-bindings 0.4 exposes neither pass managers nor object emission), the system C compiler to
 // link a shared object, then process.dlopen. The files live in a temporary directory that is
 // removed once the object is loaded.
@@ -7,9 +7,17 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LlvmModule } from "./llvm_api.js";
+import type { KernelModule } from "./kernel_module.js";
 import type { LlvmToolchain } from "./load.js";
+import { INPUT_KERNEL_SYMBOL, inputKernelIr, OUTPUT_KERNEL_SYMBOL, outputKernelIr } from "./transpose_kernels.js";
 import { MATMUL_KERNEL_SYMBOL, matmulKernelIr } from "./matmul_kernel.js";
+
+/** The functions written as LLVM IR text that a module declares and calls. */
+const LINKED_KERNELS = [
+  { symbol: MATMUL_KERNEL_SYMBOL, ir: matmulKernelIr },
+  { symbol: INPUT_KERNEL_SYMBOL, ir: inputKernelIr },
+  { symbol: OUTPUT_KERNEL_SYMBOL, ir: outputKernelIr },
+];
 
 /** What the loaded object exports (see napi_entry.ts). */
 export interface NativeKernel {
@@ -35,23 +43,23 @@ function tool(path: string, args: string[]): void {
   }
 }
 
-export function compileNative(tc: LlvmToolchain, module: LlvmModule): NativeKernel {
+export function compileNative(tc: LlvmToolchain, { module, context }: KernelModule): NativeKernel {
   const dir = mkdtempSync(join(tmpdir(), "fhec-llvm-"));
   try {
-    const bc = join(dir, "kernel.bc");
+    const linked = join(dir, "kernel.bc");
     const optimized = join(dir, "kernel.opt.bc");
     const obj = join(dir, "kernel.o");
     const lib = join(dir, "kernel.node");
     module.setTargetTriple(tc.triple);
-    tc.llvm.WriteBitcodeToFile(module, bc);
-    // The fast matmuls' vector kernel, linked in where the module calls it.
-    let linked = bc;
-    if (module.getFunction(MATMUL_KERNEL_SYMBOL)) {
-      const ll = join(dir, "matmul.ll");
-      writeFileSync(ll, matmulKernelIr(tc.triple));
-      linked = join(dir, "kernel.linked.bc");
-      tool(tc.link, [bc, ll, "-o", linked]);
+    // The kernels written as IR text (the fast matmuls', the inputs' and results' copies), linked in where the
+    // module calls them: parsed and linked in this process (one tool run fewer per kernel).
+    for (const [i, l] of LINKED_KERNELS.filter((l) => module.getFunction(l.symbol)).entries()) {
+      const ll = join(dir, `linked${i}.ll`);
+      writeFileSync(ll, l.ir(tc.triple));
+      const parsed = tc.llvm.parseIRFile(ll, new tc.llvm.SMDiagnostic(), context);
+      if (!parsed || tc.llvm.Linker.linkModules(module, parsed)) throw new Error(`LLVM backend: linking ${l.symbol} failed (a code generator bug)`);
     }
+    tc.llvm.WriteBitcodeToFile(module, linked);
     // The optimizer vectorizes for this machine's vector units, at their full width (LLVM prefers
     // 256-bit vectors on AVX-512 CPUs by default), as llc then compiles for it.
     const cpu = ["-mcpu=native", ...(tc.triple.startsWith("x86_64") ? [`-mattr=${PREFER_FULL_WIDTH}`] : [])];

@@ -3,7 +3,7 @@
 // (backends/simulation/draws.ts); the kernel continues them from their seeded states, op after op
 // over the whole batch as the clear backend draws, so a seed gives the same results. Between the
 // stages fhec settles the few noisy reads the kernel leaves to it (emit_draws.ts). Without draws,
-// large batches run in chunks of CHUNK samples. The kernel reads the inputs from fhec's arrays,
+// the kernel runs the batch in blocks of CHUNK samples (plan.ts). The kernel reads the inputs from fhec's arrays,
 // checks their range and writes the outputs into fhec's arrays itself.
 import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
@@ -85,22 +85,20 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
 
   const buffers = [...data, ...outputs.map((o) => o.data)];
   control(CONTROL.badInputs, 0);
-  for (let s0 = 0; s0 < batch; s0 += cap) {
-    const ns = Math.min(cap, batch - s0);
-    control(CONTROL.firstSample, s0);
-    control(CONTROL.samples, ns);
-    control(CONTROL.capacity, cap);
-    plan.stages.forEach((stage, k) => {
-      if (stage.draws) setReadNoise(stage.draws, arena, ctx);
-      control(CONTROL.stage, k);
-      native.run(arena, ...buffers);
-      if (k === 0 && arena[CONTROL.badInputs / 8]! > 0) {
-        func.args.forEach((a, i) => checkInput(inputs[i]!, a, i, batch));
-        throw new Error("LLVM backend: the kernel found inputs out of range that checkInput accepts (a code generator bug)");
-      }
-      if (stage.draws) settleNoisyReads(arena[CONTROL.unsettled / 8]!, slotView(plan.unsettledSlot, ns), slotView(plan.drawSlot, ns));
-    });
-  }
+  // One call per stage over the whole batch (without draws, the kernel runs it block by block).
+  control(CONTROL.firstSample, 0);
+  control(CONTROL.samples, batch);
+  control(CONTROL.capacity, cap);
+  plan.stages.forEach((stage, k) => {
+    if (stage.draws) setReadNoise(stage.draws, arena, ctx);
+    control(CONTROL.stage, k);
+    native.run(arena, ...buffers);
+    if (k === 0 && arena[CONTROL.badInputs / 8]! > 0) {
+      func.args.forEach((a, i) => checkInput(inputs[i]!, a, i, batch));
+      throw new Error("LLVM backend: the kernel found inputs out of range that checkInput accepts (a code generator bug)");
+    }
+    if (stage.draws) settleNoisyReads(arena[CONTROL.unsettled / 8]!, slotView(plan.unsettledSlot, batch), slotView(plan.drawSlot, batch));
+  });
   plan.results.forEach((r, i) => {
     if (!("slot" in r)) copyConstant(r, outputs[i]!.data, batch, arena);
   });

@@ -1,0 +1,270 @@
+// The copies of the inputs into their slots and of the results out of theirs, written once as
+// LLVM IR text (llvm-bindings 0.4 has no vector types) and linked in like the matmul kernel
+// (native_object.ts). fhec's arrays are sample-major (sample s's n elements in a row), slots
+// element-major: a loop over the elements with the samples innermost reads (or writes) with a
+// stride of n elements, a gather (scatter) per vector, which took a third of the mlp's kernel
+// time. These move 8 samples × 8 elements as 8 contiguous vectors, transposed in registers (three
+// rounds of two-input shuffles). The input copy checks the range of every value on the way.
+
+export const INPUT_KERNEL_SYMBOL = "fhec_input_f64";
+export const OUTPUT_KERNEL_SYMBOL = "fhec_output_f64";
+
+const LANES = 8;
+
+/**
+ * Round r of the 8 × 8 transpose pairs vectors i and i + 2^r (bit r of i clear): the low result
+ * takes the even runs of 2^r lanes of both, interleaved, the high one the odd runs. After the three
+ * rounds vector i holds element i of the 8 rows.
+ */
+function roundMasks(r: number): [number[], number[]] {
+  const run = 2 ** r;
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let j = 0; j < LANES; j++) {
+    const block = Math.floor(j / run);
+    const within = j % run;
+    // lo takes runs 0, 2, 4, … of the first vector interleaved with the same runs of the second.
+    const src = Math.floor(block / 2) * 2 * run + within + (block % 2 === 0 ? 0 : LANES);
+    lo.push(src);
+    hi.push(src + run);
+  }
+  return [lo, hi];
+}
+
+const vec = `<${LANES} x double>`;
+const mask = (m: number[]) => `<${LANES} x i32> <${m.map((v) => `i32 ${v}`).join(", ")}>`;
+
+/** IR lines transposing the 8 vectors `%{from}0_i` into `%{from}3_i` (vector i of the result: lane i of every input). */
+function transposeLines(from: string): string[] {
+  const L: string[] = [];
+  for (let r = 0; r < 3; r++) {
+    const [lo, hi] = roundMasks(r);
+    const run = 2 ** r;
+    for (let i = 0; i < LANES; i++) {
+      if (Math.floor(i / run) % 2 !== 0) continue;
+      const [a, b] = [`%${from}${r}_${i}`, `%${from}${r}_${i + run}`];
+      L.push(`  %${from}${r + 1}_${i} = shufflevector ${vec} ${a}, ${vec} ${b}, ${mask(lo)}`, `  %${from}${r + 1}_${i + run} = shufflevector ${vec} ${a}, ${vec} ${b}, ${mask(hi)}`);
+    }
+  }
+  return L;
+}
+
+/** IR lines making `%{name}{i}` a vector pointer to the slot's samples g… of element e + i (element-major rows of `cap`). */
+function slotVectorLines(name: string, i: number): string[] {
+  return [
+    `  %${name}e${i} = add i64 %e, ${i}`,
+    `  %${name}o${i} = mul i64 %${name}e${i}, %cap`,
+    `  %${name}g${i} = add i64 %${name}o${i}, %g`,
+    `  %${name}p${i} = getelementptr inbounds double, double* %slot, i64 %${name}g${i}`,
+    `  %${name}${i} = bitcast double* %${name}p${i} to ${vec}*`,
+  ];
+}
+
+/**
+ * `i64 fhec_input_f64(double* slot, double* src, i64 n, i64 cap, i64 samples, i64 live, double min, double max)`:
+ * slot[e·cap + s] = src[min(s, live − 1)·n + e] for s < samples (a multiple of 8), e < n; returns
+ * how many values read are not integers within [min, max] (NaN and ±∞ included).
+ */
+export function inputKernelIr(triple: string): string {
+  const L: string[] = [];
+  L.push(`target triple = "${triple}"`, "");
+  L.push(`declare ${vec} @llvm.floor.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64>)`, "declare double @llvm.floor.f64(double)", "");
+  const check = (v: string, into: string, from: string, type: string, suffix: string) => {
+    const fl = type === vec ? `@llvm.floor.v${LANES}f64` : "@llvm.floor.f64";
+    const i1 = type === vec ? `<${LANES} x i1>` : "i1";
+    const i64 = type === vec ? `<${LANES} x i64>` : "i64";
+    L.push(
+      `  %fl${suffix} = call ${type} ${fl}(${type} ${v})`,
+      `  %int${suffix} = fcmp oeq ${type} %fl${suffix}, ${v}`,
+      `  %lo${suffix} = fcmp oge ${type} ${v}, ${type === vec ? "%minv" : "%min"}`,
+      `  %hi${suffix} = fcmp ole ${type} ${v}, ${type === vec ? "%maxv" : "%max"}`,
+      `  %in${suffix} = and ${i1} %lo${suffix}, %hi${suffix}`,
+      `  %ok${suffix} = and ${i1} %in${suffix}, %int${suffix}`,
+      `  %nok${suffix} = xor ${i1} %ok${suffix}, ${type === vec ? `<${Array(LANES).fill("i1 true").join(", ")}>` : "true"}`,
+      `  %bad${suffix} = zext ${i1} %nok${suffix} to ${i64}`,
+      `  ${into} = add ${i64} ${from}, %bad${suffix}`,
+    );
+  };
+  L.push(
+    `define linkonce_odr hidden i64 @${INPUT_KERNEL_SYMBOL}(double* noalias nocapture %slot, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max) {`,
+    "entry:",
+    `  %mini = insertelement ${vec} undef, double %min, i32 0`,
+    `  %minv = shufflevector ${vec} %mini, ${vec} undef, <${LANES} x i32> zeroinitializer`,
+    `  %maxi = insertelement ${vec} undef, double %max, i32 0`,
+    `  %maxv = shufflevector ${vec} %maxi, ${vec} undef, <${LANES} x i32> zeroinitializer`,
+    "  %last = sub i64 %live, 1",
+    `  %nfull = and i64 %n, ${-LANES}`,
+    "  br label %ghead",
+    // Groups of 8 samples; the counts of bad values are kept per lane, summed at the end.
+    "ghead:",
+    "  %g = phi i64 [ 0, %entry ], [ %gnext, %rdone ]",
+    `  %badg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ %badr, %rdone ]`,
+    "  %gin = icmp slt i64 %g, %samples",
+    "  br i1 %gin, label %gbody, label %exit",
+    "gbody:",
+  );
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %s${j} = add i64 %g, ${j}`,
+      `  %lt${j} = icmp slt i64 %s${j}, %last`,
+      `  %r${j} = select i1 %lt${j}, i64 %s${j}, i64 %last`,
+      `  %ro${j} = mul i64 %r${j}, %n`,
+      `  %row${j} = getelementptr inbounds double, double* %src, i64 %ro${j}`,
+    );
+  }
+  L.push(
+    "  br label %bhead",
+    // Blocks of 8 elements.
+    "bhead:",
+    "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]",
+    `  %bad = phi <${LANES} x i64> [ %badg, %gbody ], [ %bad${LANES - 1}, %bbody ]`,
+    "  %ein = icmp slt i64 %e, %nfull",
+    "  br i1 %ein, label %bbody, label %rhead",
+    "bbody:",
+  );
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %p${j} = getelementptr inbounds double, double* %row${j}, i64 %e`,
+      `  %pv${j} = bitcast double* %p${j} to ${vec}*`,
+      `  %v0_${j} = load ${vec}, ${vec}* %pv${j}, align 8`,
+    );
+    check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
+  }
+  L.push(...transposeLines("v"));
+  for (let i = 0; i < LANES; i++) L.push(...slotVectorLines("to", i), `  store ${vec} %v3_${i}, ${vec}* %to${i}, align 8`);
+  L.push(
+    `  %enext = add i64 %e, ${LANES}`,
+    "  br label %bhead",
+    // The last n mod 8 elements, value by value.
+    "rhead:",
+    "  %er = phi i64 [ %nfull, %bhead ], [ %ernext, %rlatch ]",
+    `  %badr = phi <${LANES} x i64> [ %bad, %bhead ], [ %badrn, %rlatch ]`,
+    "  %erin = icmp slt i64 %er, %n",
+    "  br i1 %erin, label %rbody, label %rdone",
+    "rbody:",
+    "  %rdo = mul i64 %er, %cap",
+    "  %rdg = add i64 %rdo, %g",
+    "  br label %rlatch",
+    "rlatch:",
+  );
+  let acc = "%badr";
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %q${j} = getelementptr inbounds double, double* %row${j}, i64 %er`,
+      `  %x${j} = load double, double* %q${j}, align 8`,
+      `  %xd${j} = add i64 %rdg, ${j}`,
+      `  %xp${j} = getelementptr inbounds double, double* %slot, i64 %xd${j}`,
+      `  store double %x${j}, double* %xp${j}, align 8`,
+    );
+    check(`%x${j}`, `%xb${j}`, "0", "double", `x${j}`);
+    L.push(`  %xv${j} = insertelement <${LANES} x i64> zeroinitializer, i64 %xb${j}, i32 ${j}`, `  %acc${j} = add <${LANES} x i64> ${acc}, %xv${j}`);
+    acc = `%acc${j}`;
+  }
+  L.push(
+    `  %badrn = add <${LANES} x i64> ${acc}, zeroinitializer`,
+    "  %ernext = add i64 %er, 1",
+    "  br label %rhead",
+    "rdone:",
+    `  %gnext = add i64 %g, ${LANES}`,
+    "  br label %ghead",
+    "exit:",
+    `  %total = call i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64> %badg)`,
+    "  ret i64 %total",
+    "}",
+    "",
+  );
+  return L.join("\n");
+}
+
+
+/**
+ * `void fhec_output_f64(double* dst, double* slot, i64 n, i64 cap, i64 live)`:
+ * dst[s·n + e] = slot[e·cap + s] for s < live, e < n.
+ */
+export function outputKernelIr(triple: string): string {
+  const L: string[] = [];
+  L.push(
+    `target triple = "${triple}"`,
+    "",
+    `define linkonce_odr hidden void @${OUTPUT_KERNEL_SYMBOL}(double* noalias nocapture %dst, double* noalias nocapture readonly %slot, i64 %n, i64 %cap, i64 %live) {`,
+    "entry:",
+    `  %nfull = and i64 %n, ${-LANES}`,
+    `  %gfull = and i64 %live, ${-LANES}`,
+    "  br label %ghead",
+    // Whole groups of 8 samples.
+    "ghead:",
+    "  %g = phi i64 [ 0, %entry ], [ %gnext, %rdone ]",
+    "  %gin = icmp slt i64 %g, %gfull",
+    "  br i1 %gin, label %gbody, label %thead",
+    "gbody:",
+  );
+  for (let j = 0; j < LANES; j++) L.push(`  %s${j} = add i64 %g, ${j}`, `  %ro${j} = mul i64 %s${j}, %n`, `  %row${j} = getelementptr inbounds double, double* %dst, i64 %ro${j}`);
+  L.push("  br label %bhead", "bhead:", "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]", "  %ein = icmp slt i64 %e, %nfull", "  br i1 %ein, label %bbody, label %rhead", "bbody:");
+  for (let i = 0; i < LANES; i++) L.push(...slotVectorLines("from", i), `  %v0_${i} = load ${vec}, ${vec}* %from${i}, align 8`);
+  L.push(...transposeLines("v"));
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %dp${j} = getelementptr inbounds double, double* %row${j}, i64 %e`,
+      `  %dpv${j} = bitcast double* %dp${j} to ${vec}*`,
+      `  store ${vec} %v3_${j}, ${vec}* %dpv${j}, align 8`,
+    );
+  }
+  L.push(
+    `  %enext = add i64 %e, ${LANES}`,
+    "  br label %bhead",
+    // The last n mod 8 elements of the group, value by value.
+    "rhead:",
+    "  %er = phi i64 [ %nfull, %bhead ], [ %ernext, %rbody ]",
+    "  %erin = icmp slt i64 %er, %n",
+    "  br i1 %erin, label %rbody, label %rdone",
+    "rbody:",
+    "  %rso = mul i64 %er, %cap",
+    "  %rsg = add i64 %rso, %g",
+  );
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %xs${j} = add i64 %rsg, ${j}`,
+      `  %xp${j} = getelementptr inbounds double, double* %slot, i64 %xs${j}`,
+      `  %x${j} = load double, double* %xp${j}, align 8`,
+      `  %q${j} = getelementptr inbounds double, double* %row${j}, i64 %er`,
+      `  store double %x${j}, double* %q${j}, align 8`,
+    );
+  }
+  L.push(
+    "  %ernext = add i64 %er, 1",
+    "  br label %rhead",
+    "rdone:",
+    `  %gnext = add i64 %g, ${LANES}`,
+    "  br label %ghead",
+    // The last live mod 8 samples, value by value.
+    "thead:",
+    "  %t = phi i64 [ %gfull, %ghead ], [ %tnext, %tdone ]",
+    "  %tin = icmp slt i64 %t, %live",
+    "  br i1 %tin, label %tpre, label %exit",
+    "tpre:",
+    "  %to = mul i64 %t, %n",
+    "  br label %tehead",
+    "tehead:",
+    "  %te = phi i64 [ 0, %tpre ], [ %tenext, %tebody ]",
+    "  %tein = icmp slt i64 %te, %n",
+    "  br i1 %tein, label %tebody, label %tdone",
+    "tebody:",
+    "  %tso = mul i64 %te, %cap",
+    "  %tsg = add i64 %tso, %t",
+    "  %tsp = getelementptr inbounds double, double* %slot, i64 %tsg",
+    "  %tx = load double, double* %tsp, align 8",
+    "  %tdo = add i64 %to, %te",
+    "  %tdp = getelementptr inbounds double, double* %dst, i64 %tdo",
+    "  store double %tx, double* %tdp, align 8",
+    "  %tenext = add i64 %te, 1",
+    "  br label %tehead",
+    "tdone:",
+    "  %tnext = add i64 %t, 1",
+    "  br label %thead",
+    "exit:",
+    "  ret void",
+    "}",
+    "",
+  );
+  return L.join("\n");
+}
