@@ -16,7 +16,8 @@
 //   round approximate      → tfhe.reinterpret_precision (free: Δ_q = Δ_p·2^k) when only tables,
 //                            data movement or the function results read it; otherwise followed by
 //                            an identity lookup so linear ops see an integer again
-//   round exact            → one 1-bit bootstrap per removed bit (see lowerExactRound)
+//   round exact            → a 1-bit bootstrap per removed bit, the top ones possibly read with the
+//                            kept bits by one wider table (see lowerExactRound)
 //   to_signed/to_unsigned  → a table lookup re-encoding the value (the padding bit changes)
 //   data movement          → the same fhe.* op on LWE tensors (pad fills trivial encryptions)
 //   func.return            → in a circuit that runs PBS, a keyswitch to the small key of each
@@ -25,10 +26,11 @@ import { type Attribute, arrayAttr, type DenseAttr, denseAttr, dictAttr, intAttr
 import { Builder } from "../ir/builder.js";
 import type { FuncOp, ModuleOp, Operation, Value } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
-import { tableIndex } from "../ir/dialects/fhe.js";
+import { roundDigits, roundEndsWithTable, tableIndex } from "../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, i64, lwe, shapeOf, tensor, type Type, withElement } from "../ir/types.js";
 import { countingPass, type Pass } from "./pass.js";
 import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR, partitionsFromModule } from "./params/pass.js";
+import { LAST_STEP_PARTITION_ATTR } from "./params/attributes.js";
 import { outputTarget } from "./params/output_key.js";
 import { tfheParamsPass } from "./tfhe_params.js";
 import { runsPbs } from "./params/compact_outputs.js";
@@ -168,22 +170,32 @@ function lowerSignCast(l: Lowerer, op: Operation): Value {
 }
 
 /**
- * Exact rounding of a P-bit value to q = P − k bits: floor((x + 2^(k−1)) / 2^k), one 1-bit PBS per
- * removed bit. The work is done at precision P+1 on 2x (the reinterpretation is free), so every
- * constant is an integer:
- *   y_0 = 2x + 2^k                                       (x + 2^(k−1), doubled)
- *   for i in 0..k−1 (bit i of y is bit i+1 of y_i, the lower ones are already zero):
- *     t   = y_i · 2^(P−i) + 2^(P−1)   the torus then holds bit i of y in the padding bit only, b·2^63,
+ * Exact rounding of a P-bit value to q = P − k bits: floor((x + 2^(k−1)) / 2^k). The low k − d bits
+ * go one 1-bit PBS each; the top d removed bits (`last_step_bits`, default 1) go with the kept ones.
+ * The work is done at precision P+1 on 2x (the reinterpretation is free), so every constant is an
+ * integer. With z = x + 2^(k−1):
+ *   y_0 = 2x + 2^k = 2z
+ *   1-bit step i (bit i of z; the lower ones are already cleared in y_i):
+ *     t   = y_i · 2^(P−i) + 2^(P−1)   the torus then holds bit i in the padding bit only, b·2^63,
  *                                    plus 2^61 that centres the read (tolerance ±2^62 around it)
  *     o   = PBS_1bit(t, [2^i, 2^i])   a constant table returns +2^i, or −2^i when the padding bit is set
  *     y_{i+1} = y_i + o − 2^i = y_i − 2^(i+1)·b              (bit i cleared)
- *   result = y_k read at precision q (the k+1 low bits are zero: Δ_q = 2^(k+1)·Δ_{P+1})
- * Noise: step 0 reads the bit of the nearest integer to the noisy x, and each later step halves the
- * remaining relative error, so the result is exact when |noise| < Δ_P/2 — as for a P-bit table — and
- * otherwise off by one only when the noisy value crosses a rounding tie.
+ *   d = 1: result = y_k read at precision q (the k+1 low bits are zero: Δ_q = 2^(k+1)·Δ_{P+1})
+ *   d ≥ 2, after the k − d = i one-bit steps: the rest of z is J = (z + 2^(P−1))/2^i (signed; z/2^i
+ *     unsigned), an integer in [0, 2^(d+q)) whenever the result fits q bits, held by y_i + 2^P at
+ *     precision d + q under a clear padding bit (Δ_{d+q} = 2^(i+1)·Δ_{P+1}): one (d+q)-bit table
+ *     returns floor(J/2^d) (− 2^(q−1) signed), the rounded value, as a fresh PBS output.
+ * Noise: step i reads the noise of y_i scaled by 2^(P−i) against a quarter of the torus; the wide
+ * read (i = k − d) sees y_i unscaled against Δ_{d+q}/2 = 2^(i−P)·2^−2: the same condition on the
+ * ciphertext's own noise as a 1-bit step at bit i, with the keyswitch and modulus switch of a
+ * (d+q)-bit table (passes/params/norms.ts extractionRead). Step 0 reads the bit of the nearest
+ * integer to the noisy x and each later step sees a smaller relative error, so the result is exact
+ * when |noise| < Δ_P/2 — as for a P-bit table — and otherwise off by one only when the noisy value
+ * crosses a rounding tie.
  */
 function lowerExactRound(l: Lowerer, op: Operation): Value {
-  const P = l.enc(op.operands[0]!).width;
+  const inE = l.enc(op.operands[0]!);
+  const P = inE.width;
   const q = (elementOf(op.result.type) as EncryptedIntType).width;
   const k = P - q;
   const b = l.b;
@@ -193,20 +205,39 @@ function lowerExactRound(l: Lowerer, op: Operation): Value {
   const at = { ...l, home: () => home };
   let y = b.create("tfhe.reinterpret_precision", [l.map(op.operands[0]!)], [wide]).result;
   y = b.create("tfhe.add_lwe_int", [y, scalarConst(b, 2 ** k)], [wide]).result;
-  for (let i = 0; i < k; i++) {
-    const t = b.create("tfhe.mul_lwe_int", [y, scalarConst(b, 2 ** (P - i))], [wide]).result;
-    // +2^61 on the torus centres both sign regions of the constant 1-bit table on b·2^63: the read
-    // tolerates |noise| < 2^62 (a quarter of the torus) instead of [−2^61, 3·2^61).
-    const centred = b.create("tfhe.add_lwe_int", [t, scalarConst(b, 2 ** (P - 1))], [wide]).result;
-    const bit = b.create("tfhe.reinterpret_precision", [centred], [withElement(wide, lwe(1, "big"))]).result;
-    const small = keyswitchOf(at, bit, 1);
-    const o = b.create("tfhe.bootstrap", [small], [wide], pbsAttrs(l, {
-      table: denseAttr(tensor([2], i64), [2 ** i, 2 ** i]),
-    })).result;
-    y = b.create("tfhe.add_lwe", [y, o], [wide]).result;
-    y = b.create("tfhe.sub_lwe_int", [y, scalarConst(b, 2 ** i)], [wide]).result;
-  }
-  return b.create("tfhe.reinterpret_precision", [y], [lweTypeOf(op.result.type)]).result;
+  const digits = roundDigits(op);
+  const d = digits[digits.length - 1]!;
+  for (let i = 0; i < k - d + (d === 1 ? 1 : 0); i++) y = clearBit(b, l, at, y, P, i);
+  if (d === 1) return b.create("tfhe.reinterpret_precision", [y], [lweTypeOf(op.result.type)]).result;
+  // The wide table runs under its result's partition (a keyswitch from the input's key to its own).
+  const last = { ...at, part: intOf(op.attr(LAST_STEP_PARTITION_ATTR)) };
+  return readRest(b, last, op, y, P, q, d, inE.signed);
+}
+
+/** One 1-bit extraction step of lowerExactRound: clears bit i of z (y = 2z at precision P+1). */
+function clearBit(b: Builder, l: Lowerer, at: Lowerer, y: Value, P: number, i: number): Value {
+  const wide = y.type;
+  const t = b.create("tfhe.mul_lwe_int", [y, scalarConst(b, 2 ** (P - i))], [wide]).result;
+  // +2^61 on the torus centres both sign regions of the constant 1-bit table on b·2^63: the read
+  // tolerates |noise| < 2^62 (a quarter of the torus) instead of [−2^61, 3·2^61).
+  const centred = b.create("tfhe.add_lwe_int", [t, scalarConst(b, 2 ** (P - 1))], [wide]).result;
+  const bit = b.create("tfhe.reinterpret_precision", [centred], [withElement(wide, lwe(1, "big"))]).result;
+  const small = keyswitchOf(at, bit, 1);
+  const o = b.create("tfhe.bootstrap", [small], [wide], pbsAttrs(l, {
+    table: denseAttr(tensor([2], i64), [2 ** i, 2 ** i]),
+  })).result;
+  const cleared = b.create("tfhe.add_lwe", [y, o], [wide]).result;
+  return b.create("tfhe.sub_lwe_int", [cleared, scalarConst(b, 2 ** i)], [wide]).result;
+}
+
+/** The last extraction step of lowerExactRound: the (d+q)-bit table reading the rest of z. */
+function readRest(b: Builder, l: Lowerer, op: Operation, y: Value, P: number, q: number, d: number, signed: boolean): Value {
+  const w = d + q;
+  const shifted = signed ? b.create("tfhe.add_lwe_int", [y, scalarConst(b, 2 ** P)], [y.type]).result : y;
+  const rest = b.create("tfhe.reinterpret_precision", [shifted], [withElement(y.type, lwe(w, "big"))]).result;
+  const small = keyswitchOf(l, rest, w);
+  const table = Array.from({ length: 2 ** w }, (_, J) => Math.floor(J / 2 ** d) - (signed ? 2 ** (q - 1) : 0));
+  return b.create("tfhe.bootstrap", [small], [lweTypeOf(op.result.type)], pbsAttrs(l, { table: denseAttr(tensor([2 ** w], i64), table) })).result;
 }
 
 /**
@@ -355,7 +386,7 @@ export function lowerFunctionToTfhe(func: FuncOp, multi = false, compactOutputs 
     const part = PBS_RESULT.has(op.name) || op.name === "fhe.round" ? intOf(op.attr(PARTITION_ATTR)) : (encIn.length > 0 ? home(encIn[0]!) : 0);
     const out = lowerOp({ b, enc, map, multi, home, setHome, part }, op);
     // A table writes under its own partition's big key; everything else under its input's.
-    setHome(out, PBS_RESULT.has(op.name) ? part : encIn.length > 0 ? home(encIn[0]!) : part);
+    setHome(out, PBS_RESULT.has(op.name) ? part : roundEndsWithTable(op) ? intOf(op.attr(LAST_STEP_PARTITION_ATTR)) : encIn.length > 0 ? home(encIn[0]!) : part);
     if (op.result.nameHint !== undefined && out.nameHint === undefined) out.nameHint = op.result.nameHint;
     mapping.set(op.result, out);
     dead.push(op);

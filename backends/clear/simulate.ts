@@ -5,6 +5,7 @@
 import { asInts, type DenseAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";
+import { roundDigits } from "../../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, shapeOf, type Type } from "../../ir/types.js";
 import * as nd from "../../ir/tensor.js";
 import { applyLinearPlan, conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
@@ -12,6 +13,7 @@ import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan,
 import { type BatchTensor, emptyStats, type OverflowRecord, OverflowError, rangeOf, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
 import { gauss, noDraws, readSigma } from "../simulation/draws.js";
 import { exactRoundReads, roundExactDrawn } from "../simulation/exact_round.js";
+import { exactRoundSteps, roundStepsDrawn } from "../simulation/exact_round_steps.js";
 import { bindInput } from "../simulation/inputs.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
 import type { Rng } from "../simulation/rng.js";
@@ -223,13 +225,19 @@ function roundOp(op: Operation, x: Slot, ctx: RunState): Slot {
     for (let i = 0; i < x.data.length; i++) out.data[i] = noisyRound(x.data[i]! / d + sigma.offset, sigma.sigma[i % x.size]!, ctx.noiseRng!);
     return out;
   }
-  const bits = !approximate && ctx.bitRng ? exactRoundReads(op) : undefined;
-  if (bits) {
-    // Elements whose bit reads cannot go wrong round exactly, without drawing.
+  // Exact rounding with noisy reads: bit by bit, or in extraction steps of several bits. Elements
+  // whose reads cannot go wrong round exactly, without drawing.
+  const multiBit = !approximate && roundDigits(op).some((k) => k > 1);
+  const steps = multiBit && ctx.bitRng ? exactRoundSteps(op) : undefined;
+  const bits = !approximate && !multiBit && ctx.bitRng ? exactRoundReads(op) : undefined;
+  const drawn = steps
+    ? { rows: steps.rows, round: (v: number, e: number) => roundStepsDrawn(v, e, steps, ctx.bitRng!) }
+    : bits && { rows: bits.rows, round: (v: number, e: number) => roundExactDrawn(v, e, bits, ctx.bitRng!) };
+  if (drawn) {
     const out = newSlot(x.shape, x.batched, ctx.batch);
     for (let i = 0; i < x.data.length; i++) {
       const e = i % x.size;
-      out.data[i] = bits.rows[e]! < 0 ? Math.floor((x.data[i]! + half) / d) : roundExactDrawn(x.data[i]!, e, bits, ctx.bitRng!);
+      out.data[i] = drawn.rows[e]! < 0 ? Math.floor((x.data[i]! + half) / d) : drawn.round(x.data[i]!, e);
     }
     return out;
   }

@@ -25,6 +25,7 @@
 // Uniforms are (32 random bits + ½)/2^32: unbiased to within 2^−33 at any probability.
 import type { DenseAttr } from "../../ir/attributes.js";
 import type { Operation } from "../../ir/core.js";
+import { roundDigits } from "../../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { erfc } from "../../crypto-model/erfc.js";
 import type { Rng } from "./rng.js";
@@ -53,19 +54,22 @@ export const uniformOf = (bits: number): number => (bits + 0.5) / 4294967296;
 /** Upper tail of the standard normal, accurate deep in the tail. */
 const upper = (x: number): number => 0.5 * erfc(x / Math.SQRT2);
 
+/** P(floor(a + σ·g) = c), g ~ N(0, 1), σ > 0: each cell from the tail it lies in, so that tiny probabilities keep their precision. */
+export function cellProbability(c: number, a: number, sigma: number): number {
+  const x0 = (c - a) / sigma;
+  const x1 = (c + 1 - a) / sigma;
+  return x0 >= 0 ? upper(x0) - upper(x1) : x1 <= 0 ? upper(-x1) - upper(-x0) : 1 - upper(x1) - upper(-x0);
+}
+
+/** The cells c of floor(a + σ·g) that hold any probability (40σ either side). */
+export const cellRange = (a: number, sigma: number): [number, number] => [Math.floor(a - 40 * sigma) - 1, Math.floor(a + 40 * sigma) + 1];
+
 /** P(floor(a + σ·g) is odd), g ~ N(0, 1), summing the cells [n, n + 1) that hold any probability. */
 export function oddProbability(a: number, sigma: number): number {
   if (!(sigma > 0)) return Math.floor(a) % 2 !== 0 ? 1 : 0;
   let p = 0;
-  const lo = Math.floor(a - 40 * sigma) - 1;
-  const hi = Math.floor(a + 40 * sigma) + 1;
-  for (let c = lo; c <= hi; c++) {
-    if (c % 2 === 0) continue;
-    const x0 = (c - a) / sigma;
-    const x1 = (c + 1 - a) / sigma;
-    // Each cell from the tail it lies in, so that tiny probabilities keep their precision.
-    p += x0 >= 0 ? upper(x0) - upper(x1) : x1 <= 0 ? upper(-x1) - upper(-x0) : 1 - upper(x1) - upper(-x0);
-  }
+  const [lo, hi] = cellRange(a, sigma);
+  for (let c = lo; c <= hi; c++) if (c % 2 !== 0) p += cellProbability(c, a, sigma);
   return Math.min(1, Math.max(0, p));
 }
 
@@ -86,6 +90,9 @@ export function exactRoundReads(op: Operation): ExactRoundReads | undefined {
 }
 
 function build(op: Operation, std: DenseAttr, offset: number): ExactRoundReads | undefined {
+  if (roundDigits(op).some((d) => d > 1)) {
+    throw new Error(`exact rounding ${op.name}: its last extraction step reads ${roundDigits(op).at(-1)} bits at once (last_step_bits); exact_round_steps.ts models it, the bit-by-bit reads do not`);
+  }
   const k = (elementOf(op.operands[0]!.type) as EncryptedIntType).width - (elementOf(op.result.type) as EncryptedIntType).width;
   const n = (shapeOf(op.result.type) as number[]).reduce((a, d) => a * d, 1);
   if (std.data.length !== k * n) {

@@ -457,15 +457,40 @@ export const applyMappedLookupTable = defineOp({
   },
 });
 
+/**
+ * Attribute of an exact `fhe.round` from p to q bits: the bits d its last extraction step removes,
+ * read together with the q kept bits as one (d + q)-bit table whose output is the rounded value;
+ * the p − q − d bits below go one 1-bit step each. Absent: 1 (every bit its own 1-bit step).
+ */
+export const ROUND_LAST_STEP_ATTR = "last_step_bits";
+
+/** Whether an exact `fhe.round` ends with a wide step: its result is that table's PBS output. */
+export function roundEndsWithTable(op: Operation): boolean {
+  const a = op.attr(ROUND_LAST_STEP_ATTR);
+  return op.name === "fhe.round" && a?.kind === "int" && a.value > 1;
+}
+
+/** The extraction steps of an exact `fhe.round` (bits removed by each, lowest first): 1, …, 1, last_step_bits. */
+export function roundDigits(op: Operation): number[] {
+  const a = op.attr(ROUND_LAST_STEP_ATTR);
+  const last = a?.kind === "int" ? a.value : 1;
+  const k = (elementOf(op.operands[0]!.type) as EncryptedIntType).width - (elementOf(op.result.type) as EncryptedIntType).width;
+  return [...Array.from({ length: k - last }, () => 1), last];
+}
+
 export const round = defineOp({
   name: "fhe.round",
   summary: "Keeps the top q bits of a p-bit value: round(x / 2^(p-q)), ties up.",
   description:
-    "`exact` costs one small PBS per removed bit; `approximate` costs none and may be off by one " +
+    "`exact` costs one small PBS per extraction step (one per removed bit, or, with `last_step_bits` = d, " +
+    "one per bit below the top d and one (d + q)-bit table for the rest); `approximate` costs none and may be off by one " +
     "(it returns floor or ceil of x / 2^(p-q)), see passes/rounding.",
   operands: [{ name: "input", type: encrypted }],
   results: [{ name: "result", type: encrypted }],
-  attributes: { method: { kind: "string", doc: '"exact" or "approximate"' } },
+  attributes: {
+    method: { kind: "string", doc: '"exact" or "approximate"' },
+    last_step_bits: { kind: "int", optional: true, doc: "exact rounding: bits d the last extraction step removes with one (d + q)-bit table (absent: 1)" },
+  },
   traits: ["pure"],
   verify: (op, report) => {
     const a = elementOf(op.operands[0]!.type) as EncryptedIntType;
@@ -474,6 +499,11 @@ export const round = defineOp({
     if (method !== "exact" && method !== "approximate") return report(`method must be "exact" or "approximate", got "${method}"`);
     if (r.width >= a.width) return report(`result precision ${r.width} must be below input precision ${a.width}`);
     if (r.signed !== a.signed) return report("rounding keeps signedness");
+    const last = op.attr(ROUND_LAST_STEP_ATTR);
+    if (last !== undefined) {
+      if (method !== "exact") return report("only exact rounding has extraction steps");
+      if (last.kind !== "int" || last.value < 1 || last.value > a.width - r.width) return report(`last_step_bits must be an integer in [1, ${a.width - r.width}] (the removed bits)`);
+    }
     if (!sameShape(shapeOf(op.operands[0]!.type), shapeOf(op.result.type))) report("result shape should equal input shape");
   },
   examples: {

@@ -7,5 +7,7 @@ export const PARTITIONS_ATTR = "fhec.partitions";
 export const CONVERSIONS_ATTR = "fhec.conversions";
 /** Op attribute (table ops, sign casts, rounds): the partition whose keys run its PBS. */
 export const PARTITION_ATTR = "fhec.partition";
+/** Op attribute of an exact round ending with a wide step: the partition whose keys run that table (its result's). */
+export const LAST_STEP_PARTITION_ATTR = "fhec.last_step_partition";
 /** Function attribute: the partition whose big key encrypts each encrypted argument. */
 export const INPUT_PARTITIONS_ATTR = "fhec.input_partitions";

@@ -8,6 +8,7 @@
 // residual add of two differently-sized tables), so merging is simpler and never less correct.
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf } from "../../ir/types.js";
+import { roundEndsWithTable } from "../../ir/dialects/fhe.js";
 
 /** Ops whose result starts a new class (a PBS writes under its own partition's big key). */
 export const PBS_OPS: ReadonlySet<string> = new Set(["fhe.apply_lookup_table", "fhe.apply_mapped_lookup_table", "fhe.to_signed", "fhe.to_unsigned"]);
@@ -40,7 +41,8 @@ export function keyClasses(func: FuncOp): KeyClasses {
   for (const op of func.body.ops as readonly Operation[]) {
     if (op.results.length !== 1 || !isEnc(op.result)) continue;
     const id = fresh(op.result);
-    if (PBS_OPS.has(op.name)) continue;
+    // An exact rounding ending with a wide step also writes its result with a PBS.
+    if (PBS_OPS.has(op.name) || roundEndsWithTable(op)) continue;
     // Linear ops, data movement and rounding: one key for all encrypted operands and the result.
     for (const v of op.operands) {
       const o = node.get(v);

@@ -9,7 +9,8 @@ import { errorProbability } from "../../crypto-model/index.js";
 import { compactsOutputs } from "./compact_outputs.js";
 import { analyzeNorms, type NoiseConstraint, noiseBits } from "./norms.js";
 import type { CryptoParameters } from "./optimizer.js";
-import { INPUT_PARTITIONS_ATTR, PARTITION_ATTR } from "./attributes.js";
+import { INPUT_PARTITIONS_ATTR, LAST_STEP_PARTITION_ATTR, PARTITION_ATTR } from "./attributes.js";
+import { roundEndsWithTable } from "../../ir/dialects/fhe.js";
 import { type ConversionParameters, type Placement, readVariance } from "./partitions.js";
 import { outputTarget } from "./output_key.js";
 
@@ -52,12 +53,21 @@ export function valuePartitions(func: FuncOp): Map<Value, number> {
   for (const op of func.body.ops) {
     if (op.results.length !== 1 || elementOf(op.result.type).kind !== "eint") continue;
     if (PBS_OPS.has(op.name)) out.set(op.result, intOf(op, PARTITION_ATTR));
+    else if (roundEndsWithTable(op)) out.set(op.result, intOf(op, LAST_STEP_PARTITION_ATTR));
     else {
       const enc = op.operands.find((v) => out.has(v));
       out.set(op.result, enc ? out.get(enc)! : 0);
     }
   }
   return out;
+}
+
+/**
+ * The partition whose keys run a read of `reader`: its `fhec.partition`, except the wide last step
+ * of an exact rounding (its `table` constraint), which runs under its result's partition.
+ */
+export function readerPartitionOf(reader: Operation, kind: NoiseConstraint["kind"]): number {
+  return intOf(reader, kind === "table" && reader.name === "fhe.round" ? LAST_STEP_PARTITION_ATTR : PARTITION_ATTR);
 }
 
 /** Each constraint's placement read back from the function's partition annotations. */
@@ -74,7 +84,7 @@ export function placementsOf(
       const target = outputTarget(source, conversions, outputKey);
       return target === undefined ? { source, reader: undefined } : { source, reader: undefined, target };
     }
-    return { source, reader: c.reader ? intOf(c.reader, PARTITION_ATTR) : source };
+    return { source, reader: c.reader ? readerPartitionOf(c.reader, c.kind) : source };
   });
 }
 

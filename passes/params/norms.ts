@@ -41,6 +41,7 @@ import { fail, formatLocation, type Location } from "../../ir/diagnostics.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import * as nd from "../../ir/tensor.js";
 import { elementOf, intRange, shapeOf } from "../../ir/types.js";
+import { roundDigits } from "../../ir/dialects/fhe.js";
 
 export type ConstraintKind = "table" | "round-bit" | "output";
 
@@ -215,6 +216,18 @@ const SIGN_CASTS = new Set(["fhe.to_signed", "fhe.to_unsigned"]);
  * padding-bit read (tolerance q/8 on the tight side).
  */
 export const EXACT_ROUND_EXTRA_SHIFT = 0;
+
+/**
+ * The read of one extraction step of an exact rounding from P to q bits (passes/lower_tfhe.ts
+ * lowerExactRound) at bit i, as an equivalent table read: its precision and the factor on ν². A
+ * 1-bit step reads the padding bit of the value scaled by 2^(P−i), centred: recorded as precision 1
+ * at 4^(P−1−i), identical on the ciphertext's own noise and 4× stricter on the keyswitch and
+ * modulus-switch terms (plus EXACT_ROUND_EXTRA_SHIFT). The last step of d ≥ 2 bits (i = P − q − d)
+ * is a (d+q)-bit table read of the value as it is.
+ */
+export function extractionRead(P: number, i: number, d: number): { precision: number; amp: number } {
+  return d === 1 ? { precision: 1, amp: 4 ** (P - 1 - i + EXACT_ROUND_EXTRA_SHIFT) } : { precision: P - i, amp: 1 };
+}
 
 /**
  * Squared norm analysis of `func` (a verified `fhe`-dialect function). Clear weights are read
@@ -410,31 +423,36 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
           break;
         }
         const P = widthOf(op.operands[0]!);
-        const k = P - widthOf(op.result);
+        const digits = roundDigits(op);
         const n = summarize(x);
         const count = nd.sizeOf(outShape);
-        for (let i = 0; i < k; i++) {
-          const amp = 4 ** (P - 1 - i + EXACT_ROUND_EXTRA_SHIFT);
-          const pbs = (n.pbsNorm2 + i) * amp;
-          const fresh = n.freshNorm2 * amp;
-          const total = (n.norm2 + i) * amp;
+        let i = 0;
+        digits.forEach((d, s) => {
+          // Step s has s PBS outputs added before it; its read is the one of lower_tfhe's step.
+          const { precision, amp } = extractionRead(P, i, d);
+          const total = (n.norm2 + s) * amp;
           constraints.push({
-            kind: "round-bit",
-            precision: 1,
+            // The wide last step is a table read of the partly cleared value, under the result's key.
+            kind: d === 1 ? "round-bit" : "table",
+            precision,
             norm2: total,
-            pbsNorm2: pbs,
-            freshNorm2: fresh,
+            pbsNorm2: (n.pbsNorm2 + s) * amp,
+            freshNorm2: n.freshNorm2 * amp,
             count,
             op: op.name,
             loc: op.loc,
-            description: `bit ${i} of the exact rounding ${P} → ${P - k} bits${where(op)} (ν² (${n.norm2} + ${i}) × 4^${P - 1 - i + EXACT_ROUND_EXTRA_SHIFT})`,
+            description: `${d === 1 ? `bit ${i}` : `bits ${i}..${P - 1} (a ${precision}-bit table)`} of the exact rounding ${P} → ${widthOf(op.result)} bits${where(op)} (ν² (${n.norm2} + ${s}) × 4^${Math.log2(amp) / 2})`,
             reader: op,
             value: op.operands[0]!,
           });
           maxTableNorm2 = Math.max(maxTableNorm2, total);
-        }
-        pbsCount += k * count;
-        set(op.result, { pbs: nd.unaryOp(x.pbs, (v) => v + k), fresh: x.fresh });
+          i += d;
+        });
+        pbsCount += digits.length * count;
+        // Bit by bit, the result is the input plus the k PBS outputs subtracted; after a wide last
+        // step it is that table's output.
+        const wideLast = digits[digits.length - 1]! > 1;
+        set(op.result, wideLast ? { pbs: nd.unaryOp(x.pbs, () => 1), fresh: nd.unaryOp(x.fresh, () => 0) } : { pbs: nd.unaryOp(x.pbs, (v) => v + digits.length), fresh: x.fresh });
         break;
       }
       default:

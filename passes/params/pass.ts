@@ -2,8 +2,9 @@
 // set for the whole module (the cheapest 128-bit secure set meeting every constraint), recorded
 // as the module attribute `fhec.crypto = {precision = …, lweDimension = …, …}`.
 import { type Attribute, arrayAttr, type DictAttr, dictAttr, floatAttr, intAttr } from "../../ir/attributes.js";
-import type { FuncOp, ModuleOp } from "../../ir/core.js";
-import { fail } from "../../ir/diagnostics.js";
+import type { FuncOp, ModuleOp, Operation } from "../../ir/core.js";
+import { CompileError, fail } from "../../ir/diagnostics.js";
+import { ROUND_LAST_STEP_ATTR, roundDigits, roundEndsWithTable } from "../../ir/dialects/fhe.js";
 import type { Pass, PassReport } from "../pass.js";
 import { analyzeNorms, type NoiseConstraint } from "./norms.js";
 import { keyClasses, PBS_OPS } from "./classes.js";
@@ -11,7 +12,7 @@ import { chooseParameters, type CryptoParameters, resolvePError } from "./optimi
 import { type ClassedConstraint, choosePartitions, type ConversionParameters, MAX_PARTITIONS, type PartitionedParameters } from "./partitions.js";
 import { annotateReadNoise } from "./read_noise.js";
 import { OUTPUT_KEY_ATTR } from "./output_key.js";
-import { CONVERSIONS_ATTR, CRYPTO_ATTR, INPUT_PARTITIONS_ATTR, PARTITION_ATTR, PARTITIONS_ATTR } from "./attributes.js";
+import { CONVERSIONS_ATTR, CRYPTO_ATTR, INPUT_PARTITIONS_ATTR, LAST_STEP_PARTITION_ATTR, PARTITION_ATTR, PARTITIONS_ATTR } from "./attributes.js";
 
 export { analyzeNorms } from "./norms.js";
 export type { ConstraintKind, NoiseConstraint, NormAnalysis, ValueNorm } from "./norms.js";
@@ -151,7 +152,10 @@ export function writePartitions(module: ModuleOp, sel: PartitionedSelection): vo
   module.attributes.set(CRYPTO_ATTR, cryptoParametersToAttr(partitioned.partitions[0]!));
   for (const f of module.funcs) {
     f.attributes.delete(INPUT_PARTITIONS_ATTR);
-    for (const op of f.body.ops) op.attributes.delete(PARTITION_ATTR);
+    for (const op of f.body.ops) {
+      op.attributes.delete(PARTITION_ATTR);
+      op.attributes.delete(LAST_STEP_PARTITION_ATTR);
+    }
   }
   module.attributes.delete(OUTPUT_KEY_ATTR);
   if (!multi) {
@@ -178,9 +182,51 @@ export function annotatePartitions(func: FuncOp, classPartition: readonly number
   func.attributes.set(INPUT_PARTITIONS_ATTR, arrayAttr(func.args.map((a) => intAttr(partOf(a)))));
   for (const op of func.body.ops) {
     if (PBS_OPS.has(op.name)) op.attributes.set(PARTITION_ATTR, intAttr(partOf(op.result)));
-    else if (op.name === "fhe.round") op.attributes.set(PARTITION_ATTR, intAttr(partOf(op.operands[0]!)));
+    else if (op.name === "fhe.round") {
+      op.attributes.set(PARTITION_ATTR, intAttr(partOf(op.operands[0]!)));
+      if (roundEndsWithTable(op)) op.attributes.set(LAST_STEP_PARTITION_ATTR, intAttr(partOf(op.result)));
+    }
   }
 }
+
+/**
+ * Exact roundings' extraction steps chosen with the parameters: for each width d = 1..4 of the last
+ * step (every exact `fhe.round` removing k bits reads its top min(d, k) removed bits with the kept
+ * ones as one table, the others one 1-bit PBS each), the cheapest partitioned parameters; the
+ * cheapest d wins (a tie keeps the narrower table). A wider last step means fewer PBS in sequence
+ * but a wider read (larger N).
+ */
+export function selectWithExtractionSteps(module: ModuleOp, opts: Parameters<typeof selectPartitionedParameters>[1] = {}): PartitionedSelection {
+  const rounds = module.funcs.flatMap((f) => f.body.ops.filter((op) => op.name === "fhe.round" && (op.attr("method") as { value: string }).value === "exact" && removedBits(op) > 1));
+  if (rounds.length === 0) return selectPartitionedParameters(module, opts);
+  const removed = rounds.map(removedBits);
+  const setLast = (d: number) =>
+    rounds.forEach((op, r) => {
+      const last = Math.min(d, removed[r]!);
+      if (last === 1) op.attributes.delete(ROUND_LAST_STEP_ATTR);
+      else op.attributes.set(ROUND_LAST_STEP_ATTR, intAttr(last));
+    });
+  let best: { sel: PartitionedSelection; d: number } | undefined;
+  for (let d = 1; d <= MAX_LAST_STEP_BITS && d <= Math.max(...removed); d++) {
+    setLast(d);
+    let sel: PartitionedSelection;
+    try {
+      sel = selectPartitionedParameters(module, opts);
+    } catch (e) {
+      // A wider read can leave no secure set (E0602) where narrower ones have one: only d = 1 must succeed.
+      if (d === 1 || !(e instanceof CompileError && e.diagnostics.every((x) => x.code === "E0602"))) throw e;
+      continue;
+    }
+    if (!best || sel.partitioned.totalCost < best.sel.partitioned.totalCost) best = { sel, d };
+  }
+  setLast(best!.d);
+  return best!.sel;
+}
+
+const removedBits = (op: Operation): number => roundDigits(op).reduce((a, d) => a + d, 0);
+
+/** Widest last extraction step tried: its table reads these bits plus the kept ones. */
+export const MAX_LAST_STEP_BITS = 4;
 
 function probability(name: string, v: number): number | undefined {
   if (v === 0) return undefined;
@@ -204,7 +250,7 @@ export const cryptoParamsPass: Pass = {
     if (!(Number.isInteger(maxPartitions) && maxPartitions >= 1)) fail("E0301", `option 'crypto-params.max-partitions' must be an integer ≥ 1, got ${maxPartitions}`);
     const maxKeyBytes = options["max-key-bytes"] as number;
     if (!(maxKeyBytes >= 0)) fail("E0301", `option 'crypto-params.max-key-bytes' must be ≥ 0, got ${maxKeyBytes}`);
-    const sel = selectPartitionedParameters(module, {
+    const sel = selectWithExtractionSteps(module, {
       ...(pError !== undefined ? { pError } : {}),
       ...(globalPError !== undefined ? { globalPError } : {}),
       maxPartitions,

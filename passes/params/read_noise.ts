@@ -3,9 +3,10 @@
 // exact `fhe.round` — records the standard deviation (fraction of the torus, per element) of what
 // the PBS sees there:
 //   σ² = ν²_pbs·σ²_BR + ν²_fresh·σ²_fresh + σ²_KS + σ²_MS   (σ²_MS = 0 for a read by decryption)
-// as attribute `fhec.read_std`. An exact rounding removing k bits records k·n values, bit after
-// bit: bit i reads y_i·2^(P−i) (passes/lower_tfhe.ts lowerExactRound), whose ciphertext carries the
-// input's noise plus the i PBS outputs added before it, so ν² = 4^(P−i)·(ν²_pbs + i, ν²_fresh) —
+// as attribute `fhec.read_std`. An exact rounding in S extraction steps records S·n values, step
+// after step: the 1-bit step at bit i reads y·2^(P−i), a wide last step y itself (passes/lower_tfhe.ts
+// lowerExactRound), whose ciphertext carries the input's noise plus the PBS outputs of the steps
+// before it, so for step s ν² = 4^(P−i)·(ν²_pbs + s, ν²_fresh) (no 4^(P−i) for the wide one) —
 // the `round-bit` constraints of norms.ts, here per element with the exact keyswitch and modulus
 // switch terms. The clear backend's `simulate` draws from it what FHE does
 // (approximate rounding decisions, misread table entries); it survives the circuit's serialization.
@@ -14,9 +15,10 @@
 import { denseAttr, floatAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { elementOf, f64, tensor } from "../../ir/types.js";
+import { roundDigits, roundEndsWithTable } from "../../ir/dialects/fhe.js";
 import { analyzeNorms, DATA_MOVEMENT } from "./norms.js";
 import { PARTITION_ATTR } from "./attributes.js";
-import { valuePartitions } from "./constraints_report.js";
+import { readerPartitionOf, valuePartitions } from "./constraints_report.js";
 import type { NoiseParameters } from "../../crypto-model/index.js";
 import { type ConversionParameters, readTerms } from "./partitions.js";
 import { compactsOutputs } from "./compact_outputs.js";
@@ -56,7 +58,8 @@ const widthOf = (v: Value): number => (elementOf(v.type) as { width: number }).w
 /**
  * Bits of the table index a read produces, for its offset 2^(bits−1)/N in steps of 2^−(bits+1)
  * of the torus. An exact-rounding bit is a 1-bit PBS, but its offset is recorded in units of the
- * bit it reads (half the torus, backends/simulation/exact_round.ts): 0 bits.
+ * bit it reads (half the torus, backends/simulation/exact_round.ts): 0 bits. A rounding ending with
+ * a wide step records one offset per step instead, each in its read's unit (exact_round_steps.ts).
  */
 function readBits(op: Operation, v: Value): number {
   if (isExactRound(op)) return 0;
@@ -102,21 +105,33 @@ export function annotateReadNoise(
     // itself (no rotation offset).
     const decrypted = op.name === "fhe.round" && !isExactRound(op) && v.uses.every((u) => u.op.name === "func.return");
     const reader = decrypted ? undefined : (readerPartition(op, v) ?? source);
-    const target = reader === undefined ? outputTarget(source, conversions, outputKey) : undefined;
-    const t = readTerms({ source, reader, ...(target !== undefined ? { target } : {}) }, partitions, conversions, compact);
+    const termsAt = (reader: number | undefined) => {
+      const target = reader === undefined ? outputTarget(source, conversions, outputKey) : undefined;
+      return readTerms({ source, reader, ...(target !== undefined ? { target } : {}) }, partitions, conversions, compact);
+    };
     const size = n.pbs.length;
-    // Exact rounding: k reads per element, bit i amplified by 2^(P−i) after i PBS outputs were added.
-    const bits = isExactRound(op) ? widthOf(v) - widthOf(op.result) : 1;
-    const std = new Float64Array(bits * size);
-    for (let i = 0; i < bits; i++) {
-      const amp = isExactRound(op) ? 4 ** (widthOf(v) - i) : 1;
-      const added = isExactRound(op) ? i : 0;
+    // Exact rounding: one read per extraction step and element, after s PBS outputs were added: a
+    // 1-bit step at bit i scaled by 2^(P−i), a wide last step unscaled.
+    // The wide step runs under the round result's partition (its own keyswitch and N).
+    const digits = isExactRound(op) ? roundDigits(op) : [0];
+    const wide = roundEndsWithTable(op);
+    const lastReader = wide ? readerPartitionOf(op, "table") : reader;
+    const std = new Float64Array(digits.length * size);
+    let i = 0;
+    digits.forEach((d, s) => {
+      const t = termsAt(wide && s === digits.length - 1 ? lastReader : reader);
+      const amp = isExactRound(op) && d === 1 ? 4 ** (widthOf(v) - i) : 1;
       for (let e = 0; e < size; e++) {
-        std[i * size + e] = Math.sqrt(amp * ((n.pbs[e]! + added) * t.bootstrap + n.fresh[e]! * t.fresh) + t.keyswitch + t.modulusSwitch);
+        std[s * size + e] = Math.sqrt(amp * ((n.pbs[e]! + s) * t.bootstrap + n.fresh[e]! * t.fresh) + t.keyswitch + t.modulusSwitch);
       }
-    }
+      i += d;
+    });
     op.attributes.set(READ_STD_ATTR, denseAttr(tensor([std.length], f64), std));
-    op.attributes.set(READ_OFFSET_ATTR, floatAttr(reader === undefined ? 0 : 2 ** (readBits(op, v) - 1) / partitions[reader]!.polynomialSize));
+    if (wide) {
+      // One offset per step, in the unit of its read: a 1-bit step's half torus, the last step's Δ_(d+q).
+      const offsets = digits.map((d, s) => (s === digits.length - 1 ? 2 ** (d + widthOf(op.result) - 1) / partitions[lastReader!]!.polynomialSize : 2 ** -1 / partitions[reader!]!.polynomialSize));
+      op.attributes.set(READ_OFFSET_ATTR, denseAttr(tensor([offsets.length], f64), offsets));
+    } else op.attributes.set(READ_OFFSET_ATTR, floatAttr(reader === undefined ? 0 : 2 ** (readBits(op, v) - 1) / partitions[reader]!.polynomialSize));
     count++;
   }
   return count;

@@ -1,9 +1,12 @@
-// simulate's exact rounding with noisy bit reads against a direct emulation of the lowered circuit
-// (passes/lower_tfhe.ts lowerExactRound) on the torus: y_0 = 2x + 2^k at P+1 bits, then per bit
-// t = y·2^(P−i) + 2^(P−1), the 1-bit PBS's discrete rotation (round half up out of 2N, boxes starting
-// half a box early) on t plus Gaussian noise, y += ±2^i − 2^i, and the result y_k/2^(k+1) rounded
-// by its reader (nearest, a half either way). Given each bit's noise, the two must give the same
-// distribution of results for every input.
+// simulate's exact rounding with noisy reads against a direct emulation of the lowered circuit
+// (passes/lower_tfhe.ts lowerExactRound) on the torus: y_0 = 2x + 2^k at P+1 bits, then per 1-bit
+// step (bit i) t = y·2^(P−i) + 2^(P−1) read by a constant 1-bit table, y += ±2^i − 2^i; with a
+// last step of d ≥ 2 bits, y + 2^P read at precision d + Q by the table floor(J/2^d) − 2^(Q−1),
+// whose output is the result. Each read is the PBS's discrete rotation (round half up out of 2N,
+// boxes starting half a box early, the upper half of the 2N rotations negated) on the phase plus
+// Gaussian noise; bit by bit, the result y_k/2^(k+1) is rounded by its reader (nearest, a half
+// either way). Given each step's noise, the two must give the same distribution of results for
+// every input.
 import { describe, expect, it } from "vitest";
 import { simulate } from "../../backends/clear/index.js";
 import { gauss } from "../../backends/simulation/draws.js";
@@ -21,18 +24,25 @@ const STD = [0.12, 0.15, 0.1];
 const XS = Array.from({ length: 24 }, (_, i) => -48 + 4 * i + (i % 4));
 const RUNS = 4000;
 
-/** The lowered circuit on the torus (fractions of 1), one run. */
-function emulate(x: number, rng: Rng): number {
+/** The output of a PBS reading phase (fraction of the torus) through table T of 2^d entries. */
+function pbsRead(phase: number, table: readonly number[]): number {
+  const rotation = Math.floor(phase * 2 * N + 0.5);
+  const box = (2 * N) / 2 / table.length;
+  const shifted = (((rotation + box / 2) % (2 * N)) + 2 * N) % (2 * N);
+  return shifted < N ? table[Math.floor(shifted / box)]! : -table[Math.floor((shifted - N) / box)]!;
+}
+
+/** The lowered circuit on the torus (fractions of 1), one run, with each step's σ. */
+function emulate(x: number, digits: readonly number[], std: readonly number[], rng: Rng): number {
   let y = 2 * x + 2 ** K; // integer at precision P + 1: the torus holds y·2^(62−P)/2^64
-  for (let i = 0; i < K; i++) {
+  const d = digits[digits.length - 1]!;
+  for (let i = 0; i < digits.length - (d === 1 ? 0 : 1); i++) {
     const t = y * 2 ** (P - i) + 2 ** (P - 1);
-    const phase = t / 2 ** (P + 2) + STD[i]! * gauss(rng);
-    const rotation = Math.floor(phase * 2 * N + 0.5);
-    // 1-bit table: each entry N/2 rotations, starting half a box (N/4) early; the upper half of the
-    // 2N rotations returns the negated (constant) entry.
-    const shifted = (((rotation + N / 4) % (2 * N)) + 2 * N) % (2 * N);
-    const o = shifted < N ? 2 ** i : -(2 ** i);
-    y = y + o - 2 ** i;
+    y = y + pbsRead(t / 2 ** (P + 2) + std[i]! * gauss(rng), [2 ** i, 2 ** i]) - 2 ** i;
+  }
+  if (d > 1) {
+    const table = Array.from({ length: 2 ** (d + Q) }, (_, J) => Math.floor(J / 2 ** d) - 2 ** (Q - 1));
+    return pbsRead((y + 2 ** P) / 2 ** (P + 2) + std[digits.length - 1]! * gauss(rng), table);
   }
   const v = y / 2 ** (K + 1);
   const fl = Math.floor(v);
@@ -40,16 +50,27 @@ function emulate(x: number, rng: Rng): number {
   return rest > 0.5 ? fl + 1 : rest === 0.5 ? fl + (rng.bit() ? 1 : 0) : fl;
 }
 
-describe("exact rounding with noisy bit reads", () => {
+/** Extraction steps and each step's σ: bit by bit, one 7-bit read, a 1-bit step then a 6-bit read. */
+const PLANS: { digits: number[]; std: number[] }[] = [
+  { digits: [1, 1, 1], std: STD },
+  { digits: [3], std: [0.0035] },
+  { digits: [1, 2], std: [0.12, 0.005] },
+];
+
+describe.each(PLANS)("exact rounding with noisy reads, extraction steps $digits", ({ digits, std }) => {
   it("simulate gives the lowered circuit's distribution of results for every input (per input and outcome, within 4.4 combined binomial sd)", () => {
+    const last = digits[digits.length - 1]!;
+    const attr = last === 1 ? "" : `, last_step_bits = ${last}`;
     const m = parse(`func.func @main(%x: tensor<1x!fhe.esint<${P}>>) -> tensor<1x!fhe.esint<${Q}>> {
-  %r = fhe.round %x {method = "exact"} : (tensor<1x!fhe.esint<${P}>>) -> tensor<1x!fhe.esint<${Q}>>
+  %r = fhe.round %x {method = "exact"${attr}} : (tensor<1x!fhe.esint<${P}>>) -> tensor<1x!fhe.esint<${Q}>>
   return %r : tensor<1x!fhe.esint<${Q}>>
 }`);
     const round = m.funcs[0]!.body.ops.find((op) => op.name === "fhe.round")!;
-    round.attributes.set("fhec.read_std", denseAttr(tensor([K], f64), STD));
-    // The rotation offset in units of the bit read (half the torus): half a rotation, 1/(2N).
-    round.attributes.set("fhec.read_offset", floatAttr(1 / (2 * N)));
+    round.attributes.set("fhec.read_std", denseAttr(tensor([digits.length], f64), std));
+    // The rotation offset, half a rotation: 1/(2N) in units of a 1-bit read (half the torus); a
+    // rounding ending with a w-bit table records one per step, 2^(w−1)/N for the table.
+    const w = last + Q;
+    round.attributes.set("fhec.read_offset", last === 1 ? floatAttr(1 / (2 * N)) : denseAttr(tensor([digits.length], f64), digits.map((_, s) => (s === digits.length - 1 ? 2 ** (w - 1) / N : 1 / (2 * N)))));
     const data = XS.flatMap((x) => new Array<number>(RUNS).fill(x));
     const sim = simulate(m.funcs[0]!, [{ batch: data.length, shape: [1], data: Float64Array.from(data) }], { seed: 11 })[0]!.data;
     const rng = new Rng(99);
@@ -61,7 +82,7 @@ describe("exact rounding with noisy bit reads", () => {
         return [-1, 0, 1].map((d) => results.filter((v) => v - exact === d).length);
       };
       const a = count((r) => sim[xi * RUNS + r]!);
-      const b = count(() => emulate(x, rng));
+      const b = count(() => emulate(x, digits, std, rng));
       expect(a.reduce((s, c) => s + c, 0), `x = ${x}: results within one step`).toBe(RUNS);
       expect(b.reduce((s, c) => s + c, 0), `x = ${x}: emulated results within one step`).toBe(RUNS);
       misreads += RUNS - b[1]!;
