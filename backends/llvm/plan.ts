@@ -15,6 +15,8 @@ import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan,
 import { foldConstantOp } from "../clear/index.js";
 import { rangeOf } from "../simulation/contract.js";
 import { exactRoundReads } from "../simulation/exact_round.js";
+import { type ExactRoundSteps, exactRoundSteps } from "../simulation/exact_round_steps.js";
+import { roundDigits } from "../../ir/dialects/fhe.js";
 import { MATMUL_OUTPUTS, SAMPLE_BLOCK } from "./matmul_kernel.js";
 
 /** Which random draws a run makes; the generated code differs per mode (see `modeKey`). */
@@ -101,13 +103,28 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
 export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
 
 /**
+ * An exact rounding whose last extraction step reads several bits at once, with read noise: fhec
+ * runs it between two stages with the clear backend's own code (roundStepsDrawn), on the slots in
+ * the arena and the bit-read stream the kernel continues, so its draws are the clear backend's.
+ */
+export interface HostRound {
+  readonly op: Operation;
+  readonly x: Extract<Operand, { slot: number }>;
+  readonly out: number;
+  readonly n: number;
+  readonly steps: ExactRoundSteps;
+}
+
+/**
  * A stage runs `steps`; a step with read noise is split: its noisy reads end one stage, the rest of
- * it begins the next.
+ * it begins the next. A host round ends a stage too: fhec runs it after the stage's native code.
  */
 export interface Stage {
   readonly steps: readonly Step[];
   /** The step whose noisy reads this stage makes last (into the draw slot). */
   readonly draws?: RandomStep;
+  /** The rounding fhec runs after this stage. */
+  readonly host?: HostRound;
 }
 
 /**
@@ -145,7 +162,7 @@ export interface KernelPlan {
    * cannot change them, so the optimizer hoists and vectorizes their reads).
    */
   readonly statics: readonly StaticItem[];
-  /** Samples per block: CHUNK when the plan draws nothing, else undefined (the whole batch, in order, one block). */
+  /** Samples per block: CHUNK when the plan draws nothing, else undefined (the whole batch, in order, one block: draws follow the clear backend's order). */
   readonly chunk: number | undefined;
   readonly args: readonly number[];
   /** Per argument, the integer range its inputs must lie in (checkInput's), or undefined (not an integer type). */
@@ -215,7 +232,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
   const slotSizes: number[] = [];
   const newSlot = (size: number): number => slotSizes.push(size) - 1;
   const env = new Map<Value, Operand>();
-  const steps: (Step | { split: RandomStep })[] = [];
+  const steps: (Step | { split: RandomStep } | { host: HostRound })[] = [];
   const checks: Extract<Step, { kind: "check" }>[] = [];
   const rescales: Extract<Step, { kind: "rescale" }>[] = [];
   const randomSteps: RandomStep[] = [];
@@ -350,7 +367,14 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           const d = 2 ** (widthOf(op.operands[0]!) - widthOf(op.result));
           const approximate = (op.attr("method") as { value: string }).value === "approximate";
           const draws = drawsOf(op, approximate);
-          const reads = !approximate && mode.readNoise ? exactRoundReads(op) : undefined;
+          const multiBit = !approximate && roundDigits(op).some((digits) => digits > 1);
+          const hostSteps = multiBit && mode.readNoise ? exactRoundSteps(op) : undefined;
+          if (hostSteps) {
+            if (!("slot" in x)) throw new Error(`LLVM backend: the encrypted input of ${op.name} is not batched`);
+            steps.push({ host: { op, x, out: slot, n, steps: hostSteps } });
+            break;
+          }
+          const reads = !approximate && !multiBit && mode.readNoise ? exactRoundReads(op) : undefined;
           const bits = reads && { k: reads.k, rows: st.i32(reads.rows), odd: st.f64(reads.odd), firstWrong: st.f64(reads.firstWrong) };
           random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : bits ? "bits" : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.mutable(new Float64Array(n)) : 0, ...(bits ? { bits } : {}) });
           break;
@@ -399,10 +423,14 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
     if ("split" in s) {
       stages.push({ steps: current, draws: s.split });
       current = [s.split];
+    } else if ("host" in s) {
+      stages.push({ steps: current, host: s.host });
+      current = [];
     } else current.push(s);
   }
   stages.push({ steps: current });
+  const hostRounds = stages.some((stage) => stage.host !== undefined);
   return {
-    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, argRanges: func.args.map(argRange), chunk: randomSteps.some((r) => r.draws !== "none") ? undefined : CHUNK, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, rngStates, tableReadsPerSample,
+    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, argRanges: func.args.map(argRange), chunk: hostRounds || randomSteps.some((r) => r.draws !== "none") ? undefined : CHUNK, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, rngStates, tableReadsPerSample,
   };
 }

@@ -10,9 +10,10 @@ import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
 import { gaussOf, readSigma } from "../simulation/draws.js";
 import { checkInput } from "../simulation/inputs.js";
-import type { Rng } from "../simulation/rng.js";
+import { Rng } from "../simulation/rng.js";
+import { roundStepsDrawn } from "../simulation/exact_round_steps.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
-import { capacityOf, CONTROL, type DrawMode, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
+import { capacityOf, CONTROL, type DrawMode, type HostRound, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
 import type { NativeKernel } from "./native_object.js";
 
 /** How close to an integer a natively drawn noisy read may land and still be settled natively (emit_draws.ts). */
@@ -98,12 +99,33 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
       throw new Error("LLVM backend: the kernel found inputs out of range that checkInput accepts (a code generator bug)");
     }
     if (stage.draws) settleNoisyReads(arena[CONTROL.unsettled / 8]!, slotView(plan.unsettledSlot, batch), slotView(plan.drawSlot, batch));
+    if (stage.host) runHostRound(stage.host, arena, plan.rngStates.bits, cap, batch, slotView);
   });
   plan.results.forEach((r, i) => {
     if (!("slot" in r)) copyConstant(r, outputs[i]!.data, batch, arena);
   });
   ctx.stats.tluErrors += arena[CONTROL.tluErrors / 8]!;
   return { outputs, stats: collectStats(plan, arena, ctx, opts.checkOverflow ?? true) };
+}
+
+/**
+ * A host round (plan.ts HostRound) over the call's samples, in the clear backend's order (sample
+ * after sample, element after element), drawing from the bit-read stream where the kernel left it.
+ */
+function runHostRound(h: HostRound, arena: Float64Array, rngState: number, cap: number, samples: number, slotView: (slot: number, samples: number) => Float64Array): void {
+  const state = new Uint32Array(arena.buffer, rngState, 4);
+  const rng = Rng.fromState([state[0]!, state[1]!, state[2]!, state[3]!]);
+  // Element e of sample s at e·cap + s: whole slots (cap ≥ samples).
+  const x = slotView(h.x.slot, cap);
+  const out = slotView(h.out, cap);
+  const k = h.steps.k;
+  for (let s = 0; s < samples; s++) {
+    for (let e = 0; e < h.n; e++) {
+      const v = x[e * cap + s]!;
+      out[e * cap + s] = h.steps.rows[e]! < 0 ? Math.floor((v + 2 ** (k - 1)) / 2 ** k) : roundStepsDrawn(v, e, h.steps, rng);
+    }
+  }
+  state.set(rng.state());
 }
 
 /** The noisy reads the kernel left unsettled, redone as the clear backend computes them (noisyRound). */

@@ -23,6 +23,13 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
+  /** A generator continuing a stream from its four state words (where the LLVM backend's native code left it). */
+  static fromState(words: readonly [number, number, number, number]): Rng {
+    const r = new Rng(0);
+    [r.s0, r.s1, r.s2, r.s3] = words.map((w) => w >>> 0) as [number, number, number, number];
+    return r;
+  }
+
   /** The four state words, for a generator elsewhere (the LLVM backend's native code) to continue this stream. */
   state(): [number, number, number, number] {
     return [this.s0, this.s1, this.s2, this.s3];

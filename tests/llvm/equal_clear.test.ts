@@ -9,7 +9,8 @@ import { CHUNK } from "../../backends/llvm/plan.js";
 import { compile } from "../../compiler/compile.js";
 import { denseAttr, stringAttr } from "../../ir/attributes.js";
 import type { FuncOp } from "../../ir/core.js";
-import { elementOf, type EncryptedIntType, f64, shapeOf, tensor } from "../../ir/types.js";
+import { elementOf, type EncryptedIntType, f64, i64, shapeOf, tensor } from "../../ir/types.js";
+import { ROUND_LAST_STEP_ATTR, roundDigits } from "../../ir/dialects/fhe.js";
 import { repeatSamples, take } from "../../bench/fixtures.js";
 import { fixturesRoot, loadFixture } from "../helpers/fixtures.js";
 import { Gen, genGraph, prng } from "../clear/gen.js";
@@ -286,5 +287,45 @@ describe.skipIf(!status.ok)("LLVM backend equals the clear backend on exact roun
     // The comparison has power: the drawn bit reads did change results.
     expect(rounds).toBeGreaterThan(5);
     expect(changed).toBeGreaterThan(2);
+  }, 300_000);
+
+  it("random graphs whose exact roundings end with a multi-bit step (last_step_bits), every step read with noise of 0.1–0.5 of its unit: same bytes for seeds 0 and 5, and the draws change results", async () => {
+    let changed = 0;
+    let rounds = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      await tick();
+      const { func, argRanges } = genGraph(seed);
+      const g = new Gen(prng(seed * 37));
+      let multi = false;
+      for (const op of func.body.ops) {
+        if (op.name !== "fhe.round") continue;
+        const q = (elementOf(op.result.type) as EncryptedIntType).width;
+        const k = (elementOf(op.operands[0]!.type) as EncryptedIntType).width - q;
+        if (k < 2) continue;
+        op.attributes.set("method", stringAttr("exact"));
+        const d = 2 + Math.floor(g.rand() * (k - 1));
+        op.attributes.set(ROUND_LAST_STEP_ATTR, { kind: "int", value: d, type: i64 } as never);
+        const digits = roundDigits(op);
+        const n = (shapeOf(op.result.type) as number[]).reduce((x, y) => x * y, 1);
+        // Each step's σ in its own unit: half the torus for a 1-bit step, 2^−(d+q+1) for the last.
+        const unit = (s: number) => (digits[s] === 1 ? 2 : 2 ** (digits[s]! + q + 1));
+        op.attributes.set("fhec.read_std", denseAttr(tensor([digits.length * n], f64), Array.from({ length: digits.length * n }, (_, i) => (0.1 + 0.4 * g.rand()) / unit(Math.floor(i / n)))));
+        op.attributes.set("fhec.read_offset", denseAttr(tensor([digits.length], f64), digits.map(() => 0.01 * g.rand())));
+        multi = true;
+        rounds++;
+      }
+      if (!multi) continue;
+      const inputs = randomInputs(func, argRanges, 64, seed * 7);
+      const exact = simulateWithStats(func, inputs, { approximateTies: "up", checkOverflow: false }).outputs;
+      for (const s of [0, 5]) {
+        const opts: SimulateOptions = { approximateTies: "random", seed: s, checkOverflow: false };
+        await expectSame(func, inputs, opts, `graph ${seed} multi-bit exact-rounding steps seed ${s}`);
+        const drawn = simulateWithStats(func, inputs, opts).outputs;
+        if (drawn.some((o, i) => !bytes(o.data).equals(bytes(exact[i]!.data)))) changed++;
+      }
+    }
+    // The comparison has power: multi-bit steps were drawn and changed results.
+    expect(rounds).toBeGreaterThan(5);
+    expect(changed).toBeGreaterThan(3);
   }, 300_000);
 });

@@ -7,6 +7,10 @@ import { compile } from "../../compiler/compile.js";
 import { roundDigits } from "../../ir/dialects/fhe.js";
 import { analyzeNorms, cryptoParamsPass } from "../../passes/params/pass.js";
 import { loadFixture } from "../helpers/fixtures.js";
+import { defaultRegistry } from "../../ir/dialects/index.js";
+import { DiagnosticEmitter } from "../../ir/diagnostics.js";
+
+const ctx = () => ({ registry: defaultRegistry, emitter: new DiagnosticEmitter() });
 
 const OPTIONS = { "p-error": 0, "global-p-error": 0, "max-partitions": 3, "max-key-bytes": 0 };
 
@@ -29,7 +33,7 @@ describe("crypto-params last-step-bits on gemm_tree", () => {
 
   it("a 3-bit last step: 2 one-bit steps and one 5-bit table per comparison, under 30 PBS", () => {
     const t = treeRound();
-    cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 3 });
+    cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 3 }, ctx());
     expect(roundDigits(t.round)).toEqual([1, 1, 3]);
     expect(roundPbs(t)).toBe(18);
     expect(analyzeNorms(t.circuit.func).constraints.filter((x) => x.reader === t.round).map((x) => x.precision)).toEqual([1, 1, 5]);
@@ -37,12 +41,12 @@ describe("crypto-params last-step-bits on gemm_tree", () => {
 
   it("0 compares the widths by the cost model and keeps bit by bit here (a wide step saves under 10%)", () => {
     const t = treeRound();
-    cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 0 });
+    cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 0 }, ctx());
     expect(roundDigits(t.round)).toEqual([1, 1, 1, 1, 1]);
   });
 
   it("refuses a width outside [0, 4]", () => {
     const t = treeRound();
-    expect(() => cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 5 })).toThrow(/last-step-bits' must be an integer in \[0, 4\]/);
+    expect(() => cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 5 }, ctx())).toThrow(/last-step-bits' must be an integer in \[0, 4\]/);
   });
 });
