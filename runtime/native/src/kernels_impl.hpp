@@ -26,10 +26,12 @@ namespace KNS {
 struct Prefetcher {
   const char* p = nullptr;
   const char* end = nullptr;
+  size_t lines = 1;  // cache lines per step (prefetching a little past `end` is harmless)
   inline void step() {
     if (p < end) {
       __builtin_prefetch(p, 0, 2);
-      p += 64;
+      for (size_t q = 1; q < lines; q++) __builtin_prefetch(p + 64 * q, 0, 2);
+      p += 64 * lines;
     }
   }
 };
@@ -1080,26 +1082,57 @@ static void blind_rotate_extract(const PbsArgs& a) {
   extract_samples(a);
 }
 
-// The classic blind rotation of one ciphertext cut into tasks that several threads can share:
-// per CMux, k+1 forward tasks (one GLWE column each), then slices of the Fourier points for the
-// products, then k+1 inverse tasks. Each value is computed by the same code as in
-// blind_rotate_extract, so the result is bit-identical whoever runs which task.
+// The classic blind rotation of one ciphertext cut into tasks that several threads can share,
+// two phases per CMux: k+1 column tasks, then slices of the Fourier points for the products.
+// Column task c first finishes the previous CMux on GLWE column c (its inverse transform, added
+// into the accumulator) and then starts the next CMux on that column (rotation, decomposition,
+// forward transforms): both read and write column c only, so no synchronisation is needed
+// between them (3 phases per CMux before: 1 fewer handoff per CMux). Each value is computed by
+// the same code as in blind_rotate_extract, so the result is bit-identical whoever runs which task.
 struct CmuxTasks {
   const PbsArgs* a;
   uint64_t* rots;
-  const double* bsk_i;
-  uint32_t ai;
-  size_t slice;  // Fourier points per product task (multiple of 8)
+  const double* bsk_i;  // key entry of the products (prefetched by the column tasks before them)
+  uint32_t ai;          // rotation of the CMux the column tasks start (0: none left)
+  bool finish;          // column tasks first finish the previous CMux (its products are pending)
+  size_t slice = 0;     // Fourier points per product task (multiple of 8)
 };
 
-static void cmux_forward_task(void* arg, size_t c) {
+// Prefetch lines per FFT vector step in the shared rotation: a column task has fewer transform
+// steps than one CMux of the one-thread loop but must bring in its share of the key entry the
+// products read next (two threads streaming it on demand made the products DRAM bound).
+constexpr size_t kSharedPrefetchLines = 4;
+
+static void cmux_column_task(void* arg, size_t c) {
   const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
   const PbsArgs& a = *t.a;
-  const size_t N = a.N, L = a.level;
+  const size_t N = a.N, h = N / 2, L = a.level, k1 = size_t(a.k) + 1;
+  uint64_t* acc = a.ws->acc.data() + c * N;
+  Prefetcher pf;
+  pf.lines = kSharedPrefetchLines;
+  if (t.ai != 0) {
+    // This column's share of the next products' key entry (the slices are the same contiguous
+    // ranges of the chunked layout, so a thread that takes the matching slice finds it in L2).
+    const size_t entry = k1 * L * k1 * N * sizeof(double);
+    pf.p = reinterpret_cast<const char*>(t.bsk_i) + c * entry / k1;
+    pf.end = pf.p + entry / k1;
+  }
+  if (t.finish) {
+    double* accf = a.ws->acc_f.data() + c * N;
+    fourier_to_torus_add_pf(*a.plan, accf, accf + h, acc, pf);
+  }
+  if (t.ai != 0)
+    rotate_decompose_forward(*a.plan, acc, t.ai, t.rots + c * N, a.base_log, L, a.ws->dec_f.data() + c * L * N, pf);
+}
+
+// The inverse side alone on column j (the multi-bit rotation's last phase).
+static void cmux_inverse_task(void* arg, size_t j) {
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const size_t N = a.N, h = N / 2;
   Prefetcher none;
-  uint64_t* rot = t.rots + c * N;
-  rotate_decompose_forward(*a.plan, a.ws->acc.data() + c * N, t.ai, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N,
-                           none);
+  double* accf = a.ws->acc_f.data() + j * N;
+  fourier_to_torus_add_pf(*a.plan, accf, accf + h, a.ws->acc.data() + j * N, none);
 }
 
 static void cmux_product_task(void* arg, size_t s) {
@@ -1110,29 +1143,26 @@ static void cmux_product_task(void* arg, size_t s) {
   external_mac(a.ws->dec_f.data(), t.bsk_i, a.ws->acc_f.data(), k1 * a.level, k1, N, c0, c1);
 }
 
-static void cmux_inverse_task(void* arg, size_t j) {
-  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
-  const PbsArgs& a = *t.a;
-  const size_t N = a.N, h = N / 2;
-  Prefetcher none;
-  double* accf = a.ws->acc_f.data();
-  fourier_to_torus_add_pf(*a.plan, accf + j * N, accf + j * N + h, a.ws->acc.data() + j * N, none);
-}
-
 static void blind_rotate_extract_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
   const size_t bsk_stride = R * k1 * N;
   init_accumulators(a);
-  CmuxTasks t{&a, r.rots, nullptr, 0, 0};
-  const size_t slices = 4;
+  CmuxTasks t{&a, r.rots, nullptr, 0, false, 0};
+  // One product slice per column task (see cmux_column_task's prefetch).
+  const size_t slices = k1;
   t.slice = ((h / 8 + slices - 1) / slices) * 8;
   for (uint32_t i = 0; i < a.n; i++) {
-    t.ai = a.ws->ms[i];
-    if (t.ai == 0) continue;
+    const uint32_t ai = a.ws->ms[i];
+    if (ai == 0) continue;
+    t.ai = ai;
     t.bsk_i = a.bsk + size_t(i) * bsk_stride;
-    r.run(r.ctx, k1, cmux_forward_task, &t);
+    r.run(r.ctx, k1, cmux_column_task, &t);
     r.run(r.ctx, slices, cmux_product_task, &t);
-    r.run(r.ctx, k1, cmux_inverse_task, &t);
+    t.finish = true;
+  }
+  if (t.finish) {
+    t.ai = 0;
+    r.run(r.ctx, k1, cmux_column_task, &t);
   }
   extract_samples(a);
 }
@@ -1160,11 +1190,13 @@ static void ks_sub_row32(uint32_t* __restrict out, const uint32_t* __restrict ro
 }
 
 // Keyswitch with a 32-bit key: arithmetic modulo 2^32 on the top halves, result scaled back.
-static void keyswitch32(const KsArgs& a) {
-  const size_t len = a.out_dim + 1;
+// Output columns [j0, j1) only (the body is column out_dim): two threads can share one
+// keyswitch, each streaming its part of every key row; every column gets the same integers.
+static void keyswitch32_columns(const KsArgs& a, size_t j0, size_t j1) {
   uint32_t* o = a.scratch32;
-  std::memset(o, 0, sizeof(uint32_t) * a.out_dim);
-  o[a.out_dim] = static_cast<uint32_t>((a.in[a.in_dim] + (uint64_t(1) << 31)) >> 32);
+  std::memset(o + j0, 0, sizeof(uint32_t) * (j1 - j0));
+  if (j1 > a.out_dim) o[a.out_dim] = static_cast<uint32_t>((a.in[a.in_dim] + (uint64_t(1) << 31)) >> 32);
+  const size_t len = a.out_dim + 1;
   const uint32_t total = a.base_log * a.level;
   const uint32_t shift = 64 - total;
   const uint64_t mask = (uint64_t(1) << a.base_log) - 1;
@@ -1178,20 +1210,21 @@ static void keyswitch32(const KsArgs& a) {
       uint64_t carry = ks_carry(d, l == 0 ? x : v, a.base_log);
       d -= carry << a.base_log;
       v += carry;
-      if (d != 0) ks_sub_row32(o, a.ksk32 + (i * a.level + size_t(l)) * len, static_cast<uint32_t>(d), len);
+      if (d != 0)
+        ks_sub_row32(o + j0, a.ksk32 + (i * a.level + size_t(l)) * len + j0, static_cast<uint32_t>(d), j1 - j0);
     }
   }
-  for (size_t j = 0; j < len; j++) a.out[j] = uint64_t(o[j]) << 32;
+  for (size_t j = j0; j < j1; j++) a.out[j] = uint64_t(o[j]) << 32;
 }
 
-static void keyswitch(const KsArgs& a) {
+static void keyswitch_columns(const KsArgs& a, size_t j0, size_t j1) {
   if (a.ksk32) {
-    keyswitch32(a);
+    keyswitch32_columns(a, j0, j1);
     return;
   }
   const size_t len = a.out_dim + 1;
-  std::memset(a.out, 0, sizeof(uint64_t) * a.out_dim);
-  a.out[a.out_dim] = a.in[a.in_dim];
+  std::memset(a.out + j0, 0, sizeof(uint64_t) * (j1 - j0));
+  if (j1 > a.out_dim) a.out[a.out_dim] = a.in[a.in_dim];
   const uint32_t total = a.base_log * a.level;
   const uint32_t shift = 64 - total;
   const uint64_t mask = (uint64_t(1) << a.base_log) - 1;
@@ -1206,10 +1239,12 @@ static void keyswitch(const KsArgs& a) {
       uint64_t carry = ks_carry(d, l == 0 ? x : v, a.base_log);
       d -= carry << a.base_log;  // signed digit as wrapping u64
       v += carry;
-      if (d != 0) ks_sub_row(a.out, a.ksk + (i * a.level + size_t(l)) * len, d, len);
+      if (d != 0) ks_sub_row(a.out + j0, a.ksk + (i * a.level + size_t(l)) * len + j0, d, j1 - j0);
     }
   }
 }
+
+static void keyswitch(const KsArgs& a) { keyswitch_columns(a, 0, a.out_dim + 1); }
 
 static const Kernels kKernels = {
 #if defined(FHEC_USE_AVX512)
@@ -1221,7 +1256,7 @@ static const Kernels kKernels = {
 #endif
     fft_forward, fft_inverse, torus_to_fourier, fourier_to_torus_add, cmac, blind_rotate_extract,
     blind_rotate_extract_multibit, blind_rotate_extract_tasks, blind_rotate_extract_multibit_tasks, fma_burst,
-    keyswitch,
+    keyswitch, keyswitch_columns,
 };
 
 const Kernels& kernels() { return kKernels; }
