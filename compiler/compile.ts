@@ -137,6 +137,9 @@ export function dumpStages(): string[] {
 }
 
 export function compile(model: Uint8Array | string, options: CompileOptions = {}): FheCircuit {
+  if (options.precisionTolerance && options.roundingThresholdBits !== undefined) {
+    fail("E0600", "precisionTolerance applies to the default per-table precision search; it cannot be combined with roundingThresholdBits");
+  }
   if (options.roundingThresholdBits === "auto") return compileAutoRounding(model, options);
   const pError = options.pError ?? DEFAULT_P_ERROR;
   if (!(pError > 0 && pError < 1)) fail("E0600", `pError must be in (0, 1), got ${pError}`);
@@ -145,6 +148,13 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   const rounding = resolveRounding(options.roundingThresholdBits);
   // Precision from data is the default whenever there is data to fit it to.
   const fromData = options.roundingThresholdBits === undefined && options.calibration !== undefined;
+  const tolerance = options.precisionTolerance;
+  if (tolerance) {
+    for (const kind of ["classification", "regression"] as const) {
+      const v = tolerance[kind];
+      if (!(v >= 0 && v <= 1)) fail("E0600", `precisionTolerance.${kind} must be in [0, 1], got ${String(v)}`);
+    }
+  }
   const margin = options.windowMargin ?? DEFAULT_WINDOW_MARGIN;
   if (!(margin >= 0 && margin <= 4)) fail("E0600", `windowMargin must be in [0, 4], got ${margin}`);
   const progress = options.onProgress ?? (() => {});

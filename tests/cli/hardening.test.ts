@@ -116,6 +116,28 @@ describe("CLI polish", () => {
     expect((await cli("run", "--help")).stdout).toMatch(/--eval-keys=FILE[\s\S]*--input=FILE[\s\S]*--output=FILE/);
   });
 
+  it("--tolerance reaches the precision search; a malformed value is a usage error (exit 2), a combination the compiler refuses exits 1", async () => {
+    const q = loadFixture("qdq_mlp");
+    const ok = await cli("compile", q.model, "--calib", join(q.dir, "calib.npy"), "-o", p("tol.fhe"), "--tolerance", "0");
+    expect(ok.code, ok.stderr).toBe(0);
+    // The summary: "… under FHE noise: LOSS, REF at the widest windows; EXACT exact without windows".
+    const m = /noise: ([\d.]+), ([\d.]+) at the widest windows; ([\d.]+) exact/.exec(ok.stdout + ok.stderr);
+    expect(m, ok.stdout + ok.stderr).not.toBeNull();
+    expect(Number(m![1])).toBeLessThanOrEqual(Math.max(Number(m![2]), Number(m![3])));
+    for (const [value, message] of [
+      ["1.5", /--tolerance: expected a fraction in \[0, 1\], got '1.5'/],
+      ["size=0.1", /--tolerance: expected P or classification=P,regression=Q, got 'size=0.1'/],
+    ] as const) {
+      const r = await cli("compile", q.model, "--calib", join(q.dir, "calib.npy"), "-o", p("tol2.fhe"), "--tolerance", value);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split("\n")[0]).toMatch(message);
+    }
+    const both = await cli("compile", q.model, "--calib", join(q.dir, "calib.npy"), "-o", p("tol3.fhe"), "--tolerance", "0.01", "--rounding-bits", "6");
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/cannot be combined with roundingThresholdBits/);
+    expect(both.stderr.trim().split("\n")).toHaveLength(1);
+  }, 120_000);
+
   it("--n-bits -3 gets the project's own message", async () => {
     const r = await cli("compile", f.model, "--calib", join(f.dir, "calib.npy"), "-o", p("n.fhe"), "--n-bits", "-3");
     expect(r.code).toBe(2);

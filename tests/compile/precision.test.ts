@@ -58,6 +58,15 @@ describe("table precision from calibration data", () => {
     expect(Math.min(...c.precision!.tables.map((t) => t.bits))).toBeLessThan(MIN_DESCENT_BITS);
   });
 
+  it("a user's tolerance sets the budget: at 0 the calibration loss stays at the worse of the exact circuit and the widest windows", () => {
+    const f = loadFixture("qdq_mlp");
+    const c = compile(f.model, { calibration: f.calib, precisionTolerance: { classification: 0, regression: 0 } });
+    const r = c.precision!;
+    expect(r.loss).toBeLessThanOrEqual(Math.max(r.baselineLoss, r.referenceLoss) + 1e-9);
+    expect(() => compile(f.model, { calibration: f.calib, precisionTolerance: { classification: -0.1, regression: 0.01 } })).toThrow(/precisionTolerance.classification must be in \[0, 1\]/);
+    expect(() => compile(f.model, { calibration: f.calib, roundingThresholdBits: 6, precisionTolerance: { classification: 0.01, regression: 0.01 } })).toThrow(/cannot be combined with roundingThresholdBits/);
+  });
+
   it("a fixed width keeps its meaning: static rounding, no windows", () => {
     const f = loadFixture("mlp");
     const c = compile(f.model, { calibration: f.calib, roundingThresholdBits: 6 });

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fail } from "../../../ir/diagnostics.js";
 import type { NDArray } from "../../../ir/tensor.js";
 import { type CompileOptions, compile, dumpStages, type RoundingSpec } from "../../compile.js";
-import { precisionSummary } from "../../precision.js";
+import { DEFAULT_TOLERANCE, precisionSummary } from "../../precision.js";
 import { importOnnx } from "../../onnx/index.js";
 import type { NBits } from "../../../passes/quantize/index.js";
 import { type Command, onlyPositional, stringOption, UsageError } from "../command.js";
@@ -37,6 +37,23 @@ export function parseRounding(text: string): RoundingSpec {
   return m[2] ? { bits: Number(m[1]), method: m[2] as "exact" | "approximate" } : Number(m[1]);
 }
 
+/** `P` (both kinds of model) or `classification=P,regression=Q`: the loss the precision search accepts. */
+export function parseTolerance(text: string): { classification: number; regression: number } {
+  const value = (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === "" || !(x >= 0 && x <= 1)) throw new UsageError(`--tolerance: expected a fraction in [0, 1], got '${v}'`);
+    return x;
+  };
+  const out: { classification: number; regression: number } = { ...DEFAULT_TOLERANCE };
+  if (!text.includes("=")) return { classification: value(text), regression: value(text) };
+  for (const part of text.split(",")) {
+    const m = /^(classification|regression)=(.*)$/.exec(part.trim());
+    if (!m) throw new UsageError(`--tolerance: expected P or classification=P,regression=Q, got '${part}'`);
+    out[m[1] as "classification" | "regression"] = value(m[2]!);
+  }
+  return out;
+}
+
 function parseProbability(text: string, flag: string): number {
   const v = Number(text);
   if (text.trim() === "" || !(v > 0 && v < 1)) throw new UsageError(`${flag} must be a probability in (0, 1), got '${text}'`);
@@ -65,6 +82,11 @@ options:
                           model (0.5 point of accuracy; 1% of the output range for one output).
                           N, N:exact, N:approximate: keep the top N bits of the static range;
                           0 (off); auto (smallest uniform static N that keeps accuracy)
+  --tolerance=SPEC        loss the default precision search accepts against the float model on
+                          the calibration set: P, or classification=P,regression=Q (default
+                          classification=0.005: expected accuracy; regression=0.01: mean
+                          |error| / output range). Lower it when the calibration rows are
+                          training rows (see docs/tfhe.md, "Choosing q")
   --p-error=P             probability of a table-lookup error per PBS (default 2^-40)
   --global-p-error=P      probability that any PBS or decryption of a run fails (instead of --p-error)
   --output-bits=N         round outputs wider than N bits before decryption (default 12, 0: off)
@@ -82,6 +104,7 @@ options:
     output: { type: "string", short: "o" },
     "n-bits": { type: "string" },
     "rounding-bits": { type: "string" },
+    tolerance: { type: "string" },
     "p-error": { type: "string" },
     "global-p-error": { type: "string" },
     "output-bits": { type: "string" },
@@ -128,6 +151,7 @@ options:
     }
     const nBitsText = stringOption(args, "n-bits");
     const roundingText = stringOption(args, "rounding-bits");
+    const toleranceText = stringOption(args, "tolerance");
     const pErrorText = stringOption(args, "p-error");
     const globalText = stringOption(args, "global-p-error");
     const outputBitsText = stringOption(args, "output-bits");
@@ -139,6 +163,7 @@ options:
       ...(calibration ? { calibration } : {}),
       ...(nBitsText ? { nBits: parseNBits(nBitsText) } : {}),
       ...(roundingText ? { roundingThresholdBits: parseRounding(roundingText) } : {}),
+      ...(toleranceText ? { precisionTolerance: parseTolerance(toleranceText) } : {}),
       ...(pErrorText ? { pError: parseProbability(pErrorText, "--p-error") } : {}),
       ...(globalText ? { globalPError: parseProbability(globalText, "--global-p-error") } : {}),
       ...(outputBitsText ? { outputRoundingBits: Number(outputBitsText) } : {}),
