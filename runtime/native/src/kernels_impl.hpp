@@ -1181,6 +1181,19 @@ static inline uint64_t ks_carry(uint64_t d, uint64_t coin, uint32_t base_log) {
   return (d > half || (d == half && (coin & 1))) ? 1 : 0;
 }
 
+// The balanced digits of the rounded coefficient v (of input x), level l at digits[l] (l = 0 the
+// most significant), each a signed value as wrapping u64.
+static inline void ks_digits(uint64_t x, uint64_t v, uint32_t base_log, size_t level, uint64_t* digits) {
+  const uint64_t mask = (uint64_t(1) << base_log) - 1;
+  for (size_t l = level; l-- > 0;) {
+    uint64_t d = v & mask;
+    v >>= base_log;
+    uint64_t carry = ks_carry(d, l == 0 ? x : v, base_log);
+    digits[l] = d - (carry << base_log);
+    v += carry;
+  }
+}
+
 static void ks_sub_row(uint64_t* __restrict out, const uint64_t* __restrict row, uint64_t d, size_t len) {
   for (size_t j = 0; j < len; j++) out[j] -= d * row[j];
 }
@@ -1199,20 +1212,16 @@ static void keyswitch32_columns(const KsArgs& a, size_t j0, size_t j1) {
   const size_t len = a.out_dim + 1;
   const uint32_t total = a.base_log * a.level;
   const uint32_t shift = 64 - total;
-  const uint64_t mask = (uint64_t(1) << a.base_log) - 1;
   const uint64_t total_mask = (uint64_t(1) << total) - 1;  // total <= 24 here
+  uint64_t digits[64];  // level <= 64 / base_log
   for (size_t i = 0; i < a.in_dim; i++) {
     uint64_t x = a.in[i];
     uint64_t v = ((x >> shift) + ((x >> (shift - 1)) & 1)) & total_mask;
-    for (int l = static_cast<int>(a.level) - 1; l >= 0; l--) {
-      uint64_t d = v & mask;
-      v >>= a.base_log;
-      uint64_t carry = ks_carry(d, l == 0 ? x : v, a.base_log);
-      d -= carry << a.base_log;
-      v += carry;
-      if (d != 0)
-        ks_sub_row32(o + j0, a.ksk32 + (i * a.level + size_t(l)) * len + j0, static_cast<uint32_t>(d), j1 - j0);
-    }
+    ks_digits(x, v, a.base_log, a.level, digits);
+    // Rows in ascending address order: one forward stream for the hardware prefetcher.
+    const uint32_t* rows = a.ksk32 + i * a.level * len + j0;
+    for (size_t l = 0; l < a.level; l++)
+      if (digits[l] != 0) ks_sub_row32(o + j0, rows + l * len, static_cast<uint32_t>(digits[l]), j1 - j0);
   }
   for (size_t j = j0; j < j1; j++) a.out[j] = uint64_t(o[j]) << 32;
 }
@@ -1227,20 +1236,15 @@ static void keyswitch_columns(const KsArgs& a, size_t j0, size_t j1) {
   if (j1 > a.out_dim) a.out[a.out_dim] = a.in[a.in_dim];
   const uint32_t total = a.base_log * a.level;
   const uint32_t shift = 64 - total;
-  const uint64_t mask = (uint64_t(1) << a.base_log) - 1;
   const uint64_t total_mask = total >= 64 ? ~uint64_t(0) : ((uint64_t(1) << total) - 1);
+  uint64_t digits[64];  // level <= 64 / base_log
   for (size_t i = 0; i < a.in_dim; i++) {
     uint64_t x = a.in[i];
     uint64_t v = shift == 0 ? x : ((x >> shift) + ((x >> (shift - 1)) & 1));
-    v &= total_mask;
-    for (int l = static_cast<int>(a.level) - 1; l >= 0; l--) {
-      uint64_t d = v & mask;
-      v >>= a.base_log;
-      uint64_t carry = ks_carry(d, l == 0 ? x : v, a.base_log);
-      d -= carry << a.base_log;  // signed digit as wrapping u64
-      v += carry;
-      if (d != 0) ks_sub_row(a.out + j0, a.ksk + (i * a.level + size_t(l)) * len + j0, d, j1 - j0);
-    }
+    ks_digits(x, v & total_mask, a.base_log, a.level, digits);
+    const uint64_t* rows = a.ksk + i * a.level * len + j0;
+    for (size_t l = 0; l < a.level; l++)
+      if (digits[l] != 0) ks_sub_row(a.out + j0, rows + l * len, digits[l], j1 - j0);
   }
 }
 
