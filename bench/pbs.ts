@@ -12,6 +12,8 @@
 //    next to tfhe-rs's published latency, with each PBS's share of this machine's lower bound
 //    (bench/pbs_tfhe_rs.ts). Alone, it skips the calibration and keeps the model already in
 //    bench/out/pbs.json.
+// 4. With `--sets lone`: one 8-bit KS+PBS at N = 32768 on one thread against two threads, the
+//    runs alternating, outputs compared bit for bit (bench/pbs_lone.ts). Alone, like tfhe-rs.
 import { randomInt } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -24,6 +26,7 @@ import { lookupTimeMs, lookupWork, timeOfWork, type TimeModelCoefficients } from
 import { arg, median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
 import { fitLine, type LineFit } from "./time_fit.js";
 import { benchTfheRs, cpuModel, printTfheRs, type TfheRsRow, type TfheRsSkipped } from "./pbs_tfhe_rs.js";
+import { benchLone, type LoneRow, printLone } from "./pbs_lone.js";
 
 interface SetSpec {
   key: string;
@@ -252,9 +255,9 @@ export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
 export async function main(args: string[]): Promise<void> {
   const setsArg = arg(args, "sets");
   const wanted = setsArg === undefined ? [] : setsArg.split(",");
-  const unknown = wanted.filter((w) => w !== TFHE_RS && !ALL.some((s) => s.key === w));
-  if (unknown.length) throw new Error(`unknown set(s) ${unknown.join(", ")}; known: ${[...ALL.map((s) => s.key), TFHE_RS].join(", ")}`);
-  const tfheRsOnly = wanted.length > 0 && wanted.every((w) => w === TFHE_RS);
+  const unknown = wanted.filter((w) => w !== TFHE_RS && w !== LONE && !ALL.some((s) => s.key === w));
+  if (unknown.length) throw new Error(`unknown set(s) ${unknown.join(", ")}; known: ${[...ALL.map((s) => s.key), TFHE_RS, LONE].join(", ")}`);
+  const noCalibration = wanted.length > 0 && wanted.every((w) => w === TFHE_RS || w === LONE);
   const reps = Number(arg(args, "reps") ?? 20);
   if (!Number.isInteger(reps) || reps < 1) throw new Error("--reps must be a positive integer");
   const maxN = Number(arg(args, "max-n") ?? 32768);
@@ -269,7 +272,7 @@ export async function main(args: string[]): Promise<void> {
 
   // 1. Time model (not when only the tfhe-rs comparison is asked for).
   const timings: Timing[] = [];
-  for (const shape of tfheRsOnly ? [] : SHAPES.filter((s) => s[1] <= maxN)) {
+  for (const shape of noCalibration ? [] : SHAPES.filter((s) => s[1] <= maxN)) {
     const params = shapeParameters(shape);
     process.stderr.write(`bench pbs: ${params.name}...\n`);
     timings.push(await timeShape(params, reps));
@@ -288,9 +291,17 @@ export async function main(args: string[]): Promise<void> {
   // 3. tfhe-rs's shapes (optional).
   let tfheRs: { rows: TfheRsRow[]; skipped: TfheRsSkipped[] } | undefined;
   if (wanted.includes(TFHE_RS)) {
-    const r = await benchTfheRs(reps, Number(arg(args, "budget-ms") ?? 20000), tfheRsOnly ? Number(arg(args, "max-n") ?? 65536) : maxN);
+    const r = await benchTfheRs(reps, Number(arg(args, "budget-ms") ?? 20000), noCalibration ? Number(arg(args, "max-n") ?? 65536) : maxN);
     printTfheRs(r);
     tfheRs = r;
+  }
+
+  // 4. A lone lookup on one thread and on two (optional).
+  let lone: LoneRow | undefined;
+  if (wanted.includes(LONE)) {
+    process.stderr.write("bench pbs: lone p = 8, N = 32768 (keys take a few GiB)...\n");
+    lone = await benchLone(reps, Number(arg(args, "budget-ms") ?? 20000));
+    printLone(lone);
   }
 
   const outDir = join(process.cwd(), "bench", "out");
@@ -301,7 +312,7 @@ export async function main(args: string[]): Promise<void> {
   const calibration = cal ? { model: cal.model, fit: cal.fit, maxLookupRelativeError: cal.maxLookupRelativeError, timings } : previous;
   writeFileSync(outFile, JSON.stringify({
     ...calibration, machine, threads: info.threads, loadAverageAtStart: Number(load), date,
-    rows: [...rows, ...(tfheRs?.rows ?? [])], ...(tfheRs ? { skipped: tfheRs.skipped } : {}),
+    rows: [...rows, ...(tfheRs?.rows ?? [])], ...(tfheRs ? { skipped: tfheRs.skipped } : {}), ...(lone ? { lone } : {}),
   }, null, 2) + "\n");
   console.log(`\nwrote ${join("bench", "out", "pbs.json")}${cal ? " (use it with FHEC_TIME_MODEL=bench/out/pbs.json)" : ""}`);
   if (args.includes("--save")) {
@@ -313,6 +324,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 const TFHE_RS = "tfhe-rs";
+const LONE = "lone";
 
 /** The calibration fields of an earlier bench/out/pbs.json, if there is one. */
 function readPrevious(file: string): Record<string, unknown> {

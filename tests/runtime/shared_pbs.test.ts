@@ -4,12 +4,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ClientKey, lookupTables, setSharedPbs, TfheParameters } from "../../runtime/index.js";
 
-// TESTS ONLY: a small n keeps the keys tiny at N = 8192 (the shared path's threshold).
-function insecureLargeN(k: number, level: number): TfheParameters {
+// TESTS ONLY: a small n keeps the keys small at N = 8192 (the shared path's threshold) and at
+// N = 32768. The small key's noise decides the keyswitching key's word size: σ = 2^-30 gives the
+// 64-bit key, 2^-24 the 32-bit one (both keyswitch paths are split between the threads).
+function insecureLargeN(k: number, level: number, N = 8192, lweNoiseStd = 2 ** -30): TfheParameters {
   return new TfheParameters({
-    lweDimension: 64, glweDimension: k, polynomialSize: 8192, pbsBaseLog: level === 1 ? 22 : 15, pbsLevel: level,
-    ksBaseLog: 4, ksLevel: 5, lweNoiseStd: 2 ** -30, glweNoiseStd: 2 ** -50,
-  }, `INSECURE_TEST_SHARED_PBS_K${k}_L${level}`);
+    lweDimension: 64, glweDimension: k, polynomialSize: N, pbsBaseLog: level === 1 ? 22 : 15, pbsLevel: level,
+    ksBaseLog: 4, ksLevel: 5, lweNoiseStd, glweNoiseStd: 2 ** -50,
+  }, `INSECURE_TEST_SHARED_PBS_K${k}_L${level}_N${N}`);
 }
 
 // TESTS ONLY: multi-bit at the multi-bit sharing threshold, n = 48 (a multiple of 2, 3 and 4).
@@ -29,6 +31,7 @@ describe("shared lone PBS", () => {
 
   const shapes = [
     ...([[1, 2], [2, 1]] as const).map(([k, level]) => ({ name: `classic k = ${k}, ℓ = ${level}`, params: insecureLargeN(k, level) })),
+    { name: "classic k = 1, ℓ = 2, N = 32768, 32-bit keyswitching key", params: insecureLargeN(1, 2, 32768, 2 ** -24) },
     // k = 1 and 2 run the AVX-512 multi-bit products, k = 3 the portable ones.
     ...([[1, 4], [2, 3], [3, 2]] as const).map(([k, g]) => ({ name: `multi-bit k = ${k}, g = ${g}`, params: insecureMultiBit(k, g) })),
   ];

@@ -87,6 +87,9 @@ struct Kernels {
   /// Runs `iters` rounds of independent vector FMAs; returns the flops done (peak measurement).
   double (*fma_burst)(uint64_t iters);
   void (*keyswitch)(const KsArgs&);
+  /// The keyswitch's output columns [first, end) only (column out_dim is the body): the same
+  /// integers as `keyswitch` gives them. The 32-bit path's scratch is indexed by column too.
+  void (*keyswitch_columns)(const KsArgs&, size_t first, size_t end);
 };
 
 namespace scalar_k { const Kernels& kernels(); }

@@ -1080,26 +1080,53 @@ static void blind_rotate_extract(const PbsArgs& a) {
   extract_samples(a);
 }
 
-// The classic blind rotation of one ciphertext cut into tasks that several threads can share:
-// per CMux, k+1 forward tasks (one GLWE column each), then slices of the Fourier points for the
-// products, then k+1 inverse tasks. Each value is computed by the same code as in
-// blind_rotate_extract, so the result is bit-identical whoever runs which task.
+// The classic blind rotation of one ciphertext cut into tasks that several threads can share,
+// two phases per CMux: k+1 column tasks, then slices of the Fourier points for the products.
+// Column task c first finishes the previous CMux on GLWE column c (its inverse transform, added
+// into the accumulator) and then starts the next CMux on that column (rotation, decomposition,
+// forward transforms): both read and write column c only, so no synchronisation is needed
+// between them (3 phases per CMux before: 1 fewer handoff per CMux). Each value is computed by
+// the same code as in blind_rotate_extract, so the result is bit-identical whoever runs which task.
 struct CmuxTasks {
   const PbsArgs* a;
   uint64_t* rots;
-  const double* bsk_i;
-  uint32_t ai;
-  size_t slice;  // Fourier points per product task (multiple of 8)
+  const double* bsk_i;  // key entry of the products (prefetched by the column tasks before them)
+  uint32_t ai;          // rotation of the CMux the column tasks start (0: none left)
+  bool finish;          // column tasks first finish the previous CMux (its products are pending)
+  size_t slice = 0;     // Fourier points per product task (multiple of 8)
 };
 
-static void cmux_forward_task(void* arg, size_t c) {
+static void cmux_column_task(void* arg, size_t c) {
   const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
   const PbsArgs& a = *t.a;
-  const size_t N = a.N, L = a.level;
+  const size_t N = a.N, h = N / 2, L = a.level, k1 = size_t(a.k) + 1;
+  uint64_t* acc = a.ws->acc.data() + c * N;
+  Prefetcher pf;
+  if (t.ai != 0) {
+    // This column's share of the next products' key entry, one line per transform step as in
+    // the one-thread loop (a line-count parameter in the step cost that loop 3% at N = 16384).
+    // The slices are the same contiguous ranges of the chunked layout, and the caller claims
+    // task 0 of each phase first, so a thread usually finds its slice in its own L2.
+    const size_t entry = k1 * L * k1 * N * sizeof(double);
+    pf.p = reinterpret_cast<const char*>(t.bsk_i) + c * entry / k1;
+    pf.end = pf.p + entry / k1;
+  }
+  if (t.finish) {
+    double* accf = a.ws->acc_f.data() + c * N;
+    fourier_to_torus_add_pf(*a.plan, accf, accf + h, acc, pf);
+  }
+  if (t.ai != 0)
+    rotate_decompose_forward(*a.plan, acc, t.ai, t.rots + c * N, a.base_log, L, a.ws->dec_f.data() + c * L * N, pf);
+}
+
+// The inverse side alone on column j (the multi-bit rotation's last phase).
+static void cmux_inverse_task(void* arg, size_t j) {
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const size_t N = a.N, h = N / 2;
   Prefetcher none;
-  uint64_t* rot = t.rots + c * N;
-  rotate_decompose_forward(*a.plan, a.ws->acc.data() + c * N, t.ai, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N,
-                           none);
+  double* accf = a.ws->acc_f.data() + j * N;
+  fourier_to_torus_add_pf(*a.plan, accf, accf + h, a.ws->acc.data() + j * N, none);
 }
 
 static void cmux_product_task(void* arg, size_t s) {
@@ -1110,29 +1137,26 @@ static void cmux_product_task(void* arg, size_t s) {
   external_mac(a.ws->dec_f.data(), t.bsk_i, a.ws->acc_f.data(), k1 * a.level, k1, N, c0, c1);
 }
 
-static void cmux_inverse_task(void* arg, size_t j) {
-  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
-  const PbsArgs& a = *t.a;
-  const size_t N = a.N, h = N / 2;
-  Prefetcher none;
-  double* accf = a.ws->acc_f.data();
-  fourier_to_torus_add_pf(*a.plan, accf + j * N, accf + j * N + h, a.ws->acc.data() + j * N, none);
-}
-
 static void blind_rotate_extract_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
   const size_t bsk_stride = R * k1 * N;
   init_accumulators(a);
-  CmuxTasks t{&a, r.rots, nullptr, 0, 0};
-  const size_t slices = 4;
+  CmuxTasks t{&a, r.rots, nullptr, 0, false, 0};
+  // One product slice per column task (see cmux_column_task's prefetch).
+  const size_t slices = k1;
   t.slice = ((h / 8 + slices - 1) / slices) * 8;
   for (uint32_t i = 0; i < a.n; i++) {
-    t.ai = a.ws->ms[i];
-    if (t.ai == 0) continue;
+    const uint32_t ai = a.ws->ms[i];
+    if (ai == 0) continue;
+    t.ai = ai;
     t.bsk_i = a.bsk + size_t(i) * bsk_stride;
-    r.run(r.ctx, k1, cmux_forward_task, &t);
+    r.run(r.ctx, k1, cmux_column_task, &t);
     r.run(r.ctx, slices, cmux_product_task, &t);
-    r.run(r.ctx, k1, cmux_inverse_task, &t);
+    t.finish = true;
+  }
+  if (t.finish) {
+    t.ai = 0;
+    r.run(r.ctx, k1, cmux_column_task, &t);
   }
   extract_samples(a);
 }
@@ -1151,6 +1175,19 @@ static inline uint64_t ks_carry(uint64_t d, uint64_t coin, uint32_t base_log) {
   return (d > half || (d == half && (coin & 1))) ? 1 : 0;
 }
 
+// The balanced digits of the rounded coefficient v (of input x), level l at digits[l] (l = 0 the
+// most significant), each a signed value as wrapping u64.
+static inline void ks_digits(uint64_t x, uint64_t v, uint32_t base_log, size_t level, uint64_t* digits) {
+  const uint64_t mask = (uint64_t(1) << base_log) - 1;
+  for (size_t l = level; l-- > 0;) {
+    uint64_t d = v & mask;
+    v >>= base_log;
+    uint64_t carry = ks_carry(d, l == 0 ? x : v, base_log);
+    digits[l] = d - (carry << base_log);
+    v += carry;
+  }
+}
+
 static void ks_sub_row(uint64_t* __restrict out, const uint64_t* __restrict row, uint64_t d, size_t len) {
   for (size_t j = 0; j < len; j++) out[j] -= d * row[j];
 }
@@ -1160,56 +1197,52 @@ static void ks_sub_row32(uint32_t* __restrict out, const uint32_t* __restrict ro
 }
 
 // Keyswitch with a 32-bit key: arithmetic modulo 2^32 on the top halves, result scaled back.
-static void keyswitch32(const KsArgs& a) {
-  const size_t len = a.out_dim + 1;
+// Output columns [j0, j1) only (the body is column out_dim): two threads can share one
+// keyswitch, each streaming its part of every key row; every column gets the same integers.
+static void keyswitch32_columns(const KsArgs& a, size_t j0, size_t j1) {
   uint32_t* o = a.scratch32;
-  std::memset(o, 0, sizeof(uint32_t) * a.out_dim);
-  o[a.out_dim] = static_cast<uint32_t>((a.in[a.in_dim] + (uint64_t(1) << 31)) >> 32);
+  std::memset(o + j0, 0, sizeof(uint32_t) * (j1 - j0));
+  if (j1 > a.out_dim) o[a.out_dim] = static_cast<uint32_t>((a.in[a.in_dim] + (uint64_t(1) << 31)) >> 32);
+  const size_t len = a.out_dim + 1;
   const uint32_t total = a.base_log * a.level;
   const uint32_t shift = 64 - total;
-  const uint64_t mask = (uint64_t(1) << a.base_log) - 1;
   const uint64_t total_mask = (uint64_t(1) << total) - 1;  // total <= 24 here
+  uint64_t digits[64];  // level <= 64 / base_log
   for (size_t i = 0; i < a.in_dim; i++) {
     uint64_t x = a.in[i];
     uint64_t v = ((x >> shift) + ((x >> (shift - 1)) & 1)) & total_mask;
-    for (int l = static_cast<int>(a.level) - 1; l >= 0; l--) {
-      uint64_t d = v & mask;
-      v >>= a.base_log;
-      uint64_t carry = ks_carry(d, l == 0 ? x : v, a.base_log);
-      d -= carry << a.base_log;
-      v += carry;
-      if (d != 0) ks_sub_row32(o, a.ksk32 + (i * a.level + size_t(l)) * len, static_cast<uint32_t>(d), len);
-    }
+    ks_digits(x, v, a.base_log, a.level, digits);
+    // Rows in ascending address order: one forward stream for the hardware prefetcher.
+    const uint32_t* rows = a.ksk32 + i * a.level * len + j0;
+    for (size_t l = 0; l < a.level; l++)
+      if (digits[l] != 0) ks_sub_row32(o + j0, rows + l * len, static_cast<uint32_t>(digits[l]), j1 - j0);
   }
-  for (size_t j = 0; j < len; j++) a.out[j] = uint64_t(o[j]) << 32;
+  for (size_t j = j0; j < j1; j++) a.out[j] = uint64_t(o[j]) << 32;
 }
 
-static void keyswitch(const KsArgs& a) {
+static void keyswitch_columns(const KsArgs& a, size_t j0, size_t j1) {
   if (a.ksk32) {
-    keyswitch32(a);
+    keyswitch32_columns(a, j0, j1);
     return;
   }
   const size_t len = a.out_dim + 1;
-  std::memset(a.out, 0, sizeof(uint64_t) * a.out_dim);
-  a.out[a.out_dim] = a.in[a.in_dim];
+  std::memset(a.out + j0, 0, sizeof(uint64_t) * (j1 - j0));
+  if (j1 > a.out_dim) a.out[a.out_dim] = a.in[a.in_dim];
   const uint32_t total = a.base_log * a.level;
   const uint32_t shift = 64 - total;
-  const uint64_t mask = (uint64_t(1) << a.base_log) - 1;
   const uint64_t total_mask = total >= 64 ? ~uint64_t(0) : ((uint64_t(1) << total) - 1);
+  uint64_t digits[64];  // level <= 64 / base_log
   for (size_t i = 0; i < a.in_dim; i++) {
     uint64_t x = a.in[i];
     uint64_t v = shift == 0 ? x : ((x >> shift) + ((x >> (shift - 1)) & 1));
-    v &= total_mask;
-    for (int l = static_cast<int>(a.level) - 1; l >= 0; l--) {
-      uint64_t d = v & mask;
-      v >>= a.base_log;
-      uint64_t carry = ks_carry(d, l == 0 ? x : v, a.base_log);
-      d -= carry << a.base_log;  // signed digit as wrapping u64
-      v += carry;
-      if (d != 0) ks_sub_row(a.out, a.ksk + (i * a.level + size_t(l)) * len, d, len);
-    }
+    ks_digits(x, v & total_mask, a.base_log, a.level, digits);
+    const uint64_t* rows = a.ksk + i * a.level * len + j0;
+    for (size_t l = 0; l < a.level; l++)
+      if (digits[l] != 0) ks_sub_row(a.out + j0, rows + l * len, digits[l], j1 - j0);
   }
 }
+
+static void keyswitch(const KsArgs& a) { keyswitch_columns(a, 0, a.out_dim + 1); }
 
 static const Kernels kKernels = {
 #if defined(FHEC_USE_AVX512)
@@ -1221,7 +1254,7 @@ static const Kernels kKernels = {
 #endif
     fft_forward, fft_inverse, torus_to_fourier, fourier_to_torus_add, cmac, blind_rotate_extract,
     blind_rotate_extract_multibit, blind_rotate_extract_tasks, blind_rotate_extract_multibit_tasks, fma_burst,
-    keyswitch,
+    keyswitch, keyswitch_columns,
 };
 
 const Kernels& kernels() { return kKernels; }

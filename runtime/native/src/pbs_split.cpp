@@ -2,6 +2,7 @@
 
 #include "common.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -25,28 +26,28 @@ using Task = void (*)(void*, size_t);
 
 // One phase at a time. `state` packs (phase generation << 32 | next unclaimed task): a claim is a
 // compare-and-swap of the whole word, so a claim made with a stale view of the phase fails.
-// The phase's task/arg/count are written before its generation is published and only rewritten
-// after every task of it has finished, so a successful claim always read the right ones.
+// Odd generations are closed: a new phase first closes the last one (a new generation, so every
+// claim still holding the old word fails), then writes its task/arg/count, then opens. Without
+// the closing step, a thread that had read the finished phase's word with the index at its end
+// could read the next phase's larger count and claim that index in the old generation: a task
+// run early and counted into the next phase, which then ended before its last task had.
 class Helper {
  public:
   Helper() { std::thread([this] { loop(); }).detach(); }
 
-  bool run(const Kernels& K, const PbsArgs& a) {
+  /// Runs `body(runner)` with the helper taking tasks of its phases; false (nothing run) when
+  /// the helper is busy with another shared call.
+  template <class Body>
+  bool share(size_t rot_words, const Body& body) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
-    const size_t k1 = size_t(a.k) + 1;
-    if (rots_.size() < k1 * a.N) rots_.resize(k1 * a.N);
+    if (rots_.size() < rot_words) rots_.resize(rot_words);
     {
       std::lock_guard<std::mutex> lk(mu_);
       active_.store(true);
     }
     cv_.notify_one();
-    const PbsTaskRunner runner{&Helper::run_phase, this, rots_.data()};
-    if (a.grouping > 1) {
-      K.blind_rotate_extract_multibit_tasks(a, runner);
-    } else {
-      K.blind_rotate_extract_tasks(a, runner);
-    }
+    body(PbsTaskRunner{&Helper::run_phase, this, rots_.data()});
     active_.store(false);
     return true;
   }
@@ -57,11 +58,13 @@ class Helper {
   }
 
   void phase(size_t count, Task task, void* arg) {
+    const uint64_t closed = (state_.load() >> 32) + 1;  // the open generations are even
+    state_.store(closed << 32);
     task_ = task;
     arg_ = arg;
     count_ = count;
     done_.store(0);
-    const uint64_t gen = (state_.load() >> 32) + 1;
+    const uint64_t gen = closed + 1;
     state_.store(gen << 32);
     work(gen);
     for (int spins = 0; done_.load() < count; spins++) {
@@ -94,7 +97,7 @@ class Helper {
       uint64_t seen = 0;
       while (active_.load()) {
         const uint64_t gen = state_.load() >> 32;
-        if (gen != seen) {
+        if (gen != seen && (gen & 1) == 0) {
           work(gen);
           seen = gen;
         } else {
@@ -124,7 +127,36 @@ Helper& helper() {
 
 }  // namespace
 
-bool blind_rotate_split(const Kernels& K, const PbsArgs& a) { return helper().run(K, a); }
+bool blind_rotate_split(const Kernels& K, const PbsArgs& a) {
+  return helper().share((size_t(a.k) + 1) * a.N, [&](const PbsTaskRunner& runner) {
+    if (a.grouping > 1) {
+      K.blind_rotate_extract_multibit_tasks(a, runner);
+    } else {
+      K.blind_rotate_extract_tasks(a, runner);
+    }
+  });
+}
+
+namespace {
+// The two halves of a shared keyswitch: output columns split at a cache-line boundary of the
+// 32-bit scratch (16 columns), so the threads never write the same line.
+struct KeyswitchHalves {
+  const Kernels* K;
+  const KsArgs* a;
+  size_t split;
+  static void task(void* arg, size_t i) {
+    const KeyswitchHalves& t = *static_cast<const KeyswitchHalves*>(arg);
+    const size_t len = t.a->out_dim + 1;
+    t.K->keyswitch_columns(*t.a, i == 0 ? 0 : t.split, i == 0 ? t.split : len);
+  }
+};
+}  // namespace
+
+bool keyswitch_split(const Kernels& K, const KsArgs& a) {
+  const size_t len = a.out_dim + 1;
+  KeyswitchHalves halves{&K, &a, std::min(len, (len / 2 + 15) / 16 * 16)};
+  return helper().share(0, [&](const PbsTaskRunner& runner) { runner.run(runner.ctx, 2, &KeyswitchHalves::task, &halves); });
+}
 
 bool worth_sharing(size_t polynomial_size, uint32_t grouping_factor) {
   return polynomial_size >= (grouping_factor > 1 ? kSplitMinPolynomialSizeMultibit : kSplitMinPolynomialSize);

@@ -1,5 +1,5 @@
-// A lone large PBS on two threads: the calling thread and a dedicated helper thread share the
-// tasks of one blind rotation (Kernels::blind_rotate_extract_tasks, or its multi-bit twin). Tasks are claimed, not
+// A lone large PBS on two threads: the calling thread and a dedicated helper thread share its
+// keyswitch and the tasks of its blind rotation (Kernels::blind_rotate_extract_tasks, or its multi-bit twin). Tasks are claimed, not
 // assigned: when the helper is not scheduled (a busy machine), the caller runs every task itself
 // and loses only the bookkeeping, never waits for a descheduled partner to start.
 #pragma once
@@ -31,5 +31,10 @@ bool share_lone_pbs();
 /// Runs the blind rotation (classic or multi-bit) of a.count == 1 ciphertext on two threads. Returns false (and
 /// does nothing) when the helper is busy with another PBS: the caller then runs it alone.
 bool blind_rotate_split(const Kernels& K, const PbsArgs& a);
+
+/// The keyswitch before such a PBS on the same two threads, each taking half of the output
+/// columns (the same integers as one thread). Returns false (and does nothing) when the helper
+/// is busy: the caller then keyswitches alone.
+bool keyswitch_split(const Kernels& K, const KsArgs& a);
 
 }  // namespace fhec

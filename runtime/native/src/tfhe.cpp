@@ -302,6 +302,13 @@ std::vector<uint64_t> build_luts(const Params& p, const uint64_t* tables, size_t
 // group instead of once per ciphertext (the PBS is memory bound on large keys).
 constexpr size_t kMaxGroup = 4;
 
+/// Whether a group of `count` samples (from a call that asked for parallel work) is a lone
+/// lookup of a shape that the helper thread shares (its keyswitch and its blind rotation).
+bool share_lone(const Params& p, size_t count) {
+  return count == 1 && worth_sharing(p.polynomial_size, p.pbs_grouping_factor) && thread_count() >= 2 &&
+         share_lone_pbs();
+}
+
 /// `split`: a lone ciphertext may use two threads (the caller asked for parallel work).
 void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_t* const* luts,
                const uint64_t* const* ins, uint64_t* const* outs, bool split) {
@@ -322,9 +329,7 @@ void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_
   a.ws = &t_ws;
   const bool multibit = p.pbs_grouping_factor > 1;
   if (multibit) set_multibit_args(p, a);
-  if (split && count == 1 && worth_sharing(p.polynomial_size, p.pbs_grouping_factor) && thread_count() >= 2 &&
-      share_lone_pbs() && blind_rotate_split(K, a))
-    return;
+  if (split && share_lone(p, count) && blind_rotate_split(K, a)) return;
   if (multibit) {
     K.blind_rotate_extract_multibit(a);
   } else {
@@ -339,7 +344,8 @@ size_t group_size(size_t count, bool parallel) {
   return std::max<size_t>(1, std::min(kMaxGroup, g));
 }
 
-void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* out) {
+/// `split`: the keyswitch of a lone shared lookup (share_lone), run on two threads.
+void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* out, bool split = false) {
   const Params& p = ek.params;
   KsArgs a;
   a.ksk = ek.ksk.data();
@@ -352,6 +358,7 @@ void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* 
   a.level = p.ks_level;
   a.in = in;
   a.out = out;
+  if (split && keyswitch_split(K, a)) return;
   K.keyswitch(a);
 }
 }  // namespace
@@ -408,7 +415,7 @@ void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const ui
                      // Sized for the whole group before its first sample, so earlier slots stay valid.
                      if (t_small.size() < group * dmid) t_small.resize(group * dmid);
                      uint64_t* small = t_small.data() + slot * dmid;
-                     ks_one(ek, K, in + i * din, small);
+                     ks_one(ek, K, in + i * din, small, parallel && count == 1 && share_lone(ek.params, 1));
                      return static_cast<const uint64_t*>(small);
                    });
 }
