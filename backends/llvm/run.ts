@@ -11,7 +11,7 @@ import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOpti
 import { gaussOf, readSigma } from "../simulation/draws.js";
 import { checkInput } from "../simulation/inputs.js";
 import { Rng } from "../simulation/rng.js";
-import { roundStepsDrawn } from "../simulation/exact_round_steps.js";
+import { roundStepsElement } from "../simulation/exact_round_steps.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
 import { capacityOf, CONTROL, type DrawMode, type HostRound, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
 import type { NativeKernel } from "./native_object.js";
@@ -118,12 +118,8 @@ function runHostRound(h: HostRound, arena: Float64Array, rngState: number, cap: 
   // Element e of sample s at e·cap + s: whole slots (cap ≥ samples).
   const x = slotView(h.x.slot, cap);
   const out = slotView(h.out, cap);
-  const k = h.steps.k;
   for (let s = 0; s < samples; s++) {
-    for (let e = 0; e < h.n; e++) {
-      const v = x[e * cap + s]!;
-      out[e * cap + s] = h.steps.rows[e]! < 0 ? Math.floor((v + 2 ** (k - 1)) / 2 ** k) : roundStepsDrawn(v, e, h.steps, rng);
-    }
+    for (let e = 0; e < h.n; e++) out[e * cap + s] = roundStepsElement(x[e * cap + s]!, e, h.steps, rng);
   }
   state.set(rng.state());
 }

@@ -185,3 +185,8 @@ export function roundStepsDrawn(x: number, e: number, st: ExactRoundSteps, rng: 
   for (let s = first + 1; s < S - 1; s++) z = clearBit(z, starts[s]!, drawShift(laws[rows[s * n + e]! + mod(z, 2 ** starts[s]!)]!, rng));
   return readRest(z, st, drawShift(laws[rows[(S - 1) * n + e]! + mod(z, 2 ** starts[S - 1]!)]!, rng));
 }
+
+/** Element e's rounded value: exact when none of its reads can go wrong (no rows), else drawn (roundStepsDrawn). */
+export function roundStepsElement(x: number, e: number, st: ExactRoundSteps, rng: Rng): number {
+  return st.rows[e]! < 0 ? Math.floor((x + 2 ** (st.k - 1)) / 2 ** st.k) : roundStepsDrawn(x, e, st, rng);
+}
