@@ -23,6 +23,7 @@ import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
 import { expandMlOps } from "../passes/quantize/lower_ml.js";
 import { feedsOnlyComparisons } from "../passes/comparisons.js";
+import { narrowRangesToThresholds } from "./threshold_ranges.js";
 
 export type RoundingSpec = number | { readonly bits: number; readonly method?: "exact" | "approximate" } | "auto";
 
@@ -351,6 +352,12 @@ function comparisonInputBits(
   const { output, float } = floatScores(model, calib);
   const miss = (m: ModuleOp) => disagreement(new FheCircuit(m, 0).predictClear(calib, { fhe: "disable" })[output]!, float);
   const budget = miss(base);
+  // Codes only need to resolve each feature's threshold span (threshold_ranges.ts); kept only
+  // when that agrees with the float model as well as the full ranges do at the default width.
+  const full = calibrated.funcs[0]!.attributes.get("fhec.input_element_ranges");
+  if (narrowRangesToThresholds(calibrated.funcs[0]!, calib) && miss(at(DEFAULT_N_BITS.inputs)) > budget) {
+    calibrated.funcs[0]!.attributes.set("fhec.input_element_ranges", full!);
+  }
   let best: number | undefined;
   for (let bits = DEFAULT_N_BITS.inputs - 1; bits >= MIN_COMPARISON_INPUT_BITS; bits--) {
     if (miss(at(bits)) > budget) break;
