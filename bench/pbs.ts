@@ -1,11 +1,13 @@
-// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--sets a,b|tfhe-rs] [--batch N] [--budget-ms MS]`
+// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--from FILE] [--sets a,b|tfhe-rs] [--batch N] [--budget-ms MS]`
 //
 // 1. Calibrates the time model of compiler/cost/time_model.ts: times keyswitch, PBS and the fused
 //    KS+PBS on one thread at a spread of (k, N, n, PBS level, KS level) shapes (N = 512…32768,
-//    128-bit secure noise for each key size), fits t ≈ a·pbsCost + b·keyswitchCost + c, prints the
-//    coefficients and the fit error on the fused lookups, writes bench/out/pbs.json (usable as
+//    128-bit secure noise for each key size), fits t ≈ a·fft + b·mac + c·keyswitchCost + d (the
+//    PBS's FFT operations and key products apart: crypto-model pbsWork), prints the coefficients
+//    and the fit error on the fused lookups, writes bench/out/pbs.json (usable as
 //    FHEC_TIME_MODEL=bench/out/pbs.json). `--save` also rewrites the built-in coefficients
 //    (compiler/cost/time_model_coefficients.ts): run it on a quiet machine, rebuild, commit.
+//    `--from FILE` refits the timings of an earlier bench/out/pbs.json instead of measuring.
 // 2. With `--sets`: per published set, KS+PBS latency on one thread, batch throughput on all
 //    cores, key generation time and key sizes, and an exhaustive check of one table lookup.
 // 3. With `--sets tfhe-rs`: KS+PBS and PBS alone at tfhe-rs's own shapes (bench/tfhe_rs_sets.ts),
@@ -22,9 +24,10 @@ import {
   ClientKey, CONCRETE_P4, CONCRETE_P5, CONCRETE_P8, type EvaluationKeys, FHEC_P1, FHEC_P2, FHEC_P3, FHEC_P6, FHEC_P7, GATE_N630,
   lookupTables, minNoiseStd, noise, runtimeInfo, TfheParameters,
 } from "../runtime/index.js";
+import { pbsWork } from "../crypto-model/index.js";
 import { lookupTimeMs, lookupWork, timeOfWork, type TimeModelCoefficients } from "../compiler/cost/time_model.js";
 import { arg, median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
-import { fitLine, type LineFit } from "./time_fit.js";
+import { fitLine, fitNonNegative, type LineFit, type LinearFit } from "./time_fit.js";
 import { benchTfheRs, cpuModel, printTfheRs, type TfheRsRow, type TfheRsSkipped } from "./pbs_tfhe_rs.js";
 import { benchLone, type LoneRow, printLone } from "./pbs_lone.js";
 
@@ -153,6 +156,11 @@ const SHAPES: readonly Shape[] = [
   [1, 8192, 900, 15, 2, 4, 4],
   [1, 16384, 1000, 15, 2, 4, 5],
   [1, 32768, 1000, 15, 2, 4, 5],
+  // Large k at small N (exact rounding's 1-bit reads): the key products dominate there.
+  [4, 256, 650, 18, 1, 4, 3],
+  [5, 256, 660, 10, 2, 3, 4],
+  [6, 256, 680, 18, 1, 4, 3],
+  [3, 512, 700, 18, 1, 7, 1],
 ];
 
 /**
@@ -215,24 +223,30 @@ async function timeShape(params: TfheParameters, maxReps: number): Promise<Timin
   const w = lookupWork(params);
   return {
     shape: params.name ?? "", k: params.glweDimension, N: params.polynomialSize, n: params.lweDimension,
-    pbsLevel: params.pbsLevel, ksLevel: params.ksLevel, pbsWork: w.pbs, keyswitchWork: w.keyswitch,
+    pbsLevel: params.pbsLevel, ksLevel: params.ksLevel, pbsWork: w.fft + w.mac, keyswitchWork: w.keyswitch,
     reps: Math.min(ks.reps, pbs.reps, both.reps), keyswitchMs: ks.ms, pbsMs: pbs.ms, lookupMs: both.ms, keygenMs,
   };
 }
 
 export interface Calibration {
   readonly model: TimeModelCoefficients;
-  readonly fit: { readonly pbs: LineFit; readonly keyswitch: LineFit };
+  readonly fit: { readonly pbs: LinearFit; readonly keyswitch: LineFit };
   /** Fused KS+PBS: measured vs the model's prediction. */
   readonly maxLookupRelativeError: number;
 }
 
 export function calibrate(timings: readonly Timing[], machine: string): Calibration {
-  const pbs = fitLine(timings.map((t) => ({ work: t.pbsWork, ms: t.pbsMs })));
+  // The PBS terms from the shape itself, so timings saved before the split refit too.
+  const work = (t: Timing) => ({ ...pbsWork(t.n, t.k, t.N, t.pbsLevel), keyswitch: t.keyswitchWork });
+  const pbs = fitNonNegative(timings.map((t) => {
+    const w = work(t);
+    return { terms: [w.fft, w.mac, 1], ms: t.pbsMs };
+  }));
   const keyswitch = fitLine(timings.map((t) => ({ work: t.keyswitchWork, ms: t.keyswitchMs })));
-  const model = { msPerPbsWork: pbs.slope, msPerKeyswitchWork: keyswitch.slope, msFixed: pbs.intercept + keyswitch.intercept, machine };
+  const [msPerFftWork, msPerMacWork, pbsFixed] = pbs.coefficients as [number, number, number];
+  const model = { msPerFftWork, msPerMacWork, msPerKeyswitchWork: keyswitch.slope, msFixed: pbsFixed + keyswitch.intercept, machine };
   const maxLookupRelativeError = Math.max(...timings.map((t) => {
-    const predicted = timeOfWork(model, { pbs: t.pbsWork, keyswitch: t.keyswitchWork });
+    const predicted = timeOfWork(model, work(t));
     return Math.abs(predicted - t.lookupMs) / t.lookupMs;
   }));
   return { model, fit: { pbs, keyswitch }, maxLookupRelativeError };
@@ -244,7 +258,8 @@ function coefficientsSource(m: TimeModelCoefficients): string {
 import type { TimeModelCoefficients } from "./time_model_types.js";
 
 export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
-  msPerPbsWork: ${m.msPerPbsWork.toExponential(6)},
+  msPerFftWork: ${m.msPerFftWork.toExponential(6)},
+  msPerMacWork: ${m.msPerMacWork.toExponential(6)},
   msPerKeyswitchWork: ${m.msPerKeyswitchWork.toExponential(6)},
   msFixed: ${m.msFixed.toExponential(6)},
   machine: ${JSON.stringify(m.machine)},
@@ -271,13 +286,16 @@ export async function main(args: string[]): Promise<void> {
   console.log(`# KS+PBS benchmark\n\nMachine: ${machine}, ${info.threads} threads; load average at start ${load}\n`);
 
   // 1. Time model (not when only the tfhe-rs comparison is asked for).
-  const timings: Timing[] = [];
-  for (const shape of noCalibration ? [] : SHAPES.filter((s) => s[1] <= maxN)) {
+  const from = arg(args, "from");
+  const earlier = from ? (JSON.parse(readFileSync(from, "utf8")) as { timings: Timing[]; machine: string }) : undefined;
+  const timings: Timing[] = earlier ? earlier.timings : [];
+  for (const shape of noCalibration || from ? [] : SHAPES.filter((s) => s[1] <= maxN)) {
     const params = shapeParameters(shape);
     process.stderr.write(`bench pbs: ${params.name}...\n`);
     timings.push(await timeShape(params, reps));
   }
-  const cal = timings.length > 0 ? calibrate(timings, machine) : undefined;
+  // Refitted timings keep the label of the machine and load they were measured at.
+  const cal = timings.length > 0 ? calibrate(timings, earlier ? earlier.machine : machine) : undefined;
   if (cal) printCalibration(timings, cal);
 
   // 2. Published sets (optional).
@@ -342,11 +360,11 @@ function printCalibration(timings: readonly Timing[], cal: Calibration): void {
   const th = "| k | N | n | PBS ℓ | KS ℓ | reps | KS ms | PBS ms | KS+PBS ms | model ms | keygen s |";
   console.log(`## One thread, per lookup\n\n${th}\n|${th.split("|").slice(1, -1).map(() => "---").join("|")}|`);
   for (const t of timings) {
-    const model = timeOfWork(cal.model, { pbs: t.pbsWork, keyswitch: t.keyswitchWork });
+    const model = timeOfWork(cal.model, { ...pbsWork(t.n, t.k, t.N, t.pbsLevel), keyswitch: t.keyswitchWork });
     console.log(`| ${t.k} | ${t.N} | ${t.n} | ${t.pbsLevel} | ${t.ksLevel} | ${t.reps} | ${t.keyswitchMs.toFixed(3)} | ${t.pbsMs.toFixed(3)} | ` +
       `${t.lookupMs.toFixed(3)} | ${model.toFixed(3)} | ${(t.keygenMs / 1000).toFixed(2)} |`);
   }
-  console.log(`\nFitted: t_lookup ≈ ${cal.model.msPerPbsWork.toExponential(4)}·pbsCost + ${cal.model.msPerKeyswitchWork.toExponential(4)}·keyswitchCost + ${cal.model.msFixed.toFixed(4)} ms` +
+  console.log(`\nFitted: t_lookup ≈ ${cal.model.msPerFftWork.toExponential(4)}·fft + ${cal.model.msPerMacWork.toExponential(4)}·mac + ${cal.model.msPerKeyswitchWork.toExponential(4)}·keyswitchCost + ${cal.model.msFixed.toFixed(4)} ms` +
     ` (largest error on the measured KS+PBS: ${(100 * cal.maxLookupRelativeError).toFixed(1)}%)`);
 }
 

@@ -24,6 +24,7 @@ import { importOnnx } from "./onnx/index.js";
 import { expandMlOps } from "../passes/quantize/lower_ml.js";
 import { feedsOnlyComparisons } from "../passes/comparisons.js";
 import { narrowRangesToThresholds } from "./threshold_ranges.js";
+import { costWeights, loadTimeModel } from "./cost/index.js";
 
 export type RoundingSpec = number | { readonly bits: number; readonly method?: "exact" | "approximate" } | "auto";
 
@@ -273,12 +274,16 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (!(maxKeyBytes > 0)) fail("E0600", `maxKeyBytes must be positive, got ${maxKeyBytes}`);
   let keyBudgetMiss: number | undefined;
   if (options.cryptoParameters ?? true) {
+    // The optimizer weighs its cost terms by the time model the latency estimate uses.
+    const weights = costWeights(loadTimeModel());
     const cryptoParams = (maxPartitions: number | undefined) =>
       step("crypto-params", {
         "p-error": options.globalPError === undefined ? pError : 0,
         "global-p-error": options.globalPError ?? 0,
         ...(maxPartitions !== undefined ? { "max-partitions": maxPartitions } : {}),
         "max-key-bytes": maxKeyBytes,
+        "cost-mac": weights.mac,
+        "cost-keyswitch": weights.keyswitch,
       });
     const unparametrized = cloneModule(module);
     run([cryptoParams(options.maxPartitions)]);

@@ -199,17 +199,45 @@ export function globalFromPerPbs(pError: number, count: number): number {
 // ---- cost -------------------------------------------------------------------------------------
 
 /**
- * PBS cost: n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (k+1)²ℓN]. Multi-bit (grouping factor
- * g ≥ 2): n/g external products, each multiplying 2^g − 1 key entries and weighting them by their
- * monomial: (n/g)·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (2^g − 1)((k+1)²ℓN + (k+1)N)].
+ * Weights of the cost model's work terms. Operation counts weigh every term 1 (Concrete's model);
+ * a machine's measured time model (compiler/cost/time_model.ts) weighs them by their fitted
+ * milliseconds per unit, so the optimizer ranks sets by time: the products of the blind rotation
+ * stream the bootstrapping key from memory and cost several FFT operations each.
  */
-export function pbsCost(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number, groupingFactor = 1): number {
+export interface CostWeights {
+  /** Per FFT operation (forward and inverse transforms of the external products). */
+  readonly fft: number;
+  /** Per multiply-add of the Fourier-domain products with the bootstrapping key. */
+  readonly mac: number;
+  /** Per keyswitch operation ({@link keyswitchCost}'s unit). */
+  readonly keyswitch: number;
+}
+
+/** Every operation counted once: the cost model of docs/tfhe.md. */
+export const OPERATION_COUNT: CostWeights = { fft: 1, mac: 1, keyswitch: 1 };
+
+/**
+ * The two work terms of a PBS: `fft` = n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N)] (decomposed
+ * digits forward, accumulator back) and `mac` = n·(k+1)²ℓN (key products). Multi-bit (grouping
+ * factor g ≥ 2): n/g external products, each multiplying 2^g − 1 key entries and weighting them by
+ * their monomial: mac = (n/g)·(2^g − 1)((k+1)²ℓN + (k+1)N).
+ */
+export function pbsWork(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number, groupingFactor = 1): { fft: number; mac: number } {
   const k1 = glweDimension + 1;
   const N = polynomialSize;
   const fft = N * Math.log2(N) + N;
-  if (groupingFactor === 1) return lweDimension * (k1 * pbsLevel * fft + k1 * fft + k1 * k1 * pbsLevel * N);
-  const entries = 2 ** groupingFactor - 1;
-  return (lweDimension / groupingFactor) * (k1 * pbsLevel * fft + k1 * fft + entries * (k1 * k1 * pbsLevel * N + k1 * N));
+  const products = lweDimension / groupingFactor;
+  const mac = groupingFactor === 1 ? k1 * k1 * pbsLevel * N : (2 ** groupingFactor - 1) * (k1 * k1 * pbsLevel * N + k1 * N);
+  return { fft: products * (k1 * pbsLevel * fft + k1 * fft), mac: products * mac };
+}
+
+/**
+ * PBS cost: n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N) + (k+1)²ℓN] with operation counts
+ * ({@link pbsWork}'s terms, weighted by `weights`).
+ */
+export function pbsCost(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number, groupingFactor = 1, weights: CostWeights = OPERATION_COUNT): number {
+  const w = pbsWork(lweDimension, glweDimension, polynomialSize, pbsLevel, groupingFactor);
+  return weights.fft * w.fft + weights.mac * w.mac;
 }
 
 /**
@@ -219,12 +247,12 @@ export function pbsCost(lweDimension: number, glweDimension: number, polynomialS
  * kN·ℓ + kN·ℓ·(n+1) + (kN·ℓ − 1)·(n+1) + 1 ≈ 2·kN·ℓ_KS·(n+1). Counting the multiply-add as two
  * operations is what reproduces Concrete's reference sets exactly; with one operation
  * per word the model prefers a smaller n with one or two more keyswitch levels (see
- * {@link keyswitchWordCost} and tests/params/optimizer.test.ts).
+ * {@link keyswitchWordCost} and tests/params/optimizer.test.ts). `weights.keyswitch` scales it.
  */
-export function keyswitchCost(lweDimension: number, glweDimension: number, polynomialSize: number, ksLevel: number): number {
+export function keyswitchCost(lweDimension: number, glweDimension: number, polynomialSize: number, ksLevel: number, weights: CostWeights = OPERATION_COUNT): number {
   const digits = glweDimension * polynomialSize * ksLevel;
   const words = lweDimension + 1;
-  return digits + digits * words + (digits - 1) * words + 1;
+  return weights.keyswitch * (digits + digits * words + (digits - 1) * words + 1);
 }
 
 /** The literal one-word-per-operation keyswitch term kN·ℓ_KS·(n+1) (one operation per key word). */
@@ -233,6 +261,7 @@ export function keyswitchWordCost(lweDimension: number, glweDimension: number, p
 }
 
 /** Cost of one table lookup (keyswitch + PBS), cost-model units (docs/tfhe.md). */
-export function tableLookupCost(p: NoiseParameters): number {
-  return pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, p.pbsGroupingFactor ?? 1) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel);
+export function tableLookupCost(p: NoiseParameters, weights: CostWeights = OPERATION_COUNT): number {
+  return pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, p.pbsGroupingFactor ?? 1, weights) +
+    keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel, weights);
 }

@@ -8,7 +8,7 @@ import { loadTimeModel, type TimeModel } from "./time_model.js";
 
 export { combineKeySizes, keySizes, type KeySizes, sampleSizes, type SampleSizes } from "./key_sizes.js";
 export { estimateLatency, type LatencyEstimate, lookupsPerOp } from "./latency.js";
-export { loadTimeModel, lookupTimeMs, lookupWork, parseTimeModel, TIME_MODEL_ENV, type TimeModel, type TimeModelCoefficients } from "./time_model.js";
+export { costWeights, loadTimeModel, lookupTimeMs, lookupWork, parseTimeModel, TIME_MODEL_ENV, type TimeModel, type TimeModelCoefficients } from "./time_model.js";
 export { KEYGEN_OVERHEAD_BYTES, keygenPeakBound, keyMemory, type KeyMemory, keyMemoryWarning, type MachineMemory } from "./memory.js";
 
 export interface CostOptions {

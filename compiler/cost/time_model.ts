@@ -1,11 +1,15 @@
 // Time of one table lookup (keyswitch kN → n then PBS n → kN) on this kind of machine, from the
-// work terms of the cost model (crypto-model/noise.ts): t ≈ a·pbsCost + b·keyswitchCost + c.
+// work terms of the cost model (crypto-model/noise.ts):
+//   t ≈ a·fft + b·mac + c·keyswitch + d
+// with the PBS split into its FFT operations and its key products, which stream the bootstrapping
+// key ((k+1)²ℓ·N/2 complex entries per CMux) and cost more per operation the larger k is.
 // The coefficients come from `npm run bench -- pbs` (bench/pbs.ts fits them); the built-in ones
 // are in ./time_model_coefficients.ts, and FHEC_TIME_MODEL=file.json replaces them with a
-// calibration of the machine at hand (bench/out/pbs.json, or a bare {msPerPbsWork, …} object).
+// calibration of the machine at hand (bench/out/pbs.json, or a bare {msPerFftWork, …} object).
+// The same coefficients weigh the parameter optimizer's cost terms (costWeights).
 import { readFileSync } from "node:fs";
 import { fail } from "../../ir/diagnostics.js";
-import { keyswitchCost, type NoiseParameters, pbsCost } from "../../crypto-model/index.js";
+import { type CostWeights, keyswitchCost, type NoiseParameters, pbsWork } from "../../crypto-model/index.js";
 import { BUILTIN_TIME_MODEL } from "./time_model_coefficients.js";
 import type { TimeModelCoefficients } from "./time_model_types.js";
 
@@ -19,21 +23,41 @@ export interface TimeModel extends TimeModelCoefficients {
 export const TIME_MODEL_ENV = "FHEC_TIME_MODEL";
 
 /** The work terms of one table lookup, in the cost model's units. */
-export function lookupWork(p: NoiseParameters): { pbs: number; keyswitch: number } {
+export interface LookupWork {
+  readonly fft: number;
+  readonly mac: number;
+  readonly keyswitch: number;
+}
+
+export function lookupWork(p: NoiseParameters): LookupWork {
   return {
-    pbs: pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, p.pbsGroupingFactor ?? 1),
+    ...pbsWork(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, p.pbsGroupingFactor ?? 1),
     keyswitch: keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel),
   };
 }
 
+/** Milliseconds of the PBS part of a lookup (without the fixed term). */
+export function pbsTimeOfWork(model: TimeModelCoefficients, work: Pick<LookupWork, "fft" | "mac">): number {
+  return model.msPerFftWork * work.fft + model.msPerMacWork * work.mac;
+}
+
 /** Milliseconds of a lookup of the given work terms. */
-export function timeOfWork(model: TimeModelCoefficients, work: { readonly pbs: number; readonly keyswitch: number }): number {
-  return model.msPerPbsWork * work.pbs + model.msPerKeyswitchWork * work.keyswitch + model.msFixed;
+export function timeOfWork(model: TimeModelCoefficients, work: LookupWork): number {
+  return pbsTimeOfWork(model, work) + model.msPerKeyswitchWork * work.keyswitch + model.msFixed;
 }
 
 /** Estimated milliseconds of one keyswitch + PBS on one thread. */
 export function lookupTimeMs(model: TimeModelCoefficients, p: NoiseParameters): number {
   return timeOfWork(model, lookupWork(p));
+}
+
+/**
+ * The model as the optimizer's cost weights, relative to one FFT operation (the fixed term is the
+ * same for every set of a lookup and does not change which is cheapest).
+ */
+export function costWeights(model: TimeModelCoefficients): CostWeights {
+  if (!(model.msPerFftWork > 0)) return { fft: 1, mac: 1, keyswitch: 1 };
+  return { fft: 1, mac: model.msPerMacWork / model.msPerFftWork, keyswitch: model.msPerKeyswitchWork / model.msPerFftWork };
 }
 
 function checkCoefficients(x: unknown, source: string): TimeModelCoefficients {
@@ -44,8 +68,11 @@ function checkCoefficients(x: unknown, source: string): TimeModelCoefficients {
     return v as number;
   };
   const machine = o?.["machine"];
+  // A calibration from before the PBS was split into FFT and key products: one coefficient for both.
+  const legacy = o !== null && !("msPerFftWork" in o) && "msPerPbsWork" in o;
   return {
-    msPerPbsWork: num("msPerPbsWork"),
+    msPerFftWork: num(legacy ? "msPerPbsWork" : "msPerFftWork"),
+    msPerMacWork: num(legacy ? "msPerPbsWork" : "msPerMacWork"),
     msPerKeyswitchWork: num("msPerKeyswitchWork"),
     msFixed: num("msFixed"),
     machine: typeof machine === "string" ? machine : "unknown machine",

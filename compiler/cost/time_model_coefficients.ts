@@ -3,7 +3,8 @@
 import type { TimeModelCoefficients } from "./time_model_types.js";
 
 export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
-  msPerPbsWork: 1.665345e-7,
+  msPerFftWork: 1.032547e-7,
+  msPerMacWork: 6.860930e-7,
   msPerKeyswitchWork: 1.009531e-7,
   msFixed: 3.704734e-2,
   machine: "Intel(R) Xeon(R) Processor, 2 vCPU, kernel avx512, load 0.22, 2026-12-02",

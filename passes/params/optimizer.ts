@@ -17,10 +17,12 @@ import { fail } from "../../ir/diagnostics.js";
 import { type NoiseConstraint, noiseBits } from "./norms.js";
 import {
   errorProbability,
+  type CostWeights,
   keyswitchCost,
   keyswitchVariance,
   modulusSwitchVariance,
   noiseTerms,
+  OPERATION_COUNT,
   pbsCost,
   perPbsFromGlobal,
   safeVariance,
@@ -66,6 +68,8 @@ export interface ChooseParametersOptions {
    * given, the smaller per-PBS bound wins.
    */
   readonly globalPError?: number;
+  /** Weights of the cost terms the search minimises (default: operation counts, docs/tfhe.md). */
+  readonly weights?: CostWeights;
 }
 
 export const DEFAULT_P_ERROR = 2 ** -40;
@@ -169,6 +173,8 @@ interface SearchOptions {
   /** Lookups and decrypted values per run (weights of the total cost; default 1 and one per output requirement). */
   readonly pbsCount?: number;
   readonly outCount?: number;
+  /** Weights of the cost terms (default: operation counts). */
+  readonly weights?: CostWeights;
 }
 
 /**
@@ -180,6 +186,7 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
   const outs = reqs.filter((r) => !r.pbs);
   const pbsCount = opts.pbsCount ?? 1;
   const outCount = opts.outCount ?? outs.length;
+  const w = opts.weights ?? OPERATION_COUNT;
   const maxTableBits = Math.max(1, ...tables.map((r) => r.precision));
   let best: Found | undefined;
   for (const [k, N] of opts.pairs ?? allPairs()) {
@@ -192,22 +199,22 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
     // Requirements that do not depend on n or the decompositions.
     if (outs.some((r) => r.f * fresh >= r.safe) || tables.some((r) => r.f * fresh >= r.safe)) continue;
     for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
-      const floorCost = pbsCost(n, k, N, levels[0]!.level) + keyswitchCost(n, k, N, 1);
+      const floorCost = pbsCost(n, k, N, levels[0]!.level, 1, w) + keyswitchCost(n, k, N, 1, w);
       if (best && pbsCount * floorCost >= best.total) break;
       const ms = modulusSwitchVariance(n, N);
       const ks = ksLevels(n);
       for (const pbs of levels) {
-        const cPbs = pbsCost(n, k, N, pbs.level);
-        if (best && pbsCount * (cPbs + keyswitchCost(n, k, N, 1)) >= best.total) break;
+        const cPbs = pbsCost(n, k, N, pbs.level, 1, w);
+        if (best && pbsCount * (cPbs + keyswitchCost(n, k, N, 1, w)) >= best.total) break;
         const br = n * pbs.variance;
         let budget = Infinity;
         for (const r of tables) budget = Math.min(budget, r.safe - r.a * br - r.f * fresh - ms);
         if (!(budget > 0)) continue;
         const ksLevel = ks.find((l) => l.variance <= budget / kN);
         if (!ksLevel) continue;
-        const outCost = outputPathCost({ k, N, n, bootstrap: br, fresh, ks: ksLevel }, outs, outCount);
+        const outCost = outputPathCost({ k, N, n, bootstrap: br, fresh, ks: ksLevel }, outs, outCount, w);
         if (outCost === undefined) continue;
-        const cost = cPbs + keyswitchCost(n, k, N, ksLevel.level);
+        const cost = cPbs + keyswitchCost(n, k, N, ksLevel.level, w);
         const total = pbsCount * cost + outCost;
         if (!best || total < best.total) best = { k, N, n, pbs, ks: ksLevel, cost, total };
         if (opts.firstFeasible) return best;
@@ -298,7 +305,7 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
   const pbsCount = constraints.reduce((t, c) => t + (isPbs(c) ? (c.count ?? 1) : 0), 0);
   const outCount = constraints.reduce((t, c) => t + (isPbs(c) ? 0 : (c.count ?? 1)), 0);
   if (!linear) {
-    found = search(reduce(reqs), { pbsCount, outCount });
+    found = search(reduce(reqs), { pbsCount, outCount, ...(options.weights ? { weights: options.weights } : {}) });
   } else {
     // Smallest kN meeting the outputs; among equal kN, the cheapest 1-bit PBS.
     const byDim = new Map<number, [number, number][]>();

@@ -13,7 +13,7 @@
 // The output key is stored as one more partition after the table partitions (its parameter record
 // carries the smallest valid GLWE part, which nothing uses: the runtime stores keys by their full
 // parameter record), and is named by the module attribute `fhec.output_key`.
-import { keyswitchCost, keyswitchKeyBytes } from "../../crypto-model/index.js";
+import { type CostWeights, keyswitchCost, keyswitchKeyBytes, OPERATION_COUNT } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { type Level, ksLevels, SEARCH_SPACE } from "./search_space.js";
 
@@ -90,13 +90,13 @@ function budgetPerCoefficient(s: SourceSet, outs: readonly OutputRead[]): number
  * else the lightest conversion into an output key chosen for these outputs alone (the exact shared
  * key is chosen by {@link chooseOutputKey} once every partition is fixed). undefined: no path.
  */
-export function outputPathCost(s: SourceSet, outs: readonly OutputRead[], count: number): number | undefined {
+export function outputPathCost(s: SourceSet, outs: readonly OutputRead[], count: number, weights: CostWeights = OPERATION_COUNT): number | undefined {
   if (outs.length === 0) return 0;
   const perCoefficient = budgetPerCoefficient(s, outs);
   if (!(perCoefficient > 0)) return undefined;
-  if (s.ks.variance <= perCoefficient) return count * keyswitchCost(s.n, s.k, s.N, s.ks.level);
+  if (s.ks.variance <= perCoefficient) return count * keyswitchCost(s.n, s.k, s.N, s.ks.level, weights);
   const p = lightestFor(perCoefficient);
-  return p ? count * keyswitchCost(p.n, s.k, s.N, p.level) : undefined;
+  return p ? count * keyswitchCost(p.n, s.k, s.N, p.level, weights) : undefined;
 }
 
 /**
@@ -158,9 +158,9 @@ export function chooseOutputKey(
 }
 
 /** Work of returning a source's `count` results on the chosen path (its own key when `choice` has no keyswitch from it). */
-export function chosenPathCost(partition: number, s: SourceSet, choice: OutputKeyChoice | undefined, count: number): number {
+export function chosenPathCost(partition: number, s: SourceSet, choice: OutputKeyChoice | undefined, count: number, weights: CostWeights = OPERATION_COUNT): number {
   const k = choice?.keyswitches.find((x) => x.from === partition);
-  return k ? count * keyswitchCost(choice!.lweDimension, s.k, s.N, k.level.level) : count * keyswitchCost(s.n, s.k, s.N, s.ks.level);
+  return k ? count * keyswitchCost(choice!.lweDimension, s.k, s.N, k.level.level, weights) : count * keyswitchCost(s.n, s.k, s.N, s.ks.level, weights);
 }
 
 /**

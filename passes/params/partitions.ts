@@ -24,12 +24,14 @@ import { type CryptoParameters, isPbs } from "./optimizer.js";
 import { allPairs, type Level, ksLevels, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 import {
   bootstrapKeyBytes,
+  type CostWeights,
   errorProbability,
   externalProductVariance,
   keyswitchKeyBytes,
   keyswitchCost,
   keyswitchVariance,
   modulusSwitchVariance,
+  OPERATION_COUNT,
   pbsCost,
   safeVariance,
   type NoiseParameters,
@@ -121,6 +123,8 @@ const conversionBytes = (A: PSet, n: number, l: Level): number => keyswitchKeyBy
  */
 interface Objective {
   readonly bytesWeight: number;
+  /** Weights of the cost terms (operation counts, or a measured time model). */
+  readonly weights: CostWeights;
 }
 
 /** Difficulty key of a read: bits plus half the log2 of the norm (integer, ≥ 0). */
@@ -206,10 +210,10 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
     if (outs.some((r) => r.f * fr >= r.safe) || own.some((r) => r.f * fr >= r.safe)) continue;
     if (outFixed.some((o) => o.rs.some((r) => r.f * fr + o.ms >= r.safe))) continue;
     for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
-      if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level) >= best.cost) break;
+      if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level, 1, objective.weights) >= best.cost) break;
       const ms = modulusSwitchVariance(n, N);
       for (const pbs of levels) {
-        const cP = pbsCount * pbsCost(n, k, N, pbs.level);
+        const cP = pbsCount * pbsCost(n, k, N, pbs.level, 1, objective.weights);
         if (best && pbsCount > 0 && cP >= best.cost) break;
         const b = n * pbs.variance;
         let cost = cP;
@@ -222,11 +226,11 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
           for (const r of own) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - ms);
           ks = levelFor(n, budget / dim);
           if (!ks) continue;
-          cost += ownCount * keyswitchCost(n, k, N, ks.level);
+          cost += ownCount * keyswitchCost(n, k, N, ks.level, objective.weights);
         }
         bytes += keyswitchKeyBytes(dim, n, ks!.baseLog, ks!.level, minNoiseStd(n));
         const source: SourceSet = { k, N, n, bootstrap: b, fresh: fr, ks: ks! };
-        const outCost = outputPathCost(source, outs, outCount);
+        const outCost = outputPathCost(source, outs, outCount, objective.weights);
         if (outCost === undefined) continue;
         cost += outCost;
         if (objective.bytesWeight > 0) bytes += outputPathBytes(source, outs);
@@ -239,7 +243,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
             ok = false;
             break;
           }
-          cost += c.count * keyswitchCost(n, c.s.k, c.s.N, l.level);
+          cost += c.count * keyswitchCost(n, c.s.k, c.s.N, l.level, objective.weights);
           bytes += conversionBytes(c.s, n, l);
         }
         if (!ok) continue;
@@ -251,7 +255,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
             ok = false;
             break;
           }
-          cost += o.count * keyswitchCost(o.s.n, k, N, l.level);
+          cost += o.count * keyswitchCost(o.s.n, k, N, l.level, objective.weights);
           bytes += keyswitchKeyBytes(dim, o.s.n, l.baseLog, l.level, minNoiseStd(o.s.n));
         }
         if (!ok) continue;
@@ -287,18 +291,18 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[], objective: Obje
       continue;
     }
     const B = sets[r.dst]!;
-    cost += r.count * pbsCost(B.n, B.k, B.N, B.pbs.level);
+    cost += r.count * pbsCost(B.n, B.k, B.N, B.pbs.level, 1, objective.weights);
     if (r.src === r.dst) {
       const v = r.a * br(A) + r.f * fresh(A) + keyswitchVariance(kN(A), B.ks.baseLog, B.ks.level, minNoiseStd(B.n)) + modulusSwitchVariance(B.n, B.N);
       if (v > r.safe) return undefined;
-      cost += r.count * keyswitchCost(B.n, B.k, B.N, B.ks.level);
+      cost += r.count * keyswitchCost(B.n, B.k, B.N, B.ks.level, objective.weights);
     } else {
       const key = `${r.src}>${r.dst}`;
       pairs.set(key, [...(pairs.get(key) ?? []), r]);
     }
   }
   for (const [X, rs] of outputs) {
-    const c = outputPathCost(sourceSet(sets[X]!), rs, rs.reduce((t, r) => t + r.count, 0));
+    const c = outputPathCost(sourceSet(sets[X]!), rs, rs.reduce((t, r) => t + r.count, 0), objective.weights);
     if (c === undefined) return undefined;
     cost += c;
     outputBytes += outputPathBytes(sourceSet(sets[X]!), rs);
@@ -310,7 +314,7 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[], objective: Obje
     const level = conversionLevel(rs, sets[from]!, sets[to]!);
     if (!level) return undefined;
     const count = rs.reduce((s, r) => s + r.count, 0);
-    cost += count * keyswitchCost(sets[to]!.n, sets[from]!.k, sets[from]!.N, level.level);
+    cost += count * keyswitchCost(sets[to]!.n, sets[from]!.k, sets[from]!.N, level.level, objective.weights);
     bytes += conversionBytes(sets[from]!, sets[to]!.n, level);
     conversions.set(key, { from, to, level, count });
   }
@@ -442,6 +446,8 @@ export interface PartitionOptions {
   readonly forceClassPartition?: readonly number[];
   /** Budget for the evaluation keys as the server holds them (bytes); see fitKeyBudget. */
   readonly maxKeyBytes?: number;
+  /** Weights of the cost terms (default: operation counts); `single` was chosen with the same. */
+  readonly weights?: CostWeights;
 }
 
 /**
@@ -449,6 +455,7 @@ export interface PartitionOptions {
  * without table reads) the single set is returned as one partition.
  */
 export function choosePartitions(classed: readonly ClassedConstraint[], classCount: number, opts: PartitionOptions): PartitionedParameters {
+  const weights = opts.weights ?? OPERATION_COUNT;
   const totalPbs = classed.reduce((s, c) => s + (isPbs(c.constraint) ? (c.constraint.count ?? 1) : 0), 0);
   const constraints = classed.map((c) => c.constraint);
   const reqOf = (c: NoiseConstraint) => ({
@@ -462,7 +469,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
   const singleOutputs = classed.filter((c) => c.readerClass === undefined).map((c) => reqOf(c.constraint));
   const outCount = singleOutputs.reduce((t, r) => t + r.count, 0);
   const singleChoice = totalPbs > 0 ? chooseOutputKey([{ partition: 0, set: singleSet, outs: singleOutputs, count: outCount }]) : undefined;
-  const singleCost = totalPbs * opts.single.cost + (totalPbs > 0 ? chosenPathCost(0, singleSet, singleChoice, outCount) : 0);
+  const singleCost = totalPbs * opts.single.cost + (totalPbs > 0 ? chosenPathCost(0, singleSet, singleChoice, outCount, weights) : 0);
   const { outputKeyswitch: _, ...singleSetRecord } = opts.single;
   const singleResult = singleWithOutputKey({
     partitions: [singleSetRecord],
@@ -517,7 +524,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
   const solveAll = (bytesWeight: number): Best[] => {
     const memo = new Map<string, Solved | undefined>();
     return groupings.flatMap((g) => {
-      const s = solveGrouping(g.reads, g.P, { bytesWeight }, memo);
+      const s = solveGrouping(g.reads, g.P, { bytesWeight, weights }, memo);
       return s ? [{ cp: g.cp, ...s }] : [];
     });
   };
@@ -573,7 +580,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       maxNorm2: worst.c?.norm2 ?? 0,
       pError: opts.pError,
       // Cost of one lookup on the partition's own keys (keyswitch + PBS), as for a single set.
-      cost: lookups > 0 ? pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel) : 0,
+      cost: lookups > 0 ? pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, 1, weights) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel, weights) : 0,
       pErrorPerPbs: worst.p,
     };
   });

@@ -6,6 +6,7 @@ import type { FuncOp, ModuleOp, Operation } from "../../ir/core.js";
 import { CompileError, fail } from "../../ir/diagnostics.js";
 import { ROUND_LAST_STEP_ATTR, roundDigits, roundEndsWithTable } from "../../ir/dialects/fhe.js";
 import type { Pass, PassReport } from "../pass.js";
+import type { CostWeights } from "../../crypto-model/index.js";
 import { analyzeNorms, type NoiseConstraint } from "./norms.js";
 import { keyClasses, PBS_OPS } from "./classes.js";
 import { chooseParameters, type CryptoParameters, resolvePError } from "./optimizer.js";
@@ -51,6 +52,8 @@ export function cryptoParametersFromAttr(a: Attribute | undefined): CryptoParame
 export interface SelectOptions {
   readonly pError?: number;
   readonly globalPError?: number;
+  /** Weights of the cost terms the search minimises (default: operation counts). */
+  readonly weights?: CostWeights;
 }
 
 /** Norm analysis of every function, then one set for the module (see {@link selectPartitionedParameters}). */
@@ -68,6 +71,7 @@ export function selectCryptoParameters(module: ModuleOp, opts: SelectOptions = {
     constraints,
     ...(opts.pError !== undefined ? { pError: opts.pError } : {}),
     ...(opts.globalPError !== undefined ? { globalPError: opts.globalPError } : {}),
+    ...(opts.weights ? { weights: opts.weights } : {}),
   });
   return { params, constraints };
 }
@@ -102,6 +106,7 @@ export function selectPartitionedParameters(
     ...(opts.forceClassPartition ? { forceClassPartition: opts.forceClassPartition } : {}),
     ...(opts.maxPartitions !== undefined ? { maxPartitions: opts.maxPartitions } : {}),
     ...(opts.maxKeyBytes !== undefined ? { maxKeyBytes: opts.maxKeyBytes } : {}),
+    ...(opts.weights ? { weights: opts.weights } : {}),
   });
   const argPartitions = func && classes ? func.args.map((a) => partitioned.classPartition[classes.classOf.get(a) ?? -1] ?? 0) : [];
   return { single, constraints, partitioned, argPartitions };
@@ -242,6 +247,14 @@ function probability(name: string, v: number): number | undefined {
   return v;
 }
 
+/** The cost terms' weights from the pass options, relative to one FFT operation. */
+function costWeightsOption(mac: number, keyswitch: number): CostWeights {
+  for (const [name, v] of [["cost-mac", mac], ["cost-keyswitch", keyswitch]] as const) {
+    if (!(v > 0 && Number.isFinite(v))) fail("E0301", `option 'crypto-params.${name}' must be a positive number, got ${v}`);
+  }
+  return { fft: 1, mac, keyswitch };
+}
+
 export const cryptoParamsPass: Pass = {
   name: "crypto-params",
   summary: "MANP norm analysis and the cheapest 128-bit secure TFHE parameters (module attribute fhec.crypto)",
@@ -251,6 +264,8 @@ export const cryptoParamsPass: Pass = {
     "max-partitions": { type: "int", default: MAX_PARTITIONS, doc: "parameter partitions at most (1: one set for the whole circuit)" },
     "max-key-bytes": { type: "float", default: 0, doc: "evaluation-key budget in bytes: the cheapest partitioning whose keys fit (0: no budget)" },
     "last-step-bits": { type: "int", default: 1, doc: "exact rounding: bits of the last extraction step, read with the kept bits by one table (1: bit by bit; 0: the cheapest of 1..4 by the cost model)" },
+    "cost-mac": { type: "float", default: 1, doc: "weight of a PBS key product (multiply-add) against one FFT operation (1: operation counts; compile sets the time model's ratio)" },
+    "cost-keyswitch": { type: "float", default: 1, doc: "weight of a keyswitch operation against one FFT operation (1: operation counts; compile sets the time model's ratio)" },
   },
   run(module: ModuleOp, options): PassReport {
     const pError = probability("p-error", options["p-error"] as number);
@@ -261,7 +276,9 @@ export const cryptoParamsPass: Pass = {
     if (!(maxKeyBytes >= 0)) fail("E0301", `option 'crypto-params.max-key-bytes' must be ≥ 0, got ${maxKeyBytes}`);
     const lastStepBits = options["last-step-bits"] as number;
     if (!(Number.isInteger(lastStepBits) && lastStepBits >= 0 && lastStepBits <= MAX_LAST_STEP_BITS)) fail("E0301", `option 'crypto-params.last-step-bits' must be an integer in [0, ${MAX_LAST_STEP_BITS}], got ${lastStepBits}`);
+    const weights = costWeightsOption(options["cost-mac"] as number, options["cost-keyswitch"] as number);
     const sel = selectWithExtractionSteps(module, lastStepBits, {
+      weights,
       ...(pError !== undefined ? { pError } : {}),
       ...(globalPError !== undefined ? { globalPError } : {}),
       maxPartitions,
