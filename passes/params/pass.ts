@@ -276,7 +276,7 @@ export const cryptoParamsPass: Pass = {
     if (!(maxKeyBytes >= 0)) fail("E0301", `option 'crypto-params.max-key-bytes' must be ≥ 0, got ${maxKeyBytes}`);
     const lastStepBits = options["last-step-bits"] as number;
     if (!(Number.isInteger(lastStepBits) && lastStepBits >= 0 && lastStepBits <= MAX_LAST_STEP_BITS)) fail("E0301", `option 'crypto-params.last-step-bits' must be an integer in [0, ${MAX_LAST_STEP_BITS}], got ${lastStepBits}`);
-    const weights = costWeightsOption(options["cost-mac"] as number, options["cost-keyswitch"] as number);
+    const weights = costWeightsOption((options["cost-mac"] as number | undefined) ?? 1, (options["cost-keyswitch"] as number | undefined) ?? 1);
     const sel = selectWithExtractionSteps(module, lastStepBits, {
       weights,
       ...(pError !== undefined ? { pError } : {}),

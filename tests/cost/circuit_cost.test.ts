@@ -12,7 +12,7 @@ import { ciphertextBytes, conversionKeySize, evaluationKeySize, secretKeySize, s
 import { cli } from "../helpers/cli.js";
 import { loadFixture } from "../helpers/fixtures.js";
 
-const MODEL: TimeModel = { msPerPbsWork: 1e-7, msPerKeyswitchWork: 5e-8, msFixed: 0.02, machine: "test", source: "test" };
+const MODEL: TimeModel = { msPerFftWork: 1e-7, msPerMacWork: 1e-7, msPerKeyswitchWork: 5e-8, msFixed: 0.02, machine: "test", source: "test" };
 const GiB = 2 ** 30;
 let circuit: FheCircuit;
 

@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { calibrate } from "../../bench/pbs.js";
-import { fitLine } from "../../bench/time_fit.js";
-import { estimateLatency, loadTimeModel, lookupTimeMs, lookupWork, parseTimeModel, TIME_MODEL_ENV, type TimeModel } from "../../compiler/cost/index.js";
+import { fitLine, fitNonNegative } from "../../bench/time_fit.js";
+import { costWeights, estimateLatency, loadTimeModel, lookupTimeMs, lookupWork, parseTimeModel, TIME_MODEL_ENV, type TimeModel } from "../../compiler/cost/index.js";
 import { BUILTIN_TIME_MODEL } from "../../compiler/cost/time_model_coefficients.js";
 import { CONCRETE_P4, CONCRETE_P8 } from "../../runtime/index.js";
 
-const MODEL: TimeModel = { msPerPbsWork: 1e-6, msPerKeyswitchWork: 2e-7, msFixed: 0.05, machine: "test", source: "test" };
+const MODEL: TimeModel = { msPerFftWork: 1e-6, msPerMacWork: 1e-6, msPerKeyswitchWork: 2e-7, msFixed: 0.05, machine: "test", source: "test" };
 
 describe("fitLine", () => {
   it("recovers slope and intercept from exact points", () => {
@@ -30,6 +30,24 @@ describe("fitLine", () => {
   });
 });
 
+describe("fitNonNegative", () => {
+  it("recovers the coefficients of several terms from exact points", () => {
+    const pts = [[1e6, 2e5], [3e6, 1e5], [1e7, 4e6], [5e7, 1e6], [2e6, 3e6]].map(([a, b]) => ({ terms: [a!, b!, 1], ms: 1e-7 * a! + 7e-7 * b! + 0.02 }));
+    const f = fitNonNegative(pts);
+    expect(f.coefficients[0]).toBeCloseTo(1e-7, 13);
+    expect(f.coefficients[1]).toBeCloseTo(7e-7, 13);
+    expect(f.coefficients[2]).toBeCloseTo(0.02, 9);
+    expect(f.maxRelativeError).toBeLessThan(1e-9);
+  });
+
+  it("sets a coefficient to 0 when its unconstrained optimum is negative", () => {
+    const pts = [1e6, 2e6, 4e6, 8e6].map((a) => ({ terms: [a, 1], ms: 1e-6 * a - 0.5 }));
+    const f = fitNonNegative(pts);
+    expect(f.coefficients[1]).toBe(0);
+    expect(f.coefficients[0]).toBeGreaterThan(0);
+  });
+});
+
 describe("calibrate (bench/pbs.ts)", () => {
   it("recovers the coefficients of synthetic keyswitch and PBS timings, and predicts the fused lookup", () => {
     const shapes = [[1, 512, 500, 1, 3], [2, 1024, 800, 1, 3], [1, 2048, 600, 2, 7], [1, 16384, 1000, 2, 5]] as const;
@@ -37,11 +55,12 @@ describe("calibrate (bench/pbs.ts)", () => {
       const p = { ...CONCRETE_P4.raw(), glweDimension: k, polynomialSize: N, lweDimension: n, pbsLevel, ksLevel };
       const w = lookupWork(p);
       const keyswitchMs = 3e-7 * w.keyswitch + 0.01;
-      const pbsMs = 2e-7 * w.pbs + 0.04;
-      return { shape: "", k, N, n, pbsLevel, ksLevel, pbsWork: w.pbs, keyswitchWork: w.keyswitch, reps: 3, keyswitchMs, pbsMs, lookupMs: keyswitchMs + pbsMs, keygenMs: 0 };
+      const pbsMs = 2e-7 * w.fft + 9e-7 * w.mac + 0.04;
+      return { shape: "", k, N, n, pbsLevel, ksLevel, pbsWork: w.fft + w.mac, keyswitchWork: w.keyswitch, reps: 3, keyswitchMs, pbsMs, lookupMs: keyswitchMs + pbsMs, keygenMs: 0 };
     });
     const cal = calibrate(timings, "synthetic");
-    expect(cal.model.msPerPbsWork).toBeCloseTo(2e-7, 12);
+    expect(cal.model.msPerFftWork).toBeCloseTo(2e-7, 12);
+    expect(cal.model.msPerMacWork).toBeCloseTo(9e-7, 12);
     expect(cal.model.msPerKeyswitchWork).toBeCloseTo(3e-7, 12);
     expect(cal.model.msFixed).toBeCloseTo(0.05, 9);
     expect(cal.maxLookupRelativeError).toBeLessThan(1e-9);
@@ -59,10 +78,11 @@ describe("time model sources", () => {
   it(`reads a calibration file named by ${TIME_MODEL_ENV} (bench output or bare coefficients)`, () => {
     const dir = mkdtempSync(join(tmpdir(), "fhec-time-"));
     const bench = join(dir, "pbs.json");
-    writeFileSync(bench, JSON.stringify({ machine: "m", model: { msPerPbsWork: 1e-6, msPerKeyswitchWork: 1e-7, msFixed: 0.1, machine: "box" } }));
+    writeFileSync(bench, JSON.stringify({ machine: "m", model: { msPerFftWork: 1e-6, msPerMacWork: 3e-6, msPerKeyswitchWork: 1e-7, msFixed: 0.1, machine: "box" } }));
     const m = loadTimeModel({ [TIME_MODEL_ENV]: bench });
-    expect(m).toMatchObject({ msPerPbsWork: 1e-6, msPerKeyswitchWork: 1e-7, msFixed: 0.1, machine: "box", source: bench });
-    expect(parseTimeModel(JSON.stringify({ msPerPbsWork: 2e-6, msPerKeyswitchWork: 0, msFixed: 0 }), "x").msPerPbsWork).toBe(2e-6);
+    expect(m).toMatchObject({ msPerFftWork: 1e-6, msPerMacWork: 3e-6, msPerKeyswitchWork: 1e-7, msFixed: 0.1, machine: "box", source: bench });
+    // A calibration from before the split: its one PBS coefficient prices both terms.
+    expect(parseTimeModel(JSON.stringify({ msPerPbsWork: 2e-6, msPerKeyswitchWork: 0, msFixed: 0 }), "x")).toMatchObject({ msPerFftWork: 2e-6, msPerMacWork: 2e-6 });
     expect(loadTimeModel({}).source).toBe("built-in");
   });
 
@@ -70,6 +90,20 @@ describe("time model sources", () => {
     expect(() => loadTimeModel({ [TIME_MODEL_ENV]: "/nonexistent/pbs.json" })).toThrow(/cannot read the time model '\/nonexistent\/pbs.json'/);
     expect(() => parseTimeModel("{", "f.json")).toThrow(/'f.json' is not valid JSON/);
     expect(() => parseTimeModel(JSON.stringify({ msPerPbsWork: -1, msPerKeyswitchWork: 0, msFixed: 0 }), "f.json")).toThrow(/'msPerPbsWork' must be a non-negative number/);
+    expect(() => parseTimeModel(JSON.stringify({ msPerFftWork: 1e-7, msPerMacWork: -1, msPerKeyswitchWork: 0, msFixed: 0 }), "f.json")).toThrow(/'msPerMacWork' must be a non-negative number/);
+  });
+});
+
+describe("costWeights", () => {
+  it("gives the optimizer the model's per-term costs relative to one FFT operation", () => {
+    const w = costWeights({ ...MODEL, msPerMacWork: 5e-6, msPerKeyswitchWork: 5e-7 });
+    expect(w.fft).toBe(1);
+    expect(w.mac).toBeCloseTo(5, 12);
+    expect(w.keyswitch).toBeCloseTo(0.5, 12);
+  });
+
+  it("makes the built-in model price a key product above an FFT operation (they stream the key)", () => {
+    expect(costWeights(BUILTIN_TIME_MODEL).mac).toBeGreaterThan(2);
   });
 });
 

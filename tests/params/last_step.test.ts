@@ -1,5 +1,5 @@
 // crypto-params' `last-step-bits`: the width of exact roundings' last extraction step, read with the
-// kept bits by one table. Fixed widths shorten gemm_tree's comparison rounding (7 → 2 bits, 5 PBS
+// kept bits by one table. Fixed widths shorten gemm_tree's comparison rounding (5 → 2 bits, 3 PBS
 // per comparison bit by bit); 0 chooses by the cost model and keeps bit by bit unless a wide step
 // saves at least MIN_GAIN.
 import { describe, expect, it } from "vitest";
@@ -25,24 +25,24 @@ function treeRound() {
 const roundPbs = (c: ReturnType<typeof treeRound>) => analyzeNorms(c.circuit.func).constraints.filter((x) => x.reader === c.round).reduce((s, x) => s + (x.count ?? 1), 0);
 
 describe("crypto-params last-step-bits on gemm_tree", () => {
-  it("the default reads bit by bit: 5 steps × 6 comparisons = 30 PBS", () => {
+  it("the default reads bit by bit: 3 steps × 6 comparisons = 18 PBS", () => {
     const t = treeRound();
-    expect(roundDigits(t.round)).toEqual([1, 1, 1, 1, 1]);
-    expect(roundPbs(t)).toBe(30);
+    expect(roundDigits(t.round)).toEqual([1, 1, 1]);
+    expect(roundPbs(t)).toBe(18);
   });
 
-  it("a 3-bit last step: 2 one-bit steps and one 5-bit table per comparison, under 30 PBS", () => {
+  it("a 2-bit last step: 1 one-bit step and one 4-bit table per comparison, under 18 PBS", () => {
     const t = treeRound();
-    cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 3 }, ctx());
-    expect(roundDigits(t.round)).toEqual([1, 1, 3]);
-    expect(roundPbs(t)).toBe(18);
-    expect(analyzeNorms(t.circuit.func).constraints.filter((x) => x.reader === t.round).map((x) => x.precision)).toEqual([1, 1, 5]);
+    cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 2 }, ctx());
+    expect(roundDigits(t.round)).toEqual([1, 2]);
+    expect(roundPbs(t)).toBe(12);
+    expect(analyzeNorms(t.circuit.func).constraints.filter((x) => x.reader === t.round).map((x) => x.precision)).toEqual([1, 4]);
   });
 
   it("0 compares the widths by the cost model and keeps bit by bit here (a wide step saves under 10%)", () => {
     const t = treeRound();
     cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 0 }, ctx());
-    expect(roundDigits(t.round)).toEqual([1, 1, 1, 1, 1]);
+    expect(roundDigits(t.round)).toEqual([1, 1, 1]);
   });
 
   it("refuses a width outside [0, 4]", () => {

@@ -258,3 +258,17 @@ describe("circuits without tables", () => {
     );
   });
 });
+
+describe("cost weights (a measured time model)", () => {
+  // gemm_tree's 1-bit extraction reads at 4-bit inputs: ν² = 128 PBS units, 18 per sample.
+  const reads: NoiseConstraint[] = [{ kind: "round-bit", precision: 1, norm2: 128, pbsNorm2: 128, freshNorm2: 0, count: 18 }];
+  it("operation counts take k = 6, N = 256; key products priced as measured (6.6 FFT operations each) take a smaller k", () => {
+    const counted = chooseParameters({ constraints: reads });
+    expect([counted.glweDimension, counted.polynomialSize]).toEqual([6, 256]);
+    const timed = chooseParameters({ constraints: reads, weights: { fft: 1, mac: 6.6, keyswitch: 1 } });
+    expect(timed.glweDimension).toBeLessThan(counted.glweDimension);
+    const time = (p: CryptoParameters) => pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, 1, { fft: 1, mac: 6.6, keyswitch: 1 }) +
+      keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel, { fft: 1, mac: 6.6, keyswitch: 1 });
+    expect(time(timed)).toBeLessThan(time(counted));
+  });
+});
