@@ -303,23 +303,26 @@ struct DigitTwistSource {
   }
 };
 
-// The first digit of a CMux, read straight from the accumulator: round_to_gadget(X^t * acc -
-// acc) as rotate_round computes it, without a pass that writes the rotation out and reads it
-// back. The rest after the digit goes to dig.lo / dig.hi for the next levels.
-template <bool kLast>
-struct RotateDigitSource {
-  DigitTwistSource<kLast> dig;
+// One level: the CMux's only digit, read straight from the accumulator: round_to_gadget(X^t *
+// acc - acc) as rotate_round computes it, taken balanced in [-B/2, B/2), without a pass that
+// writes the rotation out and reads it back. With total = base_log bits kept, that digit is the
+// rotated difference plus half a step, shifted right arithmetically by 64 - base_log: the same
+// integer as rounding, masking and the carry test, in 3 operations instead of 9, and 2 vector
+// constants instead of 6.
+struct RotateTopDigitSource {
   const uint64_t* acc;
+  const double* c;     // psi^m
+  const double* s;
   size_t N, h;
   size_t t;            // rotation in [0, N) ...
   uint64_t sw;         // ... negated (all ones) when the exponent was in [N, 2N)
-  bool round;          // false when base_log * level = 64 (nothing to round away)
-  __m512i shift, shift1, total_mask;
+  __m512i half;        // 2^(shift - 1), 0 when shift = 0
+  __m128i shift;       // 64 - base_log
   static inline __m512i cond_neg(__m512i x, uint64_t sw) {
     const __m512i v = _mm512_set1_epi64(static_cast<long long>(sw));
     return _mm512_sub_epi64(_mm512_xor_si512(x, v), v);
   }
-  inline __m512i rounded(size_t j) const {
+  inline __m512d digit(size_t j) const {
     __m512i r;
     if (j >= t) {
       r = cond_neg(_mm512_loadu_si512(acc + j - t), sw);
@@ -331,13 +334,14 @@ struct RotateDigitSource {
         w[q] = j + q < t ? ((acc[j + q + N - t] ^ ~sw) - ~sw) : ((acc[j + q - t] ^ sw) - sw);
       r = _mm512_load_si512(w);
     }
-    __m512i x = _mm512_sub_epi64(r, _mm512_loadu_si512(acc + j));
-    if (!round) return x;
-    __m512i up = _mm512_and_si512(_mm512_srlv_epi64(x, shift1), _mm512_set1_epi64(1));
-    return _mm512_and_si512(_mm512_add_epi64(_mm512_srlv_epi64(x, shift), up), total_mask);
+    __m512i x = _mm512_add_epi64(_mm512_sub_epi64(r, _mm512_loadu_si512(acc + j)), half);
+    return _mm512_cvtepi64_pd(_mm512_sra_epi64(x, shift));
   }
   inline void get(size_t m, __m512d& vr, __m512d& vi) const {
-    dig.twist(m, dig.digit_of(rounded(m), dig.lo + m), dig.digit_of(rounded(m + h), dig.hi + m), vr, vi);
+    const __m512d x = digit(m), y = digit(m + h);
+    const __m512d cr = _mm512_load_pd(c + m), ci = _mm512_load_pd(s + m);
+    vr = _mm512_fmsub_pd(x, cr, _mm512_mul_pd(y, ci));
+    vi = _mm512_fmadd_pd(x, ci, _mm512_mul_pd(y, cr));
   }
 };
 
@@ -376,11 +380,14 @@ struct StoreSink {
   }
 };
 
-// round(x) mod 2^64 for 8 doubles (same result as f64_to_torus).
+// round(x) mod 2^64 for 8 doubles (same result as f64_to_torus for |x| < 2^115). Adding
+// 1.5 * 2^116, whose ulp is 2^64, rounds x to its nearest multiple of 2^64 (ties to an even
+// multiple, as f64_to_torus does); subtracting it back and that multiple from x are exact.
+// 3 additions instead of a multiply, a 2-uop roundscale and an FMA. Larger |x| never occur in a
+// working PBS: the transform's rounding error (about 2^-53 |x|) would already exceed the torus.
 static inline __m512i torus512(__m512d x) {
-  const __m512d inv = _mm512_set1_pd(0x1p-64), two64 = _mm512_set1_pd(0x1p64);
-  __m512d k = _mm512_roundscale_pd(_mm512_mul_pd(x, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512d r = _mm512_fnmadd_pd(k, two64, x);  // exact
+  const __m512d magic = _mm512_set1_pd(0x1.8p116);
+  const __m512d r = _mm512_sub_pd(x, _mm512_sub_pd(_mm512_add_pd(x, magic), magic));  // |r| <= 2^63
   // |r| = 2^63 converts to the integer indefinite 0x8000...0, the right residue.
   return _mm512_cvt_roundpd_epi64(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
@@ -994,12 +1001,12 @@ static void rotate_decompose_forward(const FftPlan& p, const uint64_t* acc, size
   // N = 2048). With more levels the fused pass would also store the rest for the next digit,
   // and that many streams in one pass made it slower (1.07-1.09x at l = 2) than a separate pass.
   if (level == 1) {
-    const uint32_t total = base_log;
     const bool neg = t >= N;
-    RotateDigitSource<true> src{digit_source<true>(p, rot, base_log), acc, N, p.h, neg ? t - N : t,
-                                neg ? ~uint64_t(0) : 0, total < 64, _mm512_set1_epi64(64 - total),
-                                _mm512_set1_epi64(63 - total),
-                                _mm512_set1_epi64(static_cast<long long>(total < 64 ? (uint64_t(1) << total) - 1 : ~uint64_t(0)))};
+    const uint32_t shift = 64 - base_log;
+    RotateTopDigitSource src{acc, p.twist_re.data(), p.twist_im.data(), N, p.h, neg ? t - N : t,
+                             neg ? ~uint64_t(0) : 0,
+                             _mm512_set1_epi64(shift ? static_cast<long long>(uint64_t(1) << (shift - 1)) : 0),
+                             _mm_cvtsi32_si128(static_cast<int>(shift))};
     fft_forward_512(p, decf, decf + p.h, pf, src);
     return;
   }
