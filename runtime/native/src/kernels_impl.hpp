@@ -1059,35 +1059,63 @@ static void extract_samples(const PbsArgs& a) {
   }
 }
 
+// Ciphertexts of a group whose decompositions are held at once, so that the products read each
+// span of the key entry from L2 once for all of them (then from L1): as many as fit in
+// kSharedDecBytes, else one at a time (large N, where 4 decompositions would crowd the entry out
+// of L2).
+constexpr size_t kSharedDecBytes = 256 * 1024;
+// Points per product span: the span's key (R (k+1) complex values per point) stays in L1
+// while the span runs for every ciphertext of the group.
+constexpr size_t kSpanKeyBytes = 16 * 1024;
+
 static void blind_rotate_extract(const PbsArgs& a) {
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
   const FftPlan& p = *a.plan;
   PbsWorkspace& ws = *a.ws;
   uint64_t* rot = ws.rot.data();
-  double* decf = ws.dec_f.data();
   // The products overwrite the decomposition's first k+1 rows: a working set smaller by
   // (k+1)N doubles, which keeps more of the streamed key entry in L2.
-  double* accf = decf;
+  const size_t dec_stride = R * N;       // doubles per ciphertext's decomposition
   const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
+  constexpr size_t kMaxHeld = 64;
+  size_t held = kSharedDecBytes / (dec_stride * sizeof(double));
+  held = held < 1 ? 1 : held > B ? B : held > kMaxHeld ? kMaxHeld : held;
+  size_t span = kSpanKeyBytes / (R * k1 * 16) / 8 * 8;  // 16 bytes per complex value
+  span = held == 1 ? h : span < 8 ? 8 : span;
 
   init_accumulators(a);
   // Software prefetch one key entry ahead: while the CMuxes of entry i run their FFTs, entry
   // i+1 streams towards L2 (one cache line per vector step). With several ciphertexts, entry i
   // is read from DRAM once and reused from cache for all of them.
   Prefetcher pf;
+  uint32_t active[kMaxHeld];  // ciphertexts of the held set whose CMux is not the identity
   for (uint32_t i = 0; i < a.n; i++) {
     const double* bsk_i = a.bsk + size_t(i) * bsk_stride;
     pf.p = reinterpret_cast<const char*>(bsk_i + bsk_stride);
     pf.end = pf.p + (i + 1 < a.n ? bsk_stride * sizeof(double) : 0);
-    for (size_t b = 0; b < B; b++) {
-      const uint32_t ai = ws.ms[b * a.n + i];
-      if (ai == 0) continue;  // X^0 - 1 = 0: the CMux leaves the accumulator unchanged
-      uint64_t* acc = ws.acc.data() + b * k1 * N;
-      for (size_t c = 0; c < k1; c++) {
-        rotate_decompose_forward(p, acc + c * N, ai, rot, a.base_log, L, decf + c * L * N, pf);
+    for (size_t b0 = 0; b0 < B; b0 += held) {
+      size_t na = 0;
+      for (size_t b = b0; b < B && b < b0 + held; b++)
+        if (ws.ms[b * a.n + i] != 0) active[na++] = static_cast<uint32_t>(b);  // X^0 - 1 = 0: no change
+      for (size_t q = 0; q < na; q++) {
+        const size_t b = active[q];
+        uint64_t* acc = ws.acc.data() + b * k1 * N;
+        double* decf = ws.dec_f.data() + q * dec_stride;
+        for (size_t c = 0; c < k1; c++)
+          rotate_decompose_forward(p, acc + c * N, ws.ms[b * a.n + i], rot, a.base_log, L, decf + c * L * N, pf);
       }
-      external_mac(decf, bsk_i, accf, R, k1, N, 0, h);
-      for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
+      for (size_t c0 = 0; c0 < h; c0 += span) {
+        const size_t c1 = c0 + span < h ? c0 + span : h;
+        for (size_t q = 0; q < na; q++) {
+          double* decf = ws.dec_f.data() + q * dec_stride;
+          external_mac(decf, bsk_i, decf, R, k1, N, c0, c1);
+        }
+      }
+      for (size_t q = 0; q < na; q++) {
+        uint64_t* acc = ws.acc.data() + active[q] * k1 * N;
+        double* accf = ws.dec_f.data() + q * dec_stride;
+        for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
+      }
     }
   }
   extract_samples(a);
