@@ -380,14 +380,11 @@ struct StoreSink {
   }
 };
 
-// round(x) mod 2^64 for 8 doubles (same result as f64_to_torus for |x| < 2^115). Adding
-// 1.5 * 2^116, whose ulp is 2^64, rounds x to its nearest multiple of 2^64 (ties to an even
-// multiple, as f64_to_torus does); subtracting it back and that multiple from x are exact.
-// 3 additions instead of a multiply, a 2-uop roundscale and an FMA. Larger |x| never occur in a
-// working PBS: the transform's rounding error (about 2^-53 |x|) would already exceed the torus.
+// round(x) mod 2^64 for 8 doubles (same result as f64_to_torus).
 static inline __m512i torus512(__m512d x) {
-  const __m512d magic = _mm512_set1_pd(0x1.8p116);
-  const __m512d r = _mm512_sub_pd(x, _mm512_sub_pd(_mm512_add_pd(x, magic), magic));  // |r| <= 2^63
+  const __m512d inv = _mm512_set1_pd(0x1p-64), two64 = _mm512_set1_pd(0x1p64);
+  __m512d k = _mm512_roundscale_pd(_mm512_mul_pd(x, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512d r = _mm512_fnmadd_pd(k, two64, x);  // exact
   // |r| = 2^63 converts to the integer indefinite 0x8000...0, the right residue.
   return _mm512_cvt_roundpd_epi64(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
