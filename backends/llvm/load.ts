@@ -2,7 +2,7 @@
 // a loadable object. Nothing here is required: when either is missing the backend reports why,
 // and callers fall back to (auto) or refuse with (llvm) the clear backend.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fail } from "../../ir/diagnostics.js";
@@ -28,6 +28,11 @@ export interface LlvmToolchain {
   readonly cc: string;
   /** llc's default target (the host's): the module is compiled for it, so the optimizer knows the vector units. */
   readonly triple: string;
+  /**
+   * Whether the host has AVX-512 VNNI (vpdpwssd), which the code compiled for it (-mcpu=native)
+   * may then use: the integer form of the fast matmuls (matmul_kernel.ts).
+   */
+  readonly vnni: boolean;
 }
 
 export type LlvmStatus = { readonly ok: true; readonly toolchain: LlvmToolchain } | { readonly ok: false; readonly reason: string };
@@ -51,6 +56,15 @@ function llvmBinDir(): string | undefined {
   return undefined;
 }
 
+/** The kernel's flags of the host's first CPU name avx512_vnni (Linux; elsewhere the f32 form is used). */
+function hostHasVnni(): boolean {
+  try {
+    return /^flags\s*:.*\bavx512_vnni\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 function probe(): LlvmStatus {
   let llvm: LlvmBindings;
   try {
@@ -68,7 +82,7 @@ function probe(): LlvmStatus {
   if (!cc) return { ok: false, reason: "no C compiler (cc) was found on PATH to link the generated code" };
   const triple = /Default target: (\S+)/.exec(execFileSync(llc, ["--version"], { encoding: "utf8" }))?.[1];
   if (!triple) return { ok: false, reason: `'${llc} --version' names no default target` };
-  return { ok: true, toolchain: { llvm, opt, llc, cc, triple } };
+  return { ok: true, toolchain: { llvm, opt, llc, cc, triple, vnni: triple.startsWith("x86_64") && hostHasVnni() } };
 }
 
 /** Whether the LLVM backend can run here, and with what (probed once per process). */

@@ -14,7 +14,8 @@ import { MATMUL_KERNEL_SYMBOL, matmulKernelIr } from "./matmul_kernel.js";
 
 /** The functions written as LLVM IR text that a module declares and calls. */
 const LINKED_KERNELS = [
-  { symbol: MATMUL_KERNEL_SYMBOL, ir: matmulKernelIr },
+  { symbol: MATMUL_KERNEL_SYMBOL.f32, ir: (triple: string) => matmulKernelIr("f32", triple) },
+  { symbol: MATMUL_KERNEL_SYMBOL.i16, ir: (triple: string) => matmulKernelIr("i16", triple) },
   { symbol: INPUT_KERNEL_SYMBOL, ir: inputKernelIr },
   { symbol: OUTPUT_KERNEL_SYMBOL, ir: outputKernelIr },
 ];
