@@ -6,6 +6,7 @@
 // drawn in the same order, sample after sample (emit_rng.ts, emit_draws.ts).
 import type { LlvmFunction, LlvmValue } from "./llvm_api.js";
 import { type MatmulForm, SAMPLE_BLOCK } from "./matmul_kernel.js";
+import type { PermuteEntries } from "./lookup_kernel.js";
 import type { KernelBuilder } from "./ir_builder.js";
 import { emitNoisyReads } from "./emit_draws.js";
 import { emitExactRoundBits } from "./emit_exact_round.js";
@@ -37,6 +38,8 @@ export interface StageEnv {
   readonly constant: (off: number) => LlvmValue | undefined;
   /** The vector kernel of the fast matmuls (matmul_kernel.ts), declared on first use. */
   readonly matmulKernel: (form: MatmulForm) => LlvmFunction;
+  /** The permute kernel of tables of m entries (lookup_kernel.ts), declared on first use. */
+  readonly lookupKernel: (m: PermuteEntries) => LlvmFunction;
   /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use. */
   readonly inputKernel: () => LlvmFunction;
   readonly outputKernel: () => LlvmFunction;
@@ -419,6 +422,7 @@ export class OpEmitter {
   // ---- table lookups, rounding, rescale ------------------------------------------------------
 
   private lookup(step: Extract<Step, { kind: "lookup" }>): void {
+    if (step.permute) return this.lookupByPermutes(step, step.permute);
     const k = this.k;
     const m = k.num(step.m);
     const T = this.f64At(step.tables);
@@ -456,6 +460,19 @@ export class OpEmitter {
       this.storeRng(step, res.slice(0, init.length));
       k.store(this.f64At(CONTROL.tluErrors), k.int(0), res[init.length]!);
     }
+  }
+
+  /** Element after element, the permute kernel over the samples in whole vectors (slot capacities are whole sample blocks). */
+  private lookupByPermutes(step: Extract<Step, { kind: "lookup" }>, m: PermuteEntries): void {
+    const k = this.k;
+    const x = step.x as Extract<Operand, { slot: number }>;
+    const T = this.f64At(step.tables);
+    const TO = step.tableOf !== undefined ? this.f64At(step.tableOf) : undefined;
+    const lanes = k.b.CreateAnd(k.add(this.env.ns, k.int(7)), k.int(-8));
+    k.loop(step.n, (e) => {
+      const table = TO ? k.elt(T, k.toInt(k.fmul(k.load(TO, e), k.num(m)))) : T;
+      k.b.CreateCall(this.env.lookupKernel(m), [this.slotRow(step.out, e), this.slotRow(x.slot, e), table, lanes, k.num(step.signed ? m / 2 : 0)]);
+    });
   }
 
   private round(step: Extract<Step, { kind: "round" }>): void {

@@ -6,6 +6,7 @@
 import type { LlvmBindings, LlvmFunction, LlvmModule, LlvmValue } from "./llvm_api.js";
 import { INPUT_KERNEL_SYMBOL, OUTPUT_KERNEL_SYMBOL } from "./transpose_kernels.js";
 import { MATMUL_KERNEL_SYMBOL, type MatmulForm } from "./matmul_kernel.js";
+import { lookupKernelSymbol, type PermuteEntries } from "./lookup_kernel.js";
 import { KernelBuilder } from "./ir_builder.js";
 import { OpEmitter, type StageEnv } from "./emit_ops.js";
 import { addNapiEntry } from "./napi_entry.js";
@@ -36,6 +37,12 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
     const p = form === "f32" ? k.f32p : k.i32p;
     let f = matmulKernels.get(form);
     if (!f) matmulKernels.set(form, (f = llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [p, p, p, k.i64, k.i64, k.i64, k.i64], false), ext, MATMUL_KERNEL_SYMBOL[form], module)));
+    return f;
+  };
+  const lookupKernels = new Map<PermuteEntries, LlvmFunction>();
+  const declareLookupKernel = (m: PermuteEntries): LlvmFunction => {
+    let f = lookupKernels.get(m);
+    if (!f) lookupKernels.set(m, (f = llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f64p, k.f64p, k.f64p, k.i64, k.f64], false), ext, lookupKernelSymbol(m), module)));
     return f;
   };
   let inputKernel: LlvmFunction | undefined;
@@ -72,6 +79,7 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
       rngStates: plan.rngStates,
       constant: (off: number) => constants.get(off),
       matmulKernel: declareMatmulKernel,
+      lookupKernel: declareLookupKernel,
       inputKernel: declareInputKernel,
       outputKernel: declareOutputKernel,
     };

@@ -29,9 +29,11 @@ export interface LlvmToolchain {
   /** llc's default target (the host's): the module is compiled for it, so the optimizer knows the vector units. */
   readonly triple: string;
   /**
-   * Whether the host has AVX-512 VNNI (vpdpwssd), which the code compiled for it (-mcpu=native)
-   * may then use: the integer form of the fast matmuls (matmul_kernel.ts).
+   * Whether the host has AVX-512 (x86-64), and its VNNI extension (vpdpwssd), which the code
+   * compiled for it (-mcpu=native) may then use: table reads by permutes (lookup_kernel.ts), the
+   * integer form of the fast matmuls (matmul_kernel.ts).
    */
+  readonly avx512: boolean;
   readonly vnni: boolean;
 }
 
@@ -56,12 +58,12 @@ function llvmBinDir(): string | undefined {
   return undefined;
 }
 
-/** The kernel's flags of the host's first CPU name avx512_vnni (Linux; elsewhere the f32 form is used). */
-function hostHasVnni(): boolean {
+/** The CPU flags the kernel reports for the host's first CPU (Linux; elsewhere none, and the portable forms are used). */
+function hostCpuFlags(): Set<string> {
   try {
-    return /^flags\s*:.*\bavx512_vnni\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+    return new Set(/^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim().split(/\s+/) ?? []);
   } catch {
-    return false;
+    return new Set();
   }
 }
 
@@ -82,7 +84,9 @@ function probe(): LlvmStatus {
   if (!cc) return { ok: false, reason: "no C compiler (cc) was found on PATH to link the generated code" };
   const triple = /Default target: (\S+)/.exec(execFileSync(llc, ["--version"], { encoding: "utf8" }))?.[1];
   if (!triple) return { ok: false, reason: `'${llc} --version' names no default target` };
-  return { ok: true, toolchain: { llvm, opt, llc, cc, triple, vnni: triple.startsWith("x86_64") && hostHasVnni() } };
+  const flags = triple.startsWith("x86_64") ? hostCpuFlags() : new Set<string>();
+  const avx512 = flags.has("avx512f");
+  return { ok: true, toolchain: { llvm, opt, llc, cc, triple, avx512, vnni: avx512 && flags.has("avx512_vnni") } };
 }
 
 /** Whether the LLVM backend can run here, and with what (probed once per process). */

@@ -18,6 +18,7 @@ import { exactRoundReads } from "../simulation/exact_round.js";
 import { type ExactRoundSteps, exactRoundSteps } from "../simulation/exact_round_steps.js";
 import { roundDigits } from "../../ir/dialects/fhe.js";
 import { MATMUL_OUTPUTS, type MatmulForm, SAMPLE_BLOCK } from "./matmul_kernel.js";
+import { PERMUTE_ENTRIES, type PermuteEntries } from "./lookup_kernel.js";
 
 /** Which random draws a run makes; the generated code differs per mode (see `modeKey`). */
 export interface DrawMode {
@@ -49,7 +50,7 @@ export type Step =
   | { kind: "sum"; x: Operand; out: number; inSize: number; outSize: number; map: number }
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
-  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number }
+  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number; permute?: PermuteEntries }
   | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
   | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
@@ -80,6 +81,7 @@ export interface FastMatmul {
 
 /** What the host's code may use (load.ts: LlvmToolchain). */
 export interface Target {
+  readonly avx512: boolean;
   readonly vnni: boolean;
 }
 
@@ -391,8 +393,13 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
           const noise = drawsOf(op, false) === "noise";
           const draws: Draws = noise ? "noise" : mode.tableErrors ? "errors" : "none";
           tableReadsPerSample += x.size;
+          // Reads without draws from tables of 8–32 entries, each table whole within the data: permutes.
+          const m = 2 ** p;
+          const starts = mapped ? Array.from((op.attr("map") as DenseAttr).data) : [0];
+          const permute = target.avx512 && draws === "none" && (PERMUTE_ENTRIES as readonly number[]).includes(m) && starts.every((t) => Number.isInteger(t) && t >= 0 && (t + 1) * m <= tableData.length)
+            ? (m as PermuteEntries) : undefined;
           random({
-            kind: "lookup", op, x, out: slot, n, m: 2 ** p, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), draws,
+            kind: "lookup", op, x, out: slot, n, m, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), ...(permute ? { permute } : {}), draws,
             param: paramOf(), sigma: noise ? st.mutable(new Float64Array(n)) : 0,
           });
           break;

@@ -247,7 +247,7 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
       await tick();
       const { func, argRanges } = genGraph(seed, { ops, width: 60 });
       oddWeights(func, 1000);
-      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni });
+      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
       i16 += plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "matmul" && s.fast?.form === "i16").length;
       for (const magnitude of [2 ** 12, 2 ** 15 - 1, 2 ** 15, 2 ** 30]) {
         const ranges = argRanges.map(([lo]): [number, number] => [lo < 0 ? -magnitude : 0, magnitude]);
@@ -257,6 +257,30 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     }
     // The comparison has power where the host has VNNI: some matmuls took the i16 form.
     if (vnni) expect(i16).toBeGreaterThan(3);
+  }, 300_000);
+
+  // Tables of 16 and 32 entries are read without draws by in-register permutes (AVX-512):
+  // graphs of 4- and 5-bit values, inputs over their whole type's range, then sums and products
+  // that carry them out of the tables' domain, so that reads wrap (mod m) and negate (odd periods).
+  it("table reads by permutes (tables of 16 and 32 entries, when the host has AVX-512), inside and outside the domain", async () => {
+    const avx512 = status.ok && status.toolchain.avx512;
+    let permutes = 0;
+    for (const width of [4, 5]) {
+      for (let seed = 1; seed <= 10; seed++) {
+        await tick();
+        const { func } = genGraph(seed, { width, steps: 8, ops: ["tlu", "mapped", "addc", "subc", "rsubc", "mulc", "neg"] });
+        const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni: false, avx512 });
+        permutes += plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "lookup" && s.permute !== undefined).length;
+        const ranges = func.args.map((a): [number, number] => {
+          const { signed } = elementOf(a.type) as EncryptedIntType;
+          return signed ? [-(2 ** (width - 1)), 2 ** (width - 1) - 1] : [0, 2 ** width - 1];
+        });
+        const inputs = randomInputs(func, ranges, 2 * CHUNK + 9, seed * 17);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `${width}-bit graph ${seed}`);
+      }
+    }
+    // The comparison has power where the host has AVX-512: lookups took the permute form.
+    if (avx512) expect(permutes).toBeGreaterThan(10);
   }, 300_000);
 
   // Without draws the kernel runs the batch in blocks of CHUNK samples, the last one partly
