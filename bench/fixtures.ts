@@ -32,10 +32,12 @@ export interface Fixture {
 }
 
 /**
- * The fixture sets under tests/fixtures/: `main`, the models the compiler was developed on, and
- * `extra`, new models of the same classes (examples/fixtures/make_extra_fixtures.py).
+ * The fixture sets under tests/fixtures/: `main`, the models the compiler was developed on,
+ * `extra`, new models of the same classes (examples/fixtures/make_extra_fixtures.py), and
+ * `heldout`, models with 600-row test splits that measure accuracy loss six times more finely
+ * (examples/fixtures/make_heldout_fixtures.py).
  */
-export const FIXTURE_SETS = { main: "models", extra: "models_extra" } as const;
+export const FIXTURE_SETS = { main: "models", extra: "models_extra", heldout: "models_heldout" } as const;
 export type FixtureSet = keyof typeof FIXTURE_SETS;
 
 function setDir(set: FixtureSet): string {

@@ -1,5 +1,6 @@
-// `npm run bench -- models [--samples N] [--set main|extra|all] [--models a,b] [--profile default|fast|exact]`:
-// per fixture model (`--set`: the bundled set, the extra set of new models, or both; default all)
+// `npm run bench -- models [--samples N] [--set main|extra|heldout|all] [--models a,b] [--profile default|fast|exact]`:
+// per fixture model (`--set`: the bundled set, the extra set of new models, the set with 600-row
+// test splits, or all three; default all)
 // at compile's default options (or a profile), the compile time, key generation time, key
 // sizes (seeded as sent, expanded on the server), FHE latency per sample on 1 thread and on all
 // cores (next to the cost model's estimate), and accuracy: float and simulated on the whole test
@@ -26,6 +27,10 @@ import { accuracy } from "../compiler/fidelity.js";
  * `exact`: 3 bits everywhere, exact rounding to 4-bit tables — FHE must equal the clear model
  * bit for bit (a bounded p_error aside).
  */
+/** Simulate seeds averaged for the whole test split's simulated accuracy. */
+const SIMULATE_SEEDS = 5;
+const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
 const PROFILES: Record<string, Partial<CompileOptions>> = {
   fast: { nBits: { inputs: 6, weights: 5, activations: 5, outputs: 6 }, roundingThresholdBits: 6, pError: 1e-6 },
   exact: { nBits: 3, roundingThresholdBits: { bits: 4, method: "exact" } },
@@ -94,8 +99,12 @@ export async function main(args: string[]): Promise<void> {
     const float = runReference(importOnnx(f.model).funcs[0]!, [x])[at]!;
     // The whole test split, in the clear: float and simulated accuracy (what the README's table quotes).
     const floatAll = runReference(importOnnx(f.model).funcs[0]!, [f.x])[at]!;
-    const simulatedAll = circuit.predictClear(f.x, { fhe: "simulate" })[at]!;
-    const accAll = (o: NDArray) => (meta.task === "regression" ? `R² ${r2(o, labels).toFixed(3)}` : accuracy(o, labels).toFixed(3));
+    // Simulated: the mean over SIMULATE_SEEDS seeds, since one draw's luck moves a 100-row split by
+    // a point or two (heldout_mlp, 600 rows: 569–583 right over 20 seeds).
+    const scoreAll = (o: NDArray) => (meta.task === "regression" ? r2(o, labels) : accuracy(o, labels));
+    const simulatedAllMean = mean(Array.from({ length: SIMULATE_SEEDS }, (_, seed) => scoreAll(circuit.predictClear(f.x, { fhe: "simulate", seed })[at]!)));
+    const formatAll = (v: number) => (meta.task === "regression" ? `R² ${v.toFixed(3)}` : v.toFixed(3));
+    const accAll = (o: NDArray) => formatAll(scoreAll(o));
     let same = 0;
     for (let i = 0; i < fhe.data.length; i++) if (fhe.data[i] === clear.data[i]) same++;
     const info = circuit.info();
@@ -118,7 +127,7 @@ export async function main(args: string[]): Promise<void> {
       msPerSampleAllCores: Math.round(runMs / n),
       estimatedMsAllCores: Math.round(info.latency?.allCoresMs ?? 0),
       floatAccuracyTestSplit: accAll(floatAll),
-      simulatedAccuracyTestSplit: accAll(simulatedAll),
+      simulatedAccuracyTestSplit: formatAll(simulatedAllMean),
       floatAccuracy: acc(float),
       simulatedAccuracy: acc(simulated),
       fheAccuracy: acc(fhe),
@@ -132,7 +141,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(`\nFHE on the fixture models, profile '${profileName}' (${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAverageAtStart} at the start)\n`);
   console.log(
     markdownTable(
-      ["model", "samples", "PBS / sample", "parameters", "compile (ms)", "keygen (ms)", "key expansion + 1st sample (ms)", "eval keys sent (MiB)", "eval keys on server (MiB)", "FHE ms / sample, 1 thread", `FHE ms / sample, ${availableParallelism()} threads`, "estimated ms / sample (cost model)", "float acc (test split)", "simulated acc (test split)", `float acc (${samples})`, `simulated acc (${samples})`, `FHE acc (${samples})`, "FHE outputs = clear"],
+      ["model", "samples", "PBS / sample", "parameters", "compile (ms)", "keygen (ms)", "key expansion + 1st sample (ms)", "eval keys sent (MiB)", "eval keys on server (MiB)", "FHE ms / sample, 1 thread", `FHE ms / sample, ${availableParallelism()} threads`, "estimated ms / sample (cost model)", "float acc (test split)", `simulated acc (test split, mean of ${SIMULATE_SEEDS} seeds)`, `float acc (${samples})`, `simulated acc (${samples})`, `FHE acc (${samples})`, "FHE outputs = clear"],
       rows,
     ),
   );

@@ -18,7 +18,7 @@ import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
 import { disagreement } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
-import { choosePrecision, type PrecisionReport } from "./precision.js";
+import { choosePrecision, lossWithParameters, type PrecisionReport, precisionWarning } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
 import { expandMlOps } from "../passes/quantize/lower_ml.js";
@@ -242,10 +242,12 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     run(steps);
   }
   let precision: PrecisionReport | undefined;
+  let floatOnCalibration: { output: number; float: NDArray } | undefined;
   if (fromData) {
     progress("choosing each table's precision from the calibration data");
     const calib = asList(options.calibration!);
-    const { output, float } = floatScores(model, calib);
+    floatOnCalibration = floatScores(model, calib);
+    const { output, float } = floatOnCalibration;
     precision = choosePrecision(module, calib, float, {
       output,
       maxBits: rounding.bits,
@@ -310,7 +312,16 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   const verified = verifyModule(module, defaultRegistry);
   if (verified.hasErrors()) throw new CompileError(verified.diagnostics);
   const circuit = new FheCircuit(module, pError);
-  if (precision) circuit.precision = precision;
+  if (precision) {
+    if (floatOnCalibration && circuit.parameters) {
+      progress("measuring the calibration loss with the chosen parameters' noise");
+      const { output, float } = floatOnCalibration;
+      precision = { ...precision, withParameters: lossWithParameters(circuit, asList(options.calibration!), float, output) };
+      const warning = precisionWarning(precision);
+      if (warning) circuit.compileWarnings.push(warning);
+    }
+    circuit.precision = precision;
+  }
   if (keyBudgetMiss !== undefined) {
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     circuit.compileWarnings.push(

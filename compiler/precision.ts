@@ -190,12 +190,41 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
       elements: elements[i]!,
     };
   });
-  return { tables, loss: bestLoss, referenceLoss, baselineLoss: base.loss, metric: base.classification ? "expected accuracy loss" : "mean |error| / range" };
+  return { tables, loss: bestLoss, referenceLoss, baselineLoss: base.loss, budget, metric: base.classification ? "expected accuracy loss" : "mean |error| / range" };
+}
+
+/**
+ * The search's loss measured on the compiled circuit, whose reads `simulate` draws with the noise
+ * of the parameters actually chosen (the search could only assume one), over NOISY_BLOCK seeds.
+ */
+export function lossWithParameters(circuit: FheCircuit, calibration: readonly NDArray[], float: NDArray, output = 0): { loss: number; standardError: number } {
+  const samples = calibration[0]?.shape[0] ?? 1;
+  const probabilities = float.data.length > samples ? classProbabilities(float.data, samples) : undefined;
+  const losses: number[] = [];
+  for (let seed = 1; seed <= NOISY_BLOCK; seed++) {
+    losses.push(lossAgainstFloat(circuit.predictClear(calibration, { fhe: "simulate", seed })[output]!, float, probabilities).loss);
+  }
+  return { loss: mean(losses), standardError: spreadOfMean(losses) };
+}
+
+/**
+ * A warning when the compiled circuit, under its parameters' own noise, loses clearly more on the
+ * calibration set than the search's budget (by more than two seed-to-seed standard errors).
+ */
+export function precisionWarning(r: PrecisionReport): string | undefined {
+  const w = r.withParameters;
+  if (!w || w.loss <= r.budget + 2 * w.standardError) return undefined;
+  return (
+    `warning: with the chosen parameters' noise the circuit's ${r.metric} on the calibration set is ${w.loss.toFixed(4)}, ` +
+    `over the precision search's budget of ${r.budget.toFixed(4)} (the search assumes half the noise the parameters allow on their binding reads): ` +
+    `a smaller --tolerance keeps wider tables`
+  );
 }
 
 /** One line for the compile summary: the widths chosen per table and what they cost on the calibration set. */
 export function precisionSummary(r: PrecisionReport): string {
   if (r.tables.length === 0) return "table precision from data: no tables";
   const bits = r.tables.map((t) => `${t.bits}`).join(", ");
-  return `table precision from calibration data: ${bits} bit(s) per table (${r.metric} vs float on the calibration set under FHE noise: ${r.loss.toFixed(4)}, ${r.referenceLoss.toFixed(4)} at the widest windows; ${r.baselineLoss.toFixed(4)} exact without windows)`;
+  const actual = r.withParameters ? `, ${r.withParameters.loss.toFixed(4)} with the chosen parameters' noise` : "";
+  return `table precision from calibration data: ${bits} bit(s) per table (${r.metric} vs float on the calibration set under the search's noise: ${r.loss.toFixed(4)}${actual}; ${r.referenceLoss.toFixed(4)} at the widest windows; ${r.baselineLoss.toFixed(4)} exact without windows; budget ${r.budget.toFixed(4)})`;
 }

@@ -18,5 +18,13 @@ export interface PrecisionReport {
   readonly loss: number;
   readonly referenceLoss: number;
   readonly baselineLoss: number;
+  /** The loss the search accepted at most: the worse of baselineLoss and referenceLoss, plus the tolerance. */
+  readonly budget: number;
+  /**
+   * `loss` measured again once the parameters are chosen (compile sets it): every read drawn with
+   * the noise its partition gives, which on the reads that set a partition's parameters can be
+   * up to twice what the search assumed. Mean over a few seeds, with its seed-to-seed standard error.
+   */
+  readonly withParameters?: { readonly loss: number; readonly standardError: number };
   readonly metric: "expected accuracy loss" | "mean |error| / range";
 }

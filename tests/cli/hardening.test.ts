@@ -120,10 +120,12 @@ describe("CLI polish", () => {
     const q = loadFixture("qdq_mlp");
     const ok = await cli("compile", q.model, "--calib", join(q.dir, "calib.npy"), "-o", p("tol.fhe"), "--tolerance", "0");
     expect(ok.code, ok.stderr).toBe(0);
-    // The summary: "… under FHE noise: LOSS, REF at the widest windows; EXACT exact without windows".
-    const m = /noise: ([\d.]+), ([\d.]+) at the widest windows; ([\d.]+) exact/.exec(ok.stdout + ok.stderr);
+    // The summary: "… under the search's noise: LOSS, ACTUAL with the chosen parameters' noise; REF at
+    // the widest windows; EXACT exact without windows; budget B".
+    const m = /search's noise: ([\d.]+), ([\d.]+) with the chosen parameters' noise; ([\d.]+) at the widest windows; ([\d.]+) exact without windows; budget ([\d.]+)/.exec(ok.stdout + ok.stderr);
     expect(m, ok.stdout + ok.stderr).not.toBeNull();
-    expect(Number(m![1])).toBeLessThanOrEqual(Math.max(Number(m![2]), Number(m![3])));
+    expect(Number(m![1])).toBeLessThanOrEqual(Math.max(Number(m![3]), Number(m![4])));
+    expect(Number(m![5])).toBeCloseTo(Math.max(Number(m![3]), Number(m![4])), 4);
     for (const [value, message] of [
       ["1.5", /--tolerance: expected a fraction in \[0, 1\], got '1.5'/],
       ["size=0.1", /--tolerance: expected P or classification=P,regression=Q, got 'size=0.1'/],

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readNpy } from "../../compiler/data/npy.js";
 import { compile } from "../../compiler/compile.js";
-import { MIN_DESCENT_BITS, precisionSummary } from "../../compiler/precision.js";
+import { DEFAULT_TOLERANCE, lossWithParameters, MIN_DESCENT_BITS, precisionSummary, precisionWarning } from "../../compiler/precision.js";
+import { importOnnx } from "../../compiler/onnx/index.js";
+import { runReference } from "../../backends/reference/index.js";
 import { extraFixturesRoot, loadFixture } from "../helpers/fixtures.js";
 
 function accuracy(out: Float64Array | number[], labels: ArrayLike<number | bigint>, classes: number): number {
@@ -39,6 +41,22 @@ describe("table precision from calibration data", () => {
     const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
     const simulated = accuracy(c.predictClear(f.x, { fhe: "simulate" })[0]!.data, f.y.data, 10);
     expect(simulated).toBeGreaterThanOrEqual(float - 0.01);
+  });
+
+  it("compile re-measures the calibration loss under the chosen parameters' noise, equal to simulate's on the compiled circuit, and warns only when it is clearly over the budget", () => {
+    const f = loadFixture("mlp");
+    const c = compile(f.model, { calibration: f.calib });
+    const r = c.precision!;
+    expect(r.budget).toBeCloseTo(Math.max(r.baselineLoss, r.referenceLoss) + DEFAULT_TOLERANCE.classification, 9);
+    // The same seeds on the compiled circuit give the same mean: the figure is simulate's, not the search's.
+    const float = runReference(importOnnx(f.model).funcs[0]!, [f.calib])[0]!;
+    const again = lossWithParameters(c, [f.calib], float);
+    expect(r.withParameters).toEqual(again);
+    expect(precisionSummary(r)).toContain(`${again.loss.toFixed(4)} with the chosen parameters' noise`);
+    // The warning follows the report: none within two standard errors of the budget, one beyond.
+    expect(precisionWarning({ ...r, withParameters: { loss: r.budget + 0.01, standardError: 0.004 } })).toMatch(/over the precision search's budget/);
+    expect(precisionWarning({ ...r, withParameters: { loss: r.budget + 0.01, standardError: 0.006 } })).toBeUndefined();
+    expect(c.compileWarnings.some((w) => w.includes("budget")) === (precisionWarning(r) !== undefined)).toBe(true);
   });
 
   it("stops activation tables at MIN_DESCENT_BITS, where calibration agreement alone took the 64-64-32-10 digits MLP to 3 bits", () => {
