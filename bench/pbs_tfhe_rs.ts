@@ -9,7 +9,7 @@ import {
 } from "../runtime/index.js";
 import { native } from "../runtime/native.js";
 import { median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
-import { blindRotationBoundMs, type MachineSpeed, TFHE_RS_SHAPES, type TfheRsShape } from "./tfhe_rs_sets.js";
+import { blindRotationBoundMs, BOUND_ONLY_SHAPES, type MachineSpeed, TFHE_RS_SHAPES, type TfheRsShape } from "./tfhe_rs_sets.js";
 
 export interface TfheRsRow extends ParameterColumns {
   groupingFactor: number;
@@ -20,9 +20,10 @@ export interface TfheRsRow extends ParameterColumns {
   /** KS + PBS of a lone ciphertext with the shared blind rotation allowed (two threads where the runtime
    * shares that shape: classic N ≥ 8192, multi-bit N ≥ 2048; otherwise one), median. */
   twoThreadMsMedian?: number;
-  publishedMs: number;
+  /** Absent for fhec's own sets (BOUND_ONLY_SHAPES). */
+  publishedMs?: number;
   /** fhec / tfhe-rs. */
-  ratio: number;
+  ratio?: number;
   /** Lower bound of the blind rotation on this machine. */
   boundMs: number;
   /** bound / measured PBS. */
@@ -126,7 +127,8 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
     ...parameterColumns(s.set, params, precision),
     groupingFactor: params.pbsGroupingFactor, singleThreadMsMedian: single, pbsOnlyMsMedian: pbsOnly,
     ...(two.length ? { twoThreadMsMedian: median(two) } : {}),
-    publishedMs: s.publishedMs, ratio: single / s.publishedMs, boundMs, shareOfBound: boundMs / pbsOnly,
+    ...(s.publishedMs === undefined ? {} : { publishedMs: s.publishedMs, ratio: single / s.publishedMs }),
+    boundMs, shareOfBound: boundMs / pbsOnly,
     samples: reps, loadAverage: loadavg()[0]!, keygenMs, evalKeyBytes,
     predictedPError: noise.predictedPError(params, precision, 1), check: `${right}/4 lookups right`,
   };
@@ -136,7 +138,7 @@ export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: numbe
   const speed = measureMachine();
   const rows: TfheRsRow[] = [];
   const skipped: TfheRsSkipped[] = [];
-  for (const s of TFHE_RS_SHAPES) {
+  for (const s of [...TFHE_RS_SHAPES, ...BOUND_ONLY_SHAPES]) {
     if (s.params.polynomialSize > maxN) {
       skipped.push({ set: s.set, skipped: `N = ${s.params.polynomialSize} above --max-n ${maxN}` });
       continue;
@@ -149,7 +151,7 @@ export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: numbe
       skipped.push({ set: s.set, skipped: why });
       continue;
     }
-    process.stderr.write(`bench pbs: tfhe-rs ${s.set}...\n`);
+    process.stderr.write(`bench pbs: ${s.set}...\n`);
     rows.push(await benchShape(s, maxReps, speed, budgetMs));
   }
   for (const r of rows) {
@@ -164,12 +166,12 @@ export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: numbe
 export function printTfheRs(result: { rows: TfheRsRow[]; skipped: TfheRsSkipped[]; cpu: string; speed: MachineSpeed }): void {
   const { rows, skipped, cpu, speed } = result;
   console.log(`\n## fhec at tfhe-rs's shapes (one thread; a lone PBS also with sharing allowed)\n\nCPU: ${cpu}; ${runtimeInfo().kernel} kernels; FMA peak ${speed.fmaGflops.toFixed(1)} GFLOP/s per core (measured)\n`);
-  const header = "| tfhe-rs set | p | g | n | k | N | PBS | KS | fhec KS+PBS ms (median) | tfhe-rs published ms | ratio | fhec PBS ms | PBS bound ms | share of bound | vs fhec classic | 2 threads / 1 (lone) | 2 threads vs fhec classic | reps | load | check |";
+  const header = "| set | p | g | n | k | N | PBS | KS | fhec KS+PBS ms (median) | tfhe-rs published ms | ratio | fhec PBS ms | PBS bound ms | share of bound | vs fhec classic | 2 threads / 1 (lone) | 2 threads vs fhec classic | reps | load | check |";
   console.log(header);
   console.log(`|${header.split("|").slice(1, -1).map(() => "---").join("|")}|`);
   for (const r of rows) {
     console.log(`| ${r.set} | ${r.precision} | ${r.groupingFactor} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} | ` +
-      `${r.publishedMs} | ${r.ratio.toFixed(2)} | ${r.pbsOnlyMsMedian.toFixed(2)} | ${r.boundMs.toFixed(2)} | ${(100 * r.shareOfBound).toFixed(0)}% | ` +
+      `${r.publishedMs ?? ""} | ${r.ratio === undefined ? "" : r.ratio.toFixed(2)} | ${r.pbsOnlyMsMedian.toFixed(2)} | ${r.boundMs.toFixed(2)} | ${(100 * r.shareOfBound).toFixed(0)}% | ` +
       `${r.vsClassic === undefined ? "" : r.vsClassic.toFixed(2)} | ` +
       `${r.twoThreadMsMedian === undefined ? "" : (r.twoThreadMsMedian / r.singleThreadMsMedian).toFixed(2)} | ` +
       `${r.vsClassicTwoThreads === undefined ? "" : r.vsClassicTwoThreads.toFixed(2)} | ${r.samples} | ${r.loadAverage.toFixed(1)} | ${r.check} |`);

@@ -13,16 +13,16 @@
 // tfhe-rs uses TUniform noise; fhec uses Gaussian noise on its own 128-bit curve for each key
 // dimension (crypto-model/security.ts). Speed depends on the shape only, so these are benchmark
 // shapes: they live here, unreachable from the compiler, the CLI and the runtime's exports.
-import { minNoiseStd, TfheParameters } from "../runtime/index.js";
+import { CONCRETE_P8, minNoiseStd, TfheParameters } from "../runtime/index.js";
 
 export interface TfheRsShape {
-  /** tfhe-rs's set name. */
+  /** The set's name (tfhe-rs's, or fhec's for BOUND_ONLY_SHAPES). */
   readonly set: string;
   /** Table precision of a lookup: message + carry bits. */
   readonly precision: number;
   readonly params: TfheParameters;
-  /** tfhe-rs 1.7's published latency (ms) for this set. */
-  readonly publishedMs: number;
+  /** tfhe-rs 1.7's published latency (ms) for this set; absent for fhec's own sets. */
+  readonly publishedMs?: number;
   /** The fhec classic shape a multi-bit shape is compared with (same precision). */
   readonly classicOf?: string;
 }
@@ -49,6 +49,14 @@ export const TFHE_RS_SHAPES: readonly TfheRsShape[] = [
   shape(`${M}2_CARRY_2_KS_PBS`, 4, 920, 1, 2048, [22, 1], [3, 5], 4, 4.57, `${C}2_CARRY_2_KS_PBS`),
   shape(`${M}3_CARRY_3_KS_PBS`, 6, 1040, 1, 8192, [14, 2], [3, 6], 4, 31.1, `${C}3_CARRY_3_KS_PBS`),
   shape(`${M}4_CARRY_4_KS_PBS`, 8, 1160, 1, 32768, [8, 4], [2, 12], 4, 289, `${C}4_CARRY_4_KS_PBS`),
+];
+
+/**
+ * fhec's own secure sets timed against the bound only, where tfhe-rs's table has no row: its
+ * classic sets jump from N = 8192 to 65536, and the bound is asked for at N = 16384, ℓ = 2.
+ */
+export const BOUND_ONLY_SHAPES: readonly TfheRsShape[] = [
+  { set: "fhec CONCRETE_P8", precision: 8, params: CONCRETE_P8 },
 ];
 
 /** The forward and inverse FFT speed and the FMA peak of the running machine (one thread). */

@@ -14,7 +14,7 @@ namespace fhec {
 struct PbsWorkspace {
   AVec<uint64_t> acc;    // batch x (k+1) N  accumulator GLWEs
   AVec<uint64_t> rot;    // N  X^a * ACC_c - ACC_c (destroyed by decomposition)
-  AVec<double> dec_f;    // (k+1) level * N   Fourier transforms of the decomposition
+  AVec<double> dec_f;    // batch x (k+1) level * N   Fourier transforms of the decompositions
   AVec<double> acc_f;    // (k+1) N   Fourier accumulators (shared and multi-bit rotations; the
                          //           one-thread classic rotation reuses dec_f's first rows)
   AVec<uint32_t> ms;     // batch x n   modulus-switched masks
@@ -23,7 +23,7 @@ struct PbsWorkspace {
     size_t k1 = k + 1;
     if (acc.size() < batch * k1 * N) acc.resize(batch * k1 * N);
     if (rot.size() < N) rot.resize(N);
-    if (dec_f.size() < k1 * level * N) dec_f.resize(k1 * level * N);
+    if (dec_f.size() < batch * k1 * level * N) dec_f.resize(batch * k1 * level * N);
     if (acc_f.size() < k1 * N) acc_f.resize(k1 * N);
   }
 };

@@ -303,23 +303,26 @@ struct DigitTwistSource {
   }
 };
 
-// The first digit of a CMux, read straight from the accumulator: round_to_gadget(X^t * acc -
-// acc) as rotate_round computes it, without a pass that writes the rotation out and reads it
-// back. The rest after the digit goes to dig.lo / dig.hi for the next levels.
-template <bool kLast>
-struct RotateDigitSource {
-  DigitTwistSource<kLast> dig;
+// One level: the CMux's only digit, read straight from the accumulator: round_to_gadget(X^t *
+// acc - acc) as rotate_round computes it, taken balanced in [-B/2, B/2), without a pass that
+// writes the rotation out and reads it back. With total = base_log bits kept, that digit is the
+// rotated difference plus half a step, shifted right arithmetically by 64 - base_log: the same
+// integer as rounding, masking and the carry test, in 3 operations instead of 9, and 2 vector
+// constants instead of 6.
+struct RotateTopDigitSource {
   const uint64_t* acc;
+  const double* c;     // psi^m
+  const double* s;
   size_t N, h;
   size_t t;            // rotation in [0, N) ...
   uint64_t sw;         // ... negated (all ones) when the exponent was in [N, 2N)
-  bool round;          // false when base_log * level = 64 (nothing to round away)
-  __m512i shift, shift1, total_mask;
+  __m512i half;        // 2^(shift - 1), 0 when shift = 0
+  __m128i shift;       // 64 - base_log
   static inline __m512i cond_neg(__m512i x, uint64_t sw) {
     const __m512i v = _mm512_set1_epi64(static_cast<long long>(sw));
     return _mm512_sub_epi64(_mm512_xor_si512(x, v), v);
   }
-  inline __m512i rounded(size_t j) const {
+  inline __m512d digit(size_t j) const {
     __m512i r;
     if (j >= t) {
       r = cond_neg(_mm512_loadu_si512(acc + j - t), sw);
@@ -331,13 +334,14 @@ struct RotateDigitSource {
         w[q] = j + q < t ? ((acc[j + q + N - t] ^ ~sw) - ~sw) : ((acc[j + q - t] ^ sw) - sw);
       r = _mm512_load_si512(w);
     }
-    __m512i x = _mm512_sub_epi64(r, _mm512_loadu_si512(acc + j));
-    if (!round) return x;
-    __m512i up = _mm512_and_si512(_mm512_srlv_epi64(x, shift1), _mm512_set1_epi64(1));
-    return _mm512_and_si512(_mm512_add_epi64(_mm512_srlv_epi64(x, shift), up), total_mask);
+    __m512i x = _mm512_add_epi64(_mm512_sub_epi64(r, _mm512_loadu_si512(acc + j)), half);
+    return _mm512_cvtepi64_pd(_mm512_sra_epi64(x, shift));
   }
   inline void get(size_t m, __m512d& vr, __m512d& vi) const {
-    dig.twist(m, dig.digit_of(rounded(m), dig.lo + m), dig.digit_of(rounded(m + h), dig.hi + m), vr, vi);
+    const __m512d x = digit(m), y = digit(m + h);
+    const __m512d cr = _mm512_load_pd(c + m), ci = _mm512_load_pd(s + m);
+    vr = _mm512_fmsub_pd(x, cr, _mm512_mul_pd(y, ci));
+    vi = _mm512_fmadd_pd(x, ci, _mm512_mul_pd(y, cr));
   }
 };
 
@@ -872,6 +876,12 @@ static void external_mac(const double* decf, const double* bsk_i, double* accf, 
     case 3: external_mac_512<3>(decf, bsk_i, accf, R, N, c0, c1); return;
     case 4: external_mac_512<4>(decf, bsk_i, accf, R, N, c0, c1); return;
     case 5: external_mac_512<5>(decf, bsk_i, accf, R, N, c0, c1); return;
+    // k = 5..7 (the compiler's small-N shapes, e.g. k = 5 at N = 256): 2(k+1) accumulators and
+    // the 4 operands still fit the 32 registers. With the portable loop below, the PBS at
+    // n = 663, k = 5, N = 256, l = 2 took 1.19x as long (1.17x in batches of 8).
+    case 6: external_mac_512<6>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 7: external_mac_512<7>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 8: external_mac_512<8>(decf, bsk_i, accf, R, N, c0, c1); return;
     default: break;
   }
 #elif defined(FHEC_USE_AVX2)
@@ -994,12 +1004,12 @@ static void rotate_decompose_forward(const FftPlan& p, const uint64_t* acc, size
   // N = 2048). With more levels the fused pass would also store the rest for the next digit,
   // and that many streams in one pass made it slower (1.07-1.09x at l = 2) than a separate pass.
   if (level == 1) {
-    const uint32_t total = base_log;
     const bool neg = t >= N;
-    RotateDigitSource<true> src{digit_source<true>(p, rot, base_log), acc, N, p.h, neg ? t - N : t,
-                                neg ? ~uint64_t(0) : 0, total < 64, _mm512_set1_epi64(64 - total),
-                                _mm512_set1_epi64(63 - total),
-                                _mm512_set1_epi64(static_cast<long long>(total < 64 ? (uint64_t(1) << total) - 1 : ~uint64_t(0)))};
+    const uint32_t shift = 64 - base_log;
+    RotateTopDigitSource src{acc, p.twist_re.data(), p.twist_im.data(), N, p.h, neg ? t - N : t,
+                             neg ? ~uint64_t(0) : 0,
+                             _mm512_set1_epi64(shift ? static_cast<long long>(uint64_t(1) << (shift - 1)) : 0),
+                             _mm_cvtsi32_si128(static_cast<int>(shift))};
     fft_forward_512(p, decf, decf + p.h, pf, src);
     return;
   }
@@ -1046,35 +1056,63 @@ static void extract_samples(const PbsArgs& a) {
   }
 }
 
+// Ciphertexts of a group whose decompositions are held at once, so that the products read each
+// span of the key entry from L2 once for all of them (then from L1): as many as fit in
+// kSharedDecBytes, else one at a time (large N, where 4 decompositions would crowd the entry out
+// of L2).
+constexpr size_t kSharedDecBytes = 256 * 1024;
+// Points per product span: the span's key (R (k+1) complex values per point) stays in L1
+// while the span runs for every ciphertext of the group.
+constexpr size_t kSpanKeyBytes = 16 * 1024;
+
 static void blind_rotate_extract(const PbsArgs& a) {
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
   const FftPlan& p = *a.plan;
   PbsWorkspace& ws = *a.ws;
   uint64_t* rot = ws.rot.data();
-  double* decf = ws.dec_f.data();
   // The products overwrite the decomposition's first k+1 rows: a working set smaller by
   // (k+1)N doubles, which keeps more of the streamed key entry in L2.
-  double* accf = decf;
+  const size_t dec_stride = R * N;       // doubles per ciphertext's decomposition
   const size_t bsk_stride = R * k1 * N;  // doubles per BSK entry
+  constexpr size_t kMaxHeld = 64;
+  size_t held = kSharedDecBytes / (dec_stride * sizeof(double));
+  held = held < 1 ? 1 : held > B ? B : held > kMaxHeld ? kMaxHeld : held;
+  size_t span = kSpanKeyBytes / (R * k1 * 16) / 8 * 8;  // 16 bytes per complex value
+  span = held == 1 ? h : span < 8 ? 8 : span;
 
   init_accumulators(a);
   // Software prefetch one key entry ahead: while the CMuxes of entry i run their FFTs, entry
   // i+1 streams towards L2 (one cache line per vector step). With several ciphertexts, entry i
   // is read from DRAM once and reused from cache for all of them.
   Prefetcher pf;
+  uint32_t active[kMaxHeld];  // ciphertexts of the held set whose CMux is not the identity
   for (uint32_t i = 0; i < a.n; i++) {
     const double* bsk_i = a.bsk + size_t(i) * bsk_stride;
     pf.p = reinterpret_cast<const char*>(bsk_i + bsk_stride);
     pf.end = pf.p + (i + 1 < a.n ? bsk_stride * sizeof(double) : 0);
-    for (size_t b = 0; b < B; b++) {
-      const uint32_t ai = ws.ms[b * a.n + i];
-      if (ai == 0) continue;  // X^0 - 1 = 0: the CMux leaves the accumulator unchanged
-      uint64_t* acc = ws.acc.data() + b * k1 * N;
-      for (size_t c = 0; c < k1; c++) {
-        rotate_decompose_forward(p, acc + c * N, ai, rot, a.base_log, L, decf + c * L * N, pf);
+    for (size_t b0 = 0; b0 < B; b0 += held) {
+      size_t na = 0;
+      for (size_t b = b0; b < B && b < b0 + held; b++)
+        if (ws.ms[b * a.n + i] != 0) active[na++] = static_cast<uint32_t>(b);  // X^0 - 1 = 0: no change
+      for (size_t q = 0; q < na; q++) {
+        const size_t b = active[q];
+        uint64_t* acc = ws.acc.data() + b * k1 * N;
+        double* decf = ws.dec_f.data() + q * dec_stride;
+        for (size_t c = 0; c < k1; c++)
+          rotate_decompose_forward(p, acc + c * N, ws.ms[b * a.n + i], rot, a.base_log, L, decf + c * L * N, pf);
       }
-      external_mac(decf, bsk_i, accf, R, k1, N, 0, h);
-      for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
+      for (size_t c0 = 0; c0 < h; c0 += span) {
+        const size_t c1 = c0 + span < h ? c0 + span : h;
+        for (size_t q = 0; q < na; q++) {
+          double* decf = ws.dec_f.data() + q * dec_stride;
+          external_mac(decf, bsk_i, decf, R, k1, N, c0, c1);
+        }
+      }
+      for (size_t q = 0; q < na; q++) {
+        uint64_t* acc = ws.acc.data() + active[q] * k1 * N;
+        double* accf = ws.dec_f.data() + q * dec_stride;
+        for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
+      }
     }
   }
   extract_samples(a);
