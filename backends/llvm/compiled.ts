@@ -26,7 +26,7 @@ function compiled(func: FuncOp, opts: LlvmRunOptions): Compiled {
   if (!c) {
     const tc = requireLlvm();
     const t = performance.now();
-    const plan = planKernel(func, mode);
+    const plan = planKernel(func, mode, tc);
     const native = compileNative(tc, buildKernelModule(tc.llvm, plan));
     c = { plan, native, compileMs: performance.now() - t };
     perFunc.set(key, c);

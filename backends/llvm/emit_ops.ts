@@ -5,7 +5,8 @@
 // in the innermost loop, which the optimizer vectorizes. Random draws come from the same streams,
 // drawn in the same order, sample after sample (emit_rng.ts, emit_draws.ts).
 import type { LlvmFunction, LlvmValue } from "./llvm_api.js";
-import { SAMPLE_BLOCK } from "./matmul_kernel.js";
+import { type MatmulForm, SAMPLE_BLOCK } from "./matmul_kernel.js";
+import type { PermuteEntries } from "./lookup_kernel.js";
 import type { KernelBuilder } from "./ir_builder.js";
 import { emitNoisyReads } from "./emit_draws.js";
 import { emitExactRoundBits } from "./emit_exact_round.js";
@@ -36,7 +37,9 @@ export interface StageEnv {
   /** The module constant holding the plan's constant item at a byte offset (f64* or i32*), if it is one. */
   readonly constant: (off: number) => LlvmValue | undefined;
   /** The vector kernel of the fast matmuls (matmul_kernel.ts), declared on first use. */
-  readonly matmulKernel: () => LlvmFunction;
+  readonly matmulKernel: (form: MatmulForm) => LlvmFunction;
+  /** The permute kernel of tables of m entries (lookup_kernel.ts), declared on first use. */
+  readonly lookupKernel: (m: PermuteEntries) => LlvmFunction;
   /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use. */
   readonly inputKernel: () => LlvmFunction;
   readonly outputKernel: () => LlvmFunction;
@@ -262,17 +265,38 @@ export class OpEmitter {
     const fast = step.fast;
     if (!fast) return this.matmulInOrder(step);
     const x = step.a as Extract<Operand, { slot: number }>;
-    // The inputs outside ±bound (or NaN) counted, and their f32 copies made on the way.
-    const [outside] = k.loop(x.size, (e, outer) => {
-      const row = this.slotRow(x.slot, e);
-      const narrow = this.narrowRow(fast.narrowIn, e);
-      return k.loop(this.env.ns, (s, [c]) => {
-        const v = k.load(row, s);
-        k.store32(narrow, s, k.narrow(v));
-        return [k.add(c!, k.count(k.not(k.b.CreateFCmpOLE(k.fabs(v), k.num(fast.bound)))))];
-      }, outer);
-    }, [k.int(0)]);
+    const within = (v: LlvmValue) => k.b.CreateFCmpOLE(k.fabs(v), k.num(fast.bound));
+    // The inputs outside ±bound (or NaN) counted, and their narrow copies made on the way.
+    const [outside] = fast.form === "f32"
+      ? k.loop(x.size, (e, outer) => {
+        const row = this.slotRow(x.slot, e);
+        const narrow = this.narrowRow(fast.narrowIn, e);
+        return k.loop(this.env.ns, (s, [c]) => {
+          const v = k.load(row, s);
+          k.store32(narrow, s, k.narrow(v));
+          return [k.add(c!, k.count(k.not(within(v))))];
+        }, outer);
+      }, [k.int(0)])
+      // i16: rows 2t and 2t + 1 as the low and high halves of one i32 word per sample (zero past k).
+      : k.loop(Math.ceil(x.size / 2), (t, outer) => {
+        const lo = this.slotRow(x.slot, k.mul(t, k.int(2)));
+        const hasHi = k.b.CreateICmpSLT(k.add(k.mul(t, k.int(2)), k.int(1)), k.int(x.size));
+        const hi = this.slotRow(x.slot, k.select(hasHi, k.add(k.mul(t, k.int(2)), k.int(1)), k.mul(t, k.int(2))));
+        const narrow = this.wordRow(fast.narrowIn, t);
+        return k.loop(this.env.ns, (s, [c]) => {
+          const a = k.load(lo, s);
+          const b = k.select(hasHi, k.load(hi, s), k.num(0));
+          const word = k.b.CreateOr(k.b.CreateAnd(k.b.CreateFPToSI(a, k.i32), k.i32c(0xffff)), k.b.CreateShl(k.b.CreateFPToSI(b, k.i32), k.i32c(16)));
+          k.b.CreateStore(word, k.b.CreateInBoundsGEP(k.i32, narrow, [s]));
+          return [k.add(c!, k.count(k.not(k.and(within(a), within(b)))))];
+        }, outer);
+      }, [k.int(0)]);
     k.branch(k.b.CreateICmpEQ(outside!, k.int(0)), () => (this.matmulFast(step, fast), []), () => (this.matmulInOrder(step), []));
+  }
+
+  /** Element `e` of an i32 copy slot (i32*). */
+  private wordRow(slot: number, e: LlvmValue): LlvmValue {
+    return this.k.b.CreateInBoundsGEP(this.k.i32, this.k.b.CreateBitCast(this.env.slots[slot]!, this.k.i32p), [this.k.mul(e, this.env.cap)]);
   }
 
   /** Element `e` of an f32 copy slot (f32*). */
@@ -282,27 +306,39 @@ export class OpEmitter {
 
   /**
    * Row after row of the batch's matmuls, the vector kernel (matmul_kernel.ts) over the call's
-   * sample blocks, the weights read from a module constant; then the f32 outputs widened.
+   * sample blocks, the weights read from a module constant; then the narrow outputs widened (exact: integers below 2^24, or i32).
    */
   private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul): void {
     const k = this.k;
     const { m, n, k: kk } = step;
     const weights = k.constant(fast.weights, `w${step.out}`);
-    const aBase = this.i32At(step.aBase);
     const blocks = k.b.CreateSDiv(k.add(this.env.ns, k.int(SAMPLE_BLOCK - 1)), k.int(SAMPLE_BLOCK));
-    k.loop(step.nb, (bi) => {
-      const w = k.b.CreateInBoundsGEP(k.f32, weights, [k.mul(bi, k.int(kk * fast.nPad))]);
-      k.loop(m, (r) => {
-        const input = this.narrowRow(fast.narrowIn, k.add(k.loadIndex(aBase, bi), k.mul(r, k.int(kk))));
-        const output = this.narrowRow(fast.narrowOut, k.mul(k.add(k.mul(bi, k.int(m)), r), k.int(fast.nPad)));
-        k.b.CreateCall(this.env.matmulKernel(), [output, input, w, k.int(kk), k.int(fast.nPad), this.env.cap, blocks]);
+    const i16 = fast.form === "i16";
+    if (i16) {
+      // One row of inputs (plan.ts): k/2 rows of i16 pairs.
+      k.b.CreateCall(this.env.matmulKernel("i16"), [this.wordRow(fast.narrowOut, k.int(0)), this.wordRow(fast.narrowIn, k.int(0)), weights, k.int(Math.ceil(kk / 2)), k.int(fast.nPad), this.env.cap, blocks]);
+    } else {
+      const aBase = this.i32At(step.aBase);
+      k.loop(step.nb, (bi) => {
+        const w = k.b.CreateInBoundsGEP(k.f32, weights, [k.mul(bi, k.int(kk * fast.nPad))]);
+        k.loop(m, (r) => {
+          const input = this.narrowRow(fast.narrowIn, k.add(k.loadIndex(aBase, bi), k.mul(r, k.int(kk))));
+          const output = this.narrowRow(fast.narrowOut, k.mul(k.add(k.mul(bi, k.int(m)), r), k.int(fast.nPad)));
+          k.b.CreateCall(this.env.matmulKernel("f32"), [output, input, w, k.int(kk), k.int(fast.nPad), this.env.cap, blocks]);
+        });
       });
-    });
+    }
     k.loop(step.nb * m, (row) => {
       k.loop(n, (j) => {
-        const from = this.narrowRow(fast.narrowOut, k.add(k.mul(row, k.int(fast.nPad)), j));
+        const e = k.add(k.mul(row, k.int(fast.nPad)), j);
         const to = this.slotRow(step.out, k.add(k.mul(row, k.int(n)), j));
-        k.loop(this.env.ns, (s) => k.store(to, s, k.widen(k.load32(from, s))));
+        if (i16) {
+          const from = this.wordRow(fast.narrowOut, e);
+          k.loop(this.env.ns, (s) => k.store(to, s, k.toNum(k.b.CreateLoad(k.i32, k.b.CreateInBoundsGEP(k.i32, from, [s])))));
+        } else {
+          const from = this.narrowRow(fast.narrowOut, e);
+          k.loop(this.env.ns, (s) => k.store(to, s, k.widen(k.load32(from, s))));
+        }
       });
     });
   }
@@ -386,6 +422,7 @@ export class OpEmitter {
   // ---- table lookups, rounding, rescale ------------------------------------------------------
 
   private lookup(step: Extract<Step, { kind: "lookup" }>): void {
+    if (step.permute) return this.lookupByPermutes(step, step.permute);
     const k = this.k;
     const m = k.num(step.m);
     const T = this.f64At(step.tables);
@@ -423,6 +460,19 @@ export class OpEmitter {
       this.storeRng(step, res.slice(0, init.length));
       k.store(this.f64At(CONTROL.tluErrors), k.int(0), res[init.length]!);
     }
+  }
+
+  /** Element after element, the permute kernel over the samples in whole vectors (slot capacities are whole sample blocks). */
+  private lookupByPermutes(step: Extract<Step, { kind: "lookup" }>, m: PermuteEntries): void {
+    const k = this.k;
+    const x = step.x as Extract<Operand, { slot: number }>;
+    const T = this.f64At(step.tables);
+    const TO = step.tableOf !== undefined ? this.f64At(step.tableOf) : undefined;
+    const lanes = k.b.CreateAnd(k.add(this.env.ns, k.int(7)), k.int(-8));
+    k.loop(step.n, (e) => {
+      const table = TO ? k.elt(T, k.toInt(k.fmul(k.load(TO, e), k.num(m)))) : T;
+      k.b.CreateCall(this.env.lookupKernel(m), [this.slotRow(step.out, e), this.slotRow(x.slot, e), table, lanes, k.num(step.signed ? m / 2 : 0)]);
+    });
   }
 
   private round(step: Extract<Step, { kind: "round" }>): void {

@@ -5,7 +5,8 @@
 // that lets Node call it is added by napi_entry.ts.
 import type { LlvmBindings, LlvmFunction, LlvmModule, LlvmValue } from "./llvm_api.js";
 import { INPUT_KERNEL_SYMBOL, OUTPUT_KERNEL_SYMBOL } from "./transpose_kernels.js";
-import { MATMUL_KERNEL_SYMBOL } from "./matmul_kernel.js";
+import { MATMUL_KERNEL_SYMBOL, type MatmulForm } from "./matmul_kernel.js";
+import { lookupKernelSymbol, type PermuteEntries } from "./lookup_kernel.js";
 import { KernelBuilder } from "./ir_builder.js";
 import { OpEmitter, type StageEnv } from "./emit_ops.js";
 import { addNapiEntry } from "./napi_entry.js";
@@ -31,9 +32,19 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
   const constants = new Map<number, LlvmValue>();
   for (const item of plan.statics) if (item.constant) constants.set(item.off, k.constant(item.data, `c${item.off}`));
   // Declared here, defined by the IR that native_object.ts links in.
-  let matmulKernel: LlvmFunction | undefined;
-  const declareMatmulKernel = (): LlvmFunction =>
-    (matmulKernel ??= llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f32p, k.f32p, k.f32p, k.i64, k.i64, k.i64, k.i64], false), ext, MATMUL_KERNEL_SYMBOL, module));
+  const matmulKernels = new Map<MatmulForm, LlvmFunction>();
+  const declareMatmulKernel = (form: MatmulForm): LlvmFunction => {
+    const p = form === "f32" ? k.f32p : k.i32p;
+    let f = matmulKernels.get(form);
+    if (!f) matmulKernels.set(form, (f = llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [p, p, p, k.i64, k.i64, k.i64, k.i64], false), ext, MATMUL_KERNEL_SYMBOL[form], module)));
+    return f;
+  };
+  const lookupKernels = new Map<PermuteEntries, LlvmFunction>();
+  const declareLookupKernel = (m: PermuteEntries): LlvmFunction => {
+    let f = lookupKernels.get(m);
+    if (!f) lookupKernels.set(m, (f = llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f64p, k.f64p, k.f64p, k.i64, k.f64], false), ext, lookupKernelSymbol(m), module)));
+    return f;
+  };
   let inputKernel: LlvmFunction | undefined;
   const declareInputKernel = (): LlvmFunction =>
     (inputKernel ??= llvm.Function.Create(llvm.FunctionType.get(k.i64, [k.f64p, k.f64p, k.i64, k.i64, k.i64, k.i64, k.f64, k.f64], false), ext, INPUT_KERNEL_SYMBOL, module));
@@ -68,6 +79,7 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
       rngStates: plan.rngStates,
       constant: (off: number) => constants.get(off),
       matmulKernel: declareMatmulKernel,
+      lookupKernel: declareLookupKernel,
       inputKernel: declareInputKernel,
       outputKernel: declareOutputKernel,
     };

@@ -2,7 +2,7 @@
 // a loadable object. Nothing here is required: when either is missing the backend reports why,
 // and callers fall back to (auto) or refuse with (llvm) the clear backend.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fail } from "../../ir/diagnostics.js";
@@ -28,6 +28,13 @@ export interface LlvmToolchain {
   readonly cc: string;
   /** llc's default target (the host's): the module is compiled for it, so the optimizer knows the vector units. */
   readonly triple: string;
+  /**
+   * Whether the host has AVX-512 (x86-64), and its VNNI extension (vpdpwssd), which the code
+   * compiled for it (-mcpu=native) may then use: table reads by permutes (lookup_kernel.ts), the
+   * integer form of the fast matmuls (matmul_kernel.ts).
+   */
+  readonly avx512: boolean;
+  readonly vnni: boolean;
 }
 
 export type LlvmStatus = { readonly ok: true; readonly toolchain: LlvmToolchain } | { readonly ok: false; readonly reason: string };
@@ -51,6 +58,15 @@ function llvmBinDir(): string | undefined {
   return undefined;
 }
 
+/** The CPU flags the kernel reports for the host's first CPU (Linux; elsewhere none, and the portable forms are used). */
+function hostCpuFlags(): Set<string> {
+  try {
+    return new Set(/^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    return new Set();
+  }
+}
+
 function probe(): LlvmStatus {
   let llvm: LlvmBindings;
   try {
@@ -68,7 +84,9 @@ function probe(): LlvmStatus {
   if (!cc) return { ok: false, reason: "no C compiler (cc) was found on PATH to link the generated code" };
   const triple = /Default target: (\S+)/.exec(execFileSync(llc, ["--version"], { encoding: "utf8" }))?.[1];
   if (!triple) return { ok: false, reason: `'${llc} --version' names no default target` };
-  return { ok: true, toolchain: { llvm, opt, llc, cc, triple } };
+  const flags = triple.startsWith("x86_64") ? hostCpuFlags() : new Set<string>();
+  const avx512 = flags.has("avx512f");
+  return { ok: true, toolchain: { llvm, opt, llc, cc, triple, avx512, vnni: avx512 && flags.has("avx512_vnni") } };
 }
 
 /** Whether the LLVM backend can run here, and with what (probed once per process). */

@@ -7,9 +7,15 @@
 // MATMUL_OUTPUTS outputs j and each block of SAMPLE_BLOCK samples s,
 //   out[j][s] = Σ_t in[t][s] · w[t][j]
 // with MATMUL_OUTPUTS × SAMPLE_VECTORS accumulators of 16 f32 lanes held in registers over t, the
-// weights broadcast from memory. Fused multiply-adds in f32: exact only under FastMatmul's bound.
+// weights broadcast from memory. Two forms (plan.ts: FastMatmul), each exact only under its bound:
+// - f32: fused multiply-adds in f32, one input row t per step;
+// - i16: AVX-512 VNNI's vpdpwssd, 16 i32 lanes each holding a pair of i16 inputs (rows 2t and
+//   2t + 1 of one sample) multiplied by a pair of i16 weights and both products added to the i32
+//   accumulator: twice the multiply-adds of an f32 FMA per instruction.
 
-export const MATMUL_KERNEL_SYMBOL = "fhec_matmul_f32";
+export type MatmulForm = "f32" | "i16";
+
+export const MATMUL_KERNEL_SYMBOL: Record<MatmulForm, string> = { f32: "fhec_matmul_f32", i16: "fhec_matmul_i16" };
 
 /** Outputs per pass over the inputs (the weight matrices' n columns are padded to a multiple of it). */
 export const MATMUL_OUTPUTS = 8;
@@ -21,18 +27,22 @@ export const SAMPLE_BLOCK = LANES * SAMPLE_VECTORS;
 /**
  * `void fhec_matmul_f32(float* out, float* in, float* w, i64 k, i64 nPad, i64 cap, i64 blocks)`:
  * rows of `cap` samples (in: k rows, out: nPad rows), w row-major k × nPad, `blocks` sample blocks.
+ * `fhec_matmul_i16` is the same over i32 words, k counting pairs of input rows (i16 pairs in each).
  */
-export function matmulKernelIr(triple: string): string {
-  const vec = `<${LANES} x float>`;
+export function matmulKernelIr(form: MatmulForm, triple: string): string {
+  const elem = form === "f32" ? "float" : "i32";
+  const vec = `<${LANES} x ${elem}>`;
+  const step = (acc: string, a: string, w: string): string =>
+    form === "f32" ? `call ${vec} @llvm.fma.v${LANES}f32(${vec} ${a}, ${vec} ${w}, ${vec} ${acc})` : `call ${vec} @llvm.x86.avx512.vpdpwssd.512(${vec} ${acc}, ${vec} ${a}, ${vec} ${w})`;
   const accs: [number, number][] = [];
   for (let c = 0; c < MATMUL_OUTPUTS; c++) for (let v = 0; v < SAMPLE_VECTORS; v++) accs.push([c, v]);
   const acc = ([c, v]: [number, number]) => `%acc${c}_${v}`;
   const next = ([c, v]: [number, number]) => `%next${c}_${v}`;
   const L: string[] = [];
   L.push(`target triple = "${triple}"`, "");
-  L.push(`declare ${vec} @llvm.fma.v${LANES}f32(${vec}, ${vec}, ${vec})`, "");
+  L.push(form === "f32" ? `declare ${vec} @llvm.fma.v${LANES}f32(${vec}, ${vec}, ${vec})` : `declare ${vec} @llvm.x86.avx512.vpdpwssd.512(${vec}, ${vec}, ${vec})`, "");
   L.push(
-    `define linkonce_odr hidden void @${MATMUL_KERNEL_SYMBOL}(float* noalias nocapture %out, float* noalias nocapture readonly %in, float* noalias nocapture readonly %w, i64 %k, i64 %npad, i64 %cap, i64 %blocks) {`,
+    `define linkonce_odr hidden void @${MATMUL_KERNEL_SYMBOL[form]}(${elem}* noalias nocapture %out, ${elem}* noalias nocapture readonly %in, ${elem}* noalias nocapture readonly %w, i64 %k, i64 %npad, i64 %cap, i64 %blocks) {`,
     "entry:",
     "  br label %jhead",
     "jhead:",
@@ -58,17 +68,17 @@ export function matmulKernelIr(triple: string): string {
   );
   for (let v = 0; v < SAMPLE_VECTORS; v++) {
     L.push(`  %sv${v} = add i64 %s0, ${v * LANES}`, `  %aoff${v} = add i64 %arow, %sv${v}`);
-    L.push(`  %ap${v} = getelementptr inbounds float, float* %in, i64 %aoff${v}`, `  %apv${v} = bitcast float* %ap${v} to ${vec}*`, `  %a${v} = load ${vec}, ${vec}* %apv${v}, align 4`);
+    L.push(`  %ap${v} = getelementptr inbounds ${elem}, ${elem}* %in, i64 %aoff${v}`, `  %apv${v} = bitcast ${elem}* %ap${v} to ${vec}*`, `  %a${v} = load ${vec}, ${vec}* %apv${v}, align 4`);
   }
   for (let c = 0; c < MATMUL_OUTPUTS; c++) {
     L.push(
       `  %woff${c} = add i64 %wbase, ${c}`,
-      `  %wp${c} = getelementptr inbounds float, float* %w, i64 %woff${c}`,
-      `  %w${c} = load float, float* %wp${c}, align 4`,
-      `  %wi${c} = insertelement ${vec} undef, float %w${c}, i32 0`,
+      `  %wp${c} = getelementptr inbounds ${elem}, ${elem}* %w, i64 %woff${c}`,
+      `  %w${c} = load ${elem}, ${elem}* %wp${c}, align 4`,
+      `  %wi${c} = insertelement ${vec} undef, ${elem} %w${c}, i32 0`,
       `  %ws${c} = shufflevector ${vec} %wi${c}, ${vec} undef, <${LANES} x i32> zeroinitializer`,
     );
-    for (let v = 0; v < SAMPLE_VECTORS; v++) L.push(`  ${next([c, v])} = call ${vec} @llvm.fma.v${LANES}f32(${vec} %a${v}, ${vec} %ws${c}, ${vec} ${acc([c, v])})`);
+    for (let v = 0; v < SAMPLE_VECTORS; v++) L.push(`  ${next([c, v])} = ${step(acc([c, v]), `%a${v}`, `%ws${c}`)}`);
   }
   L.push("  %tnext = add i64 %t, 1", "  br label %thead", "tdone:");
   for (const [c, v] of accs) {
@@ -78,8 +88,8 @@ export function matmulKernelIr(triple: string): string {
       `  %ooff${o} = mul i64 %orow${o}, %cap`,
       `  %osv${o} = add i64 %s0, ${v * LANES}`,
       `  %oo${o} = add i64 %ooff${o}, %osv${o}`,
-      `  %op${o} = getelementptr inbounds float, float* %out, i64 %oo${o}`,
-      `  %opv${o} = bitcast float* %op${o} to ${vec}*`,
+      `  %op${o} = getelementptr inbounds ${elem}, ${elem}* %out, i64 %oo${o}`,
+      `  %opv${o} = bitcast ${elem}* %op${o} to ${vec}*`,
       `  store ${vec} ${acc([c, v])}, ${vec}* %opv${o}, align 4`,
     );
   }

@@ -11,10 +11,13 @@ import type { KernelModule } from "./kernel_module.js";
 import type { LlvmToolchain } from "./load.js";
 import { INPUT_KERNEL_SYMBOL, inputKernelIr, OUTPUT_KERNEL_SYMBOL, outputKernelIr } from "./transpose_kernels.js";
 import { MATMUL_KERNEL_SYMBOL, matmulKernelIr } from "./matmul_kernel.js";
+import { lookupKernelIr, lookupKernelSymbol, PERMUTE_ENTRIES } from "./lookup_kernel.js";
 
 /** The functions written as LLVM IR text that a module declares and calls. */
 const LINKED_KERNELS = [
-  { symbol: MATMUL_KERNEL_SYMBOL, ir: matmulKernelIr },
+  { symbol: MATMUL_KERNEL_SYMBOL.f32, ir: (triple: string) => matmulKernelIr("f32", triple) },
+  { symbol: MATMUL_KERNEL_SYMBOL.i16, ir: (triple: string) => matmulKernelIr("i16", triple) },
+  ...PERMUTE_ENTRIES.map((m) => ({ symbol: lookupKernelSymbol(m), ir: (triple: string) => lookupKernelIr(m, triple) })),
   { symbol: INPUT_KERNEL_SYMBOL, ir: inputKernelIr },
   { symbol: OUTPUT_KERNEL_SYMBOL, ir: outputKernelIr },
 ];

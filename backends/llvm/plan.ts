@@ -17,7 +17,8 @@ import { rangeOf } from "../simulation/contract.js";
 import { exactRoundReads } from "../simulation/exact_round.js";
 import { type ExactRoundSteps, exactRoundSteps } from "../simulation/exact_round_steps.js";
 import { roundDigits } from "../../ir/dialects/fhe.js";
-import { MATMUL_OUTPUTS, SAMPLE_BLOCK } from "./matmul_kernel.js";
+import { MATMUL_OUTPUTS, type MatmulForm, SAMPLE_BLOCK } from "./matmul_kernel.js";
+import { PERMUTE_ENTRIES, type PermuteEntries } from "./lookup_kernel.js";
 
 /** Which random draws a run makes; the generated code differs per mode (see `modeKey`). */
 export interface DrawMode {
@@ -49,39 +50,57 @@ export type Step =
   | { kind: "sum"; x: Operand; out: number; inSize: number; outSize: number; map: number }
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
-  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number }
+  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number; permute?: PermuteEntries }
   | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
   | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
 
 /**
  * A matmul by constant integer weights run by the vector kernel (matmul_kernel.ts): sums in any
- * order, with f32 fused multiply-adds (16 lanes) on f32 copies of its input and output (slots
- * `narrowIn`, `narrowOut`), exact while every product and partial sum is an integer of at most
- * 2^24, which inputs within ±bound guarantee (checked per call; else the clear backend's order).
+ * order, on narrow copies of its input and output (slots `narrowIn`, `narrowOut`), exact while the
+ * call's inputs are within ±bound (checked per call; else the clear backend's order). Two forms:
+ * - f32: fused multiply-adds (16 lanes); exact while every product and partial sum is an integer of
+ *   at most 2^24;
+ * - i16: AVX-512 VNNI pairs of i16 products summed into i32 (16 lanes, two multiply-adds each),
+ *   inputs copied as i16 pairs of rows; exact while inputs and weights fit i16 and every partial
+ *   sum fits i32. Only for one row of inputs (m = 1, one matmul), the mlp's dense layers.
  */
 export interface FastMatmul {
+  readonly form: MatmulForm;
   readonly bound: number;
   readonly narrowIn: number;
   /** Rows of `nPad` outputs (n rounded up to MATMUL_OUTPUTS; the padding outputs are zeros). */
   readonly narrowOut: number;
   readonly nPad: number;
-  /** The weights in f32, per matmul of the batch a k × nPad matrix (zero columns past n). */
-  readonly weights: Float32Array;
+  /**
+   * Per matmul of the batch, a k × nPad matrix (zero columns past n): f32 weights, or (i16) i32
+   * words holding the weights of rows 2t (low half) and 2t + 1 (high half; zero past k).
+   */
+  readonly weights: Float32Array | Int32Array;
+}
+
+/** What the host's code may use (load.ts: LlvmToolchain). */
+export interface Target {
+  readonly avx512: boolean;
+  readonly vnni: boolean;
 }
 
 /** The largest integers every order of f32 sums computes exactly. */
 const F32_EXACT = 2 ** 24;
+const I16_MAX = 2 ** 15 - 1;
+const I32_MAX = 2 ** 31 - 1;
 
 /**
- * The fast form of a matmul of `a` (a slot) by constant weights `w`, if it has one. `known` bounds
- * |a| in every run where it is known (table outputs are table entries): the form is left out when
- * it can never apply.
+ * The fast form of a matmul of `a` (a slot) by constant weights `w`, if it has one: the integer
+ * form where the host has it and its bound is no smaller (or `known` fits it), else f32. `known`
+ * bounds |a| in every run where it is known (table outputs are table entries): the form is left
+ * out when it can never apply.
  */
-function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | undefined, p: { m: number; n: number; k: number; bBase: Int32Array }, newSlot: (size: number) => number): FastMatmul | undefined {
+function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | undefined, p: { m: number; n: number; k: number; bBase: Int32Array }, newSlot: (size: number) => number, target: Target): FastMatmul | undefined {
   if (!("slot" in a) || !w || !w.every((v) => Number.isInteger(v))) return undefined;
   // max over outputs of Σ_t |w|: |partial sum| ≤ max|input| · norm.
   let norm = 0;
+  let maxW = 0;
   for (const base of p.bBase) {
     for (let j = 0; j < p.n; j++) {
       let sum = 0;
@@ -89,15 +108,32 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
       norm = Math.max(norm, sum);
     }
   }
-  const bound = norm === 0 ? Infinity : Math.floor(F32_EXACT / norm);
+  for (const v of w) maxW = Math.max(maxW, Math.abs(v));
+  const f32Bound = norm === 0 ? Infinity : Math.floor(F32_EXACT / norm);
+  const i16Bound = Math.min(I16_MAX, norm === 0 ? Infinity : Math.floor(I32_MAX / norm));
+  const i16 = target.vnni && p.m === 1 && p.bBase.length === 1 && a.size === p.k && maxW <= I16_MAX && (i16Bound >= f32Bound || (known !== undefined && known <= i16Bound));
+  const bound = i16 ? i16Bound : f32Bound;
   if (bound < 1 || (known !== undefined && known > bound)) return undefined;
   const nPad = Math.ceil(p.n / MATMUL_OUTPUTS) * MATMUL_OUTPUTS;
+  if (i16) {
+    const pairs = Math.ceil(p.k / 2);
+    const weights = new Int32Array(pairs * nPad);
+    const base = p.bBase[0]!;
+    for (let t = 0; t < pairs; t++) {
+      for (let j = 0; j < p.n; j++) {
+        const hi = 2 * t + 1 < p.k ? w[base + (2 * t + 1) * p.n + j]! : 0;
+        weights[t * nPad + j] = (w[base + 2 * t * p.n + j]! & 0xffff) | (hi << 16);
+      }
+    }
+    // i32 words take half an f64 slot of the same size: one per pair of input rows.
+    return { form: "i16", bound, narrowIn: newSlot(Math.ceil(pairs / 2)), narrowOut: newSlot(Math.ceil(nPad / 2)), nPad, weights };
+  }
   const weights = new Float32Array(p.bBase.length * p.k * nPad);
   p.bBase.forEach((base, bi) => {
     for (let t = 0; t < p.k; t++) for (let j = 0; j < p.n; j++) weights[(bi * p.k + t) * nPad + j] = w[base + t * p.n + j]!;
   });
   // f32 copies take half an f64 slot of the same size.
-  return { bound, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * nPad) / 2)), nPad, weights };
+  return { form: "f32", bound, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * nPad) / 2)), nPad, weights };
 }
 
 export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
@@ -222,8 +258,8 @@ function argRange(a: Value): { min: number; max: number } | undefined {
 const perSample = (v: Value): number[] => shapeOf(v.type) as number[];
 const widthOf = (v: Value): number => (elementOf(v.type) as EncryptedIntType).width;
 
-/** Lowers `func` for one draw mode. Ops the plan cannot run natively are refused (E0502). */
-export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
+/** Lowers `func` for one draw mode, for code that runs on `target`. Ops the plan cannot run natively are refused (E0502). */
+export function planKernel(func: FuncOp, mode: DrawMode, target: Target): KernelPlan {
   let params = 0;
   const paramOf = (): number => CONTROL.params + 8 * params++;
   // Control words and per-op parameters first; their count is known only at the end, so reserve
@@ -307,7 +343,7 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
         case "fhe.dot_eint_int": case "fhe.matmul_eint_int": case "fhe.matmul_int_eint": {
           const p = matmulPlan(shapeIn(0), shapeIn(1));
           const b = ins[1]!;
-          const fast = fastMatmul(x, maxAbsOf.get(op.operands[0]!), "constOff" in b ? constData.get(op.operands[1]!) : undefined, p, newSlot);
+          const fast = fastMatmul(x, maxAbsOf.get(op.operands[0]!), "constOff" in b ? constData.get(op.operands[1]!) : undefined, p, newSlot, target);
           steps.push({ kind: "matmul", a: x, b, out: slot, m: p.m, n: p.n, k: p.k, nb: p.aBase.length, aBase: st.i32(p.aBase), bBase: st.i32(p.bBase), ...(fast ? { fast } : {}) });
           break;
         }
@@ -357,8 +393,13 @@ export function planKernel(func: FuncOp, mode: DrawMode): KernelPlan {
           const noise = drawsOf(op, false) === "noise";
           const draws: Draws = noise ? "noise" : mode.tableErrors ? "errors" : "none";
           tableReadsPerSample += x.size;
+          // Reads without draws from tables of 8–32 entries, each table whole within the data: permutes.
+          const m = 2 ** p;
+          const starts = mapped ? Array.from((op.attr("map") as DenseAttr).data) : [0];
+          const permute = target.avx512 && draws === "none" && (PERMUTE_ENTRIES as readonly number[]).includes(m) && starts.every((t) => Number.isInteger(t) && t >= 0 && (t + 1) * m <= tableData.length)
+            ? (m as PermuteEntries) : undefined;
           random({
-            kind: "lookup", op, x, out: slot, n, m: 2 ** p, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), draws,
+            kind: "lookup", op, x, out: slot, n, m, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), ...(permute ? { permute } : {}), draws,
             param: paramOf(), sigma: noise ? st.mutable(new Float64Array(n)) : 0,
           });
           break;

@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type BatchTensor, type SimulateOptions, type SimulationResult, simulateWithStats } from "../../backends/clear/index.js";
 import { llvmStatus, simulateLlvm } from "../../backends/llvm/index.js";
-import { CHUNK } from "../../backends/llvm/plan.js";
+import { CHUNK, planKernel } from "../../backends/llvm/plan.js";
 import { compile } from "../../compiler/compile.js";
 import { denseAttr, stringAttr } from "../../ir/attributes.js";
 import type { FuncOp } from "../../ir/core.js";
@@ -212,14 +212,14 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
   // products and sums round in f64 and only the clear order gives its bits). The weights are made
   // odd (2w + 1), so that products of large inputs round.
   const ops = ["matmul", "rmatmul", "dot", "sum", "transpose", "mulc"];
-  const oddWeights = (func: FuncOp): void => {
+  const oddWeights = (func: FuncOp, scale = 1): void => {
     for (const op of func.body.ops) {
       if (!["fhe.matmul_eint_int", "fhe.matmul_int_eint", "fhe.dot_eint_int"].includes(op.name)) continue;
       for (const v of op.operands) {
         const c = v.definingOp;
         if (c?.name !== "arith.constant") continue;
         const value = c.attr("value") as ReturnType<typeof denseAttr>;
-        c.attributes.set("value", denseAttr(value.type, Array.from(value.data, (w) => 2 * w + 1)));
+        c.attributes.set("value", denseAttr(value.type, Array.from(value.data, (w) => (2 * w + 1) * scale)));
       }
     }
   };
@@ -234,6 +234,53 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
         await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `60-bit graph ${seed}, inputs up to ${magnitude || "their range"}`);
       }
     }
+  }, 300_000);
+
+  // With AVX-512 VNNI, a one-row matmul whose weights' column sums of |w| pass 512 runs as i16 pairs
+  // summed into i32 (its bound, 2^15 − 1, is then above f32's): weights made (2w + 1)·1000 take that
+  // form, inputs up to 2^12 and up to 2^15 − 1 stay within it, inputs up to 2^15 pass it by one
+  // (the clear backend's order), 2^30 pass it far.
+  it("matmuls as VNNI i16 pairs (when the host has them) and in order, on 60-bit random graphs with large weights", async () => {
+    const vnni = status.ok && status.toolchain.vnni;
+    let i16 = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      await tick();
+      const { func, argRanges } = genGraph(seed, { ops, width: 60 });
+      oddWeights(func, 1000);
+      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
+      i16 += plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "matmul" && s.fast?.form === "i16").length;
+      for (const magnitude of [2 ** 12, 2 ** 15 - 1, 2 ** 15, 2 ** 30]) {
+        const ranges = argRanges.map(([lo]): [number, number] => [lo < 0 ? -magnitude : 0, magnitude]);
+        const inputs = randomInputs(func, ranges, 40, seed * 13);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `60-bit graph ${seed}, weights ×1000, inputs up to ${magnitude}`);
+      }
+    }
+    // The comparison has power where the host has VNNI: some matmuls took the i16 form.
+    if (vnni) expect(i16).toBeGreaterThan(3);
+  }, 300_000);
+
+  // Tables of 16 and 32 entries are read without draws by in-register permutes (AVX-512):
+  // graphs of 4- and 5-bit values, inputs over their whole type's range, then sums and products
+  // that carry them out of the tables' domain, so that reads wrap (mod m) and negate (odd periods).
+  it("table reads by permutes (tables of 16 and 32 entries, when the host has AVX-512), inside and outside the domain", async () => {
+    const avx512 = status.ok && status.toolchain.avx512;
+    let permutes = 0;
+    for (const width of [4, 5]) {
+      for (let seed = 1; seed <= 10; seed++) {
+        await tick();
+        const { func } = genGraph(seed, { width, steps: 8, ops: ["tlu", "mapped", "addc", "subc", "rsubc", "mulc", "neg"] });
+        const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni: false, avx512 });
+        permutes += plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "lookup" && s.permute !== undefined).length;
+        const ranges = func.args.map((a): [number, number] => {
+          const { signed } = elementOf(a.type) as EncryptedIntType;
+          return signed ? [-(2 ** (width - 1)), 2 ** (width - 1) - 1] : [0, 2 ** width - 1];
+        });
+        const inputs = randomInputs(func, ranges, 2 * CHUNK + 9, seed * 17);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `${width}-bit graph ${seed}`);
+      }
+    }
+    // The comparison has power where the host has AVX-512: lookups took the permute form.
+    if (avx512) expect(permutes).toBeGreaterThan(10);
   }, 300_000);
 
   // Without draws the kernel runs the batch in blocks of CHUNK samples, the last one partly

@@ -1,0 +1,105 @@
+// The table lookups of 16 or 32 entries (tables of 4- and 5-bit inputs) without draws, written
+// once as LLVM IR text (llvm-bindings 0.4 has no vector types) and linked in like the matmul
+// kernel (native_object.ts). The table sits in 2 or 4 vector registers and every read is an
+// in-register permute (vpermi2pd, 8 lanes) instead of a gather from memory, which took
+// most of the mlp's lookup time. The index and the negacyclic sign are computed as the clear
+// backend computes them (emit_ops.ts, lookup): values are integers, m a power of two.
+
+/** Table sizes with a permute kernel. */
+export const PERMUTE_ENTRIES = [16, 32] as const;
+export type PermuteEntries = (typeof PERMUTE_ENTRIES)[number];
+
+export const lookupKernelSymbol = (m: PermuteEntries): string => `fhec_lookup${m}_f64`;
+
+const LANES = 8;
+const vec = `<${LANES} x double>`;
+const ivec = `<${LANES} x i64>`;
+
+/** An f64 constant in LLVM's exact hexadecimal form. */
+function hexDouble(x: number): string {
+  const v = new DataView(new ArrayBuffer(8));
+  v.setFloat64(0, x);
+  return `0x${v.getBigUint64(0).toString(16).toUpperCase().padStart(16, "0")}`;
+}
+
+const splat = (x: number): string => `<${Array.from({ length: LANES }, () => `double ${hexDouble(x)}`).join(", ")}>`;
+const isplat = (x: number): string => `<${Array.from({ length: LANES }, () => `i64 ${x}`).join(", ")}>`;
+
+/**
+ * `void fhec_lookupM_f64(double* out, double* in, double* table, i64 lanes, double shift)`: for the
+ * `lanes` samples (a multiple of 8) of one element, out = ±table[((v % m) + m) % m], negated where
+ * u = v + shift (m/2 for a signed input, else 0) lies outside [0, m) in an odd period.
+ */
+export function lookupKernelIr(m: PermuteEntries, triple: string): string {
+  const regs = m / LANES;
+  const L: string[] = [`target triple = "${triple}"`, ""];
+  L.push(
+    `declare ${vec} @llvm.floor.v8f64(${vec})`,
+    `declare ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec}, ${ivec}, ${vec})`,
+    "",
+    `define linkonce_odr hidden void @${lookupKernelSymbol(m)}(double* noalias nocapture %out, double* noalias nocapture readonly %in, double* noalias nocapture readonly %table, i64 %lanes, double %shift) {`,
+    "entry:",
+  );
+  for (let r = 0; r < regs; r++) {
+    L.push(`  %tp${r} = getelementptr inbounds double, double* %table, i64 ${r * LANES}`, `  %tv${r} = bitcast double* %tp${r} to ${vec}*`, `  %t${r} = load ${vec}, ${vec}* %tv${r}, align 8`);
+  }
+  L.push(
+    `  %shift0 = insertelement ${vec} undef, double %shift, i32 0`,
+    `  %shifts = shufflevector ${vec} %shift0, ${vec} undef, <${LANES} x i32> zeroinitializer`,
+    "  br label %head",
+    "head:",
+    "  %s = phi i64 [ 0, %entry ], [ %snext, %body ]",
+    "  %more = icmp slt i64 %s, %lanes",
+    "  br i1 %more, label %body, label %exit",
+    "body:",
+    "  %ip = getelementptr inbounds double, double* %in, i64 %s",
+    `  %iv = bitcast double* %ip to ${vec}*`,
+    `  %v = load ${vec}, ${vec}* %iv, align 8`,
+    // The index: v where 0 ≤ v < m, else v − m·floor(v/m) (exact for integers and m a power of two).
+    `  %ge0 = fcmp oge ${vec} %v, zeroinitializer`,
+    `  %ltm = fcmp olt ${vec} %v, ${splat(m)}`,
+    `  %inside = and <${LANES} x i1> %ge0, %ltm`,
+    `  %q = fmul ${vec} %v, ${splat(1 / m)}`,
+    `  %qf = call ${vec} @llvm.floor.v8f64(${vec} %q)`,
+    `  %mq = fmul ${vec} %qf, ${splat(m)}`,
+    `  %red = fsub ${vec} %v, %mq`,
+    `  %idxf = select <${LANES} x i1> %inside, ${vec} %v, ${vec} %red`,
+    `  %idx = fptosi ${vec} %idxf to ${ivec}`,
+    // The sign: u outside [0, m) in an odd period of m.
+    `  %u = fadd ${vec} %v, %shifts`,
+    `  %uq = fmul ${vec} %u, ${splat(1 / m)}`,
+    `  %uqf = call ${vec} @llvm.floor.v8f64(${vec} %uq)`,
+    `  %uqi = fptosi ${vec} %uqf to ${ivec}`,
+    `  %oddbit = and ${ivec} %uqi, ${isplat(1)}`,
+    `  %odd = icmp ne ${ivec} %oddbit, zeroinitializer`,
+    `  %ult0 = fcmp olt ${vec} %u, zeroinitializer`,
+    `  %ugem = fcmp oge ${vec} %u, ${splat(m)}`,
+    `  %outside = or <${LANES} x i1> %ult0, %ugem`,
+    `  %negate = and <${LANES} x i1> %outside, %odd`,
+  );
+  if (m === 16) L.push(`  %t = call ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec} %t0, ${ivec} %idx, ${vec} %t1)`);
+  else {
+    // Entries 0–15 and 16–31 each by one two-register permute (index bits 0–3), bit 4 picks.
+    L.push(
+      `  %lo = call ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec} %t0, ${ivec} %idx, ${vec} %t1)`,
+      `  %hi = call ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec} %t2, ${ivec} %idx, ${vec} %t3)`,
+      `  %bit4 = and ${ivec} %idx, ${isplat(16)}`,
+      `  %upper = icmp ne ${ivec} %bit4, zeroinitializer`,
+      `  %t = select <${LANES} x i1> %upper, ${vec} %hi, ${vec} %lo`,
+    );
+  }
+  L.push(
+    `  %nt = fneg ${vec} %t`,
+    `  %r = select <${LANES} x i1> %negate, ${vec} %nt, ${vec} %t`,
+    "  %op = getelementptr inbounds double, double* %out, i64 %s",
+    `  %ov = bitcast double* %op to ${vec}*`,
+    `  store ${vec} %r, ${vec}* %ov, align 8`,
+    `  %snext = add i64 %s, ${LANES}`,
+    "  br label %head",
+    "exit:",
+    "  ret void",
+    "}",
+    "",
+  );
+  return L.join("\n");
+}
