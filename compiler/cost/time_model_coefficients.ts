@@ -3,9 +3,9 @@
 import type { TimeModelCoefficients } from "./time_model_types.js";
 
 export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
-  msPerFftWork: 1.032547e-7,
-  msPerMacWork: 6.860930e-7,
-  msPerKeyswitchWork: 1.009531e-7,
-  msFixed: 3.704734e-2,
-  machine: "Intel(R) Xeon(R) Processor, 2 vCPU, kernel avx512, load 0.22, 2026-12-02",
+  msPerFftWork: 9.719464e-8,
+  msPerMacWork: 6.071404e-7,
+  msPerKeyswitchWork: 1.002069e-7,
+  msFixed: 1.298397e-2,
+  machine: "Intel(R) Xeon(R) Processor, 2 vCPU, kernel avx512, load 1.59, 2026-12-02",
 };
