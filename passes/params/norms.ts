@@ -72,7 +72,8 @@ export interface NoiseConstraint {
   readonly description?: string;
   /**
    * Bits the noise must resolve, when fewer than `precision`: a table reading an approximately
-   * rounded value (an `fhe.round` or `fhe.rescale` window) already accepts a result one step off
+   * rounded value (an approximate `fhe.round`, or an `fhe.rescale` window that removes bits; one
+   * with shift 0 reads exact integers and keeps `precision`) already accepts a result one step off
    * near a tie, so its bound is "never more than one step off" — the noise of a read one bit
    * narrower (`precision − 1`, at least 1). Default `precision`.
    */
@@ -112,7 +113,9 @@ const isEnc = (v: Value): boolean => elementOf(v.type).kind === "eint";
 function readsApproximate(v: Value): boolean {
   const def = v.definingOp;
   if (!def) return false;
-  if (def.name === "fhe.rescale") return true;
+  // A window that removes no bits (shift 0 everywhere: a tree's path sums, a comparison's bit) reads
+  // exact integers, with no rounding tie to excuse a step: its read is exact.
+  if (def.name === "fhe.rescale") return (def.attr("shift") as DenseAttr).data.some((s) => s > 0);
   if (def.name === "fhe.round") return (def.attr("method") as { value: string }).value === "approximate";
   return DATA_MOVEMENT.has(def.name) && def.operands.length > 0 && def.operands.every((o) => !isEnc(o) || readsApproximate(o));
 }

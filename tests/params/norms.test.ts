@@ -4,7 +4,7 @@ import type { FuncOp, Value } from "../../ir/core.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { parseModule } from "../../ir/parser/index.js";
 import { verifyModule } from "../../ir/verifier.js";
-import { analyzeNorms, type NormAnalysis } from "../../passes/params/norms.js";
+import { analyzeNorms, type NormAnalysis, noiseBits } from "../../passes/params/norms.js";
 
 function parseFunc(text: string): FuncOp {
   const r = parseModule(text, "norms.mlir", defaultRegistry);
@@ -190,5 +190,23 @@ describe("norm analysis", () => {
       ["output", "func.return", 2, 1],
     ]);
     expect(a.pbsCount).toBe(4);
+  });
+});
+
+describe("read noise bound of a window", () => {
+  const windowed = (shift: number) =>
+    parseFunc(`func.func @f(%x: tensor<4x!fhe.esint<8>>) -> tensor<4x!fhe.eint<4>> {
+  %0 = fhe.rescale %x {offset = dense<0> : tensor<1xi64>, shift = dense<${shift}> : tensor<1xi64>} : (tensor<4x!fhe.esint<8>>) -> tensor<4x!fhe.eint<3>>
+  %1 = fhe.apply_lookup_table %0 {table = ${table(3)}} : (tensor<4x!fhe.eint<3>>) -> tensor<4x!fhe.eint<4>>
+  return %1 : tensor<4x!fhe.eint<4>>
+}`);
+  const tableConstraint = (f: FuncOp) => analyzeNorms(f).constraints.find((c) => c.kind === "table")!;
+
+  it("a window that rounds (shift > 0) may read one step off near its ties: its noise resolves one bit less", () => {
+    expect(noiseBits(tableConstraint(windowed(2)))).toBe(2);
+  });
+
+  it("a window that removes no bits (shift 0: a tree's path sums) reads exact integers: its noise resolves every bit, so FHE equals the clear circuit at p_error", () => {
+    expect(noiseBits(tableConstraint(windowed(0)))).toBe(3);
   });
 });
