@@ -8,7 +8,7 @@ import { onnxEvaluator } from "../../compiler/evaluate.js";
 import { importOnnx } from "../../compiler/onnx/index.js";
 import { argmaxDisagreement } from "../../compiler/output_agreement.js";
 import { featureThresholds, narrowRangesToThresholds, thresholdSpan } from "../../compiler/threshold_ranges.js";
-import { asFloats } from "../../ir/attributes.js";
+import { type ArrayAttr, asFloats } from "../../ir/attributes.js";
 import { elementOf } from "../../ir/types.js";
 import { runReference } from "../../backends/reference/index.js";
 import { loadFixture } from "../helpers/fixtures.js";
@@ -37,9 +37,9 @@ describe("narrowRangesToThresholds", () => {
     const t = featureThresholds(func.args[0]!)!;
     expect(t.map((x) => x.length)).toEqual([1, 1, 1, 3]);
     expect(t[3]!.map((x) => Math.round(x * 100) / 100).sort()).toEqual([0.8, 1.55, 1.65]);
-    const before = asFloats((func.attributes.get("fhec.input_element_ranges") as { items: never[] }).items[0])!;
+    const before = asFloats((func.attributes.get("fhec.input_element_ranges") as ArrayAttr).items[0])!;
     expect(narrowRangesToThresholds(func, [f.calib])).toBe(true);
-    const after = asFloats((func.attributes.get("fhec.input_element_ranges") as { items: never[] }).items[0])!;
+    const after = asFloats((func.attributes.get("fhec.input_element_ranges") as ArrayAttr).items[0])!;
     const per = 4;
     for (let e = 0; e < per; e++) {
       const [lo, hi] = [after[2 * e]!, after[2 * e + 1]!];
