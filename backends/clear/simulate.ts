@@ -11,12 +11,12 @@ import * as nd from "../../ir/tensor.js";
 import { applyLinearPlan, conv2dAttrs, conv2dPlan } from "../../ir/conv_geometry.js";
 import { broadcastPlan, concatPlan, gatherPlan, matmulPlan, padPlan, reducePlan, slicePlan, transposePlan } from "../../ir/index_plans.js";
 import { type BatchTensor, emptyStats, type OverflowRecord, OverflowError, rangeOf, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
-import { gauss, noDraws, readSigma } from "../simulation/draws.js";
+import { gauss, noDraws, readDraws, readSigma } from "../simulation/draws.js";
 import { exactRoundReads, roundExactDrawn } from "../simulation/exact_round.js";
 import { exactRoundSteps, roundStepsDrawn } from "../simulation/exact_round_steps.js";
 import { bindInput } from "../simulation/inputs.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
-import type { Rng } from "../simulation/rng.js";
+import type { ReadDraws } from "../simulation/rng.js";
 
 /** A value during interpretation: per-sample shape; `batched` false for constants (shared by all samples). */
 interface Slot {
@@ -87,12 +87,20 @@ function unary(op: Operation, a: Slot, f: (x: number) => number, ctx: RunState):
  * Gaussian noise of `sigma` steps: round(z + noise). Far from the tie the draw cannot matter, so
  * it is skipped (8σ: below 1e-15).
  */
-function noisyRound(z: number, sigma: number, rng: Rng): number {
+function noisyRound(z: number, sigma: number, draws: ReadDraws): number {
   const fl = Math.floor(z);
   const f = z - fl;
   if (Math.abs(f - 0.5) > 8 * sigma && 8 * sigma < 0.5) return f >= 0.5 ? fl + 1 : fl;
-  return Math.floor(z + 0.5 + sigma * gauss(rng));
+  return Math.floor(z + 0.5 + sigma * gauss(draws));
 }
+
+/** The draws of `op`'s reads on a stream of the run (undefined: the stream is off). */
+function drawsOf(op: Operation, stream: number | undefined, ctx: RunState): ReadDraws | undefined {
+  return stream === undefined ? undefined : readDraws(stream, ctx.opIndex(op));
+}
+
+/** Element and sample of flat index j of a slot of n elements per sample (sample-major). */
+const sampleOf = (j: number, n: number): number => (j - (j % n)) / n;
 
 // ---- table lookups --------------------------------------------------------------------------
 
@@ -105,15 +113,17 @@ function lookup(op: Operation, x: Slot, tables: Float64Array, tableOf: Float64Ar
   const n = x.size;
   const sigma = readSigma(op, p, ctx);
   const pErr = sigma ? 0 : ctx.pError;
+  const draws = sigma ? drawsOf(op, ctx.noise, ctx)! : pErr > 0 ? drawsOf(op, ctx.errors, ctx)! : undefined;
   for (let j = 0; j < X.length; j++) {
-    const v = sigma ? noisyRound(X[j]! + sigma.offset, sigma.sigma[j % n]!, ctx.noiseRng!) : X[j]!;
+    draws?.at(sampleOf(j, n), j % n);
+    const v = sigma ? noisyRound(X[j]! + sigma.offset, sigma.sigma[j % n]!, draws!) : X[j]!;
     let idx = v >= 0 && v < m ? v : ((v % m) + m) % m;
     // Outside the table's domain TFHE reads the torus negacyclically: the padding half of the
     // phase returns the negated entry. u is the phase index the PBS sees (signed inputs are offset).
     const u = signed ? v + m / 2 : v;
     const negate = (u < 0 || u >= m) && (Math.floor(u / m) & 1) === 1;
-    if (pErr > 0 && ctx.rng.next() < pErr) {
-      idx = ctx.rng.bit() ? (idx + 1) % m : (idx + m - 1) % m;
+    if (pErr > 0 && draws!.next() < pErr) {
+      idx = draws!.bit() ? (idx + 1) % m : (idx + m - 1) % m;
       ctx.stats.tluErrors++;
     }
     const base = tableOf ? tableOf[j % n]! * m : 0;
@@ -222,35 +232,36 @@ function roundOp(op: Operation, x: Slot, ctx: RunState): Slot {
   const sigma = approximate ? readSigma(op, pout, ctx) : undefined;
   if (sigma) {
     const out = newSlot(x.shape, x.batched, ctx.batch);
-    for (let i = 0; i < x.data.length; i++) out.data[i] = noisyRound(x.data[i]! / d + sigma.offset, sigma.sigma[i % x.size]!, ctx.noiseRng!);
+    const draws = drawsOf(op, ctx.noise, ctx)!;
+    for (let i = 0; i < x.data.length; i++) out.data[i] = noisyRound(x.data[i]! / d + sigma.offset, sigma.sigma[i % x.size]!, draws.at(sampleOf(i, x.size), i % x.size));
     return out;
   }
   // Exact rounding with noisy reads: bit by bit, or in extraction steps of several bits. Elements
   // whose reads cannot go wrong round exactly, without drawing.
   const multiBit = !approximate && roundDigits(op).some((k) => k > 1);
-  const steps = multiBit && ctx.bitRng ? exactRoundSteps(op) : undefined;
-  const bits = !approximate && !multiBit && ctx.bitRng ? exactRoundReads(op) : undefined;
+  const bitDraws = approximate ? undefined : drawsOf(op, ctx.bits, ctx);
+  const steps = multiBit && bitDraws ? exactRoundSteps(op) : undefined;
+  const bits = !approximate && !multiBit && bitDraws ? exactRoundReads(op) : undefined;
   const drawn = steps
-    ? { rows: steps.rows, round: (v: number, e: number) => roundStepsDrawn(v, e, steps, ctx.bitRng!) }
-    : bits && { rows: bits.rows, round: (v: number, e: number) => roundExactDrawn(v, e, bits, ctx.bitRng!) };
+    ? { rows: steps.rows, round: (v: number, e: number, s: number) => roundStepsDrawn(v, e, steps, bitDraws!.at(s, e)) }
+    : bits && { rows: bits.rows, round: (v: number, e: number, s: number) => roundExactDrawn(v, e, bits, bitDraws!.at(s, e)) };
   if (drawn) {
     const out = newSlot(x.shape, x.batched, ctx.batch);
     for (let i = 0; i < x.data.length; i++) {
       const e = i % x.size;
-      out.data[i] = drawn.rows[e]! < 0 ? Math.floor((x.data[i]! + half) / d) : drawn.round(x.data[i]!, e);
+      out.data[i] = drawn.rows[e]! < 0 ? Math.floor((x.data[i]! + half) / d) : drawn.round(x.data[i]!, e, sampleOf(i, x.size));
     }
     return out;
   }
-  return unary(
-    op,
-    x,
-    (v) => {
-      const fl = Math.floor(v / d);
-      if (approximate && ctx.tieRng && v - fl * d === half) return ctx.tieRng.bit() ? fl + 1 : fl;
-      return Math.floor((v + half) / d);
-    },
-    ctx,
-  );
+  const ties = approximate ? drawsOf(op, ctx.ties, ctx) : undefined;
+  const out = newSlot(perSample(op.result.type), x.batched, ctx.batch);
+  const X = x.data;
+  for (let i = 0; i < X.length; i++) {
+    const v = X[i]!;
+    const fl = Math.floor(v / d);
+    out.data[i] = ties && v - fl * d === half ? fl + (ties.at(sampleOf(i, x.size), i % x.size).bit() ? 1 : 0) : Math.floor((v + half) / d);
+  }
+  return out;
 }
 
 /**
@@ -267,16 +278,18 @@ function rescaleOp(op: Operation, x: Slot, ctx: RunState): Slot {
   const O = out.data;
   let outside = 0;
   const sigma = readSigma(op, q, ctx);
+  const draws = drawsOf(op, sigma ? ctx.noise : ctx.ties, ctx);
   for (let i = 0; i < X.length; i++) {
     const e = i % x.size;
+    draws?.at(sampleOf(i, x.size), e);
     const o = offsets.length === 1 ? offsets[0]! : offsets[e]!;
     const d = 2 ** (shifts.length === 1 ? shifts[0]! : shifts[e]!);
     const v = X[i]! - o;
     const fl = Math.floor(v / d);
     let r = sigma
-      ? noisyRound(v / d + sigma.offset, sigma.sigma[e]!, ctx.noiseRng!)
-      : d > 1 && ctx.tieRng && v - fl * d === d / 2
-        ? fl + (ctx.tieRng.bit() ? 1 : 0)
+      ? noisyRound(v / d + sigma.offset, sigma.sigma[e]!, draws!)
+      : d > 1 && draws && v - fl * d === d / 2
+        ? fl + (draws.bit() ? 1 : 0)
         : Math.floor((v + d / 2) / d);
     if (r < 0 || r >= m) {
       outside++;
@@ -351,7 +364,10 @@ export function foldConstantOp(op: Operation, operands: readonly Float64Array[])
   const handler = HANDLERS[op.name];
   if (!handler) return undefined;
   const slots = operands.map((data, i) => ({ shape: perSample(op.operands[i]!.type), size: data.length, data, batched: false }));
-  return Float64Array.from(handler(op, slots, { batch: 1, ...noDraws(), stats: emptyStats() }).data);
+  const opIndex = (): number => {
+    throw new Error(`clear backend: folding ${op.name} drew (constants are folded without draws)`);
+  };
+  return Float64Array.from(handler(op, slots, { batch: 1, ...noDraws(), stats: emptyStats(), opIndex }).data);
 }
 
 function observeSlot(v: Value, s: Slot, observe: NonNullable<SimulateOptions["observe"]>): void {

@@ -1,7 +1,8 @@
 // Noisy reads in native code. The clear backend reads round(z + noise) with noise σ·g, g a
-// Box–Muller draw from the run's noise stream (backends/simulation/draws.ts), skipping reads
-// farther than 8σ from their tie. The kernel draws the same two uniforms from the same stream
-// (emit_rng.ts) but computes g with its own series for log and cos (below; JavaScript's Math
+// Box–Muller draw of the read's two uniforms (backends/simulation/draws.ts), skipping reads
+// farther than 8σ from their tie. The kernel draws the same two uniforms (emit_rng.ts: each read's
+// own, keyed by op, element and sample, so every read is independent of the others and the loop
+// vectorizes) but computes g with its own series for log and cos (below; JavaScript's Math
 // functions may differ from any other implementation in the last bits): its g is within 10^-11 of
 // JavaScript's, not always the same bits. It settles every read whose result
 // floor(z + 1/2 + σ·g) no such difference can change: a sum farther than
@@ -11,7 +12,7 @@
 // reads them. A read is left unsettled with probability about 2·tolerance·(1 + |sum| + σ).
 import type { KernelBuilder } from "./ir_builder.js";
 import type { LlvmValue } from "./llvm_api.js";
-import { RngEmitter } from "./emit_rng.js";
+import { RngEmitter, type RngState } from "./emit_rng.js";
 import { UNSETTLED_RECORD } from "./plan.js";
 
 export interface NoisyReads {
@@ -21,8 +22,8 @@ export interface NoisyReads {
   /** The read position z of element e of sample s, and the noise σ of element e (steps). */
   readonly position: (s: LlvmValue, e: LlvmValue) => LlvmValue;
   readonly sigma: (e: LlvmValue) => LlvmValue;
-  /** The noise stream's state (i32*). */
-  readonly rng: LlvmValue;
+  /** The draws of element e of sample s (noise stream). */
+  readonly draws: (s: LlvmValue, e: LlvmValue) => RngState;
   /** Where the values go (f64*, flat index s·n + e), where unsettled reads are recorded, and their count (f64*). */
   readonly values: LlvmValue;
   readonly unsettled: LlvmValue;
@@ -31,67 +32,55 @@ export interface NoisyReads {
 }
 
 export function emitNoisyReads(k: KernelBuilder, r: NoisyReads): void {
-  const total = k.mul(r.samples, k.int(r.n));
   const W = r.unsettled;
   const field = (j: LlvmValue, f: number) => k.add(k.mul(j, k.int(UNSETTLED_RECORD)), k.int(f));
-
-  // 1. In order, as the stream must be read: each read's position and σ, and for the reads near
-  // their tie the two uniforms (clear: noisyRound). A read far from its tie keeps its rounded
-  // position in the z + 1/2 field and σ −1 marks it. Into the records' slot: [unused, u1, u2, z + 1/2, σ].
   const rng = new RngEmitter(k);
-  const state = k.loop(r.samples, (s, outer) =>
-    k.loop(r.n, (e, st) => {
-      const j = k.add(k.mul(s, k.int(r.n)), e);
-      const z = r.position(s, e);
-      const sigma = r.sigma(e);
+  const flat = (s: LlvmValue, e: LlvmValue) => k.add(k.mul(s, k.int(r.n)), e);
+  /** The read's two uniforms, z + 1/2 and σ (clear: noisyRound). */
+  const read = (s: LlvmValue, e: LlvmValue) => {
+    const [u1, s1] = rng.uniform(r.draws(s, e));
+    const [u2] = rng.uniform(s1);
+    return { z: r.position(s, e), sigma: r.sigma(e), u1, u2 };
+  };
+
+  // 1. Every read at once (no order, no branch: vectorizable): a read far from its tie (farther
+  // than 8σ) is its rounded position; the others floor(z + 1/2 + σ·g), or NaN where that result is
+  // not settled (fhec then redoes it; redoing a read that is NaN anyway is harmless).
+  k.loop(r.n, (e) => {
+    k.loop(r.samples, (s) => {
+      const { z, sigma, u1, u2 } = read(s, e);
       const fl = k.floor(z);
       const f = k.fsub(z, fl);
       const s8 = k.fmul(k.num(8), sigma);
       const far = k.and(k.gt(k.fabs(k.fsub(f, k.num(0.5))), s8), k.lt(s8, k.num(0.5)));
-      const [u1, s1] = rng.uniform(st);
-      const [u2, s2] = rng.uniform(s1);
-      const zero = k.num(0);
-      const fields = [
-        k.select(far, zero, u1),
-        k.select(far, zero, u2),
-        k.select(far, k.select(k.ge(f, k.num(0.5)), k.fadd(fl, k.num(1)), fl), k.fadd(z, k.num(0.5))),
-        k.select(far, k.num(-1), sigma),
-      ];
-      fields.forEach((v, i) => k.store(W, field(j, i + 1), v));
-      return [...rng.pick(far, st, s2)];
-    }, outer),
-    [...rng.load(r.rng)],
-  );
-  rng.store(r.rng, state);
-
-  // 2. Every read at once (no order, no branch: vectorizable): floor(z + 1/2 + σ·g), or NaN where
-  // that result is not settled (fhec then redoes it; redoing a read that is NaN anyway is harmless).
-  k.loop(total, (j) => {
-    const [u1, u2, a, sigma] = [1, 2, 3, 4].map((i) => k.load(W, field(j, i)));
-    const far = k.lt(sigma!, k.num(0));
-    const g = k.fmul(k.sqrt(k.fmul(k.num(-2), logOfUnit(k, k.fsub(k.num(1), u1!)))), cosOfTurns(k, u2!));
-    const sum = k.fadd(a!, k.fmul(sigma!, g));
-    const nearest = k.floor(k.fadd(sum, k.num(0.5)));
-    const margin = k.fmul(r.tolerance, k.fadd(k.fadd(k.num(1), k.fabs(sum)), k.fabs(sigma!)));
-    const unsettled = k.and(k.not(far), k.b.CreateFCmpOLE(k.fabs(k.fsub(sum, nearest)), margin));
-    k.store(r.values, j, k.select(far, a!, k.select(unsettled, k.num(NaN), k.floor(sum))));
+      const a = k.fadd(z, k.num(0.5));
+      const g = k.fmul(k.sqrt(k.fmul(k.num(-2), logOfUnit(k, k.fsub(k.num(1), u1)))), cosOfTurns(k, u2));
+      const sum = k.fadd(a, k.fmul(sigma, g));
+      const nearest = k.floor(k.fadd(sum, k.num(0.5)));
+      const margin = k.fmul(r.tolerance, k.fadd(k.fadd(k.num(1), k.fabs(sum)), k.fabs(sigma)));
+      const unsettled = k.b.CreateFCmpOLE(k.fabs(k.fsub(sum, nearest)), margin);
+      const rounded = k.select(k.ge(f, k.num(0.5)), k.fadd(fl, k.num(1)), fl);
+      k.store(r.values, flat(s, e), k.select(far, rounded, k.select(unsettled, k.num(NaN), k.floor(sum))));
+    });
   });
 
-  // 3. The unsettled reads, compacted in place to records [flat index, u1, u2, z + 1/2, σ].
-  const [count] = k.loop(total, (j, [c]) => {
-    const v = k.load(r.values, j);
-    const flagged = k.b.CreateFCmpUNE(v, v); // v is NaN
-    return k.branch(
-      flagged,
-      () => {
-        const values = [1, 2, 3, 4].map((i) => k.load(W, field(j, i)));
-        k.store(W, field(c!, 0), k.toNum(j));
-        values.forEach((v, i) => k.store(W, field(c!, i + 1), v));
-        return [k.add(c!, k.int(1))];
-      },
-      () => [c!],
-    );
-  }, [k.int(0)]);
+  // 2. The unsettled reads, as records [flat index, u1, u2, z + 1/2, σ] (their draws made again: few).
+  const [count] = k.loop(r.samples, (s, outer) =>
+    k.loop(r.n, (e, [c]) => {
+      const j = flat(s, e);
+      const v = k.load(r.values, j);
+      const flagged = k.b.CreateFCmpUNE(v, v); // v is NaN
+      return k.branch(
+        flagged,
+        () => {
+          const { z, sigma, u1, u2 } = read(s, e);
+          [k.toNum(j), u1, u2, k.fadd(z, k.num(0.5)), sigma].forEach((x, i) => k.store(W, field(c!, i), x));
+          return [k.add(c!, k.int(1))];
+        },
+        () => [c!],
+      );
+    }, outer),
+  [k.int(0)]);
   k.b.CreateStore(k.toNum(count!), r.unsettledCount);
 }
 

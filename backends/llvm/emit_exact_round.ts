@@ -1,12 +1,12 @@
 // Exact rounding with drawn bit reads in native code: the clear backend's roundExactDrawn
 // (backends/simulation/exact_round.ts) operation for operation, on the same read probabilities
-// (computed once by fhec and placed in the arena), drawing from the same stream in the same order:
+// (computed once by fhec and placed in the arena), with the same draws of each read (emit_rng.ts):
 // per element one uniform for the first bit read wrong, then one per later read whose probability
 // is neither negligible nor near 1, and one coin when the result sits on a half. Every value is an
 // integer or a probability the clear backend computed, so the results are the same bits.
 import type { KernelBuilder } from "./ir_builder.js";
 import type { LlvmValue } from "./llvm_api.js";
-import { RngEmitter } from "./emit_rng.js";
+import { RngEmitter, type RngState } from "./emit_rng.js";
 import { NEGLIGIBLE } from "../simulation/exact_round.js";
 
 export interface ExactRoundBits {
@@ -21,8 +21,8 @@ export interface ExactRoundBits {
   readonly rows: LlvmValue;
   readonly odd: LlvmValue;
   readonly firstWrong: LlvmValue;
-  /** The bit-read stream's state (i32*). */
-  readonly rng: LlvmValue;
+  /** The draws of element e of sample s (bit-read stream). */
+  readonly draws: (s: LlvmValue, e: LlvmValue) => RngState;
 }
 
 export function emitExactRoundBits(k: KernelBuilder, r: ExactRoundBits): void {
@@ -31,25 +31,23 @@ export function emitExactRoundBits(k: KernelBuilder, r: ExactRoundBits): void {
   const always = k.num(1 - NEGLIGIBLE);
   const d = 2 ** r.k;
   /** uniformOf: (32 random bits + ½)/2^32, exact in f64. */
-  const uniform = (st: readonly LlvmValue[]): [LlvmValue, LlvmValue[]] => {
+  const uniform = (st: RngState): [LlvmValue, LlvmValue[]] => {
     const [bits, after] = rng.next(st);
     return [k.fmul(k.fadd(k.b.CreateUIToFP(bits, k.f64), k.num(0.5)), k.num(2 ** -32)), [...after]];
   };
   const exactOf = (x: LlvmValue) => k.floor(k.fdiv(k.fadd(x, k.num(d / 2)), k.num(d)));
-  const state = k.loop(r.samples, (s, outer) => {
-    return k.loop(r.n, (e, st) => {
+  k.loop(r.samples, (s) => {
+    k.loop(r.n, (e) => {
       const x = r.input(s, e);
       const live = k.not(k.b.CreateICmpSLT(k.loadIndex(r.rows, e), k.int(0)));
-      const [value, ...after] = k.branch(live, () => {
-        const [u, drawn] = uniform(st);
+      const [value] = k.branch(live, () => {
+        const [u, drawn] = uniform(r.draws(s, e));
         const wrong = k.lt(u, k.load(r.firstWrong, k.add(k.int((r.k - 1) * r.n), e)));
-        return k.branch(wrong, () => drawnRound(x, e, u, drawn), () => [exactOf(x), ...drawn]);
-      }, () => [exactOf(x), ...st]);
+        return k.branch(wrong, () => drawnRound(x, e, u, drawn).slice(0, 1), () => [exactOf(x)]);
+      }, () => [exactOf(x)]);
       r.output(s, e, value!);
-      return after;
-    }, outer);
-  }, [...rng.load(r.rng)]);
-  rng.store(r.rng, state);
+    });
+  });
 
   /** roundExactDrawn past its first uniform u, which picked a wrong bit: [value, ...state]. */
   function drawnRound(x: LlvmValue, e: LlvmValue, u: LlvmValue, st: LlvmValue[]): LlvmValue[] {

@@ -2,8 +2,8 @@
 // for the same op computes (backends/clear/simulate.ts), bit for bit: the same f64 operations in
 // the same order, floor and JS `%`, no fused multiply-add, except where integer bounds make every
 // order exact (matmulFast). Slots are element-major (plan.ts): each element runs over the samples
-// in the innermost loop, which the optimizer vectorizes. Random draws come from the same streams,
-// drawn in the same order, sample after sample (emit_rng.ts, emit_draws.ts).
+// in the innermost loop, which the optimizer vectorizes. Random draws are the clear backend's: each
+// read's own, keyed by op, element and sample (emit_rng.ts, emit_draws.ts), so they need no order.
 import type { LlvmFunction, LlvmValue } from "./llvm_api.js";
 import { type MatmulForm, SAMPLE_BLOCK } from "./matmul_kernel.js";
 import type { PermuteEntries } from "./lookup_kernel.js";
@@ -32,8 +32,6 @@ export interface StageEnv {
   /** Base pointers (f64*) of the slot of noisy reads and of the unsettled records (plan.ts), both sample-major. */
   readonly draws: LlvmValue;
   readonly unsettled: LlvmValue;
-  /** Byte offsets of the streams' generator states. */
-  readonly rngStates: KernelPlan["rngStates"];
   /** The module constant holding the plan's constant item at a byte offset (f64* or i32*), if it is one. */
   readonly constant: (off: number) => LlvmValue | undefined;
   /** The vector kernel of the fast matmuls (matmul_kernel.ts), declared on first use. */
@@ -107,13 +105,9 @@ export class OpEmitter {
     });
   }
 
-  /**
-   * Every (sample, element) with values carried through: in the clear backend's order (samples
-   * outer) when `ordered` (draws from a stream), else elements outer and samples inner.
-   */
-  private each(n: number, ordered: boolean, body: (s: LlvmValue, e: LlvmValue, vals: LlvmValue[]) => LlvmValue[] | void, init: LlvmValue[] = []): LlvmValue[] {
+  /** Every (sample, element), elements outer and samples inner, with values (reductions) carried through. */
+  private each(n: number, body: (s: LlvmValue, e: LlvmValue, vals: LlvmValue[]) => LlvmValue[] | void, init: LlvmValue[] = []): LlvmValue[] {
     const k = this.k;
-    if (ordered) return k.loop(this.env.ns, (s, outer) => k.loop(n, (e, inner) => body(s, e, inner), outer), init);
     return k.loop(n, (e, outer) => k.loop(this.env.ns, (s, inner) => body(s, e, inner), outer), init);
   }
 
@@ -388,7 +382,7 @@ export class OpEmitter {
       samples: this.env.ns,
       position: (s, e) => this.readPosition(step, s, e),
       sigma: (e) => this.k.load(this.f64At(step.sigma), e),
-      rng: this.i32At(this.env.rngStates.noise),
+      draws: (s, e) => this.drawsAt(step, s, e),
       values: this.env.draws,
       unsettled: this.env.unsettled,
       unsettledCount: this.f64At(CONTROL.unsettled),
@@ -402,21 +396,9 @@ export class OpEmitter {
     return this.k.load(this.env.draws, this.k.add(this.k.mul(s, this.k.int(step.n)), e));
   }
 
-  /** Loads the state of a stream for a loop over `step`'s elements (stored back by `storeRng`). */
-  private loadRng(step: RandomStep): RngState {
-    const off = step.draws === "errors" ? this.env.rngStates.errors : step.draws === "ties" ? this.env.rngStates.ties : undefined;
-    return off === undefined ? [] : this.rng.load(this.i32At(off));
-  }
-
-  private storeRng(step: RandomStep, state: readonly LlvmValue[]): void {
-    const off = step.draws === "errors" ? this.env.rngStates.errors : step.draws === "ties" ? this.env.rngStates.ties : undefined;
-    if (off !== undefined) this.rng.store(this.i32At(off), state);
-  }
-
-  /** A rounding tie's direction (clear: tieRng.bit() at exact ties only): [round up, state after]. */
-  private tieBit(tie: LlvmValue, state: RngState): [LlvmValue, RngState] {
-    const [bit, after] = this.rng.bit(state);
-    return [bit, this.rng.pick(tie, after, state)];
+  /** The draws of element `e` of local sample `s` of `step` (emit_rng.ts): its key, the element and the sample's index in the batch. */
+  private drawsAt(step: RandomStep, s: LlvmValue, e: LlvmValue): RngState {
+    return this.rng.start(this.rng.key(this.k.at(this.env.arena, step.key, "i32")), e, this.k.add(this.env.s0, s));
   }
 
   // ---- table lookups, rounding, rescale ------------------------------------------------------
@@ -429,9 +411,7 @@ export class OpEmitter {
     const TO = step.tableOf !== undefined ? this.f64At(step.tableOf) : undefined;
     const errors = step.draws === "errors";
     const pError = this.param(CONTROL.pError);
-    const init = this.loadRng(step);
-    const res = this.each(step.n, errors, (s, e, vals) => {
-      const state = vals.slice(0, init.length);
+    const res = this.each(step.n, (s, e, vals) => {
       const v = this.noisyRead(step, s, e) ?? this.value(step.x, s, e);
       // Values are integers (or not finite): the clear backend's ((v % m) + m) % m is k.mod.
       let idx = k.select(k.and(k.ge(v, k.num(0)), k.lt(v, m)), v, k.mod(v, step.m));
@@ -442,11 +422,11 @@ export class OpEmitter {
       let next: LlvmValue[] = [];
       if (errors) {
         // p_error: next() < p_error redirects the read, then bit() picks the neighbour (clear: lookup).
-        const [x, s1] = this.rng.uniform(state);
-        const [up, s2] = this.rng.bit(s1);
+        const [x, s1] = this.rng.uniform(this.drawsAt(step, s, e));
+        const [up] = this.rng.bit(s1);
         const hit = k.lt(x, pError);
         idx = k.select(hit, k.select(up, k.mod(k.fadd(idx, k.num(1)), step.m), k.mod(k.fsub(k.fadd(idx, m), k.num(1)), step.m)), idx);
-        next = [...this.rng.pick(hit, s2, s1), k.fadd(vals[init.length]!, k.select(hit, k.num(1), k.num(0)))];
+        next = [k.add(vals[0]!, k.count(hit))];
       }
       const pos = TO ? k.fadd(k.fmul(k.load(TO, e), m), idx) : idx;
       // Memory safety only: for finite values the index is always inside the tables.
@@ -455,11 +435,8 @@ export class OpEmitter {
       const t = k.load(T, safe);
       this.storeAt(step.out, s, e, k.select(negate, k.fneg(t), t));
       return next;
-    }, errors ? [...init, k.load(this.f64At(CONTROL.tluErrors), k.int(0))] : []);
-    if (errors) {
-      this.storeRng(step, res.slice(0, init.length));
-      k.store(this.f64At(CONTROL.tluErrors), k.int(0), res[init.length]!);
-    }
+    }, errors ? [k.int(0)] : []);
+    if (errors) k.store(this.f64At(CONTROL.tluErrors), k.int(0), k.fadd(k.load(this.f64At(CONTROL.tluErrors), k.int(0)), k.toNum(res[0]!)));
   }
 
   /** Element after element, the permute kernel over the samples in whole vectors (slot capacities are whole sample blocks). */
@@ -481,28 +458,23 @@ export class OpEmitter {
       emitExactRoundBits(k, {
         k: step.bits.k, n: step.n, samples: this.env.ns,
         input: (s, e) => this.value(step.x, s, e), output: (s, e, v) => this.storeAt(step.out, s, e, v),
-        rows: this.i32At(step.bits.rows), odd: this.f64At(step.bits.odd), firstWrong: this.f64At(step.bits.firstWrong), rng: this.i32At(this.env.rngStates.bits),
+        rows: this.i32At(step.bits.rows), odd: this.f64At(step.bits.odd), firstWrong: this.f64At(step.bits.firstWrong), draws: (s, e) => this.drawsAt(step, s, e),
       });
       return;
     }
     const d = k.num(step.d);
     const half = k.num(step.half);
-    const init = this.loadRng(step);
-    const res = this.each(step.n, init.length > 0, (s, e, state) => {
+    this.each(step.n, (s, e) => {
       const v = this.value(step.x, s, e);
       let r = this.noisyRead(step, s, e) ?? k.floor(k.fdiv(k.fadd(v, half), d));
-      let next: RngState = state;
       if (step.draws === "ties") {
         const fl = k.floor(k.fdiv(v, d));
         const tie = k.eq(k.fsub(v, k.fmul(fl, d)), half);
-        const [up, after] = this.tieBit(tie, state);
+        const [up] = this.rng.bit(this.drawsAt(step, s, e));
         r = k.select(tie, k.select(up, k.fadd(fl, k.num(1)), fl), r);
-        next = after;
       }
       this.storeAt(step.out, s, e, r);
-      return [...next];
-    }, [...init]);
-    this.storeRng(step, res);
+    });
   }
 
   private rescale(step: Extract<Step, { kind: "rescale" }>): void {
@@ -512,29 +484,24 @@ export class OpEmitter {
     const ds = this.f64At(step.ds);
     const inv = step.invDs !== undefined ? this.f64At(step.invDs) : undefined;
     const outsideP = this.f64At(step.outside);
-    const init = this.loadRng(step);
-    const res = this.each(step.n, init.length > 0, (s, e, vals) => {
-      const state = vals.slice(0, init.length);
+    const [outside] = this.each(step.n, (s, e, [count]) => {
       const d = k.load(ds, e);
       const over = (x: LlvmValue) => (inv ? k.fmul(x, k.load(inv, e)) : k.fdiv(x, d));
       const v = k.fsub(this.value(step.x, s, e), k.load(offsets, e));
       const half = k.fdiv(d, k.num(2));
       let r = this.noisyRead(step, s, e) ?? k.floor(over(k.fadd(v, half)));
-      let next: RngState = state;
       if (step.draws === "ties") {
         const fl = k.floor(over(v));
         const tie = k.and(k.gt(d, k.num(1)), k.eq(k.fsub(v, k.fmul(fl, d)), half));
-        const [up, after] = this.tieBit(tie, state);
+        const [up] = this.rng.bit(this.drawsAt(step, s, e));
         r = k.select(tie, k.fadd(fl, k.select(up, k.num(1), k.num(0))), r);
-        next = after;
       }
       // r is an integer (or not finite): the clear backend's ((r % 2m) + 2m) % 2m is k.mod.
       const wrap = k.or(k.lt(r, k.num(0)), k.ge(r, m));
       this.storeAt(step.out, s, e, k.select(wrap, k.mod(r, 2 * step.m), r));
-      return [...next, k.add(vals[init.length]!, k.count(k.and(wrap, this.isLive(s))))];
-    }, [...init, k.int(0)]);
-    this.storeRng(step, res.slice(0, init.length));
-    k.store(outsideP, k.int(0), k.fadd(k.load(outsideP, k.int(0)), k.toNum(res[init.length]!)));
+      return [k.add(count!, k.count(k.and(wrap, this.isLive(s))))];
+    }, [k.int(0)]);
+    k.store(outsideP, k.int(0), k.fadd(k.load(outsideP, k.int(0)), k.toNum(outside!)));
   }
 
   // ---- overflow statistics -------------------------------------------------------------------

@@ -1,40 +1,45 @@
-// The simulation's seeded generator (backends/simulation/rng.ts, xoshiro128**) as LLVM IR, so that
-// the kernel draws from the same streams as the clear backend without calling back into
-// TypeScript. The state is four i32 values the emitters carry through their loops; the arena holds
-// it between ops (written by fhec from the stream it opened, read back by the next op).
+// The simulation's keyed draws (backends/simulation/rng.ts) as LLVM IR, so that the kernel draws
+// what the clear backend draws without calling back into TypeScript. A read's draws depend only on
+// its op's key (written into the arena by fhec per run), its element and its sample, so the loops
+// over samples carry no generator state and vectorize. The state of one read is its key and the
+// number of its next draw: emitters that draw a varying number of times select between states.
 import type { KernelBuilder } from "./ir_builder.js";
 import type { LlvmValue } from "./llvm_api.js";
+import { DRAW_STEP } from "../simulation/rng.js";
 
+/** [read key (i32), number of the next draw (i32)]. */
 export type RngState = readonly LlvmValue[];
 
 export class RngEmitter {
   constructor(private readonly k: KernelBuilder) {}
 
-  private rotl(x: LlvmValue, r: number): LlvmValue {
+  /** rng.ts mix32 on an i32. */
+  private mix(x: LlvmValue): LlvmValue {
     const b = this.k.b;
-    return b.CreateOr(b.CreateShl(x, this.k.i32c(r)), b.CreateLShr(x, this.k.i32c(32 - r)));
+    const xorShift = (v: LlvmValue, r: number) => b.CreateXor(v, b.CreateLShr(v, this.k.i32c(r)));
+    x = b.CreateMul(xorShift(x, 16), this.k.i32c(0x7feb352d));
+    x = b.CreateMul(xorShift(x, 15), this.k.i32c(0x846ca68b | 0));
+    return xorShift(x, 16);
   }
 
-  /** The state stored at `ptr` (i32*). */
-  load(ptr: LlvmValue): RngState {
-    return [0, 1, 2, 3].map((i) => this.k.b.CreateLoad(this.k.i32, this.k.b.CreateInBoundsGEP(this.k.i32, ptr, [this.k.int(i)])));
+  /** The op key stored at `ptr` (i32*). */
+  key(ptr: LlvmValue): LlvmValue {
+    return this.k.b.CreateLoad(this.k.i32, ptr);
   }
 
-  store(ptr: LlvmValue, s: RngState): void {
-    s.forEach((v, i) => this.k.b.CreateStore(v, this.k.b.CreateInBoundsGEP(this.k.i32, ptr, [this.k.int(i)])));
+  /** rng.ts readKey: the draws of element `e` (i64) of sample `s` (i64, its index in the run's batch). */
+  start(key: LlvmValue, e: LlvmValue, s: LlvmValue): RngState {
+    const b = this.k.b;
+    const read = this.mix(b.CreateXor(this.mix(b.CreateXor(key, b.CreateTrunc(e, this.k.i32))), b.CreateTrunc(s, this.k.i32)));
+    return [read, this.k.i32c(0)];
   }
 
-  /** nextU32(): the 32-bit result and the state after it. */
+  /** nextU32(): rng.ts drawOf, and the state after it. */
   next(s: RngState): [LlvmValue, RngState] {
     const b = this.k.b;
-    const [s0, s1, s2, s3] = s as [LlvmValue, LlvmValue, LlvmValue, LlvmValue];
-    const result = b.CreateMul(this.rotl(b.CreateMul(s1, this.k.i32c(5)), 7), this.k.i32c(9));
-    const t = b.CreateShl(s1, this.k.i32c(9));
-    const n2 = b.CreateXor(s2, s0);
-    const n3 = b.CreateXor(s3, s1);
-    const n1 = b.CreateXor(s1, n2);
-    const n0 = b.CreateXor(s0, n3);
-    return [result, [n0, n1, b.CreateXor(n2, t), this.rotl(n3, 11)]];
+    const [read, n] = s as [LlvmValue, LlvmValue];
+    const after = b.CreateAdd(n, this.k.i32c(1));
+    return [this.mix(b.CreateAdd(read, b.CreateMul(after, this.k.i32c(DRAW_STEP | 0)))), [read, after]];
   }
 
   /** next(): a uniform double in [0, 1), the 32-bit result over 2^32 (exact). */

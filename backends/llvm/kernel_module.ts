@@ -76,7 +76,6 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
       slots: plan.slotSizes.map((_, s) => slotPtr(s)),
       draws: slotPtr(plan.drawSlot),
       unsettled: slotPtr(plan.unsettledSlot),
-      rngStates: plan.rngStates,
       constant: (off: number) => constants.get(off),
       matmulKernel: declareMatmulKernel,
       lookupKernel: declareLookupKernel,

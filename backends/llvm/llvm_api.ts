@@ -76,6 +76,7 @@ export interface LlvmBuilder {
   CreateSIToFP(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateSExt(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateZExt(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
+  CreateTrunc(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateUIToFP(v: LlvmValue, t: LlvmType, name?: string): LlvmValue;
   CreateCall(callee: LlvmFunction, args: LlvmValue[], name?: string): LlvmValue;
   CreateGlobalStringPtr(s: string, name?: string): LlvmValue;

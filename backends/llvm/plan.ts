@@ -50,9 +50,9 @@ export type Step =
   | { kind: "sum"; x: Operand; out: number; inSize: number; outSize: number; map: number }
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
-  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number; permute?: PermuteEntries }
-  | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
-  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; outside: number }
+  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number; key: number; permute?: PermuteEntries }
+  | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; key: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
+  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; key: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
 
 /**
@@ -136,12 +136,16 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
   return { form: "f32", bound, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * nPad) / 2)), nPad, weights };
 }
 
+/**
+ * An op that may draw. `key`: the byte offset of the i32 its draws are keyed by (rng.ts opKey of
+ * its stream and of its position in the function's body), written by fhec per run.
+ */
 export type RandomStep = Extract<Step, { kind: "lookup" | "round" | "rescale" }>;
 
 /**
  * An exact rounding whose last extraction step reads several bits at once, with read noise: fhec
  * runs it between two stages with the clear backend's own code (roundStepsDrawn), on the slots in
- * the arena and the bit-read stream the kernel continues, so its draws are the clear backend's.
+ * the arena, with the bit-read stream's draws of the same reads, so they are the clear backend's.
  */
 export interface HostRound {
   readonly op: Operation;
@@ -198,7 +202,7 @@ export interface KernelPlan {
    * cannot change them, so the optimizer hoists and vectorizes their reads).
    */
   readonly statics: readonly StaticItem[];
-  /** Samples per block: CHUNK when the plan draws nothing, else undefined (the whole batch, in order, one block: draws follow the clear backend's order). */
+  /** Samples per block: CHUNK when the plan draws nothing, else undefined (the whole batch in one block). */
   readonly chunk: number | undefined;
   readonly args: readonly number[];
   /** Per argument, the integer range its inputs must lie in (checkInput's), or undefined (not an integer type). */
@@ -211,8 +215,6 @@ export interface KernelPlan {
   readonly drawSlot: number;
   /** Records (flat index, the two uniforms, z + 1/2, σ) of the noisy reads fhec settles, as many per sample as `drawSlot`. */
   readonly unsettledSlot: number;
-  /** Byte offsets of the generator states (4 × u32 each) of the run's streams. */
-  readonly rngStates: { readonly errors: number; readonly ties: number; readonly noise: number; readonly bits: number };
   /** Elements per sample of table reads (for stats.tluReads). */
   readonly tableReadsPerSample: number;
 }
@@ -284,6 +286,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
   const maxAbsOf = new Map<Value, number>();
   let results: Operand[] = [];
 
+  const keyOf = (): number => st.mutable(new Int32Array(2));
   const random = (s: RandomStep): void => {
     randomSteps.push(s);
     if (s.draws === "noise") {
@@ -400,7 +403,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
             ? (m as PermuteEntries) : undefined;
           random({
             kind: "lookup", op, x, out: slot, n, m, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), ...(permute ? { permute } : {}), draws,
-            param: paramOf(), sigma: noise ? st.mutable(new Float64Array(n)) : 0,
+            param: paramOf(), sigma: noise ? st.mutable(new Float64Array(n)) : 0, key: keyOf(),
           });
           break;
         }
@@ -417,7 +420,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
           }
           const reads = !approximate && !multiBit && mode.readNoise ? exactRoundReads(op) : undefined;
           const bits = reads && { k: reads.k, rows: st.i32(reads.rows), odd: st.f64(reads.odd), firstWrong: st.f64(reads.firstWrong) };
-          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : bits ? "bits" : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.mutable(new Float64Array(n)) : 0, ...(bits ? { bits } : {}) });
+          random({ kind: "round", op, x, out: slot, n, d, half: d / 2, draws: approximate ? draws : bits ? "bits" : "none", param: paramOf(), sigma: draws === "noise" && approximate ? st.mutable(new Float64Array(n)) : 0, key: keyOf(), ...(bits ? { bits } : {}) });
           break;
         }
         case "fhe.rescale": {
@@ -434,7 +437,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
             // roundings of the same quotient), and a product is much cheaper than a division.
             ...(Array.from({ length: n }, (_, e) => at(shifts, e)).every((sh) => Number.isInteger(sh) && Math.abs(sh) < 1000)
               ? { invDs: st.f64(Array.from({ length: n }, (_, e) => 2 ** -at(shifts, e))) } : {}),
-            perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.mutable(new Float64Array(n)) : 0, outside: st.mutable(new Float64Array(1)),
+            perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.mutable(new Float64Array(n)) : 0, key: keyOf(), outside: st.mutable(new Float64Array(1)),
           };
           rescales.push(s);
           random(s);
@@ -457,7 +460,6 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
 
   const drawSlot = newSlot(Math.max(maxDrawn, 1));
   const unsettledSlot = newSlot(UNSETTLED_RECORD * Math.max(maxDrawn, 1));
-  const rngStates = { errors: st.mutable(new Int32Array(4)), ties: st.mutable(new Int32Array(4)), noise: st.mutable(new Int32Array(4)), bits: st.mutable(new Int32Array(4)) };
   const stages: Stage[] = [];
   let current: Step[] = [];
   for (const s of steps) {
@@ -472,6 +474,6 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
   stages.push({ steps: current });
   const hostRounds = stages.some((stage) => stage.host !== undefined);
   return {
-    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, argRanges: func.args.map(argRange), chunk: hostRounds || randomSteps.some((r) => r.draws !== "none") ? undefined : CHUNK, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, rngStates, tableReadsPerSample,
+    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, argRanges: func.args.map(argRange), chunk: hostRounds || randomSteps.some((r) => r.draws !== "none") ? undefined : CHUNK, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, tableReadsPerSample,
   };
 }

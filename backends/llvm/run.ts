@@ -1,16 +1,16 @@
 // Runs a batch through a compiled kernel: the same inputs, options and results as the clear
-// backend's simulateWithStats. The random streams are the ones the clear backend opens
-// (backends/simulation/draws.ts); the kernel continues them from their seeded states, op after op
-// over the whole batch as the clear backend draws, so a seed gives the same results. Between the
+// backend's simulateWithStats. The draws are the clear backend's (backends/simulation/draws.ts):
+// fhec writes each random op's key (its stream's key and its position in the function) into the
+// arena, and the kernel draws each read's own numbers from it, so a seed gives the same results. Between the
 // stages fhec settles the few noisy reads the kernel leaves to it (emit_draws.ts). Without draws,
 // the kernel runs the batch in blocks of CHUNK samples (plan.ts). The kernel reads the inputs from fhec's arrays,
 // checks their range and writes the outputs into fhec's arrays itself.
 import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
-import { gaussOf, readSigma } from "../simulation/draws.js";
+import { type DrawStreams, gaussOf, readDraws, readSigma } from "../simulation/draws.js";
 import { checkInput } from "../simulation/inputs.js";
-import { Rng } from "../simulation/rng.js";
+import { opKey } from "../simulation/rng.js";
 import { roundStepsElement } from "../simulation/exact_round_steps.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
 import { capacityOf, CONTROL, type DrawMode, type HostRound, type KernelPlan, type Operand, UNSETTLED_RECORD } from "./plan.js";
@@ -73,13 +73,10 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
   control(CONTROL.tluErrors, 0);
   control(CONTROL.pError, ctx.pError);
   control(CONTROL.drawTolerance, opts.drawTolerance ?? DRAW_TOLERANCE);
-  const seedState = (off: number, rng: Rng | undefined) => {
-    if (rng) new Uint32Array(arena.buffer, off, 4).set(rng.state());
-  };
-  seedState(plan.rngStates.errors, ctx.rng);
-  seedState(plan.rngStates.ties, ctx.tieRng);
-  seedState(plan.rngStates.noise, ctx.noiseRng);
-  seedState(plan.rngStates.bits, ctx.bitRng);
+  for (const step of plan.randomSteps) {
+    const stream = streamOf(step.draws, ctx);
+    if (stream !== undefined) new Uint32Array(arena.buffer, step.key, 1)[0] = opKey(stream, ctx.opIndex(step.op));
+  }
 
   const returned = func.body.terminator!.operands;
   const outputs = plan.results.map((r, i) => ({ batch, shape: [...(shapeOf(returned[i]!.type) as number[])], data: new Float64Array(r.size * batch) }));
@@ -99,7 +96,7 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
       throw new Error("LLVM backend: the kernel found inputs out of range that checkInput accepts (a code generator bug)");
     }
     if (stage.draws) settleNoisyReads(arena[CONTROL.unsettled / 8]!, slotView(plan.unsettledSlot, batch), slotView(plan.drawSlot, batch));
-    if (stage.host) runHostRound(stage.host, arena, plan.rngStates.bits, cap, batch, slotView);
+    if (stage.host) runHostRound(stage.host, ctx, cap, batch, slotView);
   });
   plan.results.forEach((r, i) => {
     if (!("slot" in r)) copyConstant(r, outputs[i]!.data, batch, arena);
@@ -108,20 +105,30 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
   return { outputs, stats: collectStats(plan, arena, ctx, opts.checkOverflow ?? true) };
 }
 
-/**
- * A host round (plan.ts HostRound) over the call's samples, in the clear backend's order (sample
- * after sample, element after element), drawing from the bit-read stream where the kernel left it.
- */
-function runHostRound(h: HostRound, arena: Float64Array, rngState: number, cap: number, samples: number, slotView: (slot: number, samples: number) => Float64Array): void {
-  const state = new Uint32Array(arena.buffer, rngState, 4);
-  const rng = Rng.fromState([state[0]!, state[1]!, state[2]!, state[3]!]);
+/** The key of the stream a random step draws from (undefined: it draws nothing). */
+function streamOf(draws: KernelPlan["randomSteps"][number]["draws"], ctx: DrawStreams): number | undefined {
+  switch (draws) {
+    case "errors": return ctx.errors;
+    case "ties": return ctx.ties;
+    case "noise": return ctx.noise;
+    case "bits": return ctx.bits;
+    case "none": return undefined;
+  }
+}
+
+/** A host round (plan.ts HostRound) over the call's samples, with the clear backend's draws of each read (bit-read stream). */
+function runHostRound(h: HostRound, ctx: RunState, cap: number, samples: number, slotView: (slot: number, samples: number) => Float64Array): void {
+  const draws = readDraws(ctx.bits ?? fail("host round planned without the bit-read stream"), ctx.opIndex(h.op));
   // Element e of sample s at e·cap + s: whole slots (cap ≥ samples).
   const x = slotView(h.x.slot, cap);
   const out = slotView(h.out, cap);
   for (let s = 0; s < samples; s++) {
-    for (let e = 0; e < h.n; e++) out[e * cap + s] = roundStepsElement(x[e * cap + s]!, e, h.steps, rng);
+    for (let e = 0; e < h.n; e++) out[e * cap + s] = roundStepsElement(x[e * cap + s]!, e, h.steps, draws.at(s, e));
   }
-  state.set(rng.state());
+}
+
+function fail(message: string): never {
+  throw new Error(`LLVM backend: ${message}`);
 }
 
 /** The noisy reads the kernel left unsettled, redone as the clear backend computes them (noisyRound). */

@@ -28,7 +28,7 @@ import type { Operation } from "../../ir/core.js";
 import { roundDigits } from "../../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { erfc } from "../../crypto-model/erfc.js";
-import type { Rng } from "./rng.js";
+import type { ReadDraws } from "./rng.js";
 
 /** Probabilities below this (or above 1 minus it) are settled without a draw (as noisyRound's 8σ cut, ~1e-15). */
 export const NEGLIGIBLE = 1e-15;
@@ -129,7 +129,7 @@ function build(op: Operation, std: DenseAttr, offset: number): ExactRoundReads |
  * The rounded value of integer x (element e, which has rows) as the circuit leaves it and its
  * reader rounds it, drawing its bit reads from `rng` (see the header).
  */
-export function roundExactDrawn(x: number, e: number, reads: ExactRoundReads, rng: Rng): number {
+export function roundExactDrawn(x: number, e: number, reads: ExactRoundReads, rng: ReadDraws): number {
   const { k, n, rows, odd, firstWrong } = reads;
   const d = 2 ** k;
   const u = uniformOf(rng.nextU32());

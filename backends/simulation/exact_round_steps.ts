@@ -23,7 +23,7 @@ import type { Operation } from "../../ir/core.js";
 import { roundDigits } from "../../ir/dialects/fhe.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { cellProbability, cellRange, NEGLIGIBLE, uniformOf } from "./exact_round.js";
-import type { Rng } from "./rng.js";
+import type { ReadDraws } from "./rng.js";
 
 /** The law of a step's shift t: P(t = lo + j) = pmf[j]. */
 interface ShiftLaw {
@@ -143,7 +143,7 @@ function pick(law: ShiftLaw, u: number, moved: boolean): number {
 }
 
 /** A later step's shift: no draw when one shift holds all but NEGLIGIBLE of the law. */
-function drawShift(law: ShiftLaw, rng: Rng): number {
+function drawShift(law: ShiftLaw, rng: ReadDraws): number {
   for (let j = 0; j < law.pmf.length; j++) if (law.pmf[j]! >= 1 - NEGLIGIBLE) return law.lo + j;
   return pick(law, uniformOf(rng.nextU32()), false);
 }
@@ -168,7 +168,7 @@ function readRest(z: number, st: ExactRoundSteps, t: number): number {
  * The rounded value of integer x (element e, which has rows) as the circuit computes it, drawing
  * its step reads from `rng` (see the header).
  */
-export function roundStepsDrawn(x: number, e: number, st: ExactRoundSteps, rng: Rng): number {
+export function roundStepsDrawn(x: number, e: number, st: ExactRoundSteps, rng: ReadDraws): number {
   const { digits, starts, k, n, rows, laws, firstMove } = st;
   const S = digits.length;
   const z0 = x + 2 ** (k - 1);
@@ -187,6 +187,6 @@ export function roundStepsDrawn(x: number, e: number, st: ExactRoundSteps, rng: 
 }
 
 /** Element e's rounded value: exact when none of its reads can go wrong (no rows), else drawn (roundStepsDrawn). */
-export function roundStepsElement(x: number, e: number, st: ExactRoundSteps, rng: Rng): number {
+export function roundStepsElement(x: number, e: number, st: ExactRoundSteps, rng: ReadDraws): number {
   return st.rows[e]! < 0 ? Math.floor((x + 2 ** (st.k - 1)) / 2 ** st.k) : roundStepsDrawn(x, e, st, rng);
 }

@@ -1,51 +1,55 @@
-// A small seeded PRNG (xoshiro128**, seeded through splitmix32) for the simulation's draws
-// (backends/simulation/draws.ts): deterministic given a seed, never the platform's unseeded generator.
+// The simulation's seeded draws (backends/simulation/draws.ts): counter-based, so that every read
+// has its own draws, keyed by (stream, op, element, sample, draw number) and independent of the
+// order in which reads are made. The clear backend interprets sample after sample; the LLVM
+// backend runs the samples of an element side by side in vector lanes: both get the same draws.
+// The key is absorbed one part at a time into a 32-bit state, each step a bijective mixing
+// function (lowbias32: xor-shifts and odd multiplications), so that distinct parts at one step
+// give distinct states. Deterministic given a seed; never the platform's unseeded generator.
 
-export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+/** A bijective 32-bit mixing function (full avalanche: every input bit flips about half the output bits). */
+export function mix32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
 
-  constructor(seed: number) {
-    let z = seed >>> 0;
-    const next = (): number => {
-      z = (z + 0x9e3779b9) >>> 0;
-      let t = z;
-      t = Math.imul(t ^ (t >>> 16), 0x21f0aaad) >>> 0;
-      t = Math.imul(t ^ (t >>> 15), 0x735a2d97) >>> 0;
-      return (t ^ (t >>> 15)) >>> 0;
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+/** The key of one stream of a run: the run's seed with the stream's salt. */
+export const streamKey = (seed: number, salt: number): number => mix32((seed ^ salt) >>> 0);
+
+/** The key of one op's reads on a stream, `opIndex` its position in its function's body. */
+export const opKey = (stream: number, opIndex: number): number => mix32((stream ^ opIndex) >>> 0);
+
+/** The key of one read: element `element` of sample `sample` (its index in the run's batch). */
+export const readKey = (op: number, element: number, sample: number): number => mix32((mix32((op ^ element) >>> 0) ^ sample) >>> 0);
+
+/** Draws are numbered from 0 within a read; numbers step by the golden ratio's 32-bit fraction before mixing. */
+export const DRAW_STEP = 0x9e3779b9;
+
+/** Draw number `n` of a read. */
+export const drawOf = (read: number, n: number): number => mix32((read + Math.imul(n + 1, DRAW_STEP)) >>> 0);
+
+/**
+ * The draws of one op's reads: `at(sample, element)` starts a read, then each call draws the
+ * read's next number. One object per op, reused for every read (no allocation per read).
+ */
+export class ReadDraws {
+  private read = 0;
+  private n = 0;
+
+  constructor(private readonly key: number) {}
+
+  /** Starts the draws of element `element` of sample `sample`. */
+  at(sample: number, element: number): this {
+    this.read = readKey(this.key, element, sample);
+    this.n = 0;
+    return this;
   }
 
-  /** A generator continuing a stream from its four state words (where the LLVM backend's native code left it). */
-  static fromState(words: readonly [number, number, number, number]): Rng {
-    const r = new Rng(0);
-    [r.s0, r.s1, r.s2, r.s3] = words.map((w) => w >>> 0) as [number, number, number, number];
-    return r;
-  }
-
-  /** The four state words, for a generator elsewhere (the LLVM backend's native code) to continue this stream. */
-  state(): [number, number, number, number] {
-    return [this.s0, this.s1, this.s2, this.s3];
-  }
-
-  /** Next 32-bit unsigned integer. */
+  /** The read's next 32-bit unsigned integer. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3, 11);
-    return result;
+    return drawOf(this.read, this.n++);
   }
 
   /** Uniform float in [0, 1) with 32 bits of randomness. */
@@ -53,12 +57,8 @@ export class Rng {
     return this.nextU32() / 4294967296;
   }
 
-  /** Fair coin. */
+  /** Fair coin: the top bit. */
   bit(): boolean {
     return (this.nextU32() & 0x80000000) !== 0;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { simulate } from "../../backends/clear/index.js";
 import { gauss } from "../../backends/simulation/draws.js";
-import { Rng } from "../../backends/simulation/rng.js";
+import { ReadDraws } from "../../backends/simulation/rng.js";
 import { denseAttr, floatAttr } from "../../ir/attributes.js";
 import { f64, tensor } from "../../ir/types.js";
 import { parse } from "../tfhe/helpers.js";
@@ -33,7 +33,7 @@ function pbsRead(phase: number, table: readonly number[]): number {
 }
 
 /** The lowered circuit on the torus (fractions of 1), one run, with each step's σ. */
-function emulate(x: number, digits: readonly number[], std: readonly number[], rng: Rng): number {
+function emulate(x: number, digits: readonly number[], std: readonly number[], rng: ReadDraws): number {
   let y = 2 * x + 2 ** K; // integer at precision P + 1: the torus holds y·2^(62−P)/2^64
   const d = digits[digits.length - 1]!;
   for (let i = 0; i < digits.length - (d === 1 ? 0 : 1); i++) {
@@ -73,7 +73,8 @@ describe.each(PLANS)("exact rounding with noisy reads, extraction steps $digits"
     round.attributes.set("fhec.read_offset", last === 1 ? floatAttr(1 / (2 * N)) : denseAttr(tensor([digits.length], f64), digits.map((_, s) => (s === digits.length - 1 ? 2 ** (w - 1) / N : 1 / (2 * N)))));
     const data = XS.flatMap((x) => new Array<number>(RUNS).fill(x));
     const sim = simulate(m.funcs[0]!, [{ batch: data.length, shape: [1], data: Float64Array.from(data) }], { seed: 11 })[0]!.data;
-    const rng = new Rng(99);
+    // The emulation's own draws: one read of its own key per (input, run), independent of simulate's.
+    const rng = new ReadDraws(99);
     let misreads = 0;
     XS.forEach((x, xi) => {
       const exact = Math.floor((x + 2 ** (K - 1)) / 2 ** K);
@@ -82,7 +83,7 @@ describe.each(PLANS)("exact rounding with noisy reads, extraction steps $digits"
         return [-1, 0, 1].map((d) => results.filter((v) => v - exact === d).length);
       };
       const a = count((r) => sim[xi * RUNS + r]!);
-      const b = count(() => emulate(x, digits, std, rng));
+      const b = count((r) => emulate(x, digits, std, rng.at(r, xi)));
       expect(a.reduce((s, c) => s + c, 0), `x = ${x}: results within one step`).toBe(RUNS);
       expect(b.reduce((s, c) => s + c, 0), `x = ${x}: emulated results within one step`).toBe(RUNS);
       misreads += RUNS - b[1]!;
