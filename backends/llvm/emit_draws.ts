@@ -19,13 +19,14 @@ export interface NoisyReads {
   /** Elements per sample, and the samples of this call (i64). */
   readonly n: number;
   readonly samples: LlvmValue;
-  /** The read position z of element e of sample s, and the noise σ of element e (steps). */
-  readonly position: (s: LlvmValue, e: LlvmValue) => LlvmValue;
+  /** The read position z of element e of sample s (the part that depends on e alone made first), and the noise σ of element e (steps). */
+  readonly position: (e: LlvmValue) => (s: LlvmValue) => LlvmValue;
   readonly sigma: (e: LlvmValue) => LlvmValue;
   /** The draws of element e of sample s (noise stream). */
   readonly draws: (s: LlvmValue, e: LlvmValue) => RngState;
-  /** Where the values go (f64*, flat index s·n + e), where unsettled reads are recorded, and their count (f64*). */
-  readonly values: LlvmValue;
+  /** Where the values of element e go (f64*, indexed by sample: a slot's row, `cap` per element), where unsettled reads are recorded, and their count (f64*). */
+  readonly values: (e: LlvmValue) => LlvmValue;
+  readonly cap: LlvmValue;
   readonly unsettled: LlvmValue;
   readonly unsettledCount: LlvmValue;
   readonly tolerance: LlvmValue;
@@ -35,20 +36,24 @@ export function emitNoisyReads(k: KernelBuilder, r: NoisyReads): void {
   const W = r.unsettled;
   const field = (j: LlvmValue, f: number) => k.add(k.mul(j, k.int(UNSETTLED_RECORD)), k.int(f));
   const rng = new RngEmitter(k);
-  const flat = (s: LlvmValue, e: LlvmValue) => k.add(k.mul(s, k.int(r.n)), e);
-  /** The read's two uniforms, z + 1/2 and σ (clear: noisyRound). */
-  const read = (s: LlvmValue, e: LlvmValue) => {
+
+  /** The read's two uniforms (clear: noisyRound's gauss). */
+  const uniforms = (s: LlvmValue, e: LlvmValue) => {
     const [u1, s1] = rng.uniform(r.draws(s, e));
     const [u2] = rng.uniform(s1);
-    return { z: r.position(s, e), sigma: r.sigma(e), u1, u2 };
+    return { u1, u2 };
   };
 
   // 1. Every read at once (no order, no branch: vectorizable): a read far from its tie (farther
   // than 8σ) is its rounded position; the others floor(z + 1/2 + σ·g), or NaN where that result is
   // not settled (fhec then redoes it; redoing a read that is NaN anyway is harmless).
   k.loop(r.n, (e) => {
+    const position = r.position(e);
+    const sigma = r.sigma(e);
+    const values = r.values(e);
     k.loop(r.samples, (s) => {
-      const { z, sigma, u1, u2 } = read(s, e);
+      const z = position(s);
+      const { u1, u2 } = uniforms(s, e);
       const fl = k.floor(z);
       const f = k.fsub(z, fl);
       const s8 = k.fmul(k.num(8), sigma);
@@ -60,21 +65,21 @@ export function emitNoisyReads(k: KernelBuilder, r: NoisyReads): void {
       const margin = k.fmul(r.tolerance, k.fadd(k.fadd(k.num(1), k.fabs(sum)), k.fabs(sigma)));
       const unsettled = k.b.CreateFCmpOLE(k.fabs(k.fsub(sum, nearest)), margin);
       const rounded = k.select(k.ge(f, k.num(0.5)), k.fadd(fl, k.num(1)), fl);
-      k.store(r.values, flat(s, e), k.select(far, rounded, k.select(unsettled, k.num(NaN), k.floor(sum))));
+      k.store(values, s, k.select(far, rounded, k.select(unsettled, k.num(NaN), k.floor(sum))));
     });
   });
 
-  // 2. The unsettled reads, as records [flat index, u1, u2, z + 1/2, σ] (their draws made again: few).
-  const [count] = k.loop(r.samples, (s, outer) =>
-    k.loop(r.n, (e, [c]) => {
-      const j = flat(s, e);
-      const v = k.load(r.values, j);
+  // 2. The unsettled reads, as records [index in the slot, u1, u2, z + 1/2, σ] (their draws made again: few).
+  const [count] = k.loop(r.n, (e, outer) =>
+    k.loop(r.samples, (s, [c]) => {
+      const j = k.add(k.mul(e, r.cap), s);
+      const v = k.load(r.values(e), s);
       const flagged = k.b.CreateFCmpUNE(v, v); // v is NaN
       return k.branch(
         flagged,
         () => {
-          const { z, sigma, u1, u2 } = read(s, e);
-          [k.toNum(j), u1, u2, k.fadd(z, k.num(0.5)), sigma].forEach((x, i) => k.store(W, field(c!, i), x));
+          const { u1, u2 } = uniforms(s, e);
+          [k.toNum(j), u1, u2, k.fadd(r.position(e)(s), k.num(0.5)), r.sigma(e)].forEach((x, i) => k.store(W, field(c!, i), x));
           return [k.add(c!, k.int(1))];
         },
         () => [c!],

@@ -29,7 +29,7 @@ export interface StageEnv {
   readonly blocked: number | undefined;
   /** Base pointer (f64*) of each slot. */
   readonly slots: readonly LlvmValue[];
-  /** Base pointers (f64*) of the slot of noisy reads and of the unsettled records (plan.ts), both sample-major. */
+  /** Base pointers (f64*) of the slot of noisy reads (element-major) and of the unsettled records (plan.ts). */
   readonly draws: LlvmValue;
   readonly unsettled: LlvmValue;
   /** The module constant holding the plan's constant item at a byte offset (f64* or i32*), if it is one. */
@@ -63,7 +63,11 @@ export class OpEmitter {
 
   /** Pointer to element `e` (i64) of a slot: its `cap` samples follow. */
   private slotRow(slot: number, e: LlvmValue): LlvmValue {
-    return this.k.elt(this.env.slots[slot]!, this.k.mul(e, this.env.cap));
+    return this.slotRowOf(this.env.slots[slot]!, e);
+  }
+
+  private slotRowOf(base: LlvmValue, e: LlvmValue): LlvmValue {
+    return this.k.elt(base, this.k.mul(e, this.env.cap));
   }
 
   /** Element `e` of an operand, as a function of the sample (a constant is the same for every sample). */
@@ -366,13 +370,16 @@ export class OpEmitter {
    * Where a noisy read of `step` lands before its noise, in steps of the read (clear: the z of
    * noisyRound): table reads at v + offset, roundings at v/d + offset, rescales at (v − o)/d + offset.
    */
-  private readPosition(step: RandomStep, s: LlvmValue, e: LlvmValue): LlvmValue {
+  private readPosition(step: RandomStep, e: LlvmValue): (s: LlvmValue) => LlvmValue {
+    // What does not change with the sample is loaded here, before the loop over samples.
     const k = this.k;
-    const v = this.value(step.x, s, e);
+    const X = this.operandRow(step.x, e);
     const off = this.param(step.param);
-    if (step.kind === "lookup") return k.fadd(v, off);
-    if (step.kind === "round") return k.fadd(k.fdiv(v, k.num(step.d)), off);
-    return k.fadd(k.fdiv(k.fsub(v, k.load(this.f64At(step.offsets), e)), k.load(this.f64At(step.ds), e)), off);
+    if (step.kind === "lookup") return (s) => k.fadd(X(s), off);
+    if (step.kind === "round") return (s) => k.fadd(k.fdiv(X(s), k.num(step.d)), off);
+    const o = k.load(this.f64At(step.offsets), e);
+    const d = k.load(this.f64At(step.ds), e);
+    return (s) => k.fadd(k.fdiv(k.fsub(X(s), o), d), off);
   }
 
   /** The stage end of a step with read noise: its noisy reads, drawn into the draw slot (emit_draws.ts). */
@@ -380,10 +387,11 @@ export class OpEmitter {
     emitNoisyReads(this.k, {
       n: step.n,
       samples: this.env.ns,
-      position: (s, e) => this.readPosition(step, s, e),
+      position: (e) => this.readPosition(step, e),
       sigma: (e) => this.k.load(this.f64At(step.sigma), e),
-      draws: (s, e) => this.drawsAt(step, s, e),
-      values: this.env.draws,
+      draws: this.drawsOf(step),
+      values: (e) => this.slotRowOf(this.env.draws, e),
+      cap: this.env.cap,
       unsettled: this.env.unsettled,
       unsettledCount: this.f64At(CONTROL.unsettled),
       tolerance: this.param(CONTROL.drawTolerance),
@@ -393,12 +401,21 @@ export class OpEmitter {
   /** The value of a noisy read drawn by the previous stage, or undefined when `step` has no read noise. */
   private noisyRead(step: RandomStep, s: LlvmValue, e: LlvmValue): LlvmValue | undefined {
     if (step.draws !== "noise") return undefined;
-    return this.k.load(this.env.draws, this.k.add(this.k.mul(s, this.k.int(step.n)), e));
+    return this.k.load(this.slotRowOf(this.env.draws, e), s);
   }
 
-  /** The draws of element `e` of local sample `s` of `step` (emit_rng.ts): its key, the element and the sample's index in the batch. */
-  private drawsAt(step: RandomStep, s: LlvmValue, e: LlvmValue): RngState {
-    return this.rng.start(this.rng.key(this.k.at(this.env.arena, step.key, "i32")), e, this.k.add(this.env.s0, s));
+  /**
+   * The draws of `step`'s reads (emit_rng.ts): of element `e` and local sample `s`, by its key, the
+   * element and the sample's index in the batch. The key is loaded here, before the loops, so that
+   * no store in them can be taken to change it (the loops then vectorize).
+   */
+  private drawsOf(step: RandomStep): (s: LlvmValue, e: LlvmValue) => RngState {
+    const k = this.k;
+    const key = this.rng.key(k.at(this.env.arena, step.key, "i32"));
+    // In blocks, the lanes past the batch's end draw as its last sample, whose values they repeat.
+    const last = k.b.CreateSub(this.env.live, k.int(1));
+    const sample = (s: LlvmValue) => k.add(this.env.s0, this.blocked ? k.select(this.isLive(s), s, last) : s);
+    return (s, e) => this.rng.start(key, e, sample(s));
   }
 
   // ---- table lookups, rounding, rescale ------------------------------------------------------
@@ -411,6 +428,7 @@ export class OpEmitter {
     const TO = step.tableOf !== undefined ? this.f64At(step.tableOf) : undefined;
     const errors = step.draws === "errors";
     const pError = this.param(CONTROL.pError);
+    const drawsAt = errors ? this.drawsOf(step) : undefined;
     const res = this.each(step.n, (s, e, vals) => {
       const v = this.noisyRead(step, s, e) ?? this.value(step.x, s, e);
       // Values are integers (or not finite): the clear backend's ((v % m) + m) % m is k.mod.
@@ -422,11 +440,11 @@ export class OpEmitter {
       let next: LlvmValue[] = [];
       if (errors) {
         // p_error: next() < p_error redirects the read, then bit() picks the neighbour (clear: lookup).
-        const [x, s1] = this.rng.uniform(this.drawsAt(step, s, e));
+        const [x, s1] = this.rng.uniform(drawsAt!(s, e));
         const [up] = this.rng.bit(s1);
         const hit = k.lt(x, pError);
         idx = k.select(hit, k.select(up, k.mod(k.fadd(idx, k.num(1)), step.m), k.mod(k.fsub(k.fadd(idx, m), k.num(1)), step.m)), idx);
-        next = [k.add(vals[0]!, k.count(hit))];
+        next = [k.add(vals[0]!, k.count(k.and(hit, this.isLive(s))))];
       }
       const pos = TO ? k.fadd(k.fmul(k.load(TO, e), m), idx) : idx;
       // Memory safety only: for finite values the index is always inside the tables.
@@ -458,19 +476,20 @@ export class OpEmitter {
       emitExactRoundBits(k, {
         k: step.bits.k, n: step.n, samples: this.env.ns,
         input: (s, e) => this.value(step.x, s, e), output: (s, e, v) => this.storeAt(step.out, s, e, v),
-        rows: this.i32At(step.bits.rows), odd: this.f64At(step.bits.odd), firstWrong: this.f64At(step.bits.firstWrong), draws: (s, e) => this.drawsAt(step, s, e),
+        rows: this.i32At(step.bits.rows), odd: this.f64At(step.bits.odd), firstWrong: this.f64At(step.bits.firstWrong), draws: this.drawsOf(step),
       });
       return;
     }
     const d = k.num(step.d);
     const half = k.num(step.half);
+    const drawsAt = step.draws === "ties" ? this.drawsOf(step) : undefined;
     this.each(step.n, (s, e) => {
       const v = this.value(step.x, s, e);
       let r = this.noisyRead(step, s, e) ?? k.floor(k.fdiv(k.fadd(v, half), d));
       if (step.draws === "ties") {
         const fl = k.floor(k.fdiv(v, d));
         const tie = k.eq(k.fsub(v, k.fmul(fl, d)), half);
-        const [up] = this.rng.bit(this.drawsAt(step, s, e));
+        const [up] = this.rng.bit(drawsAt!(s, e));
         r = k.select(tie, k.select(up, k.fadd(fl, k.num(1)), fl), r);
       }
       this.storeAt(step.out, s, e, r);
@@ -484,6 +503,7 @@ export class OpEmitter {
     const ds = this.f64At(step.ds);
     const inv = step.invDs !== undefined ? this.f64At(step.invDs) : undefined;
     const outsideP = this.f64At(step.outside);
+    const drawsAt = step.draws === "ties" ? this.drawsOf(step) : undefined;
     const [outside] = this.each(step.n, (s, e, [count]) => {
       const d = k.load(ds, e);
       const over = (x: LlvmValue) => (inv ? k.fmul(x, k.load(inv, e)) : k.fdiv(x, d));
@@ -493,7 +513,7 @@ export class OpEmitter {
       if (step.draws === "ties") {
         const fl = k.floor(over(v));
         const tie = k.and(k.gt(d, k.num(1)), k.eq(k.fsub(v, k.fmul(fl, d)), half));
-        const [up] = this.rng.bit(this.drawsAt(step, s, e));
+        const [up] = this.rng.bit(drawsAt!(s, e));
         r = k.select(tie, k.fadd(fl, k.select(up, k.num(1), k.num(0))), r);
       }
       // r is an integer (or not finite): the clear backend's ((r % 2m) + 2m) % 2m is k.mod.

@@ -170,12 +170,13 @@ export interface Stage {
 /**
  * Byte offsets of the control words at the start of the arena (f64 each): the stage to run, the
  * samples of this call, the noisy reads left for fhec to settle, p_error, the tolerance of native
- * noise draws, the count of p_error redirections, then one parameter per op.
+ * noise draws, the count of p_error redirections, the count of inputs out of range, then one
+ * parameter per op.
  */
 export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, badInputs: 64, params: 72 } as const;
 
 /**
- * Samples per block when nothing is drawn: an op's operands and result then fit the first-level
+ * Samples per block (unless a host round needs the whole batch): an op's operands and result then fit the first-level
  * cache, and all the slots the second (the mlp's slots take 2.5 KiB per sample: 161 KiB here; in
  * blocks of 512 samples the whole mlp ran 1.4× slower). Every loop runs the whole block (a
  * constant trip count: no scalar remainders), the lanes past the batch's end repeating its last
@@ -202,7 +203,7 @@ export interface KernelPlan {
    * cannot change them, so the optimizer hoists and vectorizes their reads).
    */
   readonly statics: readonly StaticItem[];
-  /** Samples per block: CHUNK when the plan draws nothing, else undefined (the whole batch in one block). */
+  /** Samples per block: CHUNK, or undefined (the whole batch in one block) when a host round needs the whole batch in its slots. */
   readonly chunk: number | undefined;
   readonly args: readonly number[];
   /** Per argument, the integer range its inputs must lie in (checkInput's), or undefined (not an integer type). */
@@ -211,9 +212,12 @@ export interface KernelPlan {
   readonly checks: readonly Extract<Step, { kind: "check" }>[];
   readonly rescales: readonly Extract<Step, { kind: "rescale" }>[];
   readonly randomSteps: readonly RandomStep[];
-  /** The slot that receives the values of noisy reads, sized for the largest op with read noise. */
+  /**
+   * The slot that receives the values of noisy reads, sized for the largest op with read noise
+   * (element-major like every slot, so that the loops that write and read it vectorize).
+   */
   readonly drawSlot: number;
-  /** Records (flat index, the two uniforms, z + 1/2, σ) of the noisy reads fhec settles, as many per sample as `drawSlot`. */
+  /** Records (flat index in the draw slot, the two uniforms, z + 1/2, σ) of the noisy reads fhec settles, as many per sample as `drawSlot`. */
   readonly unsettledSlot: number;
   /** Elements per sample of table reads (for stats.tluReads). */
   readonly tableReadsPerSample: number;
@@ -474,6 +478,6 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
   stages.push({ steps: current });
   const hostRounds = stages.some((stage) => stage.host !== undefined);
   return {
-    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, argRanges: func.args.map(argRange), chunk: hostRounds || randomSteps.some((r) => r.draws !== "none") ? undefined : CHUNK, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, tableReadsPerSample,
+    func, mode, stages, slotSizes, staticBytes: Math.ceil(st.bytes / 8) * 8, statics: st.items, argRanges: func.args.map(argRange), chunk: hostRounds ? undefined : CHUNK, args, results, checks, rescales, randomSteps, drawSlot, unsettledSlot, tableReadsPerSample,
   };
 }

@@ -83,21 +83,27 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
 
   const buffers = [...data, ...outputs.map((o) => o.data)];
   control(CONTROL.badInputs, 0);
-  // One call per stage over the whole batch (without draws, the kernel runs it block by block).
-  control(CONTROL.firstSample, 0);
-  control(CONTROL.samples, batch);
   control(CONTROL.capacity, cap);
-  plan.stages.forEach((stage, k) => {
-    if (stage.draws) setReadNoise(stage.draws, arena, ctx);
-    control(CONTROL.stage, k);
-    native.run(arena, ...buffers);
-    if (k === 0 && arena[CONTROL.badInputs / 8]! > 0) {
-      func.args.forEach((a, i) => checkInput(inputs[i]!, a, i, batch));
-      throw new Error("LLVM backend: the kernel found inputs out of range that checkInput accepts (a code generator bug)");
-    }
-    if (stage.draws) settleNoisyReads(arena[CONTROL.unsettled / 8]!, slotView(plan.unsettledSlot, batch), slotView(plan.drawSlot, batch));
-    if (stage.host) runHostRound(stage.host, ctx, cap, batch, slotView);
-  });
+  for (const stage of plan.stages) if (stage.draws) setReadNoise(stage.draws, arena, ctx);
+  // A plan of one stage runs the batch in one call (the kernel runs it block by block). With
+  // several stages (noisy reads fhec settles between them), the slots hold one block: every stage
+  // runs on a block before the next block; without blocks (host rounds), on the whole batch.
+  const perCall = plan.chunk !== undefined && plan.stages.length > 1 ? plan.chunk : batch;
+  for (let first = 0; first < batch; first += perCall) {
+    control(CONTROL.firstSample, first);
+    control(CONTROL.samples, Math.min(perCall, batch - first));
+    plan.stages.forEach((stage, k) => {
+      control(CONTROL.stage, k);
+      control(CONTROL.unsettled, 0);
+      native.run(arena, ...buffers);
+      if (k === 0 && arena[CONTROL.badInputs / 8]! > 0) {
+        func.args.forEach((a, i) => checkInput(inputs[i]!, a, i, batch));
+        throw new Error("LLVM backend: the kernel found inputs out of range that checkInput accepts (a code generator bug)");
+      }
+      if (stage.draws) settleNoisyReads(arena[CONTROL.unsettled / 8]!, slotView(plan.unsettledSlot, cap), slotView(plan.drawSlot, cap));
+      if (stage.host) runHostRound(stage.host, ctx, cap, batch, slotView);
+    });
+  }
   plan.results.forEach((r, i) => {
     if (!("slot" in r)) copyConstant(r, outputs[i]!.data, batch, arena);
   });
