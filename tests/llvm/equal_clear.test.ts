@@ -283,11 +283,12 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     if (avx512) expect(permutes).toBeGreaterThan(10);
   }, 300_000);
 
-  // Without draws the kernel runs the batch in blocks of CHUNK samples, the last one partly
-  // filled: statistics and the first overflow must carry across blocks, the lanes past the batch's
-  // end must count nowhere, and an input out of range in the last block must give the clear
-  // backend's error.
-  it(`batches of ${2 * CHUNK + 76} samples (${Math.ceil((2 * CHUNK + 76) / CHUNK)} blocks, the last partly filled): outputs, statistics, first overflow, input errors`, async () => {
+  // The kernel runs the batch in blocks of CHUNK samples, the last one partly filled (with draws:
+  // every stage on a block before the next block): statistics and the first overflow must carry
+  // across blocks, the lanes past the batch's end must count nowhere and draw as the last sample
+  // (their values must raise no maximum), each block's reads must draw as their samples do in the
+  // clear backend, and an input out of range in the last block must give the clear backend's error.
+  it(`batches of ${2 * CHUNK + 76} samples (${Math.ceil((2 * CHUNK + 76) / CHUNK)} blocks, the last partly filled): outputs, statistics, first overflow, input errors; disable and simulate`, async () => {
     const batch = 2 * CHUNK + 76;
     for (let seed = 1; seed <= 12; seed++) {
       await tick();
@@ -295,6 +296,13 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
       const inputs = randomInputs(func, argRanges, batch, seed * 5);
       await expectSame(func, inputs, { approximateTies: "up" }, `graph ${seed} × ${batch}, overflows thrown`);
       await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `graph ${seed} × ${batch}, overflows recorded`);
+      await expectSame(func, inputs, { approximateTies: "random", seed: 3, pError: 0.1, checkOverflow: false }, `graph ${seed} × ${batch}, simulate, p_error and ties`);
+      // One sample: a block of lanes past the batch's end, whose draws, if they were their own, would raise maxima.
+      await expectSame(func, randomInputs(func, argRanges, 1, seed * 11), { approximateTies: "random", seed: 3, pError: 0.5, checkOverflow: false }, `graph ${seed} × 1, simulate, p_error and ties`);
+      // The same graph with read noise (a new instance: compiled code is cached per function and mode).
+      const noisy = genGraph(seed).func;
+      addReadNoise(noisy, seed * 13);
+      await expectSame(noisy, inputs, { approximateTies: "random", seed: 4, pError: 0.1, checkOverflow: false }, `graph ${seed} × ${batch}, simulate with read noise`);
       for (const bad of [0.5, 2 ** 40, NaN]) {
         const data = Float64Array.from(inputs[0]!.data);
         data[data.length - 3] = bad;
