@@ -3,8 +3,9 @@
 // own handlers, and every op becomes a step the code generator emits. Batched values live in
 // "slots" of `capacity` samples, element-major (element e of sample s at e·capacity + s), so that
 // the code runs every element over the samples in its innermost loop, vectorized. The capacity is
-// CHUNK when nothing is drawn (the kernel then runs the batch block after block of CHUNK samples
-// in one call), else the batch (read from the arena at run time).
+// CHUNK (the kernel runs block after block of CHUNK samples; draws are keyed per read, so blocks
+// draw what the whole batch would), else, when a host round needs the whole batch in its slots,
+// the batch (read from the arena at run time).
 import { asInts, type DenseAttr } from "../../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../../ir/core.js";
 import { fail } from "../../ir/diagnostics.js";

@@ -2,8 +2,8 @@
 // backend's simulateWithStats. The draws are the clear backend's (backends/simulation/draws.ts):
 // fhec writes each random op's key (its stream's key and its position in the function) into the
 // arena, and the kernel draws each read's own numbers from it, so a seed gives the same results. Between the
-// stages fhec settles the few noisy reads the kernel leaves to it (emit_draws.ts). Without draws,
-// the kernel runs the batch in blocks of CHUNK samples (plan.ts). The kernel reads the inputs from fhec's arrays,
+// stages fhec settles the few noisy reads the kernel leaves to it (emit_draws.ts). The kernel runs
+// the batch in blocks of CHUNK samples (plan.ts). The kernel reads the inputs from fhec's arrays,
 // checks their range and writes the outputs into fhec's arrays itself.
 import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";

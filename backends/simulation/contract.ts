@@ -29,7 +29,11 @@ export interface SimulateOptions {
    * ignores it. `disable` (pError 0, ties "up") never draws.
    */
   readonly noise?: "parameters" | "bound";
-  /** Seed for p_error injection and approximate-rounding ties (default 0). */
+  /**
+   * Seed of every draw (default 0): p_error redirections, approximate-rounding ties, read noise.
+   * It keys each read's own draws (rng.ts), so a sample's results depend on the seed, its index in
+   * the batch and its inputs, not on the other samples.
+   */
   readonly seed?: number;
   /** Called with the min/max over the whole batch of every argument and op result. */
   readonly observe?: (value: Value, min: number, max: number) => void;
