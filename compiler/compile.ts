@@ -300,7 +300,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     // (fitKeyBudget); the single set is its fallback, not a candidate of that search. Keys still
     // over the budget (nothing fits): the single set too, and the smaller keys win.
     const parametrize = (m: ModuleOp): { module: ModuleOp; bytes: number; partitionedBytes: number } => {
-      const unparametrized = cloneModule(m);
+      const single = cloneModule(m); // parametrized as one set if the partitions' keys overflow
       run([cryptoParams(options.maxPartitions)], m);
       // Table partitions (an output key is not one: it has no evaluation keys of its own).
       const partitioned = partitionsFromModule(m);
@@ -308,7 +308,6 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       const bytes = keyBytes(m);
       if (bytes <= maxKeyBytes || tablePartitions <= 1) return { module: m, bytes, partitionedBytes: bytes };
       progress(`evaluation keys of ${mib(bytes)} over ${mib(maxKeyBytes)}: trying one parameter set`);
-      const single = unparametrized;
       run([cryptoParams(1)], single);
       const singleBytes = keyBytes(single);
       return singleBytes < bytes ? { module: single, bytes: singleBytes, partitionedBytes: bytes } : { module: m, bytes, partitionedBytes: bytes };
