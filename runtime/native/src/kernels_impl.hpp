@@ -308,6 +308,16 @@ struct DigitTwistSource {
   }
 };
 
+// X^t * acc (negated when sw is all ones) at the 8 coefficients [j, j + 8) that straddle the
+// wrap-around. Out of line: inlined into every digit of the fused first pass, its scalar loop
+// and stack array cost registers in the common path.
+[[gnu::noinline, gnu::cold]] static __m512i rotated_straddling(const uint64_t* acc, size_t N, size_t t, uint64_t sw,
+                                                              size_t j) {
+  alignas(64) uint64_t w[8];
+  for (size_t q = 0; q < 8; q++) w[q] = j + q < t ? ((acc[j + q + N - t] ^ ~sw) - ~sw) : ((acc[j + q - t] ^ sw) - sw);
+  return _mm512_load_si512(w);
+}
+
 // One level: the CMux's only digit, read straight from the accumulator: round_to_gadget(X^t *
 // acc - acc) as rotate_round computes it, taken balanced in [-B/2, B/2), without a pass that
 // writes the rotation out and reads it back. With total = base_log bits kept, that digit is the
@@ -333,11 +343,8 @@ struct RotateTopDigitSource {
       r = cond_neg(_mm512_loadu_si512(acc + j - t), sw);
     } else if (j + 8 <= t) {
       r = cond_neg(_mm512_loadu_si512(acc + j + N - t), ~sw);
-    } else {  // the one vector that straddles the wrap-around
-      alignas(64) uint64_t w[8];
-      for (size_t q = 0; q < 8; q++)
-        w[q] = j + q < t ? ((acc[j + q + N - t] ^ ~sw) - ~sw) : ((acc[j + q - t] ^ sw) - sw);
-      r = _mm512_load_si512(w);
+    } else {
+      r = rotated_straddling(acc, N, t, sw, j);
     }
     __m512i x = _mm512_add_epi64(_mm512_sub_epi64(r, _mm512_loadu_si512(acc + j)), half);
     return _mm512_cvtepi64_pd(_mm512_sra_epi64(x, shift));
