@@ -338,8 +338,9 @@ export function lowerComparisons(func: FuncOp, method: RoundingMethod): LoweredC
     }
   }
   // Exact chains cost a PBS per removed bit and element: comparisons of one input share theirs.
-  if (method === "exact") shareRoundingChains(func, out.map((l) => l.op));
-  return out;
+  if (method !== "exact") return out;
+  const shared = shareRoundingChains(func, out.map((l) => l.op));
+  return out.map((l) => ({ ...l, op: shared.get(l.op)?.table ?? l.op }));
 }
 
 export const comparisonsPass: Pass = countingPass({

@@ -81,14 +81,21 @@ function classes(c: Chain): { rep: number[]; delta: number[]; reps: number[] } {
   return { rep, delta, reps };
 }
 
+/** The table attribute of a lowered comparison and each element's row (all 0 for a plain table). */
+function tableRows(table: Operation, elements: number): { rows: DenseAttr; rowOf: ArrayLike<number> } {
+  const mapped = table.name === "fhe.apply_mapped_lookup_table";
+  return {
+    rows: table.attr(mapped ? "tables" : "table") as DenseAttr,
+    rowOf: mapped ? (table.attr("map") as DenseAttr).data : new Float64Array(elements),
+  };
+}
+
 /** The table rows after sharing: element e's old row shifted by δ_e (deduplicated), and its map. */
 function shiftedRows(c: Chain, delta: number[]): { rows: Float64Array; map: Float64Array } {
   const r = encOf(c.round.result);
   const size = 2 ** r.width;
   const { min, max } = intRange(r.width, r.signed);
-  const mapped = c.table.name === "fhe.apply_mapped_lookup_table";
-  const old = c.table.attr(mapped ? "tables" : "table") as DenseAttr;
-  const oldMap = mapped ? (c.table.attr("map") as DenseAttr).data : new Float64Array(delta.length);
+  const { rows: old, rowOf: oldMap } = tableRows(c.table, delta.length);
   const index = new Map<string, number>();
   const rows: number[] = [];
   const map = delta.map((dl, e) => {
@@ -114,22 +121,27 @@ function checkShared(func: FuncOp, c: Chain, rep: number[], reps: number[], rows
   if (!reach) return;
   const r = encOf(c.round.result);
   const size = 2 ** r.width;
-  const mapped = c.table.name === "fhe.apply_mapped_lookup_table";
-  const old = c.table.attr(mapped ? "tables" : "table") as DenseAttr;
-  const oldMap = mapped ? (c.table.attr("map") as DenseAttr).data : undefined;
+  const { rows: old, rowOf: oldMap } = tableRows(c.table, rep.length);
   for (let e = 0; e < rep.length; e++) {
     const o = c.offsets[e]!;
     const oRep = c.offsets[reps[rep[e]!]!]!;
     for (let x = reach.lo; x <= reach.hi; x++) {
-      const before = old.data[(oldMap ? oldMap[e]! : 0) * size + tableIndex(roundExact(x + o, c.k), r.width)];
+      const before = old.data[oldMap[e]! * size + tableIndex(roundExact(x + o, c.k), r.width)];
       const after = rows[map[e]! * size + tableIndex(roundExact(x + oRep, c.k), r.width)];
       if (before !== after) fail("E0302", `internal: shared rounding of element ${e} differs at x = ${x}`, c.table.loc, c.table.name);
     }
   }
 }
 
-/** Rewrites one chain to round each class once; returns the elements rounded before and after. */
-function share(func: FuncOp, c: Chain): { before: number; after: number } | undefined {
+/** One chain after sharing: the table op that replaced the original, and the rounded elements before and after. */
+export interface SharedChain {
+  readonly table: Operation;
+  readonly before: number;
+  readonly after: number;
+}
+
+/** Rewrites one chain to round each class once. */
+function share(func: FuncOp, c: Chain): SharedChain | undefined {
   const { rep, delta, reps } = classes(c);
   if (reps.length === rep.length) return undefined;
   const { rows, map } = shiftedRows(c, delta);
@@ -150,29 +162,28 @@ function share(func: FuncOp, c: Chain): { before: number; after: number } | unde
   const round = b.create("fhe.round", [y], [at(c.round.result, [1, m])], c.round.attributes).result;
   const gathered = b.create("fhe.gather", [round], [at(c.round.result, [1, elements])], { indices: denseAttr(tensor([elements], i64), rep), axis: intAttr(1) }).result;
   const size = 2 ** encOf(c.round.result).width;
-  const table = b.create(
-    "fhe.apply_mapped_lookup_table",
-    [gathered],
-    [c.table.result.type],
-    { tables: denseAttr(tensor([rows.length / size, size], (c.table.attr(c.table.name === "fhe.apply_mapped_lookup_table" ? "tables" : "table") as DenseAttr).type.element), rows), map: denseAttr(tensor([1, elements], i64), map) },
-    { names: [c.table.result.nameHint] },
-  );
+  const tables = denseAttr(tensor([rows.length / size, size], tableRows(c.table, elements).rows.type.element), rows);
+  const attrs = { tables, map: denseAttr(tensor([1, elements], i64), map) };
+  const table = b.create("fhe.apply_mapped_lookup_table", [gathered], [c.table.result.type], attrs, { names: [c.table.result.nameHint] });
   c.table.result.replaceAllUsesWith(table.result);
   const oldCst = c.add.operands[1]!.definingOp!;
   const oldWeights = c.select.operands[1]!.definingOp!;
   for (const op of [c.table, c.round, c.add, c.select]) op.erase();
   for (const op of [oldCst, oldWeights]) if (op.result.uses.length === 0) op.erase();
-  return { before: elements, after: m };
+  return { table, before: elements, after: m };
 }
 
-/** One exact-rounding chain per class of equal selected inputs with congruent offsets (header). */
-export function shareRoundingChains(func: FuncOp, tables: readonly Operation[]): { before: number; after: number }[] {
-  const out: { before: number; after: number }[] = [];
+/**
+ * One exact-rounding chain per class of equal selected inputs with congruent offsets (see the
+ * header), for the given lowered comparison tables; maps each rewritten table to its replacement.
+ */
+export function shareRoundingChains(func: FuncOp, tables: readonly Operation[]): Map<Operation, SharedChain> {
+  const out = new Map<Operation, SharedChain>();
   for (const table of tables) {
     const c = asChain(table);
     const shared = c && share(func, c);
-    if (shared) out.push(shared);
+    if (shared) out.set(table, shared);
   }
-  if (out.length > 0) applyBitwidths(func);
+  if (out.size > 0) applyBitwidths(func);
   return out;
 }
