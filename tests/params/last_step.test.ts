@@ -1,8 +1,7 @@
 // crypto-params' `last-step-bits`: the width of exact roundings' last extraction step, read with the
 // kept bits by one table. Fixed widths shorten gemm_tree's comparison rounding (5 → 2 bits, 3 PBS
 // per chain bit by bit; its 6 comparisons share 5 chains); 0 chooses by the cost model and keeps
-// bit by bit unless a wide step
-// saves at least MIN_GAIN.
+// bit by bit unless a wide step saves at least MIN_GAIN.
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { roundDigits } from "../../ir/dialects/fhe.js";
