@@ -104,6 +104,8 @@ export const DEFAULT_MAX_KEY_BYTES = 2 ** 30;
  * more bit for the comparisons to read (one 1-bit PBS per comparison with exact rounding).
  */
 export const MIN_COMPARISON_INPUT_BITS = 3;
+/** How many bits below its widest table compile narrows a circuit whose keys overflow their budget (each step is one more precision search). */
+export const KEY_BUDGET_CAP_STEPS = 2;
 
 function resolveNBits(n: CompileOptions["nBits"]): NBits {
   if (n === undefined) return DEFAULT_N_BITS;
@@ -245,19 +247,23 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   }
   let precision: PrecisionReport | undefined;
   let floatOnCalibration: { output: number; float: NDArray } | undefined;
-  if (fromData) {
-    progress("choosing each table's precision from the calibration data");
-    const calib = asList(options.calibration!);
-    floatOnCalibration = floatScores(model, calib);
-    const { output, float } = floatOnCalibration;
-    precision = choosePrecision(module, calib, float, {
+  // The circuit before the precision search, for a second search under a width cap (key budget).
+  const beforePrecision = fromData ? cloneModule(module) : undefined;
+  const searchPrecision = (m: ModuleOp, maxBits: number): PrecisionReport => {
+    const { output, float } = floatOnCalibration!;
+    return choosePrecision(m, asList(options.calibration!), float, {
       output,
-      maxBits: rounding.bits,
+      maxBits,
       margin,
       pError: options.globalPError === undefined ? pError : Math.min(pError, options.globalPError),
       ...(options.precisionTolerance ? { tolerance: options.precisionTolerance } : {}),
       onProgress: progress,
     });
+  };
+  if (fromData) {
+    progress("choosing each table's precision from the calibration data");
+    floatOnCalibration = floatScores(model, asList(options.calibration!));
+    precision = searchPrecision(module, rounding.bits);
     dump("precision", module);
   }
 
@@ -287,27 +293,53 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
         "cost-mac": weights.mac,
         "cost-keyswitch": weights.keyswitch,
       });
-    const unparametrized = cloneModule(module);
-    run([cryptoParams(options.maxPartitions)]);
-    // The pass fits partitionings of two or more sets to the budget (fitKeyBudget); the single
-    // set is its fallback, not a candidate of that search. Keys still over the budget (nothing
-    // fits): the single set too, and the smaller keys win.
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     const keyBytes = (m: ModuleOp) => new FheCircuit(m, pError).info().keySizes?.total ?? 0;
-    // Table partitions (an output key is not one: it has no evaluation keys of its own).
-    const partitioned = partitionsFromModule(module);
-    const tablePartitions = partitioned ? partitioned.partitions.length - (partitioned.outputKey !== undefined ? 1 : 0) : 1;
-    let bytes = keyBytes(module);
-    if (bytes > maxKeyBytes && tablePartitions > 1) {
-      progress(`evaluation keys of ${(bytes / 2 ** 20).toFixed(0)} MiB over ${(maxKeyBytes / 2 ** 20).toFixed(0)} MiB: trying one parameter set`);
-      const single = cloneModule(unparametrized);
+    const latency = (m: ModuleOp) => new FheCircuit(m, pError).info().latency?.allCoresMs ?? Infinity;
+    // Parameters for `m`. The pass fits partitionings of two or more sets to the budget
+    // (fitKeyBudget); the single set is its fallback, not a candidate of that search. Keys still
+    // over the budget (nothing fits): the single set too, and the smaller keys win.
+    const parametrize = (m: ModuleOp): { module: ModuleOp; bytes: number; partitionedBytes: number } => {
+      const single = cloneModule(m); // parametrized as one set if the partitions' keys overflow
+      run([cryptoParams(options.maxPartitions)], m);
+      // Table partitions (an output key is not one: it has no evaluation keys of its own).
+      const partitioned = partitionsFromModule(m);
+      const tablePartitions = partitioned ? partitioned.partitions.length - (partitioned.outputKey !== undefined ? 1 : 0) : 1;
+      const bytes = keyBytes(m);
+      if (bytes <= maxKeyBytes || tablePartitions <= 1) return { module: m, bytes, partitionedBytes: bytes };
+      progress(`evaluation keys of ${mib(bytes)} over ${mib(maxKeyBytes)}: trying one parameter set`);
       run([cryptoParams(1)], single);
       const singleBytes = keyBytes(single);
-      if (singleBytes < bytes) {
-        module = single;
-        bytes = singleBytes;
+      return singleBytes < bytes ? { module: single, bytes: singleBytes, partitionedBytes: bytes } : { module: m, bytes, partitionedBytes: bytes };
+    };
+    let chosen = parametrize(module);
+    // Keys over the budget with tables chosen from data: the widest tables are what the keys pay
+    // for (a 7-bit read needs N = 8192, whose keys alone nearly fill 1 GiB). The search runs again
+    // with every table a bit narrower, its tolerance counted from the widest windows allowed; of the
+    // candidates that fit, the faster wins (one parameter set for the wide tables runs every
+    // lookup at their size: cnn_avg_max 32 s a sample, against 7 s with tables capped at 6 bits).
+    // Each bit narrower at most halves a partition's polynomial size, and with it its keys: keys
+    // over 2^KEY_BUDGET_CAP_STEPS times the budget are out of reach, and not searched for.
+    const overflow = chosen.partitionedBytes / maxKeyBytes;
+    if (overflow > 1 && overflow <= 2 ** KEY_BUDGET_CAP_STEPS && beforePrecision && precision && precision.tables.length > 0) {
+      const uncapped = precision;
+      const widest = Math.max(...uncapped.tables.map((t) => t.bits));
+      for (let cap = widest - 1; cap >= Math.max(1, widest - KEY_BUDGET_CAP_STEPS); cap--) {
+        progress(`evaluation keys over ${mib(maxKeyBytes)} with ${widest}-bit tables: choosing table precision again, at most ${cap} bits`);
+        const m = cloneModule(beforePrecision);
+        const capped = searchPrecision(m, cap);
+        run(late, m);
+        const candidate = parametrize(m);
+        if (candidate.bytes > maxKeyBytes) continue;
+        if (chosen.bytes > maxKeyBytes || latency(candidate.module) < latency(chosen.module)) {
+          chosen = candidate;
+          precision = { ...capped, keyBudgetCap: { bits: cap, uncappedLoss: uncapped.loss, uncappedBudget: uncapped.budget } };
+        }
+        break;
       }
     }
-    if (bytes > maxKeyBytes) keyBudgetMiss = bytes;
+    module = chosen.module;
+    if (chosen.bytes > maxKeyBytes) keyBudgetMiss = chosen.bytes;
   }
   if (options.bounds === "calibration") {
     if (options.calibration === undefined) fail("E0600", 'bounds "calibration" needs a calibration set');

@@ -22,9 +22,14 @@ export interface PrecisionReport {
   readonly budget: number;
   /**
    * `loss` measured again once the parameters are chosen (compile sets it): every read drawn with
-   * the noise its partition gives, which on the reads that set a partition's parameters can be
-   * up to twice what the search assumed. Mean over a few seeds, with its seed-to-seed standard error.
+   * the noise its partition gives (at most what the search assumed, the parameters' bound). Mean
+   * over a few seeds, with its seed-to-seed standard error.
    */
   readonly withParameters?: { readonly loss: number; readonly standardError: number };
+  /**
+   * Set when the widest tables' evaluation keys did not fit the key budget and compile searched
+   * again with every table at most `bits` wide: the first search's loss and budget, for the report.
+   */
+  readonly keyBudgetCap?: { readonly bits: number; readonly uncappedLoss: number; readonly uncappedBudget: number };
   readonly metric: "expected accuracy loss" | "mean |error| / range";
 }

@@ -120,6 +120,21 @@ function readsApproximate(v: Value): boolean {
   return DATA_MOVEMENT.has(def.name) && def.operands.length > 0 && def.operands.every((o) => !isEnc(o) || readsApproximate(o));
 }
 
+/**
+ * Bits an approximate read's noise may leave unresolved: such a read already accepts a result one
+ * step off near a tie, so its noise is bounded as for a read this many bits narrower.
+ */
+export const APPROXIMATE_READ_SLACK_BITS = 1;
+
+/**
+ * The noise standard deviation the parameters allow an approximate read, in steps of the value it
+ * reads: half a step of the narrower read, over κ (the p_error's Gaussian quantile). The optimizer
+ * spends this budget: on the digits MLP and CNN, every read sits at 0.6–1.0 of it.
+ */
+export function approximateReadStepStd(kappa: number): number {
+  return 2 ** (APPROXIMATE_READ_SLACK_BITS - 1) / kappa;
+}
+
 /** Bits the noise of a constraint's read must resolve (see NoiseConstraint.noisePrecision). */
 export function noiseBits(c: Pick<NoiseConstraint, "precision" | "noisePrecision">): number {
   return c.noisePrecision ?? c.precision;
@@ -394,7 +409,7 @@ export function analyzeNorms(func: FuncOp): NormAnalysis {
         constraints.push({
           kind: "table",
           precision: widthOf(input),
-          ...(readsApproximate(input) ? { noisePrecision: Math.max(1, widthOf(input) - 1) } : {}),
+          ...(readsApproximate(input) ? { noisePrecision: Math.max(1, widthOf(input) - APPROXIMATE_READ_SLACK_BITS) } : {}),
           norm2: n.norm2,
           pbsNorm2: n.pbsNorm2,
           freshNorm2: n.freshNorm2,

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { loadFixture } from "../helpers/fixtures.js";
+import { precisionSummary } from "../../compiler/precision.js";
 import { cli } from "../helpers/cli.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +42,27 @@ describe("evaluation key budget", () => {
   });
   it("rejects a budget that is not positive", () => {
     expect(() => compile(f.model, { calibration: f.calib, maxKeyBytes: 0 })).toThrow(/maxKeyBytes must be positive/);
+  });
+});
+
+describe("evaluation key budget with tables chosen from data", () => {
+  it("keys over the budget at the widest tables: the precision search runs again with narrower tables, the keys fit, and the report and a warning say what it cost", async () => {
+    await new Promise((r) => setImmediate(r));
+    // The mlp's 5-bit tables take ~400 MiB of keys in three partitions and ~330 MiB in one set;
+    // with 4-bit tables its keys are ~230 MiB.
+    const f = loadFixture("mlp");
+    const budget = 250 * 2 ** 20;
+    const c = compile(f.model, { calibration: f.calib, maxKeyBytes: budget });
+    expect(c.info().keySizes!.total).toBeLessThanOrEqual(budget);
+    const r = c.precision!;
+    const cap = r.keyBudgetCap!;
+    expect(Math.max(...r.tables.map((t) => t.bits))).toBeLessThanOrEqual(cap.bits);
+    // The capped search counts its tolerance from its own widest windows, which lose more.
+    expect(r.referenceLoss).toBeGreaterThanOrEqual(0);
+    expect(cap.uncappedBudget).toBeLessThanOrEqual(r.budget);
+    expect(precisionSummary(r)).toContain(`tables capped at ${cap.bits} bits so the evaluation keys fit their budget`);
+    expect(c.compileWarnings.some((w) => w.startsWith(`warning: tables capped at ${cap.bits} bits`))).toBe(r.loss > cap.uncappedBudget);
+    expect(c.compileWarnings.some((w) => w.includes("no parameter set fits"))).toBe(false);
   });
 });
 

@@ -5,10 +5,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readNpy } from "../../compiler/data/npy.js";
 import { compile } from "../../compiler/compile.js";
-import { DEFAULT_TOLERANCE, lossWithParameters, MIN_DESCENT_BITS, precisionSummary, precisionWarning } from "../../compiler/precision.js";
+import { DEFAULT_TOLERANCE, lossWithParameters, MIN_DESCENT_BITS, precisionSummary, precisionWarning, searchReadStepStd } from "../../compiler/precision.js";
 import { importOnnx } from "../../compiler/onnx/index.js";
 import { runReference } from "../../backends/reference/index.js";
 import { extraFixturesRoot, loadFixture } from "../helpers/fixtures.js";
+import { READ_STD_ATTR } from "../../passes/params/read_noise.js";
+import { DEFAULT_P_ERROR } from "../../compiler/compile.js";
+import type { DenseAttr } from "../../ir/attributes.js";
+import { elementOf, type EncryptedIntType } from "../../ir/types.js";
+import type { FheCircuit } from "../../compiler/circuit.js";
 
 function accuracy(out: Float64Array | number[], labels: ArrayLike<number | bigint>, classes: number): number {
   let ok = 0;
@@ -21,9 +26,13 @@ function accuracy(out: Float64Array | number[], labels: ArrayLike<number | bigin
 }
 
 describe("table precision from calibration data", () => {
+  // The mlp at default options, compiled once for the tests that read it.
+  let mlpCircuit: FheCircuit | undefined;
+  const mlp = () => (mlpCircuit ??= compile(loadFixture("mlp").model, { calibration: loadFixture("mlp").calib }));
+
   it("chooses, reports and applies a window per table on the mlp fixture, within 1 point of float accuracy", () => {
     const f = loadFixture("mlp");
-    const c = compile(f.model, { calibration: f.calib });
+    const c = mlp();
     const report = c.precision!;
     expect(report.tables.length).toBe(2);
     for (const t of report.tables) {
@@ -43,9 +52,26 @@ describe("table precision from calibration data", () => {
     expect(simulated).toBeGreaterThanOrEqual(float - 0.01);
   });
 
+  it("the search draws every approximate read at the noise bound the parameters meet: no read of the compiled circuit is noisier, and the loss under its parameters stays within the budget", () => {
+    const c = mlp();
+    const bound = searchReadStepStd(DEFAULT_P_ERROR);
+    let reads = 0;
+    for (const op of c.module.funcs[0]!.body.ops) {
+      if (op.name !== "fhe.rescale") continue;
+      // σ in steps of the q-bit value read (a step is 2^-(q+1) of the torus, under the padding bit).
+      const q = (elementOf(op.result.type) as EncryptedIntType).width;
+      for (const std of (op.attr(READ_STD_ATTR) as DenseAttr).data) {
+        expect(std * 2 ** (q + 1)).toBeLessThanOrEqual(bound * (1 + 1e-9));
+        reads++;
+      }
+    }
+    expect(reads).toBeGreaterThan(0);
+    expect(precisionWarning(c.precision!)).toBeUndefined();
+  });
+
   it("compile re-measures the calibration loss under the chosen parameters' noise, equal to simulate's on the compiled circuit, and warns only when it is clearly over the budget", () => {
     const f = loadFixture("mlp");
-    const c = compile(f.model, { calibration: f.calib });
+    const c = mlp();
     const r = c.precision!;
     expect(r.budget).toBeCloseTo(Math.max(r.baselineLoss, r.referenceLoss) + DEFAULT_TOLERANCE.classification, 9);
     // The same seeds on the compiled circuit give the same mean: the figure is simulate's, not the search's.
