@@ -29,6 +29,7 @@ import { elementOf, type EncryptedIntType, intRange, type IntType, intType, shap
 import { analyzeIntervals, applyBitwidths, type Interval, MAX_TABLE_INPUT_BITS, minWidth, reachable, roundExact, TABLE_OPS } from "./bitwidth.js";
 import { countingPass, type Pass } from "./pass.js";
 import type { RoundingMethod } from "./rounding.js";
+import { shareRoundingChains } from "./shared_rounding.js";
 
 /** Widest table a comparison is lowered to. */
 export const MAX_COMPARISON_BITS = 2;
@@ -327,15 +328,19 @@ export function lowerComparisons(func: FuncOp, method: RoundingMethod): LoweredC
   };
   const all = find();
   if (all.length === 0) return [];
-  const together = lowerTogether(func, all, method);
-  if (together) return together;
-  // Some comparison shares its group with another table: lower the others one at a time.
-  const out: LoweredComparison[] = [];
-  for (const op of all.map((c) => c.op)) {
-    const c = find().find((d) => d.op === op);
-    if (c) out.push(...(lowerTogether(func, [c], method) ?? []));
+  let out = lowerTogether(func, all, method);
+  if (!out) {
+    // Some comparison shares its group with another table: lower the others one at a time.
+    out = [];
+    for (const op of all.map((c) => c.op)) {
+      const c = find().find((d) => d.op === op);
+      if (c) out.push(...(lowerTogether(func, [c], method) ?? []));
+    }
   }
-  return out;
+  // Exact chains cost a PBS per removed bit and element: comparisons of one input share theirs.
+  if (method !== "exact") return out;
+  const shared = shareRoundingChains(func, out.map((l) => l.op));
+  return out.map((l) => ({ ...l, op: shared.get(l.op)?.table ?? l.op }));
 }
 
 export const comparisonsPass: Pass = countingPass({

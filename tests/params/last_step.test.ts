@@ -1,7 +1,7 @@
 // crypto-params' `last-step-bits`: the width of exact roundings' last extraction step, read with the
 // kept bits by one table. Fixed widths shorten gemm_tree's comparison rounding (5 → 2 bits, 3 PBS
-// per comparison bit by bit); 0 chooses by the cost model and keeps bit by bit unless a wide step
-// saves at least MIN_GAIN.
+// per chain bit by bit; its 6 comparisons share 5 chains); 0 chooses by the cost model and keeps
+// bit by bit unless a wide step saves at least MIN_GAIN.
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { roundDigits } from "../../ir/dialects/fhe.js";
@@ -25,17 +25,17 @@ function treeRound() {
 const roundPbs = (c: ReturnType<typeof treeRound>) => analyzeNorms(c.circuit.func).constraints.filter((x) => x.reader === c.round).reduce((s, x) => s + (x.count ?? 1), 0);
 
 describe("crypto-params last-step-bits on gemm_tree", () => {
-  it("the default reads bit by bit: 3 steps × 6 comparisons = 18 PBS", () => {
+  it("the default reads bit by bit: 3 steps × 5 chains = 15 PBS", () => {
     const t = treeRound();
     expect(roundDigits(t.round)).toEqual([1, 1, 1]);
-    expect(roundPbs(t)).toBe(18);
+    expect(roundPbs(t)).toBe(15);
   });
 
-  it("a 2-bit last step: 1 one-bit step and one 4-bit table per comparison, under 18 PBS", () => {
+  it("a 2-bit last step: 1 one-bit step and one 4-bit table per chain, under 15 PBS", () => {
     const t = treeRound();
     cryptoParamsPass.run(t.circuit.module, { ...OPTIONS, "last-step-bits": 2 }, ctx());
     expect(roundDigits(t.round)).toEqual([1, 2]);
-    expect(roundPbs(t)).toBe(12);
+    expect(roundPbs(t)).toBe(10);
     expect(analyzeNorms(t.circuit.func).constraints.filter((x) => x.reader === t.round).map((x) => x.precision)).toEqual([1, 4]);
   });
 

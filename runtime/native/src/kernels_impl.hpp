@@ -23,13 +23,18 @@ namespace KNS {
 
 // Streams the next bootstrapping-key entry towards L2 while the FFTs compute, one cache line
 // per vector iteration, so the (DRAM-bound) multiply-accumulate finds it in cache.
+// `extra` lines per step beyond the first (0..2): the one-thread classic loop raises it when one
+// line per step would leave most of a small-N entry to be fetched on demand by the products.
 struct Prefetcher {
   const char* p = nullptr;
   const char* end = nullptr;
+  uint32_t extra = 0;
   inline void step() {
     if (p < end) {
       __builtin_prefetch(p, 0, 2);
-      p += 64;
+      if (extra > 0) __builtin_prefetch(p + 64, 0, 2);
+      if (extra > 1) __builtin_prefetch(p + 128, 0, 2);
+      p += 64 * (1 + extra);
     }
   }
 };
@@ -303,6 +308,16 @@ struct DigitTwistSource {
   }
 };
 
+// X^t * acc (negated when sw is all ones) at the 8 coefficients [j, j + 8) that straddle the
+// wrap-around. Out of line: inlined into every digit of the fused first pass, its scalar loop
+// and stack array cost registers in the common path.
+[[gnu::noinline, gnu::cold]] static __m512i rotated_straddling(const uint64_t* acc, size_t N, size_t t, uint64_t sw,
+                                                              size_t j) {
+  alignas(64) uint64_t w[8];
+  for (size_t q = 0; q < 8; q++) w[q] = j + q < t ? ((acc[j + q + N - t] ^ ~sw) - ~sw) : ((acc[j + q - t] ^ sw) - sw);
+  return _mm512_load_si512(w);
+}
+
 // One level: the CMux's only digit, read straight from the accumulator: round_to_gadget(X^t *
 // acc - acc) as rotate_round computes it, taken balanced in [-B/2, B/2), without a pass that
 // writes the rotation out and reads it back. With total = base_log bits kept, that digit is the
@@ -328,11 +343,8 @@ struct RotateTopDigitSource {
       r = cond_neg(_mm512_loadu_si512(acc + j - t), sw);
     } else if (j + 8 <= t) {
       r = cond_neg(_mm512_loadu_si512(acc + j + N - t), ~sw);
-    } else {  // the one vector that straddles the wrap-around
-      alignas(64) uint64_t w[8];
-      for (size_t q = 0; q < 8; q++)
-        w[q] = j + q < t ? ((acc[j + q + N - t] ^ ~sw) - ~sw) : ((acc[j + q - t] ^ sw) - sw);
-      r = _mm512_load_si512(w);
+    } else {
+      r = rotated_straddling(acc, N, t, sw, j);
     }
     __m512i x = _mm512_add_epi64(_mm512_sub_epi64(r, _mm512_loadu_si512(acc + j)), half);
     return _mm512_cvtepi64_pd(_mm512_sra_epi64(x, shift));
@@ -1085,10 +1097,16 @@ static void blind_rotate_extract(const PbsArgs& a) {
   // i+1 streams towards L2 (one cache line per vector step). With several ciphertexts, entry i
   // is read from DRAM once and reused from cache for all of them.
   Prefetcher pf;
+  // The FFTs of one CMux step the prefetcher a fixed number of times: measured on the first
+  // CMux that runs. Where one line per step covers under two thirds of an entry (N = 512, k = 3:
+  // 24 of its 64 KiB; N = 1024, k = 2: 30 of 72), the rest would come from L3 or DRAM on demand
+  // in the products, so lines per step rise to cover it (at most 3); elsewhere they stay 1.
+  bool stride_set = false;
   uint32_t active[kMaxHeld];  // ciphertexts of the held set whose CMux is not the identity
   for (uint32_t i = 0; i < a.n; i++) {
     const double* bsk_i = a.bsk + size_t(i) * bsk_stride;
-    pf.p = reinterpret_cast<const char*>(bsk_i + bsk_stride);
+    const char* next = reinterpret_cast<const char*>(bsk_i + bsk_stride);
+    pf.p = next;
     pf.end = pf.p + (i + 1 < a.n ? bsk_stride * sizeof(double) : 0);
     for (size_t b0 = 0; b0 < B; b0 += held) {
       size_t na = 0;
@@ -1113,6 +1131,14 @@ static void blind_rotate_extract(const PbsArgs& a) {
         double* accf = ws.dec_f.data() + q * dec_stride;
         for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
       }
+    }
+    if (!stride_set && pf.p > next) {
+      const size_t reached = static_cast<size_t>(pf.p - next), entry = bsk_stride * sizeof(double);
+      if (pf.p < pf.end && 3 * reached < 2 * entry) {  // under two thirds covered
+        const size_t lines = (entry + reached - 1) / reached;
+        pf.extra = static_cast<uint32_t>(lines > 3 ? 2 : lines - 1);
+      }
+      stride_set = true;
     }
   }
   extract_samples(a);
