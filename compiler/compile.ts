@@ -106,6 +106,11 @@ export const DEFAULT_MAX_KEY_BYTES = 2 ** 30;
 export const MIN_COMPARISON_INPUT_BITS = 3;
 /** How many bits below its widest table compile narrows a circuit whose keys overflow their budget (each step is one more precision search). */
 export const KEY_BUDGET_CAP_STEPS = 2;
+/**
+ * How much more a circuit capped for the key budget may lose on the calibration set than the
+ * uncapped one's budget, in tolerances: two, one point of accuracy at the default tolerance.
+ */
+export const KEY_BUDGET_CAP_TOLERANCES = 2;
 
 function resolveNBits(n: CompileOptions["nBits"]): NBits {
   if (n === undefined) return DEFAULT_N_BITS;
@@ -299,28 +304,33 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     // Parameters for `m`. The pass fits partitionings of two or more sets to the budget
     // (fitKeyBudget); the single set is its fallback, not a candidate of that search. Keys still
     // over the budget (nothing fits): the single set too, and the smaller keys win.
-    const parametrize = (m: ModuleOp): { module: ModuleOp; bytes: number; partitionedBytes: number } => {
+    // `cheapestBytes`: the keys of the cheapest partitioning, which the budget may have ruled out.
+    const parametrize = (m: ModuleOp): { module: ModuleOp; bytes: number; cheapestBytes: number } => {
       const single = cloneModule(m); // parametrized as one set if the partitions' keys overflow
-      run([cryptoParams(options.maxPartitions)], m);
+      const report = run([cryptoParams(options.maxPartitions)], m).reports[0]!.report;
+      const bound = Number(report.details?.cheapestKeyBytes ?? 0);
       // Table partitions (an output key is not one: it has no evaluation keys of its own).
       const partitioned = partitionsFromModule(m);
       const tablePartitions = partitioned ? partitioned.partitions.length - (partitioned.outputKey !== undefined ? 1 : 0) : 1;
       const bytes = keyBytes(m);
-      if (bytes <= maxKeyBytes || tablePartitions <= 1) return { module: m, bytes, partitionedBytes: bytes };
+      const cheapestBytes = Math.max(bound, bytes);
+      if (bytes <= maxKeyBytes || tablePartitions <= 1) return { module: m, bytes, cheapestBytes };
       progress(`evaluation keys of ${mib(bytes)} over ${mib(maxKeyBytes)}: trying one parameter set`);
       run([cryptoParams(1)], single);
       const singleBytes = keyBytes(single);
-      return singleBytes < bytes ? { module: single, bytes: singleBytes, partitionedBytes: bytes } : { module: m, bytes, partitionedBytes: bytes };
+      return singleBytes < bytes ? { module: single, bytes: singleBytes, cheapestBytes } : { module: m, bytes, cheapestBytes };
     };
     let chosen = parametrize(module);
-    // Keys over the budget with tables chosen from data: the widest tables are what the keys pay
-    // for (a 7-bit read needs N = 8192, whose keys alone nearly fill 1 GiB). The search runs again
-    // with every table a bit narrower, its tolerance counted from the widest windows allowed; of the
-    // candidates that fit, the faster wins (one parameter set for the wide tables runs every
-    // lookup at their size: cnn_avg_max 32 s a sample, against 7 s with tables capped at 6 bits).
+    // The budget ruled out the cheapest keys, with tables chosen from data: the widest tables are
+    // what the keys pay for (a 7-bit read needs N = 8192, whose keys alone nearly fill 1 GiB). The
+    // search runs again with every table a bit narrower, its tolerance counted from the widest
+    // windows allowed; of the candidates that fit, the faster wins. Fitting the wide tables' keys
+    // costs speed: one set for the whole circuit runs every lookup at their size (cnn_avg_max 32 s
+    // a sample, against 7 s with tables capped at 6 bits), and so do partitions traded for
+    // smaller keys (cnn_maxpool_b 41 s, against 13 s).
     // Each bit narrower at most halves a partition's polynomial size, and with it its keys: keys
     // over 2^KEY_BUDGET_CAP_STEPS times the budget are out of reach, and not searched for.
-    const overflow = chosen.partitionedBytes / maxKeyBytes;
+    const overflow = chosen.cheapestBytes / maxKeyBytes;
     if (overflow > 1 && overflow <= 2 ** KEY_BUDGET_CAP_STEPS && beforePrecision && precision && precision.tables.length > 0) {
       const uncapped = precision;
       const widest = Math.max(...uncapped.tables.map((t) => t.bits));
@@ -331,7 +341,11 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
         run(late, m);
         const candidate = parametrize(m);
         if (candidate.bytes > maxKeyBytes) continue;
-        if (chosen.bytes > maxKeyBytes || latency(candidate.module) < latency(chosen.module)) {
+        // Faster, and losing at most KEY_BUDGET_CAP_TOLERANCES tolerances more than the uncapped
+        // circuit was allowed to (a tree whose exact tables the cap would coarsen keeps them).
+        const tolerance = uncapped.budget - Math.max(uncapped.baselineLoss, uncapped.referenceLoss);
+        const affordable = capped.loss <= uncapped.budget + KEY_BUDGET_CAP_TOLERANCES * tolerance;
+        if (chosen.bytes > maxKeyBytes || (affordable && latency(candidate.module) < latency(chosen.module))) {
           chosen = candidate;
           precision = { ...capped, keyBudgetCap: { bits: cap, uncappedLoss: uncapped.loss, uncappedBudget: uncapped.budget } };
         }

@@ -3,9 +3,9 @@
 import type { TimeModelCoefficients } from "./time_model_types.js";
 
 export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
-  msPerFftWork: 9.719464e-8,
-  msPerMacWork: 6.071404e-7,
-  msPerKeyswitchWork: 1.002069e-7,
-  msFixed: 1.298397e-2,
-  machine: "Intel(R) Xeon(R) Processor, 2 vCPU, kernel avx512, load 1.59, 2026-12-02",
+  msPerFftWork: 1.039978e-7,
+  msPerMacWork: 2.700100e-7,
+  msPerKeyswitchWork: 8.229188e-8,
+  msFixed: 4.831750e-3,
+  machine: "Intel(R) Xeon(R) Processor, 2 vCPU, kernel avx512, load 1.40, 2026-12-02",
 };

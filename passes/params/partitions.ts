@@ -79,6 +79,11 @@ export interface PartitionedParameters {
   readonly singleCost: number;
   /** Index of the output key among `partitions` (the last one), when the outputs need one. */
   readonly outputKey?: number;
+  /**
+   * Set when the key budget bound the choice: the evaluation-key bytes of the cheapest
+   * partitioning, which did not fit (the result is the cheapest that does, or the smallest found).
+   */
+  readonly cheapestKeyBytes?: number;
 }
 
 /** A constraint with its key classes (source: the value's class; reader: the reading PBS's class). */
@@ -538,12 +543,14 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
   // Over the key budget (with the output key chooseOutputKey would pick): the cheapest grouping
   // that fits, counted and then built with the lightest output key.
   let outputChoice = best && chooseOutputKey(sourcesOf(best));
-  if (best && opts.maxKeyBytes !== undefined && keyBytesWith(best, outputChoice) > opts.maxKeyBytes) {
-    best = fitKeyBudget(best, opts.maxKeyBytes, solveAll, atZero);
+  const cheapestBytes = best && keyBytesWith(best, outputChoice);
+  const budgetBinds = cheapestBytes !== undefined && opts.maxKeyBytes !== undefined && cheapestBytes > opts.maxKeyBytes;
+  if (best && budgetBinds) {
+    best = fitKeyBudget(best, opts.maxKeyBytes!, solveAll, atZero);
     outputChoice = chooseOutputKey(sourcesOf(best), 1);
   }
   // Partitions add keys (and keygen time) the cost model does not count: they must save ≥ 10%.
-  if (!best || (!opts.forceClassPartition && !(best.ev.cost <= singleCost * MIN_GAIN))) return singleResult;
+  if (!best || (!opts.forceClassPartition && !(best.ev.cost <= singleCost * MIN_GAIN))) return budgetBinds ? { ...singleResult, cheapestKeyBytes: cheapestBytes } : singleResult;
 
   // Report: per partition, the set and its most demanding read (highest predicted p_error).
   const { cp, sets, ev } = best;
@@ -587,6 +594,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
   return {
     partitions, conversions: out.conversions, placements: out.placements, classPartition: cp, totalCost: ev.cost, singleCost,
     ...(out.outputKey !== undefined ? { outputKey: out.outputKey } : {}),
+    ...(budgetBinds ? { cheapestKeyBytes: cheapestBytes } : {}),
   };
 }
 

@@ -309,6 +309,8 @@ export const cryptoParamsPass: Pass = {
         conversions: sel.partitioned.conversions.length,
         totalCost: sel.partitioned.totalCost,
         singleSetCost: sel.partitioned.singleCost,
+        // Key bytes of the cheapest partitioning when the key budget bound the choice (0: it did not).
+        cheapestKeyBytes: sel.partitioned.cheapestKeyBytes ?? 0,
       },
     };
   },
