@@ -338,13 +338,15 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
         progress(`evaluation keys over ${mib(maxKeyBytes)} with ${widest}-bit tables: choosing table precision again, at most ${cap} bits`);
         const m = cloneModule(beforePrecision);
         const capped = searchPrecision(m, cap);
+        // Losing at most KEY_BUDGET_CAP_TOLERANCES tolerances more than the uncapped circuit was
+        // allowed to (a tree whose exact tables the cap would coarsen keeps them); a narrower cap
+        // only loses more, so while the uncapped keys fit, the search stops here.
+        const tolerance = uncapped.budget - Math.max(uncapped.baselineLoss, uncapped.referenceLoss);
+        const affordable = capped.loss <= uncapped.budget + KEY_BUDGET_CAP_TOLERANCES * tolerance;
+        if (!affordable && chosen.bytes <= maxKeyBytes) break;
         run(late, m);
         const candidate = parametrize(m);
         if (candidate.bytes > maxKeyBytes) continue;
-        // Faster, and losing at most KEY_BUDGET_CAP_TOLERANCES tolerances more than the uncapped
-        // circuit was allowed to (a tree whose exact tables the cap would coarsen keeps them).
-        const tolerance = uncapped.budget - Math.max(uncapped.baselineLoss, uncapped.referenceLoss);
-        const affordable = capped.loss <= uncapped.budget + KEY_BUDGET_CAP_TOLERANCES * tolerance;
         if (chosen.bytes > maxKeyBytes || (affordable && latency(candidate.module) < latency(chosen.module))) {
           chosen = candidate;
           precision = { ...capped, keyBudgetCap: { bits: cap, uncappedLoss: uncapped.loss, uncappedBudget: uncapped.budget } };
