@@ -527,6 +527,28 @@ export class OpEmitter {
   // ---- overflow statistics -------------------------------------------------------------------
 
   /**
+   * The block's max |v| (as bits) and count of values outside [min, max] in one cheap pass when
+   * every value is provably inside: max |v| as integer bits (NaN above every number) and the OR of
+   * the sign bits bound the values, and then nothing is outside (lanes past the batch repeat its
+   * last sample, so they are outside only if it is). Otherwise `exact` counts them.
+   */
+  private checkInRange(step: Extract<Step, { kind: "check" }>, exact: () => LlvmValue[]): LlvmValue[] {
+    const k = this.k;
+    // [−max, max] ⊂ [min, max] needs only |v| ≤ max; [0, max] ⊂ [min, max] needs v ≥ +0 too.
+    const symmetric = step.min <= -step.max;
+    if (!symmetric && step.min > 0) return exact();
+    const row = this.slotRow(step.slot, k.int(0));
+    const [mx, signs] = k.loop(step.n * this.blocked!, (i, [m, o]) => {
+      const v = k.load(row, i);
+      const abs = k.b.CreateBitCast(k.fabs(v), k.i64);
+      return [k.select(k.b.CreateICmpSGT(abs, m!), abs, m!), k.b.CreateOr(o!, k.b.CreateBitCast(v, k.i64))];
+    }, [k.int(0), k.int(0)]);
+    const bounded = k.not(k.b.CreateICmpSGT(mx!, k.b.CreateBitCast(k.num(step.max), k.i64)));
+    const inside = symmetric ? bounded : k.and(bounded, k.b.CreateICmpSGT(signs!, k.int(-1)));
+    return k.branch(inside, () => [mx!, k.int(0)], exact);
+  }
+
+  /**
    * max |v|, and the count and first (global flat index, value) of values outside [min, max]. The
    * maximum and the count are order-free (integer reductions over all samples); the first value
    * outside is searched for, sample by sample, only in a call that finds the first ones.
@@ -546,12 +568,13 @@ export class OpEmitter {
     // In blocks (a constant capacity, every lane a sample) the slot's rows are one run of n·cap
     // values: one loop, reduced once, rather than a reduction at the end of every row (the lane is
     // the index's low bits, CHUNK being a power of two).
-    const [maxBits, count] = this.blocked
+    const exact = (): LlvmValue[] => this.blocked
       ? k.loop(step.n * this.blocked, (i, acc) => reduce(k.load(this.slotRow(step.slot, k.int(0)), i), k.b.CreateAnd(i, k.int(this.blocked! - 1)), acc), init)
       : k.loop(step.n, (e, outer) => {
         const row = this.slotRow(step.slot, e);
         return k.loop(this.env.ns, (s, acc) => reduce(k.load(row, s), s, acc), outer);
       }, init);
+    const [maxBits, count] = this.blocked ? this.checkInRange(step, exact) : exact();
     const maxAbs = k.b.CreateBitCast(maxBits!, k.f64);
     const before = [0, 1].map((i) => k.load(S, k.int(i)));
     k.store(S, k.int(0), k.select(k.gt(maxAbs, before[0]!), maxAbs, before[0]!));
