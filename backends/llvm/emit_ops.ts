@@ -36,8 +36,8 @@ export interface StageEnv {
   readonly constant: (off: number) => LlvmValue | undefined;
   /** The vector kernel of the fast matmuls (matmul_kernel.ts), declared on first use. */
   readonly matmulKernel: (form: MatmulForm) => LlvmFunction;
-  /** The permute kernel of tables of m entries (lookup_kernel.ts), declared on first use. */
-  readonly lookupKernel: (m: PermuteEntries) => LlvmFunction;
+  /** The permute kernel of tables of m entries (lookup_kernel.ts; its variant for a rescale's results), declared on first use. */
+  readonly lookupKernel: (m: PermuteEntries, wrapped: boolean) => LlvmFunction;
   /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use. */
   readonly inputKernel: () => LlvmFunction;
   readonly outputKernel: () => LlvmFunction;
@@ -422,6 +422,7 @@ export class OpEmitter {
 
   private lookup(step: Extract<Step, { kind: "lookup" }>): void {
     if (step.permute) return this.lookupByPermutes(step, step.permute);
+    if (step.wrapped) return this.lookupWrapped(step);
     const k = this.k;
     const m = k.num(step.m);
     const T = this.f64At(step.tables);
@@ -457,6 +458,32 @@ export class OpEmitter {
     if (errors) k.store(this.f64At(CONTROL.tluErrors), k.int(0), k.fadd(k.load(this.f64At(CONTROL.tluErrors), k.int(0)), k.toNum(res[0]!)));
   }
 
+  /**
+   * A read without draws of a rescale's result (plan.ts: integers in [0, 2m) or NaN): the index is
+   * the integer's low bits, the sign its bit log2(m), as the general read computes them; NaN reads
+   * entry 0 unnegated, as there.
+   */
+  private lookupWrapped(step: Extract<Step, { kind: "lookup" }>): void {
+    const k = this.k;
+    const T = this.f64At(step.tables);
+    const TO = step.tableOf !== undefined ? this.f64At(step.tableOf) : undefined;
+    this.elements(step.n, (e) => {
+      const X = this.operandRow(step.x, e);
+      const O = this.slotRow(step.out, e);
+      const base = TO ? k.toInt(k.fmul(k.load(TO, e), k.num(step.m))) : k.int(0);
+      return (s) => {
+        const v = X(s);
+        const i = k.toInt(v);
+        const ordered = k.not(k.isNaN(v));
+        const pos = k.add(base, k.and(i, k.int(step.m - 1)));
+        const safe = k.select(k.and(ordered, k.b.CreateICmpULT(pos, k.int(step.tablesLen))), pos, k.int(0));
+        const negate = k.and(ordered, k.b.CreateICmpNE(k.and(i, k.int(step.m)), k.int(0)));
+        const t = k.load(T, safe);
+        k.store(O, s, k.select(negate, k.fneg(t), t));
+      };
+    });
+  }
+
   /** Element after element, the permute kernel over the samples in whole vectors (slot capacities are whole sample blocks). */
   private lookupByPermutes(step: Extract<Step, { kind: "lookup" }>, m: PermuteEntries): void {
     const k = this.k;
@@ -466,7 +493,7 @@ export class OpEmitter {
     const lanes = k.b.CreateAnd(k.add(this.env.ns, k.int(7)), k.int(-8));
     k.loop(step.n, (e) => {
       const table = TO ? k.elt(T, k.toInt(k.fmul(k.load(TO, e), k.num(m)))) : T;
-      k.b.CreateCall(this.env.lookupKernel(m), [this.slotRow(step.out, e), this.slotRow(x.slot, e), table, lanes, k.num(step.signed ? m / 2 : 0)]);
+      k.b.CreateCall(this.env.lookupKernel(m, step.wrapped ?? false), [this.slotRow(step.out, e), this.slotRow(x.slot, e), table, lanes, k.num(step.signed ? m / 2 : 0)]);
     });
   }
 

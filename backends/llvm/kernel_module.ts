@@ -39,10 +39,11 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
     if (!f) matmulKernels.set(form, (f = llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [p, p, p, k.i64, k.i64, k.i64, k.i64], false), ext, MATMUL_KERNEL_SYMBOL[form], module)));
     return f;
   };
-  const lookupKernels = new Map<PermuteEntries, LlvmFunction>();
-  const declareLookupKernel = (m: PermuteEntries): LlvmFunction => {
-    let f = lookupKernels.get(m);
-    if (!f) lookupKernels.set(m, (f = llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f64p, k.f64p, k.f64p, k.i64, k.f64], false), ext, lookupKernelSymbol(m), module)));
+  const lookupKernels = new Map<string, LlvmFunction>();
+  const declareLookupKernel = (m: PermuteEntries, wrapped: boolean): LlvmFunction => {
+    const symbol = lookupKernelSymbol(m, wrapped);
+    let f = lookupKernels.get(symbol);
+    if (!f) lookupKernels.set(symbol, (f = llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f64p, k.f64p, k.f64p, k.i64, k.f64], false), ext, symbol, module)));
     return f;
   };
   let inputKernel: LlvmFunction | undefined;

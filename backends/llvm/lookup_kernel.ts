@@ -9,7 +9,8 @@
 export const PERMUTE_ENTRIES = [16, 32] as const;
 export type PermuteEntries = (typeof PERMUTE_ENTRIES)[number];
 
-export const lookupKernelSymbol = (m: PermuteEntries): string => `fhec_lookup${m}_f64`;
+/** `wrapped`: the variant for inputs that are integers in [0, 2m) or NaN (a rescale's results, plan.ts). */
+export const lookupKernelSymbol = (m: PermuteEntries, wrapped: boolean): string => `fhec_lookup${m}${wrapped ? "_wrapped" : ""}_f64`;
 
 const LANES = 8;
 const vec = `<${LANES} x double>`;
@@ -28,16 +29,19 @@ const isplat = (x: number): string => `<${Array.from({ length: LANES }, () => `i
 /**
  * `void fhec_lookupM_f64(double* out, double* in, double* table, i64 lanes, double shift)`: for the
  * `lanes` samples (a multiple of 8) of one element, out = ±table[((v % m) + m) % m], negated where
- * u = v + shift (m/2 for a signed input, else 0) lies outside [0, m) in an odd period.
+ * u = v + shift (m/2 for a signed input, else 0) lies outside [0, m) in an odd period. The
+ * `wrapped` variant (unsigned inputs in [0, 2m) or NaN, shift 0) takes the index from the integer's
+ * low bits and the sign from bit log2(m): the same reads (NaN reads entry 0 unnegated in both, as
+ * the conversion gives the lowest integer).
  */
-export function lookupKernelIr(m: PermuteEntries, triple: string): string {
+export function lookupKernelIr(m: PermuteEntries, triple: string, wrapped: boolean): string {
   const regs = m / LANES;
   const L: string[] = [`target triple = "${triple}"`, ""];
   L.push(
     `declare ${vec} @llvm.floor.v8f64(${vec})`,
     `declare ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec}, ${ivec}, ${vec})`,
     "",
-    `define linkonce_odr hidden void @${lookupKernelSymbol(m)}(double* noalias nocapture %out, double* noalias nocapture readonly %in, double* noalias nocapture readonly %table, i64 %lanes, double %shift) {`,
+    `define linkonce_odr hidden void @${lookupKernelSymbol(m, wrapped)}(double* noalias nocapture %out, double* noalias nocapture readonly %in, double* noalias nocapture readonly %table, i64 %lanes, double %shift) {`,
     "entry:",
   );
   for (let r = 0; r < regs; r++) {
@@ -55,28 +59,38 @@ export function lookupKernelIr(m: PermuteEntries, triple: string): string {
     "  %ip = getelementptr inbounds double, double* %in, i64 %s",
     `  %iv = bitcast double* %ip to ${vec}*`,
     `  %v = load ${vec}, ${vec}* %iv, align 8`,
-    // The index: v where 0 ≤ v < m, else v − m·floor(v/m) (exact for integers and m a power of two).
-    `  %ge0 = fcmp oge ${vec} %v, zeroinitializer`,
-    `  %ltm = fcmp olt ${vec} %v, ${splat(m)}`,
-    `  %inside = and <${LANES} x i1> %ge0, %ltm`,
-    `  %q = fmul ${vec} %v, ${splat(1 / m)}`,
-    `  %qf = call ${vec} @llvm.floor.v8f64(${vec} %q)`,
-    `  %mq = fmul ${vec} %qf, ${splat(m)}`,
-    `  %red = fsub ${vec} %v, %mq`,
-    `  %idxf = select <${LANES} x i1> %inside, ${vec} %v, ${vec} %red`,
-    `  %idx = fptosi ${vec} %idxf to ${ivec}`,
-    // The sign: u outside [0, m) in an odd period of m.
-    `  %u = fadd ${vec} %v, %shifts`,
-    `  %uq = fmul ${vec} %u, ${splat(1 / m)}`,
-    `  %uqf = call ${vec} @llvm.floor.v8f64(${vec} %uq)`,
-    `  %uqi = fptosi ${vec} %uqf to ${ivec}`,
-    `  %oddbit = and ${ivec} %uqi, ${isplat(1)}`,
-    `  %odd = icmp ne ${ivec} %oddbit, zeroinitializer`,
-    `  %ult0 = fcmp olt ${vec} %u, zeroinitializer`,
-    `  %ugem = fcmp oge ${vec} %u, ${splat(m)}`,
-    `  %outside = or <${LANES} x i1> %ult0, %ugem`,
-    `  %negate = and <${LANES} x i1> %outside, %odd`,
   );
+  if (wrapped) {
+    L.push(
+      `  %idx = fptosi ${vec} %v to ${ivec}`,
+      `  %signbit = and ${ivec} %idx, ${isplat(m)}`,
+      `  %negate = icmp ne ${ivec} %signbit, zeroinitializer`,
+    );
+  } else {
+    L.push(
+      // The index: v where 0 ≤ v < m, else v − m·floor(v/m) (exact for integers and m a power of two).
+      `  %ge0 = fcmp oge ${vec} %v, zeroinitializer`,
+      `  %ltm = fcmp olt ${vec} %v, ${splat(m)}`,
+      `  %inside = and <${LANES} x i1> %ge0, %ltm`,
+      `  %q = fmul ${vec} %v, ${splat(1 / m)}`,
+      `  %qf = call ${vec} @llvm.floor.v8f64(${vec} %q)`,
+      `  %mq = fmul ${vec} %qf, ${splat(m)}`,
+      `  %red = fsub ${vec} %v, %mq`,
+      `  %idxf = select <${LANES} x i1> %inside, ${vec} %v, ${vec} %red`,
+      `  %idx = fptosi ${vec} %idxf to ${ivec}`,
+      // The sign: u outside [0, m) in an odd period of m.
+      `  %u = fadd ${vec} %v, %shifts`,
+      `  %uq = fmul ${vec} %u, ${splat(1 / m)}`,
+      `  %uqf = call ${vec} @llvm.floor.v8f64(${vec} %uq)`,
+      `  %uqi = fptosi ${vec} %uqf to ${ivec}`,
+      `  %oddbit = and ${ivec} %uqi, ${isplat(1)}`,
+      `  %odd = icmp ne ${ivec} %oddbit, zeroinitializer`,
+      `  %ult0 = fcmp olt ${vec} %u, zeroinitializer`,
+      `  %ugem = fcmp oge ${vec} %u, ${splat(m)}`,
+      `  %outside = or <${LANES} x i1> %ult0, %ugem`,
+      `  %negate = and <${LANES} x i1> %outside, %odd`,
+    );
+  }
   if (m === 16) L.push(`  %t = call ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec} %t0, ${ivec} %idx, ${vec} %t1)`);
   else {
     // Entries 0–15 and 16–31 each by one two-register permute (index bits 0–3), bit 4 picks.

@@ -17,7 +17,7 @@ import { lookupKernelIr, lookupKernelSymbol, PERMUTE_ENTRIES } from "./lookup_ke
 const LINKED_KERNELS = [
   { symbol: MATMUL_KERNEL_SYMBOL.f32, ir: (triple: string) => matmulKernelIr("f32", triple) },
   { symbol: MATMUL_KERNEL_SYMBOL.i16, ir: (triple: string) => matmulKernelIr("i16", triple) },
-  ...PERMUTE_ENTRIES.map((m) => ({ symbol: lookupKernelSymbol(m), ir: (triple: string) => lookupKernelIr(m, triple) })),
+  ...PERMUTE_ENTRIES.flatMap((m) => [false, true].map((wrapped) => ({ symbol: lookupKernelSymbol(m, wrapped), ir: (triple: string) => lookupKernelIr(m, triple, wrapped) }))),
   { symbol: INPUT_KERNEL_SYMBOL, ir: inputKernelIr },
   { symbol: OUTPUT_KERNEL_SYMBOL, ir: outputKernelIr },
 ];

@@ -51,7 +51,7 @@ export type Step =
   | { kind: "sum"; x: Operand; out: number; inSize: number; outSize: number; map: number }
   | { kind: "move"; x: Operand; out: number; n: number; plan: number; fill: number }
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
-  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number; key: number; permute?: PermuteEntries }
+  | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number; key: number; permute?: PermuteEntries; wrapped?: boolean }
   | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; key: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
   | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; key: number; outside: number }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
@@ -289,6 +289,8 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
   const constData = new Map<Value, Float64Array>();
   // A bound on |value| that holds in every run, where one is known: table outputs are ± table entries.
   const maxAbsOf = new Map<Value, number>();
+  // Values a rescale made: integers in [0, 2m) (m = 2^width) or NaN (emit_ops.ts, rescale).
+  const wrapped = new Set<Value>();
   let results: Operand[] = [];
 
   const keyOf = (): number => st.mutable(new Int32Array(2));
@@ -328,6 +330,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
       out = { ...ins[0]!, size: n };
       const known = maxAbsOf.get(op.operands[0]!);
       if (known !== undefined) maxAbsOf.set(op.result, known);
+      if (wrapped.has(op.operands[0]!)) wrapped.add(op.result);
     } else {
       const slot = newSlot(n);
       out = { slot, size: n };
@@ -408,6 +411,8 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
             ? (m as PermuteEntries) : undefined;
           random({
             kind: "lookup", op, x, out: slot, n, m, signed, tables, tablesLen: tableData.length, ...(tableOf !== undefined ? { tableOf } : {}), ...(permute ? { permute } : {}), draws,
+            // An unsigned read of a rescale's result (the same width, so the same m): its index and sign are its bits.
+            ...(!signed && draws === "none" && wrapped.has(op.operands[0]!) ? { wrapped: true } : {}),
             param: paramOf(), sigma: noise ? st.mutable(new Float64Array(n)) : 0, key: keyOf(),
           });
           break;
@@ -445,6 +450,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
             perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.mutable(new Float64Array(n)) : 0, key: keyOf(), outside: st.mutable(new Float64Array(1)),
           };
           rescales.push(s);
+          wrapped.add(op.result);
           random(s);
           break;
         }

@@ -14,6 +14,7 @@ import { ROUND_LAST_STEP_ATTR, roundDigits } from "../../ir/dialects/fhe.js";
 import { repeatSamples, take } from "../../bench/fixtures.js";
 import { fixturesRoot, loadFixture } from "../helpers/fixtures.js";
 import { Gen, genGraph, prng } from "../clear/gen.js";
+import { parse } from "../tfhe/helpers.js";
 
 const status = llvmStatus();
 if (!status.ok) console.warn(`LLVM backend tests skipped: ${status.reason}`);
@@ -281,6 +282,34 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     }
     // The comparison has power where the host has AVX-512: lookups took the permute form.
     if (avx512) expect(permutes).toBeGreaterThan(10);
+  }, 300_000);
+
+  // An unsigned read of a rescale's result (integers in [0, 2m)) takes its index and sign from the
+  // integer's bits: 14-bit inputs over their whole range, rescaled by 2^2 into 4-, 5- and 6-bit
+  // windows (permutes for 16 and 32 entries, else the general read), wrap often, so that reads land
+  // in both halves of [0, 2m); one table and mapped tables (per element).
+  it("table reads of a rescale's results (wrapped windows), one table and mapped tables", async () => {
+    const avx512 = status.ok && status.toolchain.avx512;
+    let wrapped = 0;
+    for (const q of [4, 5, 6]) {
+      const m = 2 ** q;
+      const table = Array.from({ length: m }, (_, i) => 3 * i - m);
+      const tables = [table, table.map((t) => 7 - t)];
+      const map = Array.from({ length: 12 }, (_, e) => e % 2);
+      const func = parse(`func.func @main(%x: tensor<12x!fhe.esint<14>>) -> (tensor<12x!fhe.esint<10>>, tensor<12x!fhe.esint<10>>) {
+  %0 = fhe.rescale %x {offset = dense<[-5]> : tensor<1xi64>, shift = dense<[2]> : tensor<1xi64>} : (tensor<12x!fhe.esint<14>>) -> tensor<12x!fhe.eint<${q}>>
+  %1 = fhe.apply_lookup_table %0 {table = dense<[${table.join(", ")}]> : tensor<${m}xi64>} : (tensor<12x!fhe.eint<${q}>>) -> tensor<12x!fhe.esint<10>>
+  %2 = fhe.apply_mapped_lookup_table %0 {tables = dense<[[${tables[0]!.join(", ")}], [${tables[1]!.join(", ")}]]> : tensor<2x${m}xi64>, map = dense<[${map.join(", ")}]> : tensor<12xi64>} : (tensor<12x!fhe.eint<${q}>>) -> tensor<12x!fhe.esint<10>>
+  return %1, %2 : tensor<12x!fhe.esint<10>>, tensor<12x!fhe.esint<10>>
+}`).funcs[0]!;
+      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni: false, avx512 });
+      wrapped += plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "lookup" && s.wrapped).length;
+      await tick();
+      const inputs = randomInputs(func, [[-(2 ** 13), 2 ** 13 - 1]], 2 * CHUNK + 9, q);
+      await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `${q}-bit window`);
+      await expectSame(func, inputs, { approximateTies: "random", seed: 2, checkOverflow: false }, `${q}-bit window, random ties`);
+    }
+    expect(wrapped).toBe(6);
   }, 300_000);
 
   // The kernel runs the batch in blocks of CHUNK samples, the last one partly filled (with draws:
