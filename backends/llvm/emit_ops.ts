@@ -263,7 +263,8 @@ export class OpEmitter {
     const fast = step.fast;
     if (!fast) return this.matmulInOrder(step);
     const x = step.a as Extract<Operand, { slot: number }>;
-    const within = (v: LlvmValue) => k.b.CreateFCmpOLE(k.fabs(v), k.num(fast.bound));
+    // A proven bound needs no check: the count of values outside stays 0 and the fallback is not emitted.
+    const within = (v: LlvmValue) => (fast.proven ? k.llvm.ConstantInt.getTrue(k.ctx) : k.b.CreateFCmpOLE(k.fabs(v), k.num(fast.bound)));
     // The inputs outside ±bound (or NaN) counted, and their narrow copies made on the way.
     const [outside] = fast.form === "f32"
       ? k.loop(x.size, (e, outer) => {
@@ -289,6 +290,7 @@ export class OpEmitter {
           return [k.add(c!, k.count(k.not(k.and(within(a), within(b)))))];
         }, outer);
       }, [k.int(0)]);
+    if (fast.proven) return this.matmulFast(step, fast);
     k.branch(k.b.CreateICmpEQ(outside!, k.int(0)), () => (this.matmulFast(step, fast), []), () => (this.matmulInOrder(step), []));
   }
 

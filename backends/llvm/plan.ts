@@ -69,6 +69,8 @@ export type Step =
 export interface FastMatmul {
   readonly form: MatmulForm;
   readonly bound: number;
+  /** The input is within ±bound in every run (table entries): no check per call, no fallback. */
+  readonly proven: boolean;
   readonly narrowIn: number;
   /** Rows of `nPad` outputs (n rounded up to MATMUL_OUTPUTS; the padding outputs are zeros). */
   readonly narrowOut: number;
@@ -116,6 +118,7 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
   const bound = i16 ? i16Bound : f32Bound;
   if (bound < 1 || (known !== undefined && known > bound)) return undefined;
   const nPad = Math.ceil(p.n / MATMUL_OUTPUTS) * MATMUL_OUTPUTS;
+  const proven = known !== undefined && known <= bound;
   if (i16) {
     const pairs = Math.ceil(p.k / 2);
     const weights = new Int32Array(pairs * nPad);
@@ -127,14 +130,14 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
       }
     }
     // i32 words take half an f64 slot of the same size: one per pair of input rows.
-    return { form: "i16", bound, narrowIn: newSlot(Math.ceil(pairs / 2)), narrowOut: newSlot(Math.ceil(nPad / 2)), nPad, weights };
+    return { form: "i16", bound, proven, narrowIn: newSlot(Math.ceil(pairs / 2)), narrowOut: newSlot(Math.ceil(nPad / 2)), nPad, weights };
   }
   const weights = new Float32Array(p.bBase.length * p.k * nPad);
   p.bBase.forEach((base, bi) => {
     for (let t = 0; t < p.k; t++) for (let j = 0; j < p.n; j++) weights[(bi * p.k + t) * nPad + j] = w[base + t * p.n + j]!;
   });
   // f32 copies take half an f64 slot of the same size.
-  return { form: "f32", bound, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * nPad) / 2)), nPad, weights };
+  return { form: "f32", bound, proven, narrowIn: newSlot(Math.ceil(a.size / 2)), narrowOut: newSlot(Math.ceil((p.bBase.length * p.m * nPad) / 2)), nPad, weights };
 }
 
 /**
