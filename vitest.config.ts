@@ -6,7 +6,8 @@ import { defineConfig } from "vitest/config";
 // long file alone: on a fresh clone vitest has no timing cache and orders by file size instead.
 const SLOW_FIRST = [
   "tests/tfhe/fidelity_model.test.ts",
-  "tests/llvm/equal_clear.test.ts",
+  "tests/llvm/equal_clear_fixtures.test.ts",
+  "tests/llvm/equal_clear_random.test.ts",
   "tests/docs/readme_blocks.test.ts",
   "tests/package/packed_install.test.ts",
   "tests/runtime/noise.test.ts",

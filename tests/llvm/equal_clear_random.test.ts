@@ -1,139 +1,18 @@
-// The LLVM backend against the clear backend, bit for bit: outputs (compared as bytes), statistics
-// and overflow errors, on every bundled fixture and on random fhe graphs, in disable mode and in
-// simulate mode with the same seed (the same draws: read noise, rounding ties, p_error redirections).
-import { readdirSync } from "node:fs";
+// The LLVM backend against the clear backend, bit for bit, on random fhe graphs (and the mlp fixture
+// for the kernel's own noise draws): the fast matmul and table forms, blocks of samples, exact
+// rounding with misread bits. The bundled fixtures: equal_clear_fixtures.
 import { describe, expect, it } from "vitest";
-import { type BatchTensor, type SimulateOptions, type SimulationResult, simulateWithStats } from "../../backends/clear/index.js";
-import { llvmStatus, simulateLlvm } from "../../backends/llvm/index.js";
+import { type BatchTensor, type SimulateOptions, simulateWithStats } from "../../backends/clear/index.js";
 import { CHUNK, planKernel } from "../../backends/llvm/plan.js";
 import { compile } from "../../compiler/compile.js";
 import { denseAttr, stringAttr } from "../../ir/attributes.js";
 import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, f64, i64, shapeOf, tensor } from "../../ir/types.js";
 import { ROUND_LAST_STEP_ATTR, roundDigits } from "../../ir/dialects/fhe.js";
-import { repeatSamples, take } from "../../bench/fixtures.js";
-import { fixturesRoot, loadFixture } from "../helpers/fixtures.js";
+import { repeatSamples } from "../../bench/fixtures.js";
+import { loadFixture } from "../helpers/fixtures.js";
 import { Gen, genGraph, prng } from "../clear/gen.js";
-
-const status = llvmStatus();
-if (!status.ok) console.warn(`LLVM backend tests skipped: ${status.reason}`);
-
-/** Lets the worker answer vitest's RPC between long synchronous cases (it times out after 60 s otherwise). */
-const tick = () => new Promise((r) => setImmediate(r));
-
-const bytes = (a: Float64Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-function run(f: () => SimulationResult): SimulationResult | { error: string } {
-  try {
-    return f();
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-}
-
-/** Both backends on the same inputs and options: the same bytes out, the same statistics, or the same error. */
-async function expectSame(func: FuncOp, inputs: BatchTensor[], opts: SimulateOptions, what: string, llvmOpts: { drawTolerance?: number } = {}): Promise<void> {
-  const clear = run(() => simulateWithStats(func, inputs, opts));
-  await tick();
-  const llvm = run(() => simulateLlvm(func, inputs, { ...opts, ...llvmOpts }));
-  if ("error" in clear || "error" in llvm) {
-    expect("error" in llvm ? llvm.error : "no error", what).toBe("error" in clear ? clear.error : "no error");
-    return;
-  }
-  expect(llvm.outputs.length, what).toBe(clear.outputs.length);
-  clear.outputs.forEach((o, i) => {
-    const l = llvm.outputs[i]!;
-    expect(l.shape, what).toEqual(o.shape);
-    expect(bytes(l.data).equals(bytes(o.data)), `${what}: output ${i} differs`).toBe(true);
-  });
-  expect(llvm.stats.tluReads, what).toBe(clear.stats.tluReads);
-  expect(llvm.stats.tluErrors, what).toBe(clear.stats.tluErrors);
-  expect([...llvm.stats.maxAbs.entries()], what).toEqual([...clear.stats.maxAbs.entries()]);
-  expect(llvm.stats.overflows, what).toEqual(clear.stats.overflows);
-  expect([...llvm.stats.outOfWindow.entries()], what).toEqual([...clear.stats.outOfWindow.entries()]);
-}
-
-/** Samples per fixture: enough for ties, noise draws near ties and p_error redirections on every fixture. */
-const SAMPLES = 200;
-
-describe.skipIf(!status.ok)("LLVM backend equals the clear backend on the bundled fixtures", () => {
-  for (const name of readdirSync(fixturesRoot).sort()) {
-    // Each `it` stays short: one compiled circuit per fixture, shared by its cases. The first case
-    // also compiles the circuit (parameter search included), which takes minutes on a loaded machine.
-    let made: { circuit: ReturnType<typeof compile>; q: BatchTensor[]; windowed: boolean } | undefined;
-    const setup = () => {
-      if (made) return made;
-      const f = loadFixture(name);
-      const circuit = compile(f.model, { calibration: f.calib });
-      const q = circuit.quantizeInputs([take(f.x, Math.min(SAMPLES, f.x.shape[0]!))]);
-      made = { circuit, q, windowed: circuit.func.body.ops.some((op) => op.name === "fhe.rescale") };
-      return made;
-    };
-    it(`${name}: disable`, async () => {
-      await tick();
-      const { circuit, q, windowed } = setup();
-      await tick();
-      await expectSame(circuit.func, q, { pError: 0, approximateTies: "up", checkOverflow: !windowed }, `${name} disable`);
-    }, 300_000);
-    for (const noise of ["parameters", "bound"] as const) {
-      it(`${name}: simulate with ${noise} noise, seeds 0 and 1`, async () => {
-        const { circuit, q } = setup();
-        for (const seed of [0, 1]) {
-          await tick();
-          await expectSame(circuit.func, q, { pError: circuit.pError, approximateTies: "random", seed, noise, checkOverflow: false }, `${name} simulate seed ${seed} ${noise}`);
-        }
-      }, 300_000);
-    }
-    it(`${name}: p_error redirections (p_error 0.05) and the circuit API's backend option`, async () => {
-      await tick();
-      const { circuit, q } = setup();
-      await tick();
-      await expectSame(circuit.func, q, { pError: 0.05, approximateTies: "random", seed: 7, noise: "bound", checkOverflow: false }, `${name} p_error 0.05`);
-      for (const fhe of ["disable", "simulate"] as const) {
-        await tick();
-        const a = circuit.runClearWithStats(q, { fhe, seed: 3, backend: "clear" });
-        const b = circuit.runClearWithStats(q, { fhe, seed: 3, backend: "llvm" });
-        a.outputs.forEach((o, i) => expect(bytes(b.outputs[i]!.data).equals(bytes(o.data)), `${name} ${fhe} via the circuit`).toBe(true));
-      }
-    }, 300_000);
-  }
-});
-
-/** Random inputs within the argument ranges. */
-function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
-  const g = new Gen(prng(seed));
-  return func.args.map((a, i) => {
-    const shape = shapeOf(a.type) as number[];
-    const n = shape.reduce((x, y) => x * y, 1);
-    const [lo, hi] = ranges[i]!;
-    return { batch, shape, data: Float64Array.from({ length: n * batch }, () => g.int(lo, hi)) };
-  });
-}
-
-/**
- * Read noise on some table reads and rounds (as parameter selection writes it: k·n values for an
- * exact rounding of k bits), some rounds made approximate, so that random graphs exercise every
- * draw path.
- */
-function addReadNoise(func: FuncOp, seed: number): void {
-  const g = new Gen(prng(seed));
-  for (const op of func.body.ops) {
-    if (op.name === "fhe.round" && g.bool()) op.attributes.set("method", stringAttr("approximate"));
-    const reads = op.name === "fhe.apply_lookup_table" || op.name === "fhe.apply_mapped_lookup_table" || op.name === "fhe.round";
-    if (!reads || !g.bool(0.7)) continue;
-    const n = (shapeOf(op.result.type) as number[]).reduce((x, y) => x * y, 1);
-    const exact = op.name === "fhe.round" && (op.attr("method") as { value: string }).value === "exact";
-    // An exact rounding's k bit reads per element, noisy enough that bits are often misread.
-    const k = exact ? (elementOf(op.operands[0]!.type) as EncryptedIntType).width - (elementOf(op.result.type) as EncryptedIntType).width : 1;
-    const std = exact ? () => (g.bool(0.3) ? 0.001 : 0.05 + 0.2 * g.rand()) : () => 0.002 + 0.05 * g.rand();
-    op.attributes.set("fhec.read_std", denseAttr(tensor([k * n], f64), Array.from({ length: k * n }, std)));
-    if (g.bool()) {
-      op.attributes.set("fhec.read_shared_std", { kind: "float", value: 0.001, type: f64 } as never);
-      op.attributes.set("fhec.read_key", stringAttr(g.bool() ? "k0" : "k1"));
-    }
-    if (g.bool()) op.attributes.set("fhec.read_offset", { kind: "float", value: 0.25 * g.rand(), type: f64 } as never);
-  }
-}
+import { addReadNoise, bytes, expectSame, randomInputs, status, tick } from "./helpers.js";
 
 describe.skipIf(!status.ok)("LLVM backend's native noise draws", () => {
   // The kernel draws read noise with its own log and cos and hands the reads it cannot settle to
