@@ -18,7 +18,7 @@ import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
 import { disagreement } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
-import { choosePrecision, lossWithParameters, type PrecisionReport, precisionWarning, widestDeclaredCodesFloor } from "./precision.js";
+import { choosePrecision, lossWithParameters, type PrecisionReport, precisionWarning } from "./precision.js";
 import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
 import { expandMlOps } from "../passes/quantize/lower_ml.js";
@@ -334,9 +334,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     if (overflow > 1 && overflow <= 2 ** KEY_BUDGET_CAP_STEPS && beforePrecision && precision && precision.tables.length > 0) {
       const uncapped = precision;
       const widest = Math.max(...uncapped.tables.map((t) => t.bits));
-      // A cap below a declared-codes floor would re-quantize the model's own codes: not tried.
-      const lowest = Math.max(1, widest - KEY_BUDGET_CAP_STEPS, widestDeclaredCodesFloor(beforePrecision.funcs[0]!));
-      for (let cap = widest - 1; cap >= lowest; cap--) {
+      for (let cap = widest - 1; cap >= Math.max(1, widest - KEY_BUDGET_CAP_STEPS); cap--) {
         progress(`evaluation keys over ${mib(maxKeyBytes)} with ${widest}-bit tables: choosing table precision again, at most ${cap} bits`);
         const m = cloneModule(beforePrecision);
         const capped = searchPrecision(m, cap);

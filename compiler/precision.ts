@@ -10,7 +10,6 @@ import type { NDArray } from "../ir/tensor.js";
 import { elementOf, type EncryptedIntType, f64, shapeOf, tensor } from "../ir/types.js";
 import { kappa } from "../crypto-model/index.js";
 import { READ_STD_ATTR } from "../passes/params/read_noise.js";
-import { DECLARED_CODES_ATTR } from "../passes/quantize/tables.js";
 import { approximateReadStepStd } from "../passes/params/norms.js";
 import { collectElementRanges } from "../backends/clear/index.js";
 import { applyBitwidths } from "../passes/bitwidth.js";
@@ -47,35 +46,9 @@ export const DEFAULT_TOLERANCE = { classification: 0.005, regression: 0.01 } as 
  */
 export const MIN_DESCENT_BITS = 4;
 
-/**
- * Bits a window keeps beyond log2 of the code levels of a table that computes the model's own
- * codes (a QDQ graph's quantizer, DECLARED_CODES_ATTR). The float reference is then the model's
- * integer arithmetic, so a window is a second, coarser quantizer in front of the declared one: a
- * window bucket that straddles a code threshold gives the wrong code to the values between the
- * threshold and the bucket's centre, a quarter of a bucket per threshold on average. With L levels
- * over 2^q buckets that is about L / (4·2^q) of the reads: a quarter at q = log2 L, a sixteenth
- * with two bits more. Measured on the QDQ digits MLPs (4-bit codes, 100-row test splits): 4- and
- * 5-bit windows kept calibration agreement within the tolerance and lost 3 points of test
- * accuracy in disable mode; 6-bit windows lost 0.4–0.6.
- */
-export const DECLARED_CODES_GUARD_BITS = 2;
-
-/** The narrowest window a table that computes declared codes may read (undefined for other tables). */
-export function declaredCodesFloor(op: Operation): number | undefined {
-  const levels = op.attributes.get(DECLARED_CODES_ATTR);
-  return levels?.kind === "int" ? Math.ceil(Math.log2(Math.max(2, levels.value))) + DECLARED_CODES_GUARD_BITS : undefined;
-}
-
-/** The widest declared-codes floor over a circuit's tables (0 without such tables): a key-budget cap below it is refused. */
-export function widestDeclaredCodesFloor(func: FuncOp): number {
-  return Math.max(0, ...windowSites(func).map((s) => declaredCodesFloor(s.table) ?? 0));
-}
-
-/** The narrowest width the descent may give a site's table (see MIN_DESCENT_BITS, DECLARED_CODES_GUARD_BITS). */
+/** The narrowest width the descent may give a site's table (see MIN_DESCENT_BITS). */
 function descentFloor(site: { table: Operation }, maxBits: number): number {
   const op = site.table;
-  const declared = declaredCodesFloor(op);
-  if (declared !== undefined) return Math.min(Math.max(declared, MIN_DESCENT_BITS), maxBits);
   const entries = (op.attr(op.name === "fhe.apply_mapped_lookup_table" ? "tables" : "table") as DenseAttr).data;
   return new Set(entries).size <= 2 ? 1 : Math.min(MIN_DESCENT_BITS, maxBits);
 }

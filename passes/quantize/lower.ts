@@ -2,7 +2,7 @@
 // integer `fhe` function (what the server runs), the input quantizers and output de-quantizers
 // (what the client applies), and a float `onnx` post-processing function (what the client runs
 // after decryption: trailing Softmax/ArgMax/univariate ops).
-import { asFloats, type Attribute, type DenseAttr, denseAttr, intAttr } from "../../ir/attributes.js";
+import { asFloats, type Attribute, type DenseAttr, denseAttr } from "../../ir/attributes.js";
 import { Builder } from "../../ir/builder.js";
 import { FuncOp, type Operation, type Value } from "../../ir/core.js";
 import { fail, type Location } from "../../ir/diagnostics.js";
@@ -12,7 +12,7 @@ import { type ElementType, type TensorType, elementOf, f32, shapeOf, tensor } fr
 import type { OnnxEvaluator } from "../pass.js";
 import { affineQuantizer } from "./qparams.js";
 import { type ChainStep, type ConstRepr, type DeferredRepr, type EncRepr, type PostRepr, type Repr, scalarOf, typeForInterval } from "./repr.js";
-import { DECLARED_CODES_ATTR, tabulate } from "./tables.js";
+import { tabulate } from "./tables.js";
 import type { InputQuantizer, InputSpec, OutputSpec, QuantizeConfig, QuantizedGraph } from "./graph_spec.js";
 import { arrayOf, clearIntType, compact, perSample, product, variesOnlyAlongLastAxis } from "./lower_util.js";
 import { lowerUnivariate } from "./lower_univariate.js";
@@ -390,9 +390,7 @@ export class GraphQuantizer implements LoweringContext {
   }
 
   materializeInteger(d: DeferredRepr, loc: Location): EncRepr {
-    const codes = tabulate(this.builder, d.src, (x) => this.runSteps(d.steps, x), "integer", this.cfg.rounding, loc, d.steps[d.steps.length - 1]!.op.name);
-    codes.value.definingOp!.attributes.set(DECLARED_CODES_ATTR, intAttr(codes.hi - codes.lo + 1));
-    return codes;
+    return tabulate(this.builder, d.src, (x) => this.runSteps(d.steps, x), "integer", this.cfg.rounding, loc, d.steps[d.steps.length - 1]!.op.name);
   }
 
   /** A table lookup computing a deferred chain (or a requantization of `enc`) into `role`-bit codes. */

@@ -33,13 +33,6 @@ export function roundingShift(lo: number, hi: number, bits: number): number {
 }
 
 /**
- * Marks a table that computes the model's own integer codes (a QDQ graph's QuantizeLinear, whose
- * arithmetic the float reference is): its value is the number of code levels the table reaches.
- * The precision search keeps such a table's read fine enough to reproduce those codes.
- */
-export const DECLARED_CODES_ATTR = "fhec.declared_codes";
-
-/**
  * Builds the lookup of `f` over the reachable values of `src` and emits it.
  * `f` receives a [D, …] tensor of real inputs (D reachable values along the batch axis) and
  * returns the real outputs in the same layout. `out` quantizes the outputs, or "integer" when

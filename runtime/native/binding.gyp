@@ -18,7 +18,11 @@
       "target_name": "fhec_kernels_avx512",
       "type": "static_library",
       "sources": ["src/kernels_avx512.cpp"],
-      "cflags_cc": ["-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
+      # -mtune only changes g++ 12's scheduling and register allocation, not the instructions
+      # allowed or the arithmetic (outputs are bit-identical); with the default tuning it kept
+      # only zmm0-15 in the FFT passes and spilled loaded vectors through the stack (see
+      # runtime/README.md: PBS 0.87-0.91x).
+      "cflags_cc": ["-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma", "-mprefer-vector-width=512", "-mtune=icelake-server"]
     },
     {
       "target_name": "fhec_runtime",

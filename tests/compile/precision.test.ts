@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readNpy } from "../../compiler/data/npy.js";
 import { compile } from "../../compiler/compile.js";
-import { DECLARED_CODES_GUARD_BITS, declaredCodesFloor, DEFAULT_TOLERANCE, lossWithParameters, MIN_DESCENT_BITS, precisionSummary, precisionWarning, searchReadStepStd } from "../../compiler/precision.js";
+import { DEFAULT_TOLERANCE, lossWithParameters, MIN_DESCENT_BITS, precisionSummary, precisionWarning, searchReadStepStd } from "../../compiler/precision.js";
 import { importOnnx } from "../../compiler/onnx/index.js";
 import { runReference } from "../../backends/reference/index.js";
 import { extraFixturesRoot, loadFixture } from "../helpers/fixtures.js";
@@ -14,7 +14,6 @@ import { DEFAULT_P_ERROR } from "../../compiler/compile.js";
 import type { DenseAttr } from "../../ir/attributes.js";
 import { elementOf, type EncryptedIntType } from "../../ir/types.js";
 import type { FheCircuit } from "../../compiler/circuit.js";
-import { windowSites } from "../../passes/windows.js";
 
 function accuracy(out: Float64Array | number[], labels: ArrayLike<number | bigint>, classes: number): number {
   let ok = 0;
@@ -95,21 +94,6 @@ describe("table precision from calibration data", () => {
     const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
     const simulated = accuracy(c.predictClear(f.x, { fhe: "simulate" })[0]!.data, f.y.data, 10);
     expect(simulated).toBeGreaterThanOrEqual(float - 0.01);
-  });
-
-  it("keeps a QDQ model's requantization tables log2(code levels) + DECLARED_CODES_GUARD_BITS wide, where the MIN_DESCENT_BITS floor let the digits QDQ MLP lose 3 points of test accuracy", () => {
-    // The qdq digits MLP requantizes to 4-bit codes (16 levels): 4- and 5-bit windows (its choice
-    // before the declared-codes floor) kept calibration agreement and lost 3 points on the test
-    // split in disable mode. Every table that computes the model's own codes now reads ≥ 6 bits.
-    const f = loadFixture("qdq_mlp_digits", extraFixturesRoot);
-    const c = compile(f.model, { calibration: f.calib });
-    const declared = windowSites(c.func).map((s) => declaredCodesFloor(s.table));
-    expect(declared).toEqual([4 + DECLARED_CODES_GUARD_BITS, 4 + DECLARED_CODES_GUARD_BITS]);
-    expect(c.precision!.tables.map((t) => t.bits).every((b) => b >= 4 + DECLARED_CODES_GUARD_BITS)).toBe(true);
-    const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
-    expect(accuracy(c.predictClear(f.x, { fhe: "disable" })[0]!.data, f.y.data, 10)).toBeGreaterThanOrEqual(float - 0.01);
-    // Tables the compiler quantizes itself (a float model's activations) carry no declared codes.
-    expect(windowSites(mlp().func).every((s) => declaredCodesFloor(s.table) === undefined)).toBe(true);
   });
 
   it("two-valued tables (a tree's steps) are exempt from the floor and still descend to 1 bit", () => {

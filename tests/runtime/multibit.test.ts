@@ -11,10 +11,13 @@ import {
 const GROUPING_FACTORS = [2, 3, 4] as const;
 
 // TESTS ONLY: a tiny set (n = 96 divides by 2, 3 and 4) so that every precision 1..6 runs in
-// milliseconds. Its noise is far too small for security; the secure shapes are below.
+// milliseconds. Its noise is far too small for security; the secure shapes are below. N = 2048:
+// the modulus switch to 2N rounds n + 1 coefficients, a standard deviation of about
+// √(n/2 + 1) / (2N·√12) of the torus, against half a step of 2^−(p+2) at p = 6. At N = 1024 that
+// margin was 4σ, so about one run in a hundred misread one of its ~400 lookups; at 2048 it is 8σ.
 function insecureMultiBit(g: number): TfheParameters {
   return new TfheParameters({
-    lweDimension: 96, glweDimension: 1, polynomialSize: 1024, pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 4, ksLevel: 5,
+    lweDimension: 96, glweDimension: 1, polynomialSize: 2048, pbsBaseLog: 15, pbsLevel: 2, ksBaseLog: 4, ksLevel: 5,
     pbsGroupingFactor: g, lweNoiseStd: 2 ** -30, glweNoiseStd: 2 ** -50,
   }, `INSECURE_TEST_MULTIBIT_G${g}`);
 }
