@@ -1183,16 +1183,6 @@ static void cmux_column_task(void* arg, size_t c) {
     rotate_decompose_forward(*a.plan, acc, t.ai, t.rots + c * N, a.base_log, L, a.ws->dec_f.data() + c * L * N, pf);
 }
 
-// The inverse side alone on column j (the multi-bit rotation's last phase).
-static void cmux_inverse_task(void* arg, size_t j) {
-  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
-  const PbsArgs& a = *t.a;
-  const size_t N = a.N, h = N / 2;
-  Prefetcher none;
-  double* accf = a.ws->acc_f.data() + j * N;
-  fourier_to_torus_add_pf(*a.plan, accf, accf + h, a.ws->acc.data() + j * N, none);
-}
-
 static void cmux_product_task(void* arg, size_t s) {
   const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
   const PbsArgs& a = *t.a;

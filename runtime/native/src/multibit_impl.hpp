@@ -176,27 +176,37 @@ static void blind_rotate_extract_multibit(const PbsArgs& a) {
 }
 
 // The multi-bit blind rotation of one ciphertext as phases of tasks that two threads share (see
-// blind_rotate_extract_tasks): per group, k + 1 forward tasks, slices of the Fourier points for
-// the products (each slice streams its part of all 2^g - 1 key entries, so two threads draw on
-// the memory system together; the PBS is bound by that stream), then k + 1 inverse tasks. The
-// same code computes each value as in blind_rotate_extract_multibit: bit-identical results.
+// blind_rotate_extract_tasks), two phases per group: k + 1 column tasks, then slices of the
+// Fourier points for the products (each slice streams its part of all 2^g - 1 key entries, so
+// two threads draw on the memory system together; the PBS is bound by that stream). Column task
+// c first finishes the last group on column c (inverse transform added into the accumulator),
+// then rounds, decomposes and transforms column c for this group: both touch column c only.
+// The same code computes each value as in blind_rotate_extract_multibit: bit-identical results.
 struct MultibitTasks {
   const PbsArgs* a;
   uint64_t* rots;
-  const double* group_bsk;
+  const double* group_bsk;  // this group's key (nullptr: no group left, column tasks only finish)
   const uint32_t* ms;
   uint32_t t[15];
+  bool finish;   // column tasks first finish the last group (its products are pending)
   size_t slice;  // Fourier points per product task (multiple of 8)
 };
 
-static void multibit_forward_task(void* arg, size_t c) {
+static void multibit_column_task(void* arg, size_t c) {
   const MultibitTasks& t = *static_cast<const MultibitTasks*>(arg);
   const PbsArgs& a = *t.a;
-  const size_t N = a.N, L = a.level;
+  const size_t N = a.N, h = N / 2, L = a.level;
+  uint64_t* acc = a.ws->acc.data() + c * N;
   Prefetcher none;
-  uint64_t* rot = t.rots + c * N;
-  round_to_gadget(rot, a.ws->acc.data() + c * N, N, a.base_log, a.level);
-  decompose_forward(*a.plan, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N, none);
+  if (t.finish) {
+    double* accf = a.ws->acc_f.data() + c * N;
+    fourier_to_torus_add_pf(*a.plan, accf, accf + h, acc, none);
+  }
+  if (t.group_bsk != nullptr) {
+    uint64_t* rot = t.rots + c * N;
+    round_to_gadget(rot, acc, N, a.base_log, a.level);
+    decompose_forward(*a.plan, rot, a.base_log, L, a.ws->dec_f.data() + c * L * N, none);
+  }
 }
 
 static void multibit_product_task(void* arg, size_t s) {
@@ -212,17 +222,20 @@ static void blind_rotate_extract_multibit_tasks(const PbsArgs& a, const PbsTaskR
   const size_t g = a.grouping, patterns = (size_t(1) << g) - 1, groups = a.n / g;
   const size_t group_stride = patterns * R * k1 * N;
   init_accumulators(a);
-  MultibitTasks t{&a, r.rots, nullptr, nullptr, {}, 0};
-  CmuxTasks inv{&a, r.rots, nullptr, 0, 0};
+  MultibitTasks t{&a, r.rots, nullptr, nullptr, {}, false, 0};
   const size_t slices = 4;
   t.slice = ((h / 8 + slices - 1) / slices) * 8;
   for (size_t grp = 0; grp < groups; grp++) {
     t.ms = a.ws->ms.data() + grp * g;
     if (!pattern_rotations(a, t.ms, t.t)) continue;
     t.group_bsk = a.bsk + grp * group_stride;
-    r.run(r.ctx, k1, multibit_forward_task, &t);
+    r.run(r.ctx, k1, multibit_column_task, &t);
     r.run(r.ctx, slices, multibit_product_task, &t);
-    r.run(r.ctx, k1, cmux_inverse_task, &inv);
+    t.finish = true;
+  }
+  if (t.finish) {
+    t.group_bsk = nullptr;
+    r.run(r.ctx, k1, multibit_column_task, &t);
   }
   extract_samples(a);
 }
