@@ -3,9 +3,9 @@
 import type { TimeModelCoefficients } from "./time_model_types.js";
 
 export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
-  msPerFftWork: 1.039978e-7,
-  msPerMacWork: 2.700100e-7,
-  msPerKeyswitchWork: 8.229188e-8,
-  msFixed: 4.831750e-3,
-  machine: "Intel(R) Xeon(R) Processor, 2 vCPU, kernel avx512, load 1.40, 2026-12-02",
+  msPerFftWork: 5.855848e-8,
+  msPerMacWork: 3.372742e-7,
+  msPerKeyswitchWork: 6.196868e-8,
+  msFixed: 0.000000e+0,
+  machine: "AMD EPYC, 2 vCPU, kernel avx512, load 0.94, 2026-12-02",
 };
