@@ -9,6 +9,7 @@ import { take } from "../../bench/fixtures.js";
 import { fixturesRoot, loadFixture } from "../helpers/fixtures.js";
 import { bytes, expectSame, status, tick } from "./helpers.js";
 
+/** Samples per fixture: enough for ties, noise draws near ties and p_error redirections on every fixture. */
 const SAMPLES = 200;
 
 describe.skipIf(!status.ok)("LLVM backend equals the clear backend on the bundled fixtures", () => {

@@ -46,8 +46,6 @@ export async function expectSame(func: FuncOp, inputs: BatchTensor[], opts: Simu
   expect([...llvm.stats.outOfWindow.entries()], what).toEqual([...clear.stats.outOfWindow.entries()]);
 }
 
-/** Samples per fixture: enough for ties, noise draws near ties and p_error redirections on every fixture. */
-
 /** Random inputs within the argument ranges. */
 export function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
   const g = new Gen(prng(seed));
