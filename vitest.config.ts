@@ -8,6 +8,7 @@ const SLOW_FIRST = [
   "tests/tfhe/fidelity_model.test.ts",
   "tests/llvm/equal_clear_fixtures.test.ts",
   "tests/llvm/equal_clear_random.test.ts",
+  "tests/llvm/equal_clear_forms.test.ts",
   "tests/docs/readme_blocks.test.ts",
   "tests/package/packed_install.test.ts",
   "tests/runtime/noise.test.ts",

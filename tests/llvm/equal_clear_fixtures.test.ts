@@ -1,6 +1,6 @@
 // The LLVM backend against the clear backend, bit for bit, on every bundled fixture: outputs (compared
 // as bytes), statistics and overflow errors, in disable mode and in simulate mode with the same seed
-// (the same draws: read noise, rounding ties, p_error redirections). Random graphs: equal_clear_random.
+// (the same draws: read noise, rounding ties, p_error redirections). Random graphs: equal_clear_random and equal_clear_forms.
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { BatchTensor } from "../../backends/clear/index.js";

@@ -1,0 +1,186 @@
+// The LLVM backend against the clear backend, bit for bit: its own noise draws (mlp fixture and
+// random graphs), the fast matmul and table-read forms, and batches run in blocks of samples.
+// Random graphs of every op kind: equal_clear_random. The bundled fixtures: equal_clear_fixtures.
+import { describe, expect, it } from "vitest";
+import type { BatchTensor } from "../../backends/clear/index.js";
+import { CHUNK, planKernel } from "../../backends/llvm/plan.js";
+import { compile } from "../../compiler/compile.js";
+import { denseAttr } from "../../ir/attributes.js";
+import type { FuncOp } from "../../ir/core.js";
+import { elementOf, type EncryptedIntType } from "../../ir/types.js";
+import { repeatSamples } from "../../bench/fixtures.js";
+import { loadFixture } from "../helpers/fixtures.js";
+import { genGraph } from "../clear/gen.js";
+import { parse } from "../tfhe/helpers.js";
+import { addReadNoise, expectSame, randomInputs, status, tick } from "./helpers.js";
+
+describe.skipIf(!status.ok)("LLVM backend's native noise draws", () => {
+  // The kernel draws read noise with its own log and cos and hands the reads it cannot settle to
+  // fhec. Tolerance 1 hands every read back (the exact path alone); tolerance 0 hands none back,
+  // so the kernel's own draws must reproduce every read: over thousands of reads near their tie
+  // this fails unless its Box–Muller values are as close to JavaScript's as emit_draws.ts states.
+  // The tolerance is a run-time option: both cases run the same circuits, compiled once.
+  let made: { circuit: ReturnType<typeof compile>; q: BatchTensor[]; graphs: { func: FuncOp; inputs: BatchTensor[] }[] } | undefined;
+  const setup = () => {
+    if (made) return made;
+    const f = loadFixture("mlp");
+    const circuit = compile(f.model, { calibration: f.calib });
+    const graphs = Array.from({ length: 10 }, (_, i) => {
+      const seed = i + 1;
+      const { func, argRanges } = genGraph(seed);
+      addReadNoise(func, seed * 13);
+      return { func, inputs: randomInputs(func, argRanges, 64, seed * 7) };
+    });
+    made = { circuit, q: circuit.quantizeInputs([repeatSamples(f.x, 1000)]), graphs };
+    return made;
+  };
+  for (const drawTolerance of [1, 0]) {
+    it(`give the clear backend's results with tolerance ${drawTolerance}: mlp fixture (1000 samples) and random graphs`, async () => {
+      const { circuit, q, graphs } = setup();
+      for (const seed of [0, 1]) {
+        await tick();
+        await expectSame(circuit.func, q, { pError: circuit.pError, approximateTies: "random", seed, checkOverflow: false }, `mlp seed ${seed}, tolerance ${drawTolerance}`, { drawTolerance });
+      }
+      for (const [i, { func, inputs }] of graphs.entries()) {
+        await tick();
+        const seed = i + 1;
+        await expectSame(func, inputs, { approximateTies: "random", seed, pError: 0.1, checkOverflow: false }, `graph ${seed}, tolerance ${drawTolerance}`, { drawTolerance });
+      }
+    }, 300_000);
+  }
+});
+
+describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clear backend", () => {
+  // Matmuls by constant integer weights run with f32 fused multiply-adds when the call's inputs are
+  // small enough for every order of sums to be exact, else in the clear backend's order. 60-bit
+  // graphs with inputs of three magnitudes take both forms (2^30: beyond f32's bound; 2^57: where
+  // products and sums round in f64 and only the clear order gives its bits). The weights are made
+  // odd (2w + 1), so that products of large inputs round.
+  const ops = ["matmul", "rmatmul", "dot", "sum", "transpose", "mulc"];
+  const oddWeights = (func: FuncOp, scale = 1): void => {
+    for (const op of func.body.ops) {
+      if (!["fhe.matmul_eint_int", "fhe.matmul_int_eint", "fhe.dot_eint_int"].includes(op.name)) continue;
+      for (const v of op.operands) {
+        const c = v.definingOp;
+        if (c?.name !== "arith.constant") continue;
+        const value = c.attr("value") as ReturnType<typeof denseAttr>;
+        c.attributes.set("value", denseAttr(value.type, Array.from(value.data, (w) => (2 * w + 1) * scale)));
+      }
+    }
+  };
+  it("matmuls in f32 and in order, on 60-bit random graphs", async () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      await tick();
+      const { func, argRanges } = genGraph(seed, { ops, width: 60 });
+      oddWeights(func);
+      for (const magnitude of [0, 2 ** 30, 2 ** 57]) {
+        const ranges = argRanges.map(([lo, hi]): [number, number] => (magnitude === 0 ? [lo, hi] : [lo < 0 ? -magnitude : 0, magnitude]));
+        const inputs = randomInputs(func, ranges, 40, seed * 11);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `60-bit graph ${seed}, inputs up to ${magnitude || "their range"}`);
+      }
+    }
+  }, 300_000);
+
+  // With AVX-512 VNNI, a one-row matmul whose weights' column sums of |w| pass 512 runs as i16 pairs
+  // summed into i32 (its bound, 2^15 − 1, is then above f32's): weights made (2w + 1)·1000 take that
+  // form, inputs up to 2^12 and up to 2^15 − 1 stay within it, inputs up to 2^15 pass it by one
+  // (the clear backend's order), 2^30 pass it far.
+  it("matmuls as VNNI i16 pairs (when the host has them) and in order, on 60-bit random graphs with large weights", async () => {
+    const vnni = status.ok && status.toolchain.vnni;
+    let i16 = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      await tick();
+      const { func, argRanges } = genGraph(seed, { ops, width: 60 });
+      oddWeights(func, 1000);
+      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
+      i16 += plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "matmul" && s.fast?.form === "i16").length;
+      for (const magnitude of [2 ** 12, 2 ** 15 - 1, 2 ** 15, 2 ** 30]) {
+        const ranges = argRanges.map(([lo]): [number, number] => [lo < 0 ? -magnitude : 0, magnitude]);
+        const inputs = randomInputs(func, ranges, 40, seed * 13);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `60-bit graph ${seed}, weights ×1000, inputs up to ${magnitude}`);
+      }
+    }
+    // The comparison has power where the host has VNNI: some matmuls took the i16 form.
+    if (vnni) expect(i16).toBeGreaterThan(3);
+  }, 300_000);
+
+  // Tables of 16 and 32 entries are read without draws by in-register permutes (AVX-512):
+  // graphs of 4- and 5-bit values, inputs over their whole type's range, then sums and products
+  // that carry them out of the tables' domain, so that reads wrap (mod m) and negate (odd periods).
+  it("table reads by permutes (tables of 16 and 32 entries, when the host has AVX-512), inside and outside the domain", async () => {
+    const avx512 = status.ok && status.toolchain.avx512;
+    let permutes = 0;
+    for (const width of [4, 5]) {
+      for (let seed = 1; seed <= 10; seed++) {
+        await tick();
+        const { func } = genGraph(seed, { width, steps: 8, ops: ["tlu", "mapped", "addc", "subc", "rsubc", "mulc", "neg"] });
+        const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni: false, avx512 });
+        permutes += plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "lookup" && s.permute !== undefined).length;
+        const ranges = func.args.map((a): [number, number] => {
+          const { signed } = elementOf(a.type) as EncryptedIntType;
+          return signed ? [-(2 ** (width - 1)), 2 ** (width - 1) - 1] : [0, 2 ** width - 1];
+        });
+        const inputs = randomInputs(func, ranges, 2 * CHUNK + 9, seed * 17);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `${width}-bit graph ${seed}`);
+      }
+    }
+    // The comparison has power where the host has AVX-512: lookups took the permute form.
+    if (avx512) expect(permutes).toBeGreaterThan(10);
+  }, 300_000);
+
+  // An unsigned read of a rescale's result (integers in [0, 2m)) takes its index and sign from the
+  // integer's bits: 14-bit inputs over their whole range, rescaled by 2^2 into 4-, 5- and 6-bit
+  // windows (permutes for 16 and 32 entries, else the general read), wrap often, so that reads land
+  // in both halves of [0, 2m); one table and mapped tables (per element).
+  it("table reads of a rescale's results (wrapped windows), one table and mapped tables", async () => {
+    const avx512 = status.ok && status.toolchain.avx512;
+    let wrapped = 0;
+    for (const q of [4, 5, 6]) {
+      const m = 2 ** q;
+      const table = Array.from({ length: m }, (_, i) => 3 * i - m);
+      const tables = [table, table.map((t) => 7 - t)];
+      const map = Array.from({ length: 12 }, (_, e) => e % 2);
+      const func = parse(`func.func @main(%x: tensor<12x!fhe.esint<14>>) -> (tensor<12x!fhe.esint<10>>, tensor<12x!fhe.esint<10>>) {
+  %0 = fhe.rescale %x {offset = dense<[-5]> : tensor<1xi64>, shift = dense<[2]> : tensor<1xi64>} : (tensor<12x!fhe.esint<14>>) -> tensor<12x!fhe.eint<${q}>>
+  %1 = fhe.apply_lookup_table %0 {table = dense<[${table.join(", ")}]> : tensor<${m}xi64>} : (tensor<12x!fhe.eint<${q}>>) -> tensor<12x!fhe.esint<10>>
+  %2 = fhe.apply_mapped_lookup_table %0 {tables = dense<[[${tables[0]!.join(", ")}], [${tables[1]!.join(", ")}]]> : tensor<2x${m}xi64>, map = dense<[${map.join(", ")}]> : tensor<12xi64>} : (tensor<12x!fhe.eint<${q}>>) -> tensor<12x!fhe.esint<10>>
+  return %1, %2 : tensor<12x!fhe.esint<10>>, tensor<12x!fhe.esint<10>>
+}`).funcs[0]!;
+      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni: false, avx512 });
+      wrapped += plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "lookup" && s.wrapped).length;
+      await tick();
+      const inputs = randomInputs(func, [[-(2 ** 13), 2 ** 13 - 1]], 2 * CHUNK + 9, q);
+      await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `${q}-bit window`);
+      await expectSame(func, inputs, { approximateTies: "random", seed: 2, checkOverflow: false }, `${q}-bit window, random ties`);
+    }
+    expect(wrapped).toBe(6);
+  }, 300_000);
+
+  // The kernel runs the batch in blocks of CHUNK samples, the last one partly filled (with draws:
+  // every stage on a block before the next block): statistics and the first overflow must carry
+  // across blocks, the lanes past the batch's end must count nowhere and draw as the last sample
+  // (their values must raise no maximum), each block's reads must draw as their samples do in the
+  // clear backend, and an input out of range in the last block must give the clear backend's error.
+  it(`batches of ${2 * CHUNK + 76} samples (${Math.ceil((2 * CHUNK + 76) / CHUNK)} blocks, the last partly filled): outputs, statistics, first overflow, input errors; disable and simulate`, async () => {
+    const batch = 2 * CHUNK + 76;
+    for (let seed = 1; seed <= 12; seed++) {
+      await tick();
+      const { func, argRanges } = genGraph(seed);
+      const inputs = randomInputs(func, argRanges, batch, seed * 5);
+      await expectSame(func, inputs, { approximateTies: "up" }, `graph ${seed} × ${batch}, overflows thrown`);
+      await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `graph ${seed} × ${batch}, overflows recorded`);
+      await expectSame(func, inputs, { approximateTies: "random", seed: 3, pError: 0.1, checkOverflow: false }, `graph ${seed} × ${batch}, simulate, p_error and ties`);
+      // One sample: a block of lanes past the batch's end, whose draws, if they were their own, would raise maxima.
+      await expectSame(func, randomInputs(func, argRanges, 1, seed * 11), { approximateTies: "random", seed: 3, pError: 0.5, checkOverflow: false }, `graph ${seed} × 1, simulate, p_error and ties`);
+      // The same graph with read noise (a new instance: compiled code is cached per function and mode).
+      const noisy = genGraph(seed).func;
+      addReadNoise(noisy, seed * 13);
+      await expectSame(noisy, inputs, { approximateTies: "random", seed: 4, pError: 0.1, checkOverflow: false }, `graph ${seed} × ${batch}, simulate with read noise`);
+      for (const bad of [0.5, 2 ** 40, NaN]) {
+        const data = Float64Array.from(inputs[0]!.data);
+        data[data.length - 3] = bad;
+        await expectSame(func, [{ ...inputs[0]!, data }, ...inputs.slice(1)], { approximateTies: "up" }, `graph ${seed} × ${batch}, input ${bad} in the last block`);
+      }
+    }
+  }, 300_000);
+});
