@@ -328,15 +328,15 @@ export function cloneModule(m: ModuleOp): ModuleOp {
   return r.module;
 }
 
-/** Random inputs within the argument ranges; the first samples are the corners (all lo, all hi). */
-export function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
+/** Random inputs within the argument ranges; unless `corners` is false, the first samples are the corners (all lo, all hi). */
+export function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number, corners = true): BatchTensor[] {
   const g = new Gen(prng(seed));
   return func.args.map((a, i) => {
     const shape = shapeOf(a.type) as number[];
     const n = shape.reduce((x, y) => x * y, 1);
     const [lo, hi] = ranges[i]!;
     const data = new Float64Array(n * batch);
-    for (let s = 0; s < batch; s++) for (let j = 0; j < n; j++) data[s * n + j] = s === 0 ? lo : s === 1 ? hi : g.int(lo, hi);
+    for (let s = 0; s < batch; s++) for (let j = 0; j < n; j++) data[s * n + j] = corners && s === 0 ? lo : corners && s === 1 ? hi : g.int(lo, hi);
     return { batch, shape, data };
   });
 }

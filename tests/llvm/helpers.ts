@@ -6,7 +6,7 @@ import { llvmStatus, simulateLlvm } from "../../backends/llvm/index.js";
 import { denseAttr, stringAttr } from "../../ir/attributes.js";
 import type { FuncOp } from "../../ir/core.js";
 import { elementOf, type EncryptedIntType, f64, shapeOf, tensor } from "../../ir/types.js";
-import { Gen, prng } from "../clear/gen.js";
+import { Gen, prng, randomInputs as genRandomInputs } from "../clear/gen.js";
 
 export const status = llvmStatus();
 if (!status.ok) console.warn(`LLVM backend tests skipped: ${status.reason}`);
@@ -46,16 +46,8 @@ export async function expectSame(func: FuncOp, inputs: BatchTensor[], opts: Simu
   expect([...llvm.stats.outOfWindow.entries()], what).toEqual([...clear.stats.outOfWindow.entries()]);
 }
 
-/** Random inputs within the argument ranges. */
-export function randomInputs(func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] {
-  const g = new Gen(prng(seed));
-  return func.args.map((a, i) => {
-    const shape = shapeOf(a.type) as number[];
-    const n = shape.reduce((x, y) => x * y, 1);
-    const [lo, hi] = ranges[i]!;
-    return { batch, shape, data: Float64Array.from({ length: n * batch }, () => g.int(lo, hi)) };
-  });
-}
+/** Random inputs within the argument ranges, every sample drawn (no corner samples). */
+export const randomInputs = (func: FuncOp, ranges: [number, number][], batch: number, seed: number): BatchTensor[] => genRandomInputs(func, ranges, batch, seed, false);
 
 /**
  * Read noise on some table reads and rounds (as parameter selection writes it: k·n values for an
