@@ -322,31 +322,38 @@ struct DigitTwistSource {
 // acc - acc) as rotate_round computes it, taken balanced in [-B/2, B/2), without a pass that
 // writes the rotation out and reads it back. With total = base_log bits kept, that digit is the
 // rotated difference plus half a step, shifted right arithmetically by 64 - base_log: the same
-// integer as rounding, masking and the carry test, in 3 operations instead of 9, and 2 vector
-// constants instead of 6.
+// integer as rounding, masking and the carry test. The conditional negation's "- sw" is folded
+// into the half step: (r ^ sw) - sw - a + half = (r ^ sw) - a + (half - sw) mod 2^64, so a digit
+// takes xor, subtract, add, shift and convert.
 struct RotateTopDigitSource {
   const uint64_t* acc;
   const double* c;     // psi^m
   const double* s;
   size_t N, h;
   size_t t;            // rotation in [0, N) ...
-  uint64_t sw;         // ... negated (all ones) when the exponent was in [N, 2N)
-  __m512i half;        // 2^(shift - 1), 0 when shift = 0
+  uint64_t sw_word;    // ... negated (all ones) when the exponent was in [N, 2N)
+  __m512i sw, nsw;     // sw and ~sw in every lane: coefficients [t, N) take sw, the wrapped ones ~sw
+  __m512i half_sw, half_nsw;  // half - sw, half - ~sw (half = 2^(shift - 1), 0 when shift = 0)
   __m128i shift;       // 64 - base_log
-  static inline __m512i cond_neg(__m512i x, uint64_t sw) {
-    const __m512i v = _mm512_set1_epi64(static_cast<long long>(sw));
-    return _mm512_sub_epi64(_mm512_xor_si512(x, v), v);
-  }
+  RotateTopDigitSource(const uint64_t* acc_, const double* c_, const double* s_, size_t N_, size_t h_, size_t t_,
+                       uint64_t sw_, uint64_t half, uint32_t shift_)
+      : acc(acc_), c(c_), s(s_), N(N_), h(h_), t(t_), sw_word(sw_), sw(_mm512_set1_epi64(static_cast<long long>(sw_))),
+        nsw(_mm512_set1_epi64(static_cast<long long>(~sw_))),
+        half_sw(_mm512_set1_epi64(static_cast<long long>(half - sw_))),
+        half_nsw(_mm512_set1_epi64(static_cast<long long>(half - ~sw_))),
+        shift(_mm_cvtsi32_si128(static_cast<int>(shift_))) {}
   inline __m512d digit(size_t j) const {
-    __m512i r;
+    __m512i x;
     if (j >= t) {
-      r = cond_neg(_mm512_loadu_si512(acc + j - t), sw);
+      x = _mm512_add_epi64(_mm512_sub_epi64(_mm512_xor_si512(_mm512_loadu_si512(acc + j - t), sw),
+                                            _mm512_loadu_si512(acc + j)), half_sw);
     } else if (j + 8 <= t) {
-      r = cond_neg(_mm512_loadu_si512(acc + j + N - t), ~sw);
+      x = _mm512_add_epi64(_mm512_sub_epi64(_mm512_xor_si512(_mm512_loadu_si512(acc + j + N - t), nsw),
+                                            _mm512_loadu_si512(acc + j)), half_nsw);
     } else {
-      r = rotated_straddling(acc, N, t, sw, j);
+      const __m512i r = rotated_straddling(acc, N, t, sw_word, j);  // already negated where due
+      x = _mm512_add_epi64(_mm512_sub_epi64(r, _mm512_loadu_si512(acc + j)), _mm512_add_epi64(half_sw, sw));
     }
-    __m512i x = _mm512_add_epi64(_mm512_sub_epi64(r, _mm512_loadu_si512(acc + j)), half);
     return _mm512_cvtepi64_pd(_mm512_sra_epi64(x, shift));
   }
   inline void get(size_t m, __m512d& vr, __m512d& vi) const {
@@ -1014,14 +1021,13 @@ static void rotate_decompose_forward(const FftPlan& p, const uint64_t* acc, size
 #ifdef FHEC_USE_AVX512
   // One level: the rotation and rounding are fused into the first FFT pass (0.94x the time at
   // N = 2048). With more levels the fused pass would also store the rest for the next digit,
-  // and that many streams in one pass made it slower (1.07-1.09x at l = 2) than a separate pass.
+  // and that many streams in one pass made it slower (1.07-1.09x at l = 2) than a separate pass;
+  // recomputing the rotation for each digit instead measured 0.99-1.05x (runtime/README.md).
   if (level == 1) {
     const bool neg = t >= N;
     const uint32_t shift = 64 - base_log;
-    RotateTopDigitSource src{acc, p.twist_re.data(), p.twist_im.data(), N, p.h, neg ? t - N : t,
-                             neg ? ~uint64_t(0) : 0,
-                             _mm512_set1_epi64(shift ? static_cast<long long>(uint64_t(1) << (shift - 1)) : 0),
-                             _mm_cvtsi32_si128(static_cast<int>(shift))};
+    RotateTopDigitSource src(acc, p.twist_re.data(), p.twist_im.data(), N, p.h, neg ? t - N : t, neg ? ~uint64_t(0) : 0,
+                             shift ? uint64_t(1) << (shift - 1) : 0, shift);
     fft_forward_512(p, decf, decf + p.h, pf, src);
     return;
   }
