@@ -1022,7 +1022,7 @@ static void rotate_decompose_forward(const FftPlan& p, const uint64_t* acc, size
   // One level: the rotation and rounding are fused into the first FFT pass (0.94x the time at
   // N = 2048). With more levels the fused pass would also store the rest for the next digit,
   // and that many streams in one pass made it slower (1.07-1.09x at l = 2) than a separate pass;
-  // recomputing the rotation for each digit instead measured 0.99-1.05x (runtime/README.md).
+  // recomputing the rotation for each digit instead gained nothing (0.93-1.08x, runtime/README.md).
   if (level == 1) {
     const bool neg = t >= N;
     const uint32_t shift = 64 - base_log;
