@@ -825,7 +825,11 @@ static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint6
 
 #ifdef FHEC_USE_AVX512
 // K1 accumulator pairs stay in registers (the output count is a template parameter).
-template <size_t K1>
+// kFar: each key line is also prefetched into L2 16 KiB ahead. For entries of 1 MiB and more
+// (N = 16384, l = 2 and above), which the FFTs' prefetch covers only in part and whose
+// prefetched part the FFTs' own working set pushes out of L2: (1006, 1, 16384) 0.92-0.96x;
+// at N = 2048-8192 it measured 0.99-1.05x (runtime/README.md).
+template <size_t K1, bool kFar>
 static void external_mac_512(const double* decf, const double* bsk_i, double* accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
   const double* b = bsk_i + c0 * R * K1 * 2;
@@ -837,6 +841,10 @@ static void external_mac_512(const double* decf, const double* bsk_i, double* ac
       for (size_t j = 0; j < K1; j++) {
         _mm_prefetch(reinterpret_cast<const char*>(b + 128), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(b + 136), _MM_HINT_T0);
+        if (kFar) {
+          _mm_prefetch(reinterpret_cast<const char*>(b + 2048), _MM_HINT_T1);
+          _mm_prefetch(reinterpret_cast<const char*>(b + 2056), _MM_HINT_T1);
+        }
         const __m512d br = _mm512_load_pd(b), bi = _mm512_load_pd(b + 8);
         sr[j] = _mm512_fmadd_pd(dr, br, _mm512_fnmadd_pd(di, bi, sr[j]));
         si[j] = _mm512_fmadd_pd(dr, bi, _mm512_fmadd_pd(di, br, si[j]));
@@ -890,17 +898,22 @@ static inline void store_chunk8(double* accf, size_t k1, size_t N, size_t c, con
 static void external_mac(const double* decf, const double* bsk_i, double* accf, size_t R, size_t k1, size_t N,
                          size_t c0, size_t c1) {
 #ifdef FHEC_USE_AVX512
+  // Entries of R k1 N/2 complex values; every set with such entries here has k = 1.
+  if (k1 == 2 && R * k1 * N * sizeof(double) >= (size_t(1) << 20)) {
+    external_mac_512<2, true>(decf, bsk_i, accf, R, N, c0, c1);
+    return;
+  }
   switch (k1) {
-    case 2: external_mac_512<2>(decf, bsk_i, accf, R, N, c0, c1); return;
-    case 3: external_mac_512<3>(decf, bsk_i, accf, R, N, c0, c1); return;
-    case 4: external_mac_512<4>(decf, bsk_i, accf, R, N, c0, c1); return;
-    case 5: external_mac_512<5>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 2: external_mac_512<2, false>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 3: external_mac_512<3, false>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 4: external_mac_512<4, false>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 5: external_mac_512<5, false>(decf, bsk_i, accf, R, N, c0, c1); return;
     // k = 5..7 (the compiler's small-N shapes, e.g. k = 5 at N = 256): 2(k+1) accumulators and
     // the 4 operands still fit the 32 registers. With the portable loop below, the PBS at
     // n = 663, k = 5, N = 256, l = 2 took 1.19x as long (1.17x in batches of 8).
-    case 6: external_mac_512<6>(decf, bsk_i, accf, R, N, c0, c1); return;
-    case 7: external_mac_512<7>(decf, bsk_i, accf, R, N, c0, c1); return;
-    case 8: external_mac_512<8>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 6: external_mac_512<6, false>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 7: external_mac_512<7, false>(decf, bsk_i, accf, R, N, c0, c1); return;
+    case 8: external_mac_512<8, false>(decf, bsk_i, accf, R, N, c0, c1); return;
     default: break;
   }
 #elif defined(FHEC_USE_AVX2)
