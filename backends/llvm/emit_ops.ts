@@ -263,17 +263,21 @@ export class OpEmitter {
     const fast = step.fast;
     if (!fast) return this.matmulInOrder(step);
     const x = step.a as Extract<Operand, { slot: number }>;
-    // A proven bound needs no check: the count of values outside stays 0 and the fallback is not emitted.
-    const within = (v: LlvmValue) => (fast.proven ? k.llvm.ConstantInt.getTrue(k.ctx) : k.b.CreateFCmpOLE(k.fabs(v), k.num(fast.bound)));
-    // The inputs outside ±bound (or NaN) counted, and their narrow copies made on the way.
-    const [outside] = fast.form === "f32"
+    // Whether any input is outside ±bound (or NaN): the largest |v| as integer bits (NaN above
+    // every number), one max per value instead of a count; a proven bound needs no check. One max
+    // reduction per loop (a pair's larger |v| first), which the vectorizer recognizes.
+    const absBits = (v: LlvmValue): LlvmValue => k.b.CreateBitCast(k.fabs(v), k.i64);
+    const larger = (a: LlvmValue, b: LlvmValue): LlvmValue => k.select(k.b.CreateICmpSGT(a, b), a, b);
+    const widest = (m: LlvmValue, bits: () => LlvmValue): LlvmValue => (fast.proven ? m : larger(bits(), m));
+    // The narrow copies of the inputs, made on the way.
+    const [widestBits] = fast.form === "f32"
       ? k.loop(x.size, (e, outer) => {
         const row = this.slotRow(x.slot, e);
         const narrow = this.narrowRow(fast.narrowIn, e);
-        return k.loop(this.env.ns, (s, [c]) => {
+        return k.loop(this.env.ns, (s, [m]) => {
           const v = k.load(row, s);
           k.store32(narrow, s, k.narrow(v));
-          return [k.add(c!, k.count(k.not(within(v))))];
+          return [widest(m!, () => absBits(v))];
         }, outer);
       }, [k.int(0)])
       // i16: rows 2t and 2t + 1 as the low and high halves of one i32 word per sample (zero past k).
@@ -282,16 +286,17 @@ export class OpEmitter {
         const hasHi = k.b.CreateICmpSLT(k.add(k.mul(t, k.int(2)), k.int(1)), k.int(x.size));
         const hi = this.slotRow(x.slot, k.select(hasHi, k.add(k.mul(t, k.int(2)), k.int(1)), k.mul(t, k.int(2))));
         const narrow = this.wordRow(fast.narrowIn, t);
-        return k.loop(this.env.ns, (s, [c]) => {
+        return k.loop(this.env.ns, (s, [m]) => {
           const a = k.load(lo, s);
           const b = k.select(hasHi, k.load(hi, s), k.num(0));
           const word = k.b.CreateOr(k.b.CreateAnd(k.b.CreateFPToSI(a, k.i32), k.i32c(0xffff)), k.b.CreateShl(k.b.CreateFPToSI(b, k.i32), k.i32c(16)));
           k.b.CreateStore(word, k.b.CreateInBoundsGEP(k.i32, narrow, [s]));
-          return [k.add(c!, k.count(k.not(k.and(within(a), within(b)))))];
+          return [widest(m!, () => larger(absBits(a), absBits(b)))];
         }, outer);
       }, [k.int(0)]);
     if (fast.proven) return this.matmulFast(step, fast);
-    k.branch(k.b.CreateICmpEQ(outside!, k.int(0)), () => (this.matmulFast(step, fast), []), () => (this.matmulInOrder(step), []));
+    const within = k.not(k.b.CreateICmpSGT(widestBits!, k.b.CreateBitCast(k.num(fast.bound), k.i64)));
+    k.branch(within, () => (this.matmulFast(step, fast), []), () => (this.matmulInOrder(step), []));
   }
 
   /** Element `e` of an i32 copy slot (i32*). */

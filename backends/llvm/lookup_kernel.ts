@@ -1,12 +1,13 @@
-// The table lookups of 16 or 32 entries (tables of 4- and 5-bit inputs) without draws, written
-// once as LLVM IR text (llvm-bindings 0.4 has no vector types) and linked in like the matmul
-// kernel (native_object.ts). The table sits in 2 or 4 vector registers and every read is an
-// in-register permute (vpermi2pd, 8 lanes) instead of a gather from memory, which took
-// most of the mlp's lookup time. The index and the negacyclic sign are computed as the clear
+// The table lookups of 16, 32 or 64 entries (tables of 4-, 5- and 6-bit inputs) without draws,
+// written once as LLVM IR text (llvm-bindings 0.4 has no vector types) and linked in like the
+// matmul kernel (native_object.ts). The table sits in 2, 4 or 8 vector registers and every read is
+// in-register permutes (vpermi2pd, 8 lanes, 16 entries each) instead of a gather from memory, which
+// took most of the mlp's lookup time (a 64-entry read: 4 permutes and 3 blends, about half a
+// gather's time). The index and the negacyclic sign are computed as the clear
 // backend computes them (emit_ops.ts, lookup): values are integers, m a power of two.
 
 /** Table sizes with a permute kernel. */
-export const PERMUTE_ENTRIES = [16, 32] as const;
+export const PERMUTE_ENTRIES = [16, 32, 64] as const;
 export type PermuteEntries = (typeof PERMUTE_ENTRIES)[number];
 
 /** `wrapped`: the variant for inputs that are integers in [0, 2m) or NaN (a rescale's results, plan.ts). */
@@ -91,20 +92,22 @@ export function lookupKernelIr(m: PermuteEntries, triple: string, wrapped: boole
       `  %negate = and <${LANES} x i1> %outside, %odd`,
     );
   }
-  if (m === 16) L.push(`  %t = call ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec} %t0, ${ivec} %idx, ${vec} %t1)`);
-  else {
-    // Entries 0–15 and 16–31 each by one two-register permute (index bits 0–3), bit 4 picks.
-    L.push(
-      `  %lo = call ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec} %t0, ${ivec} %idx, ${vec} %t1)`,
-      `  %hi = call ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec} %t2, ${ivec} %idx, ${vec} %t3)`,
-      `  %bit4 = and ${ivec} %idx, ${isplat(16)}`,
-      `  %upper = icmp ne ${ivec} %bit4, zeroinitializer`,
-      `  %t = select <${LANES} x i1> %upper, ${vec} %hi, ${vec} %lo`,
-    );
+  // Entries 16g … 16g + 15 by one two-register permute each (index bits 0–3), then bits 4, 5 pick.
+  let picks = Array.from({ length: m / 16 }, (_, g) => {
+    L.push(`  %p${g} = call ${vec} @llvm.x86.avx512.vpermi2var.pd.512(${vec} %t${2 * g}, ${ivec} %idx, ${vec} %t${2 * g + 1})`);
+    return `%p${g}`;
+  });
+  for (let bit = 16; picks.length > 1; bit *= 2) {
+    L.push(`  %bit${bit} = and ${ivec} %idx, ${isplat(bit)}`, `  %upper${bit} = icmp ne ${ivec} %bit${bit}, zeroinitializer`);
+    picks = Array.from({ length: picks.length / 2 }, (_, j) => {
+      L.push(`  %pick${bit}_${j} = select <${LANES} x i1> %upper${bit}, ${vec} ${picks[2 * j + 1]}, ${vec} ${picks[2 * j]}`);
+      return `%pick${bit}_${j}`;
+    });
   }
+  const t = picks[0]!;
   L.push(
-    `  %nt = fneg ${vec} %t`,
-    `  %r = select <${LANES} x i1> %negate, ${vec} %nt, ${vec} %t`,
+    `  %nt = fneg ${vec} ${t}`,
+    `  %r = select <${LANES} x i1> %negate, ${vec} %nt, ${vec} ${t}`,
     "  %op = getelementptr inbounds double, double* %out, i64 %s",
     `  %ov = bitcast double* %op to ${vec}*`,
     `  store ${vec} %r, ${vec}* %ov, align 8`,

@@ -407,7 +407,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
           const noise = drawsOf(op, false) === "noise";
           const draws: Draws = noise ? "noise" : mode.tableErrors ? "errors" : "none";
           tableReadsPerSample += x.size;
-          // Reads without draws from tables of 8–32 entries, each table whole within the data: permutes.
+          // Reads without draws from tables of 16–64 entries, each table whole within the data: permutes.
           const m = 2 ** p;
           const starts = mapped ? Array.from((op.attr("map") as DenseAttr).data) : [0];
           const permute = target.avx512 && draws === "none" && (PERMUTE_ENTRIES as readonly number[]).includes(m) && starts.every((t) => Number.isInteger(t) && t >= 0 && (t + 1) * m <= tableData.length)

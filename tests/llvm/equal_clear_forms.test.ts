@@ -104,14 +104,14 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     if (vnni) expect(i16).toBeGreaterThan(3);
   }, 300_000);
 
-  // Tables of 16 and 32 entries are read without draws by in-register permutes (AVX-512):
-  // graphs of 4- and 5-bit values, inputs over their whole type's range, then sums and products
+  // Tables of 16, 32 and 64 entries are read without draws by in-register permutes (AVX-512):
+  // graphs of 4-, 5- and 6-bit values, inputs over their whole type's range, then sums and products
   // that carry them out of the tables' domain, so that reads wrap (mod m) and negate (odd periods).
-  it("table reads by permutes (tables of 16 and 32 entries, when the host has AVX-512), inside and outside the domain", async () => {
+  it("table reads by permutes (tables of 16, 32 and 64 entries, when the host has AVX-512), inside and outside the domain", async () => {
     const avx512 = status.ok && status.toolchain.avx512;
     let permutes = 0;
-    for (const width of [4, 5]) {
-      for (let seed = 1; seed <= 10; seed++) {
+    for (const width of [4, 5, 6]) {
+      for (let seed = 1; seed <= 7; seed++) {
         await tick();
         const { func } = genGraph(seed, { width, steps: 8, ops: ["tlu", "mapped", "addc", "subc", "rsubc", "mulc", "neg"] });
         const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni: false, avx512 });
@@ -129,13 +129,13 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
   }, 300_000);
 
   // An unsigned read of a rescale's result (integers in [0, 2m)) takes its index and sign from the
-  // integer's bits: 14-bit inputs over their whole range, rescaled by 2^2 into 4-, 5- and 6-bit
-  // windows (permutes for 16 and 32 entries, else the general read), wrap often, so that reads land
+  // integer's bits: 14-bit inputs over their whole range, rescaled by 2^2 into 4- to 7-bit
+  // windows (permutes for 16, 32 and 64 entries, else the general read), wrap often, so that reads land
   // in both halves of [0, 2m); one table and mapped tables (per element).
   it("table reads of a rescale's results (wrapped windows), one table and mapped tables", async () => {
     const avx512 = status.ok && status.toolchain.avx512;
     let wrapped = 0;
-    for (const q of [4, 5, 6]) {
+    for (const q of [4, 5, 6, 7]) {
       const m = 2 ** q;
       const table = Array.from({ length: m }, (_, i) => 3 * i - m);
       const tables = [table, table.map((t) => 7 - t)];
@@ -153,7 +153,7 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
       await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `${q}-bit window`);
       await expectSame(func, inputs, { approximateTies: "random", seed: 2, checkOverflow: false }, `${q}-bit window, random ties`);
     }
-    expect(wrapped).toBe(6);
+    expect(wrapped).toBe(8);
   }, 300_000);
 
   // The kernel runs the batch in blocks of CHUNK samples, the last one partly filled (with draws:
