@@ -60,6 +60,8 @@ function descentFloor(site: { table: Operation }, maxBits: number): number {
  */
 const NOISY_BLOCK = 3;
 const MAX_NOISY_RUNS = 12;
+/** The first seed of the check of the search's choice, past every seed the search used. */
+const VERIFY_FIRST_SEED = MAX_NOISY_RUNS + 1;
 
 /** `fhec.read_std` on every approximate read: `stepStd` steps of its q-bit result. */
 function markWorstCaseNoise(func: FuncOp, stepStd: number): void {
@@ -141,16 +143,16 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
   const base = lossAgainstFloat(new FheCircuit(module, 0).predictClear(calibration, { fhe: "disable" })[output]!, float, probabilities);
   // Mean loss over noisy runs: a first block of seeds, then more blocks while the mean is within
   // two of its seed-to-seed standard errors of the budget.
-  const evaluate = (bits: readonly number[], budget: number, minRuns = NOISY_BLOCK): number => {
+  const evaluate = (bits: readonly number[], budget: number, minRuns = NOISY_BLOCK, firstSeed = 1): number => {
     const clone = cloneModule(module);
     const cf = clone.funcs[0]!;
     applyWindows(cf, bits, rangesPerSite, opts.margin);
     markWorstCaseNoise(cf, stepStd);
     const c = new FheCircuit(clone, 0);
     const losses: number[] = [];
-    for (let seed = 1; seed <= MAX_NOISY_RUNS; seed++) {
-      losses.push(lossAgainstFloat(c.predictClear(calibration, { fhe: "simulate", seed })[output]!, float, probabilities).loss);
-      if (seed < minRuns || seed % NOISY_BLOCK !== 0) continue;
+    for (let run = 1; run <= MAX_NOISY_RUNS; run++) {
+      losses.push(lossAgainstFloat(c.predictClear(calibration, { fhe: "simulate", seed: firstSeed + run - 1 })[output]!, float, probabilities).loss);
+      if (run < minRuns || run % NOISY_BLOCK !== 0) continue;
       if (Math.abs(mean(losses) - budget) > 2 * spreadOfMean(losses)) break;
     }
     return mean(losses);
@@ -164,12 +166,15 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
   let best = sites.map(() => opts.maxBits);
   let bestLoss = referenceLoss;
   opts.onProgress?.(`precision from data: exact circuit loss ${base.loss.toFixed(4)}, widest windows under noise ${referenceLoss.toFixed(4)}`);
+  // Every accepted candidate, in order, for the back-off below.
+  const accepted: { bits: number[]; loss: number }[] = [{ bits: best, loss: bestLoss }];
   const accept = (label: string, cand: number[]): boolean => {
     const loss = evaluate(cand, budget);
     opts.onProgress?.(`precision from data: ${label}: loss ${loss.toFixed(4)} (budget ${budget.toFixed(4)})`);
     if (loss > budget) return false;
     best = cand;
     bestLoss = loss;
+    accepted.push({ bits: cand, loss });
     return true;
   };
   const floors = sites.map((s) => descentFloor(s, opts.maxBits));
@@ -186,6 +191,22 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
       if (!accept(`table ${i + 1}/${sites.length} at ${cand[i]} bits`, cand)) break;
     }
   }
+  // The descent judges every candidate on the same seeds and keeps the first whose mean fits the
+  // budget, so the last ones accepted are biased towards seeds that happened to be kind: on a
+  // max-pool CNN the search accepted 0.0072 against a budget of 0.0076, and the same circuit
+  // measured 0.0092 ± 0.0010 on other seeds. The choice is checked on fresh seeds; while it is over
+  // the budget there, the search steps back through what it accepted (the widest windows, where
+  // the budget was counted from, are never checked away).
+  let check: PrecisionReport["check"];
+  for (let k = accepted.length - 1; k > 0; k--) {
+    const fresh = evaluate(accepted[k]!.bits, budget, NOISY_BLOCK, VERIFY_FIRST_SEED);
+    opts.onProgress?.(`precision from data: ${accepted[k]!.bits.join(",")} bits on fresh seeds: loss ${fresh.toFixed(4)} (budget ${budget.toFixed(4)})`);
+    check = { loss: fresh, stepsBack: accepted.length - 1 - k };
+    if (fresh <= budget) break;
+    best = accepted[k - 1]!.bits;
+    bestLoss = accepted[k - 1]!.loss;
+    check = { loss: undefined, stepsBack: accepted.length - k };
+  }
   const reports: WindowReport[] = applyWindows(func, best, rangesPerSite, opts.margin);
   const byTable = new Map(reports.map((r) => [r.table, r]));
   const tables = windowSites(func).map((s, i): TablePrecision => {
@@ -198,7 +219,7 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
       elements: elements[i]!,
     };
   });
-  return { tables, loss: bestLoss, referenceLoss, baselineLoss: base.loss, budget, metric: base.classification ? "expected accuracy loss" : "mean |error| / range" };
+  return { tables, loss: bestLoss, referenceLoss, baselineLoss: base.loss, budget, ...(check ? { check } : {}), metric: base.classification ? "expected accuracy loss" : "mean |error| / range" };
 }
 
 /**
@@ -239,7 +260,8 @@ export function precisionWarning(r: PrecisionReport): string | undefined {
 export function precisionSummary(r: PrecisionReport): string {
   if (r.tables.length === 0) return "table precision from data: no tables";
   const bits = r.tables.map((t) => `${t.bits}`).join(", ");
+  const back = r.check && r.check.stepsBack > 0 ? `; ${r.check.stepsBack} step(s) back after a check on fresh seeds` : "";
   const actual = r.withParameters ? `, ${r.withParameters.loss.toFixed(4)} with the chosen parameters' noise` : "";
   const cap = r.keyBudgetCap ? `; tables capped at ${r.keyBudgetCap.bits} bits so the evaluation keys fit their budget (uncapped: loss ${r.keyBudgetCap.uncappedLoss.toFixed(4)}, budget ${r.keyBudgetCap.uncappedBudget.toFixed(4)})` : "";
-  return `table precision from calibration data: ${bits} bit(s) per table (${r.metric} vs float on the calibration set under the search's noise: ${r.loss.toFixed(4)}${actual}; ${r.referenceLoss.toFixed(4)} at the widest windows; ${r.baselineLoss.toFixed(4)} exact without windows; budget ${r.budget.toFixed(4)}${cap})`;
+  return `table precision from calibration data: ${bits} bit(s) per table (${r.metric} vs float on the calibration set under the search's noise: ${r.loss.toFixed(4)}${actual}; ${r.referenceLoss.toFixed(4)} at the widest windows; ${r.baselineLoss.toFixed(4)} exact without windows; budget ${r.budget.toFixed(4)}${back}${cap})`;
 }

@@ -21,6 +21,12 @@ export interface PrecisionReport {
   /** The loss the search accepted at most: the worse of baselineLoss and referenceLoss, plus the tolerance. */
   readonly budget: number;
   /**
+   * The check of the search's choice on seeds the search never used: how many accepted steps it
+   * undid because their loss there was over the budget, and the loss of the widths kept (undefined
+   * when it stepped back to the widest windows, which are not checked).
+   */
+  readonly check?: { readonly loss: number | undefined; readonly stepsBack: number };
+  /**
    * `loss` measured again once the parameters are chosen (compile sets it): every read drawn with
    * the noise its partition gives (at most what the search assumed, the parameters' bound). Mean
    * over a few seeds, with its seed-to-seed standard error.

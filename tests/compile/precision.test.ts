@@ -85,6 +85,22 @@ describe("table precision from calibration data", () => {
     expect(c.compileWarnings.some((w) => w.includes("budget")) === (precisionWarning(r) !== undefined)).toBe(true);
   });
 
+  it("checks the search's choice on seeds it never used and steps back while that loss is over the budget (qdq_mlp_digits: 4,5 bits fit the search's seeds, not fresh ones)", () => {
+    const f = loadFixture("qdq_mlp_digits", extraFixturesRoot);
+    const log: string[] = [];
+    const c = compile(f.model, { calibration: f.calib, cryptoParameters: false, onProgress: (m) => log.push(m) });
+    const r = c.precision!;
+    const checks = log.filter((m) => m.includes("on fresh seeds"));
+    // The last width set accepted failed on fresh seeds; the one before it passed there, and is kept.
+    expect(r.check!.stepsBack).toBe(checks.length - 1);
+    expect(r.check!.stepsBack).toBeGreaterThanOrEqual(1);
+    const lossOf = (m: string) => Number(/loss (\d+\.\d+)/.exec(m)![1]);
+    for (const m of checks.slice(0, -1)) expect(lossOf(m)).toBeGreaterThan(r.budget);
+    expect(r.check!.loss).toBeLessThanOrEqual(r.budget);
+    expect(checks.at(-1)).toContain(`${r.tables.map((t) => t.bits).join(",")} bits on fresh seeds`);
+    expect(precisionSummary(r)).toContain(`${r.check!.stepsBack} step(s) back after a check on fresh seeds`);
+  });
+
   it("stops activation tables at MIN_DESCENT_BITS, where calibration agreement alone took the 64-64-32-10 digits MLP to 3 bits", () => {
     // Without the floor this model's first table went to 3 bits: calibration agreement held, the
     // test split lost 3 points. Every table with more than two values keeps ≥ MIN_DESCENT_BITS.
