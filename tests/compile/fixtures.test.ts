@@ -68,6 +68,11 @@ function r2(out: NDArray, y: NDArray): number {
 
 /** Lets the worker answer vitest's RPC between long synchronous steps (it times out after 60 s on a loaded machine otherwise). */
 const tick = () => new Promise((r) => setImmediate(r));
+/**
+ * Waits for the answer to the "test started" update vitest sends as a test begins: a compile that
+ * then holds the worker for over 60 s (a CNN's on a loaded machine) would find that call timed out.
+ */
+const settle = () => new Promise((r) => setTimeout(r, 250));
 
 /** Measured rows by fixture set and name, so the table keeps the README's order whatever the test order. */
 const rows = new Map<string, string>();
@@ -79,6 +84,7 @@ for (const [set, root] of SETS) {
     for (const name of fixtureNames(root)) {
       it(`${name}: simulated accuracy not significantly more than 1 point below float (R² at most 0.02 below), table inputs ≤ 8 bits`, async () => {
         const f = loadFixture(name, root);
+        await settle();
         const circuit = compile(f.model, { calibration: f.calib });
         const info = circuit.info();
         // The output meta.json names (a classifier's probabilities, not its label).
