@@ -1,4 +1,4 @@
-// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--from FILE] [--sets a,b|tfhe-rs] [--batch N] [--budget-ms MS]`
+// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--from FILE] [--sets a,b|tfhe-rs] [--grouping 2,3] [--batch N] [--budget-ms MS]`
 //
 // 1. Calibrates the time model of compiler/cost/time_model.ts: times keyswitch, PBS and the fused
 //    KS+PBS on one thread at a spread of (k, N, n, PBS level, KS level) shapes (N = 512…32768,
@@ -13,7 +13,7 @@
 // 3. With `--sets tfhe-rs`: KS+PBS and PBS alone at tfhe-rs's own shapes (bench/tfhe_rs_sets.ts),
 //    next to tfhe-rs's published latency, with each PBS's share of this machine's lower bound
 //    (bench/pbs_tfhe_rs.ts). Alone, it skips the calibration and keeps the model already in
-//    bench/out/pbs.json.
+//    bench/out/pbs.json. `--grouping 2,3` also times each multi-bit shape at those grouping factors.
 // 4. With `--sets lone`: one 8-bit KS+PBS at N = 32768 on one thread against two threads, the
 //    runs alternating, outputs compared bit for bit (bench/pbs_lone.ts). Alone, like tfhe-rs.
 import { randomInt } from "node:crypto";
@@ -309,7 +309,9 @@ export async function main(args: string[]): Promise<void> {
   // 3. tfhe-rs's shapes (optional).
   let tfheRs: { rows: TfheRsRow[]; skipped: TfheRsSkipped[] } | undefined;
   if (wanted.includes(TFHE_RS)) {
-    const r = await benchTfheRs(reps, Number(arg(args, "budget-ms") ?? 20000), noCalibration ? Number(arg(args, "max-n") ?? 65536) : maxN);
+    const groupings = (arg(args, "grouping") ?? "").split(",").filter((x) => x !== "").map(Number);
+    if (groupings.some((g) => !Number.isInteger(g) || g < 2 || g > 4)) throw new Error("--grouping takes grouping factors 2, 3 or 4 (comma-separated)");
+    const r = await benchTfheRs(reps, Number(arg(args, "budget-ms") ?? 20000), noCalibration ? Number(arg(args, "max-n") ?? 65536) : maxN, groupings);
     printTfheRs(r);
     tfheRs = r;
   }

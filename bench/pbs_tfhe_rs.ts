@@ -9,7 +9,9 @@ import {
 } from "../runtime/index.js";
 import { native } from "../runtime/native.js";
 import { median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
-import { blindRotationBoundMs, BOUND_ONLY_SHAPES, type MachineSpeed, TFHE_RS_SHAPES, type TfheRsShape } from "./tfhe_rs_sets.js";
+import {
+  blindRotationBoundMs, BOUND_ONLY_SHAPES, type MachineSpeed, regrouped, TFHE_RS_SHAPES, type TfheRsShape,
+} from "./tfhe_rs_sets.js";
 
 export interface TfheRsRow extends ParameterColumns {
   groupingFactor: number;
@@ -134,11 +136,14 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
   };
 }
 
-export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: number): Promise<{ rows: TfheRsRow[]; skipped: TfheRsSkipped[]; cpu: string; speed: MachineSpeed }> {
+/** `groupings`: each multi-bit shape is also timed at these grouping factors (rows after its own). */
+export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: number, groupings: readonly number[] = []): Promise<{ rows: TfheRsRow[]; skipped: TfheRsSkipped[]; cpu: string; speed: MachineSpeed }> {
   const speed = measureMachine();
   const rows: TfheRsRow[] = [];
   const skipped: TfheRsSkipped[] = [];
-  for (const s of [...TFHE_RS_SHAPES, ...BOUND_ONLY_SHAPES]) {
+  const shapes = TFHE_RS_SHAPES.flatMap((s) => s.classicOf === undefined ? [s]
+    : [s, ...groupings.filter((g) => g !== s.params.pbsGroupingFactor).map((g) => regrouped(s, g))]);
+  for (const s of [...shapes, ...BOUND_ONLY_SHAPES]) {
     if (s.params.polynomialSize > maxN) {
       skipped.push({ set: s.set, skipped: `N = ${s.params.polynomialSize} above --max-n ${maxN}` });
       continue;
@@ -155,7 +160,7 @@ export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: numbe
     rows.push(await benchShape(s, maxReps, speed, budgetMs));
   }
   for (const r of rows) {
-    const classic = TFHE_RS_SHAPES.find((s) => s.set === r.set)?.classicOf;
+    const classic = shapes.find((s) => s.set === r.set)?.classicOf;
     const c = rows.find((x) => x.set === classic);
     if (c) r.vsClassic = r.singleThreadMsMedian / c.singleThreadMsMedian;
     if (c && r.twoThreadMsMedian !== undefined) r.vsClassicTwoThreads = r.twoThreadMsMedian / c.singleThreadMsMedian;
