@@ -23,7 +23,7 @@ import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
 import { expandMlOps } from "../passes/quantize/lower_ml.js";
 import { feedsOnlyComparisons } from "../passes/comparisons.js";
-import { narrowRangesToThresholds } from "./threshold_ranges.js";
+import { narrowRangesToThresholds, thresholdDistances } from "./threshold_ranges.js";
 import { costWeights, loadTimeModel } from "./cost/index.js";
 
 export type RoundingSpec = number | { readonly bits: number; readonly method?: "exact" | "approximate" } | "auto";
@@ -392,8 +392,10 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
  * remove, and only the side of each threshold an input falls on matters. The fewest bits, from 8
  * down to MIN_COMPARISON_INPUT_BITS, whose exact circuit disagrees with the float model on the
  * calibration set no more often than at the default width (a coarser grid moves the thresholds to
- * its code boundaries: rows between a threshold and its new place change sides). Undefined when
- * some input feeds anything else or no narrower width keeps that agreement.
+ * its code boundaries: rows between a threshold and its new place change sides), and whose codes
+ * stand for each calibration value more closely than the nearest threshold is to it
+ * (threshold_ranges.ts: thresholdDistances) wherever the default width does so. Undefined
+ * when some input feeds anything else or no narrower width keeps both.
  */
 function comparisonInputBits(
   calibrated: ModuleOp,
@@ -422,9 +424,39 @@ function comparisonInputBits(
   if (narrowRangesToThresholds(calibrated.funcs[0]!, calib) && miss(at(DEFAULT_N_BITS.inputs)) > budget) {
     calibrated.funcs[0]!.attributes.set("fhec.input_element_ranges", full!);
   }
+  // Calibration agreement alone let a coarser grid through that moved thresholds past unseen rows
+  // (an iris tree at 3 bits: 3 of 50 test rows, petal width 1.6 between thresholds 1.55 and 1.65,
+  // changed sides). So the codes must also resolve each feature's thresholds: every calibration
+  // value's code stands for a value nearer to it than the nearest threshold is, for every feature
+  // where the default width does so. On data measured on a grid (iris's 0.1 cm) codes that land on
+  // the grid are exact, and then every value of the grid, seen or not, keeps its side.
+  const distances = thresholdDistances(calibrated.funcs[0]!, calib);
+  const resolvedFeatures = (m: ModuleOp): boolean[][] => {
+    const circuit = new FheCircuit(m, 0);
+    const codes = circuit.quantizeInputs(calib);
+    return circuit.info().inputs.map((q, i) => {
+      const d = distances[i];
+      if (!d) return [];
+      const error = new Float64Array(d.length);
+      const x = calib[i]!.data;
+      for (let k = 0; k < x.length; k++) {
+        const f = k % d.length;
+        const code = codes[i]!.data[k]!;
+        if (code <= q.qmin || code >= q.qmax) continue; // clamped: far outside the thresholds' span
+        const scale = q.scale[q.scale.length === 1 ? 0 : f]!;
+        const zero = q.zeroPoint[q.zeroPoint.length === 1 ? 0 : f]!;
+        error[f] = Math.max(error[f]!, Math.abs(x[k]! - scale * (code - zero)));
+      }
+      return Array.from(d, (dist, f) => error[f]! < dist);
+    });
+  };
+  const atDefault = resolvedFeatures(base);
   let best: number | undefined;
   for (let bits = DEFAULT_N_BITS.inputs - 1; bits >= MIN_COMPARISON_INPUT_BITS; bits--) {
-    if (miss(at(bits)) > budget) break;
+    const m = at(bits);
+    if (miss(m) > budget) break;
+    const resolved = resolvedFeatures(m);
+    if (atDefault.some((features, i) => features.some((ok, f) => ok && !resolved[i]![f]))) break;
     best = bits;
   }
   return best;

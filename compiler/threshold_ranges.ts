@@ -101,3 +101,24 @@ export function narrowRangesToThresholds(func: FuncOp, calib: readonly NDArray[]
   if (changed) func.attributes.set("fhec.input_element_ranges", arrayAttr(items));
   return changed;
 }
+
+/**
+ * Per rank-2 argument, per feature: the smallest distance between a calibration value and a
+ * threshold the feature is compared with (Infinity for a feature without thresholds); undefined
+ * for an argument that is not only compared. A code that stands for a value nearer to the
+ * calibration value than that distance keeps the value on its side of every threshold.
+ */
+export function thresholdDistances(func: FuncOp, calib: readonly NDArray[]): (Float64Array | undefined)[] {
+  return func.args.map((arg, i) => {
+    const thresholds = featureThresholds(arg);
+    const data = calib[i];
+    if (!thresholds || !data) return undefined;
+    const n = data.shape[0]!;
+    const per = thresholds.length;
+    return Float64Array.from(thresholds, (ts, f) => {
+      let d = Infinity;
+      for (let s = 0; s < n; s++) for (const t of ts) d = Math.min(d, Math.abs(data.data[s * per + f]! - t));
+      return d;
+    });
+  });
+}

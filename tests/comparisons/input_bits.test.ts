@@ -1,5 +1,6 @@
 // Inputs that only feed comparisons (trees) are quantized to the fewest bits whose exact circuit
-// agrees with the float model on the calibration set as often as at 8 bits: the detection
+// agrees with the float model on the calibration set as often as at 8 bits, and whose codes
+// resolve each feature's thresholds as finely as the calibration values approach them: the detection
 // (feedsOnlyComparisons), the choice on the iris GEMM tree (where the search must stop: one bit
 // fewer changes a calibration prediction), and the cases it must leave alone.
 import { describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import { importOnnx } from "../../compiler/onnx/index.js";
 import { runReference } from "../../backends/reference/index.js";
 import { feedsOnlyComparisons } from "../../passes/comparisons.js";
 import { elementOf } from "../../ir/types.js";
-import { loadFixture } from "../helpers/fixtures.js";
+import { extraFixturesRoot, loadFixture } from "../helpers/fixtures.js";
 
 const inputBits = (c: FheCircuit): number => Math.log2(c.inputs[0]!.qmax - c.inputs[0]!.qmin + 1);
 
@@ -64,5 +65,21 @@ describe("input bits of comparison-only inputs", () => {
     const m = loadFixture("mlp");
     const c = compile(m.model, { calibration: m.calib, cryptoParameters: false });
     expect(inputBits(c)).toBe(DEFAULT_N_BITS.inputs);
+  });
+});
+
+describe("input codes resolve the thresholds", () => {
+  it("gemm_tree_iris_c: the chosen codes decide every test row as float does (calibration agreement alone took 3 bits, where 3 of 50 test rows changed sides); one bit fewer moves test rows", () => {
+    const f = loadFixture("gemm_tree_iris_c", extraFixturesRoot);
+    const func = importOnnx(f.model).funcs[0]!;
+    const output = func.resultTypes.findIndex((t) => elementOf(t).kind === "float");
+    const n = f.x.shape[0]!;
+    const float = runReference(func, [f.x])[output]!;
+    const testMiss = (c: FheCircuit) => argmaxDisagreement(c.predictClear(f.x, { fhe: "disable" })[output]!.data, float.data, n);
+    const chosen = compile(f.model, { calibration: f.calib, cryptoParameters: false });
+    expect(testMiss(chosen)).toBe(0);
+    // The grid the calibration agreement alone accepted moves test rows across thresholds.
+    const coarse = compile(f.model, { calibration: f.calib, nBits: { inputs: inputBits(chosen) - 1 }, cryptoParameters: false });
+    expect(testMiss(coarse)).toBeGreaterThan(0);
   });
 });
