@@ -330,8 +330,12 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     // smaller keys (cnn_maxpool_b 41 s, against 13 s).
     // Each bit narrower at most halves a partition's polynomial size, and with it its keys: keys
     // over 2^KEY_BUDGET_CAP_STEPS times the budget are out of reach, and not searched for.
+    // The fallback kept (one set, or the smallest partitioning) may be within reach when the
+    // cheapest partitioning is not (cnn_avg_max at a 0.3-point tolerance: 8-bit tables, one set of
+    // 2.6 GiB): then the search runs for it, or the keys stay over the budget.
     const overflow = chosen.cheapestBytes / maxKeyBytes;
-    if (overflow > 1 && overflow <= 2 ** KEY_BUDGET_CAP_STEPS && beforePrecision && precision && precision.tables.length > 0) {
+    const reachable = overflow <= 2 ** KEY_BUDGET_CAP_STEPS || (chosen.bytes > maxKeyBytes && chosen.bytes <= 2 ** KEY_BUDGET_CAP_STEPS * maxKeyBytes);
+    if (overflow > 1 && reachable && beforePrecision && precision && precision.tables.length > 0) {
       const uncapped = precision;
       const widest = Math.max(...uncapped.tables.map((t) => t.bits));
       for (let cap = widest - 1; cap >= Math.max(1, widest - KEY_BUDGET_CAP_STEPS); cap--) {

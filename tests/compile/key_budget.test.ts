@@ -64,6 +64,18 @@ describe("evaluation key budget with tables chosen from data", () => {
     expect(c.compileWarnings.some((w) => w.startsWith(`warning: tables capped at ${cap.bits} bits`))).toBe(r.loss > cap.uncappedBudget);
     expect(c.compileWarnings.some((w) => w.includes("no parameter set fits"))).toBe(false);
   });
+  it("the cheapest partitioning out of the narrower search's reach (over 4× the budget) but the set kept instead within it: the search still runs, and the keys fit", async () => {
+    await new Promise((r) => setImmediate(r));
+    // At tolerance 0 the mlp keeps 6- and 7-bit tables: its cheapest partitioning takes ~1.3 GiB
+    // of keys (over 4 × 318 MiB), the partitioning fitted to the budget ~720 MiB (within it).
+    // The search skipped this case, and the keys stayed at 720 MiB with a warning.
+    const f = loadFixture("mlp");
+    const budget = 318 * 2 ** 20;
+    const c = compile(f.model, { calibration: f.calib, precisionTolerance: { classification: 0, regression: 0 }, maxKeyBytes: budget });
+    expect(c.info().keySizes!.total).toBeLessThanOrEqual(budget);
+    expect(c.precision!.keyBudgetCap).toBeDefined();
+    expect(c.compileWarnings.some((w) => w.includes("no parameter set fits"))).toBe(false);
+  });
 });
 
 describe("fhec compile --max-key-mib", () => {
