@@ -38,13 +38,16 @@ export interface StageEnv {
   readonly matmulKernel: (form: MatmulForm) => LlvmFunction;
   /** The permute kernel of tables of m entries (lookup_kernel.ts; its variant for a rescale's results), declared on first use. */
   readonly lookupKernel: (m: PermuteEntries, wrapped: boolean) => LlvmFunction;
-  /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use. */
+  /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use; the copy into i16 pairs (FastMatmul.fromInput). */
   readonly inputKernel: () => LlvmFunction;
+  readonly inputPairsKernel: () => LlvmFunction;
   readonly outputKernel: () => LlvmFunction;
 }
 
 export class OpEmitter {
   private readonly rng: RngEmitter;
+  /** Per input slot packed by the input copy (FastMatmul.fromInput): emits its f64 copy, for the fallback. */
+  private readonly inputCopies = new Map<number, () => void>();
 
   constructor(
     private readonly k: KernelBuilder,
@@ -125,11 +128,18 @@ export class OpEmitter {
     let bad = k.load(this.f64At(CONTROL.badInputs), k.int(0));
     // Whole groups of 8 lanes: slot capacities are whole sample blocks, so they fit.
     const lanes = k.b.CreateAnd(k.add(this.env.ns, k.int(7)), k.int(-8));
+    const packed = plan.stages[0]!.steps.flatMap((s) => (s.kind === "matmul" && s.fast?.fromInput ? [s.fast] : []));
     plan.args.forEach((slot, i) => {
       const n = plan.slotSizes[slot]!;
       const range = plan.argRanges[i];
       const src = k.elt(buffers[i]!, k.mul(this.env.s0, k.int(n)));
-      const count = k.b.CreateCall(this.env.inputKernel(), [this.slotRow(slot, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, k.num(range?.min ?? -Infinity), k.num(range?.max ?? Infinity)]);
+      const bounds = [k.num(range?.min ?? -Infinity), k.num(range?.max ?? Infinity)];
+      const copy = () => k.b.CreateCall(this.env.inputKernel(), [this.slotRow(slot, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds]);
+      const pairs = packed.find((f) => f.fromInput!.arg === i);
+      if (pairs) this.inputCopies.set(slot, () => void copy());
+      const count = pairs
+        ? k.b.CreateCall(this.env.inputPairsKernel(), [this.wordRow(pairs.narrowIn, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds, this.f64At(pairs.fromInput!.widest)])
+        : copy();
       // An input without an integer type has no range to check.
       if (range) bad = k.fadd(bad, k.toNum(count));
     });
@@ -269,8 +279,9 @@ export class OpEmitter {
     const absBits = (v: LlvmValue): LlvmValue => k.b.CreateBitCast(k.fabs(v), k.i64);
     const larger = (a: LlvmValue, b: LlvmValue): LlvmValue => k.select(k.b.CreateICmpSGT(a, b), a, b);
     const widest = (m: LlvmValue, bits: () => LlvmValue): LlvmValue => (fast.proven ? m : larger(bits(), m));
-    // The narrow copies of the inputs, made on the way.
-    const [widestBits] = fast.form === "f32"
+    // The narrow copies of the inputs, made on the way (by the input copy for a function input).
+    const [widestBits] = fast.fromInput ? [k.b.CreateBitCast(k.load(this.f64At(fast.fromInput.widest), k.int(0)), k.i64)]
+      : fast.form === "f32"
       ? k.loop(x.size, (e, outer) => {
         const row = this.slotRow(x.slot, e);
         const narrow = this.narrowRow(fast.narrowIn, e);
@@ -296,7 +307,12 @@ export class OpEmitter {
       }, [k.int(0)]);
     if (fast.proven) return this.matmulFast(step, fast);
     const within = k.not(k.b.CreateICmpSGT(widestBits!, k.b.CreateBitCast(k.num(fast.bound), k.i64)));
-    k.branch(within, () => (this.matmulFast(step, fast), []), () => (this.matmulInOrder(step), []));
+    k.branch(within, () => (this.matmulFast(step, fast), []), () => {
+      // A packed function input has no f64 copy yet: made here, its values counted already.
+      this.inputCopies.get(x.slot)?.();
+      this.matmulInOrder(step);
+      return [];
+    });
   }
 
   /** Element `e` of an i32 copy slot (i32*). */
