@@ -23,11 +23,16 @@ const MIN_TIMED_MS = 10;
  * (collected concurrently, on the same two cores) or find the caches full of its data. A timed run
  * makes as many calls of the same batch, back to back, as fill MIN_TIMED_MS (counted per function
  * from its first calls): a single call of the mlp lasts ~0.1–0.3 ms, near the timer's and the
- * scheduler's granularity, and the median of 9 such calls moved by 1.8× between runs.
+ * scheduler's granularity, and the median of 9 such calls moved by 1.8× between runs. Also counts
+ * the minor page faults per timed call: memory the process maps afresh (a call's new result
+ * arrays among it), each fault costing ~15–20 µs on the shared VM, made the mlp's columns swing
+ * by up to 6× from process to process.
  */
-async function timeAlternating(reps: number, fs: readonly ((() => unknown | Promise<unknown>) | undefined)[]): Promise<(number | undefined)[]> {
+async function timeAlternating(reps: number, fs: readonly ((() => unknown | Promise<unknown>) | undefined)[]): Promise<{ ms: number | undefined; faultsPerCall: number | undefined }[]> {
   const ms: number[][] = fs.map(() => []);
   const calls: number[] = [];
+  const faults = fs.map(() => 0);
+  const timedCalls = fs.map(() => 0);
   for (let r = 0; r < reps; r++) {
     for (const [i, f] of fs.entries()) {
       if (!f) continue;
@@ -37,12 +42,15 @@ async function timeAlternating(reps: number, fs: readonly ((() => unknown | Prom
         await f();
         calls[i] = Math.max(1, Math.ceil(MIN_TIMED_MS / Math.max(performance.now() - t, 1e-3)));
       }
+      const faultsBefore = process.resourceUsage().minorPageFault;
       const t = performance.now();
       for (let c = 0; c < calls[i]!; c++) await f();
       ms[i]!.push((performance.now() - t) / calls[i]!);
+      faults[i]! += process.resourceUsage().minorPageFault - faultsBefore;
+      timedCalls[i]! += calls[i]!;
     }
   }
-  return fs.map((f, i) => (f ? median(ms[i]!) : undefined));
+  return fs.map((f, i) => (f ? { ms: median(ms[i]!), faultsPerCall: faults[i]! / timedCalls[i]! } : { ms: undefined, faultsPerCall: undefined }));
 }
 
 /** onnxruntime on a session created once (its best case): `session.run` on the whole batch, with its default threads or one. */
@@ -62,6 +70,7 @@ export async function main(args: string[]): Promise<void> {
   const load = loadavg();
   const rows: (string | number)[][] = [];
   const json: Record<string, unknown>[] = [];
+  const faultLines: string[] = [];
   for (const name of ["mlp", "cnn_avgpool", "cnn_maxpool"]) {
     const f = fixture(name);
     const circuit = compile(f.model, { calibration: f.calib });
@@ -74,7 +83,8 @@ export async function main(args: string[]): Promise<void> {
     const run = (fhe: "disable" | "simulate", backend: "clear" | "llvm") => (backend === "clear" || llvm.ok ? () => circuit.runClear(q, { fhe, backend }) : undefined);
     // Compile outside the timed runs (cached per circuit and mode).
     const compileMs = llvm.ok ? [compileLlvm(circuit.func, { approximateTies: "up" }), compileLlvm(circuit.func, { approximateTies: "random", pError: circuit.pError })] : [];
-    const [clearDisable, llvmDisable, clearSimulate, llvmSimulate, llvmSimulateEndToEnd, reference, onnxruntime, onnxruntimeSession, onnxruntimeSessionOneThread] = await timeAlternating(reps, [
+    const columns = ["clearDisable", "llvmDisable", "clearSimulate", "llvmSimulate", "llvmSimulateEndToEnd", "reference", "onnxruntime", "onnxruntimeSession", "onnxruntimeSessionOneThread"] as const;
+    const timed = await timeAlternating(reps, [
       run("disable", "clear"), run("disable", "llvm"), run("simulate", "clear"), run("simulate", "llvm"),
       llvm.ok ? () => circuit.predictClear(x, { fhe: "simulate", backend: "llvm" }) : undefined,
       () => runReference(module.funcs[0]!, [x]),
@@ -82,6 +92,9 @@ export async function main(args: string[]): Promise<void> {
       await ortSession(bytes, inputName, x, false),
       await ortSession(bytes, inputName, x, true),
     ]);
+    const [clearDisable, llvmDisable, clearSimulate, llvmSimulate, llvmSimulateEndToEnd, reference, onnxruntime, onnxruntimeSession, onnxruntimeSessionOneThread] = timed.map((c) => c.ms);
+    const faultsPerCall = Object.fromEntries(columns.flatMap((c, i) => (timed[i]!.faultsPerCall === undefined ? [] : [[c, Number(timed[i]!.faultsPerCall.toFixed(1))]])));
+    faultLines.push(`${name}: ${Object.entries(faultsPerCall).map(([c, f]) => `${c} ${f}`).join(", ")}`);
     const r = {
       clearDisable: perS(clearDisable), llvmDisable: perS(llvmDisable), clearSimulate: perS(clearSimulate), llvmSimulate: perS(llvmSimulate),
       llvmSimulateEndToEnd: perS(llvmSimulateEndToEnd), reference: perS(reference), onnxruntime: perS(onnxruntime),
@@ -93,7 +106,7 @@ export async function main(args: string[]): Promise<void> {
       r.clearSimulate!, r.llvmSimulate ?? "–", ratio(r.llvmSimulate, r.clearSimulate), r.llvmSimulateEndToEnd ?? "–", r.onnxruntimeSession!, r.onnxruntimeSessionOneThread!, r.onnxruntime!, r.reference!,
       compileMs.length ? compileMs.map((c) => Math.round(c)).join(" / ") : "–",
     ]);
-    json.push({ model: name, samples, lookupsPerSample: circuit.info().lookupsPerSample, samplesPerSec: r, llvmCompileMs: compileMs });
+    json.push({ model: name, samples, lookupsPerSample: circuit.info().lookupsPerSample, samplesPerSec: r, minorPageFaultsPerCall: faultsPerCall, llvmCompileMs: compileMs });
   }
   console.log(`clear-circuit throughput, ${samples} samples per call, median of ${reps} runs taken in turn, each of at least ${MIN_TIMED_MS} ms of calls (${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; load average ${load.map((l) => l.toFixed(1)).join(", ")} at start)\n`);
   console.log(
@@ -110,5 +123,6 @@ export async function main(args: string[]): Promise<void> {
       "on one thread; 'float in/out' adds quantizing and decoding. onnxruntime runs the float model with its default optimizations, on a session " +
       "created once (with its default threads, or one), or per call as runOnnxRuntime does.)",
   );
+  console.log(`\nminor page faults per timed call (fresh memory mapped in: a call's result arrays are 80 KB for the mlp):\n${faultLines.join("\n")}`);
   console.log(`\nwrote ${writeJson("simulate", { samples, reps, minTimedMs: MIN_TIMED_MS, cpu: cpus()[0]?.model, loadAverage: load, results: json })}`);
 }

@@ -38,13 +38,18 @@ export interface StageEnv {
   readonly matmulKernel: (form: MatmulForm) => LlvmFunction;
   /** The permute kernel of tables of m entries (lookup_kernel.ts; its variant for a rescale's results), declared on first use. */
   readonly lookupKernel: (m: PermuteEntries, wrapped: boolean) => LlvmFunction;
-  /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use. */
+  /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use; the copy into i16 pairs (FastMatmul.fromInput). */
   readonly inputKernel: () => LlvmFunction;
+  readonly inputPairsKernel: () => LlvmFunction;
   readonly outputKernel: () => LlvmFunction;
 }
 
 export class OpEmitter {
   private readonly rng: RngEmitter;
+  /** Per input slot packed by the input copy (FastMatmul.fromInput): emits its f64 copy, for the fallback. */
+  private readonly inputCopies = new Map<number, () => void>();
+  /** Per slot a block's range scan was made for on the way (an i16 matmul's widening): [max |v| bits, OR of the bits], for its check. */
+  private readonly rangeScans = new Map<number, LlvmValue[]>();
 
   constructor(
     private readonly k: KernelBuilder,
@@ -125,11 +130,18 @@ export class OpEmitter {
     let bad = k.load(this.f64At(CONTROL.badInputs), k.int(0));
     // Whole groups of 8 lanes: slot capacities are whole sample blocks, so they fit.
     const lanes = k.b.CreateAnd(k.add(this.env.ns, k.int(7)), k.int(-8));
+    const packed = plan.stages[0]!.steps.flatMap((s) => (s.kind === "matmul" && s.fast?.fromInput ? [s.fast] : []));
     plan.args.forEach((slot, i) => {
       const n = plan.slotSizes[slot]!;
       const range = plan.argRanges[i];
       const src = k.elt(buffers[i]!, k.mul(this.env.s0, k.int(n)));
-      const count = k.b.CreateCall(this.env.inputKernel(), [this.slotRow(slot, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, k.num(range?.min ?? -Infinity), k.num(range?.max ?? Infinity)]);
+      const bounds = [k.num(range?.min ?? -Infinity), k.num(range?.max ?? Infinity)];
+      const copy = () => k.b.CreateCall(this.env.inputKernel(), [this.slotRow(slot, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds]);
+      const pairs = packed.find((f) => f.fromInput!.arg === i);
+      if (pairs) this.inputCopies.set(slot, () => void copy());
+      const count = pairs
+        ? k.b.CreateCall(this.env.inputPairsKernel(), [this.wordRow(pairs.narrowIn, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds, this.f64At(pairs.fromInput!.widest)])
+        : copy();
       // An input without an integer type has no range to check.
       if (range) bad = k.fadd(bad, k.toNum(count));
     });
@@ -269,8 +281,9 @@ export class OpEmitter {
     const absBits = (v: LlvmValue): LlvmValue => k.b.CreateBitCast(k.fabs(v), k.i64);
     const larger = (a: LlvmValue, b: LlvmValue): LlvmValue => k.select(k.b.CreateICmpSGT(a, b), a, b);
     const widest = (m: LlvmValue, bits: () => LlvmValue): LlvmValue => (fast.proven ? m : larger(bits(), m));
-    // The narrow copies of the inputs, made on the way.
-    const [widestBits] = fast.form === "f32"
+    // The narrow copies of the inputs, made on the way (by the input copy for a function input).
+    const [widestBits] = fast.fromInput ? [k.b.CreateBitCast(k.load(this.f64At(fast.fromInput.widest), k.int(0)), k.i64)]
+      : fast.form === "f32"
       ? k.loop(x.size, (e, outer) => {
         const row = this.slotRow(x.slot, e);
         const narrow = this.narrowRow(fast.narrowIn, e);
@@ -294,9 +307,40 @@ export class OpEmitter {
           return [widest(m!, () => larger(absBits(a), absBits(b)))];
         }, outer);
       }, [k.int(0)]);
-    if (fast.proven) return this.matmulFast(step, fast);
+    // In blocks, an i16 matmul scans its output's range while widening it (see rangeScan); the
+    // clear order's branch scans after its sums, so that the check finds the scan either way.
+    const scans = this.blocked !== undefined && fast.form === "i16";
+    if (fast.proven) {
+      const scan = this.matmulFast(step, fast);
+      if (scans) this.rangeScans.set(step.out, scan);
+      return;
+    }
     const within = k.not(k.b.CreateICmpSGT(widestBits!, k.b.CreateBitCast(k.num(fast.bound), k.i64)));
-    k.branch(within, () => (this.matmulFast(step, fast), []), () => (this.matmulInOrder(step), []));
+    const scan = k.branch(within, () => (scans ? this.matmulFast(step, fast) : (this.matmulFast(step, fast), [])), () => {
+      // A packed function input has no f64 copy yet: made here, its values counted already.
+      this.inputCopies.get(x.slot)?.();
+      this.matmulInOrder(step);
+      return scans ? this.rangeScan(this.slotRow(step.out, k.int(0)), step.n) : [];
+    });
+    if (scans) this.rangeScans.set(step.out, scan);
+  }
+
+  /**
+   * One block's max |v| (as integer bits: NaN above every number) and OR of the bits (the sign
+   * bit set by any negative value, −0 included) over `n` rows, with `value(i)` giving value i of
+   * the row-major run of n·CHUNK values (a flat loop, reduced once).
+   */
+  private rangeScanOf(n: number, value: (i: LlvmValue) => LlvmValue): LlvmValue[] {
+    const k = this.k;
+    return k.loop(n * this.blocked!, (i, [m, o]) => {
+      const v = value(i);
+      const abs = k.b.CreateBitCast(k.fabs(v), k.i64);
+      return [k.select(k.b.CreateICmpSGT(abs, m!), abs, m!), k.b.CreateOr(o!, k.b.CreateBitCast(v, k.i64))];
+    }, [k.int(0), k.int(0)]);
+  }
+
+  private rangeScan(row: LlvmValue, n: number): LlvmValue[] {
+    return this.rangeScanOf(n, (i) => this.k.load(row, i));
   }
 
   /** Element `e` of an i32 copy slot (i32*). */
@@ -313,7 +357,7 @@ export class OpEmitter {
    * Row after row of the batch's matmuls, the vector kernel (matmul_kernel.ts) over the call's
    * sample blocks, the weights read from a module constant; then the narrow outputs widened (exact: integers below 2^24, or i32).
    */
-  private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul): void {
+  private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul): LlvmValue[] {
     const k = this.k;
     const { m, n, k: kk } = step;
     const weights = k.constant(fast.weights, `w${step.out}`);
@@ -333,6 +377,17 @@ export class OpEmitter {
         });
       });
     }
+    if (i16 && this.blocked !== undefined) {
+      // One row of outputs: rows j of the i32 copy and of the slot are both at j·CHUNK, so the
+      // widening is one flat run of n·CHUNK values, which scans the range for the check on the way.
+      const from = this.wordRow(fast.narrowOut, k.int(0));
+      const to = this.slotRow(step.out, k.int(0));
+      return this.rangeScanOf(n, (i) => {
+        const v = k.toNum(k.b.CreateLoad(k.i32, k.b.CreateInBoundsGEP(k.i32, from, [i])));
+        k.store(to, i, v);
+        return v;
+      });
+    }
     k.loop(step.nb * m, (row) => {
       k.loop(n, (j) => {
         const e = k.add(k.mul(row, k.int(fast.nPad)), j);
@@ -346,6 +401,7 @@ export class OpEmitter {
         }
       });
     });
+    return [];
   }
 
   /** The clear backend's sums: per output, 0 then + a·b for t in order (products rounded, then added). */
@@ -571,12 +627,7 @@ export class OpEmitter {
     // [−max, max] ⊂ [min, max] needs only |v| ≤ max; [0, max] ⊂ [min, max] needs v ≥ +0 too.
     const symmetric = step.min <= -step.max;
     if (!symmetric && step.min > 0) return exact();
-    const row = this.slotRow(step.slot, k.int(0));
-    const [mx, signs] = k.loop(step.n * this.blocked!, (i, [m, o]) => {
-      const v = k.load(row, i);
-      const abs = k.b.CreateBitCast(k.fabs(v), k.i64);
-      return [k.select(k.b.CreateICmpSGT(abs, m!), abs, m!), k.b.CreateOr(o!, k.b.CreateBitCast(v, k.i64))];
-    }, [k.int(0), k.int(0)]);
+    const [mx, signs] = this.rangeScans.get(step.slot) ?? this.rangeScan(this.slotRow(step.slot, k.int(0)), step.n);
     const bounded = k.not(k.b.CreateICmpSGT(mx!, k.b.CreateBitCast(k.num(step.max), k.i64)));
     const inside = symmetric ? bounded : k.and(bounded, k.b.CreateICmpSGT(signs!, k.int(-1)));
     return k.branch(inside, () => [mx!, k.int(0)], exact);

@@ -80,6 +80,12 @@ export interface FastMatmul {
    * words holding the weights of rows 2t (low half) and 2t + 1 (high half; zero past k).
    */
   readonly weights: Float32Array | Int32Array;
+  /**
+   * i16 form on a function input that nothing else reads: the input copy writes `narrowIn` straight
+   * from fhec's arrays and the largest |input| (integer bits) into the word at byte offset `widest`;
+   * the input's f64 slot is filled only when the call falls back to the clear backend's order.
+   */
+  readonly fromInput?: { readonly arg: number; readonly widest: number };
 }
 
 /** What the host's code may use (load.ts: LlvmToolchain). */
@@ -255,6 +261,42 @@ class Statics {
   mutable(data: Float64Array | Int32Array): number {
     return this.put(data, false);
   }
+}
+
+/** The slots a step reads. */
+function slotsRead(step: Step): number[] {
+  const of = (...os: (Operand | undefined)[]) => os.flatMap((o) => (o && "slot" in o ? [o.slot] : []));
+  switch (step.kind) {
+    case "binary": case "matmul": return of(step.a, step.b);
+    case "conv": return of(step.x, step.w, step.bias);
+    case "concat": return of(...step.parts.map((p) => p.x));
+    case "check": return [step.slot];
+    default: return of(step.x);
+  }
+}
+
+/**
+ * Marks the i16 fast matmuls of the first stage whose input is a function input read by nothing
+ * else (FastMatmul.fromInput): the input copy then packs it into i16 pairs itself, which saves
+ * writing the input's f64 rows and reading them back (n a multiple of the copy's 8 elements).
+ */
+function packInputsForMatmuls(steps: (Step | { split: RandomStep } | { host: HostRound })[], args: readonly number[], results: readonly Operand[], st: Statics): void {
+  const firstStage = steps.findIndex((s) => "split" in s || "host" in s);
+  const reads = new Map<number, number>();
+  const count = (slot: number) => reads.set(slot, (reads.get(slot) ?? 0) + 1);
+  for (const s of steps) {
+    if ("split" in s) slotsRead(s.split).forEach(count);
+    else if ("host" in s) count(s.host.x.slot);
+    else slotsRead(s).forEach(count);
+  }
+  for (const r of results) if ("slot" in r) count(r.slot);
+  steps.slice(0, firstStage < 0 ? steps.length : firstStage).forEach((s) => {
+    if ("split" in s || "host" in s || s.kind !== "matmul" || !s.fast || s.fast.form !== "i16" || s.fast.proven || !("slot" in s.a)) return;
+    const arg = args.indexOf(s.a.slot);
+    // The matmul reads its input once (a) and the weights are constants.
+    if (arg < 0 || reads.get(s.a.slot) !== 1 || s.k % 8 !== 0) return;
+    s.fast = { ...s.fast, fromInput: { arg, widest: st.mutable(new Float64Array(1)) } };
+  });
 }
 
 /** f64 words per unsettled noisy read (see KernelPlan.unsettledSlot). */
@@ -472,6 +514,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
     }
   }
 
+  packInputsForMatmuls(steps, args, results, st);
   const drawSlot = newSlot(Math.max(maxDrawn, 1));
   const unsettledSlot = newSlot(UNSETTLED_RECORD * Math.max(maxDrawn, 1));
   const stages: Stage[] = [];

@@ -7,6 +7,7 @@
 // rounds of two-input shuffles). The input copy checks the range of every value on the way.
 
 export const INPUT_KERNEL_SYMBOL = "fhec_input_f64";
+export const INPUT_PAIRS_KERNEL_SYMBOL = "fhec_input_pairs_f64";
 export const OUTPUT_KERNEL_SYMBOL = "fhec_output_f64";
 
 const LANES = 8;
@@ -60,82 +61,9 @@ function slotVectorLines(name: string, i: number): string[] {
   ];
 }
 
-/**
- * `i64 fhec_input_f64(double* slot, double* src, i64 n, i64 cap, i64 samples, i64 live, double min, double max)`:
- * slot[e·cap + s] = src[min(s, live − 1)·n + e] for s < samples (a multiple of 8), e < n; returns
- * how many values read are not integers within [min, max] (NaN and ±∞ included).
- */
-export function inputKernelIr(triple: string): string {
-  const L: string[] = [];
-  L.push(`target triple = "${triple}"`, "");
-  L.push(`declare ${vec} @llvm.floor.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64>)`, "declare double @llvm.floor.f64(double)", "");
-  const check = (v: string, into: string, from: string, type: string, suffix: string) => {
-    const fl = type === vec ? `@llvm.floor.v${LANES}f64` : "@llvm.floor.f64";
-    const i1 = type === vec ? `<${LANES} x i1>` : "i1";
-    const i64 = type === vec ? `<${LANES} x i64>` : "i64";
-    L.push(
-      `  %fl${suffix} = call ${type} ${fl}(${type} ${v})`,
-      `  %int${suffix} = fcmp oeq ${type} %fl${suffix}, ${v}`,
-      `  %lo${suffix} = fcmp oge ${type} ${v}, ${type === vec ? "%minv" : "%min"}`,
-      `  %hi${suffix} = fcmp ole ${type} ${v}, ${type === vec ? "%maxv" : "%max"}`,
-      `  %in${suffix} = and ${i1} %lo${suffix}, %hi${suffix}`,
-      `  %ok${suffix} = and ${i1} %in${suffix}, %int${suffix}`,
-      `  %nok${suffix} = xor ${i1} %ok${suffix}, ${type === vec ? `<${Array(LANES).fill("i1 true").join(", ")}>` : "true"}`,
-      `  %bad${suffix} = zext ${i1} %nok${suffix} to ${i64}`,
-      `  ${into} = add ${i64} ${from}, %bad${suffix}`,
-    );
-  };
+/** Appends to L the IR copying the last n mod 8 elements of samples g… value by value (from `rhead` to `rdone`), counting bad ones into %badr (`check` appends to L too). */
+function remainderLines(L: string[], check: (v: string, into: string, from: string, type: string, suffix: string) => void): void {
   L.push(
-    `define linkonce_odr hidden i64 @${INPUT_KERNEL_SYMBOL}(double* noalias nocapture %slot, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max) {`,
-    "entry:",
-    `  %mini = insertelement ${vec} undef, double %min, i32 0`,
-    `  %minv = shufflevector ${vec} %mini, ${vec} undef, <${LANES} x i32> zeroinitializer`,
-    `  %maxi = insertelement ${vec} undef, double %max, i32 0`,
-    `  %maxv = shufflevector ${vec} %maxi, ${vec} undef, <${LANES} x i32> zeroinitializer`,
-    "  %last = sub i64 %live, 1",
-    `  %nfull = and i64 %n, ${-LANES}`,
-    "  br label %ghead",
-    // Groups of 8 samples; the counts of bad values are kept per lane, summed at the end.
-    "ghead:",
-    "  %g = phi i64 [ 0, %entry ], [ %gnext, %rdone ]",
-    `  %badg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ %badr, %rdone ]`,
-    "  %gin = icmp slt i64 %g, %samples",
-    "  br i1 %gin, label %gbody, label %exit",
-    "gbody:",
-  );
-  for (let j = 0; j < LANES; j++) {
-    L.push(
-      `  %s${j} = add i64 %g, ${j}`,
-      `  %lt${j} = icmp slt i64 %s${j}, %last`,
-      `  %r${j} = select i1 %lt${j}, i64 %s${j}, i64 %last`,
-      `  %ro${j} = mul i64 %r${j}, %n`,
-      `  %row${j} = getelementptr inbounds double, double* %src, i64 %ro${j}`,
-    );
-  }
-  L.push(
-    "  br label %bhead",
-    // Blocks of 8 elements.
-    "bhead:",
-    "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]",
-    `  %bad = phi <${LANES} x i64> [ %badg, %gbody ], [ %bad${LANES - 1}, %bbody ]`,
-    "  %ein = icmp slt i64 %e, %nfull",
-    "  br i1 %ein, label %bbody, label %rhead",
-    "bbody:",
-  );
-  for (let j = 0; j < LANES; j++) {
-    L.push(
-      `  %p${j} = getelementptr inbounds double, double* %row${j}, i64 %e`,
-      `  %pv${j} = bitcast double* %p${j} to ${vec}*`,
-      `  %v0_${j} = load ${vec}, ${vec}* %pv${j}, align 8`,
-    );
-    check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
-  }
-  L.push(...transposeLines("v"));
-  for (let i = 0; i < LANES; i++) L.push(...slotVectorLines("to", i), `  store ${vec} %v3_${i}, ${vec}* %to${i}, align 8`);
-  L.push(
-    `  %enext = add i64 %e, ${LANES}`,
-    "  br label %bhead",
-    // The last n mod 8 elements, value by value.
     "rhead:",
     "  %er = phi i64 [ %nfull, %bhead ], [ %ernext, %rlatch ]",
     `  %badr = phi <${LANES} x i64> [ %bad, %bhead ], [ %badrn, %rlatch ]`,
@@ -160,14 +88,136 @@ export function inputKernelIr(triple: string): string {
     L.push(`  %xv${j} = insertelement <${LANES} x i64> zeroinitializer, i64 %xb${j}, i32 ${j}`, `  %acc${j} = add <${LANES} x i64> ${acc}, %xv${j}`);
     acc = `%acc${j}`;
   }
+  L.push(`  %badrn = add <${LANES} x i64> ${acc}, zeroinitializer`, "  %ernext = add i64 %er, 1", "  br label %rhead");
+}
+
+/**
+ * IR lines storing the 8 transposed vectors `%v3_i` (elements e + i of samples g…) as 4 rows of i32
+ * words: row e/2 + p holds elements e + 2p (low half) and e + 2p + 1 (high half) as i16.
+ */
+function pairLines(): string[] {
+  const L: string[] = ["  %pe = lshr i64 %e, 1"];
+  const i32v = `<${LANES} x i32>`;
+  const splat32 = (x: number) => `<${Array.from({ length: LANES }, () => `i32 ${x}`).join(", ")}>`;
+  for (let p = 0; p < LANES / 2; p++) {
+    L.push(
+      `  %lo${p} = fptosi ${vec} %v3_${2 * p} to ${i32v}`,
+      `  %hi${p} = fptosi ${vec} %v3_${2 * p + 1} to ${i32v}`,
+      `  %lom${p} = and ${i32v} %lo${p}, ${splat32(0xffff)}`,
+      `  %his${p} = shl ${i32v} %hi${p}, ${splat32(16)}`,
+      `  %word${p} = or ${i32v} %lom${p}, %his${p}`,
+      `  %wr${p} = add i64 %pe, ${p}`,
+      `  %wo${p} = mul i64 %wr${p}, %cap`,
+      `  %wg${p} = add i64 %wo${p}, %g`,
+      `  %wp${p} = getelementptr inbounds i32, i32* %words, i64 %wg${p}`,
+      `  %wv${p} = bitcast i32* %wp${p} to ${i32v}*`,
+      `  store ${i32v} %word${p}, ${i32v}* %wv${p}, align 4`,
+    );
+  }
+  return L;
+}
+
+/**
+ * `i64 fhec_input_f64(double* slot, double* src, i64 n, i64 cap, i64 samples, i64 live, double min, double max)`:
+ * slot[e·cap + s] = src[min(s, live − 1)·n + e] for s < samples (a multiple of 8), e < n; returns
+ * how many values read are not integers within [min, max] (NaN and ±∞ included).
+ *
+ * `pairs`: `i64 fhec_input_pairs_f64(i32* words, …, double* widest)`, the copy an i16 fast matmul
+ * reads (plan.ts FastMatmul), made straight from fhec's arrays: words[t·cap + s] holds elements
+ * 2t (low half) and 2t + 1 (high half) of sample s as i16, n a multiple of 8; *widest is the
+ * largest |value| read, as the integer bits of an f64 (NaN above every number), stored as they are, for the matmul's bound check.
+ */
+export function inputKernelIr(triple: string, pairs = false): string {
+  const L: string[] = [];
+  L.push(`target triple = "${triple}"`, "");
+  L.push(`declare ${vec} @llvm.floor.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64>)`, "declare double @llvm.floor.f64(double)", "");
+  if (pairs) L.push(`declare ${vec} @llvm.fabs.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.smax.v${LANES}i64(<${LANES} x i64>)`, "");
+  const check = (v: string, into: string, from: string, type: string, suffix: string) => {
+    const fl = type === vec ? `@llvm.floor.v${LANES}f64` : "@llvm.floor.f64";
+    const i1 = type === vec ? `<${LANES} x i1>` : "i1";
+    const i64 = type === vec ? `<${LANES} x i64>` : "i64";
+    L.push(
+      `  %fl${suffix} = call ${type} ${fl}(${type} ${v})`,
+      `  %int${suffix} = fcmp oeq ${type} %fl${suffix}, ${v}`,
+      `  %lo${suffix} = fcmp oge ${type} ${v}, ${type === vec ? "%minv" : "%min"}`,
+      `  %hi${suffix} = fcmp ole ${type} ${v}, ${type === vec ? "%maxv" : "%max"}`,
+      `  %in${suffix} = and ${i1} %lo${suffix}, %hi${suffix}`,
+      `  %ok${suffix} = and ${i1} %in${suffix}, %int${suffix}`,
+      `  %nok${suffix} = xor ${i1} %ok${suffix}, ${type === vec ? `<${Array(LANES).fill("i1 true").join(", ")}>` : "true"}`,
+      `  %bad${suffix} = zext ${i1} %nok${suffix} to ${i64}`,
+      `  ${into} = add ${i64} ${from}, %bad${suffix}`,
+    );
+  };
   L.push(
-    `  %badrn = add <${LANES} x i64> ${acc}, zeroinitializer`,
-    "  %ernext = add i64 %er, 1",
-    "  br label %rhead",
+    pairs
+      ? `define linkonce_odr hidden i64 @${INPUT_PAIRS_KERNEL_SYMBOL}(i32* noalias nocapture %words, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max, double* noalias nocapture %widest) {`
+      : `define linkonce_odr hidden i64 @${INPUT_KERNEL_SYMBOL}(double* noalias nocapture %slot, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max) {`,
+    "entry:",
+    `  %mini = insertelement ${vec} undef, double %min, i32 0`,
+    `  %minv = shufflevector ${vec} %mini, ${vec} undef, <${LANES} x i32> zeroinitializer`,
+    `  %maxi = insertelement ${vec} undef, double %max, i32 0`,
+    `  %maxv = shufflevector ${vec} %maxi, ${vec} undef, <${LANES} x i32> zeroinitializer`,
+    "  %last = sub i64 %live, 1",
+    `  %nfull = and i64 %n, ${-LANES}`,
+    "  br label %ghead",
+    // Groups of 8 samples; the counts of bad values are kept per lane, summed at the end.
+    "ghead:",
+    "  %g = phi i64 [ 0, %entry ], [ %gnext, %rdone ]",
+    `  %badg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ ${pairs ? "%bad" : "%badr"}, %rdone ]`,
+    ...(pairs ? [`  %wideg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ %wide, %rdone ]`] : []),
+    "  %gin = icmp slt i64 %g, %samples",
+    "  br i1 %gin, label %gbody, label %exit",
+    "gbody:",
+  );
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %s${j} = add i64 %g, ${j}`,
+      `  %lt${j} = icmp slt i64 %s${j}, %last`,
+      `  %r${j} = select i1 %lt${j}, i64 %s${j}, i64 %last`,
+      `  %ro${j} = mul i64 %r${j}, %n`,
+      `  %row${j} = getelementptr inbounds double, double* %src, i64 %ro${j}`,
+    );
+  }
+  L.push(
+    "  br label %bhead",
+    // Blocks of 8 elements.
+    "bhead:",
+    "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]",
+    `  %bad = phi <${LANES} x i64> [ %badg, %gbody ], [ %bad${LANES - 1}, %bbody ]`,
+    ...(pairs ? [`  %wide = phi <${LANES} x i64> [ %wideg, %gbody ], [ %wide${LANES - 1}, %bbody ]`] : []),
+    "  %ein = icmp slt i64 %e, %nfull",
+    // n is a multiple of 8 for pairs: no remainder.
+    `  br i1 %ein, label %bbody, label ${pairs ? "%rdone" : "%rhead"}`,
+    "bbody:",
+  );
+  for (let j = 0; j < LANES; j++) {
+    L.push(
+      `  %p${j} = getelementptr inbounds double, double* %row${j}, i64 %e`,
+      `  %pv${j} = bitcast double* %p${j} to ${vec}*`,
+      `  %v0_${j} = load ${vec}, ${vec}* %pv${j}, align 8`,
+    );
+    check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
+    if (pairs) {
+      const prev = j === 0 ? "%wide" : `%wide${j - 1}`;
+      L.push(
+        `  %abs${j} = call ${vec} @llvm.fabs.v${LANES}f64(${vec} %v0_${j})`,
+        `  %absb${j} = bitcast ${vec} %abs${j} to <${LANES} x i64>`,
+        `  %gt${j} = icmp sgt <${LANES} x i64> %absb${j}, ${prev}`,
+        `  %wide${j} = select <${LANES} x i1> %gt${j}, <${LANES} x i64> %absb${j}, <${LANES} x i64> ${prev}`,
+      );
+    }
+  }
+  L.push(...transposeLines("v"));
+  if (pairs) L.push(...pairLines());
+  else for (let i = 0; i < LANES; i++) L.push(...slotVectorLines("to", i), `  store ${vec} %v3_${i}, ${vec}* %to${i}, align 8`);
+  L.push(`  %enext = add i64 %e, ${LANES}`, "  br label %bhead");
+  if (!pairs) remainderLines(L, check);
+  L.push(
     "rdone:",
     `  %gnext = add i64 %g, ${LANES}`,
     "  br label %ghead",
     "exit:",
+    ...(pairs ? [`  %widestv = call i64 @llvm.vector.reduce.smax.v${LANES}i64(<${LANES} x i64> %wideg)`, "  %widestd = bitcast i64 %widestv to double", "  store double %widestd, double* %widest, align 8"] : []),
     `  %total = call i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64> %badg)`,
     "  ret i64 %total",
     "}",

@@ -104,6 +104,42 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     if (vnni) expect(i16).toBeGreaterThan(3);
   }, 300_000);
 
+  // An i16 matmul whose input is a function input read by nothing else takes its i16 pairs from
+  // the input copy itself (FastMatmul.fromInput; k a multiple of 8): inputs within the bound run the
+  // VNNI kernel, inputs past it (by one, and far) make the f64 copy for the clear backend's order,
+  // in a batch whose last block is partly filled, and inputs out of range give the clear backend's error.
+  // Its output's range is scanned while the i32 sums are widened (or after the clear order's sums):
+  // 40-bit values stay inside, 26-bit ones overflow (counted and the first found by the check).
+  it("matmuls as VNNI i16 pairs packed by the input copy, within and past the bound, and bad inputs", async () => {
+    const vnni = status.ok && status.toolchain.vnni;
+    const [k, n] = [16, 12];
+    const w = Array.from({ length: k }, (_, t) => Array.from({ length: n }, (_, j) => ((t * 7 + j * 5) % 11 - 5) * 600 + 1));
+    for (const width of [40, 26]) {
+      const func = parse(`func.func @main(%x: tensor<${k}x!fhe.esint<${width}>>) -> tensor<${n}x!fhe.esint<${width}>> {
+  %w = arith.constant {value = dense<[${w.map((r) => `[${r.join(", ")}]`).join(", ")}]> : tensor<${k}x${n}xi14>} : () -> tensor<${k}x${n}xi14>
+  %y = fhe.matmul_eint_int %x, %w : (tensor<${k}x!fhe.esint<${width}>>, tensor<${k}x${n}xi14>) -> tensor<${n}x!fhe.esint<${width}>>
+  return %y : tensor<${n}x!fhe.esint<${width}>>
+}`).funcs[0]!;
+      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
+      const packed = plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "matmul" && s.fast?.fromInput !== undefined).length;
+      // The comparison has power where the host has VNNI: the matmul took the packed form.
+      if (vnni) expect(packed).toBe(1);
+      const batch = 2 * CHUNK + 9;
+      for (const magnitude of [2 ** 12, 2 ** 15 - 1, 2 ** 15, 2 ** 24]) {
+        await tick();
+        const inputs = randomInputs(func, [[-magnitude, magnitude]], batch, magnitude % 97);
+        await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `${width} bits, inputs up to ${magnitude}`);
+        await expectSame(func, inputs, { approximateTies: "up" }, `${width} bits, inputs up to ${magnitude}, overflows thrown`);
+      }
+      const inputs = randomInputs(func, [[-(2 ** 12), 2 ** 12]], batch, 5);
+      for (const bad of [0.5, 2 ** 45, NaN]) {
+        const data = Float64Array.from(inputs[0]!.data);
+        data[data.length - 3] = bad;
+        await expectSame(func, [{ ...inputs[0]!, data }], { approximateTies: "up", checkOverflow: false }, `${width} bits, input ${bad} in the last block`);
+      }
+    }
+  }, 300_000);
+
   // Tables of 16, 32 and 64 entries are read without draws by in-register permutes (AVX-512):
   // graphs of 4-, 5- and 6-bit values, inputs over their whole type's range, then sums and products
   // that carry them out of the tables' domain, so that reads wrap (mod m) and negate (odd periods).
