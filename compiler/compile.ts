@@ -23,7 +23,7 @@ import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
 import { expandMlOps } from "../passes/quantize/lower_ml.js";
 import { feedsOnlyComparisons } from "../passes/comparisons.js";
-import { narrowRangesToThresholds, thresholdDistances } from "./threshold_ranges.js";
+import { featuresResolved, narrowRangesToThresholds, thresholdDistances } from "./threshold_ranges.js";
 import { costWeights, loadTimeModel } from "./cost/index.js";
 
 export type RoundingSpec = number | { readonly bits: number; readonly method?: "exact" | "approximate" } | "auto";
@@ -437,22 +437,7 @@ function comparisonInputBits(
   const distances = thresholdDistances(calibrated.funcs[0]!, calib);
   const resolvedFeatures = (m: ModuleOp): boolean[][] => {
     const circuit = new FheCircuit(m, 0);
-    const codes = circuit.quantizeInputs(calib);
-    return circuit.info().inputs.map((q, i) => {
-      const d = distances[i];
-      if (!d) return [];
-      const error = new Float64Array(d.length);
-      const x = calib[i]!.data;
-      for (let k = 0; k < x.length; k++) {
-        const f = k % d.length;
-        const code = codes[i]!.data[k]!;
-        if (code <= q.qmin || code >= q.qmax) continue; // clamped: far outside the thresholds' span
-        const scale = q.scale[q.scale.length === 1 ? 0 : f]!;
-        const zero = q.zeroPoint[q.zeroPoint.length === 1 ? 0 : f]!;
-        error[f] = Math.max(error[f]!, Math.abs(x[k]! - scale * (code - zero)));
-      }
-      return Array.from(d, (dist, f) => error[f]! < dist);
-    });
+    return featuresResolved(circuit.inputs, circuit.quantizeInputs(calib), calib, distances);
   };
   const atDefault = resolvedFeatures(base);
   let best: number | undefined;

@@ -192,16 +192,14 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
   const referenceLoss = evaluate(sites.map(() => opts.maxBits), Infinity, MAX_NOISY_RUNS);
   const budget = Math.max(base.loss, referenceLoss) + (base.classification ? tolerance.classification : tolerance.regression) + 1e-12;
   let best = sites.map(() => opts.maxBits);
-  let bestLoss = referenceLoss;
   opts.onProgress?.(`precision from data: exact circuit loss ${base.loss.toFixed(4)}, widest windows under noise ${referenceLoss.toFixed(4)}`);
   // Every accepted candidate, in order, for the back-off below.
-  const accepted: { bits: number[]; loss: number }[] = [{ bits: best, loss: bestLoss }];
+  const accepted: { bits: number[]; loss: number }[] = [{ bits: best, loss: referenceLoss }];
   const accept = (label: string, cand: number[]): boolean => {
     const loss = evaluate(cand, budget);
     opts.onProgress?.(`precision from data: ${label}: loss ${loss.toFixed(4)} (budget ${budget.toFixed(4)})`);
     if (loss > budget) return false;
     best = cand;
-    bestLoss = loss;
     accepted.push({ bits: cand, loss });
     return true;
   };
@@ -221,15 +219,13 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
   }
   // The descent judges every candidate on the same seeds and keeps the first whose mean fits the
   // budget, so the last ones accepted are biased towards seeds that happened to be kind (the
-  // qdq_mlp_digits fixture's 4,5 bits, under a 4-bit floor, fit the budget on the search's seeds, not on fresh ones).
-  // The choice is checked on fresh seeds; while it is over
-  // the budget there, the search steps back through what it accepted (the widest windows, where
-  // the budget was counted from, are never checked away).
+  // qdq_mlp_digits fixture's 4,5 bits, under a 4-bit floor, fit the budget on the search's seeds,
+  // not on fresh ones). The choice is checked on fresh seeds; while it is over the budget there,
+  // the search steps back through what it accepted (the widest windows, where the budget was
+  // counted from, are never checked away).
   const kept = stepBackOnFreshSeeds(accepted, budget, (bits) => evaluate(bits, budget, NOISY_BLOCK, VERIFY_FIRST_SEED), opts.onProgress);
-  best = kept.bits;
-  bestLoss = kept.loss;
   const check = kept.check;
-  const reports: WindowReport[] = applyWindows(func, best, rangesPerSite, opts.margin);
+  const reports: WindowReport[] = applyWindows(func, kept.bits, rangesPerSite, opts.margin);
   const byTable = new Map(reports.map((r) => [r.table, r]));
   const tables = windowSites(func).map((s, i): TablePrecision => {
     const r = byTable.get(s.table);
@@ -241,7 +237,7 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
       elements: elements[i]!,
     };
   });
-  return { tables, loss: bestLoss, referenceLoss, baselineLoss: base.loss, budget, ...(check ? { check } : {}), metric: base.classification ? "expected accuracy loss" : "mean |error| / range" };
+  return { tables, loss: kept.loss, referenceLoss, baselineLoss: base.loss, budget, ...(check ? { check } : {}), metric: base.classification ? "expected accuracy loss" : "mean |error| / range" };
 }
 
 /**

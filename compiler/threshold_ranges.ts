@@ -11,6 +11,7 @@ import { asFloats, arrayAttr, floatsAttr } from "../ir/attributes.js";
 import type { FuncOp, Operation, Value } from "../ir/core.js";
 import type { NDArray } from "../ir/tensor.js";
 import { shapeOf } from "../ir/types.js";
+import type { InputQuantizer } from "./codec.js";
 
 const COMPARISONS = new Set(["onnx.Less", "onnx.LessOrEqual", "onnx.Greater", "onnx.GreaterOrEqual"]);
 
@@ -120,5 +121,33 @@ export function thresholdDistances(func: FuncOp, calib: readonly NDArray[]): (Fl
       for (let s = 0; s < n; s++) for (const t of ts) d = Math.min(d, Math.abs(data.data[s * per + f]! - t));
       return d;
     });
+  });
+}
+
+/**
+ * Per argument, per feature: whether every calibration value's code (`codes`, from `quantizers`)
+ * stands for a value nearer to it than its nearest threshold is (`distances`, thresholdDistances),
+ * so that the code keeps it on its side of every threshold. Codes clamped to the ends are skipped:
+ * those values lie outside the thresholds' span. Empty for an argument that is not only compared.
+ */
+export function featuresResolved(
+  quantizers: readonly InputQuantizer[],
+  codes: readonly { readonly data: ArrayLike<number> }[],
+  calib: readonly NDArray[],
+  distances: readonly (Float64Array | undefined)[],
+): boolean[][] {
+  return quantizers.map((q, i) => {
+    const d = distances[i];
+    if (!d) return [];
+    const error = new Float64Array(d.length);
+    const x = calib[i]!.data;
+    const at = (v: readonly number[], f: number) => v[v.length === 1 ? 0 : f]!;
+    for (let k = 0; k < x.length; k++) {
+      const f = k % d.length;
+      const code = codes[i]!.data[k]!;
+      if (code <= q.qmin || code >= q.qmax) continue;
+      error[f] = Math.max(error[f]!, Math.abs(x[k]! - at(q.scale, f) * (code - at(q.zeroPoint, f))));
+    }
+    return Array.from(d, (dist, f) => error[f]! < dist);
   });
 }
