@@ -338,7 +338,11 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     if (overflow > 1 && reachable && beforePrecision && precision && precision.tables.length > 0) {
       const uncapped = precision;
       const widest = Math.max(...uncapped.tables.map((t) => t.bits));
+      // Below a table's floor its calibration loss does not vouch for it (a coarse staircase's
+      // misreads cost new rows more than calibration rows): while the keys fit, no cap goes there.
+      const widestFloor = Math.max(...uncapped.tables.map((t) => t.floor));
       for (let cap = widest - 1; cap >= Math.max(1, widest - KEY_BUDGET_CAP_STEPS); cap--) {
+        if (cap < widestFloor && chosen.bytes <= maxKeyBytes) break;
         progress(`evaluation keys over ${mib(maxKeyBytes)} with ${widest}-bit tables: choosing table precision again, at most ${cap} bits`);
         const m = cloneModule(beforePrecision);
         const capped = searchPrecision(m, cap);

@@ -5,6 +5,8 @@ export interface TablePrecision {
   readonly location: string;
   readonly bits: number;
   readonly previousBits: number;
+  /** The narrowest width the search could give it: below this, calibration loss does not vouch for a table (compiler/precision.ts, descentFloor). */
+  readonly floor: number;
   readonly elements: number;
 }
 

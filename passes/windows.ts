@@ -119,13 +119,7 @@ export function applyWindows(
     const map = mapped ? (op.attr("map") as DenseAttr).data : undefined;
     const size = r.mins.length;
     // One window per table row, over the elements that read it.
-    const rowLo = new Float64Array(rows).fill(Infinity);
-    const rowHi = new Float64Array(rows).fill(-Infinity);
-    for (let e = 0; e < size; e++) {
-      const t = map ? map[e]! : 0;
-      rowLo[t] = Math.min(rowLo[t]!, r.mins[e]!);
-      rowHi[t] = Math.max(rowHi[t]!, r.maxs[e]!);
-    }
+    const { rowLo, rowHi } = rowRanges(site, r);
     const full = intRange(P, src.signed);
     const statIv = staticIntervals.get(site.source) ?? { lo: full.min, hi: full.max };
     const fitted: (Window | undefined)[] = [];
@@ -164,6 +158,48 @@ export function applyWindows(
   });
   applyBitwidths(func, { roundShift: staticRounds });
   return reports;
+}
+
+/** Per table row, the calibrated range of the elements that read it (±Infinity for a row none reads). */
+function rowRanges(site: WindowSite, r: ElementRanges): { rowLo: Float64Array; rowHi: Float64Array } {
+  const op = site.table;
+  const mapped = op.name === "fhe.apply_mapped_lookup_table";
+  const rows = (op.attr(mapped ? "tables" : "table") as DenseAttr).data.length / 2 ** encOf(op.operands[0]!).width;
+  const map = mapped ? (op.attr("map") as DenseAttr).data : undefined;
+  const rowLo = new Float64Array(rows).fill(Infinity);
+  const rowHi = new Float64Array(rows).fill(-Infinity);
+  for (let e = 0; e < r.mins.length; e++) {
+    const t = map ? map[e]! : 0;
+    rowLo[t] = Math.min(rowLo[t]!, r.mins[e]!);
+    rowHi[t] = Math.max(rowHi[t]!, r.maxs[e]!);
+  }
+  return { rowLo, rowHi };
+}
+
+/**
+ * The most output changes any row of the site's table makes across its calibrated range (the
+ * table as it reads its source before any window: a staircase of K steps there has K changes).
+ */
+export function stepsInRange(site: WindowSite, r: ElementRanges): number {
+  const op = site.table;
+  const old = (op.attr(op.name === "fhe.apply_mapped_lookup_table" ? "tables" : "table") as DenseAttr).data;
+  const inE = encOf(op.operands[0]!);
+  const oldSize = 2 ** inE.width;
+  const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
+  const oldRange = intRange(inE.width, inE.signed);
+  const { rowLo, rowHi } = rowRanges(site, r);
+  let most = 0;
+  for (let t = 0; t < rowLo.length; t++) {
+    if (!Number.isFinite(rowLo[t]!)) continue;
+    const from = Math.max(roundShift(rowLo[t]!, k0), oldRange.min);
+    const to = Math.min(roundShift(rowHi[t]!, k0), oldRange.max);
+    let changes = 0;
+    for (let v = from + 1; v <= to; v++) {
+      if (old[t * oldSize + tableIndex(v, inE.width)] !== old[t * oldSize + tableIndex(v - 1, inE.width)]) changes++;
+    }
+    most = Math.max(most, changes);
+  }
+  return most;
 }
 
 /**

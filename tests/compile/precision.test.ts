@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readNpy } from "../../compiler/data/npy.js";
 import { compile } from "../../compiler/compile.js";
-import { DEFAULT_TOLERANCE, lossWithParameters, MIN_DESCENT_BITS, precisionSummary, precisionWarning, searchReadStepStd, stepBackOnFreshSeeds } from "../../compiler/precision.js";
+import { CELLS_PER_STEP, DEFAULT_TOLERANCE, lossWithParameters, MIN_DESCENT_BITS, precisionSummary, precisionWarning, searchReadStepStd, stepBackOnFreshSeeds } from "../../compiler/precision.js";
 import { importOnnx } from "../../compiler/onnx/index.js";
 import { runReference } from "../../backends/reference/index.js";
 import { extraFixturesRoot, loadFixture } from "../helpers/fixtures.js";
 import { READ_STD_ATTR } from "../../passes/params/read_noise.js";
-import { DEFAULT_P_ERROR } from "../../compiler/compile.js";
+import { DEFAULT_MAX_KEY_BYTES, DEFAULT_P_ERROR, DEFAULT_WINDOW_MARGIN } from "../../compiler/compile.js";
 import type { DenseAttr } from "../../ir/attributes.js";
 import { elementOf, type EncryptedIntType } from "../../ir/types.js";
 import type { FheCircuit } from "../../compiler/circuit.js";
@@ -29,6 +29,14 @@ describe("table precision from calibration data", () => {
   // The mlp at default options, compiled once for the tests that read it.
   let mlpCircuit: FheCircuit | undefined;
   const mlp = () => (mlpCircuit ??= compile(loadFixture("mlp").model, { calibration: loadFixture("mlp").calib }));
+  // qdq_mlp_digits at default options, with its compile log.
+  let qdqDigitsCircuit: { circuit: FheCircuit; log: string[] } | undefined;
+  const qdqDigits = () => {
+    if (qdqDigitsCircuit) return qdqDigitsCircuit;
+    const f = loadFixture("qdq_mlp_digits", extraFixturesRoot);
+    const log: string[] = [];
+    return (qdqDigitsCircuit = { circuit: compile(f.model, { calibration: f.calib, onProgress: (m) => log.push(m) }), log });
+  };
 
   it("chooses, reports and applies a window per table on the mlp fixture, within 1 point of float accuracy", () => {
     const f = loadFixture("mlp");
@@ -106,9 +114,7 @@ describe("table precision from calibration data", () => {
   });
 
   it("compile reports the check on fresh seeds of the widths it keeps (qdq_mlp_digits)", () => {
-    const f = loadFixture("qdq_mlp_digits", extraFixturesRoot);
-    const log: string[] = [];
-    const c = compile(f.model, { calibration: f.calib, cryptoParameters: false, onProgress: (m) => log.push(m) });
+    const { circuit: c, log } = qdqDigits();
     const r = c.precision!;
     const checks = log.filter((m) => m.includes("on fresh seeds"));
     expect(r.check!.stepsBack).toBe(checks.length - 1);
@@ -128,6 +134,26 @@ describe("table precision from calibration data", () => {
     const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
     const simulated = accuracy(c.predictClear(f.x, { fhe: "simulate" })[0]!.data, f.y.data, 10);
     expect(simulated).toBeGreaterThanOrEqual(float - 0.01);
+  });
+
+  it("coarse staircases (QDQ 4-bit codes) get two window cells per step: qdq_mlp_digits's tables keep 6 bits through the key-budget cap, within 1 point of float; smooth tables keep the plain floor", () => {
+    // Each hidden table requantizes to 4-bit codes: 15 steps across the calibrated range, so the
+    // window needs 2 · 15 · (1 + 2 · margin) ≤ 2^q cells: 6 bits. At 5 bits (what calibration loss
+    // alone allows, and what the key-budget cap took back to for speed) the test split lost 2.6 points.
+    const f = loadFixture("qdq_mlp_digits", extraFixturesRoot);
+    const c = qdqDigits().circuit;
+    const steps = 15;
+    const staircaseFloor = Math.ceil(Math.log2(CELLS_PER_STEP * steps * (1 + 2 * DEFAULT_WINDOW_MARGIN)));
+    expect(staircaseFloor).toBe(6);
+    expect(c.precision!.tables.map((t) => t.floor)).toEqual([staircaseFloor, staircaseFloor]);
+    expect(c.precision!.tables.every((t) => t.bits >= t.floor)).toBe(true);
+    expect(c.precision!.keyBudgetCap).toBeUndefined();
+    expect(c.info().keySizes!.total).toBeLessThanOrEqual(DEFAULT_MAX_KEY_BYTES);
+    const float = accuracy(Float64Array.from(loadFixtureRef(f.dir)), f.y.data, 10);
+    const simulated = accuracy(c.predictClear(f.x, { fhe: "simulate" })[0]!.data, f.y.data, 10);
+    expect(simulated).toBeGreaterThanOrEqual(float - 0.01);
+    // The float mlp's tables make 100+ steps across their ranges: the plain floor.
+    expect(mlp().precision!.tables.map((t) => t.floor)).toEqual([MIN_DESCENT_BITS, MIN_DESCENT_BITS]);
   });
 
   it("two-valued tables (a tree's steps) are exempt from the floor and still descend to 1 bit", () => {
