@@ -18,7 +18,8 @@ import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
 import { disagreement } from "./output_agreement.js";
 import { FheCircuit } from "./circuit.js";
-import { choosePrecision, lossWithParameters, type PrecisionReport, precisionWarning } from "./precision.js";
+import { applyTableBits, choosePrecision, lossWithParameters, type PrecisionReport, precisionWarning } from "./precision.js";
+import { widthsAtPartitionPrecision } from "./partition_widths.js";
 import { onnxEvaluator } from "./evaluate.js";
 import { importOnnx } from "./onnx/index.js";
 import { expandMlOps } from "../passes/quantize/lower_ml.js";
@@ -104,6 +105,13 @@ export const DEFAULT_MAX_KEY_BYTES = 2 ** 30;
  * more bit for the comparisons to read (one 1-bit PBS per comparison with exact rounding).
  */
 export const MIN_COMPARISON_INPUT_BITS = 3;
+/**
+ * How much slower (estimated) the circuit may get when its tables take their partitions'
+ * precision: parametrized again, a partition whose reads all stay within its precision may land on
+ * a set a few parts in a thousand dearer (cnn_maxpool: 8544 ms against 8536), a price a table
+ * bit is worth.
+ */
+export const WIDENING_LATENCY_SLACK = 0.01;
 /** How many bits below its widest table compile narrows a circuit whose keys overflow their budget (each step is one more precision search). */
 export const KEY_BUDGET_CAP_STEPS = 2;
 /**
@@ -360,6 +368,26 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
           precision = { ...capped, keyBudgetCap: { bits: cap, uncappedLoss: uncapped.loss, uncappedBudget: uncapped.budget } };
         }
         break;
+      }
+    }
+    // A table narrower than its partition's widest read runs the same PBS as that read: give it
+    // the partition's precision (finer window cells, the same keys and lookups) when the circuit,
+    // parametrized again, is no slower and its keys fit no worse (cnn_maxpool: three 5-bit tables
+    // in 6-bit partitions).
+    const wider = beforePrecision && precision ? widthsAtPartitionPrecision(chosen.module, precision.tables.map((t) => t.bits), rounding.bits) : undefined;
+    if (wider && precision) {
+      const m = cloneModule(beforePrecision!);
+      const tables = applyTableBits(m, asList(options.calibration!), wider, margin, precision.tables.map((t) => t.floor));
+      run(late, m);
+      const candidate = parametrize(m);
+      const before = latency(chosen.module);
+      const after = latency(candidate.module);
+      const fits = candidate.bytes <= Math.max(maxKeyBytes, chosen.bytes);
+      const keep = fits && after <= before * (1 + WIDENING_LATENCY_SLACK);
+      progress(`tables at their partitions' precision (${wider.join(",")} bits): ${after.toFixed(0)} ms a sample against ${before.toFixed(0)}, keys ${mib(candidate.bytes)}${keep ? "" : ": kept the narrower tables"}`);
+      if (keep) {
+        chosen = candidate;
+        precision = { ...precision, tables, widenedToPartitions: tables.filter((t, i) => t.bits > precision!.tables[i]!.bits).length };
       }
     }
     module = chosen.module;

@@ -247,9 +247,17 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
   // counted from, are never checked away).
   const kept = stepBackOnFreshSeeds(accepted, budget, (bits) => evaluate(bits, budget, NOISY_BLOCK, VERIFY_FIRST_SEED), opts.onProgress);
   const check = kept.check;
-  const reports: WindowReport[] = applyWindows(func, kept.bits, rangesPerSite, opts.margin);
+  const tables = applyAndReport(func, kept.bits, rangesPerSite, opts.margin, floors);
+  return { tables, loss: kept.loss, referenceLoss, baselineLoss: base.loss, budget, ...(check ? { check } : {}), metric: base.classification ? "expected accuracy loss" : "mean |error| / range" };
+}
+
+/** Applies windows of `bits` (per window site, in op order) to `func` and reports each table. */
+function applyAndReport(func: FuncOp, bits: readonly number[], rangesPerSite: readonly (ElementRanges | undefined)[], margin: number, floors: readonly number[]): TablePrecision[] {
+  const sites = windowSites(func);
+  const elements = sites.map((s) => shapeOf(s.table.result.type).reduce<number>((a, d) => a * (d ?? 1), 1));
+  const reports: WindowReport[] = applyWindows(func, bits, rangesPerSite, margin);
   const byTable = new Map(reports.map((r) => [r.table, r]));
-  const tables = windowSites(func).map((s, i): TablePrecision => {
+  return windowSites(func).map((s, i): TablePrecision => {
     const r = byTable.get(s.table);
     return {
       op: s.table.name,
@@ -260,7 +268,18 @@ export function choosePrecision(module: ModuleOp, calibration: readonly NDArray[
       elements: elements[i]!,
     };
   });
-  return { tables, loss: kept.loss, referenceLoss, baselineLoss: base.loss, budget, ...(check ? { check } : {}), metric: base.classification ? "expected accuracy loss" : "mean |error| / range" };
+}
+
+/**
+ * Applies given widths to `module` (the circuit as choosePrecision found it), windows fitted to
+ * the same calibration ranges: the search's choice with some tables set wider afterwards. Returns
+ * the report's tables for them (`floors` carried over from the search's report).
+ */
+export function applyTableBits(module: ModuleOp, calibration: readonly NDArray[], bits: readonly number[], margin: number, floors: readonly number[]): TablePrecision[] {
+  const func = module.funcs[0]!;
+  applyBitwidths(func);
+  const ranges = collectElementRanges(func, new FheCircuit(module, 0).quantizeInputs(calibration));
+  return applyAndReport(func, bits, windowSites(func).map((s) => ranges.get(s.source)), margin, floors);
 }
 
 /**
@@ -303,6 +322,7 @@ export function precisionSummary(r: PrecisionReport): string {
   const bits = r.tables.map((t) => `${t.bits}`).join(", ");
   const back = r.check && r.check.stepsBack > 0 ? `; ${r.check.stepsBack} step(s) back after a check on fresh seeds` : "";
   const actual = r.withParameters ? `, ${r.withParameters.loss.toFixed(4)} with the chosen parameters' noise` : "";
+  const widened = r.widenedToPartitions ? `; ${r.widenedToPartitions} table(s) widened to their partition's precision` : "";
   const cap = r.keyBudgetCap ? `; tables capped at ${r.keyBudgetCap.bits} bits so the evaluation keys fit their budget (uncapped: loss ${r.keyBudgetCap.uncappedLoss.toFixed(4)}, budget ${r.keyBudgetCap.uncappedBudget.toFixed(4)})` : "";
-  return `table precision from calibration data: ${bits} bit(s) per table (${r.metric} vs float on the calibration set under the search's noise: ${r.loss.toFixed(4)}${actual}; ${r.referenceLoss.toFixed(4)} at the widest windows; ${r.baselineLoss.toFixed(4)} exact without windows; budget ${r.budget.toFixed(4)}${back}${cap})`;
+  return `table precision from calibration data: ${bits} bit(s) per table (${r.metric} vs float on the calibration set under the search's noise: ${r.loss.toFixed(4)}${actual}; ${r.referenceLoss.toFixed(4)} at the widest windows; ${r.baselineLoss.toFixed(4)} exact without windows; budget ${r.budget.toFixed(4)}${back}${widened}${cap})`;
 }

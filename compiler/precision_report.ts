@@ -39,5 +39,10 @@ export interface PrecisionReport {
    * again with every table at most `bits` wide: the first search's loss and budget, for the report.
    */
   readonly keyBudgetCap?: { readonly bits: number; readonly uncappedLoss: number; readonly uncappedBudget: number };
+  /**
+   * How many tables compile set wider than the search chose, to the precision of the partition
+   * whose keys read them (compiler/partition_widths.ts): the same PBS, finer window cells.
+   */
+  readonly widenedToPartitions?: number;
   readonly metric: "expected accuracy loss" | "mean |error| / range";
 }
