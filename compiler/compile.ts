@@ -372,7 +372,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
     }
     // A table narrower than its partition's widest read runs the same PBS as that read: give it
     // the partition's precision (finer window cells, the same keys and lookups) when the circuit,
-    // parametrized again, is no slower and its keys fit no worse (cnn_maxpool: three 5-bit tables
+    // parametrized again, is at most WIDENING_LATENCY_SLACK slower and its keys fit no worse (cnn_maxpool: three 5-bit tables
     // in 6-bit partitions).
     const wider = beforePrecision && precision ? widthsAtPartitionPrecision(chosen.module, precision.tables.map((t) => t.bits), rounding.bits) : undefined;
     if (wider && precision) {

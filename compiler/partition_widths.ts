@@ -1,7 +1,7 @@
 // Table widths after the parameters are chosen. A partition's keys are sized for its widest read,
 // so a narrower table in the same partition pays for bits it does not read: the same PBS could
 // read its window with finer cells. These are the widths to try instead (compile keeps them only
-// when the circuit parametrized again is no slower and its keys still fit).
+// when the circuit parametrized again is at most 1% slower and its keys still fit).
 import type { ModuleOp, Operation } from "../ir/core.js";
 import { TABLE_OPS } from "../passes/bitwidth.js";
 import { CRYPTO_ATTR, cryptoParametersFromAttr, PARTITION_ATTR, partitionsFromModule } from "../passes/params/index.js";
