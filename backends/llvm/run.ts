@@ -10,6 +10,7 @@ import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
 import { type DrawStreams, gaussOf, readDraws, readSigma } from "../simulation/draws.js";
 import { checkInput } from "../simulation/inputs.js";
+import { checkOutputArrays, resultShapes } from "../simulation/outputs.js";
 import { opKey } from "../simulation/rng.js";
 import { roundStepsElement } from "../simulation/exact_round_steps.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
@@ -78,8 +79,8 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
     if (stream !== undefined) new Uint32Array(arena.buffer, step.key, 1)[0] = opKey(stream, ctx.opIndex(step.op));
   }
 
-  const returned = func.body.terminator!.operands;
-  const outputs = plan.results.map((r, i) => ({ batch, shape: [...(shapeOf(returned[i]!.type) as number[])], data: new Float64Array(r.size * batch) }));
+  if (opts.outputs) checkOutputArrays(func, inputs, batch, opts.outputs);
+  const outputs = resultShapes(func).map((r, i) => ({ batch, shape: r.shape, data: opts.outputs?.[i] ?? new Float64Array(r.size * batch) }));
 
   const buffers = [...data, ...outputs.map((o) => o.data)];
   control(CONTROL.badInputs, 0);
