@@ -41,6 +41,7 @@ export interface StageEnv {
   /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use; the copy into i16 pairs (FastMatmul.fromInput). */
   readonly inputKernel: () => LlvmFunction;
   readonly inputPairsKernel: () => LlvmFunction;
+  readonly inputQuadsKernel: () => LlvmFunction;
   readonly outputKernel: () => LlvmFunction;
 }
 
@@ -139,9 +140,11 @@ export class OpEmitter {
       const copy = () => k.b.CreateCall(this.env.inputKernel(), [this.slotRow(slot, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds]);
       const pairs = packed.find((f) => f.fromInput!.arg === i);
       if (pairs) this.inputCopies.set(slot, () => void copy());
-      const count = pairs
-        ? k.b.CreateCall(this.env.inputPairsKernel(), [this.wordRow(pairs.narrowIn, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds, this.f64At(pairs.fromInput!.widest)])
-        : copy();
+      const quads = pairs?.fromInput!.quads;
+      const count = !pairs ? copy()
+        : quads
+        ? k.b.CreateCall(this.env.inputQuadsKernel(), [this.wordRow(pairs.narrowIn, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds, this.f64At(pairs.fromInput!.widest), this.wordRow(quads.narrow, k.int(0)), this.f64At(quads.widest)])
+        : k.b.CreateCall(this.env.inputPairsKernel(), [this.wordRow(pairs.narrowIn, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds, this.f64At(pairs.fromInput!.widest)]);
       // An input without an integer type has no range to check.
       if (range) bad = k.fadd(bad, k.toNum(count));
     });
@@ -316,12 +319,16 @@ export class OpEmitter {
       return;
     }
     const within = k.not(k.b.CreateICmpSGT(widestBits!, k.b.CreateBitCast(k.num(fast.bound), k.i64)));
-    const scan = k.branch(within, () => (scans ? this.matmulFast(step, fast) : (this.matmulFast(step, fast), [])), () => {
+    const i16OrInOrder = () => k.branch(within, () => (scans ? this.matmulFast(step, fast) : (this.matmulFast(step, fast), [])), () => {
       // A packed function input has no f64 copy yet: made here, its values counted already.
       this.inputCopies.get(x.slot)?.();
       this.matmulInOrder(step);
       return scans ? this.rangeScan(this.slotRow(step.out, k.int(0)), step.n) : [];
     });
+    // Inputs all u8 (the copy's largest bit pattern, unsigned, at most 255.0's): the u8 form.
+    const quads = fast.fromInput?.quads;
+    const fitsU8 = quads && k.not(k.b.CreateICmpULT(k.b.CreateBitCast(k.num(255), k.i64), k.b.CreateBitCast(k.load(this.f64At(quads.widest), k.int(0)), k.i64)));
+    const scan = fitsU8 ? k.branch(fitsU8, () => (scans ? this.matmulFast(step, fast, "u8") : (this.matmulFast(step, fast, "u8"), [])), i16OrInOrder) : i16OrInOrder();
     if (scans) this.rangeScans.set(step.out, scan);
   }
 
@@ -357,16 +364,21 @@ export class OpEmitter {
    * Row after row of the batch's matmuls, the vector kernel (matmul_kernel.ts) over the call's
    * sample blocks, the weights read from a module constant; then the narrow outputs widened (exact: integers below 2^24, or i32).
    */
-  private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul): LlvmValue[] {
+  private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul, form: MatmulForm = fast.form): LlvmValue[] {
     const k = this.k;
     const { m, n, k: kk } = step;
-    const weights = k.constant(fast.weights, `w${step.out}`);
     const blocks = k.b.CreateSDiv(k.add(this.env.ns, k.int(SAMPLE_BLOCK - 1)), k.int(SAMPLE_BLOCK));
     const i16 = fast.form === "i16";
-    if (i16) {
+    if (form === "u8") {
+      // One row of inputs: k/4 rows of u8 quads, by s8 quads of weights (plan.ts: byteWeights).
+      const weights = k.constant(fast.byteWeights!, `wb${step.out}`);
+      k.b.CreateCall(this.env.matmulKernel("u8"), [this.wordRow(fast.narrowOut, k.int(0)), this.wordRow(fast.fromInput!.quads!.narrow, k.int(0)), weights, k.int(kk / 4), k.int(fast.nPad), this.env.cap, blocks]);
+    } else if (i16) {
+      const weights = k.constant(fast.weights, `w${step.out}`);
       // One row of inputs (plan.ts): k/2 rows of i16 pairs.
       k.b.CreateCall(this.env.matmulKernel("i16"), [this.wordRow(fast.narrowOut, k.int(0)), this.wordRow(fast.narrowIn, k.int(0)), weights, k.int(Math.ceil(kk / 2)), k.int(fast.nPad), this.env.cap, blocks]);
     } else {
+      const weights = k.constant(fast.weights, `w${step.out}`);
       const aBase = this.i32At(step.aBase);
       k.loop(step.nb, (bi) => {
         const w = k.b.CreateInBoundsGEP(k.f32, weights, [k.mul(bi, k.int(kk * fast.nPad))]);

@@ -81,11 +81,20 @@ export interface FastMatmul {
    */
   readonly weights: Float32Array | Int32Array;
   /**
+   * i16 form whose weights fit s8 (k a multiple of 4): the weights as i32 words of four s8 weights
+   * (rows 4t … 4t + 3, lowest first), for the u8 form (vpdpbusd) on inputs that fit u8.
+   */
+  readonly byteWeights?: Int32Array;
+  /**
    * i16 form on a function input that nothing else reads: the input copy writes `narrowIn` straight
    * from fhec's arrays and the largest |input| (integer bits) into the word at byte offset `widest`;
    * the input's f64 slot is filled only when the call falls back to the clear backend's order.
+   * `quads`: with byteWeights, the copy also writes the inputs as u8 quads into slot `narrow` and,
+   * at byte offset `widest`, the largest f64 bit pattern read as unsigned (transpose_kernels.ts):
+   * a call whose inputs all fit u8 runs the u8 form, one that does not the i16 form (or the clear
+   * order) as before.
    */
-  readonly fromInput?: { readonly arg: number; readonly widest: number };
+  readonly fromInput?: { readonly arg: number; readonly widest: number; readonly quads?: { readonly narrow: number; readonly widest: number } };
 }
 
 /** What the host's code may use (load.ts: LlvmToolchain). */
@@ -135,8 +144,18 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
         weights[t * nPad + j] = (w[base + 2 * t * p.n + j]! & 0xffff) | (hi << 16);
       }
     }
+    // vpdpbusd sums four u8 × s8 products into i32 lanes: exact for inputs in [0, 255] while 255·norm fits i32.
+    const bytes = p.k % 4 === 0 && w.every((v) => v >= -128 && v <= 127) && 255 * norm <= I32_MAX;
+    const byteWeights = bytes ? new Int32Array((p.k / 4) * nPad) : undefined;
+    for (let t = 0; byteWeights && t < p.k / 4; t++) {
+      for (let j = 0; j < p.n; j++) {
+        let word = 0;
+        for (let b = 0; b < 4; b++) word |= (w[base + (4 * t + b) * p.n + j]! & 0xff) << (8 * b);
+        byteWeights[t * nPad + j] = word;
+      }
+    }
     // i32 words take half an f64 slot of the same size: one per pair of input rows.
-    return { form: "i16", bound, proven, narrowIn: newSlot(Math.ceil(pairs / 2)), narrowOut: newSlot(Math.ceil(nPad / 2)), nPad, weights };
+    return { form: "i16", bound, proven, narrowIn: newSlot(Math.ceil(pairs / 2)), narrowOut: newSlot(Math.ceil(nPad / 2)), nPad, weights, ...(byteWeights ? { byteWeights } : {}) };
   }
   const weights = new Float32Array(p.bBase.length * p.k * nPad);
   p.bBase.forEach((base, bi) => {
@@ -280,7 +299,7 @@ function slotsRead(step: Step): number[] {
  * else (FastMatmul.fromInput): the input copy then packs it into i16 pairs itself, which saves
  * writing the input's f64 rows and reading them back (n a multiple of the copy's 8 elements).
  */
-function packInputsForMatmuls(steps: (Step | { split: RandomStep } | { host: HostRound })[], args: readonly number[], results: readonly Operand[], st: Statics): void {
+function packInputsForMatmuls(steps: (Step | { split: RandomStep } | { host: HostRound })[], args: readonly number[], results: readonly Operand[], st: Statics, newSlot: (size: number) => number): void {
   const firstStage = steps.findIndex((s) => "split" in s || "host" in s);
   const reads = new Map<number, number>();
   const count = (slot: number) => reads.set(slot, (reads.get(slot) ?? 0) + 1);
@@ -295,7 +314,9 @@ function packInputsForMatmuls(steps: (Step | { split: RandomStep } | { host: Hos
     const arg = args.indexOf(s.a.slot);
     // The matmul reads its input once (a) and the weights are constants.
     if (arg < 0 || reads.get(s.a.slot) !== 1 || s.k % 8 !== 0) return;
-    s.fast = { ...s.fast, fromInput: { arg, widest: st.mutable(new Float64Array(1)) } };
+    // u8 quads: k/4 i32 words, half an f64 slot of k/4.
+    const quads = s.fast.byteWeights ? { narrow: newSlot(Math.ceil(s.k / 8)), widest: st.mutable(new Float64Array(1)) } : undefined;
+    s.fast = { ...s.fast, fromInput: { arg, widest: st.mutable(new Float64Array(1)), ...(quads ? { quads } : {}) } };
   });
 }
 
@@ -514,7 +535,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
     }
   }
 
-  packInputsForMatmuls(steps, args, results, st);
+  packInputsForMatmuls(steps, args, results, st, newSlot);
   const drawSlot = newSlot(Math.max(maxDrawn, 1));
   const unsettledSlot = newSlot(UNSETTLED_RECORD * Math.max(maxDrawn, 1));
   const stages: Stage[] = [];

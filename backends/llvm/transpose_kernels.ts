@@ -8,6 +8,7 @@
 
 export const INPUT_KERNEL_SYMBOL = "fhec_input_f64";
 export const INPUT_PAIRS_KERNEL_SYMBOL = "fhec_input_pairs_f64";
+export const INPUT_QUADS_KERNEL_SYMBOL = "fhec_input_quads_f64";
 export const OUTPUT_KERNEL_SYMBOL = "fhec_output_f64";
 
 const LANES = 8;
@@ -118,6 +119,41 @@ function pairLines(): string[] {
 }
 
 /**
+ * IR lines storing the 8 transposed vectors `%v3_i` (elements e + i of samples g…) as 2 rows of i32
+ * words: row e/4 + q holds elements e + 4q … e + 4q + 3 as bytes, lowest first (u8 when the
+ * values are, which the caller checks).
+ */
+function quadLines(): string[] {
+  const L: string[] = ["  %qe = lshr i64 %e, 2"];
+  const i32v = `<${LANES} x i32>`;
+  const splat32 = (x: number) => `<${Array.from({ length: LANES }, () => `i32 ${x}`).join(", ")}>`;
+  for (let q = 0; q < LANES / 4; q++) {
+    let word = "";
+    for (let j = 0; j < 4; j++) {
+      const b = `%qb${q}_${j}`;
+      L.push(`  %qi${q}_${j} = fptosi ${vec} %v3_${4 * q + j} to ${i32v}`, `  %qm${q}_${j} = and ${i32v} %qi${q}_${j}, ${splat32(0xff)}`, `  ${b} = shl ${i32v} %qm${q}_${j}, ${splat32(8 * j)}`);
+      if (j === 0) word = b;
+      else {
+        L.push(`  %qw${q}_${j} = or ${i32v} ${word}, ${b}`);
+        word = `%qw${q}_${j}`;
+      }
+    }
+    L.push(
+      `  %qr${q} = add i64 %qe, ${q}`,
+      `  %qo${q} = mul i64 %qr${q}, %cap`,
+      `  %qg${q} = add i64 %qo${q}, %g`,
+      `  %qp${q} = getelementptr inbounds i32, i32* %quads, i64 %qg${q}`,
+      `  %qv${q} = bitcast i32* %qp${q} to ${i32v}*`,
+      `  store ${i32v} ${word}, ${i32v}* %qv${q}, align 4`,
+    );
+  }
+  return L;
+}
+
+/** Which copy inputKernelIr makes: f64 rows, i16 pairs, or i16 pairs and u8 quads. */
+export type InputCopy = "rows" | "pairs" | "quads";
+
+/**
  * `i64 fhec_input_f64(double* slot, double* src, i64 n, i64 cap, i64 samples, i64 live, double min, double max)`:
  * slot[e·cap + s] = src[min(s, live − 1)·n + e] for s < samples (a multiple of 8), e < n; returns
  * how many values read are not integers within [min, max] (NaN and ±∞ included).
@@ -126,12 +162,21 @@ function pairLines(): string[] {
  * reads (plan.ts FastMatmul), made straight from fhec's arrays: words[t·cap + s] holds elements
  * 2t (low half) and 2t + 1 (high half) of sample s as i16, n a multiple of 8; *widest is the
  * largest |value| read, as the integer bits of an f64 (NaN above every number), stored as they are, for the matmul's bound check.
+ *
+ * `quads`: `i64 fhec_input_quads_f64(…, double* widest, i32* quads, double* widestBits)`, the pairs
+ * and also the copy a u8 fast matmul reads: quads[t·cap + s] holds elements 4t … 4t + 3 of sample
+ * s as bytes; *widestBits is the largest f64 bit pattern read as an unsigned integer, which is at
+ * most 255.0's exactly when every value is +0 or a positive number up to 255 (the sign bit of a
+ * negative value or −0 makes its pattern larger; NaN's too).
  */
-export function inputKernelIr(triple: string, pairs = false): string {
+export function inputKernelIr(triple: string, copy: InputCopy = "rows"): string {
+  const pairs = copy !== "rows";
+  const quads = copy === "quads";
   const L: string[] = [];
   L.push(`target triple = "${triple}"`, "");
   L.push(`declare ${vec} @llvm.floor.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64>)`, "declare double @llvm.floor.f64(double)", "");
   if (pairs) L.push(`declare ${vec} @llvm.fabs.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.smax.v${LANES}i64(<${LANES} x i64>)`, "");
+  if (quads) L.push(`declare i64 @llvm.vector.reduce.umax.v${LANES}i64(<${LANES} x i64>)`, "");
   const check = (v: string, into: string, from: string, type: string, suffix: string) => {
     const fl = type === vec ? `@llvm.floor.v${LANES}f64` : "@llvm.floor.f64";
     const i1 = type === vec ? `<${LANES} x i1>` : "i1";
@@ -150,7 +195,7 @@ export function inputKernelIr(triple: string, pairs = false): string {
   };
   L.push(
     pairs
-      ? `define linkonce_odr hidden i64 @${INPUT_PAIRS_KERNEL_SYMBOL}(i32* noalias nocapture %words, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max, double* noalias nocapture %widest) {`
+      ? `define linkonce_odr hidden i64 @${quads ? INPUT_QUADS_KERNEL_SYMBOL : INPUT_PAIRS_KERNEL_SYMBOL}(i32* noalias nocapture %words, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max, double* noalias nocapture %widest${quads ? ", i32* noalias nocapture %quads, double* noalias nocapture %widestBits" : ""}) {`
       : `define linkonce_odr hidden i64 @${INPUT_KERNEL_SYMBOL}(double* noalias nocapture %slot, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max) {`,
     "entry:",
     `  %mini = insertelement ${vec} undef, double %min, i32 0`,
@@ -165,6 +210,7 @@ export function inputKernelIr(triple: string, pairs = false): string {
     "  %g = phi i64 [ 0, %entry ], [ %gnext, %rdone ]",
     `  %badg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ ${pairs ? "%bad" : "%badr"}, %rdone ]`,
     ...(pairs ? [`  %wideg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ %wide, %rdone ]`] : []),
+    ...(quads ? [`  %uwideg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ %uwide, %rdone ]`] : []),
     "  %gin = icmp slt i64 %g, %samples",
     "  br i1 %gin, label %gbody, label %exit",
     "gbody:",
@@ -185,6 +231,7 @@ export function inputKernelIr(triple: string, pairs = false): string {
     "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]",
     `  %bad = phi <${LANES} x i64> [ %badg, %gbody ], [ %bad${LANES - 1}, %bbody ]`,
     ...(pairs ? [`  %wide = phi <${LANES} x i64> [ %wideg, %gbody ], [ %wide${LANES - 1}, %bbody ]`] : []),
+    ...(quads ? [`  %uwide = phi <${LANES} x i64> [ %uwideg, %gbody ], [ %uwide${LANES - 1}, %bbody ]`] : []),
     "  %ein = icmp slt i64 %e, %nfull",
     // n is a multiple of 8 for pairs: no remainder.
     `  br i1 %ein, label %bbody, label ${pairs ? "%rdone" : "%rhead"}`,
@@ -206,8 +253,17 @@ export function inputKernelIr(triple: string, pairs = false): string {
         `  %wide${j} = select <${LANES} x i1> %gt${j}, <${LANES} x i64> %absb${j}, <${LANES} x i64> ${prev}`,
       );
     }
+    if (quads) {
+      const prev = j === 0 ? "%uwide" : `%uwide${j - 1}`;
+      L.push(
+        `  %ub${j} = bitcast ${vec} %v0_${j} to <${LANES} x i64>`,
+        `  %ugt${j} = icmp ugt <${LANES} x i64> %ub${j}, ${prev}`,
+        `  %uwide${j} = select <${LANES} x i1> %ugt${j}, <${LANES} x i64> %ub${j}, <${LANES} x i64> ${prev}`,
+      );
+    }
   }
   L.push(...transposeLines("v"));
+  if (quads) L.push(...quadLines());
   if (pairs) L.push(...pairLines());
   else for (let i = 0; i < LANES; i++) L.push(...slotVectorLines("to", i), `  store ${vec} %v3_${i}, ${vec}* %to${i}, align 8`);
   L.push(`  %enext = add i64 %e, ${LANES}`, "  br label %bhead");
@@ -218,6 +274,7 @@ export function inputKernelIr(triple: string, pairs = false): string {
     "  br label %ghead",
     "exit:",
     ...(pairs ? [`  %widestv = call i64 @llvm.vector.reduce.smax.v${LANES}i64(<${LANES} x i64> %wideg)`, "  %widestd = bitcast i64 %widestv to double", "  store double %widestd, double* %widest, align 8"] : []),
+    ...(quads ? [`  %uwidestv = call i64 @llvm.vector.reduce.umax.v${LANES}i64(<${LANES} x i64> %uwideg)`, "  %uwidestd = bitcast i64 %uwidestv to double", "  store double %uwidestd, double* %widestBits, align 8"] : []),
     `  %total = call i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64> %badg)`,
     "  ret i64 %total",
     "}",

@@ -140,6 +140,51 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     }
   }, 300_000);
 
+  // A packed matmul whose weights fit s8 also gets the inputs as u8 quads from the input copy
+  // (FastMatmul.fromInput.quads): a call whose inputs are all in [0, 255] runs vpdpbusd, one with
+  // a negative input (−0 included) or one past 255 the i16 pairs (or, past their bound, the clear
+  // order). 40-bit outputs stay inside their type, 17-bit ones overflow.
+  it("matmuls as VNNI u8 quads packed by the input copy, and the fallbacks of inputs that do not fit u8", async () => {
+    const vnni = status.ok && status.toolchain.vnni;
+    const [k, n] = [32, 12];
+    const w = Array.from({ length: k }, (_, t) => Array.from({ length: n }, (_, j) => ((t * 7 + j * 5) % 11 - 5) * 25 + 1));
+    for (const width of [40, 17]) {
+      const func = parse(`func.func @main(%x: tensor<${k}x!fhe.esint<${width}>>) -> tensor<${n}x!fhe.esint<${width}>> {
+  %w = arith.constant {value = dense<[${w.map((r) => `[${r.join(", ")}]`).join(", ")}]> : tensor<${k}x${n}xi8>} : () -> tensor<${k}x${n}xi8>
+  %y = fhe.matmul_eint_int %x, %w : (tensor<${k}x!fhe.esint<${width}>>, tensor<${k}x${n}xi8>) -> tensor<${n}x!fhe.esint<${width}>>
+  return %y : tensor<${n}x!fhe.esint<${width}>>
+}`).funcs[0]!;
+      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
+      const quads = plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "matmul" && s.fast?.fromInput?.quads !== undefined).length;
+      // The comparison has power where the host has VNNI: the matmul took the quads.
+      if (vnni) expect(quads).toBe(1);
+      const batch = 2 * CHUNK + 9;
+      const cases: [string, [number, number], (d: Float64Array) => void][] = [
+        ["inputs in [0, 255]", [0, 255], () => {}],
+        ["one 255 in the last block", [0, 200], (d) => (d[d.length - 2] = 255)],
+        ["one 256 in the last block", [0, 255], (d) => (d[d.length - 2] = 256)],
+        ["one −1", [0, 255], (d) => (d[5] = -1)],
+        ["one −0", [0, 255], (d) => (d[7] = -0)],
+        ["inputs in [−255, 255]", [-255, 255], () => {}],
+        ["inputs past the i16 bound", [0, 2 ** 20], () => {}],
+      ];
+      for (const [what, range, edit] of cases) {
+        await tick();
+        const inputs = randomInputs(func, [range], batch, range[1] % 89);
+        const data = Float64Array.from(inputs[0]!.data);
+        edit(data);
+        await expectSame(func, [{ ...inputs[0]!, data }], { approximateTies: "up", checkOverflow: false }, `${width} bits, ${what}`);
+        await expectSame(func, [{ ...inputs[0]!, data }], { approximateTies: "up" }, `${width} bits, ${what}, overflows thrown`);
+      }
+      for (const bad of [0.5, 2 ** 45, NaN]) {
+        const inputs = randomInputs(func, [[0, 255]], batch, 3);
+        const data = Float64Array.from(inputs[0]!.data);
+        data[data.length - 3] = bad;
+        await expectSame(func, [{ ...inputs[0]!, data }], { approximateTies: "up", checkOverflow: false }, `${width} bits, input ${bad} in the last block`);
+      }
+    }
+  }, 300_000);
+
   // Tables of 16, 32 and 64 entries are read without draws by in-register permutes (AVX-512):
   // graphs of 4-, 5- and 6-bit values, inputs over their whole type's range, then sums and products
   // that carry them out of the tables' domain, so that reads wrap (mod m) and negate (odd periods).
