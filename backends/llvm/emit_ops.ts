@@ -11,7 +11,7 @@ import type { KernelBuilder } from "./ir_builder.js";
 import { emitNoisyReads } from "./emit_draws.js";
 import { emitExactRoundBits } from "./emit_exact_round.js";
 import { RngEmitter, type RngState } from "./emit_rng.js";
-import { CONTROL, type FastMatmul, type KernelPlan, type Operand, type RandomStep, type Step } from "./plan.js";
+import { CONTROL, type FastMatmul, type KernelPlan, type Operand, type RandomStep, RESCALE_INT_LIMIT, type RescaleShifts, type Step } from "./plan.js";
 
 /** Per-stage values the emitters share: the arena, the samples of this call, slot base pointers. */
 export interface StageEnv {
@@ -598,7 +598,35 @@ export class OpEmitter {
     });
   }
 
+  /**
+   * In blocks, a rescale of a fast matmul's result whose range was scanned (rangeScans) runs in
+   * integers (plan.ts RescaleShifts) when the block's inputs are within RESCALE_INT_LIMIT: about
+   * half the vector operations of the f64 steps, with the same results and counts.
+   */
   private rescale(step: Extract<Step, { kind: "rescale" }>): void {
+    const scan = step.shifts && "slot" in step.x ? this.rangeScans.get(step.x.slot) : undefined;
+    if (!scan) return this.rescaleFloats(step);
+    const k = this.k;
+    const small = k.not(k.b.CreateICmpSGT(scan[0]!, k.b.CreateBitCast(k.num(RESCALE_INT_LIMIT), k.i64)));
+    k.branch(small, () => (this.rescaleInts(step, step.shifts!), []), () => (this.rescaleFloats(step), []));
+  }
+
+  private rescaleInts(step: Extract<Step, { kind: "rescale" }>, ints: RescaleShifts): void {
+    const k = this.k;
+    const adds = this.f64At(ints.adds);
+    const shifts = this.f64At(ints.shifts);
+    const outsideP = this.f64At(step.outside);
+    const [outside] = this.each(step.n, (s, e, [count]) => {
+      const r = k.b.CreateAShr(k.add(k.toInt(this.value(step.x, s, e)), k.toInt(k.load(adds, e))), k.toInt(k.load(shifts, e)));
+      // Outside [0, m) (negative ones as unsigned are too): the low bits are the wrap mod 2m, and inside they are r.
+      const wrap = k.not(k.b.CreateICmpULT(r, k.int(step.m)));
+      this.storeAt(step.out, s, e, k.toNum(k.and(r, k.int(2 * step.m - 1))));
+      return [k.add(count!, k.count(k.and(wrap, this.isLive(s))))];
+    }, [k.int(0)]);
+    k.store(outsideP, k.int(0), k.fadd(k.load(outsideP, k.int(0)), k.toNum(outside!)));
+  }
+
+  private rescaleFloats(step: Extract<Step, { kind: "rescale" }>): void {
     const k = this.k;
     const m = k.num(step.m);
     const offsets = this.f64At(step.offsets);

@@ -53,8 +53,22 @@ export type Step =
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
   | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number; key: number; permute?: PermuteEntries; wrapped?: boolean }
   | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; key: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
-  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; key: number; outside: number }
+  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; key: number; outside: number; shifts?: RescaleShifts }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
+
+/**
+ * A rescale without draws whose offsets are integers of at most 2^51 and whose shifts are integers
+ * in [0, 51], as integer operations: for integer inputs x with |x| ≤ 2^51 every f64 step of
+ * floor((x − o + d/2)/d) is exact, so it is (x + (⌊d/2⌋ − o)) >> shift, and the wrap mod 2m
+ * is the low bits. Per element, f64 constants at these byte offsets: ⌊d/2⌋ − o, and the shift.
+ */
+export interface RescaleShifts {
+  readonly adds: number;
+  readonly shifts: number;
+}
+
+/** The largest |input| (and |offset|) of an integer rescale (RescaleShifts). */
+export const RESCALE_INT_LIMIT = 2 ** 51;
 
 /**
  * A matmul by constant integer weights run by the vector kernel (matmul_kernel.ts): sums in any
@@ -205,14 +219,16 @@ export interface Stage {
 export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, badInputs: 64, params: 72 } as const;
 
 /**
- * Samples per block (unless a host round needs the whole batch): an op's operands and result then fit the first-level
- * cache, and all the slots the second (the mlp's slots take 2.5 KiB per sample: 161 KiB here; in
- * blocks of 512 samples the whole mlp ran 1.4× slower). Every loop runs the whole block (a
+ * Samples per block (unless a host round needs the whole batch): all the slots then fit the
+ * second-level cache (the mlp's slots take 2.5 KiB per sample: 320 KiB here), and every loop over
+ * samples runs 16 vectors of 8 lanes, so a row's fixed costs (reductions across lanes, the loops'
+ * set-up) weigh half what they did in blocks of 64, which made the mlp's kernel 1.10× slower and
+ * the CNNs' 1.07–1.08× (blocks of 256: 1.04–1.06× slower than 128; of 512, earlier, 1.4×). Every loop runs the whole block (a
  * constant trip count: no scalar remainders), the lanes past the batch's end repeating its last
  * sample (emit_ops.ts). The generated code knows the slots' capacity, so every slot is at a
  * constant offset.
  */
-export const CHUNK = 64;
+export const CHUNK = 128;
 if (CHUNK % SAMPLE_BLOCK !== 0 || (CHUNK & (CHUNK - 1)) !== 0) throw new Error("CHUNK must be a power of two and a whole number of the matmul kernel's sample blocks");
 
 /** Samples per slot element for a batch: the chunk, else the batch rounded up to whole sample blocks of the matmul kernel. */
@@ -505,6 +521,10 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
           const perElement = offsets.length !== 1 || shifts.length !== 1;
           const at = (a: ArrayLike<number>, e: number) => (a.length === 1 ? a[0]! : a[e]!);
           const draws = drawsOf(op, true);
+          const elementShifts = Array.from({ length: n }, (_, e) => at(shifts, e));
+          const elementOffsets = Array.from({ length: n }, (_, e) => at(offsets, e));
+          const integral = draws === "none" && elementShifts.every((sh) => Number.isInteger(sh) && sh >= 0 && sh <= 51)
+            && elementOffsets.every((o) => Number.isInteger(o) && Math.abs(o) <= RESCALE_INT_LIMIT);
           const s: Extract<Step, { kind: "rescale" }> = {
             kind: "rescale", op, x, out: slot, n, m: 2 ** widthOf(op.result),
             offsets: st.f64(Array.from({ length: n }, (_, e) => at(offsets, e))),
@@ -514,6 +534,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
             ...(Array.from({ length: n }, (_, e) => at(shifts, e)).every((sh) => Number.isInteger(sh) && Math.abs(sh) < 1000)
               ? { invDs: st.f64(Array.from({ length: n }, (_, e) => 2 ** -at(shifts, e))) } : {}),
             perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.mutable(new Float64Array(n)) : 0, key: keyOf(), outside: st.mutable(new Float64Array(1)),
+            ...(integral ? { shifts: { adds: st.f64(elementShifts.map((sh, e) => Math.floor(2 ** sh / 2) - elementOffsets[e]!)), shifts: st.f64(elementShifts) } } : {}),
           };
           rescales.push(s);
           wrapped.add(op.result);

@@ -185,6 +185,34 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     }
   }, 300_000);
 
+  // A rescale of a fast matmul's result (its range scanned while the i32 sums are widened) runs in
+  // integers when the block's inputs are within 2^51 (plan.ts RescaleShifts): per-element shifts
+  // 0–9 and offsets, windows of 3 bits wrapping often; the matmul's inputs within its bound (u8
+  // and i16 forms) and past it (the clear order), up to 2^44 (sums past 2^51: the f64 rescale).
+  // In simulate mode (ties drawn) the rescale keeps its f64 form.
+  it("rescales of fast matmul results in integers, within and past 2^51, wrapping", async () => {
+    const vnni = status.ok && status.toolchain.vnni;
+    const [k, n] = [32, 10];
+    const w = Array.from({ length: k }, (_, t) => Array.from({ length: n }, (_, j) => ((t * 5 + j * 3) % 13 - 6) * 19 + 1));
+    const shifts = Array.from({ length: n }, (_, j) => j);
+    const offsets = Array.from({ length: n }, (_, j) => (j * 7919) % 3001 - 1500);
+    const func = parse(`func.func @main(%x: tensor<${k}x!fhe.esint<60>>) -> tensor<${n}x!fhe.eint<3>> {
+  %w = arith.constant {value = dense<[${w.map((r) => `[${r.join(", ")}]`).join(", ")}]> : tensor<${k}x${n}xi9>} : () -> tensor<${k}x${n}xi9>
+  %y = fhe.matmul_eint_int %x, %w : (tensor<${k}x!fhe.esint<60>>, tensor<${k}x${n}xi9>) -> tensor<${n}x!fhe.esint<60>>
+  %r = fhe.rescale %y {offset = dense<[${offsets.join(", ")}]> : tensor<${n}xi64>, shift = dense<[${shifts.join(", ")}]> : tensor<${n}xi64>} : (tensor<${n}x!fhe.esint<60>>) -> tensor<${n}x!fhe.eint<3>>
+  return %r : tensor<${n}x!fhe.eint<3>>
+}`).funcs[0]!;
+    const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
+    expect(plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "rescale" && s.shifts !== undefined).length).toBe(1);
+    const batch = 2 * CHUNK + 9;
+    for (const magnitude of [255, 2 ** 12, 2 ** 20, 2 ** 44]) {
+      await tick();
+      const inputs = randomInputs(func, [[magnitude === 255 ? 0 : -magnitude, magnitude]], batch, magnitude % 83);
+      await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `inputs up to ${magnitude}`);
+      await expectSame(func, inputs, { approximateTies: "random", seed: 3, checkOverflow: false }, `inputs up to ${magnitude}, random ties`);
+    }
+  }, 300_000);
+
   // Tables of 16, 32 and 64 entries are read without draws by in-register permutes (AVX-512):
   // graphs of 4-, 5- and 6-bit values, inputs over their whole type's range, then sums and products
   // that carry them out of the tables' domain, so that reads wrap (mod m) and negate (odd periods).
