@@ -325,7 +325,7 @@ export class OpEmitter {
       this.matmulInOrder(step);
       return scans ? this.rangeScan(this.slotRow(step.out, k.int(0)), step.n) : [];
     });
-    // Inputs all u8 (the copy's largest bit pattern, unsigned, at most 255.0's): the u8 form.
+    // Inputs all u8 (the copy's word, as bits: least ≥ 0 and largest ≤ 255; −1 has the sign bit): the u8 form.
     const quads = fast.fromInput?.quads;
     const fitsU8 = quads && k.not(k.b.CreateICmpULT(k.b.CreateBitCast(k.num(255), k.i64), k.b.CreateBitCast(k.load(this.f64At(quads.widest), k.int(0)), k.i64)));
     const scan = fitsU8 ? k.branch(fitsU8, () => (scans ? this.matmulFast(step, fast, "u8") : (this.matmulFast(step, fast, "u8"), [])), i16OrInOrder) : i16OrInOrder();

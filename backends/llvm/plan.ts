@@ -104,7 +104,7 @@ export interface FastMatmul {
    * from fhec's arrays and the largest |input| (integer bits) into the word at byte offset `widest`;
    * the input's f64 slot is filled only when the call falls back to the clear backend's order.
    * `quads`: with byteWeights, the copy also writes the inputs as u8 quads into slot `narrow` and,
-   * at byte offset `widest`, the largest f64 bit pattern read as unsigned (transpose_kernels.ts):
+   * at byte offset `widest`, the largest input when the least is ≥ 0, else −1 (transpose_kernels.ts):
    * a call whose inputs all fit u8 runs the u8 form, one that does not the i16 form (or the clear
    * order) as before.
    */

@@ -34,6 +34,8 @@ function roundMasks(r: number): [number[], number[]] {
 }
 
 const vec = `<${LANES} x double>`;
+/** An f64 vector constant of one value (±∞ as LLVM writes them). */
+const splatF = (x: number) => `<${Array.from({ length: LANES }, () => `double ${x === Infinity ? "0x7FF0000000000000" : x === -Infinity ? "0xFFF0000000000000" : x}`).join(", ")}>`;
 const mask = (m: number[]) => `<${LANES} x i32> <${m.map((v) => `i32 ${v}`).join(", ")}>`;
 
 /** IR lines transposing the 8 vectors `%{from}0_i` into `%{from}3_i` (vector i of the result: lane i of every input). */
@@ -161,13 +163,16 @@ export type InputCopy = "rows" | "pairs" | "quads";
  * `pairs`: `i64 fhec_input_pairs_f64(i32* words, …, double* widest)`, the copy an i16 fast matmul
  * reads (plan.ts FastMatmul), made straight from fhec's arrays: words[t·cap + s] holds elements
  * 2t (low half) and 2t + 1 (high half) of sample s as i16, n a multiple of 8; *widest is the
- * largest |value| read, as the integer bits of an f64 (NaN above every number), stored as they are, for the matmul's bound check.
+ * largest |value| read, for the matmul's bound check. It returns 1 when some value read is not an
+ * integer within [min, max], else 0 (the caller only asks whether any is): it keeps the least and
+ * largest values and the OR of the bits of v − floor(v) (nonzero for a fraction, NaN or ±∞), five
+ * vector operations per 8 values where a count per value took nine more.
  *
  * `quads`: `i64 fhec_input_quads_f64(…, double* widest, i32* quads, double* widestBits)`, the pairs
  * and also the copy a u8 fast matmul reads: quads[t·cap + s] holds elements 4t … 4t + 3 of sample
- * s as bytes; *widestBits is the largest f64 bit pattern read as an unsigned integer, which is at
- * most 255.0's exactly when every value is +0 or a positive number up to 255 (the sign bit of a
- * negative value or −0 makes its pattern larger; NaN's too).
+ * s as bytes; *widestBits is the largest value read when the least is ≥ 0 (−0 included, whose
+ * byte is 0 as well), else −1: at most 255 exactly when every value fits u8 (for values that
+ * pass the range check above).
  */
 export function inputKernelIr(triple: string, copy: InputCopy = "rows"): string {
   const pairs = copy !== "rows";
@@ -175,8 +180,7 @@ export function inputKernelIr(triple: string, copy: InputCopy = "rows"): string 
   const L: string[] = [];
   L.push(`target triple = "${triple}"`, "");
   L.push(`declare ${vec} @llvm.floor.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64>)`, "declare double @llvm.floor.f64(double)", "");
-  if (pairs) L.push(`declare ${vec} @llvm.fabs.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.smax.v${LANES}i64(<${LANES} x i64>)`, "");
-  if (quads) L.push(`declare i64 @llvm.vector.reduce.umax.v${LANES}i64(<${LANES} x i64>)`, "");
+  if (pairs) L.push(`declare double @llvm.vector.reduce.fmax.v${LANES}f64(${vec})`, `declare double @llvm.vector.reduce.fmin.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.or.v${LANES}i64(<${LANES} x i64>)`, "");
   const check = (v: string, into: string, from: string, type: string, suffix: string) => {
     const fl = type === vec ? `@llvm.floor.v${LANES}f64` : "@llvm.floor.f64";
     const i1 = type === vec ? `<${LANES} x i1>` : "i1";
@@ -209,8 +213,7 @@ export function inputKernelIr(triple: string, copy: InputCopy = "rows"): string 
     "ghead:",
     "  %g = phi i64 [ 0, %entry ], [ %gnext, %rdone ]",
     `  %badg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ ${pairs ? "%bad" : "%badr"}, %rdone ]`,
-    ...(pairs ? [`  %wideg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ %wide, %rdone ]`] : []),
-    ...(quads ? [`  %uwideg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ %uwide, %rdone ]`] : []),
+    ...(pairs ? [`  %wideg = phi ${vec} [ ${splatF(-Infinity)}, %entry ], [ %wide, %rdone ]`, `  %uwideg = phi ${vec} [ ${splatF(Infinity)}, %entry ], [ %uwide, %rdone ]`] : []),
     "  %gin = icmp slt i64 %g, %samples",
     "  br i1 %gin, label %gbody, label %exit",
     "gbody:",
@@ -230,8 +233,7 @@ export function inputKernelIr(triple: string, copy: InputCopy = "rows"): string 
     "bhead:",
     "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]",
     `  %bad = phi <${LANES} x i64> [ %badg, %gbody ], [ %bad${LANES - 1}, %bbody ]`,
-    ...(pairs ? [`  %wide = phi <${LANES} x i64> [ %wideg, %gbody ], [ %wide${LANES - 1}, %bbody ]`] : []),
-    ...(quads ? [`  %uwide = phi <${LANES} x i64> [ %uwideg, %gbody ], [ %uwide${LANES - 1}, %bbody ]`] : []),
+    ...(pairs ? [`  %wide = phi ${vec} [ %wideg, %gbody ], [ %wide${LANES - 1}, %bbody ]`, `  %uwide = phi ${vec} [ %uwideg, %gbody ], [ %uwide${LANES - 1}, %bbody ]`] : []),
     "  %ein = icmp slt i64 %e, %nfull",
     // n is a multiple of 8 for pairs: no remainder.
     `  br i1 %ein, label %bbody, label ${pairs ? "%rdone" : "%rhead"}`,
@@ -243,22 +245,20 @@ export function inputKernelIr(triple: string, copy: InputCopy = "rows"): string 
       `  %pv${j} = bitcast double* %p${j} to ${vec}*`,
       `  %v0_${j} = load ${vec}, ${vec}* %pv${j}, align 8`,
     );
-    check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
-    if (pairs) {
-      const prev = j === 0 ? "%wide" : `%wide${j - 1}`;
+    if (!pairs) check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
+    else {
+      // The packed copies keep bounds instead of counts: the OR of v − floor(v)'s bits (nonzero
+      // for a fraction, NaN or ±∞), and the least and largest values.
+      const [bad, mx, mn] = j === 0 ? ["%bad", "%wide", "%uwide"] : [`%bad${j - 1}`, `%wide${j - 1}`, `%uwide${j - 1}`];
       L.push(
-        `  %abs${j} = call ${vec} @llvm.fabs.v${LANES}f64(${vec} %v0_${j})`,
-        `  %absb${j} = bitcast ${vec} %abs${j} to <${LANES} x i64>`,
-        `  %gt${j} = icmp sgt <${LANES} x i64> %absb${j}, ${prev}`,
-        `  %wide${j} = select <${LANES} x i1> %gt${j}, <${LANES} x i64> %absb${j}, <${LANES} x i64> ${prev}`,
-      );
-    }
-    if (quads) {
-      const prev = j === 0 ? "%uwide" : `%uwide${j - 1}`;
-      L.push(
-        `  %ub${j} = bitcast ${vec} %v0_${j} to <${LANES} x i64>`,
-        `  %ugt${j} = icmp ugt <${LANES} x i64> %ub${j}, ${prev}`,
-        `  %uwide${j} = select <${LANES} x i1> %ugt${j}, <${LANES} x i64> %ub${j}, <${LANES} x i64> ${prev}`,
+        `  %fl${j} = call ${vec} @llvm.floor.v${LANES}f64(${vec} %v0_${j})`,
+        `  %fr${j} = fsub ${vec} %v0_${j}, %fl${j}`,
+        `  %frb${j} = bitcast ${vec} %fr${j} to <${LANES} x i64>`,
+        `  %bad${j} = or <${LANES} x i64> ${bad}, %frb${j}`,
+        `  %gt${j} = fcmp ogt ${vec} %v0_${j}, ${mx}`,
+        `  %wide${j} = select <${LANES} x i1> %gt${j}, ${vec} %v0_${j}, ${vec} ${mx}`,
+        `  %lt${j}v = fcmp olt ${vec} %v0_${j}, ${mn}`,
+        `  %uwide${j} = select <${LANES} x i1> %lt${j}v, ${vec} %v0_${j}, ${vec} ${mn}`,
       );
     }
   }
@@ -273,9 +273,24 @@ export function inputKernelIr(triple: string, copy: InputCopy = "rows"): string 
     `  %gnext = add i64 %g, ${LANES}`,
     "  br label %ghead",
     "exit:",
-    ...(pairs ? [`  %widestv = call i64 @llvm.vector.reduce.smax.v${LANES}i64(<${LANES} x i64> %wideg)`, "  %widestd = bitcast i64 %widestv to double", "  store double %widestd, double* %widest, align 8"] : []),
-    ...(quads ? [`  %uwidestv = call i64 @llvm.vector.reduce.umax.v${LANES}i64(<${LANES} x i64> %uwideg)`, "  %uwidestd = bitcast i64 %uwidestv to double", "  store double %uwidestd, double* %widestBits, align 8"] : []),
-    `  %total = call i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64> %badg)`,
+    ...(pairs ? [
+      `  %mx = call double @llvm.vector.reduce.fmax.v${LANES}f64(${vec} %wideg)`,
+      `  %mn = call double @llvm.vector.reduce.fmin.v${LANES}f64(${vec} %uwideg)`,
+      // max |v| = max(−least, largest).
+      "  %negmn = fneg double %mn",
+      "  %negbig = fcmp ogt double %negmn, %mx",
+      "  %widestd = select i1 %negbig, double %negmn, double %mx",
+      "  store double %widestd, double* %widest, align 8",
+      `  %fracs = call i64 @llvm.vector.reduce.or.v${LANES}i64(<${LANES} x i64> %badg)`,
+      "  %nonint = icmp ne i64 %fracs, 0",
+      "  %below = fcmp olt double %mn, %min",
+      "  %above = fcmp ogt double %mx, %max",
+      "  %out1 = or i1 %nonint, %below",
+      "  %out2 = or i1 %out1, %above",
+      "  %total = zext i1 %out2 to i64",
+    ] : [`  %total = call i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64> %badg)`]),
+    // u8 when the least value is ≥ 0 (−0 included) and the largest at most 255: the largest, else −1 (its sign bit fails the check).
+    ...(quads ? ["  %nonneg = fcmp oge double %mn, 0.0", "  %u8d = select i1 %nonneg, double %mx, double -1.0", "  store double %u8d, double* %widestBits, align 8"] : []),
     "  ret i64 %total",
     "}",
     "",

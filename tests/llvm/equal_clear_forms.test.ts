@@ -155,9 +155,9 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
   }, 300_000);
 
   // A packed matmul whose weights fit s8 also gets the inputs as u8 quads from the input copy
-  // (FastMatmul.fromInput.quads): a call whose inputs are all in [0, 255] runs vpdpbusd, one with
-  // a negative input (−0 included) or one past 255 the i16 pairs (or, past their bound, the clear
-  // order). 40-bit outputs stay inside their type, 17-bit ones overflow.
+  // (FastMatmul.fromInput.quads): a call whose inputs are all in [0, 255] (−0 included) runs
+  // vpdpbusd, one with a negative input or one past 255 the i16 pairs (or, past their bound, the
+  // clear order). 40-bit outputs stay inside their type, 17-bit ones overflow.
   it("matmuls as VNNI u8 quads packed by the input copy, and the fallbacks of inputs that do not fit u8", async () => {
     const vnni = status.ok && status.toolchain.vnni;
     const [k, n] = [32, 12];
