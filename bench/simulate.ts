@@ -80,29 +80,37 @@ export async function main(args: string[]): Promise<void> {
     const bytes = readFileSync(f.model);
     const inputName = module.funcs[0]!.args[0]!.nameHint ?? "input";
     const perS = (ms: number | undefined) => (ms === undefined ? undefined : Math.round((samples / ms) * 1000));
-    const run = (fhe: "disable" | "simulate", backend: "clear" | "llvm") => (backend === "clear" || llvm.ok ? () => circuit.runClear(q, { fhe, backend }) : undefined);
+    // Each integer column writes into its own result arrays, made once (RunOptions.outputs), as a
+    // loop over batches would: a fresh 80 KB array per call was faulted in afresh (see timeAlternating).
+    const sizes = circuit.runClear(q, { fhe: "disable", backend: "clear" }).map((o) => o.data.length);
+    const run = (fhe: "disable" | "simulate", backend: "clear" | "llvm", fresh = false) => {
+      if (backend === "llvm" && !llvm.ok) return undefined;
+      const outputs = sizes.map((n) => new Float64Array(n));
+      return () => circuit.runClear(q, { fhe, backend, ...(fresh ? {} : { outputs }) });
+    };
     // Compile outside the timed runs (cached per circuit and mode).
     const compileMs = llvm.ok ? [compileLlvm(circuit.func, { approximateTies: "up" }), compileLlvm(circuit.func, { approximateTies: "random", pError: circuit.pError })] : [];
-    const columns = ["clearDisable", "llvmDisable", "clearSimulate", "llvmSimulate", "llvmSimulateEndToEnd", "reference", "onnxruntime", "onnxruntimeSession", "onnxruntimeSessionOneThread"] as const;
+    const columns = ["clearDisable", "llvmDisable", "llvmDisableFreshArrays", "clearSimulate", "llvmSimulate", "llvmSimulateEndToEnd", "reference", "onnxruntime", "onnxruntimeSession", "onnxruntimeSessionOneThread"] as const;
     const timed = await timeAlternating(reps, [
-      run("disable", "clear"), run("disable", "llvm"), run("simulate", "clear"), run("simulate", "llvm"),
+      run("disable", "clear"), run("disable", "llvm"), run("disable", "llvm", true), run("simulate", "clear"), run("simulate", "llvm"),
       llvm.ok ? () => circuit.predictClear(x, { fhe: "simulate", backend: "llvm" }) : undefined,
       () => runReference(module.funcs[0]!, [x]),
       () => runOnnxRuntime(bytes, new Map([[inputName, x]])),
       await ortSession(bytes, inputName, x, false),
       await ortSession(bytes, inputName, x, true),
     ]);
-    const [clearDisable, llvmDisable, clearSimulate, llvmSimulate, llvmSimulateEndToEnd, reference, onnxruntime, onnxruntimeSession, onnxruntimeSessionOneThread] = timed.map((c) => c.ms);
+    const [clearDisable, llvmDisable, llvmDisableFreshArrays, clearSimulate, llvmSimulate, llvmSimulateEndToEnd, reference, onnxruntime, onnxruntimeSession, onnxruntimeSessionOneThread] = timed.map((c) => c.ms);
     const faultsPerCall = Object.fromEntries(columns.flatMap((c, i) => (timed[i]!.faultsPerCall === undefined ? [] : [[c, Number(timed[i]!.faultsPerCall.toFixed(1))]])));
     faultLines.push(`${name}: ${Object.entries(faultsPerCall).map(([c, f]) => `${c} ${f}`).join(", ")}`);
     const r = {
-      clearDisable: perS(clearDisable), llvmDisable: perS(llvmDisable), clearSimulate: perS(clearSimulate), llvmSimulate: perS(llvmSimulate),
+      clearDisable: perS(clearDisable), llvmDisable: perS(llvmDisable), llvmDisableFreshArrays: perS(llvmDisableFreshArrays), clearSimulate: perS(clearSimulate), llvmSimulate: perS(llvmSimulate),
       llvmSimulateEndToEnd: perS(llvmSimulateEndToEnd), reference: perS(reference), onnxruntime: perS(onnxruntime),
       onnxruntimeSession: perS(onnxruntimeSession), onnxruntimeSessionOneThread: perS(onnxruntimeSessionOneThread),
     };
-    const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(1)}×` : "–");
+    const ratio = (a: number | undefined, b: number | undefined, digits = 1) => (a && b ? `${(a / b).toFixed(digits)}×` : "–");
     rows.push([
-      name, circuit.info().lookupsPerSample, r.clearDisable!, r.llvmDisable ?? "–", ratio(r.llvmDisable, r.clearDisable),
+      name, circuit.info().lookupsPerSample, r.clearDisable!, r.llvmDisable ?? "–", ratio(r.llvmDisable, r.clearDisable), r.llvmDisableFreshArrays ?? "–",
+      ratio(r.llvmDisable, r.onnxruntimeSessionOneThread, 2),
       r.clearSimulate!, r.llvmSimulate ?? "–", ratio(r.llvmSimulate, r.clearSimulate), r.llvmSimulateEndToEnd ?? "–", r.onnxruntimeSession!, r.onnxruntimeSessionOneThread!, r.onnxruntime!, r.reference!,
       compileMs.length ? compileMs.map((c) => Math.round(c)).join(" / ") : "–",
     ]);
@@ -112,7 +120,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(
     markdownTable(
       [
-        "model", "table lookups / sample", "clear disable", "llvm disable", "llvm / clear", "clear simulate", "llvm simulate", "llvm / clear",
+        "model", "table lookups / sample", "clear disable", "llvm disable", "llvm / clear", "llvm disable, new result arrays per call", "llvm disable / onnxruntime 1 thread", "clear simulate", "llvm simulate", "llvm / clear",
         "llvm simulate, float in/out", "onnxruntime float (session reused)", "onnxruntime float (session reused, 1 thread)", "onnxruntime float (new session)", "fhec float reference", "llvm compile ms (disable / simulate)",
       ],
       rows,
@@ -120,9 +128,9 @@ export async function main(args: string[]): Promise<void> {
   );
   console.log(
     "\n(samples/s; every call runs the whole batch. The clear/llvm columns time the integer circuit alone (inputs quantized once), " +
-      "on one thread; 'float in/out' adds quantizing and decoding. onnxruntime runs the float model with its default optimizations, on a session " +
+      "on one thread, writing into result arrays made once (RunOptions.outputs) unless the column says 'new result arrays'; 'float in/out' adds quantizing and decoding. onnxruntime runs the float model with its default optimizations, on a session " +
       "created once (with its default threads, or one), or per call as runOnnxRuntime does.)",
   );
-  console.log(`\nminor page faults per timed call (fresh memory mapped in: a call's result arrays are 80 KB for the mlp):\n${faultLines.join("\n")}`);
+  console.log(`\nminor page faults per timed call (fresh memory mapped in: a call's new result arrays, 80 KB for the mlp, in the columns that make them):\n${faultLines.join("\n")}`);
   console.log(`\nwrote ${writeJson("simulate", { samples, reps, minTimedMs: MIN_TIMED_MS, cpu: cpus()[0]?.model, loadAverage: load, results: json })}`);
 }

@@ -98,6 +98,13 @@ export interface RunOptions {
    * LLVM when it is available and the batch is large enough to repay compiling the circuit.
    */
   readonly backend?: BackendChoice;
+  /**
+   * `disable`/`simulate` only: write the integer results into these arrays (one per output, batch ×
+   * its per-sample size, sharing no memory with the inputs) instead of new ones. The returned
+   * tensors' data are then these arrays, which the next run given them overwrites: for a loop over
+   * batches that consumes each batch's results first (it saves making fresh result memory per call).
+   */
+  readonly outputs?: readonly Float64Array[];
 }
 
 const MAGIC = Buffer.from("FHECIRC\0", "latin1");
@@ -212,6 +219,7 @@ export class FheCircuit {
       seed: opts.seed ?? 0,
       noise: opts.noise ?? "parameters",
       checkOverflow: !windowed,
+      ...(opts.outputs ? { outputs: opts.outputs } : {}),
     };
     const backend = resolveBackend(opts.backend ?? "auto", this.func, qs[0]?.batch ?? 1, run);
     return backend === "llvm" ? simulateLlvm(this.func, qs, run) : simulateWithStats(this.func, qs, run);

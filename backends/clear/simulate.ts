@@ -15,6 +15,7 @@ import { gauss, noDraws, readDraws, readSigma } from "../simulation/draws.js";
 import { exactRoundReads, roundExactDrawn } from "../simulation/exact_round.js";
 import { exactRoundSteps, roundStepsDrawn } from "../simulation/exact_round_steps.js";
 import { bindInput } from "../simulation/inputs.js";
+import { checkOutputArrays, copyIntoOutputs } from "../simulation/outputs.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
 import type { ReadDraws } from "../simulation/rng.js";
 
@@ -416,6 +417,7 @@ function checkRange(op: Operation, s: Slot, ctx: RunState, throwOnOverflow: bool
 export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions = {}): SimulationResult {
   const ctx = openRun(func, inputs, opts);
   const batch = ctx.batch;
+  if (opts.outputs) checkOutputArrays(func, inputs, batch, opts.outputs);
   const throwOnOverflow = opts.checkOverflow ?? true;
   const env = new Map<Value, Slot>();
   func.args.forEach((arg, i) => {
@@ -431,7 +433,8 @@ export function simulateWithStats(func: FuncOp, inputs: readonly BatchTensor[], 
       return s;
     });
     if (op.name === "func.return") {
-      return { outputs: ins.map((s) => toBatch(s, batch)), stats: ctx.stats };
+      const outputs = ins.map((s) => toBatch(s, batch));
+      return { outputs: opts.outputs ? copyIntoOutputs(outputs, opts.outputs) : outputs, stats: ctx.stats };
     }
     let out: Slot;
     if (op.name === "arith.constant") {

@@ -11,7 +11,7 @@ import type { KernelBuilder } from "./ir_builder.js";
 import { emitNoisyReads } from "./emit_draws.js";
 import { emitExactRoundBits } from "./emit_exact_round.js";
 import { RngEmitter, type RngState } from "./emit_rng.js";
-import { CONTROL, type FastMatmul, type KernelPlan, type Operand, type RandomStep, type Step } from "./plan.js";
+import { CONTROL, type FastMatmul, type KernelPlan, type Operand, type RandomStep, RESCALE_INT_LIMIT, type RescaleShifts, type Step } from "./plan.js";
 
 /** Per-stage values the emitters share: the arena, the samples of this call, slot base pointers. */
 export interface StageEnv {
@@ -41,6 +41,7 @@ export interface StageEnv {
   /** The inputs' and the results' transposing copies (transpose_kernels.ts), declared on first use; the copy into i16 pairs (FastMatmul.fromInput). */
   readonly inputKernel: () => LlvmFunction;
   readonly inputPairsKernel: () => LlvmFunction;
+  readonly inputQuadsKernel: () => LlvmFunction;
   readonly outputKernel: () => LlvmFunction;
 }
 
@@ -139,9 +140,11 @@ export class OpEmitter {
       const copy = () => k.b.CreateCall(this.env.inputKernel(), [this.slotRow(slot, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds]);
       const pairs = packed.find((f) => f.fromInput!.arg === i);
       if (pairs) this.inputCopies.set(slot, () => void copy());
-      const count = pairs
-        ? k.b.CreateCall(this.env.inputPairsKernel(), [this.wordRow(pairs.narrowIn, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds, this.f64At(pairs.fromInput!.widest)])
-        : copy();
+      const quads = pairs?.fromInput!.quads;
+      const count = !pairs ? copy()
+        : quads
+        ? k.b.CreateCall(this.env.inputQuadsKernel(), [this.wordRow(pairs.narrowIn, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds, this.f64At(pairs.fromInput!.widest), this.wordRow(quads.narrow, k.int(0)), this.f64At(quads.widest)])
+        : k.b.CreateCall(this.env.inputPairsKernel(), [this.wordRow(pairs.narrowIn, k.int(0)), src, k.int(n), this.env.cap, lanes, this.env.live, ...bounds, this.f64At(pairs.fromInput!.widest)]);
       // An input without an integer type has no range to check.
       if (range) bad = k.fadd(bad, k.toNum(count));
     });
@@ -316,12 +319,16 @@ export class OpEmitter {
       return;
     }
     const within = k.not(k.b.CreateICmpSGT(widestBits!, k.b.CreateBitCast(k.num(fast.bound), k.i64)));
-    const scan = k.branch(within, () => (scans ? this.matmulFast(step, fast) : (this.matmulFast(step, fast), [])), () => {
+    const i16OrInOrder = () => k.branch(within, () => (scans ? this.matmulFast(step, fast) : (this.matmulFast(step, fast), [])), () => {
       // A packed function input has no f64 copy yet: made here, its values counted already.
       this.inputCopies.get(x.slot)?.();
       this.matmulInOrder(step);
       return scans ? this.rangeScan(this.slotRow(step.out, k.int(0)), step.n) : [];
     });
+    // Inputs all u8 (the copy's word, as bits: least ≥ 0 and largest ≤ 255; −1 has the sign bit): the u8 form.
+    const quads = fast.fromInput?.quads;
+    const fitsU8 = quads && k.not(k.b.CreateICmpULT(k.b.CreateBitCast(k.num(255), k.i64), k.b.CreateBitCast(k.load(this.f64At(quads.widest), k.int(0)), k.i64)));
+    const scan = fitsU8 ? k.branch(fitsU8, () => (scans ? this.matmulFast(step, fast, "u8") : (this.matmulFast(step, fast, "u8"), [])), i16OrInOrder) : i16OrInOrder();
     if (scans) this.rangeScans.set(step.out, scan);
   }
 
@@ -357,16 +364,21 @@ export class OpEmitter {
    * Row after row of the batch's matmuls, the vector kernel (matmul_kernel.ts) over the call's
    * sample blocks, the weights read from a module constant; then the narrow outputs widened (exact: integers below 2^24, or i32).
    */
-  private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul): LlvmValue[] {
+  private matmulFast(step: Extract<Step, { kind: "matmul" }>, fast: FastMatmul, form: MatmulForm = fast.form): LlvmValue[] {
     const k = this.k;
     const { m, n, k: kk } = step;
-    const weights = k.constant(fast.weights, `w${step.out}`);
     const blocks = k.b.CreateSDiv(k.add(this.env.ns, k.int(SAMPLE_BLOCK - 1)), k.int(SAMPLE_BLOCK));
     const i16 = fast.form === "i16";
-    if (i16) {
+    if (form === "u8") {
+      // One row of inputs: k/4 rows of u8 quads, by s8 quads of weights (plan.ts: byteWeights).
+      const weights = k.constant(fast.byteWeights!, `wb${step.out}`);
+      k.b.CreateCall(this.env.matmulKernel("u8"), [this.wordRow(fast.narrowOut, k.int(0)), this.wordRow(fast.fromInput!.quads!.narrow, k.int(0)), weights, k.int(kk / 4), k.int(fast.nPad), this.env.cap, blocks]);
+    } else if (i16) {
+      const weights = k.constant(fast.weights, `w${step.out}`);
       // One row of inputs (plan.ts): k/2 rows of i16 pairs.
       k.b.CreateCall(this.env.matmulKernel("i16"), [this.wordRow(fast.narrowOut, k.int(0)), this.wordRow(fast.narrowIn, k.int(0)), weights, k.int(Math.ceil(kk / 2)), k.int(fast.nPad), this.env.cap, blocks]);
     } else {
+      const weights = k.constant(fast.weights, `w${step.out}`);
       const aBase = this.i32At(step.aBase);
       k.loop(step.nb, (bi) => {
         const w = k.b.CreateInBoundsGEP(k.f32, weights, [k.mul(bi, k.int(kk * fast.nPad))]);
@@ -586,7 +598,35 @@ export class OpEmitter {
     });
   }
 
+  /**
+   * In blocks, a rescale of a fast matmul's result whose range was scanned (rangeScans) runs in
+   * integers (plan.ts RescaleShifts) when the block's inputs are within RESCALE_INT_LIMIT: about
+   * half the vector operations of the f64 steps, with the same results and counts.
+   */
   private rescale(step: Extract<Step, { kind: "rescale" }>): void {
+    const scan = step.shifts && "slot" in step.x ? this.rangeScans.get(step.x.slot) : undefined;
+    if (!scan) return this.rescaleFloats(step);
+    const k = this.k;
+    const small = k.not(k.b.CreateICmpSGT(scan[0]!, k.b.CreateBitCast(k.num(RESCALE_INT_LIMIT), k.i64)));
+    k.branch(small, () => (this.rescaleInts(step, step.shifts!), []), () => (this.rescaleFloats(step), []));
+  }
+
+  private rescaleInts(step: Extract<Step, { kind: "rescale" }>, ints: RescaleShifts): void {
+    const k = this.k;
+    const adds = this.f64At(ints.adds);
+    const shifts = this.f64At(ints.shifts);
+    const outsideP = this.f64At(step.outside);
+    const [outside] = this.each(step.n, (s, e, [count]) => {
+      const r = k.b.CreateAShr(k.add(k.toInt(this.value(step.x, s, e)), k.toInt(k.load(adds, e))), k.toInt(k.load(shifts, e)));
+      // Outside [0, m) (negative ones as unsigned are too): the low bits are the wrap mod 2m, and inside they are r.
+      const wrap = k.not(k.b.CreateICmpULT(r, k.int(step.m)));
+      this.storeAt(step.out, s, e, k.toNum(k.and(r, k.int(2 * step.m - 1))));
+      return [k.add(count!, k.count(k.and(wrap, this.isLive(s))))];
+    }, [k.int(0)]);
+    k.store(outsideP, k.int(0), k.fadd(k.load(outsideP, k.int(0)), k.toNum(outside!)));
+  }
+
+  private rescaleFloats(step: Extract<Step, { kind: "rescale" }>): void {
     const k = this.k;
     const m = k.num(step.m);
     const offsets = this.f64At(step.offsets);

@@ -4,7 +4,7 @@
 // the first stage copies the call's samples in, the last copies its results out. The N-API entry
 // that lets Node call it is added by napi_entry.ts.
 import type { LlvmBindings, LlvmFunction, LlvmModule, LlvmValue } from "./llvm_api.js";
-import { INPUT_KERNEL_SYMBOL, INPUT_PAIRS_KERNEL_SYMBOL, OUTPUT_KERNEL_SYMBOL } from "./transpose_kernels.js";
+import { INPUT_KERNEL_SYMBOL, INPUT_PAIRS_KERNEL_SYMBOL, INPUT_QUADS_KERNEL_SYMBOL, OUTPUT_KERNEL_SYMBOL } from "./transpose_kernels.js";
 import { MATMUL_KERNEL_SYMBOL, type MatmulForm } from "./matmul_kernel.js";
 import { lookupKernelSymbol, type PermuteEntries } from "./lookup_kernel.js";
 import { KernelBuilder } from "./ir_builder.js";
@@ -52,6 +52,9 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
   let inputPairsKernel: LlvmFunction | undefined;
   const declareInputPairsKernel = (): LlvmFunction =>
     (inputPairsKernel ??= llvm.Function.Create(llvm.FunctionType.get(k.i64, [k.i32p, k.f64p, k.i64, k.i64, k.i64, k.i64, k.f64, k.f64, k.f64p], false), ext, INPUT_PAIRS_KERNEL_SYMBOL, module));
+  let inputQuadsKernel: LlvmFunction | undefined;
+  const declareInputQuadsKernel = (): LlvmFunction =>
+    (inputQuadsKernel ??= llvm.Function.Create(llvm.FunctionType.get(k.i64, [k.i32p, k.f64p, k.i64, k.i64, k.i64, k.i64, k.f64, k.f64, k.f64p, k.i32p, k.f64p], false), ext, INPUT_QUADS_KERNEL_SYMBOL, module));
   let outputKernel: LlvmFunction | undefined;
   const declareOutputKernel = (): LlvmFunction =>
     (outputKernel ??= llvm.Function.Create(llvm.FunctionType.get(llvm.Type.getVoidTy(ctx), [k.f64p, k.f64p, k.i64, k.i64, k.i64], false), ext, OUTPUT_KERNEL_SYMBOL, module));
@@ -85,6 +88,7 @@ export function buildKernelModule(llvm: LlvmBindings, plan: KernelPlan): KernelM
       lookupKernel: declareLookupKernel,
       inputKernel: declareInputKernel,
       inputPairsKernel: declareInputPairsKernel,
+      inputQuadsKernel: declareInputQuadsKernel,
       outputKernel: declareOutputKernel,
     };
     const samples = word(CONTROL.samples);

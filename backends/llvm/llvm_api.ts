@@ -45,6 +45,7 @@ export interface LlvmBuilder {
   CreateXor(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateShl(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateLShr(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
+  CreateAShr(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFAdd(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFSub(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;
   CreateFMul(a: LlvmValue, b: LlvmValue, name?: string): LlvmValue;

@@ -11,11 +11,16 @@
 // - f32: fused multiply-adds in f32, one input row t per step;
 // - i16: AVX-512 VNNI's vpdpwssd, 16 i32 lanes each holding a pair of i16 inputs (rows 2t and
 //   2t + 1 of one sample) multiplied by a pair of i16 weights and both products added to the i32
-//   accumulator: twice the multiply-adds of an f32 FMA per instruction.
+//   accumulator: twice the multiply-adds of an f32 FMA per instruction;
+// - u8: VNNI's vpdpbusd, each i32 lane holding four u8 inputs (rows 4t … 4t + 3) multiplied by
+//   four s8 weights: twice the multiply-adds of vpdpwssd per instruction.
 
-export type MatmulForm = "f32" | "i16";
+export type MatmulForm = "f32" | "i16" | "u8";
 
-export const MATMUL_KERNEL_SYMBOL: Record<MatmulForm, string> = { f32: "fhec_matmul_f32", i16: "fhec_matmul_i16" };
+export const MATMUL_KERNEL_SYMBOL: Record<MatmulForm, string> = { f32: "fhec_matmul_f32", i16: "fhec_matmul_i16", u8: "fhec_matmul_u8" };
+
+/** The VNNI instruction of an integer form (its LLVM intrinsic: accumulator, then the inputs' words, then the weights'). */
+const VNNI: Record<Exclude<MatmulForm, "f32">, string> = { i16: "llvm.x86.avx512.vpdpwssd.512", u8: "llvm.x86.avx512.vpdpbusd.512" };
 
 /** Outputs per pass over the inputs (the weight matrices' n columns are padded to a multiple of it). */
 export const MATMUL_OUTPUTS = 8;
@@ -27,20 +32,21 @@ export const SAMPLE_BLOCK = LANES * SAMPLE_VECTORS;
 /**
  * `void fhec_matmul_f32(float* out, float* in, float* w, i64 k, i64 nPad, i64 cap, i64 blocks)`:
  * rows of `cap` samples (in: k rows, out: nPad rows), w row-major k × nPad, `blocks` sample blocks.
- * `fhec_matmul_i16` is the same over i32 words, k counting pairs of input rows (i16 pairs in each).
+ * `fhec_matmul_i16` is the same over i32 words, k counting pairs of input rows (i16 pairs in each);
+ * `fhec_matmul_u8` too, k counting quads of input rows (u8 quads in each, s8 quads of weights).
  */
 export function matmulKernelIr(form: MatmulForm, triple: string): string {
   const elem = form === "f32" ? "float" : "i32";
   const vec = `<${LANES} x ${elem}>`;
   const step = (acc: string, a: string, w: string): string =>
-    form === "f32" ? `call ${vec} @llvm.fma.v${LANES}f32(${vec} ${a}, ${vec} ${w}, ${vec} ${acc})` : `call ${vec} @llvm.x86.avx512.vpdpwssd.512(${vec} ${acc}, ${vec} ${a}, ${vec} ${w})`;
+    form === "f32" ? `call ${vec} @llvm.fma.v${LANES}f32(${vec} ${a}, ${vec} ${w}, ${vec} ${acc})` : `call ${vec} @${VNNI[form]}(${vec} ${acc}, ${vec} ${a}, ${vec} ${w})`;
   const accs: [number, number][] = [];
   for (let c = 0; c < MATMUL_OUTPUTS; c++) for (let v = 0; v < SAMPLE_VECTORS; v++) accs.push([c, v]);
   const acc = ([c, v]: [number, number]) => `%acc${c}_${v}`;
   const next = ([c, v]: [number, number]) => `%next${c}_${v}`;
   const L: string[] = [];
   L.push(`target triple = "${triple}"`, "");
-  L.push(form === "f32" ? `declare ${vec} @llvm.fma.v${LANES}f32(${vec}, ${vec}, ${vec})` : `declare ${vec} @llvm.x86.avx512.vpdpwssd.512(${vec}, ${vec}, ${vec})`, "");
+  L.push(form === "f32" ? `declare ${vec} @llvm.fma.v${LANES}f32(${vec}, ${vec}, ${vec})` : `declare ${vec} @${VNNI[form]}(${vec}, ${vec}, ${vec})`, "");
   L.push(
     `define linkonce_odr hidden void @${MATMUL_KERNEL_SYMBOL[form]}(${elem}* noalias nocapture %out, ${elem}* noalias nocapture readonly %in, ${elem}* noalias nocapture readonly %w, i64 %k, i64 %npad, i64 %cap, i64 %blocks) {`,
     "entry:",

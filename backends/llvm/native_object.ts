@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelModule } from "./kernel_module.js";
 import type { LlvmToolchain } from "./load.js";
-import { INPUT_KERNEL_SYMBOL, INPUT_PAIRS_KERNEL_SYMBOL, inputKernelIr, OUTPUT_KERNEL_SYMBOL, outputKernelIr } from "./transpose_kernels.js";
+import { INPUT_KERNEL_SYMBOL, INPUT_PAIRS_KERNEL_SYMBOL, INPUT_QUADS_KERNEL_SYMBOL, inputKernelIr, OUTPUT_KERNEL_SYMBOL, outputKernelIr } from "./transpose_kernels.js";
 import { MATMUL_KERNEL_SYMBOL, matmulKernelIr } from "./matmul_kernel.js";
 import { lookupKernelIr, lookupKernelSymbol, PERMUTE_ENTRIES } from "./lookup_kernel.js";
 
@@ -17,9 +17,11 @@ import { lookupKernelIr, lookupKernelSymbol, PERMUTE_ENTRIES } from "./lookup_ke
 const LINKED_KERNELS = [
   { symbol: MATMUL_KERNEL_SYMBOL.f32, ir: (triple: string) => matmulKernelIr("f32", triple) },
   { symbol: MATMUL_KERNEL_SYMBOL.i16, ir: (triple: string) => matmulKernelIr("i16", triple) },
+  { symbol: MATMUL_KERNEL_SYMBOL.u8, ir: (triple: string) => matmulKernelIr("u8", triple) },
   ...PERMUTE_ENTRIES.flatMap((m) => [false, true].map((wrapped) => ({ symbol: lookupKernelSymbol(m, wrapped), ir: (triple: string) => lookupKernelIr(m, triple, wrapped) }))),
   { symbol: INPUT_KERNEL_SYMBOL, ir: (triple: string) => inputKernelIr(triple) },
-  { symbol: INPUT_PAIRS_KERNEL_SYMBOL, ir: (triple: string) => inputKernelIr(triple, true) },
+  { symbol: INPUT_PAIRS_KERNEL_SYMBOL, ir: (triple: string) => inputKernelIr(triple, "pairs") },
+  { symbol: INPUT_QUADS_KERNEL_SYMBOL, ir: (triple: string) => inputKernelIr(triple, "quads") },
   { symbol: OUTPUT_KERNEL_SYMBOL, ir: outputKernelIr },
 ];
 

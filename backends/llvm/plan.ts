@@ -53,8 +53,22 @@ export type Step =
   | { kind: "concat"; parts: { x: Operand; count: number; outIdx: number; srcIdx: number }[]; out: number; n: number }
   | { kind: "lookup"; op: Operation; x: Operand; out: number; n: number; m: number; signed: boolean; tables: number; tablesLen: number; tableOf?: number; draws: Draws; param: number; sigma: number; key: number; permute?: PermuteEntries; wrapped?: boolean }
   | { kind: "round"; op: Operation; x: Operand; out: number; n: number; d: number; half: number; draws: Draws; param: number; sigma: number; key: number; bits?: { k: number; rows: number; odd: number; firstWrong: number } }
-  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; key: number; outside: number }
+  | { kind: "rescale"; op: Operation; x: Operand; out: number; n: number; m: number; offsets: number; ds: number; invDs?: number; perElement: boolean; draws: Draws; param: number; sigma: number; key: number; outside: number; shifts?: RescaleShifts }
   | { kind: "check"; op: Operation; slot: number; n: number; min: number; max: number; stat: number };
+
+/**
+ * A rescale without draws whose offsets are integers of at most 2^51 and whose shifts are integers
+ * in [0, 51], as integer operations: for integer inputs x with |x| ≤ 2^51 every f64 step of
+ * floor((x − o + d/2)/d) is exact, so it is (x + (⌊d/2⌋ − o)) >> shift, and the wrap mod 2m
+ * is the low bits. Per element, f64 constants at these byte offsets: ⌊d/2⌋ − o, and the shift.
+ */
+export interface RescaleShifts {
+  readonly adds: number;
+  readonly shifts: number;
+}
+
+/** The largest |input| (and |offset|) of an integer rescale (RescaleShifts). */
+export const RESCALE_INT_LIMIT = 2 ** 51;
 
 /**
  * A matmul by constant integer weights run by the vector kernel (matmul_kernel.ts): sums in any
@@ -81,11 +95,20 @@ export interface FastMatmul {
    */
   readonly weights: Float32Array | Int32Array;
   /**
+   * i16 form whose weights fit s8 (k a multiple of 4): the weights as i32 words of four s8 weights
+   * (rows 4t … 4t + 3, lowest first), for the u8 form (vpdpbusd) on inputs that fit u8.
+   */
+  readonly byteWeights?: Int32Array;
+  /**
    * i16 form on a function input that nothing else reads: the input copy writes `narrowIn` straight
    * from fhec's arrays and the largest |input| (integer bits) into the word at byte offset `widest`;
    * the input's f64 slot is filled only when the call falls back to the clear backend's order.
+   * `quads`: with byteWeights, the copy also writes the inputs as u8 quads into slot `narrow` and,
+   * at byte offset `widest`, the largest input when the least is ≥ 0, else −1 (transpose_kernels.ts):
+   * a call whose inputs all fit u8 runs the u8 form, one that does not the i16 form (or the clear
+   * order) as before.
    */
-  readonly fromInput?: { readonly arg: number; readonly widest: number };
+  readonly fromInput?: { readonly arg: number; readonly widest: number; readonly quads?: { readonly narrow: number; readonly widest: number } };
 }
 
 /** What the host's code may use (load.ts: LlvmToolchain). */
@@ -135,8 +158,18 @@ function fastMatmul(a: Operand, known: number | undefined, w: Float64Array | und
         weights[t * nPad + j] = (w[base + 2 * t * p.n + j]! & 0xffff) | (hi << 16);
       }
     }
+    // vpdpbusd sums four u8 × s8 products into i32 lanes: exact for inputs in [0, 255] while 255·norm fits i32.
+    const bytes = p.k % 4 === 0 && w.every((v) => v >= -128 && v <= 127) && 255 * norm <= I32_MAX;
+    const byteWeights = bytes ? new Int32Array((p.k / 4) * nPad) : undefined;
+    for (let t = 0; byteWeights && t < p.k / 4; t++) {
+      for (let j = 0; j < p.n; j++) {
+        let word = 0;
+        for (let b = 0; b < 4; b++) word |= (w[base + (4 * t + b) * p.n + j]! & 0xff) << (8 * b);
+        byteWeights[t * nPad + j] = word;
+      }
+    }
     // i32 words take half an f64 slot of the same size: one per pair of input rows.
-    return { form: "i16", bound, proven, narrowIn: newSlot(Math.ceil(pairs / 2)), narrowOut: newSlot(Math.ceil(nPad / 2)), nPad, weights };
+    return { form: "i16", bound, proven, narrowIn: newSlot(Math.ceil(pairs / 2)), narrowOut: newSlot(Math.ceil(nPad / 2)), nPad, weights, ...(byteWeights ? { byteWeights } : {}) };
   }
   const weights = new Float32Array(p.bBase.length * p.k * nPad);
   p.bBase.forEach((base, bi) => {
@@ -186,14 +219,16 @@ export interface Stage {
 export const CONTROL = { stage: 0, firstSample: 8, samples: 16, capacity: 24, unsettled: 32, pError: 40, drawTolerance: 48, tluErrors: 56, badInputs: 64, params: 72 } as const;
 
 /**
- * Samples per block (unless a host round needs the whole batch): an op's operands and result then fit the first-level
- * cache, and all the slots the second (the mlp's slots take 2.5 KiB per sample: 161 KiB here; in
- * blocks of 512 samples the whole mlp ran 1.4× slower). Every loop runs the whole block (a
+ * Samples per block (unless a host round needs the whole batch): all the slots then fit the
+ * second-level cache (the mlp's slots take 2.5 KiB per sample: 320 KiB here), and every loop over
+ * samples runs 16 vectors of 8 lanes, so a row's fixed costs (reductions across lanes, the loops'
+ * set-up) weigh half what they did in blocks of 64, which made the mlp's kernel 1.10× slower and
+ * the CNNs' 1.07–1.08× (blocks of 256: 1.04–1.06× slower than 128; of 512, earlier, 1.4×). Every loop runs the whole block (a
  * constant trip count: no scalar remainders), the lanes past the batch's end repeating its last
  * sample (emit_ops.ts). The generated code knows the slots' capacity, so every slot is at a
  * constant offset.
  */
-export const CHUNK = 64;
+export const CHUNK = 128;
 if (CHUNK % SAMPLE_BLOCK !== 0 || (CHUNK & (CHUNK - 1)) !== 0) throw new Error("CHUNK must be a power of two and a whole number of the matmul kernel's sample blocks");
 
 /** Samples per slot element for a batch: the chunk, else the batch rounded up to whole sample blocks of the matmul kernel. */
@@ -280,7 +315,7 @@ function slotsRead(step: Step): number[] {
  * else (FastMatmul.fromInput): the input copy then packs it into i16 pairs itself, which saves
  * writing the input's f64 rows and reading them back (n a multiple of the copy's 8 elements).
  */
-function packInputsForMatmuls(steps: (Step | { split: RandomStep } | { host: HostRound })[], args: readonly number[], results: readonly Operand[], st: Statics): void {
+function packInputsForMatmuls(steps: (Step | { split: RandomStep } | { host: HostRound })[], args: readonly number[], results: readonly Operand[], st: Statics, newSlot: (size: number) => number): void {
   const firstStage = steps.findIndex((s) => "split" in s || "host" in s);
   const reads = new Map<number, number>();
   const count = (slot: number) => reads.set(slot, (reads.get(slot) ?? 0) + 1);
@@ -295,7 +330,9 @@ function packInputsForMatmuls(steps: (Step | { split: RandomStep } | { host: Hos
     const arg = args.indexOf(s.a.slot);
     // The matmul reads its input once (a) and the weights are constants.
     if (arg < 0 || reads.get(s.a.slot) !== 1 || s.k % 8 !== 0) return;
-    s.fast = { ...s.fast, fromInput: { arg, widest: st.mutable(new Float64Array(1)) } };
+    // u8 quads: k/4 i32 words, half an f64 slot of k/4.
+    const quads = s.fast.byteWeights ? { narrow: newSlot(Math.ceil(s.k / 8)), widest: st.mutable(new Float64Array(1)) } : undefined;
+    s.fast = { ...s.fast, fromInput: { arg, widest: st.mutable(new Float64Array(1)), ...(quads ? { quads } : {}) } };
   });
 }
 
@@ -484,6 +521,10 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
           const perElement = offsets.length !== 1 || shifts.length !== 1;
           const at = (a: ArrayLike<number>, e: number) => (a.length === 1 ? a[0]! : a[e]!);
           const draws = drawsOf(op, true);
+          const elementShifts = Array.from({ length: n }, (_, e) => at(shifts, e));
+          const elementOffsets = Array.from({ length: n }, (_, e) => at(offsets, e));
+          const integral = draws === "none" && elementShifts.every((sh) => Number.isInteger(sh) && sh >= 0 && sh <= 51)
+            && elementOffsets.every((o) => Number.isInteger(o) && Math.abs(o) <= RESCALE_INT_LIMIT);
           const s: Extract<Step, { kind: "rescale" }> = {
             kind: "rescale", op, x, out: slot, n, m: 2 ** widthOf(op.result),
             offsets: st.f64(Array.from({ length: n }, (_, e) => at(offsets, e))),
@@ -493,6 +534,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
             ...(Array.from({ length: n }, (_, e) => at(shifts, e)).every((sh) => Number.isInteger(sh) && Math.abs(sh) < 1000)
               ? { invDs: st.f64(Array.from({ length: n }, (_, e) => 2 ** -at(shifts, e))) } : {}),
             perElement, draws, param: paramOf(), sigma: draws === "noise" ? st.mutable(new Float64Array(n)) : 0, key: keyOf(), outside: st.mutable(new Float64Array(1)),
+            ...(integral ? { shifts: { adds: st.f64(elementShifts.map((sh, e) => Math.floor(2 ** sh / 2) - elementOffsets[e]!)), shifts: st.f64(elementShifts) } } : {}),
           };
           rescales.push(s);
           wrapped.add(op.result);
@@ -514,7 +556,7 @@ export function planKernel(func: FuncOp, mode: DrawMode, target: Target): Kernel
     }
   }
 
-  packInputsForMatmuls(steps, args, results, st);
+  packInputsForMatmuls(steps, args, results, st, newSlot);
   const drawSlot = newSlot(Math.max(maxDrawn, 1));
   const unsettledSlot = newSlot(UNSETTLED_RECORD * Math.max(maxDrawn, 1));
   const stages: Stage[] = [];

@@ -10,6 +10,7 @@ import { elementOf, type EncryptedIntType, shapeOf } from "../../ir/types.js";
 import { type BatchTensor, OverflowError, type OverflowRecord, type SimulateOptions, type SimulationResult } from "../simulation/contract.js";
 import { type DrawStreams, gaussOf, readDraws, readSigma } from "../simulation/draws.js";
 import { checkInput } from "../simulation/inputs.js";
+import { checkOutputArrays, resultShapes } from "../simulation/outputs.js";
 import { opKey } from "../simulation/rng.js";
 import { roundStepsElement } from "../simulation/exact_round_steps.js";
 import { openRun, type RunState } from "../simulation/run_state.js";
@@ -44,6 +45,25 @@ function arenaFor(plan: KernelPlan, length: number): Float64Array {
   return arena;
 }
 
+/** A check's statistics before a run: max |v|, count outside, first outside (none), its value. */
+const FRESH_CHECK = [0, 0, -1, 0];
+
+const startsByPlan = new WeakMap<KernelPlan, { starts: number[]; perSample: number }>();
+
+/** Where each slot starts, in f64 per sample of capacity (prefix sums of the slot sizes), and their total. */
+function slotStarts(plan: KernelPlan): { starts: number[]; perSample: number } {
+  let s = startsByPlan.get(plan);
+  if (!s) {
+    s = { starts: [], perSample: 0 };
+    for (const sz of plan.slotSizes) {
+      s.starts.push(s.perSample);
+      s.perSample += sz;
+    }
+    startsByPlan.set(plan, s);
+  }
+  return s;
+}
+
 export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, inputs: readonly BatchTensor[], opts: LlvmRunOptions): SimulationResult {
   const ctx = openRun(func, inputs, opts);
   const batch = ctx.batch;
@@ -57,18 +77,13 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
     return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
   });
   const cap = capacityOf(plan, batch);
-  const starts: number[] = [];
-  let perSample = 0;
-  for (const sz of plan.slotSizes) {
-    starts.push(perSample);
-    perSample += sz;
-  }
+  const { starts, perSample } = slotStarts(plan);
   const arena = arenaFor(plan, (plan.staticBytes + perSample * cap * 8) / 8);
   const slotView = (slot: number, samples: number) => arena.subarray(plan.staticBytes / 8 + starts[slot]! * cap, plan.staticBytes / 8 + starts[slot]! * cap + plan.slotSizes[slot]! * samples);
   const control = (off: number, v: number) => (arena[off / 8] = v);
 
   // Statistics start from zero; the streams from their seeded states.
-  for (const c of plan.checks) arena.set([0, 0, -1, 0], c.stat / 8);
+  for (const c of plan.checks) arena.set(FRESH_CHECK, c.stat / 8);
   for (const r of plan.rescales) arena[r.outside / 8] = 0;
   control(CONTROL.tluErrors, 0);
   control(CONTROL.pError, ctx.pError);
@@ -78,8 +93,8 @@ export function runKernel(plan: KernelPlan, native: NativeKernel, func: FuncOp, 
     if (stream !== undefined) new Uint32Array(arena.buffer, step.key, 1)[0] = opKey(stream, ctx.opIndex(step.op));
   }
 
-  const returned = func.body.terminator!.operands;
-  const outputs = plan.results.map((r, i) => ({ batch, shape: [...(shapeOf(returned[i]!.type) as number[])], data: new Float64Array(r.size * batch) }));
+  if (opts.outputs) checkOutputArrays(func, inputs, batch, opts.outputs);
+  const outputs = resultShapes(func).map((r, i) => ({ batch, shape: r.shape, data: opts.outputs?.[i] ?? new Float64Array(r.size * batch) }));
 
   const buffers = [...data, ...outputs.map((o) => o.data)];
   control(CONTROL.badInputs, 0);

@@ -8,6 +8,7 @@
 
 export const INPUT_KERNEL_SYMBOL = "fhec_input_f64";
 export const INPUT_PAIRS_KERNEL_SYMBOL = "fhec_input_pairs_f64";
+export const INPUT_QUADS_KERNEL_SYMBOL = "fhec_input_quads_f64";
 export const OUTPUT_KERNEL_SYMBOL = "fhec_output_f64";
 
 const LANES = 8;
@@ -33,6 +34,8 @@ function roundMasks(r: number): [number[], number[]] {
 }
 
 const vec = `<${LANES} x double>`;
+/** An f64 vector constant of one value (±∞ as LLVM writes them). */
+const splatF = (x: number) => `<${Array.from({ length: LANES }, () => `double ${x === Infinity ? "0x7FF0000000000000" : x === -Infinity ? "0xFFF0000000000000" : x}`).join(", ")}>`;
 const mask = (m: number[]) => `<${LANES} x i32> <${m.map((v) => `i32 ${v}`).join(", ")}>`;
 
 /** IR lines transposing the 8 vectors `%{from}0_i` into `%{from}3_i` (vector i of the result: lane i of every input). */
@@ -118,6 +121,41 @@ function pairLines(): string[] {
 }
 
 /**
+ * IR lines storing the 8 transposed vectors `%v3_i` (elements e + i of samples g…) as 2 rows of i32
+ * words: row e/4 + q holds elements e + 4q … e + 4q + 3 as bytes, lowest first (u8 when the
+ * values are, which the caller checks).
+ */
+function quadLines(): string[] {
+  const L: string[] = ["  %qe = lshr i64 %e, 2"];
+  const i32v = `<${LANES} x i32>`;
+  const splat32 = (x: number) => `<${Array.from({ length: LANES }, () => `i32 ${x}`).join(", ")}>`;
+  for (let q = 0; q < LANES / 4; q++) {
+    let word = "";
+    for (let j = 0; j < 4; j++) {
+      const b = `%qb${q}_${j}`;
+      L.push(`  %qi${q}_${j} = fptosi ${vec} %v3_${4 * q + j} to ${i32v}`, `  %qm${q}_${j} = and ${i32v} %qi${q}_${j}, ${splat32(0xff)}`, `  ${b} = shl ${i32v} %qm${q}_${j}, ${splat32(8 * j)}`);
+      if (j === 0) word = b;
+      else {
+        L.push(`  %qw${q}_${j} = or ${i32v} ${word}, ${b}`);
+        word = `%qw${q}_${j}`;
+      }
+    }
+    L.push(
+      `  %qr${q} = add i64 %qe, ${q}`,
+      `  %qo${q} = mul i64 %qr${q}, %cap`,
+      `  %qg${q} = add i64 %qo${q}, %g`,
+      `  %qp${q} = getelementptr inbounds i32, i32* %quads, i64 %qg${q}`,
+      `  %qv${q} = bitcast i32* %qp${q} to ${i32v}*`,
+      `  store ${i32v} ${word}, ${i32v}* %qv${q}, align 4`,
+    );
+  }
+  return L;
+}
+
+/** Which copy inputKernelIr makes: f64 rows, i16 pairs, or i16 pairs and u8 quads. */
+export type InputCopy = "rows" | "pairs" | "quads";
+
+/**
  * `i64 fhec_input_f64(double* slot, double* src, i64 n, i64 cap, i64 samples, i64 live, double min, double max)`:
  * slot[e·cap + s] = src[min(s, live − 1)·n + e] for s < samples (a multiple of 8), e < n; returns
  * how many values read are not integers within [min, max] (NaN and ±∞ included).
@@ -125,13 +163,24 @@ function pairLines(): string[] {
  * `pairs`: `i64 fhec_input_pairs_f64(i32* words, …, double* widest)`, the copy an i16 fast matmul
  * reads (plan.ts FastMatmul), made straight from fhec's arrays: words[t·cap + s] holds elements
  * 2t (low half) and 2t + 1 (high half) of sample s as i16, n a multiple of 8; *widest is the
- * largest |value| read, as the integer bits of an f64 (NaN above every number), stored as they are, for the matmul's bound check.
+ * largest |value| read, for the matmul's bound check. It returns 1 when some value read is not an
+ * integer within [min, max], else 0 (the caller only asks whether any is): it keeps the least and
+ * largest values and the OR of the bits of v − floor(v) (nonzero for a fraction, NaN or ±∞), five
+ * vector operations per 8 values where a count per value took nine more.
+ *
+ * `quads`: `i64 fhec_input_quads_f64(…, double* widest, i32* quads, double* widestBits)`, the pairs
+ * and also the copy a u8 fast matmul reads: quads[t·cap + s] holds elements 4t … 4t + 3 of sample
+ * s as bytes; *widestBits is the largest value read when the least is ≥ 0 (−0 included, whose
+ * byte is 0 as well), else −1: at most 255 exactly when every value fits u8 (for values that
+ * pass the range check above).
  */
-export function inputKernelIr(triple: string, pairs = false): string {
+export function inputKernelIr(triple: string, copy: InputCopy = "rows"): string {
+  const pairs = copy !== "rows";
+  const quads = copy === "quads";
   const L: string[] = [];
   L.push(`target triple = "${triple}"`, "");
   L.push(`declare ${vec} @llvm.floor.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64>)`, "declare double @llvm.floor.f64(double)", "");
-  if (pairs) L.push(`declare ${vec} @llvm.fabs.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.smax.v${LANES}i64(<${LANES} x i64>)`, "");
+  if (pairs) L.push(`declare double @llvm.vector.reduce.fmax.v${LANES}f64(${vec})`, `declare double @llvm.vector.reduce.fmin.v${LANES}f64(${vec})`, `declare i64 @llvm.vector.reduce.or.v${LANES}i64(<${LANES} x i64>)`, "");
   const check = (v: string, into: string, from: string, type: string, suffix: string) => {
     const fl = type === vec ? `@llvm.floor.v${LANES}f64` : "@llvm.floor.f64";
     const i1 = type === vec ? `<${LANES} x i1>` : "i1";
@@ -150,7 +199,7 @@ export function inputKernelIr(triple: string, pairs = false): string {
   };
   L.push(
     pairs
-      ? `define linkonce_odr hidden i64 @${INPUT_PAIRS_KERNEL_SYMBOL}(i32* noalias nocapture %words, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max, double* noalias nocapture %widest) {`
+      ? `define linkonce_odr hidden i64 @${quads ? INPUT_QUADS_KERNEL_SYMBOL : INPUT_PAIRS_KERNEL_SYMBOL}(i32* noalias nocapture %words, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max, double* noalias nocapture %widest${quads ? ", i32* noalias nocapture %quads, double* noalias nocapture %widestBits" : ""}) {`
       : `define linkonce_odr hidden i64 @${INPUT_KERNEL_SYMBOL}(double* noalias nocapture %slot, double* noalias nocapture readonly %src, i64 %n, i64 %cap, i64 %samples, i64 %live, double %min, double %max) {`,
     "entry:",
     `  %mini = insertelement ${vec} undef, double %min, i32 0`,
@@ -164,7 +213,7 @@ export function inputKernelIr(triple: string, pairs = false): string {
     "ghead:",
     "  %g = phi i64 [ 0, %entry ], [ %gnext, %rdone ]",
     `  %badg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ ${pairs ? "%bad" : "%badr"}, %rdone ]`,
-    ...(pairs ? [`  %wideg = phi <${LANES} x i64> [ zeroinitializer, %entry ], [ %wide, %rdone ]`] : []),
+    ...(pairs ? [`  %wideg = phi ${vec} [ ${splatF(-Infinity)}, %entry ], [ %wide, %rdone ]`, `  %uwideg = phi ${vec} [ ${splatF(Infinity)}, %entry ], [ %uwide, %rdone ]`] : []),
     "  %gin = icmp slt i64 %g, %samples",
     "  br i1 %gin, label %gbody, label %exit",
     "gbody:",
@@ -184,7 +233,7 @@ export function inputKernelIr(triple: string, pairs = false): string {
     "bhead:",
     "  %e = phi i64 [ 0, %gbody ], [ %enext, %bbody ]",
     `  %bad = phi <${LANES} x i64> [ %badg, %gbody ], [ %bad${LANES - 1}, %bbody ]`,
-    ...(pairs ? [`  %wide = phi <${LANES} x i64> [ %wideg, %gbody ], [ %wide${LANES - 1}, %bbody ]`] : []),
+    ...(pairs ? [`  %wide = phi ${vec} [ %wideg, %gbody ], [ %wide${LANES - 1}, %bbody ]`, `  %uwide = phi ${vec} [ %uwideg, %gbody ], [ %uwide${LANES - 1}, %bbody ]`] : []),
     "  %ein = icmp slt i64 %e, %nfull",
     // n is a multiple of 8 for pairs: no remainder.
     `  br i1 %ein, label %bbody, label ${pairs ? "%rdone" : "%rhead"}`,
@@ -196,18 +245,25 @@ export function inputKernelIr(triple: string, pairs = false): string {
       `  %pv${j} = bitcast double* %p${j} to ${vec}*`,
       `  %v0_${j} = load ${vec}, ${vec}* %pv${j}, align 8`,
     );
-    check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
-    if (pairs) {
-      const prev = j === 0 ? "%wide" : `%wide${j - 1}`;
+    if (!pairs) check(`%v0_${j}`, `%bad${j}`, j === 0 ? `%bad` : `%bad${j - 1}`, vec, `v${j}`);
+    else {
+      // The packed copies keep bounds instead of counts: the OR of v − floor(v)'s bits (nonzero
+      // for a fraction, NaN or ±∞), and the least and largest values.
+      const [bad, mx, mn] = j === 0 ? ["%bad", "%wide", "%uwide"] : [`%bad${j - 1}`, `%wide${j - 1}`, `%uwide${j - 1}`];
       L.push(
-        `  %abs${j} = call ${vec} @llvm.fabs.v${LANES}f64(${vec} %v0_${j})`,
-        `  %absb${j} = bitcast ${vec} %abs${j} to <${LANES} x i64>`,
-        `  %gt${j} = icmp sgt <${LANES} x i64> %absb${j}, ${prev}`,
-        `  %wide${j} = select <${LANES} x i1> %gt${j}, <${LANES} x i64> %absb${j}, <${LANES} x i64> ${prev}`,
+        `  %fl${j} = call ${vec} @llvm.floor.v${LANES}f64(${vec} %v0_${j})`,
+        `  %fr${j} = fsub ${vec} %v0_${j}, %fl${j}`,
+        `  %frb${j} = bitcast ${vec} %fr${j} to <${LANES} x i64>`,
+        `  %bad${j} = or <${LANES} x i64> ${bad}, %frb${j}`,
+        `  %gt${j} = fcmp ogt ${vec} %v0_${j}, ${mx}`,
+        `  %wide${j} = select <${LANES} x i1> %gt${j}, ${vec} %v0_${j}, ${vec} ${mx}`,
+        `  %lt${j}v = fcmp olt ${vec} %v0_${j}, ${mn}`,
+        `  %uwide${j} = select <${LANES} x i1> %lt${j}v, ${vec} %v0_${j}, ${vec} ${mn}`,
       );
     }
   }
   L.push(...transposeLines("v"));
+  if (quads) L.push(...quadLines());
   if (pairs) L.push(...pairLines());
   else for (let i = 0; i < LANES; i++) L.push(...slotVectorLines("to", i), `  store ${vec} %v3_${i}, ${vec}* %to${i}, align 8`);
   L.push(`  %enext = add i64 %e, ${LANES}`, "  br label %bhead");
@@ -217,8 +273,24 @@ export function inputKernelIr(triple: string, pairs = false): string {
     `  %gnext = add i64 %g, ${LANES}`,
     "  br label %ghead",
     "exit:",
-    ...(pairs ? [`  %widestv = call i64 @llvm.vector.reduce.smax.v${LANES}i64(<${LANES} x i64> %wideg)`, "  %widestd = bitcast i64 %widestv to double", "  store double %widestd, double* %widest, align 8"] : []),
-    `  %total = call i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64> %badg)`,
+    ...(pairs ? [
+      `  %mx = call double @llvm.vector.reduce.fmax.v${LANES}f64(${vec} %wideg)`,
+      `  %mn = call double @llvm.vector.reduce.fmin.v${LANES}f64(${vec} %uwideg)`,
+      // max |v| = max(−least, largest).
+      "  %negmn = fneg double %mn",
+      "  %negbig = fcmp ogt double %negmn, %mx",
+      "  %widestd = select i1 %negbig, double %negmn, double %mx",
+      "  store double %widestd, double* %widest, align 8",
+      `  %fracs = call i64 @llvm.vector.reduce.or.v${LANES}i64(<${LANES} x i64> %badg)`,
+      "  %nonint = icmp ne i64 %fracs, 0",
+      "  %below = fcmp olt double %mn, %min",
+      "  %above = fcmp ogt double %mx, %max",
+      "  %out1 = or i1 %nonint, %below",
+      "  %out2 = or i1 %out1, %above",
+      "  %total = zext i1 %out2 to i64",
+    ] : [`  %total = call i64 @llvm.vector.reduce.add.v${LANES}i64(<${LANES} x i64> %badg)`]),
+    // u8 when the least value is ≥ 0 (−0 included) and the largest at most 255: the largest, else −1 (its sign bit fails the check).
+    ...(quads ? ["  %nonneg = fcmp oge double %mn, 0.0", "  %u8d = select i1 %nonneg, double %mx, double -1.0", "  store double %u8d, double* %widestBits, align 8"] : []),
     "  ret i64 %total",
     "}",
     "",

@@ -35,6 +35,13 @@ export interface SimulateOptions {
    * the batch and its inputs, not on the other samples.
    */
   readonly seed?: number;
+  /**
+   * Arrays to write the results into instead of new ones: one per result, batch × its per-sample
+   * size long, sharing no memory with the inputs or with each other (simulation/outputs.ts). The
+   * returned tensors' data are these arrays, so the next run given them overwrites the results:
+   * for a loop over batches that consumes each batch's results before the next.
+   */
+  readonly outputs?: readonly Float64Array[];
   /** Called with the min/max over the whole batch of every argument and op result. */
   readonly observe?: (value: Value, min: number, max: number) => void;
   /** Called with the per-element min/max over the batch of every encrypted op result. */

@@ -16,7 +16,9 @@ export interface RunState extends DrawStreams {
 /** Checks the input count and p_error, then opens the run's streams. */
 export function openRun(func: FuncOp, inputs: readonly BatchTensor[], opts: SimulateOptions): RunState {
   const batch = batchSizeOf(func, inputs);
-  const index = new Map(func.body.ops.map((op, i) => [op, i]));
-  const opIndex = (op: Operation): number => index.get(op) ?? fail("E0701", `op ${op.name} is not in @${func.name}'s body`);
+  // Made on first use: a run without draws asks for none, and a fast native run (the mlp's takes
+  // ~50 µs) would spend a microsecond on it.
+  let index: Map<Operation, number> | undefined;
+  const opIndex = (op: Operation): number => (index ??= new Map(func.body.ops.map((o, i) => [o, i]))).get(op) ?? fail("E0701", `op ${op.name} is not in @${func.name}'s body`);
   return { batch, ...openDraws(opts), stats: emptyStats(), opIndex };
 }

@@ -3,7 +3,7 @@
 // Random graphs of every op kind: equal_clear_random. The bundled fixtures: equal_clear_fixtures.
 import { describe, expect, it } from "vitest";
 import type { BatchTensor } from "../../backends/clear/index.js";
-import { CHUNK, planKernel } from "../../backends/llvm/plan.js";
+import { CHUNK, type FastMatmul, planKernel } from "../../backends/llvm/plan.js";
 import { compile } from "../../compiler/compile.js";
 import { denseAttr } from "../../ir/attributes.js";
 import type { FuncOp } from "../../ir/core.js";
@@ -49,6 +49,31 @@ describe.skipIf(!status.ok)("LLVM backend's native noise draws", () => {
     }, 300_000);
   }
 });
+
+/** @main: one row of k encrypted `width`-bit inputs by constant weights w (k rows of n) of integer type `wType`. */
+function oneRowMatmul(w: number[][], width: number, wType: string): FuncOp {
+  const [k, n] = [w.length, w[0]!.length];
+  return parse(`func.func @main(%x: tensor<${k}x!fhe.esint<${width}>>) -> tensor<${n}x!fhe.esint<${width}>> {
+  %w = arith.constant {value = dense<[${w.map((r) => `[${r.join(", ")}]`).join(", ")}]> : tensor<${k}x${n}x${wType}>} : () -> tensor<${k}x${n}x${wType}>
+  %y = fhe.matmul_eint_int %x, %w : (tensor<${k}x!fhe.esint<${width}>>, tensor<${k}x${n}x${wType}>) -> tensor<${n}x!fhe.esint<${width}>>
+  return %y : tensor<${n}x!fhe.esint<${width}>>
+}`).funcs[0]!;
+}
+
+/** The fast forms of the matmuls of `func`'s disable-mode plan (plan.ts FastMatmul) on a host with or without VNNI. */
+function disableFastForms(func: FuncOp, vnni: boolean): FastMatmul[] {
+  const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
+  return plan.stages.flatMap((s) => s.steps).flatMap((s) => (s.kind === "matmul" && s.fast ? [s.fast] : []));
+}
+
+/** `inputs` with one bad value in the last block (not an integer, past the type, NaN): the clear backend's error. */
+async function expectBadInputsSame(func: FuncOp, inputs: BatchTensor[], what: string): Promise<void> {
+  for (const bad of [0.5, 2 ** 45, NaN]) {
+    const data = Float64Array.from(inputs[0]!.data);
+    data[data.length - 3] = bad;
+    await expectSame(func, [{ ...inputs[0]!, data }], { approximateTies: "up", checkOverflow: false }, `${what}, input ${bad} in the last block`);
+  }
+}
 
 describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clear backend", () => {
   // Matmuls by constant integer weights run with f32 fused multiply-adds when the call's inputs are
@@ -115,15 +140,9 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
     const [k, n] = [16, 12];
     const w = Array.from({ length: k }, (_, t) => Array.from({ length: n }, (_, j) => ((t * 7 + j * 5) % 11 - 5) * 600 + 1));
     for (const width of [40, 26]) {
-      const func = parse(`func.func @main(%x: tensor<${k}x!fhe.esint<${width}>>) -> tensor<${n}x!fhe.esint<${width}>> {
-  %w = arith.constant {value = dense<[${w.map((r) => `[${r.join(", ")}]`).join(", ")}]> : tensor<${k}x${n}xi14>} : () -> tensor<${k}x${n}xi14>
-  %y = fhe.matmul_eint_int %x, %w : (tensor<${k}x!fhe.esint<${width}>>, tensor<${k}x${n}xi14>) -> tensor<${n}x!fhe.esint<${width}>>
-  return %y : tensor<${n}x!fhe.esint<${width}>>
-}`).funcs[0]!;
-      const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
-      const packed = plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "matmul" && s.fast?.fromInput !== undefined).length;
+      const func = oneRowMatmul(w, width, "i14");
       // The comparison has power where the host has VNNI: the matmul took the packed form.
-      if (vnni) expect(packed).toBe(1);
+      if (vnni) expect(disableFastForms(func, vnni).filter((f) => f.fromInput !== undefined).length).toBe(1);
       const batch = 2 * CHUNK + 9;
       for (const magnitude of [2 ** 12, 2 ** 15 - 1, 2 ** 15, 2 ** 24]) {
         await tick();
@@ -131,12 +150,69 @@ describe.skipIf(!status.ok)("LLVM backend's fast forms and chunks equal the clea
         await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `${width} bits, inputs up to ${magnitude}`);
         await expectSame(func, inputs, { approximateTies: "up" }, `${width} bits, inputs up to ${magnitude}, overflows thrown`);
       }
-      const inputs = randomInputs(func, [[-(2 ** 12), 2 ** 12]], batch, 5);
-      for (const bad of [0.5, 2 ** 45, NaN]) {
+      await expectBadInputsSame(func, randomInputs(func, [[-(2 ** 12), 2 ** 12]], batch, 5), `${width} bits`);
+    }
+  }, 300_000);
+
+  // A packed matmul whose weights fit s8 also gets the inputs as u8 quads from the input copy
+  // (FastMatmul.fromInput.quads): a call whose inputs are all in [0, 255] (−0 included) runs
+  // vpdpbusd, one with a negative input or one past 255 the i16 pairs (or, past their bound, the
+  // clear order). 40-bit outputs stay inside their type, 17-bit ones overflow.
+  it("matmuls as VNNI u8 quads packed by the input copy, and the fallbacks of inputs that do not fit u8", async () => {
+    const vnni = status.ok && status.toolchain.vnni;
+    const [k, n] = [32, 12];
+    const w = Array.from({ length: k }, (_, t) => Array.from({ length: n }, (_, j) => ((t * 7 + j * 5) % 11 - 5) * 25 + 1));
+    for (const width of [40, 17]) {
+      const func = oneRowMatmul(w, width, "i8");
+      // The comparison has power where the host has VNNI: the matmul took the quads.
+      if (vnni) expect(disableFastForms(func, vnni).filter((f) => f.fromInput?.quads !== undefined).length).toBe(1);
+      const batch = 2 * CHUNK + 9;
+      const cases: [string, [number, number], (d: Float64Array) => void][] = [
+        ["inputs in [0, 255]", [0, 255], () => {}],
+        ["one 255 in the last block", [0, 200], (d) => (d[d.length - 2] = 255)],
+        ["one 256 in the last block", [0, 255], (d) => (d[d.length - 2] = 256)],
+        ["one −1", [0, 255], (d) => (d[5] = -1)],
+        ["one −0", [0, 255], (d) => (d[7] = -0)],
+        ["inputs in [−255, 255]", [-255, 255], () => {}],
+        ["inputs past the i16 bound", [0, 2 ** 20], () => {}],
+      ];
+      for (const [what, range, edit] of cases) {
+        await tick();
+        const inputs = randomInputs(func, [range], batch, range[1] % 89);
         const data = Float64Array.from(inputs[0]!.data);
-        data[data.length - 3] = bad;
-        await expectSame(func, [{ ...inputs[0]!, data }], { approximateTies: "up", checkOverflow: false }, `${width} bits, input ${bad} in the last block`);
+        edit(data);
+        await expectSame(func, [{ ...inputs[0]!, data }], { approximateTies: "up", checkOverflow: false }, `${width} bits, ${what}`);
+        await expectSame(func, [{ ...inputs[0]!, data }], { approximateTies: "up" }, `${width} bits, ${what}, overflows thrown`);
       }
+      await expectBadInputsSame(func, randomInputs(func, [[0, 255]], batch, 3), `${width} bits`);
+    }
+  }, 300_000);
+
+  // A rescale of a fast matmul's result (its range scanned while the i32 sums are widened) runs in
+  // integers when the block's inputs are within 2^51 (plan.ts RescaleShifts): per-element shifts
+  // 0–9 and offsets, windows of 3 bits wrapping often; the matmul's inputs within its bound (u8
+  // and i16 forms) and past it (the clear order), up to 2^44 (sums past 2^51: the f64 rescale).
+  // In simulate mode (ties drawn) the rescale keeps its f64 form.
+  it("rescales of fast matmul results in integers, within and past 2^51, wrapping", async () => {
+    const vnni = status.ok && status.toolchain.vnni;
+    const [k, n] = [32, 10];
+    const w = Array.from({ length: k }, (_, t) => Array.from({ length: n }, (_, j) => ((t * 5 + j * 3) % 13 - 6) * 19 + 1));
+    const shifts = Array.from({ length: n }, (_, j) => j);
+    const offsets = Array.from({ length: n }, (_, j) => (j * 7919) % 3001 - 1500);
+    const func = parse(`func.func @main(%x: tensor<${k}x!fhe.esint<60>>) -> tensor<${n}x!fhe.eint<3>> {
+  %w = arith.constant {value = dense<[${w.map((r) => `[${r.join(", ")}]`).join(", ")}]> : tensor<${k}x${n}xi9>} : () -> tensor<${k}x${n}xi9>
+  %y = fhe.matmul_eint_int %x, %w : (tensor<${k}x!fhe.esint<60>>, tensor<${k}x${n}xi9>) -> tensor<${n}x!fhe.esint<60>>
+  %r = fhe.rescale %y {offset = dense<[${offsets.join(", ")}]> : tensor<${n}xi64>, shift = dense<[${shifts.join(", ")}]> : tensor<${n}xi64>} : (tensor<${n}x!fhe.esint<60>>) -> tensor<${n}x!fhe.eint<3>>
+  return %r : tensor<${n}x!fhe.eint<3>>
+}`).funcs[0]!;
+    const plan = planKernel(func, { randomTies: false, readNoise: false, tableErrors: false }, { vnni, avx512: vnni });
+    expect(plan.stages.flatMap((s) => s.steps).filter((s) => s.kind === "rescale" && s.shifts !== undefined).length).toBe(1);
+    const batch = 2 * CHUNK + 9;
+    for (const magnitude of [255, 2 ** 12, 2 ** 20, 2 ** 44]) {
+      await tick();
+      const inputs = randomInputs(func, [[magnitude === 255 ? 0 : -magnitude, magnitude]], batch, magnitude % 83);
+      await expectSame(func, inputs, { approximateTies: "up", checkOverflow: false }, `inputs up to ${magnitude}`);
+      await expectSame(func, inputs, { approximateTies: "random", seed: 3, checkOverflow: false }, `inputs up to ${magnitude}, random ties`);
     }
   }, 300_000);
 
