@@ -181,25 +181,36 @@ function rowRanges(site: WindowSite, r: ElementRanges): { rowLo: Float64Array; r
  * table as it reads its source before any window: a staircase of K steps there has K changes).
  */
 export function stepsInRange(site: WindowSite, r: ElementRanges): number {
+  const table = currentTable(site);
+  const { rowLo, rowHi } = rowRanges(site, r);
+  let most = 0;
+  for (let t = 0; t < rowLo.length; t++) {
+    if (!Number.isFinite(rowLo[t]!)) continue;
+    const to = table.index(rowHi[t]!);
+    let changes = 0;
+    for (let v = table.index(rowLo[t]!) + 1; v <= to; v++) if (table.entry(t, v) !== table.entry(t, v - 1)) changes++;
+    most = Math.max(most, changes);
+  }
+  return most;
+}
+
+/**
+ * The site's table as it reads its source before any window: `index` maps a source value to the
+ * value the table reads (through the site's static rounding, clamped to the table's domain), and
+ * `entry(row, v)` is the table's entry there.
+ */
+function currentTable(site: WindowSite): { rows: number; index: (x: number) => number; entry: (row: number, v: number) => number } {
   const op = site.table;
   const old = (op.attr(op.name === "fhe.apply_mapped_lookup_table" ? "tables" : "table") as DenseAttr).data;
   const inE = encOf(op.operands[0]!);
   const oldSize = 2 ** inE.width;
   const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
   const oldRange = intRange(inE.width, inE.signed);
-  const { rowLo, rowHi } = rowRanges(site, r);
-  let most = 0;
-  for (let t = 0; t < rowLo.length; t++) {
-    if (!Number.isFinite(rowLo[t]!)) continue;
-    const from = Math.max(roundShift(rowLo[t]!, k0), oldRange.min);
-    const to = Math.min(roundShift(rowHi[t]!, k0), oldRange.max);
-    let changes = 0;
-    for (let v = from + 1; v <= to; v++) {
-      if (old[t * oldSize + tableIndex(v, inE.width)] !== old[t * oldSize + tableIndex(v - 1, inE.width)]) changes++;
-    }
-    most = Math.max(most, changes);
-  }
-  return most;
+  return {
+    rows: old.length / oldSize,
+    index: (x) => Math.min(Math.max(roundShift(x, k0), oldRange.min), oldRange.max),
+    entry: (row, v) => old[row * oldSize + tableIndex(v, inE.width)]!,
+  };
 }
 
 /**
@@ -229,20 +240,11 @@ function staticRound(site: WindowSite, q: number, stat: Interval): { round: Oper
  * `sourceAt(t, i)` (through the site's old static rounding, clamped to the old domain).
  */
 function resample(site: WindowSite, q: number, sourceAt: (row: number, index: number) => number): Float64Array {
-  const op = site.table;
-  const old = op.attr(op.name === "fhe.apply_mapped_lookup_table" ? "tables" : "table") as DenseAttr;
-  const inE = encOf(op.operands[0]!);
-  const oldSize = 2 ** inE.width;
-  const rows = old.data.length / oldSize;
-  const k0 = site.round ? encOf(site.round.operands[0]!).width - encOf(site.round.result).width : 0;
-  const oldRange = intRange(inE.width, inE.signed);
+  const table = currentTable(site);
   const size = 2 ** q;
-  const tables = new Float64Array(rows * size);
-  for (let t = 0; t < rows; t++) {
-    for (let i = 0; i < size; i++) {
-      const v = Math.min(Math.max(roundShift(sourceAt(t, i), k0), oldRange.min), oldRange.max);
-      tables[t * size + i] = old.data[t * oldSize + tableIndex(v, inE.width)]!;
-    }
+  const tables = new Float64Array(table.rows * size);
+  for (let t = 0; t < table.rows; t++) {
+    for (let i = 0; i < size; i++) tables[t * size + i] = table.entry(t, table.index(sourceAt(t, i)));
   }
   return tables;
 }
