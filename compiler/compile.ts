@@ -228,11 +228,13 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
   if (!Number.isInteger(outputBits) || outputBits < 0 || outputBits > 30) fail("E0600", `outputRoundingBits must be an integer in 0..30 (0: off), got ${outputBits}`);
 
   progress("quantizing and lowering to the fhe dialect");
+  // Printing a module (its weights in hex) costs more than some passes: only the stages asked for.
+  const printAfter = !options.onDump || options.dumpIr === undefined ? undefined : options.dumpIr === "after-all" ? "all" : new Set([options.dumpIr]);
   const run = (list: PipelineStep[], on: ModuleOp = module) =>
     runPipeline(on, list, {
       registry: defaultRegistry,
       verifyEach: options.verifyEach ?? false,
-      printAfter: "all",
+      ...(printAfter ? { printAfter } : {}),
       onDump: (pass, ir) => {
         if (wantDump(pass) && options.onDump) options.onDump(pass, ir);
       },

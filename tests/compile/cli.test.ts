@@ -84,6 +84,14 @@ describe("fhec compile → simulate / predict / info", () => {
     expect(r.code).toBe(0);
     for (const stage of ["import", "calibrate", "canonicalize", "quantize", "bitwidth"]) expect(r.stderr).toContain(`IR after ${stage} -----`);
   });
+
+  it("dumps the IR after one pass only when that pass is asked for", async () => {
+    const r = await cli("compile", f.model, "--calib", join(f.dir, "calib.npy"), "-o", join(work, "d1.fhe"), "--dump-ir", "quantize");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("IR after quantize -----");
+    // (Twice for a model with tables: compile quantizes again with narrower weights.)
+    expect(new Set(r.stderr.match(/IR after \S+ -----/g))).toEqual(new Set(["IR after quantize -----"]));
+  });
 });
 
 describe("rejected inputs", () => {
