@@ -210,6 +210,12 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
     const dim = k * N;
     if (dim < SEARCH_SPACE.minLweDimension || N < 2 ** (maxBits + 1)) continue;
     const fr = minNoiseStd(dim) ** 2;
+    const keyswitchesFitAt = (n: number, ms: number): boolean => {
+      const widest = (rs: readonly Read[], extra: number) => rs.reduce((m, r) => Math.min(m, r.safe - r.f * fr - extra), Infinity);
+      if (own.length > 0 && !levelFor(n, widest(own, ms) / dim)) return false;
+      if (inFixed.some((c) => !levelFor(n, c.rs.reduce((m, { r, v }) => Math.min(m, r.safe - v - ms), Infinity) / kN(c.s)))) return false;
+      return !outFixed.some((o) => !levelFor(o.s.n, widest(o.rs, o.ms) / dim));
+    };
     const levels = pbsLevels(k, N);
     if (levels.length === 0) continue;
     if (outs.some((r) => r.f * fr >= r.safe) || own.some((r) => r.f * fr >= r.safe)) continue;
@@ -217,6 +223,9 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
     for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
       if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level, 1, objective.weights) >= best.cost) break;
       const ms = modulusSwitchVariance(n, N);
+      // The keyswitches' budgets shrink with the bootstrap's noise: when one has no level even
+      // with a noiseless bootstrap, no PBS level at this n can pass (checked once per n).
+      if (!keyswitchesFitAt(n, ms)) continue;
       for (const pbs of levels) {
         const cP = pbsCount * pbsCost(n, k, N, pbs.level, 1, objective.weights);
         if (best && pbsCount > 0 && cP >= best.cost) break;
