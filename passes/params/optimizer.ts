@@ -203,6 +203,11 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
       if (best && pbsCount * floorCost >= best.total) break;
       const ms = modulusSwitchVariance(n, N);
       const ks = ksLevels(n);
+      // The keyswitch's budget only shrinks with the PBS level's noise: when no keyswitch level
+      // fits even under a noiseless bootstrap, no PBS level at this n can pass.
+      let widest = Infinity;
+      for (const r of tables) widest = Math.min(widest, r.safe - r.f * fresh - ms);
+      if (!(widest > 0) || !ks.some((l) => l.variance <= widest / kN)) continue;
       for (const pbs of levels) {
         const cPbs = pbsCost(n, k, N, pbs.level, 1, w);
         if (best && pbsCount * (cPbs + keyswitchCost(n, k, N, 1, w)) >= best.total) break;
