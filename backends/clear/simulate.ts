@@ -280,23 +280,28 @@ function rescaleOp(op: Operation, x: Slot, ctx: RunState): Slot {
   let outside = 0;
   const sigma = readSigma(op, q, ctx);
   const draws = drawsOf(op, sigma ? ctx.noise : ctx.ties, ctx);
-  for (let i = 0; i < X.length; i++) {
-    const e = i % x.size;
-    draws?.at(sampleOf(i, x.size), e);
-    const o = offsets.length === 1 ? offsets[0]! : offsets[e]!;
-    const d = 2 ** (shifts.length === 1 ? shifts[0]! : shifts[e]!);
-    const v = X[i]! - o;
-    const fl = Math.floor(v / d);
-    let r = sigma
-      ? noisyRound(v / d + sigma.offset, sigma.sigma[e]!, draws!)
-      : d > 1 && draws && v - fl * d === d / 2
-        ? fl + (draws.bit() ? 1 : 0)
-        : Math.floor((v + d / 2) / d);
-    if (r < 0 || r >= m) {
-      outside++;
-      r = ((r % (2 * m)) + 2 * m) % (2 * m);
+  // Per element, once per run rather than once per sample.
+  const n = x.size;
+  const offset = Float64Array.from({ length: n }, (_, e) => (offsets.length === 1 ? offsets[0]! : offsets[e]!));
+  const divisor = Float64Array.from({ length: n }, (_, e) => 2 ** (shifts.length === 1 ? shifts[0]! : shifts[e]!));
+  for (let base = 0, sample = 0; base < X.length; base += n, sample++) {
+    for (let e = 0; e < n; e++) {
+      const i = base + e;
+      draws?.at(sample, e);
+      const d = divisor[e]!;
+      const v = X[i]! - offset[e]!;
+      const fl = Math.floor(v / d);
+      let r = sigma
+        ? noisyRound(v / d + sigma.offset, sigma.sigma[e]!, draws!)
+        : d > 1 && draws && v - fl * d === d / 2
+          ? fl + (draws.bit() ? 1 : 0)
+          : Math.floor((v + d / 2) / d);
+      if (r < 0 || r >= m) {
+        outside++;
+        r = ((r % (2 * m)) + 2 * m) % (2 * m);
+      }
+      O[i] = r;
     }
-    O[i] = r;
   }
   if (outside > 0) {
     const prev = ctx.stats.outOfWindow.get(op) ?? 0;
