@@ -32,6 +32,19 @@ export function roundingShift(lo: number, hi: number, bits: number): number {
   return k;
 }
 
+/** A 32-bit hash of a column of integer codes (FNV-1a over their low 32 bits). */
+function hashCodes(col: Float64Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < col.length; i++) h = Math.imul(h ^ (col[i]! | 0), 0x01000193);
+  return h >>> 0;
+}
+
+function sameCodes(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Builds the lookup of `f` over the reachable values of `src` and emits it.
  * `f` receives a [D, …] tensor of real inputs (D reachable values along the batch axis) and
@@ -85,8 +98,9 @@ export function tabulate(
     fail("E0601", `the function applied here changes the number of elements (${perSample} → ${y.data.length / domain})`, loc, opName);
   }
 
-  // One column (table over the reachable values) per element; identical columns share a table.
-  const tableIndexOf = new Map<string, number>();
+  // One column (table over the reachable values) per element; identical columns share a table
+  // (found by a hash of the integer codes, then compared entry by entry).
+  const tableIndexOf = new Map<number, number[]>();
   const columns: Float64Array[] = [];
   const map = new Float64Array(perSample);
   let outLo = Infinity;
@@ -104,11 +118,12 @@ export function tabulate(
       if (q < outLo) outLo = q;
       if (q > outHi) outHi = q;
     }
-    const key = col.join(",");
-    let idx = tableIndexOf.get(key);
+    const key = hashCodes(col);
+    const sameHash = tableIndexOf.get(key) ?? [];
+    let idx = sameHash.find((i) => sameCodes(columns[i]!, col));
     if (idx === undefined) {
       idx = columns.length;
-      tableIndexOf.set(key, idx);
+      tableIndexOf.set(key, [...sameHash, idx]);
       columns.push(col);
     }
     map[e] = idx;
