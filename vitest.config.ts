@@ -1,21 +1,28 @@
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
 
-// The files that take longest (each over ~20 s on a 2-core machine, most of it one long FHE run
-// or child process). Started first, so that two workers do not end with one of them running a
-// long file alone: on a fresh clone vitest has no timing cache and orders by file size instead.
+// The files that take longest on a 2-core machine (most of it one long FHE run, native
+// compilations or a child process), longest first: started first, so that two workers do not end
+// with one of them running a long file alone (on a fresh clone vitest has no timing cache and
+// orders by file size instead). Approximate seconds of a clean-clone run alongside each.
 const SLOW_FIRST = [
-  "tests/tfhe/fidelity_model.test.ts",
-  "tests/llvm/equal_clear_fixtures.test.ts",
-  "tests/llvm/equal_clear_random.test.ts",
-  "tests/llvm/equal_clear_forms.test.ts",
-  "tests/docs/readme_blocks.test.ts",
-  "tests/package/packed_install.test.ts",
-  "tests/runtime/noise.test.ts",
-  "tests/compile/fixtures.test.ts",
-  "tests/tfhe/fixtures.test.ts",
-  "tests/runtime/pbs.test.ts",
-  "tests/deploy/deploy.test.ts",
+  "tests/compile/fixtures.test.ts", // ~100
+  "tests/llvm/equal_clear_random.test.ts", // ~95
+  "tests/deploy/large_artifact.test.ts", // ~70
+  "tests/llvm/equal_clear_fixtures.test.ts", // ~70
+  "tests/package/packed_install.test.ts", // ~65
+  "tests/compile/key_budget.test.ts", // ~65
+  "tests/llvm/equal_clear_forms.test.ts", // ~65
+  "tests/docs/readme_blocks.test.ts", // ~35
+  "tests/runtime/noise.test.ts", // ~30
+  "tests/deploy/deploy.test.ts", // ~30
+  "tests/tfhe/fixtures.test.ts", // ~25
+  "tests/tfhe/fidelity_model.test.ts", // ~25
+  "tests/compile/quantization.test.ts", // ~15
+  "tests/runtime/shared_pbs.test.ts", // ~15
+  "tests/runtime/pbs.test.ts", // ~15
+  "tests/runtime/multibit.test.ts", // ~15
+  "tests/compile/precision.test.ts", // ~15
 ];
 
 class SlowFirst extends BaseSequencer {
