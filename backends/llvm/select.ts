@@ -51,6 +51,7 @@ export function llvmPays(func: FuncOp, batch: number): boolean {
 /** Resolves a choice for one run. `llvm` is returned even when unavailable: running it then says how to enable it. */
 export function resolveBackend(choice: BackendChoice, func: FuncOp, batch: number, opts: LlvmRunOptions): "clear" | "llvm" {
   if (choice !== "auto") return choice;
-  if (!llvmStatus().ok) return "clear";
-  return isCompiled(func, opts) || llvmPays(func, batch) ? "llvm" : "clear";
+  // Probing LLVM starts two child processes (about 1 s): only when it would be used.
+  if (!isCompiled(func, opts) && !llvmPays(func, batch)) return "clear";
+  return llvmStatus().ok ? "llvm" : "clear";
 }
