@@ -210,10 +210,24 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
     const dim = k * N;
     if (dim < SEARCH_SPACE.minLweDimension || N < 2 ** (maxBits + 1)) continue;
     const fr = minNoiseStd(dim) ** 2;
-    const keyswitchesFitAt = (n: number, ms: number): boolean => {
+    // The conversions into this partition do not depend on its PBS level: their keyswitch levels
+    // at n (undefined when one has none), once per n.
+    const conversionLevelsAt = (n: number, ms: number): Level[] | undefined => {
+      const out: Level[] = [];
+      for (const c of inFixed) {
+        let budget = Infinity;
+        for (const { r, v } of c.rs) budget = Math.min(budget, r.safe - v - ms);
+        const l = levelFor(n, budget / kN(c.s));
+        if (!l) return undefined;
+        out.push(l);
+      }
+      return out;
+    };
+    // The own and outgoing keyswitches' budgets shrink with the bootstrap's noise: when one has
+    // no level even under a noiseless bootstrap, no PBS level at this n can pass.
+    const fitUnderNoiselessBootstrap = (n: number, ms: number): boolean => {
       const widest = (rs: readonly Read[], extra: number) => rs.reduce((m, r) => Math.min(m, r.safe - r.f * fr - extra), Infinity);
       if (own.length > 0 && !levelFor(n, widest(own, ms) / dim)) return false;
-      if (inFixed.some((c) => !levelFor(n, c.rs.reduce((m, { r, v }) => Math.min(m, r.safe - v - ms), Infinity) / kN(c.s)))) return false;
       return !outFixed.some((o) => !levelFor(o.s.n, widest(o.rs, o.ms) / dim));
     };
     const levels = pbsLevels(k, N);
@@ -223,9 +237,8 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
     for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
       if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level, 1, objective.weights) >= best.cost) break;
       const ms = modulusSwitchVariance(n, N);
-      // The keyswitches' budgets shrink with the bootstrap's noise: when one has no level even
-      // with a noiseless bootstrap, no PBS level at this n can pass (checked once per n).
-      if (!keyswitchesFitAt(n, ms)) continue;
+      const inLevels = conversionLevelsAt(n, ms);
+      if (!inLevels || !fitUnderNoiselessBootstrap(n, ms)) continue;
       for (const pbs of levels) {
         const cP = pbsCount * pbsCost(n, k, N, pbs.level, 1, objective.weights);
         if (best && pbsCount > 0 && cP >= best.cost) break;
@@ -248,19 +261,11 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
         if (outCost === undefined) continue;
         cost += outCost;
         if (objective.bytesWeight > 0) bytes += outputPathBytes(source, outs);
+        inFixed.forEach((c, i) => {
+          cost += c.count * keyswitchCost(n, c.s.k, c.s.N, inLevels[i]!.level, objective.weights);
+          bytes += conversionBytes(c.s, n, inLevels[i]!);
+        });
         let ok = true;
-        for (const c of inFixed) {
-          let budget = Infinity;
-          for (const { r, v } of c.rs) budget = Math.min(budget, r.safe - v - ms);
-          const l = levelFor(n, budget / kN(c.s));
-          if (!l) {
-            ok = false;
-            break;
-          }
-          cost += c.count * keyswitchCost(n, c.s.k, c.s.N, l.level, objective.weights);
-          bytes += conversionBytes(c.s, n, l);
-        }
-        if (!ok) continue;
         for (const o of outFixed) {
           let budget = Infinity;
           for (const r of o.rs) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - o.ms);
