@@ -10,7 +10,7 @@ import { PROVEN_ATTR } from "../bitwidth.js";
 import { affineQuantizer, type Quantizer } from "./qparams.js";
 import { at, type DeferredRepr, type EncRepr, typeForInterval } from "./repr.js";
 import { poolableChain } from "./monotone_chain.js";
-import { tabulate } from "./tables.js";
+import { pointwise, tabulate } from "./tables.js";
 import type { LoweringContext } from "./lowering_context.js";
 import { ints, perSample } from "./lower_util.js";
 
@@ -23,7 +23,7 @@ export function aligned(gq: LoweringContext, op: Operation, av: Value, bv: Value
   const ra = { lo: a.scale[0]! * (a.lo - a.zeroPoint[0]!), hi: a.scale[0]! * (a.hi - a.zeroPoint[0]!) };
   const rb = { lo: b.scale[0]! * (b.lo - b.zeroPoint[0]!), hi: b.scale[0]! * (b.hi - b.zeroPoint[0]!) };
   const q = affineQuantizer(Math.min(ra.lo, rb.lo, 0), Math.max(ra.hi, rb.hi, 0), gq.cfg.nBits.activations);
-  const requant = (e: EncRepr) => (e.scale[0] === q.scale && e.zeroPoint[0] === q.zeroPoint ? e : tabulate(gq.builder, e, (x) => x, q, gq.cfg.rounding, op.loc, op.name));
+  const requant = (e: EncRepr) => (e.scale[0] === q.scale && e.zeroPoint[0] === q.zeroPoint ? e : tabulate(gq.builder, e, pointwise((v) => v), q, gq.cfg.rounding, op.loc, op.name));
   a = requant(a);
   b = requant(b);
   return [a, b];
@@ -56,7 +56,7 @@ export function lowerBivariate(gq: LoweringContext, op: Operation, type: string)
       const dHi = isMax ? b.hi - a.lo : a.hi - b.lo;
       const d = gq.builder.create("fhe.sub_eint", isMax ? [b.value, a.value] : [a.value, b.value], [tensor(outShape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
       const diff: EncRepr = gq.enc(d, outShape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false);
-      const relu = tabulate(gq.builder, diff, (x) => ({ shape: x.shape, data: x.data.map((v) => Math.max(v, 0)) }), "integer", gq.cfg.rounding, op.loc, op.name);
+      const relu = tabulate(gq.builder, diff, pointwise((v) => Math.max(v, 0)), "integer", gq.cfg.rounding, op.loc, op.name);
       const lo = isMax ? Math.max(a.lo, b.lo) : Math.min(a.lo, b.lo);
       const hi = isMax ? Math.max(a.hi, b.hi) : Math.min(a.hi, b.hi);
       const name = isMax ? "fhe.add_eint" : "fhe.sub_eint";
@@ -76,7 +76,7 @@ export function multiply(gq: LoweringContext, op: Operation, av: Value, bv: Valu
   const sq: Quantizer = { ...out, zeroPoint: 0, qmin: -(2 ** 40), qmax: 2 ** 40 };
   if (av === bv) {
     const a = gq.linearInput(av, op.loc, "uniform");
-    return tabulate(gq.builder, a, (x) => ({ shape: x.shape, data: x.data.map((v) => v * v) }), out, gq.cfg.rounding, op.loc, op.name, op.result.nameHint);
+    return tabulate(gq.builder, a, pointwise((v) => v * v), out, gq.cfg.rounding, op.loc, op.name, op.result.nameHint);
   }
   const [a, b] = aligned(gq, op, av, bv);
   const s = a.scale[0]!;
@@ -88,8 +88,8 @@ export function multiply(gq: LoweringContext, op: Operation, av: Value, bv: Valu
   const dHi = a.hi - b.lo;
   const diff = gq.builder.create("fhe.sub_eint", [a.value, b.value], [tensor(outShape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
   // real(a)+real(b) = s·(sum − 2z); real(a)−real(b) = s·diff.
-  const u = tabulate(gq.builder, gq.enc(sum, outShape, Float64Array.of(s), Float64Array.of(2 * z), sumLo, sumHi, false), (x) => ({ shape: x.shape, data: x.data.map((v) => (v * v) / 4) }), sq, gq.cfg.rounding, op.loc, op.name);
-  const d = tabulate(gq.builder, gq.enc(diff, outShape, Float64Array.of(s), Float64Array.of(0), dLo, dHi, false), (x) => ({ shape: x.shape, data: x.data.map((v) => (v * v) / 4) }), sq, gq.cfg.rounding, op.loc, op.name);
+  const u = tabulate(gq.builder, gq.enc(sum, outShape, Float64Array.of(s), Float64Array.of(2 * z), sumLo, sumHi, false), pointwise((v) => (v * v) / 4), sq, gq.cfg.rounding, op.loc, op.name);
+  const d = tabulate(gq.builder, gq.enc(diff, outShape, Float64Array.of(s), Float64Array.of(0), dLo, dHi, false), pointwise((v) => (v * v) / 4), sq, gq.cfg.rounding, op.loc, op.name);
   const lo = u.lo - d.hi;
   const hi = u.hi - d.lo;
   const v = gq.builder.create("fhe.sub_eint", [u.value, d.value], [tensor(outShape, typeForInterval(lo, hi))], {}, { loc: op.loc, names: [op.result.nameHint] }).result;
@@ -185,7 +185,7 @@ export function maxOf(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr
   const dLo = b.lo - a.hi;
   const dHi = b.hi - a.lo;
   const d = gq.builder.create("fhe.sub_eint", [b.value, a.value], [tensor(shape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
-  const relu = tabulate(gq.builder, gq.enc(d, shape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false), (x) => ({ shape: x.shape, data: x.data.map((v) => Math.max(v, 0)) }), "integer", gq.cfg.rounding, op.loc, op.name);
+  const relu = tabulate(gq.builder, gq.enc(d, shape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false), pointwise((v) => Math.max(v, 0)), "integer", gq.cfg.rounding, op.loc, op.name);
   const lo = Math.max(a.lo, b.lo);
   const hi = Math.max(a.hi, b.hi);
   const v = gq.builder.create("fhe.add_eint", [a.value, relu.value], [tensor(shape, typeForInterval(lo, hi))], { [PROVEN_ATTR]: ints([lo, hi]) }, { loc: op.loc }).result;

@@ -45,6 +45,17 @@ function sameCodes(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
+/** A function of a tensor that applies `g` to every value alone, the same for every element. */
+export interface Pointwise {
+  (reals: NDArray): NDArray;
+  readonly pointwise: (v: number) => number;
+}
+
+/** `g` applied value by value, marked so that tabulate evaluates it once for all elements that share an encoding. */
+export function pointwise(g: (v: number) => number): Pointwise {
+  return Object.assign((x: NDArray): NDArray => ({ shape: x.shape, data: x.data.map(g) }), { pointwise: g });
+}
+
 /**
  * Builds the lookup of `f` over the reachable values of `src` and emits it.
  * `f` receives a [D, …] tensor of real inputs (D reachable values along the batch axis) and
@@ -88,27 +99,32 @@ export function tabulate(
 
   const domain = hi - lo + 1;
   const perSample = src.shape.slice(1).reduce((a, b) => a * b, 1);
-  const reals = new Float64Array(domain * perSample);
+  // A pointwise function of one encoding for every element gives every element the same column:
+  // computed once (the deduplication below would find the copies identical).
+  const shared = "pointwise" in f && src.scale.length === 1 && src.zeroPoint.length === 1;
+  const columnCount = shared ? 1 : perSample;
+  const reals = new Float64Array(domain * columnCount);
   for (let t = 0; t < domain; t++) {
     const v = (lo + t) * 2 ** k;
-    for (let e = 0; e < perSample; e++) reals[t * perSample + e] = at(src.scale, e) * (v - at(src.zeroPoint, e));
+    for (let e = 0; e < columnCount; e++) reals[t * columnCount + e] = at(src.scale, e) * (v - at(src.zeroPoint, e));
   }
-  const y = f({ shape: [domain, ...src.shape.slice(1)], data: reals });
-  if (y.data.length !== domain * perSample) {
-    fail("E0601", `the function applied here changes the number of elements (${perSample} → ${y.data.length / domain})`, loc, opName);
+  const y = f({ shape: shared ? [domain, 1] : [domain, ...src.shape.slice(1)], data: reals });
+  if (y.data.length !== domain * columnCount) {
+    fail("E0601", `the function applied here changes the number of elements (${columnCount} → ${y.data.length / domain})`, loc, opName);
   }
 
   // One column (table over the reachable values) per element; identical columns share a table
   // (found by a hash of the integer codes, then compared entry by entry).
   const tableIndexOf = new Map<number, number[]>();
   const columns: Float64Array[] = [];
+  // Element → table (all 0 when the column is shared).
   const map = new Float64Array(perSample);
   let outLo = Infinity;
   let outHi = -Infinity;
-  for (let e = 0; e < perSample; e++) {
+  for (let e = 0; e < columnCount; e++) {
     const col = new Float64Array(domain);
     for (let t = 0; t < domain; t++) {
-      const r = y.data[t * perSample + e]!;
+      const r = y.data[t * columnCount + e]!;
       if (!Number.isFinite(r)) {
         fail("E0601", `the function applied here gives ${r} for a reachable input (${(lo + t) * 2 ** k} of element ${e})`, loc, opName);
       }
