@@ -33,7 +33,7 @@ import {
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { chooseOutputKey, outputPathCost } from "./output_key.js";
-import { allPairs, type Level, ksLevels, pbsLevels, SEARCH_SPACE } from "./search_space.js";
+import { allPairs, type Level, ksLevels, noiselessBootstrapBudget, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 
 /** The chosen set (field names are part of the `fhec info --json` contract). */
 export interface CryptoParameters extends NoiseParameters {
@@ -206,10 +206,7 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
       if (best && pbsCount * floorCost >= best.total) break;
       const ms = modulusSwitchVariance(n, N);
       const ks = ksLevels(n);
-      // The keyswitch's budget only shrinks with the PBS level's noise: when no keyswitch level
-      // fits even under a noiseless bootstrap, no PBS level at this n can pass.
-      let widest = Infinity;
-      for (const r of tables) widest = Math.min(widest, r.safe - r.f * fresh - ms);
+      const widest = noiselessBootstrapBudget(tables, fresh, ms);
       if (!(widest > 0) || !ks.some((l) => l.variance <= widest / kN)) continue;
       for (const pbs of levels) {
         const cPbs = pbsCost(n, k, N, pbs.level, 1, w);

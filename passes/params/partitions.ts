@@ -21,7 +21,7 @@
 // never costs more than one parameter set.
 import { type NoiseConstraint, noiseBits } from "./norms.js";
 import { type CryptoParameters, isPbs } from "./optimizer.js";
-import { allPairs, type Level, ksLevels, pbsLevels, SEARCH_SPACE } from "./search_space.js";
+import { allPairs, type Level, ksLevels, noiselessBootstrapBudget, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 import {
   bootstrapKeyBytes,
   type CostWeights,
@@ -223,12 +223,10 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
       }
       return out;
     };
-    // The own and outgoing keyswitches' budgets shrink with the bootstrap's noise: when one has
-    // no level even under a noiseless bootstrap, no PBS level at this n can pass.
+    // The own and outgoing keyswitches under a noiseless bootstrap (search_space.ts).
     const fitUnderNoiselessBootstrap = (n: number, ms: number): boolean => {
-      const widest = (rs: readonly Read[], extra: number) => rs.reduce((m, r) => Math.min(m, r.safe - r.f * fr - extra), Infinity);
-      if (own.length > 0 && !levelFor(n, widest(own, ms) / dim)) return false;
-      return !outFixed.some((o) => !levelFor(o.s.n, widest(o.rs, o.ms) / dim));
+      if (own.length > 0 && !levelFor(n, noiselessBootstrapBudget(own, fr, ms) / dim)) return false;
+      return !outFixed.some((o) => !levelFor(o.s.n, noiselessBootstrapBudget(o.rs, fr, o.ms) / dim));
     };
     const levels = pbsLevels(k, N);
     if (levels.length === 0) continue;

@@ -78,3 +78,15 @@ export function allPairs(): [number, number][] {
   }
   return out;
 }
+
+/**
+ * The widest keyswitch budget (a variance) `reads` leave at one n: each read's safe variance minus
+ * its fresh-encryption term and the modulus switch, under a noiseless bootstrap. A PBS level's
+ * noise only shrinks it, so at an n where no keyswitch level fits this budget, no PBS level passes
+ * (both parameter searches skip such an n before trying any PBS level there).
+ */
+export function noiselessBootstrapBudget(reads: readonly { readonly safe: number; readonly f: number }[], freshVariance: number, modulusSwitch: number): number {
+  let budget = Infinity;
+  for (const r of reads) budget = Math.min(budget, r.safe - r.f * freshVariance - modulusSwitch);
+  return budget;
+}
