@@ -111,15 +111,11 @@ export function applyWindows(
     const previousBits = siteBits(site);
     if (previousBits <= q) return; // already narrow enough: it keeps what it reads today
     const op = site.table;
-    const mapped = op.name === "fhe.apply_mapped_lookup_table";
-    const tablesAttr = op.attr(mapped ? "tables" : "table") as DenseAttr;
-    const inE = encOf(op.operands[0]!);
-    const oldSize = 2 ** inE.width;
-    const rows = tablesAttr.data.length / oldSize;
-    const map = mapped ? (op.attr("map") as DenseAttr).data : undefined;
+    const map = op.name === "fhe.apply_mapped_lookup_table" ? (op.attr("map") as DenseAttr).data : undefined;
     const size = r.mins.length;
     // One window per table row, over the elements that read it.
     const { rowLo, rowHi } = rowRanges(site, r);
+    const rows = rowLo.length;
     const full = intRange(P, src.signed);
     const statIv = staticIntervals.get(site.source) ?? { lo: full.min, hi: full.max };
     const fitted: (Window | undefined)[] = [];
