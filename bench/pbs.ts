@@ -1,12 +1,15 @@
-// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--from FILE] [--sets a,b|tfhe-rs] [--grouping 2,3] [--batch N] [--budget-ms MS]`
+// `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--keep-classic] [--from FILE] [--sets a,b|tfhe-rs] [--grouping 2,3] [--batch N] [--budget-ms MS]`
 //
 // 1. Calibrates the time model of compiler/cost/time_model.ts: times keyswitch, PBS and the fused
 //    KS+PBS on one thread at a spread of (k, N, n, PBS level, KS level) shapes (N = 512…32768,
 //    128-bit secure noise for each key size), fits t ≈ a·fft + b·mac + c·keyswitchCost + d (the
 //    PBS's FFT operations and key products apart: crypto-model pbsWork), prints the coefficients
 //    and the fit error on the fused lookups, writes bench/out/pbs.json (usable as
-//    FHEC_TIME_MODEL=bench/out/pbs.json). `--save` also rewrites the built-in coefficients
-//    (compiler/cost/time_model_coefficients.ts): run it on a quiet machine, rebuild, commit.
+//    FHEC_TIME_MODEL=bench/out/pbs.json). Multi-bit shapes (g = 2, 3) price the multi-bit key
+//    products from their paired ratio to the classic PBS of the same shape (calibrate).
+//    `--save` also rewrites the built-in coefficients (compiler/cost/time_model_coefficients.ts):
+//    run it on a quiet machine, rebuild, commit. `--keep-classic` keeps the built-in classic
+//    coefficients and only re-measures the multi-bit ones.
 //    `--from FILE` refits the timings of an earlier bench/out/pbs.json instead of measuring.
 // 2. With `--sets`: per published set, KS+PBS latency on one thread, batch throughput on all
 //    cores, key generation time and key sizes, and an exhaustive check of one table lookup.
@@ -26,6 +29,7 @@ import {
 } from "../runtime/index.js";
 import { pbsWork } from "../crypto-model/index.js";
 import { lookupTimeMs, lookupWork, timeOfWork, type TimeModelCoefficients } from "../compiler/cost/time_model.js";
+import { BUILTIN_TIME_MODEL } from "../compiler/cost/time_model_coefficients.js";
 import { arg, median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
 import { fitLine, fitNonNegative, type LineFit, type LinearFit } from "./time_fit.js";
 import { benchTfheRs, cpuModel, printTfheRs, type TfheRsRow, type TfheRsSkipped } from "./pbs_tfhe_rs.js";
@@ -135,8 +139,8 @@ async function benchSet(spec: SetSpec, reps: number, batchArg: number | undefine
 
 // ---- time model calibration ----------------------------------------------------------------
 
-/** A timing shape: [k, N, n, PBS base log, PBS level, KS base log, KS level]. */
-type Shape = readonly [number, number, number, number, number, number, number];
+/** A timing shape: [k, N, n, PBS base log, PBS level, KS base log, KS level, grouping factor?]. */
+type Shape = readonly [number, number, number, number, number, number, number, number?];
 
 // Spread so that PBS work (∝ n·(k+1)·ℓ·N·log N) and keyswitch work (∝ kN·ℓ_KS·n) vary
 // independently; the base logs only keep β·ℓ in range (they do not change the time).
@@ -161,6 +165,16 @@ const SHAPES: readonly Shape[] = [
   [5, 256, 660, 10, 2, 3, 4],
   [6, 256, 680, 18, 1, 4, 3],
   [3, 512, 700, 18, 1, 7, 1],
+  // Multi-bit (k = 1, grouping factor 2 and 3: what the optimizer searches, search_space.ts):
+  // their key products get a coefficient of their own (they stream 2^g − 1 entries per group).
+  [1, 2048, 800, 23, 1, 3, 5, 2],
+  [1, 2048, 801, 23, 1, 3, 5, 3],
+  [1, 2048, 600, 15, 2, 2, 7, 2],
+  [1, 4096, 850, 15, 2, 3, 5, 2],
+  [1, 4096, 810, 11, 3, 3, 5, 2],
+  [1, 4096, 849, 15, 2, 3, 5, 3],
+  [1, 8192, 900, 15, 2, 4, 4, 2],
+  [1, 8192, 900, 15, 2, 4, 4, 3],
 ];
 
 /**
@@ -168,11 +182,11 @@ const SHAPES: readonly Shape[] = [
  * time, except through the keyswitching key's word size: 4 bytes for every shape here (β·ℓ ≤ 24,
  * σ ≥ 2^-28), as for the optimizer's sets so far; an 8-byte key would keyswitch more slowly.
  */
-function shapeParameters([k, N, n, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel]: Shape): TfheParameters {
+function shapeParameters([k, N, n, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, g = 1]: Shape): TfheParameters {
   const p = new TfheParameters({
     lweDimension: n, glweDimension: k, polynomialSize: N, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel,
-    lweNoiseStd: minNoiseStd(n), glweNoiseStd: minNoiseStd(k * N),
-  }, `timing k=${k} N=${N} n=${n} PBS ${pbsBaseLog}×${pbsLevel} KS ${ksBaseLog}×${ksLevel}`);
+    lweNoiseStd: minNoiseStd(n), glweNoiseStd: minNoiseStd(k * N), ...(g > 1 ? { pbsGroupingFactor: g } : {}),
+  }, `timing k=${k} N=${N} n=${n} PBS ${pbsBaseLog}×${pbsLevel} KS ${ksBaseLog}×${ksLevel}${g > 1 ? ` multi-bit g=${g}` : ""}`);
   p.assertSecure();
   return p;
 }
@@ -184,6 +198,8 @@ interface Timing {
   n: number;
   pbsLevel: number;
   ksLevel: number;
+  /** PBS grouping factor (absent in timings saved before multi-bit shapes: 1). */
+  g?: number;
   pbsWork: number;
   keyswitchWork: number;
   reps: number;
@@ -191,6 +207,11 @@ interface Timing {
   pbsMs: number;
   lookupMs: number;
   keygenMs: number;
+  /**
+   * Multi-bit shapes: the PBS time over the classic PBS's at the same (k, N, n, decomposition),
+   * the median of per-pair ratios of alternating calls (so that the machine's drift cancels).
+   */
+  classicPbsRatio?: number;
 }
 
 /** Median of `reps` timings of `f` (after one warm-up call), reps bounded by a time budget. */
@@ -208,48 +229,125 @@ function timeMedian(f: () => void, maxReps: number, budgetMs: number): { ms: num
   return { ms: median(times), reps };
 }
 
-async function timeShape(params: TfheParameters, maxReps: number): Promise<Timing> {
-  let t = performance.now();
+/** Keys of a shape, and a PBS call on one ciphertext of it (one thread). */
+async function pbsCall(params: TfheParameters): Promise<{ server: EvaluationKeys; one: ReturnType<ClientKey["encrypt"]>; pbs: () => void; keygenMs: number }> {
+  const t = performance.now();
   const client = ClientKey.generate(params);
   const server: EvaluationKeys = await (await client.generateSeededEvaluationKeys()).expand();
   const keygenMs = performance.now() - t;
   const one = client.encrypt([1], 1);
   const small = server.keyswitchSync(one, { parallel: false });
   const tables = lookupTables([0, 1], 1);
+  return { server, one, pbs: () => server.bootstrapSync(small, tables, { parallel: false }), keygenMs };
+}
+
+/** Median of per-pair ratios f/g over alternating calls (after one warm-up each), reps bounded by a time budget. */
+function pairedRatio(f: () => void, g: () => void, maxReps: number, budgetMs: number): number {
+  const time = (h: () => void) => {
+    const t = performance.now();
+    h();
+    return performance.now() - t;
+  };
+  const first = time(f) + time(g);
+  const reps = repsWithin(budgetMs, first, maxReps);
+  const ratios: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    // Which of the two runs first alternates too.
+    if (i % 2 === 0) {
+      const a = time(f);
+      ratios.push(a / time(g));
+    } else {
+      const b = time(g);
+      ratios.push(time(f) / b);
+    }
+  }
+  return median(ratios);
+}
+
+async function timeShape(params: TfheParameters, maxReps: number): Promise<Timing> {
+  const { server, one, pbs: pbsOnce, keygenMs } = await pbsCall(params);
+  const tables = lookupTables([0, 1], 1);
   const budget = 3000;
   const ks = timeMedian(() => server.keyswitchSync(one, { parallel: false }), maxReps, budget);
-  const pbs = timeMedian(() => server.bootstrapSync(small, tables, { parallel: false }), maxReps, budget);
+  const pbs = timeMedian(pbsOnce, maxReps, budget);
   const both = timeMedian(() => server.applyLookupTableSync(one, tables, { parallel: false }), maxReps, budget);
   const w = lookupWork(params);
+  let classicPbsRatio: number | undefined;
+  if (params.pbsGroupingFactor > 1) {
+    const { pbsGroupingFactor: _, ...classicFields } = params.raw();
+    const classic = await pbsCall(new TfheParameters(classicFields, `${params.name ?? ""} classic`));
+    classicPbsRatio = pairedRatio(pbsOnce, classic.pbs, Math.max(maxReps, 20), 2 * budget);
+  }
   return {
     shape: params.name ?? "", k: params.glweDimension, N: params.polynomialSize, n: params.lweDimension,
-    pbsLevel: params.pbsLevel, ksLevel: params.ksLevel, pbsWork: w.fft + w.mac, keyswitchWork: w.keyswitch,
+    pbsLevel: params.pbsLevel, ksLevel: params.ksLevel, g: params.pbsGroupingFactor, pbsWork: w.fft + w.mac + w.multiBitMac, keyswitchWork: w.keyswitch,
     reps: Math.min(ks.reps, pbs.reps, both.reps), keyswitchMs: ks.ms, pbsMs: pbs.ms, lookupMs: both.ms, keygenMs,
+    ...(classicPbsRatio !== undefined ? { classicPbsRatio } : {}),
   };
 }
 
 export interface Calibration {
   readonly model: TimeModelCoefficients;
-  readonly fit: { readonly pbs: LinearFit; readonly keyswitch: LineFit };
+  /** The classic fits (absent when the classic coefficients were kept: `--keep-classic`). */
+  readonly fit?: { readonly pbs: LinearFit; readonly keyswitch: LineFit };
   /** Fused KS+PBS: measured vs the model's prediction. */
   readonly maxLookupRelativeError: number;
 }
 
-export function calibrate(timings: readonly Timing[], machine: string): Calibration {
+/**
+ * Fits the model to `timings`. Classic shapes: t_PBS ≈ a·fft + b·mac + d and the keyswitch's own
+ * line; with `classic` given, its coefficients are kept instead (`--keep-classic`). Multi-bit
+ * shapes then fit c in t_PBS ≈ a·fft + c·multiBitMac + d, each to its paired ratio against the
+ * classic PBS of the same shape times the classic model's time there (or to its own time when no
+ * ratio was measured): the ratio, measured in alternating calls, does not drift with the machine
+ * the way two timings taken a minute apart do, and it is what decides multi-bit against classic.
+ */
+export function calibrate(timings: readonly Timing[], machine: string, classic?: TimeModelCoefficients): Calibration {
   // The PBS terms from the shape itself, so timings saved before the split refit too.
-  const work = (t: Timing) => ({ ...pbsWork(t.n, t.k, t.N, t.pbsLevel), keyswitch: t.keyswitchWork });
-  const pbs = fitNonNegative(timings.map((t) => {
-    const w = work(t);
-    return { terms: [w.fft, w.mac, 1], ms: t.pbsMs };
-  }));
-  const keyswitch = fitLine(timings.map((t) => ({ work: t.keyswitchWork, ms: t.keyswitchMs })));
-  const [msPerFftWork, msPerMacWork, pbsFixed] = pbs.coefficients as [number, number, number];
-  const model = { msPerFftWork, msPerMacWork, msPerKeyswitchWork: keyswitch.slope, msFixed: pbsFixed + keyswitch.intercept, machine };
+  const work = (t: Timing, g = t.g ?? 1) => ({ ...pbsWork(t.n, t.k, t.N, t.pbsLevel, g), keyswitch: t.keyswitchWork });
+  const classicTimings = timings.filter((t) => (t.g ?? 1) === 1);
+  const multiBit = timings.filter((t) => (t.g ?? 1) > 1);
+  let msPerFftWork: number, msPerMacWork: number, pbsFixed: number, msPerKeyswitchWork: number, ksFixed: number;
+  let fit: Calibration["fit"] | undefined;
+  if (classic) {
+    ({ msPerFftWork, msPerMacWork, msPerKeyswitchWork } = classic);
+    pbsFixed = classic.msFixed;
+    ksFixed = 0;
+  } else {
+    const pbs = fitNonNegative(classicTimings.map((t) => {
+      const w = work(t);
+      return { terms: [w.fft, w.mac, 1], ms: t.pbsMs };
+    }));
+    const keyswitch = fitLine(timings.map((t) => ({ work: t.keyswitchWork, ms: t.keyswitchMs })));
+    [msPerFftWork, msPerMacWork, pbsFixed] = pbs.coefficients as [number, number, number];
+    msPerKeyswitchWork = keyswitch.slope;
+    ksFixed = keyswitch.intercept;
+    fit = { pbs, keyswitch };
+  }
+  let msPerMultiBitMacWork: number | undefined;
+  if (multiBit.length > 0) {
+    // One coefficient, least squares on relative error: Σ ((rest + c·x − T)/T)² is smallest at
+    // c = Σ x·(T − rest)/T² / Σ x²/T² (clamped at 0).
+    let num = 0, den = 0;
+    for (const t of multiBit) {
+      const w = work(t);
+      const c1 = work(t, 1);
+      const target = t.classicPbsRatio !== undefined ? t.classicPbsRatio * (msPerFftWork * c1.fft + msPerMacWork * c1.mac + pbsFixed) : t.pbsMs;
+      const rest = msPerFftWork * w.fft + pbsFixed;
+      num += (w.multiBitMac * (target - rest)) / (target * target);
+      den += (w.multiBitMac * w.multiBitMac) / (target * target);
+    }
+    msPerMultiBitMacWork = Math.max(0, num / den);
+  }
+  const model: TimeModelCoefficients = {
+    msPerFftWork, msPerMacWork, ...(msPerMultiBitMacWork !== undefined ? { msPerMultiBitMacWork } : {}),
+    msPerKeyswitchWork, msFixed: pbsFixed + ksFixed, machine,
+  };
   const maxLookupRelativeError = Math.max(...timings.map((t) => {
     const predicted = timeOfWork(model, work(t));
     return Math.abs(predicted - t.lookupMs) / t.lookupMs;
   }));
-  return { model, fit: { pbs, keyswitch }, maxLookupRelativeError };
+  return { model, ...(fit ? { fit } : {}), maxLookupRelativeError };
 }
 
 function coefficientsSource(m: TimeModelCoefficients): string {
@@ -260,7 +358,8 @@ import type { TimeModelCoefficients } from "./time_model_types.js";
 export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
   msPerFftWork: ${m.msPerFftWork.toExponential(6)},
   msPerMacWork: ${m.msPerMacWork.toExponential(6)},
-  msPerKeyswitchWork: ${m.msPerKeyswitchWork.toExponential(6)},
+${m.msPerMultiBitMacWork !== undefined ? `  msPerMultiBitMacWork: ${m.msPerMultiBitMacWork.toExponential(6)},
+` : ""}  msPerKeyswitchWork: ${m.msPerKeyswitchWork.toExponential(6)},
   msFixed: ${m.msFixed.toExponential(6)},
   machine: ${JSON.stringify(m.machine)},
 };
@@ -289,13 +388,17 @@ export async function main(args: string[]): Promise<void> {
   const from = arg(args, "from");
   const earlier = from ? (JSON.parse(readFileSync(from, "utf8")) as { timings: Timing[]; machine: string }) : undefined;
   const timings: Timing[] = earlier ? earlier.timings : [];
-  for (const shape of noCalibration || from ? [] : SHAPES.filter((s) => s[1] <= maxN)) {
+  // --keep-classic: the built-in classic coefficients stay; only the multi-bit shapes are timed
+  // (each against the classic PBS of its shape) and their coefficient refitted.
+  const keepClassic = args.includes("--keep-classic");
+  const shapes = SHAPES.filter((s) => s[1] <= maxN && (!keepClassic || (s[7] ?? 1) > 1));
+  for (const shape of noCalibration || from ? [] : shapes) {
     const params = shapeParameters(shape);
     process.stderr.write(`bench pbs: ${params.name}...\n`);
     timings.push(await timeShape(params, reps));
   }
   // Refitted timings keep the label of the machine and load they were measured at.
-  const cal = timings.length > 0 ? calibrate(timings, earlier ? earlier.machine : machine) : undefined;
+  const cal = timings.length > 0 ? calibrate(timings, keepClassic ? `${BUILTIN_TIME_MODEL.machine}; multi-bit: ${machine}` : earlier ? earlier.machine : machine, keepClassic ? BUILTIN_TIME_MODEL : undefined) : undefined;
   if (cal) printCalibration(timings, cal);
 
   // 2. Published sets (optional).
@@ -359,14 +462,15 @@ function readPrevious(file: string): Record<string, unknown> {
 }
 
 function printCalibration(timings: readonly Timing[], cal: Calibration): void {
-  const th = "| k | N | n | PBS ℓ | KS ℓ | reps | KS ms | PBS ms | KS+PBS ms | model ms | keygen s |";
+  const th = "| k | N | n | g | PBS ℓ | KS ℓ | reps | KS ms | PBS ms | PBS / classic (paired) | KS+PBS ms | model ms | keygen s |";
   console.log(`## One thread, per lookup\n\n${th}\n|${th.split("|").slice(1, -1).map(() => "---").join("|")}|`);
   for (const t of timings) {
-    const model = timeOfWork(cal.model, { ...pbsWork(t.n, t.k, t.N, t.pbsLevel), keyswitch: t.keyswitchWork });
-    console.log(`| ${t.k} | ${t.N} | ${t.n} | ${t.pbsLevel} | ${t.ksLevel} | ${t.reps} | ${t.keyswitchMs.toFixed(3)} | ${t.pbsMs.toFixed(3)} | ` +
+    const model = timeOfWork(cal.model, { ...pbsWork(t.n, t.k, t.N, t.pbsLevel, t.g ?? 1), keyswitch: t.keyswitchWork });
+    console.log(`| ${t.k} | ${t.N} | ${t.n} | ${t.g ?? 1} | ${t.pbsLevel} | ${t.ksLevel} | ${t.reps} | ${t.keyswitchMs.toFixed(3)} | ${t.pbsMs.toFixed(3)} | ${t.classicPbsRatio?.toFixed(3) ?? ""} | ` +
       `${t.lookupMs.toFixed(3)} | ${model.toFixed(3)} | ${(t.keygenMs / 1000).toFixed(2)} |`);
   }
-  console.log(`\nFitted: t_lookup ≈ ${cal.model.msPerFftWork.toExponential(4)}·fft + ${cal.model.msPerMacWork.toExponential(4)}·mac + ${cal.model.msPerKeyswitchWork.toExponential(4)}·keyswitchCost + ${cal.model.msFixed.toFixed(4)} ms` +
+  const multiBit = cal.model.msPerMultiBitMacWork !== undefined ? ` + ${cal.model.msPerMultiBitMacWork.toExponential(4)}·multiBitMac` : "";
+  console.log(`\nFitted: t_lookup ≈ ${cal.model.msPerFftWork.toExponential(4)}·fft + ${cal.model.msPerMacWork.toExponential(4)}·mac${multiBit} + ${cal.model.msPerKeyswitchWork.toExponential(4)}·keyswitchCost + ${cal.model.msFixed.toFixed(4)} ms` +
     ` (largest error on the measured KS+PBS: ${(100 * cal.maxLookupRelativeError).toFixed(1)}%)`);
 }
 

@@ -307,6 +307,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
         "max-key-bytes": maxKeyBytes,
         "cost-mac": weights.mac,
         "cost-keyswitch": weights.keyswitch,
+        ...(weights.multiBitMac !== undefined ? { "cost-multibit-mac": weights.multiBitMac } : {}),
       });
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     const keyBytes = (m: ModuleOp) => new FheCircuit(m, pError).info().keySizes?.total ?? 0;

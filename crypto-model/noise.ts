@@ -86,11 +86,21 @@ export function blindRotationVariance(lweDimension: number, glweDimension: numbe
 export function multiBitBlindRotationVariance(lweDimension: number, glweDimension: number, polynomialSize: number, baseLog: number, level: number,
   bskNoiseStd: number, groupingFactor: number): number {
   if (groupingFactor === 1) return blindRotationVariance(lweDimension, glweDimension, polynomialSize, baseLog, level, bskNoiseStd);
+  return lweDimension * blindRotationVariancePerKeyBit(glweDimension, polynomialSize, baseLog, level, bskNoiseStd, groupingFactor);
+}
+
+/**
+ * σ²_BR / n: what each bit of the small key adds to a PBS output. The classic CMux's σ²_EP; for
+ * multi-bit, a group's variance (above) over its g bits. The parameter searches scan n with it.
+ */
+export function blindRotationVariancePerKeyBit(glweDimension: number, polynomialSize: number, baseLog: number, level: number, bskNoiseStd: number,
+  groupingFactor = 1): number {
+  if (groupingFactor === 1) return externalProductVariance(glweDimension, polynomialSize, baseLog, level, bskNoiseStd);
   const t = externalProductTerms(glweDimension, polynomialSize, baseLog, level, bskNoiseStd);
   const g = groupingFactor;
   const fft = fftVariance(glweDimension, polynomialSize, baseLog, level);
   const perGroup = 2 * (2 ** g - 1) * (t.key + fft) + 4 * (1 - 2 ** -g) * t.rounding + (t.rest - fft);
-  return (lweDimension / g) * perGroup;
+  return perGroup / g;
 }
 
 /** σ²_MS = (1/12 + n/24)/(2N)² + (n/48 − 1/12)/q² (switching a dimension-n ciphertext to modulus 2N). */
@@ -211,24 +221,32 @@ export interface CostWeights {
   readonly mac: number;
   /** Per keyswitch operation ({@link keyswitchCost}'s unit). */
   readonly keyswitch: number;
+  /**
+   * Per key product of a multi-bit blind rotation (its `multiBitMac` work). A measured weight of
+   * its own: those products stream 2^g − 1 key entries per group, at another rate than the classic
+   * CMux's. Absent, they are priced as `mac` and the optimizer searches classic sets only (only a
+   * measured time model can say whether multi-bit is faster on a machine).
+   */
+  readonly multiBitMac?: number;
 }
 
 /** Every operation counted once: the cost model of docs/tfhe.md. */
 export const OPERATION_COUNT: CostWeights = { fft: 1, mac: 1, keyswitch: 1 };
 
 /**
- * The two work terms of a PBS: `fft` = n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N)] (decomposed
- * digits forward, accumulator back) and `mac` = n·(k+1)²ℓN (key products). Multi-bit (grouping
- * factor g ≥ 2): n/g external products, each multiplying 2^g − 1 key entries and weighting them by
- * their monomial: mac = (n/g)·(2^g − 1)((k+1)²ℓN + (k+1)N).
+ * The work terms of a PBS: `fft` = n·[(k+1)ℓ(N·log₂N + N) + (k+1)(N·log₂N + N)] (decomposed
+ * digits forward, accumulator back) and the key products: classic `mac` = n·(k+1)²ℓN. Multi-bit
+ * (grouping factor g ≥ 2): n/g external products, each multiplying 2^g − 1 key entries and
+ * weighting them by their monomial, `multiBitMac` = (n/g)·(2^g − 1)((k+1)²ℓN + (k+1)N) (and `mac` 0).
  */
-export function pbsWork(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number, groupingFactor = 1): { fft: number; mac: number } {
+export function pbsWork(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number, groupingFactor = 1): { fft: number; mac: number; multiBitMac: number } {
   const k1 = glweDimension + 1;
   const N = polynomialSize;
   const fft = N * Math.log2(N) + N;
   const products = lweDimension / groupingFactor;
-  const mac = groupingFactor === 1 ? k1 * k1 * pbsLevel * N : (2 ** groupingFactor - 1) * (k1 * k1 * pbsLevel * N + k1 * N);
-  return { fft: products * (k1 * pbsLevel * fft + k1 * fft), mac: products * mac };
+  const fftWork = products * (k1 * pbsLevel * fft + k1 * fft);
+  if (groupingFactor === 1) return { fft: fftWork, mac: products * k1 * k1 * pbsLevel * N, multiBitMac: 0 };
+  return { fft: fftWork, mac: 0, multiBitMac: products * (2 ** groupingFactor - 1) * (k1 * k1 * pbsLevel * N + k1 * N) };
 }
 
 /**
@@ -237,7 +255,7 @@ export function pbsWork(lweDimension: number, glweDimension: number, polynomialS
  */
 export function pbsCost(lweDimension: number, glweDimension: number, polynomialSize: number, pbsLevel: number, groupingFactor = 1, weights: CostWeights = OPERATION_COUNT): number {
   const w = pbsWork(lweDimension, glweDimension, polynomialSize, pbsLevel, groupingFactor);
-  return weights.fft * w.fft + weights.mac * w.mac;
+  return weights.fft * w.fft + weights.mac * w.mac + (weights.multiBitMac ?? weights.mac) * w.multiBitMac;
 }
 
 /**

@@ -26,6 +26,8 @@ export const TIME_MODEL_ENV = "FHEC_TIME_MODEL";
 export interface LookupWork {
   readonly fft: number;
   readonly mac: number;
+  /** Key products of a multi-bit blind rotation (0 for the classic PBS). */
+  readonly multiBitMac: number;
   readonly keyswitch: number;
 }
 
@@ -37,8 +39,8 @@ export function lookupWork(p: NoiseParameters): LookupWork {
 }
 
 /** Milliseconds of the PBS part of a lookup (without the fixed term). */
-export function pbsTimeOfWork(model: TimeModelCoefficients, work: Pick<LookupWork, "fft" | "mac">): number {
-  return model.msPerFftWork * work.fft + model.msPerMacWork * work.mac;
+export function pbsTimeOfWork(model: TimeModelCoefficients, work: Pick<LookupWork, "fft" | "mac" | "multiBitMac">): number {
+  return model.msPerFftWork * work.fft + model.msPerMacWork * work.mac + (model.msPerMultiBitMacWork ?? model.msPerMacWork) * work.multiBitMac;
 }
 
 /** Milliseconds of a lookup of the given work terms. */
@@ -57,7 +59,13 @@ export function lookupTimeMs(model: TimeModelCoefficients, p: NoiseParameters): 
  */
 export function costWeights(model: TimeModelCoefficients): CostWeights {
   if (!(model.msPerFftWork > 0)) return { fft: 1, mac: 1, keyswitch: 1 };
-  return { fft: 1, mac: model.msPerMacWork / model.msPerFftWork, keyswitch: model.msPerKeyswitchWork / model.msPerFftWork };
+  const per = (ms: number) => ms / model.msPerFftWork;
+  return {
+    fft: 1,
+    mac: per(model.msPerMacWork),
+    keyswitch: per(model.msPerKeyswitchWork),
+    ...(model.msPerMultiBitMacWork !== undefined ? { multiBitMac: per(model.msPerMultiBitMacWork) } : {}),
+  };
 }
 
 function checkCoefficients(x: unknown, source: string): TimeModelCoefficients {
@@ -73,6 +81,7 @@ function checkCoefficients(x: unknown, source: string): TimeModelCoefficients {
   return {
     msPerFftWork: num(legacy ? "msPerPbsWork" : "msPerFftWork"),
     msPerMacWork: num(legacy ? "msPerPbsWork" : "msPerMacWork"),
+    ...(o !== null && "msPerMultiBitMacWork" in o ? { msPerMultiBitMacWork: num("msPerMultiBitMacWork") } : {}),
     msPerKeyswitchWork: num("msPerKeyswitchWork"),
     msFixed: num("msFixed"),
     machine: typeof machine === "string" ? machine : "unknown machine",

@@ -3,8 +3,10 @@
 // every noise constraint at the per-PBS error bound.
 //
 // Search space: k ∈ 1..6, log₂N ∈ 8..17, n ∈ 450..2047, every PBS and keyswitch decomposition
-// (β, ℓ) with β·ℓ ≤ 64 — within what the runtime executes (PBS β ≤ 52, kN ≤ 262144). Pruning, exact with respect to the cost model:
-// - For a given (k, N) and PBS level ℓ, σ²_EP does not depend on n, so only the base β minimising
+// (β, ℓ) with β·ℓ ≤ 64 — within what the runtime executes (PBS β ≤ 52, kN ≤ 262144) — and, when
+// the cost weights price multi-bit key products, grouping factors 2 and 3 at k = 1 (n a multiple
+// of g; search_space.ts groupingFactors). Pruning, exact with respect to the cost model:
+// - For a given (k, N, g) and PBS level ℓ, σ²_BR/n does not depend on n, so only the base β minimising
 //   it matters; levels whose best σ²_EP is no better than a smaller level's are dominated (same
 //   noise, higher cost) and dropped.
 // - The keyswitch noise per input coefficient depends on (n, β_KS, ℓ_KS) only (not on kN), so the
@@ -33,7 +35,7 @@ import {
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { chooseOutputKey, outputPathCost } from "./output_key.js";
-import { allPairs, type Level, ksLevels, noiselessBootstrapBudget, pbsLevels, SEARCH_SPACE } from "./search_space.js";
+import { allPairs, firstMultiple, groupingFactors, type Level, ksLevels, noiselessBootstrapBudget, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 
 /** The chosen set (field names are part of the `fhec info --json` contract). */
 export interface CryptoParameters extends NoiseParameters {
@@ -97,6 +99,8 @@ interface Found {
   k: number;
   N: number;
   n: number;
+  /** PBS grouping factor (1: classic). */
+  g: number;
   pbs: Level;
   ks: Level;
   /** Cost of one lookup (keyswitch + PBS). */
@@ -197,32 +201,34 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
     if (kN < SEARCH_SPACE.minLweDimension) continue; // the curve is not valid for the GLWE key
     if (N < 2 ** (maxTableBits + 1)) continue; // a PBS reads p bits (plus padding) from 2N slots
     const fresh = minNoiseStd(kN) ** 2;
-    const levels = pbsLevels(k, N);
-    if (levels.length === 0) continue;
     // Requirements that do not depend on n or the decompositions.
     if (outs.some((r) => r.f * fresh >= r.safe) || tables.some((r) => r.f * fresh >= r.safe)) continue;
-    for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
-      const floorCost = pbsCost(n, k, N, levels[0]!.level, 1, w) + keyswitchCost(n, k, N, 1, w);
-      if (best && pbsCount * floorCost >= best.total) break;
-      const ms = modulusSwitchVariance(n, N);
-      const ks = ksLevels(n);
-      const widest = noiselessBootstrapBudget(tables, fresh, ms);
-      if (!(widest > 0) || !ks.some((l) => l.variance <= widest / kN)) continue;
-      for (const pbs of levels) {
-        const cPbs = pbsCost(n, k, N, pbs.level, 1, w);
-        if (best && pbsCount * (cPbs + keyswitchCost(n, k, N, 1, w)) >= best.total) break;
-        const br = n * pbs.variance;
-        let budget = Infinity;
-        for (const r of tables) budget = Math.min(budget, r.safe - r.a * br - r.f * fresh - ms);
-        if (!(budget > 0)) continue;
-        const ksLevel = ks.find((l) => l.variance <= budget / kN);
-        if (!ksLevel) continue;
-        const outCost = outputPathCost({ k, N, n, bootstrap: br, fresh, ks: ksLevel }, outs, outCount, w);
-        if (outCost === undefined) continue;
-        const cost = cPbs + keyswitchCost(n, k, N, ksLevel.level, w);
-        const total = pbsCount * cost + outCost;
-        if (!best || total < best.total) best = { k, N, n, pbs, ks: ksLevel, cost, total };
-        if (opts.firstFeasible) return best;
+    for (const g of groupingFactors(w, k)) {
+      const levels = pbsLevels(k, N, g);
+      if (levels.length === 0) continue;
+      for (let n = firstMultiple(SEARCH_SPACE.minLweDimension, g); n <= SEARCH_SPACE.maxLweDimension; n += g) {
+        const floorCost = pbsCost(n, k, N, levels[0]!.level, g, w) + keyswitchCost(n, k, N, 1, w);
+        if (best && pbsCount * floorCost >= best.total) break;
+        const ms = modulusSwitchVariance(n, N);
+        const ks = ksLevels(n);
+        const widest = noiselessBootstrapBudget(tables, fresh, ms);
+        if (!(widest > 0) || !ks.some((l) => l.variance <= widest / kN)) continue;
+        for (const pbs of levels) {
+          const cPbs = pbsCost(n, k, N, pbs.level, g, w);
+          if (best && pbsCount * (cPbs + keyswitchCost(n, k, N, 1, w)) >= best.total) break;
+          const br = n * pbs.variance;
+          let budget = Infinity;
+          for (const r of tables) budget = Math.min(budget, r.safe - r.a * br - r.f * fresh - ms);
+          if (!(budget > 0)) continue;
+          const ksLevel = ks.find((l) => l.variance <= budget / kN);
+          if (!ksLevel) continue;
+          const outCost = outputPathCost({ k, N, n, bootstrap: br, fresh, ks: ksLevel }, outs, outCount, w);
+          if (outCost === undefined) continue;
+          const cost = cPbs + keyswitchCost(n, k, N, ksLevel.level, w);
+          const total = pbsCount * cost + outCost;
+          if (!best || total < best.total) best = { k, N, n, g, pbs, ks: ksLevel, cost, total };
+          if (opts.firstFeasible) return best;
+        }
       }
     }
   }
@@ -342,6 +348,7 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
     ksLevel: found.ks.level,
     lweNoiseStd: minNoiseStd(found.n),
     glweNoiseStd: minNoiseStd(found.k * found.N),
+    ...(found.g > 1 ? { pbsGroupingFactor: found.g } : {}),
   };
   const sec = checkSecurity(params);
   if (!sec.secure) throw new Error(`internal: optimizer produced an insecure set\n${sec.report}`);

@@ -10,7 +10,8 @@
 // Decryptions read a·σ²_BR(A) + f·σ²_glwe(A) + k_A N_A·v_KS(A's own key) ≤ σ²_safe(p): every
 // output is keyswitched to A's small key before it returns (compact outputs). The cost minimised is
 //   Σ_PBS count·pbsCost(B) + Σ_own keyswitches count·ksCost(n_B, k_B N_B) + Σ_conversions count·ksCost(n_B, k_A N_A)
-// (the cost model of crypto-model/noise.ts, in its units).
+// (the cost model of crypto-model/noise.ts, in its units). A partition's set may be multi-bit
+// (grouping factor g) when the cost weights price it (search_space.ts groupingFactors).
 //
 // Candidates: classes sorted by a difficulty key (bits read plus half the log2 of the norm: the
 // bits of noise headroom a read needs), distinct keys cut into at most MAX_PARTITIONS contiguous
@@ -21,16 +22,17 @@
 // never costs more than one parameter set.
 import { type NoiseConstraint, noiseBits } from "./norms.js";
 import { type CryptoParameters, isPbs } from "./optimizer.js";
-import { allPairs, type Level, ksLevels, noiselessBootstrapBudget, pbsLevels, SEARCH_SPACE } from "./search_space.js";
+import { allPairs, firstMultiple, groupingFactors, type Level, ksLevels, noiselessBootstrapBudget, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 import {
+  blindRotationVariancePerKeyBit,
   bootstrapKeyBytes,
   type CostWeights,
   errorProbability,
-  externalProductVariance,
   keyswitchKeyBytes,
   keyswitchCost,
   keyswitchVariance,
   modulusSwitchVariance,
+  multiBitBlindRotationVariance,
   OPERATION_COUNT,
   pbsCost,
   safeVariance,
@@ -108,6 +110,8 @@ interface PSet {
   k: number;
   N: number;
   n: number;
+  /** PBS grouping factor (1: classic); `pbs.variance` is σ²_BR per small-key bit. */
+  g: number;
   pbs: Level;
   ks: Level;
 }
@@ -118,7 +122,7 @@ const br = (s: PSet): number => s.n * s.pbs.variance;
 const sourceSet = (s: PSet): SourceSet => ({ k: s.k, N: s.N, n: s.n, bootstrap: br(s), fresh: fresh(s), ks: s.ks });
 /** Bytes of a partition's own evaluation keys as the server holds them (BSK and KSK). */
 const ownKeyBytes = (s: PSet): number =>
-  bootstrapKeyBytes({ lweDimension: s.n, glweDimension: s.k, polynomialSize: s.N, pbsLevel: s.pbs.level }) + keyswitchKeyBytes(kN(s), s.n, s.ks.baseLog, s.ks.level, minNoiseStd(s.n));
+  bootstrapKeyBytes({ lweDimension: s.n, glweDimension: s.k, polynomialSize: s.N, pbsLevel: s.pbs.level, pbsGroupingFactor: s.g }) + keyswitchKeyBytes(kN(s), s.n, s.ks.baseLog, s.ks.level, minNoiseStd(s.n));
 /** Bytes of a conversion key from big key A (dimension kN(A)) to a small key of dimension n. */
 const conversionBytes = (A: PSet, n: number, l: Level): number => keyswitchKeyBytes(kN(A), n, l.baseLog, l.level, minNoiseStd(n));
 
@@ -164,7 +168,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
   if (memo) {
     // The problem depends only on X's reads (by role) and the fixed sets they touch: candidate
     // groupings that share a group and its neighbours share the answer.
-    const setKey = (s: PSet | undefined) => (s ? `${s.k},${s.N},${s.n},${s.pbs.baseLog},${s.pbs.level},${s.ks.baseLog},${s.ks.level}` : "-");
+    const setKey = (s: PSet | undefined) => (s ? `${s.k},${s.N},${s.n},${s.g},${s.pbs.baseLog},${s.pbs.level},${s.ks.baseLog},${s.ks.level}` : "-");
     const parts: string[] = [];
     for (const r of reads) {
       let role: string;
@@ -228,56 +232,58 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
       if (own.length > 0 && !levelFor(n, noiselessBootstrapBudget(own, fr, ms) / dim)) return false;
       return !outFixed.some((o) => !levelFor(o.s.n, noiselessBootstrapBudget(o.rs, fr, o.ms) / dim));
     };
-    const levels = pbsLevels(k, N);
-    if (levels.length === 0) continue;
     if (outs.some((r) => r.f * fr >= r.safe) || own.some((r) => r.f * fr >= r.safe)) continue;
     if (outFixed.some((o) => o.rs.some((r) => r.f * fr + o.ms >= r.safe))) continue;
-    for (let n = SEARCH_SPACE.minLweDimension; n <= SEARCH_SPACE.maxLweDimension; n++) {
-      if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level, 1, objective.weights) >= best.cost) break;
-      const ms = modulusSwitchVariance(n, N);
-      const inLevels = conversionLevelsAt(n, ms);
-      if (!inLevels || !fitUnderNoiselessBootstrap(n, ms)) continue;
-      for (const pbs of levels) {
-        const cP = pbsCount * pbsCost(n, k, N, pbs.level, 1, objective.weights);
-        if (best && pbsCount > 0 && cP >= best.cost) break;
-        const b = n * pbs.variance;
-        let cost = cP;
-        let bytes = bootstrapKeyBytes({ lweDimension: n, glweDimension: k, polynomialSize: N, pbsLevel: pbs.level });
-        // The partition's own keyswitching key serves its tables' reads (then a modulus switch);
-        // its outputs take their own path (output_key.ts).
-        let ks: Level | undefined = ksLevels(n)[0];
-        if (own.length > 0) {
-          let budget = Infinity;
-          for (const r of own) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - ms);
-          ks = levelFor(n, budget / dim);
-          if (!ks) continue;
-          cost += ownCount * keyswitchCost(n, k, N, ks.level, objective.weights);
-        }
-        bytes += keyswitchKeyBytes(dim, n, ks!.baseLog, ks!.level, minNoiseStd(n));
-        const source: SourceSet = { k, N, n, bootstrap: b, fresh: fr, ks: ks! };
-        const outCost = outputPathCost(source, outs, outCount, objective.weights);
-        if (outCost === undefined) continue;
-        cost += outCost;
-        if (objective.bytesWeight > 0) bytes += outputPathBytes(source, outs);
-        inFixed.forEach((c, i) => {
-          cost += c.count * keyswitchCost(n, c.s.k, c.s.N, inLevels[i]!.level, objective.weights);
-          bytes += conversionBytes(c.s, n, inLevels[i]!);
-        });
-        let ok = true;
-        for (const o of outFixed) {
-          let budget = Infinity;
-          for (const r of o.rs) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - o.ms);
-          const l = levelFor(o.s.n, budget / dim);
-          if (!l) {
-            ok = false;
-            break;
+    for (const g of groupingFactors(objective.weights, k)) {
+      const levels = pbsLevels(k, N, g);
+      if (levels.length === 0) continue;
+      for (let n = firstMultiple(SEARCH_SPACE.minLweDimension, g); n <= SEARCH_SPACE.maxLweDimension; n += g) {
+        if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level, g, objective.weights) >= best.cost) break;
+        const ms = modulusSwitchVariance(n, N);
+        const inLevels = conversionLevelsAt(n, ms);
+        if (!inLevels || !fitUnderNoiselessBootstrap(n, ms)) continue;
+        for (const pbs of levels) {
+          const cP = pbsCount * pbsCost(n, k, N, pbs.level, g, objective.weights);
+          if (best && pbsCount > 0 && cP >= best.cost) break;
+          const b = n * pbs.variance;
+          let cost = cP;
+          let bytes = bootstrapKeyBytes({ lweDimension: n, glweDimension: k, polynomialSize: N, pbsLevel: pbs.level, pbsGroupingFactor: g });
+          // The partition's own keyswitching key serves its tables' reads (then a modulus switch);
+          // its outputs take their own path (output_key.ts).
+          let ks: Level | undefined = ksLevels(n)[0];
+          if (own.length > 0) {
+            let budget = Infinity;
+            for (const r of own) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - ms);
+            ks = levelFor(n, budget / dim);
+            if (!ks) continue;
+            cost += ownCount * keyswitchCost(n, k, N, ks.level, objective.weights);
           }
-          cost += o.count * keyswitchCost(o.s.n, k, N, l.level, objective.weights);
-          bytes += keyswitchKeyBytes(dim, o.s.n, l.baseLog, l.level, minNoiseStd(o.s.n));
+          bytes += keyswitchKeyBytes(dim, n, ks!.baseLog, ks!.level, minNoiseStd(n));
+          const source: SourceSet = { k, N, n, bootstrap: b, fresh: fr, ks: ks! };
+          const outCost = outputPathCost(source, outs, outCount, objective.weights);
+          if (outCost === undefined) continue;
+          cost += outCost;
+          if (objective.bytesWeight > 0) bytes += outputPathBytes(source, outs);
+          inFixed.forEach((c, i) => {
+            cost += c.count * keyswitchCost(n, c.s.k, c.s.N, inLevels[i]!.level, objective.weights);
+            bytes += conversionBytes(c.s, n, inLevels[i]!);
+          });
+          let ok = true;
+          for (const o of outFixed) {
+            let budget = Infinity;
+            for (const r of o.rs) budget = Math.min(budget, r.safe - r.a * b - r.f * fr - o.ms);
+            const l = levelFor(o.s.n, budget / dim);
+            if (!l) {
+              ok = false;
+              break;
+            }
+            cost += o.count * keyswitchCost(o.s.n, k, N, l.level, objective.weights);
+            bytes += keyswitchKeyBytes(dim, o.s.n, l.baseLog, l.level, minNoiseStd(o.s.n));
+          }
+          if (!ok) continue;
+          cost += objective.bytesWeight * bytes;
+          if (!best || cost < best.cost) best = { set: { k, N, n, g, pbs, ks: ks! }, cost };
         }
-        if (!ok) continue;
-        cost += objective.bytesWeight * bytes;
-        if (!best || cost < best.cost) best = { set: { k, N, n, pbs, ks: ks! }, cost };
       }
     }
   }
@@ -308,7 +314,7 @@ function evaluate(reads: readonly Read[], sets: readonly PSet[], objective: Obje
       continue;
     }
     const B = sets[r.dst]!;
-    cost += r.count * pbsCost(B.n, B.k, B.N, B.pbs.level, 1, objective.weights);
+    cost += r.count * pbsCost(B.n, B.k, B.N, B.pbs.level, B.g, objective.weights);
     if (r.src === r.dst) {
       const v = r.a * br(A) + r.f * fresh(A) + keyswitchVariance(kN(A), B.ks.baseLog, B.ks.level, minNoiseStd(B.n)) + modulusSwitchVariance(B.n, B.N);
       if (v > r.safe) return undefined;
@@ -406,6 +412,7 @@ function toParams(s: PSet): NoiseParameters {
     ksLevel: s.ks.level,
     lweNoiseStd: minNoiseStd(s.n),
     glweNoiseStd: minNoiseStd(s.k * s.N),
+    ...(s.g > 1 ? { pbsGroupingFactor: s.g } : {}),
   };
 }
 
@@ -599,7 +606,7 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
       maxNorm2: worst.c?.norm2 ?? 0,
       pError: opts.pError,
       // Cost of one lookup on the partition's own keys (keyswitch + PBS), as for a single set.
-      cost: lookups > 0 ? pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, 1, weights) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel, weights) : 0,
+      cost: lookups > 0 ? pbsCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsLevel, p.pbsGroupingFactor ?? 1, weights) + keyswitchCost(p.lweDimension, p.glweDimension, p.polynomialSize, p.ksLevel, weights) : 0,
       pErrorPerPbs: worst.p,
     };
   });
@@ -617,7 +624,12 @@ function psetOf(p: NoiseParameters): PSet {
     k: p.glweDimension,
     N: p.polynomialSize,
     n: p.lweDimension,
-    pbs: { level: p.pbsLevel, baseLog: p.pbsBaseLog, variance: externalProductVariance(p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.glweNoiseStd) },
+    g: p.pbsGroupingFactor ?? 1,
+    pbs: {
+      level: p.pbsLevel,
+      baseLog: p.pbsBaseLog,
+      variance: blindRotationVariancePerKeyBit(p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.glweNoiseStd, p.pbsGroupingFactor ?? 1),
+    },
     ks: { level: p.ksLevel, baseLog: p.ksBaseLog, variance: keyswitchVariance(1, p.ksBaseLog, p.ksLevel, std) },
   };
 }
@@ -684,7 +696,7 @@ export function readTerms(
   compactOutputs = true,
 ): { bootstrap: number; fresh: number; keyswitch: number; modulusSwitch: number } {
   const A = partitions[placement.source]!;
-  const bootstrap = A.lweDimension * externalProductVariance(A.glweDimension, A.polynomialSize, A.pbsBaseLog, A.pbsLevel, A.glweNoiseStd);
+  const bootstrap = multiBitBlindRotationVariance(A.lweDimension, A.glweDimension, A.polynomialSize, A.pbsBaseLog, A.pbsLevel, A.glweNoiseStd, A.pbsGroupingFactor ?? 1);
   const fresh = A.glweNoiseStd ** 2;
   if (placement.reader === undefined) {
     if (!compactOutputs) return { bootstrap, fresh, keyswitch: 0, modulusSwitch: 0 };

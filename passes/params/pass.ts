@@ -34,6 +34,8 @@ export function cryptoParametersToAttr(p: CryptoParameters): DictAttr {
   const entries: [string, Attribute][] = [];
   for (const k of INT_FIELDS) entries.push([k, intAttr(p[k])]);
   for (const k of FLOAT_FIELDS) entries.push([k, floatAttr(p[k])]);
+  // Written only for a multi-bit set: a classic set's attribute stays as it always was.
+  if ((p.pbsGroupingFactor ?? 1) > 1) entries.push(["pbsGroupingFactor", intAttr(p.pbsGroupingFactor!)]);
   return dictAttr(entries);
 }
 
@@ -45,6 +47,11 @@ export function cryptoParametersFromAttr(a: Attribute | undefined): CryptoParame
     const v = a.entries.get(k);
     if (!v || (v.kind !== "int" && v.kind !== "float")) return undefined;
     out[k] = v.value;
+  }
+  const g = a.entries.get("pbsGroupingFactor");
+  if (g !== undefined) {
+    if (g.kind !== "int") return undefined;
+    if (g.value !== 1) out["pbsGroupingFactor"] = g.value;
   }
   return out as unknown as CryptoParameters;
 }
@@ -248,11 +255,12 @@ function probability(name: string, v: number): number | undefined {
 }
 
 /** The cost terms' weights from the pass options, relative to one FFT operation. */
-function costWeightsOption(mac: number, keyswitch: number): CostWeights {
+function costWeightsOption(mac: number, keyswitch: number, multiBitMac: number): CostWeights {
   for (const [name, v] of [["cost-mac", mac], ["cost-keyswitch", keyswitch]] as const) {
     if (!(v > 0 && Number.isFinite(v))) fail("E0301", `option 'crypto-params.${name}' must be a positive number, got ${v}`);
   }
-  return { fft: 1, mac, keyswitch };
+  if (!(multiBitMac >= 0 && Number.isFinite(multiBitMac))) fail("E0301", `option 'crypto-params.cost-multibit-mac' must be ≥ 0, got ${multiBitMac}`);
+  return { fft: 1, mac, keyswitch, ...(multiBitMac > 0 ? { multiBitMac } : {}) };
 }
 
 export const cryptoParamsPass: Pass = {
@@ -266,6 +274,7 @@ export const cryptoParamsPass: Pass = {
     "last-step-bits": { type: "int", default: 1, doc: "exact rounding: bits of the last extraction step, read with the kept bits by one table (1: bit by bit; 0: the cheapest of 1..4 by the cost model)" },
     "cost-mac": { type: "float", default: 1, doc: "weight of a PBS key product (multiply-add) against one FFT operation (1: operation counts; compile sets the time model's ratio)" },
     "cost-keyswitch": { type: "float", default: 1, doc: "weight of a keyswitch operation against one FFT operation (1: operation counts; compile sets the time model's ratio)" },
+    "cost-multibit-mac": { type: "float", default: 0, doc: "weight of a multi-bit PBS key product against one FFT operation; multi-bit sets (grouping factor 2, 3) are searched only when it is set (0: classic only; compile sets the time model's ratio when the model has one)" },
   },
   run(module: ModuleOp, options): PassReport {
     const pError = probability("p-error", options["p-error"] as number);
@@ -276,7 +285,8 @@ export const cryptoParamsPass: Pass = {
     if (!(maxKeyBytes >= 0)) fail("E0301", `option 'crypto-params.max-key-bytes' must be ≥ 0, got ${maxKeyBytes}`);
     const lastStepBits = options["last-step-bits"] as number;
     if (!(Number.isInteger(lastStepBits) && lastStepBits >= 0 && lastStepBits <= MAX_LAST_STEP_BITS)) fail("E0301", `option 'crypto-params.last-step-bits' must be an integer in [0, ${MAX_LAST_STEP_BITS}], got ${lastStepBits}`);
-    const weights = costWeightsOption((options["cost-mac"] as number | undefined) ?? 1, (options["cost-keyswitch"] as number | undefined) ?? 1);
+    const weights = costWeightsOption((options["cost-mac"] as number | undefined) ?? 1, (options["cost-keyswitch"] as number | undefined) ?? 1,
+      (options["cost-multibit-mac"] as number | undefined) ?? 0);
     const sel = selectWithExtractionSteps(module, lastStepBits, {
       weights,
       ...(pError !== undefined ? { pError } : {}),

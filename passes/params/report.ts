@@ -12,7 +12,7 @@ export function explainParameters(p: CryptoParameters, constraints: readonly Noi
   const t = noiseTerms(p);
   const lines = [
     `TFHE parameters: k = ${p.glweDimension}, N = ${p.polynomialSize} (big key kN = ${p.glweDimension * p.polynomialSize}), n = ${p.lweDimension}`,
-    `  PBS decomposition 2^${p.pbsBaseLog} × ${p.pbsLevel}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`,
+    `  PBS decomposition 2^${p.pbsBaseLog} × ${p.pbsLevel}${(p.pbsGroupingFactor ?? 1) > 1 ? ` (multi-bit, grouping factor ${p.pbsGroupingFactor})` : ""}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`,
     `  noise std log2(σ/q): LWE ${log2(p.lweNoiseStd)}, GLWE ${log2(p.glweNoiseStd)}`,
     `  cost per table lookup: ${p.cost === 0 ? "0 (no table lookup)" : p.cost.toExponential(3)}`,
     `  p_error per PBS: bound ${p.pError.toExponential(2)}, predicted worst ${p.pErrorPerPbs.toExponential(2)} (${p.precision} bits, ν² = ${p.maxNorm2})`,

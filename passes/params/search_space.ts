@@ -1,7 +1,7 @@
 // The parameter search space and the decompositions worth trying in it, shared by the single-set
 // optimizer (optimizer.ts), the partition search (partitions.ts) and the output key
 // (output_key.ts).
-import { externalProductVariance, keyswitchVariancePerCoefficient } from "../../crypto-model/index.js";
+import { blindRotationVariancePerKeyBit, type CostWeights, keyswitchVariancePerCoefficient } from "../../crypto-model/index.js";
 import { minNoiseStd } from "../../crypto-model/index.js";
 
 export const SEARCH_SPACE = Object.freeze({
@@ -46,16 +46,37 @@ function nonDominatedLevels(maxBaseLog: number, variance: (baseLog: number, leve
 
 const pbsLevelsCache = new Map<string, Level[]>();
 
-/** Non-dominated PBS levels for (k, N): best β per ℓ, σ²_EP strictly decreasing with ℓ. */
-export function pbsLevels(k: number, N: number): Level[] {
-  const key = `${k}:${N}`;
+/**
+ * Non-dominated PBS levels for (k, N) and grouping factor g: best β per ℓ, strictly decreasing
+ * σ²_BR per small-key bit (σ²_EP for the classic PBS), so that σ²_BR = n·variance.
+ */
+export function pbsLevels(k: number, N: number, groupingFactor = 1): Level[] {
+  const key = `${k}:${N}:${groupingFactor}`;
   let out = pbsLevelsCache.get(key);
   if (!out) {
     const std = minNoiseStd(k * N);
-    out = nonDominatedLevels(SEARCH_SPACE.maxPbsBaseLog, (b, l) => externalProductVariance(k, N, b, l, std));
+    out = nonDominatedLevels(SEARCH_SPACE.maxPbsBaseLog, (b, l) => blindRotationVariancePerKeyBit(k, N, b, l, std, groupingFactor));
     pbsLevelsCache.set(key, out);
   }
   return out;
+}
+
+/**
+ * The PBS grouping factors a search tries at GLWE dimension k under these cost weights:
+ * multi-bit (g = 2, 3) only when the weights price its key products from measurement (a time
+ * model's `multiBitMac`, fitted on k = 1 shapes), and only at k = 1. Operation counts cannot tell
+ * whether streaming (2^g − 1)/g times more key pays for the fewer transforms; at k = 2 (N = 1024)
+ * the multi-bit PBS measured 1.2 times the classic one where one coefficient fitted on k = 1
+ * predicts 0.98. g = 4 is left out: its key is 3.75 times the classic one and it measured 1.4–1.9
+ * times slower than classic on one thread (runtime/README.md).
+ */
+export function groupingFactors(weights: CostWeights, k: number): readonly number[] {
+  return weights.multiBitMac === undefined || k !== 1 ? [1] : [1, 2, 3];
+}
+
+/** The smallest multiple of g at or above `n`. */
+export function firstMultiple(n: number, g: number): number {
+  return Math.ceil(n / g) * g;
 }
 
 const ksLevelsCache = new Map<number, Level[]>();

@@ -64,6 +64,27 @@ describe("calibrate (bench/pbs.ts)", () => {
     expect(cal.model.msPerKeyswitchWork).toBeCloseTo(3e-7, 12);
     expect(cal.model.msFixed).toBeCloseTo(0.05, 9);
     expect(cal.maxLookupRelativeError).toBeLessThan(1e-9);
+    // Without multi-bit timings there is no multi-bit coefficient (the optimizer then stays classic).
+    expect(cal.model.msPerMultiBitMacWork).toBeUndefined();
+  });
+
+  it("fits the multi-bit key products a coefficient of their own when multi-bit shapes were timed", () => {
+    const shapes = [[1, 512, 500, 1, 3, 1], [2, 1024, 800, 1, 3, 1], [1, 2048, 600, 2, 7, 1], [1, 16384, 1000, 2, 5, 1],
+      [1, 2048, 800, 1, 5, 2], [1, 8192, 900, 2, 4, 3], [2, 1024, 800, 1, 3, 2]] as const;
+    const timings = shapes.map(([k, N, n, pbsLevel, ksLevel, g]) => {
+      const p = { ...CONCRETE_P4.raw(), glweDimension: k, polynomialSize: N, lweDimension: n, pbsLevel, ksLevel, ...(g > 1 ? { pbsGroupingFactor: g } : {}) };
+      const w = lookupWork(p);
+      const keyswitchMs = 3e-7 * w.keyswitch + 0.01;
+      const pbsMs = 2e-7 * w.fft + 9e-7 * w.mac + 4e-7 * w.multiBitMac + 0.04;
+      return { shape: "", k, N, n, pbsLevel, ksLevel, g, pbsWork: w.fft + w.mac + w.multiBitMac, keyswitchWork: w.keyswitch, reps: 3, keyswitchMs, pbsMs, lookupMs: keyswitchMs + pbsMs, keygenMs: 0 };
+    });
+    const cal = calibrate(timings, "synthetic");
+    expect(cal.model.msPerFftWork).toBeCloseTo(2e-7, 12);
+    expect(cal.model.msPerMacWork).toBeCloseTo(9e-7, 12);
+    expect(cal.model.msPerMultiBitMacWork).toBeCloseTo(4e-7, 12);
+    expect(cal.maxLookupRelativeError).toBeLessThan(1e-9);
+    // The optimizer's weights carry it, relative to one FFT operation.
+    expect(costWeights(cal.model).multiBitMac).toBeCloseTo(2, 9);
   });
 });
 
@@ -84,6 +105,14 @@ describe("time model sources", () => {
     // A calibration from before the split: its one PBS coefficient prices both terms.
     expect(parseTimeModel(JSON.stringify({ msPerPbsWork: 2e-6, msPerKeyswitchWork: 0, msFixed: 0 }), "x")).toMatchObject({ msPerFftWork: 2e-6, msPerMacWork: 2e-6 });
     expect(loadTimeModel({}).source).toBe("built-in");
+    // A calibration without multi-bit timings prices multi-bit products at msPerMacWork, and gives no multi-bit weight.
+    const classic = parseTimeModel(JSON.stringify({ msPerFftWork: 1e-6, msPerMacWork: 3e-6, msPerKeyswitchWork: 1e-7, msFixed: 0 }), "c");
+    expect(classic.msPerMultiBitMacWork).toBeUndefined();
+    expect(costWeights(classic).multiBitMac).toBeUndefined();
+    const g2 = { ...CONCRETE_P4.raw(), pbsGroupingFactor: 2 };
+    const w = lookupWork(g2);
+    expect(lookupTimeMs(classic, g2)).toBeCloseTo(1e-6 * w.fft + 3e-6 * w.multiBitMac + 1e-7 * w.keyswitch, 9);
+    expect(parseTimeModel(JSON.stringify({ msPerFftWork: 1e-6, msPerMacWork: 3e-6, msPerMultiBitMacWork: 2e-6, msPerKeyswitchWork: 1e-7, msFixed: 0 }), "m").msPerMultiBitMacWork).toBe(2e-6);
   });
 
   it("rejects a missing, malformed or negative calibration with one message", () => {

@@ -9,6 +9,7 @@ import { conversionKeySize, evaluationKeySize } from "../../runtime/sizes.js";
 import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
 import { defaultPassRegistry } from "../../passes/registry.js";
 import { parse } from "../tfhe/helpers.js";
+import { MIXED, tableAttr } from "./partition_circuits.js";
 
 /** Evaluation keys as the server holds them, from the runtime's own size formulas. */
 function serverKeyBytes(p: PartitionedParameters): number {
@@ -17,15 +18,8 @@ function serverKeyBytes(p: PartitionedParameters): number {
   return own + p.conversions.reduce((t, c) => t + conversionKeySize(p.partitions[c.from]!, p.partitions[c.to]!, c.ksBaseLog, c.ksLevel).inMemory, 0);
 }
 
-const table = (bits: number, f: (i: number) => number) => `dense<[${Array.from({ length: 2 ** bits }, (_, i) => f(i)).join(", ")}]> : tensor<${2 ** bits}xi64>`;
+const table = tableAttr;
 
-// 64 elements through two 3-bit tables, and one 8-bit table read of a separate input.
-const MIXED = `func.func @main(%x: tensor<64x!fhe.eint<3>>, %y: tensor<1x!fhe.eint<8>>) -> (tensor<64x!fhe.eint<3>>, tensor<1x!fhe.eint<8>>) {
-  %a = fhe.apply_lookup_table %x {table = ${table(3, (i) => (i * 3) % 8)}} : (tensor<64x!fhe.eint<3>>) -> tensor<64x!fhe.eint<3>>
-  %b = fhe.apply_lookup_table %a {table = ${table(3, (i) => 7 - i)}} : (tensor<64x!fhe.eint<3>>) -> tensor<64x!fhe.eint<3>>
-  %c = fhe.apply_lookup_table %y {table = ${table(8, (i) => 255 - i)}} : (tensor<1x!fhe.eint<8>>) -> tensor<1x!fhe.eint<8>>
-  return %b, %c : tensor<64x!fhe.eint<3>>, tensor<1x!fhe.eint<8>>
-}`;
 
 describe("partitions", () => {
   it("one 8-bit table among many 3-bit ones: ≥ 2 partitions, cheaper than the best single set", () => {

@@ -20,8 +20,7 @@ import { TfheParameters } from "../../runtime/index.js";
 import { INSECURE_TEST_P2, INSECURE_TEST_P2_N512 } from "../helpers/insecure_parameters.js";
 import { genGraph, randomInputs, widestPbsInput } from "../clear/gen.js";
 import { batchOf, parse, parties, randomInts, runEncrypted } from "../tfhe/helpers.js";
-
-const table = (bits: number, f: (i: number) => number) => `dense<[${Array.from({ length: 2 ** bits }, (_, i) => f(i)).join(", ")}]> : tensor<${2 ** bits}xi64>`;
+import { sumOfTables } from "./partition_circuits.js";
 
 function lowered(m: ModuleOp, insecureTestSets: readonly TfheParameters[] = []): TfheProgram {
   const v = verifyModule(m, defaultRegistry);
@@ -31,14 +30,7 @@ function lowered(m: ModuleOp, insecureTestSets: readonly TfheParameters[] = []):
 
 // 2-bit tables on 64 elements, one 5-bit table read of their sum: the optimizer's own choice is
 // two partitions (N = 512 for the 2-bit lookups, a larger N for the 5-bit one).
-const SMALL = `func.func @main(%x: tensor<64x!fhe.eint<2>>) -> (tensor<64x!fhe.eint<2>>, tensor<1x!fhe.eint<5>>) {
-  %a = fhe.apply_lookup_table %x {table = ${table(2, (i) => 3 - i)}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<2>>
-  %b = fhe.apply_lookup_table %a {table = ${table(2, (i) => (i === 0 ? 1 : 0))}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<5>>
-  %s = fhe.sum %b {axes = [0], keep_dims = true} : (tensor<64x!fhe.eint<5>>) -> tensor<1x!fhe.eint<5>>
-  %c = fhe.apply_lookup_table %s {table = ${table(5, (i) => 31 - i)}} : (tensor<1x!fhe.eint<5>>) -> tensor<1x!fhe.eint<5>>
-  %r = fhe.apply_lookup_table %a {table = ${table(2, (i) => i)}} : (tensor<64x!fhe.eint<2>>) -> tensor<64x!fhe.eint<2>>
-  return %r, %c : tensor<64x!fhe.eint<2>>, tensor<1x!fhe.eint<5>>
-}`;
+const SMALL = sumOfTables(64);
 
 describe("partitioned execution", () => {
   it("a built graph compiled by crypto-params gets two secure table partitions (and an output key) and runs encrypted, equal to the simulation", async () => {

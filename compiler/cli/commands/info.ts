@@ -13,6 +13,11 @@ export function bytes(b: number): string {
   return i === 0 ? `${b} B` : `${b.toFixed(1)} ${units[i]}`;
 }
 
+/** ", multi-bit g = 2" for a multi-bit set, "" for the classic PBS. */
+function multiBit(p: { readonly pbsGroupingFactor?: number }): string {
+  return (p.pbsGroupingFactor ?? 1) > 1 ? `, multi-bit g = ${p.pbsGroupingFactor}` : "";
+}
+
 function duration(ms: number): string {
   return ms < 1000 ? `${ms.toPrecision(3)} ms` : ms < 120_000 ? `${(ms / 1000).toPrecision(3)} s` : `${(ms / 60_000).toPrecision(3)} min`;
 }
@@ -63,7 +68,7 @@ function text(info: CircuitInfo): string {
         lines.push(`  partition ${i}, output key: n = ${q.lweDimension} (the results return under it; no evaluation keys); sized for decrypting ${q.precision} bits at ν² = ${q.maxNorm2}`);
         return;
       }
-      lines.push(`  partition ${i}: n = ${q.lweDimension}, k = ${q.glweDimension}, N = ${q.polynomialSize}, PBS 2^${q.pbsBaseLog} × ${q.pbsLevel}, keyswitch 2^${q.ksBaseLog} × ${q.ksLevel}`);
+      lines.push(`  partition ${i}: n = ${q.lweDimension}, k = ${q.glweDimension}, N = ${q.polynomialSize}, PBS 2^${q.pbsBaseLog} × ${q.pbsLevel}${multiBit(q)}, keyswitch 2^${q.ksBaseLog} × ${q.ksLevel}`);
       lines.push(`    ${q.tableOps} table op(s), ${q.pbsPerSample} PBS per sample; sized for ${q.precision}-bit reads at ν² = ${q.maxNorm2}; keys ${mb(q.keySizes.total)} (seeded ${mb(q.keySizes.totalSeeded)})`);
     });
     for (const c of info.conversions ?? []) {
@@ -72,7 +77,7 @@ function text(info: CircuitInfo): string {
     lines.push("  all partitions together:");
     lines.push(...costLines(info).map((l) => `  ${l}`));
   } else if (p && info.keySizes) {
-    lines.push(`TFHE parameters (128-bit secure): n = ${p.lweDimension}, k = ${p.glweDimension}, N = ${p.polynomialSize}, PBS 2^${p.pbsBaseLog} × ${p.pbsLevel}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`);
+    lines.push(`TFHE parameters (128-bit secure): n = ${p.lweDimension}, k = ${p.glweDimension}, N = ${p.polynomialSize}, PBS 2^${p.pbsBaseLog} × ${p.pbsLevel}${multiBit(p)}, keyswitch 2^${p.ksBaseLog} × ${p.ksLevel}`);
     lines.push(`  noise std (fraction of q): LWE ${p.lweNoiseStd.toExponential(3)}, GLWE ${p.glweNoiseStd.toExponential(3)}; sized for ${p.precision}-bit reads at ν² = ${p.maxNorm2}`);
     lines.push(...costLines(info));
   }
