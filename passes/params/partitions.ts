@@ -545,15 +545,17 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
     return new Set(reads.flatMap((r) => (r.dst === undefined ? [] : [r.dst]))).size === P ? [{ cp, P, reads }] : [];
   });
   // Every grouping solved for one weight of the key bytes (see fitKeyBudget).
-  const solveAll = (bytesWeight: number): Best[] => {
+  const solveAllWith = (w: CostWeights, bytesWeight: number): Best[] => {
     const memo = new Map<string, Solved | undefined>();
     return groupings.flatMap((g) => {
-      const s = solveGrouping(g.reads, g.P, { bytesWeight, weights }, memo);
+      const s = solveGrouping(g.reads, g.P, { bytesWeight, weights: w }, memo);
       return s ? [{ cp: g.cp, ...s }] : [];
     });
   };
+  const solveAll = (bytesWeight: number): Best[] => solveAllWith(weights, bytesWeight);
+  const cheapestOf = (all: readonly Best[]) => all.reduce<Best | undefined>((b, x) => (!b || x.ev.cost < b.ev.cost ? x : b), undefined);
   const atZero = solveAll(0);
-  let best = atZero.reduce<Best | undefined>((b, x) => (!b || x.ev.cost < b.ev.cost ? x : b), undefined);
+  let best = cheapestOf(atZero);
   const sourcesOf = (b: Best) =>
     b.sets.map((set, X) => {
       const outs = classed.filter((c) => c.readerClass === undefined && b.cp[c.sourceClass] === X).map((c) => reqOf(c.constraint));
@@ -562,8 +564,18 @@ export function choosePartitions(classed: readonly ClassedConstraint[], classCou
   // Over the key budget (with the output key chooseOutputKey would pick): the cheapest grouping
   // that fits, counted and then built with the lightest output key.
   let outputChoice = best && chooseOutputKey(sourcesOf(best));
-  const cheapestBytes = best && keyBytesWith(best, outputChoice);
+  let cheapestBytes = best && keyBytesWith(best, outputChoice);
   const budgetBinds = cheapestBytes !== undefined && opts.maxKeyBytes !== undefined && cheapestBytes > opts.maxKeyBytes;
+  // Multi-bit sets buy speed with key bytes ((2^g − 1)/g times the bootstrapping key). A budget
+  // that only rules out that purchase does not bind the circuit: the cheapest keys reported are
+  // then the cheapest classic partitioning's, which fit (compile narrows tables to fit its keys
+  // only when the circuit's own keys are over the budget).
+  if (best && budgetBinds && best.sets.some((s) => s.g > 1)) {
+    const { multiBitMac: _, ...classic } = weights;
+    const cheapestClassic = cheapestOf(solveAllWith(classic, 0));
+    const classicBytes = cheapestClassic && keyBytesWith(cheapestClassic, chooseOutputKey(sourcesOf(cheapestClassic)));
+    if (classicBytes !== undefined && classicBytes <= opts.maxKeyBytes!) cheapestBytes = classicBytes;
+  }
   if (best && budgetBinds) {
     best = fitKeyBudget(best, opts.maxKeyBytes!, solveAll, atZero);
     outputChoice = chooseOutputKey(sourcesOf(best), 1);

@@ -22,7 +22,7 @@ import { chooseParameters, constraintErrorProbabilities, type CryptoParameters }
 import { predictedErrors, selectPartitionedParameters } from "../../passes/params/index.js";
 import { groupingFactors } from "../../passes/params/search_space.js";
 import { parse } from "../tfhe/helpers.js";
-import { MIXED } from "./partition_circuits.js";
+import { MIXED, serverKeyBytes } from "./partition_circuits.js";
 
 const table = (precision: number, norm2: number, count = 1): NoiseConstraint => ({ kind: "table", precision, norm2, count });
 const CONSTRAINTS: NoiseConstraint[] = [table(5, 12, 40), table(3, 200, 100), { kind: "output", precision: 8, norm2: 4, pbsNorm2: 4 }];
@@ -123,5 +123,23 @@ describe("partition search with a measured multi-bit weight", () => {
     const classicOnly = selectPartitionedParameters(parse(MIXED), { pError: P_ERROR, weights: weights() }).partitioned;
     expect(classicOnly.partitions.every((s) => s.pbsGroupingFactor === undefined)).toBe(true);
     expect(p.totalCost).toBeLessThan(classicOnly.totalCost);
+  });
+
+  it("a key budget that only rules out the multi-bit sets: keys fit, and the budget is not reported as binding the circuit (its classic keys fit)", () => {
+    const multi = selectPartitionedParameters(parse(MIXED), { pError: P_ERROR, weights: weights(1.5) }).partitioned;
+    const classic = selectPartitionedParameters(parse(MIXED), { pError: P_ERROR, weights: weights() }).partitioned;
+    const [mb, cb] = [serverKeyBytes(multi), serverKeyBytes(classic)];
+    expect(cb).toBeLessThan(mb);
+    const budget = (mb + cb) / 2;
+    const sel = selectPartitionedParameters(parse(MIXED), { pError: P_ERROR, weights: weights(1.5), maxKeyBytes: budget });
+    const p = sel.partitioned;
+    expect(serverKeyBytes(p)).toBeLessThanOrEqual(budget);
+    for (const q of predictedErrors(sel.constraints, p.placements, p.partitions, p.conversions)) expect(q).toBeLessThanOrEqual(P_ERROR * (1 + 1e-9));
+    // compile narrows tables when the cheapest keys are over the budget: here they are the classic ones, which fit.
+    expect(p.cheapestKeyBytes).toBeDefined();
+    expect(p.cheapestKeyBytes!).toBeLessThanOrEqual(budget);
+    // Without the multi-bit weight, a budget under the classic keys binds as before.
+    const tight = selectPartitionedParameters(parse(MIXED), { pError: P_ERROR, weights: weights(), maxKeyBytes: 0.95 * cb }).partitioned;
+    expect(tight.cheapestKeyBytes).toBeGreaterThan(0.95 * cb);
   });
 });

@@ -1,5 +1,14 @@
-// Small fhe circuits that the partition tests share: their tables' precisions differ, so the
-// optimizer has something to partition.
+// Small fhe circuits that the partition tests share (their tables' precisions differ, so the
+// optimizer has something to partition), and the server's key bytes of a partitioning.
+import type { PartitionedParameters } from "../../passes/params/index.js";
+import { conversionKeySize, evaluationKeySize } from "../../runtime/sizes.js";
+
+/** Evaluation keys as the server holds them, from the runtime's own size formulas. */
+export function serverKeyBytes(p: PartitionedParameters): number {
+  const stored = p.outputKey === undefined ? p.partitions : p.partitions.slice(0, p.outputKey);
+  const own = stored.reduce((t, s) => t + evaluationKeySize(s).inMemory, 0);
+  return own + p.conversions.reduce((t, c) => t + conversionKeySize(p.partitions[c.from]!, p.partitions[c.to]!, c.ksBaseLog, c.ksLevel).inMemory, 0);
+}
 
 /** A dense table attribute of 2^bits entries f(0), f(1), …. */
 export const tableAttr = (bits: number, f: (i: number) => number): string =>

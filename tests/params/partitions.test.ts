@@ -4,19 +4,11 @@ import { describe, expect, it } from "vitest";
 import { checkSecurity, errorProbability, keyClasses, type NoiseConstraint, noiseBits, predictedErrors, readVariance, selectPartitionedParameters } from "../../passes/params/index.js";
 import { defaultRegistry } from "../../ir/dialects/index.js";
 import { keyswitchCost } from "../../crypto-model/index.js";
-import { partitionsFromModule, type PartitionedParameters } from "../../passes/params/index.js";
-import { conversionKeySize, evaluationKeySize } from "../../runtime/sizes.js";
+import { partitionsFromModule } from "../../passes/params/index.js";
 import { parsePipeline, runPipeline } from "../../passes/pipeline.js";
 import { defaultPassRegistry } from "../../passes/registry.js";
 import { parse } from "../tfhe/helpers.js";
-import { MIXED, tableAttr } from "./partition_circuits.js";
-
-/** Evaluation keys as the server holds them, from the runtime's own size formulas. */
-function serverKeyBytes(p: PartitionedParameters): number {
-  const stored = p.outputKey === undefined ? p.partitions : p.partitions.slice(0, p.outputKey);
-  const own = stored.reduce((t, s) => t + evaluationKeySize(s).inMemory, 0);
-  return own + p.conversions.reduce((t, c) => t + conversionKeySize(p.partitions[c.from]!, p.partitions[c.to]!, c.ksBaseLog, c.ksLevel).inMemory, 0);
-}
+import { MIXED, serverKeyBytes, tableAttr } from "./partition_circuits.js";
 
 const table = tableAttr;
 
