@@ -32,7 +32,7 @@ import {
   keyswitchCost,
   keyswitchVariance,
   modulusSwitchVariance,
-  multiBitBlindRotationVariance,
+  noiseTerms,
   OPERATION_COUNT,
   pbsCost,
   safeVariance,
@@ -708,8 +708,8 @@ export function readTerms(
   compactOutputs = true,
 ): { bootstrap: number; fresh: number; keyswitch: number; modulusSwitch: number } {
   const A = partitions[placement.source]!;
-  const bootstrap = multiBitBlindRotationVariance(A.lweDimension, A.glweDimension, A.polynomialSize, A.pbsBaseLog, A.pbsLevel, A.glweNoiseStd, A.pbsGroupingFactor ?? 1);
-  const fresh = A.glweNoiseStd ** 2;
+  // The value's partition's PBS output and fresh-encryption variances (multi-bit or classic).
+  const { bootstrap, fresh } = noiseTerms(A);
   if (placement.reader === undefined) {
     if (!compactOutputs) return { bootstrap, fresh, keyswitch: 0, modulusSwitch: 0 };
     let ks = { baseLog: A.ksBaseLog, level: A.ksLevel, std: A.lweNoiseStd };
