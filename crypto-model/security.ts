@@ -21,9 +21,17 @@ export function minLog2Std(dimension: number): number {
   return Math.max(SECURITY_CURVE.a * dimension + SECURITY_CURVE.b, SECURITY_CURVE.minLog2Std);
 }
 
+// The parameter searches ask for the same few thousand dimensions millions of times.
+const minNoiseStdCache = new Map<number, number>();
+
 /** Minimum σ/q (noise std as a fraction of q = 2^64) at dimension `d`. */
 export function minNoiseStd(dimension: number): number {
-  return 2 ** minLog2Std(dimension);
+  let std = minNoiseStdCache.get(dimension);
+  if (std === undefined) {
+    std = 2 ** minLog2Std(dimension);
+    minNoiseStdCache.set(dimension, std);
+  }
+  return std;
 }
 
 /** The fields of a parameter set that security depends on. */

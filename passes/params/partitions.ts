@@ -207,7 +207,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
   });
   const outFixed = [...convOut].map(([B, rs]) => {
     const s = sets[B]!;
-    return { s, ms: modulusSwitchVariance(s.n, s.N), rs, count: rs.reduce((x, r) => x + r.count, 0) };
+    return { s, ms: modulusSwitchVariance(s.n, s.N), std: minNoiseStd(s.n), rs, count: rs.reduce((x, r) => x + r.count, 0) };
   });
   let best: Solved | undefined;
   for (const [k, N] of allPairs()) {
@@ -240,6 +240,8 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
       for (let n = firstMultiple(SEARCH_SPACE.minLweDimension, g); n <= SEARCH_SPACE.maxLweDimension; n += g) {
         if (best && pbsCount > 0 && pbsCount * pbsCost(n, k, N, levels[0]!.level, g, objective.weights) >= best.cost) break;
         const ms = modulusSwitchVariance(n, N);
+        // The small key's noise, once per n (the key-byte terms below ask for it per level).
+        const nStd = minNoiseStd(n);
         const inLevels = conversionLevelsAt(n, ms);
         if (!inLevels || !fitUnderNoiselessBootstrap(n, ms)) continue;
         for (const pbs of levels) {
@@ -258,7 +260,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
             if (!ks) continue;
             cost += ownCount * keyswitchCost(n, k, N, ks.level, objective.weights);
           }
-          bytes += keyswitchKeyBytes(dim, n, ks!.baseLog, ks!.level, minNoiseStd(n));
+          bytes += keyswitchKeyBytes(dim, n, ks!.baseLog, ks!.level, nStd);
           const source: SourceSet = { k, N, n, bootstrap: b, fresh: fr, ks: ks! };
           const outCost = outputPathCost(source, outs, outCount, objective.weights);
           if (outCost === undefined) continue;
@@ -266,7 +268,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
           if (objective.bytesWeight > 0) bytes += outputPathBytes(source, outs);
           inFixed.forEach((c, i) => {
             cost += c.count * keyswitchCost(n, c.s.k, c.s.N, inLevels[i]!.level, objective.weights);
-            bytes += conversionBytes(c.s, n, inLevels[i]!);
+            bytes += keyswitchKeyBytes(kN(c.s), n, inLevels[i]!.baseLog, inLevels[i]!.level, nStd);
           });
           let ok = true;
           for (const o of outFixed) {
@@ -278,7 +280,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
               break;
             }
             cost += o.count * keyswitchCost(o.s.n, k, N, l.level, objective.weights);
-            bytes += keyswitchKeyBytes(dim, o.s.n, l.baseLog, l.level, minNoiseStd(o.s.n));
+            bytes += keyswitchKeyBytes(dim, o.s.n, l.baseLog, l.level, o.std);
           }
           if (!ok) continue;
           cost += objective.bytesWeight * bytes;
