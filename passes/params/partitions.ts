@@ -268,7 +268,7 @@ function solvePartition(X: number, reads: readonly Read[], sets: readonly (PSet 
           if (objective.bytesWeight > 0) bytes += outputPathBytes(source, outs);
           inFixed.forEach((c, i) => {
             cost += c.count * keyswitchCost(n, c.s.k, c.s.N, inLevels[i]!.level, objective.weights);
-            bytes += keyswitchKeyBytes(kN(c.s), n, inLevels[i]!.baseLog, inLevels[i]!.level, nStd);
+            bytes += conversionBytes(c.s, n, inLevels[i]!);
           });
           let ok = true;
           for (const o of outFixed) {
