@@ -41,20 +41,25 @@ export class FrameParser<T> implements ChunkSink<T> {
 
   push(chunk: Uint8Array): void {
     if (this.sink) return this.sink.push(chunk);
-    this.parts.push(chunk);
     this.buffered += chunk.length;
-    if (this.buffered < this.want) return;  // concatenate only when a check can progress
-    const b = Buffer.concat(this.parts);
-    this.parts = [b];
+    // Concatenate only when a check can progress; until then keep a copy of the (small) chunk,
+    // since the caller may reuse it once pushed.
+    if (this.buffered < this.want) return void this.parts.push(Uint8Array.from(chunk));
+    this.parts.push(chunk);
+    // A lone chunk is read in place: a message handed over in memory arrives as one chunk, and
+    // copying hundreds of MiB of keys just to read their header took about a second.
+    const b = this.parts.length === 1 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat(this.parts);
+    // The prefix is still incomplete: keep a copy (the caller may reuse its chunk).
+    const wait = (): void => void (this.parts = [Buffer.from(b)]);
     const { magic, version, what, bad } = this.spec;
     if (b.length >= 8 && !b.subarray(0, 8).equals(magic)) bad(`wrong magic (not a ${what} file)`);
     this.want = FIXED;
-    if (b.length < FIXED) return;
+    if (b.length < FIXED) return wait();
     const v = b.readUInt32LE(8);
     if (v !== version) bad(`format version ${v}, this fhec reads version ${version}`);
     const len = b.readUInt32LE(12);
     this.want = FIXED + len;
-    if (b.length < FIXED + len) return;
+    if (b.length < FIXED + len) return wait();
     let header: unknown;
     try {
       header = JSON.parse(b.subarray(FIXED, FIXED + len).toString("utf8"));
