@@ -5,7 +5,7 @@ import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { freemem, loadavg } from "node:os";
 import {
-  ClientKey, evaluationKeySize, lookupTables, noise, runtimeInfo, seededEvaluationKeySize, setSharedPbs,
+  ClientKey, evaluationKeySize, lookupTables, noise, runtimeInfo, seededEvaluationKeySize, setSharedPbs, type TfheParameters,
 } from "../runtime/index.js";
 import { native } from "../runtime/native.js";
 import { median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
@@ -34,6 +34,8 @@ export interface TfheRsRow extends ParameterColumns {
   vsClassic?: number;
   /** Multi-bit rows: this KS-PBS on two threads / fhec's classic KS-PBS on one thread. */
   vsClassicTwoThreads?: number;
+  /** Whether the two ratios above are medians of per-repetition ratios against the classic shape timed alternately (else ratios of medians of separate rows). */
+  pairedWithClassic?: boolean;
   samples: number;
   loadAverage: number;
   keygenMs: number;
@@ -81,9 +83,9 @@ function peakBytes(s: TfheRsShape): number {
   return seededEvaluationKeySize(s.params).inMemory + evaluationKeySize(s.params).inMemory;
 }
 
-async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, budgetMs: number): Promise<TfheRsRow> {
-  const { params, precision } = s;
-  let t = performance.now();
+/** A lone KS+PBS of one random ciphertext under fresh keys of `params`, timed per call. */
+async function lonePbs(params: TfheParameters, precision: number) {
+  const t = performance.now();
   const client = ClientKey.generate(params);
   const server = await (await client.generateSeededEvaluationKeys()).expand();
   const keygenMs = performance.now() - t;
@@ -92,36 +94,62 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
   const tables = lookupTables(table, precision);
   const msgs = Array.from({ length: 4 }, () => randomInt(size));
   const got = client.decrypt(server.applyLookupTableSync(client.encrypt(msgs, precision), tables, { parallel: false }), precision);
-  const right = got.filter((g, i) => g === table[msgs[i]!]).length;
   const one = client.encrypt([msgs[0]!], precision);
   const small = server.keyswitchSync(one, { parallel: false });
+  const timed = (f: () => unknown): number => {
+    const t0 = performance.now();
+    f();
+    return performance.now() - t0;
+  };
+  return {
+    server, keygenMs,
+    check: `${got.filter((g, i) => g === table[msgs[i]!]).length}/4 lookups right`,
+    ksPbs: () => timed(() => server.applyLookupTableSync(one, tables, { parallel: false })),
+    pbsOnly: () => timed(() => server.bootstrapSync(small, tables, { parallel: false })),
+    ksPbsShared: () => {
+      setSharedPbs("always");
+      try {
+        return timed(() => server.applyLookupTableSync(one, tables, { parallel: true }));
+      } finally {
+        setSharedPbs("auto");
+      }
+    },
+  };
+}
+
+/**
+ * `classic`: for a multi-bit shape, the classic shape it is compared with, timed in the same
+ * repetitions (alternating, so that both see the same machine: single timings drift by up to 1.4×
+ * within minutes here) when both key sets fit in memory at once.
+ */
+async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, budgetMs: number, classic?: TfheRsShape): Promise<TfheRsRow> {
+  const { params, precision } = s;
+  const run = await lonePbs(params, precision);
+  const sibling = classic && peakBytes(classic) <= 0.75 * freemem() ? await lonePbs(classic.params, classic.precision) : undefined;
   // Interleaved: KS+PBS then PBS alone, alternating, so both see the same machine load.
-  t = performance.now();
-  server.applyLookupTableSync(one, tables, { parallel: false });
-  const first = performance.now() - t;
-  // Each repetition times KS+PBS and PBS alone: the first run sizes one of the two halves.
-  const reps = repsWithin(budgetMs / 2, first, maxReps);
+  const first = run.ksPbs();
+  // Each repetition times KS+PBS, PBS alone (and the classic KS+PBS): the first run sizes its share.
+  const reps = repsWithin(budgetMs / (sibling ? 3 : 2), first, maxReps);
   const both: number[] = [];
   const pbs: number[] = [];
   const two: number[] = [];
+  const vsSibling: number[] = [];
+  const twoVsSibling: number[] = [];
   const shared = runtimeInfo().threads >= 2;
+  if (sibling) sibling.ksPbs();
   for (let i = 0; i < reps; i++) {
-    t = performance.now();
-    server.applyLookupTableSync(one, tables, { parallel: false });
-    both.push(performance.now() - t);
-    t = performance.now();
-    server.bootstrapSync(small, tables, { parallel: false });
-    pbs.push(performance.now() - t);
-    if (shared) {
-      setSharedPbs("always");
-      t = performance.now();
-      server.applyLookupTableSync(one, tables, { parallel: true });
-      two.push(performance.now() - t);
-      setSharedPbs("auto");
+    both.push(run.ksPbs());
+    pbs.push(run.pbsOnly());
+    if (shared) two.push(run.ksPbsShared());
+    if (sibling) {
+      const c = sibling.ksPbs();
+      vsSibling.push(both.at(-1)! / c);
+      if (shared) twoVsSibling.push(two.at(-1)! / c);
     }
   }
-  const evalKeyBytes = server.sizes().total;
-  server.release();
+  const evalKeyBytes = run.server.sizes().total;
+  run.server.release();
+  sibling?.server.release();
   const boundMs = blindRotationBoundMs(params, speed);
   const single = median(both);
   const pbsOnly = median(pbs);
@@ -131,8 +159,10 @@ async function benchShape(s: TfheRsShape, maxReps: number, speed: MachineSpeed, 
     ...(two.length ? { twoThreadMsMedian: median(two) } : {}),
     ...(s.publishedMs === undefined ? {} : { publishedMs: s.publishedMs, ratio: single / s.publishedMs }),
     boundMs, shareOfBound: boundMs / pbsOnly,
-    samples: reps, loadAverage: loadavg()[0]!, keygenMs, evalKeyBytes,
-    predictedPError: noise.predictedPError(params, precision, 1), check: `${right}/4 lookups right`,
+    ...(vsSibling.length ? { vsClassic: median(vsSibling), pairedWithClassic: true } : {}),
+    ...(twoVsSibling.length ? { vsClassicTwoThreads: median(twoVsSibling) } : {}),
+    samples: reps, loadAverage: loadavg()[0]!, keygenMs: run.keygenMs, evalKeyBytes,
+    predictedPError: noise.predictedPError(params, precision, 1), check: run.check,
   };
 }
 
@@ -157,9 +187,11 @@ export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: numbe
       continue;
     }
     process.stderr.write(`bench pbs: ${s.set}...\n`);
-    rows.push(await benchShape(s, maxReps, speed, budgetMs));
+    rows.push(await benchShape(s, maxReps, speed, budgetMs, TFHE_RS_SHAPES.find((c) => c.set === s.classicOf)));
   }
+  // Multi-bit rows whose classic shape could not be timed alongside: against its own row's medians.
   for (const r of rows) {
+    if (r.pairedWithClassic) continue;
     const classic = shapes.find((s) => s.set === r.set)?.classicOf;
     const c = rows.find((x) => x.set === classic);
     if (c) r.vsClassic = r.singleThreadMsMedian / c.singleThreadMsMedian;
@@ -167,6 +199,8 @@ export async function benchTfheRs(maxReps: number, budgetMs: number, maxN: numbe
   }
   return { rows, skipped, cpu: cpuModel(), speed };
 }
+
+const unpaired = (r: TfheRsRow): string => (r.pairedWithClassic ? "" : "*");
 
 export function printTfheRs(result: { rows: TfheRsRow[]; skipped: TfheRsSkipped[]; cpu: string; speed: MachineSpeed }): void {
   const { rows, skipped, cpu, speed } = result;
@@ -177,11 +211,12 @@ export function printTfheRs(result: { rows: TfheRsRow[]; skipped: TfheRsSkipped[
   for (const r of rows) {
     console.log(`| ${r.set} | ${r.precision} | ${r.groupingFactor} | ${r.n} | ${r.k} | ${r.N} | ${r.pbs} | ${r.ks} | ${r.singleThreadMsMedian.toFixed(2)} | ` +
       `${r.publishedMs ?? ""} | ${r.ratio === undefined ? "" : r.ratio.toFixed(2)} | ${r.pbsOnlyMsMedian.toFixed(2)} | ${r.boundMs.toFixed(2)} | ${(100 * r.shareOfBound).toFixed(0)}% | ` +
-      `${r.vsClassic === undefined ? "" : r.vsClassic.toFixed(2)} | ` +
+      `${r.vsClassic === undefined ? "" : r.vsClassic.toFixed(2) + unpaired(r)} | ` +
       `${r.twoThreadMsMedian === undefined ? "" : (r.twoThreadMsMedian / r.singleThreadMsMedian).toFixed(2)} | ` +
-      `${r.vsClassicTwoThreads === undefined ? "" : r.vsClassicTwoThreads.toFixed(2)} | ${r.samples} | ${r.loadAverage.toFixed(1)} | ${r.check} |`);
+      `${r.vsClassicTwoThreads === undefined ? "" : r.vsClassicTwoThreads.toFixed(2) + unpaired(r)} | ${r.samples} | ${r.loadAverage.toFixed(1)} | ${r.check} |`);
   }
   for (const s of skipped) console.log(`| ${s.set} | skipped: ${s.skipped} |`);
   console.log("\nratio = fhec / tfhe-rs. tfhe-rs's classic figures are one PBS per core; its multi-bit figures use 11–13 threads per PBS, " +
-    "fhec's here one (two in the 2-thread columns: lone classic PBS at N ≥ 8192 and multi-bit at N ≥ 2048 are shared, other shapes run on one). Share of bound = (FFTs at the standalone FFT's speed + products at FMA peak) / measured PBS.");
+    "fhec's here one (two in the 2-thread columns: lone classic PBS at N ≥ 8192 and multi-bit at N ≥ 2048 are shared, other shapes run on one). Share of bound = (FFTs at the standalone FFT's speed + products at FMA peak) / measured PBS. " +
+    "\"vs fhec classic\": the median of per-repetition ratios against fhec's classic KS+PBS of the same precision on one thread, timed in the same repetitions (* where both key sets did not fit in memory at once: the ratio of the two rows' medians).");
 }
