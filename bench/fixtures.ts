@@ -73,6 +73,13 @@ export function repsWithin(budgetMs: number, firstMs: number, maxReps: number): 
   return Math.max(3, Math.min(maxReps, Math.floor(budgetMs / Math.max(firstMs, 1e-3))));
 }
 
+/** `f()`'s wall time (ms) and its result. */
+export function timed<T>(f: () => T): [number, T] {
+  const t = performance.now();
+  const r = f();
+  return [performance.now() - t, r];
+}
+
 /** The median (the mean of the two middle values for an even count). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

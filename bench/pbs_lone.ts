@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import { loadavg } from "node:os";
 import { ClientKey, lookupTables, minNoiseStd, noise, setSharedPbs, TfheParameters } from "../runtime/index.js";
-import { median, repsWithin } from "./fixtures.js";
+import { median, repsWithin, timed } from "./fixtures.js";
 
 export interface LoneRow {
   set: string;
@@ -50,11 +50,6 @@ export async function benchLone(maxReps: number, budgetMs: number): Promise<Lone
   const one = client.encrypt([msg], precision);
   const small = server.keyswitchSync(one, { parallel: false });
   const bytes = (x: { serialize(): Uint8Array }): Buffer => Buffer.from(x.serialize());
-  const timed = <T>(f: () => T): [number, T] => {
-    const t = performance.now();
-    const r = f();
-    return [performance.now() - t, r];
-  };
   const loadAtStart = loadavg()[0]!;
   setSharedPbs("never");
   const [first, ref] = timed(() => bytes(server.applyLookupTableSync(one, tables, { parallel: false })));

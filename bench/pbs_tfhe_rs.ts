@@ -8,7 +8,7 @@ import {
   ClientKey, evaluationKeySize, lookupTables, noise, runtimeInfo, seededEvaluationKeySize, setSharedPbs, type TfheParameters,
 } from "../runtime/index.js";
 import { native } from "../runtime/native.js";
-import { median, type ParameterColumns, parameterColumns, repsWithin } from "./fixtures.js";
+import { median, type ParameterColumns, parameterColumns, repsWithin, timed } from "./fixtures.js";
 import {
   blindRotationBoundMs, BOUND_ONLY_SHAPES, type MachineSpeed, regrouped, TFHE_RS_SHAPES, type TfheRsShape,
 } from "./tfhe_rs_sets.js";
@@ -96,20 +96,15 @@ async function lonePbs(params: TfheParameters, precision: number) {
   const got = client.decrypt(server.applyLookupTableSync(client.encrypt(msgs, precision), tables, { parallel: false }), precision);
   const one = client.encrypt([msgs[0]!], precision);
   const small = server.keyswitchSync(one, { parallel: false });
-  const timed = (f: () => unknown): number => {
-    const t0 = performance.now();
-    f();
-    return performance.now() - t0;
-  };
   return {
     server, keygenMs,
     check: `${got.filter((g, i) => g === table[msgs[i]!]).length}/4 lookups right`,
-    ksPbs: () => timed(() => server.applyLookupTableSync(one, tables, { parallel: false })),
-    pbsOnly: () => timed(() => server.bootstrapSync(small, tables, { parallel: false })),
+    ksPbs: () => timed(() => server.applyLookupTableSync(one, tables, { parallel: false }))[0],
+    pbsOnly: () => timed(() => server.bootstrapSync(small, tables, { parallel: false }))[0],
     ksPbsShared: () => {
       setSharedPbs("always");
       try {
-        return timed(() => server.applyLookupTableSync(one, tables, { parallel: true }));
+        return timed(() => server.applyLookupTableSync(one, tables, { parallel: true }))[0];
       } finally {
         setSharedPbs("auto");
       }

@@ -48,9 +48,10 @@ export class FrameParser<T> implements ChunkSink<T> {
     this.parts.push(chunk);
     // A lone chunk is read in place: a message handed over in memory arrives as one chunk, and
     // copying hundreds of MiB of keys just to read their header took about a second.
-    const b = this.parts.length === 1 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat(this.parts);
-    // The prefix is still incomplete: keep a copy (the caller may reuse its chunk).
-    const wait = (): void => void (this.parts = [Buffer.from(b)]);
+    const inPlace = this.parts.length === 1;
+    const b = inPlace ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat(this.parts);
+    // The prefix is still incomplete: keep what was read (a copy of a chunk read in place).
+    const wait = (): void => void (this.parts = [inPlace ? Buffer.from(b) : b]);
     const { magic, version, what, bad } = this.spec;
     if (b.length >= 8 && !b.subarray(0, 8).equals(magic)) bad(`wrong magic (not a ${what} file)`);
     this.want = FIXED;
