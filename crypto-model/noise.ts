@@ -103,11 +103,17 @@ export function blindRotationVariancePerKeyBit(glweDimension: number, polynomial
   return perGroup / g;
 }
 
-/** σ²_MS = (1/12 + n/24)/(2N)² + (n/48 − 1/12)/q² (switching a dimension-n ciphertext to modulus 2N). */
-export function modulusSwitchVariance(lweDimension: number, polynomialSize: number): number {
+/**
+ * σ²_MS = (1/12 + n/48)/(2N)² + (n/48 − 1/12)/q² (switching a dimension-n ciphertext to modulus 2N).
+ * The runtime's switch is centred: the mean of the mask's public rounding errors against a uniform
+ * binary key is taken off the body, so each key bit adds (s_i − ½)²/12 = 1/48 for every key, where
+ * a plain switch adds s_i/12 (n/24 on average, and as much as the key's weight). `centred = false`
+ * gives the plain switch's average, which published parameter sets (Concrete's) were designed for.
+ */
+export function modulusSwitchVariance(lweDimension: number, polynomialSize: number, centred = true): number {
   const n = lweDimension;
   const twoN = 2 * polynomialSize;
-  return (1 / 12 + n / 24) / (twoN * twoN) + (n / 48 - 1 / 12) / Q2;
+  return (1 / 12 + (centred ? n / 48 : n / 24)) / (twoN * twoN) + (n / 48 - 1 / 12) / Q2;
 }
 
 /** The four variance sources of the atomic pattern for one parameter set. */
@@ -122,12 +128,19 @@ export interface NoiseTerms {
   readonly fresh: number;
 }
 
-export function noiseTerms(p: NoiseParameters): NoiseTerms {
+/**
+ * How a PBS switches its input to 2N: fhec's runtime centres the switch; "plain" is the textbook
+ * switch that published parameter sets (Concrete's) were sized for, kept to check the search
+ * against them.
+ */
+export type ModulusSwitchKind = "centred" | "plain";
+
+export function noiseTerms(p: NoiseParameters, modulusSwitch: ModulusSwitchKind = "centred"): NoiseTerms {
   return {
     bootstrap: multiBitBlindRotationVariance(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.glweNoiseStd,
       p.pbsGroupingFactor ?? 1),
     keyswitch: keyswitchVariance(p.glweDimension * p.polynomialSize, p.ksBaseLog, p.ksLevel, p.lweNoiseStd),
-    modulusSwitch: modulusSwitchVariance(p.lweDimension, p.polynomialSize),
+    modulusSwitch: modulusSwitchVariance(p.lweDimension, p.polynomialSize, modulusSwitch === "centred"),
     fresh: p.glweNoiseStd * p.glweNoiseStd,
   };
 }
@@ -136,8 +149,8 @@ export function noiseTerms(p: NoiseParameters): NoiseTerms {
  * Variance read by the PBS after Dot(ν) → KS → MS when the ν² is made of PBS outputs:
  * ν²·σ²_BR + σ²_KS + σ²_MS (the correctness left-hand side, docs/tfhe.md).
  */
-export function tableInputVariance(p: NoiseParameters, norm2: number): number {
-  const t = noiseTerms(p);
+export function tableInputVariance(p: NoiseParameters, norm2: number, modulusSwitch: ModulusSwitchKind = "centred"): number {
+  const t = noiseTerms(p, modulusSwitch);
   return norm2 * t.bootstrap + t.keyswitch + t.modulusSwitch;
 }
 
@@ -182,8 +195,9 @@ export function errorProbability(precision: number, variance: number): number {
 }
 
 /** Correctness (docs/tfhe.md): ν²σ²_BR + σ²_KS + σ²_MS ≤ σ²_safe for a p-bit table read at the given p_error. */
-export function meetsCorrectness(p: NoiseParameters, precision: number, norm2: number, pError: number): boolean {
-  return tableInputVariance(p, norm2) <= safeVariance(precision, pError);
+export function meetsCorrectness(p: NoiseParameters, precision: number, norm2: number, pError: number,
+  modulusSwitch: ModulusSwitchKind = "centred"): boolean {
+  return tableInputVariance(p, norm2, modulusSwitch) <= safeVariance(precision, pError);
 }
 
 /** Predicted error probability of a p-bit table read after Dot(ν) → KS → PBS (norm2 = ν²). */

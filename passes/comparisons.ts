@@ -11,8 +11,9 @@
 // below half a q-bit box, so small N suffices. With `approximate` rounding the removed low bits
 // are not cleaned: they stay in the phase, and the noise decides values near the jump — a flip
 // zone around `j` whose width the noise sets, instead of a wrong answer anywhere else. (gemm_tree:
-// n = 771, N = 1024 give σ_MS ≈ √(n/24)/2N ≈ 2.8·10⁻³ of the torus, about 3 codes of its 9-bit
-// group; in FHE, 2 of 50 test rows had a feature within a few codes of a threshold and flipped.) `exact` rounding clears the low bits first (one 1-bit PBS per
+// n = 771, N = 1024 gave σ_MS ≈ √(n/24)/2N ≈ 2.8·10⁻³ of the torus before the modulus switch was
+// centred (√(n/48)/2N ≈ 2.0·10⁻³ since), about 3 codes of its 9-bit group; in FHE, 2 of 50 test
+// rows had a feature within a few codes of a threshold and flipped.) `exact` rounding clears the low bits first (one 1-bit PBS per
 // removed bit), so FHE equals the clear circuit bit for bit.
 //
 // Exactness (the `disable` semantics: round half up): with c = t·2^k − 2^(k−1),

@@ -31,6 +31,7 @@ import {
   pbsCost,
   perPbsFromGlobal,
   safeVariance,
+  type ModulusSwitchKind,
   type NoiseParameters,
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
@@ -75,6 +76,8 @@ export interface ChooseParametersOptions {
   readonly globalPError?: number;
   /** Weights of the cost terms the search minimises (default: operation counts, docs/tfhe.md). */
   readonly weights?: CostWeights;
+  /** The modulus switch the reads see (default the runtime's centred one; "plain" to compare with published sets). */
+  readonly modulusSwitch?: ModulusSwitchKind;
 }
 
 export const DEFAULT_P_ERROR = 2 ** -40;
@@ -182,6 +185,7 @@ interface SearchOptions {
   readonly outCount?: number;
   /** Weights of the cost terms (default: operation counts). */
   readonly weights?: CostWeights;
+  readonly modulusSwitch?: ModulusSwitchKind;
 }
 
 /**
@@ -209,7 +213,7 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
       for (let n = firstMultiple(SEARCH_SPACE.minLweDimension, g); n <= SEARCH_SPACE.maxLweDimension; n += g) {
         const floorCost = pbsCost(n, k, N, levels[0]!.level, g, w) + keyswitchCost(n, k, N, 1, w);
         if (best && pbsCount * floorCost >= best.total) break;
-        const ms = modulusSwitchVariance(n, N);
+        const ms = modulusSwitchVariance(n, N, opts.modulusSwitch !== "plain");
         const ks = ksLevels(n);
         const widest = noiselessBootstrapBudget(tables, fresh, ms);
         if (!(widest > 0) || !ks.some((l) => l.variance <= widest / kN)) continue;
@@ -316,7 +320,9 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
   const pbsCount = constraints.reduce((t, c) => t + (isPbs(c) ? (c.count ?? 1) : 0), 0);
   const outCount = constraints.reduce((t, c) => t + (isPbs(c) ? 0 : (c.count ?? 1)), 0);
   if (!linear) {
-    found = search(reduce(reqs), { pbsCount, outCount, ...(options.weights ? { weights: options.weights } : {}) });
+    found = search(reduce(reqs), {
+      pbsCount, outCount, ...(options.weights ? { weights: options.weights } : {}), ...(options.modulusSwitch ? { modulusSwitch: options.modulusSwitch } : {}),
+    });
   } else {
     // Smallest kN meeting the outputs; among equal kN, the cheapest 1-bit PBS.
     const byDim = new Map<number, [number, number][]>();
@@ -352,7 +358,7 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
   };
   const sec = checkSecurity(params);
   if (!sec.secure) throw new Error(`internal: optimizer produced an insecure set\n${sec.report}`);
-  const t = noiseTerms(params);
+  const t = noiseTerms(params, options.modulusSwitch);
   const outs = reqs.filter((r) => !r.pbs);
   const choice = linear
     ? undefined
@@ -382,9 +388,10 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
 export function constraintErrorProbabilities(
   params: NoiseParameters & { readonly outputKeyswitch?: OutputKeyswitch },
   constraints: readonly NoiseConstraint[],
+  modulusSwitch: ModulusSwitchKind = "centred",
 ): number[] {
   const linear = !constraints.some(isPbs);
-  const t = noiseTerms(params);
+  const t = noiseTerms(params, modulusSwitch);
   const outputKs = outputKeyswitchVariance(params);
   return toReqs(constraints, 0.5, linear).map((r) => errorProbability(noiseBits(r.src), readVarianceOf(r, t, linear, outputKs)));
 }

@@ -22,3 +22,13 @@ export const INSECURE_TEST_P2_N512 = new TfheParameters({
   lweDimension: 80,
   polynomialSize: 512,
 }, "INSECURE_TEST_P2_N512");
+
+/**
+ * A wide small key (n = 448) with negligible key noise, so that a read's noise is nearly all
+ * the modulus switch's: tests/tfhe/approximate.test.ts tells a centred switch from a plain one.
+ */
+export const INSECURE_TEST_MS = new TfheParameters({
+  ...INSECURE_TEST_P2.raw(),
+  lweDimension: 448,
+  glweDimension: 2,
+}, "INSECURE_TEST_MS");

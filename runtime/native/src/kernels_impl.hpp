@@ -1064,10 +1064,20 @@ static void init_accumulators(const PbsArgs& a) {
     uint64_t* acc = ws.acc.data() + b * k1 * N;
     const uint64_t* in = a.ins[b];
     std::memset(acc, 0, sizeof(uint64_t) * a.k * N);
-    uint32_t body = mod_switch(in[a.n], log2_2n);
-    monomial_mul(acc + a.k * N, a.luts[b], (two_n - body) % two_n, N);
     uint32_t* ms = ws.ms.data() + b * a.n;
-    for (uint32_t i = 0; i < a.n; i++) ms[i] = mod_switch(in[i], log2_2n);
+    // Centred modulus switch: each mask coefficient's rounding error d_i = a_i - 2^s * ms_i is
+    // public, and with a uniform binary key the phase gains sum_i d_i s_i, of mean sum_i d_i / 2.
+    // The body takes that mean off before its own rounding, which leaves sum_i d_i (s_i - 1/2):
+    // half the variance, the same for every key weight (crypto-model/noise.ts, docs/tfhe.md).
+    const uint32_t s = 64 - log2_2n;
+    __int128 drift = 0;
+    for (uint32_t i = 0; i < a.n; i++) {
+      ms[i] = mod_switch(in[i], log2_2n);
+      drift += static_cast<int64_t>(in[i] - (static_cast<uint64_t>(ms[i]) << s));
+    }
+    const uint64_t centred_body = in[a.n] - static_cast<uint64_t>(static_cast<int64_t>(drift >> 1));
+    uint32_t body = mod_switch(centred_body, log2_2n);
+    monomial_mul(acc + a.k * N, a.luts[b], (two_n - body) % two_n, N);
   }
 }
 
