@@ -104,16 +104,22 @@ export function blindRotationVariancePerKeyBit(glweDimension: number, polynomial
 }
 
 /**
+ * How a PBS switches its input to 2N: fhec's runtime centres the switch; "plain" is the textbook
+ * switch that published parameter sets (Concrete's) were sized for, kept to check the search
+ * against them.
+ */
+export type ModulusSwitchKind = "centred" | "plain";
+
+/**
  * σ²_MS = (1/12 + n/48)/(2N)² + (n/48 − 1/12)/q² (switching a dimension-n ciphertext to modulus 2N).
  * The runtime's switch is centred: the mean of the mask's public rounding errors against a uniform
  * binary key is taken off the body, so each key bit adds (s_i − ½)²/12 = 1/48 for every key, where
- * a plain switch adds s_i/12 (n/24 on average, and as much as the key's weight). `centred = false`
- * gives the plain switch's average, which published parameter sets (Concrete's) were designed for.
+ * a plain switch adds s_i/12 (n/24 on average, and as much as the key's weight).
  */
-export function modulusSwitchVariance(lweDimension: number, polynomialSize: number, centred = true): number {
+export function modulusSwitchVariance(lweDimension: number, polynomialSize: number, kind: ModulusSwitchKind = "centred"): number {
   const n = lweDimension;
   const twoN = 2 * polynomialSize;
-  return (1 / 12 + (centred ? n / 48 : n / 24)) / (twoN * twoN) + (n / 48 - 1 / 12) / Q2;
+  return (1 / 12 + (kind === "centred" ? n / 48 : n / 24)) / (twoN * twoN) + (n / 48 - 1 / 12) / Q2;
 }
 
 /** The four variance sources of the atomic pattern for one parameter set. */
@@ -128,19 +134,12 @@ export interface NoiseTerms {
   readonly fresh: number;
 }
 
-/**
- * How a PBS switches its input to 2N: fhec's runtime centres the switch; "plain" is the textbook
- * switch that published parameter sets (Concrete's) were sized for, kept to check the search
- * against them.
- */
-export type ModulusSwitchKind = "centred" | "plain";
-
 export function noiseTerms(p: NoiseParameters, modulusSwitch: ModulusSwitchKind = "centred"): NoiseTerms {
   return {
     bootstrap: multiBitBlindRotationVariance(p.lweDimension, p.glweDimension, p.polynomialSize, p.pbsBaseLog, p.pbsLevel, p.glweNoiseStd,
       p.pbsGroupingFactor ?? 1),
     keyswitch: keyswitchVariance(p.glweDimension * p.polynomialSize, p.ksBaseLog, p.ksLevel, p.lweNoiseStd),
-    modulusSwitch: modulusSwitchVariance(p.lweDimension, p.polynomialSize, modulusSwitch === "centred"),
+    modulusSwitch: modulusSwitchVariance(p.lweDimension, p.polynomialSize, modulusSwitch),
     fresh: p.glweNoiseStd * p.glweNoiseStd,
   };
 }

@@ -213,7 +213,7 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
       for (let n = firstMultiple(SEARCH_SPACE.minLweDimension, g); n <= SEARCH_SPACE.maxLweDimension; n += g) {
         const floorCost = pbsCost(n, k, N, levels[0]!.level, g, w) + keyswitchCost(n, k, N, 1, w);
         if (best && pbsCount * floorCost >= best.total) break;
-        const ms = modulusSwitchVariance(n, N, opts.modulusSwitch !== "plain");
+        const ms = modulusSwitchVariance(n, N, opts.modulusSwitch);
         const ks = ksLevels(n);
         const widest = noiselessBootstrapBudget(tables, fresh, ms);
         if (!(widest > 0) || !ks.some((l) => l.variance <= widest / kN)) continue;

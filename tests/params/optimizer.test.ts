@@ -106,7 +106,7 @@ describe("Concrete's reference sets (p_error 6.3e-5, ν = 1)", () => {
     const r = chooseParameters({ constraints: [table(4, 1)], pError: 6.3e-5, modulusSwitch: "plain" });
     const design = (n: number, pl: number, kl: number) => pbsCost(n, 2, 1024, pl) + keyswitchWordCost(n, 2, 1024, kl);
     const alt = { n: 742, pb: 23, pl: 1, kb: 3, kl: 5 };
-    const v = alt.n * externalProductVariance(2, 1024, alt.pb, alt.pl, minNoiseStd(2048)) + keyswitchVariance(2048, alt.kb, alt.kl, minNoiseStd(alt.n)) + modulusSwitchVariance(alt.n, 1024, false);
+    const v = alt.n * externalProductVariance(2, 1024, alt.pb, alt.pl, minNoiseStd(2048)) + keyswitchVariance(2048, alt.kb, alt.kl, minNoiseStd(alt.n)) + modulusSwitchVariance(alt.n, 1024, "plain");
     expect(v).toBeLessThanOrEqual(safeVariance(4, 6.3e-5));
     expect(design(alt.n, 1, 5)).toBeLessThan(design(r.lweDimension, 1, r.ksLevel));
     expect(pbsCost(alt.n, 2, 1024, 1) + keyswitchCost(alt.n, 2, 1024, 5)).toBeGreaterThan(r.cost);
