@@ -1,6 +1,7 @@
 // Calibration: runs the float model on the calibration set and records, on each op, the range of
-// its result (`fhec.range = [lo, hi]`, and `fhec.integer = true` when every value is an integer).
-// The quantizer derives activation quantizers from these annotations.
+// its result (`fhec.range = [lo, hi]`, and `fhec.integer = true` when every value is an integer),
+// and on each Gemm, MatMul and Conv the Gram matrix of its inputs (compensated weight rounding).
+// The quantizer derives activation quantizers and weight codes from these annotations.
 import { arrayAttr, boolAttr, floatsAttr } from "../ir/attributes.js";
 import type { FuncOp, Value } from "../ir/core.js";
 import { fail } from "../ir/diagnostics.js";
@@ -8,6 +9,7 @@ import type { NDArray } from "../ir/tensor.js";
 import { elementOf, shapeOf, typeToString } from "../ir/types.js";
 import type { OnnxEvaluator } from "../passes/pass.js";
 import { gridStep } from "../passes/quantize/qparams.js";
+import { INPUT_GRAM_ATTR, inputGram } from "../passes/quantize/compensated_rounding.js";
 
 interface Stats {
   lo: number;
@@ -86,6 +88,8 @@ export function annotateCalibration(func: FuncOp, inputs: readonly NDArray[], ev
     if (op.name === "func.return") break;
     const ins = op.operands.map((v) => env.get(v)!);
     const outs = op.name === "onnx.Constant" ? [] : evaluate(op, ins);
+    const gram = inputGram(op, ins);
+    if (gram) op.attributes.set(INPUT_GRAM_ATTR, gram);
     op.results.forEach((r, i) => {
       const out = outs[i];
       if (!out) return;

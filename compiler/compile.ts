@@ -14,6 +14,7 @@ import { applyBitwidths, setCalibrationRanges, TABLE_OPS } from "../passes/bitwi
 import { type PipelineStep, runPipeline } from "../passes/pipeline.js";
 import { defaultPassRegistry } from "../passes/registry.js";
 import { partitionsFromModule } from "../passes/params/index.js";
+import { DEFAULT_P_ERROR } from "../passes/params/optimizer.js";
 import type { NBits } from "../passes/quantize/index.js";
 import { annotateCalibration } from "./calibrate.js";
 import { disagreement } from "./output_agreement.js";
@@ -65,6 +66,11 @@ export interface CompileOptions {
   readonly cryptoParameters?: boolean;
   readonly symmetricWeights?: boolean;
   readonly perChannelWeights?: boolean;
+  /**
+   * Round weights so that their errors compensate one another on the calibration inputs (default
+   * true; false: each weight to its nearest grid point). Same width and cost either way.
+   */
+  readonly compensateWeights?: boolean;
   /** Lower comparisons against constants to a rounding and a 1–2-bit table (default true). */
   readonly lowerComparisons?: boolean;
   /** Fuse univariate chains into single tables (default true). */
@@ -94,7 +100,8 @@ export const DEFAULT_N_BITS: NBits = { inputs: 8, weights: 8, activations: 7, ou
  */
 export const TABLE_CIRCUIT_WEIGHT_BITS = 6;
 export const DEFAULT_ROUNDING_BITS = 8;
-export const DEFAULT_P_ERROR = 2 ** -40;
+/** The per-lookup failure probability the parameter search meets by default (defined by the search). */
+export { DEFAULT_P_ERROR };
 export const DEFAULT_OUTPUT_ROUNDING_BITS = 12;
 /** Data-fitted precision: tables are first tabulated at this resolution, then narrowed to their windows. */
 export const TABULATION_BITS = 14;
@@ -212,6 +219,7 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       "outputs-bits": nBits.outputs,
       "symmetric-weights": options.symmetricWeights ?? true,
       "per-channel": options.perChannelWeights ?? true,
+      "compensate-weights": options.compensateWeights ?? true,
       "rounding-bits": fromData ? TABULATION_BITS : rounding.bits,
       "rounding-method": rounding.method,
     }),

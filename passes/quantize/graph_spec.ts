@@ -16,6 +16,8 @@ export interface QuantizeConfig {
   readonly perFeatureInputs: boolean;
   readonly symmetricWeights: boolean;
   readonly perChannelWeights: boolean;
+  /** Round weights with their op's calibration Gram matrix where it has one. */
+  readonly compensateWeights: boolean;
   readonly rounding: RoundingConfig;
 }
 

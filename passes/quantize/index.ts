@@ -26,6 +26,7 @@ export function quantizeConfigFromOptions(o: Readonly<Record<string, PassOptionV
     perFeatureInputs: o["per-feature-inputs"] as boolean,
     symmetricWeights: o["symmetric-weights"] as boolean,
     perChannelWeights: o["per-channel"] as boolean,
+    compensateWeights: o["compensate-weights"] as boolean,
     rounding: {
       bits: o["rounding-bits"] as number,
       method: o["rounding-method"] as "exact" | "approximate",
@@ -89,6 +90,7 @@ export const quantizePass: Pass = {
     "per-feature-inputs": { type: "bool", default: true, doc: "one input quantizer per feature for [N, F] inputs" },
     "symmetric-weights": { type: "bool", default: true, doc: "signed symmetric weights (zero point 0)" },
     "per-channel": { type: "bool", default: true, doc: "one weight scale per output channel" },
+    "compensate-weights": { type: "bool", default: true, doc: "round weights with the calibration inputs' Gram matrix (error-compensating rounding)" },
     "rounding-bits": { type: "int", default: 8, doc: "round table inputs wider than this (0: never)" },
     "rounding-method": { type: "string", default: "approximate", choices: ["exact", "approximate"], doc: "fhe.round method" },
     "max-table-bits": { type: "int", default: 16, doc: "widest table input accepted without rounding" },

@@ -7,13 +7,14 @@ import { fail, type Location } from "../../ir/diagnostics.js";
 import { onnxAttrs, windowGeometry } from "../../ir/dialects/onnx.js";
 import { type NDArray, stridesOf } from "../../ir/tensor.js";
 import { elementOf, tensor } from "../../ir/types.js";
-import { quantizeWeights } from "./qparams.js";
+import { quantizeWeights, type WeightCompensation } from "./qparams.js";
+import { INPUT_GRAM_ATTR, roundingFactors, type RoundingFactors } from "./compensated_rounding.js";
 import { at, type ConstRepr, type EncRepr, type Repr, typeForInterval } from "./repr.js";
 import type { LoweringContext } from "./lowering_context.js";
 import { broadcastConst, ints, overlap, product, spanOf, transposeConst } from "./lower_util.js";
 
 /** Integer weights (minus zero points) and per-output-channel scales for a [K, N]-like matrix. */
-export function weights(gq: LoweringContext, w: ConstRepr, outAxis: number): { values: Float64Array; scales: Float64Array } {
+export function weights(gq: LoweringContext, w: ConstRepr, outAxis: number, compensation?: WeightCompensation): { values: Float64Array; scales: Float64Array } {
   const shape = w.value.shape;
   const strides = stridesOf(shape);
   const channels = shape[outAxis]!;
@@ -35,7 +36,29 @@ export function weights(gq: LoweringContext, w: ConstRepr, outAxis: number): { v
     symmetric: gq.cfg.symmetricWeights,
     channels: perChannel ? channels : 1,
     channelOf: perChannel ? channelOf : () => 0,
+    ...(perChannel && gq.cfg.compensateWeights && compensation ? { compensation } : {}),
   });
+}
+
+/**
+ * Compensated rounding for an op's weights laid out [groups · outputsPerGroup, K] (`stride` 1
+ * along K) or [K, outputs] (`stride` outputs), from the op's calibration Gram matrix, if any.
+ * `inputScale(i)` divides input i (the per-input scales folded into the weights).
+ */
+function compensationFor(op: Operation, k: number, outputs: number, layout: "outputsMajor" | "inputsMajor", inputScale?: (i: number) => number): WeightCompensation | undefined {
+  const gram = op.attributes.get(INPUT_GRAM_ATTR);
+  if (gram?.kind !== "dense" || gram.type.shape[1] !== k) return undefined;
+  const groups = gram.type.shape[0] as number;
+  const factors = new Map<number, RoundingFactors>();
+  const groupOf = (c: number) => Math.floor(c / (outputs / groups));
+  return {
+    elementsOf: (c) => Array.from({ length: k }, (_, i) => (layout === "outputsMajor" ? c * k + i : i * outputs + c)),
+    factorsOf: (c) => {
+      const g = groupOf(c);
+      if (!factors.has(g)) factors.set(g, roundingFactors(gram.data.subarray(g * k * k, (g + 1) * k * k), k, inputScale));
+      return factors.get(g)!;
+    },
+  };
 }
 
 function constOperand(r: Repr | undefined, what: string, op: Operation): ConstRepr {
@@ -112,7 +135,7 @@ export function emitMatmul(gq: LoweringContext, op: Operation, x: EncRepr, w: Co
     x.scale.length === 1 && w.quantized
       ? w
       : { kind: "const", element: w.element, value: { shape: [k, n], data: w.value.data.map((v, i) => v * sk(Math.floor(i / n))) } };
-  const { values, scales } = weights(gq, folded, 1);
+  const { values, scales } = weights(gq, folded, 1, compensationFor(op, k, n, "inputsMajor", folded === w ? undefined : sk));
   const inputScale = folded === w ? x.scale[0]! : 1;
   const colScale = new Float64Array(n);
   for (let j = 0; j < n; j++) colScale[j] = alpha * inputScale * scales[scales.length === 1 ? 0 : j]!;
@@ -147,7 +170,7 @@ export function lowerConv(gq: LoweringContext, op: Operation, reprs: Repr[]): vo
   const group = a.int("group");
   const wShape = oneD ? [w.value.shape[0]!, w.value.shape[1]!, 1, w.value.shape[2]!] : [...w.value.shape];
   const f = wShape[0]!;
-  const { values, scales } = weights(gq, w, 0);
+  const { values, scales } = weights(gq, w, 0, compensationFor(op, product(wShape.slice(1)), f, "outputsMajor"));
   const pad2 = oneD ? [0, geom.padBegin[0]!, 0, geom.padEnd[0]!] : [geom.padBegin[0]!, geom.padBegin[1]!, geom.padEnd[0]!, geom.padEnd[1]!];
   const strides = oneD ? [1, geom.strides[0]!] : geom.strides;
   const dil = oneD ? [1, geom.dilations[0]!] : geom.dilations;

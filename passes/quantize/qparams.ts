@@ -1,5 +1,6 @@
 // Quantizer arithmetic: uniform affine quantization (S = (β − α)/(2ⁿ − 1), Z = round(−α/S)),
 // symmetric signed weights, per-channel scales, and ONNX's round-half-to-even.
+import { compensatedRound, type RoundingFactors } from "./compensated_rounding.js";
 
 /** Integers q with real value ≈ scale · (q − zeroPoint), q clamped to [qmin, qmax]. */
 export interface Quantizer {
@@ -48,6 +49,13 @@ export function affineQuantizer(lo: number, hi: number, nBits: number, integerVa
   return { scale, zeroPoint: Math.round(-lo / scale) + 0, qmin: 0, qmax: levels };
 }
 
+/** How to round one channel's weights with their op's calibration Gram matrix. */
+export interface WeightCompensation {
+  /** The flat indices of channel c's weights, in the Gram matrix's input order. */
+  elementsOf(c: number): number[];
+  factorsOf(c: number): RoundingFactors;
+}
+
 export interface QuantizedWeights {
   /** Integer weights minus their zero points (what the circuit multiplies by). */
   readonly values: Float64Array;
@@ -64,7 +72,7 @@ export interface QuantizedWeights {
 export function quantizeWeights(
   w: Float64Array,
   nBits: number,
-  opts: { symmetric: boolean; channels: number; channelOf: (i: number) => number },
+  opts: { symmetric: boolean; channels: number; channelOf: (i: number) => number; compensation?: WeightCompensation },
 ): QuantizedWeights {
   const { channels, channelOf } = opts;
   const lo = new Float64Array(channels).fill(Infinity);
@@ -97,7 +105,20 @@ export function quantizeWeights(
     }
   }
   const values = new Float64Array(w.length);
+  const compensated = new Array<boolean>(channels).fill(false);
+  const comp = opts.compensation;
+  if (comp && opts.symmetric) {
+    // Only channels on a scaled grid: exact channels and integer weights have no error to move.
+    for (let c = 0; c < channels; c++) {
+      if (scales[c] === 1 || grid[c]! > 0) continue;
+      const at = comp.elementsOf(c);
+      const q = compensatedRound(Float64Array.from(at, (i) => w[i]!), scales[c]!, limit, comp.factorsOf(c), roundHalfEven);
+      at.forEach((i, j) => (values[i] = q[j]!));
+      compensated[c] = true;
+    }
+  }
   for (let i = 0; i < w.length; i++) {
+    if (compensated[channelOf(i)]) continue;
     const c = channelOf(i);
     if (opts.symmetric || scales[c] === 1 || grid[c]! > 0) {
       values[i] = Math.max(-limit, Math.min(limit, roundHalfEven(w[i]! / scales[c]!)));

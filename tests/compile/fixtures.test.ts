@@ -124,11 +124,11 @@ describe("tables at their partitions' precision", () => {
   // At default options the 6-bit floor leaves the fixtures' tables as wide as their partitions
   // (before it, cnn_maxpool, cnn_maxpool_b and cnn_avg_max had narrower ones widened). One
   // partition for a circuit whose search keeps one 7-bit table puts 6-bit tables beside it.
-  it("narrower tables in one partition are widened to its precision when that costs no latency (cnn_avgpool_b, tolerance 0.0025, one partition)", async () => {
+  it("narrower tables in one partition are widened to its precision when that costs no latency (cnn_avgpool_b, tolerance 0.001, one partition)", async () => {
     const f = loadFixture("cnn_avgpool_b", extraFixturesRoot);
     await settle();
     const log: string[] = [];
-    const c = compile(f.model, { calibration: f.calib, precisionTolerance: { classification: 0.0025, regression: 0.01 }, maxPartitions: 1, onProgress: (m) => log.push(m) });
+    const c = compile(f.model, { calibration: f.calib, precisionTolerance: { classification: 0.001, regression: 0.01 }, maxPartitions: 1, onProgress: (m) => log.push(m) });
     const r = c.precision!;
     expect(r.widenedToPartitions).toBeGreaterThan(0);
     expect(widthsAtPartitionPrecision(c.module, r.tables.map((t) => t.bits), DEFAULT_ROUNDING_BITS)).toBeUndefined();

@@ -93,6 +93,8 @@ options:
   --max-key-mib=N         budget for the server's expanded evaluation keys, in MiB (default 1024)
   --no-params             skip TFHE parameter selection (a circuit for simulation only)
   --per-tensor-weights    one scale per weight tensor (default: one per output channel)
+  --nearest-weights       round each weight to its nearest grid point (default: rounding that
+                          compensates errors on the calibration inputs; same width and cost)
   --bounds=MODE           static (sound, default) or calibration (tighter widths, may overflow)
   --no-fusion             do not fuse table lookups
   --emit=DIALECT          write IR text instead of the circuit: onnx (imported) or fhe
@@ -111,6 +113,7 @@ options:
     "max-key-mib": { type: "string" },
     "no-params": { type: "boolean" },
     "per-tensor-weights": { type: "boolean" },
+    "nearest-weights": { type: "boolean" },
     bounds: { type: "string" },
     "no-fusion": { type: "boolean" },
     emit: { type: "string" },
@@ -170,6 +173,7 @@ options:
       ...(keyMibText ? { maxKeyBytes: Math.round(Number(keyMibText) * 2 ** 20) } : {}),
       cryptoParameters: !args.values["no-params"],
       perChannelWeights: !args.values["per-tensor-weights"],
+      compensateWeights: !args.values["nearest-weights"],
       fuseTables: !args.values["no-fusion"],
       ...(bounds ? { bounds: bounds as "static" | "calibration" } : {}),
       verifyEach: Boolean(args.values["verify-each"]),
