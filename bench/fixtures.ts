@@ -44,17 +44,24 @@ function setDir(set: FixtureSet): string {
   return join(repoRoot(), "tests", "fixtures", FIXTURE_SETS[set]);
 }
 
-/** The fixture names of a set (`all`: every set), in directory order. */
-export function fixtureNames(set: FixtureSet | "all"): string[] {
-  const sets = set === "all" ? (Object.keys(FIXTURE_SETS) as FixtureSet[]) : [set];
-  return sets.flatMap((s) => (existsSync(setDir(s)) ? readdirSync(setDir(s)).filter((d) => existsSync(join(setDir(s), d, "model.onnx"))).sort() : []));
+/** The fixture folders (those holding a model.onnx) in `dir`, sorted; none if it does not exist. */
+function modelFolders(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, "model.onnx"))).sort() : [];
 }
 
-/** A fixture by name, from whichever set holds it. */
-export function fixture(name: string): Fixture {
-  const set = (Object.keys(FIXTURE_SETS) as FixtureSet[]).find((s) => existsSync(join(setDir(s), name, "model.onnx")));
-  if (!set) throw new Error(`bench: no fixture '${name}' in tests/fixtures/{${Object.values(FIXTURE_SETS).join(",")}}`);
-  const dir = join(setDir(set), name);
+/** The fixture names of a set (`all`: every set), or of a folder of fixtures laid out the same way. */
+export function fixtureNames(set: FixtureSet | "all", folder?: string): string[] {
+  if (folder !== undefined) return modelFolders(folder);
+  const sets = set === "all" ? (Object.keys(FIXTURE_SETS) as FixtureSet[]) : [set];
+  return sets.flatMap((s) => modelFolders(setDir(s)));
+}
+
+/** A fixture by name, from `folder` when given, else from whichever bundled set holds it. */
+export function fixture(name: string, folder?: string): Fixture {
+  const set = folder === undefined ? (Object.keys(FIXTURE_SETS) as FixtureSet[]).find((s) => existsSync(join(setDir(s), name, "model.onnx"))) : undefined;
+  const root = folder ?? (set ? setDir(set) : undefined);
+  if (!root || !existsSync(join(root, name, "model.onnx"))) throw new Error(`bench: no fixture '${name}' in ${folder ?? `tests/fixtures/{${Object.values(FIXTURE_SETS).join(",")}}`}`);
+  const dir = join(root, name);
   const npy = (f: string) => readNpy(readFileSync(join(dir, f)));
   const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { task: Fixture["task"]; output_name?: string };
   return { name, model: join(dir, "model.onnx"), calib: npy("calib.npy"), x: npy("x_test.npy"), y: npy("y_test.npy"), task: meta.task, outputName: meta.output_name ?? "" };

@@ -1,12 +1,14 @@
-// `npm run bench -- models [--samples N] [--set main|extra|heldout|all] [--models a,b] [--profile default|fast|exact]`:
+// `npm run bench -- models [--samples N] [--set main|extra|heldout|all] [--dir FOLDER] [--models a,b] [--profile default|fast|exact]`:
 // per fixture model (`--set`: the bundled set, the extra set of new models, the set with 600-row
-// test splits, or all three; default all)
+// test splits, or all three; default all; `--dir`: a folder of fixtures made the same way, such as
+// fresh draws of make_heldout_fixtures.py)
 // at compile's default options (or a profile), the compile time, key generation time, key
 // sizes (seeded as sent, expanded on the server), FHE latency per sample on 1 thread and on all
 // cores (next to the cost model's estimate), and accuracy: float and simulated on the whole test
 // split, FHE and simulated on the N samples FHE ran (plus how many outputs FHE and the clear model
 // agree on). Prints a markdown table; bench/out/models.json is rewritten after every model, with
 // the machine and its load average, so a long run keeps what it measured.
+import { existsSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { setThreads } from "../runtime/index.js";
 import { runReference } from "../backends/reference/index.js";
@@ -58,12 +60,16 @@ export async function main(args: string[]): Promise<void> {
   if (!profile) throw new Error(`unknown profile '${profileName}' (fast, default)`);
   const set = arg(args, "set") ?? "all";
   if (set !== "all" && !(set in FIXTURE_SETS)) throw new Error(`unknown fixture set '${set}' (${Object.keys(FIXTURE_SETS).join(", ")}, all)`);
-  const models = arg(args, "models")?.split(",") ?? fixtureNames(set as FixtureSet | "all");
+  const folder = arg(args, "dir");
+  if (folder !== undefined && !existsSync(folder)) throw new Error(`--dir ${folder}: no such folder`);
+  const models = arg(args, "models")?.split(",") ?? fixtureNames(set as FixtureSet | "all", folder);
+  // A folder's results go beside the bundled sets' rather than over them.
+  const outName = folder ? "models-dir" : "models";
   const rows: (string | number)[][] = [];
   const json: Record<string, unknown>[] = [];
   const machine = { cpu: cpus()[0]?.model ?? "?", cores: cpus().length, loadAverageAtStart: +loadavg()[0]!.toFixed(2), date: new Date().toISOString() };
   for (const name of models) {
-    const f = fixture(name);
+    const f = fixture(name, folder);
     const labels = f.y.data;
     const meta = { task: f.task, output_name: f.outputName };
     const n = Math.min(samples, f.x.shape[0]!);
@@ -147,7 +153,7 @@ export async function main(args: string[]): Promise<void> {
     console.error(`  ${name}: ${JSON.stringify(row)}`);
     json.push({ ...row, oneThreadRuns: oneThread.length, loadAverage1m: +loadavg()[0]!.toFixed(2) });
     rows.push(Object.values(row));
-    writeJson("models", { ...machine, profile: profileName, options: profile, results: json });
+    writeJson(outName, { ...machine, profile: profileName, options: profile, ...(folder ? { dir: folder } : {}), results: json });
   }
   console.log(`\nFHE on the fixture models, profile '${profileName}' (${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAverageAtStart} at the start)\n`);
   console.log(
@@ -156,5 +162,5 @@ export async function main(args: string[]): Promise<void> {
       rows,
     ),
   );
-  console.log(`\nwrote ${writeJson("models", { ...machine, profile: profileName, options: profile, results: json })}`);
+  console.log(`\nwrote ${writeJson(outName, { ...machine, profile: profileName, options: profile, ...(folder ? { dir: folder } : {}), results: json })}`);
 }
