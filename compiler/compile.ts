@@ -71,6 +71,12 @@ export interface CompileOptions {
    * true; false: each weight to its nearest grid point). Same width and cost either way.
    */
   readonly compensateWeights?: boolean;
+  /**
+   * How MaxPool trees take each maximum: "doubled", 2·max(a, b) = a + b + |b − a| (the table's read
+   * error halved on the maximum, the codes doubled per level), or "relu", a + relu(b − a). Default:
+   * "doubled" when tables read windows (precision from data, approximate rounding), else "relu".
+   */
+  readonly poolMaxima?: "doubled" | "relu";
   /** Lower comparisons against constants to a rounding and a 1–2-bit table (default true). */
   readonly lowerComparisons?: boolean;
   /** Fuse univariate chains into single tables (default true). */
@@ -220,6 +226,9 @@ export function compile(model: Uint8Array | string, options: CompileOptions = {}
       "symmetric-weights": options.symmetricWeights ?? true,
       "per-channel": options.perChannelWeights ?? true,
       "compensate-weights": options.compensateWeights ?? true,
+      // Windowed reads (precision from data, approximate rounding) are inexact: halve their error
+      // in max-pool trees. Exact reads gain nothing from it and would only get wider tables.
+      "pool-max": options.poolMaxima ?? (fromData && rounding.method === "approximate" ? "doubled" : "relu"),
       "rounding-bits": fromData ? TABULATION_BITS : rounding.bits,
       "rounding-method": rounding.method,
     }),

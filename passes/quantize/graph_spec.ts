@@ -18,6 +18,8 @@ export interface QuantizeConfig {
   readonly perChannelWeights: boolean;
   /** Round weights with their op's calibration Gram matrix where it has one. */
   readonly compensateWeights: boolean;
+  /** MaxPool trees compute 2·max(a, b) = a + b + |b − a| (halved read errors, codes doubled per level). */
+  readonly doubledPoolMaxima: boolean;
   readonly rounding: RoundingConfig;
 }
 

@@ -27,6 +27,7 @@ export function quantizeConfigFromOptions(o: Readonly<Record<string, PassOptionV
     symmetricWeights: o["symmetric-weights"] as boolean,
     perChannelWeights: o["per-channel"] as boolean,
     compensateWeights: o["compensate-weights"] as boolean,
+    doubledPoolMaxima: o["pool-max"] === "doubled",
     rounding: {
       bits: o["rounding-bits"] as number,
       method: o["rounding-method"] as "exact" | "approximate",
@@ -91,6 +92,7 @@ export const quantizePass: Pass = {
     "symmetric-weights": { type: "bool", default: true, doc: "signed symmetric weights (zero point 0)" },
     "per-channel": { type: "bool", default: true, doc: "one weight scale per output channel" },
     "compensate-weights": { type: "bool", default: true, doc: "round weights with the calibration inputs' Gram matrix (error-compensating rounding)" },
+    "pool-max": { type: "string", default: "relu", choices: ["relu", "doubled"], doc: "MaxPool maxima: a + relu(b − a), or 2·max = a + b + |b − a| (half the read error, for windowed reads)" },
     "rounding-bits": { type: "int", default: 8, doc: "round table inputs wider than this (0: never)" },
     "rounding-method": { type: "string", default: "approximate", choices: ["exact", "approximate"], doc: "fhe.round method" },
     "max-table-bits": { type: "int", default: 16, doc: "widest table input accepted without rounding" },

@@ -102,8 +102,8 @@ export function lowerMaxPool(gq: LoweringContext, op: Operation): void {
   if (beforeChain) return gq.set(op, beforeChain);
   const x = gq.linearInput(op.operands[0]!, op.loc, "uniform");
   if (x.shape.length !== 4) fail("E0601", "MaxPool is supported on 4-D inputs only", op.loc, op.name);
-  const result = maxPoolCodes(gq, op, x);
-  gq.set(op, { ...result, scale: x.scale, zeroPoint: x.zeroPoint, fresh: false });
+  const { pooled, factor } = maxPoolCodes(gq, op, x);
+  gq.set(op, { ...pooled, scale: x.scale.map((s) => s / factor), zeroPoint: x.zeroPoint.map((z) => z * factor), fresh: false });
 }
 
 /**
@@ -128,15 +128,19 @@ function poolBeforeChain(gq: LoweringContext, op: Operation, d: DeferredRepr): D
   const scale = perChannel(src.scale);
   const zeroPoint = perChannel(src.zeroPoint);
   if (!scale || !zeroPoint || scale.some((v) => !(v > 0))) return undefined;
-  const pooled = maxPoolCodes(gq, op, src);
+  const { pooled, factor } = maxPoolCodes(gq, op, src);
   const per = pooled.shape[2]! * pooled.shape[3]!;
-  const expand = (v: Float64Array) => Float64Array.from({ length: channels * per }, (_, e) => v[Math.floor(e / per)]!);
-  const enc = gq.enc(pooled.value, pooled.shape, expand(scale), expand(zeroPoint), pooled.lo, pooled.hi, false);
+  const expand = (v: Float64Array, by: number) => Float64Array.from({ length: channels * per }, (_, e) => v[Math.floor(e / per)]! * by);
+  const enc = gq.enc(pooled.value, pooled.shape, expand(scale, 1 / factor), expand(zeroPoint, factor), pooled.lo, pooled.hi, false);
   return { kind: "deferred", src: enc, steps: d.steps, shape: pooled.shape, integerCode: false };
 }
 
-/** The max-pooled codes of `x` (one scale and zero point per channel at most): pad, slice, pairwise max tree. */
-function maxPoolCodes(gq: LoweringContext, op: Operation, x: EncRepr): EncRepr {
+/**
+ * The max-pooled codes of `x` (one scale and zero point per channel at most): pad, slice, pairwise
+ * max tree. The codes come back multiplied by `factor` (2 per level of the tree, see `doubledMax`):
+ * real = (scale / factor) · (code − factor · zeroPoint).
+ */
+function maxPoolCodes(gq: LoweringContext, op: Operation, x: EncRepr): { pooled: EncRepr; factor: number } {
   const a = onnxAttrs(op.name, op.attributes);
   const kernel = a.ints("kernel_shape")!;
   const geom = windowGeometry(x.shape.slice(2), kernel, a, a.int("ceil_mode") !== 0);
@@ -170,18 +174,22 @@ function maxPoolCodes(gq: LoweringContext, op: Operation, x: EncRepr): EncRepr {
       windows.push({ ...x, value: v, shape: outShape });
     }
   }
-  // Pairwise maximum tree: max(a, b) = a + relu(b − a).
+  // Pairwise maximum tree. With doubled maxima every level doubles the codes (an odd one out is
+  // doubled by adding it to itself, so that both operands of the next level share one factor).
+  const halveErrors = gq.cfg.doubledPoolMaxima;
   let level = windows;
+  let factor = 1;
   while (level.length > 1) {
     const next: EncRepr[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(maxOf(gq, op, level[i]!, level[i + 1]!, outShape));
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    for (let i = 0; i + 1 < level.length; i += 2) next.push((halveErrors ? doubledMax : maxOf)(gq, op, level[i]!, level[i + 1]!, outShape));
+    if (level.length % 2 === 1) next.push(halveErrors ? doubled(gq, op, level[level.length - 1]!, outShape) : level[level.length - 1]!);
     level = next;
+    if (halveErrors) factor *= 2;
   }
-  return level[0]!;
+  return { pooled: level[0]!, factor };
 }
 
-export function maxOf(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
+function maxOf(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
   const dLo = b.lo - a.hi;
   const dHi = b.hi - a.lo;
   const d = gq.builder.create("fhe.sub_eint", [b.value, a.value], [tensor(shape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
@@ -190,4 +198,28 @@ export function maxOf(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr
   const hi = Math.max(a.hi, b.hi);
   const v = gq.builder.create("fhe.add_eint", [a.value, relu.value], [tensor(shape, typeForInterval(lo, hi))], { [PROVEN_ATTR]: ints([lo, hi]) }, { loc: op.loc }).result;
   return { ...a, value: v, lo, hi, fresh: false };
+}
+
+/**
+ * 2·max(a, b) = a + b + |b − a|, one table. Against max = a + relu(b − a) (the same table count),
+ * the error of the table's read (its window's cell, the rounding's ±1) lands on twice the value,
+ * so on the maximum it is halved; relu's output carried it whole wherever b > a. It pays where
+ * the read is inexact (a window of a wider difference); where the table reads its input whole,
+ * both are exact and the doubled codes only widen the tables after the pool.
+ */
+function doubledMax(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
+  const dLo = b.lo - a.hi;
+  const dHi = b.hi - a.lo;
+  const d = gq.builder.create("fhe.sub_eint", [b.value, a.value], [tensor(shape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
+  const abs = tabulate(gq.builder, gq.enc(d, shape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false), pointwise((v) => Math.abs(v)), "integer", gq.cfg.rounding, op.loc, op.name);
+  const sum = gq.builder.create("fhe.add_eint", [a.value, b.value], [tensor(shape, typeForInterval(a.lo + b.lo, a.hi + b.hi))], {}, { loc: op.loc }).result;
+  const lo = 2 * Math.max(a.lo, b.lo);
+  const hi = 2 * Math.max(a.hi, b.hi);
+  const v = gq.builder.create("fhe.add_eint", [sum, abs.value], [tensor(shape, typeForInterval(lo, hi))], { [PROVEN_ATTR]: ints([lo, hi]) }, { loc: op.loc }).result;
+  return { ...a, value: v, lo, hi, fresh: false };
+}
+
+function doubled(gq: LoweringContext, op: Operation, a: EncRepr, shape: number[]): EncRepr {
+  const v = gq.builder.create("fhe.add_eint", [a.value, a.value], [tensor(shape, typeForInterval(2 * a.lo, 2 * a.hi))], {}, { loc: op.loc }).result;
+  return { ...a, value: v, lo: 2 * a.lo, hi: 2 * a.hi, fresh: false };
 }
