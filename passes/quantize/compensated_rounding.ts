@@ -158,7 +158,7 @@ export function roundingFactors(h: Float64Array, k: number, inputScale?: (i: num
   return { order: Int32Array.from(live), u: upperCholeskyOfInverse(a, m) };
 }
 
-/** Lower Cholesky factor L of a symmetric positive-definite m × m matrix (a = L Lᵀ), in place. */
+/** Lower Cholesky factor L of a symmetric positive-definite m × m matrix (a = L Lᵀ). */
 function cholesky(a: Float64Array, m: number): Float64Array {
   const l = new Float64Array(m * m);
   for (let j = 0; j < m; j++) {

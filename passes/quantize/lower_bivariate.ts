@@ -189,11 +189,16 @@ function maxPoolCodes(gq: LoweringContext, op: Operation, x: EncRepr): { pooled:
   return { pooled: level[0]!, factor };
 }
 
-function maxOf(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
+/** f(b − a) by one table, in the codes' units. */
+function tableOfDifference(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape: number[], f: (d: number) => number): EncRepr {
   const dLo = b.lo - a.hi;
   const dHi = b.hi - a.lo;
   const d = gq.builder.create("fhe.sub_eint", [b.value, a.value], [tensor(shape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
-  const relu = tabulate(gq.builder, gq.enc(d, shape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false), pointwise((v) => Math.max(v, 0)), "integer", gq.cfg.rounding, op.loc, op.name);
+  return tabulate(gq.builder, gq.enc(d, shape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false), pointwise(f), "integer", gq.cfg.rounding, op.loc, op.name);
+}
+
+function maxOf(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
+  const relu = tableOfDifference(gq, op, a, b, shape, (v) => Math.max(v, 0));
   const lo = Math.max(a.lo, b.lo);
   const hi = Math.max(a.hi, b.hi);
   const v = gq.builder.create("fhe.add_eint", [a.value, relu.value], [tensor(shape, typeForInterval(lo, hi))], { [PROVEN_ATTR]: ints([lo, hi]) }, { loc: op.loc }).result;
@@ -208,10 +213,7 @@ function maxOf(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape
  * both are exact and the doubled codes only widen the tables after the pool.
  */
 function doubledMax(gq: LoweringContext, op: Operation, a: EncRepr, b: EncRepr, shape: number[]): EncRepr {
-  const dLo = b.lo - a.hi;
-  const dHi = b.hi - a.lo;
-  const d = gq.builder.create("fhe.sub_eint", [b.value, a.value], [tensor(shape, typeForInterval(dLo, dHi))], {}, { loc: op.loc }).result;
-  const abs = tabulate(gq.builder, gq.enc(d, shape, Float64Array.of(1), Float64Array.of(0), dLo, dHi, false), pointwise((v) => Math.abs(v)), "integer", gq.cfg.rounding, op.loc, op.name);
+  const abs = tableOfDifference(gq, op, a, b, shape, Math.abs);
   const sum = gq.builder.create("fhe.add_eint", [a.value, b.value], [tensor(shape, typeForInterval(a.lo + b.lo, a.hi + b.hi))], {}, { loc: op.loc }).result;
   const lo = 2 * Math.max(a.lo, b.lo);
   const hi = 2 * Math.max(a.hi, b.hi);
