@@ -208,7 +208,8 @@ function upperCholeskyOfInverse(a: Float64Array, m: number): Float64Array {
 /**
  * Rounds one output's weights `w` (length K, indexed by input) to integers on the grid `scale`,
  * clamped to ±limit, moving each rounding error onto the weights still to be rounded. Inputs the
- * factors leave out (never non-zero on the calibration set) are rounded to nearest.
+ * factors leave out (never non-zero on the calibration set) are rounded to nearest. The quantizer
+ * passes its own round-half-even in (qparams imports this module, so it cannot import qparams).
  */
 export function compensatedRound(w: ArrayLike<number>, scale: number, limit: number, f: RoundingFactors, roundHalfEven: (v: number) => number): Float64Array {
   const k = w.length;

@@ -41,8 +41,8 @@ export function weights(gq: LoweringContext, w: ConstRepr, outAxis: number, comp
 }
 
 /**
- * Compensated rounding for an op's weights laid out [groups · outputsPerGroup, K] (`stride` 1
- * along K) or [K, outputs] (`stride` outputs), from the op's calibration Gram matrix, if any.
+ * Compensated rounding for an op's weights laid out [groups · outputsPerGroup, K] ("outputsMajor",
+ * Conv) or [K, outputs] ("inputsMajor", MatMul), from the op's calibration Gram matrix, if any.
  * `inputScale(i)` divides input i (the per-input scales folded into the weights).
  */
 function compensationFor(op: Operation, k: number, outputs: number, layout: "outputsMajor" | "inputsMajor", inputScale?: (i: number) => number): WeightCompensation | undefined {
