@@ -2,8 +2,10 @@
 // decompositions fit together, the products run span by span over the whole group. Each
 // ciphertext still goes through the same arithmetic as alone, so a batched PBS must equal the
 // one-by-one PBS bit for bit. The shapes are the compiler's small-N ones (k = 5 also runs the
-// AVX-512 products with 6 accumulator pairs) and one large-N shape that keeps one
-// decomposition at a time.
+// AVX-512 products with 6 accumulator pairs) and large-N ones that keep one decomposition at a
+// time. Above 2048 Fourier points a lone ciphertext takes the block-by-block CMux (forward
+// blocks, products and inverse blocks per block of points) while a batch keeps the whole-
+// transform loop, so there the comparison also checks the two orders of the same butterflies.
 import { describe, expect, it } from "vitest";
 import { ClientKey, LweCiphertextTensor, lookupTables, TfheParameters } from "../../runtime/index.js";
 
@@ -24,7 +26,9 @@ describe("batched classic PBS", () => {
     { name: "k = 5, N = 256, ℓ = 2", params: insecure(5, 256, 10, 2) },
     { name: "k = 2, N = 1024, ℓ = 1", params: insecure(2, 1024, 23, 1) },
     { name: "k = 1, N = 2048, ℓ = 1", params: insecure(1, 2048, 23, 1) },
+    { name: "k = 1, N = 4096, ℓ = 1", params: insecure(1, 4096, 22, 1) },
     { name: "k = 1, N = 8192, ℓ = 2", params: insecure(1, 8192, 15, 2) },
+    { name: "k = 1, N = 16384, ℓ = 3", params: insecure(1, 16384, 11, 3) },
   ];
   for (const { name, params } of shapes) {
     it(`${name}: a batch of 9 on one thread equals each ciphertext bootstrapped alone, bit for bit`, async () => {

@@ -52,6 +52,10 @@ struct FftPlan {
   AVec<double> twist_re, twist_im;    // psi^m
   AVec<double> itwist_re, itwist_im;  // conj(psi^m) / h
   AVec<double> tw_re, tw_im;          // stage twiddles: tw[len + j] = exp(-2 pi i j / (2 len))
+  // Twiddles of the AVX-512 radix-4 passes (stages 2q and q fused, q >= 8 a power of two), in one
+  // stream per pass: at [6q + 6j ...) for j = 0, 8, ... < q, the 8 values w^2 (re, im), w (re, im)
+  // and w^3 (re, im) of w = tw[2q + j ...]. The regions [6q, 12q) of all q tile [48, 3h).
+  AVec<double> tw4;
 };
 
 /// Cached plan for polynomial size N (power of two, >= 64). Thread safe.

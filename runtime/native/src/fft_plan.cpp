@@ -17,6 +17,7 @@ static std::unique_ptr<FftPlan> make_plan(size_t N) {
   p->itwist_im.resize(h);
   p->tw_re.assign(h, 0.0);
   p->tw_im.assign(h, 0.0);
+  p->tw4.assign(3 * h, 0.0);
   const long double pi = 3.141592653589793238462643383279502884L;
   for (size_t m = 0; m < h; m++) {
     long double ang = pi * static_cast<long double>(m) / static_cast<long double>(N);
@@ -31,6 +32,18 @@ static std::unique_ptr<FftPlan> make_plan(size_t N) {
       long double ang = -pi * static_cast<long double>(j) / static_cast<long double>(len);
       p->tw_re[len + j] = static_cast<double>(std::cos(ang));
       p->tw_im[len + j] = static_cast<double>(std::sin(ang));
+    }
+  }
+  for (size_t q = 8; 4 * q <= h; q <<= 1) {
+    for (size_t j = 0; j < q; j++) {
+      long double ang = -pi * static_cast<long double>(j) / static_cast<long double>(2 * q);  // w = tw[2q + j]
+      double* t = p->tw4.data() + 6 * q + 6 * (j & ~size_t(7)) + (j & 7);
+      t[0] = static_cast<double>(std::cos(2 * ang));
+      t[8] = static_cast<double>(std::sin(2 * ang));
+      t[16] = static_cast<double>(std::cos(ang));
+      t[24] = static_cast<double>(std::sin(ang));
+      t[32] = static_cast<double>(std::cos(3 * ang));
+      t[40] = static_cast<double>(std::sin(3 * ang));
     }
   }
   return p;

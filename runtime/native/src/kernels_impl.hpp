@@ -443,75 +443,67 @@ static void dit_stage_512(double* re, double* im, const double* twr, const doubl
   }
 }
 
-// Two consecutive DIF stages (len = 2q then len = q) fused in registers: identical arithmetic
-// to running them one after the other, half the passes over memory.
+// Two consecutive DIF stages (len = 2q then len = q) as one radix-4 pass over memory. With
+// w = tw[2q + j], the second pair of the first stage takes w (-i) and the second stage w^2, so
+// the four outputs are (a0 + a2) + (a1 + a3), ((a0 + a2) - (a1 + a3)) w^2, ((a0 - a2) - i (a1 - a3)) w
+// and ((a0 - a2) + i (a1 - a3)) w^3: three complex products instead of the two stages' four.
 template <class Source>
-static void dif_stage2_512(double* re, double* im, const double* twr, const double* twi, size_t h, size_t q,
-                           Prefetcher& pf, Source src) {
-  const size_t len = 2 * q;
+static void dif_stage2_512(const FftPlan& p, double* re, double* im, size_t h, size_t q, Prefetcher& pf, Source src) {
   for (size_t blk = 0; blk < h; blk += 4 * q) {
     double* r0 = re + blk; double* i0 = im + blk;
-    for (size_t j = 0; j < q; j += 8) {
+    const double* t = p.tw4.data() + 6 * q;
+    for (size_t j = 0; j < q; j += 8, t += 48) {
       pf.step();
       __m512d a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i;
       src.get(blk + j, a0r, a0i);
       src.get(blk + q + j, a1r, a1i);
       src.get(blk + 2 * q + j, a2r, a2i);
       src.get(blk + 3 * q + j, a3r, a3i);
-      // stage len = 2q: pairs (a0, a2) with w[len + j], (a1, a3) with w[len + q + j]
-      __m512d wAr = _mm512_loadu_pd(twr + len + j), wAi = _mm512_loadu_pd(twi + len + j);
-      __m512d wBr = _mm512_loadu_pd(twr + len + q + j), wBi = _mm512_loadu_pd(twi + len + q + j);
-      __m512d b0r = _mm512_add_pd(a0r, a2r), b0i = _mm512_add_pd(a0i, a2i);
-      __m512d b1r = _mm512_add_pd(a1r, a3r), b1i = _mm512_add_pd(a1i, a3i);
-      __m512d b2r, b2i, b3r, b3i;
-      cmul512(_mm512_sub_pd(a0r, a2r), _mm512_sub_pd(a0i, a2i), wAr, wAi, b2r, b2i);
-      cmul512(_mm512_sub_pd(a1r, a3r), _mm512_sub_pd(a1i, a3i), wBr, wBi, b3r, b3i);
-      // stage len = q: pairs (b0, b1) and (b2, b3) with w[q + j]
-      __m512d wr = _mm512_loadu_pd(twr + q + j), wi = _mm512_loadu_pd(twi + q + j);
-      _mm512_store_pd(r0 + j, _mm512_add_pd(b0r, b1r));
-      _mm512_store_pd(i0 + j, _mm512_add_pd(b0i, b1i));
-      _mm512_store_pd(r0 + 2 * q + j, _mm512_add_pd(b2r, b3r));
-      _mm512_store_pd(i0 + 2 * q + j, _mm512_add_pd(b2i, b3i));
+      const __m512d t0r = _mm512_add_pd(a0r, a2r), t0i = _mm512_add_pd(a0i, a2i);
+      const __m512d t1r = _mm512_sub_pd(a0r, a2r), t1i = _mm512_sub_pd(a0i, a2i);
+      const __m512d t2r = _mm512_add_pd(a1r, a3r), t2i = _mm512_add_pd(a1i, a3i);
+      const __m512d dr = _mm512_sub_pd(a1r, a3r), di = _mm512_sub_pd(a1i, a3i);  // -i d = (di, -dr)
+      _mm512_store_pd(r0 + j, _mm512_add_pd(t0r, t2r));
+      _mm512_store_pd(i0 + j, _mm512_add_pd(t0i, t2i));
       __m512d cr, ci;
-      cmul512(_mm512_sub_pd(b0r, b1r), _mm512_sub_pd(b0i, b1i), wr, wi, cr, ci);
+      cmul512(_mm512_sub_pd(t0r, t2r), _mm512_sub_pd(t0i, t2i), _mm512_load_pd(t), _mm512_load_pd(t + 8), cr, ci);
       _mm512_store_pd(r0 + q + j, cr);
       _mm512_store_pd(i0 + q + j, ci);
-      cmul512(_mm512_sub_pd(b2r, b3r), _mm512_sub_pd(b2i, b3i), wr, wi, cr, ci);
+      cmul512(_mm512_add_pd(t1r, di), _mm512_sub_pd(t1i, dr), _mm512_load_pd(t + 16), _mm512_load_pd(t + 24), cr, ci);
+      _mm512_store_pd(r0 + 2 * q + j, cr);
+      _mm512_store_pd(i0 + 2 * q + j, ci);
+      cmul512(_mm512_sub_pd(t1r, di), _mm512_add_pd(t1i, dr), _mm512_load_pd(t + 32), _mm512_load_pd(t + 40), cr, ci);
       _mm512_store_pd(r0 + 3 * q + j, cr);
       _mm512_store_pd(i0 + 3 * q + j, ci);
     }
   }
 }
 
-// Two consecutive DIT stages (len = q then len = 2q) fused in registers.
+// Two consecutive DIT stages (len = q then len = 2q) as one radix-4 pass, the inverse of
+// dif_stage2_512 (conjugate twiddles): with x = a2 conj(w) and y = a3 conj(w^3), u = a1 conj(w^2),
+// the outputs are (a0 + u) + (x + y), (a0 - u) + i (x - y), (a0 + u) - (x + y), (a0 - u) - i (x - y).
 template <class Sink>
-static void dit_stage2_512(double* re, double* im, const double* twr, const double* twi, size_t h, size_t q,
-                           Prefetcher& pf, Sink sink) {
-  const size_t len = 2 * q;
+static void dit_stage2_512(const FftPlan& p, double* re, double* im, size_t h, size_t q, Prefetcher& pf, Sink sink) {
   for (size_t blk = 0; blk < h; blk += 4 * q) {
     double* r0 = re + blk; double* i0 = im + blk;
-    for (size_t j = 0; j < q; j += 8) {
+    const double* t = p.tw4.data() + 6 * q;
+    for (size_t j = 0; j < q; j += 8, t += 48) {
       pf.step();
-      __m512d a0r = _mm512_load_pd(r0 + j), a0i = _mm512_load_pd(i0 + j);
-      __m512d a1r = _mm512_load_pd(r0 + q + j), a1i = _mm512_load_pd(i0 + q + j);
-      __m512d a2r = _mm512_load_pd(r0 + 2 * q + j), a2i = _mm512_load_pd(i0 + 2 * q + j);
-      __m512d a3r = _mm512_load_pd(r0 + 3 * q + j), a3i = _mm512_load_pd(i0 + 3 * q + j);
-      __m512d wr = _mm512_loadu_pd(twr + q + j), wi = _mm512_loadu_pd(twi + q + j);
-      __m512d tr, ti;
-      cmulc512(a1r, a1i, wr, wi, tr, ti);
-      __m512d b0r = _mm512_add_pd(a0r, tr), b0i = _mm512_add_pd(a0i, ti);
-      __m512d b1r = _mm512_sub_pd(a0r, tr), b1i = _mm512_sub_pd(a0i, ti);
-      cmulc512(a3r, a3i, wr, wi, tr, ti);
-      __m512d b2r = _mm512_add_pd(a2r, tr), b2i = _mm512_add_pd(a2i, ti);
-      __m512d b3r = _mm512_sub_pd(a2r, tr), b3i = _mm512_sub_pd(a2i, ti);
-      __m512d wAr = _mm512_loadu_pd(twr + len + j), wAi = _mm512_loadu_pd(twi + len + j);
-      __m512d wBr = _mm512_loadu_pd(twr + len + q + j), wBi = _mm512_loadu_pd(twi + len + q + j);
-      cmulc512(b2r, b2i, wAr, wAi, tr, ti);
-      sink.put(blk + j, _mm512_add_pd(b0r, tr), _mm512_add_pd(b0i, ti));
-      sink.put(blk + 2 * q + j, _mm512_sub_pd(b0r, tr), _mm512_sub_pd(b0i, ti));
-      cmulc512(b3r, b3i, wBr, wBi, tr, ti);
-      sink.put(blk + q + j, _mm512_add_pd(b1r, tr), _mm512_add_pd(b1i, ti));
-      sink.put(blk + 3 * q + j, _mm512_sub_pd(b1r, tr), _mm512_sub_pd(b1i, ti));
+      __m512d ur, ui, xr, xi, yr, yi;
+      cmulc512(_mm512_load_pd(r0 + q + j), _mm512_load_pd(i0 + q + j), _mm512_load_pd(t), _mm512_load_pd(t + 8), ur, ui);
+      cmulc512(_mm512_load_pd(r0 + 2 * q + j), _mm512_load_pd(i0 + 2 * q + j), _mm512_load_pd(t + 16),
+               _mm512_load_pd(t + 24), xr, xi);
+      cmulc512(_mm512_load_pd(r0 + 3 * q + j), _mm512_load_pd(i0 + 3 * q + j), _mm512_load_pd(t + 32),
+               _mm512_load_pd(t + 40), yr, yi);
+      const __m512d a0r = _mm512_load_pd(r0 + j), a0i = _mm512_load_pd(i0 + j);
+      const __m512d b0r = _mm512_add_pd(a0r, ur), b0i = _mm512_add_pd(a0i, ui);
+      const __m512d b1r = _mm512_sub_pd(a0r, ur), b1i = _mm512_sub_pd(a0i, ui);
+      const __m512d sr = _mm512_add_pd(xr, yr), si = _mm512_add_pd(xi, yi);
+      const __m512d er = _mm512_sub_pd(xr, yr), ei = _mm512_sub_pd(xi, yi);  // i e = (-ei, er)
+      sink.put(blk + j, _mm512_add_pd(b0r, sr), _mm512_add_pd(b0i, si));
+      sink.put(blk + 2 * q + j, _mm512_sub_pd(b0r, sr), _mm512_sub_pd(b0i, si));
+      sink.put(blk + q + j, _mm512_sub_pd(b1r, ei), _mm512_add_pd(b1i, er));
+      sink.put(blk + 3 * q + j, _mm512_add_pd(b1r, ei), _mm512_sub_pd(b1i, er));
     }
   }
 }
@@ -638,8 +630,10 @@ static_assert(kFftBlock == 1024, "the blocked transforms assume 7 stages per blo
 // DIF stages len = hi, hi/2, ..., lo (lo >= 8) over `extent` points: fused in pairs, a single
 // stage first if their number is odd; the first pass reads its inputs from `first`.
 template <class Source>
-static void dif_stages_512(double* re, double* im, const double* twr, const double* twi, size_t extent, size_t hi,
-                           size_t lo, Prefetcher& pf, Source first) {
+static void dif_stages_512(const FftPlan& p, double* re, double* im, size_t extent, size_t hi, size_t lo, Prefetcher& pf,
+                           Source first) {
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
   size_t nst = 0;
   for (size_t l = hi; l >= lo; l >>= 1) nst++;
   size_t len = hi;
@@ -651,12 +645,26 @@ static void dif_stages_512(double* re, double* im, const double* twr, const doub
   }
   for (; len >= 2 * lo; len >>= 2) {
     if (at_first) {
-      dif_stage2_512(re, im, twr, twi, extent, len / 2, pf, first);
+      dif_stage2_512(p, re, im, extent, len / 2, pf, first);
       at_first = false;
     } else {
-      dif_stage2_512(re, im, twr, twi, extent, len / 2, pf, LoadSource{re, im});
+      dif_stage2_512(p, re, im, extent, len / 2, pf, LoadSource{re, im});
     }
   }
+}
+
+// Above kFftBlock points: the forward stages whose butterflies span more than a block (the
+// first pass reading `first`) ...
+template <class Source>
+static void fft_forward_cross_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Source first) {
+  dif_stages_512(p, re, im, p.h, p.h / 2, kFftBlock, pf, first);
+}
+// ... then, block by block while in L1, the remaining stages and the tail of block [b, b + kFftBlock).
+static void fft_forward_block_512(const FftPlan& p, double* re, double* im, size_t b, Prefetcher& pf) {
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
+  dif_stages_512(p, re + b, im + b, kFftBlock, kFftBlock / 2, 16, pf, LoadSource{re + b, im + b});
+  dif_tail_512<true>(re + b, im + b, twr, twi, kFftBlock, pf);
 }
 
 // Forward FFT whose first pass reads its inputs from `first` (later passes work in place).
@@ -669,15 +677,12 @@ static void fft_forward_512(const FftPlan& p, double* re, double* im, Prefetcher
   const double* twr = p.tw_re.data();
   const double* twi = p.tw_im.data();
   if (h <= kFftBlock) {
-    dif_stages_512(re, im, twr, twi, h, h / 2, 8, pf, first);
+    dif_stages_512(p, re, im, h, h / 2, 8, pf, first);
     dif_tail_512<false>(re, im, twr, twi, h, pf);
     return;
   }
-  dif_stages_512(re, im, twr, twi, h, h / 2, kFftBlock, pf, first);
-  for (size_t b = 0; b < h; b += kFftBlock) {
-    dif_stages_512(re + b, im + b, twr, twi, kFftBlock, kFftBlock / 2, 16, pf, LoadSource{re + b, im + b});
-    dif_tail_512<true>(re + b, im + b, twr, twi, kFftBlock, pf);
-  }
+  fft_forward_cross_512(p, re, im, pf, first);
+  for (size_t b = 0; b < h; b += kFftBlock) fft_forward_block_512(p, re, im, b, pf);
 }
 #endif
 
@@ -702,19 +707,34 @@ static void fft_forward_pf(const FftPlan& p, double* re, double* im, Prefetcher&
 // DIT stages len = lo, 2 lo, ..., hi (lo >= 8) over `extent` points: fused in pairs, the single
 // stage last if their number is odd; the last pass hands its results to `last`.
 template <class Sink>
-static void dit_stages_512(double* re, double* im, const double* twr, const double* twi, size_t extent, size_t lo,
-                           size_t hi, Prefetcher& pf, Sink last) {
+static void dit_stages_512(const FftPlan& p, double* re, double* im, size_t extent, size_t lo, size_t hi, Prefetcher& pf,
+                           Sink last) {
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
   size_t nst = 0;
   for (size_t l = lo; l <= hi; l <<= 1) nst++;
   size_t len = lo;
   for (size_t pairs = nst / 2; pairs > 0; pairs--, len <<= 2) {
     if (pairs == 1 && !(nst & 1)) {
-      dit_stage2_512(re, im, twr, twi, extent, len, pf, last);
+      dit_stage2_512(p, re, im, extent, len, pf, last);
     } else {
-      dit_stage2_512(re, im, twr, twi, extent, len, pf, StoreSink{re, im});
+      dit_stage2_512(p, re, im, extent, len, pf, StoreSink{re, im});
     }
   }
   if (nst & 1) dit_stage_512(re, im, twr, twi, extent, len, pf, last);
+}
+
+// Above kFftBlock points: the inverse transform's first stages, block by block while in L1 ...
+static void fft_inverse_block_512(const FftPlan& p, double* re, double* im, size_t b, Prefetcher& pf) {
+  const double* twr = p.tw_re.data();
+  const double* twi = p.tw_im.data();
+  dit_tail_512<true>(re + b, im + b, twr, twi, kFftBlock, pf);
+  dit_stages_512(p, re + b, im + b, kFftBlock, 16, kFftBlock / 2, pf, StoreSink{re + b, im + b});
+}
+// ... then the stages that span blocks, the last pass handing its results to `last`.
+template <class Sink>
+static void fft_inverse_cross_512(const FftPlan& p, double* re, double* im, Prefetcher& pf, Sink last) {
+  dit_stages_512(p, re, im, p.h, kFftBlock, p.h / 2, pf, last);
 }
 
 // Inverse FFT whose last pass hands its results to `last` (the other passes store in place);
@@ -726,14 +746,11 @@ static void fft_inverse_512(const FftPlan& p, double* re, double* im, Prefetcher
   const double* twi = p.tw_im.data();
   if (h <= kFftBlock) {
     dit_tail_512<false>(re, im, twr, twi, h, pf);
-    dit_stages_512(re, im, twr, twi, h, 8, h / 2, pf, last);
+    dit_stages_512(p, re, im, h, 8, h / 2, pf, last);
     return;
   }
-  for (size_t b = 0; b < h; b += kFftBlock) {
-    dit_tail_512<true>(re + b, im + b, twr, twi, kFftBlock, pf);
-    dit_stages_512(re + b, im + b, twr, twi, kFftBlock, 16, kFftBlock / 2, pf, StoreSink{re + b, im + b});
-  }
-  dit_stages_512(re, im, twr, twi, h, kFftBlock, h / 2, pf, last);
+  for (size_t b = 0; b < h; b += kFftBlock) fft_inverse_block_512(p, re, im, b, pf);
+  fft_inverse_cross_512(p, re, im, pf, last);
 }
 #endif
 
@@ -1002,32 +1019,48 @@ static DigitTwistSource<kLast> digit_source(const FftPlan& p, uint64_t* rot, uin
 }
 #endif
 
+#ifdef FHEC_USE_AVX512
+// The forward transform of one decomposition row, its first pass reading `src`; kCrossOnly: only
+// the stages that span blocks (the caller runs the blocks later, see blind_rotate_blocked).
+template <bool kCrossOnly, class Source>
+static void forward_row(const FftPlan& p, double* re, Prefetcher& pf, Source src) {
+  if (kCrossOnly) {
+    fft_forward_cross_512(p, re, re + p.h, pf, src);
+  } else {
+    fft_forward_512(p, re, re + p.h, pf, src);
+  }
+}
+#endif
+
 // Decomposes the rounded polynomial `rot` (destroyed) into `level` balanced digits and writes
 // their forward transforms to decf[l * N ...] (l = 0 is the most significant level).
+template <bool kCrossOnly = false>
 static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log, size_t level, double* decf,
                               Prefetcher& pf) {
-  const size_t N = p.N, h = p.h;
+  const size_t N = p.N;
   for (size_t l = level; l-- > 0;) {
     double* re = decf + l * N;
 #ifdef FHEC_USE_AVX512
     // digit extraction and twist fused into the first FFT pass
     if (l > 0) {
-      fft_forward_512(p, re, re + h, pf, digit_source<false>(p, rot, base_log));
+      forward_row<kCrossOnly>(p, re, pf, digit_source<false>(p, rot, base_log));
     } else {
-      fft_forward_512(p, re, re + h, pf, digit_source<true>(p, rot, base_log));
+      forward_row<kCrossOnly>(p, re, pf, digit_source<true>(p, rot, base_log));
     }
 #elif defined(FHEC_USE_AVX2)
-    digit_twist_256(p, rot, base_log, re, re + h);
-    fft_forward_pf(p, re, re + h, pf);
+    digit_twist_256(p, rot, base_log, re, re + p.h);
+    fft_forward_pf(p, re, re + p.h, pf);
 #else
-    digit_twist(p, rot, base_log, re, re + h);
-    fft_forward_pf(p, re, re + h, pf);
+    digit_twist(p, rot, base_log, re, re + p.h);
+    fft_forward_pf(p, re, re + p.h, pf);
 #endif
   }
 }
 
 // The decomposition side of a CMux: round_to_gadget(X^t * acc - acc), t in [0, 2N), split into
 // `level` digits whose forward transforms go to decf[l * N ...]; rot is N words of scratch.
+// kCrossOnly: as in forward_row.
+template <bool kCrossOnly = false>
 static void rotate_decompose_forward(const FftPlan& p, const uint64_t* acc, size_t t, uint64_t* rot,
                                      uint32_t base_log, size_t level, double* decf, Prefetcher& pf) {
   const size_t N = p.N;
@@ -1041,12 +1074,12 @@ static void rotate_decompose_forward(const FftPlan& p, const uint64_t* acc, size
     const uint32_t shift = 64 - base_log;
     RotateTopDigitSource src(acc, p.twist_re.data(), p.twist_im.data(), N, p.h, neg ? t - N : t, neg ? ~uint64_t(0) : 0,
                              shift ? uint64_t(1) << (shift - 1) : 0, shift);
-    fft_forward_512(p, decf, decf + p.h, pf, src);
+    forward_row<kCrossOnly>(p, decf, pf, src);
     return;
   }
 #endif
   rotate_round(rot, acc, t, N, base_log, static_cast<uint32_t>(level));
-  decompose_forward(p, rot, base_log, level, decf, pf);
+  decompose_forward<kCrossOnly>(p, rot, base_log, level, decf, pf);
 }
 
 static uint32_t log2_two_n(size_t N) {
@@ -1106,6 +1139,59 @@ constexpr size_t kSharedDecBytes = 256 * 1024;
 // while the span runs for every ciphertext of the group.
 constexpr size_t kSpanKeyBytes = 16 * 1024;
 
+#ifdef FHEC_USE_AVX512
+// How far the blocked loop's key prefetch may run ahead of its products: two blocks' key at
+// N = 8192, l = 2 (1.00-1.11x the time at 128 KiB to 1 MiB, 2026-12-03).
+constexpr size_t kBlockedKeyAhead = 256 * 1024;
+
+// One ciphertext above kFftBlock Fourier points (N >= 4096). Each CMux runs the forward
+// transforms' cross-block stages, then block by block: the rest of every row's forward transform,
+// the products on that block's points, and the block's first inverse stages; then the inverse
+// stages that span blocks. The key entry is streamed by the CMux that reads it, at most
+// kBlockedKeyAhead bytes ahead of its products, so that the lines it prefetches are still in L2
+// when the products read them (one entry ahead, the products' own stream of 0.5-6 MiB per CMux
+// evicted most of them first). Same butterflies and products as blind_rotate_extract, in another
+// order: bit-identical.
+static void blind_rotate_blocked(const PbsArgs& a) {
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L;
+  const FftPlan& p = *a.plan;
+  PbsWorkspace& ws = *a.ws;
+  uint64_t* rot = ws.rot.data();
+  double* decf = ws.dec_f.data();
+  const size_t bsk_stride = R * k1 * N;               // doubles per key entry
+  const size_t point_bytes = R * k1 * 2 * sizeof(double);  // key bytes per Fourier point
+  const char* key_end = reinterpret_cast<const char*>(a.bsk + size_t(a.n) * bsk_stride);
+  const size_t ahead = kBlockedKeyAhead;
+  Prefetcher pf;
+  pf.extra = 1;  // two lines per transform step: a CMux's steps then cover its entry
+  pf.p = reinterpret_cast<const char*>(a.bsk);
+  auto consumed = [&](const char* at) { pf.end = at + ahead < key_end ? at + ahead : key_end; };
+  init_accumulators(a);
+  for (uint32_t i = 0; i < a.n; i++) {
+    const uint32_t t = ws.ms[i];
+    if (t == 0) continue;  // X^0 - 1 = 0: no change
+    const double* bsk_i = a.bsk + size_t(i) * bsk_stride;
+    const char* entry = reinterpret_cast<const char*>(bsk_i);
+    if (pf.p < entry) pf.p = entry;  // skipped entries
+    consumed(entry);
+    for (size_t c = 0; c < k1; c++)
+      rotate_decompose_forward<true>(p, ws.acc.data() + c * N, t, rot, a.base_log, L, decf + c * L * N, pf);
+    for (size_t b = 0; b < h; b += kFftBlock) {
+      for (size_t r = 0; r < R; r++) fft_forward_block_512(p, decf + r * N, decf + r * N + h, b, pf);
+      external_mac(decf, bsk_i, decf, R, k1, N, b, b + kFftBlock);
+      consumed(entry + (b + kFftBlock) * point_bytes);
+      for (size_t j = 0; j < k1; j++) fft_inverse_block_512(p, decf + j * N, decf + j * N + h, b, pf);
+    }
+    for (size_t j = 0; j < k1; j++) {
+      uint64_t* acc = ws.acc.data() + j * N;
+      fft_inverse_cross_512(p, decf + j * N, decf + j * N + h, pf,
+                            TorusAddSink{p.itwist_re.data(), p.itwist_im.data(), acc, acc + h});
+    }
+  }
+  extract_samples(a);
+}
+#endif
+
 static void blind_rotate_extract(const PbsArgs& a) {
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, L = a.level, R = k1 * L, B = a.count;
   const FftPlan& p = *a.plan;
@@ -1121,6 +1207,12 @@ static void blind_rotate_extract(const PbsArgs& a) {
   size_t span = kSpanKeyBytes / (R * k1 * 16) / 8 * 8;  // 16 bytes per complex value
   span = held == 1 ? h : span < 8 ? 8 : span;
 
+#ifdef FHEC_USE_AVX512
+  if (B == 1 && h > kFftBlock) {
+    blind_rotate_blocked(a);
+    return;
+  }
+#endif
   init_accumulators(a);
   // Software prefetch one key entry ahead: while the CMuxes of entry i run their FFTs, entry
   // i+1 streams towards L2 (one cache line per vector step). With several ciphertexts, entry i
