@@ -1140,15 +1140,21 @@ constexpr size_t kSharedDecBytes = 256 * 1024;
 constexpr size_t kSpanKeyBytes = 16 * 1024;
 
 #ifdef FHEC_USE_AVX512
-// How far the blocked loop's key prefetch may run ahead of its products: two blocks' key at
-// N = 8192, l = 2 (1.00-1.11x the time at 128 KiB to 1 MiB, 2026-12-03).
-constexpr size_t kBlockedKeyAhead = 256 * 1024;
+// How far the blocked loop's key prefetch may run ahead of its products, and the lines it
+// prefetches per transform step. A block's key is 256 R (k+1) lines against 160 (R + k+1) steps
+// of its transforms: 1.6 lines per step at l = 1, 2.1 at l = 2, 2.4 at l = 3 (k = 1). Measured
+// side by side on 2026-12-03 (one thread, quiet machine, ratios of paired calls): at l = 3
+// (N = 65536) three lines and 1 MiB took 0.88-0.92x the time of two lines and 256 KiB in four
+// of five runs (the products' share of the samples 21% -> 16%); at l = 2 (N = 8192, 16384) they
+// took 1.03-1.15x, and 128 KiB to 1 MiB with two lines were within the noise.
+static size_t blocked_key_ahead(size_t level) { return level >= 3 ? 1024 * 1024 : 256 * 1024; }
+static uint32_t blocked_extra_lines(size_t level) { return level >= 3 ? 2 : 1; }
 
 // One ciphertext above kFftBlock Fourier points (N >= 4096). Each CMux runs the forward
 // transforms' cross-block stages, then block by block: the rest of every row's forward transform,
 // the products on that block's points, and the block's first inverse stages; then the inverse
 // stages that span blocks. The key entry is streamed by the CMux that reads it, at most
-// kBlockedKeyAhead bytes ahead of its products, so that the lines it prefetches are still in L2
+// blocked_key_ahead() bytes ahead of its products, so that the lines it prefetches are still in L2
 // when the products read them (one entry ahead, the products' own stream of 0.5-6 MiB per CMux
 // evicted most of them first). Same butterflies and products as blind_rotate_extract, in another
 // order: bit-identical.
@@ -1161,9 +1167,9 @@ static void blind_rotate_blocked(const PbsArgs& a) {
   const size_t bsk_stride = R * k1 * N;               // doubles per key entry
   const size_t point_bytes = R * k1 * 2 * sizeof(double);  // key bytes per Fourier point
   const char* key_end = reinterpret_cast<const char*>(a.bsk + size_t(a.n) * bsk_stride);
-  const size_t ahead = kBlockedKeyAhead;
+  const size_t ahead = blocked_key_ahead(L);
   Prefetcher pf;
-  pf.extra = 1;  // two lines per transform step: a CMux's steps then cover its entry
+  pf.extra = blocked_extra_lines(L);
   pf.p = reinterpret_cast<const char*>(a.bsk);
   auto consumed = [&](const char* at) { pf.end = at + ahead < key_end ? at + ahead : key_end; };
   init_accumulators(a);
