@@ -1318,9 +1318,88 @@ static void cmux_product_task(void* arg, size_t s) {
   external_mac(a.ws->dec_f.data(), t.bsk_i, a.ws->acc_f.data(), k1 * a.level, k1, N, c0, c1);
 }
 
+#ifdef FHEC_USE_AVX512
+// The block-by-block CMux of blind_rotate_blocked cut into tasks, two phases per CMux: k+1 column
+// tasks (the previous CMux's inverse stages that span blocks, added into column c, then column c's
+// rotation, decomposition and forward cross-block stages), then one task per block of Fourier
+// points (every row's forward block stages, the block's products into acc_f, and its inverse
+// block stages). The products go to acc_f, not over the decomposition, so that column c's next
+// decomposition cannot overwrite another column's pending products. Same arithmetic as
+// blind_rotate_blocked: bit-identical whoever runs which task. Against the column split of
+// cmux_column_task, the phase that both threads share is now most of the work (the block stages
+// and the products), not only the products.
+struct BlockedCmuxTasks {
+  const PbsArgs* a;
+  uint64_t* rots;
+  const double* bsk_i;
+  uint32_t ai;  // rotation of the CMux the column tasks start (0: none left)
+  bool finish;  // column tasks first finish the previous CMux
+};
+
+static void blocked_column_task(void* arg, size_t c) {
+  const BlockedCmuxTasks& t = *static_cast<const BlockedCmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const FftPlan& p = *a.plan;
+  const size_t N = a.N, h = N / 2, L = a.level;
+  uint64_t* acc = a.ws->acc.data() + c * N;
+  Prefetcher none;
+  if (t.finish) {
+    double* accf = a.ws->acc_f.data() + c * N;
+    fft_inverse_cross_512(p, accf, accf + h, none, TorusAddSink{p.itwist_re.data(), p.itwist_im.data(), acc, acc + h});
+  }
+  if (t.ai != 0)
+    rotate_decompose_forward<true>(p, acc, t.ai, t.rots + c * N, a.base_log, L, a.ws->dec_f.data() + c * L * N, none);
+}
+
+static void blocked_block_task(void* arg, size_t blk) {
+  const BlockedCmuxTasks& t = *static_cast<const BlockedCmuxTasks*>(arg);
+  const PbsArgs& a = *t.a;
+  const FftPlan& p = *a.plan;
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level, b = blk * kFftBlock;
+  double* decf = a.ws->dec_f.data();
+  double* accf = a.ws->acc_f.data();
+  // This block's key slice, three lines per step of its forward stages (most of the slice).
+  Prefetcher pf;
+  pf.extra = 2;
+  pf.p = reinterpret_cast<const char*>(t.bsk_i + b * R * k1 * 2);
+  pf.end = pf.p + kFftBlock * R * k1 * 2 * sizeof(double);
+  for (size_t r = 0; r < R; r++) fft_forward_block_512(p, decf + r * N, decf + r * N + h, b, pf);
+  external_mac(decf, t.bsk_i, accf, R, k1, N, b, b + kFftBlock);
+  Prefetcher none;
+  for (size_t j = 0; j < k1; j++) fft_inverse_block_512(p, accf + j * N, accf + j * N + h, b, none);
+}
+
+static void blind_rotate_blocked_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
+  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
+  const size_t bsk_stride = R * k1 * N;
+  init_accumulators(a);
+  BlockedCmuxTasks t{&a, r.rots, nullptr, 0, false};
+  for (uint32_t i = 0; i < a.n; i++) {
+    const uint32_t ai = a.ws->ms[i];
+    if (ai == 0) continue;
+    t.ai = ai;
+    t.bsk_i = a.bsk + size_t(i) * bsk_stride;
+    r.run(r.ctx, k1, blocked_column_task, &t);
+    r.run(r.ctx, h / kFftBlock, blocked_block_task, &t);
+    t.finish = true;
+  }
+  if (t.finish) {
+    t.ai = 0;
+    r.run(r.ctx, k1, blocked_column_task, &t);
+  }
+  extract_samples(a);
+}
+#endif
+
 static void blind_rotate_extract_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
   const size_t bsk_stride = R * k1 * N;
+#ifdef FHEC_USE_AVX512
+  if (h > kFftBlock) {
+    blind_rotate_blocked_tasks(a, r);
+    return;
+  }
+#endif
   init_accumulators(a);
   CmuxTasks t{&a, r.rots, nullptr, 0, false, 0};
   // One product slice per column task (see cmux_column_task's prefetch).
