@@ -1284,7 +1284,7 @@ struct CmuxTasks {
   const double* bsk_i;  // key entry of the products (prefetched by the column tasks before them)
   uint32_t ai;          // rotation of the CMux the column tasks start (0: none left)
   bool finish;          // column tasks first finish the previous CMux (its products are pending)
-  size_t slice = 0;     // Fourier points per product task (multiple of 8)
+  size_t slice = 0;     // Fourier points per product task (multiple of 8; unused by the block split)
 };
 
 static void cmux_column_task(void* arg, size_t c) {
@@ -1328,16 +1328,8 @@ static void cmux_product_task(void* arg, size_t s) {
 // blind_rotate_blocked: bit-identical whoever runs which task. Against the column split of
 // cmux_column_task, the phase that both threads share is now most of the work (the block stages
 // and the products), not only the products.
-struct BlockedCmuxTasks {
-  const PbsArgs* a;
-  uint64_t* rots;
-  const double* bsk_i;
-  uint32_t ai;  // rotation of the CMux the column tasks start (0: none left)
-  bool finish;  // column tasks first finish the previous CMux
-};
-
 static void blocked_column_task(void* arg, size_t c) {
-  const BlockedCmuxTasks& t = *static_cast<const BlockedCmuxTasks*>(arg);
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
   const PbsArgs& a = *t.a;
   const FftPlan& p = *a.plan;
   const size_t N = a.N, h = N / 2, L = a.level;
@@ -1352,7 +1344,7 @@ static void blocked_column_task(void* arg, size_t c) {
 }
 
 static void blocked_block_task(void* arg, size_t blk) {
-  const BlockedCmuxTasks& t = *static_cast<const BlockedCmuxTasks*>(arg);
+  const CmuxTasks& t = *static_cast<const CmuxTasks*>(arg);
   const PbsArgs& a = *t.a;
   const FftPlan& p = *a.plan;
   const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level, b = blk * kFftBlock;
@@ -1369,56 +1361,42 @@ static void blocked_block_task(void* arg, size_t blk) {
   for (size_t j = 0; j < k1; j++) fft_inverse_block_512(p, accf + j * N, accf + j * N + h, b, none);
 }
 
-static void blind_rotate_blocked_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
-  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
-  const size_t bsk_stride = R * k1 * N;
+#endif
+
+// Two phases per CMux: k+1 column tasks (each finishes the previous CMux on its column and starts
+// this one), then `count` tasks of `second`; a last column phase finishes the last CMux.
+static void run_cmux_phases(const PbsArgs& a, const PbsTaskRunner& r, CmuxTasks& t, void (*column)(void*, size_t),
+                            void (*second)(void*, size_t), size_t count) {
+  const size_t k1 = size_t(a.k) + 1, bsk_stride = k1 * a.level * k1 * a.N;
   init_accumulators(a);
-  BlockedCmuxTasks t{&a, r.rots, nullptr, 0, false};
   for (uint32_t i = 0; i < a.n; i++) {
     const uint32_t ai = a.ws->ms[i];
     if (ai == 0) continue;
     t.ai = ai;
     t.bsk_i = a.bsk + size_t(i) * bsk_stride;
-    r.run(r.ctx, k1, blocked_column_task, &t);
-    r.run(r.ctx, h / kFftBlock, blocked_block_task, &t);
+    r.run(r.ctx, k1, column, &t);
+    r.run(r.ctx, count, second, &t);
     t.finish = true;
   }
   if (t.finish) {
     t.ai = 0;
-    r.run(r.ctx, k1, blocked_column_task, &t);
+    r.run(r.ctx, k1, column, &t);
   }
   extract_samples(a);
 }
-#endif
 
 static void blind_rotate_extract_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
-  const size_t N = a.N, h = N / 2, k1 = size_t(a.k) + 1, R = k1 * a.level;
-  const size_t bsk_stride = R * k1 * N;
+  const size_t h = a.N / 2, k1 = size_t(a.k) + 1;
+  CmuxTasks t{&a, r.rots, nullptr, 0, false, 0};
 #ifdef FHEC_USE_AVX512
   if (h > kFftBlock) {
-    blind_rotate_blocked_tasks(a, r);
+    run_cmux_phases(a, r, t, blocked_column_task, blocked_block_task, h / kFftBlock);
     return;
   }
 #endif
-  init_accumulators(a);
-  CmuxTasks t{&a, r.rots, nullptr, 0, false, 0};
   // One product slice per column task (see cmux_column_task's prefetch).
-  const size_t slices = k1;
-  t.slice = ((h / 8 + slices - 1) / slices) * 8;
-  for (uint32_t i = 0; i < a.n; i++) {
-    const uint32_t ai = a.ws->ms[i];
-    if (ai == 0) continue;
-    t.ai = ai;
-    t.bsk_i = a.bsk + size_t(i) * bsk_stride;
-    r.run(r.ctx, k1, cmux_column_task, &t);
-    r.run(r.ctx, slices, cmux_product_task, &t);
-    t.finish = true;
-  }
-  if (t.finish) {
-    t.ai = 0;
-    r.run(r.ctx, k1, cmux_column_task, &t);
-  }
-  extract_samples(a);
+  t.slice = ((h / 8 + k1 - 1) / k1) * 8;
+  run_cmux_phases(a, r, t, cmux_column_task, cmux_product_task, k1);
 }
 
 #include "multibit_impl.hpp"
