@@ -41,6 +41,12 @@ struct Prefetcher {
 
 static const int kChunkSrc[16] = {0, 2, 8, 10, 4, 6, 12, 14, 1, 3, 9, 11, 5, 7, 13, 15};
 
+// Where Fourier point m starts in a key entry of the chunked layout (kernels.hpp): each point
+// holds R rows x k1 outputs complex values, R k1 2 doubles.
+static inline const double* key_at_point(const double* entry, size_t m, size_t R, size_t k1) {
+  return entry + m * R * k1 * 2;
+}
+
 static inline double round_half_even(double x) {
 #if defined(__SSE4_1__)
   return std::nearbyint(x);
@@ -233,7 +239,7 @@ static void digit_twist_256(const FftPlan& p, uint64_t* v, uint32_t base_log, do
 template <size_t K1>
 static void external_mac_256(const double* decf, const double* bsk_i, double* accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
-  const double* b = bsk_i + c0 * R * K1 * 2;
+  const double* b = key_at_point(bsk_i, c0, R, K1);
   for (size_t c = c0; c < c1; c += 8) {
     for (size_t half = 0; half < 8; half += 4) {
       __m256d sr[K1], si[K1];
@@ -849,7 +855,7 @@ static void fourier_to_torus_add(const FftPlan& p, double* re, double* im, uint6
 template <size_t K1, bool kFar>
 static void external_mac_512(const double* decf, const double* bsk_i, double* accf, size_t R, size_t N, size_t c0, size_t c1) {
   const size_t h = N / 2;
-  const double* b = bsk_i + c0 * R * K1 * 2;
+  const double* b = key_at_point(bsk_i, c0, R, K1);
   for (size_t c = c0; c < c1; c += 8) {
     __m512d sr[K1], si[K1];
     for (size_t j = 0; j < K1; j++) sr[j] = si[j] = _mm512_setzero_pd();
@@ -944,7 +950,7 @@ static void external_mac(const double* decf, const double* bsk_i, double* accf, 
   constexpr size_t kMaxK1 = 17;  // glweDimension <= 16
   for (size_t c = c0; c < c1; c += 8) {
     double sr[kMaxK1][8] = {}, si[kMaxK1][8] = {};
-    mac_chunk8(decf, bsk_i + c * R * k1 * 2, R, k1, N, c, sr, si);
+    mac_chunk8(decf, key_at_point(bsk_i, c, R, k1), R, k1, N, c, sr, si);
     store_chunk8(accf, k1, N, c, sr, si);
   }
 }
@@ -1165,7 +1171,6 @@ static void blind_rotate_blocked(const PbsArgs& a) {
   uint64_t* rot = ws.rot.data();
   double* decf = ws.dec_f.data();
   const size_t bsk_stride = R * k1 * N;               // doubles per key entry
-  const size_t point_bytes = R * k1 * 2 * sizeof(double);  // key bytes per Fourier point
   const char* key_end = reinterpret_cast<const char*>(a.bsk + size_t(a.n) * bsk_stride);
   const size_t ahead = blocked_key_ahead(L);
   Prefetcher pf;
@@ -1185,7 +1190,7 @@ static void blind_rotate_blocked(const PbsArgs& a) {
     for (size_t b = 0; b < h; b += kFftBlock) {
       for (size_t r = 0; r < R; r++) fft_forward_block_512(p, decf + r * N, decf + r * N + h, b, pf);
       external_mac(decf, bsk_i, decf, R, k1, N, b, b + kFftBlock);
-      consumed(entry + (b + kFftBlock) * point_bytes);
+      consumed(reinterpret_cast<const char*>(key_at_point(bsk_i, b + kFftBlock, R, k1)));
       for (size_t j = 0; j < k1; j++) fft_inverse_block_512(p, decf + j * N, decf + j * N + h, b, pf);
     }
     for (size_t j = 0; j < k1; j++) {
@@ -1353,8 +1358,8 @@ static void blocked_block_task(void* arg, size_t blk) {
   // This block's key slice, three lines per step of its forward stages (most of the slice).
   Prefetcher pf;
   pf.extra = 2;
-  pf.p = reinterpret_cast<const char*>(t.bsk_i + b * R * k1 * 2);
-  pf.end = pf.p + kFftBlock * R * k1 * 2 * sizeof(double);
+  pf.p = reinterpret_cast<const char*>(key_at_point(t.bsk_i, b, R, k1));
+  pf.end = reinterpret_cast<const char*>(key_at_point(t.bsk_i, b + kFftBlock, R, k1));
   for (size_t r = 0; r < R; r++) fft_forward_block_512(p, decf + r * N, decf + r * N + h, b, pf);
   external_mac(decf, t.bsk_i, accf, R, k1, N, b, b + kFftBlock);
   Prefetcher none;

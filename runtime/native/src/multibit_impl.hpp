@@ -30,7 +30,7 @@ static void multibit_mac(const PbsArgs& a, const double* __restrict decf, const 
       for (int q = 0; q < 8; q++) ar[col][q] = ai[col][q] = 0.0;
     const uint32_t* e = a.point_exponent + c;
     for (size_t j = 0; j < patterns; j++) {
-      const double* b = group_bsk + j * stride + c * R * k1 * 2;
+      const double* b = key_at_point(group_bsk + j * stride, c, R, k1);
       double sr[KM][8], si[KM][8];
       for (size_t col = 0; col < k1; col++)
         for (int q = 0; q < 8; q++) sr[col][q] = si[col][q] = 0.0;
@@ -83,7 +83,7 @@ static void multibit_mac_512(const PbsArgs& a, const double* __restrict decf, co
       cmul512(zr[j - low], zi[j - low], zr[low], zi[low], zr[j], zi[j]);
     }
     for (size_t j = 1; j <= patterns; j++) {
-      const double* b = group_bsk + (j - 1) * stride + c * R * K1 * 2;
+      const double* b = key_at_point(group_bsk + (j - 1) * stride, c, R, K1);
       __m512d sr[K1], si[K1];
       for (size_t col = 0; col < K1; col++) sr[col] = si[col] = _mm512_setzero_pd();
       for (size_t r = 0; r < R; r++) {
