@@ -1,5 +1,6 @@
 #include "conversion.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -83,9 +84,11 @@ void conversion_keyswitch_batch(const ConversionShape& s, const uint64_t* ksk, c
                                 size_t count, uint64_t* out) {
   s.validate();
   const Kernels& K = active_kernels();
-  parallel_for(count, [&](size_t i) {
+  const size_t G = group_size(count, true, kMaxKeyswitchGroup);
+  parallel_for((count + G - 1) / G, [&](size_t g) {
+    const size_t first = g * G, m = std::min(count - first, G);
     thread_local std::vector<uint32_t> scratch;
-    if (scratch.size() < s.out_dim + 1) scratch.resize(s.out_dim + 1);
+    if (scratch.size() < m * (s.out_dim + 1)) scratch.resize(m * (s.out_dim + 1));
     KsArgs a;
     a.ksk = ksk;
     a.ksk32 = s.compact ? ksk32 : nullptr;
@@ -94,8 +97,9 @@ void conversion_keyswitch_batch(const ConversionShape& s, const uint64_t* ksk, c
     a.out_dim = s.out_dim;
     a.base_log = s.base_log;
     a.level = s.level;
-    a.in = in + i * (s.in_dim + 1);
-    a.out = out + i * (s.out_dim + 1);
+    a.count = m;
+    a.in = in + first * (s.in_dim + 1);
+    a.out = out + first * (s.out_dim + 1);
     K.keyswitch(a);
   });
 }

@@ -15,8 +15,8 @@ struct PbsWorkspace {
   AVec<uint64_t> acc;    // batch x (k+1) N  accumulator GLWEs
   AVec<uint64_t> rot;    // N  X^a * ACC_c - ACC_c (destroyed by decomposition)
   AVec<double> dec_f;    // batch x (k+1) level * N   Fourier transforms of the decompositions
-  AVec<double> acc_f;    // (k+1) N   Fourier accumulators (shared and multi-bit rotations; the
-                         //           one-thread classic rotation reuses dec_f's first rows)
+  AVec<double> acc_f;    // batch x (k+1) N   Fourier accumulators (shared and multi-bit rotations;
+                         //           the one-thread classic rotation reuses dec_f's first rows)
   AVec<uint32_t> ms;     // batch x n   modulus-switched masks
   void ensure(size_t k, size_t N, size_t level, size_t n, size_t batch) {
     if (ms.size() < n * batch) ms.resize(n * batch);
@@ -24,7 +24,7 @@ struct PbsWorkspace {
     if (acc.size() < batch * k1 * N) acc.resize(batch * k1 * N);
     if (rot.size() < N) rot.resize(N);
     if (dec_f.size() < batch * k1 * level * N) dec_f.resize(batch * k1 * level * N);
-    if (acc_f.size() < k1 * N) acc_f.resize(k1 * N);
+    if (acc_f.size() < batch * k1 * N) acc_f.resize(batch * k1 * N);
   }
 };
 
@@ -57,14 +57,19 @@ struct PbsTaskRunner {
   uint64_t* rots;  // (k+1) x N words: one rotation scratch per GLWE column
 };
 
+/// Ciphertexts keyswitched in one pass over the key at most: the keyswitch streams its whole key
+/// (tens of MB) per pass and is memory bound, so a group pays that stream once for all of them.
+constexpr size_t kMaxKeyswitchGroup = 8;
+
 struct KsArgs {
   const uint64_t* ksk;   // [in_dim][level][out_dim + 1]
   const uint32_t* ksk32; // same, 32-bit storage (top halves); used instead of ksk when non-null
-  uint32_t* scratch32;   // out_dim + 1 words of scratch for the 32-bit path
+  uint32_t* scratch32;   // count (out_dim + 1) words of scratch for the 32-bit path
   size_t in_dim, out_dim;
   uint32_t base_log, level;
-  const uint64_t* in;    // in_dim + 1 words
-  uint64_t* out;         // out_dim + 1 words
+  size_t count = 1;      // ciphertexts, 1..kMaxKeyswitchGroup, one after another in `in` and `out`
+  const uint64_t* in;    // count (in_dim + 1) words
+  uint64_t* out;         // count (out_dim + 1) words
 };
 
 struct Kernels {
@@ -86,6 +91,7 @@ struct Kernels {
   void (*blind_rotate_extract_multibit_tasks)(const PbsArgs&, const PbsTaskRunner&);
   /// Runs `iters` rounds of independent vector FMAs; returns the flops done (peak measurement).
   double (*fma_burst)(uint64_t iters);
+  /// Keyswitches a.count ciphertexts, each key row read once for all of them.
   void (*keyswitch)(const KsArgs&);
   /// The keyswitch's output columns [first, end) only (column out_dim is the body): the same
   /// integers as `keyswitch` gives them. The 32-bit path's scratch is indexed by column too.

@@ -1439,28 +1439,44 @@ static void ks_sub_row32(uint32_t* __restrict out, const uint32_t* __restrict ro
   for (size_t j = 0; j < len; j++) out[j] -= d * row[j];
 }
 
+// The rounded top (base_log level) bits of every input coefficient of the group, decomposed:
+// digits[b * level + l] for ciphertext b at coefficient i.
+static inline void ks_group_digits(const KsArgs& a, size_t i, uint32_t shift, uint64_t total_mask, uint64_t* digits) {
+  const size_t din = a.in_dim + 1;
+  for (size_t b = 0; b < a.count; b++) {
+    const uint64_t x = a.in[b * din + i];
+    const uint64_t v = shift == 0 ? x : ((x >> shift) + ((x >> (shift - 1)) & 1));
+    ks_digits(x, v & total_mask, a.base_log, a.level, digits + b * a.level);
+  }
+}
+
 // Keyswitch with a 32-bit key: arithmetic modulo 2^32 on the top halves, result scaled back.
 // Output columns [j0, j1) only (the body is column out_dim): two threads can share one
 // keyswitch, each streaming its part of every key row; every column gets the same integers.
+// Each key row is read once for the whole group (then from L1): subtraction modulo 2^32 does not
+// depend on the order, so every ciphertext gets the integers it gets alone.
 static void keyswitch32_columns(const KsArgs& a, size_t j0, size_t j1) {
-  uint32_t* o = a.scratch32;
-  std::memset(o + j0, 0, sizeof(uint32_t) * (j1 - j0));
-  if (j1 > a.out_dim) o[a.out_dim] = static_cast<uint32_t>((a.in[a.in_dim] + (uint64_t(1) << 31)) >> 32);
-  const size_t len = a.out_dim + 1;
+  const size_t len = a.out_dim + 1, din = a.in_dim + 1, B = a.count;
+  for (size_t b = 0; b < B; b++) {
+    uint32_t* o = a.scratch32 + b * len;
+    std::memset(o + j0, 0, sizeof(uint32_t) * (j1 - j0));
+    if (j1 > a.out_dim) o[a.out_dim] = static_cast<uint32_t>((a.in[b * din + a.in_dim] + (uint64_t(1) << 31)) >> 32);
+  }
   const uint32_t total = a.base_log * a.level;
-  const uint32_t shift = 64 - total;
   const uint64_t total_mask = (uint64_t(1) << total) - 1;  // total <= 24 here
-  uint64_t digits[64];  // level <= 64 / base_log
+  uint64_t digits[kMaxKeyswitchGroup * 64];                 // level <= 64 / base_log
   for (size_t i = 0; i < a.in_dim; i++) {
-    uint64_t x = a.in[i];
-    uint64_t v = ((x >> shift) + ((x >> (shift - 1)) & 1)) & total_mask;
-    ks_digits(x, v, a.base_log, a.level, digits);
+    ks_group_digits(a, i, 64 - total, total_mask, digits);
     // Rows in ascending address order: one forward stream for the hardware prefetcher.
     const uint32_t* rows = a.ksk32 + i * a.level * len + j0;
     for (size_t l = 0; l < a.level; l++)
-      if (digits[l] != 0) ks_sub_row32(o + j0, rows + l * len, static_cast<uint32_t>(digits[l]), j1 - j0);
+      for (size_t b = 0; b < B; b++) {
+        const uint64_t d = digits[b * a.level + l];
+        if (d != 0) ks_sub_row32(a.scratch32 + b * len + j0, rows + l * len, static_cast<uint32_t>(d), j1 - j0);
+      }
   }
-  for (size_t j = j0; j < j1; j++) a.out[j] = uint64_t(o[j]) << 32;
+  for (size_t b = 0; b < B; b++)
+    for (size_t j = j0; j < j1; j++) a.out[b * len + j] = uint64_t(a.scratch32[b * len + j]) << 32;
 }
 
 static void keyswitch_columns(const KsArgs& a, size_t j0, size_t j1) {
@@ -1468,20 +1484,22 @@ static void keyswitch_columns(const KsArgs& a, size_t j0, size_t j1) {
     keyswitch32_columns(a, j0, j1);
     return;
   }
-  const size_t len = a.out_dim + 1;
-  std::memset(a.out + j0, 0, sizeof(uint64_t) * (j1 - j0));
-  if (j1 > a.out_dim) a.out[a.out_dim] = a.in[a.in_dim];
+  const size_t len = a.out_dim + 1, din = a.in_dim + 1, B = a.count;
+  for (size_t b = 0; b < B; b++) {
+    std::memset(a.out + b * len + j0, 0, sizeof(uint64_t) * (j1 - j0));
+    if (j1 > a.out_dim) a.out[b * len + a.out_dim] = a.in[b * din + a.in_dim];
+  }
   const uint32_t total = a.base_log * a.level;
-  const uint32_t shift = 64 - total;
   const uint64_t total_mask = total >= 64 ? ~uint64_t(0) : ((uint64_t(1) << total) - 1);
-  uint64_t digits[64];  // level <= 64 / base_log
+  uint64_t digits[kMaxKeyswitchGroup * 64];  // level <= 64 / base_log
   for (size_t i = 0; i < a.in_dim; i++) {
-    uint64_t x = a.in[i];
-    uint64_t v = shift == 0 ? x : ((x >> shift) + ((x >> (shift - 1)) & 1));
-    ks_digits(x, v & total_mask, a.base_log, a.level, digits);
+    ks_group_digits(a, i, 64 - total, total_mask, digits);
     const uint64_t* rows = a.ksk + i * a.level * len + j0;
     for (size_t l = 0; l < a.level; l++)
-      if (digits[l] != 0) ks_sub_row(a.out + j0, rows + l * len, digits[l], j1 - j0);
+      for (size_t b = 0; b < B; b++) {
+        const uint64_t d = digits[b * a.level + l];
+        if (d != 0) ks_sub_row(a.out + b * len + j0, rows + l * len, d, j1 - j0);
+      }
   }
 }
 

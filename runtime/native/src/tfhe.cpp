@@ -337,28 +337,23 @@ void pbs_group(const EvalKeys& ek, const Kernels& K, size_t count, const uint64_
   }
 }
 
-/// Group size: as large as kMaxGroup while still giving every thread work.
-size_t group_size(size_t count, bool parallel) {
-  size_t threads = parallel ? thread_count() : 1;
-  size_t g = (count + threads - 1) / threads;
-  return std::max<size_t>(1, std::min(kMaxGroup, g));
-}
-
-/// `split`: the keyswitch of a lone shared lookup (share_lone), run on two threads.
-void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* out, bool split = false) {
+/// Keyswitches `count` (at most kMaxKeyswitchGroup) consecutive ciphertexts in one pass over the
+/// key. `split`: the keyswitch of a lone shared lookup (share_lone), run on two threads.
+void ks_group(const EvalKeys& ek, const Kernels& K, const uint64_t* in, size_t count, uint64_t* out, bool split = false) {
   const Params& p = ek.params;
   KsArgs a;
   a.ksk = ek.ksk.data();
   a.ksk32 = ek.ksk32.empty() ? nullptr : ek.ksk32.data();
-  if (t_ks32.size() < size_t(p.lwe_dimension) + 1) t_ks32.resize(size_t(p.lwe_dimension) + 1);
+  if (t_ks32.size() < count * (size_t(p.lwe_dimension) + 1)) t_ks32.resize(count * (size_t(p.lwe_dimension) + 1));
   a.scratch32 = t_ks32.data();
   a.in_dim = p.big_dimension();
   a.out_dim = p.lwe_dimension;
   a.base_log = p.ks_base_log;
   a.level = p.ks_level;
+  a.count = count;
   a.in = in;
   a.out = out;
-  if (split && keyswitch_split(K, a)) return;
+  if (split && count == 1 && keyswitch_split(K, a)) return;
   K.keyswitch(a);
 }
 }  // namespace
@@ -366,32 +361,39 @@ void ks_one(const EvalKeys& ek, const Kernels& K, const uint64_t* in, uint64_t* 
 void keyswitch_batch(const EvalKeys& ek, const uint64_t* in, size_t count, uint64_t* out, bool parallel) {
   const Kernels& K = active_kernels();
   const size_t din = ek.params.big_dimension() + 1, dout = size_t(ek.params.lwe_dimension) + 1;
-  run_batch(count, parallel, [&](size_t i) { ks_one(ek, K, in + i * din, out + i * dout); });
+  const size_t G = group_size(count, parallel, kMaxKeyswitchGroup);
+  run_batch((count + G - 1) / G, parallel, [&](size_t g) {
+    const size_t first = g * G, m = std::min(count - first, G);
+    ks_group(ek, K, in + first * din, m, out + first * dout);
+  });
 }
 
 namespace {
 // Table lookups on `count` samples, blind-rotated in groups (one bootstrapping-key pass per group).
-// `input(i, slot, group)` gives sample i's PBS input, in position `slot` of a group of at most
-// `group` samples (ks_pbs keyswitches the sample into a per-thread buffer there first).
-template <class Input>
+// `inputs(K, first, m)` gives the PBS inputs of samples first..first+m-1, one after another (n+1
+// words each; ks_pbs keyswitches the group into a per-thread buffer there first, in one key pass).
+template <class Inputs>
 void lookup_in_groups(const EvalKeys& ek, size_t count, const uint64_t* tables, size_t table_len, size_t table_count,
-                      const uint32_t* table_index, uint64_t* out, bool parallel, Input input) {
+                      const uint32_t* table_index, uint64_t* out, bool parallel, Inputs inputs) {
   const Params& p = ek.params;
   check_tables(p, table_len, table_count, table_index, count);
   const Kernels& K = active_kernels();
   std::vector<uint64_t> luts = build_luts(p, tables, table_len, table_count);
-  const size_t dout = p.big_dimension() + 1, N = p.polynomial_size;
-  const size_t G = group_size(count, parallel);
+  const size_t dout = p.big_dimension() + 1, dmid = size_t(p.lwe_dimension) + 1, N = p.polynomial_size;
+  const size_t G = group_size(count, parallel, kMaxGroup);
+  static_assert(kMaxGroup <= kMaxKeyswitchGroup, "a PBS group is keyswitched in one pass");
   run_batch((count + G - 1) / G, parallel, [&](size_t g) {
     const uint64_t* lp[kMaxGroup];
     const uint64_t* ip[kMaxGroup];
     uint64_t* op[kMaxGroup];
-    size_t m = 0;
-    for (size_t i = g * G; i < std::min(count, (g + 1) * G); i++, m++) {
-      size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
-      lp[m] = luts.data() + t * N;
-      ip[m] = input(K, i, m, G);
-      op[m] = out + i * dout;
+    const size_t first = g * G, m = std::min(count - first, G);
+    const uint64_t* in = inputs(K, first, m);
+    for (size_t s = 0; s < m; s++) {
+      const size_t i = first + s;
+      const size_t t = table_index ? table_index[i] : (table_count == 1 ? 0 : i);
+      lp[s] = luts.data() + t * N;
+      ip[s] = in + s * dmid;
+      op[s] = out + i * dout;
     }
     pbs_group(ek, K, m, lp, ip, op, parallel && count == 1);
   });
@@ -403,7 +405,7 @@ void bootstrap_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const
                      bool parallel) {
   const size_t din = size_t(ek.params.lwe_dimension) + 1;
   lookup_in_groups(ek, count, tables, table_len, table_count, table_index, out, parallel,
-                   [&](const Kernels&, size_t i, size_t, size_t) { return in + i * din; });
+                   [&](const Kernels&, size_t first, size_t) { return in + first * din; });
 }
 
 void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const uint64_t* tables,
@@ -411,12 +413,10 @@ void ks_pbs_batch(const EvalKeys& ek, const uint64_t* in, size_t count, const ui
                   bool parallel) {
   const size_t din = ek.params.big_dimension() + 1, dmid = size_t(ek.params.lwe_dimension) + 1;
   lookup_in_groups(ek, count, tables, table_len, table_count, table_index, out, parallel,
-                   [&](const Kernels& K, size_t i, size_t slot, size_t group) {
-                     // Sized for the whole group before its first sample, so earlier slots stay valid.
-                     if (t_small.size() < group * dmid) t_small.resize(group * dmid);
-                     uint64_t* small = t_small.data() + slot * dmid;
-                     ks_one(ek, K, in + i * din, small, parallel && count == 1 && share_lone(ek.params, 1));
-                     return static_cast<const uint64_t*>(small);
+                   [&](const Kernels& K, size_t first, size_t m) {
+                     if (t_small.size() < m * dmid) t_small.resize(m * dmid);
+                     ks_group(ek, K, in + first * din, m, t_small.data(), parallel && count == 1 && share_lone(ek.params, 1));
+                     return static_cast<const uint64_t*>(t_small.data());
                    });
 }
 

@@ -135,4 +135,9 @@ void parallel_for(size_t count, const std::function<void(size_t)>& fn) { pool().
 void set_thread_count(size_t n) { pool().resize(n); }
 size_t thread_count() { return pool().size(); }
 
+size_t group_size(size_t count, bool parallel, size_t most) {
+  const size_t threads = parallel ? thread_count() : 1;
+  return std::max<size_t>(1, std::min(most, (count + threads - 1) / threads));
+}
+
 }  // namespace fhec

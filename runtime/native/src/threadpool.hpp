@@ -12,5 +12,8 @@ void parallel_for(size_t count, const std::function<void(size_t)>& fn);
 /// Number of threads used by parallel_for (including the caller). 0 = hardware concurrency.
 void set_thread_count(size_t n);
 size_t thread_count();
+/// Items per task when `count` items are processed in groups of at most `most` (one pass over a
+/// key per group): as large as `most` while every thread (one unless `parallel`) still gets work.
+size_t group_size(size_t count, bool parallel, size_t most);
 
 }  // namespace fhec
