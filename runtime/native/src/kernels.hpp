@@ -11,6 +11,11 @@
 namespace fhec {
 
 /// Scratch for blind rotations of up to `batch` ciphertexts at once.
+/// Doubles of padding after each Fourier row of the multi-bit loop's decompositions and products:
+/// rows N doubles apart (a multiple of 4 KiB) all fall in the same L1 sets, and its products read
+/// 2 (k+1) level rows, 2^g - 1 key streams and write 2 (k+1) rows at once.
+constexpr size_t kRowPad = 16;
+
 struct PbsWorkspace {
   AVec<uint64_t> acc;    // batch x (k+1) N  accumulator GLWEs
   AVec<uint64_t> rot;    // N  X^a * ACC_c - ACC_c (destroyed by decomposition)
@@ -23,8 +28,8 @@ struct PbsWorkspace {
     size_t k1 = k + 1;
     if (acc.size() < batch * k1 * N) acc.resize(batch * k1 * N);
     if (rot.size() < N) rot.resize(N);
-    if (dec_f.size() < batch * k1 * level * N) dec_f.resize(batch * k1 * level * N);
-    if (acc_f.size() < batch * k1 * N) acc_f.resize(batch * k1 * N);
+    if (dec_f.size() < batch * k1 * level * (N + kRowPad)) dec_f.resize(batch * k1 * level * (N + kRowPad));
+    if (acc_f.size() < batch * k1 * (N + kRowPad)) acc_f.resize(batch * k1 * (N + kRowPad));
   }
 };
 
@@ -42,11 +47,13 @@ struct PbsArgs {
   uint64_t* const* outs;        // per ciphertext: LWE ciphertext of dimension kN (kN+1 words)
   PbsWorkspace* ws;             // ensured for at least `count`
   // Multi-bit PBS only (see multibit.hpp): the BSK holds (n / grouping)(2^grouping - 1) GGSW
-  // entries, group-major; Fourier point m is zeta^point_exponent[m]; root[u] = zeta^u, u < 2N.
+  // entries, group-major; Fourier point m is zeta^point_exponent[m]; root[u] = zeta^u, u < 2N;
+  // chunk_turn as in MonomialTable.
   uint32_t grouping = 1;
   const uint32_t* point_exponent = nullptr;
   const double* root_re = nullptr;
   const double* root_im = nullptr;
+  const uint64_t* chunk_turn = nullptr;  // 16 turns: point 16c + t is point 16c times zeta^(turn_t N/8)
 };
 
 /// Runs the tasks of one phase of a blind rotation on every participating thread (pbs_split.cpp):

@@ -885,11 +885,10 @@ static void external_mac_512(const double* decf, const double* bsk_i, double* ac
 // Scalar core of the Fourier-domain products, on the 8 points [c, c + 8) of one chunked BSK block
 // `b` (see kernels.hpp): s[j] += sum_r dec[r] * b[r][j] (complex, re and im halves of decf).
 // The external product and the multi-bit rotation both accumulate through it.
-static inline void mac_chunk8(const double* decf, const double* b, size_t R, size_t k1, size_t N, size_t c,
+static inline void mac_chunk8(const double* decf, const double* b, size_t R, size_t k1, size_t rs, size_t h, size_t c,
                               double (*sr)[8], double (*si)[8]) {
-  const size_t h = N / 2;
   for (size_t r = 0; r < R; r++) {
-    const double* dr = decf + r * N + c;
+    const double* dr = decf + r * rs + c;
     const double* di = dr + h;
     for (size_t j = 0; j < k1; j++) {
       const double* br = b + (r * k1 + j) * 16;
@@ -903,13 +902,12 @@ static inline void mac_chunk8(const double* decf, const double* b, size_t R, siz
 }
 
 // Writes the k1 accumulated chunks back to accf's re and im halves at points [c, c + 8).
-static inline void store_chunk8(double* accf, size_t k1, size_t N, size_t c, const double (*sr)[8],
+static inline void store_chunk8(double* accf, size_t k1, size_t rs, size_t h, size_t c, const double (*sr)[8],
                                 const double (*si)[8]) {
-  const size_t h = N / 2;
   for (size_t j = 0; j < k1; j++)
     for (int t = 0; t < 8; t++) {
-      accf[j * N + c + t] = sr[j][t];
-      accf[j * N + h + c + t] = si[j][t];
+      accf[j * rs + c + t] = sr[j][t];
+      accf[j * rs + h + c + t] = si[j][t];
     }
 }
 
@@ -950,8 +948,8 @@ static void external_mac(const double* decf, const double* bsk_i, double* accf, 
   constexpr size_t kMaxK1 = 17;  // glweDimension <= 16
   for (size_t c = c0; c < c1; c += 8) {
     double sr[kMaxK1][8] = {}, si[kMaxK1][8] = {};
-    mac_chunk8(decf, key_at_point(bsk_i, c, R, k1), R, k1, N, c, sr, si);
-    store_chunk8(accf, k1, N, c, sr, si);
+    mac_chunk8(decf, key_at_point(bsk_i, c, R, k1), R, k1, N, N / 2, c, sr, si);
+    store_chunk8(accf, k1, N, N / 2, c, sr, si);
   }
 }
 
@@ -1042,10 +1040,10 @@ static void forward_row(const FftPlan& p, double* re, Prefetcher& pf, Source src
 // their forward transforms to decf[l * N ...] (l = 0 is the most significant level).
 template <bool kCrossOnly = false>
 static void decompose_forward(const FftPlan& p, uint64_t* rot, uint32_t base_log, size_t level, double* decf,
-                              Prefetcher& pf) {
-  const size_t N = p.N;
+                              Prefetcher& pf, size_t row_stride = 0) {
+  const size_t rs = row_stride ? row_stride : p.N;
   for (size_t l = level; l-- > 0;) {
-    double* re = decf + l * N;
+    double* re = decf + l * rs;
 #ifdef FHEC_USE_AVX512
     // digit extraction and twist fused into the first FFT pass
     if (l > 0) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "common.hpp"
 #include "kernels.hpp"
 #include "size_cache.hpp"
 
@@ -38,6 +39,14 @@ static std::unique_ptr<MonomialTable> make_table(size_t N) {
     const long long e = std::llround(turns);
     t->exponent[m] = static_cast<uint32_t>(((e % two_n) + two_n) % two_n);
   }
+  t->chunk_turn.resize(16);
+  const uint64_t eighth = N / 8, two_n = 2 * N;
+  for (size_t m = 0; m < h; m++) {
+    const uint64_t turn = (t->exponent[m] + two_n - t->exponent[m & ~size_t(15)]) % two_n;
+    if (turn % eighth != 0 || (m >= 16 && turn / eighth != t->chunk_turn[m % 16]))
+      throw RuntimeError("internal: the evaluation points of a 16-point chunk are not its first point times 16th roots of unity");
+    t->chunk_turn[m % 16] = turn / eighth;
+  }
   t->root_re.resize(2 * N);
   t->root_im.resize(2 * N);
   for (size_t u = 0; u < 2 * N; u++) {
@@ -58,6 +67,7 @@ void set_multibit_args(const Params& p, PbsArgs& a) {
   a.point_exponent = t.exponent.data();
   a.root_re = t.root_re.data();
   a.root_im = t.root_im.data();
+  a.chunk_turn = t.chunk_turn.data();
 }
 
 }  // namespace fhec

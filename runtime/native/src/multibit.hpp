@@ -24,9 +24,14 @@ uint64_t ggsw_message(const Params& p, const uint8_t* lwe_key, size_t index);
 
 /// Evaluation points of the negacyclic transform of size N: point m (canonical order) is
 /// zeta^exponent[m] with zeta = exp(i pi / N); roots[u] = zeta^u for u in [0, 2N).
+/// Within every 16-point chunk of the canonical order the points are the chunk's first point
+/// times a 16th root of unity: exponent[16c + t] = exponent[16c] + chunk_turn[t] N/8 (mod 2N), the
+/// same turns for every chunk (checked when the table is made). A vector kernel then forms
+/// zeta^(e a) on 8 points from one table value and a permutation of the 16 roots, not a gather.
 struct MonomialTable {
   AVec<uint32_t> exponent;  // N/2
   AVec<double> root_re, root_im;  // 2N
+  AVec<uint64_t> chunk_turn;  // 16
 };
 const MonomialTable& get_monomial_table(size_t N);
 

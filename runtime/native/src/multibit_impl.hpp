@@ -18,7 +18,7 @@ static void round_to_gadget(uint64_t* __restrict out, const uint64_t* __restrict
 // w_j = zeta^(e_m t_j) - 1 the transform of X^(t_j) - 1 at point m. K1 = k + 1 (0: any).
 template <size_t K1>
 static void multibit_mac(const PbsArgs& a, const double* __restrict decf, const double* group_bsk,
-                         const uint32_t* t, size_t patterns, double* __restrict accf, size_t c0, size_t c1) {
+                         const uint32_t* t, size_t patterns, double* __restrict accf, size_t rs, size_t c0, size_t c1) {
   const size_t N = a.N, h = N / 2, k1 = K1 ? K1 : size_t(a.k) + 1, R = k1 * a.level;
   const size_t stride = R * k1 * N;  // doubles per GGSW entry
   const uint64_t mask = 2 * N - 1;
@@ -34,7 +34,7 @@ static void multibit_mac(const PbsArgs& a, const double* __restrict decf, const 
       double sr[KM][8], si[KM][8];
       for (size_t col = 0; col < k1; col++)
         for (int q = 0; q < 8; q++) sr[col][q] = si[col][q] = 0.0;
-      mac_chunk8(decf, b, R, k1, N, c, sr, si);
+      mac_chunk8(decf, b, R, k1, rs, h, c, sr, si);
       double wr[8], wi[8];
       for (int q = 0; q < 8; q++) {
         const uint64_t u = (uint64_t(e[q]) * t[j]) & mask;
@@ -47,39 +47,59 @@ static void multibit_mac(const PbsArgs& a, const double* __restrict decf, const 
           ai[col][q] += wr[q] * si[col][q] + wi[q] * sr[col][q];
         }
     }
-    store_chunk8(accf, k1, N, c, ar, ai);
+    store_chunk8(accf, k1, rs, h, c, ar, ai);
   }
 }
 
 #ifdef FHEC_USE_AVX512
-// The same for AVX-512, K1 accumulator pairs in registers. The weights come from g gathers per
-// chunk (z_b = zeta^(e a_b), one per mask bit of the group) and the subset products of the z_b:
-// pattern j's monomial is the product of the z_b of its bits.
-template <size_t K1>
+// The same for AVX-512, K1 accumulator pairs in registers, G = g. The weights at the 8 points of a
+// vector are z_b = zeta^(e a_b), one per mask bit of the group, and the subset products of the
+// z_b (pattern j's monomial is the product of the z_b of its bits). With e = e_c + turn N/8 (e_c
+// the first point of the 16-point chunk, MonomialTable), z_b = zeta^(e_c a_b) rho^(turn a_b),
+// rho = zeta^(N/8): one table value broadcast, times 16th roots of unity picked by a two-register
+// permutation whose indices depend on a_b only. Gathers from the 2N-entry table took a third of
+// this kernel's time (most of their lines in L2 at N = 2048).
+template <size_t K1, size_t G>
 static void multibit_mac_512(const PbsArgs& a, const double* __restrict decf, const double* group_bsk,
-                             const uint32_t* ms, size_t g, double* __restrict accf, size_t c0, size_t c1) {
-  const size_t N = a.N, h = N / 2, R = K1 * a.level, patterns = (size_t(1) << g) - 1;
+                             const uint32_t* ms, double* __restrict accf, size_t rs, size_t c0, size_t c1) {
+  constexpr size_t patterns = (size_t(1) << G) - 1;
+  const size_t N = a.N, h = N / 2, R = K1 * a.level;
   const size_t stride = R * K1 * N;
   // Each pattern's entry is its own stream through the key: the lines two chunks ahead are
   // prefetched as the MAC goes (0.92-0.94x the time at N = 2048, g = 4).
   const size_t ahead = 2 * R * K1 * 16;
-  const __m512i mask = _mm512_set1_epi64(static_cast<long long>(2 * N - 1));
+  const uint64_t two_n_mask = 2 * N - 1;
   const __m512d one = _mm512_set1_pd(1.0);
-  __m512i abits[4];
-  for (size_t b = 0; b < g; b++) abits[b] = _mm512_set1_epi64(ms[b]);
+  alignas(64) double rho_re[16], rho_im[16];
+  for (size_t j = 0; j < 16; j++) {
+    rho_re[j] = a.root_re[j * (N / 8)];
+    rho_im[j] = a.root_im[j * (N / 8)];
+  }
+  const __m512d rr0 = _mm512_load_pd(rho_re), rr1 = _mm512_load_pd(rho_re + 8);
+  const __m512d ri0 = _mm512_load_pd(rho_im), ri1 = _mm512_load_pd(rho_im + 8);
+  // Permutation indices per bit and chunk half: turn a_b; only the low 4 bits count (mod 16).
+  const __m512i turn0 = _mm512_loadu_si512(a.chunk_turn), turn1 = _mm512_loadu_si512(a.chunk_turn + 8);
+  __m512i idx[G][2];
+  for (size_t b = 0; b < G; b++) {
+    const __m512i ab = _mm512_set1_epi64(ms[b]);
+    idx[b][0] = _mm512_mullo_epi64(turn0, ab);
+    idx[b][1] = _mm512_mullo_epi64(turn1, ab);
+  }
   for (size_t c = c0; c < c1; c += 8) {
     __m512d ar[K1], ai[K1];
     for (size_t col = 0; col < K1; col++) ar[col] = ai[col] = _mm512_setzero_pd();
-    const __m512i e = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.point_exponent + c)));
-    __m512d zr[16], zi[16];  // zeta^(e t_j) for every pattern j (index 0 unused)
-    for (size_t b = 0; b < g; b++) {
-      const __m512i u = _mm512_and_si512(_mm512_mullo_epi64(e, abits[b]), mask);
-      zr[size_t(1) << b] = _mm512_i64gather_pd(u, a.root_re, 8);
-      zi[size_t(1) << b] = _mm512_i64gather_pd(u, a.root_im, 8);
+    const size_t half = (c >> 3) & 1;
+    const uint64_t ec = a.point_exponent[c & ~size_t(15)];
+    __m512d zr[patterns + 1], zi[patterns + 1];  // zeta^(e t_j) for every pattern j (index 0 unused)
+    for (size_t b = 0; b < G; b++) {
+      const uint64_t u = (ec * ms[b]) & two_n_mask;
+      const __m512d tr = _mm512_permutex2var_pd(rr0, idx[b][half], rr1);
+      const __m512d ti = _mm512_permutex2var_pd(ri0, idx[b][half], ri1);
+      cmul512(_mm512_set1_pd(a.root_re[u]), _mm512_set1_pd(a.root_im[u]), tr, ti, zr[size_t(1) << b], zi[size_t(1) << b]);
     }
     for (size_t j = 3; j <= patterns; j++) {
       const size_t low = j & (~j + 1);
-      if (low == j) continue;  // single bit: gathered above
+      if (low == j) continue;  // single bit: formed above
       cmul512(zr[j - low], zi[j - low], zr[low], zi[low], zr[j], zi[j]);
     }
     for (size_t j = 1; j <= patterns; j++) {
@@ -87,7 +107,7 @@ static void multibit_mac_512(const PbsArgs& a, const double* __restrict decf, co
       __m512d sr[K1], si[K1];
       for (size_t col = 0; col < K1; col++) sr[col] = si[col] = _mm512_setzero_pd();
       for (size_t r = 0; r < R; r++) {
-        const __m512d dr = _mm512_load_pd(decf + r * N + c), di = _mm512_load_pd(decf + r * N + h + c);
+        const __m512d dr = _mm512_load_pd(decf + r * rs + c), di = _mm512_load_pd(decf + r * rs + h + c);
         for (size_t col = 0; col < K1; col++) {
           _mm_prefetch(reinterpret_cast<const char*>(b + ahead), _MM_HINT_T0);
           _mm_prefetch(reinterpret_cast<const char*>(b + ahead + 8), _MM_HINT_T0);
@@ -104,9 +124,19 @@ static void multibit_mac_512(const PbsArgs& a, const double* __restrict decf, co
       }
     }
     for (size_t col = 0; col < K1; col++) {
-      _mm512_store_pd(accf + col * N + c, ar[col]);
-      _mm512_store_pd(accf + col * N + h + c, ai[col]);
+      _mm512_store_pd(accf + col * rs + c, ar[col]);
+      _mm512_store_pd(accf + col * rs + h + c, ai[col]);
     }
+  }
+}
+
+template <size_t K1>
+static void multibit_mac_512_g(const PbsArgs& a, const double* decf, const double* group_bsk, const uint32_t* ms,
+                               double* accf, size_t rs, size_t c0, size_t c1) {
+  switch (a.grouping) {
+    case 2: return multibit_mac_512<K1, 2>(a, decf, group_bsk, ms, accf, rs, c0, c1);
+    case 3: return multibit_mac_512<K1, 3>(a, decf, group_bsk, ms, accf, rs, c0, c1);
+    default: return multibit_mac_512<K1, 4>(a, decf, group_bsk, ms, accf, rs, c0, c1);
   }
 }
 #endif
@@ -130,16 +160,16 @@ static bool pattern_rotations(const PbsArgs& a, const uint32_t* ms, uint32_t* t)
 // The group's products at Fourier points [c0, c1): accf[col] = sum_j (X^(t_j) - 1) sum_r dec[r]
 // bsk_j[r][col], by the widest kernel this instruction set has for k + 1 columns.
 static void multibit_products(const PbsArgs& a, const double* decf, const double* group_bsk, const uint32_t* ms,
-                              const uint32_t* t, double* accf, size_t c0, size_t c1) {
+                              const uint32_t* t, double* accf, size_t rs, size_t c0, size_t c1) {
   const size_t k1 = size_t(a.k) + 1, g = a.grouping, patterns = (size_t(1) << g) - 1;
 #ifdef FHEC_USE_AVX512
-  if (k1 == 2) return multibit_mac_512<2>(a, decf, group_bsk, ms, g, accf, c0, c1);
-  if (k1 == 3) return multibit_mac_512<3>(a, decf, group_bsk, ms, g, accf, c0, c1);
+  if (k1 == 2) return multibit_mac_512_g<2>(a, decf, group_bsk, ms, accf, rs, c0, c1);
+  if (k1 == 3) return multibit_mac_512_g<3>(a, decf, group_bsk, ms, accf, rs, c0, c1);
 #endif
   switch (k1) {
-    case 2: multibit_mac<2>(a, decf, group_bsk, t, patterns, accf, c0, c1); break;
-    case 3: multibit_mac<3>(a, decf, group_bsk, t, patterns, accf, c0, c1); break;
-    default: multibit_mac<0>(a, decf, group_bsk, t, patterns, accf, c0, c1); break;
+    case 2: multibit_mac<2>(a, decf, group_bsk, t, patterns, accf, rs, c0, c1); break;
+    case 3: multibit_mac<3>(a, decf, group_bsk, t, patterns, accf, rs, c0, c1); break;
+    default: multibit_mac<0>(a, decf, group_bsk, t, patterns, accf, rs, c0, c1); break;
   }
 }
 
@@ -155,7 +185,8 @@ static void blind_rotate_extract_multibit(const PbsArgs& a) {
   PbsWorkspace& ws = *a.ws;
   uint64_t* rot = ws.rot.data();
   const size_t group_stride = patterns * R * k1 * N;  // doubles per group of GGSW entries
-  const size_t dec_stride = R * N, accf_stride = k1 * N;
+  const size_t rs = N + kRowPad;  // row stride of the decompositions and products
+  const size_t dec_stride = R * rs, accf_stride = k1 * rs;
   constexpr size_t kMaxHeld = 16;
   size_t held = kSharedDecBytes / (dec_stride * sizeof(double));
   held = held < 1 ? 1 : held > B ? B : held > kMaxHeld ? kMaxHeld : held;
@@ -178,19 +209,19 @@ static void blind_rotate_extract_multibit(const PbsArgs& a) {
         const uint64_t* acc = ws.acc.data() + active[q] * k1 * N;
         for (size_t c = 0; c < k1; c++) {
           round_to_gadget(rot, acc + c * N, N, a.base_log, a.level);
-          decompose_forward(p, rot, a.base_log, L, ws.dec_f.data() + q * dec_stride + c * L * N, pf);
+          decompose_forward(p, rot, a.base_log, L, ws.dec_f.data() + q * dec_stride + c * L * rs, pf, rs);
         }
       }
       for (size_t c0 = 0; c0 < h; c0 += span) {
         const size_t c1 = c0 + span < h ? c0 + span : h;
         for (size_t q = 0; q < na; q++)
           multibit_products(a, ws.dec_f.data() + q * dec_stride, group_bsk, ws.ms.data() + active[q] * a.n + grp * g, t[q],
-                            ws.acc_f.data() + q * accf_stride, c0, c1);
+                            ws.acc_f.data() + q * accf_stride, rs, c0, c1);
       }
       for (size_t q = 0; q < na; q++) {
         uint64_t* acc = ws.acc.data() + active[q] * k1 * N;
         double* accf = ws.acc_f.data() + q * accf_stride;
-        for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * N, accf + j * N + h, acc + j * N, pf);
+        for (size_t j = 0; j < k1; j++) fourier_to_torus_add_pf(p, accf + j * rs, accf + j * rs + h, acc + j * N, pf);
       }
     }
   }
@@ -236,7 +267,7 @@ static void multibit_product_task(void* arg, size_t s) {
   const PbsArgs& a = *t.a;
   const size_t h = size_t(a.N) / 2;
   const size_t c0 = s * t.slice, c1 = c0 + t.slice < h ? c0 + t.slice : h;
-  multibit_products(a, a.ws->dec_f.data(), t.group_bsk, t.ms, t.t, a.ws->acc_f.data(), c0, c1);
+  multibit_products(a, a.ws->dec_f.data(), t.group_bsk, t.ms, t.t, a.ws->acc_f.data(), a.N, c0, c1);
 }
 
 static void blind_rotate_extract_multibit_tasks(const PbsArgs& a, const PbsTaskRunner& r) {
