@@ -1,7 +1,8 @@
 // `npm run bench -- pbs [--max-n N] [--reps N] [--save] [--keep-classic] [--from FILE] [--sets a,b|tfhe-rs] [--grouping 2,3] [--batch N] [--budget-ms MS]`
 //
 // 1. Calibrates the time model of compiler/cost/time_model.ts: times keyswitch, PBS and the fused
-//    KS+PBS on one thread at a spread of (k, N, n, PBS level, KS level) shapes (N = 512…32768,
+//    KS+PBS per lookup in batches of 8 on one thread (as circuits run them: CALIBRATION_BATCH)
+//    at a spread of (k, N, n, PBS level, KS level) shapes (N = 512…32768,
 //    128-bit secure noise for each key size), fits t ≈ a·fft + b·mac + c·keyswitchCost + d (the
 //    PBS's FFT operations and key products apart: crypto-model pbsWork), prints the coefficients
 //    and the fit error on the fused lookups, writes bench/out/pbs.json (usable as
@@ -229,16 +230,23 @@ function timeMedian(f: () => void, maxReps: number, budgetMs: number): { ms: num
   return { ms: median(times), reps };
 }
 
-/** Keys of a shape, and a PBS call on one ciphertext of it (one thread). */
-async function pbsCall(params: TfheParameters): Promise<{ server: EvaluationKeys; one: ReturnType<ClientKey["encrypt"]>; pbs: () => void; keygenMs: number }> {
+/**
+ * Lookups per timed call of the calibration: circuits run each table op over a tensor, and the
+ * runtime keyswitches and blind-rotates a batch in groups that share each key pass (groups of 4
+ * PBS, 8 keyswitches), so the model prices a lookup as it runs there; a lone lookup takes longer.
+ */
+const CALIBRATION_BATCH = 8;
+
+/** Keys of a shape, and a PBS call on a batch of CALIBRATION_BATCH ciphertexts of it (one thread). */
+async function pbsCall(params: TfheParameters): Promise<{ server: EvaluationKeys; batch: ReturnType<ClientKey["encrypt"]>; pbs: () => void; keygenMs: number }> {
   const t = performance.now();
   const client = ClientKey.generate(params);
   const server: EvaluationKeys = await (await client.generateSeededEvaluationKeys()).expand();
   const keygenMs = performance.now() - t;
-  const one = client.encrypt([1], 1);
-  const small = server.keyswitchSync(one, { parallel: false });
+  const batch = client.encrypt(Array.from({ length: CALIBRATION_BATCH }, (_, i) => i % 2), 1);
+  const small = server.keyswitchSync(batch, { parallel: false });
   const tables = lookupTables([0, 1], 1);
-  return { server, one, pbs: () => server.bootstrapSync(small, tables, { parallel: false }), keygenMs };
+  return { server, batch, pbs: () => server.bootstrapSync(small, tables, { parallel: false }), keygenMs };
 }
 
 /** Median of per-pair ratios f/g over alternating calls (after one warm-up each), reps bounded by a time budget. */
@@ -265,18 +273,19 @@ function pairedRatio(f: () => void, g: () => void, maxReps: number, budgetMs: nu
 }
 
 async function timeShape(params: TfheParameters, maxReps: number): Promise<Timing> {
-  const { server, one, pbs: pbsOnce, keygenMs } = await pbsCall(params);
+  const { server, batch, pbs: pbsBatch, keygenMs } = await pbsCall(params);
   const tables = lookupTables([0, 1], 1);
   const budget = 3000;
-  const ks = timeMedian(() => server.keyswitchSync(one, { parallel: false }), maxReps, budget);
-  const pbs = timeMedian(pbsOnce, maxReps, budget);
-  const both = timeMedian(() => server.applyLookupTableSync(one, tables, { parallel: false }), maxReps, budget);
+  const perLookup = ({ ms, reps }: { ms: number; reps: number }) => ({ ms: ms / CALIBRATION_BATCH, reps });
+  const ks = perLookup(timeMedian(() => server.keyswitchSync(batch, { parallel: false }), maxReps, budget));
+  const pbs = perLookup(timeMedian(pbsBatch, maxReps, budget));
+  const both = perLookup(timeMedian(() => server.applyLookupTableSync(batch, tables, { parallel: false }), maxReps, budget));
   const w = lookupWork(params);
   let classicPbsRatio: number | undefined;
   if (params.pbsGroupingFactor > 1) {
     const { pbsGroupingFactor: _, ...classicFields } = params.raw();
     const classic = await pbsCall(new TfheParameters(classicFields, `${params.name ?? ""} classic`));
-    classicPbsRatio = pairedRatio(pbsOnce, classic.pbs, Math.max(maxReps, 20), 2 * budget);
+    classicPbsRatio = pairedRatio(pbsBatch, classic.pbs, Math.max(maxReps, 20), 2 * budget);
   }
   return {
     shape: params.name ?? "", k: params.glweDimension, N: params.polynomialSize, n: params.lweDimension,

@@ -1,5 +1,7 @@
-// Time of one table lookup (keyswitch kN → n then PBS n → kN) on this kind of machine, from the
-// work terms of the cost model (crypto-model/noise.ts):
+// Time of one table lookup (keyswitch kN → n then PBS n → kN) on this kind of machine, as it runs
+// in a batch on one thread (circuits apply each table op to a tensor, and the runtime shares each
+// key pass among a group of ciphertexts; a lone lookup takes longer), from the work terms of the
+// cost model (crypto-model/noise.ts):
 //   t ≈ a·fft + b·mac + c·keyswitch + d
 // with the PBS split into its FFT operations and its key products, which stream the bootstrapping
 // key ((k+1)²ℓ·N/2 complex entries per CMux) and cost more per operation the larger k is.
@@ -48,7 +50,7 @@ export function timeOfWork(model: TimeModelCoefficients, work: LookupWork): numb
   return pbsTimeOfWork(model, work) + model.msPerKeyswitchWork * work.keyswitch + model.msFixed;
 }
 
-/** Estimated milliseconds of one keyswitch + PBS on one thread. */
+/** Estimated milliseconds of one keyswitch + PBS on one thread, per lookup of a batch. */
 export function lookupTimeMs(model: TimeModelCoefficients, p: NoiseParameters): number {
   return timeOfWork(model, lookupWork(p));
 }

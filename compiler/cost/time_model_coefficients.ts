@@ -3,10 +3,10 @@
 import type { TimeModelCoefficients } from "./time_model_types.js";
 
 export const BUILTIN_TIME_MODEL: TimeModelCoefficients = {
-  msPerFftWork: 5.855848e-8,
-  msPerMacWork: 3.372742e-7,
-  msPerMultiBitMacWork: 2.761622e-7,
-  msPerKeyswitchWork: 6.196868e-8,
-  msFixed: 0.000000e+0,
-  machine: "AMD EPYC, 2 vCPU, kernel avx512, load 0.94, 2026-12-02; multi-bit: AMD EPYC, 2 vCPU, kernel avx512, load 1.40, 2026-12-03",
+  msPerFftWork: 6.053324e-8,
+  msPerMacWork: 5.529337e-8,
+  msPerMultiBitMacWork: 9.589485e-8,
+  msPerKeyswitchWork: 2.956757e-8,
+  msFixed: 2.374280e-2,
+  machine: "AMD EPYC, 2 vCPU, kernel avx512, load 1.11, 2026-12-04",
 };

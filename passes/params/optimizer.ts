@@ -36,7 +36,7 @@ import {
 } from "../../crypto-model/index.js";
 import { checkSecurity, minNoiseStd } from "../../crypto-model/index.js";
 import { chooseOutputKey, outputPathCost } from "./output_key.js";
-import { allPairs, firstMultiple, groupingFactors, type Level, ksLevels, noiselessBootstrapBudget, pbsLevels, SEARCH_SPACE } from "./search_space.js";
+import { allPairs, firstMultiple, groupingFactors, type Level, ksLevels, noiselessBootstrapBudget, ownKeyBytes, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 
 /** The chosen set (field names are part of the `fhec info --json` contract). */
 export interface CryptoParameters extends NoiseParameters {
@@ -78,6 +78,11 @@ export interface ChooseParametersOptions {
   readonly weights?: CostWeights;
   /** The modulus switch the reads see (default the runtime's centred one; "plain" to compare with published sets). */
   readonly modulusSwitch?: ModulusSwitchKind;
+  /**
+   * Budget for the set's bootstrapping and keyswitching keys (bytes, as the server holds them):
+   * the cheapest set whose keys fit; the cheapest of all when none does.
+   */
+  readonly maxKeyBytes?: number;
 }
 
 export const DEFAULT_P_ERROR = 2 ** -40;
@@ -186,6 +191,8 @@ interface SearchOptions {
   /** Weights of the cost terms (default: operation counts). */
   readonly weights?: CostWeights;
   readonly modulusSwitch?: ModulusSwitchKind;
+  /** Only sets whose bootstrapping + keyswitching keys take at most this many bytes. */
+  readonly maxKeyBytes?: number;
 }
 
 /**
@@ -228,6 +235,7 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
           if (!ksLevel) continue;
           const outCost = outputPathCost({ k, N, n, bootstrap: br, fresh, ks: ksLevel }, outs, outCount, w);
           if (outCost === undefined) continue;
+          if (opts.maxKeyBytes !== undefined && ownKeyBytes({ k, N, n, g, pbs, ks: ksLevel }) > opts.maxKeyBytes) continue;
           const cost = cPbs + keyswitchCost(n, k, N, ksLevel.level, w);
           const total = pbsCount * cost + outCost;
           if (!best || total < best.total) best = { k, N, n, g, pbs, ks: ksLevel, cost, total };
@@ -320,9 +328,11 @@ export function chooseParameters(options: ChooseParametersOptions): CryptoParame
   const pbsCount = constraints.reduce((t, c) => t + (isPbs(c) ? (c.count ?? 1) : 0), 0);
   const outCount = constraints.reduce((t, c) => t + (isPbs(c) ? 0 : (c.count ?? 1)), 0);
   if (!linear) {
-    found = search(reduce(reqs), {
+    const opts: SearchOptions = {
       pbsCount, outCount, ...(options.weights ? { weights: options.weights } : {}), ...(options.modulusSwitch ? { modulusSwitch: options.modulusSwitch } : {}),
-    });
+    };
+    if (options.maxKeyBytes !== undefined) found = search(reduce(reqs), { ...opts, maxKeyBytes: options.maxKeyBytes });
+    found ??= search(reduce(reqs), opts);
   } else {
     // Smallest kN meeting the outputs; among equal kN, the cheapest 1-bit PBS.
     const byDim = new Map<number, [number, number][]>();

@@ -22,7 +22,7 @@
 // never costs more than one parameter set.
 import { type NoiseConstraint, noiseBits } from "./norms.js";
 import { type CryptoParameters, isPbs } from "./optimizer.js";
-import { allPairs, firstMultiple, groupingFactors, type Level, ksLevels, noiselessBootstrapBudget, pbsLevels, SEARCH_SPACE } from "./search_space.js";
+import { allPairs, firstMultiple, groupingFactors, type Level, ksLevels, noiselessBootstrapBudget, ownKeyBytes, pbsLevels, SEARCH_SPACE } from "./search_space.js";
 import {
   blindRotationVariancePerKeyBit,
   bootstrapKeyBytes,
@@ -120,9 +120,6 @@ const kN = (s: PSet): number => s.k * s.N;
 const fresh = (s: PSet): number => minNoiseStd(kN(s)) ** 2;
 const br = (s: PSet): number => s.n * s.pbs.variance;
 const sourceSet = (s: PSet): SourceSet => ({ k: s.k, N: s.N, n: s.n, bootstrap: br(s), fresh: fresh(s), ks: s.ks });
-/** Bytes of a partition's own evaluation keys as the server holds them (BSK and KSK). */
-const ownKeyBytes = (s: PSet): number =>
-  bootstrapKeyBytes({ lweDimension: s.n, glweDimension: s.k, polynomialSize: s.N, pbsLevel: s.pbs.level, pbsGroupingFactor: s.g }) + keyswitchKeyBytes(kN(s), s.n, s.ks.baseLog, s.ks.level, minNoiseStd(s.n));
 /** Bytes of a conversion key from big key A (dimension kN(A)) to a small key of dimension n. */
 const conversionBytes = (A: PSet, n: number, l: Level): number => keyswitchKeyBytes(kN(A), n, l.baseLog, l.level, minNoiseStd(n));
 

@@ -61,6 +61,8 @@ export interface SelectOptions {
   readonly globalPError?: number;
   /** Weights of the cost terms the search minimises (default: operation counts). */
   readonly weights?: CostWeights;
+  /** Budget for the evaluation keys (bytes): the single set is the cheapest whose keys fit, if any. */
+  readonly maxKeyBytes?: number;
 }
 
 /** Norm analysis of every function, then one set for the module (see {@link selectPartitionedParameters}). */
@@ -79,6 +81,7 @@ export function selectCryptoParameters(module: ModuleOp, opts: SelectOptions = {
     ...(opts.pError !== undefined ? { pError: opts.pError } : {}),
     ...(opts.globalPError !== undefined ? { globalPError: opts.globalPError } : {}),
     ...(opts.weights ? { weights: opts.weights } : {}),
+    ...(opts.maxKeyBytes !== undefined ? { maxKeyBytes: opts.maxKeyBytes } : {}),
   });
   return { params, constraints };
 }
@@ -97,7 +100,7 @@ export interface PartitionedSelection {
  */
 export function selectPartitionedParameters(
   module: ModuleOp,
-  opts: SelectOptions & { readonly forceClassPartition?: readonly number[]; readonly maxPartitions?: number; readonly maxKeyBytes?: number } = {},
+  opts: SelectOptions & { readonly forceClassPartition?: readonly number[]; readonly maxPartitions?: number } = {},
 ): PartitionedSelection {
   const { params: single, constraints } = selectCryptoParameters(module, opts);
   const func: FuncOp | undefined = module.funcs.length === 1 ? module.funcs[0] : undefined;

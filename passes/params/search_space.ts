@@ -2,7 +2,7 @@
 // optimizer (optimizer.ts), the partition search (partitions.ts) and the output key
 // (output_key.ts).
 import { blindRotationVariancePerKeyBit, type CostWeights, keyswitchVariancePerCoefficient } from "../../crypto-model/index.js";
-import { minNoiseStd } from "../../crypto-model/index.js";
+import { bootstrapKeyBytes, keyswitchKeyBytes, minNoiseStd } from "../../crypto-model/index.js";
 
 export const SEARCH_SPACE = Object.freeze({
   glweDimensions: [1, 2, 3, 4, 5, 6],
@@ -21,6 +21,22 @@ export interface Level {
   readonly level: number;
   readonly baseLog: number;
   readonly variance: number;
+}
+
+/** A parameter set as the searches see it: GLWE shape, small key, grouping factor, decompositions. */
+export interface SearchSet {
+  readonly k: number;
+  readonly N: number;
+  readonly n: number;
+  readonly g: number;
+  readonly pbs: Level;
+  readonly ks: Level;
+}
+
+/** Bytes of a set's own evaluation keys as the server holds them (bootstrapping and keyswitching keys). */
+export function ownKeyBytes(s: SearchSet): number {
+  return bootstrapKeyBytes({ lweDimension: s.n, glweDimension: s.k, polynomialSize: s.N, pbsLevel: s.pbs.level, pbsGroupingFactor: s.g }) +
+    keyswitchKeyBytes(s.k * s.N, s.n, s.ks.baseLog, s.ks.level, minNoiseStd(s.n));
 }
 
 /**

@@ -5,9 +5,11 @@
 import { describe, expect, it } from "vitest";
 import {
   blindRotationVariancePerKeyBit,
+  bootstrapKeyBytes,
   checkSecurity,
   type CostWeights,
   keyswitchCost,
+  keyswitchKeyBytes,
   keyswitchVariance,
   minNoiseStd,
   modulusSwitchVariance,
@@ -107,6 +109,25 @@ describe("single-set search with a measured multi-bit weight", () => {
   });
 });
 
+
+describe("single-set search under a key budget", () => {
+  // Bootstrapping + keyswitching key bytes of a chosen set, as the server holds them.
+  const keyBytes = (r: CryptoParameters) =>
+    bootstrapKeyBytes(r) + keyswitchKeyBytes(r.glweDimension * r.polynomialSize, r.lweDimension, r.ksBaseLog, r.ksLevel, r.lweNoiseStd);
+
+  it("multi-bit keys over the budget: a dearer set whose keys fit, every constraint still met; an unreachable budget keeps the cheapest set", () => {
+    const w = weights(1.5);
+    const free = chooseParameters({ constraints: CONSTRAINTS, pError: P_ERROR, weights: w });
+    expect(free.pbsGroupingFactor).toBeGreaterThan(1);
+    const budget = Math.floor(0.75 * keyBytes(free));
+    const fitted = chooseParameters({ constraints: CONSTRAINTS, pError: P_ERROR, weights: w, maxKeyBytes: budget });
+    expect(keyBytes(fitted)).toBeLessThanOrEqual(budget);
+    expect(fitted.cost).toBeGreaterThan(free.cost);
+    assertMeetsEveryConstraint(fitted, CONSTRAINTS);
+    const unreachable = chooseParameters({ constraints: CONSTRAINTS, pError: P_ERROR, weights: w, maxKeyBytes: 1 });
+    expect(unreachable).toEqual(free);
+  });
+});
 
 describe("partition search with a measured multi-bit weight", () => {
   it("places multi-bit sets; every set is secure and every read meets its bound by the multi-bit noise", () => {
