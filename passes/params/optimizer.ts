@@ -233,9 +233,9 @@ function search(reqs: readonly Req[], opts: SearchOptions = {}): Found | undefin
           if (!(budget > 0)) continue;
           const ksLevel = ks.find((l) => l.variance <= budget / kN);
           if (!ksLevel) continue;
+          if (opts.maxKeyBytes !== undefined && ownKeyBytes({ k, N, n, g, pbs, ks: ksLevel }) > opts.maxKeyBytes) continue;
           const outCost = outputPathCost({ k, N, n, bootstrap: br, fresh, ks: ksLevel }, outs, outCount, w);
           if (outCost === undefined) continue;
-          if (opts.maxKeyBytes !== undefined && ownKeyBytes({ k, N, n, g, pbs, ks: ksLevel }) > opts.maxKeyBytes) continue;
           const cost = cPbs + keyswitchCost(n, k, N, ksLevel.level, w);
           const total = pbsCount * cost + outCost;
           if (!best || total < best.total) best = { k, N, n, g, pbs, ks: ksLevel, cost, total };

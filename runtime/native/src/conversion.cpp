@@ -84,9 +84,7 @@ void conversion_keyswitch_batch(const ConversionShape& s, const uint64_t* ksk, c
                                 size_t count, uint64_t* out) {
   s.validate();
   const Kernels& K = active_kernels();
-  const size_t G = group_size(count, true, kMaxKeyswitchGroup);
-  parallel_for((count + G - 1) / G, [&](size_t g) {
-    const size_t first = g * G, m = std::min(count - first, G);
+  for_each_group(count, true, kMaxKeyswitchGroup, [&](size_t first, size_t m) {
     thread_local std::vector<uint32_t> scratch;
     if (scratch.size() < m * (s.out_dim + 1)) scratch.resize(m * (s.out_dim + 1));
     KsArgs a;

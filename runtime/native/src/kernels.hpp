@@ -54,6 +54,8 @@ struct PbsArgs {
   const double* root_re = nullptr;
   const double* root_im = nullptr;
   const uint64_t* chunk_turn = nullptr;  // 16 turns: point 16c + t is point 16c times zeta^(turn_t N/8)
+  const double* turn_re = nullptr;       // 16: zeta^(j N/8), j < 16 (64-byte aligned)
+  const double* turn_im = nullptr;
 };
 
 /// Runs the tasks of one phase of a blind rotation on every participating thread (pbs_split.cpp):

@@ -54,6 +54,12 @@ static std::unique_ptr<MonomialTable> make_table(size_t N) {
     t->root_re[u] = static_cast<double>(std::cos(ang));
     t->root_im[u] = static_cast<double>(std::sin(ang));
   }
+  t->turn_re.resize(16);
+  t->turn_im.resize(16);
+  for (size_t j = 0; j < 16; j++) {
+    t->turn_re[j] = t->root_re[j * (N / 8)];
+    t->turn_im[j] = t->root_im[j * (N / 8)];
+  }
   return t;
 }
 
@@ -68,6 +74,8 @@ void set_multibit_args(const Params& p, PbsArgs& a) {
   a.root_re = t.root_re.data();
   a.root_im = t.root_im.data();
   a.chunk_turn = t.chunk_turn.data();
+  a.turn_re = t.turn_re.data();
+  a.turn_im = t.turn_im.data();
 }
 
 }  // namespace fhec

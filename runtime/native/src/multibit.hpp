@@ -32,6 +32,7 @@ struct MonomialTable {
   AVec<uint32_t> exponent;  // N/2
   AVec<double> root_re, root_im;  // 2N
   AVec<uint64_t> chunk_turn;  // 16
+  AVec<double> turn_re, turn_im;  // 16: the 16th roots of unity zeta^(j N/8), j < 16
 };
 const MonomialTable& get_monomial_table(size_t N);
 

@@ -70,13 +70,8 @@ static void multibit_mac_512(const PbsArgs& a, const double* __restrict decf, co
   const size_t ahead = 2 * R * K1 * 16;
   const uint64_t two_n_mask = 2 * N - 1;
   const __m512d one = _mm512_set1_pd(1.0);
-  alignas(64) double rho_re[16], rho_im[16];
-  for (size_t j = 0; j < 16; j++) {
-    rho_re[j] = a.root_re[j * (N / 8)];
-    rho_im[j] = a.root_im[j * (N / 8)];
-  }
-  const __m512d rr0 = _mm512_load_pd(rho_re), rr1 = _mm512_load_pd(rho_re + 8);
-  const __m512d ri0 = _mm512_load_pd(rho_im), ri1 = _mm512_load_pd(rho_im + 8);
+  const __m512d rr0 = _mm512_load_pd(a.turn_re), rr1 = _mm512_load_pd(a.turn_re + 8);
+  const __m512d ri0 = _mm512_load_pd(a.turn_im), ri1 = _mm512_load_pd(a.turn_im + 8);
   // Permutation indices per bit and chunk half: turn a_b; only the low 4 bits count (mod 16).
   const __m512i turn0 = _mm512_loadu_si512(a.chunk_turn), turn1 = _mm512_loadu_si512(a.chunk_turn + 8);
   __m512i idx[G][2];
@@ -267,6 +262,8 @@ static void multibit_product_task(void* arg, size_t s) {
   const PbsArgs& a = *t.a;
   const size_t h = size_t(a.N) / 2;
   const size_t c0 = s * t.slice, c1 = c0 + t.slice < h ? c0 + t.slice : h;
+  // Rows N doubles apart here, as the column tasks' transforms write them (the one-thread loop
+  // pads its rows; both layouts fit the workspace).
   multibit_products(a, a.ws->dec_f.data(), t.group_bsk, t.ms, t.t, a.ws->acc_f.data(), a.N, c0, c1);
 }
 

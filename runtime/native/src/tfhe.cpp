@@ -265,14 +265,6 @@ thread_local PbsWorkspace t_ws;
 thread_local AVec<uint64_t> t_small;
 thread_local AVec<uint32_t> t_ks32;
 
-void run_batch(size_t count, bool parallel, const std::function<void(size_t)>& fn) {
-  if (parallel && count > 1) {
-    parallel_for(count, fn);
-  } else {
-    for (size_t i = 0; i < count; i++) fn(i);
-  }
-}
-
 void check_tables(const Params& p, size_t table_len, size_t table_count, const uint32_t* table_index,
                   size_t count) {
   if (table_count == 0) throw RuntimeError("at least one lookup table is required");
@@ -361,9 +353,7 @@ void ks_group(const EvalKeys& ek, const Kernels& K, const uint64_t* in, size_t c
 void keyswitch_batch(const EvalKeys& ek, const uint64_t* in, size_t count, uint64_t* out, bool parallel) {
   const Kernels& K = active_kernels();
   const size_t din = ek.params.big_dimension() + 1, dout = size_t(ek.params.lwe_dimension) + 1;
-  const size_t G = group_size(count, parallel, kMaxKeyswitchGroup);
-  run_batch((count + G - 1) / G, parallel, [&](size_t g) {
-    const size_t first = g * G, m = std::min(count - first, G);
+  for_each_group(count, parallel, kMaxKeyswitchGroup, [&](size_t first, size_t m) {
     ks_group(ek, K, in + first * din, m, out + first * dout);
   });
 }
@@ -380,13 +370,11 @@ void lookup_in_groups(const EvalKeys& ek, size_t count, const uint64_t* tables, 
   const Kernels& K = active_kernels();
   std::vector<uint64_t> luts = build_luts(p, tables, table_len, table_count);
   const size_t dout = p.big_dimension() + 1, dmid = size_t(p.lwe_dimension) + 1, N = p.polynomial_size;
-  const size_t G = group_size(count, parallel, kMaxGroup);
   static_assert(kMaxGroup <= kMaxKeyswitchGroup, "a PBS group is keyswitched in one pass");
-  run_batch((count + G - 1) / G, parallel, [&](size_t g) {
+  for_each_group(count, parallel, kMaxGroup, [&](size_t first, size_t m) {
     const uint64_t* lp[kMaxGroup];
     const uint64_t* ip[kMaxGroup];
     uint64_t* op[kMaxGroup];
-    const size_t first = g * G, m = std::min(count - first, G);
     const uint64_t* in = inputs(K, first, m);
     for (size_t s = 0; s < m; s++) {
       const size_t i = first + s;

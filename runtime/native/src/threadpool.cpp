@@ -1,5 +1,6 @@
 #include "threadpool.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
@@ -135,9 +136,16 @@ void parallel_for(size_t count, const std::function<void(size_t)>& fn) { pool().
 void set_thread_count(size_t n) { pool().resize(n); }
 size_t thread_count() { return pool().size(); }
 
-size_t group_size(size_t count, bool parallel, size_t most) {
+void for_each_group(size_t count, bool parallel, size_t most, const std::function<void(size_t first, size_t m)>& fn) {
   const size_t threads = parallel ? thread_count() : 1;
-  return std::max<size_t>(1, std::min(most, (count + threads - 1) / threads));
+  const size_t G = std::max<size_t>(1, std::min(most, (count + threads - 1) / threads));
+  const size_t groups = (count + G - 1) / G;
+  const auto group = [&](size_t g) { fn(g * G, std::min(count - g * G, G)); };
+  if (parallel && groups > 1) {
+    parallel_for(groups, group);
+  } else {
+    for (size_t g = 0; g < groups; g++) group(g);
+  }
 }
 
 }  // namespace fhec

@@ -12,8 +12,9 @@ void parallel_for(size_t count, const std::function<void(size_t)>& fn);
 /// Number of threads used by parallel_for (including the caller). 0 = hardware concurrency.
 void set_thread_count(size_t n);
 size_t thread_count();
-/// Items per task when `count` items are processed in groups of at most `most` (one pass over a
-/// key per group): as large as `most` while every thread (one unless `parallel`) still gets work.
-size_t group_size(size_t count, bool parallel, size_t most);
+/// Runs fn(first, m) over `count` items in consecutive groups of m <= `most` (one pass over a key
+/// per group), on the pool when `parallel` (else on the calling thread): groups as large as `most`
+/// while every thread still gets work.
+void for_each_group(size_t count, bool parallel, size_t most, const std::function<void(size_t first, size_t m)>& fn);
 
 }  // namespace fhec
